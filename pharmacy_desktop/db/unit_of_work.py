@@ -1,0 +1,206 @@
+"""Unit of work: one session for exactly one user action.
+
+    with uow_factory(actor_id=user.id) as uow:
+        patient = uow.patients.require(patient_id)
+        ...
+        uow.record("PatientUpdated", "patient", patient.id, {...})
+        uow.notify("patients", patient.id)
+        uow.commit()
+
+Leaving the block without ``commit()`` (or with an exception) rolls everything back, the domain
+events included. Change notices (``notify``) are sent with ``pg_notify`` inside the same
+transaction, so other workstations hear of a change only once it is committed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import select, func
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from pharmacy_desktop.db.base import ACTOR_KEY
+from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
+from pharmacy_desktop.errors import ConcurrentUpdate, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+CHANGE_CHANNEL = "pharmacy_changes"
+
+class _Repository:
+    """A repository attribute of the unit of work, built on first use within the session."""
+
+    def __init__(self, target: str):
+        self.target = target  # "module:Class" below pharmacy_desktop.db.repositories
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow: "UnitOfWork | None", owner: type) -> Any:
+        if uow is None:
+            return self
+        if uow.session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        repo = uow._repositories.get(self.name)
+        if repo is None:
+            module_name, class_name = self.target.split(":")
+            module = importlib.import_module(f"pharmacy_desktop.db.repositories.{module_name}")
+            repo = uow._repositories[self.name] = getattr(module, class_name)(uow.session)
+        return repo
+
+
+class UnitOfWork:
+    users = _Repository("users:UserRepository")
+    patients = _Repository("patients:PatientRepository")
+    prescriptions = _Repository("prescriptions:PrescriptionRepository")
+    catalog = _Repository("catalog:MedicationRepository")
+    inventory = _Repository("inventory:InventoryRepository")
+    billing = _Repository("billing:BillingRepository")
+    notifications = _Repository("notifications:NotificationRepository")
+    audit = _Repository("audit:AuditRepository")
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        actor_id: uuid.UUID | None = None,
+        workstation: str | None = None,
+    ):
+        self._session_factory = session_factory
+        self.actor_id = actor_id
+        self.workstation = workstation
+        self.session: Session | None = None
+        self._repositories: dict[str, Any] = {}
+        self._notices: list[dict[str, Any]] = []
+        self.committed = False
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        self.session.info[ACTOR_KEY] = self.actor_id
+        self._repositories = {}
+        self._notices = []
+        self.committed = False
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if not self.committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+        if exc is not None and _is_connection_error(exc):
+            raise DatabaseUnavailable(
+                "The database connection was lost; nothing was saved. Check the network or the "
+                "database server, then try again."
+            ) from exc
+        return False
+
+    # -- events and notices -----------------------------------------------------------------
+
+    def record(
+        self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID, data: dict[str, Any] | None = None
+    ) -> DomainEvent:
+        payload = dict(data or {})
+        if self.workstation:
+            payload.setdefault("workstation", self.workstation)
+        event = DomainEvent(
+            event_type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            event_data=_jsonable(payload),
+            user_id=self.actor_id,
+        )
+        self.session.add(event)
+        return event
+
+    def log_access(self, action: str, resource_type: str, resource_id: uuid.UUID) -> AccessLog:
+        entry = AccessLog(
+            user_id=self.actor_id,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            user_agent=f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop",
+        )
+        self.session.add(entry)
+        return entry
+
+    def notify(self, topic: str, id_: uuid.UUID | str | None = None, **extra: Any) -> None:
+        """A small change notice ('prescriptions', id, status=...) for other workstations."""
+        notice = {"topic": topic, **({"id": str(id_)} if id_ is not None else {}), **_jsonable(extra)}
+        if notice not in self._notices:
+            self._notices.append(notice)
+
+    # -- transaction ------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise _concurrent(exc) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.flush()
+            for notice in self._notices:
+                self.session.execute(select(func.pg_notify(CHANGE_CHANNEL, json.dumps(notice)[:7900])))
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise _concurrent(exc) from exc
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Builds units of work for one database; handed to services by the composition root."""
+
+    def __init__(self, session_factory: sessionmaker[Session], *, workstation: str | None = None):
+        self.session_factory = session_factory
+        self.workstation = workstation
+
+    def __call__(self, actor_id: uuid.UUID | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, actor_id=actor_id, workstation=self.workstation)
+
+
+def _concurrent(exc: StaleDataError) -> ConcurrentUpdate:
+    text = str(exc)
+    what = "record"
+    for name in ("Patient", "Prescription", "InventoryItem", "InventoryBatch", "User"):
+        if f"'{name}'" in text or f"{name} " in text:
+            what = {"InventoryItem": "stock item", "InventoryBatch": "stock batch"}.get(name, name.lower())
+    return ConcurrentUpdate(
+        f"This {what} was changed on another workstation while you were working. "
+        "Nothing was saved; reload it and try again."
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return False
+
+
+def _jsonable(value: Any) -> Any:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,117 @@
+"""Test configuration: everything a test needs is set here, never by the person running them.
+
+- Qt offscreen, a file keyring and data/config directories under a temporary folder.
+- A throwaway PostgreSQL cluster started by the suite (the same code as the embedded server),
+  migrated once into a template database; each test that asks for ``database_url`` gets a fresh
+  copy of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_SANDBOX = Path(tempfile.mkdtemp(prefix="pharmacy-tests-"))
+os.chmod(_SANDBOX, 0o755)  # the postgres OS user must reach the cluster inside it
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg-data")
+os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "xdg-config")
+os.environ["PHARMACY_DATA_DIR"] = str(_SANDBOX / "app-data")
+os.environ.pop("PHARMACY_DATABASE_URL", None)
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+
+TEMPLATE_DB = "pharmacy_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Path:
+    return _SANDBOX
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(_SANDBOX / "cluster", password="test-only-password")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server):
+    from pharmacy_desktop.db import migrate
+    from pharmacy_desktop.db.embedded import url_for
+
+    with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}"')
+        conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    url = url_for(pg_server.state.port, pg_server.state.password, TEMPLATE_DB)
+    migrate.upgrade(url)
+    return TEMPLATE_DB
+
+
+def create_database(pg_server, template: str | None) -> str:
+    from pharmacy_desktop.db.embedded import url_for
+
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    return url_for(pg_server.state.port, pg_server.state.password, name)
+
+
+def drop_database(pg_server, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database_url(pg_server):
+    """A fresh database with no schema at all (for migration tests)."""
+    url = create_database(pg_server, None)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture
+def database_url(pg_server, template_db):
+    """A fresh database migrated to head (copied from the template)."""
+    url = create_database(pg_server, template_db)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture
+def engine(database_url):
+    from pharmacy_desktop.db.engine import make_engine
+
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine):
+    from pharmacy_desktop.db.engine import make_session_factory
+
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def uow_factory(session_factory):
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    return UnitOfWorkFactory(session_factory, workstation="test-ws")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SANDBOX, ignore_errors=True)
