@@ -241,7 +241,17 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         if not self.initialized:
             return False
-        return self._run(["pg_ctl", "status", "-D", str(self.data_dir)], check=False).returncode == 0
+        if self._run(["pg_ctl", "status", "-D", str(self.data_dir)], check=False).returncode != 0:
+            return False
+        # pg_ctl trusts any live pid in postmaster.pid; after a crash and reboot it may be another process
+        pid = self._postmaster_pid()
+        return pid is not None and _is_postgres(pid, self.data_dir)
+
+    def _postmaster_pid(self) -> int | None:
+        try:
+            return int(self._read_as_owner(self.data_dir / "postmaster.pid").splitlines()[0])
+        except (OSError, IndexError, ValueError):
+            return None
 
     def _running_port(self) -> int | None:
         pid_file = self.data_dir / "postmaster.pid"
@@ -264,13 +274,14 @@ class EmbeddedPostgres:
     def _clear_stale_pid(self) -> None:
         """A crash leaves postmaster.pid behind; if its process is gone, the file is stale."""
         pid_file = self.data_dir / "postmaster.pid"
-        try:
-            content = self._read_as_owner(pid_file)
-        except OSError:
+        if not pid_file.exists() and not self.os_user:
             return
-        try:
-            pid = int(content.splitlines()[0])
-        except (IndexError, ValueError):
+        pid = self._postmaster_pid()
+        if pid is None:
+            try:
+                self._read_as_owner(pid_file)
+            except OSError:
+                return  # no pid file at all
             pid = -1
         if pid > 0 and _pid_alive(pid) and _is_postgres(pid, self.data_dir):
             return

@@ -1,0 +1,3 @@
+from pharmacy_desktop.cli import main
+
+raise SystemExit(main())
