@@ -1,0 +1,417 @@
+"""Send rendered bytes to a printer: raw TCP (port 9100), file or device path, USB, serial.
+
+`send` blocks; callers run it off the GUI thread (the print queue's worker). Every failure is a
+PrinterError subclass whose message can be shown to the user as it is.
+
+What "sent" means over TCP: raw port 9100 has no acknowledgement of printing. `send` returns
+after the printer's network stack has taken every byte and either closed the connection or (on
+Linux, where the kernel tells) acknowledged all of it. A printer that takes the bytes into its
+buffer and then jams still counts as sent; `status()` can ask a printer that answers DLE EOT.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = [
+    "PrinterAddress",
+    "PrinterError",
+    "PrinterConfigError",
+    "PrinterOffline",
+    "PrinterTimeout",
+    "PrinterDisconnected",
+    "PrinterStatus",
+    "parse_printer_uri",
+    "send",
+    "status",
+    "DEFAULT_TCP_PORT",
+]
+
+DEFAULT_TCP_PORT = 9100
+_CHUNK = 4096
+# A small send buffer makes a printer that stopped reading visible within the timeout instead
+# of after the kernel has swallowed megabytes; it costs nothing at receipt sizes.
+_SNDBUF = 16 * 1024
+_CLOSE_GRACE = 0.5  # seconds to wait for the printer to close before trusting TCP acknowledgements
+_DISCONNECT_ERRNOS = {errno.EPIPE, errno.ECONNRESET, errno.ECONNABORTED, errno.ENOTCONN, errno.ESHUTDOWN}
+
+
+class PrinterError(Exception):
+    """A print job could not be delivered. `str(error)` is a message for the user."""
+
+
+class PrinterConfigError(PrinterError):
+    """The printer address is malformed or names a transport this computer cannot use."""
+
+
+class PrinterOffline(PrinterError):
+    """Nothing answered at the printer's address."""
+
+
+class PrinterTimeout(PrinterError):
+    """The printer accepted the job but stopped taking data."""
+
+
+class PrinterDisconnected(PrinterError):
+    """The printer dropped the connection in the middle of the job."""
+
+
+Kind = Literal["tcp", "file", "usb", "serial"]
+
+
+@dataclass(frozen=True)
+class PrinterAddress:
+    kind: Kind
+    host: str = ""
+    port: int = DEFAULT_TCP_PORT
+    path: str = ""
+    vendor_id: int = 0
+    product_id: int = 0
+    baudrate: int = 9600
+
+    @property
+    def uri(self) -> str:
+        """Canonical URI: what the queue and the workstation settings store."""
+        if self.kind == "tcp":
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            return f"tcp://{host}:{self.port}"
+        if self.kind == "file":
+            return f"file:{self.path}"
+        if self.kind == "usb":
+            return f"usb:{self.vendor_id:04x}:{self.product_id:04x}"
+        return f"serial:{self.path}?baudrate={self.baudrate}"
+
+    def __str__(self) -> str:
+        if self.kind == "tcp":
+            return f"{self.host}:{self.port}"
+        if self.kind == "usb":
+            return f"USB {self.vendor_id:04x}:{self.product_id:04x}"
+        return self.path
+
+
+def parse_printer_uri(uri: str) -> PrinterAddress:
+    """`tcp://host[:port]`, `file:/path`, `usb:VID:PID` (hex), `serial:/dev/ttyS0[?baudrate=N]`."""
+    text = uri.strip()
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower()
+    if not sep or not rest:
+        raise PrinterConfigError(f"Printer address {uri!r} needs a type, e.g. tcp://10.0.0.5:9100")
+    if scheme == "tcp":
+        parts = urlsplit(text)
+        try:
+            port = parts.port or DEFAULT_TCP_PORT
+        except ValueError:
+            raise PrinterConfigError(f"Printer address {uri!r} has an invalid port") from None
+        if not parts.hostname or parts.path not in ("", "/"):
+            raise PrinterConfigError(f"Printer address {uri!r} should look like tcp://10.0.0.5:9100")
+        return PrinterAddress("tcp", host=parts.hostname, port=port)
+    if scheme == "file":
+        path = unquote(rest[2:] if rest.startswith("//") else rest)
+        if not path:
+            raise PrinterConfigError(f"Printer address {uri!r} has no path")
+        return PrinterAddress("file", path=path)
+    if scheme == "usb":
+        ids = rest.split(":")
+        try:
+            vendor, product = (int(i, 16) for i in ids)
+        except ValueError:
+            raise PrinterConfigError(f"USB printer {uri!r} should look like usb:04b8:0202 (hex vendor:product)") from None
+        if not (0 < vendor <= 0xFFFF and 0 < product <= 0xFFFF):
+            raise PrinterConfigError(f"USB printer {uri!r}: vendor and product ids are 4 hex digits")
+        return PrinterAddress("usb", vendor_id=vendor, product_id=product)
+    if scheme == "serial":
+        path, _, query = rest.partition("?")
+        options = parse_qs(query)
+        unknown = set(options) - {"baudrate"}
+        if not path or unknown:
+            raise PrinterConfigError(f"Serial printer {uri!r} should look like serial:/dev/ttyS0?baudrate=9600")
+        try:
+            baudrate = int(options.get("baudrate", ["9600"])[0])
+        except ValueError:
+            raise PrinterConfigError(f"Serial printer {uri!r} has an invalid baud rate") from None
+        return PrinterAddress("serial", path=path, baudrate=baudrate)
+    raise PrinterConfigError(f"Unknown printer type {scheme!r} in {uri!r}: use tcp, file, usb or serial")
+
+
+def send(address: PrinterAddress | str, data: bytes, timeout: float = 5.0) -> None:
+    """Deliver `data` to the printer or raise a PrinterError; `timeout` bounds each wait, not the job."""
+    if isinstance(address, str):
+        address = parse_printer_uri(address)
+    if address.kind == "tcp":
+        _send_tcp(address, data, timeout)
+    elif address.kind == "file":
+        _send_file(address, data, timeout)
+    elif address.kind == "usb":
+        _send_usb(address, data, timeout)
+    else:
+        _send_serial(address, data, timeout)
+
+
+def _connect(address: PrinterAddress, timeout: float) -> socket.socket:
+    where = str(address)
+    try:
+        infos = socket.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise PrinterOffline(f"Printer host {address.host!r} is unknown: check the printer address") from None
+    last: OSError | None = None
+    for family, kind, proto, _, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SNDBUF)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(sockaddr)
+            return sock
+        except OSError as error:
+            sock.close()
+            last = error
+    if isinstance(last, ConnectionRefusedError):
+        raise PrinterOffline(
+            f"Printer at {where} refused the connection: check it is on and plugged in to the network"
+        ) from last
+    if isinstance(last, socket.timeout):
+        raise PrinterOffline(
+            f"Printer at {where} did not answer within {timeout:g} s: check it is on and on the network"
+        ) from last
+    raise PrinterOffline(f"Printer at {where} cannot be reached ({_reason(last)}): check the network") from last
+
+
+def _reason(error: OSError | None) -> str:
+    if error is None:
+        return "no address"
+    return error.strerror or str(error)
+
+
+def _send_tcp(address: PrinterAddress, data: bytes, timeout: float) -> None:
+    where = str(address)
+    sock = _connect(address, timeout)
+    try:
+        view = memoryview(data)
+        sent = 0
+        while sent < len(data):
+            try:
+                # One send() blocks only until some buffer space frees up, so the timeout
+                # measures a stall (printer stopped reading), not the length of the job.
+                sent += sock.send(view[sent : sent + _CHUNK])
+            except socket.timeout:
+                raise PrinterTimeout(
+                    f"Printer at {where} stopped taking data after {sent} of {len(data)} bytes "
+                    f"for {timeout:g} s: check paper, cover and errors on the printer"
+                ) from None
+            except OSError as error:
+                if error.errno in _DISCONNECT_ERRNOS:
+                    raise PrinterDisconnected(
+                        f"Printer at {where} dropped the connection after {sent} of {len(data)} bytes: "
+                        "the job did not finish"
+                    ) from error
+                raise PrinterError(f"Sending to printer at {where} failed: {_reason(error)}") from error
+        _finish(sock, where, len(data), timeout)
+    finally:
+        sock.close()
+
+
+def _unacked_bytes(sock: socket.socket) -> int | None:
+    """Bytes the peer has not acknowledged yet (Linux SIOCOUTQ); None where unknown."""
+    try:
+        import fcntl
+        import struct
+        import termios
+
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+        return int(struct.unpack("i", raw)[0])
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+def _finish(sock: socket.socket, where: str, size: int, timeout: float) -> None:
+    """Wait until the printer has the data: it closes the connection, or the kernel says all is acknowledged.
+
+    Without this a printer that resets the connection right after the last send() would go
+    unnoticed: the bytes were only in our own kernel's buffer. Printers normally close soon
+    after our FIN; for one that keeps the connection open, the acknowledgement count decides
+    after a short grace period (Linux), or nothing can be known (other systems: treated as sent).
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError as error:
+        raise PrinterDisconnected(f"Printer at {where} dropped the connection at the end of the job") from error
+    start = time.monotonic()
+    grace_end, deadline = start + min(timeout, _CLOSE_GRACE), start + timeout
+    sock.settimeout(0.05)
+    while True:
+        try:
+            if not sock.recv(256):  # printers may answer status bytes; EOF = closed cleanly
+                return
+        except socket.timeout:
+            pass
+        except OSError as error:
+            raise PrinterDisconnected(
+                f"Printer at {where} dropped the connection before taking all {size} bytes: the job did not finish"
+            ) from error
+        now = time.monotonic()
+        if now < grace_end:
+            continue
+        unacked = _unacked_bytes(sock)
+        if unacked == 0:
+            return
+        if now >= deadline:
+            if unacked is None:
+                return  # cannot tell on this system; everything was handed to the network
+            raise PrinterTimeout(
+                f"Printer at {where} did not take the last {unacked} bytes within {timeout:g} s: "
+                "check paper, cover and errors on the printer"
+            )
+
+
+def _run_with_timeout(what: str, timeout: float, work) -> None:  # type: ignore[no-untyped-def]
+    """Run blocking device I/O in a helper thread so a hung device cannot hang the caller.
+
+    The helper thread stays blocked in the OS if the device never returns; it is a daemon and
+    holds only the device handle.
+    """
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            work()
+            outcome.append(None)
+        except BaseException as error:  # handed to the caller below
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, name=f"print {what}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise PrinterTimeout(f"Printer {what} did not take the job within {timeout:g} s: check it is on and ready")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _send_file(address: PrinterAddress, data: bytes, timeout: float) -> None:
+    path = address.path
+
+    def write() -> None:
+        try:
+            # Append: a file used as a spool must keep earlier jobs; a device ignores it.
+            with open(path, "ab", buffering=0) as device:
+                view = memoryview(data)
+                while view:
+                    written = device.write(view)
+                    view = view[written or 0 :]
+                if hasattr(os, "fsync") and os.path.isfile(path):
+                    os.fsync(device.fileno())
+        except FileNotFoundError as error:
+            raise PrinterOffline(f"Printer {path} is not there: check it is plugged in and on") from error
+        except PermissionError as error:
+            raise PrinterConfigError(f"No permission to write to printer {path}") from error
+        except OSError as error:
+            raise PrinterDisconnected(f"Writing to printer {path} failed: {_reason(error)}") from error
+
+    _run_with_timeout(path, timeout, write)
+
+
+def _send_usb(address: PrinterAddress, data: bytes, timeout: float) -> None:
+    from escpos.exceptions import DeviceNotFoundError
+    from escpos.printer import Usb
+
+    if not Usb.is_usable():
+        raise PrinterConfigError("USB printing needs the pyusb package and libusb on this computer")
+    printer = Usb(address.vendor_id, address.product_id, timeout=int(timeout * 1000))
+    try:
+        printer.open(raise_not_found=True)
+    except DeviceNotFoundError as error:
+        raise PrinterOffline(f"Printer {address} is not connected: check the USB cable and power") from error
+    try:
+        printer._raw(data)
+    except Exception as error:  # pyusb raises USBError / USBTimeoutError
+        if "timeout" in type(error).__name__.lower():
+            raise PrinterTimeout(f"Printer {address} stopped taking data: check paper and cover") from error
+        raise PrinterDisconnected(f"Printer {address} failed during the job: {error}") from error
+    finally:
+        printer.close()
+
+
+def _send_serial(address: PrinterAddress, data: bytes, timeout: float) -> None:
+    from escpos.printer import Serial
+
+    if not Serial.is_usable():
+        raise PrinterConfigError("Serial printing needs the pyserial package on this computer")
+    from escpos.exceptions import DeviceNotFoundError
+
+    def write() -> None:
+        printer = Serial(devfile=address.path, baudrate=address.baudrate, timeout=timeout)
+        try:
+            printer.open(raise_not_found=True)
+        except DeviceNotFoundError as error:
+            raise PrinterOffline(f"Serial printer {address.path} cannot be opened: check the cable") from error
+        try:
+            printer._raw(data)
+        except Exception as error:  # pyserial's SerialException / SerialTimeoutException
+            raise PrinterDisconnected(f"Serial printer {address.path} failed during the job: {error}") from error
+        finally:
+            printer.close()
+
+    _run_with_timeout(address.path, timeout, write)
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    online: bool
+    cover_open: bool
+    paper_out: bool
+    paper_low: bool
+    error: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.online and not (self.cover_open or self.paper_out or self.error)
+
+
+def _status_byte(value: int) -> bool:
+    return value & 0x93 == 0x12  # bits 1 and 4 set, 0 and 7 clear in every DLE EOT reply
+
+
+def status(address: PrinterAddress | str, timeout: float = 1.0) -> PrinterStatus | None:
+    """Ask a network printer for its state with DLE EOT 1, 2 and 4; None when it does not answer.
+
+    Only TCP is queried: many network interfaces answer real-time status on port 9100, while
+    USB and serial need a read path that differs by model.
+    """
+    if isinstance(address, str):
+        address = parse_printer_uri(address)
+    if address.kind != "tcp":
+        return None
+    try:
+        sock = _connect(address, timeout)
+    except PrinterError:
+        return None
+    try:
+        sock.sendall(b"\x10\x04\x01\x10\x04\x02\x10\x04\x04")
+        reply = b""
+        deadline = time.monotonic() + timeout
+        while len(reply) < 3 and time.monotonic() < deadline:
+            sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            chunk = sock.recv(3 - len(reply))
+            if not chunk:
+                break
+            reply += chunk
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    if len(reply) < 3 or not all(_status_byte(b) for b in reply):
+        return None
+    printer, offline_cause, paper = reply
+    return PrinterStatus(
+        online=not printer & 0x08,
+        cover_open=bool(offline_cause & 0x04),
+        paper_out=bool(paper & 0x60) or bool(offline_cause & 0x20),
+        paper_low=bool(paper & 0x0C),
+        error=bool(offline_cause & 0x40),
+    )
