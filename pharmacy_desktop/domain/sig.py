@@ -1,0 +1,589 @@
+"""SIG codes to plain-language directions ("1 T PO BID" -> "Take 1 tablet by mouth 2 times a day").
+
+USP <17>: explicit numerals ("2 times a day", never "twice"), plural nouns above one. Tokens are
+translated in the order written; a token that is not a known code is kept exactly as typed
+(never dropped) and reported by ``unknown_tokens`` so the intake screen can warn.
+
+``sig_daily_quantity`` gives the most units a day the directions allow, in dispensing units
+(tablets, capsules, mL, patches ...), for the DUR dose check. It is None whenever that is not
+certain: unknown tokens, several doses (tapers), no countable frequency (PRN alone, UD, STAT),
+or dose units that are not how the product is counted (drops, puffs, sprays, mg, insulin units).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary
+
+
+@dataclass(frozen=True)
+class _Unit:
+    singular: str
+    plural: str
+    verb: str | None = None
+    # Dispensing units per dose unit (a teaspoonful is 5 mL); None: not comparable to quantity.
+    dispensing_factor: Fraction | None = Fraction(1)
+
+    def form(self, many: bool) -> str:
+        return self.plural if many else self.singular
+
+
+def _u(
+    singular: str, plural: str | None = None, verb: str | None = None, factor: int | None = 1
+) -> _Unit:
+    return _Unit(singular, plural or singular, verb, None if factor is None else Fraction(factor))
+
+
+_TABLET = _u("tablet", "tablets")
+_CAPSULE = _u("capsule", "capsules")
+_ML = _u("mL")
+_DROP = _u("drop", "drops", "instill", None)
+_PUFF = _u("puff", "puffs", "inhale", None)
+_INHALATION = _u("inhalation", "inhalations", "inhale", None)
+_SPRAY = _u("spray", "sprays", "use", None)
+_PATCH = _u("patch", "patches", "apply")
+_SUPPOSITORY = _u("suppository", "suppositories", "insert")
+_INSULIN_UNIT = _u("unit", "units", "inject", None)
+
+_UNITS: dict[str, _Unit] = {}
+for _keys, _unit in (
+    ("T TAB TABS TABLET TABLETS", _TABLET),
+    ("C CAP CAPS CAPSULE CAPSULES", _CAPSULE),
+    ("ML MLS", _ML),
+    ("GTT GTTS DROP DROPS", _DROP),
+    ("TSP TEASPOON TEASPOONS TEASPOONFUL TEASPOONFULS", _u("teaspoonful", "teaspoonfuls", None, 5)),
+    (
+        "TBSP TBS TABLESPOON TABLESPOONS TABLESPOONFUL",
+        _u("tablespoonful", "tablespoonfuls", None, 15),
+    ),
+    ("PUFF PUFFS", _PUFF),
+    ("INH INHALATION INHALATIONS", _INHALATION),
+    ("SPRAY SPRAYS", _SPRAY),
+    ("PATCH PATCHES", _PATCH),
+    ("SUPP SUPPS SUPPOSITORY SUPPOSITORIES", _SUPPOSITORY),
+    ("U UNIT UNITS IU", _INSULIN_UNIT),
+    ("LOZ LOZENGE LOZENGES", _u("lozenge", "lozenges")),
+    ("PKT PACKET PACKETS", _u("packet", "packets")),
+    ("APPLIC APPLICATION APPLICATIONS", _u("application", "applications", "apply", None)),
+    ("MG", _u("mg", factor=None)),
+    ("MCG", _u("mcg", factor=None)),
+    ("G GM", _u("g", factor=None)),
+):
+    for _key in _keys.split():
+        _UNITS[_key] = _unit
+
+_VERBS = {
+    "TK": "take", "TAKE": "take", "GIVE": "give", "CHEW": "chew", "DISSOLVE": "dissolve",
+    "INJ": "inject", "INJECT": "inject", "APP": "apply", "APPLY": "apply", "INST": "instill",
+    "INSTILL": "instill", "INS": "insert", "INSERT": "insert", "USE": "use", "PLACE": "place",
+    "INHALE": "inhale", "SWISH": "swish and swallow", "GARGLE": "gargle",
+}  # fmt: skip
+# Codes that are a verb only when they open the SIG and a dose follows ("INH 2 PUFFS").
+_LEADING_VERBS = {"INH": "inhale", "U": "use", "SPRAY": "spray"}
+
+
+@dataclass(frozen=True)
+class _Route:
+    phrase: str
+    verb: str
+
+
+_ROUTES: dict[str, _Route] = {}
+for _keys, _route in (
+    ("PO ORAL", _Route("by mouth", "take")),
+    ("SL", _Route("under the tongue", "place")),
+    ("BUCC", _Route("between the cheek and gum", "place")),
+    ("TOP", _Route("topically", "apply")),
+    ("TD", _Route("to the skin", "apply")),
+    ("AA AAA", _Route("to the affected area", "apply")),
+    ("OU", _Route("in both eyes", "instill")),
+    ("OD", _Route("in the right eye", "instill")),
+    ("OS", _Route("in the left eye", "instill")),
+    ("AU", _Route("in both ears", "instill")),
+    ("AD", _Route("in the right ear", "instill")),
+    ("AS", _Route("in the left ear", "instill")),
+    ("PR", _Route("rectally", "insert")),
+    ("PV", _Route("vaginally", "insert")),
+    ("INH", _Route("by inhalation", "inhale")),
+    ("SQ SC SUBQ SUBCUT", _Route("subcutaneously", "inject")),
+    ("IM", _Route("into the muscle", "inject")),
+    ("IV", _Route("intravenously", "inject")),
+    ("NAS", _Route("in the nose", "use")),
+    ("EN IEN", _Route("in each nostril", "use")),
+):
+    for _key in _keys.split():
+        _ROUTES[_key] = _route
+
+
+@dataclass(frozen=True)
+class _Freq:
+    phrase: str
+    per_day: Fraction | None = None
+    # interval: sets the dose count alone (BID, Q6H); event: once-a-day moments that add up
+    # (QAM + QHS = 2); meals: 3 a day unless an interval is also given (BID AC); uncountable:
+    # a rate with no daily meaning (Q5MIN); other: says nothing about the count (WF, PRN-like).
+    kind: str = "other"
+
+
+def _interval(phrase: str, per_day: Fraction | int) -> _Freq:
+    return _Freq(phrase, Fraction(per_day), "interval")
+
+
+_FREQS: dict[str, _Freq] = {}
+for _keys, _freq in (
+    ("QD DAILY QDAY", _interval("once a day", 1)),
+    ("BID", _interval("2 times a day", 2)),
+    ("TID", _interval("3 times a day", 3)),
+    ("QID", _interval("4 times a day", 4)),
+    ("QOD", _interval("every other day", Fraction(1, 2))),
+    ("QWK QW QWEEK WEEKLY", _interval("once a week", Fraction(1, 7))),
+    ("BIW", _interval("2 times a week", Fraction(2, 7))),
+    ("TIW", _interval("3 times a week", Fraction(3, 7))),
+    ("QMO QMONTH MONTHLY", _interval("once a month", Fraction(1, 30))),
+    ("QHS HS", _Freq("at bedtime", Fraction(1), "event")),
+    ("QAM", _Freq("every morning", Fraction(1), "event")),
+    ("QPM", _Freq("every evening", Fraction(1), "event")),
+    ("AM", _Freq("in the morning", Fraction(1), "event")),
+    ("PM", _Freq("in the evening", Fraction(1), "event")),
+    ("NOON QNOON", _Freq("at noon", Fraction(1), "event")),
+    ("AC", _Freq("before meals", Fraction(3), "meals")),
+    ("PC", _Freq("after meals", Fraction(3), "meals")),
+    ("WM", _Freq("with meals", Fraction(3), "meals")),
+    ("ACHS", _Freq("before meals and at bedtime", Fraction(4), "meals")),
+    ("WF W/F", _Freq("with food")),
+    ("ATC", _Freq("around the clock")),
+    ("UD", _Freq("as directed")),
+    ("STAT", _Freq("immediately")),
+    ("X1 ONCE", _Freq("1 time only")),
+):
+    for _key in _keys.split():
+        _FREQS[_key] = _freq
+
+_EVERY = re.compile(
+    r"Q(\d+)(?:-(\d+))?"
+    r"(H|HR|HRS|HOUR|HOURS|D|DAY|DAYS|W|WK|WKS|WEEK|WEEKS|MIN|MINS|MINUTES|MO|MONTH|MONTHS)",
+    re.ASCII,
+)
+_PERIODS = {"H": ("hour", Fraction(24)), "D": ("day", Fraction(1)), "W": ("week", Fraction(1, 7)),
+            "MI": ("minute", None), "MO": ("month", Fraction(1, 30))}  # fmt: skip
+
+
+def _every(key: str) -> _Freq | None:
+    """Q6H, Q4-6H, Q2D, Q2W, Q5MIN, Q3MO."""
+    match = _EVERY.fullmatch(key)
+    if not match or int(match[1]) == 0 or (match[2] and int(match[2]) == 0):
+        return None
+    unit = match[3]
+    name, per_unit = _PERIODS[unit[:2] if unit[:2] in ("MI", "MO") else unit[0]]
+    low = int(match[1])
+    if match[2]:
+        phrase = f"every {low} to {int(match[2])} {name}s"
+    else:
+        phrase = f"every {name}" if low == 1 else f"every {low} {name}s"
+    # The shortest interval gives the most doses: that is the daily maximum.
+    shortest = min(low, int(match[2] or low))
+    if per_unit is None:
+        return _Freq(phrase, None, "uncountable")
+    return _interval(phrase, per_unit / shortest)
+
+
+def _frequency(key: str) -> _Freq | None:
+    return _FREQS.get(key) or _every(key)
+
+
+_DURATION = re.compile(
+    r"(?:X|FOR)([0-9]+)(D|DAY|DAYS|W|WK|WKS|WEEK|WEEKS|MO|MOS|MONTH|MONTHS)", re.ASCII
+)
+_DURATION_NAMES = {"D": "day", "W": "week", "M": "month"}
+
+_INDICATIONS = {
+    "PAIN": "pain", "N/V": "nausea and vomiting", "NAUSEA": "nausea", "VOMITING": "vomiting",
+    "SOB": "shortness of breath", "HA": "headache", "HEADACHE": "headache", "CP": "chest pain",
+    "ANXIETY": "anxiety", "SLEEP": "sleep", "INSOMNIA": "sleep", "FEVER": "fever",
+    "ITCHING": "itching", "COUGH": "cough", "WHEEZING": "wheezing", "CONSTIPATION": "constipation",
+    "DIARRHEA": "diarrhea", "MIGRAINE": "migraine", "SPASMS": "spasms", "AGITATION": "agitation",
+    "SEVERE": "severe", "MODERATE": "moderate", "MILD": "mild", "BREAKTHROUGH": "breakthrough",
+    "CHEST": "chest", "MUSCLE": "muscle", "BACK": "back",
+}  # fmt: skip
+# Plain words are known (not warned about) and printed in lower case.
+_WORDS = frozenset(
+    """A AN AND OR THEN WITH WITHOUT FOOD MEALS MEAL WATER MILK IN INTO ON TO OF AT BY FOR THE EACH
+    EYE EYES EAR EARS NOSTRIL NOSTRILS MOUTH TONGUE AFFECTED AREA SKIN THIN LAYER DAY DAYS HOUR
+    HOURS WEEK WEEKS TIME TIMES NIGHT MORNING EVENING BEDTIME UP MAX MAXIMUM PER DO NOT EXCEED MORE
+    THAN EMPTY STOMACH SHAKE WELL BEFORE AFTER USING NEEDED DIRECTED ONLY ALTERNATING UNTIL GONE
+    FINISHED ALL DOSE DOSES""".split()
+)
+_NUMBER_WORDS = {
+    "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7",
+    "EIGHT": "8", "NINE": "9", "TEN": "10", "HALF": "1/2", "ONE-HALF": "1/2",
+}  # fmt: skip
+
+# ASCII digits only, and no zero denominators ("1/0" stays an unknown token).
+_NUM = r"(?:[0-9]+/0*[1-9][0-9]*|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+_NUMBER = re.compile(_NUM)
+_QUANTITY = re.compile(rf"({_NUM})(?:-({_NUM}))?")
+_GLUED_DOSE = re.compile(rf"({_NUM}(?:-{_NUM})?)([A-Z]+)")
+_DOTTED_CODE = re.compile(r"(?:[A-Z]\.)+[A-Z]?")
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True)
+class _Token:
+    raw: str  # as typed, without trailing punctuation
+    key: str  # upper case, dots of "B.I.D." removed
+    trail: str = ""  # trailing punctuation, kept in the output
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for word in text.split():
+        raw = word.rstrip(",;:")
+        trail = word[len(raw) :]
+        key = raw.upper()
+        if _DOTTED_CODE.fullmatch(key):
+            key = key.replace(".", "")
+        elif key.endswith(".") and len(key) > 1:
+            raw, key, trail = raw[:-1], key[:-1], "." + trail
+        if not key:
+            tokens.append(_Token(word, word))
+            continue
+        glued = _GLUED_DOSE.fullmatch(key)
+        if glued and glued[2] in _UNITS:
+            cut = len(glued[1])
+            tokens.append(_Token(raw[:cut], key[:cut]))
+            tokens.append(_Token(raw[cut:], key[cut:], trail))
+        else:
+            tokens.append(_Token(raw, key, trail))
+    return tokens
+
+
+def _number_value(text: str) -> Fraction:
+    return Fraction(text)  # Fraction accepts "1/2", "0.5" and ".5"
+
+
+def _number_text(text: str) -> str:
+    # ISMP: always a leading zero, never a trailing zero ("0.5 mL", "1 mL", not ".5" or "1.0").
+    if "/" in text:
+        return text
+    value = Decimal(text)
+    return str(int(value)) if value == value.to_integral() else format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    low: Fraction
+    high: Fraction
+    text: str
+
+
+def _quantity_at(tokens: list[_Token], i: int) -> tuple[_Quantity, int] | None:
+    """A dose amount at ``i`` ("2", "1-2", "1/2", "1 1/2", "1 TO 2", "ONE"), tokens used."""
+    key = _NUMBER_WORDS.get(tokens[i].key, tokens[i].key)
+    match = _QUANTITY.fullmatch(key)
+    if not match:
+        return None
+    low = high = _number_value(match[1])
+    text = _number_text(match[1])
+    used = 1
+    if match[2]:
+        high = _number_value(match[2])
+        text = f"{text} to {_number_text(match[2])}"
+    elif i + 1 < len(tokens):
+        nxt = tokens[i + 1].key
+        if "/" not in key and "/" in nxt and _NUMBER.fullmatch(nxt) and _number_value(nxt) < 1:
+            low = high = low + _number_value(nxt)  # mixed number "1 1/2"
+            text, used = f"{text} {nxt}", 2
+        elif nxt in ("TO", "-") and i + 2 < len(tokens):
+            other = _NUMBER_WORDS.get(tokens[i + 2].key, tokens[i + 2].key)
+            if _NUMBER.fullmatch(other):
+                high = _number_value(other)
+                text, used = f"{text} to {_number_text(other)}", 3
+    if high < low:
+        low, high = high, low
+    return _Quantity(low, high, text), used
+
+
+def _joined(tokens: list[_Token], i: int, count: int) -> str | None:
+    if i + count > len(tokens):
+        return None
+    return "".join(t.key for t in tokens[i : i + count])
+
+
+def _duration_at(tokens: list[_Token], i: int) -> tuple[str, int] | None:
+    """ "X7D", "X 7 DAYS", "FOR 2 WEEKS" -> ("for 7 days", tokens used)."""
+    if not tokens[i].key.startswith(("X", "FOR")):
+        return None
+    for count in (1, 2, 3):
+        joined = _joined(tokens, i, count)
+        match = joined and _DURATION.fullmatch(joined)
+        if match and int(match[1]) > 0:
+            n = int(match[1])
+            name = _DURATION_NAMES[match[2][0]]
+            return f"for {n} {name}{'' if n == 1 else 's'}", count
+    return None
+
+
+def _frequency_at(tokens: list[_Token], i: int) -> tuple[_Freq, int] | None:
+    """A frequency code, also when split by spaces ("Q 6 H", "Q AM", "Q4-6 HRS")."""
+    freq = _frequency(tokens[i].key)
+    if freq:
+        return freq, 1
+    if re.fullmatch(r"Q([0-9]+(-[0-9]+)?)?", tokens[i].key):
+        for count in (2, 3):
+            joined = _joined(tokens, i, count)
+            freq = _frequency(joined) if joined else None
+            if freq:
+                return freq, count
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+@dataclass
+class _Piece:
+    kind: str  # verb, dose, route, freq, prn, duration, word, unknown
+    text: str
+    key: str = ""
+
+
+@dataclass
+class _Parse:
+    pieces: list[_Piece]
+    unknown: list[str]
+    doses: list[tuple[_Quantity | None, _Unit | None]]
+    routes: list[_Route]
+    freqs: list[_Freq]
+    prn: bool
+
+
+def _is_code(tokens: list[_Token], i: int) -> bool:
+    key = tokens[i].key
+    return bool(
+        key in _UNITS or key in _ROUTES or key in _VERBS or key in ("PRN", "FOR")
+        or _frequency_at(tokens, i) or _duration_at(tokens, i) or _quantity_at(tokens, i)
+    )  # fmt: skip
+
+
+def _parse(text: str) -> _Parse:
+    tokens = _tokenize(text)
+    p = _Parse([], [], [], [], [], False)
+
+    def emit(kind: str, phrase: str, last: int, key: str = "") -> None:
+        p.pieces.append(_Piece(kind, phrase + tokens[last].trail, key))
+
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        key = tok.key
+        nxt = tokens[i + 1].key if i + 1 < n else ""
+
+        if i == 0 and key in _LEADING_VERBS and nxt and (_quantity_at(tokens, 1) or nxt in _UNITS):
+            emit("verb", _LEADING_VERBS[key], i)
+            i += 1
+            continue
+        if key in _VERBS:
+            emit("verb", _VERBS[key], i)
+            i += 1
+            continue
+        if key == "AS" and nxt in ("NEEDED", "DIRECTED"):
+            if nxt == "NEEDED":
+                p.prn = True
+                emit("prn", "as needed", i + 1)
+            else:
+                p.freqs.append(_FREQS["UD"])
+                emit("freq", "as directed", i + 1)
+            i += 2
+            continue
+        if key == "PRN":
+            p.prn = True
+            following = i + 1 < n and not _is_code(tokens, i + 1) and nxt not in _WORDS
+            if nxt == "FOR":
+                emit("prn", "as needed for", i + 1)
+                i += 2
+                continue
+            emit("prn", "as needed for" if following else "as needed", i)
+            i += 1
+            continue
+
+        duration = _duration_at(tokens, i)
+        if duration:
+            phrase, used = duration
+            emit("duration", phrase, i + used - 1)
+            i += used
+            continue
+
+        frequency = _frequency_at(tokens, i)
+        if frequency:
+            freq, used = frequency
+            p.freqs.append(freq)
+            emit("freq", freq.phrase, i + used - 1, freq.kind)
+            i += used
+            continue
+
+        amount = _quantity_at(tokens, i)
+        if amount:
+            qty, used = amount
+            j = i + used
+            unit = _UNITS.get(tokens[j].key) if j < n else None
+            if unit:
+                emit("dose", f"{qty.text} {unit.form(qty.high > 1)}", j)
+                used += 1
+            else:
+                emit("dose", qty.text, j - 1)
+            p.doses.append((qty, unit))
+            i += used
+            continue
+
+        if key in _ROUTES:
+            p.routes.append(_ROUTES[key])
+            emit("route", _ROUTES[key].phrase, i, key)
+        elif key in _UNITS:
+            p.doses.append((None, _UNITS[key]))
+            emit("dose", _UNITS[key].singular, i)
+        elif key in _INDICATIONS:
+            emit("word", _INDICATIONS[key], i)
+        elif key in _WORDS:
+            emit("word", key.lower(), i)
+        else:
+            p.unknown.append(tok.raw + tok.trail)
+            emit("unknown", tok.raw, i)
+        i += 1
+    return p
+
+
+def _infer_verb(p: _Parse) -> str:
+    units = [u for _, u in p.doses if u is not None]
+    first_unit = units[0] if units else None
+    # Puffs, suppositories and patches decide regardless of a route written next to them.
+    if first_unit in (_PUFF, _INHALATION, _SUPPOSITORY, _PATCH):
+        return first_unit.verb or "take"
+    if p.routes:
+        return p.routes[0].verb
+    if first_unit is not None and first_unit.verb:
+        return first_unit.verb
+    return "take" if p.doses else "use"
+
+
+def _pieces(p: _Parse) -> Iterator[str]:
+    verb = next((piece.text for piece in p.pieces if piece.kind == "verb"), None)
+    if verb is None:
+        verb = _infer_verb(p)
+        yield verb
+    previous: _Piece | None = None
+    for piece in p.pieces:
+        # "Inhale 2 puffs by inhalation" says the route twice.
+        if piece.kind == "route" and piece.key == "INH" and verb.startswith("inhale"):
+            continue
+        timed = ("event", "meals")
+        if (
+            previous
+            and previous.kind == piece.kind == "freq"
+            and {previous.key, piece.key} <= set(timed)
+        ):
+            yield "and"  # "every morning and at bedtime"
+        yield piece.text
+        previous = piece
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def expand_sig(text: str) -> str:
+    """Plain-language directions for a SIG; unknown tokens are kept as typed."""
+    return analyze_sig(text).directions
+
+
+def unknown_tokens(text: str) -> list[str]:
+    """The tokens of ``text`` that are not known codes or words, in order, as typed."""
+    return _parse(text or "").unknown
+
+
+@dataclass(frozen=True)
+class SigAnalysis:
+    directions: str
+    unknown: tuple[str, ...]
+    prn: bool
+    daily_min: Decimal | None  # fewest units a day (0 for PRN)
+    daily_max: Decimal | None  # most units a day
+    daily_unit: str | None = None  # what daily_min/max count: "tablets", "mL" ...
+
+    def unit_for(self, amount: Decimal) -> str:
+        """``daily_unit`` in the number ``amount`` takes ("1 tablet", "2 tablets")."""
+        unit = self.daily_unit or "units"
+        return _SINGULARS.get(unit, unit) if amount == 1 else unit
+
+
+def _decimal(value: Fraction) -> Decimal:
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+
+
+def _doses_per_day(freqs: list[_Freq]) -> Fraction | None:
+    if any(f.kind == "uncountable" for f in freqs):
+        return None
+    intervals = [f.per_day for f in freqs if f.kind == "interval" and f.per_day]
+    events = sum((f.per_day for f in freqs if f.kind == "event" and f.per_day), Fraction(0))
+    meals = sum((f.per_day for f in freqs if f.kind == "meals" and f.per_day), Fraction(0))
+    if len(intervals) > 1:
+        return None
+    if intervals:
+        # "QD HS" names the time of the one dose; "BID QHS" contradicts itself.
+        return intervals[0] if not events or events == intervals[0] else None
+    return events + meals or None
+
+
+def _daily_range(p: _Parse) -> tuple[Fraction, Fraction] | None:
+    if p.unknown or len(p.doses) != 1:
+        return None
+    qty, unit = p.doses[0]
+    if qty is None:
+        return None
+    factor = unit.dispensing_factor if unit is not None else Fraction(1)
+    per_day = _doses_per_day(p.freqs)
+    if factor is None or per_day is None:
+        return None
+    low = Fraction(0) if p.prn else qty.low * per_day * factor
+    return low, qty.high * per_day * factor
+
+
+_SINGULARS = {u.plural: u.singular for u in _UNITS.values()} | {"units": "unit"}
+
+
+def _dispensing_name(unit: _Unit | None) -> str:
+    if unit is None:
+        return "units"
+    return unit.plural if unit.dispensing_factor == 1 else _ML.plural
+
+
+def analyze_sig(text: str) -> SigAnalysis:
+    """Directions, unknown tokens and the daily range of units in one pass."""
+    p = _parse(text or "")
+    directions = " ".join(_pieces(p)) if text and text.strip() else ""
+    daily = _daily_range(p)
+    unit = p.doses[0][1] if daily and p.doses else None
+    return SigAnalysis(
+        directions=directions[:1].upper() + directions[1:],
+        unknown=tuple(p.unknown),
+        prn=p.prn,
+        daily_min=_decimal(daily[0]) if daily else None,
+        daily_max=_decimal(daily[1]) if daily else None,
+        daily_unit=_dispensing_name(unit) if daily else None,
+    )
+
+
+def sig_daily_quantity(text: str) -> Decimal | None:
+    """Most dispensing units a day ("1-2 T PO Q6H PRN" -> 8), or None when not computable."""
+    return analyze_sig(text).daily_max
