@@ -1,0 +1,5 @@
+"""Qt tests run offscreen; set before anything imports Qt."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
