@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -171,12 +172,19 @@ class UnitOfWorkFactory:
         return UnitOfWork(self.session_factory, actor_id=actor_id, workstation=self.workstation)
 
 
+# how a person calls the rows of a versioned table (SQLAlchemy names the table in StaleDataError)
+_TABLE_LABELS = {
+    "patients": "patient",
+    "prescriptions": "prescription",
+    "inventory_items": "stock item",
+    "inventory_batches": "stock batch",
+    "users": "user",
+}
+
+
 def _concurrent(exc: StaleDataError) -> ConcurrentUpdate:
-    text = str(exc)
-    what = "record"
-    for name in ("Patient", "Prescription", "InventoryItem", "InventoryBatch", "User"):
-        if f"'{name}'" in text or f"{name} " in text:
-            what = {"InventoryItem": "stock item", "InventoryBatch": "stock batch"}.get(name, name.lower())
+    match = re.search(r"table '([^']+)'", str(exc))
+    what = _TABLE_LABELS.get(match.group(1).rsplit(".", 1)[-1], "record") if match else "record"
     return ConcurrentUpdate(
         f"This {what} was changed on another workstation while you were working. "
         "Nothing was saved; reload it and try again."

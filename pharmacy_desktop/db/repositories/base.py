@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from pharmacy_desktop.db.base import SoftDelete, Versioned
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound
@@ -24,13 +25,25 @@ class Repository(Generic[T]):
 
     def add(self, obj: T) -> T:
         self.session.add(obj)
-        self.session.flush()
+        self.flush()
         return obj
+
+    def flush(self) -> None:
+        """Flush, turning a lost optimistic-locking race into a message naming the record."""
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            ours = f"table '{getattr(self.model, '__tablename__', '')}'" in str(exc)
+            raise ConcurrentUpdate(
+                f"This {self.label if ours else 'record'} was changed on another workstation while you "
+                "were working. Nothing was saved; reload it and try again."
+            ) from exc
 
     def get(self, id_: uuid.UUID, *, include_deleted: bool = False, for_update: bool = False) -> T | None:
         stmt = select(self.model).where(self.model.id == id_)  # type: ignore[attr-defined]
         if for_update:
-            stmt = stmt.with_for_update()
+            # the row as locked, not a copy already in the identity map
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(stmt.execution_options(include_deleted=include_deleted)).first()
 
     def require(self, id_: uuid.UUID, **kwargs: Any) -> T:
@@ -51,7 +64,7 @@ class Repository(Generic[T]):
             if not hasattr(obj, key):
                 raise AttributeError(f"{self.model.__name__} has no column {key}")
             setattr(obj, key, value)
-        self.session.flush()
+        self.flush()
         return obj
 
     def soft_delete(self, id_: uuid.UUID, expected_version: int | None = None) -> T:

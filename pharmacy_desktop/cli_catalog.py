@@ -1,0 +1,139 @@
+"""`pharmacy-desktop catalog import|search` and `pharmacy-desktop scan`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, TextIO
+
+from pharmacy_desktop.cli import database, print_json
+
+# exit codes of `scan`: 0 only when found, so scripts can test it
+SCAN_EXIT = {"found": 0, "ambiguous": 3, "unknown": 4, "invalid": 5}
+SHOWN_REJECTIONS = 10
+
+
+def register(
+    subparsers: argparse._SubParsersAction, add_db_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    catalog = subparsers.add_parser("catalog", help="drug catalog: import the FDA NDC Directory, search")
+    actions = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+
+    imp = actions.add_parser(
+        "import", help="import product.txt + package.txt (a folder or FDA's zip); re-runnable"
+    )
+    imp.add_argument("path", help="folder or zip holding product.txt and package.txt")
+    imp.add_argument(
+        "--no-deactivate",
+        action="store_true",
+        help="keep packages that are missing from this file active (default: mark them inactive)",
+    )
+    add_db_option(imp)
+    imp.set_defaults(handler=cmd_catalog_import)
+
+    search = actions.add_parser("search", help="find drugs by name fragments and strength, e.g. 'atorv 10'")
+    search.add_argument("text")
+    search.add_argument("--limit", type=int, default=25)
+    search.add_argument("--json", action="store_true", help="print JSON")
+    add_db_option(search)
+    search.set_defaults(handler=cmd_catalog_search)
+
+    scan = subparsers.add_parser(
+        "scan",
+        help="resolve a barcode or typed NDC against the catalog "
+        "(exit 0 found, 3 ambiguous, 4 unknown, 5 invalid)",
+    )
+    scan.add_argument("text", help="UPC-A, EAN-13, GTIN-14, GS1 element string or NDC")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    add_db_option(scan)
+    scan.set_defaults(handler=cmd_scan)
+
+
+class ProgressBar:
+    """A one-line bar on stderr, redrawn with ``\\r`` only when the text changes."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO = sys.stderr):
+        self.stream = stream
+        self.last = ""
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        share = min(1.0, done / total) if total else 0.0
+        # reading and COPY are most of the work; the set-based upserts are the rest
+        fraction = 0.8 * share if phase == "reading" else 0.8 + 0.2 * share
+        filled = int(fraction * self.WIDTH)
+        line = f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {fraction * 100:3.0f}% {phase:<8}"
+        if line != self.last:
+            self.stream.write(line)
+            self.stream.flush()
+            self.last = line
+
+    def finish(self) -> None:
+        if self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.catalog_import import import_catalog
+
+    bar = ProgressBar()
+    with database(args) as db:
+        try:
+            summary = import_catalog(
+                db.engine, args.path, progress=bar, deactivate_missing=not args.no_deactivate
+            )
+        finally:
+            bar.finish()
+    print(f"Catalog import ({summary.catalog_source}) from {args.path} in {summary.elapsed:.1f} s")
+    print(f"  added:       {summary.added}")
+    print(f"  updated:     {summary.updated}")
+    print(f"  deactivated: {summary.deactivated}")
+    print(f"  rejected:    {len(summary.rejected)}")
+    for rejection in summary.rejected[:SHOWN_REJECTIONS]:
+        print(f"    {rejection.reason}")
+    if len(summary.rejected) > SHOWN_REJECTIONS:
+        print(f"    ... and {len(summary.rejected) - SHOWN_REJECTIONS} more")
+    return 0
+
+
+def cmd_catalog_search(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from pharmacy_desktop.services.drug_search import search_drugs
+
+    with database(args) as db:
+        hits = search_drugs(db.uow_factory, args.text, limit=args.limit)
+    if args.json:
+        print_json([{**asdict(h), "medication_id": str(h.medication_id)} for h in hits])
+        return 0
+    if not hits:
+        print(f"No drug matches {args.text!r}.")
+        return 0
+    for h in hits:
+        name = " ".join(p for p in (h.drug_name, h.strength, (h.dosage_form or "").lower()) if p)
+        flags = "" if h.is_active else "  [inactive]"
+        schedule = f"  C-{h.dea_schedule}" if h.dea_schedule else ""
+        print(f"{h.package_ndc or h.ndc11:<14} {name}{schedule}{flags}")
+        if h.package_description:
+            print(f"{'':<14} {h.package_description}")
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.scan_resolution import resolve_scan, to_json
+
+    with database(args) as db:
+        result = resolve_scan(db.uow_factory, args.text)
+    if args.json:
+        print_json(to_json(result))
+    else:
+        print(f"{result.status}: {result.message}")
+        for choice in result.choices:
+            print(f"  {choice.package_ndc or choice.ndc11}  {choice.drug_name} {choice.strength or ''}")
+        scanned = (("lot", result.lot), ("expiry", result.expiry), ("serial", result.serial))
+        details = [f"{label} {value}" for label, value in scanned if value]
+        if details:
+            print("  " + ", ".join(details))
+    return SCAN_EXIT[result.status]
