@@ -1,0 +1,306 @@
+"""The shell: navigation, who is acting, lock, status bar. Screens are their own modules."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.services import auth
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background
+from pharmacy_desktop.ui.scanner import ScanFeedback
+from pharmacy_desktop.ui.screens.base import Screen
+from pharmacy_desktop.ui.signin import LockScreen
+
+log = logging.getLogger(__name__)
+
+
+class BusyStatus(QWidget):
+    """Status-bar busy indicator; overlapping operations are counted."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._count = 0
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setMaximumWidth(120)
+        self.bar.setTextVisible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        self.setVisible(False)
+
+    def start(self, message: str) -> None:
+        self._count += 1
+        self.label.setText(message)
+        self.setVisible(True)
+
+    def stop(self) -> None:
+        self._count = max(0, self._count - 1)
+        if self._count == 0:
+            self.setVisible(False)
+
+
+class StatusPill(QLabel):
+    """A state in words with a symbol, so it never relies on colour alone."""
+
+    def set_state(self, name: str, ok: bool | None, detail: str) -> None:
+        symbol = {True: "●", False: "✖", None: "○"}[ok]
+        colour = {True: "#1b7f3b", False: "#c62828", None: "#6b6b6b"}[ok]
+        self.setText(f"<span style='color:{colour}'>{symbol}</span> {name}: {detail}")
+        self.setToolTip(f"{name}: {detail}")
+
+
+class MainWindow(QMainWindow):
+    signed_out = Signal()
+
+    def __init__(self, context: AppContext, actor: Actor, screen_classes: Sequence[type[Screen]],
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.actor = actor
+        self.setWindowTitle("Pharmacy")
+        self.setObjectName("mainWindow")
+        self.screens: list[Screen] = [cls(context, actor) for cls in screen_classes]
+        self._locked = False
+
+        # header: screen title, who is acting, lock
+        self.screen_title = QLabel()
+        self.screen_title.setObjectName("screenTitle")
+        self.user_badge = QLabel()
+        self.user_badge.setObjectName("userBadge")
+        self.lock_button = QPushButton("Lock (F12)")
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.clicked.connect(lambda: self.lock("button"))
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.clicked.connect(self.sign_out)
+        header = QFrame()
+        header.setObjectName("header")
+        header_layout = QHBoxLayout(header)
+        header_layout.addWidget(self.screen_title, 1)
+        header_layout.addWidget(self.user_badge)
+        header_layout.addWidget(self.lock_button)
+        header_layout.addWidget(self.sign_out_button)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMinimumWidth(230)
+        self.nav.setMaximumWidth(280)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.stack = QStackedWidget()
+        for screen in self.screens:
+            self.stack.addWidget(screen)
+        self.scan_feedback = ScanFeedback()
+
+        work = QWidget()
+        work_layout = QVBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.addWidget(self.scan_feedback)
+        work_layout.addWidget(self.stack, 1)
+        body = QWidget()
+        body_layout = QHBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.nav)
+        body_layout.addWidget(work, 1)
+        workspace = QWidget()
+        workspace_layout = QVBoxLayout(workspace)
+        workspace_layout.setContentsMargins(6, 6, 6, 6)
+        workspace_layout.addWidget(header)
+        workspace_layout.addWidget(body, 1)
+
+        self.lock_screen = LockScreen(context)
+        self.lock_screen.resumed.connect(self._resumed)
+        self.lock_screen.switched.connect(self._switched)
+        self.layers = QStackedWidget()
+        self.layers.addWidget(workspace)
+        self.layers.addWidget(self.lock_screen)
+        self.setCentralWidget(self.layers)
+
+        self.busy = BusyStatus()
+        self.database_status = StatusPill()
+        self.database_status.set_state("Database", None, "connecting")
+        self.printer_status = StatusPill()
+        self.printer_status.set_state("Printers", None, "not checked")
+        bar = self.statusBar()
+        bar.addWidget(self.database_status)
+        bar.addWidget(self.printer_status)
+        bar.addPermanentWidget(self.busy)
+
+        self._shortcuts: list[QShortcut] = []
+        self._install_shortcuts()
+        self._apply_actor()
+
+    # -- BusyIndicatorProvider ----------------------------------------------------------------
+
+    def busy_indicator(self) -> BusyStatus:
+        return self.busy
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def visible_screens(self) -> list[Screen]:
+        return [s for s in self.screens if s.permission is None or self.actor.can(s.permission)]
+
+    def _apply_actor(self) -> None:
+        self.user_badge.setText(f"<b>{self.actor.display_name}</b> · {self.actor.role_title}")
+        self.user_badge.setToolTip(f"Signed in as {self.actor.username} on {self.actor.workstation}")
+        current = self.current_screen()
+        for screen in self.screens:
+            screen.set_actor(self.actor)
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for screen in self.visible_screens():
+            item = QListWidgetItem(self._nav_text(screen))
+            item.setData(Qt.ItemDataRole.UserRole, self.screens.index(screen))
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        visible = self.visible_screens()
+        target = current if current in visible else (visible[0] if visible else None)
+        if target is not None:
+            self.show_screen(target)
+
+    def _nav_text(self, screen: Screen) -> str:
+        count = screen.queue_count()
+        suffix = f"  ({count})" if count is not None else ""
+        return f"{screen.key:<4} {screen.title}{suffix}"
+
+    def refresh_nav_counts(self) -> None:
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            item.setText(self._nav_text(self.screens[item.data(Qt.ItemDataRole.UserRole)]))
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.show_screen(self.screens[self.nav.item(row).data(Qt.ItemDataRole.UserRole)])
+
+    def show_screen(self, screen: Screen) -> bool:
+        if screen not in self.visible_screens() or self._locked:
+            return False
+        self.stack.setCurrentWidget(screen)
+        self.screen_title.setText(f"{screen.title}")
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == self.screens.index(screen):
+                self.nav.blockSignals(True)
+                self.nav.setCurrentRow(row)
+                self.nav.blockSignals(False)
+        screen.activate()
+        return True
+
+    def current_screen(self) -> Screen | None:
+        if self._locked:
+            return None
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, Screen) else None
+
+    def scan_target(self) -> object | None:
+        """For the scan dispatcher: the lock screen takes badge scans while locked."""
+        return self.lock_screen if self._locked else self.current_screen()
+
+    def screen_by_key(self, key: str) -> Screen | None:
+        return next((s for s in self.screens if s.key == key), None)
+
+    def _install_shortcuts(self) -> None:
+        for screen in self.screens:
+            if screen.key:
+                shortcut = QShortcut(QKeySequence(screen.key), self)
+                shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                shortcut.activated.connect(lambda s=screen: self.show_screen(s))
+                self._shortcuts.append(shortcut)
+        lock = QShortcut(QKeySequence("F12"), self)
+        lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        lock.activated.connect(lambda: self.lock("F12"))
+        help_ = QShortcut(QKeySequence("F1"), self)
+        help_.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        help_.activated.connect(self.show_help)
+        self._shortcuts += [lock, help_]
+
+    def show_help(self) -> None:
+        lines = ["<b>Screens</b>"]
+        for screen in self.visible_screens():
+            lines.append(f"{screen.key} — {screen.title}")
+        lines += ["F12 — lock / switch user", "F1 — this help"]
+        screen = self.current_screen()
+        if screen is not None and screen.help_keys:
+            lines.append(f"<br><b>{screen.title}</b>")
+            lines += [f"{k} — {v}" for k, v in screen.help_keys]
+        box = QMessageBox(QMessageBox.Icon.Information, "Keys", "<br>".join(lines), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- lock, switch, sign-out ---------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def lock(self, reason: str = "idle") -> None:
+        if self._locked:
+            return
+        self._locked = True
+        self.lock_screen.lock_for(self.actor)
+        self.layers.setCurrentWidget(self.lock_screen)
+        actor = self.actor
+        run_in_background(self, lambda: auth.record_lock(self.context.uow_factory, actor, reason), lambda _: None,
+                          lambda exc: log.warning("lock not recorded: %s", exc))
+
+    def _resumed(self, actor: Actor) -> None:
+        self._locked = False
+        self.layers.setCurrentIndex(0)
+        screen = self.current_screen()
+        if screen is not None:
+            screen.setFocus()
+
+    def _switched(self, actor: Actor) -> None:
+        self.actor = actor
+        self._locked = False
+        self.layers.setCurrentIndex(0)
+        self._apply_actor()
+
+    def sign_out(self) -> None:
+        actor = self.actor
+        for screen in self.screens:
+            screen.clear_sensitive()
+        self._locked = True
+        self.lock_screen.lock_for(None)
+        self.layers.setCurrentWidget(self.lock_screen)
+        run_in_background(self, lambda: auth.sign_out(self.context.uow_factory, actor), lambda _: None,
+                          lambda exc: log.warning("sign-out not recorded: %s", exc))
+
+    # -- change notices and status --------------------------------------------------------------
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        for screen in self.screens:
+            try:
+                screen.on_change(notice)
+            except Exception:
+                log.exception("screen %s failed on a change notice", type(screen).__name__)
+        self.refresh_nav_counts()
+
+    def set_database_connected(self, ok: bool) -> None:
+        if ok:
+            self.database_status.set_state("Database", True, "connected")
+        else:
+            self.database_status.set_state("Database", False, "connection lost — reconnecting; saved work is safe")
+
+    def set_printer_state(self, ok: bool | None, detail: str) -> None:
+        self.printer_status.set_state("Printers", ok, detail)

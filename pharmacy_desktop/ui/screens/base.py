@@ -1,0 +1,69 @@
+"""A work screen: its own module, given the context and the acting user; it only presents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.ui.context import AppContext
+
+
+class Screen(QWidget):
+    key = ""  # the F-key, e.g. "F4"
+    title = ""
+    permission: str | None = None  # shown in the navigation only to users who have it
+    help_keys: tuple[tuple[str, str], ...] = ()  # (key, what it does) for F1 help
+
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.actor = actor
+        self.setObjectName(f"screen-{type(self).__name__}")
+
+    # called by the shell --------------------------------------------------------------------
+
+    def set_actor(self, actor: Actor) -> None:
+        """Another user took over the workstation: refresh what depends on who is acting."""
+        self.actor = actor
+
+    def activate(self) -> None:
+        """The screen became visible: load or refresh its data (in the background)."""
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        """Another workstation changed something; refresh if it concerns this screen."""
+
+    def handle_scan(self, text: str) -> bool:
+        return False
+
+    def clear_sensitive(self) -> None:
+        """Forget patient data shown on screen (sign-out)."""
+
+    def queue_count(self) -> int | None:
+        return None
+
+
+def heading(text: str, size_delta: int = 6) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() + size_delta)
+    font.setBold(True)
+    label.setFont(font)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def page_layout(widget: QWidget, title: str, subtitle: str = "") -> QVBoxLayout:
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(16, 12, 16, 12)
+    layout.setSpacing(10)
+    layout.addWidget(heading(title))
+    if subtitle:
+        sub = QLabel(subtitle)
+        sub.setWordWrap(True)
+        sub.setObjectName("subtitle")
+        layout.addWidget(sub)
+    return layout

@@ -1,0 +1,144 @@
+"""The window before the shell: first-run set-up (first administrator + pharmacy profile) or sign-in."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.errors import ValidationFailed
+from pharmacy_desktop.services import auth, pharmacy
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import heading
+from pharmacy_desktop.ui.signin import ErrorLine, SignInPanel
+
+
+class FirstRunPanel(QWidget):
+    finished = Signal(object)  # Actor of the new administrator
+
+    PROFILE_FIELDS = (
+        ("name", "Pharmacy &name"), ("address_line1", "&Address"), ("address_line2", "Address line 2"),
+        ("city", "&City"), ("state", "&State"), ("zip_code", "&ZIP"), ("phone", "P&hone"),
+        ("npi", "NPI"), ("ncpdp", "NCPDP"), ("dea", "DEA"),
+    )
+    ADMIN_FIELDS = (
+        ("first_name", "&First name"), ("last_name", "&Last name"), ("email", "&Email"),
+        ("username", "&Username"), ("password", "&Password"), ("password2", "Repeat password"),
+    )
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.inputs: dict[str, QLineEdit] = {}
+        self.field_errors: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Set up this pharmacy", 8))
+        intro = QLabel("No administrator exists yet. Enter the pharmacy details printed on every label, "
+                       "then the first administrator account. Fields marked * are required.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        row.addWidget(self._group("Pharmacy", self.PROFILE_FIELDS, required={"name", "address_line1", "city", "state", "zip_code", "phone"}))
+        row.addWidget(self._group("First administrator", self.ADMIN_FIELDS, required={f for f, _ in self.ADMIN_FIELDS}))
+        layout.addLayout(row)
+        self.error = ErrorLine()
+        layout.addWidget(self.error)
+        self.submit = QPushButton("Create pharmacy and sign in")
+        self.submit.setDefault(True)
+        self.submit.clicked.connect(self.attempt)
+        layout.addWidget(self.submit, alignment=Qt.AlignmentFlag.AlignRight)
+        for name in ("password", "password2"):
+            self.inputs[name].setEchoMode(QLineEdit.EchoMode.Password)
+        self.inputs["password2"].returnPressed.connect(self.attempt)
+
+    def _group(self, title: str, spec, required: set[str]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for name, label in spec:
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            self.inputs[name] = edit
+            problem = QLabel()
+            problem.setStyleSheet("color: #c62828;")
+            problem.hide()
+            self.field_errors[name] = problem
+            cell = QVBoxLayout()
+            cell.setSpacing(2)
+            cell.addWidget(edit)
+            cell.addWidget(problem)
+            form.addRow(label + (" *" if name in required else ""), cell)
+        return box
+
+    def _show_field_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.field_errors.items():
+            text = errors.get(name, "")
+            label.setText(f"⚠ {text}" if text else "")
+            label.setVisible(bool(text))
+        first = next((n for n in self.inputs if n in errors), None)
+        if first:
+            self.inputs[first].setFocus()
+
+    def attempt(self) -> None:
+        values = {name: edit.text().strip() for name, edit in self.inputs.items()}
+        values["password"] = self.inputs["password"].text()
+        if values["password"] != self.inputs["password2"].text():
+            self._show_field_errors({"password2": "the two passwords differ"})
+            self.error.show_message("The two passwords differ.")
+            return
+        profile = pharmacy.Profile(**{name: values[name] for name, _ in self.PROFILE_FIELDS})
+        ctx = self.context
+        self.submit.setEnabled(False)
+        run_in_background(
+            self,
+            lambda: pharmacy.first_run(ctx.uow_factory, profile, username=values["username"], password=values["password"],
+                                       email=values["email"], first_name=values["first_name"],
+                                       last_name=values["last_name"], workstation=ctx.workstation),
+            self.finished.emit, self._failed, busy_message="Setting up…",
+        )
+
+    def _failed(self, exc: Exception) -> None:
+        self.submit.setEnabled(True)
+        self.error.show_message(user_message(exc))
+        if isinstance(exc, ValidationFailed):
+            self._show_field_errors(exc.field_errors)
+
+
+class SignInWindow(QWidget):
+    signed_in = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Pharmacy — sign in")
+        self.setObjectName("signInWindow")
+        self.pages = QStackedWidget()
+        self.panel = SignInPanel(context)
+        self.panel.signed_in.connect(self.signed_in)
+        self.first_run = FirstRunPanel(context)
+        self.first_run.finished.connect(self.signed_in)
+        self.pages.addWidget(self.panel)
+        self.pages.addWidget(self.first_run)
+        layout = QHBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.pages, 3)
+        layout.addStretch(1)
+        self.resize(900, 560)
+        run_in_background(self, lambda: auth.needs_first_run(context.uow_factory), self._decide)
+
+    def _decide(self, first_run: bool) -> None:
+        self.pages.setCurrentWidget(self.first_run if first_run else self.panel)
+        if first_run:
+            self.first_run.inputs["name"].setFocus()
+            self.resize(1100, 640)
+        else:
+            self.panel.reset()
