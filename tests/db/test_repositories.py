@@ -168,26 +168,23 @@ def test_user_create_read_update_soft_delete(uow_factory, engine):
 
 
 def test_roles_and_permissions_of_a_user(uow_factory):
+    """The roles are seeded by revision 0004; a grant added here shows up for that role only."""
     with uow_factory() as uow:
-        pharmacist = Role(name="pharmacist")
-        technician = Role(name="technician")
-        grants = [
-            Permission(name="prescription.validate", resource="prescription", action="validate"),
-            Permission(name="prescription.override_dur", resource="prescription", action="override_dur"),
-        ]
-        uow.session.add_all([pharmacist, technician, *grants])
+        extra = Permission(name="test.only", resource="test", action="only")
+        uow.session.add(extra)
         uow.session.flush()
-        uow.session.add_all([RolePermission(role_id=pharmacist.id, permission_id=p.id) for p in grants])
+        uow.session.add(RolePermission(role_id=uow.users.role_by_name("pharmacist").id, permission_id=extra.id))
         rph = uow.users.add(make_user("rph", role="pharmacist"))
         tech = uow.users.add(make_user("tech", role="technician"))
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.users.roles_and_permissions(rph.id) == {
-            "pharmacist": frozenset({"prescription.validate", "prescription.override_dur"})
-        }
-        assert uow.users.roles_and_permissions(tech.id) == {"technician": frozenset()}
-        assert uow.users.permission_names(rph.id) == {"prescription.validate", "prescription.override_dur"}
+        rph_perms = uow.users.roles_and_permissions(rph.id)["pharmacist"]
+        tech_perms = uow.users.roles_and_permissions(tech.id)["technician"]
+        assert {"test.only", "prescription.override_dur", "prescription.final_verify"} <= rph_perms
+        assert "test.only" not in tech_perms and "prescription.override_dur" not in tech_perms
+        assert "prescription.enter" in tech_perms
+        assert uow.users.permission_names(rph.id) == rph_perms
         assert uow.users.roles_and_permissions(uuid.uuid4()) == {}
         role = uow.users.role_by_name("pharmacist")
         with pytest.raises(InvalidRequestError):
@@ -897,7 +894,7 @@ HOT_QUERIES = {
     "patient search by last name prefix": (lambda uow: uow.patients.search("smi"), {"idx_patients_name"}),
     "patient search by last and first name": (lambda uow: uow.patients.search("smith, jo"), {"idx_patients_name"}),
     "patient search by date of birth": (lambda uow: uow.patients.search("03/04/1980"), {"idx_patients_dob"}),
-    "prescription queue by status": (lambda uow: uow.prescriptions.queue("received"), {"idx_prescriptions_status"}),
+    "prescription queue by status": (lambda uow: uow.prescriptions.queue("received"), {"idx_prescriptions_status", "idx_prescriptions_queue"}),
     "medication by ndc": (
         lambda uow: uow.catalog.by_ndc("00591040810"),
         {"idx_medications_ndc_code", "medications_ndc_code_key"},

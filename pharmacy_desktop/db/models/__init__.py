@@ -21,7 +21,7 @@ from pharmacy_desktop.db.models.inventory import (
     StockAdjustment,
     Supplier,
 )
-from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate
+from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate, PrintJob
 from pharmacy_desktop.db.models.patients import (
     Patient,
     PatientAllergy,
@@ -36,8 +36,9 @@ from pharmacy_desktop.db.models.prescriptions import (
     PrescriptionItem,
     PrescriptionRefill,
     PrescriptionValidation,
+    WillCallBin,
 )
-from pharmacy_desktop.db.models.users import Permission, Role, RolePermission, User, UserSession
+from pharmacy_desktop.db.models.users import PharmacyProfile, Permission, Role, RolePermission, User, UserSession
 
 SCHEMAS = (
     users.SCHEMA,
@@ -68,6 +69,9 @@ __all__ = [
     "Supplier",
     "Notification",
     "NotificationTemplate",
+    "PrintJob",
+    "PharmacyProfile",
+    "WillCallBin",
     "Patient",
     "PatientAllergy",
     "PatientCondition",

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, column, table, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, column, table, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +31,8 @@ class InventoryItem(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __table_args__ = (
         Index("idx_inventory_items_medication_id", "medication_id"),
         Index("idx_inventory_items_ndc", "ndc_code"),
+        # revision 0007: stock never goes below zero, whatever the concurrency
+        CheckConstraint("quantity_on_hand >= 0", name="ck_inventory_items_on_hand"),
         {"schema": SCHEMA},
     )
 
@@ -63,6 +65,7 @@ class InventoryBatch(UUIDPrimaryKey, CreatedAt, Versioned, Base):
     __table_args__ = (
         Index("idx_inventory_batches_inventory_item_id", "inventory_item_id"),
         Index("idx_inventory_batches_expiration_date", "expiration_date"),
+        CheckConstraint("quantity_remaining >= 0", name="ck_inventory_batches_remaining"),
         {"schema": SCHEMA},
     )
 

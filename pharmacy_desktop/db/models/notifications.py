@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy_desktop.db.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey
@@ -60,3 +63,50 @@ class Notification(UUIDPrimaryKey, CreatedAt, Base):
     reference_id: Mapped[uuid.UUID | None]
 
     template: Mapped[NotificationTemplate | None] = relationship(lazy="raise")
+
+
+PRINT_JOB_STATUSES = ("queued", "sending", "printed", "failed", "cancelled")
+
+
+class PrintJob(UUIDPrimaryKey, Timestamps, Base):
+    """A label, receipt, test page or report on its way to a printer (revision 0005).
+
+    Recorded in the same transaction as the work it belongs to, before anything is sent; a
+    printer failure leaves it here with its error for a retry, a redirect or a reprint.
+    """
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (
+        CheckConstraint("job_type IN ('label', 'receipt', 'test_page', 'report')", name="print_jobs_job_type_check"),
+        CheckConstraint("printer_role IN ('label', 'receipt', 'report')", name="print_jobs_printer_role_check"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'printed', 'failed', 'cancelled')", name="print_jobs_status_check"
+        ),
+        Index("idx_print_jobs_pending", "next_attempt_at", postgresql_where=text("status IN ('queued', 'failed')")),
+        Index("idx_print_jobs_reference", "reference_type", "reference_id"),
+        Index("idx_print_jobs_rx_number", "rx_number"),
+        Index("idx_print_jobs_created_at", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    job_type: Mapped[str] = mapped_column(String(20))
+    printer_role: Mapped[str] = mapped_column(String(20))
+    printer_uri: Mapped[str | None] = mapped_column(String(255))
+    printer_profile: Mapped[str] = mapped_column(String(50), server_default=text("'default'"))
+    reference_type: Mapped[str | None] = mapped_column(String(50))
+    reference_id: Mapped[uuid.UUID | None]
+    rx_number: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(255))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'queued'"))
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+    is_reprint: Mapped[bool] = mapped_column(server_default=text("false"))
+    reprint_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.print_jobs.id"))
+    requested_by: Mapped[uuid.UUID | None]
+    workstation: Mapped[str | None] = mapped_column(String(100))
+    printed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+    __mapper_args__ = {"version_id_col": version}

@@ -16,6 +16,10 @@ from pharmacy_desktop.db.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey
 SCHEMA = "prescription_schema"
 _MEDICATION_FK = f"{SCHEMA}.medications.id"
 _PRESCRIPTION_FK = f"{SCHEMA}.prescriptions.id"
+PRESCRIPTION_STATES = (
+    "received", "validated", "in_progress", "ready", "dispensed", "completed", "rejected", "cancelled",
+)
+PRESCRIPTION_STATES_SQL = ", ".join(f"'{s}'" for s in PRESCRIPTION_STATES)
 
 
 class Medication(UUIDPrimaryKey, Timestamps, Base):
@@ -81,6 +85,8 @@ class Prescription(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("idx_prescriptions_status", "status"),
         Index("idx_prescriptions_prescription_number", "prescription_number"),
         Index("idx_prescriptions_prescriber_npi", "prescriber_npi"),
+        Index("idx_prescriptions_will_call", "will_call_bin_id", postgresql_where=text("will_call_bin_id IS NOT NULL")),
+        CheckConstraint(f"status IN ({PRESCRIPTION_STATES_SQL})", name="ck_prescriptions_status"),
         {"schema": SCHEMA},
     )
 
@@ -119,6 +125,15 @@ class Prescription(UUIDPrimaryKey, Timestamps, Versioned, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
+    # revision 0006: queue triage and "back to intake" / "return to fill" notes
+    promised_at: Mapped[dt.datetime | None]
+    returned_note: Mapped[str | None] = mapped_column(Text)
+    # revision 0007: will-call and the verifying pharmacist
+    will_call_bin_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.will_call_bins.id"))
+    ready_at: Mapped[dt.datetime | None]
+    verified_by: Mapped[uuid.UUID | None]
+    verified_at: Mapped[dt.datetime | None]
+
     items: Mapped[list[PrescriptionItem]] = relationship(
         back_populates="prescription", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -128,6 +143,10 @@ class Prescription(UUIDPrimaryKey, Timestamps, Versioned, Base):
     validations: Mapped[list[PrescriptionValidation]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+# revision 0006: the review/fill queues read status, STAT first, then oldest
+Index("idx_prescriptions_queue", Prescription.status, Prescription.is_stat.desc(), Prescription.received_at)
 
 
 class PrescriptionItem(UUIDPrimaryKey, CreatedAt, Base):
@@ -157,6 +176,8 @@ class PrescriptionItem(UUIDPrimaryKey, CreatedAt, Base):
     dispensed_medication_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_MEDICATION_FK))
     dispensed_quantity: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     dispensed_ndc: Mapped[str | None] = mapped_column(String(12))
+    # revision 0006: the plain-language SIG expansion approved with the item
+    directions: Mapped[str | None] = mapped_column(Text)
 
     prescription: Mapped[Prescription | None] = relationship(back_populates="items", lazy="raise")
     medication: Mapped[Medication | None] = relationship(foreign_keys=[medication_id], lazy="raise")
@@ -165,7 +186,17 @@ class PrescriptionItem(UUIDPrimaryKey, CreatedAt, Base):
 
 class PrescriptionRefill(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "prescription_refills"
-    __table_args__ = (Index("idx_prescription_refills_prescription_id", "prescription_id"), {"schema": SCHEMA})
+    __table_args__ = (
+        Index("idx_prescription_refills_prescription_id", "prescription_id"),
+        Index(
+            "uq_prescription_refills_live", "prescription_item_id", "refill_number",
+            unique=True, postgresql_where=text("status <> 'returned'"),
+        ),
+        CheckConstraint(
+            "status IN ('filled', 'verified', 'dispensed', 'returned')", name="prescription_refills_status_check"
+        ),
+        {"schema": SCHEMA},
+    )
 
     prescription_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_PRESCRIPTION_FK, ondelete="CASCADE"))
     prescription_item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.prescription_items.id"))
@@ -181,6 +212,19 @@ class PrescriptionRefill(UUIDPrimaryKey, CreatedAt, Base):
     filled_by: Mapped[uuid.UUID | None]
 
     billed_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+
+    # revision 0007: what was filled from which stock, and where the fill stands
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'filled'"))
+    inventory_item_id: Mapped[uuid.UUID | None]  # inventory_schema (no cross-schema key)
+    batch_id: Mapped[uuid.UUID | None]
+    lot_number: Mapped[str | None] = mapped_column(String(50))
+    expiration_date: Mapped[dt.date | None]
+    serial_number: Mapped[str | None] = mapped_column(String(50))
+    is_partial: Mapped[bool] = mapped_column(server_default=text("false"))
+    label_job_id: Mapped[uuid.UUID | None]  # notification_schema.print_jobs
+    verified_by: Mapped[uuid.UUID | None]
+    verified_at: Mapped[dt.datetime | None]
+    returned_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DrugInteraction(UUIDPrimaryKey, CreatedAt, Base):
@@ -209,9 +253,26 @@ class DrugInteraction(UUIDPrimaryKey, CreatedAt, Base):
         return (a, b) if a.bytes < b.bytes else (b, a)
 
 
+class WillCallBin(UUIDPrimaryKey, CreatedAt, Base):
+    """A shelf bin where verified prescriptions wait for pickup (revision 0007)."""
+
+    __tablename__ = "will_call_bins"
+    __table_args__ = {"schema": SCHEMA}
+
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    description: Mapped[str | None] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
 class PrescriptionValidation(UUIDPrimaryKey, Base):
     __tablename__ = "prescription_validations"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        Index("idx_prescription_validations_rx", "prescription_id", "is_current"),
+        CheckConstraint(
+            "validation_status IN ('passed', 'warning', 'failed')", name="ck_prescription_validations_status"
+        ),
+        {"schema": SCHEMA},
+    )
 
     prescription_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_PRESCRIPTION_FK, ondelete="CASCADE"))
     validation_type: Mapped[str] = mapped_column(String(50))
@@ -219,3 +280,14 @@ class PrescriptionValidation(UUIDPrimaryKey, Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     performed_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
     performed_by: Mapped[uuid.UUID | None]
+
+    # revision 0006: which item, how serious, what the pharmacist did about it
+    prescription_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(f"{SCHEMA}.prescription_items.id", ondelete="CASCADE")
+    )
+    severity: Mapped[str | None] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    is_current: Mapped[bool] = mapped_column(server_default=text("true"))
+    acknowledged_by: Mapped[uuid.UUID | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    override_reason: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import INET, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +20,7 @@ class User(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
         Index("idx_users_email", "email"),
         Index("idx_users_username", "username"),
         Index("idx_users_role", "role"),
+        CheckConstraint("role IN ('pharmacist', 'technician', 'manager', 'admin')", name="ck_users_role"),
         {"schema": SCHEMA},
     )
 
@@ -34,6 +35,16 @@ class User(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     license_number: Mapped[str | None] = mapped_column(String(50))
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
     last_login_at: Mapped[dt.datetime | None]
+
+    # revision 0004: lockout held in the database (across workstations), quick-switch secrets,
+    # optimistic locking for concurrent admin edits
+    failed_login_count: Mapped[int] = mapped_column(server_default=text("0"))
+    locked_until: Mapped[dt.datetime | None]
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    badge_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    __mapper_args__ = {"version_id_col": version}
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
@@ -84,6 +95,7 @@ class UserSession(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         Index("idx_user_sessions_user_id", "user_id"),
         Index("idx_user_sessions_refresh_token", "refresh_token"),
+        Index("idx_user_sessions_workstation", "workstation", "revoked_at"),
         {"schema": SCHEMA},
     )
 
@@ -93,5 +105,29 @@ class UserSession(UUIDPrimaryKey, CreatedAt, Base):
     user_agent: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+    # revision 0004: which counter workstation, how the user signed in, last activity
+    workstation: Mapped[str | None] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20), server_default=text("'password'"))
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
 
     user: Mapped[User | None] = relationship(back_populates="sessions", lazy="raise")
+
+
+class PharmacyProfile(Timestamps, Base):
+    """The one row (id = 1) of pharmacy details printed on labels and receipts (revision 0004)."""
+
+    __tablename__ = "pharmacy_profile"
+    __table_args__ = (CheckConstraint("id = 1", name="pharmacy_profile_id_check"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, server_default=text("1"))
+    name: Mapped[str] = mapped_column(String(255))
+    address_line1: Mapped[str] = mapped_column(String(255))
+    address_line2: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(50))
+    zip_code: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str] = mapped_column(String(20))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    ncpdp: Mapped[str | None] = mapped_column(String(7))
+    dea: Mapped[str | None] = mapped_column(String(20))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.users.id"))
