@@ -115,3 +115,40 @@ def uow_factory(session_factory):
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SANDBOX, ignore_errors=True)
+
+
+TEST_PASSWORD = "Counter-Test-2026!"
+
+
+def make_actor(uow_factory, role: str, username: str | None = None, *, workstation: str = "test-ws"):
+    """A real account of ``role`` created through the auth service, signed in: its ``Actor``."""
+    from pharmacy_desktop.services import auth
+
+    username = username or f"{role}1"
+    auth.create_user(
+        uow_factory, None if role == "admin" and username == "admin1" else _admin(uow_factory),
+        username=username, password=TEST_PASSWORD, email=f"{username}@pharmacy.test",
+        first_name=role.capitalize(), last_name=username.title(), role=role,
+        license_number="RPH-12345" if role == "pharmacist" else None,
+    )
+    return auth.sign_in(uow_factory, username, TEST_PASSWORD, workstation)
+
+
+def _admin(uow_factory):
+    from pharmacy_desktop.services import auth
+
+    cached = getattr(uow_factory, "_test_admin", None)
+    if cached is None:
+        cached = make_actor(uow_factory, "admin", "admin1")
+        uow_factory._test_admin = cached
+    return cached
+
+
+@pytest.fixture
+def actors(uow_factory):
+    """One signed-in ``Actor`` per role: actors["technician"], ["pharmacist"], ["manager"], ["admin"]."""
+    admin = _admin(uow_factory)
+    result = {"admin": admin}
+    for role in ("technician", "pharmacist", "manager"):
+        result[role] = make_actor(uow_factory, role)
+    return result
