@@ -1,0 +1,167 @@
+"""Demo prescriptions in every workflow state, for the demo pharmacy (see demo.py).
+
+History (completed fills from past months) is written directly: it stands for the pharmacy's
+records from before this system. Everything current goes through the workflow services (intake,
+DUR review, fill, verification) when they are installed, so the demo's queues hold exactly what
+the app itself would have produced; without them the prescriptions wait as ``received``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import random
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
+from pharmacy_desktop.domain.sig import expand_sig
+
+log = logging.getLogger(__name__)
+
+# (patient index, generic) pairs of long-term therapy already on file: DUR has something to find
+_HISTORY = (
+    (1, "warfarin"), (1, "metoprolol"), (2, "simvastatin"), (2, "lisinopril"), (3, "metformin"),
+    (3, "atorvastatin"), (4, "levothyroxine"), (5, "lisinopril"), (6, "amlodipine"), (7, "sertraline"),
+    (8, "omeprazole"), (9, "gabapentin"), (10, "losartan"), (11, "hydrochlorothiazide"), (12, "carvedilol"),
+    (12, "furosemide"), (13, "digoxin"), (14, "metformin"), (15, "atorvastatin"),
+)
+
+# today's work: (patient index, generic, stat, where it should end up)
+_CURRENT = (
+    (0, "amoxicillin", False, "received"),      # penicillin allergy: the alert blocks approval
+    (1, "ibuprofen", True, "received"),         # on warfarin: serious interaction, STAT
+    (2, "clarithromycin", False, "received"),   # on simvastatin: contraindicated
+    (16, "lisinopril", False, "received"),
+    (17, "hydrocodone", False, "received"),     # C-II: DEA required, no refills
+    (18, "cephalexin", False, "validated"),
+    (19, "atorvastatin", True, "validated"),
+    (20, "amlodipine", False, "validated"),
+    (21, "metformin", False, "validated"),
+    (22, "lorazepam", False, "validated"),      # C-IV
+    (23, "omeprazole", False, "in_progress"),
+    (24, "losartan", False, "in_progress"),
+    (25, "sertraline", False, "ready"),
+    (26, "trazodone", False, "ready"),
+    (27, "gabapentin", False, "ready"),
+    (28, "metoprolol", False, "rejected"),
+)
+
+
+def _schedule(med: Medication) -> str | None:
+    return med.dea_schedule if med.is_controlled_substance else None
+
+
+def _new_prescription(uow, rx_number: str, patient_id: uuid.UUID, prescriber: tuple[str, str, str, str],
+                      med: Medication, sig_qty_days: tuple[str, int, int], written: dt.date,
+                      received_by: uuid.UUID, *, status: str, stat: bool = False, refills: int = 3) -> Prescription:
+    name, _specialty, npi, dea = prescriber
+    sig, qty, days = sig_qty_days
+    schedule = _schedule(med)
+    if schedule and parse_schedule(schedule) is Schedule.CII:
+        refills = 0
+    rx = Prescription(
+        prescription_number=rx_number, patient_id=patient_id, prescriber_name=name, prescriber_npi=npi,
+        prescriber_dea=dea, prescriber_phone="(217) 555-0190", prescription_date=written, written_date=written,
+        expiration_date=default_expiration(written, schedule), source="electronic", status=status,
+        is_stat=stat, received_by=received_by,
+    )
+    uow.session.add(rx)
+    uow.session.flush()
+    uow.session.add(PrescriptionItem(
+        prescription_id=rx.id, medication_id=med.id, written_medication_name=f"{med.drug_name} {med.strength or ''}".strip(),
+        quantity=Decimal(qty), quantity_unit="EA", days_supply=days, sig=sig, directions=expand_sig(sig),
+        refills_authorized=refills, refills_remaining=refills, substitution_allowed=True, daw_code="0",
+    ))
+    return rx
+
+
+def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rng: random.Random,
+                       patient_ids: list[uuid.UUID], prescribers: list, meds: dict[str, uuid.UUID],
+                       formulary: dict[str, tuple[str, str, int, int]], today: dt.date) -> dict[str, int]:
+    tech, rph = actors["technician"], actors["pharmacist"]
+    counts: dict[str, int] = {}
+    with uow_factory(tech.user_id) as uow:
+        for index, generic in _HISTORY:
+            if generic not in meds or index >= len(patient_ids):
+                continue
+            med = uow.session.get(Medication, meds[generic])
+            _form, sig, qty, days = formulary[generic]
+            written = today - dt.timedelta(days=rng.randint(60, 150))
+            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
+                                   prescribers[index % len(prescribers)], med, (sig, qty, days), written,
+                                   tech.user_id, status="completed")
+            rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.timezone.utc)
+            uow.session.flush()
+            item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
+            last_fill = today - dt.timedelta(days=days - rng.randint(2, 8))  # due for a refill soon
+            uow.session.add(PrescriptionRefill(
+                prescription_id=rx.id, prescription_item_id=item.id, refill_number=0, medication_id=med.id,
+                ndc_code=med.ndc_code, quantity_dispensed=item.quantity, days_supply=days, filled_date=last_fill,
+                filled_by=tech.user_id, status="dispensed", verified_by=rph.user_id,
+            ))
+            counts["completed"] = counts.get("completed", 0) + 1
+        uow.commit()
+
+    current: list[tuple[uuid.UUID, str]] = []
+    with uow_factory(tech.user_id) as uow:
+        for index, generic, stat, target in _CURRENT:
+            if generic not in meds or index >= len(patient_ids):
+                continue
+            med = uow.session.get(Medication, meds[generic])
+            _form, sig, qty, days = formulary[generic]
+            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
+                                   prescribers[index % len(prescribers)], med, (sig, qty, days),
+                                   today - dt.timedelta(days=rng.randint(0, 3)), tech.user_id,
+                                   status="received", stat=stat)
+            uow.record("PrescriptionReceived", "prescription", rx.id, {"rx_number": rx.prescription_number})
+            current.append((rx.id, target))
+        uow.commit()
+
+    for rx_id, target in current:
+        reached = _advance(uow_factory, actors, rx_id, target)
+        counts[reached] = counts.get(reached, 0) + 1
+    return counts
+
+
+def _service(name: str):
+    try:
+        return importlib.import_module(f"pharmacy_desktop.services.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
+def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid.UUID, target: str) -> str:
+    """Move a received prescription through the real services towards ``target``; returns where it got."""
+    if target == "received":
+        return "received"
+    review = _service("review")
+    if review is None:
+        return "received"
+    rph, tech = actors["pharmacist"], actors["technician"]
+    try:
+        if target == "rejected":
+            review.reject(uow_factory, rph, rx_id, "Duplicate of a prescription already on file (demo).")
+            return "rejected"
+        review.demo_approve(uow_factory, rph, rx_id)
+        if target == "validated":
+            return "validated"
+        fill = _service("fill")
+        if fill is None:
+            return "validated"
+        refill_id = fill.demo_fill(uow_factory, tech, rx_id)
+        if target == "in_progress":
+            return "in_progress"
+        verify = _service("verify")
+        if verify is None:
+            return "in_progress"
+        verify.demo_verify(uow_factory, rph, rx_id, refill_id)
+        return "ready"
+    except Exception:  # the demo must load even when one step refuses; the log says why
+        log.exception("demo prescription %s stopped before %s", rx_id, target)
+        with uow_factory() as uow:
+            return uow.session.get(Prescription, rx_id).status

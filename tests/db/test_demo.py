@@ -1,0 +1,57 @@
+"""The demo pharmacy loads through the app's own services, once, into a migrated database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from pharmacy_desktop.db.models import (
+    InventoryBatch,
+    InventoryItem,
+    Medication,
+    Patient,
+    PatientAllergy,
+    PharmacyProfile,
+    Prescription,
+    User,
+)
+from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
+from pharmacy_desktop.services import auth
+
+
+def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
+    today = dt.date(2026, 11, 26)
+    summary = load_demo(database_url, today=today, patients=30)
+    assert not summary.skipped
+    assert summary.patients == 30 and summary.users == 4
+    assert summary.interactions >= 3
+    assert "received" in (summary.prescriptions or {})
+
+    with uow_factory() as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(User)) == 4
+        assert s.get(PharmacyProfile, 1).name == "Riverside Community Pharmacy"
+        assert s.scalar(select(func.count()).select_from(Medication)) > 2000
+        assert s.scalar(select(func.count()).select_from(Patient)) == 30
+        first = s.scalars(select(Patient).order_by(Patient.patient_number)).first()
+        allergens = s.scalars(select(PatientAllergy.allergen_name).where(PatientAllergy.patient_id == first.id)).all()
+        assert "Penicillin" in allergens
+        # stock: every item's on-hand is the sum of its batches, some items are below reorder point
+        for item in s.scalars(select(InventoryItem)):
+            batches = s.scalars(select(InventoryBatch.quantity_remaining).where(InventoryBatch.inventory_item_id == item.id))
+            assert item.quantity_on_hand == sum(batches)
+        assert s.scalar(select(func.count()).select_from(InventoryItem).where(
+            InventoryItem.quantity_on_hand < InventoryItem.reorder_point)) >= 1
+        assert s.scalar(select(func.count()).select_from(InventoryBatch).where(
+            InventoryBatch.expiration_date < today + dt.timedelta(days=60))) >= 1
+        statuses = set(s.scalars(select(Prescription.status).distinct()))
+        assert {"received", "completed"} <= statuses
+
+    for username, password in DEMO_PASSWORDS.items():
+        assert auth.sign_in(uow_factory, username, password, "test-ws").username == username
+
+    again = load_demo(database_url, today=today, patients=30)
+    assert again.skipped
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Patient)) == 30
