@@ -64,6 +64,7 @@ class UnitOfWork:
     inventory = _Repository("inventory:InventoryRepository")
     billing = _Repository("billing:BillingRepository")
     notifications = _Repository("notifications:NotificationRepository")
+    print_jobs = _Repository("print_jobs:PrintJobRepository")
     audit = _Repository("audit:AuditRepository")
 
     def __init__(

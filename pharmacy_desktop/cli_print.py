@@ -1,0 +1,115 @@
+"""`pharmacy-desktop print test-page|label|queue`: the same queue, layouts and sender as the app.
+
+A job printed from here is recorded in the print queue of this workstation first; if the printer
+does not take it, it stays there (the app retries it) and the command exits with 6.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+from pharmacy_desktop.cli import database, print_json
+
+EXIT_NOT_PRINTED = 6
+
+
+def register(
+    subparsers: argparse._SubParsersAction, add_db_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    printing = subparsers.add_parser("print", help="print a test page or a vial label; list the print queue")
+    actions = printing.add_subparsers(dest="print_command", metavar="ACTION", required=True)
+
+    def printer_options(parser: argparse.ArgumentParser, default_role: str) -> None:
+        parser.add_argument(
+            "--printer", metavar="URI",
+            help="tcp://host:9100, file:/path, usb:VID:PID or serial:/dev/ttyS0 "
+            f"(default: this workstation's {default_role} printer)",
+        )
+        parser.add_argument("--profile", metavar="MODEL", help="printer model (python-escpos profile), e.g. TM-T88V")
+        parser.add_argument("--timeout", type=float, default=5.0, help="seconds the printer may stall (default 5)")
+        add_db_option(parser)
+
+    test = actions.add_parser("test-page", help="print a test page through the print queue")
+    test.add_argument("--role", choices=("label", "receipt", "report"), default="label")
+    printer_options(test, "label")
+    test.set_defaults(handler=cmd_test_page)
+
+    label = actions.add_parser("label", help="print (reprint) the vial label of an Rx's latest fill")
+    label.add_argument("rx_number", metavar="RX_NUMBER")
+    label.add_argument("--reason", default="Reprinted from the command line",
+                       help="why the label is printed again (logged with the reprint)")
+    printer_options(label, "label")
+    label.set_defaults(handler=cmd_label)
+
+    queue = actions.add_parser("queue", help="list this workstation's print jobs (waiting first)")
+    queue.add_argument("--all-workstations", action="store_true")
+    queue.add_argument("--waiting", action="store_true", help="only jobs not printed yet")
+    queue.add_argument("--json", action="store_true")
+    add_db_option(queue)
+    queue.set_defaults(handler=cmd_queue)
+
+
+def _config():
+    from pharmacy_desktop import config as config_mod
+
+    return config_mod.load()
+
+
+def _send(db, cfg, job_id, timeout: float) -> int:
+    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+
+    dispatcher = PrintDispatcher(db.uow_factory, cfg, cfg.workstation_name, timeout=timeout)
+    result = dispatcher.send_job(job_id)
+    if result.ok:
+        print(f"Printed on {result.printer_uri} (print job {job_id}).")
+        return 0
+    print(f"Not printed: {result.message}")
+    print(f"Print job {job_id} stays in the queue of workstation {cfg.workstation_name!r}.")
+    return EXIT_NOT_PRINTED
+
+
+def cmd_test_page(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.print_queue import print_test_page, printer_for
+
+    cfg = _config()
+    uri, profile = (args.printer, args.profile) if args.printer else printer_for(cfg, args.role)
+    with database(args) as db:
+        job_id = print_test_page(db.uow_factory, None, role=args.role, printer_uri=uri,
+                                 printer_profile=args.profile or profile, workstation=cfg.workstation_name)
+        return _send(db, cfg, job_id, args.timeout)
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.print_queue import queue_label_for_rx
+
+    cfg = _config()
+    with database(args) as db:
+        job_id = queue_label_for_rx(db.uow_factory, None, args.rx_number, reason=args.reason,
+                                    workstation=cfg.workstation_name, printer_uri=args.printer,
+                                    printer_profile=args.profile, config=cfg)
+        return _send(db, cfg, job_id, args.timeout)
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from pharmacy_desktop.services.print_queue import list_jobs
+
+    cfg = _config()
+    with database(args) as db:
+        rows = list_jobs(db.uow_factory, None, workstation=None if args.all_workstations else cfg.workstation_name,
+                         waiting_only=args.waiting)
+    if args.json:
+        print_json([{**asdict(r), "status_text": r.status_text} for r in rows])
+        return 0
+    if not rows:
+        print("The print queue is empty.")
+        return 0
+    for r in rows:
+        when = r.created_at.astimezone().strftime("%m/%d %H:%M") if r.created_at else ""
+        where = r.printer_uri or f"({r.printer_role} printer)"
+        print(f"{when}  {r.status_text:<18} {r.kind:<22} Rx {r.rx_number or '-':<9} {where}")
+        if r.last_error and r.status != "printed":
+            print(f"{'':<13}{r.last_error}")
+    return 0

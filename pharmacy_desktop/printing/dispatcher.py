@@ -1,0 +1,404 @@
+"""The background sender of a workstation's print queue. No Qt: the GUI listens through callbacks.
+
+One pass (`send_pending`):
+
+1. claim: in one short transaction, lock this workstation's due jobs with
+   ``SELECT ... FOR UPDATE SKIP LOCKED`` (two senders never take the same job), mark them
+   'sending' and count the attempt; commit.
+2. send each one *outside* any transaction, with the transport's timeouts: a slow printer holds
+   no database lock and no connection.
+3. record the outcome in a new transaction: 'printed', or 'failed' with the error for the user and
+   an exponential back-off ``next_attempt_at``. After `MAX_AUTOMATIC_ATTEMPTS` the job stops
+   retrying by itself (``next_attempt_at`` NULL) and waits for a person: a printer switched back
+   on the next morning must not surprise anyone with yesterday's labels.
+
+Jobs behind a printer that just failed in the same pass are not tried (each would only wait out
+the same timeout); they keep their turn for the next attempt.
+
+`start()` runs passes on a daemon thread whenever `wake()` is called (a job was queued, a change
+notice arrived) and at least every `poll_interval` seconds (back-off retries, jobs queued by
+another process on this workstation, such as the command line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pharmacy_desktop.config import Config
+from pharmacy_desktop.db.models.notifications import PrintJob
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.printing import transports
+from pharmacy_desktop.printing.transports import PrinterError
+
+__all__ = [
+    "PrintDispatcher",
+    "SendResult",
+    "PrinterState",
+    "backoff_seconds",
+    "MAX_AUTOMATIC_ATTEMPTS",
+    "QUEUE_KEY",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_AUTOMATIC_ATTEMPTS = 6  # 5 + 10 + 20 + 40 + 80 s: about 2.5 minutes of retrying
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 300.0
+QUEUE_KEY = "F10"  # where the print queue screen is
+_ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report": "Report printer"}
+_WHAT = {"label": "label", "receipt": "receipt", "test_page": "test page", "report": "report"}
+
+Renderer = Callable[[str, dict, str, str], bytes]
+Sender = Callable[[str, bytes, float], None]
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Wait before the next automatic try, after `attempts` failed tries (1 -> 5 s, 2 -> 10 s ...)."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    job_id: uuid.UUID
+    printer_role: str
+    printer_uri: str | None
+    ok: bool
+    message: str  # for a person: what happened and what to do next
+    skipped: bool = False  # not tried: its printer had just failed in the same pass
+
+
+@dataclass(frozen=True)
+class PrinterState:
+    """What the status bar shows: ok True (all printed), False (jobs waiting on a failure), None (unknown)."""
+
+    ok: bool | None
+    detail: str
+    waiting: int = 0
+    failing: int = 0
+    last_error: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)  # role -> "ok" | error message
+
+
+def _failure_message(job: PrintJob, uri: str | None, error: BaseException, retry_in: float | None) -> str:
+    role = _ROLE_TITLES.get(job.printer_role, "Printer")
+    text = str(error).strip().rstrip(".")
+    if text.startswith("Printer "):
+        text = f"{role} {text[len('Printer '):]}"
+    elif not text.lower().startswith(role.lower()):
+        text = f"{role}: {text}"
+    # "...: check it is on" reads as a second sentence
+    head, sep, advice = text.partition(": check ")
+    text = f"{head}. Check {advice}" if sep else text
+    what = _WHAT.get(job.job_type, "job")
+    then = (
+        f"it is tried again in {retry_in:g} s"
+        if retry_in is not None
+        else "retry (Ctrl+R), redirect (Ctrl+D) or cancel it there"
+    )
+    return f"{text}. The {what} waits in the print queue ({QUEUE_KEY}); {then}."
+
+
+def _no_printer_message(job: PrintJob) -> str:
+    role = _ROLE_TITLES.get(job.printer_role, "Printer").lower()
+    return (
+        f"No {role} is set up on this workstation. Enter its address in Settings (Alt+S); "
+        f"the {_WHAT.get(job.job_type, 'job')} waits in the print queue ({QUEUE_KEY})."
+    )
+
+
+@dataclass
+class _Claimed:
+    id: uuid.UUID
+    role: str
+    job_type: str
+    uri: str | None
+    payload: bytes
+    attempts: int
+    previous_status: str
+    previous_next: dt.datetime | None
+    error: str | None = None  # known before sending (no printer configured)
+
+
+class PrintDispatcher:
+    """Sends this workstation's print jobs; the GUI and the command line share it."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        config: Config,
+        workstation: str,
+        *,
+        timeout: float = 5.0,
+        poll_interval: float = 2.0,
+        batch_size: int = 20,
+        renderer: Renderer | None = None,
+        sender: Sender | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.config = config
+        self.workstation = workstation
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._renderer = renderer
+        self._sender = sender or (lambda uri, data, timeout: transports.send(uri, data, timeout=timeout))
+        self._clock = clock
+        self._listeners: list[Callable[[PrinterState], None]] = []
+        self._listeners_lock = threading.Lock()
+        self._pass_lock = threading.Lock()  # one pass at a time per dispatcher
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._role_errors: dict[str, str] = {}
+        self.state = PrinterState(None, "not checked")
+
+    # -- listeners (the status bar) --------------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[PrinterState], None]) -> None:
+        """`listener(state)` is called from the sending thread after each pass: hop to the GUI thread."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+        listener(self.state)
+
+    def remove_listener(self, listener: Callable[[PrinterState], None]) -> None:
+        with self._listeners_lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _publish(self, state: PrinterState) -> None:
+        self.state = state
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("printer state listener failed")
+
+    # -- the thread ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"print-dispatcher-{self.workstation}", daemon=True)
+        self._thread.start()
+        self.wake()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after the job being sent (at most about one transport timeout)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(self.timeout * 3 if timeout is None else timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wake(self) -> None:
+        """Look for due jobs now (call after committing a queued job)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.send_pending()
+            except Exception:  # the database is away: keep going, the jobs are safe in it
+                log.warning("print queue pass failed", exc_info=True)
+
+    # -- one pass --------------------------------------------------------------------------------
+
+    def send_pending(self) -> list[SendResult]:
+        """Claim, send and record this workstation's due jobs; returns what happened to each."""
+        with self._pass_lock:
+            self._recover_interrupted()
+            results: list[SendResult] = []
+            while not self._stop.is_set():
+                claimed = self._claim()
+                if not claimed:
+                    break
+                results += self._send_claimed(claimed)
+                if len(claimed) < self.batch_size:
+                    break
+            self._publish(self._compute_state(results))
+            return results
+
+    def send_job(self, job_id: uuid.UUID) -> SendResult:
+        """Send one job now if it is waiting (the command line); its outcome is recorded as usual."""
+        with self._pass_lock:
+            claimed = self._claim(only=job_id)
+            if not claimed:
+                # already sent by the background pass (it shares this lock): report its outcome
+                with self.uow_factory() as uow:
+                    job = uow.print_jobs.require(job_id)
+                    ok = job.status == "printed"
+                    message = f"Sent to {job.printer_uri}." if ok else (job.last_error or f"The job is {job.status}.")
+                    return SendResult(job.id, job.printer_role, job.printer_uri, ok, message)
+            result = self._send_claimed(claimed)[0]
+            self._publish(self._compute_state([result]))
+            return result
+
+    def _resolve(self, job: PrintJob) -> tuple[str | None, str]:
+        if job.printer_uri:
+            return job.printer_uri, job.printer_profile
+        printer = self.config.printer(job.printer_role)
+        if printer is None:
+            return None, job.printer_profile
+        return printer.uri, printer.profile or "default"
+
+    def _render(self, job: PrintJob, profile: str, uri: str) -> bytes:
+        renderer = self._renderer
+        if renderer is None:
+            from pharmacy_desktop.services.print_queue import render_document
+
+            renderer = render_document
+        return renderer(job.job_type, job.document, profile, uri)
+
+    def _claim(self, only: uuid.UUID | None = None) -> list[_Claimed]:
+        now = self._clock()
+        claimed: list[_Claimed] = []
+        with self.uow_factory() as uow:
+            if only is None:
+                jobs = uow.print_jobs.claim_due(self.workstation, limit=self.batch_size, now=now)
+            else:
+                job = uow.print_jobs.get(only, for_update=True)
+                jobs = [job] if job is not None and job.status in ("queued", "failed") else []
+            for job in jobs:
+                uri, profile = self._resolve(job)
+                item = _Claimed(job.id, job.printer_role, job.job_type, uri, b"", job.attempts + 1,
+                                job.status, job.next_attempt_at)
+                if uri is None:
+                    item.error = _no_printer_message(job)
+                else:
+                    if profile != job.printer_profile or job.payload is None:
+                        # the workstation's printer changed model since the job was queued
+                        job.payload = self._render(job, profile, uri)
+                        job.printer_profile = profile
+                    item.payload = job.payload
+                job.status = "sending"
+                job.attempts = item.attempts
+                claimed.append(item)
+            uow.commit()
+        return claimed
+
+    def _send_claimed(self, claimed: list[_Claimed]) -> list[SendResult]:
+        results: list[SendResult] = []
+        failed: dict[str, tuple[str, dt.datetime | None]] = {}  # uri -> (message, next attempt)
+        for item in claimed:
+            if item.uri is not None and item.uri in failed:
+                results.append(self._hold(item, *failed[item.uri]))
+                continue
+            if item.error is not None:
+                results.append(self._record_failure(item, item.error))
+                continue
+            try:
+                self._sender(item.uri, item.payload, self.timeout)
+            except PrinterError as error:
+                result = self._record_failure(item, error)
+                failed[item.uri] = (result.message, self._next_attempt_of(item.id))
+                results.append(result)
+            except Exception as error:  # a bug must not leave the job 'sending' forever
+                log.exception("sending print job %s failed unexpectedly", item.id)
+                results.append(self._record_failure(item, PrinterError(f"Printer failed: {error}")))
+            else:
+                results.append(self._record_printed(item))
+        return results
+
+    def _record_printed(self, item: _Claimed) -> SendResult:
+        with self.uow_factory() as uow:
+            job = uow.print_jobs.require(item.id)
+            job.status, job.printed_at, job.last_error, job.next_attempt_at = "printed", self._clock(), None, None
+            if job.printer_uri is None:
+                job.printer_uri = item.uri  # where it actually printed
+            uow.notify("print_jobs", job.id, workstation=self.workstation, status="printed")
+            uow.commit()
+        self._role_errors.pop(item.role, None)
+        return SendResult(item.id, item.role, item.uri, True, f"Sent to {item.uri}.")
+
+    def _record_failure(self, item: _Claimed, error: BaseException | str, *, retry: bool = True) -> SendResult:
+        retry_in = backoff_seconds(item.attempts) if retry and item.attempts < MAX_AUTOMATIC_ATTEMPTS else None
+        with self.uow_factory() as uow:
+            job = uow.print_jobs.require(item.id)
+            message = error if isinstance(error, str) else _failure_message(job, item.uri, error, retry_in)
+            job.status, job.last_error = "failed", message
+            job.next_attempt_at = self._clock() + dt.timedelta(seconds=retry_in) if retry_in is not None else None
+            uow.notify("print_jobs", job.id, workstation=self.workstation, status="failed")
+            uow.commit()
+        self._role_errors[item.role] = message
+        log.info("print job %s failed (attempt %d): %s", item.id, item.attempts, message)
+        return SendResult(item.id, item.role, item.uri, False, message)
+
+    def _next_attempt_of(self, job_id: uuid.UUID) -> dt.datetime | None:
+        with self.uow_factory() as uow:
+            return uow.print_jobs.require(job_id).next_attempt_at
+
+    def _hold(self, item: _Claimed, message: str, next_attempt: dt.datetime | None) -> SendResult:
+        """Give a job back untried: its printer just failed with another job."""
+        with self.uow_factory() as uow:
+            job = uow.print_jobs.require(item.id)
+            job.status = item.previous_status
+            job.attempts = item.attempts - 1
+            job.last_error = message
+            job.next_attempt_at = next_attempt
+            uow.commit()
+        return SendResult(item.id, item.role, item.uri, False, message, skipped=True)
+
+    def _recover_interrupted(self) -> None:
+        """Jobs left 'sending' by a program that stopped mid-send go back to the queue, flagged."""
+        limit = self._clock() - dt.timedelta(seconds=max(self.timeout * 6, 60))
+        with self.uow_factory() as uow:
+            stale = uow.print_jobs.stale_sending(self.workstation, limit)
+            for job in stale:
+                job.status = "failed"
+                job.next_attempt_at = None
+                job.last_error = (
+                    "Sending was interrupted (the program stopped); part of it may have printed. "
+                    f"Check the printer, then retry (Ctrl+R) or cancel it in the print queue ({QUEUE_KEY})."
+                )
+            if stale:
+                uow.commit()
+
+    # -- status ----------------------------------------------------------------------------------
+
+    def _compute_state(self, results: list[SendResult]) -> PrinterState:
+        try:
+            with self.uow_factory() as uow:
+                counts = uow.print_jobs.waiting_counts(self.workstation)
+        except Exception:
+            log.warning("print queue counts unavailable", exc_info=True)
+            return self.state
+        waiting = sum(counts.values())
+        failing = sum(n for (_, status), n in counts.items() if status == "failed")
+        failing_roles = {role for (role, status), n in counts.items() if status == "failed" and n}
+        for role in list(self._role_errors):
+            if role not in failing_roles:
+                self._role_errors.pop(role)
+        roles = {role: self._role_errors.get(role, "ok") for role in failing_roles}
+        if failing:
+            names = ", ".join(_ROLE_TITLES.get(r, r).lower() for r in sorted(failing_roles))
+            jobs = f"{waiting} job{'s' if waiting != 1 else ''}"
+            detail = f"{names} not printing — {jobs} waiting ({QUEUE_KEY})"
+            last = next((self._role_errors[r] for r in sorted(failing_roles) if r in self._role_errors), None)
+            return PrinterState(False, detail[:1].upper() + detail[1:], waiting, failing, last, roles)
+        if waiting:
+            return PrinterState(True, f"printing ({waiting} waiting)", waiting, 0, None, roles)
+        printed = any(r.ok for r in results)
+        if printed or self.state.ok is not None:
+            return PrinterState(True, "ready", 0, 0, None, roles)
+        return PrinterState(None, "no jobs yet", 0, 0, None, roles)

@@ -1,0 +1,435 @@
+"""F10 Print queue: this workstation's labels, receipts and test pages; retry, reprint, redirect, cancel.
+
+Also the Qt side of the print dispatcher: `PrinterStateRelay` brings the sender thread's printer
+state to the GUI thread, and `connect_status_bar` shows it in the shell's status bar.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.printing.profiles import profile_names
+from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.print_queue import ROLE_TITLES, PrintJobRow
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import Screen, page_layout
+from pharmacy_desktop.ui.signin import ErrorLine
+from pharmacy_desktop.ui.table_models import RowsModel
+
+DISPATCHER_KEY = "print_dispatcher"  # AppContext.services key of the workstation's PrintDispatcher
+
+
+# -- the dispatcher's state on the GUI thread ---------------------------------------------------
+
+
+class PrinterStateRelay(QObject):
+    """Listener for `PrintDispatcher.add_listener`: re-emits the state on the GUI thread."""
+
+    state_changed = Signal(object)  # PrinterState
+
+    def __call__(self, state: Any) -> None:
+        self.state_changed.emit(state)  # queued to the relay's (GUI) thread
+
+
+def connect_status_bar(dispatcher: Any, window: Any) -> PrinterStateRelay:
+    """Show `dispatcher`'s printer state in `window.set_printer_state(ok, detail)` (the shell)."""
+    relay = PrinterStateRelay(window)
+    relay.state_changed.connect(lambda state: window.set_printer_state(state.ok, state.detail))
+    dispatcher.add_listener(relay)
+    window.destroyed.connect(lambda *_: dispatcher.remove_listener(relay))
+    return relay
+
+
+# -- the screen ---------------------------------------------------------------------------------
+
+
+def _age(row: PrintJobRow) -> str:
+    if row.created_at is None:
+        return ""
+    return row.created_at.astimezone().strftime("%m/%d %H:%M")
+
+
+def _status(row: PrintJobRow) -> str:
+    symbol = {"printed": "✔", "cancelled": "–", "sending": "…", "queued": "○"}.get(row.status, "✖")
+    return f"{symbol} {row.status_text}"
+
+
+class ActionPanel(QGroupBox):
+    """The form of the chosen action (reprint / redirect / cancel), inline: Enter confirms, Esc backs out."""
+
+    confirmed = Signal()
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("printActionPanel")
+        self.mode = ""
+        self.explain = QLabel()
+        self.explain.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reason")
+        self.printer = QLineEdit()
+        self.printer.setObjectName("printerUri")
+        self.printer.setPlaceholderText("tcp://10.0.0.6:9100, file:/dev/usb/lp0, usb:04b8:0202, serial:/dev/ttyS0")
+        self.profile = QComboBox()
+        self.profile.setObjectName("printerProfile")
+        self.profile.addItems(profile_names())
+        self.profile.setCurrentText("default")
+        self.ok = QPushButton()
+        self.ok.setObjectName("confirmAction")
+        self.ok.setDefault(True)
+        self.back = QPushButton("Back (Esc)")
+        self.form = QFormLayout()
+        self.form.addRow("&Reason", self.reason)
+        self.form.addRow("Printer a&ddress", self.printer)
+        self.form.addRow("Printer &model", self.profile)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.back)
+        buttons.addWidget(self.ok)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explain)
+        layout.addLayout(self.form)
+        layout.addLayout(buttons)
+        self.ok.clicked.connect(self.confirmed)
+        self.back.clicked.connect(self.dismissed)
+        for field in (self.reason, self.printer):
+            field.returnPressed.connect(self.confirmed)
+        QShortcut(QKeySequence("Esc"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+                  activated=self.dismissed.emit)
+        self.hide()
+
+    def open_for(self, mode: str, row: PrintJobRow) -> None:
+        self.mode = mode
+        what = f"{row.kind.lower()}{f' of Rx {row.rx_number}' if row.rx_number else ''}"
+        show_reason = mode in ("reprint", "cancel")
+        show_printer = mode in ("reprint", "redirect")
+        self.form.setRowVisible(self.reason, show_reason)
+        self.form.setRowVisible(self.printer, show_printer)
+        self.form.setRowVisible(self.profile, show_printer)
+        self.reason.clear()
+        self.printer.clear()
+        self.profile.setCurrentText(row.printer_profile or "default")
+        if mode == "reprint":
+            self.setTitle("Reprint")
+            self.explain.setText(
+                f"Print the {what} again. It is marked REPRINT and logged with your name and the reason. "
+                "Leave the printer address empty for this workstation's printer."
+            )
+            self.reason.setPlaceholderText("required, e.g. label smudged, vial replaced")
+            self.ok.setText("Reprint (Enter)")
+        elif mode == "redirect":
+            self.setTitle("Redirect to another printer")
+            self.explain.setText(f"Send the waiting {what} to another printer now.")
+            self.ok.setText("Redirect (Enter)")
+        else:
+            self.setTitle("Cancel job")
+            self.explain.setText(
+                f"Take the {what} out of the queue; it will not print. It stays on record as cancelled."
+            )
+            self.reason.setPlaceholderText("optional, e.g. printed by hand")
+            self.ok.setText("Cancel job (Enter)")
+        self.show()
+        (self.printer if mode == "redirect" else self.reason).setFocus()
+
+    def close_panel(self) -> None:
+        self.mode = ""
+        self.hide()
+
+
+class PrintQueueScreen(Screen):
+    key = "F10"
+    title = "Print queue"
+    help_keys = (
+        ("Up/Down", "choose a job"),
+        ("Ctrl+R", "retry the job now"),
+        ("Ctrl+P", "reprint (asks for the reason)"),
+        ("Ctrl+D", "redirect a waiting job to another printer"),
+        ("Delete", "cancel a waiting job"),
+        ("Alt+W", "only waiting jobs / all jobs"),
+        ("Ctrl+L", "reload"),
+        ("Esc", "close the reprint / redirect / cancel form"),
+    )
+
+    def __init__(self, context, actor, parent: QWidget | None = None) -> None:
+        super().__init__(context, actor, parent)
+        self._failed = 0
+        self._selected: uuid.UUID | None = None
+        layout = page_layout(
+            self, "Print queue",
+            "Labels, receipts and test pages of this workstation. A job that did not print waits here: "
+            "fix the printer and retry, send it to another printer, or cancel it.",
+        )
+        self.printers = QLabel()
+        self.printers.setObjectName("printerSummary")
+        self.printers.setWordWrap(True)
+        self.printers.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.printers)
+
+        bar = QHBoxLayout()
+        self.waiting_only = QCheckBox("Only &waiting jobs")
+        self.waiting_only.setObjectName("waitingOnly")
+        self.waiting_only.toggled.connect(lambda _: self.reload())
+        self.counts = QLabel()
+        self.counts.setObjectName("queueCounts")
+        bar.addWidget(self.waiting_only)
+        bar.addStretch(1)
+        bar.addWidget(self.counts)
+        layout.addLayout(bar)
+
+        self.model: RowsModel[PrintJobRow] = RowsModel([
+            ("Status", _status),
+            ("Job", lambda r: r.kind),
+            ("Rx", "rx_number"),
+            ("What", "description"),
+            ("Printer", self._printer_text),
+            ("Tries", "attempts"),
+            ("Queued", _age),
+        ])
+        self.table = QTableView()
+        self.table.setObjectName("printJobs")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(34)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        layout.addWidget(self.table, 3)
+
+        self.detail = QLabel()
+        self.detail.setObjectName("jobDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setFrameShape(QFrame.Shape.StyledPanel)
+        self.detail.setMinimumHeight(64)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.detail)
+
+        self.panel = ActionPanel()
+        self.panel.confirmed.connect(self._confirm)
+        self.panel.dismissed.connect(self._dismiss)
+        layout.addWidget(self.panel)
+
+        self.message = ErrorLine()
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.message)
+        layout.addWidget(self.notice)
+
+        buttons = QHBoxLayout()
+        self.retry_button = QPushButton("Retry now (Ctrl+R)")
+        self.reprint_button = QPushButton("Reprint… (Ctrl+P)")
+        self.redirect_button = QPushButton("Redirect… (Ctrl+D)")
+        self.cancel_button = QPushButton("Cancel job… (Del)")
+        self.reload_button = QPushButton("Reload (Ctrl+L)")
+        for button, name in ((self.retry_button, "retryButton"), (self.reprint_button, "reprintButton"),
+                             (self.redirect_button, "redirectButton"), (self.cancel_button, "cancelButton"),
+                             (self.reload_button, "reloadButton")):
+            button.setObjectName(name)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.retry_button.clicked.connect(self.retry)
+        self.reprint_button.clicked.connect(lambda: self.open_action("reprint"))
+        self.redirect_button.clicked.connect(lambda: self.open_action("redirect"))
+        self.cancel_button.clicked.connect(lambda: self.open_action("cancel"))
+        self.reload_button.clicked.connect(self.reload)
+        self._shortcut("Ctrl+R", self.retry)
+        self._shortcut("Ctrl+P", lambda: self.open_action("reprint"))
+        self._shortcut("Ctrl+D", lambda: self.open_action("redirect"))
+        self._shortcut("Delete", lambda: self.open_action("cancel"))
+        self._shortcut("Ctrl+L", self.reload)
+        self._show_selected()
+
+    def _shortcut(self, key: str, slot: Callable[[], None]) -> None:
+        QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=slot)
+
+    # -- data ---------------------------------------------------------------------------------------
+
+    def _printer_text(self, row: PrintJobRow) -> str:
+        if row.printer_uri:
+            return row.printer_uri
+        configured = self.context.config.printer(row.printer_role)
+        role = ROLE_TITLES.get(row.printer_role, row.printer_role).split()[0].lower()
+        return f"{role}: {configured.uri}" if configured else f"{role}: not set up"
+
+    def activate(self) -> None:
+        self.reload()
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        if notice.get("topic") == "print_jobs" and notice.get("workstation") in (None, self.context.workstation):
+            self._wake_dispatcher()
+            if self.isVisible():
+                self.reload()
+
+    def queue_count(self) -> int | None:
+        return self._failed or None
+
+    def reload(self) -> None:
+        factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
+        waiting = self.waiting_only.isChecked()
+        run_in_background(self, lambda: print_queue.list_jobs(factory, actor, workstation=ws, waiting_only=waiting),
+                          self._loaded, self._failed_to_load)
+
+    def _failed_to_load(self, exc: Exception) -> None:
+        self.message.show_message(f"The print queue could not be loaded: {user_message(exc)}")
+
+    def _loaded(self, rows: list[PrintJobRow]) -> None:
+        keep = self._selected
+        self.model.set_rows(rows)
+        self._failed = sum(1 for r in rows if r.status == "failed")
+        waiting = sum(1 for r in rows if r.waiting or r.status == "sending")
+        self.counts.setText(f"{waiting} waiting · {self._failed} failed · {len(rows)} shown")
+        self._summarise_printers()
+        target = next((i for i, r in enumerate(rows) if r.id == keep), 0 if rows else -1)
+        if target >= 0:
+            self.table.selectRow(target)
+        self._show_selected()
+
+    def _summarise_printers(self) -> None:
+        parts = []
+        for role, title in ROLE_TITLES.items():
+            printer = self.context.config.printer(role)
+            where = f"{printer.uri} ({printer.profile})" if printer else "<i>not set up (Settings, Alt+S)</i>"
+            parts.append(f"<b>{title}:</b> {where}")
+        self.printers.setText(" &nbsp;·&nbsp; ".join(parts))
+
+    def selected(self) -> PrintJobRow | None:
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            return None
+        return self.model.row(index.row())
+
+    def _show_selected(self) -> None:
+        row = self.selected()
+        self._selected = row.id if row else None
+        waiting = bool(row and row.waiting)
+        self.retry_button.setEnabled(waiting)
+        self.redirect_button.setEnabled(waiting)
+        self.cancel_button.setEnabled(waiting)
+        self.reprint_button.setEnabled(bool(row and row.status in ("printed", "cancelled")))
+        if row is None:
+            self.detail.setText("No print jobs on this workstation." if not self.model.rowCount() else "")
+            return
+        lines = [f"<b>{row.kind}</b> — {row.description}"]
+        if row.last_error and row.status != "printed":
+            lines.append(f"<b>Problem:</b> {row.last_error}")
+        if row.status == "failed" and row.next_attempt_at is not None:
+            lines.append(f"Next automatic try at {row.next_attempt_at.astimezone():%H:%M:%S}.")
+        if row.printed_at is not None:
+            lines.append(f"Printed at {row.printed_at.astimezone():%m/%d/%Y %H:%M} on {row.printer_uri}.")
+        self.detail.setText("<br>".join(lines))
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _wake_dispatcher(self) -> None:
+        dispatcher = self.context.services.get(DISPATCHER_KEY)
+        if dispatcher is not None:
+            dispatcher.wake()
+
+    def _say(self, text: str) -> None:
+        self.message.show_message("")
+        self.notice.setText(text)
+
+    def _problem(self, exc: Exception) -> None:
+        self.notice.setText("")
+        self.message.show_message(user_message(exc))
+
+    def _done(self, text: str) -> Callable[[object], None]:
+        def finish(_: object) -> None:
+            self.panel.close_panel()
+            self._say(text)
+            self._wake_dispatcher()
+            self.reload()
+            self.table.setFocus()
+
+        return finish
+
+    def retry(self) -> None:
+        row = self.selected()
+        if row is None or not row.waiting:
+            self._say("Choose a waiting job to retry (Up/Down).")
+            return
+        factory, actor = self.context.uow_factory, self.actor
+        run_in_background(self, lambda: print_queue.retry(factory, actor, row.id),
+                          self._done(f"{row.kind} sent to the printer again."), self._problem)
+
+    def open_action(self, mode: str) -> None:
+        row = self.selected()
+        if row is None:
+            self._say("Choose a job first (Up/Down).")
+            return
+        if mode in ("redirect", "cancel") and not row.waiting:
+            self._say(f"This job is {row.status}: only waiting jobs can be {mode}ed. "
+                      + ("Reprint it (Ctrl+P) instead." if row.status == "printed" else ""))
+            return
+        if mode == "reprint" and row.waiting:
+            self._say("This job has not printed yet: retry it (Ctrl+R) or redirect it (Ctrl+D).")
+            return
+        self.message.show_message("")
+        self.panel.open_for(mode, row)
+
+    def _dismiss(self) -> None:
+        self.panel.close_panel()
+        self.table.setFocus()
+
+    def _confirm(self) -> None:
+        row = self.selected()
+        if row is None or not self.panel.mode:
+            return
+        factory, actor, config, ws = self.context.uow_factory, self.actor, self.context.config, self.context.workstation
+        reason = self.panel.reason.text().strip()
+        uri = self.panel.printer.text().strip() or None
+        profile = self.panel.profile.currentText() if uri else None
+        mode = self.panel.mode
+        if mode == "reprint":
+            if not reason:
+                self.message.show_message("Type the reason for the reprint (it is logged), then press Enter.")
+                self.panel.reason.setFocus()
+                return
+            work = lambda: print_queue.reprint(factory, actor, row.id, reason, printer_uri=uri,  # noqa: E731
+                                               printer_profile=profile, config=config, workstation=ws)
+            text = f"Reprint queued{f' for Rx {row.rx_number}' if row.rx_number else ''}; it is marked REPRINT."
+        elif mode == "redirect":
+            if not uri:
+                self.message.show_message("Type the other printer's address, e.g. tcp://10.0.0.6:9100, then Enter.")
+                self.panel.printer.setFocus()
+                return
+            work = lambda: print_queue.redirect(factory, actor, row.id, uri, profile)  # noqa: E731
+            text = f"{row.kind} redirected to {uri}."
+        else:
+            work = lambda: print_queue.cancel(factory, actor, row.id, reason)  # noqa: E731
+            text = f"{row.kind} cancelled; it will not print."
+        run_in_background(self, work, self._done(text), self._problem, busy_message="Print queue…")
+
+    def clear_sensitive(self) -> None:
+        self.model.set_rows([])
+        self.detail.setText("")
+        self.panel.close_panel()

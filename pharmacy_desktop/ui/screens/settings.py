@@ -1,0 +1,291 @@
+"""Alt+S Workstation settings: printers per role (address, model, test page), idle lock, scanner timing.
+
+Saved to this workstation's configuration file (`config.save`), not the database: each counter
+has its own printers. The configuration object is changed in place, so the print dispatcher and
+the other screens use the new printers at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QWidget,
+)
+
+from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.config import Config, PrinterConfig
+from pharmacy_desktop.errors import ValidationFailed
+from pharmacy_desktop.printing.profiles import profile_names
+from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import Screen, page_layout
+from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
+from pharmacy_desktop.ui.signin import ErrorLine
+
+_ROLE_USE = {
+    "label": "vial labels at fill",
+    "receipt": "receipts and the cash drawer",
+    "report": "reports and label sheets",
+}
+_TEST_KEYS = {"label": "Ctrl+1", "receipt": "Ctrl+2", "report": "Ctrl+3"}
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    ok: bool
+    message: str
+
+
+class PrinterRow:
+    """The widgets of one printer role."""
+
+    def __init__(self, role: str, parent: QWidget) -> None:
+        self.role = role
+        self.uri = QLineEdit(parent)
+        self.uri.setObjectName(f"{role}Uri")
+        self.uri.setPlaceholderText("tcp://10.0.0.5:9100  ·  file:/dev/usb/lp0  ·  usb:04b8:0202  ·  serial:/dev/ttyS0")
+        self.uri.setMinimumWidth(340)
+        self.profile = QComboBox(parent)
+        self.profile.setObjectName(f"{role}Profile")
+        self.profile.addItems(profile_names())
+        self.profile.setMinimumWidth(150)
+        self.test = QPushButton(f"Print test page ({_TEST_KEYS[role]})", parent)
+        self.test.setObjectName(f"{role}Test")
+        self.result = QLabel(parent)
+        self.result.setObjectName(f"{role}Result")
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+
+
+class SettingsScreen(Screen):
+    key = "Alt+S"
+    title = "Settings"
+    permission = "settings.manage"
+    help_keys = (
+        ("Ctrl+1 / Ctrl+2 / Ctrl+3", "print a test page on the label / receipt / report printer"),
+        ("Ctrl+S", "save the settings of this workstation"),
+        ("Ctrl+Z", "undo unsaved changes"),
+    )
+
+    def __init__(self, context, actor, parent: QWidget | None = None) -> None:
+        super().__init__(context, actor, parent)
+        layout = page_layout(
+            self, "Workstation settings",
+            f"Printers, screen lock and scanner of this workstation ({context.workstation}). "
+            "Other workstations keep their own settings.",
+        )
+
+        printers = QGroupBox("Printers")
+        grid = QGridLayout(printers)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        for column, text in enumerate(("Printer", "Address", "Model", "")):
+            head = QLabel(f"<b>{text}</b>")
+            grid.addWidget(head, 0, column)
+        self.rows: dict[str, PrinterRow] = {}
+        for i, role in enumerate(("label", "receipt", "report")):
+            row = PrinterRow(role, printers)
+            self.rows[role] = row
+            name = QLabel(f"<b>{ROLE_TITLES[role]}</b><br><small>{_ROLE_USE[role]}</small>")
+            name.setBuddy(row.uri)
+            base = 1 + i * 2
+            grid.addWidget(name, base, 0)
+            grid.addWidget(row.uri, base, 1)
+            grid.addWidget(row.profile, base, 2)
+            grid.addWidget(row.test, base, 3)
+            grid.addWidget(row.result, base + 1, 1, 1, 3)
+            row.test.clicked.connect(lambda _=False, r=role: self.test_page(r))
+            self._shortcut(_TEST_KEYS[role], lambda r=role: self.test_page(r))
+        grid.setColumnStretch(1, 1)
+        hint = QLabel(
+            "Network printers usually listen on port 9100. The model sets the paper width and the "
+            "character set; \"default\" fits most 80 mm printers, POS-5890 is a 58 mm one."
+        )
+        hint.setWordWrap(True)
+        hint.setObjectName("subtitle")
+        grid.addWidget(hint, 7, 0, 1, 4)
+        layout.addWidget(printers)
+
+        lower = QHBoxLayout()
+        workstation = QGroupBox("Screen lock")
+        form = QFormLayout(workstation)
+        self.idle_minutes = QDoubleSpinBox()
+        self.idle_minutes.setObjectName("idleMinutes")
+        self.idle_minutes.setRange(1, 60)
+        self.idle_minutes.setDecimals(0)
+        self.idle_minutes.setSuffix(" minutes")
+        form.addRow("&Lock after no use for", self.idle_minutes)
+        note = QLabel("The screen locks itself; F12 locks it at once.")
+        note.setObjectName("subtitle")
+        form.addRow(note)
+        lower.addWidget(workstation, 1)
+
+        scanner = QGroupBox("Barcode scanner")
+        form = QFormLayout(scanner)
+        self.scanner_gap = QSpinBox()
+        self.scanner_gap.setObjectName("scannerGap")
+        self.scanner_gap.setRange(5, 200)
+        self.scanner_gap.setSuffix(" ms")
+        self.scanner_min = QSpinBox()
+        self.scanner_min.setObjectName("scannerMin")
+        self.scanner_min.setRange(3, 50)
+        self.scanner_min.setSuffix(" characters")
+        for box in (self.idle_minutes, self.scanner_gap, self.scanner_min):
+            box.setMaximumWidth(180)
+        form.addRow("Longest &gap between scanned keys", self.scanner_gap)
+        form.addRow("Shortest &barcode", self.scanner_min)
+        note = QLabel("Faster than this is a scan, slower is typing. Takes effect at the next start.")
+        note.setObjectName("subtitle")
+        note.setWordWrap(True)
+        form.addRow(note)
+        lower.addWidget(scanner, 1)
+        layout.addLayout(lower)
+
+        self.error = ErrorLine()
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.error)
+        layout.addWidget(self.notice)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.revert_button = QPushButton("Undo changes (Ctrl+Z)")
+        self.revert_button.setObjectName("revertButton")
+        self.save_button = QPushButton("Save (Ctrl+S)")
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load_from_config)
+        self._shortcut("Ctrl+S", self.save)
+        self._shortcut("Ctrl+Z", self.load_from_config)
+        self.load_from_config()
+
+    def _shortcut(self, key: str, slot: Callable[[], None]) -> None:
+        QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=slot)
+
+    def activate(self) -> None:
+        self.rows["label"].uri.setFocus()
+
+    # -- form <-> configuration -------------------------------------------------------------------
+
+    def load_from_config(self) -> None:
+        cfg = self.context.config
+        for role, row in self.rows.items():
+            printer = cfg.printers.get(role) or PrinterConfig()
+            row.uri.setText(printer.uri)
+            row.profile.setCurrentText(printer.profile or "default")
+        self.idle_minutes.setValue(cfg.idle_lock_minutes)
+        self.scanner_gap.setValue(cfg.scanner_gap_ms)
+        self.scanner_min.setValue(cfg.scanner_min_length)
+        self.error.show_message("")
+
+    def form_printers(self) -> dict[str, PrinterConfig]:
+        """The printers typed in the form, checked; ValidationFailed names the one that is wrong."""
+        printers: dict[str, PrinterConfig] = {}
+        for role, row in self.rows.items():
+            try:
+                uri, profile = check_printer(row.uri.text(), row.profile.currentText())
+            except ValidationFailed as error:
+                raise ValidationFailed(f"{ROLE_TITLES[role]}: {error.message}", {role: error.message}) from None
+            if uri:
+                printers[role] = PrinterConfig(uri=uri, profile=profile)
+        return printers
+
+    def save(self) -> None:
+        try:
+            printers = self.form_printers()
+        except ValidationFailed as error:
+            self._problem(error)
+            return
+        cfg = self.context.config
+        updated = Config(
+            database_url=cfg.database_url, sslmode=cfg.sslmode, workstation_name=cfg.workstation_name,
+            idle_lock_minutes=float(self.idle_minutes.value()), scanner_gap_ms=self.scanner_gap.value(),
+            scanner_min_length=self.scanner_min.value(), printers=printers,
+        )
+        path = self.context.services.get("config_path")
+        run_in_background(self, lambda: config_mod.save(updated, path), lambda saved: self._saved(updated, saved),
+                          self._problem, busy_message="Saving settings…")
+
+    def _saved(self, updated: Config, path: Any) -> None:
+        cfg = self.context.config
+        # in place: the dispatcher and the screens hold this object
+        cfg.printers.clear()
+        cfg.printers.update(updated.printers)
+        cfg.idle_lock_minutes = updated.idle_lock_minutes
+        cfg.scanner_gap_ms = updated.scanner_gap_ms
+        cfg.scanner_min_length = updated.scanner_min_length
+        for row in self.rows.values():
+            row.uri.setText(cfg.printers[row.role].uri if row.role in cfg.printers else "")
+        self.error.show_message("")
+        self.notice.setText(f"Settings saved ({path}). Waiting print jobs use the new printers at their next try.")
+        dispatcher = self.context.services.get(DISPATCHER_KEY)
+        if dispatcher is not None:
+            dispatcher.wake()
+
+    def _problem(self, exc: Exception) -> None:
+        self.notice.setText("")
+        self.error.show_message(user_message(exc))
+
+    # -- test page ----------------------------------------------------------------------------------
+
+    def test_page(self, role: str) -> None:
+        row = self.rows[role]
+        try:
+            uri, profile = check_printer(row.uri.text(), row.profile.currentText())
+        except ValidationFailed as error:
+            self._result(role, False, error.message)
+            row.uri.setFocus()
+            return
+        if not uri:
+            self._result(role, False, f"Type the {ROLE_TITLES[role].lower()}'s address first, e.g. tcp://10.0.0.5:9100.")
+            row.uri.setFocus()
+            return
+        factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
+        dispatcher = self.context.services.get(DISPATCHER_KEY)
+        config = self.context.config
+
+        def work() -> TestOutcome:
+            from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+
+            job_id = print_queue.print_test_page(factory, actor, role=role, printer_uri=uri,
+                                                 printer_profile=profile, workstation=ws)
+            sender = dispatcher or PrintDispatcher(factory, config, ws)
+            result = sender.send_job(job_id)
+            if result.ok:
+                return TestOutcome(True, f"Test page sent to {uri}. Check that it printed, that the sample line "
+                                         "shows its accents and that the barcode is sharp.")
+            return TestOutcome(False, result.message)
+
+        row.test.setEnabled(False)
+        self._result(role, None, f"Sending a test page to {uri}…")
+        run_in_background(self, work, lambda outcome: self._tested(role, outcome),
+                          lambda exc: self._tested(role, TestOutcome(False, user_message(exc))))
+
+    def _tested(self, role: str, outcome: TestOutcome) -> None:
+        self.rows[role].test.setEnabled(True)
+        self._result(role, outcome.ok, outcome.message)
+
+    def _result(self, role: str, ok: bool | None, text: str) -> None:
+        symbol, colour = {True: ("✔", "#1b7f3b"), False: ("✖", "#c62828"), None: ("…", "#6b6b6b")}[ok]
+        self.rows[role].result.setText(f"<span style='color:{colour}'><b>{symbol}</b></span> {text}")
