@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pharmacy-desktop", description=__doc__.splitlines()[0])
     _add_db_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="close the app after SECONDS (smoke tests of the installed app)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = sub.add_parser("db", help="database schema: upgrade, downgrade, current")

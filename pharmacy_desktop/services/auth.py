@@ -1,28 +1,47 @@
 """Sign-in, lockout, quick user switch, lock/unlock, sign-out, and permission checks.
 
 Every service that changes pharmacy data takes the acting ``Actor`` and calls ``require``; the UI
-hiding a button is a convenience, this is the rule.
+hiding a button is a convenience, this is the rule. ``require`` asks the database too, so an
+account deactivated (or moved to another role) by an administrator stops working at once, not at
+the end of the shift.
+
+Failed password attempts are counted in ``users.failed_login_count`` with an atomic UPDATE, so
+the lockout holds across workstations. Bookkeeping on sign-in (counters, last login) is written
+with plain UPDATEs that do not bump ``users.version``: an administrator editing an account is not
+told "changed on another workstation" because its owner signed in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.users import Permission, Role, RolePermission, User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.password_policy import password_problems, pin_problems
-from pharmacy_desktop.errors import PermissionDenied, PharmacyError, ValidationFailed
-from pharmacy_desktop.security import hash_secret, verify_secret
+from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, PharmacyError, ValidationFailed
+from pharmacy_desktop.security import hash_secret, hash_token, needs_rehash, verify_secret
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LENGTH = dt.timedelta(hours=12)  # one shift
+ROLES = ("pharmacist", "technician", "manager", "admin")
+_NOBODY = uuid.UUID(int=0)  # aggregate id of events about an unknown account
+_FIRST_RUN_LOCK = 0x5048_4152_4D01  # pg advisory lock key: one first-run set-up at a time
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,49}$")
+
+WRONG_PASSWORD = (
+    "Wrong username or password. Check Caps Lock and try again. "
+    f"After {MAX_FAILED_ATTEMPTS} wrong attempts in a row the account locks for "
+    f"{int(LOCKOUT.total_seconds() // 60)} minutes."
+)
 
 
 class AuthenticationFailed(PharmacyError):
@@ -58,18 +77,47 @@ class Actor:
         return self.role.capitalize()
 
 
+# -- permissions -------------------------------------------------------------------------------
+
+
 def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None = None) -> None:
-    """Raise ``PermissionDenied`` (and record the denial in the same transaction) when not allowed."""
-    if actor.can(permission):
+    """Raise ``PermissionDenied`` when ``actor`` may not; the denial is recorded as a domain event.
+
+    Call it before changing anything: on a denial the unit of work's pending changes are rolled
+    back, and only the denial is committed.
+    """
+    if actor.can(permission) and _granted_now(uow, actor.user_id, permission):
         return
     description = uow.session.scalar(select(Permission.description).where(Permission.name == permission))
     what = doing or description or permission
-    uow.record("PermissionDenied", "user", actor.user_id, {"permission": permission, "username": actor.username})
+    uow.rollback()
+    uow._notices.clear()  # noqa: SLF001 - nothing of the refused work may be announced
+    uow.actor_id = actor.user_id
+    uow.record("PermissionDenied", "user", actor.user_id,
+               {"permission": permission, "username": actor.username, "role": actor.role,
+                "workstation": actor.workstation})
     uow.commit()
+    if actor.can(permission):
+        raise PermissionDenied(
+            f"{actor.display_name} may no longer {what}: the account was deactivated or its role changed. "
+            "Sign out, and ask an administrator if this is wrong."
+        )
     raise PermissionDenied(
         f"{actor.display_name} ({actor.role}) may not {what}. "
         f"This needs the '{permission}' permission: ask a pharmacist or manager to sign in."
     )
+
+
+def _granted_now(uow: UnitOfWork, user_id: uuid.UUID, permission: str) -> bool:
+    stmt = (
+        select(User.id)
+        .join(Role, Role.name == User.role)
+        .join(RolePermission, RolePermission.role_id == Role.id)
+        .join(Permission, Permission.id == RolePermission.permission_id)
+        .where(User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None), Permission.name == permission)
+        .execution_options(include_deleted=True)
+    )
+    return uow.session.scalar(stmt) is not None
 
 
 def _permissions_of(uow: UnitOfWork, role: str) -> frozenset[str]:
@@ -95,58 +143,85 @@ def _actor(uow: UnitOfWork, user: User, session: UserSession | None, workstation
     )
 
 
-def _find_user(uow: UnitOfWork, username: str) -> User | None:
-    return uow.session.scalars(
-        select(User).where(User.username.ilike(username.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")))
-    ).first()
+def actor_for(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID, workstation: str) -> Actor:
+    """The ``Actor`` of an existing active account without a sign-in (operator tools only, such as
+    ``pharmacy-desktop screenshots``; the app always signs in)."""
+    with uow_factory() as uow:
+        user = uow.users.require(user_id)
+        if not user.is_active:
+            raise PermissionDenied(f"The account {user.username} is deactivated.")
+        return _actor(uow, user, None, workstation)
+
+
+def _find_user(uow: UnitOfWork, username: str, *, include_deleted: bool = False) -> User | None:
+    """Case-insensitive and exact (no LIKE: '%' and '_' in typed text are plain characters)."""
+    if not username.isprintable():  # control characters (NUL cannot even be sent) name no account
+        return None
+    stmt = select(User).where(func.lower(User.username) == username.strip().lower())
+    return uow.session.scalars(stmt.execution_options(include_deleted=include_deleted)).first()
+
+
+def _is_locked(user: User, at: dt.datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > at
+
+
+def _locked_error(user: User, at: dt.datetime) -> AccountLocked:
+    minutes = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
+    return AccountLocked(
+        f"This account is locked after {MAX_FAILED_ATTEMPTS} wrong passwords. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an administrator to unlock it."
+    )
+
+
+def _count_failure(uow: UnitOfWork, user: User, at: dt.datetime, workstation: str, event: str) -> AuthenticationFailed:
+    """Count a wrong password or PIN in the database (atomic: two workstations failing at once both
+    count), lock the account at the limit; commits and returns the error to raise."""
+    count = uow.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_login_count=User.failed_login_count + 1)
+        .returning(User.failed_login_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    uow.record(event, "user", user.id, {"attempt": count, "workstation": workstation})
+    if count >= MAX_FAILED_ATTEMPTS:
+        until = at + LOCKOUT
+        uow.session.execute(
+            update(User).where(User.id == user.id)
+            .values(locked_until=until, failed_login_count=0)
+            .execution_options(synchronize_session=False)
+        )
+        uow.record("AccountLocked", "user", user.id, {"until": until.isoformat(), "workstation": workstation})
+        uow.commit()
+        return AccountLocked(
+            f"Too many wrong passwords: the account is locked for {int(LOCKOUT.total_seconds() // 60)} minutes. "
+            "Ask an administrator if you need it sooner."
+        )
+    uow.commit()
+    return AuthenticationFailed(WRONG_PASSWORD)
+
+
+# -- sign-in, switch, lock, sign-out -----------------------------------------------------------
 
 
 def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workstation: str,
             *, now: Callable[[], dt.datetime] = utcnow) -> Actor:
-    """Password sign-in. Failures are counted in the database, so the lockout holds everywhere."""
+    """Password sign-in: a workstation session for one shift. Failures are counted in the database."""
     with uow_factory() as uow:
-        user = _find_user(uow, username)
         at = now()
+        user = _find_user(uow, username)
         if user is None or not user.is_active:
-            verify_secret(None, password)  # same cost as a real check
-            uow.record("SignInFailed", "user", user.id if user else uuid.UUID(int=0),
-                       {"username": username[:50], "reason": "unknown or inactive user", "workstation": workstation})
+            verify_secret(None, password)  # same cost as a real check: no timing oracle
+            # the typed name is not recorded: people type their password into the username field
+            uow.record("SignInFailed", "user", user.id if user else _NOBODY,
+                       {"reason": "inactive account" if user else "unknown username", "workstation": workstation})
             uow.commit()
-            raise AuthenticationFailed("Wrong username or password. Check Caps Lock and try again.")
-        if user.locked_until and user.locked_until > at:
-            minutes = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
+            raise AuthenticationFailed(WRONG_PASSWORD)
+        if _is_locked(user, at):
             uow.record("SignInRefusedLocked", "user", user.id, {"workstation": workstation})
             uow.commit()
-            raise AccountLocked(
-                f"This account is locked after {MAX_FAILED_ATTEMPTS} failed sign-ins. "
-                f"Try again in {minutes} minutes, or ask an administrator to unlock it."
-            )
+            raise _locked_error(user, at)
         if not verify_secret(user.password_hash, password):
-            # atomic increment: two workstations failing at once both count
-            count = uow.session.execute(
-                update(User).where(User.id == user.id)
-                .values(failed_login_count=User.failed_login_count + 1)
-                .returning(User.failed_login_count)
-                .execution_options(synchronize_session=False)
-            ).scalar_one()
-            uow.record("SignInFailed", "user", user.id, {"attempt": count, "workstation": workstation})
-            if count >= MAX_FAILED_ATTEMPTS:
-                uow.session.execute(
-                    update(User).where(User.id == user.id)
-                    .values(locked_until=at + LOCKOUT, failed_login_count=0)
-                    .execution_options(synchronize_session=False)
-                )
-                uow.record("AccountLocked", "user", user.id, {"until": (at + LOCKOUT).isoformat(), "workstation": workstation})
-                uow.commit()
-                raise AccountLocked(
-                    f"Too many failed sign-ins: the account is locked for {int(LOCKOUT.total_seconds() // 60)} minutes. "
-                    "Ask an administrator if you need it sooner."
-                )
-            uow.commit()
-            left = MAX_FAILED_ATTEMPTS - count
-            raise AuthenticationFailed(
-                f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left before the account locks."
-            )
+            raise _count_failure(uow, user, at, workstation, "SignInFailed")
         session = UserSession(
             user_id=user.id,
             refresh_token=hash_token(secrets.token_urlsafe(32)),
@@ -157,9 +232,12 @@ def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workst
             last_seen_at=at,
         )
         uow.session.add(session)
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.last_login_at = at
+        bookkeeping = {"failed_login_count": 0, "locked_until": None, "last_login_at": at}
+        if needs_rehash(user.password_hash):
+            bookkeeping["password_hash"] = hash_secret(password)
+        uow.session.execute(
+            update(User).where(User.id == user.id).values(**bookkeeping).execution_options(synchronize_session=False)
+        )
         uow.session.flush()
         actor = _actor(uow, user, session, workstation)
         uow.actor_id = user.id
@@ -168,14 +246,8 @@ def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workst
         return actor
 
 
-def hash_token(token: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _shift_users(uow: UnitOfWork, workstation: str, at: dt.datetime) -> list[tuple[User, UserSession]]:
-    """Users with an unexpired password sign-in on this workstation: the only ones a PIN/badge may switch to."""
+    """Users with a live password sign-in on this workstation: the only ones a PIN/badge may switch to."""
     rows = uow.session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
@@ -197,57 +269,108 @@ def _shift_users(uow: UnitOfWork, workstation: str, at: dt.datetime) -> list[tup
     return result
 
 
+def _failed_switches(uow: UnitOfWork, workstation: str, at: dt.datetime) -> int:
+    """Wrong PINs/badges on this workstation within the lockout window since the last good switch or
+    password sign-in there: guessing a 4-digit PIN must not be free."""
+    here = DomainEvent.event_data["workstation"].astext == workstation
+    last_good = uow.session.scalar(
+        select(func.max(DomainEvent.occurred_at)).where(DomainEvent.event_type.in_(("UserSwitched", "SignedIn")), here)
+    )
+    since = at - LOCKOUT
+    if last_good is not None and last_good > since:
+        since = last_good
+    return uow.session.scalar(
+        select(func.count()).select_from(DomainEvent)
+        .where(DomainEvent.event_type == "SwitchFailed", here, DomainEvent.occurred_at > since)
+    ) or 0
+
+
 def quick_switch(uow_factory: UnitOfWorkFactory, credential: str, workstation: str, *, method: str = "pin",
                  from_actor: Actor | None = None, now: Callable[[], dt.datetime] = utcnow) -> Actor:
     """Switch user by PIN or badge scan, for someone who signed in with a password here this shift."""
     if method not in ("pin", "badge"):
         raise ValueError(method)
+    what = "PIN" if method == "pin" else "badge"
     with uow_factory(from_actor.user_id if from_actor else None) as uow:
         at = now()
+        from_user = str(from_actor.user_id) if from_actor else None
+        if _failed_switches(uow, workstation, at) >= MAX_FAILED_ATTEMPTS:
+            uow.record("SwitchRefused", "user", from_actor.user_id if from_actor else _NOBODY,
+                       {"workstation": workstation, "method": method, "reason": "too many wrong PINs or badges"})
+            uow.commit()
+            raise AccountLocked(
+                f"Too many wrong PINs or badges on this workstation. Sign in with your username and password; "
+                f"switching by PIN or badge works again after that, or in {int(LOCKOUT.total_seconds() // 60)} minutes."
+            )
+        matches = []
         for user, session in _shift_users(uow, workstation, at):
             stored = user.pin_hash if method == "pin" else user.badge_hash
             if stored and verify_secret(stored, credential):
-                if user.locked_until and user.locked_until > at:
-                    break
-                session.last_seen_at = at
-                actor = _actor(uow, user, session, workstation)
-                uow.record("UserSwitched", "user", user.id, {
-                    "workstation": workstation, "method": method,
-                    "from_user": str(from_actor.user_id) if from_actor else None,
-                })
-                uow.commit()
-                return actor
-        uow.record("SwitchFailed", "user", from_actor.user_id if from_actor else uuid.UUID(int=0),
-                   {"workstation": workstation, "method": method})
+                matches.append((user, session))
+        if len(matches) == 1 and not _is_locked(matches[0][0], at):
+            user, session = matches[0]
+            session.last_seen_at = at
+            actor = _actor(uow, user, session, workstation)
+            uow.actor_id = user.id
+            uow.record("UserSwitched", "user", user.id,
+                       {"workstation": workstation, "method": method, "from_user": from_user})
+            uow.commit()
+            return actor
+        reason = "ambiguous" if len(matches) > 1 else ("account locked" if matches else "no match")
+        uow.record("SwitchFailed", "user", matches[0][0].id if len(matches) == 1 else _NOBODY,
+                   {"workstation": workstation, "method": method, "reason": reason, "from_user": from_user})
         uow.commit()
+    if len(matches) > 1:
+        raise AuthenticationFailed(
+            f"That {what} belongs to more than one person signed in here. Sign in with your username and "
+            "password, then choose a different PIN."
+        )
+    if matches:
+        raise _locked_error(matches[0][0], at)
     raise AuthenticationFailed(
-        f"No one signed in on this workstation this shift has that {'PIN' if method == 'pin' else 'badge'}. "
+        f"No one signed in on this workstation this shift has that {what}. "
         "Sign in with your username and password first."
     )
 
 
 def unlock(uow_factory: UnitOfWorkFactory, actor: Actor, secret: str, *, now: Callable[[], dt.datetime] = utcnow) -> Actor:
-    """The same user resumes after the idle lock with their password or PIN."""
+    """The same user resumes after a lock with their password or PIN; wrong ones count toward the lockout."""
     with uow_factory(actor.user_id) as uow:
-        user = uow.session.get(User, actor.user_id)
-        ok = user is not None and user.is_active and (
-            verify_secret(user.password_hash, secret) or (user.pin_hash is not None and verify_secret(user.pin_hash, secret))
-        )
-        uow.record("Unlocked" if ok else "UnlockFailed", "user", actor.user_id, {"workstation": actor.workstation})
+        at = now()
+        user = uow.users.get(actor.user_id)
+        if user is None or not user.is_active:
+            uow.record("UnlockFailed", "user", actor.user_id, {"workstation": actor.workstation, "reason": "inactive"})
+            uow.commit()
+            raise AuthenticationFailed("This account is no longer active. Sign in as someone else.")
+        if _is_locked(user, at):
+            uow.record("SignInRefusedLocked", "user", user.id, {"workstation": actor.workstation})
+            uow.commit()
+            raise _locked_error(user, at)
+        if actor.session_id is not None:
+            session = uow.session.get(UserSession, actor.session_id)
+            if session is None or session.revoked_at is not None or session.expires_at <= at:
+                uow.record("UnlockFailed", "user", user.id, {"workstation": actor.workstation, "reason": "session ended"})
+                uow.commit()
+                raise AuthenticationFailed("Your session has ended (the shift is over or you signed out). "
+                                           "Sign in again with your username and password.")
+        ok = verify_secret(user.password_hash, secret) or (user.pin_hash is not None and verify_secret(user.pin_hash, secret))
+        if not ok:
+            raise _count_failure(uow, user, at, actor.workstation, "UnlockFailed")
+        uow.session.execute(update(User).where(User.id == user.id).values(failed_login_count=0)
+                            .execution_options(synchronize_session=False))
+        uow.record("Unlocked", "user", actor.user_id, {"workstation": actor.workstation})
         uow.commit()
-    if not ok:
-        raise AuthenticationFailed("That password or PIN is not right. Try again, or switch user.")
     return actor
 
 
 def sign_out(uow_factory: UnitOfWorkFactory, actor: Actor, *, now: Callable[[], dt.datetime] = utcnow) -> None:
+    """Revoke the user's sessions on this workstation: no PIN switch back to them afterwards."""
     with uow_factory(actor.user_id) as uow:
-        if actor.session_id:
-            uow.session.execute(
-                update(UserSession).where(UserSession.user_id == actor.user_id, UserSession.workstation == actor.workstation,
-                                          UserSession.revoked_at.is_(None))
-                .values(revoked_at=now()).execution_options(synchronize_session=False)
-            )
+        uow.session.execute(
+            update(UserSession).where(UserSession.user_id == actor.user_id, UserSession.workstation == actor.workstation,
+                                      UserSession.revoked_at.is_(None))
+            .values(revoked_at=now()).execution_options(synchronize_session=False)
+        )
         uow.record("SignedOut", "user", actor.user_id, {"workstation": actor.workstation})
         uow.commit()
 
@@ -274,6 +397,11 @@ class UserRow:
     has_pin: bool
     last_login_at: dt.datetime | None
     version: int
+    has_badge: bool = False
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    locked_until: dt.datetime | None = None
 
 
 def _validate_password(password: str, username: str, first: str = "", last: str = "") -> None:
@@ -282,39 +410,72 @@ def _validate_password(password: str, username: str, first: str = "", last: str 
         raise ValidationFailed("The password is too weak: " + "; ".join(problems) + ".", {"password": "; ".join(problems)})
 
 
-def create_user(uow_factory: UnitOfWorkFactory, actor: Actor | None, *, username: str, password: str, email: str,
-                first_name: str, last_name: str, role: str, license_number: str | None = None,
-                phone: str | None = None) -> uuid.UUID:
-    """Create an account (``actor`` None only for the first-run administrator)."""
+def _account_problems(username: str, email: str, first_name: str, last_name: str, role: str,
+                      license_number: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not username.strip():
-        errors["username"] = "required"
-    if role not in ("pharmacist", "technician", "manager", "admin"):
+    if not _USERNAME.match(username.strip()):
+        errors["username"] = "2 to 50 letters, digits, dots, dashes or underscores"
+    if not first_name.strip():
+        errors["first_name"] = "required"
+    if not last_name.strip():
+        errors["last_name"] = "required"
+    if role not in ROLES:
         errors["role"] = "choose pharmacist, technician, manager or admin"
     if role == "pharmacist" and not (license_number or "").strip():
         errors["license_number"] = "a pharmacist needs a license number"
-    if "@" not in email:
+    if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email.strip()):
         errors["email"] = "an email address like name@pharmacy.com"
+    return errors
+
+
+def create_user_in(uow: UnitOfWork, actor: Actor | None, *, username: str, password: str, email: str,
+                   first_name: str, last_name: str, role: str, license_number: str | None = None,
+                   phone: str | None = None) -> uuid.UUID:
+    """``create_user`` inside an open unit of work (the caller commits); used by first-run set-up."""
+    errors = _account_problems(username, email, first_name, last_name, role, license_number)
     if errors:
-        raise ValidationFailed("Check the highlighted fields.", errors)
+        raise ValidationFailed("Check the highlighted fields: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                                                            for k, v in errors.items()) + ".", errors)
     _validate_password(password, username, first_name, last_name)
+    if actor is not None:
+        require(uow, actor, "users.manage")
+    else:
+        # two workstations running the first-run wizard at once: only one creates the first admin
+        uow.session.execute(select(func.pg_advisory_xact_lock(_FIRST_RUN_LOCK)))
+        if role != "admin" or _any_user(uow):
+            raise PermissionDenied("Only an administrator can create users once the first one exists: sign in.")
+    if _find_user(uow, username, include_deleted=True) is not None:
+        raise ValidationFailed(f"The username '{username.strip()}' is taken. Choose another.", {"username": "taken"})
+    taken = select(User.id).where(func.lower(User.email) == email.strip().lower()).execution_options(include_deleted=True)
+    if uow.session.scalar(taken) is not None:
+        raise ValidationFailed(f"Another account uses {email.strip()}.", {"email": "used by another account"})
+    user = User(
+        username=username.strip(), email=email.strip(), password_hash=hash_secret(password),
+        first_name=first_name.strip(), last_name=last_name.strip(), role=role,
+        license_number=(license_number or "").strip() or None, phone=(phone or "").strip() or None,
+        password_changed_at=utcnow(),
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    uow.record("UserCreated", "user", user.id, {"username": user.username, "role": role,
+                                                "by": str(actor.user_id) if actor else "first-run set-up"})
+    return user.id
+
+
+def create_user(uow_factory: UnitOfWorkFactory, actor: Actor | None, *, username: str, password: str, email: str,
+                first_name: str, last_name: str, role: str, license_number: str | None = None,
+                phone: str | None = None) -> uuid.UUID:
+    """Create an account (``actor`` None only for the first administrator, while no account exists)."""
     with uow_factory(actor.user_id if actor else None) as uow:
-        if actor is not None:
-            require(uow, actor, "users.manage")
-        elif uow.session.scalar(select(User.id).limit(1)) is not None:
-            raise PermissionDenied("Only an administrator can create users once the first one exists.")
-        if _find_user(uow, username) is not None:
-            raise ValidationFailed(f"The username '{username}' is taken.", {"username": "taken"})
-        user = User(
-            username=username.strip(), email=email.strip(), password_hash=hash_secret(password),
-            first_name=first_name.strip(), last_name=last_name.strip(), role=role,
-            license_number=(license_number or None), phone=phone, password_changed_at=utcnow(),
-        )
-        uow.session.add(user)
-        uow.session.flush()
-        uow.record("UserCreated", "user", user.id, {"username": user.username, "role": role})
+        user_id = create_user_in(uow, actor, username=username, password=password, email=email,
+                                 first_name=first_name, last_name=last_name, role=role,
+                                 license_number=license_number, phone=phone)
         uow.commit()
-        return user.id
+        return user_id
+
+
+def _any_user(uow: UnitOfWork) -> bool:
+    return uow.session.scalar(select(User.id).limit(1).execution_options(include_deleted=True)) is not None
 
 
 def set_pin(uow_factory: UnitOfWorkFactory, actor: Actor, pin: str) -> None:
@@ -323,20 +484,27 @@ def set_pin(uow_factory: UnitOfWorkFactory, actor: Actor, pin: str) -> None:
         raise ValidationFailed("The PIN must be " + "; ".join(problems) + ".", {"pin": "; ".join(problems)})
     with uow_factory(actor.user_id) as uow:
         user = uow.users.require(actor.user_id)
-        user.pin_hash = hash_secret(pin)
+        uow.session.execute(update(User).where(User.id == user.id).values(pin_hash=hash_secret(pin))
+                            .execution_options(synchronize_session=False))
         uow.record("PinChanged", "user", user.id, {})
         uow.commit()
 
 
 def set_badge(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, badge_code: str) -> None:
-    if len(badge_code.strip()) < 6:
+    code = badge_code.strip()
+    if len(code) < 6:
         raise ValidationFailed("A badge code has at least 6 characters: scan the badge.", {"badge": "too short"})
     with uow_factory(actor.user_id) as uow:
         if actor.user_id != user_id:
             require(uow, actor, "users.manage")
         user = uow.users.require(user_id)
-        user.badge_hash = hash_secret(badge_code.strip())
-        uow.record("BadgeAssigned", "user", user.id, {})
+        others = uow.session.scalars(select(User.badge_hash).where(User.id != user_id, User.badge_hash.is_not(None)))
+        if any(verify_secret(h, code) for h in others):
+            raise ValidationFailed("This badge is already assigned to another account. Scan a different badge.",
+                                   {"badge": "assigned to another account"})
+        uow.session.execute(update(User).where(User.id == user.id).values(badge_hash=hash_secret(code))
+                            .execution_options(synchronize_session=False))
+        uow.record("BadgeAssigned", "user", user.id, {"by": str(actor.user_id)})
         uow.commit()
 
 
@@ -344,7 +512,9 @@ def change_password(uow_factory: UnitOfWorkFactory, actor: Actor, old: str, new:
     with uow_factory(actor.user_id) as uow:
         user = uow.users.require(actor.user_id)
         if not verify_secret(user.password_hash, old):
-            raise AuthenticationFailed("The current password is not right.")
+            raise _count_failure(uow, user, utcnow(), actor.workstation, "PasswordChangeFailed")
+        if old == new:
+            raise ValidationFailed("Choose a password different from the current one.", {"password": "unchanged"})
         _validate_password(new, user.username, user.first_name, user.last_name)
         user.password_hash = hash_secret(new)
         user.password_changed_at = utcnow()
@@ -356,50 +526,107 @@ def list_users(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[UserRow]:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "users.manage")
         at = utcnow()
-        users = uow.session.scalars(select(User).order_by(User.last_name, User.first_name)).all()
+        users = uow.session.scalars(select(User).order_by(User.is_active.desc(), User.last_name, User.first_name)).all()
         return [
             UserRow(u.id, u.username, f"{u.first_name} {u.last_name}", u.email, u.role, u.license_number,
-                    bool(u.is_active), bool(u.locked_until and u.locked_until > at), u.pin_hash is not None,
-                    u.last_login_at, u.version)
+                    bool(u.is_active), _is_locked(u, at), u.pin_hash is not None, u.last_login_at, u.version,
+                    has_badge=u.badge_hash is not None, first_name=u.first_name, last_name=u.last_name,
+                    phone=u.phone, locked_until=u.locked_until if _is_locked(u, at) else None)
             for u in users
         ]
 
 
+def _active_admins(uow: UnitOfWork) -> int:
+    return uow.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True))
+    ) or 0
+
+
 def update_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int, **changes) -> None:
+    """Change an account; refused when someone saved it since ``expected_version`` was read."""
     allowed = {"role", "license_number", "is_active", "email", "phone", "first_name", "last_name"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValueError(f"cannot change {unknown}")
+        raise ValueError(f"cannot change {sorted(unknown)}")
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "users.manage")
+        user = uow.users.require(user_id)
+        if user.version != expected_version:
+            raise ConcurrentUpdate(
+                f"The account {user.username} was changed at another workstation while you edited it. "
+                "Reload the list to see the changes, then edit again."
+            )
+        merged = {k: getattr(user, k) for k in allowed} | changes
+        errors = _account_problems(user.username, merged["email"] or "", merged["first_name"] or "",
+                                   merged["last_name"] or "", merged["role"], merged["license_number"])
+        if errors:
+            raise ValidationFailed("Check the highlighted fields: " + ", ".join(
+                f"{k.replace('_', ' ')} {v}" for k, v in errors.items()) + ".", errors)
         if changes.get("is_active") is False and user_id == actor.user_id:
             raise ValidationFailed("You cannot deactivate your own account.", {"is_active": "own account"})
-        uow.users.update(user_id, expected_version, **changes)
-        uow.record("UserUpdated", "user", user_id, {k: v for k, v in changes.items()})
+        losing_admin = user.role == "admin" and user.is_active and (
+            changes.get("is_active") is False or changes.get("role", "admin") != "admin")
+        if losing_admin and _active_admins(uow) <= 1:
+            raise ValidationFailed("This is the last active administrator: make another account an administrator first.",
+                                   {"role": "last administrator"})
+        for key, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip() or (None if key in ("license_number", "phone") else "")
+            setattr(user, key, value)
+        uow.flush()
+        if changes.get("is_active") is False:
+            uow.users.revoke_all_sessions(user_id)
+        uow.record("UserUpdated", "user", user_id, {**changes, "by": str(actor.user_id)})
+        uow.commit()
+
+
+def delete_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int) -> None:
+    """Soft delete: the row stays for the audit trail (prescriptions name who did what)."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "users.manage")
+        user = uow.users.require(user_id)
+        if user_id == actor.user_id:
+            raise ValidationFailed("You cannot delete your own account.", {})
+        if user.version != expected_version:
+            raise ConcurrentUpdate(f"The account {user.username} was changed at another workstation. Reload and try again.")
+        if user.role == "admin" and user.is_active and _active_admins(uow) <= 1:
+            raise ValidationFailed("This is the last active administrator.", {})
+        user.deleted_at = utcnow()
+        user.is_active = False
+        uow.flush()
+        uow.users.revoke_all_sessions(user_id)
+        uow.record("UserDeleted", "user", user_id, {"username": user.username, "by": str(actor.user_id)})
         uow.commit()
 
 
 def unlock_account(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID) -> None:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "users.manage")
-        user = uow.users.require(user_id)
-        user.locked_until = None
-        user.failed_login_count = 0
-        uow.record("AccountUnlocked", "user", user_id, {})
+        uow.users.require(user_id)
+        uow.session.execute(update(User).where(User.id == user_id).values(locked_until=None, failed_login_count=0)
+                            .execution_options(synchronize_session=False))
+        uow.record("AccountUnlocked", "user", user_id, {"by": str(actor.user_id)})
         uow.commit()
 
 
 def reset_password(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, new_password: str) -> None:
+    """An administrator sets a new password (and lifts a lockout); the person changes it after."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "users.manage")
         user = uow.users.require(user_id)
         _validate_password(new_password, user.username, user.first_name, user.last_name)
-        user.password_hash = hash_secret(new_password)
-        user.password_changed_at = utcnow()
+        uow.session.execute(
+            update(User).where(User.id == user_id)
+            .values(password_hash=hash_secret(new_password), password_changed_at=utcnow(),
+                    locked_until=None, failed_login_count=0)
+            .execution_options(synchronize_session=False)
+        )
         uow.record("PasswordReset", "user", user_id, {"by": str(actor.user_id)})
         uow.commit()
 
 
 def needs_first_run(uow_factory: UnitOfWorkFactory) -> bool:
+    """True only while no account at all exists (deactivated and deleted ones count: a pharmacy whose
+    administrators all left must not fall back to an open set-up wizard)."""
     with uow_factory() as uow:
-        return uow.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is None
+        return not _any_user(uow)

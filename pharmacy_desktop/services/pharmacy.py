@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, fields
 
@@ -52,6 +53,11 @@ def _problems(profile: Profile) -> dict[str, str]:
     return errors
 
 
+def _summary(errors: dict[str, str]) -> str:
+    parts = [f"{k.replace('_', ' ')} is required" if v == "required" else v.rstrip(".") for k, v in errors.items()]
+    return "Check the pharmacy details: " + "; ".join(parts) + "."
+
+
 def get_profile(uow_factory: UnitOfWorkFactory) -> Profile | None:
     with uow_factory() as uow:
         row = uow.session.get(PharmacyProfile, 1)
@@ -61,35 +67,96 @@ def get_profile(uow_factory: UnitOfWorkFactory) -> Profile | None:
 
 
 def save_profile(uow_factory: UnitOfWorkFactory, actor: Actor | None, profile: Profile) -> None:
+    """Save the profile (``actor`` None only during first-run set-up, see ``first_run``)."""
+    if actor is None:
+        raise PermissionDenied("The pharmacy profile exists; an administrator changes it in Settings.")
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, "settings.manage")
+        _save(uow, actor, profile)
+        uow.commit()
+
+
+def _save(uow, actor: Actor | None, profile: Profile) -> None:
     errors = _problems(profile)
     if errors:
-        raise ValidationFailed("Check the pharmacy details: " + ", ".join(f"{k} {v}" for k, v in errors.items()), errors)
-    with uow_factory(actor.user_id if actor else None) as uow:
-        if actor is not None:
-            auth.require(uow, actor, "settings.manage")
-        row = uow.session.get(PharmacyProfile, 1)
-        if row is None:
-            row = PharmacyProfile(id=1)
-            uow.session.add(row)
-        elif actor is None:
-            raise PermissionDenied("The pharmacy profile exists; an administrator changes it in Settings.")
-        for f in fields(Profile):
-            value = getattr(profile, f.name)
-            setattr(row, f.name, (value or None) if f.name in _OPTIONAL else value.strip())
-        row.updated_by = actor.user_id if actor else None
-        uow.record("PharmacyProfileSaved", "pharmacy", _PROFILE_ID, {"name": profile.name})
-        uow.commit()
+        raise ValidationFailed(
+            _summary(errors), errors,
+        )
+    row = uow.session.get(PharmacyProfile, 1)
+    if row is None:
+        row = PharmacyProfile(id=1)
+        uow.session.add(row)
+    for f in fields(Profile):
+        value = (getattr(profile, f.name) or "").strip()
+        setattr(row, f.name, (value or None) if f.name in _OPTIONAL else value)
+    row.updated_by = actor.user_id if actor else None
+    uow.record("PharmacyProfileSaved", "pharmacy", _PROFILE_ID, {"name": profile.name})
 
 
 def first_run(uow_factory: UnitOfWorkFactory, profile: Profile, *, username: str, password: str, email: str,
               first_name: str, last_name: str, workstation: str) -> Actor:
-    """Create the first administrator and the pharmacy profile, then sign the administrator in."""
+    """Create the first administrator and the pharmacy profile in one transaction (all or nothing),
+    then sign the administrator in. Refused once any account exists."""
     errors = _problems(profile)
     if errors:
-        raise ValidationFailed("Check the pharmacy details.", errors)
-    if not auth.needs_first_run(uow_factory):
-        raise PermissionDenied("This pharmacy is already set up: sign in instead.")
-    auth.create_user(uow_factory, None, username=username, password=password, email=email,
-                     first_name=first_name, last_name=last_name, role="admin")
-    save_profile(uow_factory, None, profile)
+        raise ValidationFailed(
+            _summary(errors), errors,
+        )
+    with uow_factory() as uow:
+        user_id = auth.create_user_in(uow, None, username=username, password=password, email=email,
+                                      first_name=first_name, last_name=last_name, role="admin")
+        uow.actor_id = user_id
+        _save(uow, None, profile)
+        uow.session.get(PharmacyProfile, 1).updated_by = user_id
+        uow.commit()
     return auth.sign_in(uow_factory, username, password, workstation)
+
+
+# -- the day's workload (home screen) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    status: str
+    count: int
+    stat: int  # STAT prescriptions among them
+    overdue: int  # promised time passed
+    oldest_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Workload:
+    queues: dict[str, QueueCount]
+    locked_accounts: int
+    failed_sign_ins_today: int
+
+
+def workload(uow_factory: UnitOfWorkFactory, actor: Actor, *, now: dt.datetime | None = None) -> Workload:
+    """Prescriptions waiting at each workflow step (counts only: no patient data), and for managers
+    and administrators the account alarms of the day."""
+    from sqlalchemy import func, select
+
+    from pharmacy_desktop.db.models.audit import DomainEvent
+    from pharmacy_desktop.db.models.prescriptions import Prescription
+    from pharmacy_desktop.db.models.users import User
+
+    at = now or dt.datetime.now(dt.timezone.utc)
+    with uow_factory(actor.user_id) as uow:
+        rows = uow.session.execute(
+            select(Prescription.status, func.count(),
+                   func.count().filter(Prescription.is_stat.is_(True)),
+                   func.count().filter(Prescription.promised_at < at),
+                   func.min(Prescription.received_at))
+            .where(Prescription.status.in_(("received", "validated", "in_progress", "ready")))
+            .group_by(Prescription.status)
+        ).all()
+        queues = {status: QueueCount(status, count, stat, overdue, oldest) for status, count, stat, overdue, oldest in rows}
+        locked = failed = 0
+        if actor.can("users.manage") or actor.can("audit.view"):
+            locked = uow.session.scalar(select(func.count()).select_from(User).where(User.locked_until > at)) or 0
+            midnight = at.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+            failed = uow.session.scalar(
+                select(func.count()).select_from(DomainEvent)
+                .where(DomainEvent.event_type == "SignInFailed", DomainEvent.occurred_at >= midnight)
+            ) or 0
+        return Workload(queues, locked, failed)

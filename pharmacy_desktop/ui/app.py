@@ -69,6 +69,9 @@ class Session(QObject):
         self.window = None
         self.signin_window = None
         self.listener = None
+        self.scanner = None
+        self.dispatcher = None  # scans -> the active screen
+        self.printing = None  # print jobs -> printers, on its own thread
         self.startup = StartupWindow()
         app.aboutToQuit.connect(self.shutdown)
 
@@ -99,8 +102,24 @@ class Session(QObject):
         )
         self.listener = ChangeListener(database.url, self)
         self.listener.start()
+        self._start_printing()
         self.startup.hide()
         self._show_sign_in()
+
+    def _start_printing(self) -> None:
+        """The print sender: waiting jobs go out in the background, retried with back-off."""
+        from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+
+        self.printing = PrintDispatcher(self.database.uow_factory, self.config, self.config.workstation_name)
+        self.context.services["print_dispatcher"] = self.printing
+        self.context.services["config_path"] = config_mod.config_path()
+        self.printing.start()
+        # a job queued at this workstation (or redirected to it) is sent at once, not at the next poll
+        self.listener.changed.connect(self._print_notice)
+
+    def _print_notice(self, notice: dict) -> None:
+        if notice.get("topic") == "print_jobs" and notice.get("status") == "queued" and self.printing is not None:
+            self.printing.wake()
 
     def _show_sign_in(self) -> None:
         from pharmacy_desktop.ui.signin_window import SignInWindow
@@ -111,27 +130,33 @@ class Session(QObject):
 
     def _signed_in(self, actor: Actor) -> None:
         from pharmacy_desktop.ui.main_window import MainWindow
-        from pharmacy_desktop.ui.idle import IdleWatcher
         from pharmacy_desktop.ui.scanner import ScanDispatcher, ScannerFilter, ScannerSettings
 
-        self.window = MainWindow(self.context, actor, default_screens())
+        if self.window is not None:  # signed in again from the sign-in window: one shell only
+            self.window.close()
+            self.window.deleteLater()
+        idle_ms = int(self.config.idle_lock_minutes * 60_000) if self.config.idle_lock_minutes > 0 else None
+        self.window = MainWindow(self.context, actor, default_screens(), idle_ms=idle_ms)
         self.listener.changed.connect(self.window.on_change)
         self.listener.connection_changed.connect(self.window.set_database_connected)
         self.window.set_database_connected(self.listener.connected)
-        settings = ScannerSettings(max_gap_ms=self.config.scanner_gap_ms, min_length=self.config.scanner_min_length)
-        self.scanner = ScannerFilter(settings, parent=self.app)
-        self.scanner.install(self.app)
+        from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
+
+        connect_status_bar(self.printing, self.window)
+        if self.scanner is None:
+            settings = ScannerSettings(max_gap_ms=self.config.scanner_gap_ms,
+                                       min_length=self.config.scanner_min_length)
+            self.scanner = ScannerFilter(settings, parent=self.app)
+            self.scanner.install(self.app)
         self.dispatcher = ScanDispatcher(self.window.scan_target, self.window.scan_feedback, parent=self.window)
         self.dispatcher.connect_to(self.scanner)
-        self.idle = IdleWatcher(int(self.config.idle_lock_minutes * 60_000), self.window)
-        self.app.installEventFilter(self.idle)
-        self.idle.idle.connect(lambda: self.window.lock("idle"))
-        self.idle.start()
         self.window.resize(1400, 900)
         self.window.show()
         self.signin_window.close()
 
     def shutdown(self) -> None:
+        if self.printing is not None:
+            self.printing.stop()
         if self.listener is not None:
             self.listener.stop()
         if self.database is not None:

@@ -6,7 +6,7 @@ import logging
 from typing import Any, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QApplication,
+    QDialog,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.idle import IdleWatcher
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scanner import ScanFeedback
 from pharmacy_desktop.ui.screens.base import Screen
@@ -73,9 +76,10 @@ class StatusPill(QLabel):
 
 class MainWindow(QMainWindow):
     signed_out = Signal()
+    lock_changed = Signal(bool)  # True when the lock screen covers the work
 
     def __init__(self, context: AppContext, actor: Actor, screen_classes: Sequence[type[Screen]],
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, idle_ms: int | None = None):
         super().__init__(parent)
         self.context = context
         self.actor = actor
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.screens: list[Screen] = [cls(context, actor) for cls in screen_classes]
         self._locked = False
+        self._hidden_dialogs: list[QDialog] = []
 
         # header: screen title, who is acting, lock
         self.screen_title = QLabel()
@@ -104,8 +109,14 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMinimumWidth(230)
-        self.nav.setMaximumWidth(280)
+        self.nav.setMinimumWidth(250)
+        self.nav.setMaximumWidth(320)
+        nav_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # keys line up
+        nav_font.setPointSizeF(max(nav_font.pointSizeF(), self.font().pointSizeF()))
+        self.nav.setFont(nav_font)
+        self.nav.setSpacing(3)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.stack = QStackedWidget()
         for screen in self.screens:
@@ -140,15 +151,27 @@ class MainWindow(QMainWindow):
         self.database_status = StatusPill()
         self.database_status.set_state("Database", None, "connecting")
         self.printer_status = StatusPill()
-        self.printer_status.set_state("Printers", None, "not checked")
+        configured = sorted(role for role in context.config.printers if context.config.printer(role))
+        self.printer_status.set_state("Printers", None, f"{', '.join(configured)} configured, not checked yet"
+                                      if configured else "none configured (Settings)")
+        self.workstation_label = QLabel(f"Workstation: {context.workstation}")
         bar = self.statusBar()
         bar.addWidget(self.database_status)
         bar.addWidget(self.printer_status)
         bar.addPermanentWidget(self.busy)
+        bar.addPermanentWidget(self.workstation_label)
 
         self._shortcuts: list[QShortcut] = []
         self._install_shortcuts()
         self._apply_actor()
+
+        # idle lock: any key, click or wheel anywhere in the application restarts the countdown
+        self.idle: IdleWatcher | None = None
+        if idle_ms:
+            self.idle = IdleWatcher(idle_ms, self)
+            self.idle.idle.connect(lambda: self.lock("idle"))
+            QApplication.instance().installEventFilter(self.idle)
+            self.idle.start()
 
     # -- BusyIndicatorProvider ----------------------------------------------------------------
 
@@ -181,7 +204,7 @@ class MainWindow(QMainWindow):
     def _nav_text(self, screen: Screen) -> str:
         count = screen.queue_count()
         suffix = f"  ({count})" if count is not None else ""
-        return f"{screen.key:<4} {screen.title}{suffix}"
+        return f"{screen.key:<6} {screen.title}{suffix}"
 
     def refresh_nav_counts(self) -> None:
         for row in range(self.nav.count()):
@@ -253,37 +276,59 @@ class MainWindow(QMainWindow):
     def locked(self) -> bool:
         return self._locked
 
-    def lock(self, reason: str = "idle") -> None:
+    def lock(self, reason: str = "idle", *, record: bool = True) -> None:
         if self._locked:
             return
-        self._locked = True
+        self._cover()
         self.lock_screen.lock_for(self.actor)
-        self.layers.setCurrentWidget(self.lock_screen)
-        actor = self.actor
-        run_in_background(self, lambda: auth.record_lock(self.context.uow_factory, actor, reason), lambda _: None,
-                          lambda exc: log.warning("lock not recorded: %s", exc))
+        if record:
+            actor = self.actor
+            run_in_background(self, lambda: auth.record_lock(self.context.uow_factory, actor, reason), lambda _: None,
+                              lambda exc: log.warning("lock not recorded: %s", exc))
 
-    def _resumed(self, actor: Actor) -> None:
+    def _cover(self) -> None:
+        """Hide the work (and any dialog of it, which may show patient data) behind the lock screen."""
+        self._locked = True
+        self._focus_before_lock = QApplication.focusWidget()
+        self._hidden_dialogs = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
+        self.layers.setCurrentWidget(self.lock_screen)
+        if self.idle is not None:
+            self.idle.stop()
+        self.lock_changed.emit(True)
+
+    def _uncover(self) -> None:
         self._locked = False
         self.layers.setCurrentIndex(0)
+        for dialog in self._hidden_dialogs:
+            dialog.show()
+        self._hidden_dialogs = []
+        if self.idle is not None:
+            self.idle.start()
+        self.lock_changed.emit(False)
+
+    def _resumed(self, actor: Actor) -> None:
+        self._uncover()
+        focus = getattr(self, "_focus_before_lock", None)
         screen = self.current_screen()
-        if screen is not None:
+        if focus is not None and screen is not None and screen.isAncestorOf(focus):
+            focus.setFocus()
+        elif screen is not None:
             screen.setFocus()
 
     def _switched(self, actor: Actor) -> None:
         self.actor = actor
-        self._locked = False
-        self.layers.setCurrentIndex(0)
+        self._uncover()
         self._apply_actor()
 
     def sign_out(self) -> None:
         actor = self.actor
         for screen in self.screens:
             screen.clear_sensitive()
-        self._locked = True
+        self._cover()
         self.lock_screen.lock_for(None)
-        self.layers.setCurrentWidget(self.lock_screen)
-        run_in_background(self, lambda: auth.sign_out(self.context.uow_factory, actor), lambda _: None,
+        run_in_background(self, lambda: auth.sign_out(self.context.uow_factory, actor), lambda _: self.signed_out.emit(),
                           lambda exc: log.warning("sign-out not recorded: %s", exc))
 
     # -- change notices and status --------------------------------------------------------------

@@ -79,6 +79,7 @@ class SignInPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.submit, alignment=Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)  # the form stays together at the top, however tall the window
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.submit)
 

@@ -57,6 +57,7 @@ class FirstRunPanel(QWidget):
         self.submit.setDefault(True)
         self.submit.clicked.connect(self.attempt)
         layout.addWidget(self.submit, alignment=Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
         for name in ("password", "password2"):
             self.inputs[name].setEchoMode(QLineEdit.EchoMode.Password)
         self.inputs["password2"].returnPressed.connect(self.attempt)
@@ -76,7 +77,9 @@ class FirstRunPanel(QWidget):
             cell.setSpacing(2)
             cell.addWidget(edit)
             cell.addWidget(problem)
-            form.addRow(label + (" *" if name in required else ""), cell)
+            caption = QLabel(label + (" *" if name in required else ""))
+            caption.setBuddy(edit)  # Alt+letter jumps to the field; the & is not shown
+            form.addRow(caption, cell)
         return box
 
     def _show_field_errors(self, errors: dict[str, str]) -> None:
@@ -129,6 +132,7 @@ class SignInWindow(QWidget):
         self.pages.addWidget(self.panel)
         self.pages.addWidget(self.first_run)
         layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 60, 24, 24)
         layout.addStretch(1)
         layout.addWidget(self.pages, 3)
         layout.addStretch(1)

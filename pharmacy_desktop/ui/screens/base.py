@@ -17,6 +17,8 @@ class Screen(QWidget):
     title = ""
     permission: str | None = None  # shown in the navigation only to users who have it
     help_keys: tuple[tuple[str, str], ...] = ()  # (key, what it does) for F1 help
+    slug = ""  # file name of its screenshot (pharmacy-desktop screenshots); default: from the class name
+    screenshot_role = ""  # the role it is shown for in screenshots; default: the first role allowed
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,7 +45,29 @@ class Screen(QWidget):
         """Forget patient data shown on screen (sign-out)."""
 
     def queue_count(self) -> int | None:
+        """A cached count for the navigation (never a database call: the shell asks often)."""
         return None
+
+    def prepare_screenshot(self) -> None:
+        """Put realistic input on screen for `pharmacy-desktop screenshots` (e.g. a search)."""
+
+    # helpers for screens --------------------------------------------------------------------
+
+    @classmethod
+    def screenshot_name(cls) -> str:
+        if cls.slug:
+            return cls.slug
+        name = cls.__name__.removesuffix("Screen")
+        return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+    def scan_feedback(self):
+        """The shell's good/bad scan line (None outside the shell)."""
+        return getattr(self.window(), "scan_feedback", None)
+
+    def shell_screens(self) -> list["Screen"]:
+        """The screens the acting user can open, in navigation order (just this one outside the shell)."""
+        visible = getattr(self.window(), "visible_screens", None)
+        return visible() if callable(visible) else [self]
 
 
 def heading(text: str, size_delta: int = 6) -> QLabel:

@@ -1,0 +1,267 @@
+"""The audit trail: who opened which patient record (access logs) and what happened (domain events).
+
+``record_patient_access`` is called by every service that shows a patient record, inside its own
+unit of work, so the access is logged exactly when the data is read (and not when it is not).
+The queries below serve the manager's audit screen (permission ``audit.view``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+
+from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
+from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.users import User
+from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.services.auth import Actor, require
+
+PATIENT_ACTIONS = ("view", "search", "edit", "print", "export")
+DEFAULT_LIMIT = 500
+
+# the events a manager looks for first, in words
+EVENT_LABELS = {
+    "SignedIn": "Signed in",
+    "SignedOut": "Signed out",
+    "SignInFailed": "Sign-in failed",
+    "SignInRefusedLocked": "Sign-in refused (locked)",
+    "AccountLocked": "Account locked",
+    "AccountUnlocked": "Account unlocked",
+    "UserSwitched": "Switched user",
+    "SwitchFailed": "Switch failed",
+    "SwitchRefused": "Switch refused",
+    "WorkstationLocked": "Workstation locked",
+    "Unlocked": "Unlocked",
+    "UnlockFailed": "Unlock failed",
+    "PermissionDenied": "Permission denied",
+    "UserCreated": "User created",
+    "UserUpdated": "User changed",
+    "UserDeleted": "User deleted",
+    "PasswordReset": "Password reset",
+    "PasswordChanged": "Password changed",
+    "PinChanged": "PIN changed",
+    "BadgeAssigned": "Badge assigned",
+    "PharmacyProfileSaved": "Pharmacy details saved",
+}
+SECURITY_EVENTS = frozenset(EVENT_LABELS) - {"PharmacyProfileSaved"}
+# event types that mean trouble: shown with a warning marker
+WARNING_EVENTS = frozenset({"SignInFailed", "SignInRefusedLocked", "AccountLocked", "SwitchFailed", "SwitchRefused",
+                            "UnlockFailed", "PermissionDenied", "PasswordChangeFailed"})
+
+
+_ACRONYMS = {"dur": "DUR", "rx": "Rx", "pos": "POS", "ndc": "NDC", "pin": "PIN"}
+
+
+def event_label(event_type: str) -> str:
+    if event_type in EVENT_LABELS:
+        return EVENT_LABELS[event_type]
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in event_type).split()
+    words = [_ACRONYMS.get(w, w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def record_patient_access(uow: UnitOfWork, actor: Actor, patient_id: uuid.UUID, action: str = "view") -> None:
+    """Log that ``actor`` opened (or searched, edited, printed) patient ``patient_id``.
+
+    Written in the caller's unit of work: it is committed with the read it describes. Callers
+    check ``patient.view`` (or stronger) themselves before reading.
+    """
+    if action not in PATIENT_ACTIONS:
+        raise ValueError(f"unknown patient access action {action!r}; one of {PATIENT_ACTIONS}")
+    uow.session.add(AccessLog(
+        user_id=actor.user_id,
+        action=action,
+        resource_type="patient",
+        resource_id=patient_id,
+        user_agent=f"pharmacy-desktop@{actor.workstation}",
+    ))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: uuid.UUID | None = None
+    event_type: str | None = None  # events only
+    resource_type: str | None = None  # aggregate type of an event, resource type of an access
+    resource_id: uuid.UUID | None = None
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class EventRow:
+    occurred_at: dt.datetime
+    event_type: str
+    label: str
+    username: str
+    user_name: str
+    aggregate_type: str
+    aggregate_id: uuid.UUID
+    workstation: str
+    details: str
+    warning: bool
+    sequence_number: int
+    subject: str = ""  # the account an account event is about ("Dana Whitfield (manager)")
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    accessed_at: dt.datetime
+    username: str
+    user_name: str
+    action: str
+    resource_type: str
+    resource_id: uuid.UUID
+    resource_name: str
+    workstation: str
+
+
+@dataclass(frozen=True)
+class UserChoice:
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+
+
+_PERSON_KEYS = ("by", "from_user")
+
+
+def _value(value: Any, names: dict[str, str]) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    text = str(value)
+    if text in names:
+        return names[text]
+    if len(text) >= 19 and text[4] == "-" and "T" in text:  # an ISO timestamp
+        try:
+            return dt.datetime.fromisoformat(text).astimezone().strftime("%m/%d/%Y %H:%M")
+        except ValueError:
+            pass
+    return text
+
+
+def _details(data: dict[str, Any], names: dict[str, str]) -> str:
+    shown = {k: v for k, v in (data or {}).items()
+             if k not in ("workstation", "username") and v not in (None, "", [], {})}
+    return ", ".join(f"{k.replace('_', ' ')}: {_value(v, names)}" for k, v in shown.items())
+
+
+def _user_names(uow: UnitOfWork) -> dict[str, str]:
+    stmt = select(User.id, User.first_name, User.last_name, User.username).execution_options(include_deleted=True)
+    return {str(i): f"{f} {l} ({u})" for i, f, l, u in uow.session.execute(stmt)}
+
+
+def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[EventRow]:
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "audit.view")
+        stmt = (
+            select(DomainEvent, User.username, User.first_name, User.last_name)
+            .outerjoin(User, User.id == DomainEvent.user_id)
+            .order_by(DomainEvent.sequence_number.desc())
+            .limit(flt.limit)
+            .execution_options(include_deleted=True)
+        )
+        if flt.user_id is not None:
+            # the acting user, or the account an event is about (a failed sign-in has no actor)
+            stmt = stmt.where(or_(DomainEvent.user_id == flt.user_id,
+                                  (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == flt.user_id)))
+        if flt.event_type:
+            stmt = stmt.where(DomainEvent.event_type == flt.event_type)
+        if flt.resource_type:
+            stmt = stmt.where(DomainEvent.aggregate_type == flt.resource_type)
+        if flt.resource_id is not None:
+            stmt = stmt.where(DomainEvent.aggregate_id == flt.resource_id)
+        if flt.since is not None:
+            stmt = stmt.where(DomainEvent.occurred_at >= flt.since)
+        if flt.until is not None:
+            stmt = stmt.where(DomainEvent.occurred_at < flt.until)
+        names = _user_names(uow)
+        rows = []
+        for event, username, first, last in uow.session.execute(stmt):
+            data = event.event_data or {}
+            subject = ""
+            if event.aggregate_type == "user":
+                subject = names.get(str(event.aggregate_id), "unknown username" if event.aggregate_id.int == 0 else "")
+            rows.append(EventRow(
+                occurred_at=event.occurred_at,
+                event_type=event.event_type,
+                label=event_label(event.event_type),
+                username=username or "",
+                user_name=f"{first} {last}" if username else "",
+                aggregate_type=event.aggregate_type,
+                aggregate_id=event.aggregate_id,
+                workstation=str(data.get("workstation") or ""),
+                details=_details(data, names),
+                warning=event.event_type in WARNING_EVENTS,
+                sequence_number=event.sequence_number,
+                subject=subject,
+            ))
+        return rows
+
+
+def list_access(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[AccessRow]:
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "audit.view")
+        patient_name = func.concat(Patient.last_name, ", ", Patient.first_name)
+        stmt = (
+            select(AccessLog, User.username, User.first_name, User.last_name, patient_name)
+            .outerjoin(User, User.id == AccessLog.user_id)
+            .outerjoin(Patient, (AccessLog.resource_type == "patient") & (Patient.id == AccessLog.resource_id))
+            .order_by(AccessLog.accessed_at.desc(), AccessLog.id)
+            .limit(flt.limit)
+            .execution_options(include_deleted=True)
+        )
+        if flt.user_id is not None:
+            stmt = stmt.where(AccessLog.user_id == flt.user_id)
+        if flt.resource_type:
+            stmt = stmt.where(AccessLog.resource_type == flt.resource_type)
+        if flt.resource_id is not None:
+            stmt = stmt.where(AccessLog.resource_id == flt.resource_id)
+        if flt.since is not None:
+            stmt = stmt.where(AccessLog.accessed_at >= flt.since)
+        if flt.until is not None:
+            stmt = stmt.where(AccessLog.accessed_at < flt.until)
+        rows = []
+        for log, username, first, last, name in uow.session.execute(stmt):
+            agent = log.user_agent or ""
+            rows.append(AccessRow(
+                accessed_at=log.accessed_at,
+                username=username or "",
+                user_name=f"{first} {last}" if username else "",
+                action=log.action,
+                resource_type=log.resource_type,
+                resource_id=log.resource_id,
+                resource_name=name if name and name != ", " else "",
+                workstation=agent.partition("@")[2],
+            ))
+        return rows
+
+
+def event_types(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[str]:
+    """Every event type recorded so far, for the filter list."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "audit.view")
+        return list(uow.session.scalars(select(DomainEvent.event_type).distinct().order_by(DomainEvent.event_type)))
+
+
+def resource_types(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[str]:
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "audit.view")
+        events = select(DomainEvent.aggregate_type.label("t")).distinct()
+        access = select(cast(AccessLog.resource_type, String).label("t")).distinct()
+        return sorted(set(uow.session.scalars(events)) | set(uow.session.scalars(access)))
+
+
+def user_choices(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[UserChoice]:
+    """Every account, deleted ones included: the trail outlives the account."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, "audit.view")
+        stmt = select(User).order_by(User.last_name, User.first_name).execution_options(include_deleted=True)
+        return [UserChoice(u.id, u.username, f"{u.first_name} {u.last_name}", u.role) for u in uow.session.scalars(stmt)]

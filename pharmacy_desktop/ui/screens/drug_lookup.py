@@ -1,0 +1,414 @@
+"""F4 drug lookup: search-as-you-type over the catalog, or scan a bottle to open its product."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
+from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.drug_search import DrugHit, search_drugs
+from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult, resolve_scan
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.table_models import RowsModel
+
+SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
+RESULT_LIMIT = 50
+
+
+def schedule_of(value: str | None) -> Schedule:
+    try:
+        return parse_schedule(value)
+    except (ValueError, TypeError):
+        return Schedule.NONE
+
+
+def schedule_text(value: str | None) -> str:
+    schedule = schedule_of(value)
+    return "" if schedule is Schedule.NONE else schedule.display
+
+
+def ndc_display(package_ndc: str | None, key: str) -> str:
+    """The labeler's hyphenated NDC as printed on the bottle, else the 11-digit key in 5-4-2 form."""
+    if package_ndc:
+        return package_ndc
+    try:
+        return format_ndc11(key) if len(key) == 11 else format_ndc12(key)
+    except ValueError:
+        return key
+
+
+@dataclass(frozen=True)
+class Product:
+    """What the details panel shows: from a search hit or a scan."""
+
+    medication_id: uuid.UUID | None
+    ndc11: str
+    package_ndc: str | None
+    drug_name: str
+    brand_name: str | None
+    generic_name: str | None
+    strength: str | None
+    dosage_form: str | None
+    route: str | None
+    package_description: str | None
+    manufacturer: str | None
+    dea_schedule: str | None
+    is_active: bool
+    lot: str | None = None
+    expiry: dt.date | None = None
+    serial: str | None = None
+
+    @classmethod
+    def from_hit(cls, hit: DrugHit) -> "Product":
+        return cls(hit.medication_id, hit.ndc11, hit.package_ndc, hit.drug_name, hit.brand_name, hit.generic_name,
+                   hit.strength, hit.dosage_form, hit.route, hit.package_description, hit.manufacturer,
+                   hit.dea_schedule, hit.is_active)
+
+    @classmethod
+    def from_scan(cls, result: ScanResult) -> "Product":
+        return cls(result.medication_id, result.ndc11 or "", result.package_ndc, result.drug_name or "",
+                   result.brand_name, result.generic_name, result.strength, result.dosage_form, None,
+                   result.package_description, None, result.dea_schedule, result.is_active is not False,
+                   result.lot, result.expiry, result.serial)
+
+    @property
+    def title(self) -> str:
+        return " ".join(p for p in (self.drug_name, self.strength, (self.dosage_form or "").lower()) if p)
+
+
+class _HitsModel(RowsModel):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        hit = self.row(index.row())
+        if role == Qt.ItemDataRole.ForegroundRole and not hit.is_active:
+            return QBrush(QColor("#6b6b6b"))
+        if role == Qt.ItemDataRole.FontRole and index.column() == 2 and schedule_text(hit.dea_schedule):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return super().data(index, role)
+
+
+class _ArrowsToTable(QObject):
+    """Down/Up/PageDown in the search field move through the results; Enter opens the selection."""
+
+    def __init__(self, screen: "DrugLookupScreen"):
+        super().__init__(screen)
+        self.screen = screen
+
+    def eventFilter(self, watched, event):  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up,
+                                                                     Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            self.screen.move_selection(event.key())
+            return True
+        return False
+
+
+class DrugLookupScreen(Screen):
+    key = "F4"
+    title = "Drug lookup"
+    screenshot_role = "technician"
+    help_keys = (
+        ("type", "search by brand or generic name and strength, e.g. atorv 10 or amox 500 cap"),
+        ("scan", "scan a stock bottle to open its product"),
+        ("↓ / ↑", "move through the results"),
+        ("Ctrl+F", "back to the search field"),
+        ("Esc", "clear the search"),
+    )
+
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
+        super().__init__(context, actor, parent)
+        self._seq = 0  # the newest search; older answers are dropped when they arrive late
+        self.current: Product | None = None
+
+        self.search = QLineEdit()
+        self.search.setObjectName("drugSearch")
+        self.search.setPlaceholderText("Drug name and strength (e.g. atorv 10), an NDC, or scan a bottle")
+        self.search.setClearButtonEnabled(True)
+        font = QFont(self.search.font())
+        font.setPointSizeF(font.pointSizeF() + 4)
+        self.search.setFont(font)
+        self.search.setMinimumHeight(40)
+        self.status = QLabel("Type at least three letters of the name.")
+        self.status.setObjectName("searchStatus")
+        self.status.setWordWrap(True)
+
+        self.model = _HitsModel([
+            ("Drug", lambda h: h.drug_name if h.is_active else f"{h.drug_name} (inactive)"),
+            ("Strength, form", lambda h: " ".join(p for p in (h.strength, (h.dosage_form or "").lower()) if p)),
+            ("Sched.", lambda h: schedule_text(h.dea_schedule)),
+            ("NDC", lambda h: ndc_display(h.package_ndc, h.ndc11)), ("Package", lambda h: h.package_description or ""),
+        ])
+        self.table = QTableView()
+        self.table.setObjectName("drugResults")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column, width in ((0, 190), (1, 170)):  # long texts: elided, whole in the tooltip
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_hit(cur.row()))
+
+        # details panel
+        self.details = QFrame()
+        self.details.setObjectName("card")
+        self.name = heading("", 8)
+        self.name.setObjectName("productName")
+        self.name.setWordWrap(True)
+        self.schedule = QLabel()
+        self.schedule.setObjectName("scheduleBadge")
+        self.schedule.setWordWrap(True)
+        self.active = QLabel()
+        self.active.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for key, label in (("ndc", "NDC"), ("ndc11", "11-digit NDC"), ("package", "Package"), ("brand", "Brand"),
+                           ("generic", "Generic"), ("form", "Form / route"), ("manufacturer", "Labeler"),
+                           ("scanned", "Scanned")):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setObjectName(f"detail-{key}")
+            self.fields[key] = value
+            form.addRow(f"{label}:", value)
+        self._form = form
+        self.placeholder = QLabel("Pick a result, or scan a stock bottle, to see the product here.")
+        self.placeholder.setWordWrap(True)
+        details_layout = QVBoxLayout(self.details)
+        details_layout.setContentsMargins(16, 12, 16, 12)
+        details_layout.addWidget(self.placeholder)
+        details_layout.addWidget(self.name)
+        details_layout.addWidget(self.schedule)
+        details_layout.addWidget(self.active)
+        details_layout.addLayout(form)
+        details_layout.addStretch(1)
+        self._show_product(None)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.status)
+        left_layout.addWidget(self.table, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([720, 460])
+        self.details.setMaximumWidth(400)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(heading("Drug lookup"))
+        layout.addWidget(splitter, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textEdited.connect(lambda _: self._timer.start())
+        self.search.returnPressed.connect(self._enter)
+        self.search.installEventFilter(_ArrowsToTable(self))
+        self.table.activated.connect(lambda index: self._show_hit(index.row()))
+        for seq, slot in (("Ctrl+F", self.focus_search), ("Esc", self.clear_search)):
+            shortcut = QShortcut(QKeySequence(seq), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    # -- searching -------------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        self.focus_search()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def clear_search(self) -> None:
+        self._timer.stop()
+        self._seq += 1
+        self.search.clear()
+        self.model.set_rows([])
+        self.status.setText("Type at least three letters of the name.")
+        self.search.setFocus()
+
+    def _enter(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.run_search()
+        elif self.model.rowCount():
+            self._show_hit(max(0, self.table.currentIndex().row()))
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        self._seq += 1
+        seq = self._seq
+        if not text:
+            self.model.set_rows([])
+            self.status.setText("Type at least three letters of the name.")
+            return
+        self.status.setText(f"Searching for “{text}”…")
+        factory = self.context.uow_factory
+        run_in_background(self, lambda: search_drugs(factory, text, limit=RESULT_LIMIT),
+                          lambda hits: self._show_hits(seq, text, hits), lambda exc: self._search_failed(seq, exc))
+
+    def _show_hits(self, seq: int, text: str, hits: list[DrugHit]) -> None:
+        if seq != self._seq:
+            return  # a newer search is on its way
+        self.model.set_rows(hits)
+        if hits:
+            more = " (the best 50: add a strength or form to narrow it)" if len(hits) >= RESULT_LIMIT else ""
+            self.status.setText(f"{len(hits)} product{'s' if len(hits) != 1 else ''} for “{text}”{more}. "
+                                "↓ moves through them.")
+            self.table.selectRow(0)
+        else:
+            self.status.setText(f"No product matches “{text}”. Check the spelling, use fewer letters "
+                                "(e.g. “amlod 5”), or scan the bottle.")
+
+    def _search_failed(self, seq: int, exc: Exception) -> None:
+        if seq == self._seq:
+            self.status.setText(f"⚠ {user_message(exc)}")
+
+    def move_selection(self, key: int) -> None:
+        rows = self.model.rowCount()
+        if not rows:
+            return
+        row = self.table.currentIndex().row()
+        step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}[Qt.Key(key)]
+        self.table.selectRow(min(rows - 1, max(0, row + step)))
+
+    def _show_hit(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self._show_product(Product.from_hit(self.model.row(row)))
+
+    # -- scanning ------------------------------------------------------------------------------
+
+    def handle_scan(self, text: str) -> bool:
+        factory = self.context.uow_factory
+        self._seq += 1
+        seq = self._seq
+        self.status.setText("Looking up the scanned bottle…")
+        run_in_background(self, lambda: resolve_scan(factory, text), lambda result: self._scanned(seq, result),
+                          lambda exc: self._scan_failed(seq, exc))
+        return True
+
+    def _scanned(self, seq: int, result: ScanResult) -> None:
+        if seq != self._seq:
+            return
+        feedback = self.scan_feedback()
+        if result.status == FOUND:
+            product = Product.from_scan(result)
+            self.search.setText(product.title)
+            self.model.set_rows([])
+            self.status.setText(f"Scanned: {result.message}")
+            self._show_product(product)
+            if feedback is not None:
+                feedback.good(product.title)
+        elif result.status == AMBIGUOUS:
+            self.model.set_rows([DrugHit(c.medication_id, c.ndc11, c.package_ndc, c.drug_name, None, None, c.strength,
+                                         c.dosage_form, None, c.package_description, None, None, c.is_active, 1.0)
+                                 for c in result.choices])
+            self.status.setText(result.message)
+            self._show_product(None)
+            self.table.setFocus()
+            self.table.selectRow(0)
+            if feedback is not None:
+                feedback.bad(result.message)
+        else:
+            self.status.setText(f"⚠ {result.message}")
+            if feedback is not None:
+                feedback.bad(result.message)
+
+    def _scan_failed(self, seq: int, exc: Exception) -> None:
+        if seq == self._seq:
+            self.status.setText(f"⚠ {user_message(exc)}")
+            feedback = self.scan_feedback()
+            if feedback is not None:
+                feedback.bad(user_message(exc))
+
+    # -- details -------------------------------------------------------------------------------
+
+    def _show_product(self, product: Product | None) -> None:
+        self.current = product
+        shown = product is not None
+        self.placeholder.setVisible(not shown)
+        for widget in (self.name, self.schedule, self.active):
+            widget.setVisible(shown)
+        for label in self.fields.values():
+            label.setVisible(shown)
+            caption = self._form.labelForField(label)
+            if caption is not None:
+                caption.setVisible(shown)
+        if product is None:
+            return
+        self.name.setText(product.title)
+        schedule = schedule_of(product.dea_schedule)
+        if schedule is Schedule.NONE:
+            self.schedule.setText("Not a controlled substance")
+            self.schedule.setStyleSheet("#scheduleBadge { padding: 4px 8px; border: 1px solid palette(mid); "
+                                        "border-radius: 4px; }")
+        else:
+            self.schedule.setText(f"⚠ {schedule.display}: controlled substance, schedule {schedule.roman}")
+            self.schedule.setStyleSheet("#scheduleBadge { padding: 6px 10px; border: 3px solid #c62828; "
+                                        "border-radius: 4px; font-weight: bold; font-size: 13pt; }")
+        if product.is_active:
+            self.active.setText("✔ Active in the catalog")
+        else:
+            self.active.setText("✖ Discontinued: check with the pharmacist before dispensing")
+        f = self.fields
+        f["ndc"].setText(ndc_display(product.package_ndc, product.ndc11))
+        f["ndc11"].setText(ndc_display(None, product.ndc11) if product.ndc11 else "")
+        f["package"].setText(product.package_description or "")
+        f["brand"].setText(product.brand_name or "—")
+        f["generic"].setText(product.generic_name or "—")
+        f["form"].setText(" / ".join(p for p in ((product.dosage_form or "").lower(), (product.route or "").lower()) if p))
+        f["manufacturer"].setText(product.manufacturer or "—")
+        scanned = []
+        if product.lot:
+            scanned.append(f"lot {product.lot}")
+        if product.expiry:
+            expired = product.expiry < dt.date.today()
+            scanned.append(f"{'⚠ EXPIRED ' if expired else 'expires '}{product.expiry:%m/%d/%Y}")
+        if product.serial:
+            scanned.append(f"serial {product.serial}")
+        f["scanned"].setText(", ".join(scanned) if scanned else "—")
+
+    def prepare_screenshot(self) -> None:
+        self.search.setText("oxycodone")
+        self.run_search()
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        pass  # the catalog changes by import, not during the day

@@ -1,0 +1,233 @@
+"""The landing page: a greeting, what waits at each workflow step for this role, and the keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from pharmacy_desktop.services import pharmacy
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import Screen, heading
+
+# status, title, key, permission that acts on it, what the number means
+STEPS = (
+    ("received", "Clinical review", "F3", "prescription.review", "new prescriptions waiting for a pharmacist's review"),
+    ("validated", "Fill", "F5", "prescription.fill", "reviewed, waiting to be filled"),
+    ("in_progress", "Final verification", "F6", "prescription.final_verify", "filled, waiting for final verification"),
+    ("ready", "Ready for pickup", "F7", "pos.sell", "verified, in will-call bins"),
+)
+# who sees a step on the home page (acting on it or not: a technician wants to know what the
+# pharmacist has waiting too)
+SEES_WORKFLOW = ("prescription.fill", "prescription.review", "pos.sell")
+
+
+def _age(since: dt.datetime | None, now: dt.datetime) -> str:
+    if since is None:
+        return ""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def _greeting(now: dt.datetime) -> str:
+    hour = now.astimezone().hour
+    return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+
+
+class QueueCard(QFrame):
+    """One workflow step: the count in large type, words for STAT/overdue (never colour alone)."""
+
+    def __init__(self, title: str, key: str, meaning: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("queueCard")
+        self.key = key
+        self.count = QLabel("…")
+        font = QFont(self.count.font())
+        font.setPointSizeF(font.pointSizeF() + 22)
+        font.setBold(True)
+        self.count.setFont(font)
+        self.count.setObjectName("queueCount")
+        self.title = heading(title, 3)
+        self.meaning = QLabel(meaning)
+        self.meaning.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.hint = QLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.count)
+        layout.addWidget(self.meaning)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        layout.addWidget(self.hint)
+        self.setMinimumHeight(200)
+        self.set_alarm(False)
+
+    def set_alarm(self, alarm: bool) -> None:
+        border = "3px solid #c62828" if alarm else "1px solid palette(mid)"
+        self.setStyleSheet(f"#queueCard {{ border: {border}; border-radius: 6px; background: palette(base); }}")
+
+
+class HomeScreen(Screen):
+    key = "Alt+H"
+    title = "Home"
+    slug = "shell-home"
+    screenshot_role = "pharmacist"
+    help_keys = (("Alt+H", "back to this page"), ("F-keys", "open the screen shown on each card"))
+
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
+        super().__init__(context, actor, parent)
+        self.greeting = heading("", 8)
+        self.greeting.setObjectName("greeting")
+        self.where = QLabel()
+        self.where.setObjectName("subtitle")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.cards: dict[str, QueueCard] = {}
+        self.grid = QGridLayout()
+        self.grid.setSpacing(12)
+        self.alarms = QLabel()
+        self.alarms.setWordWrap(True)
+        self.alarms.setTextFormat(Qt.TextFormat.RichText)
+        self.alarms.hide()
+        self.keys = QLabel()
+        self.keys.setTextFormat(Qt.TextFormat.RichText)
+        self.keys.setObjectName("keyList")
+        self.keys.setWordWrap(True)
+        self.updated = QLabel()
+        self.updated.setObjectName("subtitle")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 14)
+        layout.setSpacing(10)
+        layout.addWidget(self.greeting)
+        layout.addWidget(self.where)
+        layout.addWidget(self.error)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.alarms)
+        keys_title = heading("Keys", 2)
+        layout.addWidget(keys_title)
+        layout.addWidget(self.keys)
+        layout.addStretch(1)
+        layout.addWidget(self.updated)
+
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(300)  # a burst of notices from one save: one query
+        self._refresh_soon.timeout.connect(self.refresh)
+        self._loading = False
+        self._build_cards()
+
+    # -- who is acting ------------------------------------------------------------------------
+
+    def set_actor(self, actor: Actor) -> None:
+        super().set_actor(actor)
+        self._build_cards()
+        if self.isVisible():
+            self.refresh()
+
+    def _visible_steps(self):
+        if not any(self.actor.can(p) for p in SEES_WORKFLOW):
+            return [s for s in STEPS if self.actor.can(s[3])]
+        return list(STEPS)
+
+    def _build_cards(self) -> None:
+        steps = self._visible_steps()
+        if [c for c in self.cards] == [s[0] for s in steps] and getattr(self, "_built_for", None) == self.actor.role:
+            self._show_static()
+            return
+        self._built_for = self.actor.role
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().hide()  # at once: deleteLater waits for the event loop
+                item.widget().setParent(None)
+                item.widget().deleteLater()
+        self.cards = {}
+        for i, (status, title, key, permission, meaning) in enumerate(steps):
+            card = QueueCard(title, key, meaning)
+            card.hint.setText(f"<b>{key}</b> opens it" if self.actor.can(permission)
+                              else "for the pharmacist" if permission.startswith("prescription.") else "")
+            self.cards[status] = card
+            self.grid.addWidget(card, 0, i)
+        self._show_static()
+
+    def _show_static(self) -> None:
+        now = dt.datetime.now(dt.timezone.utc)
+        first = self.actor.display_name.split()[0]
+        self.greeting.setText(f"{_greeting(now)}, {first}")
+        self.where.setText(f"{self.actor.role_title} · workstation {self.context.workstation} · "
+                           f"{now.astimezone():%A, %B} {now.astimezone().day}, {now.astimezone():%Y}")
+        rows = [f"<tr><td style='padding-right:14px'><b>{s.key}</b></td><td>{s.title}</td></tr>"
+                for s in self.shell_screens() if s.key and s is not self]
+        rows += ["<tr><td style='padding-right:14px'><b>F12</b></td><td>Lock / switch user</td></tr>",
+                 "<tr><td style='padding-right:14px'><b>F1</b></td><td>Keys of the open screen</td></tr>"]
+        half = (len(rows) + 1) // 2
+        self.keys.setText(
+            "<table><tr><td valign='top'><table>" + "".join(rows[:half]) + "</table></td>"
+            "<td width='40'></td><td valign='top'><table>" + "".join(rows[half:]) + "</table></td></tr></table>"
+        )
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        self._show_static()
+        self.refresh()
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        if notice.get("topic") in ("prescriptions", "users", "will_call") and self.isVisible():
+            self._refresh_soon.start()
+
+    def refresh(self) -> None:
+        if self._loading:
+            self._refresh_soon.start()
+            return
+        self._loading = True
+        ctx, actor = self.context, self.actor
+        run_in_background(self, lambda: pharmacy.workload(ctx.uow_factory, actor), self._show, self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self._loading = False
+        self.error.setText(f"⚠ The counts could not be loaded: {user_message(exc)}")
+        self.error.show()
+
+    def _show(self, load: pharmacy.Workload) -> None:
+        self._loading = False
+        self.error.hide()
+        now = dt.datetime.now(dt.timezone.utc)
+        for status, card in self.cards.items():
+            q = load.queues.get(status) or pharmacy.QueueCount(status, 0, 0, 0, None)
+            card.count.setText(str(q.count))
+            parts = []
+            if q.stat:
+                parts.append(f"<b>⚡ {q.stat} STAT</b>")
+            if q.overdue:
+                parts.append(f"<b>⚠ {q.overdue} past promised time</b>")
+            if q.count:
+                parts.append(f"oldest {_age(q.oldest_at, now)}")
+            card.detail.setText(" · ".join(parts) if parts else "nothing waiting")
+            card.set_alarm(bool(q.stat or q.overdue))
+        alarms = []
+        if load.locked_accounts:
+            alarms.append(f"⚠ <b>{load.locked_accounts} account{'s are' if load.locked_accounts != 1 else ' is'} "
+                          "locked</b> after wrong passwords" + (" (Users, Alt+U)" if self.actor.can("users.manage") else ""))
+        if load.failed_sign_ins_today:
+            alarms.append(f"⚠ {load.failed_sign_ins_today} failed sign-in{'s' if load.failed_sign_ins_today != 1 else ''} "
+                          "today" + (" (Audit, Alt+A)" if self.actor.can("audit.view") else ""))
+        self.alarms.setText("<br>".join(alarms))
+        self.alarms.setVisible(bool(alarms))
+        self.updated.setText(f"Updated {now.astimezone():%H:%M:%S}; counts refresh by themselves when another "
+                             "workstation changes something.")
