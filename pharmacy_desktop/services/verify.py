@@ -1,0 +1,502 @@
+"""Final verification (pharmacist): label scan, bottle scan, prescribed vs filled, approve or return.
+
+Approval is only possible with the stock bottle scanned again for every filled item, and the
+verifying pharmacist is taken from the database (the signed-in user's account and role as they
+are now), never from a parameter: neither the screen nor a caller of this module can approve on
+someone else's behalf or without the second scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from sqlalchemy import func, select
+
+from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction
+from pharmacy_desktop.db.models.notifications import PrintJob
+from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionRefill
+from pharmacy_desktop.db.models.users import User
+from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
+from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PermissionDenied, PharmacyError, ValidationFailed
+from pharmacy_desktop.services import auth, will_call
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.fill import (
+    REFILL_REFERENCE,
+    DrugView,
+    QueueRow,
+    _queue_rows,
+    drug_view,
+    patient_name,
+    rx_number_from_scan,
+    with_retry,
+)
+from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
+
+RETURN = "return_to_stock"
+
+
+@dataclass(frozen=True)
+class FilledLine:
+    item_id: uuid.UUID
+    refill_id: uuid.UUID
+    prescribed: DrugView
+    filled: DrugView
+    prescribed_quantity: Decimal
+    filled_quantity: Decimal
+    unit: str
+    sig: str
+    directions: str
+    days_supply: int
+    fill_number: int  # 0 = original
+    lot: str | None
+    expiry: dt.date | None
+    is_partial: bool
+    match: str
+    match_message: str
+    filled_by: str
+    filled_at: dt.datetime | None
+    label_lines: tuple[str, ...]
+    label_status: str
+
+
+@dataclass(frozen=True)
+class VerifyView:
+    prescription_id: uuid.UUID
+    version: int
+    rx_number: str
+    status: str
+    is_stat: bool
+    patient_id: uuid.UUID
+    patient_name: str
+    patient_dob: dt.date | None
+    prescriber: str
+    lines: tuple[FilledLine, ...]
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class BottleCheck:
+    ok: bool
+    message: str
+    item_id: uuid.UUID | None = None
+    scanned: DrugView | None = None
+    lot: str | None = None
+    expiry: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ApproveResult:
+    prescription_id: uuid.UUID
+    rx_number: str
+    bin_code: str
+    patient_name: str
+    verified_by: str
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    prescription_id: uuid.UUID
+    rx_number: str
+    returned: tuple[tuple[str | None, Decimal], ...]  # (lot, quantity) back on the shelf
+    label_job_ids: tuple[uuid.UUID, ...]
+
+
+class BottleMismatch(PharmacyError):
+    """A verification bottle scan that does not match what was filled (a hard stop)."""
+
+    def __init__(self, check: BottleCheck):
+        super().__init__(check.message)
+        self.check = check
+
+
+# -- queue and open -------------------------------------------------------------------------------
+
+
+def verify_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
+    """Filled prescriptions awaiting final verification: STAT first, then the earliest filled."""
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, Permission.FINAL_VERIFY)
+        order = (
+            func.coalesce(Prescription.is_stat, False).desc(),
+            Prescription.promised_at.asc().nulls_last(),
+            Prescription.filled_at.asc().nulls_last(),
+            Prescription.prescription_number,
+        )
+        return _queue_rows(uow, (RxStatus.IN_PROGRESS.value,), limit, order)
+
+
+def _pending(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[PrescriptionRefill]:
+    return list(
+        uow.session.scalars(
+            select(PrescriptionRefill)
+            .where(PrescriptionRefill.prescription_id == prescription_id, PrescriptionRefill.status == "filled")
+            .order_by(PrescriptionRefill.created_at, PrescriptionRefill.id)
+        )
+    )
+
+
+def _user_name(uow: UnitOfWork, user_id: uuid.UUID | None) -> str:
+    user = uow.session.get(User, user_id) if user_id else None
+    return f"{user.first_name} {user.last_name}" if user else ""
+
+
+def _label_lines(uow: UnitOfWork, refill: PrescriptionRefill) -> tuple[tuple[str, ...], str]:
+    from pharmacy_desktop.services import labels
+
+    job = uow.session.get(PrintJob, refill.label_job_id) if refill.label_job_id else None
+    try:
+        label = labels.label_from_json(job.document) if job is not None else labels.build_vial_label(uow, refill.id)
+    except PharmacyError as exc:
+        return (f"(label not available: {exc.message})",), "missing"
+    lines = [
+        label.patient_name,
+        f"{label.drug_name} {label.strength}".strip() + (f" [{label.schedule}]" if label.schedule else ""),
+        label.directions,
+        f"Qty {rules.format_quantity(label.quantity)} {label.quantity_unit} · "
+        + (f"Refills: {label.refills_remaining}" if label.refills_remaining else "No refills"),
+        f"Rx {label.rx_number} · Fill {label.fill_number} · {label.date_filled.strftime('%m/%d/%Y')}",
+        label.prescriber_name,
+        f"Discard by {label.discard_by.strftime('%m/%d/%Y')}",
+        f"NDC {label.ndc11}",
+    ]
+    if label.generic_for:
+        lines.insert(3, f"Generic for {label.generic_for}")
+    if label.transfer_caution:
+        lines.append("Caution: Federal law prohibits transfer of this drug.")
+    return tuple(lines), job.status if job is not None else "not queued"
+
+
+def _view(uow: UnitOfWork, rx: Prescription) -> VerifyView:
+    patient = uow.session.get(Patient, rx.patient_id)
+    items = {i.id: i for i in rx.items}
+    lines = []
+    for refill in _pending(uow, rx.id):
+        item = items.get(refill.prescription_item_id)
+        if item is None:
+            continue
+        filled_med = uow.session.get(Medication, refill.medication_id) if refill.medication_id else None
+        prescribed = drug_view(item.medication, item.written_medication_name)
+        filled = drug_view(filled_med, refill.ndc_code)
+        if item.medication is not None and filled_med is not None:
+            from pharmacy_desktop.services.fill import product_of
+
+            result = rules.match_product(
+                product_of(item.medication), product_of(filled_med),
+                substitution_allowed=item.substitution_allowed, daw_code=item.daw_code,
+                patient_allows_generic=patient.allow_generic_substitution if patient else True,
+            )
+            match, message = result.match.value, result.message
+        else:
+            match, message = "unknown", "The prescribed or the filled product is not in the catalog."
+        label_lines, label_status = _label_lines(uow, refill)
+        lines.append(FilledLine(
+            item_id=item.id, refill_id=refill.id, prescribed=prescribed, filled=filled,
+            prescribed_quantity=item.quantity, filled_quantity=refill.quantity_dispensed, unit=item.quantity_unit,
+            sig=item.sig, directions=item.directions or "", days_supply=refill.days_supply,
+            fill_number=refill.refill_number, lot=refill.lot_number, expiry=refill.expiration_date,
+            is_partial=refill.is_partial, match=match, match_message=message,
+            filled_by=_user_name(uow, refill.filled_by), filled_at=refill.created_at,
+            label_lines=label_lines, label_status=label_status,
+        ))
+    return VerifyView(
+        prescription_id=rx.id, version=rx.version, rx_number=rx.prescription_number, status=rx.status,
+        is_stat=bool(rx.is_stat), patient_id=rx.patient_id, patient_name=patient_name(patient),
+        patient_dob=patient.date_of_birth if patient else None, prescriber=rx.prescriber_name,
+        lines=tuple(lines), notes=rx.notes,
+    )
+
+
+def _rx(uow: UnitOfWork, prescription_id: uuid.UUID, *, lock: bool = False) -> Prescription:
+    rx = uow.prescriptions.get_with_items(prescription_id, for_update=lock)
+    if rx is None:
+        raise NotFound("The prescription was not found; it may have been cancelled on another workstation.")
+    return rx
+
+
+def open_for_verify(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> VerifyView:
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, Permission.FINAL_VERIFY)
+        rx = _rx(uow, prescription_id)
+        view = _view(uow, rx)
+        uow.log_access("open_for_verify", "patient", rx.patient_id)
+        uow.commit()
+        return view
+
+
+def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: str) -> VerifyView:
+    """Step 1: the vial label's Rx barcode opens the prescription it belongs to."""
+    number = rx_number_from_scan(scan_text)
+    if number is None:
+        raise ValidationFailed(
+            "That is not a vial label barcode. Scan the Rx barcode on the printed label first, then the stock bottle."
+        )
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, Permission.FINAL_VERIFY)
+        rx = uow.prescriptions.by_number(number)
+        if rx is None:
+            raise NotFound(f"No prescription has the number {number}. Check the label.")
+        if rx.status != RxStatus.IN_PROGRESS.value:
+            raise ValidationFailed(
+                f"Rx {number} is '{rx.status.replace('_', ' ')}', not waiting for final verification."
+            )
+        rx = _rx(uow, rx.id)
+        view = _view(uow, rx)
+        uow.log_access("open_for_verify", "patient", rx.patient_id)
+        uow.commit()
+        return view
+
+
+# -- bottle check ---------------------------------------------------------------------------------
+
+
+def _check_bottle(uow: UnitOfWork, rx: Prescription, scan_text: str, today: dt.date,
+                  done: set[uuid.UUID] = frozenset()) -> BottleCheck:  # type: ignore[assignment]
+    scan = resolve_scan(uow.session, scan_text, today=today)
+    pending = [r for r in _pending(uow, rx.id) if r.prescription_item_id not in done]
+    if scan.status == AMBIGUOUS:
+        keys = set(scan.candidates)
+        match = [r for r in pending if r.ndc_code in keys]
+        if len(match) != 1:
+            return BottleCheck(False, scan.message)
+        med = uow.session.get(Medication, match[0].medication_id)
+    elif scan.status != FOUND:
+        return BottleCheck(False, scan.message)
+    else:
+        med = uow.session.get(Medication, scan.medication_id)
+    scanned = drug_view(med)
+    for refill in pending:
+        if refill.ndc_code != med.ndc_code:
+            continue
+        if scan.lot and refill.lot_number and scan.lot.strip().upper() != refill.lot_number.strip().upper():
+            return BottleCheck(False, (
+                f"Different lot: filled from lot {refill.lot_number}, this bottle is lot {scan.lot}. "
+                f"Scan the bottle the prescription was filled from, or return it to fill."
+            ), refill.prescription_item_id, scanned, scan.lot, scan.expiry)
+        problem = rules.lot_problem(scan.lot, scan.expiry, "active", today=today)
+        if problem:
+            return BottleCheck(False, problem, refill.prescription_item_id, scanned, scan.lot, scan.expiry)
+        return BottleCheck(True, f"Bottle matches the fill: {scanned.title} (NDC {scanned.ndc}).",
+                           refill.prescription_item_id, scanned, scan.lot, scan.expiry)
+    filled = ", ".join(
+        f"{drug_view(uow.session.get(Medication, r.medication_id)).title} (NDC {r.ndc_code})" for r in pending
+    ) or "nothing"
+    return BottleCheck(False, (
+        f"Wrong bottle: scanned {scanned.title} (NDC {scanned.ndc}), filled {filled}. "
+        "Scan the stock bottle this prescription was filled from, or return it to fill."
+    ), None, scanned, scan.lot, scan.expiry)
+
+
+def check_bottle(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, scan_text: str,
+                 *, today: dt.date | None = None) -> BottleCheck:
+    """Step 2: does this stock bottle match what was filled (NDC, and lot when both are known)."""
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, Permission.FINAL_VERIFY)
+        rx = _rx(uow, prescription_id)
+        check = _check_bottle(uow, rx, scan_text, today or dt.date.today())
+        if not check.ok:
+            uow.record("VerifyHardStop", "prescription", rx.id, {"rx_number": rx.prescription_number,
+                                                                 "message": check.message})
+            uow.commit()
+        return check
+
+
+# -- the verifying pharmacist ---------------------------------------------------------------------
+
+
+def _verifying_pharmacist(uow: UnitOfWork, actor: Actor) -> User:
+    """The acting user as the database knows them now: active, and their role may verify."""
+    auth.require(uow, actor, Permission.FINAL_VERIFY)
+    user = uow.session.get(User, actor.user_id)
+    if user is None or user.is_active is False:
+        raise PermissionDenied("This account is not active: sign in as a pharmacist to verify.")
+    role_permissions = auth._permissions_of(uow, user.role)  # noqa: SLF001 - same rule, read fresh
+    if Permission.FINAL_VERIFY not in role_permissions:
+        uow.record("PermissionDenied", "user", user.id, {"permission": Permission.FINAL_VERIFY})
+        uow.commit()
+        raise PermissionDenied(
+            f"{user.first_name} {user.last_name} ({user.role}) may not do final verification: "
+            "a pharmacist must sign in (F12) and scan again."
+        )
+    return user
+
+
+def _expect_version(rx: Prescription, expected_version: int | None) -> None:
+    if expected_version is not None and rx.version != expected_version:
+        raise ConcurrentUpdate(
+            f"Rx {rx.prescription_number} was changed on another workstation while you were verifying. "
+            "It was reloaded: check it and scan again."
+        )
+
+
+# -- approve --------------------------------------------------------------------------------------
+
+
+def approve(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    *,
+    bottle_scans: Sequence[str],
+    bin_code: str | None = None,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> ApproveResult:
+    """Approve after the stock bottle of every filled item was scanned again: ``ready`` in a bin."""
+    day = today or dt.date.today()
+    if isinstance(bottle_scans, str):
+        bottle_scans = [bottle_scans]
+
+    def attempt(_: int) -> ApproveResult:
+        with uow_factory(actor.user_id) as uow:
+            pharmacist = _verifying_pharmacist(uow, actor)
+            rx = _rx(uow, prescription_id, lock=True)
+            _expect_version(rx, expected_version)
+            if rx.status != RxStatus.IN_PROGRESS.value:
+                raise ValidationFailed(
+                    f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}', not waiting for final verification."
+                )
+            pending = _pending(uow, rx.id)
+            if not pending:
+                raise ValidationFailed(f"Rx {rx.prescription_number} has no fill to verify. Send it back to fill.")
+            done: set[uuid.UUID] = set()
+            for text in bottle_scans:
+                check = _check_bottle(uow, rx, text, day, done)
+                if not check.ok:
+                    raise BottleMismatch(check)
+                done.add(check.item_id)
+            missing = [r for r in pending if r.prescription_item_id not in done]
+            if missing:
+                raise ValidationFailed(
+                    "Scan the stock bottle of every filled item before approving "
+                    f"({len(missing)} not scanned yet)."
+                )
+            now = dt.datetime.now(dt.timezone.utc)
+            for refill in pending:
+                refill.status = "verified"
+                refill.verified_by = pharmacist.id
+                refill.verified_at = now
+            bin_ = will_call.assign_bin(uow, rx.patient_id, bin_code)
+            rx.status = transition(rx.status, RxStatus.READY).value
+            rx.verified_by = pharmacist.id
+            rx.verified_at = now
+            rx.ready_at = now
+            rx.will_call_bin_id = bin_.id
+            uow.flush()
+            name = f"{pharmacist.first_name} {pharmacist.last_name}"
+            uow.record("PrescriptionVerified", "prescription", rx.id, {
+                "rx_number": rx.prescription_number,
+                "pharmacist": name,
+                "license_number": pharmacist.license_number,
+                "refill_ids": [r.id for r in pending],
+                "bin": bin_.code,
+            })
+            uow.notify("prescriptions", rx.id, status=rx.status)
+            uow.notify("will_call", bin_.id)
+            patient = uow.session.get(Patient, rx.patient_id)
+            uow.commit()
+            return ApproveResult(rx.id, rx.prescription_number, bin_.code, patient_name(patient), name)
+
+    return with_retry(attempt)
+
+
+# -- return to fill -------------------------------------------------------------------------------
+
+
+def return_to_fill(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> ReturnResult:
+    """Send the fill back: every stock movement reversed with its own transaction, Rx ``validated``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the prescription goes back to fill (e.g. \"wrong count\").",
+                               {"reason": "required"})
+
+    def attempt(_: int) -> ReturnResult:
+        with uow_factory(actor.user_id) as uow:
+            auth.require(uow, actor, Permission.FINAL_VERIFY)
+            rx = _rx(uow, prescription_id, lock=True)
+            _expect_version(rx, expected_version)
+            if rx.status != RxStatus.IN_PROGRESS.value:
+                raise ValidationFailed(
+                    f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}': only a filled prescription "
+                    "awaiting final verification can go back to fill."
+                )
+            pending = _pending(uow, rx.id)
+            refill_ids = [r.id for r in pending]
+            moves = list(uow.session.scalars(
+                select(InventoryTransaction).where(
+                    InventoryTransaction.reference_type == REFILL_REFERENCE,
+                    InventoryTransaction.reference_id.in_(refill_ids),
+                    InventoryTransaction.transaction_type == "dispense",
+                ).order_by(InventoryTransaction.created_at, InventoryTransaction.id)
+            )) if refill_ids else []
+            items = {
+                i.id: i for i in uow.session.scalars(
+                    select(InventoryItem).where(InventoryItem.id.in_({m.inventory_item_id for m in moves}))
+                    .order_by(InventoryItem.id).with_for_update().execution_options(populate_existing=True)
+                )
+            } if moves else {}
+            batch_ids = {m.batch_id for m in moves if m.batch_id}
+            batches = {
+                b.id: b for b in uow.session.scalars(
+                    select(InventoryBatch).where(InventoryBatch.id.in_(batch_ids))
+                    .order_by(InventoryBatch.id).with_for_update().execution_options(populate_existing=True)
+                )
+            } if batch_ids else {}
+            returned = []
+            for move in moves:
+                qty = -move.quantity_change
+                item = items[move.inventory_item_id]
+                before = item.quantity_on_hand
+                if move.batch_id:
+                    batch = batches[move.batch_id]
+                    batch.quantity_remaining = batch.quantity_remaining + qty
+                    lot = batch.batch_number
+                else:
+                    lot = None
+                item.quantity_on_hand = before + qty
+                uow.inventory.add_transaction(
+                    item.id, RETURN, qty, before, batch_id=move.batch_id, reference_type=REFILL_REFERENCE,
+                    reference_id=move.reference_id, reason=f"Rx {rx.prescription_number} returned to fill: {reason}",
+                    performed_by=actor.user_id,
+                )
+                returned.append((lot, qty))
+            rx_items = {i.id: i for i in rx.items}
+            for refill in pending:
+                refill.status = "returned"
+                refill.returned_reason = reason
+                item = rx_items.get(refill.prescription_item_id)
+                if item is not None:
+                    if refill.refill_number > 0:
+                        item.refills_remaining = item.refills_remaining + 1
+                    item.dispensed_medication_id = None
+                    item.dispensed_ndc = None
+                    item.dispensed_quantity = None
+            rx.status = RxStatus.VALIDATED.value
+            rx.returned_note = f"Returned to fill by {actor.display_name}: {reason}"
+            uow.flush()
+            uow.record("PrescriptionReturnedToFill", "prescription", rx.id, {
+                "rx_number": rx.prescription_number, "reason": reason, "refill_ids": refill_ids,
+                "returned": [{"lot": lot, "quantity": q} for lot, q in returned],
+                "label_job_ids": [r.label_job_id for r in pending if r.label_job_id],
+            })
+            uow.notify("prescriptions", rx.id, status=rx.status)
+            for item_id in items:
+                uow.notify("inventory", item_id)
+            uow.commit()
+            return ReturnResult(rx.id, rx.prescription_number, tuple(returned),
+                                tuple(r.label_job_id for r in pending if r.label_job_id))
+
+    return with_retry(attempt)

@@ -1,0 +1,455 @@
+"""F5 Fill: the queue on the left; the open prescription, the bottle scan and its verdict on the right.
+
+The scanner drives it: scan an Rx label (or pick from the queue and press Enter) to open, scan the
+stock bottle, press Enter to fill and print the label. A wrong bottle replaces the work area with
+a hard stop that stays until it is acknowledged; the service checks everything again on fill.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.domain.dispensing import DAW_MEANING, format_quantity
+from pharmacy_desktop.domain.workflow import Permission
+from pharmacy_desktop.services import fill as service
+from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.widgets.fill_common import (
+    HardStop,
+    ResultBanner,
+    RowsTable,
+    ScanPrompt,
+    big,
+    drug_cell,
+    drug_text,
+    local_time,
+    minutes_text,
+    shortcut,
+)
+
+HARD_STOP_TITLES = {
+    "wrong_drug": "WRONG DRUG — DO NOT FILL",
+    "wrong_strength": "WRONG STRENGTH — DO NOT FILL",
+    "wrong_form": "WRONG DOSAGE FORM — DO NOT FILL",
+    "wrong_route": "WRONG ROUTE — DO NOT FILL",
+    "no_substitution": "SUBSTITUTION NOT ALLOWED — DO NOT FILL",
+}
+
+
+QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
+
+
+def queue_cells(row: QueueRow) -> list[str]:
+    """What triage needs (SCREENS.md): STAT, patient, drug with its schedule, age, promised time."""
+    promised = f"\ndue {local_time(row.promised_at)}" if row.promised_at else ""
+    return [
+        "STAT" if row.is_stat else ("BACK" if row.returned_note else ""),
+        f"{row.patient_name}\n{drug_cell(row.drug, row.schedule)}",
+        f"{minutes_text(row.waiting_minutes)}{promised}",
+        row.rx_number,
+    ]
+
+
+class FillScreen(Screen):
+    key = "F5"
+    title = "Fill"
+    permission = Permission.FILL
+    help_keys = (
+        ("Scan", "an Rx label opens it; the stock bottle checks it"),
+        ("↑/↓, Enter", "open the selected prescription"),
+        ("Enter", "fill and print the label / acknowledge a hard stop"),
+        ("Alt+P", "fill what is on hand as a partial fill"),
+        ("Alt+Q", "edit the quantity"),
+        ("Alt+1..9", "pick the product when a barcode matches several"),
+        ("Esc", "close the prescription"),
+        ("Ctrl+R", "refresh the queue"),
+    )
+
+    def __init__(self, context, actor, parent: QWidget | None = None):
+        super().__init__(context, actor, parent)
+        self.view: FillView | None = None
+        self.check: FillCheck | None = None
+        self.last_result: FillResult | None = None
+        self.rows: list[QueueRow] = []
+        self.busy = False
+        self._build()
+        shortcut(self, "Return", self.enter_pressed)
+        shortcut(self, "Enter", self.enter_pressed)
+        shortcut(self, "Escape", self.close_rx)
+        shortcut(self, "Alt+P", self.partial_fill)
+        shortcut(self, "Alt+Q", self.edit_quantity)
+        shortcut(self, "Ctrl+R", self.refresh)
+        for n in range(1, 10):
+            shortcut(self, f"Alt+{n}", lambda n=n: self.choose(n))
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
+        self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
+        self.queue.setObjectName("fillQueue")
+        self.queue.activated_row.connect(self._open_row)
+        self.queue_title = heading("Fill queue", 2)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.queue_title)
+        left_layout.addWidget(self.queue, 1)
+
+        self.pages = QStackedWidget()
+        self.idle_page = QWidget()
+        idle_layout = QVBoxLayout(self.idle_page)
+        self.idle_prompt = ScanPrompt("Scan an Rx label\nor pick a prescription and press Enter")
+        self.status = big("", 2, name="fillStatus")
+        idle_layout.addStretch(1)
+        idle_layout.addWidget(self.idle_prompt)
+        idle_layout.addWidget(self.status)
+        idle_layout.addStretch(2)
+
+        self.work_page = QWidget()
+        self._build_work(self.work_page)
+        self.hard_stop = HardStop()
+        self.hard_stop.acknowledged.connect(self.acknowledge_stop)
+        self.pages.addWidget(self.idle_page)
+        self.pages.addWidget(self.work_page)
+        self.pages.addWidget(self.hard_stop)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 6)
+        splitter.setSizes([400, 660])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+    def _build_work(self, page: QWidget) -> None:
+        self.rx_line = big("", 1, name="rxLine")
+        self.patient = big("", 10, name="patientName")
+        self.drug = big("", 8, name="drugName")
+        self.quantity_line = big("", 4, name="quantityLine")
+        self.sig = big("", 3, bold=False, name="sigLine")
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.returned = big("", 1, name="returnedNote")
+        self.returned.setStyleSheet("#returnedNote { color: #8a5a00; border: 2px solid #8a5a00; padding: 4px; }")
+        self.prompt = ScanPrompt("▶  SCAN THE STOCK BOTTLE")
+        self.result = ResultBanner()
+        self.lots = QLabel()
+        self.lots.setObjectName("lotLines")
+        self.lots.setWordWrap(True)
+
+        self.quantity = QLineEdit()
+        self.quantity.setObjectName("fillQuantity")
+        self.quantity.setMaximumWidth(120)
+        self.quantity.returnPressed.connect(self.enter_pressed)
+        self.fill_button = QPushButton("Fill + print label (Enter)")
+        self.fill_button.setObjectName("fillButton")
+        self.fill_button.setMinimumHeight(44)
+        self.fill_button.setEnabled(False)
+        self.fill_button.clicked.connect(self.confirm_fill)
+        self.partial_button = QPushButton("Partial fill (Alt+P)")
+        self.partial_button.setEnabled(False)
+        self.partial_button.clicked.connect(self.partial_fill)
+        close = QPushButton("Close (Esc)")
+        close.clicked.connect(self.close_rx)
+
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel("Qty (Alt+Q):"))
+        actions.addWidget(self.quantity)
+        actions.addStretch(1)
+        actions.addWidget(self.partial_button)
+        actions.addWidget(self.fill_button)
+        actions.addWidget(close)
+
+        card = QFrame()
+        card.setObjectName("rxCard")
+        card.setStyleSheet("#rxCard { border: 1px solid palette(mid); border-radius: 6px; }")
+        grid = QVBoxLayout(card)
+        grid.addWidget(self.rx_line)
+        grid.addWidget(self.patient)
+        grid.addWidget(self.drug)
+        grid.addWidget(self.quantity_line)
+        grid.addWidget(self.sig)
+        grid.addWidget(self.details)
+
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(card)
+        layout.addWidget(self.returned)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.result)
+        layout.addWidget(self.lots)
+        layout.addStretch(1)
+        layout.addLayout(actions)
+
+    # -- shell hooks ------------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        self.refresh()
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        if notice.get("topic") == "prescriptions" and self.isVisible():
+            self.refresh()
+
+    def queue_count(self) -> int | None:
+        return len(self.rows) if self.rows else None
+
+    def clear_sensitive(self) -> None:
+        self.rows = []
+        self.queue.set_rows([])
+        self._reset()
+
+    def set_actor(self, actor) -> None:
+        super().set_actor(actor)
+        self._reset()
+
+    # -- queue ------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        actor = self.actor
+        run_in_background(self, lambda: service.fill_queue(self.context.uow_factory, actor), self._show_queue,
+                          busy_message="Loading the fill queue…")
+
+    def _show_queue(self, rows: list[QueueRow]) -> None:
+        self.rows = rows
+        self.queue.set_rows([queue_cells(r) for r in rows],
+                            marks=["stat" if r.is_stat else ("returned" if r.returned_note else None) for r in rows])
+        self.queue_title.setText(f"Fill queue ({len(rows)})")
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            self.open_rx(self.rows[row].prescription_id)
+
+    def open_rx(self, prescription_id: uuid.UUID) -> None:
+        actor = self.actor
+        run_in_background(self, lambda: service.open_for_fill(self.context.uow_factory, actor, prescription_id),
+                          self._show_rx, busy_message="Opening the prescription…")
+
+    def _show_rx(self, view: FillView) -> None:
+        self._reset()
+        self.view = view
+        item = view.current_item or (view.items[0] if view.items else None)
+        if item is None:
+            self._idle_message("This prescription has no items.")
+            return
+        stat = "   ·   STAT" if view.is_stat else ""
+        fill_no = "original fill" if item.next_fill_number == 0 else f"refill {item.next_fill_number} of {item.refills_authorized}"
+        self.rx_line.setText(f"Rx {view.rx_number}{stat}   ·   {fill_no}   ·   {view.prescriber}")
+        dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
+        self.patient.setText(f"{view.patient_name}{dob}")
+        self.drug.setText(drug_text(item.drug.name, item.drug.schedule))
+        self.quantity_line.setText(
+            f"Qty {format_quantity(item.quantity)} {item.unit}   ·   {item.days_supply} days"
+            f"   ·   NDC {item.drug.ndc or '—'}"
+        )
+        self.sig.setText(f"{item.sig}  →  {item.directions or ''}")
+        daw = item.daw_code or "0"
+        subst = "substitution allowed" if item.substitution_allowed else "NO substitution"
+        on_hand = f"{format_quantity(item.on_hand)} {item.unit} on hand" if item.on_hand is not None else "not stocked"
+        self.details.setText(
+            f"DAW {daw} ({DAW_MEANING.get(daw, 'unknown')}), {subst}   ·   refills left {item.refills_remaining}"
+            f"   ·   {on_hand}" + (f"   ·   {item.drug.package}" if item.drug.package else "")
+        )
+        self.returned.setText(f"Returned: {view.returned_note}" if view.returned_note else "")
+        self.returned.setVisible(bool(view.returned_note))
+        self.quantity.setText(format_quantity(item.quantity))
+        self.prompt.set_text("▶  SCAN THE STOCK BOTTLE")
+        self.pages.setCurrentWidget(self.work_page)
+        self.setFocus()
+
+    # -- scanning ---------------------------------------------------------------------------------
+
+    def handle_scan(self, text: str) -> bool:
+        if self.pages.currentWidget() is self.hard_stop:
+            self.hard_stop.next_step.setText("Acknowledge this stop first (Enter), then scan again.")
+            self.hard_stop.next_step.show()
+            return True
+        number = service.rx_number_from_scan(text)
+        if number is not None and (self.view is None or number != self.view.rx_number):
+            actor = self.actor
+            run_in_background(
+                self, lambda: service.find_by_rx_number(self.context.uow_factory, actor, text),
+                lambda rx_id: self.open_rx(rx_id) if rx_id else self._idle_message(
+                    f"No prescription has the number {number}. Check the label."),
+                busy_message="Looking up the Rx…",
+            )
+            return True
+        if self.view is None:
+            self._idle_message("Open a prescription first (scan its Rx label, or pick it and press Enter), "
+                               "then scan the stock bottle.")
+            return True
+        self._check(text)
+        return True
+
+    def _check(self, text: str, *, partial: bool = False, medication_id: uuid.UUID | None = None) -> None:
+        view, actor = self.view, self.actor
+        assert view is not None
+        quantity = self._quantity()
+        self.check = None
+        self.fill_button.setEnabled(False)
+        self.prompt.set_text("Checking the bottle…")
+        run_in_background(
+            self,
+            lambda: service.check_scan(self.context.uow_factory, actor, view.prescription_id, text, quantity=quantity,
+                                       partial=partial, medication_id=medication_id),
+            self._show_check, self._failed, busy_message="Checking the bottle…",
+        )
+
+    def _quantity(self) -> Decimal | None:
+        if self.view is None or self.view.current_item is None:
+            return None
+        try:
+            value = Decimal(self.quantity.text().strip())
+        except InvalidOperation:
+            return None
+        return None if value == self.view.current_item.quantity else value
+
+    def _show_check(self, check: FillCheck) -> None:
+        self.check = check
+        self.lots.setText("")
+        if check.status == service.HARD_STOP:
+            self._hard_stop(check)
+            return
+        self.partial_button.setEnabled(check.partial_possible)
+        if check.ok:
+            lots = ", ".join(
+                f"lot {l.lot or '—'} exp {l.expiry.strftime('%m/%d/%Y') if l.expiry else '—'}: {format_quantity(l.quantity)}"
+                for l in check.lines
+            )
+            self.lots.setText(f"From stock: {lots}   ·   serial {check.serial}" if check.serial else f"From stock: {lots}")
+            self.result.show_result("warning" if check.warnings else "ok", check.message, check.warnings)
+            self.prompt.set_text(
+                f"✔  {check.scanned.title if check.scanned else ''}\nPress Enter to fill "
+                f"{format_quantity(check.quantity)} {check.unit} and print the label", "done",
+            )
+            self.fill_button.setEnabled(True)
+            self.fill_button.setFocus()
+            return
+        if check.status == service.AMBIGUOUS_SCAN:
+            options = "\n".join(f"Alt+{i + 1}: {c.label}" for i, c in enumerate(check.choices))
+            self.result.show_result("warning", f"{check.message}\n{options}")
+        else:
+            self.result.show_result("problem", check.message, check.warnings)
+        self.prompt.set_text("▶  SCAN ANOTHER STOCK BOTTLE", "problem")
+
+    def _hard_stop(self, check: FillCheck) -> None:
+        title = HARD_STOP_TITLES.get(check.match or "", "WRONG PRODUCT — DO NOT FILL")
+        prescribed = check.prescribed.title if check.prescribed else ""
+        self.hard_stop.show_stop(
+            title, check.message,
+            f"Prescribed: {prescribed}  (NDC {check.prescribed.ndc if check.prescribed else '—'})\n"
+            f"Scanned:    {check.scanned.title if check.scanned else ''}  (NDC {check.scanned.ndc if check.scanned else '—'})",
+        )
+        self.pages.setCurrentWidget(self.hard_stop)
+        self.hard_stop.button.setFocus()
+
+    def acknowledge_stop(self) -> None:
+        if self.pages.currentWidget() is not self.hard_stop:
+            return
+        self.check = None
+        self.result.show_result("problem", "Hard stop acknowledged. Scan the correct stock bottle.")
+        self.prompt.set_text("▶  SCAN THE STOCK BOTTLE", "problem")
+        self.pages.setCurrentWidget(self.work_page if self.view else self.idle_page)
+        self.setFocus()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def enter_pressed(self) -> None:
+        if self.pages.currentWidget() is self.hard_stop:
+            self.acknowledge_stop()
+        elif self.pages.currentWidget() is self.work_page:
+            if self.check is not None and self.check.ok:
+                self.confirm_fill()
+        elif self.queue.currentRow() >= 0:
+            self._open_row(self.queue.currentRow())
+
+    def edit_quantity(self) -> None:
+        self.quantity.setFocus()
+        self.quantity.selectAll()
+
+    def choose(self, number: int) -> None:
+        """Alt+1..9: which of several products an ambiguous barcode is (read from the bottle)."""
+        check = self.check
+        if check is not None and check.status == service.AMBIGUOUS_SCAN and 0 < number <= len(check.choices):
+            self._check(check.scan_text, medication_id=check.choices[number - 1].medication_id)
+
+    def partial_fill(self) -> None:
+        if self.check is not None and self.check.partial_possible and self.check.scan_text:
+            self._check(self.check.scan_text, partial=True)
+
+    def confirm_fill(self) -> None:
+        check, view, actor = self.check, self.view, self.actor
+        if self.busy or check is None or not check.ok or view is None:
+            return
+        self.busy = True
+        self.fill_button.setEnabled(False)
+        quantity = check.quantity if check.is_partial or self._quantity() is not None else None
+        run_in_background(
+            self,
+            lambda: service.fill(self.context.uow_factory, actor, view.prescription_id, check.scan_text,
+                                 item_id=check.item_id, quantity=quantity, partial=check.is_partial,
+                                 medication_id=check.scanned.medication_id if check.scanned else None),
+            self._filled, self._fill_failed, busy_message="Filling and queueing the label…",
+        )
+
+    def _filled(self, result: FillResult) -> None:
+        self.busy = False
+        self.last_result = result
+        partial = " (partial fill)" if result.is_partial else ""
+        where = "to final verification" if result.status == "in_progress" else "— next item"
+        self._reset()
+        self._idle_message(
+            f"✔ Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} units, label queued. "
+            f"Put the vial and the stock bottle in the basket {where}."
+        )
+        self.refresh()
+
+    def _fill_failed(self, exc: Exception) -> None:
+        self.busy = False
+        if isinstance(exc, FillRefused):
+            self._show_check(exc.check)
+            return
+        self.fill_button.setEnabled(self.check is not None and self.check.ok)
+        self.result.show_result("problem", user_message(exc))
+
+    def _failed(self, exc: Exception) -> None:
+        self.prompt.set_text("▶  SCAN THE STOCK BOTTLE", "problem")
+        self.result.show_result("problem", user_message(exc))
+
+    def close_rx(self) -> None:
+        if self.pages.currentWidget() is self.hard_stop:
+            return  # a hard stop is acknowledged, not escaped
+        self._reset()
+        self.queue.setFocus()
+
+    def _reset(self) -> None:
+        self.view = None
+        self.check = None
+        self.result.clear()
+        self.lots.clear()
+        self.fill_button.setEnabled(False)
+        self.partial_button.setEnabled(False)
+        self.status.clear()
+        self.pages.setCurrentWidget(self.idle_page)
+
+    def _idle_message(self, text: str) -> None:
+        self.pages.setCurrentWidget(self.idle_page)
+        self.status.setText(text)

@@ -1,0 +1,242 @@
+"""Pieces shared by the fill, verification and will-call screens: queue table, hard stop, prompts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+RED = "#b71c1c"
+GREEN = "#1b5e20"
+AMBER = "#8a5a00"
+
+
+def scaled(label: QLabel, delta: float, bold: bool = True) -> QLabel:
+    font = QFont(label.font())
+    font.setPointSizeF(max(6.0, font.pointSizeF() + delta))
+    font.setBold(bold)
+    label.setFont(font)
+    return label
+
+
+def big(text: str = "", delta: float = 6, *, bold: bool = True, wrap: bool = True, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setObjectName(name)
+    return scaled(label, delta, bold)
+
+
+def drug_text(name: str, schedule: str | None) -> str:
+    """The drug as shown everywhere: the schedule in brackets for controlled substances."""
+    return f"{name}  [{schedule}]" if schedule else name
+
+
+def drug_cell(name: str, schedule: str | None) -> str:
+    """In narrow table cells the schedule goes first, so eliding a long name never hides it."""
+    return f"[{schedule}] {name}" if schedule else name
+
+
+def minutes_text(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} days"
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """'14:30' today, '11/27 09:00' another day."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    return local.strftime("%H:%M") if local.date() == dt.date.today() else local.strftime("%m/%d %H:%M")
+
+
+def shortcut(widget: QWidget, keys: str, slot: Callable[[], Any]) -> QShortcut:
+    sc = QShortcut(QKeySequence(keys), widget)
+    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    sc.activated.connect(slot)
+    return sc
+
+
+class RowsTable(QTableWidget):
+    """A read-only table of rows of text, whole-row selection, generous row height."""
+
+    activated_row = Signal(int)
+
+    def __init__(self, headers: Sequence[str], parent: QWidget | None = None, *, stretch: int = 2, lines: int = 1):
+        super().__init__(0, len(headers), parent)
+        self.setHorizontalHeaderLabels(list(headers))
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(max(34, int(self.fontMetrics().height() * (lines + 0.9))))
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(lines > 1)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.doubleClicked.connect(lambda index: self.activated_row.emit(index.row()))
+
+    def set_rows(self, rows: Sequence[Sequence[str]], *, marks: Sequence[str | None] = ()) -> None:
+        current = self.currentRow()
+        self.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            colour = marks[r] if r < len(marks) else None
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                if colour and c == 0:
+                    item.setForeground(Qt.GlobalColor.white)
+                    item.setBackground(Qt.GlobalColor.darkRed if colour == "stat" else Qt.GlobalColor.darkYellow)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.setItem(r, c, item)
+        if rows:
+            self.selectRow(min(max(current, 0), len(rows) - 1))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            self.activated_row.emit(self.currentRow())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ScanPrompt(QFrame):
+    """The big "scan the stock bottle" call to action."""
+
+    def __init__(self, text: str, parent: QWidget | None = None, *, delta: float = 12):
+        super().__init__(parent)
+        self.setObjectName("scanPrompt")
+        self.label = big(text, delta, name="scanPromptText")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 14, 12, 14)
+        layout.addWidget(self.label)
+        self.set_state("waiting")
+
+    def set_text(self, text: str, state: str = "waiting") -> None:
+        self.label.setText(text)
+        self.set_state(state)
+
+    def set_state(self, state: str) -> None:
+        colour = {"waiting": "#0d47a1", "done": GREEN, "problem": RED}.get(state, "#0d47a1")
+        self.setStyleSheet(
+            f"#scanPrompt {{ border: 4px dashed {colour}; border-radius: 10px; background: rgba(13,71,161,18); }}"
+            f"#scanPromptText {{ color: {colour}; }}"
+        )
+
+
+class ResultBanner(QFrame):
+    """A verdict with an icon, a word and the message (never colour alone)."""
+
+    WORDS = {"ok": "MATCH", "warning": "CHECK", "problem": "NOT FILLED", "info": ""}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("resultBanner")
+        self.icon = QLabel()
+        self.icon.setFixedSize(40, 40)
+        self.text = big("", 2, name="resultText")
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 1)
+        self.state = "none"
+        self.hide()
+
+    def show_result(self, state: str, message: str, details: Sequence[str] = ()) -> None:
+        self.state = state
+        icon = {
+            "ok": QStyle.StandardPixmap.SP_DialogApplyButton,
+            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+            "problem": QStyle.StandardPixmap.SP_MessageBoxCritical,
+            "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+        }[state]
+        colour = {"ok": GREEN, "warning": AMBER, "problem": RED, "info": "#0d47a1"}[state]
+        word = self.WORDS[state]
+        lines = [f"{word}: {message}" if word else message] + [f"⚠ {d}" for d in details]
+        self.text.setText("\n".join(lines))
+        self.icon.setPixmap(self.style().standardIcon(icon).pixmap(36, 36))
+        self.setStyleSheet(
+            f"#resultBanner {{ border: 3px solid {colour}; border-radius: 6px; }} #resultText {{ color: {colour}; }}"
+        )
+        self.show()
+
+    def clear(self) -> None:
+        self.state = "none"
+        self.text.clear()
+        self.hide()
+
+
+class HardStop(QFrame):
+    """Fills the work area; only an explicit acknowledgement (Enter or the button) removes it."""
+
+    acknowledged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("hardStop")
+        self.setStyleSheet(
+            f"#hardStop {{ background: #fdecea; border: 6px solid {RED}; border-radius: 8px; }}"
+            f"#hardStop QLabel {{ color: {RED}; }}"
+        )
+        icon = QLabel()
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(72, 72))
+        self.title = big("STOP", 18, name="hardStopTitle")
+        self.message = big("", 6, name="hardStopMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.next_step = big("", 2, name="hardStopNext")
+        self.button = QPushButton("I have put the bottle back (Enter)")
+        self.button.setObjectName("hardStopAcknowledge")
+        scaled(self.button, 4)  # type: ignore[arg-type]
+        self.button.setMinimumHeight(56)
+        self.button.clicked.connect(self._acknowledge)
+        top = QHBoxLayout()
+        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(18)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.next_step)
+        layout.addStretch(1)
+        layout.addWidget(self.button)
+
+    def _acknowledge(self) -> None:
+        self.acknowledged.emit()
+
+    def show_stop(self, title: str, message: str, next_step: str = "", button: str | None = None) -> None:
+        self.title.setText(title)
+        self.message.setText(message)
+        self.next_step.setText(next_step)
+        self.next_step.setVisible(bool(next_step))
+        if button:
+            self.button.setText(button)
+        self.button.setFocus()
