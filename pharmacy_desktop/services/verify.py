@@ -25,7 +25,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PermissionDenied, PharmacyError, ValidationFailed
-from pharmacy_desktop.services import auth, will_call
+from pharmacy_desktop.services import auth, print_queue, will_call
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import (
     REFILL_REFERENCE,
@@ -475,6 +475,9 @@ def return_to_fill(
                 returned.append((lot, qty))
             rx_items = {i.id: i for i in rx.items}
             for refill in pending:
+                # a label still waiting for its printer must not come out for a fill that is gone
+                print_queue.cancel_waiting_jobs(uow, actor, reference_type="prescription_refill",
+                                                reference_id=refill.id, reason=f"returned to fill: {reason}")
                 refill.status = "returned"
                 refill.returned_reason = reason
                 item = rx_items.get(refill.prescription_item_id)

@@ -182,3 +182,15 @@ def test_chosen_bin_must_exist(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
         verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc],
                        bin_code="Q9")
+
+
+def test_return_to_fill_cancels_the_label_still_waiting_for_its_printer(uow_factory, actors, filled):
+    from pharmacy_desktop.db.models.notifications import PrintJob
+
+    with uow_factory() as uow:
+        [job] = uow.session.query(PrintJob).filter(PrintJob.rx_number == filled.rx_number).all()
+        assert job.status == "queued"
+        job_id = job.id
+    verify.return_to_fill(uow_factory, actors["pharmacist"], filled.rx_id, "wrong count")
+    with uow_factory() as uow:
+        assert uow.session.get(PrintJob, job_id).status == "cancelled"
