@@ -90,6 +90,45 @@ def cmd_db_current(args) -> int:
     return 0
 
 
+def cmd_db_connect(args) -> int:
+    """Point this workstation at a server: URL to the configuration file, password to the keyring."""
+    import getpass
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    from pharmacy_desktop import config as config_mod
+
+    url = config_mod.normalize_url(args.url)
+    parts = urlsplit(url)
+    if not parts.username or not parts.hostname:
+        print("error: the URL needs a user and a host, e.g. postgresql://pharmacy_app@db.pharmacy.local/pharmacy",
+              file=sys.stderr)
+        return 2
+    if parts.password is None and not args.no_password:
+        password = getpass.getpass(f"Password for {parts.username}@{parts.hostname}: ") if sys.stdin.isatty() \
+            else sys.stdin.readline().rstrip("\n")
+        if password:
+            from urllib.parse import quote
+
+            netloc = f"{parts.username}:{quote(password, safe='')}@{parts.netloc.split('@', 1)[1]}"
+            url = parts._replace(netloc=netloc).geturl()
+    cfg = config_mod.load()
+    sslmode = args.sslmode if args.sslmode is not None else cfg.sslmode
+    try:
+        with psycopg.connect(config_mod.libpq_url(url), connect_timeout=10,
+                             **({"sslmode": sslmode} if sslmode else {})) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        print(f"error: could not connect: {str(exc).strip()}\nNothing was saved.", file=sys.stderr)
+        return 1
+    cfg.database_url = config_mod.remember_password(url)  # the password goes to the keyring only
+    cfg.sslmode = sslmode
+    path = config_mod.save(cfg)
+    print(f"connected; this workstation now uses {config_mod.redact(cfg.database_url)} (saved in {path})")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from pharmacy_desktop.demo import load_demo, DEMO_PASSWORDS
 
@@ -144,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     cur = db_sub.add_parser("current", help="show the current revision")
     _add_db_option(cur)
     cur.set_defaults(handler=cmd_db_current)
+
+    connect = db_sub.add_parser(
+        "connect", help="use this server from now on: URL into the workstation configuration, password into "
+                        "the keyring (asked for, or read from stdin)")
+    connect.add_argument("url", help="postgresql://user@host:5432/pharmacy")
+    connect.add_argument("--sslmode", choices=("disable", "prefer", "require", "verify-ca", "verify-full"))
+    connect.add_argument("--no-password", action="store_true", help="the server needs no password (e.g. a certificate)")
+    connect.set_defaults(handler=cmd_db_connect)
 
     demo = sub.add_parser("demo", help="load demo data (idempotent) and print the demo users")
     _add_db_option(demo)
