@@ -118,6 +118,10 @@ _FORMULARY = {
 }
 
 
+# below their reorder point in the demo (and not used by today's fills)
+_LOW_STOCK = frozenset({"digoxin", "furosemide", "naproxen", "prednisone", "fluconazole"})
+
+
 @dataclass
 class DemoSummary:
     catalog: str = ""
@@ -341,7 +345,7 @@ def _inventory(uow_factory: UnitOfWorkFactory, rng: random.Random, meds: dict[st
         count = 0
         for position, (generic, med_id) in enumerate(sorted(meds.items())):
             med = uow.session.get(Medication, med_id)
-            low = position % 6 == 5
+            low = generic in _LOW_STOCK
             item = InventoryItem(
                 medication_id=med_id, ndc_code=med.ndc_code, bin_location=f"{'ABCDEFGH'[position % 8]}-{position + 1:02d}",
                 quantity_on_hand=Decimal(0), quantity_unit="EA", reorder_point=Decimal(100),

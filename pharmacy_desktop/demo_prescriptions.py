@@ -16,6 +16,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
@@ -136,30 +138,33 @@ def _service(name: str):
 
 
 def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid.UUID, target: str) -> str:
-    """Move a received prescription through the real services towards ``target``; returns where it got."""
+    """Move a received prescription through the real services towards ``target``; returns where it got.
+
+    The pharmacist reviews (the demo overrides any alert with a stated reason), the technician fills
+    by "scanning" the prescribed package's NDC, the pharmacist verifies with the same scan.
+    """
     if target == "received":
         return "received"
-    review = _service("review")
-    if review is None:
-        return "received"
+    review, fill, verify = _service("review"), _service("fill"), _service("verify")
     rph, tech = actors["pharmacist"], actors["technician"]
     try:
+        if review is None:
+            return "received"
         if target == "rejected":
             review.reject(uow_factory, rph, rx_id, "Duplicate of a prescription already on file (demo).")
             return "rejected"
         review.demo_approve(uow_factory, rph, rx_id)
-        if target == "validated":
+        if target == "validated" or fill is None:
             return "validated"
-        fill = _service("fill")
-        if fill is None:
-            return "validated"
-        refill_id = fill.demo_fill(uow_factory, tech, rx_id)
-        if target == "in_progress":
+        with uow_factory() as uow:
+            ndc = uow.session.scalars(
+                select(Medication.ndc_code).join(PrescriptionItem, PrescriptionItem.medication_id == Medication.id)
+                .where(PrescriptionItem.prescription_id == rx_id)
+            ).first()
+        fill.fill(uow_factory, tech, rx_id, ndc)
+        if target == "in_progress" or verify is None:
             return "in_progress"
-        verify = _service("verify")
-        if verify is None:
-            return "in_progress"
-        verify.demo_verify(uow_factory, rph, rx_id, refill_id)
+        verify.approve(uow_factory, rph, rx_id, bottle_scans=[ndc])
         return "ready"
     except Exception:  # the demo must load even when one step refuses; the log says why
         log.exception("demo prescription %s stopped before %s", rx_id, target)

@@ -1,0 +1,464 @@
+"""Clinical review (pharmacist): the queue, the prescription with its DUR alerts, the decisions.
+
+- Queue: ``received`` prescriptions not sent back to intake, STAT first, then the oldest.
+- Every current ``warning`` must be acknowledged; every ``failed`` alert must be overridden with a
+  reason by someone holding ``prescription.override_dur``. ``approve`` moves the prescription to
+  ``validated`` only when nothing is left open.
+- ``reject`` (with a reason) ends it; ``send_back_to_intake`` (with a note) keeps it ``received``
+  but out of this queue until intake corrects it.
+Every decision is a domain event carrying the acting user; a refused permission is one too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionItem, PrescriptionValidation
+from pharmacy_desktop.db.models.users import User
+from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.dur import Check
+from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
+from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
+from pharmacy_desktop.services import dur_review
+from pharmacy_desktop.services.auth import Actor, require
+from pharmacy_desktop.services.patients import PatientProfile, load_profile
+
+REVIEW = Permission.REVIEW
+OVERRIDE = Permission.OVERRIDE_DUR
+MIN_REASON = 5
+CHECK_LABELS = {
+    Check.ALLERGY: "Drug allergy",
+    Check.INTERACTION: "Drug interaction",
+    Check.DUPLICATION: "Therapeutic duplication",
+    Check.DOSE: "Dose / quantity",
+    Check.EARLY_REFILL: "Early refill",
+    Check.CONTROLLED: "Controlled substance",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+# DTOs
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    prescription_id: uuid.UUID
+    rx_number: str
+    is_stat: bool
+    patient_name: str
+    date_of_birth: dt.date | None
+    drug: str
+    received_at: dt.datetime | None
+    promised_at: dt.datetime | None
+    blocking: int  # failed alerts not yet overridden
+    warnings: int  # warnings not yet acknowledged
+
+    @property
+    def stat_marker(self) -> str:
+        return "STAT" if self.is_stat else ""
+
+    def waiting(self, now: dt.datetime | None = None) -> str:
+        if self.received_at is None:
+            return ""
+        minutes = int(((now or utcnow()) - self.received_at).total_seconds() // 60)
+        return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+    @property
+    def alerts_text(self) -> str:
+        parts = []
+        if self.blocking:
+            parts.append(f"✖ {self.blocking} stop")
+        if self.warnings:
+            parts.append(f"⚠ {self.warnings} warn")
+        return ", ".join(parts) or "✓ none"
+
+
+@dataclass(frozen=True)
+class Alert:
+    validation_id: uuid.UUID
+    check: str
+    check_label: str
+    status: str  # passed / warning / failed
+    severity: str
+    message: str
+    management: str
+    drug: str
+    acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None
+    override_reason: str | None
+
+    @property
+    def is_alert(self) -> bool:
+        return self.status != "passed"
+
+    @property
+    def needs_override(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def resolved(self) -> bool:
+        if self.status == "passed":
+            return True
+        if self.status == "failed":
+            return self.acknowledged_at is not None and bool(self.override_reason)
+        return self.acknowledged_at is not None
+
+    @property
+    def state_text(self) -> str:
+        if self.status == "passed":
+            return "Passed"
+        if self.resolved:
+            who = self.acknowledged_by or "pharmacist"
+            if self.override_reason:
+                return f"Overridden by {who}: {self.override_reason}"
+            return f"Acknowledged by {who}"
+        return "Needs override with a reason" if self.needs_override else "Needs acknowledgement"
+
+
+@dataclass(frozen=True)
+class ItemView:
+    drug: str
+    schedule: str
+    quantity: str
+    quantity_unit: str
+    days_supply: int
+    sig: str
+    directions: str
+    refills: int
+    daw_code: str
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    prescription_id: uuid.UUID
+    rx_number: str
+    version: int
+    status: str
+    is_stat: bool
+    source: str
+    written_date: dt.date
+    expiration_date: dt.date
+    received_at: dt.datetime | None
+    received_by: str | None
+    promised_at: dt.datetime | None
+    notes: str | None
+    returned_note: str | None
+    prescriber_name: str
+    prescriber_npi: str
+    prescriber_dea: str | None
+    prescriber_phone: str | None
+    items: tuple[ItemView, ...]
+    patient: PatientProfile
+    active_medications: tuple[dur_review.ActiveMed, ...]
+    alerts: tuple[Alert, ...]
+
+    @property
+    def open_alerts(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.is_alert and not a.resolved)
+
+    @property
+    def can_approve(self) -> bool:
+        return self.status == RxStatus.RECEIVED.value and not self.open_alerts
+
+    @property
+    def drug_line(self) -> str:
+        return "; ".join(f"{i.drug}{f' [{i.schedule}]' if i.schedule else ''}" for i in self.items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def review_queue(uow_factory: UnitOfWorkFactory, actor: Actor, limit: int = 200) -> list[QueueRow]:
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="see the clinical review queue")
+        rows = uow.session.scalars(
+            select(Prescription)
+            .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_(None))
+            .options(selectinload(Prescription.items).selectinload(PrescriptionItem.medication))
+            .order_by(Prescription.is_stat.is_(True).desc(), Prescription.received_at.asc().nulls_last(),
+                      Prescription.prescription_number)
+            .limit(limit)
+        ).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        patients = {p.id: p for p in uow.session.scalars(
+            select(Patient).where(Patient.id.in_({r.patient_id for r in rows})))}
+        counts = dur_review.open_alert_counts(uow, ids)
+        result = []
+        for rx in rows:
+            patient = patients.get(rx.patient_id)
+            items = sorted(rx.items, key=lambda i: i.created_at or utcnow())
+            drug = items[0].written_medication_name if items else ""
+            if len(items) > 1:
+                drug += f" +{len(items) - 1}"
+            schedule = dur_review.schedule_of(items[0].medication) if items else None
+            if schedule is not None and schedule.roman:
+                drug += f" [{schedule.display}]"
+            blocking, warnings = counts.get(rx.id, (0, 0))
+            result.append(QueueRow(
+                rx.id, rx.prescription_number, bool(rx.is_stat),
+                patient.display_name if patient else "(unknown patient)",
+                patient.date_of_birth if patient else None, drug, rx.received_at, rx.promised_at, blocking, warnings,
+            ))
+        return result
+
+
+def queue_size(uow_factory: UnitOfWorkFactory) -> int:
+    from sqlalchemy import func
+
+    with uow_factory() as uow:
+        return uow.session.scalar(
+            select(func.count()).select_from(Prescription)
+            .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_(None))
+        ) or 0
+
+
+def _user_names(uow: UnitOfWork, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    rows = uow.session.execute(select(User.id, User.first_name, User.last_name).where(User.id.in_(wanted)))
+    return {uid: f"{first} {last}" for uid, first, last in rows}
+
+
+def _alerts(uow: UnitOfWork, rows: list[PrescriptionValidation]) -> tuple[Alert, ...]:
+    names = _user_names(uow, {r.acknowledged_by for r in rows})
+    return tuple(
+        Alert(r.id, r.validation_type, CHECK_LABELS.get(r.validation_type, r.validation_type.replace("_", " ")),
+              r.validation_status, r.severity or "none", r.message or "",
+              str((r.details or {}).get("management") or ""), str((r.details or {}).get("drug") or ""),
+              names.get(r.acknowledged_by) if r.acknowledged_by else None, r.acknowledged_at, r.override_reason)
+        for r in rows
+    )
+
+
+def open_review(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
+                today: dt.date | None = None) -> ReviewDetail:
+    """The prescription beside the patient's profile, active medications and every DUR result.
+
+    DUR runs here if the prescription has no current results (e.g. entered before this system).
+    Opening it shows the patient's record, so an access log row is written.
+    """
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="review prescriptions")
+        rx = uow.prescriptions.get_with_items(prescription_id)
+        if rx is None:
+            raise NotFound("The prescription was not found; it may have been removed on another workstation.")
+        if rx.status == RxStatus.RECEIVED.value and not dur_review.has_current(uow, rx.id):
+            dur_review.run_dur(uow, rx.id, today=today)
+        detail = _detail(uow, rx, today)
+        uow.log_access("view", "patient", rx.patient_id)
+        uow.commit()
+        return detail
+
+
+def _detail(uow: UnitOfWork, rx: Prescription, today: dt.date | None) -> ReviewDetail:
+    names = _user_names(uow, {rx.received_by})
+    items = []
+    for i in sorted(rx.items, key=lambda i: i.created_at or utcnow()):
+        schedule = dur_review.schedule_of(i.medication)
+        items.append(ItemView(i.written_medication_name, schedule.display if schedule.roman else "",
+                              f"{i.quantity.normalize():f}", i.quantity_unit, i.days_supply, i.sig,
+                              i.directions or "", i.refills_authorized, i.daw_code or "0"))
+    return ReviewDetail(
+        rx.id, rx.prescription_number, rx.version or 1, rx.status, bool(rx.is_stat), rx.source, rx.written_date,
+        rx.expiration_date, rx.received_at, names.get(rx.received_by) if rx.received_by else None, rx.promised_at,
+        rx.notes, rx.returned_note, rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea, rx.prescriber_phone,
+        tuple(items), load_profile(uow, rx.patient_id),
+        tuple(dur_review.active_medication_list(uow, rx.patient_id, excluding=rx.id, today=today)),
+        _alerts(uow, dur_review.current_validations(uow, rx.id)),
+    )
+
+
+def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
+              today: dt.date | None = None) -> ReviewDetail:
+    """Run DUR again (e.g. after the profile changed); earlier acknowledgements stay on record."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="run DUR checks")
+        rx = _open_rx(uow, prescription_id, None)
+        dur_review.run_dur(uow, rx.id, today=today)
+        uow.session.expire(rx)
+        rx = uow.prescriptions.get_with_items(prescription_id)
+        detail = _detail(uow, rx, today)
+        uow.commit()
+        return detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts
+
+
+def _validation(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[PrescriptionValidation, Prescription]:
+    row = uow.session.get(PrescriptionValidation, validation_id, with_for_update=True)
+    if row is None:
+        raise NotFound("That alert was not found; reload the prescription.")
+    if not row.is_current:
+        raise ValidationFailed("That alert was replaced by a newer DUR run; reload the prescription.")
+    rx = uow.prescriptions.get(row.prescription_id)
+    if rx is None or rx.status != RxStatus.RECEIVED.value:
+        raise ValidationFailed("This prescription is no longer waiting for review; reload the queue.")
+    return row, rx
+
+
+def acknowledge_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: uuid.UUID) -> None:
+    """Acknowledge a warning. A failed (blocking) alert needs ``override_alert`` with a reason."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="acknowledge DUR alerts")
+        row, rx = _validation(uow, validation_id)
+        if row.validation_status == "failed":
+            raise ValidationFailed(
+                "This alert is a hard stop: it cannot just be acknowledged. Override it with a reason "
+                "(Alt+O), or reject the prescription.", {"reason": "A reason is required to override."})
+        if row.validation_status == "passed" or row.acknowledged_at is not None:
+            return
+        row.acknowledged_by, row.acknowledged_at = actor.user_id, utcnow()
+        uow.record("DurAlertAcknowledged", "prescription", rx.id, {
+            "rx_number": rx.prescription_number, "validation_id": row.id, "check": row.validation_type,
+            "severity": row.severity, "message": row.message,
+        })
+        uow.notify("prescriptions", rx.id, status=rx.status)
+        uow.commit()
+
+
+def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: uuid.UUID, reason: str) -> None:
+    """Override an alert (blocking or not) with a reason; needs ``prescription.override_dur``."""
+    reason = " ".join((reason or "").split())
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, OVERRIDE, doing="override DUR alerts")
+        if len(reason) < MIN_REASON:
+            raise ValidationFailed("An override needs a reason (e.g. 'Prescriber contacted, benefit outweighs risk').",
+                                   {"reason": "Type the reason for the override."})
+        row, rx = _validation(uow, validation_id)
+        if row.validation_status == "passed":
+            return
+        row.acknowledged_by, row.acknowledged_at, row.override_reason = actor.user_id, utcnow(), reason
+        uow.record("DurAlertOverridden", "prescription", rx.id, {
+            "rx_number": rx.prescription_number, "validation_id": row.id, "check": row.validation_type,
+            "severity": row.severity, "message": row.message, "reason": reason,
+            "license_number": actor.license_number,
+        })
+        uow.notify("prescriptions", rx.id, status=rx.status)
+        uow.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions
+
+
+def _open_rx(uow: UnitOfWork, prescription_id: uuid.UUID, expected_version: int | None) -> Prescription:
+    rx = uow.prescriptions.get_with_items(prescription_id, for_update=True)
+    if rx is None:
+        raise NotFound("The prescription was not found; it may have been removed on another workstation.")
+    if expected_version is not None and rx.version != expected_version:
+        raise ConcurrentUpdate(f"Rx {rx.prescription_number} was changed on another workstation while you were "
+                               "reviewing it. Nothing was saved: look at it again, then decide.")
+    return rx
+
+
+def _move(rx: Prescription, target: RxStatus) -> None:
+    try:
+        get_transition(rx.status, target)
+    except InvalidTransition as exc:
+        raise ValidationFailed(f"Rx {rx.prescription_number}: {exc}") from exc
+    rx.status = target.value
+
+
+def approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
+            expected_version: int | None = None) -> ReviewDetail:
+    """``received`` -> ``validated`` once every alert is acknowledged or overridden."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="validate prescriptions")
+        rx = _open_rx(uow, prescription_id, expected_version)
+        if rx.returned_note:
+            raise ValidationFailed(f"Rx {rx.prescription_number} was sent back to intake and waits for corrections.")
+        if not dur_review.has_current(uow, rx.id):
+            dur_review.run_dur(uow, rx.id)
+        alerts = _alerts(uow, dur_review.current_validations(uow, rx.id))
+        open_ = [a for a in alerts if a.is_alert and not a.resolved]
+        if open_:
+            stops = sum(1 for a in open_ if a.needs_override)
+            warns = len(open_) - stops
+            parts = ([f"{stops} hard stop(s) need an override with a reason (Alt+O)"] if stops else []) + \
+                    ([f"{warns} warning(s) need acknowledging (Alt+A)"] if warns else [])
+            raise ValidationFailed(f"Cannot approve Rx {rx.prescription_number} yet: {' and '.join(parts)}.",
+                                   {"alerts": "; ".join(a.message for a in open_)})
+        _move(rx, RxStatus.VALIDATED)
+        rx.validated_at, rx.validated_by = utcnow(), actor.user_id
+        uow.record("PrescriptionValidated", "prescription", rx.id, {
+            "rx_number": rx.prescription_number, "pharmacist": actor.display_name,
+            "license_number": actor.license_number,
+            "overrides": [{"check": a.check, "reason": a.override_reason} for a in alerts if a.override_reason],
+            "acknowledged": sum(1 for a in alerts if a.is_alert),
+        })
+        uow.notify("prescriptions", rx.id, status=rx.status)
+        uow.flush()
+        detail = _detail(uow, rx, None)
+        uow.commit()
+        return detail
+
+
+def reject(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, reason: str, *,
+           expected_version: int | None = None) -> None:
+    reason = " ".join((reason or "").split())
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="reject prescriptions")
+        if len(reason) < MIN_REASON:
+            raise ValidationFailed("Rejecting needs a reason (it is kept with the prescription).",
+                                   {"reason": "Type the reason for rejecting."})
+        rx = _open_rx(uow, prescription_id, expected_version)
+        previous = rx.status
+        _move(rx, RxStatus.REJECTED)
+        rx.rejection_reason = reason
+        uow.record("PrescriptionRejected", "prescription", rx.id, {
+            "rx_number": rx.prescription_number, "from": previous, "reason": reason,
+        })
+        uow.notify("prescriptions", rx.id, status=rx.status)
+        uow.commit()
+
+
+def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, note: str, *,
+                        expected_version: int | None = None) -> None:
+    """Back to the technician with a note (what to correct); it leaves the review queue until corrected."""
+    note = " ".join((note or "").split())
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, REVIEW, doing="send prescriptions back to intake")
+        if len(note) < MIN_REASON:
+            raise ValidationFailed("Say what intake should correct.", {"note": "Type a note for intake."})
+        rx = _open_rx(uow, prescription_id, expected_version)
+        previous = rx.status
+        if rx.status == RxStatus.VALIDATED.value:
+            _move(rx, RxStatus.RECEIVED)
+        elif rx.status != RxStatus.RECEIVED.value:
+            raise ValidationFailed(f"Rx {rx.prescription_number} is {rx.status}: it can no longer go back to intake.")
+        rx.returned_note = note
+        rx.updated_at = utcnow()  # moves the version even when the status stays
+        uow.record("PrescriptionReturnedToIntake", "prescription", rx.id, {
+            "rx_number": rx.prescription_number, "from": previous, "note": note,
+        })
+        uow.notify("prescriptions", rx.id, status=rx.status)
+        uow.commit()
+
+
+def demo_approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> None:
+    """For demo data only: clear every alert with a demo reason, then approve."""
+    with uow_factory(actor.user_id) as uow:
+        if not dur_review.has_current(uow, prescription_id):
+            dur_review.run_dur(uow, prescription_id)
+            uow.commit()
+    with uow_factory(actor.user_id) as uow:
+        rows = [r.id for r in dur_review.current_validations(uow, prescription_id) if r.validation_status != "passed"]
+    for validation_id in rows:
+        override_alert(uow_factory, actor, validation_id, "Demo data: reviewed with the prescriber.")
+    approve(uow_factory, actor, prescription_id)

@@ -1,0 +1,256 @@
+"""F9 Patients: find, open, create and edit patients from the keyboard.
+
+Search on the left (Enter opens), the profile on the right with the allergies always in view.
+Ctrl+S saves; Alt+N starts a new patient. A possible duplicate is shown with the matching
+patients (Alt+Y creates anyway). When another workstation saved first, the changes they made are
+listed; Alt+K keeps your edits on top of theirs (then Ctrl+S), Alt+L loads theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.errors import ValidationFailed
+from pharmacy_desktop.services import patients
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.patients import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background, show_error
+from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
+from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
+from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
+
+PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; background: {background}; }}"
+
+
+class PatientsScreen(Screen):
+    key = "F9"
+    title = "Patients"
+    permission = "patient.view"
+    help_keys = (
+        ("Type", "search by name (last, first), date of birth, phone or patient number"),
+        ("Enter / Down", "open the highlighted patient / move into the results"),
+        ("Ctrl+S", "save"), ("Alt+N", "new patient"), ("Alt+1 … Alt+5", "details, allergies, conditions, "
+                                                                       "insurance, prescribers"),
+        ("Insert / Ctrl+Delete", "add / remove a row in a list"),
+        ("Alt+Y", "create anyway (not a duplicate)"), ("Alt+K / Alt+L", "after a conflict: keep mine / load theirs"),
+    )
+
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
+        super().__init__(context, actor, parent)
+        self.profile: PatientProfile | None = None
+        self.conflict: PatientChanged | None = None
+        self.duplicates: list[PatientHit] = []
+        factory = context.uow_factory
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(splitter, 1)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(heading("Find a patient", 2))
+        self.search = PatientSearch(lambda text: patients.search_patients(factory, self.actor, text))
+        self.search.results.setMaximumHeight(16777215)
+        self.search.layout().addStretch(1)
+        self.search.chosen.connect(lambda hit: self.open_patient(hit.patient_id))
+        left_layout.addWidget(self.search, 1)
+        self.new_button = QPushButton("New patient (Alt+N)")
+        self.new_button.clicked.connect(self.new_patient)
+        left_layout.addWidget(self.new_button)
+        splitter.addWidget(left)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(8, 0, 0, 0)
+        self.banner = PatientBanner()
+        right_layout.addWidget(self.banner)
+
+        self.notice = QFrame()
+        self.notice.setObjectName("patientNotice")
+        notice_layout = QVBoxLayout(self.notice)
+        self.notice_text = QLabel("")
+        self.notice_text.setObjectName("patientNoticeText")
+        self.notice_text.setWordWrap(True)
+        self.notice_text.setTextFormat(Qt.TextFormat.RichText)
+        notice_layout.addWidget(self.notice_text)
+        self.notice.setVisible(False)
+        right_layout.addWidget(self.notice)
+
+        self.form = PatientFormWidget()
+        right_layout.addWidget(self.form, 1)
+        bar = QHBoxLayout()
+        self.message = QLabel("")
+        self.message.setObjectName("patientMessage")
+        self.message.setWordWrap(True)
+        self.save_button = QPushButton("Save (Ctrl+S)")
+        self.save_button.setObjectName("savePatient")
+        self.save_button.clicked.connect(self.save)
+        bar.addWidget(self.message, 1)
+        bar.addWidget(self.save_button)
+        right_layout.addLayout(bar)
+        splitter.addWidget(right)
+        splitter.setSizes([400, 880])
+        splitter.setStretchFactor(1, 1)
+
+        for keys, slot in (("Ctrl+S", self.save), ("Alt+N", self.new_patient), ("Alt+Y", self.create_anyway),
+                           ("Alt+K", self.keep_mine), ("Alt+L", self.load_theirs)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._enable(False)
+
+    # -- screen hooks --------------------------------------------------------------------------
+
+    def activate(self) -> None:
+        if self.profile is None:
+            self.search.edit.setFocus()
+
+    def clear_sensitive(self) -> None:
+        self.profile = None
+        self.search.clear()
+        self.banner.show_profile(None)
+        self.form.set_form(None)
+        self._notice(None)
+        self._enable(False)
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        if (notice.get("topic") == "patients" and self.profile is not None
+                and notice.get("id") == str(self.profile.patient_id)):
+            self._say("ⓘ This patient was just changed on another workstation. Alt+L loads the new version "
+                      "(your unsaved edits would be lost); saving will show what changed.", "#1565c0")
+
+    # -- open / new ------------------------------------------------------------------------------
+
+    def _enable(self, on: bool) -> None:
+        self.form.setEnabled(on)
+        self.save_button.setEnabled(on and self.actor.can(patients.EDIT))
+
+    def open_patient(self, patient_id) -> None:
+        factory, actor = self.context.uow_factory, self.actor
+        run_in_background(self, lambda: patients.open_patient(factory, actor, patient_id), self._opened,
+                          busy_message="Opening patient…")
+
+    def _opened(self, profile: PatientProfile) -> None:
+        self.profile = profile
+        self.conflict = None
+        self.banner.show_profile(profile)
+        self.form.set_form(profile.form)
+        self._notice(None)
+        self._enable(True)
+        self._say(f"Opened {profile.display_name} ({profile.patient_number}).", "#333")
+        self.form.tabs.setCurrentIndex(0)
+        self.form.fields["first_name"].setFocus()
+
+    def new_patient(self) -> None:
+        self.profile = None
+        self.conflict = None
+        self.banner.show_profile(None)
+        self.banner.name.setText("New patient")
+        self.form.set_form(None)
+        self._notice(None)
+        self._enable(True)
+        self._say("New patient: fill in the details, then Ctrl+S.", "#333")
+        self.form.tabs.setCurrentIndex(0)
+        self.form.fields["first_name"].setFocus()
+
+    # -- save --------------------------------------------------------------------------------------
+
+    def save(self, *, confirmed: bool = False) -> None:
+        if not self.form.isEnabled():
+            return
+        form = self.form.form()
+        factory, actor, original = self.context.uow_factory, self.actor, self.profile
+        if original is None:
+            work = lambda: patients.create_patient(factory, actor, form, confirmed_not_duplicate=confirmed)  # noqa: E731
+        else:
+            work = lambda: patients.update_patient(factory, actor, original, form)  # noqa: E731
+        run_in_background(self, work, self._saved, self._failed, busy_message="Saving patient…")
+
+    def create_anyway(self) -> None:
+        if self.duplicates and self.profile is None:
+            self.save(confirmed=True)
+
+    def _saved(self, profile: PatientProfile) -> None:
+        self._opened(profile)
+        self._say(f"✓ Saved {profile.display_name} ({profile.patient_number}).", "#1b5e20")
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, PossibleDuplicate):
+            self.duplicates = exc.matches
+            rows = "".join(f"<li>{h.display_name} · DOB {h.date_of_birth:%m/%d/%Y} · {h.phone} · "
+                           f"{h.patient_number}</li>" for h in exc.matches)
+            self._notice(f"<b>⚠ Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
+                         "Open the existing patient from the search, or press <b>Alt+Y</b> to create a new one anyway.",
+                         "#e65100", "#fff4e0")
+            self._say("Not saved yet: check the possible duplicate above.", "#8a4b00")
+            return
+        if isinstance(exc, PatientChanged):
+            self.conflict = exc
+            rows = "".join(
+                f"<tr><td><b>{c.label}</b></td><td>{_esc(c.before)}</td><td>{_esc(c.theirs)}</td>"
+                f"<td>{_esc(c.yours) if c.yours is not None else '—'}{' ⚠' if c.conflict else ''}</td></tr>"
+                for c in exc.changes)
+            self._notice(
+                f"<b>⚠ Changed on another workstation — nothing was saved.</b><br>{_esc(exc.message)}"
+                "<table cellpadding='3'><tr><th align='left'>Field</th><th align='left'>Was</th>"
+                "<th align='left'>Their save</th><th align='left'>Your edit</th></tr>" + rows + "</table>"
+                "<b>Alt+K</b> keeps your edits on top of theirs (then Ctrl+S) · <b>Alt+L</b> loads theirs.",
+                "#c62828", "#fdecea")
+            self._say("Not saved: the patient changed meanwhile (details above).", "#b71c1c")
+            return
+        if isinstance(exc, ValidationFailed):
+            self.form.show_errors(exc.field_errors)
+            self._say(f"✖ {exc.message}", "#b71c1c")
+            return
+        show_error(self, exc)
+
+    def keep_mine(self) -> None:
+        if self.conflict is None or self.profile is None:
+            return
+        current, original = self.conflict.current, self.profile
+        self.form.apply_mine_over(current.form, original.form)
+        self.profile = current
+        self.banner.show_profile(current)
+        self.conflict = None
+        self._notice(None)
+        self._say("Your edits are on top of the latest version: check them, then Ctrl+S.", "#1565c0")
+
+    def load_theirs(self) -> None:
+        target = self.conflict.current.patient_id if self.conflict else (self.profile.patient_id if self.profile else None)
+        if target is not None:
+            self.open_patient(target)
+
+    # -- messages -------------------------------------------------------------------------------------
+
+    def _notice(self, html: str | None, colour: str = "#c62828", background: str = "#fdecea") -> None:
+        if html is None:
+            self.notice.setVisible(False)
+            self.duplicates = []
+            return
+        self.notice.setStyleSheet(PANEL_STYLE.format(name="patientNotice", colour=colour, background=background))
+        self.notice_text.setText(html)
+        self.notice.setVisible(True)
+
+    def _say(self, text: str, colour: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

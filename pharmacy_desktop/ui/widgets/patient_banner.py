@@ -1,0 +1,88 @@
+"""Who the work is for: the patient's name in the largest type, date of birth, and the allergies,
+always visible (icon + colour + words, "No known drug allergies" when there are none)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from pharmacy_desktop.services.patients import PatientProfile
+
+ALLERGY_STYLE = ("QLabel#allergies { background: #fdecea; color: #8b1a10; border: 2px solid #c62828;"
+                 " border-radius: 4px; padding: 4px 8px; font-weight: bold; }")
+NKDA_STYLE = ("QLabel#allergies { background: #eef6ee; color: #1b5e20; border: 1px solid #2e7d32;"
+              " border-radius: 4px; padding: 4px 8px; }")
+UNKNOWN_STYLE = ("QLabel#allergies { background: #f3f3f3; color: #333; border: 1px dashed #777;"
+                 " border-radius: 4px; padding: 4px 8px; }")
+
+
+def big_font(widget: QWidget, delta: float, bold: bool = True) -> QFont:
+    font = QFont(widget.font())
+    font.setPointSizeF(font.pointSizeF() + delta)
+    font.setBold(bold)
+    return font
+
+
+class PatientBanner(QFrame):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("patientBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.name = QLabel("No patient chosen")
+        self.name.setObjectName("patientName")
+        self.name.setFont(big_font(self.name, 9))
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QLabel("")
+        self.facts.setObjectName("patientFacts")
+        self.facts.setWordWrap(True)
+        self.allergies = QLabel()
+        self.allergies.setObjectName("allergies")
+        self.allergies.setWordWrap(True)
+        self.allergies.setAccessibleName("Allergies")
+        self.extra = QLabel("")
+        self.extra.setObjectName("patientExtra")
+        self.extra.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.name)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.allergies)
+        layout.addWidget(self.extra)
+        self.profile: PatientProfile | None = None
+        self.show_profile(None)
+
+    def show_profile(self, profile: PatientProfile | None, *, details: bool = True) -> None:
+        self.profile = profile
+        if profile is None:
+            self.name.setText("No patient chosen")
+            self.facts.setText("Search by name, date of birth, phone or patient number.")
+            self.allergies.setText("ⓘ Allergies: choose the patient to see them")
+            self.allergies.setStyleSheet(UNKNOWN_STYLE)
+            self.extra.setText("")
+            return
+        f = profile.form
+        self.name.setText(profile.display_name.upper() if False else profile.display_name)
+        self.facts.setText(
+            f"DOB {profile.date_of_birth:%m/%d/%Y} (age {profile.age})   ·   {f.phone_primary}   ·   "
+            f"{profile.patient_number}" + ("" if profile.is_active else "   ·   INACTIVE")
+        )
+        drug = [a.text for a in profile.drug_allergies]
+        other = [a.text for a in profile.allergies if a not in profile.drug_allergies]
+        if drug:
+            self.allergies.setText("⚠ ALLERGIES: " + "; ".join(drug) + (f"   (also: {'; '.join(other)})" if other else ""))
+            self.allergies.setStyleSheet(ALLERGY_STYLE)
+        else:
+            self.allergies.setText("✓ No known drug allergies" + (f"   (other: {'; '.join(other)})" if other else ""))
+            self.allergies.setStyleSheet(NKDA_STYLE)
+        if details:
+            lines = []
+            if f.insurance:
+                lines.append("Insurance: " + " | ".join(i.text for i in f.insurance))
+            conditions = [c.condition_name for c in f.conditions if c.is_active]
+            if conditions:
+                lines.append("Conditions: " + ", ".join(conditions))
+            self.extra.setText("\n".join(lines))
+        else:
+            self.extra.setText("")
