@@ -33,6 +33,10 @@ _HISTORY = (
     (12, "furosemide"), (13, "digoxin"), (14, "metformin"), (15, "atorvastatin"),
 )
 
+# records from before this system, in the two states no screen produces yet (pickup and cancel
+# arrive with the point-of-sale work): (patient index, generic, status)
+_ON_FILE = ((29, "lisinopril", "dispensed"), (26, "cephalexin", "cancelled"))
+
 # today's work: (patient index, generic, stat, where it should end up)
 _CURRENT = (
     (0, "amoxicillin", False, "received"),      # penicillin allergy: the alert blocks approval
@@ -107,6 +111,29 @@ def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], r
                 filled_by=tech.user_id, status="dispensed", verified_by=rph.user_id,
             ))
             counts["completed"] = counts.get("completed", 0) + 1
+        for index, generic, status in _ON_FILE:
+            if generic not in meds or index >= len(patient_ids):
+                continue
+            med = uow.session.get(Medication, meds[generic])
+            _form, sig, qty, days = formulary[generic]
+            written = today - dt.timedelta(days=rng.randint(5, 20))
+            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
+                                   prescribers[index % len(prescribers)], med, (sig, qty, days), written,
+                                   tech.user_id, status=status)
+            if status == "dispensed":
+                uow.session.flush()
+                item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
+                picked_up = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(16, 30), dt.timezone.utc)
+                rx.validated_by, rx.verified_by, rx.dispensed_by = rph.user_id, rph.user_id, tech.user_id
+                rx.dispensed_at = picked_up
+                uow.session.add(PrescriptionRefill(
+                    prescription_id=rx.id, prescription_item_id=item.id, refill_number=0, medication_id=med.id,
+                    ndc_code=med.ndc_code, quantity_dispensed=item.quantity, days_supply=days,
+                    filled_date=picked_up.date(), filled_by=tech.user_id, status="dispensed", verified_by=rph.user_id,
+                ))
+            else:
+                rx.notes = "Cancelled at the prescriber's request (therapy changed)."
+            counts[status] = counts.get(status, 0) + 1
         uow.commit()
 
     current: list[tuple[uuid.UUID, str]] = []

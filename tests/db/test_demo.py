@@ -46,7 +46,8 @@ def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
         assert s.scalar(select(func.count()).select_from(InventoryBatch).where(
             InventoryBatch.expiration_date < today + dt.timedelta(days=60))) >= 1
         statuses = set(s.scalars(select(Prescription.status).distinct()))
-        assert {"received", "validated", "in_progress", "ready", "completed", "rejected"} <= statuses
+        assert statuses == {"received", "validated", "in_progress", "ready", "dispensed", "completed", "rejected",
+                            "cancelled"}  # every workflow state
 
     for username, password in DEMO_PASSWORDS.items():
         assert auth.sign_in(uow_factory, username, password, "test-ws").username == username
