@@ -26,6 +26,20 @@ def default_screens() -> list[type]:
     return registry.screen_classes()
 
 
+def make_scanner(context: AppContext, app: QApplication | None = None):
+    """The application-wide scanner filter from the workstation's timing, installed on ``app`` and
+    published as ``context.services["scanner"]`` (the settings screen's scanner test and timing use it)."""
+    from pharmacy_desktop.ui.scanner import ScannerFilter, ScannerSettings
+    from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
+
+    app = app or QApplication.instance()
+    settings = ScannerSettings(max_gap_ms=context.config.scanner_gap_ms, min_length=context.config.scanner_min_length)
+    scanner = ScannerFilter(settings, parent=app)
+    scanner.install(app)
+    context.services[SCANNER_KEY] = scanner
+    return scanner
+
+
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("pharmacy-desktop")
@@ -130,12 +144,14 @@ class Session(QObject):
 
     def _signed_in(self, actor: Actor) -> None:
         from pharmacy_desktop.ui.main_window import MainWindow
-        from pharmacy_desktop.ui.scanner import ScanDispatcher, ScannerFilter, ScannerSettings
+        from pharmacy_desktop.ui.scanner import ScanDispatcher
 
         if self.window is not None:  # signed in again from the sign-in window: one shell only
             self.window.close()
             self.window.deleteLater()
         idle_ms = int(self.config.idle_lock_minutes * 60_000) if self.config.idle_lock_minutes > 0 else None
+        if self.scanner is None:  # before the screens: the settings screen's scanner test uses it
+            self.scanner = make_scanner(self.context, self.app)
         self.window = MainWindow(self.context, actor, default_screens(), idle_ms=idle_ms)
         self.listener.changed.connect(self.window.on_change)
         self.listener.connection_changed.connect(self.window.set_database_connected)
@@ -143,14 +159,13 @@ class Session(QObject):
         from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
 
         connect_status_bar(self.printing, self.window)
-        if self.scanner is None:
-            settings = ScannerSettings(max_gap_ms=self.config.scanner_gap_ms,
-                                       min_length=self.config.scanner_min_length)
-            self.scanner = ScannerFilter(settings, parent=self.app)
-            self.scanner.install(self.app)
         self.dispatcher = ScanDispatcher(self.window.scan_target, self.window.scan_feedback, parent=self.window)
         self.dispatcher.connect_to(self.scanner)
-        self.window.resize(1400, 900)
+        screen = self.app.primaryScreen()
+        available = screen.availableGeometry().size() if screen is not None else None
+        # the screens fit 1280x800 beside the navigation: never open larger than the display
+        self.window.resize(min(1400, available.width()) if available else 1400,
+                           min(900, available.height()) if available else 900)
         self.window.show()
         self.signin_window.close()
 

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.workstation_label)
 
         self._shortcuts: list[QShortcut] = []
+        self._screen_shortcuts: list[tuple[QShortcut, Screen]] = []
         self._install_shortcuts()
         self._apply_actor()
 
@@ -196,6 +199,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, self.screens.index(screen))
             self.nav.addItem(item)
         self.nav.blockSignals(False)
+        self._fit_nav()
         visible = self.visible_screens()
         target = current if current in visible else (visible[0] if visible else None)
         if target is not None:
@@ -204,12 +208,22 @@ class MainWindow(QMainWindow):
     def _nav_text(self, screen: Screen) -> str:
         count = screen.queue_count()
         suffix = f"  ({count})" if count is not None else ""
-        return f"{screen.key:<6} {screen.title}{suffix}"
+        title = screen.title.split(" — ")[0]  # "Intake — new prescription": the header shows the rest
+        return f"{screen.key:<6} {title}{suffix}"
 
     def refresh_nav_counts(self) -> None:
         for row in range(self.nav.count()):
             item = self.nav.item(row)
             item.setText(self._nav_text(self.screens[item.data(Qt.ItemDataRole.UserRole)]))
+
+    def _fit_nav(self) -> None:
+        """Wide enough for every entry with its count ("F3     Clinical review  (12)"): nothing cut off."""
+        metrics = self.nav.fontMetrics()
+        texts = [self._nav_text(screen).split("  (")[0] + "  (99)" for screen in self.visible_screens()]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        frame = 2 * self.nav.frameWidth() + 2 * self.nav.spacing() + 16
+        self.nav.setMinimumWidth(min(max(220, widest + frame), 320))
+        self.nav.setMaximumWidth(320)
 
     def _nav_changed(self, row: int) -> None:
         if row < 0:
@@ -219,6 +233,11 @@ class MainWindow(QMainWindow):
     def show_screen(self, screen: Screen) -> bool:
         if screen not in self.visible_screens() or self._locked:
             return False
+        for other in self.screens:
+            # only the screen on show sets the window's minimum size: a hidden wide screen (the audit
+            # trail) must not push the window past a 1280-pixel counter display
+            policy = QSizePolicy.Policy.Preferred if other is screen else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
         self.screen_title.setText(f"{screen.title}")
         for row in range(self.nav.count()):
@@ -226,6 +245,7 @@ class MainWindow(QMainWindow):
                 self.nav.blockSignals(True)
                 self.nav.setCurrentRow(row)
                 self.nav.blockSignals(False)
+        self._update_screen_shortcuts()
         screen.activate()
         return True
 
@@ -249,6 +269,7 @@ class MainWindow(QMainWindow):
                 shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
                 shortcut.activated.connect(lambda s=screen: self.show_screen(s))
                 self._shortcuts.append(shortcut)
+                self._screen_shortcuts.append((shortcut, screen))
         lock = QShortcut(QKeySequence("F12"), self)
         lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
         lock.activated.connect(lambda: self.lock("F12"))
@@ -256,6 +277,32 @@ class MainWindow(QMainWindow):
         help_.setContext(Qt.ShortcutContext.ApplicationShortcut)
         help_.activated.connect(self.show_help)
         self._shortcuts += [lock, help_]
+
+    def _update_screen_shortcuts(self) -> None:
+        """A screen's key works only for who may open that screen, and never steals a key of the screen in use.
+
+        Two enabled shortcuts with the same keys are ambiguous to Qt and *neither* fires: the audit
+        screen's Alt+A would otherwise silence the review screen's Alt+A (acknowledge) for everyone.
+        """
+        visible = self.visible_screens()
+        current = self.stack.currentWidget()
+        local = self._local_keys(current) if isinstance(current, Screen) else set()
+        for shortcut, screen in self._screen_shortcuts:
+            keys = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
+            shortcut.setEnabled(screen in visible and (screen is current or keys not in local))
+
+    @staticmethod
+    def _local_keys(screen: QWidget) -> set[str]:
+        """Key sequences the screen itself uses: its shortcuts and its labels' and buttons' Alt mnemonics."""
+        fmt = QKeySequence.SequenceFormat.PortableText
+        keys = {s.key().toString(fmt) for s in screen.findChildren(QShortcut) if s.isEnabled()}
+        for label in screen.findChildren(QLabel):
+            if label.buddy() is not None:
+                keys.add(QKeySequence.mnemonic(label.text()).toString(fmt))
+        for button in screen.findChildren(QAbstractButton):
+            keys.add(QKeySequence.mnemonic(button.text()).toString(fmt))
+        keys.discard("")
+        return keys
 
     def show_help(self) -> None:
         lines = ["<b>Screens</b>"]

@@ -137,12 +137,16 @@ class SignInWindow(QWidget):
         layout.addWidget(self.pages, 3)
         layout.addStretch(1)
         self.resize(900, 560)
+        self.panel.username.setFocus()  # typing may start before the database has answered
+        self.decided = False  # until the database says whether this is the first start
         run_in_background(self, lambda: auth.needs_first_run(context.uow_factory), self._decide)
 
     def _decide(self, first_run: bool) -> None:
+        self.decided = True
         self.pages.setCurrentWidget(self.first_run if first_run else self.panel)
         if first_run:
             self.first_run.inputs["name"].setFocus()
             self.resize(1100, 640)
-        else:
+        elif not (self.panel.username.text() or self.panel.password.text()):
             self.panel.reset()
+        # else: someone started typing before the database answered: keep what they typed (and the focus)

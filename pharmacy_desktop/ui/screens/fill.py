@@ -273,6 +273,9 @@ class FillScreen(Screen):
         self.quantity.setText(format_quantity(item.quantity))
         self.prompt.set_text("▶  SCAN THE STOCK BOTTLE")
         self.pages.setCurrentWidget(self.work_page)
+        row = next((i for i, r in enumerate(self.rows) if r.prescription_id == view.prescription_id), None)
+        if row is not None:  # opened by a label scan: the queue highlights the same prescription
+            self.queue.selectRow(row)
         self.setFocus()
 
     # -- scanning ---------------------------------------------------------------------------------

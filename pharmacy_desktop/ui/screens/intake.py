@@ -54,6 +54,27 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+class ShrinkableCombo(QComboBox):
+    """A combo box that may be narrower than its longest item; its open list still shows items in full.
+
+    By default a combo box asks for the width of its longest item (the DAW texts, a prescriber with
+    NPI and specialty), which pushes the screen wider than a 1280 px display beside the navigation.
+    """
+
+    def __init__(self, characters: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(characters)
+        self.currentTextChanged.connect(self.setToolTip)  # the whole text when it is cut off
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt API
+        view = self.view()
+        view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        view.setMinimumWidth(min(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24,
+                                 self.screen().availableGeometry().width() if self.screen() else 10_000))
+        super().showPopup()
+
+
 class IntakeScreen(Screen):
     key = "F2"
     title = "Intake — new prescription"
@@ -119,7 +140,7 @@ class IntakeScreen(Screen):
         # -- prescriber ----------------------------------------------------------------------
         prescriber_box = QGroupBox("2  Prescriber")
         grid = QGridLayout(prescriber_box)
-        self.preferred = QComboBox()
+        self.preferred = ShrinkableCombo(18)
         self.preferred.setObjectName("preferredPrescriber")
         self.preferred.addItem("(type the prescriber below)")
         self.preferred.activated.connect(self._preferred_chosen)
@@ -139,7 +160,7 @@ class IntakeScreen(Screen):
         # -- prescription --------------------------------------------------------------------
         rx_box = QGroupBox("3  Prescription")
         grid = QGridLayout(rx_box)
-        self.source = QComboBox()
+        self.source = ShrinkableCombo(8)
         self.source.setObjectName("source")
         for source in intake.SOURCES:
             self.source.addItem(source.capitalize(), source)
@@ -167,7 +188,7 @@ class IntakeScreen(Screen):
         self.sig = SigField()
         self.refills = self._line("refills", "0")
         self.refills.setText("0")
-        self.daw = QComboBox()
+        self.daw = ShrinkableCombo(24)
         self.daw.setObjectName("daw")
         for code, text in intake.DAW_CODES.items():
             self.daw.addItem(f"{code} — {text}", code)

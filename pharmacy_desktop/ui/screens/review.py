@@ -141,8 +141,13 @@ class ReviewScreen(Screen):
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.queue.verticalHeader().setVisible(False)
         self.queue.verticalHeader().setDefaultSectionSize(34)
-        self.queue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.queue.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.queue.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # patient and drug share what the short columns leave (elided, the full text in the tooltip)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # the Rx number is in the work area; a narrow queue keeps the columns that decide what is next
+        self.queue.setColumnHidden(6, True)
         self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.queue.setWordWrap(False)
@@ -174,6 +179,10 @@ class ReviewScreen(Screen):
         self.meds.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.meds.setWordWrap(True)
         self.meds.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a few lines, scrolling beyond: the patient and the prescription above it must never be cut off
+        lines = self.meds.fontMetrics().lineSpacing()
+        self.meds.setMinimumHeight(int(lines * 2.2))
+        self.meds.setMaximumHeight(int(lines * 3.6))
         QVBoxLayout(meds_box).addWidget(self.meds)
         left_col = QVBoxLayout()
         left_col.addWidget(self.banner)
@@ -187,9 +196,11 @@ class ReviewScreen(Screen):
         self.rx_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         QVBoxLayout(rx_box).addWidget(self.rx_text)
         middle.addWidget(rx_box, 1)
-        work_layout.addLayout(middle, 2)
+        # the patient and the prescription take the height their text needs; the alert list the rest
+        work_layout.addLayout(middle, 0)
 
-        alerts_box = QGroupBox("DUR alerts — every alert must be acknowledged; hard stops need an override reason")
+        # the title stays short: a group box title never wraps, so a long one widens the screen
+        alerts_box = QGroupBox("DUR alerts — acknowledge each; hard stops need a reason")
         alerts_layout = QVBoxLayout(alerts_box)
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
@@ -198,8 +209,17 @@ class ReviewScreen(Screen):
         self.alerts.setSpacing(2)
         self.alerts.setItemDelegate(AlertDelegate(self.alerts))
         self.alerts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        alerts_layout.addWidget(self.alerts)
-        work_layout.addWidget(alerts_box, 3)
+        self.alerts.setMinimumHeight(int(self.alerts.fontMetrics().lineSpacing() * 4.5))  # a hard stop and more
+        alerts_layout.addWidget(self.alerts, 1)
+        # the actions on the highlighted alert sit under the alert list
+        alert_actions = QHBoxLayout()
+        alert_actions.addStretch(1)
+        self.ack_button = QPushButton("Acknowledge (Alt+A)")
+        self.override_button = QPushButton("Override… (Alt+O)")
+        alert_actions.addWidget(self.ack_button)
+        alert_actions.addWidget(self.override_button)
+        alerts_layout.addLayout(alert_actions)
+        work_layout.addWidget(alerts_box, 1)
 
         self.reason_frame = QFrame()
         self.reason_frame.setObjectName("reasonFrame")
@@ -207,6 +227,7 @@ class ReviewScreen(Screen):
         reason_layout = QHBoxLayout(self.reason_frame)
         self.reason_label = QLabel("Reason:")
         self.reason_label.setObjectName("reasonLabel")
+        self.reason_label.setWordWrap(True)  # "Send Rx … back to intake — what to correct:" never widens the screen
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText("Type the reason, Enter to confirm, Esc to cancel")
@@ -222,9 +243,8 @@ class ReviewScreen(Screen):
         self.message.setWordWrap(True)
         work_layout.addWidget(self.message)
 
+        # the decisions on the whole prescription: the way back on the left, approve on the right
         actions = QHBoxLayout()
-        self.ack_button = QPushButton("Acknowledge (Alt+A)")
-        self.override_button = QPushButton("Override… (Alt+O)")
         self.back_button = QPushButton("Back to intake… (Alt+B)")
         self.reject_button = QPushButton("Reject… (Alt+R)")
         self.approve_button = QPushButton("Approve (Ctrl+Enter)")
@@ -233,12 +253,17 @@ class ReviewScreen(Screen):
                              (self.back_button, self.start_back_to_intake), (self.reject_button, self.start_reject),
                              (self.approve_button, self.approve)):
             button.clicked.connect(slot)
-            actions.addWidget(button)
-        actions.insertStretch(3, 1)
+        actions.addWidget(self.back_button)
+        actions.addWidget(self.reject_button)
+        actions.addStretch(1)
+        actions.addWidget(self.approve_button)
         work_layout.addLayout(actions)
         splitter.addWidget(work)
-        splitter.setSizes([520, 760])
-        splitter.setStretchFactor(1, 1)
+        # the queue keeps about a third of the width; neither side can be dragged away entirely
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([330, 670])
 
         for keys, slot in (("Alt+A", self.acknowledge), ("Alt+O", self.start_override), ("Ctrl+Return", self.approve),
                            ("Ctrl+Enter", self.approve), ("Alt+R", self.start_reject),
@@ -246,8 +271,10 @@ class ReviewScreen(Screen):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        QWidget.setTabOrder(self.queue, self.alerts)
-        QWidget.setTabOrder(self.alerts, self.ack_button)
+        order = [self.queue, self.alerts, self.ack_button, self.override_button, self.back_button,
+                 self.reject_button, self.approve_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
         self._show_detail(None)
         self.refresh_count()
 
@@ -318,6 +345,7 @@ class ReviewScreen(Screen):
             self._quiet = False
         self.queue_title.setText(f"Waiting for review ({len(rows)})")
         self.queue_empty.setVisible(not rows)
+        self.queue.setColumnHidden(4, not any(r.promised_at for r in rows))  # "Promised" only when one is
         if not rows:
             self._show_detail(None)
             return
@@ -368,7 +396,9 @@ class ReviewScreen(Screen):
             return
         stat = "STAT · " if detail.is_stat else ""
         self.drug_title.setText(f"{stat}{detail.drug_line}")
-        self.banner.show_profile(detail.patient)
+        self.banner.show_profile(detail.patient, details=False)  # insurance is not a clinical question
+        conditions = [c.condition_name for c in detail.patient.form.conditions if c.is_active]
+        self.banner.extra.setText(f"Conditions: {', '.join(conditions)}" if conditions else "")
         self.meds.clear()
         for med in detail.active_medications:
             filled = f" · last filled {med.last_fill_date:%m/%d/%Y}" if med.last_fill_date else " · not filled yet"

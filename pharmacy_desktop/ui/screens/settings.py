@@ -1,13 +1,18 @@
-"""Alt+S Workstation settings: printers per role (address, model, test page), idle lock, scanner timing.
+"""Alt+S Workstation settings: printers per role (address, model, test page), idle lock, scanner timing
+and the scanner test (raw input, timing, verdict and what a scan resolved to).
 
 Saved to this workstation's configuration file (`config.save`), not the database: each counter
 has its own printers. The configuration object is changed in place, so the print dispatcher and
-the other screens use the new printers at once.
+the other screens use the new printers at once; the running scanner filter and idle lock get the
+new timings when the settings are saved.
+
+Two tabs keep the screen within a 1280x800 display: "Printers and screen lock" and "Barcode
+scanner" (Alt+P / Alt+C, or Ctrl+Tab). A scan while the settings are open shows the scanner tab.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
@@ -24,6 +29,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QStyle,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -37,6 +44,9 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout
 from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
 from pharmacy_desktop.ui.signin import ErrorLine
+from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
+
+SCANNER_KEY = "scanner"  # context.services: the application's ScannerFilter (ui/app.py puts it there)
 
 _ROLE_USE = {
     "label": "vial labels at fill",
@@ -60,7 +70,7 @@ class PrinterRow:
         self.uri = QLineEdit(parent)
         self.uri.setObjectName(f"{role}Uri")
         self.uri.setPlaceholderText("tcp://10.0.0.5:9100  ·  file:/dev/usb/lp0  ·  usb:04b8:0202  ·  serial:/dev/ttyS0")
-        self.uri.setMinimumWidth(340)
+        self.uri.setMinimumWidth(260)
         self.profile = QComboBox(parent)
         self.profile.setObjectName(f"{role}Profile")
         self.profile.addItems(profile_names())
@@ -81,6 +91,9 @@ class SettingsScreen(Screen):
         ("Ctrl+1 / Ctrl+2 / Ctrl+3", "print a test page on the label / receipt / report printer"),
         ("Ctrl+S", "save the settings of this workstation"),
         ("Ctrl+Z", "undo unsaved changes"),
+        ("Alt+P / Alt+C", "printers and screen lock / barcode scanner and scanner test"),
+        ("Ctrl+Tab", "the next tab"),
+        ("Scan", "shows the scanner test: raw input, timing and what the barcode resolved to"),
     )
 
     def __init__(self, context, actor, parent: QWidget | None = None) -> None:
@@ -91,6 +104,17 @@ class SettingsScreen(Screen):
             "Other workstations keep their own settings.",
         )
 
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+
+        # -- printers and screen lock -----------------------------------------------------------
+        self.printers_tab = QWidget()
+        self.printers_tab.setObjectName("printersTab")
+        printers_layout = QVBoxLayout(self.printers_tab)
+        printers_layout.setContentsMargins(0, 10, 0, 0)
+        printers_layout.setSpacing(10)
         printers = QGroupBox("Printers")
         grid = QGridLayout(printers)
         grid.setHorizontalSpacing(12)
@@ -120,9 +144,8 @@ class SettingsScreen(Screen):
         hint.setWordWrap(True)
         hint.setObjectName("subtitle")
         grid.addWidget(hint, 7, 0, 1, 4)
-        layout.addWidget(printers)
+        printers_layout.addWidget(printers)
 
-        lower = QHBoxLayout()
         workstation = QGroupBox("Screen lock")
         form = QFormLayout(workstation)
         self.idle_minutes = QDoubleSpinBox()
@@ -134,10 +157,22 @@ class SettingsScreen(Screen):
         note = QLabel("The screen locks itself; F12 locks it at once.")
         note.setObjectName("subtitle")
         form.addRow(note)
-        lower.addWidget(workstation, 1)
+        lock_row = QHBoxLayout()
+        lock_row.addWidget(workstation, 1)
+        lock_row.addStretch(1)
+        printers_layout.addLayout(lock_row)
+        printers_layout.addStretch(1)
+        self.tabs.addTab(self.printers_tab, "&Printers and screen lock")
 
-        scanner = QGroupBox("Barcode scanner")
+        # -- barcode scanner: timing beside the live test ------------------------------------------
+        self.scanner_tab = QWidget()
+        self.scanner_tab.setObjectName("scannerTab")
+        scanner_layout = QHBoxLayout(self.scanner_tab)
+        scanner_layout.setContentsMargins(0, 10, 0, 0)
+        scanner_layout.setSpacing(12)
+        scanner = QGroupBox("Scanner timing")
         form = QFormLayout(scanner)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: a narrow column
         self.scanner_gap = QSpinBox()
         self.scanner_gap.setObjectName("scannerGap")
         self.scanner_gap.setRange(5, 200)
@@ -150,12 +185,30 @@ class SettingsScreen(Screen):
             box.setMaximumWidth(180)
         form.addRow("Longest &gap between scanned keys", self.scanner_gap)
         form.addRow("Shortest &barcode", self.scanner_min)
-        note = QLabel("Faster than this is a scan, slower is typing. Takes effect at the next start.")
+        note = QLabel("Faster than this is a scan, slower is typing. Saving (Ctrl+S) applies it at once: "
+                      "scan again in the test beside to check.")
         note.setObjectName("subtitle")
         note.setWordWrap(True)
         form.addRow(note)
-        lower.addWidget(scanner, 1)
-        layout.addLayout(lower)
+        self.scanner_left = left = QVBoxLayout()
+        left.addWidget(scanner)
+        left.addStretch(1)
+        scanner.setMaximumWidth(340)
+        scanner_layout.addLayout(left)
+        self.scanner_page: ScannerTestPage | None = None
+        self.scanner_missing = QLabel(
+            "The scanner test works in the running application: it shows what the workstation's scanner "
+            "sends. Open the settings there and scan a barcode."
+        )
+        self.scanner_missing.setObjectName("scannerMissing")
+        self.scanner_missing.setWordWrap(True)
+        self.scanner_missing.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scanner_slot = QVBoxLayout()
+        self.scanner_slot.setContentsMargins(0, 0, 0, 0)
+        self.scanner_slot.addWidget(self.scanner_missing)
+        scanner_layout.addLayout(self.scanner_slot, 1)
+        self.tabs.addTab(self.scanner_tab, "Barcode s&canner")
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         self.error = ErrorLine()
         self.notice = QLabel()
@@ -173,18 +226,60 @@ class SettingsScreen(Screen):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
-        layout.addStretch(1)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load_from_config)
         self._shortcut("Ctrl+S", self.save)
         self._shortcut("Ctrl+Z", self.load_from_config)
         self.load_from_config()
+        self._attach_scanner()
 
     def _shortcut(self, key: str, slot: Callable[[], None]) -> None:
         QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=slot)
 
     def activate(self) -> None:
-        self.rows["label"].uri.setFocus()
+        self._attach_scanner()  # the app may have created its scanner after this screen
+        self._focus_tab()
+
+    def _focus_tab(self) -> None:
+        if self.tabs.currentWidget() is self.scanner_tab:
+            (self.scanner_page.typing_box if self.scanner_page is not None else self.scanner_gap).setFocus()
+        else:
+            self.rows["label"].uri.setFocus()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.isVisible():
+            self._focus_tab()
+
+    # -- scanner test ---------------------------------------------------------------------------------
+
+    def _attach_scanner(self) -> None:
+        """Build the scanner test once the application's scanner filter is in the context."""
+        scanner = self.context.services.get(SCANNER_KEY)
+        if scanner is None or self.scanner_page is not None:
+            return
+        factory = self.context.uow_factory
+
+        def resolve(text: str) -> dict[str, Any]:  # on a worker thread (the page uses run_in_background)
+            from pharmacy_desktop.services.scan_resolution import resolve_scan, to_json
+
+            return to_json(resolve_scan(factory, text))
+
+        self.scanner_page = ScannerTestPage(scanner, resolve, compact=True)
+        # what the running filter counts as a scan belongs beside the timing fields
+        self.scanner_left.insertWidget(1, self.scanner_page.settings_note)
+        self.scanner_slot.replaceWidget(self.scanner_missing, self.scanner_page)
+        self.scanner_missing.hide()
+        QWidget.setTabOrder(self.scanner_min, self.scanner_page.typing_box)
+
+    def show_scanner_test(self) -> None:
+        self.tabs.setCurrentWidget(self.scanner_tab)
+
+    def handle_scan(self, text: str) -> bool:
+        """A scan here opens the scanner test, which shows it with what it resolved to."""
+        if self.scanner_page is None:
+            return False
+        self.show_scanner_test()
+        return self.scanner_page.handle_scan(text)
 
     # -- form <-> configuration -------------------------------------------------------------------
 
@@ -242,6 +337,21 @@ class SettingsScreen(Screen):
         dispatcher = self.context.services.get(DISPATCHER_KEY)
         if dispatcher is not None:
             dispatcher.wake()
+        self._apply_timings(cfg)
+
+    def _apply_timings(self, cfg: Config) -> None:
+        """The running scanner filter and idle lock take the saved timings now, not at the next start."""
+        scanner = self.context.services.get(SCANNER_KEY)
+        if scanner is not None:
+            current = scanner.settings
+            wanted = (float(cfg.scanner_gap_ms), int(cfg.scanner_min_length))
+            if (current.max_gap_ms, current.min_length) != wanted:
+                scanner.settings = replace(current, max_gap_ms=wanted[0], min_length=wanted[1])
+        if self.scanner_page is not None:
+            self.scanner_page.refresh_settings()
+        idle = getattr(self.window(), "idle", None)
+        if idle is not None and hasattr(idle, "set_timeout") and cfg.idle_lock_minutes > 0:
+            idle.set_timeout(int(cfg.idle_lock_minutes * 60_000))
 
     def _problem(self, exc: Exception) -> None:
         self.notice.setText("")

@@ -253,7 +253,16 @@ class VerifyScreen(Screen):
             self._show_line(0)
         self.prompt.set_text("STEP 2  ▶  SCAN THE STOCK BOTTLE")
         self.pages.setCurrentWidget(self.work_page)
+        self._select_in_queue(view.prescription_id)
         self.setFocus()
+
+    def _select_in_queue(self, prescription_id: uuid.UUID) -> None:
+        """The queue highlights what is open (a label scan opens any row), never a different patient."""
+        row = next((i for i, r in enumerate(self.rows) if r.prescription_id == prescription_id), None)
+        if row is None:
+            self.queue.clearSelection()
+        else:
+            self.queue.selectRow(row)
 
     def _show_line(self, index: int) -> None:
         assert self.view is not None

@@ -4,8 +4,8 @@ always visible (icon + colour + words, "No known drug allergies" when there are 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.patients import PatientProfile
 
@@ -50,6 +50,8 @@ class PatientBanner(QFrame):
         layout.addWidget(self.facts)
         layout.addWidget(self.allergies)
         layout.addWidget(self.extra)
+        # never squeezed below its text: the allergies must be readable, not clipped to half a line
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.profile: PatientProfile | None = None
         self.show_profile(None)
 
@@ -58,9 +60,10 @@ class PatientBanner(QFrame):
         if profile is None:
             self.name.setText("No patient chosen")
             self.facts.setText("Search by name, date of birth, phone or patient number.")
-            self.allergies.setText("ⓘ Allergies: choose the patient to see them")
+            self.allergies.setText("○ Allergies: choose the patient to see them")
             self.allergies.setStyleSheet(UNKNOWN_STYLE)
             self.extra.setText("")
+            self._fit_height()
             return
         f = profile.form
         self.name.setText(profile.display_name.upper() if False else profile.display_name)
@@ -86,3 +89,17 @@ class PatientBanner(QFrame):
             self.extra.setText("\n".join(lines))
         else:
             self.extra.setText("")
+        self._fit_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Wrapped labels ask for the height their text needs at the banner's current width."""
+        margins = self.layout().contentsMargins()
+        width = max(self.width() - margins.left() - margins.right(), 100)
+        for label in (self.facts, self.allergies, self.extra):
+            needed = label.heightForWidth(width) if label.text() else 0
+            if label.minimumHeight() != max(needed, 0):
+                label.setMinimumHeight(max(needed, 0))

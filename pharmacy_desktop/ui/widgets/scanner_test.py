@@ -2,7 +2,8 @@
 
 It answers the questions asked while setting up a counter: does the scanner send what we think
 (AIM prefix, GS separators, Enter)? Is it fast enough to count as a scan? Does the catalog know
-the product?
+the product? Only input that counts as a scan is looked up: typing shows its timing and verdict,
+and why it was not looked up, as the rest of the application would treat it.
 """
 
 from __future__ import annotations
@@ -126,13 +127,16 @@ class _StatusLine(QWidget):
 class ScannerTestPage(QWidget):
     """Settings page: scan or type, and see exactly what arrived and what it means."""
 
-    def __init__(self, scanner: ScannerFilter, resolver: Resolver, parent: QWidget | None = None) -> None:
+    def __init__(self, scanner: ScannerFilter, resolver: Resolver, parent: QWidget | None = None, *,
+                 compact: bool = False) -> None:
+        """``compact``: embedded beside other settings (no page title, tighter spacing, a shorter raw box)."""
         super().__init__(parent)
         self.setObjectName("scannerTestPage")
         self._scanner = scanner
         self._resolver = resolver
         self._request = 0
-        self.last_burst: KeyBurst | None = None
+        self.last_burst: KeyBurst | None = None  # the input shown
+        self._latest: KeyBurst | None = None  # the last input the scanner reported, shown or not
 
         title = QLabel("Scanner test")
         font = title.font()
@@ -155,7 +159,7 @@ class ScannerTestPage(QWidget):
         self.raw.setFont(mono)
         self.raw.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self.raw.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
-        self.raw.setFixedHeight(int(self.raw.fontMetrics().lineSpacing() * 3.4))
+        self.raw.setFixedHeight(int(self.raw.fontMetrics().lineSpacing() * (2.6 if compact else 3.4)))
         self.raw.setPlaceholderText("Nothing scanned yet")
         self.raw.setAccessibleName("Raw input")
         self.aim = QLabel("-")
@@ -173,7 +177,7 @@ class ScannerTestPage(QWidget):
         # A grid, not a QFormLayout: the form squeezed the fixed-height raw box when the
         # word-wrapped rows below it asked for height-for-width.
         grid = QGridLayout()
-        grid.setVerticalSpacing(12)
+        grid.setVerticalSpacing(6 if compact else 12)
         grid.setHorizontalSpacing(14)
         grid.setColumnStretch(1, 1)
         rows = (
@@ -188,15 +192,16 @@ class ScannerTestPage(QWidget):
         for row, (label, field) in enumerate(rows):
             grid.addWidget(_row_label(label), row, 0)
             grid.addWidget(field, row, 1)
-        last = QGroupBox("Last input")
+        last = QGroupBox("Scanner test — last input" if compact else "Last input")
         last.setLayout(grid)
 
         self.settings_note = QLabel()
         self.settings_note.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 16)
-        layout.setSpacing(12)
+        layout.setContentsMargins(*((0, 0, 0, 0) if compact else (18, 16, 18, 16)))
+        layout.setSpacing(8 if compact else 12)
+        title.setVisible(not compact)
         layout.addWidget(title)
         layout.addWidget(intro)
         layout.addWidget(self.typing_box)
@@ -204,11 +209,18 @@ class ScannerTestPage(QWidget):
         layout.addWidget(self.settings_note)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self._refresh_settings()
+        self.refresh_settings()
         scanner.input_finished.connect(self._on_input)
 
     def handle_scan(self, text: str) -> bool:
-        """ScanTarget: the page shows every input itself (see ``show_input``), so just claim it."""
+        """ScanTarget: the page shows every input itself (see ``show_input``), so just claim it.
+
+        A scan that arrived while the page was hidden (the settings opened it for the scan) is
+        shown now.
+        """
+        latest = self._latest
+        if latest is not None and latest is not self.last_burst and latest.text == text and self.isVisible():
+            self.show_input(latest)
         return True
 
     def show_input(self, burst: KeyBurst) -> None:
@@ -226,7 +238,14 @@ class ScannerTestPage(QWidget):
             else QStyle.StandardPixmap.SP_MessageBoxInformation,
         )
         self.details.setText("")
-        self._resolve(burst.text)
+        if burst.is_scan:
+            self._resolve(burst.text)
+        else:
+            self._request += 1  # a lookup still running for an earlier scan must not overwrite this
+            self.resolution.set(
+                "Not looked up: this counts as typing, so the application would not treat it as a scan.",
+                QStyle.StandardPixmap.SP_MessageBoxInformation,
+            )
 
     def show_resolution(self, result: Mapping[str, Any]) -> None:
         status = str(result.get("status", ""))
@@ -239,14 +258,16 @@ class ScannerTestPage(QWidget):
         self.details.setText("  ·  ".join(details))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        self._refresh_settings()
+        self.refresh_settings()
         super().showEvent(event)
 
     def _on_input(self, burst: KeyBurst) -> None:
+        self._latest = burst
         if self.isVisible():
             self.show_input(burst)
 
-    def _refresh_settings(self) -> None:
+    def refresh_settings(self) -> None:
+        """Describe the scanner's current settings (after they were changed and saved)."""
         self.settings_note.setText(describe_settings(self._scanner.settings))
 
     def _resolve(self, text: str) -> None:

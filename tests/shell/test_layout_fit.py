@@ -1,0 +1,211 @@
+"""Every screen fits a 1280x800 display inside the shell: navigation (~250 px) beside the work area.
+
+Measured with the application's own look (make_application: Fusion, an 11 pt base font), which is
+what a counter workstation shows; Qt's smaller default font would hide a screen that is too wide.
+Also renders intake and review in the shell at 1280x800 with believable data; saved to
+docs/screenshots/ when PHARMACY_SCREENSHOTS=1, otherwise to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pharmacy_desktop.config import Config
+from pharmacy_desktop.services import intake, review
+from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.scanner import ScannerFilter
+from pharmacy_desktop.ui.screens.intake import IntakeScreen
+from pharmacy_desktop.ui.screens.registry import screen_classes
+from pharmacy_desktop.ui.screens.review import ReviewScreen
+from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
+from tests.intake.conftest import _background_work_finishes, make_patient, meds, rx_form  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.ui, pytest.mark.db]
+
+MAX_SCREEN_WIDTH = 1000
+DISPLAY = (1280, 800)
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def app_look(qapp):
+    """The application's font and style sheet for this test; Qt's defaults again afterwards."""
+    from pharmacy_desktop.ui.app import make_application
+
+    font, sheet = qapp.font(), qapp.styleSheet()
+    make_application()
+    yield qapp
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+
+
+@pytest.fixture
+def scanner(qapp):
+    """The scanner filter the app puts in the context (the settings screen shows its scanner test)."""
+    scanner = ScannerFilter()
+    yield scanner
+    scanner.deleteLater()
+
+
+@pytest.fixture
+def full_context(context, scanner) -> AppContext:
+    context.services[SCANNER_KEY] = scanner
+    return context
+
+
+def settle(rounds: int = 3) -> None:
+    for _ in range(rounds):  # pending layout requests, as the event loop would
+        QApplication.processEvents()
+
+
+@pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
+def test_every_screen_is_at_most_1000_px_wide(qtbot, app_look, full_context, actors, cls):
+    screen = cls(full_context, actors["admin"])
+    qtbot.addWidget(screen)
+    settle()
+    assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH, (
+        f"{cls.__name__} needs {screen.minimumSizeHint().width()} px: with the navigation beside it, "
+        f"the shell no longer fits a {DISPLAY[0]} px wide display"
+    )
+
+
+def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(qtbot, app_look, full_context,
+                                                                               actors):
+    screen = IntakeScreen(full_context, actors["technician"])
+    qtbot.addWidget(screen)
+    screen.returned_box.setVisible(True)
+    screen.returned_list.addItem("↩ Rx 1000007 · Garcia, Maria · Amoxicillin 500 mg capsule — “Check the "
+                                 "quantity with the prescriber: the fax is cut off at the bottom of the page”")
+    screen._show_errors({key: "This field needs a value that the pharmacy system accepts; see the rule in "
+                              "the manual" for key in screen.errors})
+    settle()
+    assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH
+
+
+def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, full_context, actors):
+    screen = ReviewScreen(full_context, actors["pharmacist"])
+    qtbot.addWidget(screen)
+    screen._ask("Send Rx 1000005 back to intake — what to correct (the technician sees this note):", lambda _: None)
+    screen._say("Not ready to approve — ✖ 2 hard stop(s): override with a reason (Alt+O); ⚠ 3 warning(s): "
+                "acknowledge (Alt+A).", "#8b1a10")
+    settle()
+    assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH
+
+
+@pytest.mark.parametrize("role", ["admin", "pharmacist", "technician"])
+def test_the_shell_with_every_screen_fits_1280x800(qtbot, app_look, full_context, actors, role):
+    from pharmacy_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(full_context, actors[role], screen_classes())
+    qtbot.addWidget(window)
+    window.resize(*DISPLAY)
+    window.show()
+    qtbot.waitExposed(window)
+    settle()
+    assert (window.width(), window.height()) == DISPLAY
+    assert window.minimumSizeHint().width() <= DISPLAY[0]
+    for screen in window.visible_screens():  # no screen, once shown, pushes the window wider
+        assert window.show_screen(screen)
+        settle()
+        assert window.width() == DISPLAY[0], f"{type(screen).__name__} widened the window to {window.width()} px"
+        assert screen.width() <= MAX_SCREEN_WIDTH + 20
+
+
+# -- pictures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def out_dir(tmp_path) -> Path:
+    if os.environ.get("PHARMACY_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        return DOCS
+    return tmp_path
+
+
+@pytest.fixture
+def pharmacy(uow_factory, actors, meds, make_patient):  # noqa: F811 - the imported fixtures
+    """A penicillin-allergic patient on warfarin and lisinopril, and three prescriptions waiting."""
+    tech = actors["technician"]
+    insurance = (InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV",
+                                "RXGRP01"),)
+    garcia = make_patient("Maria", "Garcia", dt.date(1961, 5, 17), phone="(217) 555-7788",
+                          allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
+                                     AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
+                                     AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe")),
+                          conditions=(ConditionEntry("Atrial fibrillation", "I48.91"),
+                                      ConditionEntry("Essential hypertension", "I10")),
+                          insurance=insurance)
+    smith = make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101")
+    lee = make_patient("Karen", "Lee", dt.date(1990, 2, 14), phone="(217) 555-9001")
+    for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD")):
+        intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
+    for row in review.review_queue(uow_factory, actors["pharmacist"]):
+        review.demo_approve(uow_factory, actors["pharmacist"], row.prescription_id)
+    intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
+                                                          days=30))
+    intake.submit_prescription(uow_factory, tech, rx_form(lee.patient_id, meds["alprazolam"],
+                                                          sig="1 T PO BID PRN ANXIETY", quantity="30", days=15,
+                                                          refills=2))
+    intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
+    return {"garcia": garcia}
+
+
+def open_shell(qtbot, context, actor, cls):
+    from pharmacy_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(context, actor, screen_classes())
+    qtbot.addWidget(window)
+    window.set_database_connected(True)
+    window.resize(*DISPLAY)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
+    screen = next(s for s in window.screens if type(s) is cls)
+    assert window.show_screen(screen)
+    return window, screen
+
+
+def grab(window, path: Path) -> None:
+    settle()
+    assert (window.width(), window.height()) == DISPLAY
+    assert window.grab().save(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_screenshots_in_the_shell(qtbot, app_look, uow_factory, actors, pharmacy, out_dir, scanner):
+    context = AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),
+                         workstation="counter-1", services={SCANNER_KEY: scanner})
+    # intake: patient chosen, drug chosen, SIG expanding
+    window, screen = open_shell(qtbot, context, actors["technician"], IntakeScreen)
+    qtbot.keyClicks(screen.patient_search.edit, "garcia")
+    qtbot.waitUntil(lambda: screen.patient_search.results.count() == 1, timeout=TIMEOUT)
+    qtbot.keyClick(screen.patient_search.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.profile is not None, timeout=TIMEOUT)
+    qtbot.keyClicks(screen.drug.edit, "amoxicillin 500")
+    qtbot.waitUntil(lambda: screen.drug.results.count() >= 1, timeout=TIMEOUT)
+    qtbot.keyClick(screen.drug.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.drug.choice is not None, timeout=TIMEOUT)
+    qtbot.keyClicks(screen.quantity, "30")
+    qtbot.keyClicks(screen.days, "10")
+    qtbot.keyClicks(screen.sig.edit, "1 C PO TID X10D")
+    screen.stat.setChecked(True)
+    screen.notes.setText("Patient waiting; dentist called it in")
+    grab(window, out_dir / "intake.png")
+    window.close()
+
+    # review: the STAT amoxicillin for the penicillin-allergic patient, alerts open
+    window, screen = open_shell(qtbot, context, actors["pharmacist"], ReviewScreen)
+    qtbot.waitUntil(lambda: screen.detail is not None and screen.model.rowCount() == 3, timeout=TIMEOUT)
+    assert screen.detail.is_stat
+    screen.alerts.setFocus()
+    grab(window, out_dir / "review.png")
+    window.close()
