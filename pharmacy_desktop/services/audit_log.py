@@ -189,6 +189,8 @@ def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
             subject = ""
             if event.aggregate_type == "user":
                 subject = names.get(str(event.aggregate_id), "unknown username" if event.aggregate_id.int == 0 else "")
+            elif data.get("rx_number"):  # staff know prescriptions by their Rx number, not an id
+                subject = f"Rx {data['rx_number']}"
             rows.append(EventRow(
                 occurred_at=event.occurred_at,
                 event_type=event.event_type,

@@ -257,3 +257,13 @@ def test_the_rotating_log_never_contains_a_password(uow_factory, actors, sandbox
     assert "INSERT INTO user_schema.users" in content  # the SQL really was logged
     assert "connecting to postgresql://app:***@db/pharmacy" in content
     assert secret not in content
+
+
+def test_audit_names_prescriptions_by_their_rx_number(uow_factory, actors):
+    rx_id = uuid.uuid4()
+    with uow_factory(actors["pharmacist"].user_id) as uow:
+        uow.record("PrescriptionValidated", "prescription", rx_id, {"rx_number": "1000042"})
+        uow.commit()
+    [row] = audit_log.list_events(uow_factory, actors["manager"], audit_log.AuditFilter(resource_id=rx_id))
+    assert row.subject == "Rx 1000042"
+    assert row.username == actors["pharmacist"].username
