@@ -35,10 +35,36 @@ def sandbox() -> Path:
     return _SANDBOX
 
 
+def _reap_abandoned_sandboxes() -> None:
+    """Stop and remove the clusters of earlier test runs that were killed before they could clean up.
+
+    Each run writes its pytest process id into its sandbox; a sandbox whose process is gone is
+    abandoned (a CI job cancelled, a terminal closed), and its server would otherwise run forever.
+    """
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres
+
+    for other in Path(tempfile.gettempdir()).glob("pharmacy-tests-*"):
+        if other == _SANDBOX:
+            continue
+        try:
+            owner = int((other / "owner.pid").read_text())
+            os.kill(owner, 0)
+            continue  # still running: another suite (e.g. a parallel worker's session)
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # no owner file: not ours to judge
+        if (other / "cluster").exists():
+            EmbeddedPostgres(other / "cluster", password="test-only-password").stop(force=True)
+        shutil.rmtree(other, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
 
+    (_SANDBOX / "owner.pid").write_text(str(os.getpid()))
+    _reap_abandoned_sandboxes()
     server = EmbeddedPostgres(_SANDBOX / "cluster", password="test-only-password")
     server.start()
     yield server

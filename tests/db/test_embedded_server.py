@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -121,3 +122,28 @@ def test_missing_binaries_say_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr("glob.glob", lambda pattern: [])
     with pytest.raises(EmbeddedServerError, match="apt-get install postgresql"):
         find_bindir()
+
+
+def test_the_suite_reaps_clusters_of_killed_runs(tmp_path_factory):
+    """A test run killed before its teardown leaves a running cluster; the next run stops it."""
+    import tempfile
+
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres
+    from tests.conftest import _reap_abandoned_sandboxes
+
+    abandoned = Path(tempfile.mkdtemp(prefix="pharmacy-tests-"))
+    os.chmod(abandoned, 0o755)
+    server = EmbeddedPostgres(abandoned / "cluster", password="test-only-password")
+    server.start()
+    (abandoned / "owner.pid").write_text("4194303")  # above any live pid: the run is gone
+    alive = Path(tempfile.mkdtemp(prefix="pharmacy-tests-"))
+    (alive / "owner.pid").write_text(str(os.getpid()))
+    try:
+        _reap_abandoned_sandboxes()
+        assert not abandoned.exists()
+        assert not EmbeddedPostgres(abandoned / "cluster", password="test-only-password").is_running()
+        assert alive.exists()  # a live run's sandbox is left alone
+    finally:
+        server.stop(force=True)
+        shutil.rmtree(abandoned, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)
