@@ -112,7 +112,7 @@ def cmd_catalog_search(args: argparse.Namespace) -> int:
         print(f"No drug matches {args.text!r}.")
         return 0
     for h in hits:
-        name = " ".join(p for p in (h.drug_name, h.strength, (h.dosage_form or "").lower()) if p)
+        name = h.title
         flags = "" if h.is_active else "  [inactive]"
         schedule = f"  C-{h.dea_schedule}" if h.dea_schedule else ""
         print(f"{h.package_ndc or h.ndc11:<14} {name}{schedule}{flags}")

@@ -178,3 +178,16 @@ def actors(uow_factory):
     for role in ("technician", "pharmacist", "manager"):
         result[role] = make_actor(uow_factory, role)
     return result
+
+
+@pytest.fixture
+def app_look(qapp):
+    """The application's font and style sheet for this test (make_application: Fusion, an 11 pt base
+    font, what a counter workstation shows); Qt's defaults again afterwards."""
+    from pharmacy_desktop.ui.app import make_application
+
+    font, sheet = qapp.font(), qapp.styleSheet()
+    make_application()
+    yield qapp
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)

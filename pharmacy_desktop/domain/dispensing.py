@@ -464,6 +464,43 @@ def format_quantity(value: Decimal) -> str:
     return _q(value)
 
 
+_NO_UNIT = {"", "ea", "each", "un", "unit", "units", "count", "ct"}
+_COUNTED = ("tablet", "capsule", "caplet", "patch", "suppository", "lozenge", "troche", "film", "packet", "vial",
+            "ampule", "inhaler", "pen", "syringe", "kit")
+_BY_VOLUME = ("solution", "suspension", "syrup", "elixir", "liquid", "emulsion", "concentrate", "drops", "lotion")
+_BY_WEIGHT = ("cream", "ointment", "gel", "paste", "powder")
+
+
+def dispensing_unit(quantity: Decimal | int | None, unit: str | None, dosage_form: str | None) -> str:
+    """What a quantity is counted out in: '30 tablets', '1 capsule', '150 mL'.
+
+    The item's quantity unit when it names one ('tablet', 'mL', 'g'); when it only says 'EA' (each)
+    the product's dosage form tells ('TABLET, FILM COATED' -> tablets, 'SUSPENSION' -> mL).
+    """
+    one = quantity is not None and Decimal(quantity) == 1
+    word = (unit or "").strip()
+    key = word.lower()
+    if key in ("ml", "milliliter", "milliliters"):
+        return "mL"
+    if key in ("g", "gm", "gram", "grams"):
+        return "g"
+    if key not in _NO_UNIT:
+        singular = key[:-1] if key.endswith("s") and key[:-1] in _COUNTED else key
+        if singular in _COUNTED:
+            return singular if one else f"{singular}s"
+        return word
+    words = [w.removesuffix("s") if w.removesuffix("s") in _COUNTED else w
+             for w in re.findall(r"[a-z]+", (dosage_form or "").lower())]
+    counted = next((w for w in words if w in _COUNTED), None)
+    if counted:
+        return counted if one else f"{counted}s"
+    if any(w in _BY_VOLUME for w in words):
+        return "mL"
+    if any(w in _BY_WEIGHT for w in words):
+        return "g"
+    return "unit" if one else "units"
+
+
 @dataclass(frozen=True)
 class StockLine:
     """One stock movement of a fill (a lot and how much), for the ledger."""

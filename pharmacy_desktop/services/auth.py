@@ -80,11 +80,13 @@ class Actor:
 # -- permissions -------------------------------------------------------------------------------
 
 
-def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None = None) -> None:
+def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None = None,
+            subject: tuple[str, uuid.UUID] | None = None) -> None:
     """Raise ``PermissionDenied`` when ``actor`` may not; the denial is recorded as a domain event.
 
     Call it before changing anything: on a denial the unit of work's pending changes are rolled
-    back, and only the denial is committed.
+    back, and only the denial is committed. ``subject`` (e.g. ``("prescription", rx_id)``) names
+    what the refused action was about; the event carries it as ``subject_type`` / ``subject_id``.
     """
     if actor.can(permission) and _granted_now(uow, actor.user_id, permission):
         return
@@ -95,7 +97,8 @@ def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None
     uow.actor_id = actor.user_id
     uow.record("PermissionDenied", "user", actor.user_id,
                {"permission": permission, "username": actor.username, "role": actor.role,
-                "workstation": actor.workstation})
+                "workstation": actor.workstation,
+                **({"subject_type": subject[0], "subject_id": subject[1]} if subject is not None else {})})
     uow.commit()
     if actor.can(permission):
         raise PermissionDenied(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, TypeVar
 
 from sqlalchemy import text
@@ -62,9 +62,16 @@ _COLUMNS = (
 )
 
 
+def product_title(drug_name: str | None, strength: str | None, dosage_form: str | None) -> str:
+    """How a catalog product is named on screen and in messages: 'Lisinopril 20 mg tablet'."""
+    return " ".join(p for p in (drug_name, strength, (dosage_form or "").lower()) if p)
+
+
 @dataclass(frozen=True)
-class DrugHit:
-    medication_id: uuid.UUID
+class CatalogProduct:
+    """A package of the catalog as the screens show it (a search hit, the lookup's details)."""
+
+    medication_id: uuid.UUID | None
     ndc11: str
     package_ndc: str | None
     drug_name: str
@@ -77,6 +84,17 @@ class DrugHit:
     manufacturer: str | None
     dea_schedule: str | None
     is_active: bool
+
+    @property
+    def title(self) -> str:
+        return product_title(self.drug_name, self.strength, self.dosage_form)
+
+    def catalog_fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(CatalogProduct)}
+
+
+@dataclass(frozen=True)
+class DrugHit(CatalogProduct):
     score: float
 
 

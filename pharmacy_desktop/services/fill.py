@@ -194,6 +194,7 @@ class FillResult:
     status: str  # the prescription's status after the fill
     warnings: tuple[str, ...] = ()
     attempts: int = 1
+    unit: str = ""  # what was counted out: 'tablets', 'capsules', 'mL'
 
 
 class FillRefused(PharmacyError):
@@ -376,17 +377,24 @@ def _queue_rows(uow: UnitOfWork, statuses: tuple[str, ...], limit: int, order: t
     return rows
 
 
-def fill_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
-    """Validated prescriptions: STAT first, then the earliest promised time, then the oldest."""
+def status_queue(
+    uow_factory: UnitOfWorkFactory, actor: Actor, permission: Permission, status: RxStatus, since: Any, *, limit: int = 200
+) -> list[QueueRow]:
+    """The prescriptions in ``status``: STAT first, then the earliest promised time, then the oldest by ``since``."""
     with uow_factory(actor.user_id) as uow:
-        auth.require(uow, actor, Permission.FILL)
+        auth.require(uow, actor, permission)
         order = (
             func.coalesce(Prescription.is_stat, False).desc(),
             Prescription.promised_at.asc().nulls_last(),
-            Prescription.received_at.asc().nulls_last(),
+            since.asc().nulls_last(),
             Prescription.prescription_number,
         )
-        return _queue_rows(uow, (RxStatus.VALIDATED.value,), limit, order)
+        return _queue_rows(uow, (status.value,), limit, order)
+
+
+def fill_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
+    """Validated prescriptions: STAT first, then the earliest promised time, then the oldest."""
+    return status_queue(uow_factory, actor, Permission.FILL, RxStatus.VALIDATED, Prescription.received_at, limit=limit)
 
 
 def _live_refills(uow: UnitOfWork, item_ids: list[uuid.UUID]) -> list[PrescriptionRefill]:
@@ -685,6 +693,7 @@ def _evaluate(
     check = replace(
         base, status=OK, message=result.message + partial_note, warnings=tuple(warnings), quantity=plan.quantity,
         is_partial=plan.is_partial, lines=_lot_lines(lines),
+        unit=rules.dispensing_unit(plan.quantity, item.quantity_unit, scanned_med.dosage_form),
     )
     return _Eval(check, rx, item, scanned_med, stock, {b.id: b for b in all_batches}, lines, fill_number, scan,
                  refills, lock_stock)
@@ -736,17 +745,22 @@ def check_scan(
     medication_id: uuid.UUID | None = None,
     today: dt.date | None = None,
 ) -> FillCheck:
-    """What filling with this bottle would do; changes nothing."""
+    """What filling with this bottle would do; changes nothing (but a hard stop is recorded)."""
     with uow_factory(actor.user_id) as uow:
-        auth.require(uow, actor, Permission.FILL)
-        result = _evaluate(
-            uow, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
+        return _evaluate_as(
+            uow, actor, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
             medication_id=medication_id, today=today or dt.date.today(), lock=False,
-        )
-        if result.check.status == HARD_STOP:
-            _record_hard_stop(uow, actor, result)
-            uow.commit()
-        return result.check
+        ).check
+
+
+def _evaluate_as(uow: UnitOfWork, actor: Actor, prescription_id: uuid.UUID, scan_text: str, **how: Any) -> _Eval:
+    """``_evaluate`` for a filler (``how``: its keyword arguments); a hard stop is recorded and committed."""
+    auth.require(uow, actor, Permission.FILL)
+    result = _evaluate(uow, prescription_id, scan_text, **how)
+    if result.check.status == HARD_STOP:
+        _record_hard_stop(uow, actor, result)
+        uow.commit()
+    return result
 
 
 def _record_hard_stop(uow: UnitOfWork, actor: Actor, result: _Eval) -> None:
@@ -785,18 +799,12 @@ def fill(
 
     def attempt(number: int) -> FillResult:
         with uow_factory(actor.user_id) as uow:
-            auth.require(uow, actor, Permission.FILL)
-            result = _evaluate(
-                uow, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
-                medication_id=medication_id, today=day, lock=True,
-                lock_stock=number >= PESSIMISTIC_FROM_ATTEMPT,
+            result = _evaluate_as(
+                uow, actor, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
+                medication_id=medication_id, today=day, lock=True, lock_stock=number >= PESSIMISTIC_FROM_ATTEMPT,
             )
-            check = result.check
-            if not check.ok:
-                if check.status == HARD_STOP:
-                    _record_hard_stop(uow, actor, result)
-                    uow.commit()
-                raise _ERRORS.get(check.status, ScanNotUsable)(check)
+            if not result.check.ok:
+                raise _ERRORS.get(result.check.status, ScanNotUsable)(result.check)
             outcome = _write_fill(uow, actor, result, day)
             uow.commit()
             return replace(outcome, attempts=number)
@@ -873,6 +881,7 @@ def _write_fill(uow: UnitOfWork, actor: Actor, ev: _Eval, day: dt.date) -> FillR
         label_job_id=label_job_id,
         status=rx.status,
         warnings=check.warnings,
+        unit=check.unit,
     )
 
 

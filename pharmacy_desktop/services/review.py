@@ -252,7 +252,7 @@ def open_review(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: u
     Opening it shows the patient's record, so an access log row is written.
     """
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="review prescriptions")
+        require(uow, actor, REVIEW, doing="review prescriptions", subject=("prescription", prescription_id))
         rx = uow.prescriptions.get_with_items(prescription_id)
         if rx is None:
             raise NotFound("The prescription was not found; it may have been removed on another workstation.")
@@ -286,7 +286,7 @@ def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uui
               today: dt.date | None = None) -> ReviewDetail:
     """Run DUR again (e.g. after the profile changed); earlier acknowledgements stay on record."""
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="run DUR checks")
+        require(uow, actor, REVIEW, doing="run DUR checks", subject=("prescription", prescription_id))
         rx = _open_rx(uow, prescription_id, None)
         dur_review.run_dur(uow, rx.id, today=today)
         uow.session.expire(rx)
@@ -298,6 +298,13 @@ def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uui
 
 # ---------------------------------------------------------------------------------------------
 # Alerts
+
+
+def _alert_subject(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[str, uuid.UUID] | None:
+    """The prescription an alert belongs to, for the permission check's record of what was refused."""
+    rx_id = uow.session.scalar(select(PrescriptionValidation.prescription_id)
+                               .where(PrescriptionValidation.id == validation_id))
+    return ("prescription", rx_id) if rx_id is not None else None
 
 
 def _validation(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[PrescriptionValidation, Prescription]:
@@ -315,7 +322,7 @@ def _validation(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[Prescription
 def acknowledge_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: uuid.UUID) -> None:
     """Acknowledge a warning. A failed (blocking) alert needs ``override_alert`` with a reason."""
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="acknowledge DUR alerts")
+        require(uow, actor, REVIEW, doing="acknowledge DUR alerts", subject=_alert_subject(uow, validation_id))
         row, rx = _validation(uow, validation_id)
         if row.validation_status == "failed":
             raise ValidationFailed(
@@ -336,7 +343,7 @@ def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: 
     """Override an alert (blocking or not) with a reason; needs ``prescription.override_dur``."""
     reason = " ".join((reason or "").split())
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, OVERRIDE, doing="override DUR alerts")
+        require(uow, actor, OVERRIDE, doing="override DUR alerts", subject=_alert_subject(uow, validation_id))
         if len(reason) < MIN_REASON:
             raise ValidationFailed("An override needs a reason (e.g. 'Prescriber contacted, benefit outweighs risk').",
                                    {"reason": "Type the reason for the override."})
@@ -379,7 +386,7 @@ def approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.
             expected_version: int | None = None) -> ReviewDetail:
     """``received`` -> ``validated`` once every alert is acknowledged or overridden."""
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="validate prescriptions")
+        require(uow, actor, REVIEW, doing="validate prescriptions", subject=("prescription", prescription_id))
         rx = _open_rx(uow, prescription_id, expected_version)
         if rx.returned_note:
             raise ValidationFailed(f"Rx {rx.prescription_number} was sent back to intake and waits for corrections.")
@@ -413,7 +420,7 @@ def reject(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.U
            expected_version: int | None = None) -> None:
     reason = " ".join((reason or "").split())
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="reject prescriptions")
+        require(uow, actor, REVIEW, doing="reject prescriptions", subject=("prescription", prescription_id))
         if len(reason) < MIN_REASON:
             raise ValidationFailed("Rejecting needs a reason (it is kept with the prescription).",
                                    {"reason": "Type the reason for rejecting."})
@@ -433,7 +440,8 @@ def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescripti
     """Back to the technician with a note (what to correct); it leaves the review queue until corrected."""
     note = " ".join((note or "").split())
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="send prescriptions back to intake")
+        require(uow, actor, REVIEW, doing="send prescriptions back to intake",
+                subject=("prescription", prescription_id))
         if len(note) < MIN_REASON:
             raise ValidationFailed("Say what intake should correct.", {"note": "Type a note for intake."})
         rx = _open_rx(uow, prescription_id, expected_version)

@@ -25,6 +25,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.errors import DatabaseUnavailable
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
 from pharmacy_desktop.domain.ndc import format_ndc11
+from pharmacy_desktop.services.drug_search import product_title
 
 FOUND = "found"
 AMBIGUOUS = "ambiguous"
@@ -262,7 +263,7 @@ def _unknown_message(scan: Scan) -> str:
 
 
 def _found_message(row: Any, scan: Scan, today: dt.date) -> str:
-    name = " ".join(p for p in (row.drug_name, row.strength, (row.dosage_form or "").lower()) if p)
+    name = product_title(row.drug_name, row.strength, row.dosage_form)
     parts = [f"{name} ({row.package_ndc or _shown(row.ndc_code)})"]
     if row.package_description:
         parts[0] += f": {row.package_description}"

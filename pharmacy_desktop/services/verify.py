@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction
 from pharmacy_desktop.db.models.notifications import PrintJob
@@ -28,13 +28,14 @@ from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PermissionDenied
 from pharmacy_desktop.services import auth, print_queue, will_call
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import (
+    _load_rx as _rx,
     REFILL_REFERENCE,
     DrugView,
     QueueRow,
-    _queue_rows,
     drug_view,
     patient_name,
     rx_number_from_scan,
+    status_queue,
     with_retry,
 )
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
@@ -121,15 +122,8 @@ class BottleMismatch(PharmacyError):
 
 def verify_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
     """Filled prescriptions awaiting final verification: STAT first, then the earliest filled."""
-    with uow_factory(actor.user_id) as uow:
-        auth.require(uow, actor, Permission.FINAL_VERIFY)
-        order = (
-            func.coalesce(Prescription.is_stat, False).desc(),
-            Prescription.promised_at.asc().nulls_last(),
-            Prescription.filled_at.asc().nulls_last(),
-            Prescription.prescription_number,
-        )
-        return _queue_rows(uow, (RxStatus.IN_PROGRESS.value,), limit, order)
+    return status_queue(uow_factory, actor, Permission.FINAL_VERIFY, RxStatus.IN_PROGRESS, Prescription.filled_at,
+                        limit=limit)
 
 
 def _pending(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[PrescriptionRefill]:
@@ -211,13 +205,6 @@ def _view(uow: UnitOfWork, rx: Prescription) -> VerifyView:
         patient_dob=patient.date_of_birth if patient else None, prescriber=rx.prescriber_name,
         lines=tuple(lines), notes=rx.notes,
     )
-
-
-def _rx(uow: UnitOfWork, prescription_id: uuid.UUID, *, lock: bool = False) -> Prescription:
-    rx = uow.prescriptions.get_with_items(prescription_id, for_update=lock)
-    if rx is None:
-        raise NotFound("The prescription was not found; it may have been cancelled on another workstation.")
-    return rx
 
 
 def open_for_verify(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> VerifyView:

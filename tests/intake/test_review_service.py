@@ -180,3 +180,29 @@ def test_prescription_without_dur_rows_gets_checked_on_open(uow_factory, actors,
     review.demo_approve(uow_factory, actors["pharmacist"], saved.prescription_id)
     with uow_factory() as uow:
         assert uow.prescriptions.get(saved.prescription_id).status == "validated"
+
+
+def test_permission_denial_names_the_prescription(uow_factory, actors, meds, penicillin_patient):
+    saved = submit(uow_factory, actors, penicillin_patient, meds["amoxicillin"])
+    rx_id = saved.prescription_id
+    [stop] = review.open_review(uow_factory, actors["pharmacist"], rx_id).open_alerts
+    tech = actors["technician"]
+    calls = (lambda: review.open_review(uow_factory, tech, rx_id),
+             lambda: review.rerun_dur(uow_factory, tech, rx_id),
+             lambda: review.acknowledge_alert(uow_factory, tech, stop.validation_id),
+             lambda: review.override_alert(uow_factory, tech, stop.validation_id, "Patient tolerated it"),
+             lambda: review.approve(uow_factory, tech, rx_id),
+             lambda: review.reject(uow_factory, tech, rx_id, "not allowed"),
+             lambda: review.send_back_to_intake(uow_factory, tech, rx_id, "not allowed"))
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    review.review_queue(uow_factory, actors["pharmacist"])  # allowed: no denial
+    with pytest.raises(PermissionDenied):
+        review.review_queue(uow_factory, tech)  # the queue is about no one prescription
+    with uow_factory() as uow:
+        denials = [e.event_data for e in uow.audit.recent_events(event_type="PermissionDenied", user_id=tech.user_id)]
+    queue_denial, *rx_denials = denials  # newest first
+    assert "subject_type" not in queue_denial and "subject_id" not in queue_denial
+    assert [(d["subject_type"], d["subject_id"]) for d in rx_denials] == [("prescription", str(rx_id))] * len(calls)
+    assert {d["permission"] for d in rx_denials} == {"prescription.review", "prescription.override_dur"}

@@ -7,6 +7,8 @@ qtbot.waitUntil.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -49,15 +51,15 @@ class Keyboard:
 def show(qtbot, screen) -> None:
     qtbot.addWidget(screen)
     screen.resize(1280, 800)
-    screen.show()
-    qtbot.waitExposed(screen)
+    with qtbot.waitExposed(screen):
+        screen.show()
     screen.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is screen, timeout=TIMEOUT)
     screen.activate()
 
 
 def enter_prescription(qtbot, context, actor, patient_text: str, drug_text: str, quantity: str, days: str,
-                       sig: str, *, allergies: str = "✓ No known drug allergies") -> IntakeScreen:
+                       sig: str, *, allergies: str = "✓ No known drug allergies", promised: str = "") -> IntakeScreen:
     keys = Keyboard(qtbot)
     screen = IntakeScreen(context, actor)
     show(qtbot, screen)
@@ -67,15 +69,14 @@ def enter_prescription(qtbot, context, actor, patient_text: str, drug_text: str,
     qtbot.waitUntil(lambda: screen.patient_search.results.count() == 1, timeout=TIMEOUT)
     keys.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.profile is not None, timeout=TIMEOUT)
-    # the patient's preferred prescriber is filled in; allergies are on screen
-    assert focus() is screen.preferred
+    # the patient's preferred prescriber is filled in; allergies are on screen; the drug is next
+    assert focus() is screen.drug.edit
     assert screen.banner.allergies.text().startswith(allergies)
     assert screen.prescriber_npi.text() == "1234567893"
-    keys.tab()  # prescriber name
-    assert focus() is screen.prescriber_name
-    keys.tab(4)  # NPI, DEA, phone, source
-    assert focus() is screen.source
-    keys.tab(4)  # written date, STAT, notes, drug
+    keys.press(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier, times=2)  # notes, promised time
+    assert focus() is screen.promised
+    keys.type(promised)
+    keys.tab(2)  # notes, drug
     assert focus() is screen.drug.edit
 
     keys.type(drug_text)
@@ -119,9 +120,13 @@ def test_intake_shows_errors_next_to_fields(qtbot, context, actors, meds, make_p
 def test_keyboard_only_intake_then_review_to_validated(qtbot, context, actors, meds, make_patient, uow_factory):
     make_patient("John", "Smith")
     intake_screen = enter_prescription(qtbot, context, actors["technician"], "smith", "lisinopril 10",
-                                       "30", "30", "1 T PO QD")
+                                       "30", "30", "1 T PO QD", promised="+2h")
     saved = intake_screen.last_saved
     assert saved.status == "received" and saved.blocking_alerts == 0
+    with uow_factory() as uow:  # "+2h" typed in the promised time field
+        promised = uow.prescriptions.get(saved.prescription_id).promised_at
+    expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    assert promised is not None and abs(promised - expected) < dt.timedelta(minutes=2)
 
     keys = Keyboard(qtbot)
     screen = ReviewScreen(context, actors["pharmacist"])
@@ -168,6 +173,9 @@ def test_penicillin_allergy_blocks_approval_until_overridden(qtbot, context, act
     qtbot.waitUntil(lambda: screen.detail is not None and not screen.detail.open_alerts, timeout=TIMEOUT)
     assert screen.alerts.item(0).text().startswith("✔ RESOLVED")
     assert "Overridden by" in screen.alerts.item(0).text()
+    # the message says what to do next
+    assert screen.message.text() == (f"✓ Override recorded. All alerts resolved: Ctrl+Enter approves "
+                                     f"Rx {saved.rx_number}.")
 
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)
@@ -300,8 +308,8 @@ def test_screens_in_the_shell_with_f_keys(qtbot, context, actors, meds, make_pat
     qtbot.waitUntil(lambda: window.nav.item(1).text().endswith("(1)"), timeout=TIMEOUT)
     assert window.nav.item(1).text().startswith("F3")
     window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
     keys = Keyboard(qtbot)
@@ -335,3 +343,85 @@ def test_typing_over_a_chosen_drug_unchooses_it(qtbot):
     qtbot.waitUntil(lambda: picker.results.count() == 1, timeout=TIMEOUT)
     qtbot.keyClick(picker.edit, Qt.Key.Key_Return)
     assert picker.choice == oxy and "[C-II]" in picker.selected.text()  # the schedule shows with the drug
+
+
+def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(qtbot, context, actors, meds, make_patient,
+                                                                        uow_factory):
+    make_patient()
+    keys = Keyboard(qtbot)
+    screen = IntakeScreen(context, actors["technician"])
+    show(qtbot, screen)
+    keys.press(Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # the label's mnemonic: "Promised &time"
+    assert focus() is screen.promised
+    keys.type("4pm")
+    assert screen.promised_hint.text().startswith("→ ") and "4:00 PM" in screen.promised_hint.text()
+    keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    keys.type("after lunch")
+    assert screen.promised_hint.text().startswith("✖ ") and "4pm" in screen.promised_hint.text()
+    keys.press(Qt.Key.Key_Return)  # Enter saves: refused here, before the database is asked
+    assert "Promised time" in screen.message.text() and focus() is screen.promised
+    assert screen.last_saved is None and not screen.saving
+    with uow_factory() as uow:
+        from pharmacy_desktop.db.models.prescriptions import Prescription
+        assert uow.session.query(Prescription).count() == 0
+
+
+def review_with(qtbot, context, actor) -> ReviewScreen:
+    screen = ReviewScreen(context, actor)
+    show(qtbot, screen)
+    qtbot.waitUntil(lambda: screen.detail is not None, timeout=TIMEOUT)
+    return screen
+
+
+def test_acknowledging_the_last_warning_says_what_to_do_next(qtbot, context, actors, meds, make_patient, uow_factory):
+    from pharmacy_desktop.services import intake
+
+    from .conftest import rx_form
+
+    patient = make_patient()
+    kw = dict(sig="1 T PO QD", quantity="30", days=30)
+    first = intake.submit_prescription(uow_factory, actors["technician"],
+                                       rx_form(patient.patient_id, meds["lisinopril"], **kw))
+    from pharmacy_desktop.services import review
+    review.demo_approve(uow_factory, actors["pharmacist"], first.prescription_id)
+    saved = intake.submit_prescription(uow_factory, actors["technician"],
+                                       rx_form(patient.patient_id, meds["enalapril"], **kw))  # duplication
+    keys = Keyboard(qtbot)
+    screen = review_with(qtbot, context, actors["pharmacist"])
+    assert screen.detail.rx_number == saved.rx_number and len(screen.detail.open_alerts) == 1
+    keys.tab()
+    assert focus() is screen.alerts and screen.current_alert().status == "warning"
+    keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not screen.detail.open_alerts, timeout=TIMEOUT)
+    assert screen.message.text() == f"✓ Acknowledged. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
+    keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)
+
+
+def test_ctrl_d_runs_dur_again_after_the_profile_changed(qtbot, context, actors, meds, make_patient, uow_factory):
+    import dataclasses
+
+    from pharmacy_desktop.services import intake, patients
+    from pharmacy_desktop.services.patients import AllergyEntry
+
+    from .conftest import rx_form
+
+    patient = make_patient()
+    saved = intake.submit_prescription(uow_factory, actors["technician"],
+                                       rx_form(patient.patient_id, meds["amoxicillin"]))
+    keys = Keyboard(qtbot)
+    screen = review_with(qtbot, context, actors["pharmacist"])
+    assert screen.detail.rx_number == saved.rx_number and not screen.detail.open_alerts
+    assert "No DUR alerts: Ctrl+Enter approves" in screen.message.text()
+    # the patient calls: penicillin gives them hives (recorded on another workstation)
+    profile = patients.open_patient(uow_factory, actors["technician"], patient.patient_id)
+    patients.update_patient(uow_factory, actors["technician"], profile, dataclasses.replace(
+        profile.form, allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),)))
+    keys.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(screen.detail.open_alerts), timeout=TIMEOUT)
+    [stop] = screen.detail.open_alerts
+    assert stop.needs_override and "Penicillin" in stop.message
+    assert screen.alerts.item(screen.alerts.currentRow()).text().startswith("✖ HARD STOP")
+    assert screen.message.text().startswith("DUR checks run again. Still open — ✖ 1 hard stop(s)")
+    assert focus() is screen.alerts
+    assert any(k == "Ctrl+D" for k, _ in screen.help_keys)

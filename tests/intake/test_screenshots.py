@@ -1,6 +1,8 @@
-"""Renders the intake, review and patients screens at 1280x800 with realistic data.
+"""Renders the intake, review and patients screens inside the shell at 1280x800 with realistic data.
 
-Always rendered (so a layout that breaks shows up as a failing test); saved to
+The shell (navigation, user badge, status bar) with the application's own look (make_application:
+Fusion, an 11 pt base font) is what a counter workstation shows, so that is what is rendered and
+checked. Always rendered (so a layout that breaks shows up as a failing test); saved to
 docs/screenshots/ when PHARMACY_SCREENSHOTS=1, otherwise to a temporary folder.
 """
 
@@ -15,17 +17,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.config import Config
-from pharmacy_desktop.services import intake
+from pharmacy_desktop.services import intake, review
 from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
+from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
+from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
 
 from .conftest import rx_form
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DISPLAY = (1280, 800)
 TIMEOUT = 10_000
 
 
@@ -38,7 +44,28 @@ def out_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
+def app_look(qapp):
+    """The application's font and style sheet for this test; Qt's defaults again afterwards."""
+    from pharmacy_desktop.ui.app import make_application
+
+    font, sheet = qapp.font(), qapp.styleSheet()
+    make_application()
+    yield qapp
+    qapp.setFont(font)
+    qapp.setStyleSheet(sheet)
+
+
+@pytest.fixture
+def context(uow_factory, qapp):
+    scanner = ScannerFilter()
+    yield AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),
+                     workstation="counter-1", services={SCANNER_KEY: scanner})
+    scanner.deleteLater()
+
+
+@pytest.fixture
 def pharmacy(uow_factory, actors, meds, make_patient):
+    """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting."""
     tech = actors["technician"]
     insurance = (InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV",
                                 "RXGRP01"),)
@@ -53,44 +80,54 @@ def pharmacy(uow_factory, actors, meds, make_patient):
     make_patient("Jane", "Smithers", dt.date(1975, 12, 1), phone="(217) 555-2233")
     make_patient("Robert", "Smithson", dt.date(1949, 8, 30), phone="(217) 555-4410")
     lee = make_patient("Karen", "Lee", dt.date(1990, 2, 14), phone="(217) 555-9001")
-    for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD")):
+    for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
         intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
-    from pharmacy_desktop.services import review
     for row in review.review_queue(uow_factory, actors["pharmacist"]):
         review.demo_approve(uow_factory, actors["pharmacist"], row.prescription_id)
     intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
                                                           days=30))
-    intake.submit_prescription(uow_factory, tech, rx_form(lee.patient_id, meds["alprazolam"],
-                                                          sig="1 T PO BID PRN ANXIETY", quantity="30", days=15,
-                                                          refills=2))
+    promised = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
+    intake.submit_prescription(uow_factory, tech, dataclass_replace(
+        rx_form(lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15,
+                refills=2), promised_at=promised))
     intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
     return {"garcia": garcia, "smith": smith}
 
 
-def render(qtbot, screen, path: Path) -> None:
-    screen.resize(1280, 800)
-    for _ in range(3):  # let pending layout requests settle, as the event loop would
+def dataclass_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def open_shell(qtbot, context, actor, cls):
+    from pharmacy_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(context, actor, screen_classes())
+    qtbot.addWidget(window)
+    window.set_database_connected(True)
+    window.resize(*DISPLAY)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    screen = next(s for s in window.screens if type(s) is cls)
+    assert window.show_screen(screen)
+    return window, screen
+
+
+def grab(window, screen, path: Path) -> None:
+    for _ in range(3):  # pending layout requests, as the event loop would
         QApplication.processEvents()
-    assert screen.grab().save(str(path))
+    assert (window.width(), window.height()) == DISPLAY, "rendered in the shell at 1280x800"
+    assert window.current_screen() is screen and screen.isVisible()
+    assert window.nav.isVisible() and window.user_badge.isVisible()
+    assert window.grab().save(str(path))
     assert path.stat().st_size > 10_000
 
 
-def show(qtbot, screen) -> None:
-    qtbot.addWidget(screen)
-    screen.resize(1280, 800)
-    screen.show()
-    qtbot.waitExposed(screen)
-    screen.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is screen, timeout=TIMEOUT)
-    screen.activate()
-
-
-def test_screenshots(qtbot, uow_factory, actors, pharmacy, out_dir):
-    context = AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),
-                         workstation="counter-1")
-    # intake: patient chosen, drug chosen, SIG expanding
-    screen = IntakeScreen(context, actors["technician"])
-    show(qtbot, screen)
+def test_screenshots(qtbot, app_look, uow_factory, actors, pharmacy, out_dir, context):
+    # intake: patient chosen, drug chosen, SIG expanding, a promised time
+    window, screen = open_shell(qtbot, context, actors["technician"], IntakeScreen)
     qtbot.keyClicks(screen.patient_search.edit, "garcia")
     qtbot.waitUntil(lambda: screen.patient_search.results.count() == 1, timeout=TIMEOUT)
     qtbot.keyClick(screen.patient_search.edit, Qt.Key.Key_Return)
@@ -98,27 +135,33 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, out_dir):
     qtbot.keyClicks(screen.drug.edit, "amoxicillin 500")
     qtbot.waitUntil(lambda: screen.drug.results.count() >= 1, timeout=TIMEOUT)
     qtbot.keyClick(screen.drug.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.drug.choice is not None, timeout=TIMEOUT)
     qtbot.keyClicks(screen.quantity, "30")
     qtbot.keyClicks(screen.days, "10")
     qtbot.keyClicks(screen.sig.edit, "1 C PO TID X10D")
     screen.stat.setChecked(True)
+    qtbot.keyClicks(screen.promised, "+1h")
     screen.notes.setText("Patient waiting; dentist called it in")
-    render(qtbot, screen, out_dir / "intake.png")
+    grab(window, screen, out_dir / "intake.png")
+    # the closed combo boxes show their whole (short) text, nothing cut off
+    for combo in (screen.preferred, screen.daw):
+        assert combo.shown_text() == combo.display_text(), f"{combo.objectName()}: {combo.shown_text()!r}"
+    window.close()
 
     # review: the STAT amoxicillin for the penicillin-allergic patient, alerts open
-    review_screen = ReviewScreen(context, actors["pharmacist"])
-    show(qtbot, review_screen)
-    qtbot.waitUntil(lambda: review_screen.detail is not None, timeout=TIMEOUT)
-    assert review_screen.detail.is_stat
-    review_screen.alerts.setFocus()
-    render(qtbot, review_screen, out_dir / "review.png")
+    window, screen = open_shell(qtbot, context, actors["pharmacist"], ReviewScreen)
+    qtbot.waitUntil(lambda: screen.detail is not None and screen.model.rowCount() == 3, timeout=TIMEOUT)
+    assert screen.detail.is_stat and len(screen.detail.active_medications) == 3
+    screen.alerts.setFocus()
+    grab(window, screen, out_dir / "review.png")
+    window.close()
 
     # patients: search list and an open profile
-    patients_screen = PatientsScreen(context, actors["technician"])
-    show(qtbot, patients_screen)
-    qtbot.keyClicks(patients_screen.search.edit, "smi")
-    qtbot.waitUntil(lambda: patients_screen.search.results.count() == 3, timeout=TIMEOUT)
-    patients_screen.open_patient(pharmacy["garcia"].patient_id)
-    qtbot.waitUntil(lambda: patients_screen.profile is not None, timeout=TIMEOUT)
-    patients_screen.search.results.setVisible(True)
-    render(qtbot, patients_screen, out_dir / "patients.png")
+    window, screen = open_shell(qtbot, context, actors["technician"], PatientsScreen)
+    qtbot.keyClicks(screen.search.edit, "smi")
+    qtbot.waitUntil(lambda: screen.search.results.count() == 3, timeout=TIMEOUT)
+    screen.open_patient(pharmacy["garcia"].patient_id)
+    qtbot.waitUntil(lambda: screen.profile is not None, timeout=TIMEOUT)
+    screen.search.results.setVisible(True)
+    grab(window, screen, out_dir / "patients.png")
+    window.close()

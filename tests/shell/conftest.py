@@ -57,10 +57,10 @@ def make_shell(qtbot, context):
         window = MainWindow(context, actor, shell_screens(), **kwargs)
         qtbot.addWidget(window)
         window.resize(1280, 800)
-        window.show()
-        window.activateWindow()
-        qtbot.waitActive(window)
-        qtbot.wait(50)  # let activation settle: the first key of a just-activated window is otherwise lost
+        with qtbot.waitActive(window):  # waits on leaving the block (a bare call would not wait at all)
+            window.show()
+            window.activateWindow()
+        assert window.isActiveWindow()
         return window
 
     return make

@@ -30,9 +30,10 @@ def type_and_enter(qtbot, widget, text: str) -> None:
 def signin_window(qtbot, context):
     window = SignInWindow(context)
     qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):  # waits on leaving the block (a bare call would not wait at all)
+        window.show()
+        window.activateWindow()
+    assert window.isActiveWindow()
     return window
 
 

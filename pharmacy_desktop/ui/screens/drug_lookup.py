@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.drug_search import DrugHit, search_drugs
+from pharmacy_desktop.services.drug_search import CatalogProduct, DrugHit, search_drugs
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult, resolve_scan
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -59,31 +58,16 @@ def ndc_display(package_ndc: str | None, key: str) -> str:
 
 
 @dataclass(frozen=True)
-class Product:
+class Product(CatalogProduct):
     """What the details panel shows: from a search hit or a scan."""
 
-    medication_id: uuid.UUID | None
-    ndc11: str
-    package_ndc: str | None
-    drug_name: str
-    brand_name: str | None
-    generic_name: str | None
-    strength: str | None
-    dosage_form: str | None
-    route: str | None
-    package_description: str | None
-    manufacturer: str | None
-    dea_schedule: str | None
-    is_active: bool
     lot: str | None = None
     expiry: dt.date | None = None
     serial: str | None = None
 
     @classmethod
     def from_hit(cls, hit: DrugHit) -> "Product":
-        return cls(hit.medication_id, hit.ndc11, hit.package_ndc, hit.drug_name, hit.brand_name, hit.generic_name,
-                   hit.strength, hit.dosage_form, hit.route, hit.package_description, hit.manufacturer,
-                   hit.dea_schedule, hit.is_active)
+        return cls(**hit.catalog_fields())
 
     @classmethod
     def from_scan(cls, result: ScanResult) -> "Product":
@@ -91,10 +75,6 @@ class Product:
                    result.brand_name, result.generic_name, result.strength, result.dosage_form, None,
                    result.package_description, None, result.dea_schedule, result.is_active is not False,
                    result.lot, result.expiry, result.serial)
-
-    @property
-    def title(self) -> str:
-        return " ".join(p for p in (self.drug_name, self.strength, (self.dosage_form or "").lower()) if p)
 
 
 class _HitsModel(RowsModel):

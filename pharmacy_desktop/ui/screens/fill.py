@@ -9,37 +9,28 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from pharmacy_desktop.domain.dispensing import DAW_MEANING, format_quantity
+from pharmacy_desktop.domain.dispensing import DAW_MEANING, dispensing_unit, format_quantity
 from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.services import fill as service
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.widgets.fill_common import (
-    HardStop,
     ResultBanner,
-    RowsTable,
     ScanPrompt,
     big,
-    drug_cell,
     drug_text,
-    local_time,
-    minutes_text,
     shortcut,
 )
 
@@ -52,24 +43,11 @@ HARD_STOP_TITLES = {
 }
 
 
-QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
-
-
-def queue_cells(row: QueueRow) -> list[str]:
-    """What triage needs (SCREENS.md): STAT, patient, drug with its schedule, age, promised time."""
-    promised = f"\ndue {local_time(row.promised_at)}" if row.promised_at else ""
-    return [
-        "STAT" if row.is_stat else ("BACK" if row.returned_note else ""),
-        f"{row.patient_name}\n{drug_cell(row.drug, row.schedule)}",
-        f"{minutes_text(row.waiting_minutes)}{promised}",
-        row.rx_number,
-    ]
-
-
-class FillScreen(Screen):
+class FillScreen(QueueScreen):
     key = "F5"
     title = "Fill"
     permission = Permission.FILL
+    queue_heading = "Fill queue"
     help_keys = (
         ("Scan", "an Rx label opens it; the stock bottle checks it"),
         ("↑/↓, Enter", "open the selected prescription"),
@@ -86,59 +64,18 @@ class FillScreen(Screen):
         self.view: FillView | None = None
         self.check: FillCheck | None = None
         self.last_result: FillResult | None = None
-        self.rows: list[QueueRow] = []
-        self.busy = False
         self._build()
-        shortcut(self, "Return", self.enter_pressed)
-        shortcut(self, "Enter", self.enter_pressed)
-        shortcut(self, "Escape", self.close_rx)
         shortcut(self, "Alt+P", self.partial_fill)
         shortcut(self, "Alt+Q", self.edit_quantity)
-        shortcut(self, "Ctrl+R", self.refresh)
         for n in range(1, 10):
             shortcut(self, f"Alt+{n}", lambda n=n: self.choose(n))
 
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
-        self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
-        self.queue.setObjectName("fillQueue")
-        self.queue.activated_row.connect(self._open_row)
-        self.queue_title = heading("Fill queue", 2)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.queue_title)
-        left_layout.addWidget(self.queue, 1)
-
-        self.pages = QStackedWidget()
-        self.idle_page = QWidget()
-        idle_layout = QVBoxLayout(self.idle_page)
-        self.idle_prompt = ScanPrompt("Scan an Rx label\nor pick a prescription and press Enter")
-        self.status = big("", 2, name="fillStatus")
-        idle_layout.addStretch(1)
-        idle_layout.addWidget(self.idle_prompt)
-        idle_layout.addWidget(self.status)
-        idle_layout.addStretch(2)
-
-        self.work_page = QWidget()
-        self._build_work(self.work_page)
-        self.hard_stop = HardStop()
-        self.hard_stop.acknowledged.connect(self.acknowledge_stop)
-        self.pages.addWidget(self.idle_page)
-        self.pages.addWidget(self.work_page)
-        self.pages.addWidget(self.hard_stop)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 6)
-        splitter.setSizes([400, 660])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(splitter)
+        left = self._build_queue("fillQueue")
+        pages = self._build_pages("Scan an Rx label\nor pick a prescription and press Enter", "fillStatus", 2)
+        self._split(left, pages, [400, 660], (4, 6))
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
@@ -200,27 +137,6 @@ class FillScreen(Screen):
         layout.addStretch(1)
         layout.addLayout(actions)
 
-    # -- shell hooks ------------------------------------------------------------------------------
-
-    def activate(self) -> None:
-        self.refresh()
-
-    def on_change(self, notice: dict[str, Any]) -> None:
-        if notice.get("topic") == "prescriptions" and self.isVisible():
-            self.refresh()
-
-    def queue_count(self) -> int | None:
-        return len(self.rows) if self.rows else None
-
-    def clear_sensitive(self) -> None:
-        self.rows = []
-        self.queue.set_rows([])
-        self._reset()
-
-    def set_actor(self, actor) -> None:
-        super().set_actor(actor)
-        self._reset()
-
     # -- queue ------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -228,15 +144,8 @@ class FillScreen(Screen):
         run_in_background(self, lambda: service.fill_queue(self.context.uow_factory, actor), self._show_queue,
                           busy_message="Loading the fill queue…")
 
-    def _show_queue(self, rows: list[QueueRow]) -> None:
-        self.rows = rows
-        self.queue.set_rows([queue_cells(r) for r in rows],
-                            marks=["stat" if r.is_stat else ("returned" if r.returned_note else None) for r in rows])
-        self.queue_title.setText(f"Fill queue ({len(rows)})")
-
-    def _open_row(self, row: int) -> None:
-        if 0 <= row < len(self.rows):
-            self.open_rx(self.rows[row].prescription_id)
+    def queue_mark(self, row: QueueRow) -> str | None:
+        return "stat" if row.is_stat else ("returned" if row.returned_note else None)
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         actor = self.actor
@@ -256,14 +165,16 @@ class FillScreen(Screen):
         dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
         self.patient.setText(f"{view.patient_name}{dob}")
         self.drug.setText(drug_text(item.drug.name, item.drug.schedule))
+        unit = dispensing_unit(item.quantity, item.unit, item.drug.dosage_form)
         self.quantity_line.setText(
-            f"Qty {format_quantity(item.quantity)} {item.unit}   ·   {item.days_supply} days"
+            f"Qty {format_quantity(item.quantity)} {unit}   ·   {item.days_supply} days"
             f"   ·   NDC {item.drug.ndc or '—'}"
         )
         self.sig.setText(f"{item.sig}  →  {item.directions or ''}")
         daw = item.daw_code or "0"
         subst = "substitution allowed" if item.substitution_allowed else "NO substitution"
-        on_hand = f"{format_quantity(item.on_hand)} {item.unit} on hand" if item.on_hand is not None else "not stocked"
+        on_hand = (f"{format_quantity(item.on_hand)} {dispensing_unit(item.on_hand, item.unit, item.drug.dosage_form)}"
+                   " on hand") if item.on_hand is not None else "not stocked"
         self.details.setText(
             f"DAW {daw} ({DAW_MEANING.get(daw, 'unknown')}), {subst}   ·   refills left {item.refills_remaining}"
             f"   ·   {on_hand}" + (f"   ·   {item.drug.package}" if item.drug.package else "")
@@ -273,17 +184,13 @@ class FillScreen(Screen):
         self.quantity.setText(format_quantity(item.quantity))
         self.prompt.set_text("▶  SCAN THE STOCK BOTTLE")
         self.pages.setCurrentWidget(self.work_page)
-        row = next((i for i, r in enumerate(self.rows) if r.prescription_id == view.prescription_id), None)
-        if row is not None:  # opened by a label scan: the queue highlights the same prescription
-            self.queue.selectRow(row)
-        self.setFocus()
+        self._select_in_queue(view.prescription_id)
+        self.prompt.setFocus()  # keystrokes (the bottle scan) go to the prompt, and it shows it
 
     # -- scanning ---------------------------------------------------------------------------------
 
     def handle_scan(self, text: str) -> bool:
-        if self.pages.currentWidget() is self.hard_stop:
-            self.hard_stop.next_step.setText("Acknowledge this stop first (Enter), then scan again.")
-            self.hard_stop.next_step.show()
+        if self._scan_while_stopped():
             return True
         number = service.rx_number_from_scan(text)
         if number is not None and (self.view is None or number != self.view.rx_number):
@@ -371,7 +278,7 @@ class FillScreen(Screen):
         self.result.show_result("problem", "Hard stop acknowledged. Scan the correct stock bottle.")
         self.prompt.set_text("▶  SCAN THE STOCK BOTTLE", "problem")
         self.pages.setCurrentWidget(self.work_page if self.view else self.idle_page)
-        self.setFocus()
+        (self.prompt if self.view else self.idle_prompt).setFocus()
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -420,7 +327,8 @@ class FillScreen(Screen):
         where = "to final verification" if result.status == "in_progress" else "— next item"
         self._reset()
         self._idle_message(
-            f"✔ Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} units, label queued. "
+            f"✔ Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} {result.unit or 'units'}, "
+            "label queued. "
             f"Put the vial and the stock bottle in the basket {where}."
         )
         self.refresh()
@@ -436,6 +344,9 @@ class FillScreen(Screen):
     def _failed(self, exc: Exception) -> None:
         self.prompt.set_text("▶  SCAN THE STOCK BOTTLE", "problem")
         self.result.show_result("problem", user_message(exc))
+
+    def escape_pressed(self) -> None:
+        self.close_rx()
 
     def close_rx(self) -> None:
         if self.pages.currentWidget() is self.hard_stop:

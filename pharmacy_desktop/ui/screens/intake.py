@@ -1,18 +1,21 @@
 """F2 Intake: a new prescription from the keyboard (and the scanner for the drug).
 
-Reading order is tab order: patient, prescriber, prescription, drug, quantity, unit, days supply,
-SIG (live expansion), refills, DAW. Enter anywhere saves (except in the patient and drug search,
-where Enter picks); errors appear under their field and focus jumps to the first one. Prescriptions
-the pharmacist sent back are listed at the top with their note; Enter on one loads it to correct.
+Reading order is tab order: patient, prescriber, prescription (source, written, STAT, promised
+time, notes), drug, quantity, unit, days supply, refills, SIG (live expansion), DAW. Picking a
+patient fills in their preferred prescriber and moves on to the drug. Enter anywhere saves (except
+in the patient and drug search, where Enter picks); errors appear under their field and focus
+jumps to the first one. Prescriptions the pharmacist sent back are listed at the top with their
+note; Enter on one loads it to correct. The promised time takes "4pm", "16:30", "+2h" (Alt+T).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +26,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +47,91 @@ from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
 from pharmacy_desktop.ui.widgets.sig_field import SigField
 
 ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
+HINT_STYLE = "color: #555;"
+SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a closed combo box shows; its list shows the full text
+
+# the DAW code's meaning in a few words for the closed combo box; the open list has NCPDP's wording
+DAW_SHORT = {
+    "0": "Substitution allowed",
+    "1": "Dispense as written (prescriber)",
+    "2": "Brand: patient requested",
+    "3": "Pharmacist selected product",
+    "4": "Generic not in stock",
+    "5": "Brand dispensed as generic",
+    "7": "Brand mandated by law",
+    "8": "Generic not available",
+    "9": "Plan requests brand",
+}
+
+
+class PromisedTimeError(ValueError):
+    pass
+
+
+_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::?(?P<minute>\d{2}))?\s*(?:(?P<half>[ap])\.?\s*m?\.?)?")
+_RELATIVE = re.compile(r"(?:in\s*|\+\s*)?(?:(?P<hours>\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*"
+                       r"(?:(?P<minutes>\d+)\s*m(?:ins?|inutes?)?)?")
+_DAYS = {"today": 0, "tomorrow": 1, "tmrw": 1, "tom": 1}
+_WHAT_TO_TYPE = "type e.g. 4pm, 16:30, tomorrow 9am or +2h (empty: none)"
+
+
+def parse_promised(text: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the patient was told to come back: "4pm", "4:30 pm", "16:30", "1630", "tomorrow 9am",
+    "+2h", "+45m", "+1h30m", "now". Empty: no promised time (None).
+
+    A clock time without a day is its next occurrence: "9am" typed in the afternoon is tomorrow
+    morning; a bare "4" is 4 PM in the morning or afternoon, 4 AM tomorrow after 4 PM.
+    Raises ``PromisedTimeError`` saying what to type when it is not a time.
+    """
+    now = (now or dt.datetime.now().astimezone()).replace(second=0, microsecond=0)
+    text = " ".join(text.strip().lower().split())
+    if not text:
+        return None
+    if text in ("now", "asap", "waiting"):
+        return now
+    relative = _RELATIVE.fullmatch(text)
+    if relative and (relative["hours"] or relative["minutes"]):
+        delta = dt.timedelta(hours=float(relative["hours"] or 0), minutes=int(relative["minutes"] or 0))
+        if delta > dt.timedelta(days=14):
+            raise PromisedTimeError(f"{text} is more than two weeks away: {_WHAT_TO_TYPE}.")
+        return now + delta
+    day_word, _, rest = text.partition(" ")
+    days = _DAYS.get(day_word)
+    clock = _CLOCK.fullmatch(rest if days is not None else text)
+    if clock is None:
+        raise PromisedTimeError(f"“{text}” is not a time: {_WHAT_TO_TYPE}.")
+    hour, minute, half = int(clock["hour"]), int(clock["minute"] or 0), clock["half"]
+    if minute > 59 or hour > 23 or (half and not 1 <= hour <= 12):
+        raise PromisedTimeError(f"“{text}” is not a time of day: {_WHAT_TO_TYPE}.")
+    if half:
+        hours = [hour % 12 + (12 if half == "p" else 0)]
+    elif hour == 0 or hour > 12:
+        hours = [hour]
+    else:  # "4" or "4:30": the next 4 o'clock, morning or afternoon
+        hours = [hour % 12, hour % 12 + 12]
+    if days is not None:  # "today 4pm", "tomorrow 9am": that day, even if the time has passed
+        day = now + dt.timedelta(days=days)
+        candidates = [day.replace(hour=h, minute=minute) for h in hours]
+        return next((c for c in candidates if c >= now), candidates[-1])
+    for day in (0, 1):
+        for h in hours:
+            candidate = (now + dt.timedelta(days=day)).replace(hour=h, minute=minute)
+            if candidate >= now:
+                return candidate
+    raise AssertionError("unreachable: some time within a day is ahead")  # pragma: no cover
+
+
+def promised_text(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'today 4:00 PM', 'tomorrow 9:00 AM', or the date: how the promised time reads back."""
+    now = now or dt.datetime.now().astimezone()
+    local = when.astimezone(now.tzinfo)
+    clock = f"{local:%I:%M %p}".lstrip("0")
+    day = local.date() - now.date()
+    if day.days == 0:
+        return f"today {clock}"
+    if day.days == 1:
+        return f"tomorrow {clock}"
+    return f"{local:%a %m/%d} {clock}"
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -65,7 +156,37 @@ class ShrinkableCombo(QComboBox):
         super().__init__(parent)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(characters)
-        self.currentTextChanged.connect(self.setToolTip)  # the whole text when it is cut off
+        self.currentIndexChanged.connect(lambda _: self.setToolTip(self.currentText()))  # the whole text
+
+    def add_item(self, text: str, data: Any = None, *, short: str | None = None) -> None:
+        """An item whose list entry reads ``text`` and whose closed box reads ``short`` (when given)."""
+        self.addItem(text, data)
+        if short:
+            self.setItemData(self.count() - 1, short, SHORT_TEXT_ROLE)
+        self.setItemData(self.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+
+    def display_text(self) -> str:
+        """What the closed box shows before eliding: the short text if the item has one."""
+        return self.currentData(SHORT_TEXT_ROLE) or self.currentText()
+
+    def text_room(self) -> int:
+        """The width the closed box has for its text."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width() - 2
+
+    def shown_text(self) -> str:
+        """The text actually painted: the short text, elided with "…" only if even that does not fit."""
+        return self.fontMetrics().elidedText(self.display_text(), Qt.TextElideMode.ElideRight, self.text_room())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        opt.currentText = self.shown_text()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
     def showPopup(self) -> None:  # noqa: N802 - Qt API
         view = self.view()
@@ -85,6 +206,7 @@ class IntakeScreen(Screen):
         ("Tab / Shift+Tab", "next / previous field"),
         ("Alt+P", "patient search"), ("Alt+D", "drug"), ("Alt+G", "SIG"),
         ("Alt+N", "clear the form for a new prescription"),
+        ("Alt+T", "promised time: 4pm, 16:30, tomorrow 9am, +2h (read back under the field)"),
         ("Scan", "a stock bottle fills the drug"),
     )
 
@@ -96,6 +218,7 @@ class IntakeScreen(Screen):
         self.errors: dict[str, QLabel] = {}
         self.saving = False
         self.last_saved: intake.SavedPrescription | None = None
+        self._loaded_promised: tuple[str, dt.datetime] | None = None  # (read-back text, time) when correcting
         uow_factory = context.uow_factory
 
         outer = QVBoxLayout(self)
@@ -169,10 +292,21 @@ class IntakeScreen(Screen):
         self.stat = QCheckBox("STAT (patient waiting)")
         self.stat.setObjectName("stat")
         self.notes = self._line("notes", "Notes for the pharmacist (optional)")
+        self.promised = self._line("promisedAt", "4pm, 16:30, +2h")
+        self.promised.setAccessibleName("Promised time")
+        self.promised.setToolTip("When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. "
+                                 "Empty: no promised time.")
+        self.promised_hint = QLabel("")
+        self.promised_hint.setObjectName("promisedHint")
+        self.promised_hint.setWordWrap(True)
+        self.promised_hint.setVisible(False)
+        self.promised.textChanged.connect(self._promised_edited)
         self._row(grid, 0, "&Source", self.source, "source")
         self._row(grid, 0, "&Written", self.written, "written_date", column=2)
         grid.addWidget(self.stat, 2, 1)
-        self._row(grid, 3, "N&otes", self.notes, None, span=3)
+        self._row(grid, 2, "Promised &time", self.promised, None, column=2)
+        grid.addWidget(self.promised_hint, 3, 2, 1, 2, Qt.AlignmentFlag.AlignRight)  # "→ today 4:00 PM"
+        self._row(grid, 4, "N&otes", self.notes, None, span=3)
         right.addWidget(rx_box)
 
         # -- item -----------------------------------------------------------------------------
@@ -191,7 +325,7 @@ class IntakeScreen(Screen):
         self.daw = ShrinkableCombo(24)
         self.daw.setObjectName("daw")
         for code, text in intake.DAW_CODES.items():
-            self.daw.addItem(f"{code} — {text}", code)
+            self.daw.add_item(f"{code} — {text}", code, short=f"{code} — {DAW_SHORT.get(code, text)}")
         self._row(grid, 0, "&Drug", self.drug, "items[0].drug", span=3)
         self._row(grid, 2, "&Quantity", self.quantity, "items[0].quantity")
         self._row(grid, 2, "&Unit", self.unit, "items[0].quantity_unit", column=2)
@@ -223,7 +357,7 @@ class IntakeScreen(Screen):
 
         order = [self.returned_list, self.patient_search.edit, self.patient_search.results, self.preferred,
                  self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone, self.source,
-                 self.written, self.stat, self.notes, self.drug.edit, self.drug.results, self.quantity, self.unit,
+                 self.written, self.stat, self.promised, self.notes, self.drug.edit, self.drug.results, self.quantity, self.unit,
                  self.days, self.refills, self.sig.edit, self.daw, self.save_button, self.clear_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
@@ -337,6 +471,9 @@ class IntakeScreen(Screen):
             if form.written_date:
                 self.written.setText(f"{form.written_date:%m/%d/%Y}")
             self.stat.setChecked(form.is_stat)
+            if form.promised_at:
+                self._loaded_promised = (promised_text(form.promised_at), form.promised_at)
+                self.promised.setText(self._loaded_promised[0])
             self.notes.setText(form.notes or "")
             if form.items:
                 item = form.items[0]
@@ -373,12 +510,15 @@ class IntakeScreen(Screen):
         self.preferred.clear()
         self.preferred.addItem("(type the prescriber below)", None)
         for p in profile.form.prescribers:
-            self.preferred.addItem(f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""), p)
+            # the NPI is in its own field right below: the closed box names the prescriber
+            self.preferred.add_item(f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""), p,
+                                    short=f"{p.name}" + (f" · {p.specialty}" if p.specialty else ""))
         if prefill and profile.form.prescribers and not self.prescriber_name.text().strip():
             self.preferred.setCurrentIndex(1)
             self._preferred_chosen(1)
         if prefill:
-            (self.preferred if profile.form.prescribers else self.prescriber_name).setFocus()
+            # with the prescriber filled in, the next thing to type is the drug
+            (self.drug.edit if self.prescriber_name.text().strip() else self.prescriber_name).setFocus()
 
     def _preferred_chosen(self, index: int) -> None:
         p = self.preferred.itemData(index)
@@ -387,6 +527,25 @@ class IntakeScreen(Screen):
             self.prescriber_npi.setText(p.npi)
             self.prescriber_dea.setText(p.dea or "")
             self.prescriber_phone.setText(p.phone or "")
+
+    def _promised_edited(self, text: str) -> None:
+        """Reads the promised time back as it is typed ("→ today 4:00 PM"), or says what to type."""
+        try:
+            when = self.promised_at()
+        except PromisedTimeError as exc:
+            self.promised_hint.setText(f"✖ {exc}" if len(text.strip()) > 1 else "e.g. 4pm, 16:30, +2h")
+            self.promised_hint.setStyleSheet(ERROR_STYLE if len(text.strip()) > 1 else HINT_STYLE)
+        else:
+            self.promised_hint.setText(f"→ {promised_text(when)}" if when else "")
+            self.promised_hint.setStyleSheet("color: #1b5e20; font-weight: bold;")
+        self.promised_hint.setVisible(bool(self.promised_hint.text()))
+
+    def promised_at(self) -> dt.datetime | None:
+        """The promised time typed, or None; raises ``PromisedTimeError`` when it is not a time."""
+        loaded = self._loaded_promised
+        if loaded is not None and self.promised.text() == loaded[0]:
+            return loaded[1]  # a corrected prescription keeps its promised time unless it is retyped
+        return parse_promised(self.promised.text())
 
     def _drug_chosen(self, choice: DrugChoice | None) -> None:
         if choice is None:
@@ -397,7 +556,7 @@ class IntakeScreen(Screen):
 
     # -- saving --------------------------------------------------------------------------------
 
-    def form(self) -> PrescriptionInput:
+    def form(self, promised_at: dt.datetime | None = None) -> PrescriptionInput:
         return PrescriptionInput(
             patient_id=self.profile.patient_id if self.profile else None,
             prescriber=PrescriberInput(self.prescriber_name.text(), self.prescriber_npi.text(),
@@ -409,12 +568,21 @@ class IntakeScreen(Screen):
             source=self.source.currentData(),
             is_stat=self.stat.isChecked(),
             notes=self.notes.text() or None,
+            promised_at=promised_at,
         )
 
     def save(self) -> None:
         if self.saving:
             return
-        form = self.form()
+        try:
+            promised_at = self.promised_at()
+        except PromisedTimeError as exc:
+            self._promised_edited(self.promised.text())
+            self._say(f"✖ Promised time: {exc}", "#b71c1c")
+            self.promised.setFocus()
+            self.promised.selectAll()
+            return
+        form = self.form(promised_at)
         factory, actor = self.context.uow_factory, self.actor
         correcting = self.correcting
         if correcting:
@@ -492,6 +660,8 @@ class IntakeScreen(Screen):
         self.source.setCurrentIndex(0)
         self.written.setText(f"{dt.date.today():%m/%d/%Y}")
         self.stat.setChecked(False)
+        self._loaded_promised = None
+        self.promised.clear()
         self.daw.setCurrentIndex(0)
         for key in self.errors:
             self._set_error(key, None)

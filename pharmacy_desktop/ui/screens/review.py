@@ -4,16 +4,18 @@ Up/Down in the queue opens each prescription. Alerts show severity by colour, ic
 Alt+A acknowledges the highlighted warning; Alt+O overrides the highlighted alert (a reason line
 opens: Enter confirms, Esc cancels); Ctrl+Enter approves (refused while any alert is open);
 Alt+R rejects and Alt+B sends back to intake, each asking for the reason the same way.
+Ctrl+D runs the DUR checks again (e.g. after the patient's allergies or medications changed).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -44,6 +46,8 @@ from pharmacy_desktop.ui.screens.base import Screen, heading
 from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 
+RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
+
 # (icon, words, text colour, background)
 STYLES = {
     "stop": ("✖", "HARD STOP", "#8b1a10", "#fdecea"),
@@ -59,6 +63,49 @@ def alert_style(alert: Alert) -> tuple[str, str, str, str]:
     if alert.resolved:
         return STYLES["resolved"]
     return STYLES["stop"] if alert.needs_override else STYLES["warning"]
+
+
+def queue_patient_drug(row: QueueRow) -> str:
+    """The queue's main cell, two lines: STAT, patient and open alerts; then the drug (with its schedule)."""
+    first = [row.patient_name]
+    if row.is_stat:
+        first.insert(0, "STAT")
+    if row.blocking or row.warnings:
+        first.append(row.alerts_text)
+    return f"{' · '.join(first)}\n{schedule_first(row.drug)}"
+
+
+def schedule_first(drug: str) -> str:
+    """"Alprazolam 0.5 mg tablet [C-IV]" -> "[C-IV] Alprazolam 0.5 mg tablet": eliding never hides the schedule."""
+    match = re.fullmatch(r"(.*) (\[C-[IVX]+\])", drug)
+    return f"{match[2]} {match[1]}" if match else drug
+
+
+def queue_waiting(row: QueueRow) -> str:
+    """Age in the queue; under it the promised time, when one was given."""
+    due = f"\ndue {row.promised_at.astimezone():%I:%M %p}".replace(" 0", " ") if row.promised_at else ""
+    return f"{row.waiting()}{due}"
+
+
+def med_text(med: Any) -> str:
+    """An active medication in three short lines: the drug, its directions, the Rx and its last fill."""
+    filled = f"last filled {med.last_fill_date:%m/%d/%Y}" if med.last_fill_date else "not filled yet"
+    return f"{med.drug}\n    {med.sig}\n    Rx {med.rx_number} · {filled}"
+
+
+class QueueModel(RowsModel[QueueRow]):
+    """The review queue: STAT rows in bold; the tooltip names the Rx number."""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if index.isValid() and role == Qt.ItemDataRole.FontRole and self.row(index.row()).is_stat:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
+            row = self.row(index.row())
+            return (f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
+                    f"Alerts: {row.alerts_text}")
+        return super().data(index, role)
 
 
 def alert_text(alert: Alert) -> str:
@@ -106,6 +153,7 @@ class ReviewScreen(Screen):
         ("Ctrl+Enter", "approve (validated)"),
         ("Alt+R", "reject (type the reason, Enter)"),
         ("Alt+B", "send back to intake (type the note, Enter)"),
+        (RERUN_DUR_KEY, "run the DUR checks again (after the profile changed)"),
         ("Alt+Q", "back to the queue"), ("Esc", "cancel the reason line"),
     )
 
@@ -128,26 +176,22 @@ class ReviewScreen(Screen):
         queue_layout.setContentsMargins(0, 0, 0, 0)
         self.queue_title = heading("Waiting for review", 2)
         queue_layout.addWidget(self.queue_title)
-        self.model: RowsModel[QueueRow] = RowsModel([
-            ("", "stat_marker"), ("Patient", "patient_name"), ("Drug", "drug"),
-            ("Waiting", lambda r: r.waiting()), ("Promised", lambda r: f"{r.promised_at.astimezone():%I:%M %p}"
-                                                 if r.promised_at else ""),
-            ("Alerts", "alerts_text"), ("Rx", "rx_number"),
-        ])
+        # two-line rows, as in the fill queue: "STAT · patient · alerts" over the drug; the waiting time
+        # over the promised time. The Rx number is in the tooltip and the work area.
+        self.model = QueueModel([("Patient / drug", queue_patient_drug), ("Waiting", queue_waiting),
+                                 ("Rx", "rx_number")])
         self.queue = QTableView()
         self.queue.setObjectName("reviewQueue")
         self.queue.setModel(self.model)
         self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.queue.verticalHeader().setVisible(False)
-        self.queue.verticalHeader().setDefaultSectionSize(34)
+        self.queue.verticalHeader().setDefaultSectionSize(self.queue.fontMetrics().lineSpacing() * 2 + 12)
+        self.queue.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.queue.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # patient and drug share what the short columns leave (elided, the full text in the tooltip)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        # the Rx number is in the work area; a narrow queue keeps the columns that decide what is next
-        self.queue.setColumnHidden(6, True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # what is left (elided, tooltip in full)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.queue.setColumnHidden(2, True)
         self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.queue.setWordWrap(False)
@@ -158,6 +202,24 @@ class ReviewScreen(Screen):
         self.queue_empty = QLabel("✓ Nothing waiting for review.")
         self.queue_empty.setVisible(False)
         queue_layout.addWidget(self.queue_empty)
+        # the open patient's other prescriptions under the queue, where the height is: at least three
+        # in view without scrolling, and the alerts on the right keep their room at 1280x800
+        self.meds_box = QGroupBox("Active medications")
+        self.meds = QListWidget()
+        self.meds.setObjectName("activeMeds")
+        self.meds.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.meds.setWordWrap(False)  # three short lines each (drug; directions; fill), elided, tooltip in full
+        self.meds.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.meds.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.meds.setAccessibleName("Active medications")
+        # three medications in view without scrolling (four at most, then it scrolls)
+        self.meds.setSpacing(1)
+        self.meds.setMinimumHeight(self.meds_height(3))
+        self.meds.setMaximumHeight(self.meds_height(4))
+        meds_layout = QVBoxLayout(self.meds_box)
+        meds_layout.setContentsMargins(4, 2, 4, 4)
+        meds_layout.addWidget(self.meds)
+        queue_layout.addWidget(self.meds_box)
         splitter.addWidget(queue_panel)
 
         # -- work area ---------------------------------------------------------------------------
@@ -173,21 +235,10 @@ class ReviewScreen(Screen):
 
         middle = QHBoxLayout()
         self.banner = PatientBanner()
-        meds_box = QGroupBox("Active medications")
-        self.meds = QListWidget()
-        self.meds.setObjectName("activeMeds")
-        self.meds.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.meds.setWordWrap(True)
-        self.meds.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # a few lines, scrolling beyond: the patient and the prescription above it must never be cut off
-        lines = self.meds.fontMetrics().lineSpacing()
-        self.meds.setMinimumHeight(int(lines * 2.2))
-        self.meds.setMaximumHeight(int(lines * 3.6))
-        QVBoxLayout(meds_box).addWidget(self.meds)
         left_col = QVBoxLayout()
         left_col.addWidget(self.banner)
-        left_col.addWidget(meds_box, 1)
-        middle.addLayout(left_col, 1)
+        left_col.addStretch(1)
+        middle.addLayout(left_col, 2)
         rx_box = QGroupBox("Prescription")
         self.rx_text = QLabel("")
         self.rx_text.setObjectName("rxDetails")
@@ -195,7 +246,7 @@ class ReviewScreen(Screen):
         self.rx_text.setTextFormat(Qt.TextFormat.RichText)
         self.rx_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         QVBoxLayout(rx_box).addWidget(self.rx_text)
-        middle.addWidget(rx_box, 1)
+        middle.addWidget(rx_box, 3)  # the wider: its label column takes room
         # the patient and the prescription take the height their text needs; the alert list the rest
         work_layout.addLayout(middle, 0)
 
@@ -216,6 +267,11 @@ class ReviewScreen(Screen):
         alert_actions.addStretch(1)
         self.ack_button = QPushButton("Acknowledge (Alt+A)")
         self.override_button = QPushButton("Override… (Alt+O)")
+        self.rerun_button = QPushButton(f"Re-run DUR ({RERUN_DUR_KEY})")
+        self.rerun_button.setObjectName("rerunDur")
+        self.rerun_button.setToolTip("Run the DUR checks again, e.g. after the patient's allergies or "
+                                     "medications changed. Earlier acknowledgements stay on record.")
+        alert_actions.insertWidget(0, self.rerun_button)
         alert_actions.addWidget(self.ack_button)
         alert_actions.addWidget(self.override_button)
         alerts_layout.addLayout(alert_actions)
@@ -251,7 +307,7 @@ class ReviewScreen(Screen):
         self.approve_button.setObjectName("approveButton")
         for button, slot in ((self.ack_button, self.acknowledge), (self.override_button, self.start_override),
                              (self.back_button, self.start_back_to_intake), (self.reject_button, self.start_reject),
-                             (self.approve_button, self.approve)):
+                             (self.approve_button, self.approve), (self.rerun_button, self.rerun_dur)):
             button.clicked.connect(slot)
         actions.addWidget(self.back_button)
         actions.addWidget(self.reject_button)
@@ -259,24 +315,31 @@ class ReviewScreen(Screen):
         actions.addWidget(self.approve_button)
         work_layout.addLayout(actions)
         splitter.addWidget(work)
-        # the queue keeps about a third of the width; neither side can be dragged away entirely
+        # the queue (two-line rows, readable drug names) keeps about two fifths of the width; neither side
+        # can be dragged away entirely
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([330, 670])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([385, 575])
 
         for keys, slot in (("Alt+A", self.acknowledge), ("Alt+O", self.start_override), ("Ctrl+Return", self.approve),
                            ("Ctrl+Enter", self.approve), ("Alt+R", self.start_reject),
-                           ("Alt+B", self.start_back_to_intake), ("Alt+Q", self.queue.setFocus)):
+                           ("Alt+B", self.start_back_to_intake), ("Alt+Q", self.queue.setFocus),
+                           (RERUN_DUR_KEY, self.rerun_dur)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
-        order = [self.queue, self.alerts, self.ack_button, self.override_button, self.back_button,
+        order = [self.queue, self.alerts, self.rerun_button, self.ack_button, self.override_button, self.back_button,
                  self.reject_button, self.approve_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
         self._show_detail(None)
         self.refresh_count()
+
+    def meds_height(self, count: int) -> int:
+        """The list's height for ``count`` medications of three lines each."""
+        return (self.meds.fontMetrics().lineSpacing() * 3 + 2 * self.meds.spacing() + 2) * count \
+            + 2 * self.meds.frameWidth()
 
     # -- screen hooks --------------------------------------------------------------------------
 
@@ -345,7 +408,6 @@ class ReviewScreen(Screen):
             self._quiet = False
         self.queue_title.setText(f"Waiting for review ({len(rows)})")
         self.queue_empty.setVisible(not rows)
-        self.queue.setColumnHidden(4, not any(r.promised_at for r in rows))  # "Promised" only when one is
         if not rows:
             self._show_detail(None)
             return
@@ -385,12 +447,13 @@ class ReviewScreen(Screen):
         self.detail = detail
         self._cancel_reason()
         for button in (self.ack_button, self.override_button, self.back_button, self.reject_button,
-                       self.approve_button):
+                       self.approve_button, self.rerun_button):
             button.setEnabled(detail is not None and detail.status == "received")
         if detail is None:
             self.drug_title.setText("Choose a prescription in the queue")
             self.banner.show_profile(None)
             self.meds.clear()
+            self.meds_box.setTitle("Active medications")
             self.rx_text.setText("")
             self.alerts.clear()
             return
@@ -401,10 +464,12 @@ class ReviewScreen(Screen):
         self.banner.extra.setText(f"Conditions: {', '.join(conditions)}" if conditions else "")
         self.meds.clear()
         for med in detail.active_medications:
-            filled = f" · last filled {med.last_fill_date:%m/%d/%Y}" if med.last_fill_date else " · not filled yet"
-            self.meds.addItem(f"Rx {med.rx_number} · {med.drug} · {med.sig}{filled}")
+            item = QListWidgetItem(med_text(med))
+            item.setToolTip(med_text(med).replace("\n    ", "\n"))
+            self.meds.addItem(item)
         if not detail.active_medications:
             self.meds.addItem("No other active prescriptions")
+        self.meds_box.setTitle(f"Active medications ({len(detail.active_medications)})")
         self.rx_text.setText(self._rx_html(detail))
         self.alerts.clear()
         for alert in detail.alerts:
@@ -428,22 +493,27 @@ class ReviewScreen(Screen):
             self.alerts.setCurrentRow(min(row, len(detail.alerts) - 1))
         self._status_line()
 
-    def _status_line(self) -> None:
+    def _status_line(self, done: str = "") -> None:
+        """What the pharmacist does next; ``done`` ("Acknowledged.") says first what just happened."""
         detail = self.detail
         if detail is None:
             return
+        done = f"{done} " if done else ""
         if detail.status != "received":
-            self._say(f"Rx {detail.rx_number} is {detail.status}.", "#1b5e20")
+            self._say(f"{done}Rx {detail.rx_number} is {detail.status}.", "#1b5e20")
         elif detail.returned_note:
-            self._say(f"↩ Sent back to intake: {detail.returned_note}", "#8a4b00")
+            self._say(f"{done}↩ Sent back to intake: {detail.returned_note}", "#8a4b00")
         elif detail.open_alerts:
             stops = sum(1 for a in detail.open_alerts if a.needs_override)
             warns = len(detail.open_alerts) - stops
             parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + \
                     ([f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else [])
-            self._say("Not ready to approve — " + "; ".join(parts) + ".", "#8b1a10")
+            lead = "Still open" if done else "Not ready to approve"
+            self._say(f"{done}{lead} — " + "; ".join(parts) + ".", "#8b1a10")
+        elif any(a.is_alert for a in detail.alerts):
+            self._say(f"✓ {done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", "#1b5e20")
         else:
-            self._say("✓ All alerts resolved: Ctrl+Enter approves.", "#1b5e20")
+            self._say(f"✓ {done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", "#1b5e20")
 
     @staticmethod
     def _rx_html(d: ReviewDetail) -> str:
@@ -457,8 +527,9 @@ class ReviewScreen(Screen):
         ]
         for item in d.items:
             schedule = f" <b>[{esc(item.schedule)}]</b>" if item.schedule else ""
+            if len(d.items) > 1:  # one drug: it is the screen's title, in large type, already
+                rows.append(("Drug", f"<b>{esc(item.drug)}</b>{schedule}"))
             rows += [
-                ("Drug", f"<b>{esc(item.drug)}</b>{schedule}"),
                 ("Quantity", f"{esc(item.quantity)} {esc(item.quantity_unit)} · {item.days_supply} days · "
                              f"{'No refills' if not item.refills else f'{item.refills} refills'} · DAW {esc(item.daw_code)}"),
                 ("SIG", f"{esc(item.sig)}<br><b>“{esc(item.directions)}”</b>"),
@@ -491,8 +562,7 @@ class ReviewScreen(Screen):
 
         def shown(detail: ReviewDetail) -> None:
             self._show_detail(detail, keep_alert=keep)
-            if message:
-                self._say(message, "#1b5e20") if not detail.open_alerts else self._status_line()
+            self._status_line(message)  # what was done, then what to do next
             self.alerts.setFocus()
 
         run_in_background(self, lambda: review.open_review(factory, actor, rx_id), shown, self._failed)
@@ -525,6 +595,25 @@ class ReviewScreen(Screen):
                               lambda _: self._after_change("Override recorded."), self._failed)
 
         self._ask(f"Override reason for “{alert.check_label}”:", confirm)
+
+    def rerun_dur(self) -> None:
+        """Run the DUR checks again for the open prescription; the alert list shows the new results."""
+        detail = self.detail
+        if detail is None or detail.status != "received":
+            return
+        factory, actor = self.context.uow_factory, self.actor
+        rx_id = detail.prescription_id
+
+        def shown(new: ReviewDetail) -> None:
+            if self.detail is None or self.detail.prescription_id != new.prescription_id:
+                return  # another prescription was opened meanwhile
+            self._show_detail(new)
+            self._status_line("DUR checks run again.")
+            self.alerts.setFocus()
+
+        self._say("Running the DUR checks again…", "#333")
+        run_in_background(self, lambda: review.rerun_dur(factory, actor, rx_id), shown, self._failed,
+                          busy_message="Running the DUR checks…")
 
     def approve(self) -> None:
         detail = self.detail

@@ -9,7 +9,6 @@ approve anything the pharmacist has not scanned.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
@@ -20,8 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,17 +27,13 @@ from pharmacy_desktop.domain.dispensing import format_quantity
 from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.services import fill as fill_service
 from pharmacy_desktop.services import verify as service
-from pharmacy_desktop.services.fill import QueueRow
 from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleMismatch, ReturnResult, VerifyView
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
-from pharmacy_desktop.ui.screens.fill import QUEUE_HEADERS, queue_cells
+from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.widgets.fill_common import (
     GREEN,
     RED,
-    HardStop,
     ResultBanner,
-    RowsTable,
     ScanPrompt,
     big,
     drug_text,
@@ -50,10 +43,11 @@ from pharmacy_desktop.ui.widgets.fill_common import (
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 
 
-class VerifyScreen(Screen):
+class VerifyScreen(QueueScreen):
     key = "F6"
     title = "Final verification"
     permission = Permission.FINAL_VERIFY
+    queue_heading = "Awaiting verification"
     help_keys = (
         ("Scan", "1: the vial label's Rx barcode, 2: the stock bottle"),
         ("Enter", "approve into a will-call bin / acknowledge a hard stop"),
@@ -69,53 +63,15 @@ class VerifyScreen(Screen):
         self.last_check: BottleCheck | None = None
         self.approved: ApproveResult | None = None
         self.returned: ReturnResult | None = None
-        self.rows: list[QueueRow] = []
-        self.busy = False
         self._build()
-        shortcut(self, "Return", self.enter_pressed)
-        shortcut(self, "Enter", self.enter_pressed)
-        shortcut(self, "Escape", self.escape_pressed)
         shortcut(self, "Alt+R", self.start_return)
-        shortcut(self, "Ctrl+R", self.refresh)
 
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
-        self.queue.setColumnHidden(3, True)
-        self.queue.setObjectName("verifyQueue")
-        self.queue.activated_row.connect(self._open_row)
-        self.queue_title = heading("Awaiting verification", 2)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.queue_title)
-        left_layout.addWidget(self.queue, 1)
-
-        self.pages = QStackedWidget()
-        self.idle_page = QWidget()
-        idle = QVBoxLayout(self.idle_page)
-        self.idle_prompt = ScanPrompt("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)")
-        self.status = big("", 3, name="verifyStatus")
-        idle.addStretch(1)
-        idle.addWidget(self.idle_prompt)
-        idle.addWidget(self.status)
-        idle.addStretch(2)
-        self.work_page = QWidget()
-        self._build_work(self.work_page)
-        self.hard_stop = HardStop()
-        self.hard_stop.acknowledged.connect(self.acknowledge_stop)
-        for page in (self.idle_page, self.work_page, self.hard_stop):
-            self.pages.addWidget(page)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.pages)
-        splitter.setSizes([300, 760])
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(splitter)
+        left = self._build_queue("verifyQueue")
+        pages = self._build_pages("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)", "verifyStatus", 3)
+        self._split(left, pages, [300, 760], (0, 1))
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
@@ -199,27 +155,6 @@ class VerifyScreen(Screen):
         layout.addStretch(1)
         layout.addLayout(actions)
 
-    # -- shell hooks ------------------------------------------------------------------------------
-
-    def activate(self) -> None:
-        self.refresh()
-
-    def on_change(self, notice: dict[str, Any]) -> None:
-        if notice.get("topic") == "prescriptions" and self.isVisible():
-            self.refresh()
-
-    def queue_count(self) -> int | None:
-        return len(self.rows) if self.rows else None
-
-    def clear_sensitive(self) -> None:
-        self.rows = []
-        self.queue.set_rows([])
-        self._reset()
-
-    def set_actor(self, actor) -> None:
-        super().set_actor(actor)
-        self._reset()  # a bottle scanned by someone else never counts for the next pharmacist
-
     # -- queue and open ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -229,16 +164,10 @@ class VerifyScreen(Screen):
         run_in_background(self, lambda: service.verify_queue(self.context.uow_factory, actor), self._show_queue,
                           busy_message="Loading the verification queue…")
 
-    def _show_queue(self, rows: list[QueueRow]) -> None:
-        self.rows = rows
-        self.queue.set_rows([queue_cells(r) for r in rows], marks=["stat" if r.is_stat else None for r in rows])
-        self.queue_title.setText(f"Awaiting verification ({len(rows)})")
-
-    def _open_row(self, row: int) -> None:
-        if 0 <= row < len(self.rows):
-            rx_id, actor = self.rows[row].prescription_id, self.actor
-            run_in_background(self, lambda: service.open_for_verify(self.context.uow_factory, actor, rx_id),
-                              self._show_view, self._problem, busy_message="Opening…")
+    def open_rx(self, prescription_id: uuid.UUID) -> None:
+        actor = self.actor
+        run_in_background(self, lambda: service.open_for_verify(self.context.uow_factory, actor, prescription_id),
+                          self._show_view, self._problem, busy_message="Opening…")
 
     def _show_view(self, view: VerifyView) -> None:
         self._reset()
@@ -254,15 +183,7 @@ class VerifyScreen(Screen):
         self.prompt.set_text("STEP 2  ▶  SCAN THE STOCK BOTTLE")
         self.pages.setCurrentWidget(self.work_page)
         self._select_in_queue(view.prescription_id)
-        self.setFocus()
-
-    def _select_in_queue(self, prescription_id: uuid.UUID) -> None:
-        """The queue highlights what is open (a label scan opens any row), never a different patient."""
-        row = next((i for i, r in enumerate(self.rows) if r.prescription_id == prescription_id), None)
-        if row is None:
-            self.queue.clearSelection()
-        else:
-            self.queue.selectRow(row)
+        self.prompt.setFocus()  # the bottle scan goes to the prompt, and it shows it
 
     def _show_line(self, index: int) -> None:
         assert self.view is not None
@@ -295,9 +216,7 @@ class VerifyScreen(Screen):
     # -- scanning ---------------------------------------------------------------------------------
 
     def handle_scan(self, text: str) -> bool:
-        if self.pages.currentWidget() is self.hard_stop:
-            self.hard_stop.next_step.setText("Acknowledge this stop first (Enter), then scan again.")
-            self.hard_stop.next_step.show()
+        if self._scan_while_stopped():
             return True
         number = fill_service.rx_number_from_scan(text)
         if number is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QVBoxLayout, QWidget
@@ -10,14 +9,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitte
 from pharmacy_desktop.services import will_call as service
 from pharmacy_desktop.services.will_call import BinSummary, WaitingRx
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import heading
+from pharmacy_desktop.ui.screens.queue_screen import LiveScreen
 from pharmacy_desktop.ui.widgets.fill_common import RED, RowsTable, big, drug_cell, shortcut
 
 
-class WillCallScreen(Screen):
+class WillCallScreen(LiveScreen):
     key = "F7"
     title = "Will-call"
     permission = service.VIEW_PERMISSION
+    change_topics = ("prescriptions", "will_call")
     help_keys = (
         ("Scan", "a bag or vial label: shows that patient's bag and its bin"),
         ("Alt+N", "find by patient name (type, results as you type)"),
@@ -104,13 +105,6 @@ class WillCallScreen(Screen):
         self._search_timer.start()
 
     # -- shell hooks ------------------------------------------------------------------------------
-
-    def activate(self) -> None:
-        self.refresh()
-
-    def on_change(self, notice: dict[str, Any]) -> None:
-        if notice.get("topic") in ("prescriptions", "will_call") and self.isVisible():
-            self.refresh()
 
     def clear_sensitive(self) -> None:
         self.rows = []

@@ -127,16 +127,29 @@ class RowsTable(QTableWidget):
 
 
 class ScanPrompt(QFrame):
-    """The big "scan the stock bottle" call to action."""
+    """The big "scan the stock bottle" call to action.
+
+    It takes the keyboard focus while the screen waits for a scan, and then shows it: a solid frame
+    and "waiting for the scan" under the text, so the user sees where keystrokes go.
+    """
+
+    FOCUS_HINT = "⌨  Waiting for the scan: the scanner (or the keyboard) types here"
 
     def __init__(self, text: str, parent: QWidget | None = None, *, delta: float = 12):
         super().__init__(parent)
         self.setObjectName("scanPrompt")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.label = big(text, delta, name="scanPromptText")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.focus_hint = big(self.FOCUS_HINT, 0, bold=False, name="scanPromptFocus")
+        self.focus_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.focus_hint.setAccessibleName("Waiting for the scan")
+        self.focus_hint.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 14, 12, 14)
         layout.addWidget(self.label)
+        layout.addWidget(self.focus_hint)
+        self.state = "waiting"
         self.set_state("waiting")
 
     def set_text(self, text: str, state: str = "waiting") -> None:
@@ -144,11 +157,25 @@ class ScanPrompt(QFrame):
         self.set_state(state)
 
     def set_state(self, state: str) -> None:
+        self.state = state
         colour = {"waiting": "#0d47a1", "done": GREEN, "problem": RED}.get(state, "#0d47a1")
+        focused = self.hasFocus()
+        line = "6px solid" if focused else "4px dashed"
+        background = "rgba(13,71,161,40)" if focused else "rgba(13,71,161,18)"
         self.setStyleSheet(
-            f"#scanPrompt {{ border: 4px dashed {colour}; border-radius: 10px; background: rgba(13,71,161,18); }}"
-            f"#scanPromptText {{ color: {colour}; }}"
+            f"#scanPrompt {{ border: {line} {colour}; border-radius: 10px; background: {background}; }}"
+            f"#scanPromptText, #scanPromptFocus {{ color: {colour}; }}"
         )
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().focusInEvent(event)
+        self.focus_hint.show()
+        self.set_state(self.state)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().focusOutEvent(event)
+        self.focus_hint.hide()
+        self.set_state(self.state)
 
 
 class ResultBanner(QFrame):

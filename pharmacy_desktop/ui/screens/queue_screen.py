@@ -1,0 +1,182 @@
+"""What the scan-driven workflow screens share.
+
+``LiveScreen``: loads when shown and reloads when another workstation changes one of its topics
+(fill, final verification, will-call). ``QueueScreen``: a prescription queue on the left and, on
+the right, an idle page (a scan prompt and a status line), a work page and a hard stop that only an
+acknowledgement removes (fill and final verification).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from pharmacy_desktop.services.fill import QueueRow
+from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.widgets.fill_common import (
+    HardStop,
+    RowsTable,
+    ScanPrompt,
+    big,
+    drug_cell,
+    local_time,
+    minutes_text,
+    shortcut,
+)
+
+QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
+
+
+def queue_cells(row: QueueRow) -> list[str]:
+    """What triage needs (SCREENS.md): STAT, patient, drug with its schedule, age, promised time."""
+    promised = f"\ndue {local_time(row.promised_at)}" if row.promised_at else ""
+    return [
+        "STAT" if row.is_stat else ("BACK" if row.returned_note else ""),
+        f"{row.patient_name}\n{drug_cell(row.drug, row.schedule)}",
+        f"{minutes_text(row.waiting_minutes)}{promised}",
+        row.rx_number,
+    ]
+
+
+class LiveScreen(Screen):
+    change_topics: tuple[str, ...] = ("prescriptions",)  # change notices that make it reload
+
+    def activate(self) -> None:
+        self.refresh()
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        if notice.get("topic") in self.change_topics and self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+
+class QueueScreen(LiveScreen):
+    queue_heading = ""  # 'Fill queue': the title above the queue, with the count after a load
+
+    def __init__(self, context, actor, parent: QWidget | None = None):
+        super().__init__(context, actor, parent)
+        self.rows: list[QueueRow] = []
+        self.busy = False
+        shortcut(self, "Return", self.enter_pressed)
+        shortcut(self, "Enter", self.enter_pressed)
+        shortcut(self, "Escape", self.escape_pressed)
+        shortcut(self, "Ctrl+R", self.refresh)
+
+    # -- layout (called by the subclass's _build) -------------------------------------------------
+
+    def _build_queue(self, name: str) -> QWidget:
+        self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
+        self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
+        self.queue.setObjectName(name)
+        self.queue.activated_row.connect(self._open_row)
+        self.queue_title = heading(self.queue_heading, 2)
+        left = QWidget()
+        layout = QVBoxLayout(left)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.queue_title)
+        layout.addWidget(self.queue, 1)
+        return left
+
+    def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:
+        """The idle page (``idle_prompt``, ``status``), the work page (``_build_work``), the hard stop."""
+        self.pages = QStackedWidget()
+        self.idle_page = QWidget()
+        idle = QVBoxLayout(self.idle_page)
+        self.idle_prompt = ScanPrompt(prompt)
+        self.status = big("", status_delta, name=status_name)
+        idle.addStretch(1)
+        idle.addWidget(self.idle_prompt)
+        idle.addWidget(self.status)
+        idle.addStretch(2)
+        self.work_page = QWidget()
+        self._build_work(self.work_page)
+        self.hard_stop = HardStop()
+        self.hard_stop.acknowledged.connect(self.acknowledge_stop)
+        for page in (self.idle_page, self.work_page, self.hard_stop):
+            self.pages.addWidget(page)
+        return self.pages
+
+    def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, stretch[0])
+        splitter.setStretchFactor(1, stretch[1])
+        splitter.setSizes(sizes)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+    def _build_work(self, page: QWidget) -> None:
+        raise NotImplementedError
+
+    # -- shell hooks ------------------------------------------------------------------------------
+
+    def queue_count(self) -> int | None:
+        return len(self.rows) if self.rows else None
+
+    def clear_sensitive(self) -> None:
+        self.rows = []
+        self.queue.set_rows([])
+        self._reset()
+
+    def set_actor(self, actor) -> None:
+        super().set_actor(actor)
+        self._reset()  # what someone else opened or scanned never counts for the next user
+
+    # -- queue ------------------------------------------------------------------------------------
+
+    def _show_queue(self, rows: list[QueueRow]) -> None:
+        self.rows = rows
+        self.queue.set_rows([queue_cells(r) for r in rows], marks=[self.queue_mark(r) for r in rows])
+        self.queue_title.setText(f"{self.queue_heading} ({len(rows)})")
+
+    def queue_mark(self, row: QueueRow) -> str | None:
+        return "stat" if row.is_stat else None
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            self.open_rx(self.rows[row].prescription_id)
+
+    def open_rx(self, prescription_id: uuid.UUID) -> None:
+        raise NotImplementedError
+
+    def _select_in_queue(self, prescription_id: uuid.UUID) -> None:
+        """The queue highlights what is open (a label scan opens any row), never a different patient."""
+        row = next((i for i, r in enumerate(self.rows) if r.prescription_id == prescription_id), None)
+        if row is None:
+            self.queue.clearSelection()
+        else:
+            self.queue.selectRow(row)
+
+    # -- hard stop --------------------------------------------------------------------------------
+
+    def stopped(self) -> bool:
+        return self.pages.currentWidget() is self.hard_stop
+
+    def _scan_while_stopped(self) -> bool:
+        """A scan during a hard stop only repeats what to do; True when it was one."""
+        if not self.stopped():
+            return False
+        self.hard_stop.next_step.setText("Acknowledge this stop first (Enter), then scan again.")
+        self.hard_stop.next_step.show()
+        return True
+
+    def acknowledge_stop(self) -> None:
+        raise NotImplementedError
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def enter_pressed(self) -> None:
+        raise NotImplementedError
+
+    def escape_pressed(self) -> None:
+        raise NotImplementedError
+
+    def _reset(self) -> None:
+        raise NotImplementedError
