@@ -44,18 +44,6 @@ def out_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def app_look(qapp):
-    """The application's font and style sheet for this test; Qt's defaults again afterwards."""
-    from pharmacy_desktop.ui.app import make_application
-
-    font, sheet = qapp.font(), qapp.styleSheet()
-    make_application()
-    yield qapp
-    qapp.setFont(font)
-    qapp.setStyleSheet(sheet)
-
-
-@pytest.fixture
 def context(uow_factory, qapp):
     scanner = ScannerFilter()
     yield AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),

@@ -33,18 +33,6 @@ TIMEOUT = 10_000
 
 
 @pytest.fixture
-def app_look(qapp):
-    """The application's font and style sheet for this test; Qt's defaults again afterwards."""
-    from pharmacy_desktop.ui.app import make_application
-
-    font, sheet = qapp.font(), qapp.styleSheet()
-    make_application()
-    yield qapp
-    qapp.setFont(font)
-    qapp.setStyleSheet(sheet)
-
-
-@pytest.fixture
 def scanner(qapp):
     """The scanner filter the app puts in the context (the settings screen shows its scanner test)."""
     scanner = ScannerFilter()
