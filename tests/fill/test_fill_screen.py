@@ -20,9 +20,9 @@ def screen(qtbot, uow_factory, actors):
     screen = FillScreen(context_for(uow_factory), actors["technician"])
     qtbot.addWidget(screen)
     screen.resize(1280, 800)
-    screen.show()
-    screen.activateWindow()
-    qtbot.waitActive(screen)
+    with qtbot.waitActive(screen):  # a bare waitActive() would not wait at all
+        screen.show()
+        screen.activateWindow()
     return screen
 
 

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.ui
 def show(qtbot, screen):
     qtbot.addWidget(screen)
     screen.resize(1280, 800)
-    screen.show()
-    screen.activateWindow()
-    qtbot.waitActive(screen)
+    with qtbot.waitActive(screen):  # a bare waitActive() would not wait at all
+        screen.show()
+        screen.activateWindow()
     return screen
 
 

@@ -60,9 +60,9 @@ def window(qtbot) -> QWidget:
     layout.addWidget(win.field)  # type: ignore[attr-defined]
     layout.addWidget(win.other)  # type: ignore[attr-defined]
     qtbot.addWidget(win)
-    win.show()
-    win.activateWindow()
-    qtbot.waitActive(win)
+    with qtbot.waitActive(win):  # a bare waitActive() would not wait at all
+        win.show()
+        win.activateWindow()
     win.field.setFocus()  # type: ignore[attr-defined]
     return win
 
@@ -258,7 +258,7 @@ def test_scan_and_typing_into_a_plain_text_edit(qtbot, scanner, clock):
     notes = QPlainTextEdit()
     qtbot.addWidget(notes)
     notes.show()
-    qtbot.waitExposed(notes)
+    qtbot.waitUntil(lambda: notes.windowHandle() is not None and notes.windowHandle().isExposed())
     notes.setFocus()
     seen = scans_seen(scanner)
     human_type(notes, "Take 1\n", clock)
@@ -382,7 +382,7 @@ def test_scan_during_a_modal_dialog_goes_to_the_dialog(qtbot, field, feedback, c
         dialog_field = QLineEdit(dialog)
         QVBoxLayout(dialog).addWidget(dialog_field)
         dialog.open()  # window-modal, like every dialog in the app
-        qtbot.waitExposed(dialog)
+        qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.windowHandle().isExposed())
         dialog_field.setFocus()
         assert QApplication.activeModalWidget() is dialog
         type_timed(dialog_field, BARCODE + "\n", clock, gap_ms=3)
@@ -399,7 +399,7 @@ def test_modal_dialog_without_handler_keeps_the_scan_from_the_screen(qtbot, fiel
     qtbot.addWidget(screen)
     dialog = QDialog(field.window())
     dialog.open()
-    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.windowHandle().isExposed())
     assert ScanDispatcher(lambda: screen, feedback).dispatch(BARCODE) is False
     assert screen.scans == []
     assert feedback.state == "bad" and "dialog is open" in feedback.message()
@@ -447,7 +447,7 @@ def test_scanner_test_page_shows_raw_input_timing_verdict_and_resolution(qtbot, 
         page = ScannerTestPage(scanner, resolver)
         qtbot.addWidget(page)
         page.show()
-        qtbot.waitExposed(page)
+        qtbot.waitUntil(lambda: page.windowHandle() is not None and page.windowHandle().isExposed())
         page.typing_box.setFocus()
         assert page.handle_scan("anything") is True
 
@@ -493,7 +493,7 @@ def test_enter_reaches_a_dialogs_default_button_only_when_typed(qtbot, field, cl
         layout.addWidget(entry)
         layout.addWidget(buttons)
         dialog.open()
-        qtbot.waitExposed(dialog)
+        qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.windowHandle().isExposed())
         entry.setFocus()
         seen = scans_seen(scanner)
         type_timed(entry, BARCODE + "\n", clock, gap_ms=3)
