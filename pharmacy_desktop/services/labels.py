@@ -19,6 +19,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.models.users import PharmacyProfile
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
+from pharmacy_desktop.domain.dispensing import dispensing_unit
 from pharmacy_desktop.domain.sig import expand_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.printing.documents import (
@@ -122,7 +123,7 @@ def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool 
         strength=strength,
         ndc11=refill.ndc_code or dispensed.ndc_code,
         quantity=Decimal(refill.quantity_dispensed),
-        quantity_unit=item.quantity_unit,
+        quantity_unit=dispensing_unit(refill.quantity_dispensed, item.quantity_unit, dispensed.dosage_form),
         directions=directions,
         refills_remaining=remaining,
         discard_by=discard_by_date(refill.filled_date, refill.expiration_date),

@@ -192,7 +192,8 @@ def _view(uow: UnitOfWork, rx: Prescription) -> VerifyView:
         label_lines, label_status = _label_lines(uow, refill)
         lines.append(FilledLine(
             item_id=item.id, refill_id=refill.id, prescribed=prescribed, filled=filled,
-            prescribed_quantity=item.quantity, filled_quantity=refill.quantity_dispensed, unit=item.quantity_unit,
+            prescribed_quantity=item.quantity, filled_quantity=refill.quantity_dispensed, unit=rules.dispensing_unit(item.quantity, item.quantity_unit,
+                                                                          filled_med.dosage_form if filled_med else None),
             sig=item.sig, directions=item.directions or "", days_supply=refill.days_supply,
             fill_number=refill.refill_number, lot=refill.lot_number, expiry=refill.expiration_date,
             is_partial=refill.is_partial, match=match, match_message=message,

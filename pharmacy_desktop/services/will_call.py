@@ -148,7 +148,9 @@ def _rows(uow: UnitOfWork, *conditions, now: dt.datetime | None = None) -> list[
             prescription_id=rx.id, rx_number=rx.prescription_number, patient_id=patient.id,
             patient_name=f"{patient.last_name}, {patient.first_name}", patient_dob=patient.date_of_birth,
             drug=name, schedule=rules.schedule_label(med.dea_schedule) if med else None,
-            quantity=f"{rules.format_quantity(qty)} {item.quantity_unit}" if item and qty is not None else "",
+            quantity=(f"{rules.format_quantity(qty)} "
+                      f"{rules.dispensing_unit(qty, item.quantity_unit, med.dosage_form if med else None)}")
+            if item and qty is not None else "",
             bin_code=bin_.code, ready_at=since,
             waiting_days=(now - since).days if since else 0, waiting=waiting_text(since, now),
         ))

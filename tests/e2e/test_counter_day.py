@@ -543,6 +543,7 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         printed = parse(label_printer.jobs[-1])
         assert rx_number in printed.words and any(rx_number.encode() in b.data for b in printed.barcodes)
         assert patient_last in printed.words and "Take 1 tablet by mouth at bedtime" in printed.words
+        assert "Qty: 30 tablets" in printed.words  # counted in the dispensing unit, plural
         qtbot.waitUntil(lambda: scalar(uow_factory, select(PrintJob.status).where(
             PrintJob.id == result.label_job_id)) == "printed", timeout=10_000)
         qtbot.waitUntil(lambda: "✖" not in window.printer_status.text() and "not checked" not in

@@ -163,7 +163,7 @@ def test_will_call_bins_contents_and_searches(uow_factory, actors, rx_world):
     bins = {b.code: b for b in will_call.list_bins(uow_factory, tech)}
     assert len(bins) == 8 and bins["A"].count == 1 and bins["B"].count == 1 and bins["C"].count == 0
     [in_a] = will_call.bin_contents(uow_factory, tech, "a")
-    assert in_a.patient_name == "Gonzalez, Maria" and in_a.drug == "Lisinopril 20 mg tablet" and in_a.quantity == "30 tablet"
+    assert in_a.patient_name == "Gonzalez, Maria" and in_a.drug == "Lisinopril 20 mg tablet" and in_a.quantity == "30 tablets"
     [by_scan] = will_call.find_by_label_scan(uow_factory, tech, old_number)
     assert by_scan.patient_name == "Lee, Ann" and by_scan.bin_code == "B"
     assert [r.rx_number for r in will_call.find_by_patient_name(uow_factory, tech, "gonz, mar")] == [rx_world.rx_number]
