@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pharmacy_desktop.config import libpq_url  # noqa: E402
 from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14, ndc_to_upc_a  # noqa: E402
+from pharmacy_desktop.domain.ndc import to_ndc11  # noqa: E402
+from scan_lookup import percentile  # noqa: E402
 
 TODAY = dt.date.today()
 PASSWORD = "Counter-Speed-2026!"
@@ -50,16 +52,6 @@ HOT_WEIGHT = (5, 5, 5, 2, 2)
 QUANTITIES = (28, 30, 30, 60, 90)
 WRONG_BOTTLE_SHARE = 0.05
 LOT_SCAN_SHARE = 0.2
-
-
-def ndc11(package: str) -> str:
-    a, b, c = package.split("-")
-    return a.zfill(5) + b.zfill(4) + c.zfill(2)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 # -- set-up --------------------------------------------------------------------------------------
@@ -91,7 +83,7 @@ def setup(url: str, n_rx: int, seed: int):
                               state="IL", zip_code="62701", phone="(217) 555-0199"))
         meds, lots = [], []
         for package, name, strength, batches in PRODUCTS:
-            med = Medication(ndc_code=ndc11(package), package_ndc=package, drug_name=name, generic_name=name,
+            med = Medication(ndc_code=to_ndc11(package), package_ndc=package, drug_name=name, generic_name=name,
                              strength=strength, dosage_form="TABLET", route="ORAL",
                              package_description=f"1000 TABLET in 1 BOTTLE ({package})", is_generic=True)
             s.add(med)

@@ -73,7 +73,7 @@ def make_scans(packages: list[tuple[str, str]], n: int, rng: random.Random) -> l
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 def main() -> int:

@@ -86,9 +86,6 @@ def open_database(
 
 
 def _seed_demo(url: str) -> None:
-    try:
-        from pharmacy_desktop.demo import load_demo
-    except ImportError:  # demo data arrives with the catalog
-        log.warning("demo data loader not available")
-        return
+    from pharmacy_desktop.demo import load_demo
+
     load_demo(url)

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import sys
-from typing import Callable, Iterator
+from typing import Iterator
 
 from pharmacy_desktop.errors import PharmacyError
 from pharmacy_desktop.logging_setup import setup_logging
@@ -153,13 +153,8 @@ def cmd_app(args) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
-Registrar = Callable[[argparse._SubParsersAction], None]
-_extra_registrars: list[str] = [
-    # modules with a register(subparsers) function, added by later features
-    "pharmacy_desktop.cli_catalog",
-    "pharmacy_desktop.cli_print",
-    "pharmacy_desktop.cli_admin",
-]
+# modules that add their commands with register(subparsers, add_db_option)
+_COMMAND_MODULES = ("pharmacy_desktop.cli_catalog", "pharmacy_desktop.cli_print", "pharmacy_desktop.cli_admin")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,14 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     import importlib
 
-    for module_name in _extra_registrars:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub, _add_db_option)
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub, _add_db_option)
     return parser
 
 

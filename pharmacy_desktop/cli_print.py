@@ -74,7 +74,7 @@ def cmd_test_page(args: argparse.Namespace) -> int:
 
     cfg = _config()
     uri, profile = (args.printer, args.profile) if args.printer else printer_for(cfg, args.role)
-    with database(args) as db:
+    with database(args, cfg=cfg) as db:  # one read of the workstation configuration
         job_id = print_test_page(db.uow_factory, None, role=args.role, printer_uri=uri,
                                  printer_profile=args.profile or profile, workstation=cfg.workstation_name)
         return _send(db, cfg, job_id, args.timeout)
@@ -84,7 +84,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     from pharmacy_desktop.services.print_queue import queue_label_for_rx
 
     cfg = _config()
-    with database(args) as db:
+    with database(args, cfg=cfg) as db:  # one read of the workstation configuration
         job_id = queue_label_for_rx(db.uow_factory, None, args.rx_number, reason=args.reason,
                                     workstation=cfg.workstation_name, printer_uri=args.printer,
                                     printer_profile=args.profile, config=cfg)
@@ -97,7 +97,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     from pharmacy_desktop.services.print_queue import list_jobs
 
     cfg = _config()
-    with database(args) as db:
+    with database(args, cfg=cfg) as db:  # one read of the workstation configuration
         rows = list_jobs(db.uow_factory, None, workstation=None if args.all_workstations else cfg.workstation_name,
                          waiting_only=args.waiting)
     if args.json:

@@ -2,8 +2,8 @@
 first start and by ``pharmacy-desktop demo``.
 
 Everything goes through the same code the app uses: the catalog through the FDA import, accounts
-and the pharmacy profile through the auth and pharmacy services, prescriptions through the intake,
-review, fill and verification services where they exist. Re-running it changes nothing: it loads
+and the pharmacy profile through the auth and pharmacy services, prescriptions through the review,
+fill and verification services. Re-running it changes nothing: it loads
 only into a pharmacy that has no users yet.
 
 Names, addresses and phone numbers are made up (555 numbers); NPI and DEA numbers are made up but

@@ -2,14 +2,13 @@
 
 History (completed fills from past months) is written directly: it stands for the pharmacy's
 records from before this system. Everything current goes through the workflow services (intake,
-DUR review, fill, verification) when they are installed, so the demo's queues hold exactly what
-the app itself would have produced; without them the prescriptions wait as ``received``.
+DUR review, fill, verification), so the demo's queues hold exactly what the app itself would have
+produced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import random
 import uuid
@@ -157,13 +156,6 @@ def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], r
     return counts
 
 
-def _service(name: str):
-    try:
-        return importlib.import_module(f"pharmacy_desktop.services.{name}")
-    except ModuleNotFoundError:
-        return None
-
-
 def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid.UUID, target: str) -> str:
     """Move a received prescription through the real services towards ``target``; returns where it got.
 
@@ -172,16 +164,15 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
     """
     if target == "received":
         return "received"
-    review, fill, verify = _service("review"), _service("fill"), _service("verify")
+    from pharmacy_desktop.services import fill, review, verify  # the workflow, exactly as the app runs it
+
     rph, tech = actors["pharmacist"], actors["technician"]
     try:
-        if review is None:
-            return "received"
         if target == "rejected":
             review.reject(uow_factory, rph, rx_id, "Duplicate of a prescription already on file (demo).")
             return "rejected"
         review.demo_approve(uow_factory, rph, rx_id)
-        if target == "validated" or fill is None:
+        if target == "validated":
             return "validated"
         with uow_factory() as uow:
             ndc = uow.session.scalars(
@@ -189,7 +180,7 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
                 .where(PrescriptionItem.prescription_id == rx_id)
             ).first()
         fill.fill(uow_factory, tech, rx_id, ndc)
-        if target == "in_progress" or verify is None:
+        if target == "in_progress":
             return "in_progress"
         verify.approve(uow_factory, rph, rx_id, bottle_scans=[ndc])
         return "ready"

@@ -10,7 +10,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 # OWASP's recommended minimum for Argon2id: 19 MiB, t=2, p=1 (about 20 ms: fast enough at the counter)
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 _DUMMY = _hasher.hash("dummy-password-for-timing")
-ARGON2ID_PREFIX = "$argon2id$"
 
 
 def hash_secret(secret: str) -> str:

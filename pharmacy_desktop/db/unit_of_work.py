@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -28,7 +27,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from pharmacy_desktop.db.base import ACTOR_KEY
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
-from pharmacy_desktop.errors import ConcurrentUpdate, DatabaseUnavailable
+from pharmacy_desktop.db.repositories.base import concurrent_update
+from pharmacy_desktop.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class UnitOfWork:
         try:
             self.session.flush()
         except StaleDataError as exc:
-            raise _concurrent(exc) from exc
+            raise concurrent_update(exc) from exc
 
     def commit(self) -> None:
         try:
@@ -155,7 +155,7 @@ class UnitOfWork:
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()
-            raise _concurrent(exc) from exc
+            raise concurrent_update(exc) from exc
         self.committed = True
 
     def rollback(self) -> None:
@@ -171,25 +171,6 @@ class UnitOfWorkFactory:
 
     def __call__(self, actor_id: uuid.UUID | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, actor_id=actor_id, workstation=self.workstation)
-
-
-# how a person calls the rows of a versioned table (SQLAlchemy names the table in StaleDataError)
-_TABLE_LABELS = {
-    "patients": "patient",
-    "prescriptions": "prescription",
-    "inventory_items": "stock item",
-    "inventory_batches": "stock batch",
-    "users": "user",
-}
-
-
-def _concurrent(exc: StaleDataError) -> ConcurrentUpdate:
-    match = re.search(r"table '([^']+)'", str(exc))
-    what = _TABLE_LABELS.get(match.group(1).rsplit(".", 1)[-1], "record") if match else "record"
-    return ConcurrentUpdate(
-        f"This {what} was changed on another workstation while you were working. "
-        "Nothing was saved; reload it and try again."
-    )
 
 
 def _is_connection_error(exc: BaseException) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Iterable, Sequence
@@ -509,17 +509,3 @@ class StockLine:
     lot: str | None
     quantity: Decimal
     expiration_date: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class FillPlan:
-    lines: tuple[StockLine, ...] = field(default_factory=tuple)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.quantity for line in self.lines), Decimal(0))
-
-    @property
-    def earliest_expiry(self) -> dt.date | None:
-        dates = [line.expiration_date for line in self.lines if line.expiration_date]
-        return min(dates) if dates else None

@@ -50,7 +50,7 @@ MAX_AUTOMATIC_ATTEMPTS = 6  # 5 + 10 + 20 + 40 + 80 s: about 2.5 minutes of retr
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 300.0
 QUEUE_KEY = "F10"  # where the print queue screen is
-_ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report": "Report printer"}
+ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report": "Report printer"}
 _WHAT = {"label": "label", "receipt": "receipt", "test_page": "test page", "report": "report"}
 
 Renderer = Callable[[str, dict, str, str], bytes]
@@ -89,7 +89,7 @@ class PrinterState:
 
 
 def _failure_message(job: PrintJob, uri: str | None, error: BaseException, retry_in: float | None) -> str:
-    role = _ROLE_TITLES.get(job.printer_role, "Printer")
+    role = ROLE_TITLES.get(job.printer_role, "Printer")
     text = str(error).strip().rstrip(".")
     if text.startswith("Printer "):
         text = f"{role} {text[len('Printer '):]}"
@@ -108,7 +108,7 @@ def _failure_message(job: PrintJob, uri: str | None, error: BaseException, retry
 
 
 def _no_printer_message(job: PrintJob) -> str:
-    role = _ROLE_TITLES.get(job.printer_role, "Printer").lower()
+    role = ROLE_TITLES.get(job.printer_role, "Printer").lower()
     return (
         f"No {role} is set up on this workstation. Enter its address in Settings (Alt+S); "
         f"the {_WHAT.get(job.job_type, 'job')} waits in the print queue ({QUEUE_KEY})."
@@ -126,6 +126,7 @@ class _Claimed:
     previous_status: str
     previous_next: dt.datetime | None
     error: str | None = None  # known before sending (no printer configured)
+    next_attempt: dt.datetime | None = None  # set when a send fails: when it is tried again
 
 
 class PrintDispatcher:
@@ -311,7 +312,7 @@ class PrintDispatcher:
                 self._sender(item.uri, item.payload, self.timeout)
             except PrinterError as error:
                 result = self._record_failure(item, error)
-                failed[item.uri] = (result.message, self._next_attempt_of(item.id))
+                failed[item.uri] = (result.message, item.next_attempt)
                 results.append(result)
             except Exception as error:  # a bug must not leave the job 'sending' forever
                 log.exception("sending print job %s failed unexpectedly", item.id)
@@ -338,15 +339,12 @@ class PrintDispatcher:
             message = error if isinstance(error, str) else _failure_message(job, item.uri, error, retry_in)
             job.status, job.last_error = "failed", message
             job.next_attempt_at = self._clock() + dt.timedelta(seconds=retry_in) if retry_in is not None else None
+            item.next_attempt = job.next_attempt_at
             uow.notify("print_jobs", job.id, workstation=self.workstation, status="failed")
             uow.commit()
         self._role_errors[item.role] = message
         log.info("print job %s failed (attempt %d): %s", item.id, item.attempts, message)
         return SendResult(item.id, item.role, item.uri, False, message)
-
-    def _next_attempt_of(self, job_id: uuid.UUID) -> dt.datetime | None:
-        with self.uow_factory() as uow:
-            return uow.print_jobs.require(job_id).next_attempt_at
 
     def _hold(self, item: _Claimed, message: str, next_attempt: dt.datetime | None) -> SendResult:
         """Give a job back untried: its printer just failed with another job."""
@@ -391,7 +389,7 @@ class PrintDispatcher:
                 self._role_errors.pop(role)
         roles = {role: self._role_errors.get(role, "ok") for role in failing_roles}
         if failing:
-            names = ", ".join(_ROLE_TITLES.get(r, r).lower() for r in sorted(failing_roles))
+            names = ", ".join(ROLE_TITLES.get(r, r).lower() for r in sorted(failing_roles))
             jobs = f"{waiting} job{'s' if waiting != 1 else ''}"
             detail = f"{names} not printing — {jobs} waiting ({QUEUE_KEY})"
             last = next((self._role_errors[r] for r in sorted(failing_roles) if r in self._role_errors), None)

@@ -48,7 +48,6 @@ EVENT_LABELS = {
     "BadgeAssigned": "Badge assigned",
     "PharmacyProfileSaved": "Pharmacy details saved",
 }
-SECURITY_EVENTS = frozenset(EVENT_LABELS) - {"PharmacyProfileSaved"}
 # event types that mean trouble: shown with a warning marker
 WARNING_EVENTS = frozenset({"SignInFailed", "SignInRefusedLocked", "AccountLocked", "SwitchFailed", "SwitchRefused",
                             "UnlockFailed", "PermissionDenied", "PasswordChangeFailed"})
@@ -130,9 +129,6 @@ class UserChoice:
     role: str
 
 
-_PERSON_KEYS = ("by", "from_user")
-
-
 def _value(value: Any, names: dict[str, str]) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
@@ -162,26 +158,16 @@ def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
         stmt = (
-            select(DomainEvent, User.username, User.first_name, User.last_name)
+            uow.audit.events_query(event_type=flt.event_type or None, aggregate_type=flt.resource_type or None,
+                                   aggregate_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit)
+            .add_columns(User.username, User.first_name, User.last_name)
             .outerjoin(User, User.id == DomainEvent.user_id)
-            .order_by(DomainEvent.sequence_number.desc())
-            .limit(flt.limit)
             .execution_options(include_deleted=True)
         )
         if flt.user_id is not None:
             # the acting user, or the account an event is about (a failed sign-in has no actor)
             stmt = stmt.where(or_(DomainEvent.user_id == flt.user_id,
                                   (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == flt.user_id)))
-        if flt.event_type:
-            stmt = stmt.where(DomainEvent.event_type == flt.event_type)
-        if flt.resource_type:
-            stmt = stmt.where(DomainEvent.aggregate_type == flt.resource_type)
-        if flt.resource_id is not None:
-            stmt = stmt.where(DomainEvent.aggregate_id == flt.resource_id)
-        if flt.since is not None:
-            stmt = stmt.where(DomainEvent.occurred_at >= flt.since)
-        if flt.until is not None:
-            stmt = stmt.where(DomainEvent.occurred_at < flt.until)
         names = _user_names(uow)
         rows = []
         for event, username, first, last in uow.session.execute(stmt):
@@ -213,23 +199,13 @@ def list_access(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
         require(uow, actor, "audit.view")
         patient_name = func.concat(Patient.last_name, ", ", Patient.first_name)
         stmt = (
-            select(AccessLog, User.username, User.first_name, User.last_name, patient_name)
+            uow.audit.access_query(user_id=flt.user_id, resource_type=flt.resource_type or None,
+                                   resource_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit)
+            .add_columns(User.username, User.first_name, User.last_name, patient_name)
             .outerjoin(User, User.id == AccessLog.user_id)
             .outerjoin(Patient, (AccessLog.resource_type == "patient") & (Patient.id == AccessLog.resource_id))
-            .order_by(AccessLog.accessed_at.desc(), AccessLog.id)
-            .limit(flt.limit)
             .execution_options(include_deleted=True)
         )
-        if flt.user_id is not None:
-            stmt = stmt.where(AccessLog.user_id == flt.user_id)
-        if flt.resource_type:
-            stmt = stmt.where(AccessLog.resource_type == flt.resource_type)
-        if flt.resource_id is not None:
-            stmt = stmt.where(AccessLog.resource_id == flt.resource_id)
-        if flt.since is not None:
-            stmt = stmt.where(AccessLog.accessed_at >= flt.since)
-        if flt.until is not None:
-            stmt = stmt.where(AccessLog.accessed_at < flt.until)
         rows = []
         for log, username, first, last, name in uow.session.execute(stmt):
             agent = log.user_agent or ""

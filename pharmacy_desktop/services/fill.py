@@ -628,7 +628,7 @@ def _evaluate(
         warnings.append("Discontinued product: check with the pharmacist before dispensing.")
 
     # the stock it comes from
-    stock = _stock_item(uow, scanned_med.ndc_code, lock=lock_stock)
+    stock = uow.inventory.item_by_ndc(scanned_med.ndc_code, for_update=lock_stock)
     if stock is None or stock.is_active is False:
         return _Eval(replace(base, status=REFUSED, message=(
             f"No stock record for {scanned.title} (NDC {scanned.ndc}). Receive it in Inventory (F8) first, "
@@ -697,19 +697,6 @@ def _evaluate(
     )
     return _Eval(check, rx, item, scanned_med, stock, {b.id: b for b in all_batches}, lines, fill_number, scan,
                  refills, lock_stock)
-
-
-def _stock_item(uow: UnitOfWork, ndc: str, *, lock: bool) -> InventoryItem | None:
-    """The stocked item of a package (an active one preferred), locked when asked: one statement."""
-    stmt = (
-        select(InventoryItem)
-        .where(InventoryItem.ndc_code == ndc)
-        .order_by(InventoryItem.is_active.is_(False), InventoryItem.created_at, InventoryItem.id)
-        .limit(1)
-    )
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return uow.session.scalars(stmt).first()
 
 
 def _schedule_ok(value: str | None) -> bool:
@@ -891,7 +878,7 @@ def _deduct(uow: UnitOfWork, actor: Actor, ev: _Eval, refill_id: uuid.UUID, day:
     assert rx is not None and stock is not None and check.quantity is not None
     batch_ids = sorted({line.batch_id for line in ev.lines if line.batch_id is not None})
     if not ev.stock_locked:
-        stock = _stock_item(uow, stock.ndc_code, lock=True)
+        stock = uow.inventory.item_by_ndc(stock.ndc_code, for_update=True)
         if stock is None or stock.id != ev.stock.id:
             raise _StockMoved("the stock item changed")
         if batch_ids:

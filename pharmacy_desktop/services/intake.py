@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -437,15 +438,15 @@ def returned_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Ret
             select(Prescription)
             .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_not(None))
             .order_by(Prescription.received_at)
+            .options(selectinload(Prescription.items))  # with their items: one query, not one per row
         ).all()
         result = []
         for rx in rows:
-            full = uow.prescriptions.get_with_items(rx.id)
             patient = uow.patients.get(rx.patient_id)
             result.append(ReturnedPrescription(
                 rx.id, rx.prescription_number, patient.display_name if patient else "(unknown patient)",
-                ", ".join(i.written_medication_name for i in full.items), rx.returned_note or "", rx.version or 1,
-                _form_of(full),
+                ", ".join(i.written_medication_name for i in rx.items), rx.returned_note or "", rx.version or 1,
+                _form_of(rx),
             ))
         return result
 

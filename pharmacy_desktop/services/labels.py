@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import fields, replace
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -189,7 +189,3 @@ def receipt_from_json(data: dict[str, Any]) -> ReceiptData:
         if values.get(name) is not None:
             values[name] = Decimal(values[name])
     return ReceiptData(**values)
-
-
-def as_reprint(label: LabelData) -> LabelData:
-    return replace(label, is_reprint=True)

@@ -23,6 +23,7 @@ from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.errors import NotFound, PermissionDenied, ValidationFailed
+from pharmacy_desktop.printing.dispatcher import ROLE_TITLES
 from pharmacy_desktop.printing.documents import ReceiptData
 from pharmacy_desktop.printing.layouts import format_money, render_label, render_receipt, render_test_page
 from pharmacy_desktop.printing.profiles import UnknownProfile, get_profile
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 ROLES = ("label", "receipt", "report")
-ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report": "Report printer"}
 LABEL_REPRINT_PERMISSION = "prescription.fill"
 RECEIPT_REPRINT_PERMISSION = "pos.sell"
 _WAITING = ("queued", "failed")

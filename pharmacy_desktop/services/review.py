@@ -288,9 +288,7 @@ def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uui
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="run DUR checks", subject=("prescription", prescription_id))
         rx = _open_rx(uow, prescription_id, None)
-        dur_review.run_dur(uow, rx.id, today=today)
-        uow.session.expire(rx)
-        rx = uow.prescriptions.get_with_items(prescription_id)
+        dur_review.run_dur(uow, rx.id, today=today)  # writes validations only; rx is unchanged
         detail = _detail(uow, rx, today)
         uow.commit()
         return detail

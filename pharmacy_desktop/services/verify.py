@@ -24,7 +24,7 @@ from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
-from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PermissionDenied, PharmacyError, ValidationFailed
+from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
 from pharmacy_desktop.services import auth, print_queue, will_call
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import (
@@ -245,9 +245,11 @@ def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
 
 
 def _check_bottle(uow: UnitOfWork, rx: Prescription, scan_text: str, today: dt.date,
-                  done: set[uuid.UUID] = frozenset()) -> BottleCheck:  # type: ignore[assignment]
+                  done: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
+                  pending: list[PrescriptionRefill] | None = None) -> BottleCheck:
     scan = resolve_scan(uow.session, scan_text, today=today)
-    pending = [r for r in _pending(uow, rx.id) if r.prescription_item_id not in done]
+    pending = [r for r in (pending if pending is not None else _pending(uow, rx.id))
+               if r.prescription_item_id not in done]
     if scan.status == AMBIGUOUS:
         keys = set(scan.candidates)
         match = [r for r in pending if r.ndc_code in keys]
@@ -300,19 +302,8 @@ def check_bottle(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: 
 
 def _verifying_pharmacist(uow: UnitOfWork, actor: Actor) -> User:
     """The acting user as the database knows them now: active, and their role may verify."""
-    auth.require(uow, actor, Permission.FINAL_VERIFY)
-    user = uow.session.get(User, actor.user_id)
-    if user is None or user.is_active is False:
-        raise PermissionDenied("This account is not active: sign in as a pharmacist to verify.")
-    role_permissions = auth._permissions_of(uow, user.role)  # noqa: SLF001 - same rule, read fresh
-    if Permission.FINAL_VERIFY not in role_permissions:
-        uow.record("PermissionDenied", "user", user.id, {"permission": Permission.FINAL_VERIFY})
-        uow.commit()
-        raise PermissionDenied(
-            f"{user.first_name} {user.last_name} ({user.role}) may not do final verification: "
-            "a pharmacist must sign in (F12) and scan again."
-        )
-    return user
+    auth.require(uow, actor, Permission.FINAL_VERIFY)  # checks the account and its role in the database
+    return uow.session.get(User, actor.user_id)
 
 
 def _expect_version(rx: Prescription, expected_version: int | None) -> None:
@@ -355,7 +346,7 @@ def approve(
                 raise ValidationFailed(f"Rx {rx.prescription_number} has no fill to verify. Send it back to fill.")
             done: set[uuid.UUID] = set()
             for text in bottle_scans:
-                check = _check_bottle(uow, rx, text, day, done)
+                check = _check_bottle(uow, rx, text, day, done, pending)
                 if not check.ok:
                     raise BottleMismatch(check)
                 done.add(check.item_id)

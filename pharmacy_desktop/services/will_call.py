@@ -214,8 +214,8 @@ def find_by_patient_name(uow_factory: UnitOfWorkFactory, actor: Actor, text: str
         auth.require(uow, actor, VIEW_PERMISSION)
         conditions = []
         for w in words:
-            pattern = _escape(w) + "%"
-            conditions.append(or_(Patient.last_name.ilike(pattern), Patient.first_name.ilike(pattern),
+            conditions.append(or_(Patient.last_name.istartswith(w, autoescape=True),
+                                  Patient.first_name.istartswith(w, autoescape=True),
                                   cast(Prescription.prescription_number, String) == w))
         return _rows(uow, *conditions, now=now)
 
@@ -242,6 +242,3 @@ def create_bins(uow_factory: UnitOfWorkFactory, actor: Actor, codes: list[str]) 
             uow.notify("will_call")
         uow.commit()
 
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -259,9 +259,6 @@ class MainWindow(QMainWindow):
         """For the scan dispatcher: the lock screen takes badge scans while locked."""
         return self.lock_screen if self._locked else self.current_screen()
 
-    def screen_by_key(self, key: str) -> Screen | None:
-        return next((s for s in self.screens if s.key == key), None)
-
     def _install_shortcuts(self) -> None:
         for screen in self.screens:
             if screen.key:
@@ -322,6 +319,11 @@ class MainWindow(QMainWindow):
     @property
     def locked(self) -> bool:
         return self._locked
+
+    def set_idle_timeout(self, ms: int) -> None:
+        """A new idle-lock time from the settings, effective at once."""
+        if self.idle is not None:
+            self.idle.set_timeout(ms)
 
     def lock(self, reason: str = "idle", *, record: bool = True) -> None:
         if self._locked:

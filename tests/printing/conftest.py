@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from pharmacy_desktop.config import Config, PrinterConfig
+from pharmacy_desktop.db.embedded import free_port
 
 TODAY = dt.date.today()
 
@@ -97,10 +98,7 @@ def read_then_reset(amount: int) -> Callable[[socket.socket, FakePrinter], None]
 
 def refused_uri() -> str:
     """An address on 127.0.0.1 where nothing listens (connection refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"tcp://127.0.0.1:{port}"
+    return f"tcp://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from pharmacy_desktop.db.embedded import free_port
 from pharmacy_desktop.printing.layouts import render_label, render_receipt
 from pharmacy_desktop.printing.profiles import get_profile
 from pharmacy_desktop.printing.transports import (
@@ -114,12 +115,6 @@ def read_all_keep_open(conn: socket.socket, fake: FakePrinter) -> None:
             fake.stop.wait(10)  # saw our FIN but keeps its side open, like some print servers
             return
         fake.received += chunk
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # ---- addresses ---------------------------------------------------------------------------

@@ -65,9 +65,6 @@ class Notification(UUIDPrimaryKey, CreatedAt, Base):
     template: Mapped[NotificationTemplate | None] = relationship(lazy="raise")
 
 
-PRINT_JOB_STATUSES = ("queued", "sending", "printed", "failed", "cancelled")
-
-
 class PrintJob(UUIDPrimaryKey, Timestamps, Base):
     """A label, receipt, test page or report on its way to a printer (revision 0005).
 

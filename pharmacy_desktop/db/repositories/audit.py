@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.repositories.base import Repository
@@ -24,32 +24,39 @@ class AuditRepository(Repository[DomainEvent]):
         )
         return list(self.session.scalars(stmt))
 
-    def recent_events(
-        self,
+    def recent_events(self, **filters) -> list[DomainEvent]:
+        """Newest first; ``since`` inclusive, ``until`` exclusive (filters: see ``events_query``)."""
+        return list(self.session.scalars(self.events_query(**filters)))
+
+    @staticmethod
+    def events_query(
         *,
         event_type: str | None = None,
         aggregate_type: str | None = None,
+        aggregate_id: uuid.UUID | None = None,
         user_id: uuid.UUID | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 200,
-    ) -> list[DomainEvent]:
-        """Newest first; ``since`` inclusive, ``until`` exclusive."""
+    ) -> Select:
+        """The filtered, newest-first query behind ``recent_events``; callers may add columns and joins."""
         stmt = select(DomainEvent).order_by(DomainEvent.sequence_number.desc()).limit(limit)
-        if event_type is not None:
-            stmt = stmt.where(DomainEvent.event_type == event_type)
-        if aggregate_type is not None:
-            stmt = stmt.where(DomainEvent.aggregate_type == aggregate_type)
-        if user_id is not None:
-            stmt = stmt.where(DomainEvent.user_id == user_id)
+        for column, value in ((DomainEvent.event_type, event_type), (DomainEvent.aggregate_type, aggregate_type),
+                              (DomainEvent.aggregate_id, aggregate_id), (DomainEvent.user_id, user_id)):
+            if value is not None:
+                stmt = stmt.where(column == value)
         if since is not None:
             stmt = stmt.where(DomainEvent.occurred_at >= since)
         if until is not None:
             stmt = stmt.where(DomainEvent.occurred_at < until)
-        return list(self.session.scalars(stmt))
+        return stmt
 
-    def access_logs(
-        self,
+    def access_logs(self, **filters) -> list[AccessLog]:
+        """Who opened what, newest first (filters: see ``access_query``)."""
+        return list(self.session.scalars(self.access_query(**filters)))
+
+    @staticmethod
+    def access_query(
         *,
         user_id: uuid.UUID | None = None,
         resource_type: str | None = None,
@@ -58,19 +65,15 @@ class AuditRepository(Repository[DomainEvent]):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 200,
-    ) -> list[AccessLog]:
-        """Who opened what, newest first; ``since`` inclusive, ``until`` exclusive."""
+    ) -> Select:
+        """The filtered, newest-first query behind ``access_logs``; callers may add columns and joins."""
         stmt = select(AccessLog).order_by(AccessLog.accessed_at.desc(), AccessLog.id).limit(limit)
-        if user_id is not None:
-            stmt = stmt.where(AccessLog.user_id == user_id)
-        if resource_type is not None:
-            stmt = stmt.where(AccessLog.resource_type == resource_type)
-        if resource_id is not None:
-            stmt = stmt.where(AccessLog.resource_id == resource_id)
-        if action is not None:
-            stmt = stmt.where(AccessLog.action == action)
+        for column, value in ((AccessLog.user_id, user_id), (AccessLog.resource_type, resource_type),
+                              (AccessLog.resource_id, resource_id), (AccessLog.action, action)):
+            if value is not None:
+                stmt = stmt.where(column == value)
         if since is not None:
             stmt = stmt.where(AccessLog.accessed_at >= since)
         if until is not None:
             stmt = stmt.where(AccessLog.accessed_at < until)
-        return list(self.session.scalars(stmt))
+        return stmt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any, Generic, TypeVar
 
@@ -33,11 +34,7 @@ class Repository(Generic[T]):
         try:
             self.session.flush()
         except StaleDataError as exc:
-            ours = f"table '{getattr(self.model, '__tablename__', '')}'" in str(exc)
-            raise ConcurrentUpdate(
-                f"This {self.label if ours else 'record'} was changed on another workstation while you "
-                "were working. Nothing was saved; reload it and try again."
-            ) from exc
+            raise concurrent_update(exc) from exc
 
     def get(self, id_: uuid.UUID, *, include_deleted: bool = False, for_update: bool = False) -> T | None:
         stmt = select(self.model).where(self.model.id == id_)  # type: ignore[attr-defined]
@@ -71,3 +68,23 @@ class Repository(Generic[T]):
         if not issubclass(self.model, SoftDelete):
             raise TypeError(f"{self.model.__name__} has no deleted_at column")
         return self.update(id_, expected_version, deleted_at=dt.datetime.now(dt.timezone.utc))
+
+
+# how a person calls the rows of a versioned table (SQLAlchemy names the table in StaleDataError)
+_TABLE_LABELS = {
+    "patients": "patient",
+    "prescriptions": "prescription",
+    "inventory_items": "stock item",
+    "inventory_batches": "stock batch",
+    "users": "user",
+}
+
+
+def concurrent_update(exc: StaleDataError) -> ConcurrentUpdate:
+    """A lost optimistic-locking race, in words that name the record (SQLAlchemy names the table)."""
+    match = re.search(r"table '([^']+)'", str(exc))
+    what = _TABLE_LABELS.get(match.group(1).rsplit(".", 1)[-1], "record") if match else "record"
+    return ConcurrentUpdate(
+        f"This {what} was changed on another workstation while you were working. "
+        "Nothing was saved; reload it and try again."
+    )

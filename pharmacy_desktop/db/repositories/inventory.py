@@ -24,13 +24,16 @@ class InventoryRepository(Repository[InventoryItem]):
     model = InventoryItem
     label = "stock item"
 
-    def item_by_ndc(self, ndc: str) -> InventoryItem | None:
-        """The stocked item for an NDC, an active one preferred."""
+    def item_by_ndc(self, ndc: str, *, for_update: bool = False) -> InventoryItem | None:
+        """The stocked item for an NDC, an active one preferred; row-locked (and re-read) when asked."""
         stmt = (
             select(InventoryItem)
             .where(InventoryItem.ndc_code == ndc)
-            .order_by(InventoryItem.is_active.is_(False), InventoryItem.created_at)
+            .order_by(InventoryItem.is_active.is_(False), InventoryItem.created_at, InventoryItem.id)
+            .limit(1)
         )
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(stmt).first()
 
     def items_for_medication(self, medication_id: uuid.UUID, *, active_only: bool = True) -> list[InventoryItem]:

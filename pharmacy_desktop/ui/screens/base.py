@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.auth import Actor
@@ -64,10 +65,24 @@ class Screen(QWidget):
         """The shell's good/bad scan line (None outside the shell)."""
         return getattr(self.window(), "scan_feedback", None)
 
+    def counts_changed(self) -> None:
+        """This screen's queue count changed: the shell redraws the navigation counts."""
+        refresh = getattr(self.window(), "refresh_nav_counts", None)
+        if callable(refresh):
+            refresh()
+
     def shell_screens(self) -> list["Screen"]:
         """The screens the acting user can open, in navigation order (just this one outside the shell)."""
         visible = getattr(self.window(), "visible_screens", None)
         return visible() if callable(visible) else [self]
+
+
+def shortcut(widget: QWidget, keys: str, slot: Callable[[], Any]) -> QShortcut:
+    """A key for ``widget`` and everything inside it (a screen's own keys): the one way screens make them."""
+    sc = QShortcut(QKeySequence(keys), widget)
+    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    sc.activated.connect(slot)
+    return sc
 
 
 def heading(text: str, size_delta: int = 6) -> QLabel:

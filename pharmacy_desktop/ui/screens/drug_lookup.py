@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -28,7 +28,7 @@ from pharmacy_desktop.services.drug_search import CatalogProduct, DrugHit, searc
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult, resolve_scan
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.table_models import RowsModel
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
@@ -224,9 +224,7 @@ class DrugLookupScreen(Screen):
         self.search.installEventFilter(_ArrowsToTable(self))
         self.table.activated.connect(lambda index: self._show_hit(index.row()))
         for seq, slot in (("Ctrl+F", self.focus_search), ("Esc", self.clear_search)):
-            shortcut = QShortcut(QKeySequence(seq), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            shortcut(self, seq, slot)
 
     # -- searching -------------------------------------------------------------------------------
 

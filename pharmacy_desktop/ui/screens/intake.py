@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,7 +40,7 @@ from pharmacy_desktop.services.intake import DrugChoice, ItemInput, PrescriberIn
 from pharmacy_desktop.services.patients import PatientHit, PatientProfile
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
@@ -362,13 +362,9 @@ class IntakeScreen(Screen):
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
         # Alt+D (drug) and Alt+G (SIG) come from the field labels' mnemonics
-        for keys, target in (("Alt+P", self.patient_search.edit),):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda t=target: (t.setFocus(), t.selectAll()))
-        new = QShortcut(QKeySequence("Alt+N"), self)
-        new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        new.activated.connect(self.clear_form)
+        search = self.patient_search.edit
+        shortcut(self, "Alt+P", lambda: (search.setFocus(), search.selectAll()))
+        shortcut(self, "Alt+N", self.clear_form)
 
     # -- building ---------------------------------------------------------------------------------
 

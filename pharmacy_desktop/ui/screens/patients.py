@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,7 +27,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.patients import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, show_error
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
@@ -110,9 +109,7 @@ class PatientsScreen(Screen):
 
         for keys, slot in (("Ctrl+S", self.save), ("Alt+N", self.new_patient), ("Alt+Y", self.create_anyway),
                            ("Alt+K", self.keep_mine), ("Alt+L", self.load_theirs)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            shortcut(self, keys, slot)
         self._enable(False)
 
     # -- screen hooks --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, PrintJobRow
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, page_layout
+from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
 
@@ -261,15 +261,12 @@ class PrintQueueScreen(Screen):
         self.redirect_button.clicked.connect(lambda: self.open_action("redirect"))
         self.cancel_button.clicked.connect(lambda: self.open_action("cancel"))
         self.reload_button.clicked.connect(self.reload)
-        self._shortcut("Ctrl+R", self.retry)
-        self._shortcut("Ctrl+P", lambda: self.open_action("reprint"))
-        self._shortcut("Ctrl+D", lambda: self.open_action("redirect"))
-        self._shortcut("Delete", lambda: self.open_action("cancel"))
-        self._shortcut("Ctrl+L", self.reload)
+        shortcut(self, "Ctrl+R", self.retry)
+        shortcut(self, "Ctrl+P", lambda: self.open_action("reprint"))
+        shortcut(self, "Ctrl+D", lambda: self.open_action("redirect"))
+        shortcut(self, "Delete", lambda: self.open_action("cancel"))
+        shortcut(self, "Ctrl+L", self.reload)
         self._show_selected()
-
-    def _shortcut(self, key: str, slot: Callable[[], None]) -> None:
-        QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=slot)
 
     # -- data ---------------------------------------------------------------------------------------
 

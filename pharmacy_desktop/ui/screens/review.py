@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -42,7 +42,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.review import Alert, QueueRow, ReviewDetail
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 
@@ -326,9 +326,7 @@ class ReviewScreen(Screen):
                            ("Ctrl+Enter", self.approve), ("Alt+R", self.start_reject),
                            ("Alt+B", self.start_back_to_intake), ("Alt+Q", self.queue.setFocus),
                            (RERUN_DUR_KEY, self.rerun_dur)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            shortcut(self, keys, slot)
         order = [self.queue, self.alerts, self.rerun_button, self.ack_button, self.override_button, self.back_button,
                  self.reject_button, self.approve_button]
         for first, second in zip(order, order[1:]):
@@ -363,9 +361,7 @@ class ReviewScreen(Screen):
 
         def counted(count: int) -> None:
             self._count = count
-            shell = self.window()
-            if hasattr(shell, "refresh_nav_counts"):
-                shell.refresh_nav_counts()
+            self.counts_changed()
 
         run_in_background(self, lambda: review.queue_size(factory), counted, lambda exc: None)
 
@@ -397,9 +393,7 @@ class ReviewScreen(Screen):
     def _show_queue(self, rows: list[QueueRow], select: uuid.UUID | None) -> None:
         self.rows = rows
         self._count = len(rows)
-        shell = self.window()
-        if shell is not self and hasattr(shell, "refresh_nav_counts"):
-            shell.refresh_nav_counts()
+        self.counts_changed()
         had_focus = self.queue.hasFocus()
         self._quiet = True
         try:
@@ -665,7 +659,7 @@ class ReviewScreen(Screen):
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, (ValidationFailed, PermissionDenied)):
-            self._say(("✖ " if isinstance(exc, PermissionDenied) else "✖ ") + exc.message, "#8b1a10")
+            self._say("✖ " + exc.message, "#8b1a10")
             if self._reason_action is not None:
                 self.reason.setFocus()
             return

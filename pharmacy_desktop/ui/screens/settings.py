@@ -13,10 +13,9 @@ scanner" (Alt+P / Alt+C, or Ctrl+Tab). A scan while the settings are open shows 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -41,7 +40,7 @@ from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, page_layout
+from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
@@ -135,7 +134,7 @@ class SettingsScreen(Screen):
             grid.addWidget(row.test, base, 3)
             grid.addWidget(row.result, base + 1, 1, 1, 3)
             row.test.clicked.connect(lambda _=False, r=role: self.test_page(r))
-            self._shortcut(_TEST_KEYS[role], lambda r=role: self.test_page(r))
+            shortcut(self, _TEST_KEYS[role], lambda r=role: self.test_page(r))
         grid.setColumnStretch(1, 1)
         hint = QLabel(
             "Network printers usually listen on port 9100. The model sets the paper width and the "
@@ -228,13 +227,10 @@ class SettingsScreen(Screen):
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load_from_config)
-        self._shortcut("Ctrl+S", self.save)
-        self._shortcut("Ctrl+Z", self.load_from_config)
+        shortcut(self, "Ctrl+S", self.save)
+        shortcut(self, "Ctrl+Z", self.load_from_config)
         self.load_from_config()
         self._attach_scanner()
-
-    def _shortcut(self, key: str, slot: Callable[[], None]) -> None:
-        QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut, activated=slot)
 
     def activate(self) -> None:
         self._attach_scanner()  # the app may have created its scanner after this screen
@@ -349,9 +345,9 @@ class SettingsScreen(Screen):
                 scanner.settings = replace(current, max_gap_ms=wanted[0], min_length=wanted[1])
         if self.scanner_page is not None:
             self.scanner_page.refresh_settings()
-        idle = getattr(self.window(), "idle", None)
-        if idle is not None and hasattr(idle, "set_timeout") and cfg.idle_lock_minutes > 0:
-            idle.set_timeout(int(cfg.idle_lock_minutes * 60_000))
+        set_idle_timeout = getattr(self.window(), "set_idle_timeout", None)
+        if callable(set_idle_timeout) and cfg.idle_lock_minutes > 0:
+            set_idle_timeout(int(cfg.idle_lock_minutes * 60_000))
 
     def _problem(self, exc: Exception) -> None:
         self.notice.setText("")

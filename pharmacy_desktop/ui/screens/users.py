@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,7 +28,7 @@ from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor, UserRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
 
@@ -165,9 +164,7 @@ class UsersScreen(Screen):
         self.badge_button.clicked.connect(self.await_badge)
         for seq, slot in (("Ctrl+S", self.save), ("Ctrl+N", self.new_user), ("Ctrl+R", self.refresh),
                           ("Ctrl+L", self.unlock), ("Ctrl+B", self.await_badge), ("Esc", self.cancel)):
-            shortcut = QShortcut(QKeySequence(seq), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+            shortcut(self, seq, slot)
         self.password.returnPressed.connect(self.save)
         self.new_user()
 

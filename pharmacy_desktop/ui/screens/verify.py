@@ -60,7 +60,6 @@ class VerifyScreen(QueueScreen):
         super().__init__(context, actor, parent)
         self.view: VerifyView | None = None
         self.bottles: dict[uuid.UUID, str] = {}  # item -> the bottle scan that matched it
-        self.last_check: BottleCheck | None = None
         self.approved: ApproveResult | None = None
         self.returned: ReturnResult | None = None
         self._build()
@@ -238,7 +237,6 @@ class VerifyScreen(QueueScreen):
         return True
 
     def _bottle_checked(self, text: str, check: BottleCheck) -> None:
-        self.last_check = check
         if not check.ok:
             self._stop("WRONG BOTTLE — DO NOT APPROVE", check.message)
             return

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from pharmacy_desktop.ui.screens.base import shortcut  # noqa: F401  (the queue screens import it from here)
 
 RED = "#b71c1c"
 GREEN = "#1b5e20"
@@ -68,13 +70,6 @@ def local_time(value: dt.datetime | None) -> str:
         return ""
     local = value.astimezone()
     return local.strftime("%H:%M") if local.date() == dt.date.today() else local.strftime("%m/%d %H:%M")
-
-
-def shortcut(widget: QWidget, keys: str, slot: Callable[[], Any]) -> QShortcut:
-    sc = QShortcut(QKeySequence(keys), widget)
-    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    sc.activated.connect(slot)
-    return sc
 
 
 class RowsTable(QTableWidget):

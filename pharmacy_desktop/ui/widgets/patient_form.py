@@ -200,7 +200,6 @@ class PatientFormWidget(QWidget):
             page_layout.addWidget(table, 1)
             page_layout.addWidget(self._error(key))
             self.tabs.addTab(page, title)
-        self._original: PatientForm | None = None
 
     @staticmethod
     def _combo(values: list[str]) -> QComboBox:
