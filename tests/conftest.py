@@ -20,6 +20,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
 os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg-data")
 os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "xdg-config")
+os.environ["XDG_CACHE_HOME"] = str(_SANDBOX / "xdg-cache")  # per worker: escpos writes its cache in place
 os.environ["PHARMACY_DATA_DIR"] = str(_SANDBOX / "app-data")
 os.environ.pop("PHARMACY_DATABASE_URL", None)
 
