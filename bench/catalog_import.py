@@ -131,7 +131,7 @@ def _child(url: str, path: str, bulk: bool) -> None:
 
     if not bulk:  # keep every index and key during the load, as a re-import does
         catalog_import.BULK_MIN_NEW = 10**12
-    summary = catalog_import.import_catalog(url, path)
+    summary = catalog_import.import_catalog(url, path, partial=True)
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({
         "added": summary.added, "updated": summary.updated, "deactivated": summary.deactivated,

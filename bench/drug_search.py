@@ -50,8 +50,8 @@ def main() -> int:
             data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pharmacy-bench-data-")))
             url = stack.enter_context(throwaway_database())
             generate_catalog(data / "big", args.packages)
-            import_catalog(url, data / "big")
-            import_catalog(url, REAL_CATALOG / "unfinished")
+            import_catalog(url, data / "big", partial=True)
+            import_catalog(url, REAL_CATALOG / "unfinished", partial=True)
         engine = make_engine(url)
         uow_factory = UnitOfWorkFactory(make_session_factory(engine))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -89,9 +89,9 @@ def main() -> int:
             data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pharmacy-bench-data-")))
             url = stack.enter_context(throwaway_database())
             generate_catalog(data / "big", args.packages)
-            summary = import_catalog(url, data / "big")
+            summary = import_catalog(url, data / "big", partial=True)
             print(f"imported {summary.added:,} packages in {summary.elapsed:.1f} s")
-            import_catalog(url, REAL_CATALOG / "unfinished")
+            import_catalog(url, REAL_CATALOG / "unfinished", partial=True)
         service, rawq, statuses, scans = run(url, args.scans)
     report(service, rawq, statuses, scans)
     return 0

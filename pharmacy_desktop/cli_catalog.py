@@ -11,6 +11,7 @@ from pharmacy_desktop.cli import database, print_json
 # exit codes of `scan`: 0 only when found, so scripts can test it
 SCAN_EXIT = {"found": 0, "ambiguous": 3, "unknown": 4, "invalid": 5}
 SHOWN_REJECTIONS = 10
+IMPORT_REFUSED = 3  # exit code: the files look damaged; nothing changed (2: cannot import at all)
 
 
 def register(
@@ -20,13 +21,26 @@ def register(
     actions = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
 
     imp = actions.add_parser(
-        "import", help="import product.txt + package.txt (a folder or FDA's zip); re-runnable"
+        "import",
+        help="import product.txt + package.txt (a folder or FDA's zip); re-runnable; exit 3 when "
+        "refused as a likely damaged file (nothing changed)",
     )
     imp.add_argument("path", help="folder or zip holding product.txt and package.txt")
     imp.add_argument(
         "--no-deactivate",
         action="store_true",
         help="keep packages that are missing from this file active (default: mark them inactive)",
+    )
+    imp.add_argument(
+        "--allow-deactivate",
+        action="store_true",
+        help="accept marking more than 5%% of the active packages inactive (refused by default: "
+        "a truncated file looks like that)",
+    )
+    imp.add_argument(
+        "--partial",
+        action="store_true",
+        help="import the good rows even though some rows were rejected (refused by default)",
     )
     add_db_option(imp)
     imp.set_defaults(handler=cmd_catalog_import)
@@ -73,17 +87,24 @@ class ProgressBar:
         if self.last:
             self.stream.write("\n")
             self.stream.flush()
+            self.last = ""
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from pharmacy_desktop.services.catalog_import import import_catalog
+    from pharmacy_desktop.services.catalog_import import ImportRefused, import_catalog
 
     bar = ProgressBar()
     with database(args) as db:
         try:
             summary = import_catalog(
-                db.engine, args.path, progress=bar, deactivate_missing=not args.no_deactivate
+                db.engine, args.path, progress=bar, deactivate_missing=not args.no_deactivate,
+                allow_deactivate=args.allow_deactivate, partial=args.partial,
             )
+        except ImportRefused as refused:
+            bar.finish()
+            print(f"error: {refused.message}", file=sys.stderr)
+            _print_rejections(refused.rejected, sys.stderr)
+            return IMPORT_REFUSED
         finally:
             bar.finish()
     print(f"Catalog import ({summary.catalog_source}) from {args.path} in {summary.elapsed:.1f} s")
@@ -91,11 +112,15 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     print(f"  updated:     {summary.updated}")
     print(f"  deactivated: {summary.deactivated}")
     print(f"  rejected:    {len(summary.rejected)}")
-    for rejection in summary.rejected[:SHOWN_REJECTIONS]:
-        print(f"    {rejection.reason}")
-    if len(summary.rejected) > SHOWN_REJECTIONS:
-        print(f"    ... and {len(summary.rejected) - SHOWN_REJECTIONS} more")
+    _print_rejections(summary.rejected, sys.stdout)
     return 0
+
+
+def _print_rejections(rejected: list, stream: TextIO) -> None:
+    for rejection in rejected[:SHOWN_REJECTIONS]:
+        print(f"    {rejection.reason}", file=stream)
+    if len(rejected) > SHOWN_REJECTIONS:
+        print(f"    ... and {len(rejected) - SHOWN_REJECTIONS} more", file=stream)
 
 
 def cmd_catalog_search(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import re
 import zipfile
+import zlib
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Callable, Iterator, NamedTuple
@@ -282,6 +283,43 @@ def _package(line: int, v: list[str]) -> PackageRow:
 
 # -- folder or zip ------------------------------------------------------------------------------
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
+def damaged_zip(path: Path, exc: BaseException, member: str | None = None) -> CatalogFormatError:
+    where = f" (member {member})" if member else ""
+    return CatalogFormatError(
+        f"{path}: the zip file is damaged or incomplete{where}: {exc}. Nothing was imported; "
+        "download the file again."
+    )
+
+
+def _looks_like_zip(path: Path) -> bool:
+    """Named .zip or starting with a zip signature: a zip, even if too damaged to open."""
+    if path.suffix.lower() == ".zip":
+        return True
+    with open(path, "rb") as f:
+        return f.read(2) == b"PK"
+
+
+class _ZipMember:
+    """A member's byte stream whose damage (bad CRC, corrupt deflate data, cut short) surfaces
+    as a CatalogFormatError naming the zip, in the middle of the read where it is found."""
+
+    def __init__(self, stream: IO[bytes], path: Path, name: str):
+        self._stream, self._path, self._name = stream, path, name
+
+    def readline(self) -> bytes:
+        try:
+            return self._stream.readline()
+        except _ZIP_ERRORS as exc:
+            raise damaged_zip(self._path, exc, self._name) from None
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
 
 class CatalogFiles:
     """The two files of one directory export; use as a context manager, read each once."""
@@ -297,12 +335,21 @@ class CatalogFiles:
 
     def _locate(self) -> tuple[str, str]:
         path = self.path
-        if path.is_file() and zipfile.is_zipfile(path):
-            self._zip = self._stack.enter_context(zipfile.ZipFile(path))
+        if path.is_file() and (zipfile.is_zipfile(path) or _looks_like_zip(path)):
+            # A damaged zip is an error naming it: never the files that happen to lie beside it.
+            try:
+                self._zip = self._stack.enter_context(zipfile.ZipFile(path))
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise damaged_zip(path, exc) from None
             names = [n for n in self._zip.namelist() if not n.endswith("/")]
         else:
-            if path.is_file():  # product.txt given: its folder
-                path = self.path = path.parent
+            if path.is_file():
+                if path.name.lower() not in PRODUCT_FILES + PACKAGE_FILES:
+                    raise CatalogFormatError(
+                        f"{path}: neither a zip file nor product.txt/package.txt; give FDA's zip "
+                        "or the folder holding product.txt and package.txt"
+                    )
+                path = self.path = path.parent  # product.txt given: its folder
             if not path.is_dir():
                 raise CatalogFormatError(f"{self.path}: no such folder or zip file")
             names = [p.name for p in path.iterdir() if p.is_file()]
@@ -322,7 +369,11 @@ class CatalogFiles:
 
     def _open(self, name: str) -> IO[bytes]:
         if self._zip is not None:
-            return self._stack.enter_context(self._zip.open(name))
+            try:
+                member = self._stack.enter_context(self._zip.open(name))
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
+                raise damaged_zip(self.path, exc, name) from None
+            return _ZipMember(member, self.path, name)  # type: ignore[return-value]
         return self._stack.enter_context(open(self.path / name, "rb", buffering=1 << 20))
 
     @property

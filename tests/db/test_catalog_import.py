@@ -77,7 +77,7 @@ def set_field(line: str, header: str, column: str, value: str) -> str:
 
 
 def test_demo_catalog_imports_every_good_package(database_url):
-    summary = import_catalog(database_url, DEMO)
+    summary = import_catalog(database_url, DEMO, partial=True)
 
     assert (summary.added, summary.updated, summary.deactivated) == (DEMO_PACKAGES, 0, 0)
     assert summary.products_added == DEMO_PRODUCTS
@@ -90,7 +90,7 @@ def test_demo_catalog_imports_every_good_package(database_url):
 
 
 def test_demo_packages_fill_the_design_columns(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
 
     lipitor = medication(database_url, "0071-0157-23")
     assert lipitor["ndc_code"] == "00071015723"
@@ -125,7 +125,7 @@ def test_demo_packages_fill_the_design_columns(database_url):
 
 
 def test_every_ndc_shape_gets_its_11_digit_key(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     rows = query(database_url, "SELECT package_ndc, ndc_code FROM prescription_schema.medications")
     shapes = {}
     for package_ndc, key in rows:
@@ -136,7 +136,7 @@ def test_every_ndc_shape_gets_its_11_digit_key(database_url):
 
 
 def test_demo_dea_schedules_are_derived_from_the_substances(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     schedule = lambda ndc: query(  # noqa: E731
         database_url,
         "SELECT m.dea_schedule, m.is_controlled_substance, p.dea_schedule FROM prescription_schema.medications m "
@@ -176,7 +176,7 @@ def test_the_converter_reproduces_the_demo_catalog(tmp_path):
 
 
 def test_unfinished_layout_imports_by_header_name(database_url):
-    summary = import_catalog(database_url, UNFINISHED)
+    summary = import_catalog(database_url, UNFINISHED, partial=True)
 
     assert (summary.added, summary.products_added) == (UNFINISHED_PACKAGES, UNFINISHED_PRODUCTS)
     assert summary.catalog_source == "fda-unfinished"
@@ -190,7 +190,7 @@ def test_unfinished_layout_imports_by_header_name(database_url):
 
 
 def test_cp1252_text_keeps_its_characters(database_url):
-    import_catalog(database_url, UNFINISHED)
+    import_catalog(database_url, UNFINISHED, partial=True)
     labelers = {r[0] for r in query(database_url, "SELECT DISTINCT manufacturer FROM prescription_schema.medications")}
     assert "Guang\u2019an Kingday Pharma & Chem Co., Ltd." in labelers  # byte 0x92: cp1252, not Latin-1
     assert "INDUSTRIAS QU\u00cdMICAS FALCON DE M\u00c9XICO, S.A. DE C.V." in labelers
@@ -211,7 +211,7 @@ def test_registered_sign_survives(database_url, tmp_path):
         line.replace("\tLipitor\t", "\tLipitor\u00ae\t") for line in lines
     ])
     assert b"Lipitor\xae" in (folder / "product.txt").read_bytes()
-    import_catalog(database_url, folder)
+    import_catalog(database_url, folder, partial=True)
     lipitor = medication(database_url, "0071-0157-23")
     assert lipitor["drug_name"] == "Lipitor\u00ae" and lipitor["brand_name"] == "Lipitor\u00ae"
 
@@ -220,10 +220,10 @@ def test_registered_sign_survives(database_url, tmp_path):
 
 
 def test_reimport_updates_in_place(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     ids = dict(query(database_url, "SELECT ndc_code, id FROM prescription_schema.medications"))
 
-    again = import_catalog(database_url, DEMO)
+    again = import_catalog(database_url, DEMO, partial=True)
 
     assert (again.added, again.updated, again.deactivated, again.products_added) == (0, 0, 0, 0)
     assert dict(query(database_url, "SELECT ndc_code, id FROM prescription_schema.medications")) == ids
@@ -231,24 +231,24 @@ def test_reimport_updates_in_place(database_url):
 
 
 def test_a_changed_row_is_updated(database_url, tmp_path):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     folder = copy_catalog(DEMO, tmp_path / "catalog")
     edit_lines(folder / "package.txt", lambda lines: [
         line.replace("90 TABLET, FILM COATED in 1 BOTTLE (0071-0157-23)", "90 TABLET, FILM COATED in 1 BOTTLE, PLASTIC (0071-0157-23)")
         for line in lines
     ])
-    summary = import_catalog(database_url, folder)
+    summary = import_catalog(database_url, folder, partial=True)
     assert (summary.added, summary.updated, summary.deactivated) == (0, 1, 0)
     assert medication(database_url, "0071-0157-23")["package_description"].endswith("BOTTLE, PLASTIC (0071-0157-23)")
 
 
 def test_a_package_missing_from_the_file_is_deactivated_not_deleted(database_url, tmp_path):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     before = medication(database_url, "0071-0157-23")
     folder = copy_catalog(DEMO, tmp_path / "catalog")
     edit_lines(folder / "package.txt", lambda lines: [line for line in lines if "\t0071-0157-23\t" not in line])
 
-    summary = import_catalog(database_url, folder)
+    summary = import_catalog(database_url, folder, partial=True)
 
     assert (summary.added, summary.updated, summary.deactivated) == (0, 0, 1)
     gone = medication(database_url, "0071-0157-23")
@@ -257,30 +257,30 @@ def test_a_package_missing_from_the_file_is_deactivated_not_deleted(database_url
     assert scalar(database_url, "SELECT count(*) FROM prescription_schema.medications") == DEMO_PACKAGES
     assert scalar(database_url, "SELECT count(*) FROM prescription_schema.medications WHERE NOT is_active") == 1
 
-    back = import_catalog(database_url, DEMO)  # listed again: active again
+    back = import_catalog(database_url, DEMO, partial=True)  # listed again: active again
     assert (back.added, back.updated, back.deactivated) == (0, 1, 0)
     assert medication(database_url, "0071-0157-23")["is_active"] is True
     assert medication(database_url, "0071-0157-23")["discontinuation_date"] is None
 
 
 def test_no_deactivate_keeps_missing_packages_active(database_url, tmp_path):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     folder = copy_catalog(DEMO, tmp_path / "catalog")
     edit_lines(folder / "package.txt", lambda lines: [line for line in lines if "\t0071-0157-23\t" not in line])
-    summary = import_catalog(database_url, folder, deactivate_missing=False)
+    summary = import_catalog(database_url, folder, deactivate_missing=False, partial=True)
     assert summary.deactivated == 0
     assert medication(database_url, "0071-0157-23")["is_active"] is True
 
 
 def test_another_catalog_source_does_not_deactivate_this_one(database_url):
-    import_catalog(database_url, DEMO)
-    summary = import_catalog(database_url, UNFINISHED)
+    import_catalog(database_url, DEMO, partial=True)
+    summary = import_catalog(database_url, UNFINISHED, partial=True)
     assert summary.deactivated == 0
     assert scalar(database_url, "SELECT count(*) FROM prescription_schema.medications WHERE catalog_source = 'fda-finished' AND is_active") == DEMO_PACKAGES
 
 
 def test_an_ended_marketing_date_deactivates_with_that_date(database_url, tmp_path):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     folder = copy_catalog(DEMO, tmp_path / "catalog")
     ended = dt.date.today() - dt.timedelta(days=3)
     future = dt.date.today() + dt.timedelta(days=300)
@@ -297,7 +297,7 @@ def test_an_ended_marketing_date_deactivates_with_that_date(database_url, tmp_pa
         return out
 
     edit_lines(folder / "product.txt", mark)
-    summary = import_catalog(database_url, folder)
+    summary = import_catalog(database_url, folder, partial=True)
 
     lipitor_packages = scalar(database_url, "SELECT count(*) FROM prescription_schema.medications WHERE package_ndc LIKE '0071-0157-%%'")
     assert summary.deactivated == lipitor_packages == 5
@@ -324,7 +324,7 @@ def test_bad_rows_are_reported_with_reasons_and_nothing_else_is_lost(database_ur
         return out + ["0000-0000_BROKEN\tonly three fields\tx"]
 
     edit_lines(folder / "product.txt", damage_products)
-    summary = import_catalog(database_url, folder)
+    summary = import_catalog(database_url, folder, partial=True)
 
     reasons = [reason for _, reason in summary.rejected]
     assert any("DEASCHEDULE 'DEA'" in r for r in reasons)
@@ -351,7 +351,7 @@ def test_duplicate_package_ndc_keeps_one_and_reports_the_other(database_url, tmp
         return lines + [other + first[len(owner):]]
 
     edit_lines(folder / "package.txt", duplicate)
-    summary = import_catalog(database_url, folder)
+    summary = import_catalog(database_url, folder, partial=True)
 
     duplicates = [r for r in summary.rejected if "duplicate package NDC" in r.reason]
     assert len(duplicates) == 1 and "kept line" in duplicates[0].reason
@@ -372,12 +372,12 @@ def test_fda_zip_imports_the_same(database_url, tmp_path):
         for name in ("product.txt", "package.txt"):
             zf.write(UNFINISHED / name, f"unfinished_{name}")
 
-    from_zip = import_catalog(database_url, finished_zip)
+    from_zip = import_catalog(database_url, finished_zip, partial=True)
     assert (from_zip.added, len(from_zip.rejected)) == (DEMO_PACKAGES, 1)
-    from_folder = import_catalog(database_url, DEMO)
+    from_folder = import_catalog(database_url, DEMO, partial=True)
     assert (from_folder.added, from_folder.updated, from_folder.deactivated) == (0, 0, 0)
 
-    unfinished = import_catalog(database_url, unfinished_zip)
+    unfinished = import_catalog(database_url, unfinished_zip, partial=True)
     assert (unfinished.added, unfinished.catalog_source) == (UNFINISHED_PACKAGES, "fda-unfinished")
     assert "Guang\u2019an" in scalar(
         database_url, "SELECT manufacturer FROM prescription_schema.medications WHERE manufacturer LIKE 'Guang%%' LIMIT 1"
@@ -390,7 +390,7 @@ class Boom(RuntimeError):
 
 @pytest.mark.parametrize("fail_at", ["reading", "saving"])
 def test_a_failure_mid_import_leaves_the_previous_catalog_untouched(database_url, tmp_path, fail_at):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     before = snapshot(database_url)
     folder = copy_catalog(DEMO, tmp_path / "catalog")
     edit_lines(folder / "package.txt", lambda lines: [line for line in lines if "\t0071-0157-23\t" not in line])
@@ -402,10 +402,10 @@ def test_a_failure_mid_import_leaves_the_previous_catalog_untouched(database_url
             raise Boom("forced failure")
 
     with pytest.raises(Boom):
-        import_catalog(database_url, folder, progress=progress)
+        import_catalog(database_url, folder, progress=progress, partial=True)
 
     assert snapshot(database_url) == before
-    retry = import_catalog(database_url, folder)  # no lock or staging table left behind
+    retry = import_catalog(database_url, folder, partial=True)  # no lock or staging table left behind
     assert (retry.updated, retry.deactivated) == (3, 1)  # Onglyza has three packages
 
 
@@ -435,17 +435,17 @@ def test_a_bulk_load_restores_every_index_and_key(database_url, monkeypatch, fai
 
     if fail:
         with pytest.raises(Boom):
-            import_catalog(database_url, DEMO, progress=progress)
+            import_catalog(database_url, DEMO, progress=progress, partial=True)
         assert scalar(database_url, "SELECT count(*) FROM prescription_schema.medications") == 0
     else:
-        assert import_catalog(database_url, DEMO).added == DEMO_PACKAGES
+        assert import_catalog(database_url, DEMO, partial=True).added == DEMO_PACKAGES
     assert len(dropped) == 6  # five secondary indexes (trigram included) and the product key
     assert medication_schema(database_url) == before
 
 
 def test_progress_reports_bytes_then_steps(database_url):
     seen: list[tuple[str, int, int]] = []
-    import_catalog(database_url, UNFINISHED, progress=lambda *args: seen.append(args))
+    import_catalog(database_url, UNFINISHED, progress=lambda *args: seen.append(args), partial=True)
     reading = [s for s in seen if s[0] == "reading"]
     saving = [s for s in seen if s[0] == "saving"]
     total = (UNFINISHED / "product.txt").stat().st_size + (UNFINISHED / "package.txt").stat().st_size
@@ -455,7 +455,7 @@ def test_progress_reports_bytes_then_steps(database_url):
 
 
 def test_import_is_recorded_as_a_domain_event(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     [(data,)] = query(
         database_url, "SELECT event_data FROM audit_schema.domain_events WHERE event_type = 'CatalogImported'"
     )
@@ -465,13 +465,13 @@ def test_import_is_recorded_as_a_domain_event(database_url):
 def test_cli_import_prints_progress_and_summary(database_url, capsys):
     from pharmacy_desktop.cli import main
 
-    assert main(["catalog", "import", str(DEMO), "--database-url", database_url]) == 0
+    assert main(["catalog", "import", str(DEMO), "--partial", "--database-url", database_url]) == 0
     out, err = capsys.readouterr()
     assert f"added:       {DEMO_PACKAGES}" in out
     assert "rejected:    1" in out and "53157-121-BO" in out
     assert "\r[" in err and "100%" in err
 
-    assert main(["catalog", "import", str(DEMO), "--no-deactivate", "--database-url", database_url]) == 0
+    assert main(["catalog", "import", str(DEMO), "--no-deactivate", "--partial", "--database-url", database_url]) == 0
     out, _ = capsys.readouterr()
     assert "added:       0" in out and "updated:     0" in out
 
@@ -491,5 +491,5 @@ def test_cli_import_of_a_missing_folder_fails_cleanly(database_url, tmp_path, ca
 
 
 def test_summary_event_data_is_json(database_url):
-    summary = import_catalog(database_url, DEMO)
+    summary = import_catalog(database_url, DEMO, partial=True)
     json.dumps({"added": summary.added, "rejected": [list(r) for r in summary.rejected]})

@@ -19,7 +19,7 @@ DEMO = Path(__file__).resolve().parents[2] / "resources" / "catalog"
 
 @pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 

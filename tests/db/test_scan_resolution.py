@@ -30,7 +30,7 @@ METFORMIN = ("64725-0102-1", "64725010201", "Metformin Hydrochloride", "500 mg")
 
 @pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 

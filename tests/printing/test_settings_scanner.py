@@ -39,7 +39,7 @@ _clock = itertools.count(10_000_000, 1_000_000)  # each typing session starts we
 
 @pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO)
+    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 
