@@ -28,6 +28,8 @@ from pharmacy_desktop.errors import (
     PharmacyError,
     ValidationFailed,
 )
+from pharmacy_desktop.error_messages import database_error_message, failure_message, is_connection_failure
+from pharmacy_desktop.logging_setup import scrub
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -67,10 +69,13 @@ def find_busy_indicator(obj: QObject | None) -> BusyIndicator | None:
 
 
 def user_message(exc: BaseException) -> str:
-    """The text a user sees for ``exc``: expected errors as written, anything else as a bug."""
-    if isinstance(exc, PharmacyError):
-        return exc.message
-    detail = str(exc) or type(exc).__name__
+    """The text a user sees for ``exc``: expected errors as written, database errors in plain words
+    (never the driver's text: it carries the SQL parameters, i.e. patient details), anything else
+    as a bug."""
+    message = failure_message(exc)
+    if message is not None:
+        return message
+    detail = scrub(str(exc)) or type(exc).__name__
     return (
         f"Something went wrong: {detail}. The work was not saved and your data is safe. "
         "Try again; if it happens again, tell your manager (the details are in the log)."
@@ -83,6 +88,10 @@ def error_title(exc: BaseException) -> str:
             if cls in _TITLES:
                 return _TITLES[cls]
         return "Could not finish"
+    if is_connection_failure(exc):
+        return "Database unavailable"
+    if database_error_message(exc) is not None:
+        return "Could not save"
     return "Something went wrong"
 
 
