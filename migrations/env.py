@@ -1,13 +1,17 @@
 """Alembic environment: online migrations only (the app always has a live server)."""
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import pool
+
+from pharmacy_desktop.db import connect
 
 config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    # the one connection factory: the URL's sslmode (and keyring password) apply to migrations too
+    engine = connect.engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool,
+                            application_name="pharmacy-desktop-migrate")
     with engine.connect() as connection:
         context.configure(connection=connection, transaction_per_migration=True)
         with context.begin_transaction():

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.db.connect import resolve_url
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
@@ -71,8 +72,10 @@ def open_database(
             notes.append("first start: demo data loaded")
             _seed_demo(url)
     else:
-        url = config_mod.with_keyring_password(url)
-    engine = make_engine(url, sslmode=cfg.sslmode)
+        # keyring password and sslmode go into the URL: everything built from db.url (the listener,
+        # migrations, the catalog import) then connects the same way as this engine
+        url = resolve_url(url, sslmode=cfg.sslmode or None)
+    engine = make_engine(url)
     factory = make_session_factory(engine)
     return Database(
         url=url,

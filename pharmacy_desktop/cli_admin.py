@@ -121,14 +121,13 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
     """Create or update both roles on the database of ``admin_url`` (a superuser or CREATEROLE
     owner); returns role -> URL without password. Idempotent: re-running re-applies the grants and
     keeps the passwords already in the keyring."""
-    import psycopg
-
-    from pharmacy_desktop.config import libpq_url, secret_key_for
+    from pharmacy_desktop.config import secret_key_for
+    from pharmacy_desktop.db import connect
     from pharmacy_desktop.secrets import get_secret, set_secret
 
     o, a = _ident(owner), _ident(app)
     urls = {owner: url_as(admin_url, owner), app: url_as(admin_url, app)}
-    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+    with connect.connect(admin_url, autocommit=True) as conn:  # the URL's sslmode applies
         dbname = conn.info.dbname
         db = f'"{dbname}"'
         for role, url in urls.items():

@@ -337,9 +337,12 @@ class EmbeddedPostgres:
         raise EmbeddedServerError(f"The private database did not start; see {self.log_file}")
 
     def _ensure_database(self) -> None:
-        import psycopg
+        from pharmacy_desktop.db import connect
 
-        with psycopg.connect(self.admin_dsn("postgres"), autocommit=True) as conn:
+        # the one connection factory; "prefer": a private cluster on 127.0.0.1 has no TLS to insist on,
+        # whatever the workstation configuration says about its server
+        with connect.connect(url_for(self.state.port, self.state.password, "postgres"), sslmode="prefer",
+                             autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker, Session
 
-from pharmacy_desktop.config import normalize_url
+from pharmacy_desktop.db import connect
 
 
-def make_engine(url: str, *, sslmode: str = "", application_name: str = "pharmacy-desktop", **kwargs) -> Engine:
-    connect_args: dict = {"application_name": application_name, "connect_timeout": 5}
-    if sslmode:
-        connect_args["sslmode"] = sslmode
-    return create_engine(
-        normalize_url(url),
+def make_engine(url: str, *, sslmode: str | None = None, application_name: str = connect.APPLICATION_NAME,
+                **kwargs) -> Engine:
+    """The app's pooled engine, made by the one connection factory (db/connect.py)."""
+    return connect.engine(
+        url,
+        sslmode=sslmode or None,
+        application_name=application_name,
         pool_pre_ping=True,  # a workstation survives a server restart or a dropped connection
         pool_size=kwargs.pop("pool_size", 5),
         max_overflow=kwargs.pop("max_overflow", 5),
-        connect_args=connect_args,
         **kwargs,
     )
 

@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import pool
 
-from pharmacy_desktop.config import normalize_url
+from pharmacy_desktop.db import connect
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -18,8 +18,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 def alembic_config(url: str) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # ConfigParser interpolation: escape % in passwords
-    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    # the URL carries the keyring password and sslmode (connect.resolve_url), so migrations/env.py
+    # connects exactly like the app; ConfigParser interpolation: escape % in passwords
+    cfg.set_main_option("sqlalchemy.url", connect.resolve_url(url).replace("%", "%%"))
     return cfg
 
 
@@ -32,7 +33,7 @@ def downgrade(url: str, revision: str) -> None:
 
 
 def current(url: str) -> str | None:
-    engine = create_engine(normalize_url(url))
+    engine = connect.engine(url, poolclass=pool.NullPool, application_name="pharmacy-desktop-migrate")
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
@@ -41,7 +42,9 @@ def current(url: str) -> str | None:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(alembic_config("postgresql://x@localhost/x")).get_current_head()
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def is_up_to_date(url: str) -> bool:

@@ -15,7 +15,7 @@ import time
 import psycopg
 from PySide6.QtCore import QObject, Signal
 
-from pharmacy_desktop.config import libpq_url
+from pharmacy_desktop.db import connect
 from pharmacy_desktop.db.unit_of_work import CHANGE_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class ChangeListener(QObject):
 
     def __init__(self, url: str, parent: QObject | None = None, *, retry_seconds: float = 1.0):
         super().__init__(parent)
-        self._dsn = libpq_url(url)
+        self._url = url  # carries sslmode and password (connect.resolve_url)
         self._retry = retry_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -54,7 +54,7 @@ class ChangeListener(QObject):
         delay = self._retry
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5,
+                with connect.connect(self._url, autocommit=True,
                                      application_name="pharmacy-desktop-listener") as conn:
                     conn.execute(f"LISTEN {CHANGE_CHANNEL}")
                     self._set_connected(True)
