@@ -1,7 +1,9 @@
 """`pharmacy-desktop`: with no arguments the app; sub-commands for operations.
 
-Every sub-command takes ``--database-url``; otherwise PHARMACY_DATABASE_URL, then the workstation
-configuration file, then the embedded server.
+Every command takes ``--database-url`` before or after the sub-command (both mean the same; two
+different URLs are refused); otherwise PHARMACY_DATABASE_URL, then the workstation configuration
+file, then the embedded server. Commands that delete (``db downgrade``) first name the database
+they are about to change and ask, or take ``--yes``.
 """
 
 from __future__ import annotations
@@ -14,25 +16,83 @@ import sys
 from typing import Iterator
 
 from pharmacy_desktop.errors import PharmacyError
-from pharmacy_desktop.logging_setup import setup_logging
+from pharmacy_desktop.logging_setup import FILE_ONLY, scrub, setup_logging
 
 log = logging.getLogger("pharmacy_desktop.cli")
 
+_DB_HELP = ("PostgreSQL URL (postgresql://user@host:5432/db or postgresql+psycopg://...), before or after the "
+            "command; default: $PHARMACY_DATABASE_URL, the workstation configuration, else the embedded server")
+_DB_DEST = "database_url"
 
-def _add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="PostgreSQL URL (postgresql://user@host:5432/db or postgresql+psycopg://...); "
-        "default: $PHARMACY_DATABASE_URL, the workstation configuration, else the embedded server",
-    )
+
+def _add_db_option(parser: argparse.ArgumentParser, depth: int = 0) -> None:
+    """The one definition of --database-url. Each level of sub-command keeps its own copy
+    (``_database_url_<depth>``, absent unless given) so that a sub-parser's default can never
+    overwrite the URL given before the sub-command; :func:`_merge_database_url` joins them."""
+    if "--database-url" in parser._option_string_actions:
+        return
+    parser.add_argument("--database-url", metavar="URL", help=_DB_HELP,
+                        dest=_DB_DEST if depth == 0 else f"_{_DB_DEST}_{depth}",
+                        default=None if depth == 0 else argparse.SUPPRESS)
+
+
+def _every_parser(parser: argparse.ArgumentParser, depth: int = 0) -> Iterator[tuple[argparse.ArgumentParser, int]]:
+    yield parser, depth
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # aliases share a parser
+                yield from _every_parser(child, depth + 1)
+
+
+def _merge_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    given = [args.database_url] if args.database_url else []
+    for name in [n for n in vars(args) if n.startswith(f"_{_DB_DEST}_")]:
+        given.append(getattr(args, name))
+        delattr(args, name)
+    if len(set(given)) > 1:
+        from pharmacy_desktop.config import redact
+
+        parser.error("--database-url was given twice with different URLs (" +
+                     ", ".join(redact(u) for u in given) + "); give it once")
+    args.database_url = given[0] if given else None
+
+
+def _ignore_db_option(parser: argparse.ArgumentParser) -> None:
+    """Handed to the command modules' register(): build_parser adds the option to every parser."""
+
+
+class UsageError(PharmacyError):
+    pass
+
+
+def source_name(source: str) -> str:
+    """Where a URL came from, as the person would look for it (bootstrap.configured_url's source)."""
+    from pharmacy_desktop import config as config_mod
+
+    return {"command line": "--database-url", "environment": "PHARMACY_DATABASE_URL",
+            "configuration file": f"the workstation configuration {config_mod.config_path()}"}.get(source, source)
+
+
+def _checked(url: str, source: str) -> str:
+    from pharmacy_desktop import config as config_mod
+
+    try:
+        config_mod.normalize_url(url)
+    except ValueError as exc:
+        raise UsageError(f"{exc} (the URL came from {source_name(source)})") from None
+    return url
 
 
 @contextlib.contextmanager
 def database(args: argparse.Namespace, **kwargs) -> Iterator["object"]:
-    from pharmacy_desktop.bootstrap import open_database
+    from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.bootstrap import configured_url, open_database
 
-    db = open_database(getattr(args, "database_url", None), **kwargs)
+    cli_url = getattr(args, "database_url", None)
+    url, source = configured_url(cli_url, kwargs.get("cfg") or config_mod.load())
+    if url is not None:
+        _checked(url, source)
+    db = open_database(cli_url, **kwargs)
     try:
         yield db
     finally:
@@ -40,22 +100,30 @@ def database(args: argparse.Namespace, **kwargs) -> Iterator["object"]:
 
 
 @contextlib.contextmanager
-def raw_url(args: argparse.Namespace) -> Iterator[str]:
-    """A URL for tools that manage their own connections (migrations); embedded started as needed."""
+def chosen_database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(URL, where it came from) for tools that manage their own connections (migrations);
+    the embedded server started as needed."""
     from pharmacy_desktop import config as config_mod
     from pharmacy_desktop.bootstrap import configured_url
 
-    url, _ = configured_url(getattr(args, "database_url", None), config_mod.load())
+    url, source = configured_url(getattr(args, "database_url", None), config_mod.load())
     if url is not None:
-        yield config_mod.with_keyring_password(url)
+        yield config_mod.with_keyring_password(_checked(url, source)), source_name(source)
         return
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(config_mod.data_dir() / "embedded")
     try:
-        yield server.start()
+        yield server.start(), f"embedded server in {server.data_dir}"
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def raw_url(args: argparse.Namespace) -> Iterator[str]:
+    """A URL for tools that manage their own connections (migrations); embedded started as needed."""
+    with chosen_database(args) as (url, _source):
+        yield url
 
 
 # -- db ---------------------------------------------------------------------------------------
@@ -71,9 +139,11 @@ def cmd_db_upgrade(args) -> int:
 
 
 def cmd_db_downgrade(args) -> int:
+    from pharmacy_desktop.cli_confirm import confirm_destructive
     from pharmacy_desktop.db import migrate
 
-    with raw_url(args) as url:
+    with chosen_database(args) as (url, source):
+        confirm_destructive(f"downgrade to {args.revision}", url, source, yes=args.yes)
         migrate.downgrade(url, args.revision)
         print(f"database at revision {migrate.current(url) or 'base (empty)'}")
     return 0
@@ -100,7 +170,9 @@ def cmd_db_connect(args) -> int:
     from pharmacy_desktop import config as config_mod
     from pharmacy_desktop.db import connect
 
-    url = config_mod.normalize_url(args.url)
+    if args.database_url:
+        raise UsageError("'db connect' takes the server's URL as its argument; leave out --database-url")
+    url = config_mod.normalize_url(_checked(args.url, "db connect"))
     parts = urlsplit(url)
     if not parts.username or not parts.hostname:
         print("error: the URL needs a user and a host, e.g. postgresql://pharmacy_app@db.pharmacy.local/pharmacy",
@@ -159,7 +231,6 @@ _COMMAND_MODULES = ("pharmacy_desktop.cli_catalog", "pharmacy_desktop.cli_print"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pharmacy-desktop", description=__doc__.splitlines()[0])
-    _add_db_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
                         help="close the app after SECONDS (smoke tests of the installed app)")
@@ -169,14 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_sub.add_parser("upgrade", help="migrate forwards (default: to head)")
     up.add_argument("revision", nargs="?", default="head")
-    _add_db_option(up)
     up.set_defaults(handler=cmd_db_upgrade)
-    down = db_sub.add_parser("downgrade", help="migrate backwards to REV ('base' removes everything)")
+    down = db_sub.add_parser(
+        "downgrade", help="migrate backwards to REV ('base' removes every table and row); names the database "
+                          "and asks first")
     down.add_argument("revision")
-    _add_db_option(down)
+    down.add_argument("--yes", action="store_true",
+                      help="do not ask (scripts); without a terminal to ask on, --yes is required")
     down.set_defaults(handler=cmd_db_downgrade)
     cur = db_sub.add_parser("current", help="show the current revision")
-    _add_db_option(cur)
     cur.set_defaults(handler=cmd_db_current)
 
     connect = db_sub.add_parser(
@@ -188,39 +260,46 @@ def build_parser() -> argparse.ArgumentParser:
     connect.set_defaults(handler=cmd_db_connect)
 
     demo = sub.add_parser("demo", help="load demo data (idempotent) and print the demo users")
-    _add_db_option(demo)
     demo.set_defaults(handler=cmd_demo)
 
     import importlib
 
     for module_name in _COMMAND_MODULES:
-        importlib.import_module(module_name).register(sub, _add_db_option)
+        importlib.import_module(module_name).register(sub, _ignore_db_option)
+    for each, depth in _every_parser(parser):  # the one place: every command, at every level
+        _add_db_option(each, depth)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _merge_database_url(parser, args)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     handler = getattr(args, "handler", None) or cmd_app
     try:
         return int(handler(args) or 0)
     except PharmacyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.info("command refused: %s", exc)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a clear line for the person, the traceback for the log
-        from pharmacy_desktop.db.embedded import EmbeddedServerError
+    except Exception as exc:  # one clear line for the person, the traceback for the log file only
+        from pharmacy_desktop.error_messages import failure_message
 
-        log.exception("command failed")
-        if isinstance(exc, EmbeddedServerError):
-            print(f"error: {exc}", file=sys.stderr)
-        else:
+        message = failure_message(exc)
+        log.error("command failed: %s", message or type(exc).__name__, exc_info=True, extra={FILE_ONLY: True})
+        if message is None:  # a bug: what it was, and where the traceback is
             from pharmacy_desktop.config import log_dir
 
-            print(f"error: {type(exc).__name__}: {exc}\n(details in {log_dir()})", file=sys.stderr)
+            message = f"{type(exc).__name__}: {scrub(str(exc))} (a bug; the details are in {log_dir()})"
+        print(f"error: {_one_line(message)}", file=sys.stderr)
         return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
 
 
 def print_json(obj) -> None:

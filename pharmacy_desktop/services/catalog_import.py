@@ -5,6 +5,12 @@ Rows stream from the files into TEMP staging tables with COPY, then set-based up
 deleted: packages of the same catalog source that left the file, or whose marketing ended, are
 marked inactive with a discontinuation date, because prescriptions point at them. Any failure
 rolls the whole import back, so the previous catalog stays as it was.
+
+A damaged file looks like a catalog that shrank: a truncated ``package.txt`` would mark every
+package after the cut inactive, and every fill would then warn "discontinued". So an import that
+would deactivate more than :data:`MAX_DEACTIVATE_SHARE` of the active catalog, or that had to
+reject rows, is refused (rolled back, with the numbers) unless the caller says so
+(``allow_deactivate`` / ``partial``); a file with no packages at all is never imported.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -26,6 +33,7 @@ from pharmacy_desktop.catalog import fields
 from pharmacy_desktop.catalog.fda import (
     LAYOUT_FINISHED,
     CatalogFiles,
+    CatalogFormatError,
     PackageRow,
     ProductRow,
     Rejection,
@@ -33,6 +41,7 @@ from pharmacy_desktop.catalog.fda import (
     read_products,
 )
 from pharmacy_desktop.db.unit_of_work import CHANGE_CHANNEL
+from pharmacy_desktop.errors import PharmacyError
 
 # progress(phase, done, total): "reading" counts bytes of both files, "saving" database steps.
 Progress = Callable[[str, int, int], None]
@@ -41,6 +50,9 @@ SOURCE_FINISHED = "fda-finished"
 SOURCE_UNFINISHED = "fda-unfinished"
 _LOCK_KEY = 0x5048_4341_5441  # one import at a time across workstations ("PHCATA")
 _EVENT_NAMESPACE = uuid.UUID("1b0e7a52-4c0e-4c59-9d2b-6f1c3a0c7d11")
+# More than this share of the active packages of a catalog source going inactive in one import
+# is far more than FDA's weekly churn: a cut or wrong file, until the person says otherwise.
+MAX_DEACTIVATE_SHARE = Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,22 @@ class ImportSummary:
     products_added: int = 0
     products_updated: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ImportRefused(PharmacyError):
+    """The import was rolled back because it looked like a damaged file; nothing changed.
+
+    ``rejected`` are the rows that could not be used, ``deactivated`` of ``active_before``
+    active packages would have been marked inactive.
+    """
+
+    def __init__(self, message: str, *, rejected: list[Rejection], deactivated: int,
+                 active_before: int, packages_read: int):
+        super().__init__(message)
+        self.rejected = rejected
+        self.deactivated = deactivated
+        self.active_before = active_before
+        self.packages_read = packages_read
 
 
 _STAGE_SQL = """
@@ -272,17 +300,24 @@ def import_catalog(
     deactivate_missing: bool = True,
     source: str | None = None,
     today: dt.date | None = None,
+    allow_deactivate: bool = False,
+    partial: bool = False,
 ) -> ImportSummary:
     """Import ``product.txt`` + ``package.txt`` (folder or zip) into the catalog; re-runnable.
 
     ``source`` overrides the catalog family told by the layout ("fda-finished" or
     "fda-unfinished"); ``today`` decides which marketing end dates have passed.
+    Raises :class:`ImportRefused` (everything rolled back) when the import would deactivate
+    more than :data:`MAX_DEACTIVATE_SHARE` of the active packages unless ``allow_deactivate``,
+    or when rows were rejected unless ``partial``; ``CatalogFormatError`` for files that cannot
+    be imported at all (no packages, a damaged zip, a missing column).
     """
     started = time.perf_counter()
     today = today or dt.date.today()
     with CatalogFiles(path) as files, _connection(url_or_engine) as conn:
         try:
             summary = _import(conn, files, progress, deactivate_missing, source, today)
+            _check(summary, files, allow_deactivate=allow_deactivate, partial=partial)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -342,12 +377,15 @@ def _import(
         cur.execute("SET LOCAL enable_nestloop = off")
         cur.execute(_STAGE_SQL)
         rejected, packages_read = _stage(cur, files, report)
+        _require_rows(cur, files, packages_read, rejected)
         source = source or (SOURCE_FINISHED if files.layout == LAYOUT_FINISHED else SOURCE_UNFINISHED)
         params = {"source": source, "today": today}
+        active_before = cur.execute(_ACTIVE_COUNT, params).fetchone()[0]
         clock.lap("read_and_copy")
         report("saving", 0, _SAVING_STEPS)
 
         rejected += _set_aside(cur, params, files)
+        kept = cur.execute("SELECT count(*) FROM stage_package WHERE NOT skip").fetchone()[0]
         clock.lap("checks")
         report("saving", 1, _SAVING_STEPS)
 
@@ -376,11 +414,58 @@ def _import(
             "packages_read": packages_read,
             "products_added": products_added,
             "products_updated": products_updated,
-            "extra": {"timings": clock.timings},
+            "extra": {"timings": clock.timings, "active_before": active_before, "packages_kept": kept},
         }
         _announce(cur, result, files, source)
         report("saving", _SAVING_STEPS, _SAVING_STEPS)
     return result
+
+
+_ACTIVE_COUNT = """
+SELECT count(*) FROM prescription_schema.medications
+WHERE catalog_source = %(source)s AND is_active IS NOT FALSE
+"""
+
+
+def _require_rows(cur: psycopg.Cursor, files: CatalogFiles, packages: int, rejected: list[Rejection]) -> None:
+    """A file without a single usable product or package is damage, never a catalog."""
+    products = cur.execute("SELECT count(*) FROM stage_product").fetchone()[0]
+    for count, name in ((products, files.product_name), (packages, files.package_name)):
+        if not count:
+            why = f"all {len(rejected)} rows were rejected" if rejected else "it holds only a header"
+            raise CatalogFormatError(
+                f"{files.path}: no usable row in {name} ({why}); nothing was imported. "
+                "Download the NDC Directory again and import the complete files."
+            )
+
+
+def _check(summary: dict[str, Any], files: CatalogFiles, *, allow_deactivate: bool, partial: bool) -> None:
+    """Refuse (the caller rolls back) an import that looks like a damaged file; the message
+    gives the numbers and the option that accepts them."""
+    rejected: list[Rejection] = summary["rejected"]
+    deactivated, active = summary["deactivated"], summary["extra"]["active_before"]
+    problems = []
+    if deactivated and not allow_deactivate and deactivated > MAX_DEACTIVATE_SHARE * active:
+        share = Decimal(deactivated * 100) / active
+        problems.append(
+            f"it would mark {deactivated:,} of the {active:,} active packages inactive ({share:.1f} %, "
+            f"more than {MAX_DEACTIVATE_SHARE * 100:.0f} %): they are missing from {files.package_name} "
+            "or their marketing has ended. A truncated or wrong file looks like this. If the packages "
+            "really left the directory, run the import again with --allow-deactivate"
+        )
+    if rejected and not partial:
+        first = rejected[0].reason
+        problems.append(
+            f"{len(rejected):,} row(s) could not be used (first: {first}). Fix or download the files "
+            f"again, or run the import again with --partial to import the "
+            f"{summary['extra']['packages_kept']:,} good packages and skip these rows"
+        )
+    if problems:
+        raise ImportRefused(
+            f"Catalog import from {files.path} refused, nothing was changed: " + "; and ".join(problems) + ".",
+            rejected=rejected, deactivated=deactivated, active_before=active,
+            packages_read=summary["packages_read"],
+        )
 
 
 def _stage(cur: psycopg.Cursor, files: CatalogFiles, report: Progress) -> tuple[list[Rejection], int]:
