@@ -9,8 +9,9 @@ create-roles: two database roles instead of the superuser the server was set up 
   ``alembic_version`` is out of its reach.
 
 Default privileges make tables that later migrations create (as the owner) reachable by the
-application role. Passwords are random, stored only in the keyring (pharmacy_desktop.secrets) and
-sent to the server as SCRAM verifiers, so no plaintext reaches the server's statement log.
+application role. Passwords are random, stored only in the secret store (pharmacy_desktop.secrets:
+the OS keyring, else an encrypted file) and sent to the server as SCRAM verifiers, so no plaintext
+reaches the server's statement log.
 """
 
 from __future__ import annotations
@@ -204,14 +205,16 @@ def cmd_create_roles(args: argparse.Namespace) -> int:
         urls = create_roles(url, args.owner_role, args.app_role)
     print(f"owner role (run migrations as it):   {urls[args.owner_role]}")
     print(f"application role (workstations use): {urls[args.app_role]}")
-    print("Both passwords are in this computer's keyring, not in any file.")
+    from pharmacy_desktop.secrets import storage_description
+
+    print(f"Both passwords are kept in {storage_description()}.")  # the truth, whichever store that is
     if args.configure:
         cfg = config_mod.load()
         cfg.database_url = urls[args.app_role]
         print(f"workstation configuration written: {config_mod.save(cfg)}")
     else:
         print("Next: put the application URL in each workstation's configuration (or run with --configure); "
-              "on another computer, store its password with the keyring there.")
+              "on another computer, run 'pharmacy-desktop db connect' there to store its password.")
     return 0
 
 

@@ -1,52 +1,153 @@
-"""Secrets (database passwords, tokens) live only in the system keyring.
+"""Secrets (database passwords) live in the OS keyring, or else in an encrypted file; never in plaintext.
 
-On a headless workstation without a Secret Service, the keyring's chosen backend fails at the
-first call; we then fall back to keyrings.alt's file backend so the app still starts, and log it.
+Which store is used:
+
+1. ``PYTHON_KEYRING_BACKEND`` set: the backend it names (an operator's or the test suite's choice);
+   a plaintext one is logged as a warning.
+2. An OS keyring (Secret Service/libsecret, KWallet, macOS Keychain, Windows Credential Locker)
+   that answers: that one.
+3. Otherwise (a headless workstation; or keyring fell back to keyrings.alt's plaintext file, which it
+   does by itself when nothing better exists): ``EncryptedFileKeyring`` (secret_file.py), with a
+   logged warning saying where the secrets are. Secrets an earlier version left in keyrings.alt's
+   plaintext file are moved into it and removed from the plaintext file.
+
+``storage_description()`` says where secrets actually are, for messages such as the one
+``db create-roles`` prints.
 """
 
 from __future__ import annotations
 
+import configparser
 import logging
+import os
 
 import keyring
-from keyring.errors import KeyringError, NoKeyringError
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 SERVICE = "pharmacy-desktop"
 log = logging.getLogger(__name__)
-_fallback_installed = False
+
+# modules of keyring's own backends that are real OS keyrings
+_OS_KEYRING_MODULES = ("keyring.backends.SecretService", "keyring.backends.libsecret", "keyring.backends.kwallet",
+                       "keyring.backends.macOS", "keyring.backends.Windows")
+_PLAINTEXT = ("PlaintextKeyring", "UncryptedFileKeyring")
+
+_backend: KeyringBackend | None = None
 
 
-def _use_file_fallback() -> None:
-    global _fallback_installed
-    if _fallback_installed:
-        return
-    from keyrings.alt.file import PlaintextKeyring
-
-    log.warning("system keyring unavailable; using the file keyring in the user data directory")
-    keyring.set_keyring(PlaintextKeyring())
-    _fallback_installed = True
+def is_os_keyring(backend: KeyringBackend) -> bool:
+    """Is ``backend`` an OS keyring (or a chain holding one)?"""
+    inner = getattr(backend, "backends", None)  # keyring's ChainerBackend
+    if inner is not None:
+        return any(is_os_keyring(b) for b in inner)
+    return type(backend).__module__.startswith(_OS_KEYRING_MODULES)
 
 
-def _call(fn, *args):
+def choose_backend(detected: KeyringBackend | None = None, *, environment: dict[str, str] | None = None,
+                   folder=None) -> KeyringBackend:
+    """The backend to use (see the module docstring); ``detected`` is keyring's own choice."""
+    environment = os.environ if environment is None else environment
+    detected = detected if detected is not None else keyring.get_keyring()
+    if environment.get("PYTHON_KEYRING_BACKEND"):
+        if type(detected).__name__ in _PLAINTEXT:
+            log.warning("secrets are stored in PLAINTEXT (%s chosen by PYTHON_KEYRING_BACKEND)", type(detected).__name__)
+        return detected
+    if is_os_keyring(detected):
+        return detected
+    return encrypted_fallback(folder)
+
+
+def encrypted_fallback(folder=None) -> KeyringBackend:
+    from pharmacy_desktop.secret_file import EncryptedFileKeyring
+
+    backend = EncryptedFileKeyring(folder)
+    log.warning("no OS keyring is available (no Secret Service or KWallet); secrets are kept in %s. Anyone who "
+                "can act as this OS user can read them: install and unlock a desktop keyring for stronger "
+                "protection", backend.describe())
+    _move_plaintext_secrets(backend)
+    return backend
+
+
+def _move_plaintext_secrets(target: KeyringBackend) -> None:
+    """Secrets an earlier version wrote to keyrings.alt's plaintext file move into ``target``."""
     try:
-        return fn(*args)
-    except (NoKeyringError, KeyringError, RuntimeError, OSError):
-        if _fallback_installed:
+        from keyrings.alt.escape import unescape
+        from keyrings.alt.file import PlaintextKeyring
+    except ImportError:
+        return
+    legacy = PlaintextKeyring()
+    if not os.path.exists(legacy.file_path):
+        return
+    parser = configparser.RawConfigParser()
+    parser.read(legacy.file_path, encoding="utf-8")
+    section = next((s for s in parser.sections() if unescape(s) == SERVICE), None)
+    if section is None:
+        return
+    moved = 0
+    for option in parser.options(section):
+        username = unescape(option)
+        value = legacy.get_password(SERVICE, username)
+        if value is None:
+            continue
+        target.set_password(SERVICE, username, value)
+        legacy.delete_password(SERVICE, username)
+        moved += 1
+    if moved:
+        log.warning("moved %d secret(s) out of the plaintext file %s into the encrypted store", moved, legacy.file_path)
+
+
+def _current() -> KeyringBackend:
+    global _backend
+    if _backend is None:
+        _backend = choose_backend()
+    return _backend
+
+
+def reset() -> None:
+    """Choose again at the next call (tests; after the desktop keyring was started)."""
+    global _backend
+    _backend = None
+
+
+def storage_description() -> str:
+    """Where secrets are kept, in words for a message."""
+    backend = _current()
+    describe = getattr(backend, "describe", None)
+    if describe is not None:
+        return describe()
+    name = type(backend).__name__
+    if name in _PLAINTEXT:
+        return f"a PLAINTEXT file ({getattr(backend, 'file_path', 'keyrings.alt')}), as PYTHON_KEYRING_BACKEND says"
+    if is_os_keyring(backend):
+        return f"this computer's keyring ({getattr(backend, 'name', name)})"
+    return f"the keyring backend {name}"
+
+
+def _call(method: str, *args):
+    """Call the current backend; an OS keyring that fails (locked, no D-Bus) gives way to the encrypted file."""
+    global _backend
+    backend = _current()
+    try:
+        return getattr(backend, method)(SERVICE, *args)
+    except Exception as exc:  # OS keyrings raise their own kinds (secretstorage, D-Bus, a locked wallet)
+        if not is_os_keyring(backend) or isinstance(exc, PasswordDeleteError):
             raise
-        _use_file_fallback()
-        return fn(*args)
+        log.warning("the OS keyring failed (%s)", type(exc).__name__)
+        _backend = encrypted_fallback()
+        return getattr(_backend, method)(SERVICE, *args)
 
 
 def get_secret(key: str) -> str | None:
-    return _call(keyring.get_password, SERVICE, key)
+    return _call("get_password", key)
 
 
 def set_secret(key: str, value: str) -> None:
-    _call(keyring.set_password, SERVICE, key, value)
+    _call("set_password", key, value)
 
 
 def delete_secret(key: str) -> None:
     try:
-        _call(keyring.delete_password, SERVICE, key)
-    except keyring.errors.PasswordDeleteError:
+        _call("delete_password", key)
+    except PasswordDeleteError:
         pass
