@@ -20,6 +20,7 @@ from sqlalchemy import select
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.sig import expand_sig
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def _new_prescription(uow, rx_number: str, patient_id: uuid.UUID, prescriber: tu
     uow.session.add(rx)
     uow.session.flush()
     uow.session.add(PrescriptionItem(
-        prescription_id=rx.id, medication_id=med.id, written_medication_name=f"{med.drug_name} {med.strength or ''}".strip(),
+        prescription_id=rx.id, medication_id=med.id, written_medication_name=f"{med.drug_name} {strength_of(med) or ''}".strip(),
         quantity=Decimal(qty), quantity_unit="EA", days_supply=days, sig=sig, directions=expand_sig(sig),
         refills_authorized=refills, refills_remaining=refills, substitution_allowed=True, daw_code="0",
     ))

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from pharmacy_desktop.domain.product_names import amount, readable_unit
+
 ELLIPSIS = "\u2026"
 _ROMAN = {"CI": "I", "CII": "II", "CIII": "III", "CIV": "IV", "CV": "V"}
 _CLASS_SPLIT = re.compile(r"(?<=\]),\s*")
 _TAG = re.compile(r"\s*\[(EPC|MoA|PE|CS|Chemical/Ingredient|EXT)\]\s*$", re.IGNORECASE)
 _NAME_WORDS = re.compile(r"[^\W_]+")
-_DENOMINATOR = re.compile(r"^(\d*\.?\d+)\s*(.+)$")
 _XML_TAG = re.compile(r"<[^>]*(?:>|$)")
-_UNITS = {"ug": "mcg"}  # "ug" reads as "mg" on a busy counter; pharmacies write mcg
 
 
 class Ingredient(NamedTuple):
@@ -83,32 +83,13 @@ def ingredients(substances: str | None, strengths: str | None, units: str | None
     return [Ingredient(pick(names, i), pick(numbers, i), pick(unit_list, i)) for i in range(count)]
 
 
-def _number(value: str) -> str:
-    if value.startswith("."):
-        value = "0" + value
-    return value
-
-
-def readable_unit(unit: str) -> str:
-    """``mg/1`` -> ``mg``; ``mg/5mL`` -> ``mg/5 mL``; ``ug/h`` -> ``mcg/h``."""
-    if not unit:
-        return ""
-    numerator, _, denominator = unit.partition("/")
-    numerator = _UNITS.get(numerator, numerator)
-    if not denominator or denominator == "1":
-        return numerator
-    m = _DENOMINATOR.match(denominator)
-    if m:
-        amount, per = m.groups()
-        per = _UNITS.get(per, per)
-        denominator = per if amount == "1" else f"{_number(amount)} {per}"
-    return f"{numerator}/{denominator}"
-
-
 def strength_text(items: list[Ingredient], width: int = 50) -> str | None:
-    """``10 mg``, ``200 mg/5 mL``; several ingredients joined with ``; `` in FDA's order."""
+    """``10 mg``, ``200 mg/5 mL``; several ingredients joined with ``; `` in FDA's order.
+
+    This is the stored ``medications.strength`` (what strength comparisons and search read);
+    to show a combination next to its name use ``domain.product_names.product_strength``."""
     parts = [
-        " ".join(p for p in (_number(i.strength), readable_unit(i.unit)) if p)
+        " ".join(p for p in (amount(i.strength), readable_unit(i.unit)) if p)
         for i in items
         if i.strength or i.unit
     ]

@@ -28,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.barcodes import GS, InvalidScan, parse_scan
 
 T = TypeVar("T")
@@ -58,7 +59,8 @@ _MIN_TYPO = 4  # "cap", "tab", "inj": form abbreviations, not typos
 
 _COLUMNS = (
     "m.id, m.ndc_code, m.package_ndc, m.drug_name, m.brand_name, m.generic_name, m.strength, "
-    "m.dosage_form, m.route, m.package_description, m.manufacturer, m.dea_schedule, m.is_active"
+    "m.dosage_form, m.route, m.package_description, m.manufacturer, m.dea_schedule, m.is_active, "
+    "m.active_ingredients"
 )
 
 
@@ -255,7 +257,7 @@ def _hit(row: Any) -> DrugHit:
         drug_name=row.drug_name,
         brand_name=row.brand_name,
         generic_name=row.generic_name,
-        strength=row.strength,
+        strength=strength_of(row),  # each ingredient with its own strength
         dosage_form=row.dosage_form,
         route=row.route,
         package_description=row.package_description,

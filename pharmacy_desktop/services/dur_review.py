@@ -35,6 +35,7 @@ from pharmacy_desktop.db.models.prescriptions import (
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import dur
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
+from pharmacy_desktop.domain.product_names import strength_of
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def drug_facts(med: Medication | None, written_name: str, pharm_classes: str | N
         # the FDA catalog shouts ("AMOXICILLIN"); alert messages read better in normal case
         generic_name=generic.lower() if generic.isupper() else generic,
         brand_name=brand.title() if brand and brand.isupper() else brand,
-        strength=med.strength,
+        strength=strength_of(med),
         dosage_form=med.dosage_form,
         route=med.route,
         therapeutic_class=med.therapeutic_class,

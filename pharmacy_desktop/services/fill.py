@@ -34,6 +34,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.dispensing import BatchStock, Product, StockLine
 from pharmacy_desktop.domain.schedules import refill_problem
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError
 from pharmacy_desktop.services import auth
@@ -246,7 +247,7 @@ def product_of(med: Medication) -> Product:
         package_ndc=med.package_ndc,
         generic_name=med.generic_name,
         brand_name=med.brand_name,
-        strength=med.strength,
+        strength=strength_of(med),  # shown: each ingredient with its own strength
         dosage_form=med.dosage_form,
         route=med.route,
         package_description=med.package_description,
@@ -274,7 +275,7 @@ def drug_view(med: Medication | None, fallback_name: str = "") -> DrugView:
         ndc=p.ndc_display,
         ndc11=med.ndc_code,
         schedule=p.schedule_label,
-        strength=med.strength,
+        strength=p.strength,
         dosage_form=med.dosage_form,
         generic_name=med.generic_name,
         brand_name=med.brand_name,

@@ -22,6 +22,7 @@ from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, P
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_problem, normalize_dea, npi_problem, prescriber_last_name
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, max_refills
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
@@ -170,7 +171,7 @@ def _label(med: Medication) -> str:
         brand = med.brand_name.strip()
         brand = brand.title() if brand.isupper() else brand
         name = f"{name} ({brand})"
-    parts = [name, med.strength or "", (med.dosage_form or "").lower()]
+    parts = [name, strength_of(med, name) or "", (med.dosage_form or "").lower()]
     return " ".join(p for p in parts if p).strip()
 
 

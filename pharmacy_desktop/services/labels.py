@@ -19,6 +19,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.models.users import PharmacyProfile
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.dispensing import dispensing_unit
 from pharmacy_desktop.domain.sig import expand_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -108,7 +109,7 @@ def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool 
     if patient is None:
         raise NotFound(f"Rx {rx.prescription_number}: the patient record was not found.")
     name, brand = _drug_names(dispensed, written)
-    strength = " ".join(p for p in (dispensed.strength or "", _form(dispensed.dosage_form)) if p)
+    strength = " ".join(p for p in (strength_of(dispensed, name) or "", _form(dispensed.dosage_form)) if p)
     directions = (item.directions or "").strip() or expand_sig(item.sig)
     # What is left after this fill; never more than the item says (a transfer may have used some).
     remaining = max(0, min(item.refills_remaining, item.refills_authorized - refill.refill_number))

@@ -25,6 +25,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.errors import DatabaseUnavailable
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
 from pharmacy_desktop.domain.ndc import format_ndc11
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.services.drug_search import product_title
 
 FOUND = "found"
@@ -34,7 +35,7 @@ INVALID = "invalid"
 
 _LOOKUP_SQL = (
     "SELECT id, ndc_code, package_ndc, drug_name, brand_name, generic_name, strength, dosage_form,"
-    " package_description, dea_schedule, is_active, discontinuation_date"
+    " package_description, dea_schedule, is_active, discontinuation_date, active_ingredients"
     " FROM prescription_schema.medications WHERE ndc_code = ANY(%s)"
 )
 _LOOKUP = text(_LOOKUP_SQL.replace("%s", ":keys"))
@@ -133,7 +134,7 @@ def interpret(scan: Scan, rows: Sequence[Any], *, today: dt.date | None = None) 
         drug_name=row.drug_name,
         brand_name=row.brand_name,
         generic_name=row.generic_name,
-        strength=row.strength,
+        strength=strength_of(row),
         dosage_form=row.dosage_form,
         package_description=row.package_description,
         dea_schedule=row.dea_schedule,
@@ -231,7 +232,7 @@ def _choice(row: Any) -> ScanChoice:
         ndc11=row.ndc_code,
         package_ndc=row.package_ndc,
         drug_name=row.drug_name,
-        strength=row.strength,
+        strength=strength_of(row),
         dosage_form=row.dosage_form,
         package_description=row.package_description,
         is_active=row.is_active is not False,
@@ -263,7 +264,7 @@ def _unknown_message(scan: Scan) -> str:
 
 
 def _found_message(row: Any, scan: Scan, today: dt.date) -> str:
-    name = product_title(row.drug_name, row.strength, row.dosage_form)
+    name = product_title(row.drug_name, strength_of(row), row.dosage_form)
     parts = [f"{name} ({row.package_ndc or _shown(row.ndc_code)})"]
     if row.package_description:
         parts[0] += f": {row.package_description}"

@@ -18,6 +18,7 @@ from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, P
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import RxStatus
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
@@ -140,7 +141,7 @@ def _rows(uow: UnitOfWork, *conditions, now: dt.datetime | None = None) -> list[
     rows = []
     for rx, patient, bin_ in found:
         item, med = items.get(rx.id, (None, None))
-        name = rules.describe(med.drug_name, med.strength, med.dosage_form) if med else (
+        name = rules.describe(med.drug_name, strength_of(med), med.dosage_form) if med else (
             item.written_medication_name if item else "")
         qty = item.dispensed_quantity or item.quantity if item else None
         since = rx.ready_at
