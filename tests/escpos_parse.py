@@ -45,6 +45,11 @@ class DrawerKick:
 
 
 @dataclass(frozen=True)
+class StatusQuery:
+    n: int  # DLE EOT n: 1 printer, 2 offline cause, 3 error cause, 4 roll paper sensor
+
+
+@dataclass(frozen=True)
 class Raster:
     width: int
     height: int
@@ -76,6 +81,10 @@ class Parsed:
     @property
     def cuts(self) -> list[Cut]:
         return [e for e in self.events if isinstance(e, Cut)]
+
+    @property
+    def status_queries(self) -> list[int]:
+        return [e.n for e in self.events if isinstance(e, StatusQuery)]
 
     @property
     def kicks(self) -> list[DrawerKick]:
@@ -185,6 +194,11 @@ def parse(data: bytes) -> Parsed:
                 i += 4 if m in (65, 66) else 3
             else:
                 raise AssertionError(f"unexpected GS {chr(cmd)!r} at byte {i}")
+        elif prefix == 0x10 and cmd == 0x04:  # DLE EOT n: real-time status request
+            n = need(3)[2]
+            assert n in (1, 2, 3, 4), f"DLE EOT {n} at byte {i}"
+            out.events.append(StatusQuery(n))
+            i += 3
         else:
             raise AssertionError(f"unexpected control byte 0x{b:02x} at byte {i}")
     if buffer:

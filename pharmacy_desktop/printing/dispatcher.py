@@ -8,7 +8,11 @@ One pass (`send_pending`):
 2. send each one *outside* any transaction, with the transport's timeouts: a slow printer holds
    no database lock and no connection.
 3. record the outcome in a new transaction: 'printed', or 'failed' with the error for the user and
-   an exponential back-off ``next_attempt_at``. After `MAX_AUTOMATIC_ATTEMPTS` the job stops
+   an exponential back-off ``next_attempt_at``. A printer model that answers DLE EOT is asked for
+   its state after the job: ready confirms the job; paper out or nearly out, cover open, offline
+   or an error fail it without automatic retry (the bytes may still print once it is fixed, and a
+   second label must be a person's decision). No answer, or a model that cannot answer, leaves it
+   'printed' with a note in ``last_error``: sent, not confirmed. After `MAX_AUTOMATIC_ATTEMPTS` the job stops
    retrying by itself (``next_attempt_at`` NULL) and waits for a person: a printer switched back
    on the next morning must not surprise anyone with yesterday's labels.
 
@@ -33,7 +37,8 @@ from pharmacy_desktop.config import Config
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.printing import transports
-from pharmacy_desktop.printing.transports import PrinterError
+from pharmacy_desktop.printing.profiles import UnknownProfile, get_profile
+from pharmacy_desktop.printing.transports import Delivery, PrinterError, PrinterNotReady
 
 __all__ = [
     "PrintDispatcher",
@@ -54,7 +59,8 @@ ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report":
 _WHAT = {"label": "label", "receipt": "receipt", "test_page": "test page", "report": "report"}
 
 Renderer = Callable[[str, dict, str, str], bytes]
-Sender = Callable[[str, bytes, float], None]
+# (uri, bytes, timeout, ask_status) -> what is known afterwards (None: nothing, not confirmed)
+Sender = Callable[[str, bytes, float, bool], "Delivery | None"]
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -74,6 +80,7 @@ class SendResult:
     ok: bool
     message: str  # for a person: what happened and what to do next
     skipped: bool = False  # not tried: its printer had just failed in the same pass
+    confirmed: bool = False  # ok and the printer reported ready afterwards (else: sent, not confirmed)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,37 @@ def _failure_message(job: PrintJob, uri: str | None, error: BaseException, retry
     return f"{text}. The {what} waits in the print queue ({QUEUE_KEY}); {then}."
 
 
+def _unconfirmed_note(item: "_Claimed", delivery: Delivery | None) -> str:
+    what = _WHAT.get(item.job_type, "job")
+    if delivery is not None and delivery.asked:
+        why = "the printer did not answer the status query"
+    else:
+        why = f"this printer model ({item.profile}) cannot report its status"
+    return (f"Sent to {item.uri}, not confirmed: {why}. Check that the {what} came out; "
+            f"if not, reprint it (Ctrl+P in the print queue, {QUEUE_KEY}).")
+
+
+def _answers_status(profile: str) -> bool:
+    try:
+        return get_profile(profile).answers_status
+    except UnknownProfile:
+        return False
+
+
+def _database_unreachable(error: BaseException) -> bool:
+    """A lost or refused database connection (as opposed to a bug or a rejected statement)."""
+    import psycopg
+    from sqlalchemy import exc
+
+    from pharmacy_desktop.errors import DatabaseUnavailable
+
+    if isinstance(error, DatabaseUnavailable):  # the unit of work's translation of a lost connection
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError))
+    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError, exc.TimeoutError, ConnectionError))
+
+
 def _no_printer_message(job: PrintJob) -> str:
     role = ROLE_TITLES.get(job.printer_role, "Printer").lower()
     return (
@@ -125,6 +163,7 @@ class _Claimed:
     attempts: int
     previous_status: str
     previous_next: dt.datetime | None
+    profile: str = "default"
     error: str | None = None  # known before sending (no printer configured)
     next_attempt: dt.datetime | None = None  # set when a send fails: when it is tried again
 
@@ -152,7 +191,9 @@ class PrintDispatcher:
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self._renderer = renderer
-        self._sender = sender or (lambda uri, data, timeout: transports.send(uri, data, timeout=timeout))
+        self._sender = sender or (
+            lambda uri, data, timeout, ask: transports.send(uri, data, timeout=timeout, ask_status=ask)
+        )
         self._clock = clock
         self._listeners: list[Callable[[PrinterState], None]] = []
         self._listeners_lock = threading.Lock()
@@ -161,6 +202,7 @@ class PrintDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._role_errors: dict[str, str] = {}
+        self._trouble: str | None = None  # what the last failed pass hit: "database" or an error text
         self.state = PrinterState(None, "not checked")
 
     # -- listeners (the status bar) --------------------------------------------------------------
@@ -220,8 +262,34 @@ class PrintDispatcher:
                 break
             try:
                 self.send_pending()
-            except Exception:  # the database is away: keep going, the jobs are safe in it
-                log.warning("print queue pass failed", exc_info=True)
+            except Exception as error:  # keep going: the jobs are safe in the database
+                self._pass_failed(error)
+            else:
+                self._pass_succeeded()
+
+    def _pass_failed(self, error: Exception) -> None:
+        """Say so once per outage, not once per poll: a database away for an hour is one warning.
+
+        Database errors carry the SQL and its parameters, so only their kind is logged; anything
+        else is a bug and gets its traceback, once until a pass succeeds again.
+        """
+        if _database_unreachable(error):
+            if self._trouble != "database":
+                log.warning("print queue paused: the database cannot be reached (%s); waiting jobs stay queued "
+                            "and go out when it is back", type(error).__name__)
+            self._trouble = "database"
+            return
+        key = f"{type(error).__name__}: {error}"
+        if self._trouble != key:
+            log.error("print queue pass failed; retrying every %g s", self.poll_interval, exc_info=error)
+        self._trouble = key
+
+    def _pass_succeeded(self) -> None:
+        if self._trouble == "database":
+            log.info("print queue resumed: the database is reachable again")
+        elif self._trouble is not None:
+            log.info("print queue resumed after an error")
+        self._trouble = None
 
     # -- one pass --------------------------------------------------------------------------------
 
@@ -249,8 +317,9 @@ class PrintDispatcher:
                 with self.uow_factory() as uow:
                     job = uow.print_jobs.require(job_id)
                     ok = job.status == "printed"
-                    message = f"Sent to {job.printer_uri}." if ok else (job.last_error or f"The job is {job.status}.")
-                    return SendResult(job.id, job.printer_role, job.printer_uri, ok, message)
+                    message = job.last_error or (f"Printed on {job.printer_uri}." if ok else f"The job is {job.status}.")
+                    return SendResult(job.id, job.printer_role, job.printer_uri, ok, message,
+                                      confirmed=ok and job.last_error is None)
             result = self._send_claimed(claimed)[0]
             self._publish(self._compute_state([result]))
             return result
@@ -292,6 +361,7 @@ class PrintDispatcher:
                         job.payload = self._render(job, profile, uri)
                         job.printer_profile = profile
                     item.payload = job.payload
+                item.profile = profile
                 job.status = "sending"
                 job.attempts = item.attempts
                 claimed.append(item)
@@ -309,7 +379,11 @@ class PrintDispatcher:
                 results.append(self._record_failure(item, item.error))
                 continue
             try:
-                self._sender(item.uri, item.payload, self.timeout)
+                delivery = self._sender(item.uri, item.payload, self.timeout, _answers_status(item.profile))
+            except PrinterNotReady as error:  # took the bytes: they may print once fixed, so no auto retry
+                result = self._record_failure(item, error, retry=False)
+                failed[item.uri] = (result.message, item.next_attempt)
+                results.append(result)
             except PrinterError as error:
                 result = self._record_failure(item, error)
                 failed[item.uri] = (result.message, item.next_attempt)
@@ -318,19 +392,21 @@ class PrintDispatcher:
                 log.exception("sending print job %s failed unexpectedly", item.id)
                 results.append(self._record_failure(item, PrinterError(f"Printer failed: {error}")))
             else:
-                results.append(self._record_printed(item))
+                results.append(self._record_printed(item, delivery))
         return results
 
-    def _record_printed(self, item: _Claimed) -> SendResult:
+    def _record_printed(self, item: _Claimed, delivery: Delivery | None) -> SendResult:
+        confirmed = delivery is not None and delivery.confirmed
+        note = None if confirmed else _unconfirmed_note(item, delivery)
         with self.uow_factory() as uow:
             job = uow.print_jobs.require(item.id)
-            job.status, job.printed_at, job.last_error, job.next_attempt_at = "printed", self._clock(), None, None
+            job.status, job.printed_at, job.last_error, job.next_attempt_at = "printed", self._clock(), note, None
             if job.printer_uri is None:
                 job.printer_uri = item.uri  # where it actually printed
             uow.notify("print_jobs", job.id, workstation=self.workstation, status="printed")
             uow.commit()
         self._role_errors.pop(item.role, None)
-        return SendResult(item.id, item.role, item.uri, True, f"Sent to {item.uri}.")
+        return SendResult(item.id, item.role, item.uri, True, note or f"Printed on {item.uri}.", confirmed=confirmed)
 
     def _record_failure(self, item: _Claimed, error: BaseException | str, *, retry: bool = True) -> SendResult:
         retry_in = backoff_seconds(item.attempts) if retry and item.attempts < MAX_AUTOMATIC_ATTEMPTS else None
@@ -378,8 +454,9 @@ class PrintDispatcher:
         try:
             with self.uow_factory() as uow:
                 counts = uow.print_jobs.waiting_counts(self.workstation)
-        except Exception:
-            log.warning("print queue counts unavailable", exc_info=True)
+        except Exception as error:  # the database went away after the sends: the next pass says so
+            if not _database_unreachable(error):
+                log.exception("print queue counts unavailable")
             return self.state
         waiting = sum(counts.values())
         failing = sum(n for (_, status), n in counts.items() if status == "failed")

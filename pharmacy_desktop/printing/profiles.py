@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from escpos.capabilities import CAPABILITIES
 
+from pharmacy_desktop.printing.printer_status import answers_status
+
 __all__ = [
     "PrinterProfile",
     "UnknownProfile",
@@ -67,6 +69,7 @@ class PrinterProfile:
     barcode_code39: bool  # GS k function A only
     partial_cut: bool
     full_cut: bool
+    answers_status: bool = False  # answers DLE EOT real-time status: jobs can be confirmed
 
     @property
     def escpos_profile(self) -> str:
@@ -138,6 +141,7 @@ def get_profile(name: str = "default", *, code_page: str | None = None, columns:
         barcode_code39=bool(features.get("barcodeA")),
         partial_cut=bool(features.get("paperPartCut")),
         full_cut=bool(features.get("paperFullCut")),
+        answers_status=answers_status(data.get("vendor")),
     )
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from pharmacy_desktop.printing.printer_status import STATUS_QUERIES, PrinterStatus, read_status
+
 __all__ = [
     "PrinterAddress",
     "PrinterError",
@@ -27,7 +29,9 @@ __all__ = [
     "PrinterOffline",
     "PrinterTimeout",
     "PrinterDisconnected",
+    "PrinterNotReady",
     "PrinterStatus",
+    "Delivery",
     "parse_printer_uri",
     "send",
     "status",
@@ -61,6 +65,30 @@ class PrinterTimeout(PrinterError):
 
 class PrinterDisconnected(PrinterError):
     """The printer dropped the connection in the middle of the job."""
+
+
+class PrinterNotReady(PrinterError):
+    """The printer took the job but reports it cannot print it (paper, cover, offline, error).
+
+    The bytes may sit in the printer's buffer and print once the problem is fixed, so the job
+    must not be sent again by itself: a person checks what came out.
+    """
+
+    def __init__(self, message: str, state: PrinterStatus) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What is known after `send` returned: `state` is the printer's answer, None when there was none."""
+
+    asked: bool  # the printer was asked for its status after the job
+    state: PrinterStatus | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.state is not None and self.state.ready
 
 
 Kind = Literal["tcp", "file", "usb", "serial"]
@@ -140,18 +168,32 @@ def parse_printer_uri(uri: str) -> PrinterAddress:
     raise PrinterConfigError(f"Unknown printer type {scheme!r} in {uri!r}: use tcp, file, usb or serial")
 
 
-def send(address: PrinterAddress | str, data: bytes, timeout: float = 5.0) -> None:
-    """Deliver `data` to the printer or raise a PrinterError; `timeout` bounds each wait, not the job."""
+def send(
+    address: PrinterAddress | str,
+    data: bytes,
+    timeout: float = 5.0,
+    *,
+    ask_status: bool = False,
+    status_timeout: float = 1.5,
+) -> Delivery:
+    """Deliver `data` to the printer or raise a PrinterError; `timeout` bounds each wait, not the job.
+
+    With `ask_status` (the printer model answers DLE EOT), a TCP printer is asked for its state
+    after the job on the same connection, waiting at most `status_timeout`: paper out, paper
+    nearly out, cover open, offline or an error raise PrinterNotReady. Without an answer (or on
+    USB, serial and files, which are not asked) the returned Delivery is not confirmed.
+    """
     if isinstance(address, str):
         address = parse_printer_uri(address)
     if address.kind == "tcp":
-        _send_tcp(address, data, timeout)
-    elif address.kind == "file":
+        return _send_tcp(address, data, timeout, status_timeout if ask_status else None)
+    if address.kind == "file":
         _send_file(address, data, timeout)
     elif address.kind == "usb":
         _send_usb(address, data, timeout)
     else:
         _send_serial(address, data, timeout)
+    return Delivery(asked=False)
 
 
 def _connect(address: PrinterAddress, timeout: float) -> socket.socket:
@@ -188,7 +230,7 @@ def _reason(error: OSError | None) -> str:
     return error.strerror or str(error)
 
 
-def _send_tcp(address: PrinterAddress, data: bytes, timeout: float) -> None:
+def _send_tcp(address: PrinterAddress, data: bytes, timeout: float, status_timeout: float | None) -> Delivery:
     where = str(address)
     sock = _connect(address, timeout)
     try:
@@ -211,9 +253,20 @@ def _send_tcp(address: PrinterAddress, data: bytes, timeout: float) -> None:
                         "the job did not finish"
                     ) from error
                 raise PrinterError(f"Sending to printer at {where} failed: {_reason(error)}") from error
+        # Real-time status is answered as soon as the printer's buffer takes the query, i.e. after
+        # it took the whole job; asked before our FIN so the printer can still reply.
+        state = _ask_status(sock, status_timeout) if status_timeout is not None else None
+        sock.settimeout(timeout)
         _finish(sock, where, len(data), timeout)
     finally:
         sock.close()
+    if state is not None and not state.ready:
+        raise PrinterNotReady(
+            f"Printer at {where} took the job but reports: {', '.join(state.problems)}: "
+            "check the printer and what came out",
+            state,
+        )
+    return Delivery(asked=status_timeout is not None, state=state)
 
 
 def _unacked_bytes(sock: socket.socket) -> int | None:
@@ -360,23 +413,6 @@ def _send_serial(address: PrinterAddress, data: bytes, timeout: float) -> None:
     _run_with_timeout(address.path, timeout, write)
 
 
-@dataclass(frozen=True)
-class PrinterStatus:
-    online: bool
-    cover_open: bool
-    paper_out: bool
-    paper_low: bool
-    error: bool
-
-    @property
-    def ready(self) -> bool:
-        return self.online and not (self.cover_open or self.paper_out or self.error)
-
-
-def _status_byte(value: int) -> bool:
-    return value & 0x93 == 0x12  # bits 1 and 4 set, 0 and 7 clear in every DLE EOT reply
-
-
 def status(address: PrinterAddress | str, timeout: float = 1.0) -> PrinterStatus | None:
     """Ask a network printer for its state with DLE EOT 1, 2 and 4; None when it does not answer.
 
@@ -392,26 +428,35 @@ def status(address: PrinterAddress | str, timeout: float = 1.0) -> PrinterStatus
     except PrinterError:
         return None
     try:
-        sock.sendall(b"\x10\x04\x01\x10\x04\x02\x10\x04\x04")
-        reply = b""
-        deadline = time.monotonic() + timeout
-        while len(reply) < 3 and time.monotonic() < deadline:
+        return _ask_status(sock, timeout)
+    finally:
+        sock.close()
+
+
+def _ask_status(sock: socket.socket, timeout: float) -> PrinterStatus | None:
+    """Send DLE EOT 1/2/4 on an open connection and read the answer; None if none came in time."""
+    try:
+        sock.settimeout(0)
+        while sock.recv(4096):  # bytes the printer sent during the job are not the answer
+            pass
+    except (BlockingIOError, socket.timeout):
+        pass
+    except OSError:
+        return None
+    reply = b""
+    deadline = time.monotonic() + timeout
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(STATUS_QUERIES)
+        while time.monotonic() < deadline:
             sock.settimeout(max(deadline - time.monotonic(), 0.01))
-            chunk = sock.recv(3 - len(reply))
+            chunk = sock.recv(64)
             if not chunk:
                 break
             reply += chunk
-    except OSError:
+            found = read_status(reply)
+            if found is not None:
+                return found
+    except OSError:  # includes the timeout: no answer
         return None
-    finally:
-        sock.close()
-    if len(reply) < 3 or not all(_status_byte(b) for b in reply):
-        return None
-    printer, offline_cause, paper = reply
-    return PrinterStatus(
-        online=not printer & 0x08,
-        cover_open=bool(offline_cause & 0x04),
-        paper_out=bool(paper & 0x60) or bool(offline_cause & 0x20),
-        paper_low=bool(paper & 0x0C),
-        error=bool(offline_cause & 0x40),
-    )
+    return None

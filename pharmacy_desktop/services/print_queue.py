@@ -337,9 +337,19 @@ class PrintJobRow:
         return f"{name} (reprint)" if self.is_reprint else name
 
     @property
+    def confirmed(self) -> bool | None:
+        """Printed and the printer said it was ready afterwards; False: sent, not confirmed."""
+        if self.status != "printed":
+            return None
+        # a printed job keeps a note in last_error only when the printer could not confirm it
+        return self.last_error is None
+
+    @property
     def status_text(self) -> str:
         if self.status == "failed" and self.next_attempt_at is None:
             return "Failed: needs you"
+        if self.confirmed is False:
+            return "Sent, not confirmed"
         return {"queued": "Waiting", "sending": "Sending", "printed": "Printed",
                 "failed": "Failed: retrying", "cancelled": "Cancelled"}[self.status]
 

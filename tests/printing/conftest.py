@@ -73,7 +73,34 @@ class FakePrinter:
         self.thread.join(5)
 
 
-def read_all(conn: socket.socket, fake: FakePrinter) -> None:
+# Real DLE EOT 1 / 2 / 4 replies (Epson ESC/POS reference): fixed bits 0x12 plus the state bits.
+READY = {1: 0x16, 2: 0x12, 4: 0x12}
+PAPER_OUT = {1: 0x1E, 2: 0x32, 4: 0x72}  # offline; stopped by paper end; roll end sensor
+COVER_OPEN = {1: 0x1E, 2: 0x16, 4: 0x12}  # offline; cover open
+PAPER_LOW = {1: 0x16, 2: 0x12, 4: 0x1E}  # online; roll near-end sensor
+
+
+def answering(replies: dict[int, int]) -> Callable[[socket.socket, FakePrinter], None]:
+    """A printer that reads everything and answers each DLE EOT n in the stream, as it arrives."""
+
+    def serve(conn: socket.socket, fake: FakePrinter) -> None:
+        start = scanned = len(fake.received)
+        while chunk := conn.recv(65536):
+            fake.received += chunk
+            data = bytes(fake.received[start:])
+            while (at := data.find(b"\x10\x04", max(scanned - start, 0))) >= 0 and at + 2 < len(data):
+                if data[at + 2] in replies:
+                    conn.sendall(bytes([replies[data[at + 2]]]))
+                scanned = start + at + 3
+
+    return serve
+
+
+read_all = answering(READY)  # an Epson-like printer that is ready
+
+
+def read_silently(conn: socket.socket, fake: FakePrinter) -> None:
+    """Takes every byte and never answers a status query (a generic printer, or a stuck interface)."""
     while chunk := conn.recv(65536):
         fake.received += chunk
 

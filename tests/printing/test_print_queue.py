@@ -23,8 +23,9 @@ from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionR
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.printing.dispatcher import MAX_AUTOMATIC_ATTEMPTS, PrintDispatcher, backoff_seconds
 from pharmacy_desktop.printing.documents import TRANSFER_CAUTION, PharmacyInfo, ReceiptData, ReceiptLine
+from pharmacy_desktop.printing.printer_status import STATUS_QUERIES
 from pharmacy_desktop.services import labels, print_queue
-from tests.escpos_parse import Cut, parse
+from tests.escpos_parse import Cut, StatusQuery, parse
 from tests.printing.conftest import (
     make_fill,
     never_read,
@@ -118,8 +119,11 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
     assert [r.ok for r in results] == [True]
     data = fake.wait_jobs(1)[0]
     stored = job(uow_factory, job_id)
-    assert data == stored.payload
+    # the job, then DLE EOT 1, 2, 4: the TM-T88V answers real-time status, so it is asked after the job
+    assert data == stored.payload + STATUS_QUERIES
     parsed = parse(data)
+    assert parsed.status_queries == [1, 2, 4] and isinstance(parsed.events[-1], StatusQuery)
+    assert stored.last_error is None and results[0].confirmed  # it answered "ready"
     words = parsed.words
     # transliterated where CP1252 lacks the letter, never dropped as "?"
     assert parsed.lines[0].text.startswith("Zoë Ångström-")
@@ -144,7 +148,7 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
         assert uow.session.get(PrescriptionRefill, refill_id).label_job_id == job_id
     # the stored document renders the same label again (what a redirect relies on)
     assert labels.label_from_json(stored.document).rx_number == "6001234"
-    assert print_queue.render_document("label", stored.document, "TM-T88V") == data
+    assert print_queue.render_document("label", stored.document, "TM-T88V") == stored.payload
 
 
 def test_controlled_label_carries_the_transfer_caution_and_item_directions(uow_factory, actors, pharmacy, printer):
@@ -237,7 +241,7 @@ def test_refused_connection_keeps_the_work_and_the_job_and_a_later_retry_prints(
     clock.advance(backoff_seconds(1) + 0.1)
     [result] = dispatcher.send_pending()
     assert result.ok
-    assert fake.wait_jobs(1)[0] == failed.payload
+    assert fake.wait_jobs(1)[0] == failed.payload + STATUS_QUERIES
     printed = job(uow_factory, job_id)
     assert (printed.status, printed.attempts, printed.last_error) == ("printed", 2, None)
     assert dispatcher.state.ok is True and dispatcher.state.detail == "ready"
@@ -267,7 +271,7 @@ def test_printer_that_accepts_and_never_reads_times_out_and_the_job_waits(uow_fa
     cfg.printers["label"].uri = good.uri  # the settings point at a working printer
     print_queue.retry(uow_factory, actors["technician"], job_id)
     [result] = dispatcher.send_pending()
-    assert result.ok and len(good.wait_jobs(1)[0]) == len(BIG_JOB)
+    assert result.ok and good.wait_jobs(1)[0] == BIG_JOB + STATUS_QUERIES
     assert job(uow_factory, job_id).printer_uri == good.uri
 
 

@@ -288,7 +288,7 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
     cfg = workstation_config(label_uri="tcp://10.0.0.5:9100", receipt_uri="tcp://10.0.0.7:9100")
     cfg.printers["label"].profile = "TM-T88V"
 
-    def refuse(uri, data, timeout):
+    def refuse(uri, data, timeout, ask_status):
         raise PrinterOffline("Printer at 10.0.0.5:9100 refused the connection: check it is on and plugged in to the network")
 
     for refill_id in refills[:3]:

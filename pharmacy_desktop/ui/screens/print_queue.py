@@ -71,6 +71,8 @@ def _age(row: PrintJobRow) -> str:
 
 def _status(row: PrintJobRow) -> str:
     symbol = {"printed": "✔", "cancelled": "–", "sending": "…", "queued": "○"}.get(row.status, "✖")
+    if row.confirmed is False:
+        symbol = "?"
     return f"{symbol} {row.status_text}"
 
 
@@ -338,10 +340,13 @@ class PrintQueueScreen(Screen):
         lines = [f"<b>{row.kind}</b> — {row.description}"]
         if row.last_error and row.status != "printed":
             lines.append(f"<b>Problem:</b> {row.last_error}")
+        if row.confirmed is False:
+            lines.append(f"<b>Not confirmed:</b> {row.last_error}")
         if row.status == "failed" and row.next_attempt_at is not None:
             lines.append(f"Next automatic try at {row.next_attempt_at.astimezone():%H:%M:%S}.")
         if row.printed_at is not None:
-            lines.append(f"Printed at {row.printed_at.astimezone():%m/%d/%Y %H:%M} on {row.printer_uri}.")
+            done = "Printed at {} on {}" if row.confirmed is not False else "Sent at {} to {}"
+            lines.append(done.format(f"{row.printed_at.astimezone():%m/%d/%Y %H:%M}", row.printer_uri) + ".")
         self.detail.setText("<br>".join(lines))
 
     # -- actions ------------------------------------------------------------------------------------
