@@ -280,9 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except PharmacyError as exc:
-        log.info("command refused: %s", exc)
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
-        return 2
+        from pharmacy_desktop.error_messages import failure_message
+        from pharmacy_desktop.errors import DatabaseUnavailable
+
+        unavailable = isinstance(exc, DatabaseUnavailable)
+        log.info("command refused: %s", exc, exc_info=unavailable, extra={FILE_ONLY: True})
+        print(f"error: {_one_line(failure_message(exc) or exc.message)}", file=sys.stderr)
+        return 1 if unavailable else 2  # 2: the request was refused; 1: it could not be done
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line for the person, the traceback for the log file only
