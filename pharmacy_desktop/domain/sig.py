@@ -8,6 +8,10 @@ translated in the order written; a token that is not a known code is kept exactl
 (tablets, capsules, mL, patches ...), for the DUR dose check. It is None whenever that is not
 certain: unknown tokens, several doses (tapers), no countable frequency (PRN alone, UD, STAT),
 or dose units that are not how the product is counted (drops, puffs, sprays, mg, insulin units).
+
+A run of more than ``MAX_NUMBER_DIGITS`` digits is no dose, interval or duration anyone writes;
+such a SIG raises :class:`InvalidSig` (a ValueError) saying so, instead of Python's own
+int-string limit error at 4,301 digits or arithmetic on absurd numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +21,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+MAX_NUMBER_DIGITS = 8  # 1,200,000 units of penicillin G is 7; 8 leaves room, 9 is a typo or an attack
+_LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1))
+
+
+class InvalidSig(ValueError):
+    """A SIG that cannot be read at all; the message says what to fix."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+def sig_problem(text: str) -> str | None:
+    """Why ``text`` cannot be read as a SIG at all (a number far too long), or None."""
+    match = _LONG_NUMBER.search(text or "")
+    if match is None:
+        return None
+    digits = match[0]
+    return (
+        f"The SIG has a {len(digits):,}-digit number ({digits[:6]}…); numbers in directions have "
+        f"at most {MAX_NUMBER_DIGITS} digits. Fix the SIG."
+    )
+
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -375,6 +403,9 @@ def _is_code(tokens: list[_Token], i: int) -> bool:
 
 
 def _parse(text: str) -> _Parse:
+    problem = sig_problem(text)
+    if problem:
+        raise InvalidSig(problem)
     tokens = _tokenize(text)
     p = _Parse([], [], [], [], [], False)
 
@@ -500,7 +531,8 @@ def _pieces(p: _Parse) -> Iterator[str]:
 
 
 def expand_sig(text: str) -> str:
-    """Plain-language directions for a SIG; unknown tokens are kept as typed."""
+    """Plain-language directions for a SIG; unknown tokens are kept as typed.
+    Raises :class:`InvalidSig` for a SIG that cannot be read at all (see :func:`sig_problem`)."""
     return analyze_sig(text).directions
 
 

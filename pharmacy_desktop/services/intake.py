@@ -23,7 +23,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_problem, normalize_dea, npi_problem, prescriber_last_name
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, max_refills
 from pharmacy_desktop.domain.product_names import strength_of
-from pharmacy_desktop.domain.sig import analyze_sig
+from pharmacy_desktop.domain.sig import InvalidSig, analyze_sig, sig_problem
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
@@ -118,9 +118,12 @@ class SavedPrescription:
 class SigPreview:
     directions: str
     unknown: tuple[str, ...]
+    problem: str = ""  # the SIG cannot be read at all (e.g. a 4,000-digit number): what to fix
 
     @property
     def message(self) -> str:
+        if self.problem:
+            return self.problem
         if not self.unknown:
             return self.directions
         return f"{self.directions}  — not a known code: {' '.join(self.unknown)}"
@@ -140,7 +143,10 @@ class ReturnedPrescription:
 
 
 def preview_sig(text: str) -> SigPreview:
-    analysis = analyze_sig(text or "")
+    try:
+        analysis = analyze_sig(text or "")
+    except InvalidSig as exc:
+        return SigPreview("", (), exc.message)
     return SigPreview(analysis.directions, analysis.unknown)
 
 
@@ -234,7 +240,9 @@ def _integer(value: int | str | None) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    # ASCII digits only ("²".isdigit() is true, int("²") fails), and a bounded count of them:
+    # int() refuses 4,301 digits with a ValueError, and no count here needs more than 9
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *, today: dt.date,
@@ -284,9 +292,12 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
         days = _integer(item.days_supply)
         if days is None or not 1 <= days <= 365:
             errors[f"{key}.days_supply"] = "Days supply is a whole number from 1 to 365."
-        sig = analyze_sig(item.sig or "")
+        problem = sig_problem(item.sig or "")
+        sig = analyze_sig("" if problem else item.sig or "")
         if not (item.sig or "").strip():
             errors[f"{key}.sig"] = "SIG is required (e.g. 1 T PO BID)."
+        elif problem:
+            errors[f"{key}.sig"] = problem
         elif sig.unknown:
             errors[f"{key}.sig"] = (f"Not a known SIG code: {' '.join(sig.unknown)}. Fix it or write the words out.")
         refills = _integer(item.refills)

@@ -42,7 +42,10 @@ class SigField(QWidget):
             self.expansion.setStyleSheet("color: #555;")
             return
         preview = self._preview(text)
-        if preview.unknown:
+        if preview.problem:
+            self.expansion.setText(f"⚠ {preview.problem}")
+            self.expansion.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        elif preview.unknown:
             self.expansion.setText(f"⚠ Label will read: “{preview.directions}” — not a known code: "
                                    f"{' '.join(preview.unknown)}")
             self.expansion.setStyleSheet("color: #8a4b00; font-weight: bold;")
