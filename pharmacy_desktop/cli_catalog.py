@@ -68,8 +68,8 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO = sys.stderr):
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may be replaced after import
         self.last = ""
 
     def __call__(self, phase: str, done: int, total: int) -> None:
