@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.services import auth
+from pharmacy_desktop.services import auth, health
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.database_watch import OVERDUE_AFTER_MS, PROBE_EVERY_MS, DatabaseWatch
 from pharmacy_desktop.ui.idle import IdleWatcher
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scanner import ScanFeedback
@@ -36,6 +37,8 @@ from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.signin import LockScreen
 
 log = logging.getLogger(__name__)
+
+CHANGE_TOPICS = ("prescriptions", "patients", "inventory", "will_call", "print_jobs")  # what uow.notify sends
 
 
 class BusyStatus(QWidget):
@@ -81,7 +84,8 @@ class MainWindow(QMainWindow):
     lock_changed = Signal(bool)  # True when the lock screen covers the work
 
     def __init__(self, context: AppContext, actor: Actor, screen_classes: Sequence[type[Screen]],
-                 parent: QWidget | None = None, *, idle_ms: int | None = None):
+                 parent: QWidget | None = None, *, idle_ms: int | None = None,
+                 database_check_ms: int = PROBE_EVERY_MS, database_overdue_ms: int = OVERDUE_AFTER_MS):
         super().__init__(parent)
         self.context = context
         self.actor = actor
@@ -152,6 +156,17 @@ class MainWindow(QMainWindow):
         self.busy = BusyStatus()
         self.database_status = StatusPill()
         self.database_status.set_state("Database", None, "connecting")
+        # two witnesses: the change listener (its connection broke) and the watch (no answer in time)
+        self._listener_ok: bool | None = None
+        self._answers_ok: bool | None = None
+        self._database_lost = False
+        self.database_watch: DatabaseWatch | None = None
+        if database_check_ms > 0:
+            uow_factory = context.uow_factory
+            self.database_watch = DatabaseWatch(lambda: health.database_answers(uow_factory), self,
+                                                every_ms=database_check_ms, overdue_ms=database_overdue_ms)
+            self.database_watch.answered.connect(self._database_answered)
+            self.database_watch.start()
         self.printer_status = StatusPill()
         configured = sorted(role for role in context.config.printers if context.config.printer(role))
         self.printer_status.set_state("Printers", None, f"{', '.join(configured)} configured, not checked yet"
@@ -391,10 +406,39 @@ class MainWindow(QMainWindow):
         self.refresh_nav_counts()
 
     def set_database_connected(self, ok: bool) -> None:
-        if ok:
+        """From the change listener: its connection is up (True) or broke and is being retried."""
+        self._listener_ok = ok
+        self._show_database_state()
+
+    def _database_answered(self, ok: bool) -> None:
+        self._answers_ok = ok
+        self._show_database_state()
+
+    def _show_database_state(self) -> None:
+        # "reconnecting" while either witness says the database is away; both recover by themselves
+        was_lost = self._database_lost
+        self._database_lost = self._listener_ok is False or self._answers_ok is False
+        if was_lost and not self._database_lost:
+            self._catch_up()
+        if self._listener_ok is False:
+            self.database_status.set_state("Database", False, "reconnecting… (connection lost; saved work is safe)")
+        elif self._answers_ok is False:
+            self.database_status.set_state("Database", False, "reconnecting… (the database is not answering; "
+                                                             "saved work is safe)")
+        elif self._listener_ok or self._answers_ok:
             self.database_status.set_state("Database", True, "connected")
-        else:
-            self.database_status.set_state("Database", False, "connection lost — reconnecting; saved work is safe")
+
+    def _catch_up(self) -> None:
+        """Back after an outage: change notices sent meanwhile never reached this workstation (a
+        listener only hears what is sent while it listens), so every screen hears of every topic
+        and reloads what it shows, as if each had changed."""
+        for topic in CHANGE_TOPICS:
+            self.on_change({"topic": topic, "reconnected": True})
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.database_watch is not None:
+            self.database_watch.stop()
+        super().closeEvent(event)
 
     def set_printer_state(self, ok: bool | None, detail: str) -> None:
         self.printer_status.set_state("Printers", ok, detail)
