@@ -92,6 +92,23 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started (Linux clock ticks since boot): tells a reused pid from the original."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # the command name may hold spaces and ")"
+    return fields[19] if len(fields) > 19 else None
+
+
+def _process_alive(pid: int, started: str | None) -> bool:
+    if not _pid_alive(pid):
+        return False
+    now = _process_start(pid)
+    return started is None or now is None or now == started
+
+
 def _traversable_by(path: Path, os_user: str) -> bool:
     """Can ``os_user`` reach ``path``? (root's home is usually closed to the postgres user)."""
     probe = path if path.exists() else path.parent
@@ -121,6 +138,7 @@ class EmbeddedPostgres:
         self.log_file = self.data_dir.parent / "server.log"
         self._fixed_password = password
         self.started_here = False
+        self.adopted = False  # running when we came, left behind by an app that is gone: stopped on exit
         self.state: ServerState | None = None
 
     # -- layout -------------------------------------------------------------------------------
@@ -164,10 +182,53 @@ class EmbeddedPostgres:
         return ServerState(port=int(raw["port"]), password=password)
 
     def _save_state(self, state: ServerState) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.state_path.write_text(json.dumps({"port": state.port, "data_dir": str(self.data_dir)}))
+        self._write_raw({**self._read_raw(), "port": state.port, "data_dir": str(self.data_dir)})
         if not self._fixed_password:
             _secret_set(self._secret_key(), state.password)
+
+    def _read_raw(self) -> dict:
+        try:
+            raw = json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def _write_raw(self, raw: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(raw))
+        tmp.replace(self.state_path)  # a process killed mid-write leaves the old file, not half of one
+
+    # -- who stops the server -----------------------------------------------------------------
+    # The app that starts the server records the postmaster's pid and itself as its owner. A later
+    # start finds the server running: if it is the one an app started and that app is gone (killed
+    # before its shutdown code ran), the new app takes it over and stops it on exit; if the owner
+    # is still running (the GUI while a command-line tool runs), it is left to the owner.
+
+    def _record_owner(self, postmaster_pid: int | None) -> None:
+        me = os.getpid()
+        self._write_raw({**self._read_raw(), "postmaster_pid": postmaster_pid,
+                         "owner_pid": me, "owner_started": _process_start(me)})
+
+    def _clear_owner(self) -> None:
+        raw = self._read_raw()
+        if any(key in raw for key in ("postmaster_pid", "owner_pid", "owner_started")):
+            for key in ("postmaster_pid", "owner_pid", "owner_started"):
+                raw.pop(key, None)
+            self._write_raw(raw)
+
+    def _adopt_if_orphaned(self) -> None:
+        """Take over a running server that an app started and left behind (see above)."""
+        raw = self._read_raw()
+        running = self._postmaster_pid()
+        if running is None or raw.get("postmaster_pid") != running:
+            return  # not started by this app (someone ran pg_ctl by hand): not ours to stop
+        owner = raw.get("owner_pid")
+        if isinstance(owner, int) and _process_alive(owner, raw.get("owner_started")):
+            return  # its owner runs (possibly this very process): the owner stops it
+        log.info("adopting the private database server left running by an earlier start (pid %s)", running)
+        self._record_owner(running)
+        self.adopted = True
 
     def _secret_key(self) -> str:
         return f"embedded:{self.data_dir}"
@@ -306,6 +367,7 @@ class EmbeddedPostgres:
                 state = ServerState(port=port, password=state.password)
                 self._save_state(state)
             self.state = state
+            self._adopt_if_orphaned()
             return self.url
         self._clear_stale_pid()
         if not port_is_free(state.port):
@@ -322,6 +384,7 @@ class EmbeddedPostgres:
             timeout=timeout + 10,
         )
         self.started_here = True
+        self._record_owner(self._postmaster_pid())
         self._wait_ready(timeout)
         self._ensure_database()
         return self.url
@@ -348,10 +411,14 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
     def stop(self, *, force: bool = False) -> None:
-        if not (self.started_here or force) or not self.is_running():
+        """Stop the server if this process started or adopted it (or `force`); otherwise leave it."""
+        if not (self.started_here or self.adopted or force):
             return
-        self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir)], check=False)
-        self.started_here = False
+        if self.is_running():
+            self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir)], check=False)
+        if not self.is_running():
+            self._clear_owner()
+        self.started_here = self.adopted = False
 
     # -- connection ---------------------------------------------------------------------------
 

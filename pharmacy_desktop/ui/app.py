@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -119,6 +121,7 @@ class Session(QObject):
         self._start_printing()
         self.startup.hide()
         self._show_sign_in()
+        log.info("database ready (%s); sign-in shown", database.source)
 
     def _start_printing(self) -> None:
         """The print sender: waiting jobs go out in the background, retried with back-off."""
@@ -178,11 +181,58 @@ class Session(QObject):
             self.database.close()
 
 
+class QuitOnSignals(QObject):
+    """SIGTERM and SIGHUP (logout, systemd, kill) quit the app the way closing its window does.
+
+    Python runs a signal handler only when the interpreter gets control, which Qt's event loop
+    in C++ does not give it. So the C-level handler writes to a socket pair
+    (signal.set_wakeup_fd), a QSocketNotifier wakes the event loop on it, and the Python handler,
+    run at that moment, posts quit(): aboutToQuit then runs the shutdown (print sender, change
+    listener, database, the embedded server).
+    """
+
+    SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self._reader, self._writer = socket.socketpair()
+        for sock in (self._reader, self._writer):
+            sock.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+
+    def _drain(self) -> None:
+        try:
+            while self._reader.recv(64):
+                pass
+        except OSError:  # empty: BlockingIOError
+            pass
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        log.info("%s received: closing as if the window was closed", signal.Signals(signum).name)
+        QTimer.singleShot(0, self.app.quit)
+
+    def uninstall(self) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
 def run_app(args) -> int:
     app = make_application()
+    quit_on_signals = QuitOnSignals(app)
     session = Session(app, args)
     session.start()
     quit_after = getattr(args, "quit_after", None)
     if quit_after:
         QTimer.singleShot(int(quit_after * 1000), app.quit)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        quit_on_signals.uninstall()
