@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 _SAVED = "Nothing was saved."
+_UOW_CONNECTION_LOST = "The database connection was lost"  # db/unit_of_work.py's words for every connection error
 _RESOLVE = re.compile(r"failed to resolve host '([^']*)'|could not translate host name \"([^\"]*)\"")
 _SERVER_AT = re.compile(r'connection to server at "([^"]*)"(?: \([^)]*\))?, port (\d+) failed: (.*)')
 _SERVER_SOCKET = re.compile(r'connection to server on socket "([^"]*)" failed: (.*)')
@@ -60,8 +61,8 @@ def failure_message(exc: BaseException) -> str | None:
     """A plain message for an expected kind of failure, or None when ``exc`` looks like a bug."""
     from pharmacy_desktop.errors import DatabaseUnavailable, PharmacyError
 
-    if isinstance(exc, DatabaseUnavailable):
-        # raised as "connection lost" for any connection error: say so only if it ever connected
+    if isinstance(exc, DatabaseUnavailable) and exc.message.startswith(_UOW_CONNECTION_LOST):
+        # the unit of work says "connection lost" for any connection error: true only if it ever connected
         found = _driver_error(exc.__cause__) if exc.__cause__ is not None else None
         if found is not None and _is_connect_failure(*found):
             return database_error_message(exc.__cause__)

@@ -17,6 +17,7 @@ import logging
 import logging.handlers
 import os
 import re
+import sys
 from pathlib import Path
 
 from pharmacy_desktop.config import log_dir
@@ -89,6 +90,19 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
+class _StderrOfTheMoment(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (not the one at set-up, which a test
+    harness or a redirection may have closed since)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 class _ConsoleLine(logging.Formatter):
     """One line for the person at the terminal: no traceback (the file has it)."""
 
@@ -121,7 +135,7 @@ def setup_logging(level: int = logging.INFO, *, console: bool = False, directory
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     root.addHandler(handler)
     if console:
-        stream = logging.StreamHandler()
+        stream = _StderrOfTheMoment()
         stream._pharmacy = True  # type: ignore[attr-defined]
         stream.setLevel(logging.WARNING)
         stream.setFormatter(_ConsoleLine())

@@ -179,3 +179,34 @@ def test_a_wrapped_database_error_is_found_through_the_cause():
             raise RuntimeError(f"saving {uuid.uuid4()} failed") from inner
     except RuntimeError as exc:
         assert user_message(exc).startswith("A value does not fit the database")
+
+
+def test_a_specific_unavailable_message_keeps_its_words():
+    """Only the unit of work's generic "connection lost" is replaced; a service's own words stay."""
+    port = free_port()
+    try:
+        try:
+            psycopg.connect(f"postgresql://x@127.0.0.1:{port}/x", connect_timeout=3)
+        except psycopg.OperationalError as cause:
+            raise DatabaseUnavailable("The database cannot be reached, so the scan was not checked.") from cause
+    except DatabaseUnavailable as exc:
+        assert user_message(exc) == "The database cannot be reached, so the scan was not checked."
+
+
+def test_a_logged_traceback_is_one_line_on_the_console(tmp_path, capsys):
+    import logging
+
+    from pharmacy_desktop.logging_setup import LOG_FILE, setup_logging, teardown_logging
+
+    teardown_logging()
+    try:
+        setup_logging(logging.INFO, console=True, directory=tmp_path)
+        try:
+            raise RuntimeError("the printer thread fell over")
+        except RuntimeError:
+            logging.getLogger("pharmacy_desktop.test").exception("print sender stopped")
+        logging.getLogger("pharmacy_desktop.test").info("not for the console")
+    finally:
+        teardown_logging()
+    assert capsys.readouterr().err == "error: print sender stopped\n"
+    assert "Traceback" in (tmp_path / LOG_FILE).read_text()
