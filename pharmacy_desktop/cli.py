@@ -192,7 +192,11 @@ def cmd_db_connect(args) -> int:
         with connect.connect(url, sslmode=sslmode or None, connect_timeout=10) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
-        print(f"error: could not connect: {str(exc).strip()}\nNothing was saved.", file=sys.stderr)
+        from pharmacy_desktop.error_messages import database_error_message
+
+        log.info("db connect failed", exc_info=True, extra={FILE_ONLY: True})
+        reason = database_error_message(exc) or "Nothing was saved."
+        print(f"error: could not connect. {reason}", file=sys.stderr)
         return 1
     cfg.database_url = config_mod.remember_password(url)  # the password goes to the keyring only
     cfg.sslmode = sslmode

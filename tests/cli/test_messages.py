@@ -74,6 +74,18 @@ def test_an_unreachable_server_for_a_command_that_opens_the_app_database(tmp_pat
         "then try again."]
 
 
+def test_db_connect_to_an_unreachable_server_is_one_line_and_saves_nothing(tmp_path):
+    port = free_port()
+    result = run_cli("db", "connect", f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy", "--no-password",
+                     env={"PHARMACY_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert console_lines(result.stderr) == [
+        f"error: could not connect. Cannot reach the database at 127.0.0.1:{port} (the server refused the "
+        "connection: is PostgreSQL running there?). Nothing was saved. Check the network, the database server "
+        "and the database settings, then try again."]
+    assert not (tmp_path / "config" / "workstation.toml").exists()
+
+
 @pytest.mark.parametrize("url", ("mysql://root@db/pharmacy", "sqlite:///pharmacy.db"))
 def test_a_url_that_is_not_postgresql_is_one_line(url, tmp_path):
     result = run_cli("--database-url", url, "db", "current", env={"PHARMACY_DATA_DIR": str(tmp_path)})
