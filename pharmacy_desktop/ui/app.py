@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -89,6 +89,7 @@ class Session(QObject):
         self.dispatcher = None  # scans -> the active screen
         self.printing = None  # print jobs -> printers, on its own thread
         self.startup = StartupWindow()
+        self._opened = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
@@ -96,8 +97,12 @@ class Session(QObject):
         from pharmacy_desktop.bootstrap import open_database
 
         url = getattr(self.args, "database_url", None)
-        run_in_background(self.startup, lambda: open_database(url, cfg=self.config), self._database_ready,
-                          self._database_failed)
+
+        def open_() -> object:
+            self._opened = open_database(url, cfg=self.config)
+            return self._opened
+
+        run_in_background(self.startup, open_, self._database_ready, self._database_failed)
 
     def _database_failed(self, exc: Exception) -> None:
         self.startup.message.setText(
@@ -173,6 +178,13 @@ class Session(QObject):
         self.signin_window.close()
 
     def shutdown(self) -> None:
+        if self.database is None:
+            # quit while the database was still starting: let the start finish, then close what it
+            # opened (the embedded server it started is stopped, not left running)
+            QThreadPool.globalInstance().waitForDone(180_000)
+            if self._opened is not None:
+                self._opened.close()
+            return
         if self.printing is not None:
             self.printing.stop()
         if self.listener is not None:

@@ -140,3 +140,17 @@ def test_a_tool_run_beside_the_app_leaves_the_apps_server_alone(workstation):
     finally:
         exits_cleanly(app, signal.SIGTERM, home)
     assert gone(pid)
+
+
+def test_sigterm_while_the_database_is_still_starting_stops_the_server_too(workstation):
+    home, env, server = workstation
+    app = start_app(env)
+    deadline = time.monotonic() + 120
+    while "embedded database started" not in log_text(home):  # migrations and the window come after
+        assert app.poll() is None and time.monotonic() < deadline, log_text(home)
+        time.sleep(0.05)
+
+    exits_cleanly(app, signal.SIGTERM, home)
+
+    assert UP not in log_text(home)  # it quit before the sign-in
+    assert not server.is_running()
