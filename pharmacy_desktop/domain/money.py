@@ -37,7 +37,11 @@ def _decimal(value: Amount, what: str = "amount") -> Decimal:
 
 def to_money(value: Amount) -> Decimal:
     """``value`` quantized to cents with ROUND_HALF_UP (Decimal('2.675') -> Decimal('2.68'))."""
-    return _decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = _decimal(value)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits of cents than the context holds (28): 1e26 and up
+        raise ValueError(f"amount {amount:.3e} is too large for money") from None
 
 
 def format_money(value: Amount) -> str:
