@@ -114,7 +114,7 @@ def chosen_database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
 
     server = EmbeddedPostgres(config_mod.data_dir() / "embedded")
     try:
-        yield server.start(), f"embedded server in {server.data_dir}"
+        yield server.start(), f"the embedded server in {server.data_dir}"
     finally:
         server.stop()
 

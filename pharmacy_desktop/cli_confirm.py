@@ -1,7 +1,7 @@
 """Commands that delete name the database they are about to change, and ask first.
 
     about to downgrade to base the database pharmacy on db.pharmacy.local:5432
-      (chosen by --database-url; revision 0007; 3 users, 50 patients, 212 prescriptions)
+      (from --database-url; revision 0007; 3 users, 50 patients, 212 prescriptions)
     Type the database name (pharmacy) to go on; anything else stops:
 
 On a terminal the person types the database's name (not just "y": the name is what they must
@@ -40,7 +40,7 @@ class Target:
 
     def describe(self) -> str:
         rows = ", ".join(f"{n} {name}" for name, n in self.counts.items()) or "no application tables"
-        return (f"the database {self.database} on {self.host}:{self.port} (chosen by {self.source}; "
+        return (f"the database {self.database} on {self.host}:{self.port} (from {self.source}; "
                 f"revision {self.revision or 'base (empty)'}; {rows})")
 
 

@@ -122,7 +122,7 @@ def test_db_downgrade_leaves_the_other_database_untouched(position, database_url
     out, err = capsys.readouterr()
     name = database_url.rsplit("/", 1)[1]
     assert f"About to downgrade to base the database {name} on 127.0.0.1:" in err
-    assert "chosen by --database-url" in err
+    assert "(from --database-url;" in err
     assert "database at revision base (empty)" in out
     assert migrate.current(database_url) is None
     assert scalar(database_url, "SELECT to_regclass('patient_schema.patients')") is None

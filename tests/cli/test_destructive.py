@@ -40,7 +40,7 @@ def test_the_environment_database_is_named_when_it_is_the_one_chosen(other_url):
     result = run_cli("db", "downgrade", "base")
     assert result.returncode == 2
     assert f"the database {_name(other_url)} " in result.stderr
-    assert "chosen by PHARMACY_DATABASE_URL" in result.stderr
+    assert "(from PHARMACY_DATABASE_URL;" in result.stderr
     assert migrate.current(other_url) == migrate.head()
 
 
@@ -84,3 +84,15 @@ def test_on_a_terminal_typing_the_database_name_goes_on(database_url, other_url)
     assert migrate.current(database_url) == "0006"
     assert migrate.current(other_url) == migrate.head()
     assert scalar(other_url, "SELECT count(*) FROM user_schema.roles") > 0
+
+
+def test_the_workstation_configuration_is_named_when_it_is_the_one_chosen(database_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("PHARMACY_DATABASE_URL", raising=False)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "workstation.toml").write_text(f'[database]\nurl = "{database_url}"\n')
+    result = run_cli("db", "downgrade", "base", env={"PHARMACY_CONFIG_DIR": str(config)})
+    assert result.returncode == 2
+    assert f"the database {_name(database_url)} " in result.stderr
+    assert f"(from the workstation configuration {config / 'workstation.toml'};" in result.stderr
+    assert migrate.current(database_url) == migrate.head()
