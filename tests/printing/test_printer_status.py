@@ -92,7 +92,7 @@ def test_a_problem_holds_the_next_labels_for_that_printer_unsent(uow_factory, ac
 
 def test_a_printer_that_never_answers_is_sent_not_confirmed(uow_factory, actors, fill, printer):
     fake = printer(read_silently)
-    job_id, result, dispatcher, took = send_label(uow_factory, actors, fill, fake.uri)
+    job_id, result, _, took = send_label(uow_factory, actors, fill, fake.uri)
 
     stored = job(uow_factory, job_id)
     job_then_queries(fake.wait_jobs(1)[0], stored.payload)
