@@ -20,6 +20,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from pharmacy_desktop.error_messages import database_error_message, failure_message, is_connection_failure
 from pharmacy_desktop.errors import (
     ConcurrentUpdate,
     DatabaseUnavailable,
@@ -28,7 +29,6 @@ from pharmacy_desktop.errors import (
     PharmacyError,
     ValidationFailed,
 )
-from pharmacy_desktop.error_messages import database_error_message, failure_message, is_connection_failure
 from pharmacy_desktop.logging_setup import scrub
 
 T = TypeVar("T")

@@ -111,7 +111,7 @@ def test_database_errors_that_carry_a_row_are_logged_without_it(uow_factory, log
     for label, attempt in attempts.items():
         try:
             attempt()
-        except Exception as exc:  # noqa: BLE001 - logged as the app logs an unexpected failure
+        except Exception as exc:  # logged as the app logs an unexpected failure
             seen[label] = exc
             log.exception("saving the patient failed (%s)", label)
     assert set(seen) == set(attempts)
