@@ -61,8 +61,11 @@ def _send(db, cfg, job_id, timeout: float) -> int:
 
     dispatcher = PrintDispatcher(db.uow_factory, cfg, cfg.workstation_name, timeout=timeout)
     result = dispatcher.send_job(job_id)
-    if result.ok:
+    if result.ok and result.confirmed:
         print(f"Printed on {result.printer_uri} (print job {job_id}).")
+        return 0
+    if result.ok:  # sent, but the printer could not or did not confirm it
+        print(f"{result.message} (print job {job_id}).")
         return 0
     print(f"Not printed: {result.message}")
     print(f"Print job {job_id} stays in the queue of workstation {cfg.workstation_name!r}.")

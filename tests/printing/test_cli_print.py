@@ -11,7 +11,7 @@ from sqlalchemy import select
 from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.notifications import PrintJob
 from tests.escpos_parse import parse
-from tests.printing.conftest import read_all, refused_uri
+from tests.printing.conftest import read_all, read_silently, refused_uri
 
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,6 +39,14 @@ def test_test_page_through_the_queue(database_url, uow_factory, printer):
     assert [b.data for b in parsed.barcodes] == [b"{BTEST-1234"] and parsed.cuts
     [job] = jobs(uow_factory)
     assert (job.job_type, job.status, job.printer_uri, job.attempts) == ("test_page", "printed", fake.uri, 1)
+
+
+def test_test_page_sent_but_not_confirmed_says_so(database_url, printer):
+    fake = printer(read_silently)  # an Epson model that never answers its status query
+    done = run_cli(database_url, "test-page", "--printer", fake.uri, "--profile", "TM-T20II")
+    assert done.returncode == 0, done.stderr
+    assert "Printed on" not in done.stdout
+    assert f"Sent to {fake.uri}, not confirmed" in done.stdout
 
 
 def test_label_reprint_by_rx_number(database_url, uow_factory, actors, fill, printer):
