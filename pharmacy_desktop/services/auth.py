@@ -28,6 +28,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.password_policy import password_problems, pin_problems
 from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, PharmacyError, ValidationFailed
 from pharmacy_desktop.security import hash_secret, hash_token, needs_rehash, verify_secret
+from pharmacy_desktop.services.text_checks import text_errors
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -414,7 +415,7 @@ def _validate_password(password: str, username: str, first: str = "", last: str 
 
 
 def _account_problems(username: str, email: str, first_name: str, last_name: str, role: str,
-                      license_number: str | None) -> dict[str, str]:
+                      license_number: str | None, phone: str | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not _USERNAME.match(username.strip()):
         errors["username"] = "2 to 50 letters, digits, dots, dashes or underscores"
@@ -428,6 +429,10 @@ def _account_problems(username: str, email: str, first_name: str, last_name: str
         errors["license_number"] = "a pharmacist needs a license number"
     if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email.strip()):
         errors["email"] = "an email address like name@pharmacy.com"
+    # lengths from the columns, no NUL or control characters (services/text_checks.py)
+    errors.update(text_errors([("username", User.username, username), ("email", User.email, email),
+                               ("first_name", User.first_name, first_name), ("last_name", User.last_name, last_name),
+                               ("license_number", User.license_number, license_number), ("phone", User.phone, phone)]))
     return errors
 
 
@@ -435,7 +440,7 @@ def create_user_in(uow: UnitOfWork, actor: Actor | None, *, username: str, passw
                    first_name: str, last_name: str, role: str, license_number: str | None = None,
                    phone: str | None = None) -> uuid.UUID:
     """``create_user`` inside an open unit of work (the caller commits); used by first-run set-up."""
-    errors = _account_problems(username, email, first_name, last_name, role, license_number)
+    errors = _account_problems(username, email, first_name, last_name, role, license_number, phone)
     if errors:
         raise ValidationFailed("Check the highlighted fields: " + ", ".join(f"{k.replace('_', ' ')} {v}"
                                                                             for k, v in errors.items()) + ".", errors)
@@ -561,7 +566,8 @@ def update_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID
             )
         merged = {k: getattr(user, k) for k in allowed} | changes
         errors = _account_problems(user.username, merged["email"] or "", merged["first_name"] or "",
-                                   merged["last_name"] or "", merged["role"], merged["license_number"])
+                                   merged["last_name"] or "", merged["role"], merged["license_number"],
+                                   merged["phone"])
         if errors:
             raise ValidationFailed("Check the highlighted fields: " + ", ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in errors.items()) + ".", errors)

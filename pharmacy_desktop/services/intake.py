@@ -30,6 +30,7 @@ from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.drug_search import search_drugs
 from pharmacy_desktop.services.scan_resolution import resolve_scan
+from pharmacy_desktop.services.text_checks import text_errors
 
 ENTER = Permission.ENTER
 SOURCES = ("paper", "electronic", "phone", "fax")
@@ -249,6 +250,7 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
                  patient_exists: bool = True) -> dict[str, str]:
     """Field -> what to fix. ``drugs`` holds the catalog rows of the items' medication ids."""
     errors: dict[str, str] = {}
+    texts = form_text_errors(form)
     if form.patient_id is None:
         errors["patient"] = "Choose the patient: type a name, date of birth or phone and press Enter."
     elif not patient_exists:
@@ -327,7 +329,35 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
         problem = dea_problem(p.dea, prescriber_last_name(p.name or ""))
         if problem:
             errors["prescriber_dea"] = problem
+    errors.update(texts)  # a NUL or an over-long value explains a "looks wrong" above better
     return errors
+
+
+_TEXT_LABELS = {"prescriber_name": "Prescriber name", "prescriber_npi": "NPI", "prescriber_dea": "DEA number",
+                "prescriber_phone": "Prescriber phone", "prescriber_address": "Prescriber address", "notes": "Notes",
+                "external_rx_number": "External Rx number"}
+
+
+def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
+    """Lengths (from the columns) and control characters of every text typed into the prescription."""
+    p = form.prescriber
+    fields_ = [
+        ("prescriber_name", Prescription.prescriber_name, p.name), ("prescriber_npi", Prescription.prescriber_npi, p.npi),
+        ("prescriber_dea", Prescription.prescriber_dea, p.dea),
+        ("prescriber_phone", Prescription.prescriber_phone, p.phone),
+        ("prescriber_address", Prescription.prescriber_address, p.address),
+        ("notes", Prescription.notes, form.notes),
+        ("external_rx_number", Prescription.external_rx_number, form.external_rx_number),
+    ]
+    labels = dict(_TEXT_LABELS)
+    for i, item in enumerate(form.items):
+        fields_ += [(f"items[{i}].sig", PrescriptionItem.sig, item.sig),
+                    (f"items[{i}].quantity_unit", PrescriptionItem.quantity_unit, item.quantity_unit),
+                    (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code)]
+        labels.update({f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit",
+                       f"items[{i}].daw_code": "DAW code"})
+    # the SIG is one line (it is printed on the label); its column is TEXT only for long directions
+    return text_errors(fields_, labels=labels, single_line=[f"items[{i}].sig" for i in range(len(form.items))])
 
 
 def _check(uow: UnitOfWork, form: PrescriptionInput, today: dt.date) -> dict[uuid.UUID, Medication]:

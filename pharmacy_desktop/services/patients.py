@@ -27,8 +27,10 @@ from pharmacy_desktop.db.models.patients import (
 )
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem, prescriber_last_name
+from pharmacy_desktop.domain.text_fields import strip_controls
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
 from pharmacy_desktop.services.auth import Actor, require
+from pharmacy_desktop.services.text_checks import text_errors
 
 VIEW = "patient.view"
 EDIT = "patient.edit"
@@ -222,12 +224,13 @@ def search_patients(uow_factory: UnitOfWorkFactory, actor: Actor, text: str, lim
     ``limit``, any patient whose "last first" contains every typed word (3+ letters, trigram index)
     follows, so "john" or "john smith" find Smith, John.
     """
-    text = (text or "").strip()
+    # nothing typed into a search is stored, so control characters (a NUL from a scanner) are dropped
+    # rather than refused; the database would reject a NUL with the search text in its error
+    text = strip_controls(text or "").strip()[:200]
     if not text:
         return []
     with uow_factory(actor.user_id) as uow:
-        if not actor.can(VIEW):
-            require(uow, actor, VIEW, doing="search patients")
+        require(uow, actor, VIEW, doing="search patients")  # also refuses a deactivated or signed-out session
         found = uow.patients.search(text, limit=limit)
         if len(found) < limit:
             found += uow.patients.search_fragment(text, limit=limit - len(found), exclude=[p.id for p in found])
@@ -267,8 +270,7 @@ def _hit(p: Patient, allergies: tuple[str, ...] = ()) -> PatientHit:
 def open_patient(uow_factory: UnitOfWorkFactory, actor: Actor, patient_id: uuid.UUID) -> PatientProfile:
     """The full profile; writes an access log row (who opened which record, when)."""
     with uow_factory(actor.user_id) as uow:
-        if not actor.can(VIEW):
-            require(uow, actor, VIEW, doing="open patient records")
+        require(uow, actor, VIEW, doing="open patient records")  # also refuses a deactivated or signed-out session
         profile = load_profile(uow, patient_id)
         uow.log_access("view", "patient", patient_id)
         uow.commit()
@@ -398,7 +400,50 @@ def form_errors(form: PatientForm, *, today: dt.date | None = None) -> dict[str,
             problem = dea_problem(prescriber.dea, prescriber_last_name(prescriber.name))
             if problem:
                 errors[f"{key}.dea"] = problem
+    # last: a NUL or an over-long value explains a "looks wrong" above better than that message does
+    errors.update(form_text_errors(form))
     return errors
+
+
+# every typed text of the form -> the column it is stored in (its length is read from the model)
+_SCALAR_COLUMNS = {name: getattr(Patient, name) for name in (
+    "first_name", "middle_name", "last_name", "gender", "phone_primary", "phone_secondary", "email", "address_line1",
+    "address_line2", "city", "state", "zip_code", "language_preference", "communication_preference")}
+_CHILD_COLUMNS: dict[str, dict[str, tuple[Any, str]]] = {
+    # form list -> entry field -> (column, label); the form shows these as "Row 2: Allergen ..."
+    "allergies": {
+        "allergen_name": (PatientAllergy.allergen_name, "Allergen"), "allergen_type": (PatientAllergy.allergen_type, "Type"),
+        "reaction": (PatientAllergy.reaction, "Reaction"), "severity": (PatientAllergy.severity, "Severity"),
+        "notes": (PatientAllergy.notes, "Notes")},
+    "conditions": {
+        "condition_name": (PatientCondition.condition_name, "Condition"),
+        "icd_10_code": (PatientCondition.icd_10_code, "ICD-10 code")},
+    "insurance": {
+        "insurance_provider": (PatientInsurance.insurance_provider, "Plan"),
+        "member_id": (PatientInsurance.policy_number, "Member ID"),
+        "insurance_type": (PatientInsurance.insurance_type, "Coverage"),
+        "bin_number": (PatientInsurance.bin_number, "BIN"), "pcn_number": (PatientInsurance.pcn_number, "PCN"),
+        "group_number": (PatientInsurance.group_number, "Group"),
+        "cardholder_name": (PatientInsurance.cardholder_name, "Cardholder"),
+        "relationship_to_cardholder": (PatientInsurance.relationship_to_cardholder, "Relationship")},
+    "prescribers": {
+        "name": (PatientPrescriber.prescriber_name, "Name"), "npi": (PatientPrescriber.prescriber_npi, "NPI"),
+        "dea": (PatientPrescriber.prescriber_dea, "DEA"), "specialty": (PatientPrescriber.specialty, "Specialty"),
+        "phone": (PatientPrescriber.phone, "Phone")},
+}
+
+
+def form_text_errors(form: PatientForm) -> dict[str, str]:
+    """Lengths (from the columns) and control characters of every text in the form."""
+    fields_: list[tuple[str, Any, Any]] = [(name, column, getattr(form, name)) for name, column in _SCALAR_COLUMNS.items()]
+    labels = {name: LABELS[name] for name in _SCALAR_COLUMNS}
+    for list_name, columns in _CHILD_COLUMNS.items():
+        for i, entry in enumerate(getattr(form, list_name)):
+            for field_name, (column, label) in columns.items():
+                key = f"{list_name}[{i}].{field_name}"
+                fields_.append((key, column, getattr(entry, field_name)))
+                labels[key] = label
+    return text_errors(fields_, labels=labels)
 
 
 def _clean(form: PatientForm) -> PatientForm:

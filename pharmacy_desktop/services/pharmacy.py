@@ -12,6 +12,7 @@ from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.text_checks import text_errors
 
 _PROFILE_ID = uuid.UUID(int=1)  # aggregate id of the single profile row in domain events
 _OPTIONAL = ("address_line2", "npi", "ncpdp", "dea")
@@ -50,7 +51,15 @@ def _problems(profile: Profile) -> dict[str, str]:
         errors["dea"] = problem
     if profile.ncpdp and not (profile.ncpdp.isdigit() and len(profile.ncpdp) == 7):
         errors["ncpdp"] = "an NCPDP number has 7 digits"
+    # lengths from the columns, no control characters: what goes on every label must be clean text
+    errors.update(text_errors(((f.name, getattr(PharmacyProfile, f.name), getattr(profile, f.name))
+                               for f in fields(Profile)), labels=_LABELS))
     return errors
+
+
+_LABELS = {"name": "Pharmacy name", "address_line1": "Address", "address_line2": "Address line 2", "city": "City",
+           "state": "State", "zip_code": "ZIP code", "phone": "Phone", "npi": "NPI", "ncpdp": "NCPDP number",
+           "dea": "DEA number"}
 
 
 def _summary(errors: dict[str, str]) -> str:

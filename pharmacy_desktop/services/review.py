@@ -26,6 +26,7 @@ from pharmacy_desktop.domain.dur import Check
 from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
+from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.patients import PatientProfile, load_profile
 
@@ -345,6 +346,7 @@ def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: 
         if len(reason) < MIN_REASON:
             raise ValidationFailed("An override needs a reason (e.g. 'Prescriber contacted, benefit outweighs risk').",
                                    {"reason": "Type the reason for the override."})
+        require_clean_text("reason", PrescriptionValidation.override_reason, reason, "The reason")
         row, rx = _validation(uow, validation_id)
         if row.validation_status == "passed":
             return
@@ -422,6 +424,7 @@ def reject(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.U
         if len(reason) < MIN_REASON:
             raise ValidationFailed("Rejecting needs a reason (it is kept with the prescription).",
                                    {"reason": "Type the reason for rejecting."})
+        require_clean_text("reason", Prescription.rejection_reason, reason, "The reason")
         rx = _open_rx(uow, prescription_id, expected_version)
         previous = rx.status
         _move(rx, RxStatus.REJECTED)
@@ -442,6 +445,7 @@ def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescripti
                 subject=("prescription", prescription_id))
         if len(note) < MIN_REASON:
             raise ValidationFailed("Say what intake should correct.", {"note": "Type a note for intake."})
+        require_clean_text("note", Prescription.returned_note, note, "The note")
         rx = _open_rx(uow, prescription_id, expected_version)
         previous = rx.status
         if rx.status == RxStatus.VALIDATED.value:

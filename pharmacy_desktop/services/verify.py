@@ -26,6 +26,7 @@ from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
 from pharmacy_desktop.services import auth, print_queue, will_call
+from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import (
     _load_rx as _rx,
@@ -401,6 +402,7 @@ def return_to_fill(
     if not reason:
         raise ValidationFailed("Say why the prescription goes back to fill (e.g. \"wrong count\").",
                                {"reason": "required"})
+    require_clean_text("reason", PrescriptionRefill.returned_reason, reason, "The reason")
 
     def attempt(_: int) -> ReturnResult:
         with uow_factory(actor.user_id) as uow:

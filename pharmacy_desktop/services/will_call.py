@@ -19,6 +19,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.domain.text_fields import strip_controls
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
@@ -208,7 +209,9 @@ def find_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
 def find_by_patient_name(uow_factory: UnitOfWorkFactory, actor: Actor, text: str,
                          *, now: dt.datetime | None = None) -> list[WaitingRx]:
     """'smi', 'Smith, J', 'john smith': waiting prescriptions of matching patients."""
-    words = [w for w in text.replace(",", " ").split() if w]
+    # a search stores nothing: control characters (a NUL from a scanner) are dropped, not sent to the
+    # database, whose error would carry the typed name as a parameter
+    words = [w for w in strip_controls(text or "").replace(",", " ").split() if w][:8]
     if not words:
         return []
     with uow_factory(actor.user_id) as uow:

@@ -278,7 +278,7 @@ class IntakeScreen(Screen):
         self._row(grid, 1, "Na&me", self.prescriber_name, "prescriber_name")
         self._row(grid, 3, "NP&I", self.prescriber_npi, "prescriber_npi")
         self._row(grid, 5, "D&EA", self.prescriber_dea, "prescriber_dea")
-        self._row(grid, 7, "P&hone", self.prescriber_phone, None)
+        self._row(grid, 7, "P&hone", self.prescriber_phone, "prescriber_phone")
         left.addWidget(prescriber_box)
         left.addStretch(1)
 
@@ -308,7 +308,7 @@ class IntakeScreen(Screen):
         grid.addWidget(self.stat, 2, 1)
         self._row(grid, 2, "Promised &time", self.promised, None, column=2)
         grid.addWidget(self.promised_hint, 3, 2, 1, 2, Qt.AlignmentFlag.AlignRight)  # "→ today 4:00 PM"
-        self._row(grid, 4, "N&otes", self.notes, None, span=3)
+        self._row(grid, 4, "N&otes", self.notes, "notes", span=3)
         right.addWidget(rx_box)
 
         # -- item -----------------------------------------------------------------------------
@@ -621,7 +621,8 @@ class IntakeScreen(Screen):
             self._set_error(key, field_errors.get(key))
         focus = {
             "patient": self.patient_search.edit, "prescriber_name": self.prescriber_name,
-            "prescriber_npi": self.prescriber_npi, "prescriber_dea": self.prescriber_dea, "source": self.source,
+            "prescriber_npi": self.prescriber_npi, "prescriber_dea": self.prescriber_dea,
+            "prescriber_phone": self.prescriber_phone, "source": self.source, "notes": self.notes,
             "written_date": self.written, "items[0].drug": self.drug.edit, "items[0].quantity": self.quantity,
             "items[0].quantity_unit": self.unit, "items[0].days_supply": self.days, "items[0].refills": self.refills,
             "items[0].sig": self.sig.edit, "items[0].daw_code": self.daw,
