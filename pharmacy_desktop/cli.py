@@ -202,6 +202,10 @@ def cmd_db_connect(args) -> int:
     cfg.sslmode = sslmode
     path = config_mod.save(cfg)
     print(f"connected; this workstation now uses {config_mod.redact(cfg.database_url)} (saved in {path})")
+    if urlsplit(url).password is not None:
+        from pharmacy_desktop.secrets import storage_description
+
+        print(f"The password is kept in {storage_description()}.")
     return 0
 
 

@@ -144,3 +144,19 @@ def test_an_os_keyring_that_fails_at_first_use_gives_way_to_the_encrypted_file(t
     assert (tmp_path / "keyring" / "secrets.enc").exists()
     assert "the OS keyring failed" in caplog.text and "secrets are kept in an encrypted file" in caplog.text
     assert "encrypted file" in secrets.storage_description()
+
+
+def test_db_connect_says_where_the_password_went(database_url, tmp_path, monkeypatch, capsys):
+    import io
+    from urllib.parse import urlsplit
+
+    from pharmacy_desktop import cli
+
+    secrets.reset()
+    monkeypatch.setenv("PHARMACY_CONFIG_DIR", str(tmp_path / "config"))
+    parts = urlsplit(database_url)
+    bare = parts._replace(netloc=f"{parts.username}@{parts.netloc.split('@', 1)[1]}").geturl()
+    monkeypatch.setattr("sys.stdin", io.StringIO(parts.password + "\n"))
+    assert cli.main(["db", "connect", bare]) == 0
+    out = capsys.readouterr().out
+    assert "The password is kept in a PLAINTEXT file" in out  # the suite's store, named for what it is
