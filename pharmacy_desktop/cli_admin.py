@@ -124,6 +124,7 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
     keeps the passwords already in the keyring."""
     from pharmacy_desktop.config import secret_key_for
     from pharmacy_desktop.db import connect
+    from pharmacy_desktop.db.grants import restrict_app_role
     from pharmacy_desktop.secrets import get_secret, set_secret
 
     o, a = _ident(owner), _ident(app)
@@ -167,6 +168,7 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
                 conn.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {a}")
                 conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT {table_rights} ON TABLES TO {a}")
                 conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {a}")
+            restrict_app_role(conn, a, SCHEMAS)  # what only revision 0008's functions may write
             if conn.info.server_version >= 170000:  # MAINTAIN: refresh the typo list without owning it
                 conn.execute(f"GRANT MAINTAIN ON prescription_schema.drug_words TO {a}")
     return urls

@@ -12,6 +12,7 @@ pass their check digits, as real ones must.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -218,7 +219,9 @@ def _staff(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
         actors[role] = actor
     for actor in actors.values():
         auth.sign_out(uow_factory, actor)
-    return actors
+    # the loader acts on as these accounts without a workstation session (like auth.actor_for):
+    # a signed-out session's Actor is refused by the services
+    return {role: dataclasses.replace(actor, session_id=None) for role, actor in actors.items()}
 
 
 def _formulary(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:

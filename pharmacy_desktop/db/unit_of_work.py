@@ -8,8 +8,16 @@
         uow.commit()
 
 Leaving the block without ``commit()`` (or with an exception) rolls everything back, the domain
-events included. Change notices (``notify``) are sent with ``pg_notify`` inside the same
-transaction, so other workstations hear of a change only once it is committed.
+events included.
+
+The acting user is the database setting ``pharmacy.user_id`` for each transaction (SET LOCAL, set
+when the transaction begins and whenever ``actor_id`` changes): audit events and access-log rows
+are written through functions that stamp it (revision 0008), and the account is checked at the
+same time: a deactivated, deleted or locked account's unit of work is refused with
+``AccountNotUsable`` before it reads or writes anything (the one place every service passes).
+
+Change notices (``notify``) are sent with ``pg_notify`` inside the same transaction, so other
+workstations hear of a change only once it is committed.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import select, func
+from sqlalchemy import bindparam, event, select, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,11 +37,29 @@ from sqlalchemy.orm.exc import StaleDataError
 from pharmacy_desktop.db.base import ACTOR_KEY
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.repositories.base import concurrent_update
-from pharmacy_desktop.errors import DatabaseUnavailable
+from pharmacy_desktop.errors import DatabaseUnavailable, PermissionDenied
 
 log = logging.getLogger(__name__)
 
 CHANGE_CHANNEL = "pharmacy_changes"
+
+_REFUSALS = {
+    "inactive": "This account was deactivated after it signed in, so nothing was done. "
+                "Sign out; ask an administrator if this is wrong.",
+    "deleted": "This account was removed after it signed in, so nothing was done. "
+               "Sign out; ask an administrator if this is wrong.",
+    "locked": "This account was locked after too many wrong passwords, so nothing was done. "
+              "Sign out, and sign in again once it is unlocked (an administrator can unlock it).",
+}
+
+
+class AccountNotUsable(PermissionDenied):
+    """The acting account was deactivated, deleted or locked after it signed in."""
+
+    def __init__(self, state: str):
+        super().__init__(_REFUSALS[state])
+        self.state = state
+
 
 class _Repository:
     """A repository attribute of the unit of work, built on first use within the session."""
@@ -75,16 +102,46 @@ class UnitOfWork:
         workstation: str | None = None,
     ):
         self._session_factory = session_factory
-        self.actor_id = actor_id
-        self.workstation = workstation
         self.session: Session | None = None
+        self._actor_id = actor_id
+        self.workstation = workstation
+        # auth turns it off for what a stale account may still do: sign out, see its own refusal
+        self.check_account = True
         self._repositories: dict[str, Any] = {}
         self._notices: list[dict[str, Any]] = []
         self.committed = False
 
+    @property
+    def actor_id(self) -> uuid.UUID | None:
+        return self._actor_id
+
+    @actor_id.setter
+    def actor_id(self, value: uuid.UUID | None) -> None:
+        self._actor_id = value
+        if self.session is not None:
+            self.session.info[ACTOR_KEY] = value
+            if self.session.in_transaction():
+                self._set_acting_user(self.session.connection(), check=False)
+
+    def _set_acting_user(self, connection, *, check: bool) -> None:
+        value = str(self._actor_id) if self._actor_id else ""
+        if not (check and self._actor_id):
+            connection.execute(select(func.set_config("pharmacy.user_id", value, True)))
+            return
+        _, state = connection.execute(select(
+            func.set_config("pharmacy.user_id", value, True), func.user_schema.account_state(self._actor_id),
+        )).one()
+        if state in _REFUSALS:
+            raise AccountNotUsable(state)
+
+    def _on_begin(self, session: Session, transaction, connection) -> None:
+        if self._actor_id is not None:  # no setting: the database's acting user is NULL
+            self._set_acting_user(connection, check=self.check_account)
+
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
         self.session.info[ACTOR_KEY] = self.actor_id
+        event.listen(self.session, "after_begin", self._on_begin)
         self._repositories = {}
         self._notices = []
         self.committed = False
@@ -94,6 +151,8 @@ class UnitOfWork:
         try:
             if not self.committed:
                 self.session.rollback()
+            if isinstance(exc, AccountNotUsable):
+                self._record_refusal(exc)
         finally:
             self.session.close()
             self.session = None
@@ -104,33 +163,47 @@ class UnitOfWork:
             ) from exc
         return False
 
+    def _record_refusal(self, exc: AccountNotUsable) -> None:
+        """The refused account's attempt goes to the audit trail (in its own transaction)."""
+        self.check_account = False
+        self._notices = []
+        try:
+            self.record("StaleSessionRefused", "user", self._actor_id, {"reason": f"account {exc.state}"})
+            self.commit()
+        except DBAPIError:  # the refusal stands even if it cannot be written
+            log.warning("could not record a refused stale session", exc_info=True)
+            self.session.rollback()
+
     # -- events and notices -----------------------------------------------------------------
 
     def record(
         self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID, data: dict[str, Any] | None = None
     ) -> DomainEvent:
+        """Write an event now, in this transaction, stamped by the database with the acting user."""
         payload = dict(data or {})
         if self.workstation:
             payload.setdefault("workstation", self.workstation)
-        event = DomainEvent(
-            event_type=event_type,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            event_data=_jsonable(payload),
-            user_id=self.actor_id,
-        )
-        self.session.add(event)
-        return event
+        event = DomainEvent(id=uuid.uuid4(), event_type=event_type, aggregate_type=aggregate_type,
+                            aggregate_id=aggregate_id, event_data=_jsonable(payload), user_id=self.actor_id)
+        with self.session.no_autoflush:  # pending rows are flushed when the work is ready, not here
+            self.session.execute(select(func.audit_schema.record_event(
+                event.id, event_type, aggregate_type, aggregate_id,
+                bindparam("event_data", event.event_data, type_=JSONB))))
+        return event  # a detached copy of what was written
 
-    def log_access(self, action: str, resource_type: str, resource_id: uuid.UUID) -> AccessLog:
+    def log_access(self, action: str, resource_type: str, resource_id: uuid.UUID,
+                   user_agent: str | None = None) -> AccessLog:
         entry = AccessLog(
+            id=uuid.uuid4(),
             user_id=self.actor_id,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,
-            user_agent=f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop",
+            user_agent=user_agent or (f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop"),
         )
-        self.session.add(entry)
+        with self.session.no_autoflush:
+            self.session.execute(select(func.audit_schema.log_access(
+                entry.id, action, resource_type, resource_id, entry.user_agent)))
         return entry
 
     def notify(self, topic: str, id_: uuid.UUID | str | None = None, **extra: Any) -> None:

@@ -73,13 +73,9 @@ def record_patient_access(uow: UnitOfWork, actor: Actor, patient_id: uuid.UUID, 
     """
     if action not in PATIENT_ACTIONS:
         raise ValueError(f"unknown patient access action {action!r}; one of {PATIENT_ACTIONS}")
-    uow.session.add(AccessLog(
-        user_id=actor.user_id,
-        action=action,
-        resource_type="patient",
-        resource_id=patient_id,
-        user_agent=f"pharmacy-desktop@{actor.workstation}",
-    ))
+    if uow.actor_id != actor.user_id:  # the database stamps the unit of work's acting user
+        uow.actor_id = actor.user_id
+    uow.log_access(action, "patient", patient_id, user_agent=f"pharmacy-desktop@{actor.workstation}")
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def test_the_rotating_log_never_contains_a_password(uow_factory, actors, sandbox
             root.removeHandler(handler)
         root.setLevel(before[1])
     content = "".join(p.read_text(encoding="utf-8") for p in log_dir().glob("pharmacy-desktop.log*"))
-    assert "INSERT INTO user_schema.users" in content  # the SQL really was logged
+    assert "user_schema.create_account(" in content  # the SQL really was logged
     assert "connecting to postgresql://app:***@db/pharmacy" in content
     assert secret not in content
 

@@ -38,7 +38,9 @@ from pharmacy_desktop.db.models.prescriptions import (
     PrescriptionValidation,
     WillCallBin,
 )
-from pharmacy_desktop.db.models.users import PharmacyProfile, Permission, Role, RolePermission, User, UserSession
+from pharmacy_desktop.db.models.users import (
+    AuthFailure, PharmacyProfile, Permission, Role, RolePermission, User, UserSession,
+)
 
 SCHEMAS = (
     users.SCHEMA,
@@ -87,6 +89,7 @@ __all__ = [
     "Permission",
     "Role",
     "RolePermission",
+    "AuthFailure",
     "User",
     "UserSession",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import INET, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, INET, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy_desktop.db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPrimaryKey
@@ -44,6 +44,8 @@ class User(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     badge_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # revision 0008: failures before this instant no longer count (password sign-in, unlock, reset)
+    failures_counted_from: Mapped[dt.datetime | None]
     __mapper_args__ = {"version_id_col": version}
 
     sessions: Mapped[list[UserSession]] = relationship(
@@ -111,6 +113,25 @@ class UserSession(UUIDPrimaryKey, CreatedAt, Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
 
     user: Mapped[User | None] = relationship(back_populates="sessions", lazy="raise")
+
+
+class AuthFailure(UUIDPrimaryKey, Base):
+    """A wrong password, PIN or badge (revision 0008), counted against every account in ``user_ids``:
+    the account typed for a password, every account the workstation could switch to for a PIN or
+    badge. Written only through ``user_schema.record_auth_failure``."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (
+        Index("idx_auth_failures_occurred_at", "occurred_at"),
+        Index("idx_auth_failures_workstation", "workstation", "occurred_at"),
+        CheckConstraint("method IN ('password', 'pin', 'badge')", name="ck_auth_failures_method"),
+        {"schema": SCHEMA},
+    )
+
+    workstation: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))
+    user_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    occurred_at: Mapped[dt.datetime]
 
 
 class PharmacyProfile(Timestamps, Base):
