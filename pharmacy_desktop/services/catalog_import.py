@@ -421,9 +421,11 @@ def _import(
     return result
 
 
+# the active packages this import could deactivate: its source's, and any the file lists
 _ACTIVE_COUNT = """
-SELECT count(*) FROM prescription_schema.medications
-WHERE catalog_source = %(source)s AND is_active IS NOT FALSE
+SELECT count(*) FROM prescription_schema.medications m
+WHERE m.is_active IS NOT FALSE AND (m.catalog_source = %(source)s
+      OR EXISTS (SELECT 1 FROM stage_package p WHERE p.ndc_key = m.ndc_code))
 """
 
 

@@ -304,3 +304,16 @@ def test_cli_exit_codes(loaded, tmp_path, capsys):
     out, _ = capsys.readouterr()
     assert "deactivated:" in out and "rejected:    1" in out
     assert catalog_state(loaded)["active"][0] < GOOD_PACKAGES // 2
+
+
+def test_the_share_counts_every_package_the_file_could_deactivate(database_url):
+    # Packages first imported under another catalog source can still be ended by this file: they
+    # belong to the active catalog the 5 % is taken of (there was a division by zero here).
+    import datetime as dt
+
+    import_catalog(database_url, SHARED, partial=True, source="another-source", today=dt.date(2000, 1, 1))
+    assert catalog_state(database_url)["active"] == (GOOD_PACKAGES,)
+    summary = import_catalog(database_url, SHARED, partial=True)  # today: 2018 marketing end dates passed
+    ended = GOOD_PACKAGES - len(active_codes(database_url))
+    assert summary.deactivated == ended > 0
+    assert summary.extra["active_before"] == GOOD_PACKAGES
