@@ -73,7 +73,7 @@ def drug_facts(med: Medication | None, written_name: str, pharm_classes: str | N
         # the FDA catalog shouts ("AMOXICILLIN"); alert messages read better in normal case
         generic_name=generic.lower() if generic.isupper() else generic,
         brand_name=brand.title() if brand and brand.isupper() else brand,
-        strength=strength_of(med),
+        strength=strength_of(med, generic),  # paired in the order of the name the alert shows
         dosage_form=med.dosage_form,
         route=med.route,
         therapeutic_class=med.therapeutic_class,

@@ -201,9 +201,9 @@ def test_the_issue_examples(demo_catalog, capsys):
     assert "12.5 mg; 160 mg" not in out
 
 
-def test_intake_and_fill_name_combinations_the_same_way(demo_uow, combinations):
+def test_intake_fill_and_dur_name_combinations_the_same_way(demo_uow, combinations):
     from pharmacy_desktop.db.models.prescriptions import Medication
-    from pharmacy_desktop.services import fill, intake
+    from pharmacy_desktop.services import dur_review, fill, intake
 
     with demo_uow() as uow:
         for med in combinations:
@@ -213,6 +213,9 @@ def test_intake_and_fill_name_combinations_the_same_way(demo_uow, combinations):
             assert view.strength in view.name
             shown = intake._label(orm)  # the drug field: generic name first, brand in brackets
             assert med["strength"] not in shown and "; " not in shown
+            facts = dur_review.drug_facts(orm, "")  # DUR alerts: "Brand (generic) strengths"
+            check_pairs(facts.strength, med["generic_name"] or med["drug_name"], med["active_ingredients"])
+            assert "; " not in facts.display_name
 
 
 def test_every_combination_prints_each_strength_paired_on_the_vial_label(demo_uow, combinations):
