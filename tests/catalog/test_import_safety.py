@@ -206,11 +206,14 @@ def damage(path: Path, how: str) -> None:
         middle = len(data) * 3 // 4
         data[middle : middle + 64] = bytes(b ^ 0x5A for b in data[middle : middle + 64])
         path.write_bytes(bytes(data))
+    elif how == "one bit":  # caught by the member's CRC only once it has been read to the end
+        data[len(data) * 3 // 4] ^= 0x01
+        path.write_bytes(bytes(data))
     elif how == "not a zip":
         path.write_bytes(b"<html>503 Service Unavailable</html>")
 
 
-@pytest.mark.parametrize("how", ["truncated", "flipped", "not a zip"])
+@pytest.mark.parametrize("how", ["truncated", "flipped", "one bit", "not a zip"])
 def test_a_damaged_zip_is_an_error_naming_it_never_the_files_beside_it(loaded, tmp_path, how):
     archive = fda_zip(tmp_path / "ndc_unfinished.zip")
     decoy_beside(tmp_path)
