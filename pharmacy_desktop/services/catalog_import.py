@@ -286,9 +286,9 @@ WHERE m.catalog_source = %(source)s AND m.is_active IS NOT FALSE
   AND NOT EXISTS (SELECT 1 FROM stage_package p WHERE p.ndc_key = m.ndc_code)
 """
 
+# through the audit function (revision 0008): the application role may not insert events directly
 _EVENT = """
-INSERT INTO audit_schema.domain_events (event_type, aggregate_type, aggregate_id, event_data)
-VALUES ('CatalogImported', 'catalog', %(aggregate)s, %(data)s::jsonb)
+SELECT audit_schema.record_event(gen_random_uuid(), 'CatalogImported', 'catalog', %(aggregate)s, %(data)s::jsonb)
 """
 
 
