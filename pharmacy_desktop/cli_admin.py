@@ -4,9 +4,10 @@ create-roles: two database roles instead of the superuser the server was set up 
 
 - the *owner* owns the database, the seven schemas and everything in them: migrations run as it;
 - the *application* role, which every workstation connects as, may read and write rows and use
-  sequences, nothing else: no DROP, ALTER, TRUNCATE, CREATE; the audit tables are append-only
-  (SELECT, INSERT); roles/permissions are read-only (a migration seeds them); Alembic's
-  ``alembic_version`` is out of its reach.
+  sequences, nothing else: no DROP, ALTER, TRUNCATE, CREATE; roles/permissions are read-only (a
+  migration seeds them); Alembic's ``alembic_version`` is out of its reach. Audit rows, accounts'
+  roles, credentials and lockout fields are written only through revision 0008's functions, and
+  patients, users and prescriptions are never hard-deleted (pharmacy_desktop/db/grants.py).
 
 Default privileges make tables that later migrations create (as the owner) reachable by the
 application role. Passwords are random, stored only in the secret store (pharmacy_desktop.secrets:

@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "Unlocked": "Unlocked",
     "UnlockFailed": "Unlock failed",
     "PermissionDenied": "Permission denied",
+    "StaleSessionRefused": "Refused: account no longer usable",
     "UserCreated": "User created",
     "UserUpdated": "User changed",
     "UserDeleted": "User deleted",
@@ -50,7 +51,7 @@ EVENT_LABELS = {
 }
 # event types that mean trouble: shown with a warning marker
 WARNING_EVENTS = frozenset({"SignInFailed", "SignInRefusedLocked", "AccountLocked", "SwitchFailed", "SwitchRefused",
-                            "UnlockFailed", "PermissionDenied", "PasswordChangeFailed"})
+                            "UnlockFailed", "PermissionDenied", "PasswordChangeFailed", "StaleSessionRefused"})
 
 
 _ACRONYMS = {"dur": "DUR", "rx": "Rx", "pos": "POS", "ndc": "NDC", "pin": "PIN"}

@@ -157,22 +157,23 @@ def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], 
     """Refuse (and record) an ``Actor`` whose account was deactivated, deleted or locked, or whose
     workstation session was revoked or expired, since it signed in: an open window is no licence."""
     at = utcnow()
-    user = uow.session.execute(
-        select(User.is_active, User.deleted_at, User.locked_until).where(User.id == actor.user_id)
+    row = uow.session.execute(  # one round trip: this runs before every permitted action
+        select(User.is_active, User.deleted_at, User.locked_until, UserSession.id.label("session"),
+               UserSession.revoked_at, UserSession.expires_at)
+        .select_from(User)
+        .outerjoin(UserSession, (UserSession.user_id == User.id) & (UserSession.id == actor.session_id))
+        .where(User.id == actor.user_id)
         .execution_options(include_deleted=True)
     ).first()
-    if user is None or user.deleted_at is not None or user.is_active is not True:
+    if row is None or row.deleted_at is not None or row.is_active is not True:
         reason = "the account was deactivated"
-    elif user.locked_until is not None and user.locked_until > at:
+    elif row.locked_until is not None and row.locked_until > at:
         reason = "the account is locked after too many wrong passwords"
+    elif actor.session_id is not None and (row.session is None or row.revoked_at is not None
+                                           or row.expires_at <= at):
+        reason = "the session ended (signed out, or the shift is over)"
     else:
         reason = None
-        if actor.session_id is not None:
-            session = uow.session.execute(
-                select(UserSession.revoked_at, UserSession.expires_at).where(UserSession.id == actor.session_id)
-            ).first()
-            if session is None or session.revoked_at is not None or session.expires_at <= at:
-                reason = "the session ended (signed out, or the shift is over)"
     if reason is None:
         return
     doing = doing() if callable(doing) else doing
@@ -461,8 +462,8 @@ def quick_switch(uow_factory: UnitOfWorkFactory, credential: str, workstation: s
             "password, then choose a different PIN." + wait
         )
     raise AuthenticationFailed(
-        f"No one signed in on this workstation this shift has that {what} (or that account needs its password "
-        f"after {MAX_FAILED_ATTEMPTS} wrong tries). Sign in with your username and password." + wait
+        f"No one signed in on this workstation this shift has that {what}, or that account needs its password "
+        f"after {MAX_FAILED_ATTEMPTS} wrong tries. Sign in with your username and password first." + wait
     )
 
 
