@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -179,11 +180,19 @@ def gs1_date(yymmdd: str, *, what: str = "date", today: date | None = None) -> d
 # --- GS1 element strings -----------------------------------------------------------------
 
 
-def normalize_gs(text: str) -> str:
+def normalize_gs(text: str, substitutes: Sequence[str] = GS_SUBSTITUTES) -> str:
     """Replace every scanner substitute for the GS separator / FNC1 with GS itself."""
-    for sub in GS_SUBSTITUTES:
-        text = text.replace(sub, GS)
+    for sub in substitutes:
+        if sub:
+            text = text.replace(sub, GS)
     return text
+
+
+def split_aim_prefix(text: str) -> tuple[str, str]:
+    """``("]d2", rest)`` when ``text`` starts with an AIM symbology identifier, else ``("", text)``."""
+    if _AIM.match(text):
+        return text[:3], text[3:]
+    return "", text
 
 
 def _unknown_ai(s: str, i: int) -> InvalidScan:
@@ -332,9 +341,8 @@ def parse_scan(text: str, *, today: date | None = None) -> Scan:
     if not isinstance(text, str):
         raise InvalidScan(f"scan must be text, not {type(text).__name__}")
     s = text.strip(_EDGE)
-    symbology = None
-    if _AIM.match(s):
-        symbology, s = s[:3], s[3:]
+    prefix, s = split_aim_prefix(s)
+    symbology = prefix or None
     # A leading GS is the FNC1 that marks GS1 data; a trailing one is a scanner habit.
     s = normalize_gs(s).strip(_EDGE + GS)
     if not s:
@@ -440,3 +448,13 @@ def build_gs1_element_string(
         last = k == len(fields) - 1
         parts.append(ai + value + ("" if last or _AIS[ai].fixed else GS))
     return "".join(parts)
+
+
+def rx_number_from_scan(text: str | None) -> str | None:
+    """The Rx number in a label scan ('1000123', 'RX1000123', with an AIM prefix), else None."""
+    s = split_aim_prefix((text or "").strip())[1].strip()
+    if s.upper().startswith("RX"):
+        s = s[2:].lstrip(" #:-")
+    if s.isascii() and s.isdigit() and 1 <= len(s) <= 9:
+        return s
+    return None

@@ -54,6 +54,7 @@ from sqlalchemy import func, select, text, update
 
 from pharmacy_desktop.db.models.users import AuthFailure, Permission, Role, RolePermission, User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.password_policy import password_problems, pin_problems
 from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, PharmacyError, ValidationFailed
 from pharmacy_desktop.security import hash_secret, hash_token, needs_rehash, verify_secret
@@ -91,10 +92,6 @@ class TryLater(AuthenticationFailed):
     def __init__(self, message: str, retry_at: dt.datetime):
         super().__init__(message)
         self.retry_at = retry_at
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass(frozen=True)

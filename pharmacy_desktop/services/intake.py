@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.daw import DAW_CODES, DAW_CODES_TEXT
 from pharmacy_desktop.domain.identifiers import dea_problem, normalize_dea, npi_problem, prescriber_last_name
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, max_refills
 from pharmacy_desktop.domain.product_names import strength_of
@@ -34,18 +35,6 @@ from pharmacy_desktop.services.text_checks import text_errors
 
 ENTER = Permission.ENTER
 SOURCES = ("paper", "electronic", "phone", "fax")
-# NCPDP DAW (dispense as written) codes
-DAW_CODES = {
-    "0": "No product selection indicated (substitution allowed)",
-    "1": "Substitution not allowed by prescriber",
-    "2": "Substitution allowed: patient requested product dispensed",
-    "3": "Substitution allowed: pharmacist selected product dispensed",
-    "4": "Substitution allowed: generic drug not in stock",
-    "5": "Substitution allowed: brand drug dispensed as a generic",
-    "7": "Substitution not allowed: brand drug mandated by law",
-    "8": "Substitution allowed: generic drug not available in marketplace",
-    "9": "Substitution allowed by prescriber but plan requests brand",
-}
 QUANTITY_UNITS = ("tablet", "capsule", "mL", "g", "each", "patch", "inhaler", "vial", "pen", "kit")
 MAX_REFILLS_NON_CONTROLLED = 11  # a one-year prescription: the original plus 11 monthly refills
 MAX_WRITTEN_AGE_DAYS = 365
@@ -313,7 +302,7 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
         elif limit is None and refills > MAX_REFILLS_NON_CONTROLLED:
             errors[f"{key}.refills"] = f"At most {MAX_REFILLS_NON_CONTROLLED} refills (one year)."
         if item.daw_code not in DAW_CODES:
-            errors[f"{key}.daw_code"] = "DAW code is 0-5, 7, 8 or 9."
+            errors[f"{key}.daw_code"] = f"DAW code is {DAW_CODES_TEXT}."
         if item.quantity_unit is not None and not item.quantity_unit.strip():
             errors[f"{key}.quantity_unit"] = "Unit is required (tablet, capsule, mL ...)."
         if schedule is not Schedule.NONE:

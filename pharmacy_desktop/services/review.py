@@ -22,6 +22,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionItem, PrescriptionValidation
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.dur import Check
 from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
@@ -41,10 +42,6 @@ CHECK_LABELS = {
     Check.EARLY_REFILL: "Early refill",
     Check.CONTROLLED: "Controlled substance",
 }
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pharmacy_desktop.errors import (
     ValidationFailed,
 )
 from pharmacy_desktop.logging_setup import scrub
+from pharmacy_desktop.ui.keys import with_keys
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def user_message(exc: BaseException) -> str:
     as a bug."""
     message = failure_message(exc)
     if message is not None:
-        return message
+        return with_keys(message)
     detail = scrub(str(exc)) or type(exc).__name__
     return (
         f"Something went wrong: {detail}. The work was not saved and your data is safe. "

@@ -18,7 +18,6 @@ one imperceptible delay of at most the gap (30 ms by default) and never loses or
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -32,10 +31,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QStyle, QWidget
 
+from pharmacy_desktop.domain.barcodes import GS, GS_SUBSTITUTES, normalize_gs, split_aim_prefix
+
 log = logging.getLogger(__name__)
 
-GS = "\x1d"
-_AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _MODIFIER_KEYS = frozenset(
     {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr}
 )
@@ -51,14 +50,15 @@ class ScannerSettings:
     ``]E0``); a burst must then start with one to count as a scan. The prefix is always kept in
     the emitted text for the barcode parser and never counts toward ``min_length``.
     ``gs_substitutes``: what scanners send instead of the GS separator (ASCII 29) when they
-    cannot type it; replaced by ``"\\x1d"``. A real GS key or Ctrl+] is always understood.
+    cannot type it; replaced by ``"\\x1d"``. A real GS key or Ctrl+] is always understood. The default is the barcode
+    parser's own list (``domain.barcodes.GS_SUBSTITUTES``), so the filter and the parser agree.
     """
 
     max_gap_ms: float = 30.0
     min_length: int = 6
     tab_terminates: bool = False
     aim_prefix: bool = False
-    gs_substitutes: tuple[str, ...] = ("<GS>", "{GS}", "^]")
+    gs_substitutes: tuple[str, ...] = GS_SUBSTITUTES
 
 
 @dataclass(frozen=True)
@@ -73,20 +73,6 @@ class KeyBurst:
     @property
     def total_ms(self) -> float:
         return sum(self.intervals_ms)
-
-
-def split_aim_prefix(text: str) -> tuple[str, str]:
-    """``("]d2", rest)`` when ``text`` starts with an AIM symbology identifier, else ``("", text)``."""
-    if _AIM_PREFIX.match(text):
-        return text[:3], text[3:]
-    return "", text
-
-
-def normalise_gs(text: str, substitutes: Sequence[str]) -> str:
-    for substitute in substitutes:
-        if substitute:
-            text = text.replace(substitute, GS)
-    return text
 
 
 def evaluate(text: str, intervals_ms: Sequence[float], settings: ScannerSettings) -> tuple[bool, str]:
@@ -155,7 +141,7 @@ class _Run:
         self.times.clear()
 
     def burst(self, end: float, settings: ScannerSettings) -> KeyBurst:
-        text = normalise_gs("".join(self.chars), settings.gs_substitutes)
+        text = normalize_gs("".join(self.chars), settings.gs_substitutes)
         stamps = [*self.times, end]
         intervals = tuple(max(0.0, b - a) for a, b in zip(stamps, stamps[1:]))
         is_scan, reason = evaluate(text, intervals, settings)

@@ -66,7 +66,7 @@ def test_the_live_preview_says_what_to_fix():
 
 
 def test_promised_time_with_a_huge_number_is_a_message():
-    from pharmacy_desktop.ui.screens.intake import PromisedTimeError, parse_promised
+    from pharmacy_desktop.domain.dates import PromisedTimeError, parse_promised
 
     for text in ("+" + "9" * 400 + "h", "+" + "9" * 5000 + "m", "+1" + "0" * 30 + "h"):
         with pytest.raises(PromisedTimeError, match="is not a time"):

@@ -478,3 +478,33 @@ def test_every_uvis_package_barcode_resolves_to_its_ndc() -> None:
         assert key in gs1.ndc_candidates and gs1.lot == "LOT1" and gs1.expiry == date(2027, 2, 28)
         checked += 1
     assert checked == 3032
+
+
+# -- AIM prefixes and GS substitutes: one rule, shared with the scanner filter ------------------
+
+
+def test_split_aim_prefix() -> None:
+    from pharmacy_desktop.domain.barcodes import split_aim_prefix
+
+    assert split_aim_prefix("]d2010036") == ("]d2", "010036")
+    assert split_aim_prefix("]C1(01)0036") == ("]C1", "(01)0036")
+    assert split_aim_prefix("0100361") == ("", "0100361")
+    assert split_aim_prefix("]]12") == ("", "]]12")
+
+
+def test_normalize_gs_takes_a_list_and_defaults_to_the_parser_list() -> None:
+    from pharmacy_desktop.domain.barcodes import normalize_gs
+
+    assert normalize_gs("01<GS>21[FNC1]17") == "01" + GS + "21" + GS + "17"
+    assert normalize_gs("01<GS>21[FNC1]17", ("<GS>",)) == "01" + GS + "21[FNC1]17"
+    assert normalize_gs("01~21", ("", "~")) == "01" + GS + "21"
+
+
+@pytest.mark.parametrize("text, number", [
+    ("1000123", "1000123"), ("RX1000123", "1000123"), ("rx# 1000123", "1000123"), ("]C11000123", "1000123"),
+    (" ]d2RX-42 ", "42"), ("", None), (None, None), ("RX", None), ("1234567890", None), ("12a", None),
+])
+def test_rx_number_from_scan(text, number) -> None:
+    from pharmacy_desktop.domain.barcodes import rx_number_from_scan
+
+    assert rx_number_from_scan(text) == number

@@ -9,10 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from pharmacy_desktop.db.models.users import Permission, Role, RolePermission, User, UserSession
 from pharmacy_desktop.db.repositories.base import Repository
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from pharmacy_desktop.domain.clock import utcnow as _now
 
 
 class UserRepository(Repository[User]):

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import audit_log
 from pharmacy_desktop.services.audit_log import AccessRow, AuditFilter, EventRow
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
@@ -71,7 +73,7 @@ def _table(model) -> QTableView:
 
 
 class AuditScreen(Screen):
-    key = "Alt+A"
+    key = key_for(Place.AUDIT_LOG)
     title = "Audit trail"
     permission = "audit.view"
     screenshot_role = "manager"

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.drug_search import CatalogProduct, DrugHit, search_drugs
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult, resolve_scan
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.table_models import RowsModel
@@ -107,7 +109,7 @@ class _ArrowsToTable(QObject):
 
 
 class DrugLookupScreen(Screen):
-    key = "F4"
+    key = key_for(Place.DRUG_LOOKUP)
     title = "Drug lookup"
     screenshot_role = "technician"
     help_keys = (

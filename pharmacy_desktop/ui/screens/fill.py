@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.dispensing import DAW_MEANING, dispensing_unit, format_quantity
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.services import fill as service
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.widgets.fill_common import (
@@ -44,7 +46,7 @@ HARD_STOP_TITLES = {
 
 
 class FillScreen(QueueScreen):
-    key = "F5"
+    key = key_for(Place.FILL)
     title = "Fill"
     permission = Permission.FILL
     queue_heading = "Fill queue"

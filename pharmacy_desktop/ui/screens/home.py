@@ -9,18 +9,22 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import pharmacy
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading
 
 # status, title, key, permission that acts on it, what the number means
 STEPS = (
-    ("received", "Clinical review", "F3", "prescription.review", "new prescriptions waiting for a pharmacist's review"),
-    ("validated", "Fill", "F5", "prescription.fill", "reviewed, waiting to be filled"),
-    ("in_progress", "Final verification", "F6", "prescription.final_verify", "filled, waiting for final verification"),
-    ("ready", "Ready for pickup", "F7", "pos.sell", "verified, in will-call bins"),
+    ("received", "Clinical review", key_for(Place.REVIEW), "prescription.review",
+     "new prescriptions waiting for a pharmacist's review"),
+    ("validated", "Fill", key_for(Place.FILL), "prescription.fill", "reviewed, waiting to be filled"),
+    ("in_progress", "Final verification", key_for(Place.VERIFY), "prescription.final_verify",
+     "filled, waiting for final verification"),
+    ("ready", "Ready for pickup", key_for(Place.WILL_CALL), "pos.sell", "verified, in will-call bins"),
 )
 # who sees a step on the home page (acting on it or not: a technician wants to know what the
 # pharmacist has waiting too)
@@ -81,7 +85,7 @@ class QueueCard(QFrame):
 
 
 class HomeScreen(Screen):
-    key = "Alt+H"
+    key = key_for(Place.HOME)
     title = "Home"
     slug = "shell-home"
     screenshot_role = "pharmacist"

@@ -11,7 +11,6 @@ note; Enter on one loads it to correct. The promised time takes "4pm", "16:30", 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -33,12 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.dates import PromisedTimeError, parse_date, parse_promised, promised_text
+from pharmacy_desktop.domain.daw import DAW_CODES, DAW_SHORT
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import intake, patients
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.intake import DrugChoice, ItemInput, PrescriberInput, PrescriptionInput
 from pharmacy_desktop.services.patients import PatientHit, PatientProfile
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
@@ -50,101 +53,6 @@ ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
 HINT_STYLE = "color: #555;"
 SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a closed combo box shows; its list shows the full text
 
-# the DAW code's meaning in a few words for the closed combo box; the open list has NCPDP's wording
-DAW_SHORT = {
-    "0": "Substitution allowed",
-    "1": "Dispense as written (prescriber)",
-    "2": "Brand: patient requested",
-    "3": "Pharmacist selected product",
-    "4": "Generic not in stock",
-    "5": "Brand dispensed as generic",
-    "7": "Brand mandated by law",
-    "8": "Generic not available",
-    "9": "Plan requests brand",
-}
-
-
-class PromisedTimeError(ValueError):
-    pass
-
-
-_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::?(?P<minute>\d{2}))?\s*(?:(?P<half>[ap])\.?\s*m?\.?)?")
-# digit counts bounded: "+99999999999h" is not a time, and float()/int() of thousands of digits
-# overflow or raise instead of saying so
-_RELATIVE = re.compile(r"(?:in\s*|\+\s*)?(?:(?P<hours>\d{1,4}(?:\.\d{1,2})?)\s*h(?:ours?|rs?)?)?\s*"
-                       r"(?:(?P<minutes>\d{1,5})\s*m(?:ins?|inutes?)?)?")
-_DAYS = {"today": 0, "tomorrow": 1, "tmrw": 1, "tom": 1}
-_WHAT_TO_TYPE = "type e.g. 4pm, 16:30, tomorrow 9am or +2h (empty: none)"
-
-
-def parse_promised(text: str, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the patient was told to come back: "4pm", "4:30 pm", "16:30", "1630", "tomorrow 9am",
-    "+2h", "+45m", "+1h30m", "now". Empty: no promised time (None).
-
-    A clock time without a day is its next occurrence: "9am" typed in the afternoon is tomorrow
-    morning; a bare "4" is 4 PM in the morning or afternoon, 4 AM tomorrow after 4 PM.
-    Raises ``PromisedTimeError`` saying what to type when it is not a time.
-    """
-    now = (now or dt.datetime.now().astimezone()).replace(second=0, microsecond=0)
-    text = " ".join(text.strip().lower().split())
-    if not text:
-        return None
-    if text in ("now", "asap", "waiting"):
-        return now
-    relative = _RELATIVE.fullmatch(text)
-    if relative and (relative["hours"] or relative["minutes"]):
-        delta = dt.timedelta(hours=float(relative["hours"] or 0), minutes=int(relative["minutes"] or 0))
-        if delta > dt.timedelta(days=14):
-            raise PromisedTimeError(f"{text} is more than two weeks away: {_WHAT_TO_TYPE}.")
-        return now + delta
-    day_word, _, rest = text.partition(" ")
-    days = _DAYS.get(day_word)
-    clock = _CLOCK.fullmatch(rest if days is not None else text)
-    if clock is None:
-        raise PromisedTimeError(f"“{text}” is not a time: {_WHAT_TO_TYPE}.")
-    hour, minute, half = int(clock["hour"]), int(clock["minute"] or 0), clock["half"]
-    if minute > 59 or hour > 23 or (half and not 1 <= hour <= 12):
-        raise PromisedTimeError(f"“{text}” is not a time of day: {_WHAT_TO_TYPE}.")
-    if half:
-        hours = [hour % 12 + (12 if half == "p" else 0)]
-    elif hour == 0 or hour > 12:
-        hours = [hour]
-    else:  # "4" or "4:30": the next 4 o'clock, morning or afternoon
-        hours = [hour % 12, hour % 12 + 12]
-    if days is not None:  # "today 4pm", "tomorrow 9am": that day, even if the time has passed
-        day = now + dt.timedelta(days=days)
-        candidates = [day.replace(hour=h, minute=minute) for h in hours]
-        return next((c for c in candidates if c >= now), candidates[-1])
-    for day in (0, 1):
-        for h in hours:
-            candidate = (now + dt.timedelta(days=day)).replace(hour=h, minute=minute)
-            if candidate >= now:
-                return candidate
-    raise AssertionError("unreachable: some time within a day is ahead")  # pragma: no cover
-
-
-def promised_text(when: dt.datetime, now: dt.datetime | None = None) -> str:
-    """'today 4:00 PM', 'tomorrow 9:00 AM', or the date: how the promised time reads back."""
-    now = now or dt.datetime.now().astimezone()
-    local = when.astimezone(now.tzinfo)
-    clock = f"{local:%I:%M %p}".lstrip("0")
-    day = local.date() - now.date()
-    if day.days == 0:
-        return f"today {clock}"
-    if day.days == 1:
-        return f"tomorrow {clock}"
-    return f"{local:%a %m/%d} {clock}"
-
-
-def parse_date(text: str) -> dt.date | None:
-    """MM/DD/YYYY, M/D/YY or YYYY-MM-DD; None when it is not a date (the service says so)."""
-    text = text.strip()
-    for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m%d%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 class ShrinkableCombo(QComboBox):
@@ -199,7 +107,7 @@ class ShrinkableCombo(QComboBox):
 
 
 class IntakeScreen(Screen):
-    key = "F2"
+    key = key_for(Place.INTAKE)
     title = "Intake — new prescription"
     permission = "prescription.enter"
     help_keys = (
@@ -326,7 +234,7 @@ class IntakeScreen(Screen):
         self.refills.setText("0")
         self.daw = ShrinkableCombo(24)
         self.daw.setObjectName("daw")
-        for code, text in intake.DAW_CODES.items():
+        for code, text in DAW_CODES.items():
             self.daw.add_item(f"{code} — {text}", code, short=f"{code} — {DAW_SHORT.get(code, text)}")
         self._row(grid, 0, "&Drug", self.drug, "items[0].drug", span=3)
         self._row(grid, 2, "&Quantity", self.quantity, "items[0].quantity")

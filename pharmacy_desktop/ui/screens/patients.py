@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import patients
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.patients import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
@@ -36,7 +38,7 @@ PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; 
 
 
 class PatientsScreen(Screen):
-    key = "F9"
+    key = key_for(Place.PATIENTS)
     title = "Patients"
     permission = "patient.view"
     help_keys = (

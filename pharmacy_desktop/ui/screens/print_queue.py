@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, PrintJobRow
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
@@ -160,7 +162,7 @@ class ActionPanel(QGroupBox):
 
 
 class PrintQueueScreen(Screen):
-    key = "F10"
+    key = key_for(Place.PRINT_QUEUE)
     title = "Print queue"
     help_keys = (
         ("Up/Down", "choose a job"),

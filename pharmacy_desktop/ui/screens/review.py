@@ -36,11 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import review
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.review import Alert, QueueRow, ReviewDetail
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.table_models import RowsModel
@@ -142,7 +144,7 @@ class AlertDelegate(QStyledItemDelegate):
 
 
 class ReviewScreen(Screen):
-    key = "F3"
+    key = key_for(Place.REVIEW)
     title = "Clinical review"
     permission = "prescription.review"
     help_keys = (

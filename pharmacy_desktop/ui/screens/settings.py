@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.config import Config, PrinterConfig
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
@@ -83,7 +85,7 @@ class PrinterRow:
 
 
 class SettingsScreen(Screen):
-    key = "Alt+S"
+    key = key_for(Place.SETTINGS)
     title = "Settings"
     permission = "settings.manage"
     help_keys = (

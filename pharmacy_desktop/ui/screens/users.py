@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor, UserRow
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
@@ -44,7 +46,7 @@ def _status(row: UserRow) -> str:
 
 
 class UsersScreen(Screen):
-    key = "Alt+U"
+    key = key_for(Place.USERS)
     title = "Users"
     permission = "users.manage"
     screenshot_role = "admin"

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.dispensing import format_quantity
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.services import fill as fill_service
 from pharmacy_desktop.services import verify as service
 from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleMismatch, ReturnResult, VerifyView
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.widgets.fill_common import (
@@ -44,7 +46,7 @@ ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 
 
 class VerifyScreen(QueueScreen):
-    key = "F6"
+    key = key_for(Place.VERIFY)
     title = "Final verification"
     permission = Permission.FINAL_VERIFY
     queue_heading = "Awaiting verification"

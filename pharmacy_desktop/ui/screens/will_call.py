@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
+from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import will_call as service
 from pharmacy_desktop.services.will_call import BinSummary, WaitingRx
+from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.screens.queue_screen import LiveScreen
@@ -15,7 +16,7 @@ from pharmacy_desktop.ui.widgets.fill_common import RED, RowsTable, big, drug_ce
 
 
 class WillCallScreen(LiveScreen):
-    key = "F7"
+    key = key_for(Place.WILL_CALL)
     title = "Will-call"
     permission = service.VIEW_PERMISSION
     change_topics = ("prescriptions", "will_call")

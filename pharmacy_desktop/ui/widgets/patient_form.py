@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.services import patients
 from pharmacy_desktop.services.patients import (
     AllergyEntry,
@@ -39,16 +40,6 @@ from pharmacy_desktop.services.patients import (
 )
 
 ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-
-
-def parse_date(text: str) -> dt.date | None:
-    text = (text or "").strip()
-    for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m%d%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _date_text(value: dt.date | None) -> str:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.ui.ops import run_in_background, user_message
-from pharmacy_desktop.ui.scanner import GS, KeyBurst, ScannerFilter, ScannerSettings, split_aim_prefix
+from pharmacy_desktop.domain.barcodes import GS, split_aim_prefix
+from pharmacy_desktop.ui.scanner import KeyBurst, ScannerFilter, ScannerSettings
 
 Resolver = Callable[[str], Mapping[str, Any]]
 

@@ -1,0 +1,28 @@
+"""Places in the application a message can send a person to.
+
+A service names the place ("reprint it from the print queue"); only the UI knows which key
+opens it (``ui/keys.py``) and adds it. A place that has no screen yet (inventory) is named
+for the person who does the work there, never promised as a screen.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Place(StrEnum):
+    """The value is how a message names the place."""
+
+    HOME = "home"
+    INTAKE = "intake"
+    REVIEW = "clinical review"
+    DRUG_LOOKUP = "drug lookup"
+    FILL = "fill"
+    VERIFY = "final verification"
+    WILL_CALL = "will-call"
+    PATIENTS = "patients"
+    PRINT_QUEUE = "print queue"
+    USERS = "users"
+    AUDIT_LOG = "audit log"
+    SETTINGS = "Settings"
+    INVENTORY = "inventory"  # no screen yet: receiving is done by the pharmacist or buyer

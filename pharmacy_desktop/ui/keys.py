@@ -1,0 +1,57 @@
+"""The one table from places to the keys that open them, and the rule that adds a key to a message.
+
+Services name places (``domain.places.Place``) in their messages; the UI adds the key where a
+message mentions a place that has one: "reprint it from the print queue" reads "... print
+queue (F10)". A place without a screen (inventory) has no key and is left as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pharmacy_desktop.domain.places import Place
+
+PLACE_KEYS: dict[Place, str] = {
+    Place.HOME: "Alt+H",
+    Place.INTAKE: "F2",
+    Place.REVIEW: "F3",
+    Place.DRUG_LOOKUP: "F4",
+    Place.FILL: "F5",
+    Place.VERIFY: "F6",
+    Place.WILL_CALL: "F7",
+    Place.PATIENTS: "F9",
+    Place.PRINT_QUEUE: "F10",
+    Place.USERS: "Alt+U",
+    Place.AUDIT_LOG: "Alt+A",
+    Place.SETTINGS: "Alt+S",
+}
+LOCK_KEY = "F12"
+HELP_KEY = "F1"
+
+# only the places a message sends someone to are marked in free text; a screen's name such as
+# "fill" is an everyday word and is never rewritten
+_MENTIONED = (Place.PRINT_QUEUE, Place.SETTINGS)
+
+
+def key_for(place: Place) -> str:
+    """The key that opens ``place``; "" when it has no screen."""
+    return PLACE_KEYS.get(place, "")
+
+
+def where(place: Place) -> str:
+    """'print queue (F10)': the place as a message names it, with its key when it has one."""
+    key = key_for(place)
+    return f"{place.value} ({key})" if key else place.value
+
+
+_PATTERNS = tuple((place, re.compile(rf"\b{re.escape(place.value)}\b")) for place in _MENTIONED)
+
+
+def with_keys(text: str) -> str:
+    """``text`` with the key added after the first mention of each place that has one (unless the
+    text already gives that key)."""
+    for place, pattern in _PATTERNS:
+        key = key_for(place)
+        if key not in text:
+            text = pattern.sub(lambda m, k=key: f"{m.group(0)} ({k})", text, count=1)
+    return text

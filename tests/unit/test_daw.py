@@ -1,0 +1,23 @@
+"""One DAW table (domain/daw.py), checked against NCPDP field 408-D8."""
+
+from pharmacy_desktop.domain.daw import DAW_CODES, DAW_CODES_TEXT, DAW_SHORT, DAW_TABLE
+
+
+def test_codes_are_ncpdp_product_selection_codes_without_the_payer_override():
+    assert list(DAW_CODES) == ["0", "1", "2", "3", "4", "5", "7", "8", "9"]
+    assert "6" not in DAW_CODES and DAW_CODES_TEXT == "0-5, 7, 8 or 9"
+
+
+def test_ncpdp_wording():
+    assert DAW_CODES["0"].startswith("No product selection indicated")
+    assert DAW_CODES["1"] == "Substitution not allowed by prescriber"
+    assert DAW_CODES["7"] == "Substitution not allowed: brand drug mandated by law"
+    assert DAW_CODES["9"] == "Substitution allowed by prescriber but plan requests brand"
+    # "not allowed" exactly for the two codes that forbid substitution
+    assert {c for c, text in DAW_CODES.items() if "not allowed" in text} == {"1", "7"}
+
+
+def test_every_code_has_a_short_text_from_the_same_rows():
+    assert set(DAW_SHORT) == set(DAW_CODES)
+    assert all(d.short and len(d.short) < len(d.meaning) for d in DAW_TABLE)
+    assert DAW_SHORT["1"] == "Dispense as written (prescriber)"
