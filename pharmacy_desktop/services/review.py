@@ -16,10 +16,9 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.models.patients import Patient
-from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionItem, PrescriptionValidation
+from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
@@ -30,6 +29,8 @@ from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.patients import PatientProfile, load_profile
+from pharmacy_desktop.services.work_queues import QueueRow, review_queue
+from pharmacy_desktop.services.work_queues import review_queue_size as queue_size
 
 REVIEW = Permission.REVIEW
 OVERRIDE = Permission.OVERRIDE_DUR
@@ -46,39 +47,6 @@ CHECK_LABELS = {
 
 # ---------------------------------------------------------------------------------------------
 # DTOs
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    prescription_id: uuid.UUID
-    rx_number: str
-    is_stat: bool
-    patient_name: str
-    date_of_birth: dt.date | None
-    drug: str
-    received_at: dt.datetime | None
-    promised_at: dt.datetime | None
-    blocking: int  # failed alerts not yet overridden
-    warnings: int  # warnings not yet acknowledged
-
-    @property
-    def stat_marker(self) -> str:
-        return "STAT" if self.is_stat else ""
-
-    def waiting(self, now: dt.datetime | None = None) -> str:
-        if self.received_at is None:
-            return ""
-        minutes = int(((now or utcnow()) - self.received_at).total_seconds() // 60)
-        return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-    @property
-    def alerts_text(self) -> str:
-        parts = []
-        if self.blocking:
-            parts.append(f"✖ {self.blocking} stop")
-        if self.warnings:
-            parts.append(f"⚠ {self.warnings} warn")
-        return ", ".join(parts) or "✓ none"
 
 
 @dataclass(frozen=True)
@@ -175,52 +143,6 @@ class ReviewDetail:
 
 # ---------------------------------------------------------------------------------------------
 # Reading
-
-
-def review_queue(uow_factory: UnitOfWorkFactory, actor: Actor, limit: int = 200) -> list[QueueRow]:
-    with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="see the clinical review queue")
-        rows = uow.session.scalars(
-            select(Prescription)
-            .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_(None))
-            .options(selectinload(Prescription.items).selectinload(PrescriptionItem.medication))
-            .order_by(Prescription.is_stat.is_(True).desc(), Prescription.received_at.asc().nulls_last(),
-                      Prescription.prescription_number)
-            .limit(limit)
-        ).all()
-        if not rows:
-            return []
-        ids = [r.id for r in rows]
-        patients = {p.id: p for p in uow.session.scalars(
-            select(Patient).where(Patient.id.in_({r.patient_id for r in rows})))}
-        counts = dur_review.open_alert_counts(uow, ids)
-        result = []
-        for rx in rows:
-            patient = patients.get(rx.patient_id)
-            items = sorted(rx.items, key=lambda i: i.created_at or utcnow())
-            drug = items[0].written_medication_name if items else ""
-            if len(items) > 1:
-                drug += f" +{len(items) - 1}"
-            schedule = dur_review.schedule_of(items[0].medication) if items else None
-            if schedule is not None and schedule.roman:
-                drug += f" [{schedule.display}]"
-            blocking, warnings = counts.get(rx.id, (0, 0))
-            result.append(QueueRow(
-                rx.id, rx.prescription_number, bool(rx.is_stat),
-                patient.display_name if patient else "(unknown patient)",
-                patient.date_of_birth if patient else None, drug, rx.received_at, rx.promised_at, blocking, warnings,
-            ))
-        return result
-
-
-def queue_size(uow_factory: UnitOfWorkFactory) -> int:
-    from sqlalchemy import func
-
-    with uow_factory() as uow:
-        return uow.session.scalar(
-            select(func.count()).select_from(Prescription)
-            .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_(None))
-        ) or 0
 
 
 def _user_names(uow: UnitOfWork, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:

@@ -12,36 +12,36 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 
-from sqlalchemy import select
-
-from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction
-from pharmacy_desktop.db.models.notifications import PrintJob
-from pharmacy_desktop.db.models.patients import Patient
-from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionRefill
+from pharmacy_desktop.db.models.prescriptions import PrescriptionRefill
 from pharmacy_desktop.db.models.users import User
+from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
-from pharmacy_desktop.services import auth, print_queue, will_call
+from pharmacy_desktop.services import auth, print_queue, stock_allocation, will_call
 from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.fill import (
-    _load_rx as _rx,
-    REFILL_REFERENCE,
+from pharmacy_desktop.services.prescription_views import (
     DrugView,
-    QueueRow,
+    RxHeader,
     drug_view,
+    header_fields,
+    load_prescription as _rx,
     patient_name,
+    product_of,
     rx_number_from_scan,
-    status_queue,
-    with_retry,
 )
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
+from pharmacy_desktop.services.work_queues import QueueRow, verify_queue
 
-RETURN = "return_to_stock"
+__all__ = ["ApproveResult", "BottleCheck", "BottleMismatch", "FilledLine", "QueueRow", "ReturnResult", "VerifyView",
+           "approve", "check_bottle", "open_by_label_scan", "open_for_verify", "return_to_fill", "verify_queue"]
+
+RETURN = stock_allocation.RETURN
 
 
 @dataclass(frozen=True)
@@ -69,18 +69,8 @@ class FilledLine:
 
 
 @dataclass(frozen=True)
-class VerifyView:
-    prescription_id: uuid.UUID
-    version: int
-    rx_number: str
-    status: str
-    is_stat: bool
-    patient_id: uuid.UUID
-    patient_name: str
-    patient_dob: dt.date | None
-    prescriber: str
+class VerifyView(RxHeader):
     lines: tuple[FilledLine, ...]
-    notes: str | None
 
 
 @dataclass(frozen=True)
@@ -121,31 +111,19 @@ class BottleMismatch(PharmacyError):
 # -- queue and open -------------------------------------------------------------------------------
 
 
-def verify_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
-    """Filled prescriptions awaiting final verification: STAT first, then the earliest filled."""
-    return status_queue(uow_factory, actor, Permission.FINAL_VERIFY, RxStatus.IN_PROGRESS, Prescription.filled_at,
-                        limit=limit)
-
-
 def _pending(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[PrescriptionRefill]:
-    return list(
-        uow.session.scalars(
-            select(PrescriptionRefill)
-            .where(PrescriptionRefill.prescription_id == prescription_id, PrescriptionRefill.status == "filled")
-            .order_by(PrescriptionRefill.created_at, PrescriptionRefill.id)
-        )
-    )
+    return uow.prescriptions.pending_refills(prescription_id)
 
 
 def _user_name(uow: UnitOfWork, user_id: uuid.UUID | None) -> str:
-    user = uow.session.get(User, user_id) if user_id else None
+    user = uow.users.get(user_id) if user_id else None
     return f"{user.first_name} {user.last_name}" if user else ""
 
 
 def _label_lines(uow: UnitOfWork, refill: PrescriptionRefill) -> tuple[tuple[str, ...], str]:
     from pharmacy_desktop.services import labels
 
-    job = uow.session.get(PrintJob, refill.label_job_id) if refill.label_job_id else None
+    job = uow.prescriptions.print_job(refill.label_job_id)
     try:
         label = labels.label_from_json(job.document) if job is not None else labels.build_vial_label(uow, refill.id)
     except PharmacyError as exc:
@@ -168,20 +146,18 @@ def _label_lines(uow: UnitOfWork, refill: PrescriptionRefill) -> tuple[tuple[str
     return tuple(lines), job.status if job is not None else "not queued"
 
 
-def _view(uow: UnitOfWork, rx: Prescription) -> VerifyView:
-    patient = uow.session.get(Patient, rx.patient_id)
+def _view(uow: UnitOfWork, rx: Any) -> VerifyView:
+    patient = uow.prescriptions.patient(rx.patient_id)
     items = {i.id: i for i in rx.items}
     lines = []
     for refill in _pending(uow, rx.id):
         item = items.get(refill.prescription_item_id)
         if item is None:
             continue
-        filled_med = uow.session.get(Medication, refill.medication_id) if refill.medication_id else None
+        filled_med = uow.prescriptions.medication(refill.medication_id)
         prescribed = drug_view(item.medication, item.written_medication_name)
         filled = drug_view(filled_med, refill.ndc_code)
         if item.medication is not None and filled_med is not None:
-            from pharmacy_desktop.services.fill import product_of
-
             result = rules.match_product(
                 product_of(item.medication), product_of(filled_med),
                 substitution_allowed=item.substitution_allowed, daw_code=item.daw_code,
@@ -201,12 +177,7 @@ def _view(uow: UnitOfWork, rx: Prescription) -> VerifyView:
             filled_by=_user_name(uow, refill.filled_by), filled_at=refill.created_at,
             label_lines=label_lines, label_status=label_status,
         ))
-    return VerifyView(
-        prescription_id=rx.id, version=rx.version, rx_number=rx.prescription_number, status=rx.status,
-        is_stat=bool(rx.is_stat), patient_id=rx.patient_id, patient_name=patient_name(patient),
-        patient_dob=patient.date_of_birth if patient else None, prescriber=rx.prescriber_name,
-        lines=tuple(lines), notes=rx.notes,
-    )
+    return VerifyView(**header_fields(rx, patient), lines=tuple(lines))
 
 
 def open_for_verify(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> VerifyView:
@@ -245,10 +216,10 @@ def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
 # -- bottle check ---------------------------------------------------------------------------------
 
 
-def _check_bottle(uow: UnitOfWork, rx: Prescription, scan_text: str, today: dt.date,
+def _check_bottle(uow: UnitOfWork, rx: Any, scan_text: str, today: dt.date,
                   done: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
                   pending: list[PrescriptionRefill] | None = None) -> BottleCheck:
-    scan = resolve_scan(uow.session, scan_text, today=today)
+    scan = resolve_scan(uow, scan_text, today=today)
     pending = [r for r in (pending if pending is not None else _pending(uow, rx.id))
                if r.prescription_item_id not in done]
     if scan.status == AMBIGUOUS:
@@ -256,11 +227,11 @@ def _check_bottle(uow: UnitOfWork, rx: Prescription, scan_text: str, today: dt.d
         match = [r for r in pending if r.ndc_code in keys]
         if len(match) != 1:
             return BottleCheck(False, scan.message)
-        med = uow.session.get(Medication, match[0].medication_id)
+        med = uow.prescriptions.medication(match[0].medication_id)
     elif scan.status != FOUND:
         return BottleCheck(False, scan.message)
     else:
-        med = uow.session.get(Medication, scan.medication_id)
+        med = uow.prescriptions.medication(scan.medication_id)
     scanned = drug_view(med)
     for refill in pending:
         if refill.ndc_code != med.ndc_code:
@@ -276,7 +247,7 @@ def _check_bottle(uow: UnitOfWork, rx: Prescription, scan_text: str, today: dt.d
         return BottleCheck(True, f"Bottle matches the fill: {scanned.title} (NDC {scanned.ndc}).",
                            refill.prescription_item_id, scanned, scan.lot, scan.expiry)
     filled = ", ".join(
-        f"{drug_view(uow.session.get(Medication, r.medication_id)).title} (NDC {r.ndc_code})" for r in pending
+        f"{drug_view(uow.prescriptions.medication(r.medication_id)).title} (NDC {r.ndc_code})" for r in pending
     ) or "nothing"
     return BottleCheck(False, (
         f"Wrong bottle: scanned {scanned.title} (NDC {scanned.ndc}), filled {filled}. "
@@ -304,10 +275,10 @@ def check_bottle(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: 
 def _verifying_pharmacist(uow: UnitOfWork, actor: Actor) -> User:
     """The acting user as the database knows them now: active, and their role may verify."""
     auth.require(uow, actor, Permission.FINAL_VERIFY)  # checks the account and its role in the database
-    return uow.session.get(User, actor.user_id)
+    return uow.users.require(actor.user_id)
 
 
-def _expect_version(rx: Prescription, expected_version: int | None) -> None:
+def _expect_version(rx: Any, expected_version: int | None) -> None:
     if expected_version is not None and rx.version != expected_version:
         raise ConcurrentUpdate(
             f"Rx {rx.prescription_number} was changed on another workstation while you were verifying. "
@@ -357,7 +328,7 @@ def approve(
                     "Scan the stock bottle of every filled item before approving "
                     f"({len(missing)} not scanned yet)."
                 )
-            now = dt.datetime.now(dt.timezone.utc)
+            now = utcnow()
             for refill in pending:
                 refill.status = "verified"
                 refill.verified_by = pharmacist.id
@@ -379,7 +350,7 @@ def approve(
             })
             uow.notify("prescriptions", rx.id, status=rx.status)
             uow.notify("will_call", bin_.id)
-            patient = uow.session.get(Patient, rx.patient_id)
+            patient = uow.prescriptions.patient(rx.patient_id)
             uow.commit()
             return ApproveResult(rx.id, rx.prescription_number, bin_.code, patient_name(patient), name)
 
@@ -416,44 +387,10 @@ def return_to_fill(
                 )
             pending = _pending(uow, rx.id)
             refill_ids = [r.id for r in pending]
-            moves = list(uow.session.scalars(
-                select(InventoryTransaction).where(
-                    InventoryTransaction.reference_type == REFILL_REFERENCE,
-                    InventoryTransaction.reference_id.in_(refill_ids),
-                    InventoryTransaction.transaction_type == "dispense",
-                ).order_by(InventoryTransaction.created_at, InventoryTransaction.id)
-            )) if refill_ids else []
-            items = {
-                i.id: i for i in uow.session.scalars(
-                    select(InventoryItem).where(InventoryItem.id.in_({m.inventory_item_id for m in moves}))
-                    .order_by(InventoryItem.id).with_for_update().execution_options(populate_existing=True)
-                )
-            } if moves else {}
-            batch_ids = {m.batch_id for m in moves if m.batch_id}
-            batches = {
-                b.id: b for b in uow.session.scalars(
-                    select(InventoryBatch).where(InventoryBatch.id.in_(batch_ids))
-                    .order_by(InventoryBatch.id).with_for_update().execution_options(populate_existing=True)
-                )
-            } if batch_ids else {}
-            returned = []
-            for move in moves:
-                qty = -move.quantity_change
-                item = items[move.inventory_item_id]
-                before = item.quantity_on_hand
-                if move.batch_id:
-                    batch = batches[move.batch_id]
-                    batch.quantity_remaining = batch.quantity_remaining + qty
-                    lot = batch.batch_number
-                else:
-                    lot = None
-                item.quantity_on_hand = before + qty
-                uow.inventory.add_transaction(
-                    item.id, RETURN, qty, before, batch_id=move.batch_id, reference_type=REFILL_REFERENCE,
-                    reference_id=move.reference_id, reason=f"Rx {rx.prescription_number} returned to fill: {reason}",
-                    performed_by=actor.user_id,
-                )
-                returned.append((lot, qty))
+            returned, item_ids = stock_allocation.put_back(
+                uow, refill_ids, reason=f"Rx {rx.prescription_number} returned to fill: {reason}",
+                performed_by=actor.user_id,
+            )
             rx_items = {i.id: i for i in rx.items}
             for refill in pending:
                 # a label still waiting for its printer must not come out for a fill that is gone
@@ -477,7 +414,7 @@ def return_to_fill(
                 "label_job_ids": [r.label_job_id for r in pending if r.label_job_id],
             })
             uow.notify("prescriptions", rx.id, status=rx.status)
-            for item_id in items:
+            for item_id in item_ids:
                 uow.notify("inventory", item_id)
             uow.commit()
             return ReturnResult(rx.id, rx.prescription_number, tuple(returned),

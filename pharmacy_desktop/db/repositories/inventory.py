@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.base import ACTOR_KEY
@@ -42,6 +42,59 @@ class InventoryRepository(Repository[InventoryItem]):
         )
         if active_only:
             stmt = stmt.where(InventoryItem.is_active.is_not(False))
+        return list(self.session.scalars(stmt))
+
+    def on_hand_for_medication(self, medication_id: uuid.UUID | None) -> Decimal | None:
+        """Units on hand across the active stock items of a medication (None without any)."""
+        if medication_id is None:
+            return None
+        return self.session.scalar(
+            select(func.sum(InventoryItem.quantity_on_hand)).where(
+                InventoryItem.medication_id == medication_id, InventoryItem.is_active.is_not(False)
+            )
+        )
+
+    def batches_of(self, item_id: uuid.UUID, *, for_update: bool = False) -> list[InventoryBatch]:
+        """Every lot of a stock item, by id (the lock order); row-locked and re-read when asked."""
+        stmt = select(InventoryBatch).where(InventoryBatch.inventory_item_id == item_id).order_by(InventoryBatch.id)
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return list(self.session.scalars(stmt))
+
+    def lock_batches(self, batch_ids: list[uuid.UUID]) -> list[InventoryBatch]:
+        """SELECT ... FOR UPDATE on these lots, by id (the lock order), re-read."""
+        if not batch_ids:
+            return []
+        stmt = (
+            select(InventoryBatch).where(InventoryBatch.id.in_(batch_ids)).order_by(InventoryBatch.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def lock_items(self, item_ids: set[uuid.UUID]) -> list[InventoryItem]:
+        """SELECT ... FOR UPDATE on these stock items, by id (the lock order), re-read."""
+        if not item_ids:
+            return []
+        stmt = (
+            select(InventoryItem).where(InventoryItem.id.in_(item_ids)).order_by(InventoryItem.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def movements_for(self, reference_type: str, reference_ids: list[uuid.UUID],
+                      transaction_type: str) -> list[InventoryTransaction]:
+        """Ledger lines of one type made for these references (e.g. the dispensing of some fills)."""
+        if not reference_ids:
+            return []
+        stmt = (
+            select(InventoryTransaction)
+            .where(
+                InventoryTransaction.reference_type == reference_type,
+                InventoryTransaction.reference_id.in_(reference_ids),
+                InventoryTransaction.transaction_type == transaction_type,
+            )
+            .order_by(InventoryTransaction.created_at, InventoryTransaction.id)
+        )
         return list(self.session.scalars(stmt))
 
     def lock_item(self, item_id: uuid.UUID) -> InventoryItem:

@@ -7,19 +7,26 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, cast, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.base import ACTOR_KEY
+from pharmacy_desktop.db.models.notifications import PrintJob
+from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import (
+    Medication,
     Prescription,
     PrescriptionItem,
     PrescriptionRefill,
     PrescriptionValidation,
+    WillCallBin,
 )
 from pharmacy_desktop.db.repositories.base import Repository
 
 # Prescriptions whose drugs the patient is (or is about to be) taking, for DUR.
+_SINCE = {"received_at": "received_at", "filled_at": "filled_at"}
+
 ACTIVE_STATUSES = ("received", "validated", "in_progress", "ready", "dispensed", "completed")
 
 
@@ -45,19 +52,88 @@ class PrescriptionRepository(Repository[Prescription]):
         stmt = select(Prescription).where(Prescription.prescription_number == prescription_number.strip())
         return self.session.scalars(stmt).first()
 
-    def queue(self, status: str, limit: int = 100) -> list[Prescription]:
-        """A work queue: STAT first, then the oldest received."""
+    def queue(self, status: str, limit: int = 100, *, since: str = "received_at",
+              promised_first: bool = False) -> list[Prescription]:
+        """A work queue: STAT first, then (``promised_first``) the earliest promised time, then the
+        oldest by ``since`` ('received_at' or 'filled_at')."""
+        order = [func.coalesce(Prescription.is_stat, False).desc()]
+        if promised_first:
+            order.append(Prescription.promised_at.asc().nulls_last())
+        order += [getattr(Prescription, _SINCE[since]).asc().nulls_last(), Prescription.prescription_number]
+        stmt = select(Prescription).where(Prescription.status == status).order_by(*order).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def first_items(self, prescription_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[PrescriptionItem, Medication | None]]]:
+        """Each prescription's items with their written medication, oldest first."""
+        stmt = (
+            select(PrescriptionItem, Medication)
+            .outerjoin(Medication, Medication.id == PrescriptionItem.medication_id)
+            .where(PrescriptionItem.prescription_id.in_(prescription_ids))
+            .order_by(PrescriptionItem.created_at, PrescriptionItem.id)
+        )
+        by_rx: dict[uuid.UUID, list[tuple[PrescriptionItem, Medication | None]]] = {}
+        for item, med in self.session.execute(stmt) if prescription_ids else ():
+            by_rx.setdefault(item.prescription_id, []).append((item, med))
+        return by_rx
+
+    def review_queue(self, limit: int) -> list[Prescription]:
+        """Received prescriptions not sent back: STAT first, then the oldest received; items loaded."""
         stmt = (
             select(Prescription)
-            .where(Prescription.status == status)
-            .order_by(
-                func.coalesce(Prescription.is_stat, False).desc(),
-                Prescription.received_at.asc().nulls_last(),
-                Prescription.prescription_number,
-            )
+            .where(Prescription.status == "received", Prescription.returned_note.is_(None))
+            .options(selectinload(Prescription.items).selectinload(PrescriptionItem.medication))
+            .order_by(Prescription.is_stat.is_(True).desc(), Prescription.received_at.asc().nulls_last(),
+                      Prescription.prescription_number)
             .limit(limit)
         )
+        return list(self.session.scalars(stmt).all())
+
+    def review_queue_size(self) -> int:
+        stmt = (
+            select(func.count()).select_from(Prescription)
+            .where(Prescription.status == "received", Prescription.returned_note.is_(None))
+        )
+        return self.session.scalar(stmt) or 0
+
+    def live_refills(self, item_ids: list[uuid.UUID]) -> list[PrescriptionRefill]:
+        """The fills of these items that were not returned."""
+        if not item_ids:
+            return []
+        stmt = select(PrescriptionRefill).where(
+            PrescriptionRefill.prescription_item_id.in_(item_ids), PrescriptionRefill.status != "returned"
+        )
         return list(self.session.scalars(stmt))
+
+    def pending_refills(self, prescription_id: uuid.UUID) -> list[PrescriptionRefill]:
+        """Fills waiting for final verification, in the order they were made."""
+        stmt = (
+            select(PrescriptionRefill)
+            .where(PrescriptionRefill.prescription_id == prescription_id, PrescriptionRefill.status == "filled")
+            .order_by(PrescriptionRefill.created_at, PrescriptionRefill.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def add_refill(self, **values: Any) -> PrescriptionRefill:
+        """A new fill row (flushed with the unit of work's next flush)."""
+        refill = PrescriptionRefill(**values)
+        self.session.add(refill)
+        return refill
+
+    # rows of other schemas a prescription points at, read by primary key
+
+    def medication(self, medication_id: uuid.UUID | None) -> Medication | None:
+        return self.session.get(Medication, medication_id) if medication_id else None
+
+    def patient(self, patient_id: uuid.UUID | None) -> Patient | None:
+        return self.session.get(Patient, patient_id) if patient_id else None
+
+    def patients(self, patient_ids: set[uuid.UUID]) -> dict[uuid.UUID, Patient]:
+        if not patient_ids:
+            return {}
+        return {p.id: p for p in self.session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))}
+
+    def print_job(self, job_id: uuid.UUID | None) -> PrintJob | None:
+        return self.session.get(PrintJob, job_id) if job_id else None
 
     def for_patient(
         self, patient_id: uuid.UUID, statuses: Iterable[str] | None = None, *, limit: int = 200
@@ -142,3 +218,101 @@ class PrescriptionRepository(Repository[Prescription]):
         """A plain-digit Rx number ("1000001"), from a sequence shared by all workstations."""
         value = self.session.execute(text("SELECT nextval('prescription_schema.rx_number_seq')")).scalar_one()
         return str(value)
+
+    # -- will-call bins ---------------------------------------------------------------------------
+
+    def ensure_bins(self, codes: Iterable[str]) -> None:
+        """Create the bins that do not exist yet (another workstation may be creating them too)."""
+        stmt = insert(WillCallBin).values([{"code": c, "description": f"Bin {c}"} for c in codes])
+        self.session.execute(stmt.on_conflict_do_nothing(index_elements=["code"]))
+
+    def bin_by_code(self, code: str) -> WillCallBin | None:
+        return self.session.scalars(
+            select(WillCallBin).where(func.upper(WillCallBin.code) == code.strip().upper())
+        ).first()
+
+    def bin_holding(self, patient_id: uuid.UUID, ready_status: str) -> WillCallBin | None:
+        """The active bin already holding one of this patient's ready prescriptions (the oldest)."""
+        return self.session.scalars(
+            select(WillCallBin)
+            .join(Prescription, Prescription.will_call_bin_id == WillCallBin.id)
+            .where(Prescription.patient_id == patient_id, Prescription.status == ready_status,
+                   WillCallBin.is_active.is_(True))
+            .order_by(Prescription.ready_at)
+        ).first()
+
+    def emptiest_bin(self, ready_status: str) -> WillCallBin | None:
+        """The active bin with the fewest ready prescriptions (then by code)."""
+        counts = (
+            select(Prescription.will_call_bin_id, func.count().label("n"))
+            .where(Prescription.status == ready_status, Prescription.will_call_bin_id.is_not(None))
+            .group_by(Prescription.will_call_bin_id)
+            .subquery()
+        )
+        return self.session.scalars(
+            select(WillCallBin)
+            .outerjoin(counts, counts.c.will_call_bin_id == WillCallBin.id)
+            .where(WillCallBin.is_active.is_(True))
+            .order_by(func.coalesce(counts.c.n, 0), WillCallBin.code)
+        ).first()
+
+    def bin_counts(self, ready_status: str) -> list[tuple[WillCallBin, int, int, dt.datetime | None]]:
+        """Each active bin with its ready prescriptions, their patients and the oldest ready time."""
+        stmt = (
+            select(
+                WillCallBin,
+                func.count(Prescription.id),
+                func.count(func.distinct(Prescription.patient_id)),
+                func.min(Prescription.ready_at),
+            )
+            .outerjoin(Prescription, (Prescription.will_call_bin_id == WillCallBin.id)
+                       & (Prescription.status == ready_status))
+            .where(WillCallBin.is_active.is_(True))
+            .group_by(WillCallBin.id)
+            .order_by(WillCallBin.code)
+        )
+        return [(b, n, p, oldest) for b, n, p, oldest in self.session.execute(stmt)]
+
+    def waiting_in_bins(
+        self,
+        ready_status: str,
+        *,
+        bin_code: str | None = None,
+        patient_id: uuid.UUID | None = None,
+        name_words: Iterable[str] = (),
+        ready_before: dt.datetime | None = None,
+    ) -> list[tuple[Prescription, Patient, WillCallBin, PrescriptionItem | None, Medication | None]]:
+        """Ready prescriptions in a bin, by bin, patient and ready time, each with its first item and
+        that item's medication (the dispensed one, else the written one). ``name_words``: each word
+        starts the patient's last or first name, or is the Rx number."""
+        conditions = []
+        if bin_code:
+            conditions.append(func.upper(WillCallBin.code) == bin_code.strip().upper())
+        if patient_id is not None:
+            conditions.append(Prescription.patient_id == patient_id)
+        for w in name_words:
+            conditions.append(or_(Patient.last_name.istartswith(w, autoescape=True),
+                                  Patient.first_name.istartswith(w, autoescape=True),
+                                  cast(Prescription.prescription_number, String) == w))
+        if ready_before is not None:
+            conditions.append(Prescription.ready_at < ready_before)
+        stmt = (
+            select(Prescription, Patient, WillCallBin)
+            .join(Patient, Patient.id == Prescription.patient_id)
+            .join(WillCallBin, WillCallBin.id == Prescription.will_call_bin_id)
+            .where(Prescription.status == ready_status, *conditions)
+            .order_by(WillCallBin.code, Patient.last_name, Patient.first_name, Prescription.ready_at)
+        )
+        found = list(self.session.execute(stmt))
+        if not found:
+            return []
+        first: dict[uuid.UUID, tuple[PrescriptionItem, Medication | None]] = {}
+        for item, med in self.session.execute(
+            select(PrescriptionItem, Medication)
+            .outerjoin(Medication, Medication.id == func.coalesce(PrescriptionItem.dispensed_medication_id,
+                                                                  PrescriptionItem.medication_id))
+            .where(PrescriptionItem.prescription_id.in_([rx.id for rx, _, _ in found]))
+            .order_by(PrescriptionItem.created_at)
+        ):
+            first.setdefault(item.prescription_id, (item, med))
+        return [(rx, patient, bin_, *first.get(rx.id, (None, None))) for rx, patient, bin_ in found]

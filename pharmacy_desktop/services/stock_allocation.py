@@ -1,0 +1,160 @@
+"""Stock for a fill: where the units come from, taking them off the shelf, putting them back.
+
+Concurrency. Lock order, the same in every stock-changing service (fill, return to fill): the
+prescription row, then inventory items by id, then their batches by id. A fill locks its
+prescription, plans the stock lines from an unlocked read, writes the fill, the label job and
+the events, and only then locks the item and the planned batches (``SELECT ... FOR UPDATE``),
+checks the plan still holds and deducts: the hot row of a busy drug is held for a few statements,
+not for the whole fill. If another workstation took the units in between, the transaction is
+rolled back and the fill starts again (transparently, ``db.retry.with_retry``); from the third
+attempt on the stock rows are locked before planning, so a fill under heavy contention always
+finishes. The version columns and the CHECK constraints on stock are the last line of defence
+and are retried too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Sequence
+
+from pharmacy_desktop.db.retry import StockMoved
+from pharmacy_desktop.db.unit_of_work import UnitOfWork
+from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain.dispensing import BatchStock, StockLine
+
+DISPENSE = "dispense"
+RETURN = "return_to_stock"
+REFILL_REFERENCE = "prescription_refill"
+
+WHOLE, LOT, FEFO = "whole", "lot", "fefo"
+
+
+@dataclass(frozen=True)
+class StockSource:
+    """Where a fill's units would come from: one scanned lot, first-expiry-first-out across the
+    usable lots, or the item as a whole (no lots on record); or why none of that is possible."""
+
+    problem: str | None = None
+    available: Decimal = Decimal(0)
+    warnings: tuple[str, ...] = ()
+    mode: str = WHOLE
+    batch_id: uuid.UUID | None = None
+    lot: str | None = None
+    expiry: dt.date | None = None
+    stocks: tuple[BatchStock, ...] = ()
+    today: dt.date | None = None
+
+    def lines_for(self, quantity: Decimal) -> tuple[StockLine, ...]:
+        if self.mode == FEFO:
+            assert self.today is not None
+            allocation = rules.allocate_fefo(list(self.stocks), quantity, today=self.today)
+            return tuple(StockLine(b.batch_id, b.lot, take, b.expiration_date) for b, take in allocation.picks)
+        return (StockLine(self.batch_id, self.lot, quantity, self.expiry),)
+
+
+def batch_stock(b: Any) -> BatchStock:
+    return BatchStock(b.id, b.batch_number, b.expiration_date, b.quantity_remaining, b.status, b.received_date)
+
+
+def stock_source(stock: Any, batches: Sequence[Any], *, lot: str | None, expiry: dt.date | None,
+                 days_supply: int, drug_name: str, today: dt.date) -> StockSource:
+    """Pure: the source for a bottle scan (``lot``/``expiry`` as scanned) given the item and its lots."""
+    on_hand = stock.quantity_on_hand
+    if lot:
+        batch = next((b for b in batches if b.batch_number.strip().upper() == lot.strip().upper()), None)
+        expiry = expiry or (batch.expiration_date if batch else None)
+        problem = rules.lot_problem(lot, expiry, batch.status if batch else "active", today=today)
+        if problem is None and batch is not None and batch.expiration_date < today:
+            problem = rules.lot_problem(lot, batch.expiration_date, batch.status, today=today)
+        if problem:
+            return StockSource(problem=problem)
+        if batch is None and batches:
+            known = ", ".join(sorted({b.batch_number for b in batches if b.quantity_remaining > 0})) or "none"
+            return StockSource(problem=(
+                f"Lot {lot} of {drug_name} is not in the stock records (lots on record: {known}). "
+                "Ask the pharmacist or buyer to receive the lot into inventory, or scan a bottle from a recorded lot."
+            ))
+        warning = rules.expiry_warning(expiry, days_supply, today=today) if expiry is not None else None
+        return StockSource(
+            available=min(on_hand, batch.quantity_remaining) if batch is not None else on_hand,
+            warnings=(warning,) if warning else (), mode=LOT, batch_id=batch.id if batch else None,
+            lot=lot, expiry=expiry,
+        )
+    if expiry is not None and expiry < today:
+        return StockSource(problem=rules.lot_problem(None, expiry, "active", today=today) or "")
+    if batches:
+        stocks = tuple(batch_stock(b) for b in batches)
+        usable = sum((b.remaining for b in rules.usable_batches(list(stocks), today=today)), Decimal(0))
+        return StockSource(available=min(on_hand, usable), mode=FEFO, stocks=stocks, today=today)
+    return StockSource(available=on_hand, mode=WHOLE, expiry=expiry)
+
+
+def deduct(uow: UnitOfWork, *, stock: Any, batches: dict[uuid.UUID, Any], lines: tuple[StockLine, ...],
+           stock_locked: bool, day: dt.date, refill_id: uuid.UUID, reason: str, performed_by: uuid.UUID) -> None:
+    """Take the planned lots off the shelf: lock (item, then lots by id), re-check, deduct, ledger.
+
+    ``stock_locked``: the item and its lots were locked before planning (nothing to re-check).
+    Raises ``StockMoved`` when the plan no longer holds (the caller's retry plans again).
+    """
+    if not stock_locked:
+        planned_id = stock.id
+        stock = uow.inventory.item_by_ndc(stock.ndc_code, for_update=True)
+        if stock is None or stock.id != planned_id:
+            raise StockMoved("the stock item changed")
+        batch_ids = sorted({line.batch_id for line in lines if line.batch_id is not None})
+        batches.update({b.id: b for b in uow.inventory.lock_batches(batch_ids)})
+        total = sum((line.quantity for line in lines), Decimal(0))
+        if stock.quantity_on_hand < total:
+            raise StockMoved("on hand dropped")
+        for line in lines:
+            if line.batch_id is None:
+                continue
+            batch = batches[line.batch_id]
+            if batch.quantity_remaining < line.quantity or rules.lot_problem(
+                batch.batch_number, batch.expiration_date, batch.status, today=day
+            ):
+                raise StockMoved(f"lot {batch.batch_number} changed")
+    level = stock.quantity_on_hand
+    for line in lines:
+        if line.batch_id is not None:
+            batch = batches[line.batch_id]
+            batch.quantity_remaining = batch.quantity_remaining - line.quantity
+        uow.inventory.add_transaction(
+            stock.id, DISPENSE, -line.quantity, level, batch_id=line.batch_id,
+            reference_type=REFILL_REFERENCE, reference_id=refill_id, reason=reason, performed_by=performed_by,
+        )
+        level -= line.quantity
+    stock.quantity_on_hand = level
+    uow.flush()
+
+
+def put_back(uow: UnitOfWork, refill_ids: list[uuid.UUID], *, reason: str,
+             performed_by: uuid.UUID) -> tuple[list[tuple[str | None, Decimal]], list[uuid.UUID]]:
+    """Reverse the dispensing of these fills, lot by lot, in the lock order (items, then lots, by id).
+
+    Returns the (lot, quantity) put back and the ids of the stock items changed.
+    """
+    moves = uow.inventory.movements_for(REFILL_REFERENCE, refill_ids, DISPENSE)
+    items = {i.id: i for i in uow.inventory.lock_items({m.inventory_item_id for m in moves})}
+    batch_ids = sorted({m.batch_id for m in moves if m.batch_id})
+    batches = {b.id: b for b in uow.inventory.lock_batches(batch_ids)}
+    returned: list[tuple[str | None, Decimal]] = []
+    for move in moves:
+        qty = -move.quantity_change
+        item = items[move.inventory_item_id]
+        before = item.quantity_on_hand
+        lot = None
+        if move.batch_id:
+            batch = batches[move.batch_id]
+            batch.quantity_remaining = batch.quantity_remaining + qty
+            lot = batch.batch_number
+        item.quantity_on_hand = before + qty
+        uow.inventory.add_transaction(
+            item.id, RETURN, qty, before, batch_id=move.batch_id, reference_type=REFILL_REFERENCE,
+            reference_id=move.reference_id, reason=reason, performed_by=performed_by,
+        )
+        returned.append((lot, qty))
+    return returned, list(items)

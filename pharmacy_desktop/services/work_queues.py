@@ -1,0 +1,144 @@
+"""The work queues: clinical review, fill and final verification, as one kind of row.
+
+Review: ``received`` prescriptions not sent back to intake, STAT first, then the oldest received.
+Fill and verification: STAT first, then the earliest promised time, then the oldest (received for
+fill, filled for verification).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.workflow import Permission, RxStatus
+from pharmacy_desktop.services import auth, dur_review
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.prescription_views import drug_view, patient_name
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    prescription_id: uuid.UUID
+    rx_number: str
+    is_stat: bool
+    patient_name: str
+    drug: str
+    received_at: dt.datetime | None
+    promised_at: dt.datetime | None
+    schedule: str | None = None
+    quantity: str = ""
+    waiting_minutes: int = 0
+    status: str = ""
+    returned_note: str | None = None
+    date_of_birth: dt.date | None = None
+    blocking: int = 0  # review: failed alerts not yet overridden
+    warnings: int = 0  # review: warnings not yet acknowledged
+
+    @property
+    def stat_marker(self) -> str:
+        return "STAT" if self.is_stat else ""
+
+    def waiting(self, now: dt.datetime | None = None) -> str:
+        if self.received_at is None:
+            return ""
+        minutes = int(((now or utcnow()) - self.received_at).total_seconds() // 60)
+        return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+    @property
+    def alerts_text(self) -> str:
+        parts = []
+        if self.blocking:
+            parts.append(f"✖ {self.blocking} stop")
+        if self.warnings:
+            parts.append(f"⚠ {self.warnings} warn")
+        return ", ".join(parts) or "✓ none"
+
+
+def _minutes_since(since: dt.datetime, now: dt.datetime) -> int:
+    return max(0, int((now - since).total_seconds() // 60))
+
+
+def status_queue(uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, status: RxStatus,
+                 since: str, *, limit: int = 200) -> list[QueueRow]:
+    """The prescriptions in ``status``: STAT first, then the earliest promised time, then the oldest
+    by ``since`` ('received_at' or 'filled_at')."""
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, permission)
+        rxs = uow.prescriptions.queue(status.value, limit, since=since, promised_first=True)
+        if not rxs:
+            return []
+        by_rx = uow.prescriptions.first_items([rx.id for rx in rxs])
+        patients = uow.prescriptions.patients({rx.patient_id for rx in rxs})
+        now = utcnow()
+        rows = []
+        for rx in rxs:
+            lines = by_rx.get(rx.id, [])
+            first, med = lines[0] if lines else (None, None)
+            view = drug_view(med, first.written_medication_name if first else "")
+            rows.append(QueueRow(
+                prescription_id=rx.id,
+                rx_number=rx.prescription_number,
+                is_stat=bool(rx.is_stat),
+                patient_name=patient_name(patients.get(rx.patient_id)),
+                drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
+                schedule=view.schedule,
+                quantity=f"{rules.format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
+                received_at=rx.received_at,
+                promised_at=rx.promised_at,
+                waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
+                status=rx.status,
+                returned_note=rx.returned_note,
+            ))
+        return rows
+
+
+def fill_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
+    """Validated prescriptions: STAT first, then the earliest promised time, then the oldest."""
+    return status_queue(uow_factory, actor, Permission.FILL, RxStatus.VALIDATED, "received_at", limit=limit)
+
+
+def verify_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
+    """Filled prescriptions awaiting final verification: STAT first, then the earliest filled."""
+    return status_queue(uow_factory, actor, Permission.FINAL_VERIFY, RxStatus.IN_PROGRESS, "filled_at", limit=limit)
+
+
+def review_queue(uow_factory: UnitOfWorkFactory, actor: Actor, limit: int = 200) -> list[QueueRow]:
+    """Received prescriptions waiting for clinical review, with their open DUR alert counts."""
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, Permission.REVIEW, doing="see the clinical review queue")
+        rows = uow.prescriptions.review_queue(limit)
+        if not rows:
+            return []
+        patients = uow.prescriptions.patients({r.patient_id for r in rows})
+        counts = dur_review.open_alert_counts(uow, [r.id for r in rows])
+        now = utcnow()
+        result = []
+        for rx in rows:
+            patient = patients.get(rx.patient_id)
+            items = sorted(rx.items, key=lambda i: i.created_at or utcnow())
+            drug = items[0].written_medication_name if items else ""
+            if len(items) > 1:
+                drug += f" +{len(items) - 1}"
+            schedule = dur_review.schedule_of(items[0].medication) if items else None
+            if schedule is not None and schedule.roman:
+                drug += f" [{schedule.display}]"
+            blocking, warnings = counts.get(rx.id, (0, 0))
+            result.append(QueueRow(
+                prescription_id=rx.id, rx_number=rx.prescription_number, is_stat=bool(rx.is_stat),
+                patient_name=patient.display_name if patient else "(unknown patient)",
+                date_of_birth=patient.date_of_birth if patient else None, drug=drug,
+                received_at=rx.received_at, promised_at=rx.promised_at, blocking=blocking, warnings=warnings,
+                waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
+                status=rx.status, returned_note=rx.returned_note,
+            ))
+        return result
+
+
+def review_queue_size(uow_factory: UnitOfWorkFactory) -> int:
+    """How many prescriptions wait for clinical review (no permission: a count names no one)."""
+    with uow_factory() as uow:
+        return uow.prescriptions.review_queue_size()
