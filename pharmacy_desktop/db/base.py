@@ -75,10 +75,6 @@ class UpdatedBy:
 class SoftDelete:
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
 
 class Versioned:
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=True)

@@ -22,13 +22,12 @@ workstations hear of a change only once it is committed.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, event, select, func
+from sqlalchemy import bindparam, event, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,12 +35,25 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from pharmacy_desktop.db.base import ACTOR_KEY
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
+from pharmacy_desktop.db.repositories.audit import AuditRepository
 from pharmacy_desktop.db.repositories.base import concurrent_update
+from pharmacy_desktop.db.repositories.billing import BillingRepository
+from pharmacy_desktop.db.repositories.catalog import MedicationRepository
+from pharmacy_desktop.db.repositories.dur import DurRepository
+from pharmacy_desktop.db.repositories.inventory import InventoryRepository
+from pharmacy_desktop.db.repositories.notifications import NotificationRepository
+from pharmacy_desktop.db.repositories.patients import PatientRepository
+from pharmacy_desktop.db.repositories.prescriptions import PrescriptionRepository
+from pharmacy_desktop.db.repositories.print_jobs import PrintJobRepository
+from pharmacy_desktop.db.repositories.users import UserRepository
+from pharmacy_desktop.db.repositories.workload import WorkloadRepository
 from pharmacy_desktop.errors import DatabaseUnavailable, PermissionDenied
 
 log = logging.getLogger(__name__)
 
 CHANGE_CHANNEL = "pharmacy_changes"
+
+R = TypeVar("R")
 
 _REFUSALS = {
     "inactive": "This account was deactivated after it signed in, so nothing was done. "
@@ -61,38 +73,8 @@ class AccountNotUsable(PermissionDenied):
         self.state = state
 
 
-class _Repository:
-    """A repository attribute of the unit of work, built on first use within the session."""
-
-    def __init__(self, target: str):
-        self.target = target  # "module:Class" below pharmacy_desktop.db.repositories
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, uow: "UnitOfWork | None", owner: type) -> Any:
-        if uow is None:
-            return self
-        if uow.session is None:
-            raise RuntimeError("unit of work used outside its 'with' block")
-        repo = uow._repositories.get(self.name)
-        if repo is None:
-            module_name, class_name = self.target.split(":")
-            module = importlib.import_module(f"pharmacy_desktop.db.repositories.{module_name}")
-            repo = uow._repositories[self.name] = getattr(module, class_name)(uow.session)
-        return repo
-
-
 class UnitOfWork:
-    users = _Repository("users:UserRepository")
-    patients = _Repository("patients:PatientRepository")
-    prescriptions = _Repository("prescriptions:PrescriptionRepository")
-    catalog = _Repository("catalog:MedicationRepository")
-    inventory = _Repository("inventory:InventoryRepository")
-    billing = _Repository("billing:BillingRepository")
-    notifications = _Repository("notifications:NotificationRepository")
-    print_jobs = _Repository("print_jobs:PrintJobRepository")
-    audit = _Repository("audit:AuditRepository")
+    """One session, and one repository per schema built on first use within it."""
 
     def __init__(
         self,
@@ -107,9 +89,63 @@ class UnitOfWork:
         self.workstation = workstation
         # auth turns it off for what a stale account may still do: sign out, see its own refusal
         self.check_account = True
-        self._repositories: dict[str, Any] = {}
+        self._repositories: dict[type, Any] = {}
         self._notices: list[dict[str, Any]] = []
         self.committed = False
+
+    # -- repositories (one per schema, built on first use within the session) ---------------
+
+    def _repository(self, cls: type[R]) -> R:
+        if self.session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        repo = self._repositories.get(cls)
+        if repo is None:
+            repo = self._repositories[cls] = cls(self.session)  # type: ignore[call-arg]
+        return repo  # type: ignore[no-any-return]
+
+    @property
+    def users(self) -> UserRepository:
+        return self._repository(UserRepository)
+
+    @property
+    def patients(self) -> PatientRepository:
+        return self._repository(PatientRepository)
+
+    @property
+    def prescriptions(self) -> PrescriptionRepository:
+        return self._repository(PrescriptionRepository)
+
+    @property
+    def catalog(self) -> MedicationRepository:
+        return self._repository(MedicationRepository)
+
+    @property
+    def inventory(self) -> InventoryRepository:
+        return self._repository(InventoryRepository)
+
+    @property
+    def billing(self) -> BillingRepository:
+        return self._repository(BillingRepository)
+
+    @property
+    def notifications(self) -> NotificationRepository:
+        return self._repository(NotificationRepository)
+
+    @property
+    def print_jobs(self) -> PrintJobRepository:
+        return self._repository(PrintJobRepository)
+
+    @property
+    def audit(self) -> AuditRepository:
+        return self._repository(AuditRepository)
+
+    @property
+    def dur(self) -> DurRepository:
+        return self._repository(DurRepository)
+
+    @property
+    def workload(self) -> WorkloadRepository:
+        return self._repository(WorkloadRepository)
 
     @property
     def actor_id(self) -> uuid.UUID | None:
@@ -233,6 +269,10 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def ping(self) -> bool:
+        """One trivial round trip on this unit of work's connection."""
+        return self.session.scalar(select(literal(1))) == 1
 
 
 class UnitOfWorkFactory:

@@ -26,7 +26,6 @@ class Permission:
     """Permission names of ``user_schema.permissions`` that the workflow relies on."""
 
     ENTER = "prescription.enter"  # the seeded name (revision 0004)
-    CREATE = ENTER  # earlier name of the same permission
     REVIEW = "prescription.review"
     OVERRIDE_DUR = "prescription.override_dur"
     FILL = "prescription.fill"

@@ -13,11 +13,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
-
-from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
-from pharmacy_desktop.db.models.patients import Patient
-from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.services.auth import Actor, require
 
@@ -147,27 +142,18 @@ def _details(data: dict[str, Any], names: dict[str, str]) -> str:
 
 
 def _user_names(uow: UnitOfWork) -> dict[str, str]:
-    stmt = select(User.id, User.first_name, User.last_name, User.username).execution_options(include_deleted=True)
-    return {str(i): f"{f} {l} ({u})" for i, f, l, u in uow.session.execute(stmt)}
+    return uow.audit.user_names()
 
 
 def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[EventRow]:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
-        stmt = (
-            uow.audit.events_query(event_type=flt.event_type or None, aggregate_type=flt.resource_type or None,
-                                   aggregate_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit)
-            .add_columns(User.username, User.first_name, User.last_name)
-            .outerjoin(User, User.id == DomainEvent.user_id)
-            .execution_options(include_deleted=True)
-        )
-        if flt.user_id is not None:
-            # the acting user, or the account an event is about (a failed sign-in has no actor)
-            stmt = stmt.where(or_(DomainEvent.user_id == flt.user_id,
-                                  (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == flt.user_id)))
+        found = uow.audit.events_with_actors(
+            event_type=flt.event_type or None, aggregate_type=flt.resource_type or None,
+            aggregate_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit, about_user=flt.user_id)
         names = _user_names(uow)
         rows = []
-        for event, username, first, last in uow.session.execute(stmt):
+        for event, username, first, last in found:
             data = event.event_data or {}
             subject = ""
             if event.aggregate_type == "user":
@@ -194,17 +180,11 @@ def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
 def list_access(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter = AuditFilter()) -> list[AccessRow]:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
-        patient_name = func.concat(Patient.last_name, ", ", Patient.first_name)
-        stmt = (
-            uow.audit.access_query(user_id=flt.user_id, resource_type=flt.resource_type or None,
-                                   resource_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit)
-            .add_columns(User.username, User.first_name, User.last_name, patient_name)
-            .outerjoin(User, User.id == AccessLog.user_id)
-            .outerjoin(Patient, (AccessLog.resource_type == "patient") & (Patient.id == AccessLog.resource_id))
-            .execution_options(include_deleted=True)
-        )
+        found = uow.audit.access_with_names(
+            user_id=flt.user_id, resource_type=flt.resource_type or None, resource_id=flt.resource_id,
+            since=flt.since, until=flt.until, limit=flt.limit)
         rows = []
-        for log, username, first, last, name in uow.session.execute(stmt):
+        for log, username, first, last, name in found:
             agent = log.user_agent or ""
             rows.append(AccessRow(
                 accessed_at=log.accessed_at,
@@ -223,20 +203,17 @@ def event_types(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[str]:
     """Every event type recorded so far, for the filter list."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
-        return list(uow.session.scalars(select(DomainEvent.event_type).distinct().order_by(DomainEvent.event_type)))
+        return uow.audit.event_types()
 
 
 def resource_types(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[str]:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
-        events = select(DomainEvent.aggregate_type.label("t")).distinct()
-        access = select(cast(AccessLog.resource_type, String).label("t")).distinct()
-        return sorted(set(uow.session.scalars(events)) | set(uow.session.scalars(access)))
+        return uow.audit.resource_types()
 
 
 def user_choices(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[UserChoice]:
     """Every account, deleted ones included: the trail outlives the account."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
-        stmt = select(User).order_by(User.last_name, User.first_name).execution_options(include_deleted=True)
-        return [UserChoice(u.id, u.username, f"{u.first_name} {u.last_name}", u.role) for u in uow.session.scalars(stmt)]
+        return [UserChoice(u.id, u.username, f"{u.first_name} {u.last_name}", u.role) for u in uow.audit.every_user()]

@@ -10,7 +10,7 @@ Text that looks like an NDC or barcode goes to the NDC path instead (a product N
 ``0071-0157`` lists its packages).
 
 Limits that keep every search fast at 300,000 packages (docs/BENCHMARKS.md): a query needs one
-word of at least three letters; at most CANDIDATES matching rows are ranked.
+word of at least three letters; at most CANDIDATES (db/catalog_search.py) matching rows are ranked.
 
 Why not ``<%`` (word similarity) over the packages, as first planned: its recheck costs ~20 us a
 row, so a typo that matched nothing scanned thousands of rows (33 ms at 300,000 packages), and
@@ -22,46 +22,23 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, fields
-from typing import Any, Callable, TypeVar
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.db.catalog_search import CatalogSearchQueries, with_search_queries
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.barcodes import GS, InvalidScan, parse_scan
 
-T = TypeVar("T")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|[^\W\d_]+")
 _NDC_LIKE = re.compile(r"^[\d\s\-\u2010-\u2015\u2212]+$")
 _PRODUCT_NDC = re.compile(r"^(\d{4,5})-(\d{3,4})$")
 _MAX_TOKENS = 8
-# Ranking computes word similarity per row, the dominant cost: "tab" matches most of the
-# catalog. At most this many matching rows are ranked.
-CANDIDATES = 500
 MIN_WORD = 3  # a query needs one word this long: shorter ones have no trigram to use the index
 
-# For each word: whether some catalog word contains it, and up to three most similar catalog
-# words above pg_trgm's similarity threshold (0.3), one row each.
-_SPELLINGS = text(
-    "SELECT t.word, EXISTS (SELECT 1 FROM prescription_schema.drug_words d"
-    "  WHERE d.word LIKE '%' || t.word || '%') AS known, s.word AS similar, s.score"
-    " FROM unnest(CAST(:words AS text[])) AS t(word)"
-    " LEFT JOIN LATERAL (SELECT d.word, similarity(d.word, t.word) AS score"
-    "  FROM prescription_schema.drug_words d WHERE d.word % t.word"
-    "  ORDER BY score DESC, d.word LIMIT 3) s ON true"
-)
 # A misspelling can itself be a catalog word (FDA lists "amoxicilin trihydrate"): a known word
 # also tries its close variants. An unknown word tries the suggestions near the best one.
 CLOSE_VARIANT = 0.6
 NEAR_BEST = 0.8
 _MIN_TYPO = 4  # "cap", "tab", "inj": form abbreviations, not typos
-
-_COLUMNS = (
-    "m.id, m.ndc_code, m.package_ndc, m.drug_name, m.brand_name, m.generic_name, m.strength, "
-    "m.dosage_form, m.route, m.package_description, m.manufacturer, m.dea_schedule, m.is_active, "
-    "m.active_ingredients"
-)
 
 
 def product_title(drug_name: str | None, strength: str | None, dosage_form: str | None) -> str:
@@ -106,39 +83,36 @@ def search_drugs(session_or_uow: Any, query: str, limit: int = 25) -> list[DrugH
     if not query or limit <= 0:
         return []
     if _looks_like_code(query):
-        return [_hit(r) for r in _with_session(session_or_uow, lambda s: _search_ndc(s, query, limit))]
+        return [_hit(r) for r in with_search_queries(session_or_uow, lambda q: _search_ndc(q, query, limit))]
     tokens = _tokens(query)
     if not any(not _is_number(t) and len(t) >= MIN_WORD for t in tokens):
         return []
 
-    def search(session: Session) -> list[Any]:
-        rows = _rows(session, *_name_query([[t] for t in tokens], limit))
+    def search(queries: CatalogSearchQueries) -> list[Any]:
+        rows = queries.by_name([[t] for t in tokens], limit)
         if rows:
             return rows
-        choices = _spellings(session, tokens)
+        choices = _spellings(queries, tokens)
         if choices == [[t] for t in tokens]:
             return []
-        return _rows(session, *_name_query(choices, limit))
+        return queries.by_name(choices, limit)
 
-    return [_hit(r) for r in _with_session(session_or_uow, search)]
+    return [_hit(r) for r in with_search_queries(session_or_uow, search)]
 
 
 def refresh_drug_words(session_or_uow: Any) -> None:
     """Rebuild the typo-correction word list after medications were added outside the catalog
     import (which refreshes it itself); readers keep the old list until the caller commits."""
-    _with_session(
-        session_or_uow,
-        lambda s: s.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY prescription_schema.drug_words")),
-    )
+    with_search_queries(session_or_uow, lambda q: q.refresh_drug_words())
 
 
-def _spellings(session: Session, tokens: list[str]) -> list[list[str]]:
+def _spellings(queries: CatalogSearchQueries, tokens: list[str]) -> list[list[str]]:
     """Per token, the catalog words it may have meant, best first: itself if some catalog word
     contains it, then similar catalog words (letter words of 4+ characters; numbers as typed)."""
     words = [t for t in tokens if not _is_number(t) and len(t) >= _MIN_TYPO]
     known: dict[str, bool] = {}
     similar: dict[str, list[tuple[str, float]]] = {}
-    for word, is_known, other, score in session.execute(_SPELLINGS, {"words": words}):
+    for word, is_known, other, score in queries.spellings(words):
         known[word] = is_known
         if other is not None and other != word:
             similar.setdefault(word, []).append((other, score))
@@ -174,44 +148,11 @@ def _is_number(token: str) -> bool:
     return token[0].isdigit()
 
 
-def _name_query(choices: list[list[str]], limit: int) -> tuple[str, dict[str, Any]]:
-    """Rows where every token matches one of its spellings (``[[word], ...]`` without typos)."""
-    params: dict[str, Any] = {"q": " ".join(c[0] for c in choices), "limit": limit}
-    conditions = []
-    for i, spellings in enumerate(choices):
-        alternatives = []
-        for j, token in enumerate(spellings):
-            key = f"t{i}_{j}"
-            if _is_number(token):
-                # a whole number: not preceded or followed by a digit or a decimal point
-                params[key] = rf"(^|[^0-9.]){re.escape(token)}($|[^0-9]|\.[^0-9])"
-                alternatives.append(f"m.search_text ~ :{key}")
-            else:
-                params[key] = f"%{token}%"
-                alternatives.append(f"m.search_text ILIKE :{key}")
-        conditions.append(alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})")
-    sql = (
-        f"SELECT {_COLUMNS}, word_similarity(:q, m.search_text) AS score FROM ("
-        f"SELECT * FROM prescription_schema.medications m WHERE {' AND '.join(conditions)} LIMIT :cap"
-        ") m "
-        "ORDER BY m.is_active IS NOT FALSE DESC, score DESC, length(m.search_text), "
-        "m.drug_name, m.strength, m.ndc_code "
-        "LIMIT :limit"
-    )
-    params["cap"] = CANDIDATES
-    return sql, params
-
-
-def _search_ndc(session: Session, query: str, limit: int) -> list[Any]:
+def _search_ndc(queries: CatalogSearchQueries, query: str, limit: int) -> list[Any]:
     compact = query.replace(" ", "")  # not str.split(): Python counts the GS separator as space
     m = _PRODUCT_NDC.match(compact)
     if m:  # a product NDC: every package of it
-        sql = (
-            f"SELECT {_COLUMNS}, 1.0 AS score FROM prescription_schema.medications m "
-            "WHERE m.package_ndc LIKE :prefix "
-            "ORDER BY m.is_active IS NOT FALSE DESC, m.package_ndc LIMIT :limit"
-        )
-        return _rows(session, sql, {"prefix": compact + "-%", "limit": limit})
+        return queries.by_product_ndc(compact, limit)
     try:
         scan = parse_scan(query)
     except InvalidScan:
@@ -219,34 +160,10 @@ def _search_ndc(session: Session, query: str, limit: int) -> list[Any]:
     keys = list(scan.ndc_candidates) + ([scan.ndc12] if scan.ndc12 else [])
     if not keys:
         return []
-    sql = (
-        f"SELECT {_COLUMNS}, 1.0 AS score FROM prescription_schema.medications m "
-        "WHERE m.ndc_code = ANY(:keys) "
-        "ORDER BY m.is_active IS NOT FALSE DESC, m.ndc_code LIMIT :limit"
-    )
-    rows = _rows(session, sql, {"keys": keys, "limit": limit})
+    rows = queries.by_ndc_keys(keys, limit)
     if scan.ndc10 and scan.kind != "ndc":  # a barcode: the stored shape must agree
         rows = [r for r in rows if not r.package_ndc or r.package_ndc.replace("-", "") == scan.ndc10]
     return rows
-
-
-def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(session.execute(text(sql), params))
-
-
-def _with_session(target: Any, work: Callable[[Session], T]) -> T:
-    if isinstance(target, Session):
-        return work(target)
-    if isinstance(target, UnitOfWork):
-        if target.session is not None:
-            return work(target.session)
-        with target as uow:
-            return work(uow.session)
-    if isinstance(target, UnitOfWorkFactory):
-        with target() as uow:
-            return work(uow.session)
-    with target() as session:  # a sessionmaker
-        return work(session)
 
 
 def _hit(row: Any) -> DrugHit:

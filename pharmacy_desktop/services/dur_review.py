@@ -18,24 +18,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import aliased
-
-from pharmacy_desktop.db.models.catalog import DrugProduct
-from pharmacy_desktop.db.models.patients import PatientAllergy
-from pharmacy_desktop.db.models.prescriptions import (
-    DrugInteraction,
-    Medication,
-    Prescription,
-    PrescriptionItem,
-    PrescriptionRefill,
-    PrescriptionValidation,
-)
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import dur
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -50,7 +39,7 @@ class ActiveMed:
     days_supply: int | None
 
 
-def schedule_of(med: Medication | None) -> Schedule:
+def schedule_of(med: Any) -> Schedule:
     if med is None:
         return Schedule.NONE
     try:
@@ -60,7 +49,7 @@ def schedule_of(med: Medication | None) -> Schedule:
         return Schedule.CII if med.is_controlled_substance else Schedule.NONE
 
 
-def drug_facts(med: Medication | None, written_name: str, pharm_classes: str | None = None) -> dur.DrugFacts:
+def drug_facts(med: Any, written_name: str, pharm_classes: str | None = None) -> dur.DrugFacts:
     if med is None:
         return dur.DrugFacts(generic_name=written_name)
     ingredients: tuple[str, ...] = ()
@@ -83,27 +72,21 @@ def drug_facts(med: Medication | None, written_name: str, pharm_classes: str | N
     )
 
 
-def _pharm_classes(uow: UnitOfWork, meds: Iterable[Medication | None]) -> dict[uuid.UUID, str]:
+def _pharm_classes(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, str]:
     product_ids = {m.product_id for m in meds if m is not None and m.product_id is not None}
     if not product_ids:
         return {}
-    rows = uow.session.execute(select(DrugProduct.id, DrugProduct.pharm_classes).where(DrugProduct.id.in_(product_ids)))
-    return {pid: classes for pid, classes in rows if classes}
+    return uow.dur.pharm_classes(product_ids)
 
 
-def _facts(med: Medication | None, written: str, classes: dict[uuid.UUID, str]) -> dur.DrugFacts:
+def _facts(med: Any, written: str, classes: dict[uuid.UUID, str]) -> dur.DrugFacts:
     return drug_facts(med, written, classes.get(med.product_id) if med is not None and med.product_id else None)
 
 
 def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[dt.date, int]]:
     if not item_ids:
         return {}
-    rows = uow.session.execute(
-        select(PrescriptionRefill.prescription_item_id, PrescriptionRefill.filled_date, PrescriptionRefill.days_supply)
-        .where(PrescriptionRefill.prescription_item_id.in_(list(item_ids)), PrescriptionRefill.status != "returned")
-        .order_by(PrescriptionRefill.filled_date)
-    )
-    return {item_id: (filled, days) for item_id, filled, days in rows}
+    return uow.dur.last_fills(item_ids)
 
 
 def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur.DrugFacts]) -> tuple[dur.InteractionRule, ...]:
@@ -111,23 +94,13 @@ def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur.DrugFacts]) -> tuple[
     keys = sorted(frozenset().union(*(d.name_keys for d in drugs)))
     if not keys:
         return ()
-    m1, m2 = aliased(Medication), aliased(Medication)
-    g1 = func.lower(func.coalesce(m1.generic_name, m1.drug_name))
-    g2 = func.lower(func.coalesce(m2.generic_name, m2.drug_name))
-    mentions = or_(*(g.contains(k, autoescape=True) for k in keys for g in (g1, g2)))
-    rows = uow.session.execute(
-        select(g1, g2, DrugInteraction.severity, DrugInteraction.description, DrugInteraction.management_recommendation)
-        .join(m1, m1.id == DrugInteraction.medication_1_id)
-        .join(m2, m2.id == DrugInteraction.medication_2_id)
-        .where(DrugInteraction.is_active.is_not(False), mentions)
-    )
-    rules = {(a, b, sev, desc, mgmt or "") for a, b, sev, desc, mgmt in rows}
+    rules = uow.dur.interaction_pairs(keys)
     return dur.interaction_rules_for(
         list(drugs), [dur.InteractionRule(a, b, sev, desc, mgmt) for a, b, sev, desc, mgmt in sorted(rules)]
     )
 
 
-def gather(uow: UnitOfWork, rx: Prescription, item: PrescriptionItem, *, today: dt.date,
+def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date,
            classes: dict[uuid.UUID, str] | None = None) -> dur.DurContext:
     """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
     active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
@@ -150,9 +123,7 @@ def gather(uow: UnitOfWork, rx: Prescription, item: PrescriptionItem, *, today: 
         ))
     allergies = tuple(
         dur.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
-        for a in uow.session.scalars(
-            select(PatientAllergy).where(PatientAllergy.patient_id == rx.patient_id, PatientAllergy.is_active.is_not(False))
-        )
+        for a in uow.dur.active_allergies(rx.patient_id)
     )
     new_drug = _facts(item.medication, item.written_medication_name, classes)
     previous = fills.get(item.id)
@@ -174,26 +145,19 @@ def _allergen_type(value: str | None) -> str:
 
 
 def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | None = None,
-            performed_by: uuid.UUID | None = None) -> list[PrescriptionValidation]:
+            performed_by: uuid.UUID | None = None) -> list[Any]:
     """Run every check for every item; supersede earlier rows; return the new current rows."""
     today = today or dt.date.today()
     rx = uow.prescriptions.get_with_items(prescription_id)
     if rx is None:
-        from pharmacy_desktop.errors import NotFound
-
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
-    uow.session.execute(
-        update(PrescriptionValidation)
-        .where(PrescriptionValidation.prescription_id == rx.id, PrescriptionValidation.is_current.is_(True))
-        .values(is_current=False)
-        .execution_options(synchronize_session=False)
-    )
+    uow.dur.supersede(rx.id)
     classes = _pharm_classes(uow, [i.medication for i in rx.items])
-    rows: list[PrescriptionValidation] = []
+    rows: list[Any] = []
     actor = performed_by or uow.actor_id
     for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)):
         for finding in dur.run_dur(gather(uow, rx, item, today=today, classes=classes)):
-            row = PrescriptionValidation(
+            row = uow.dur.add_validation(
                 prescription_id=rx.id,
                 prescription_item_id=item.id,
                 validation_type=finding.check,
@@ -204,7 +168,6 @@ def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | Non
                 performed_by=actor,
                 is_current=True,
             )
-            uow.session.add(row)
             rows.append(row)
     uow.flush()
     counts = {s: sum(1 for r in rows if r.validation_status == s) for s in ("failed", "warning", "passed")}
@@ -212,13 +175,9 @@ def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | Non
     return rows
 
 
-def current_validations(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[PrescriptionValidation]:
+def current_validations(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[Any]:
     rank = {"failed": 0, "warning": 1, "passed": 2}
-    rows = list(uow.session.scalars(
-        select(PrescriptionValidation).where(
-            PrescriptionValidation.prescription_id == prescription_id, PrescriptionValidation.is_current.is_(True)
-        )
-    ))
+    rows = uow.dur.current(prescription_id)
     return sorted(rows, key=lambda r: (rank.get(r.validation_status, 3), _severity_rank(r.severity),
                                        r.validation_type, r.message or ""))
 
@@ -232,13 +191,7 @@ def open_alert_counts(uow: UnitOfWork, prescription_ids: Sequence[uuid.UUID]) ->
     """Prescription -> (failed, warning) current alerts not yet acknowledged or overridden."""
     if not prescription_ids:
         return {}
-    v = PrescriptionValidation
-    rows = uow.session.execute(
-        select(v.prescription_id, v.validation_status, func.count())
-        .where(v.prescription_id.in_(list(prescription_ids)), v.is_current.is_(True),
-               v.validation_status.in_(("failed", "warning")), v.acknowledged_at.is_(None))
-        .group_by(v.prescription_id, v.validation_status)
-    )
+    rows = uow.dur.open_alert_rows(prescription_ids)
     result: dict[uuid.UUID, list[int]] = {}
     for rx_id, status, count in rows:
         result.setdefault(rx_id, [0, 0])[0 if status == "failed" else 1] = count
@@ -246,10 +199,7 @@ def open_alert_counts(uow: UnitOfWork, prescription_ids: Sequence[uuid.UUID]) ->
 
 
 def has_current(uow: UnitOfWork, prescription_id: uuid.UUID) -> bool:
-    v = PrescriptionValidation
-    return uow.session.scalar(
-        select(func.count()).select_from(v).where(and_(v.prescription_id == prescription_id, v.is_current.is_(True)))
-    ) > 0
+    return uow.dur.has_current(prescription_id)
 
 
 def active_medication_list(uow: UnitOfWork, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None,

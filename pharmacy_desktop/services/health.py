@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select
-
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 
@@ -14,4 +12,4 @@ def database_answers(uow_factory: UnitOfWorkFactory) -> bool:
     network makes it wait, which is why the caller times it.
     """
     with uow_factory() as uow:
-        return uow.session.scalar(select(literal(1))) == 1
+        return uow.ping()

@@ -69,7 +69,7 @@ def _summary(errors: dict[str, str]) -> str:
 
 def get_profile(uow_factory: UnitOfWorkFactory) -> Profile | None:
     with uow_factory() as uow:
-        row = uow.session.get(PharmacyProfile, 1)
+        row = uow.users.pharmacy_profile()
         if row is None:
             return None
         return Profile(**{f.name: getattr(row, f.name) for f in fields(Profile)})
@@ -91,10 +91,7 @@ def _save(uow, actor: Actor | None, profile: Profile) -> None:
         raise ValidationFailed(
             _summary(errors), errors,
         )
-    row = uow.session.get(PharmacyProfile, 1)
-    if row is None:
-        row = PharmacyProfile(id=1)
-        uow.session.add(row)
+    row = uow.users.pharmacy_profile_for_saving()
     for f in fields(Profile):
         value = (getattr(profile, f.name) or "").strip()
         setattr(row, f.name, (value or None) if f.name in _OPTIONAL else value)
@@ -116,7 +113,7 @@ def first_run(uow_factory: UnitOfWorkFactory, profile: Profile, *, username: str
                                       first_name=first_name, last_name=last_name, role="admin")
         uow.actor_id = user_id
         _save(uow, None, profile)
-        uow.session.get(PharmacyProfile, 1).updated_by = user_id
+        uow.users.pharmacy_profile_for_saving().updated_by = user_id
         uow.commit()
     return auth.sign_in(uow_factory, username, password, workstation)
 
@@ -143,29 +140,13 @@ class Workload:
 def workload(uow_factory: UnitOfWorkFactory, actor: Actor, *, now: dt.datetime | None = None) -> Workload:
     """Prescriptions waiting at each workflow step (counts only: no patient data), and for managers
     and administrators the account alarms of the day."""
-    from sqlalchemy import func, select
-
-    from pharmacy_desktop.db.models.audit import DomainEvent
-    from pharmacy_desktop.db.models.prescriptions import Prescription
-    from pharmacy_desktop.db.models.users import User
-
     at = now or dt.datetime.now(dt.timezone.utc)
     with uow_factory(actor.user_id) as uow:
-        rows = uow.session.execute(
-            select(Prescription.status, func.count(),
-                   func.count().filter(Prescription.is_stat.is_(True)),
-                   func.count().filter(Prescription.promised_at < at),
-                   func.min(Prescription.received_at))
-            .where(Prescription.status.in_(("received", "validated", "in_progress", "ready")))
-            .group_by(Prescription.status)
-        ).all()
+        rows = uow.workload.waiting(at)
         queues = {status: QueueCount(status, count, stat, overdue, oldest) for status, count, stat, overdue, oldest in rows}
         locked = failed = 0
         if actor.can("users.manage") or actor.can("audit.view"):
-            locked = uow.session.scalar(select(func.count()).select_from(User).where(User.locked_until > at)) or 0
+            locked = uow.workload.locked_accounts(at)
             midnight = at.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-            failed = uow.session.scalar(
-                select(func.count()).select_from(DomainEvent)
-                .where(DomainEvent.event_type == "SignInFailed", DomainEvent.occurred_at >= midnight)
-            ) or 0
+            failed = uow.workload.events_since("SignInFailed", midnight)
         return Workload(queues, locked, failed)

@@ -15,11 +15,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
-from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.dur import Check
@@ -146,11 +143,7 @@ class ReviewDetail:
 
 
 def _user_names(uow: UnitOfWork, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = [i for i in ids if i]
-    if not wanted:
-        return {}
-    rows = uow.session.execute(select(User.id, User.first_name, User.last_name).where(User.id.in_(wanted)))
-    return {uid: f"{first} {last}" for uid, first, last in rows}
+    return uow.users.display_names(ids)
 
 
 def _alerts(uow: UnitOfWork, rows: list[PrescriptionValidation]) -> tuple[Alert, ...]:
@@ -220,13 +213,12 @@ def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uui
 
 def _alert_subject(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[str, uuid.UUID] | None:
     """The prescription an alert belongs to, for the permission check's record of what was refused."""
-    rx_id = uow.session.scalar(select(PrescriptionValidation.prescription_id)
-                               .where(PrescriptionValidation.id == validation_id))
+    rx_id = uow.dur.prescription_of(validation_id)
     return ("prescription", rx_id) if rx_id is not None else None
 
 
 def _validation(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[PrescriptionValidation, Prescription]:
-    row = uow.session.get(PrescriptionValidation, validation_id, with_for_update=True)
+    row = uow.dur.validation_for_update(validation_id)
     if row is None:
         raise NotFound("That alert was not found; reload the prescription.")
     if not row.is_current:

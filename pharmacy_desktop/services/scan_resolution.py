@@ -14,15 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
-import psycopg
-from psycopg.rows import namedtuple_row
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.errors import DatabaseUnavailable
+from pharmacy_desktop.db.scan_lookup import lookup_ndc_keys
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
 from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.product_names import strength_of
@@ -32,18 +24,6 @@ FOUND = "found"
 AMBIGUOUS = "ambiguous"
 UNKNOWN = "unknown"
 INVALID = "invalid"
-
-_LOOKUP_SQL = (
-    "SELECT id, ndc_code, package_ndc, drug_name, brand_name, generic_name, strength, dosage_form,"
-    " package_description, dea_schedule, is_active, discontinuation_date, active_ingredients"
-    " FROM prescription_schema.medications WHERE ndc_code = ANY(%s)"
-)
-_LOOKUP = text(_LOOKUP_SQL.replace("%s", ":keys"))
-_OFFLINE = (
-    "The database cannot be reached, so the scan was not checked. Check the network or the "
-    "database server, then scan again."
-)
-
 
 @dataclass(frozen=True)
 class ScanChoice:
@@ -101,7 +81,7 @@ def resolve_scan(uow_or_session_factory: Any, scan_text: str, *, today: dt.date 
             "Scan the NDC barcode on the stock bottle or type the NDC.",
             **_extras(scan),
         )
-    rows = _run(uow_or_session_factory, keys)
+    rows = lookup_ndc_keys(uow_or_session_factory, keys)
     return interpret(scan, rows, today=today)
 
 
@@ -165,49 +145,6 @@ def _lookup_keys(scan: Scan) -> list[str]:
     if scan.ndc12 and scan.ndc12 not in keys:  # catalogs keyed by the 2026 12-digit form
         keys.append(scan.ndc12)
     return keys
-
-
-def _run(target: Any, keys: list[str]) -> list[Any]:
-    if isinstance(target, Session):
-        return list(target.execute(_LOOKUP, {"keys": keys}))
-    if isinstance(target, UnitOfWork):
-        if target.session is not None:
-            return list(target.session.execute(_LOOKUP, {"keys": keys}))
-        with target as uow:
-            return list(uow.session.execute(_LOOKUP, {"keys": keys}))
-    if isinstance(target, UnitOfWorkFactory):
-        target = target.session_factory
-    if isinstance(target, sessionmaker):
-        engine = target.kw.get("bind")
-        if isinstance(engine, Engine):
-            return _single_read(engine, keys)
-        with target() as session:
-            return list(session.execute(_LOOKUP, {"keys": keys}))
-    raise TypeError(f"resolve_scan needs a unit of work or session factory, not {type(target).__name__}")
-
-
-def _single_read(engine: Engine, keys: list[str]) -> list[Any]:
-    # A scan is one SELECT of its own. Taken straight from the pool (pre-ping included), in
-    # autocommit (no BEGIN/ROLLBACK round trips) and on the driver cursor, it costs about 2x the
-    # raw query instead of 4x through a Session (bench/scan_lookup.py, docs/BENCHMARKS.md).
-    try:
-        pooled = engine.raw_connection()
-    except (OperationalError, psycopg.OperationalError) as exc:
-        raise DatabaseUnavailable(_OFFLINE) from exc
-    try:
-        driver = pooled.driver_connection
-        driver.autocommit = True
-        try:
-            with driver.cursor(row_factory=namedtuple_row) as cursor:
-                return cursor.execute(_LOOKUP_SQL, (keys,)).fetchall()
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
-    except psycopg.OperationalError as exc:
-        pooled.invalidate(exc)
-        raise DatabaseUnavailable(_OFFLINE) from exc
-    finally:
-        pooled.close()
 
 
 def _shape_matches(scan: Scan, package_ndc: str | None) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, cast, func, or_, select
 
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
+from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.repositories.base import Repository
 
 
@@ -77,3 +79,51 @@ class AuditRepository(Repository[DomainEvent]):
         if until is not None:
             stmt = stmt.where(AccessLog.accessed_at < until)
         return stmt
+
+    # -- the audit screen: rows with the names a manager reads ---------------------------------
+
+    def user_names(self) -> dict[str, str]:
+        """User id (text) -> "First Last (username)", deleted accounts included."""
+        stmt = select(User.id, User.first_name, User.last_name, User.username).execution_options(include_deleted=True)
+        return {str(i): f"{f} {l} ({u})" for i, f, l, u in self.session.execute(stmt)}
+
+    def events_with_actors(self, *, about_user: uuid.UUID | None = None, **filters) -> list[tuple]:
+        """(event, username, first name, last name) newest first (filters: see ``events_query``);
+        ``about_user``: the acting user or the account the event is about (a failed sign-in has no actor)."""
+        stmt = (
+            self.events_query(**filters)
+            .add_columns(User.username, User.first_name, User.last_name)
+            .outerjoin(User, User.id == DomainEvent.user_id)
+            .execution_options(include_deleted=True)
+        )
+        if about_user is not None:
+            stmt = stmt.where(or_(DomainEvent.user_id == about_user,
+                                  (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == about_user)))
+        return [tuple(row) for row in self.session.execute(stmt)]
+
+    def access_with_names(self, **filters) -> list[tuple]:
+        """(access log, username, first name, last name, "Last, First" of a patient) newest first
+        (filters: see ``access_query``)."""
+        patient_name = func.concat(Patient.last_name, ", ", Patient.first_name)
+        stmt = (
+            self.access_query(**filters)
+            .add_columns(User.username, User.first_name, User.last_name, patient_name)
+            .outerjoin(User, User.id == AccessLog.user_id)
+            .outerjoin(Patient, (AccessLog.resource_type == "patient") & (Patient.id == AccessLog.resource_id))
+            .execution_options(include_deleted=True)
+        )
+        return [tuple(row) for row in self.session.execute(stmt)]
+
+    def event_types(self) -> list[str]:
+        return list(self.session.scalars(select(DomainEvent.event_type).distinct().order_by(DomainEvent.event_type)))
+
+    def resource_types(self) -> list[str]:
+        """Aggregate types of events and resource types of access logs, sorted."""
+        events = select(DomainEvent.aggregate_type.label("t")).distinct()
+        access = select(cast(AccessLog.resource_type, String).label("t")).distinct()
+        return sorted(set(self.session.scalars(events)) | set(self.session.scalars(access)))
+
+    def every_user(self) -> list[User]:
+        """Every account, deleted ones included, by name: the trail outlives the account."""
+        stmt = select(User).order_by(User.last_name, User.first_name).execution_options(include_deleted=True)
+        return list(self.session.scalars(stmt))

@@ -24,6 +24,12 @@ class MedicationRepository(Repository[Medication]):
     def by_id(self, medication_id: uuid.UUID) -> Medication | None:
         return self.get(medication_id)
 
+    def by_ids(self, medication_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Medication]:
+        wanted = list(dict.fromkeys(medication_ids))
+        if not wanted:
+            return {}
+        return {m.id: m for m in self.session.scalars(select(Medication).where(Medication.id.in_(wanted)))}
+
     def by_ndc(self, ndc: str) -> Medication | None:
         """By the stored key: 11 (later 12) digits, no dashes."""
         return self.session.scalars(select(Medication).where(Medication.ndc_code == ndc)).first()

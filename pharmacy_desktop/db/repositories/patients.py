@@ -8,12 +8,13 @@ import re
 import uuid
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.patients import Patient, PatientAllergy
 from pharmacy_desktop.db.repositories.base import Repository
 
 _PATIENT_NUMBER = re.compile(r"^[Pp]\d{1,19}$")
@@ -100,6 +101,37 @@ class PatientRepository(Repository[Patient]):
         """P100001, P100002, ... from a sequence, so two workstations never hand out the same number."""
         value = self.session.execute(sql_text("SELECT nextval('patient_schema.patient_number_seq')")).scalar_one()
         return f"P{value}"
+
+    def active_allergy_names(self, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, ...]]:
+        """Patient -> names of their active allergies, alphabetical (patients without any left out)."""
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(
+            select(PatientAllergy.patient_id, PatientAllergy.allergen_name)
+            .where(PatientAllergy.patient_id.in_(patient_ids), PatientAllergy.is_active.is_not(False))
+            .order_by(PatientAllergy.allergen_name)
+        )
+        result: dict[uuid.UUID, list[str]] = {}
+        for patient_id, name in rows:
+            result.setdefault(patient_id, []).append(name)
+        return {k: tuple(v) for k, v in result.items()}
+
+    def children(self, model: type, patient_id: uuid.UUID) -> list[Any]:
+        """Rows of a child table (allergies, conditions, insurance, prescribers) of one patient."""
+        return list(self.session.scalars(select(model).where(model.patient_id == patient_id)))  # type: ignore[attr-defined]
+
+    def add_child(self, model: type, patient_id: uuid.UUID, **values: Any) -> None:
+        self.session.add(model(patient_id=patient_id, **values))
+
+    def delete_child(self, row: Any) -> None:
+        self.session.delete(row)
+
+    def reload_later(self, patient: Patient | None = None) -> None:
+        """Forget loaded state (one patient, or everything) so the next read sees the flushed rows."""
+        if patient is None:
+            self.session.expire_all()
+        else:
+            self.session.expire(patient)
 
 
 def _escape_like(text: str) -> str:
