@@ -35,6 +35,7 @@ from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scanner import ScanFeedback
 from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.signin import LockScreen
+from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class StatusPill(QLabel):
 
     def set_state(self, name: str, ok: bool | None, detail: str) -> None:
         symbol = {True: "●", False: "✖", None: "○"}[ok]
-        colour = {True: "#1b7f3b", False: "#c62828", None: "#6b6b6b"}[ok]
+        colour = {True: OK_STATUS, False: STOP_BORDER, None: MUTED}[ok]
         self.setText(f"<span style='color:{colour}'>{symbol}</span> {name}: {detail}")
         self.setToolTip(f"{name}: {detail}")
 

@@ -20,6 +20,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
+from pharmacy_desktop.ui.style import STOP_BORDER
 
 
 class ErrorLine(QFrame):
@@ -36,7 +37,7 @@ class ErrorLine(QFrame):
         self._text.setWordWrap(True)
         layout.addWidget(self._icon)
         layout.addWidget(self._text, 1)
-        self.setStyleSheet("#errorLine { border: 2px solid #c62828; border-radius: 4px; background: rgba(198,40,40,30); }")
+        self.setStyleSheet(f"#errorLine {{ border: 2px solid {STOP_BORDER}; border-radius: 4px; background: rgba(198,40,40,30); }}")
         self.hide()
 
     def show_message(self, text: str) -> None:

@@ -21,6 +21,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine, SignInPanel
+from pharmacy_desktop.ui.style import STOP_BORDER
 
 
 class FirstRunPanel(QWidget):
@@ -70,7 +71,7 @@ class FirstRunPanel(QWidget):
             edit.setObjectName(name)
             self.inputs[name] = edit
             problem = QLabel()
-            problem.setStyleSheet("color: #c62828;")
+            problem.setStyleSheet(f"color: {STOP_BORDER};")
             problem.hide()
             self.field_errors[name] = problem
             cell = QVBoxLayout()

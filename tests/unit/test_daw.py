@@ -21,3 +21,17 @@ def test_every_code_has_a_short_text_from_the_same_rows():
     assert set(DAW_SHORT) == set(DAW_CODES)
     assert all(d.short and len(d.short) < len(d.meaning) for d in DAW_TABLE)
     assert DAW_SHORT["1"] == "Dispense as written (prescriber)"
+
+
+def test_the_fill_rules_read_the_same_table():
+    from pharmacy_desktop.domain import dispensing
+    from pharmacy_desktop.domain.daw import DAW_PHRASE, SUBSTITUTION_FORBIDDING_DAW
+
+    assert dispensing.DAW_MEANING is DAW_PHRASE and dispensing.SUBSTITUTION_FORBIDDING_DAW is SUBSTITUTION_FORBIDDING_DAW
+    assert SUBSTITUTION_FORBIDDING_DAW == {"1", "2", "7"}
+    assert set(DAW_PHRASE) == set("0123456789")
+    # NCPDP D.0: 9 is "plan requests brand" (it was "other" in version 5.1)
+    assert DAW_PHRASE["9"] == "plan requests brand" and DAW_PHRASE["6"] == "override"
+    assert dispensing.substitution_permitted(True, "1") == (False, "DAW 1 (substitution not allowed by prescriber)")
+    assert dispensing.substitution_permitted(True, "2") == (False, "DAW 2 (patient requested the product dispensed)")
+    assert dispensing.substitution_permitted(True, "7")[0] is False and dispensing.substitution_permitted(True, "9")[0]

@@ -33,6 +33,7 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
+from pharmacy_desktop.ui.style import STOP_TINT
 from pharmacy_desktop.ui.table_models import RowsModel
 
 RESOURCE_TITLES = {"user": "Accounts", "patient": "Patients", "prescription": "Prescriptions", "pharmacy": "Pharmacy",
@@ -53,7 +54,7 @@ def _about(row: EventRow) -> str:
 class _EventsModel(RowsModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.BackgroundRole and index.isValid() and self.row(index.row()).warning:
-            return QBrush(QColor(198, 40, 40, 38))
+            return QBrush(QColor(*STOP_TINT))
         return super().data(index, role)
 
 

@@ -32,6 +32,7 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.style import MUTED, STOP_BORDER
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 RESULT_LIMIT = 50
@@ -85,7 +86,7 @@ class _HitsModel(RowsModel):
             return None
         hit = self.row(index.row())
         if role == Qt.ItemDataRole.ForegroundRole and not hit.is_active:
-            return QBrush(QColor("#6b6b6b"))
+            return QBrush(QColor(MUTED))
         if role == Qt.ItemDataRole.FontRole and index.column() == 2 and schedule_text(hit.dea_schedule):
             font = QFont()
             font.setBold(True)
@@ -362,7 +363,7 @@ class DrugLookupScreen(Screen):
                                         "border-radius: 4px; }")
         else:
             self.schedule.setText(f"⚠ {schedule.display}: controlled substance, schedule {schedule.roman}")
-            self.schedule.setStyleSheet("#scheduleBadge { padding: 6px 10px; border: 3px solid #c62828; "
+            self.schedule.setStyleSheet(f"#scheduleBadge {{ padding: 6px 10px; border: 3px solid {STOP_BORDER}; "
                                         "border-radius: 4px; font-weight: bold; font-size: 13pt; }")
         if product.is_active:
             self.active.setText("✔ Active in the catalog")

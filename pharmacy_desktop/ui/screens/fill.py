@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.dispensing import DAW_MEANING, dispensing_unit, format_quantity
+from pharmacy_desktop.domain.dispensing import DAW_MEANING, Match, dispensing_unit, format_quantity
+from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.places import Place
-from pharmacy_desktop.domain.workflow import Permission
+from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import fill as service
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.ui.keys import key_for
@@ -35,13 +36,14 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     drug_text,
     shortcut,
 )
+from pharmacy_desktop.ui.style import AMBER
 
-HARD_STOP_TITLES = {
-    "wrong_drug": "WRONG DRUG — DO NOT FILL",
-    "wrong_strength": "WRONG STRENGTH — DO NOT FILL",
-    "wrong_form": "WRONG DOSAGE FORM — DO NOT FILL",
-    "wrong_route": "WRONG ROUTE — DO NOT FILL",
-    "no_substitution": "SUBSTITUTION NOT ALLOWED — DO NOT FILL",
+HARD_STOP_TITLES: dict[str, str] = {
+    Match.WRONG_DRUG: "WRONG DRUG — DO NOT FILL",
+    Match.WRONG_STRENGTH: "WRONG STRENGTH — DO NOT FILL",
+    Match.WRONG_FORM: "WRONG DOSAGE FORM — DO NOT FILL",
+    Match.WRONG_ROUTE: "WRONG ROUTE — DO NOT FILL",
+    Match.NO_SUBSTITUTION: "SUBSTITUTION NOT ALLOWED — DO NOT FILL",
 }
 
 
@@ -88,7 +90,7 @@ class FillScreen(QueueScreen):
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.returned = big("", 1, name="returnedNote")
-        self.returned.setStyleSheet("#returnedNote { color: #8a5a00; border: 2px solid #8a5a00; padding: 4px; }")
+        self.returned.setStyleSheet(f"#returnedNote {{ color: {AMBER}; border: 2px solid {AMBER}; padding: 4px; }}")
         self.prompt = ScanPrompt("▶  SCAN THE STOCK BOTTLE")
         self.result = ResultBanner()
         self.lots = QLabel()
@@ -237,7 +239,7 @@ class FillScreen(QueueScreen):
     def _show_check(self, check: FillCheck) -> None:
         self.check = check
         self.lots.setText("")
-        if check.status == service.HARD_STOP:
+        if check.status == FillOutcome.HARD_STOP:
             self._hard_stop(check)
             return
         self.partial_button.setEnabled(check.partial_possible)
@@ -255,7 +257,7 @@ class FillScreen(QueueScreen):
             self.fill_button.setEnabled(True)
             self.fill_button.setFocus()
             return
-        if check.status == service.AMBIGUOUS_SCAN:
+        if check.status == FillOutcome.AMBIGUOUS:
             options = "\n".join(f"Alt+{i + 1}: {c.label}" for i, c in enumerate(check.choices))
             self.result.show_result("warning", f"{check.message}\n{options}")
         else:
@@ -300,7 +302,7 @@ class FillScreen(QueueScreen):
     def choose(self, number: int) -> None:
         """Alt+1..9: which of several products an ambiguous barcode is (read from the bottle)."""
         check = self.check
-        if check is not None and check.status == service.AMBIGUOUS_SCAN and 0 < number <= len(check.choices):
+        if check is not None and check.status == FillOutcome.AMBIGUOUS and 0 < number <= len(check.choices):
             self._check(check.scan_text, medication_id=check.choices[number - 1].medication_id)
 
     def partial_fill(self) -> None:
@@ -326,7 +328,7 @@ class FillScreen(QueueScreen):
         self.busy = False
         self.last_result = result
         partial = " (partial fill)" if result.is_partial else ""
-        where = "to final verification" if result.status == "in_progress" else "— next item"
+        where = "to final verification" if result.status == RxStatus.IN_PROGRESS else "— next item"
         self._reset()
         self._idle_message(
             f"✔ Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} {result.unit or 'units'}, "

@@ -16,6 +16,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.style import STOP_BORDER
 
 # status, title, key, permission that acts on it, what the number means
 STEPS = (
@@ -80,7 +81,7 @@ class QueueCard(QFrame):
         self.set_alarm(False)
 
     def set_alarm(self, alarm: bool) -> None:
-        border = "3px solid #c62828" if alarm else "1px solid palette(mid)"
+        border = f"3px solid {STOP_BORDER}" if alarm else "1px solid palette(mid)"
         self.setStyleSheet(f"#queueCard {{ border: {border}; border-radius: 6px; background: palette(base); }}")
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QPaintEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,9 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
-    QStyle,
-    QStyleOptionComboBox,
-    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -48,63 +45,8 @@ from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
 from pharmacy_desktop.ui.widgets.sig_field import SigField
-
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-HINT_STYLE = "color: #555;"
-SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a closed combo box shows; its list shows the full text
-
-
-
-class ShrinkableCombo(QComboBox):
-    """A combo box that may be narrower than its longest item; its open list still shows items in full.
-
-    By default a combo box asks for the width of its longest item (the DAW texts, a prescriber with
-    NPI and specialty), which pushes the screen wider than a 1280 px display beside the navigation.
-    """
-
-    def __init__(self, characters: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(characters)
-        self.currentIndexChanged.connect(lambda _: self.setToolTip(self.currentText()))  # the whole text
-
-    def add_item(self, text: str, data: Any = None, *, short: str | None = None) -> None:
-        """An item whose list entry reads ``text`` and whose closed box reads ``short`` (when given)."""
-        self.addItem(text, data)
-        if short:
-            self.setItemData(self.count() - 1, short, SHORT_TEXT_ROLE)
-        self.setItemData(self.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
-
-    def display_text(self) -> str:
-        """What the closed box shows before eliding: the short text if the item has one."""
-        return self.currentData(SHORT_TEXT_ROLE) or self.currentText()
-
-    def text_room(self) -> int:
-        """The width the closed box has for its text."""
-        opt = QStyleOptionComboBox()
-        self.initStyleOption(opt)
-        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
-                                           QStyle.SubControl.SC_ComboBoxEditField, self).width() - 2
-
-    def shown_text(self) -> str:
-        """The text actually painted: the short text, elided with "…" only if even that does not fit."""
-        return self.fontMetrics().elidedText(self.display_text(), Qt.TextElideMode.ElideRight, self.text_room())
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        painter = QStylePainter(self)
-        opt = QStyleOptionComboBox()
-        self.initStyleOption(opt)
-        opt.currentText = self.shown_text()
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
-
-    def showPopup(self) -> None:  # noqa: N802 - Qt API
-        view = self.view()
-        view.setTextElideMode(Qt.TextElideMode.ElideNone)
-        view.setMinimumWidth(min(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24,
-                                 self.screen().availableGeometry().width() if self.screen() else 10_000))
-        super().showPopup()
-
+from pharmacy_desktop.ui.style import ERROR, ERROR_STYLE, HINT_STYLE, PASSED, PASSED_STYLE, TEXT, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
 
 class IntakeScreen(Screen):
     key = key_for(Place.INTAKE)
@@ -366,7 +308,7 @@ class IntakeScreen(Screen):
             self.clear_form()
             self.correcting = (returned.prescription_id, returned.version, returned.rx_number)
             self.mode.setText(f"Correcting Rx {returned.rx_number}: “{returned.note}”")
-            self.mode.setStyleSheet("color: #8a4b00; font-weight: bold;")
+            self.mode.setStyleSheet(WARNING_STYLE)
             self._set_profile(profile, prefill=False)
             p = form.prescriber
             self.prescriber_name.setText(p.name)
@@ -443,7 +385,7 @@ class IntakeScreen(Screen):
             self.promised_hint.setStyleSheet(ERROR_STYLE if len(text.strip()) > 1 else HINT_STYLE)
         else:
             self.promised_hint.setText(f"→ {promised_text(when)}" if when else "")
-            self.promised_hint.setStyleSheet("color: #1b5e20; font-weight: bold;")
+            self.promised_hint.setStyleSheet(PASSED_STYLE)
         self.promised_hint.setVisible(bool(self.promised_hint.text()))
 
     def promised_at(self) -> dt.datetime | None:
@@ -484,7 +426,7 @@ class IntakeScreen(Screen):
             promised_at = self.promised_at()
         except PromisedTimeError as exc:
             self._promised_edited(self.promised.text())
-            self._say(f"✖ Promised time: {exc}", "#b71c1c")
+            self._say(f"✖ Promised time: {exc}", ERROR)
             self.promised.setFocus()
             self.promised.selectAll()
             return
@@ -498,7 +440,7 @@ class IntakeScreen(Screen):
             work = lambda: intake.submit_prescription(factory, actor, form)  # noqa: E731
         self.saving = True
         self.save_button.setEnabled(False)
-        self._say("Saving…", "#333")
+        self._say("Saving…", TEXT)
         run_in_background(self, work, self._saved, self._failed, busy_message="Saving the prescription…")
 
     def _saved(self, saved: intake.SavedPrescription) -> None:
@@ -511,7 +453,7 @@ class IntakeScreen(Screen):
             alerts = f" DUR: {saved.blocking_alerts} hard stop(s), {saved.warnings} warning(s) for the pharmacist."
         self.clear_form()
         self._say(f"✓ Rx {saved.rx_number} saved for {name}: in the review queue.{alerts} "
-                  "Next prescription: type the patient.", "#1b5e20")
+                  "Next prescription: type the patient.", PASSED)
         self.refresh_returned()
 
     def _failed(self, exc: Exception) -> None:
@@ -519,9 +461,9 @@ class IntakeScreen(Screen):
         self.save_button.setEnabled(True)
         if isinstance(exc, ValidationFailed):
             self._show_errors(exc.field_errors)
-            self._say(f"✖ {exc.message}", "#b71c1c")
+            self._say(f"✖ {exc.message}", ERROR)
             return
-        self._say(f"✖ {user_message(exc)}", "#b71c1c")
+        self._say(f"✖ {user_message(exc)}", ERROR)
         show_error(self, exc)
 
     def _show_errors(self, field_errors: dict[str, str]) -> None:

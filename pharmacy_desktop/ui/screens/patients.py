@@ -33,6 +33,10 @@ from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
+from pharmacy_desktop.ui.style import (
+    ERROR, FOCUS, PASSED, STOP_BACKGROUND, STOP_BORDER, TEXT, WARNING, WARNING_BACKGROUND,
+    WARNING_BORDER,
+)
 
 PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; background: {background}; }}"
 
@@ -132,7 +136,7 @@ class PatientsScreen(Screen):
         if (notice.get("topic") == "patients" and self.profile is not None
                 and notice.get("id") == str(self.profile.patient_id)):
             self._say("ⓘ This patient was just changed on another workstation. Alt+L loads the new version "
-                      "(your unsaved edits would be lost); saving will show what changed.", "#1565c0")
+                      "(your unsaved edits would be lost); saving will show what changed.", FOCUS)
 
     # -- open / new ------------------------------------------------------------------------------
 
@@ -152,7 +156,7 @@ class PatientsScreen(Screen):
         self.form.set_form(profile.form)
         self._notice(None)
         self._enable(True)
-        self._say(f"Opened {profile.display_name} ({profile.patient_number}).", "#333")
+        self._say(f"Opened {profile.display_name} ({profile.patient_number}).", TEXT)
         self.form.tabs.setCurrentIndex(0)
         self.form.fields["first_name"].setFocus()
 
@@ -164,7 +168,7 @@ class PatientsScreen(Screen):
         self.form.set_form(None)
         self._notice(None)
         self._enable(True)
-        self._say("New patient: fill in the details, then Ctrl+S.", "#333")
+        self._say("New patient: fill in the details, then Ctrl+S.", TEXT)
         self.form.tabs.setCurrentIndex(0)
         self.form.fields["first_name"].setFocus()
 
@@ -187,7 +191,7 @@ class PatientsScreen(Screen):
 
     def _saved(self, profile: PatientProfile) -> None:
         self._opened(profile)
-        self._say(f"✓ Saved {profile.display_name} ({profile.patient_number}).", "#1b5e20")
+        self._say(f"✓ Saved {profile.display_name} ({profile.patient_number}).", PASSED)
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, PossibleDuplicate):
@@ -196,8 +200,8 @@ class PatientsScreen(Screen):
                            f"{h.patient_number}</li>" for h in exc.matches)
             self._notice(f"<b>⚠ Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
                          "Open the existing patient from the search, or press <b>Alt+Y</b> to create a new one anyway.",
-                         "#e65100", "#fff4e0")
-            self._say("Not saved yet: check the possible duplicate above.", "#8a4b00")
+                         WARNING_BORDER, WARNING_BACKGROUND)
+            self._say("Not saved yet: check the possible duplicate above.", WARNING)
             return
         if isinstance(exc, PatientChanged):
             self.conflict = exc
@@ -210,12 +214,12 @@ class PatientsScreen(Screen):
                 "<table cellpadding='3'><tr><th align='left'>Field</th><th align='left'>Was</th>"
                 "<th align='left'>Their save</th><th align='left'>Your edit</th></tr>" + rows + "</table>"
                 "<b>Alt+K</b> keeps your edits on top of theirs (then Ctrl+S) · <b>Alt+L</b> loads theirs.",
-                "#c62828", "#fdecea")
-            self._say("Not saved: the patient changed meanwhile (details above).", "#b71c1c")
+                STOP_BORDER, STOP_BACKGROUND)
+            self._say("Not saved: the patient changed meanwhile (details above).", ERROR)
             return
         if isinstance(exc, ValidationFailed):
             self.form.show_errors(exc.field_errors)
-            self._say(f"✖ {exc.message}", "#b71c1c")
+            self._say(f"✖ {exc.message}", ERROR)
             return
         show_error(self, exc)
 
@@ -228,7 +232,7 @@ class PatientsScreen(Screen):
         self.banner.show_profile(current)
         self.conflict = None
         self._notice(None)
-        self._say("Your edits are on top of the latest version: check them, then Ctrl+S.", "#1565c0")
+        self._say("Your edits are on top of the latest version: check them, then Ctrl+S.", FOCUS)
 
     def load_theirs(self) -> None:
         target = self.conflict.current.patient_id if self.conflict else (self.profile.patient_id if self.profile else None)
@@ -237,7 +241,7 @@ class PatientsScreen(Screen):
 
     # -- messages -------------------------------------------------------------------------------------
 
-    def _notice(self, html: str | None, colour: str = "#c62828", background: str = "#fdecea") -> None:
+    def _notice(self, html: str | None, colour: str = STOP_BORDER, background: str = STOP_BACKGROUND) -> None:
         if html is None:
             self.notice.setVisible(False)
             self.duplicates = []

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.outcomes import PrintJobStatus
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
@@ -305,8 +306,8 @@ class PrintQueueScreen(Screen):
     def _loaded(self, rows: list[PrintJobRow]) -> None:
         keep = self._selected
         self.model.set_rows(rows)
-        self._failed = sum(1 for r in rows if r.status == "failed")
-        waiting = sum(1 for r in rows if r.waiting or r.status == "sending")
+        self._failed = sum(1 for r in rows if r.status == PrintJobStatus.FAILED)
+        waiting = sum(1 for r in rows if r.waiting or r.status == PrintJobStatus.SENDING)
         self.counts.setText(f"{waiting} waiting · {self._failed} failed · {len(rows)} shown")
         self._summarise_printers()
         target = next((i for i, r in enumerate(rows) if r.id == keep), 0 if rows else -1)
@@ -335,16 +336,16 @@ class PrintQueueScreen(Screen):
         self.retry_button.setEnabled(waiting)
         self.redirect_button.setEnabled(waiting)
         self.cancel_button.setEnabled(waiting)
-        self.reprint_button.setEnabled(bool(row and row.status in ("printed", "cancelled")))
+        self.reprint_button.setEnabled(bool(row and row.status in (PrintJobStatus.PRINTED, PrintJobStatus.CANCELLED)))
         if row is None:
             self.detail.setText("No print jobs on this workstation." if not self.model.rowCount() else "")
             return
         lines = [f"<b>{row.kind}</b> — {row.description}"]
-        if row.last_error and row.status != "printed":
+        if row.last_error and row.status != PrintJobStatus.PRINTED:
             lines.append(f"<b>Problem:</b> {row.last_error}")
         if row.confirmed is False:
             lines.append(f"<b>Not confirmed:</b> {row.last_error}")
-        if row.status == "failed" and row.next_attempt_at is not None:
+        if row.status == PrintJobStatus.FAILED and row.next_attempt_at is not None:
             lines.append(f"Next automatic try at {row.next_attempt_at.astimezone():%H:%M:%S}.")
         if row.printed_at is not None:
             done = "Printed at {} on {}" if row.confirmed is not False else "Sent at {} to {}"
@@ -392,7 +393,7 @@ class PrintQueueScreen(Screen):
             return
         if mode in ("redirect", "cancel") and not row.waiting:
             self._say(f"This job is {row.status}: only waiting jobs can be {mode}ed. "
-                      + ("Reprint it (Ctrl+P) instead." if row.status == "printed" else ""))
+                      + ("Reprint it (Ctrl+P) instead." if row.status == PrintJobStatus.PRINTED else ""))
             return
         if mode == "reprint" and row.waiting:
             self._say("This job has not printed yet: retry it (Ctrl+R) or redirect it (Ctrl+D).")

@@ -9,13 +9,12 @@ Ctrl+D runs the DUR checks again (e.g. after the patient's allergies or medicati
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,14 +28,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from pharmacy_desktop.domain.outcomes import DurStatus
 from pharmacy_desktop.domain.places import Place
+from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import review
 from pharmacy_desktop.services.auth import Actor
@@ -45,103 +44,16 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
-from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
+from pharmacy_desktop.ui.style import (
+    ERROR, FOCUS, HINT, PASSED, STOP_TEXT, TEXT,
+    WARNING,
+)
+from pharmacy_desktop.ui.widgets.review_lists import (
+    AlertDelegate, QueueModel, alert_style, alert_text, med_text, queue_patient_drug, queue_waiting,
+)
 
 RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
-
-# (icon, words, text colour, background)
-STYLES = {
-    "stop": ("✖", "HARD STOP", "#8b1a10", "#fdecea"),
-    "warning": ("⚠", "WARNING", "#7a4a00", "#fff4e0"),
-    "resolved": ("✔", "RESOLVED", "#1b5e20", "#eef6ee"),
-    "passed": ("✓", "PASSED", "#2e4a2e", "#ffffff"),
-}
-
-
-def alert_style(alert: Alert) -> tuple[str, str, str, str]:
-    if alert.status == "passed":
-        return STYLES["passed"]
-    if alert.resolved:
-        return STYLES["resolved"]
-    return STYLES["stop"] if alert.needs_override else STYLES["warning"]
-
-
-def queue_patient_drug(row: QueueRow) -> str:
-    """The queue's main cell, two lines: STAT, patient and open alerts; then the drug (with its schedule)."""
-    first = [row.patient_name]
-    if row.is_stat:
-        first.insert(0, "STAT")
-    if row.blocking or row.warnings:
-        first.append(row.alerts_text)
-    return f"{' · '.join(first)}\n{schedule_first(row.drug)}"
-
-
-def schedule_first(drug: str) -> str:
-    """"Alprazolam 0.5 mg tablet [C-IV]" -> "[C-IV] Alprazolam 0.5 mg tablet": eliding never hides the schedule."""
-    match = re.fullmatch(r"(.*) (\[C-[IVX]+\])", drug)
-    return f"{match[2]} {match[1]}" if match else drug
-
-
-def queue_waiting(row: QueueRow) -> str:
-    """Age in the queue; under it the promised time, when one was given."""
-    due = f"\ndue {row.promised_at.astimezone():%I:%M %p}".replace(" 0", " ") if row.promised_at else ""
-    return f"{row.waiting()}{due}"
-
-
-def med_text(med: Any) -> str:
-    """An active medication in three short lines: the drug, its directions, the Rx and its last fill."""
-    filled = f"last filled {med.last_fill_date:%m/%d/%Y}" if med.last_fill_date else "not filled yet"
-    return f"{med.drug}\n    {med.sig}\n    Rx {med.rx_number} · {filled}"
-
-
-class QueueModel(RowsModel[QueueRow]):
-    """The review queue: STAT rows in bold; the tooltip names the Rx number."""
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if index.isValid() and role == Qt.ItemDataRole.FontRole and self.row(index.row()).is_stat:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
-            row = self.row(index.row())
-            return (f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
-                    f"Alerts: {row.alerts_text}")
-        return super().data(index, role)
-
-
-def alert_text(alert: Alert) -> str:
-    icon, words, _, _ = alert_style(alert)
-    severity = f" · {alert.severity}" if alert.severity not in ("none", "") else ""
-    message = alert.message
-    head, sep, rest = message.partition(": ")
-    if sep and len(head.split()) <= 2 and head.lower().split()[-1] in alert.check_label.lower():
-        message = rest  # "Allergy: patient is ..." under the label "Drug allergy"
-    lines = [f"{icon} {words}{severity} — {alert.check_label}: {message}"]
-    if alert.management and alert.status != "passed":
-        lines.append(f"     What to do: {alert.management}")
-    if alert.status != "passed":
-        lines.append(f"     {alert.state_text}")
-    return "\n".join(lines)
-
-
-class AlertDelegate(QStyledItemDelegate):
-    """Keeps each alert's severity colour when it is highlighted; the highlight is a thick frame."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        opt = QStyleOptionViewItem(option)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
-        background = index.data(Qt.ItemDataRole.BackgroundRole)
-        if background is not None:
-            painter.fillRect(opt.rect, background)
-        super().paint(painter, opt, index)
-        if selected:
-            painter.save()
-            painter.setPen(QPen(QColor("#1565c0"), 3))
-            painter.drawRect(opt.rect.adjusted(1, 1, -2, -2))
-            painter.restore()
-
 
 class ReviewScreen(Screen):
     key = key_for(Place.REVIEW)
@@ -281,7 +193,7 @@ class ReviewScreen(Screen):
 
         self.reason_frame = QFrame()
         self.reason_frame.setObjectName("reasonFrame")
-        self.reason_frame.setStyleSheet("QFrame#reasonFrame { border: 2px solid #1565c0; border-radius: 4px; }")
+        self.reason_frame.setStyleSheet(f"QFrame#reasonFrame {{ border: 2px solid {FOCUS}; border-radius: 4px; }}")
         reason_layout = QHBoxLayout(self.reason_frame)
         self.reason_label = QLabel("Reason:")
         self.reason_label.setObjectName("reasonLabel")
@@ -390,7 +302,7 @@ class ReviewScreen(Screen):
                           lambda rows: self._show_queue(rows, current), self._queue_failed)
 
     def _queue_failed(self, exc: Exception) -> None:
-        self._say(user_message(exc), "#b71c1c")
+        self._say(user_message(exc), ERROR)
 
     def _show_queue(self, rows: list[QueueRow], select: uuid.UUID | None) -> None:
         self.rows = rows
@@ -444,7 +356,7 @@ class ReviewScreen(Screen):
         self._cancel_reason()
         for button in (self.ack_button, self.override_button, self.back_button, self.reject_button,
                        self.approve_button, self.rerun_button):
-            button.setEnabled(detail is not None and detail.status == "received")
+            button.setEnabled(detail is not None and detail.status == RxStatus.RECEIVED)
         if detail is None:
             self.drug_title.setText("Choose a prescription in the queue")
             self.banner.show_profile(None)
@@ -473,7 +385,7 @@ class ReviewScreen(Screen):
             _, _, colour, background = alert_style(alert)
             item.setForeground(QBrush(QColor(colour)))
             item.setBackground(QBrush(QColor(background)))
-            if alert.status != "passed" and not alert.resolved:
+            if alert.status != DurStatus.PASSED and not alert.resolved:
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
@@ -495,21 +407,21 @@ class ReviewScreen(Screen):
         if detail is None:
             return
         done = f"{done} " if done else ""
-        if detail.status != "received":
-            self._say(f"{done}Rx {detail.rx_number} is {detail.status}.", "#1b5e20")
+        if detail.status != RxStatus.RECEIVED:
+            self._say(f"{done}Rx {detail.rx_number} is {detail.status}.", PASSED)
         elif detail.returned_note:
-            self._say(f"{done}↩ Sent back to intake: {detail.returned_note}", "#8a4b00")
+            self._say(f"{done}↩ Sent back to intake: {detail.returned_note}", WARNING)
         elif detail.open_alerts:
             stops = sum(1 for a in detail.open_alerts if a.needs_override)
             warns = len(detail.open_alerts) - stops
             parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + \
                     ([f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else [])
             lead = "Still open" if done else "Not ready to approve"
-            self._say(f"{done}{lead} — " + "; ".join(parts) + ".", "#8b1a10")
+            self._say(f"{done}{lead} — " + "; ".join(parts) + ".", STOP_TEXT)
         elif any(a.is_alert for a in detail.alerts):
-            self._say(f"✓ {done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", "#1b5e20")
+            self._say(f"✓ {done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED)
         else:
-            self._say(f"✓ {done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", "#1b5e20")
+            self._say(f"✓ {done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED)
 
     @staticmethod
     def _rx_html(d: ReviewDetail) -> str:
@@ -534,7 +446,7 @@ class ReviewScreen(Screen):
             rows.append(("Notes", esc(d.notes)))
         if d.received_by:
             rows.append(("Entered by", esc(d.received_by)))
-        body = "".join(f"<tr><td style='color:#555;padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+        body = "".join(f"<tr><td style='color:{HINT};padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         return f"<table>{body}</table>"
 
     def _say(self, text: str, colour: str) -> None:
@@ -566,11 +478,11 @@ class ReviewScreen(Screen):
     def acknowledge(self) -> None:
         alert = self.current_alert()
         if alert is None or not alert.is_alert:
-            self._say("Highlight an alert in the list first (Tab to the alerts, Up/Down).", "#8a4b00")
+            self._say("Highlight an alert in the list first (Tab to the alerts, Up/Down).", WARNING)
             return
         if alert.needs_override:
             self._say("✖ A hard stop cannot just be acknowledged: Alt+O overrides it with a reason, "
-                      "or Alt+R rejects the prescription.", "#8b1a10")
+                      "or Alt+R rejects the prescription.", STOP_TEXT)
             return
         factory, actor = self.context.uow_factory, self.actor
         run_in_background(self, lambda: review.acknowledge_alert(factory, actor, alert.validation_id),
@@ -579,10 +491,10 @@ class ReviewScreen(Screen):
     def start_override(self) -> None:
         alert = self.current_alert()
         if alert is None or not alert.is_alert:
-            self._say("Highlight an alert in the list first (Tab to the alerts, Up/Down).", "#8a4b00")
+            self._say("Highlight an alert in the list first (Tab to the alerts, Up/Down).", WARNING)
             return
         if not self.actor.can(review.OVERRIDE):
-            self._say("Only a pharmacist can override a DUR alert: ask one to sign in (F12).", "#8b1a10")
+            self._say("Only a pharmacist can override a DUR alert: ask one to sign in (F12).", STOP_TEXT)
             return
         factory, actor = self.context.uow_factory, self.actor
 
@@ -595,7 +507,7 @@ class ReviewScreen(Screen):
     def rerun_dur(self) -> None:
         """Run the DUR checks again for the open prescription; the alert list shows the new results."""
         detail = self.detail
-        if detail is None or detail.status != "received":
+        if detail is None or detail.status != RxStatus.RECEIVED:
             return
         factory, actor = self.context.uow_factory, self.actor
         rx_id = detail.prescription_id
@@ -607,7 +519,7 @@ class ReviewScreen(Screen):
             self._status_line("DUR checks run again.")
             self.alerts.setFocus()
 
-        self._say("Running the DUR checks again…", "#333")
+        self._say("Running the DUR checks again…", TEXT)
         run_in_background(self, lambda: review.rerun_dur(factory, actor, rx_id), shown, self._failed,
                           busy_message="Running the DUR checks…")
 
@@ -619,7 +531,7 @@ class ReviewScreen(Screen):
         rx_id, version = detail.prescription_id, detail.version
 
         def done(result: ReviewDetail) -> None:
-            self._say(f"✓ Rx {result.rx_number} validated: it goes to the fill queue.", "#1b5e20")
+            self._say(f"✓ Rx {result.rx_number} validated: it goes to the fill queue.", PASSED)
             self.detail = None
             self.refresh_queue()
             self.queue.setFocus()
@@ -655,13 +567,13 @@ class ReviewScreen(Screen):
 
     def _decided(self, message: str) -> None:
         self.detail = None
-        self._say(message, "#1b5e20")
+        self._say(message, PASSED)
         self.refresh_queue()
         self.queue.setFocus()
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, (ValidationFailed, PermissionDenied)):
-            self._say("✖ " + exc.message, "#8b1a10")
+            self._say("✖ " + exc.message, STOP_TEXT)
             if self._reason_action is not None:
                 self.reason.setFocus()
             return
@@ -686,7 +598,7 @@ class ReviewScreen(Screen):
                 action, text = self._reason_action, self.reason.text()
                 if action is not None:
                     if len(" ".join(text.split())) < review.MIN_REASON:
-                        self._say("✖ Type the reason (a few words) first, then Enter. Esc cancels.", "#8b1a10")
+                        self._say("✖ Type the reason (a few words) first, then Enter. Esc cancels.", STOP_TEXT)
                         return True
                     self._cancel_reason()
                     self.alerts.setFocus()

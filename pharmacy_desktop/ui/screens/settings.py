@@ -46,6 +46,7 @@ from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
+from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
 
 SCANNER_KEY = "scanner"  # context.services: the application's ScannerFilter (ui/app.py puts it there)
 
@@ -395,5 +396,5 @@ class SettingsScreen(Screen):
         self._result(role, outcome.ok, outcome.message)
 
     def _result(self, role: str, ok: bool | None, text: str) -> None:
-        symbol, colour = {True: ("✔", "#1b7f3b"), False: ("✖", "#c62828"), None: ("…", "#6b6b6b")}[ok]
+        symbol, colour = {True: ("✔", OK_STATUS), False: ("✖", STOP_BORDER), None: ("…", MUTED)}[ok]
         self.rows[role].result.setText(f"<span style='color:{colour}'><b>{symbol}</b></span> {text}")

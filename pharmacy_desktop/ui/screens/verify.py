@@ -41,6 +41,7 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     drug_text,
     shortcut,
 )
+from pharmacy_desktop.ui.style import AMBER, FRAME
 
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 
@@ -109,7 +110,7 @@ class VerifyScreen(QueueScreen):
         self.label_text.setFont(mono)
         self.label_text.setTextFormat(Qt.TextFormat.PlainText)
         self.label_text.setWordWrap(True)
-        self.label_text.setStyleSheet("#labelText { background: white; color: black; border: 2px solid #444;"
+        self.label_text.setStyleSheet(f"#labelText {{ background: white; color: black; border: 2px solid {FRAME};"
                                       " border-radius: 4px; padding: 8px; }")
         self.filled_by = QLabel()
         self.filled_by.setWordWrap(True)
@@ -205,7 +206,7 @@ class VerifyScreen(QueueScreen):
             b.setText(right)
             differs = name in ("Drug", "NDC", "Quantity") and left != right
             mark.setText("≠ differs" if differs else ("✔ same" if name in ("Drug", "NDC", "Quantity") else ""))
-            colour = "#8a5a00" if differs else GREEN
+            colour = AMBER if differs else GREEN
             mark.setStyleSheet(f"color: {colour};")
         fill_no = "original fill" if line.fill_number == 0 else f"refill {line.fill_number}"
         self.filled_by.setText(

@@ -13,6 +13,7 @@ from pharmacy_desktop.services.intake import DrugChoice
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
 from pharmacy_desktop.ui.widgets.patient_banner import big_font
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
+from pharmacy_desktop.ui.style import CONTROLLED
 
 DEBOUNCE_MS = 150
 
@@ -75,7 +76,7 @@ class DrugPicker(SearchAsYouType):
         self.edit.setText(choice.label)
         self.selected.setText(f"{choice.label}" + (f"   [{choice.schedule}]" if choice.schedule else ""))
         self.selected.setToolTip(f"{self.selected.text()}\n{choice.detail}")
-        self.selected.setStyleSheet("color: #6a1b9a;" if choice.schedule else "")
+        self.selected.setStyleSheet(f"color: {CONTROLLED};" if choice.schedule else "")
 
     def clear(self) -> None:
         super().clear()

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.ui.screens.base import shortcut  # noqa: F401  (the queue screens import it from here)
+from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND
 
-RED = "#b71c1c"
-GREEN = "#1b5e20"
-AMBER = "#8a5a00"
+RED = ERROR
+GREEN = PASSED
 
 
 def scaled(label: QLabel, delta: float, bold: bool = True) -> QLabel:
@@ -153,7 +153,7 @@ class ScanPrompt(QFrame):
 
     def set_state(self, state: str) -> None:
         self.state = state
-        colour = {"waiting": "#0d47a1", "done": GREEN, "problem": RED}.get(state, "#0d47a1")
+        colour = {"waiting": INFO, "done": GREEN, "problem": RED}.get(state, INFO)
         focused = self.hasFocus()
         line = "6px solid" if focused else "4px dashed"
         background = "rgba(13,71,161,40)" if focused else "rgba(13,71,161,18)"
@@ -200,7 +200,7 @@ class ResultBanner(QFrame):
             "problem": QStyle.StandardPixmap.SP_MessageBoxCritical,
             "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
         }[state]
-        colour = {"ok": GREEN, "warning": AMBER, "problem": RED, "info": "#0d47a1"}[state]
+        colour = {"ok": GREEN, "warning": AMBER, "problem": RED, "info": INFO}[state]
         word = self.WORDS[state]
         lines = [f"{word}: {message}" if word else message] + [f"⚠ {d}" for d in details]
         self.text.setText("\n".join(lines))
@@ -225,7 +225,7 @@ class HardStop(QFrame):
         super().__init__(parent)
         self.setObjectName("hardStop")
         self.setStyleSheet(
-            f"#hardStop {{ background: #fdecea; border: 6px solid {RED}; border-radius: 8px; }}"
+            f"#hardStop {{ background: {STOP_BACKGROUND}; border: 6px solid {RED}; border-radius: 8px; }}"
             f"#hardStop QLabel {{ color: {RED}; }}"
         )
         icon = QLabel()

@@ -8,13 +8,8 @@ from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.patients import PatientProfile
+from pharmacy_desktop.ui.style import ALLERGY_STYLE, NKDA_STYLE, UNKNOWN_STYLE
 
-ALLERGY_STYLE = ("QLabel#allergies { background: #fdecea; color: #8b1a10; border: 2px solid #c62828;"
-                 " border-radius: 4px; padding: 4px 8px; font-weight: bold; }")
-NKDA_STYLE = ("QLabel#allergies { background: #eef6ee; color: #1b5e20; border: 1px solid #2e7d32;"
-              " border-radius: 4px; padding: 4px 8px; }")
-UNKNOWN_STYLE = ("QLabel#allergies { background: #f3f3f3; color: #333; border: 1px dashed #777;"
-                 " border-radius: 4px; padding: 4px 8px; }")
 
 
 def big_font(widget: QWidget, delta: float, bold: bool = True) -> QFont:

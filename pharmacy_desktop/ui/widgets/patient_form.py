@@ -38,8 +38,8 @@ from pharmacy_desktop.services.patients import (
     PatientForm,
     PrescriberEntry,
 )
+from pharmacy_desktop.ui.style import ERROR_STYLE
 
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
 
 
 def _date_text(value: dt.date | None) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from pharmacy_desktop.services.patients import PatientHit
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
+from pharmacy_desktop.ui.style import STOP_TEXT
 
 DEBOUNCE_MS = 120
 
@@ -52,7 +53,7 @@ class PatientSearch(SearchAsYouType):
     def item(self, found: PatientHit) -> QListWidgetItem:
         item = QListWidgetItem(hit_text(found))
         if found.allergies:
-            item.setForeground(QColor("#8b1a10"))
+            item.setForeground(QColor(STOP_TEXT))
         item.setToolTip(hit_text(found))
         return item
 

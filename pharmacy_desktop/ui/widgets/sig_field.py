@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.intake import SigPreview, preview_sig
+from pharmacy_desktop.ui.style import HINT_STYLE, PASSED_STYLE, WARNING_STYLE
 
 
 class SigField(QWidget):
@@ -39,16 +40,16 @@ class SigField(QWidget):
     def _update(self, text: str) -> None:
         if not text.strip():
             self.expansion.setText("Label will read: —")
-            self.expansion.setStyleSheet("color: #555;")
+            self.expansion.setStyleSheet(HINT_STYLE)
             return
         preview = self._preview(text)
         if preview.problem:
             self.expansion.setText(f"⚠ {preview.problem}")
-            self.expansion.setStyleSheet("color: #8a4b00; font-weight: bold;")
+            self.expansion.setStyleSheet(WARNING_STYLE)
         elif preview.unknown:
             self.expansion.setText(f"⚠ Label will read: “{preview.directions}” — not a known code: "
                                    f"{' '.join(preview.unknown)}")
-            self.expansion.setStyleSheet("color: #8a4b00; font-weight: bold;")
+            self.expansion.setStyleSheet(WARNING_STYLE)
         else:
             self.expansion.setText(f"✓ Label will read: “{preview.directions}”")
-            self.expansion.setStyleSheet("color: #1b5e20; font-weight: bold;")
+            self.expansion.setStyleSheet(PASSED_STYLE)

@@ -1,0 +1,121 @@
+"""The review screen's two lists: the STAT-first queue (its cells) and the DUR alerts (style, text, painting)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+from pharmacy_desktop.domain.outcomes import DurStatus
+from pharmacy_desktop.services.review import Alert, QueueRow
+from pharmacy_desktop.ui.style import (
+    FOCUS,
+    PASSED,
+    PASSED_BACKGROUND,
+    PASSED_MUTED,
+    STOP_BACKGROUND,
+    STOP_TEXT,
+    WARNING_BACKGROUND,
+    WARNING_TEXT,
+    WHITE,
+)
+from pharmacy_desktop.ui.table_models import RowsModel
+
+# (icon, words, text colour, background)
+STYLES = {
+    "stop": ("✖", "HARD STOP", STOP_TEXT, STOP_BACKGROUND),
+    "warning": ("⚠", "WARNING", WARNING_TEXT, WARNING_BACKGROUND),
+    "resolved": ("✔", "RESOLVED", PASSED, PASSED_BACKGROUND),
+    "passed": ("✓", "PASSED", PASSED_MUTED, WHITE),
+}
+
+
+def alert_style(alert: Alert) -> tuple[str, str, str, str]:
+    if alert.status == DurStatus.PASSED:
+        return STYLES["passed"]
+    if alert.resolved:
+        return STYLES["resolved"]
+    return STYLES["stop"] if alert.needs_override else STYLES["warning"]
+
+
+def queue_patient_drug(row: QueueRow) -> str:
+    """The queue's main cell, two lines: STAT, patient and open alerts; then the drug (with its schedule)."""
+    first = [row.patient_name]
+    if row.is_stat:
+        first.insert(0, "STAT")
+    if row.blocking or row.warnings:
+        first.append(row.alerts_text)
+    return f"{' · '.join(first)}\n{schedule_first(row.drug)}"
+
+
+def schedule_first(drug: str) -> str:
+    """"Alprazolam 0.5 mg tablet [C-IV]" -> "[C-IV] Alprazolam 0.5 mg tablet": eliding never hides the schedule."""
+    match = re.fullmatch(r"(.*) (\[C-[IVX]+\])", drug)
+    return f"{match[2]} {match[1]}" if match else drug
+
+
+def queue_waiting(row: QueueRow) -> str:
+    """Age in the queue; under it the promised time, when one was given."""
+    due = f"\ndue {row.promised_at.astimezone():%I:%M %p}".replace(" 0", " ") if row.promised_at else ""
+    return f"{row.waiting()}{due}"
+
+
+def med_text(med: Any) -> str:
+    """An active medication in three short lines: the drug, its directions, the Rx and its last fill."""
+    filled = f"last filled {med.last_fill_date:%m/%d/%Y}" if med.last_fill_date else "not filled yet"
+    return f"{med.drug}\n    {med.sig}\n    Rx {med.rx_number} · {filled}"
+
+
+class QueueModel(RowsModel[QueueRow]):
+    """The review queue: STAT rows in bold; the tooltip names the Rx number."""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if index.isValid() and role == Qt.ItemDataRole.FontRole and self.row(index.row()).is_stat:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
+            row = self.row(index.row())
+            return (f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
+                    f"Alerts: {row.alerts_text}")
+        return super().data(index, role)
+
+
+def alert_text(alert: Alert) -> str:
+    icon, words, _, _ = alert_style(alert)
+    severity = f" · {alert.severity}" if alert.severity not in ("none", "") else ""
+    message = alert.message
+    head, sep, rest = message.partition(": ")
+    if sep and len(head.split()) <= 2 and head.lower().split()[-1] in alert.check_label.lower():
+        message = rest  # "Allergy: patient is ..." under the label "Drug allergy"
+    lines = [f"{icon} {words}{severity} — {alert.check_label}: {message}"]
+    if alert.management and alert.status != DurStatus.PASSED:
+        lines.append(f"     What to do: {alert.management}")
+    if alert.status != DurStatus.PASSED:
+        lines.append(f"     {alert.state_text}")
+    return "\n".join(lines)
+
+
+class AlertDelegate(QStyledItemDelegate):
+    """Keeps each alert's severity colour when it is highlighted; the highlight is a thick frame."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        if background is not None:
+            painter.fillRect(opt.rect, background)
+        super().paint(painter, opt, index)
+        if selected:
+            painter.save()
+            painter.setPen(QPen(QColor(FOCUS), 3))
+            painter.drawRect(opt.rect.adjusted(1, 1, -2, -2))
+            painter.restore()
