@@ -167,7 +167,7 @@ def secret_key_for(url: str) -> str:
 
 def with_keyring_password(url: str) -> str:
     """Insert the keyring's password into a URL that has none."""
-    from pharmacy_desktop.secrets import get_secret
+    from pharmacy_desktop.keyring_store import get_secret
 
     url = normalize_url(url)
     parts = urlsplit(url)
@@ -185,7 +185,7 @@ def with_keyring_password(url: str) -> str:
 
 def remember_password(url: str) -> str:
     """Move a URL's password into the keyring; return the URL without it."""
-    from pharmacy_desktop.secrets import set_secret
+    from pharmacy_desktop.keyring_store import set_secret
 
     url = normalize_url(url)
     parts = urlsplit(url)

@@ -24,6 +24,11 @@ os.environ["XDG_CACHE_HOME"] = str(_SANDBOX / "xdg-cache")  # per worker: escpos
 os.environ["PHARMACY_DATA_DIR"] = str(_SANDBOX / "app-data")
 os.environ.pop("PHARMACY_DATABASE_URL", None)
 
+from pharmacy_desktop.printing import ESCPOS_CACHE_VARIABLE, use_escpos_cache  # noqa: E402
+
+os.environ.pop(ESCPOS_CACHE_VARIABLE, None)  # not the controller's: each xdist worker its own (written in place)
+use_escpos_cache()  # as the composition root does at start-up, before escpos is imported
+
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import (
     Session,
     declared_attr,
     mapped_column,
+    sessionmaker,
     with_loader_criteria,
 )
 
@@ -84,13 +85,14 @@ class Versioned:
         return {"version_id_col": cls.version}
 
 
-def install_session_hooks(session_cls: type[Session] = Session) -> None:
-    """Soft-delete filtering and audit columns; idempotent."""
-    if getattr(session_cls, "_pharmacy_hooks", False):
+def install_session_hooks(factory: sessionmaker[Session]) -> None:
+    """Soft-delete filtering and audit columns on the sessions of ``factory`` (the project's own
+    session factory, db/engine.py), never on SQLAlchemy's global Session class; idempotent."""
+    if getattr(factory, "_pharmacy_hooks", False):
         return
-    session_cls._pharmacy_hooks = True  # type: ignore[attr-defined]
+    factory._pharmacy_hooks = True  # type: ignore[attr-defined]
 
-    @event.listens_for(session_cls, "do_orm_execute")
+    @event.listens_for(factory, "do_orm_execute")
     def _hide_soft_deleted(state: ORMExecuteState) -> None:
         if (
             state.is_select
@@ -102,7 +104,7 @@ def install_session_hooks(session_cls: type[Session] = Session) -> None:
                 with_loader_criteria(SoftDelete, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
             )
 
-    @event.listens_for(session_cls, "before_flush")
+    @event.listens_for(factory, "before_flush")
     def _fill_audit_columns(session: Session, _ctx, _instances) -> None:
         actor = session.info.get(ACTOR_KEY)
         if actor is None:
@@ -116,8 +118,6 @@ def install_session_hooks(session_cls: type[Session] = Session) -> None:
             if isinstance(obj, UpdatedBy) and session.is_modified(obj, include_collections=False):
                 obj.updated_by = actor
 
-
-install_session_hooks()
 
 
 def money(precision: int = 10, scale: int = 2) -> Numeric:

@@ -450,12 +450,12 @@ def _is_postgres(pid: int, data_dir: Path) -> bool:
 
 
 def _secret_get(key: str) -> str | None:
-    from pharmacy_desktop.secrets import get_secret
+    from pharmacy_desktop.keyring_store import get_secret
 
     return get_secret(key)
 
 
 def _secret_set(key: str, value: str) -> None:
-    from pharmacy_desktop.secrets import set_secret
+    from pharmacy_desktop.keyring_store import set_secret
 
     set_secret(key, value)

@@ -23,5 +23,11 @@ def make_engine(url: str, *, sslmode: str | None = None, application_name: str =
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for one user action each, with the soft-delete filter and audit columns attached
+    to this factory (not to SQLAlchemy's global Session class)."""
+    from pharmacy_desktop.db.base import install_session_hooks
+
     # expire_on_commit=False: services build DTOs after commit without touching the database again
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    install_session_hooks(factory)
+    return factory

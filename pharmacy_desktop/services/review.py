@@ -370,16 +370,3 @@ def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescripti
         })
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()
-
-
-def demo_approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> None:
-    """For demo data only: clear every alert with a demo reason, then approve."""
-    with uow_factory(actor.user_id) as uow:
-        if not dur_review.has_current(uow, prescription_id):
-            dur_review.run_dur(uow, prescription_id)
-            uow.commit()
-    with uow_factory(actor.user_id) as uow:
-        rows = [r.id for r in dur_review.current_validations(uow, prescription_id) if r.validation_status != "passed"]
-    for validation_id in rows:
-        override_alert(uow_factory, actor, validation_id, "Demo data: reviewed with the prescriber.")
-    approve(uow_factory, actor, prescription_id)

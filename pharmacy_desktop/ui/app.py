@@ -30,15 +30,14 @@ def default_screens() -> list[type]:
 
 def make_scanner(context: AppContext, app: QApplication | None = None):
     """The application-wide scanner filter from the workstation's timing, installed on ``app`` and
-    published as ``context.services["scanner"]`` (the settings screen's scanner test and timing use it)."""
+    set as ``context.scanner`` (the settings screen's scanner test and timing use it)."""
     from pharmacy_desktop.ui.scanner import ScannerFilter, ScannerSettings
-    from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
 
     app = app or QApplication.instance()
     settings = ScannerSettings(max_gap_ms=context.config.scanner_gap_ms, min_length=context.config.scanner_min_length)
     scanner = ScannerFilter(settings, parent=app)
     scanner.install(app)
-    context.services[SCANNER_KEY] = scanner
+    context.scanner = scanner
     return scanner
 
 
@@ -94,7 +93,7 @@ class Session(QObject):
 
     def start(self) -> None:
         self.startup.show()
-        from pharmacy_desktop.bootstrap import open_database
+        from pharmacy_desktop.app import open_database
 
         url = getattr(self.args, "database_url", None)
 
@@ -115,13 +114,10 @@ class Session(QObject):
         from pharmacy_desktop.ui.changes import ChangeListener
 
         self.database = database
-        self.context = AppContext(
-            uow_factory=database.uow_factory,
-            config=self.config,
-            workstation=self.config.workstation_name,
-            database_url=database.url,
-        )
-        self.listener = ChangeListener(database.url, self)
+        self.printing = database.make_print_sender()  # started once the change listener can wake it
+        self.context = AppContext.from_application(database, config_path=config_mod.config_path(),
+                                                   print_sender=self.printing)
+        self.listener = ChangeListener(database.listen_url, self)
         self.listener.start()
         self._start_printing()
         self.startup.hide()
@@ -130,11 +126,6 @@ class Session(QObject):
 
     def _start_printing(self) -> None:
         """The print sender: waiting jobs go out in the background, retried with back-off."""
-        from pharmacy_desktop.printing.dispatcher import PrintDispatcher
-
-        self.printing = PrintDispatcher(self.database.uow_factory, self.config, self.config.workstation_name)
-        self.context.services["print_dispatcher"] = self.printing
-        self.context.services["config_path"] = config_mod.config_path()
         self.printing.start()
         # a job queued at this workstation (or redirected to it) is sent at once, not at the next poll
         self.listener.changed.connect(self._print_notice)

@@ -13,6 +13,7 @@ import io
 import pytest
 
 from pharmacy_desktop import cli
+from pharmacy_desktop.cli.options import merge_database_url
 from pharmacy_desktop.db import migrate
 from pharmacy_desktop.logging_setup import teardown_logging
 from tests.cli.conftest import scalar
@@ -72,11 +73,11 @@ def test_every_command_takes_the_option_before_and_after_itself():
             if where == "between" and len(path) < 2:
                 continue
             ns = cli.build_parser().parse_args(args)
-            cli._merge_database_url(parser, ns)
+            merge_database_url(parser, ns)
             assert ns.database_url == URL, (where, path)
             assert not [n for n in vars(ns) if n.startswith("_database_url")]
     app = parser.parse_args(["--database-url", URL])
-    cli._merge_database_url(parser, app)
+    merge_database_url(parser, app)
     assert app.command is None and app.database_url == URL  # the app itself
 
 
@@ -87,14 +88,14 @@ def test_two_different_urls_are_refused_and_the_same_twice_is_fine(capsys):
     assert "given twice with different URLs" in capsys.readouterr().err
     parser = cli.build_parser()
     ns = parser.parse_args(["--database-url", URL, "db", "current", "--database-url", URL])
-    cli._merge_database_url(parser, ns)
+    merge_database_url(parser, ns)
     assert ns.database_url == URL
 
 
 def test_the_option_is_defined_once_in_the_source():
     from pathlib import Path
 
-    sources = "".join(p.read_text() for p in Path(cli.__file__).parent.glob("cli*.py"))
+    sources = "".join(p.read_text() for p in Path(cli.__file__).parent.glob("*.py"))  # the cli/ package
     assert sources.count('add_argument("--database-url"') == 1
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pharmacy_desktop import cli, config as config_mod
-from pharmacy_desktop.secrets import get_secret
+from pharmacy_desktop.keyring_store import get_secret
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ def dispatcher(context, uow_factory):
     from pharmacy_desktop.printing.dispatcher import PrintDispatcher
 
     printing = PrintDispatcher(uow_factory, context.config, WORKSTATION, poll_interval=0.3)
-    context.services["print_dispatcher"] = printing
+    context.print_sender = printing
     printing.start()
     yield printing
     printing.stop()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from pharmacy_desktop.db.models.prescriptions import Prescription
+from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import intake, review
 
@@ -177,7 +178,7 @@ def test_prescription_without_dur_rows_gets_checked_on_open(uow_factory, actors,
         uow.commit()
     detail = review.open_review(uow_factory, actors["pharmacist"], saved.prescription_id)
     assert [a.check for a in detail.open_alerts] == ["allergy_check"]
-    review.demo_approve(uow_factory, actors["pharmacist"], saved.prescription_id)
+    approve_as_demo(uow_factory, actors["pharmacist"], saved.prescription_id)
     with uow_factory() as uow:
         assert uow.prescriptions.get(saved.prescription_id).status == "validated"
 

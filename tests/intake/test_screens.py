@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from pharmacy_desktop.config import Config
+from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.review import ReviewScreen
@@ -382,8 +383,7 @@ def test_acknowledging_the_last_warning_says_what_to_do_next(qtbot, context, act
     kw = dict(sig="1 T PO QD", quantity="30", days=30)
     first = intake.submit_prescription(uow_factory, actors["technician"],
                                        rx_form(patient.patient_id, meds["lisinopril"], **kw))
-    from pharmacy_desktop.services import review
-    review.demo_approve(uow_factory, actors["pharmacist"], first.prescription_id)
+    approve_as_demo(uow_factory, actors["pharmacist"], first.prescription_id)
     saved = intake.submit_prescription(uow_factory, actors["technician"],
                                        rx_form(patient.patient_id, meds["enalapril"], **kw))  # duplication
     keys = Keyboard(qtbot)

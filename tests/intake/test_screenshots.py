@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.config import Config
+from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.services import intake, review
 from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
 from pharmacy_desktop.ui.context import AppContext
@@ -25,7 +26,6 @@ from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
-from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
 
 from .conftest import rx_form
 
@@ -47,7 +47,7 @@ def out_dir(tmp_path) -> Path:
 def context(uow_factory, qapp):
     scanner = ScannerFilter()
     yield AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),
-                     workstation="counter-1", services={SCANNER_KEY: scanner})
+                     workstation="counter-1", scanner=scanner)
     scanner.deleteLater()
 
 
@@ -71,7 +71,7 @@ def pharmacy(uow_factory, actors, meds, make_patient):
     for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
         intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
     for row in review.review_queue(uow_factory, actors["pharmacist"]):
-        review.demo_approve(uow_factory, actors["pharmacist"], row.prescription_id)
+        approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
     intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
                                                           days=30))
     promised = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) + dt.timedelta(hours=2)

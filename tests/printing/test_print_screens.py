@@ -71,7 +71,7 @@ def queue_setup(uow_factory, actors, pharmacy, printer):
     dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws")
     dispatcher.send_pending()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         services={"print_dispatcher": dispatcher})
+                         print_sender=dispatcher)
     return context, dispatcher, good
 
 
@@ -200,7 +200,7 @@ def shell_job(uow_factory):
 def settings_screen(qtbot, uow_factory, actors, tmp_path):
     cfg = workstation_config()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         services={"config_path": tmp_path / "workstation.toml"})
+                         config_path=tmp_path / "workstation.toml")
     return show(qtbot, SettingsScreen(context, actors["admin"]))
 
 
@@ -302,7 +302,7 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
             uow.commit()
     PrintDispatcher(uow_factory, cfg, "test-ws", sender=refuse).send_pending()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         services={"config_path": tmp_path / "ws.toml"})
+                         config_path=tmp_path / "ws.toml")
 
     queue = open_queue_n(qtbot, context, tech, 5)
     path = out / "print-queue.png"

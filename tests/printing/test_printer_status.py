@@ -136,7 +136,7 @@ def test_the_queue_screen_says_confirmation_was_not_possible(qtbot, uow_factory,
         cfg = workstation_config(label_uri=uri)
         queue_label(uow_factory, tech, refill_id, cfg)
         PrintDispatcher(uow_factory, cfg, "test-ws", timeout=2.0).send_pending()
-    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws", services={})
+    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws")
     screen = PrintQueueScreen(context, tech)
     qtbot.addWidget(screen)
     screen.show()

@@ -26,7 +26,7 @@ from pharmacy_desktop.ui.app import make_scanner
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScanDispatcher
 from pharmacy_desktop.ui.screens.registry import screen_classes
-from pharmacy_desktop.ui.screens.settings import SCANNER_KEY, SettingsScreen
+from pharmacy_desktop.ui.screens.settings import SettingsScreen
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -46,7 +46,7 @@ def catalog(database_url):
 @pytest.fixture
 def context(uow_factory, database_url, tmp_path) -> AppContext:
     return AppContext(uow_factory=uow_factory, config=Config(workstation_name="test-ws"), workstation="test-ws",
-                      database_url=database_url, services={"config_path": tmp_path / "workstation.toml"})
+                      database_url=database_url, config_path=tmp_path / "workstation.toml")
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def shell(qtbot, qapp, context, actors, catalog):
     finally:
         scanner.uninstall(qapp)
         scanner.deleteLater()
-        context.services.pop(SCANNER_KEY, None)
+        context.scanner = None
 
 
 def keys(text: str, gap_ms: float) -> None:

@@ -19,7 +19,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 from keyrings.alt.file import PlaintextKeyring
 
-from pharmacy_desktop import secrets
+from pharmacy_desktop import keyring_store
 from pharmacy_desktop.secret_file import EncryptedFileKeyring
 
 SECRET = "Db-Passw0rd/for+pharmacy_app"
@@ -82,41 +82,41 @@ def test_a_replaced_key_or_an_altered_file_is_an_error_never_an_empty_store(tmp_
 
 
 def test_no_os_keyring_means_the_encrypted_file_with_a_warning(tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.secrets")
+    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.keyring_store")
     for detected in (fail.Keyring(), PlaintextKeyring(), ChainerBackend()):
         caplog.clear()
-        chosen = secrets.choose_backend(detected, environment={}, folder=tmp_path / "keyring")
+        chosen = keyring_store.choose_backend(detected, environment={}, folder=tmp_path / "keyring")
         assert isinstance(chosen, EncryptedFileKeyring), type(detected).__name__
         assert "no OS keyring" in caplog.text and str(tmp_path / "keyring") in caplog.text
 
 
 def test_an_os_keyring_is_used_when_there_is_one(tmp_path):
     os_keyring = SecretService.Keyring()
-    assert secrets.choose_backend(os_keyring, environment={}, folder=tmp_path) is os_keyring
+    assert keyring_store.choose_backend(os_keyring, environment={}, folder=tmp_path) is os_keyring
     class Chain(ChainerBackend):  # keyring's chain as it is on a desktop: the OS keyring inside
         backends = [os_keyring]
 
     chain = Chain()
-    assert secrets.choose_backend(chain, environment={}, folder=tmp_path) is chain
+    assert keyring_store.choose_backend(chain, environment={}, folder=tmp_path) is chain
 
 
 def test_an_explicit_plaintext_backend_is_obeyed_but_called_plaintext(tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.secrets")
+    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.keyring_store")
     plain = PlaintextKeyring()
     environment = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
-    assert secrets.choose_backend(plain, environment=environment, folder=tmp_path) is plain
+    assert keyring_store.choose_backend(plain, environment=environment, folder=tmp_path) is plain
     assert "PLAINTEXT" in caplog.text
 
 
 def test_secrets_left_in_the_plaintext_file_move_into_the_encrypted_one(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # a plaintext file of this test only
     legacy = PlaintextKeyring()
-    legacy.set_password(secrets.SERVICE, "embedded:/data/pgdata", SECRET)
+    legacy.set_password(keyring_store.SERVICE, "embedded:/data/pgdata", SECRET)
     legacy.set_password("another-app", "x", "theirs")
 
-    store = secrets.choose_backend(fail.Keyring(), environment={}, folder=tmp_path / "keyring")
-    assert store.get_password(secrets.SERVICE, "embedded:/data/pgdata") == SECRET
-    assert legacy.get_password(secrets.SERVICE, "embedded:/data/pgdata") is None
+    store = keyring_store.choose_backend(fail.Keyring(), environment={}, folder=tmp_path / "keyring")
+    assert store.get_password(keyring_store.SERVICE, "embedded:/data/pgdata") == SECRET
+    assert legacy.get_password(keyring_store.SERVICE, "embedded:/data/pgdata") is None
     plaintext = open(legacy.file_path, encoding="utf-8").read()
     assert base64.b64encode(SECRET.encode()).decode() not in plaintext
     assert legacy.get_password("another-app", "x") == "theirs"  # not ours to move
@@ -125,7 +125,7 @@ def test_secrets_left_in_the_plaintext_file_move_into_the_encrypted_one(tmp_path
 def test_create_roles_says_where_the_passwords_really_are(database_url, capsys, monkeypatch):
     from pharmacy_desktop import cli
 
-    secrets.reset()
+    keyring_store.reset()
     assert cli.main(["db", "create-roles", "--database-url", database_url]) == 0
     out = capsys.readouterr().out
     assert "not in any file" not in out
@@ -136,14 +136,14 @@ def test_create_roles_says_where_the_passwords_really_are(database_url, capsys, 
 def test_an_os_keyring_that_fails_at_first_use_gives_way_to_the_encrypted_file(tmp_path, monkeypatch, caplog):
     # this machine has no Secret Service running: keyring's real backend raises at the first call
     monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(secrets, "_backend", SecretService.Keyring())
-    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.secrets")
-    secrets.set_secret("db:app@db.local:5432/pharmacy", SECRET)
-    assert isinstance(secrets._backend, EncryptedFileKeyring)
-    assert secrets.get_secret("db:app@db.local:5432/pharmacy") == SECRET
+    monkeypatch.setattr(keyring_store, "_backend", SecretService.Keyring())
+    caplog.set_level(logging.WARNING, logger="pharmacy_desktop.keyring_store")
+    keyring_store.set_secret("db:app@db.local:5432/pharmacy", SECRET)
+    assert isinstance(keyring_store._backend, EncryptedFileKeyring)
+    assert keyring_store.get_secret("db:app@db.local:5432/pharmacy") == SECRET
     assert (tmp_path / "keyring" / "secrets.enc").exists()
     assert "the OS keyring failed" in caplog.text and "secrets are kept in an encrypted file" in caplog.text
-    assert "encrypted file" in secrets.storage_description()
+    assert "encrypted file" in keyring_store.storage_description()
 
 
 def test_db_connect_says_where_the_password_went(database_url, tmp_path, monkeypatch, capsys):
@@ -152,7 +152,7 @@ def test_db_connect_says_where_the_password_went(database_url, tmp_path, monkeyp
 
     from pharmacy_desktop import cli
 
-    secrets.reset()
+    keyring_store.reset()
     monkeypatch.setenv("PHARMACY_CONFIG_DIR", str(tmp_path / "config"))
     parts = urlsplit(database_url)
     bare = parts._replace(netloc=f"{parts.username}@{parts.netloc.split('@', 1)[1]}").geturl()

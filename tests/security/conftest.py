@@ -40,7 +40,7 @@ def app_role(database_url):
     import itertools
     import os
 
-    from pharmacy_desktop.cli_admin import create_roles
+    from pharmacy_desktop.cli.roles import create_roles
     from pharmacy_desktop.config import with_keyring_password
     from pharmacy_desktop.db.engine import make_engine, make_session_factory
     from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory

@@ -8,9 +8,9 @@ import os
 import psycopg
 import pytest
 
-from pharmacy_desktop.cli_admin import SCHEMAS, create_roles, scram_verifier
+from pharmacy_desktop.cli.roles import SCHEMAS, create_roles, scram_verifier
 from pharmacy_desktop.config import libpq_url, secret_key_for, with_keyring_password
-from pharmacy_desktop.secrets import get_secret
+from pharmacy_desktop.keyring_store import get_secret
 
 pytestmark = pytest.mark.db
 _n = itertools.count()

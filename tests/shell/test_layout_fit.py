@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
+from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.services import intake, review
 from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
 from pharmacy_desktop.ui.context import AppContext
@@ -22,7 +23,6 @@ from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
-from pharmacy_desktop.ui.screens.settings import SCANNER_KEY
 from tests.intake.conftest import _background_work_finishes, make_patient, meds, rx_form  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
@@ -42,7 +42,7 @@ def scanner(qapp):
 
 @pytest.fixture
 def full_context(context, scanner) -> AppContext:
-    context.services[SCANNER_KEY] = scanner
+    context.scanner = scanner
     return context
 
 
@@ -125,7 +125,7 @@ def pharmacy(uow_factory, actors, meds, make_patient):  # noqa: F811 - the impor
     for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
         intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
     for row in review.review_queue(uow_factory, actors["pharmacist"]):
-        review.demo_approve(uow_factory, actors["pharmacist"], row.prescription_id)
+        approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
     intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
                                                           days=30))
     intake.submit_prescription(uow_factory, tech, rx_form(lee.patient_id, meds["alprazolam"],

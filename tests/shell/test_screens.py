@@ -135,11 +135,13 @@ def test_a_change_committed_elsewhere_reaches_the_listener_and_survives_a_reconn
 
 
 def test_screenshots_command_renders_each_screen(qtbot, uow_factory, actors, tmp_path, catalog):
-    from pharmacy_desktop.cli_admin import render_screenshots
+    from pharmacy_desktop.cli.screenshots import render
+    from pharmacy_desktop.config import Config
+    from pharmacy_desktop.ui.context import AppContext
 
-    written = render_screenshots(uow_factory, tmp_path, (1280, 800),
-                                 only=["signin", "first-run", "shell-home", "lock-screen", "users", "audit",
-                                       "drug-lookup"])
+    context = AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"), workstation="counter-1")
+    written = render(context, tmp_path, (1280, 800),
+                     only=["signin", "first-run", "shell-home", "lock-screen", "users", "audit", "drug-lookup"])
     assert {p.stem for p in written} == {"signin", "first-run", "shell-home", "lock-screen", "users", "audit",
                                          "drug-lookup"}
     for path in written:

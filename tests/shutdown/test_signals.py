@@ -19,7 +19,7 @@ import pytest
 from pharmacy_desktop.db.embedded import EmbeddedPostgres
 
 UP = "sign-in shown"
-PREPARE = "from pharmacy_desktop.bootstrap import open_database; open_database(seed_demo=False).close()"
+PREPARE = "from pharmacy_desktop.app import open_database; open_database(seed_demo=False).close()"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from pharmacy_desktop import cli
-from pharmacy_desktop.bootstrap import open_database
+from pharmacy_desktop.app import open_database
 from pharmacy_desktop.db import connect, migrate
 from pharmacy_desktop.db.engine import make_engine
 from pharmacy_desktop.demo import CATALOG_DIR

@@ -39,9 +39,6 @@ from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
 
-DISPATCHER_KEY = "print_dispatcher"  # AppContext.services key of the workstation's PrintDispatcher
-
-
 # -- the dispatcher's state on the GUI thread ---------------------------------------------------
 
 
@@ -355,9 +352,7 @@ class PrintQueueScreen(Screen):
     # -- actions ------------------------------------------------------------------------------------
 
     def _wake_dispatcher(self) -> None:
-        dispatcher = self.context.services.get(DISPATCHER_KEY)
-        if dispatcher is not None:
-            dispatcher.wake()
+        self.context.print_sender.wake()
 
     def _say(self, text: str) -> None:
         self.message.show_message("")

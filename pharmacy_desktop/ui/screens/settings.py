@@ -43,12 +43,10 @@ from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
-from pharmacy_desktop.ui.screens.print_queue import DISPATCHER_KEY
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
 
-SCANNER_KEY = "scanner"  # context.services: the application's ScannerFilter (ui/app.py puts it there)
 
 _ROLE_USE = {
     "label": "vial labels at fill",
@@ -253,7 +251,7 @@ class SettingsScreen(Screen):
 
     def _attach_scanner(self) -> None:
         """Build the scanner test once the application's scanner filter is in the context."""
-        scanner = self.context.services.get(SCANNER_KEY)
+        scanner = self.context.scanner
         if scanner is None or self.scanner_page is not None:
             return
         factory = self.context.uow_factory
@@ -317,7 +315,7 @@ class SettingsScreen(Screen):
             idle_lock_minutes=float(self.idle_minutes.value()), scanner_gap_ms=self.scanner_gap.value(),
             scanner_min_length=self.scanner_min.value(), printers=printers,
         )
-        path = self.context.services.get("config_path")
+        path = self.context.config_path
         run_in_background(self, lambda: config_mod.save(updated, path), lambda saved: self._saved(updated, saved),
                           self._problem, busy_message="Saving settings…")
 
@@ -333,14 +331,12 @@ class SettingsScreen(Screen):
             row.uri.setText(cfg.printers[row.role].uri if row.role in cfg.printers else "")
         self.error.show_message("")
         self.notice.setText(f"Settings saved ({path}). Waiting print jobs use the new printers at their next try.")
-        dispatcher = self.context.services.get(DISPATCHER_KEY)
-        if dispatcher is not None:
-            dispatcher.wake()
+        self.context.print_sender.wake()
         self._apply_timings(cfg)
 
     def _apply_timings(self, cfg: Config) -> None:
         """The running scanner filter and idle lock take the saved timings now, not at the next start."""
-        scanner = self.context.services.get(SCANNER_KEY)
+        scanner = self.context.scanner
         if scanner is not None:
             current = scanner.settings
             wanted = (float(cfg.scanner_gap_ms), int(cfg.scanner_min_length))
@@ -371,15 +367,11 @@ class SettingsScreen(Screen):
             row.uri.setFocus()
             return
         factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
-        dispatcher = self.context.services.get(DISPATCHER_KEY)
-        config = self.context.config
+        sender = self.context.print_sender
 
         def work() -> TestOutcome:
-            from pharmacy_desktop.printing.dispatcher import PrintDispatcher
-
             job_id = print_queue.print_test_page(factory, actor, role=role, printer_uri=uri,
                                                  printer_profile=profile, workstation=ws)
-            sender = dispatcher or PrintDispatcher(factory, config, ws)
             result = sender.send_job(job_id)
             if result.ok:
                 return TestOutcome(True, f"Test page sent to {uri}. Check that it printed, that the sample line "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, TextIO
+from typing import TextIO
 
-from pharmacy_desktop.cli import database, print_json
+from pharmacy_desktop.cli.options import database, print_json
 
 # exit codes of `scan`: 0 only when found, so scripts can test it
 SCAN_EXIT = {"found": 0, "ambiguous": 3, "unknown": 4, "invalid": 5}
@@ -14,9 +14,8 @@ SHOWN_REJECTIONS = 10
 IMPORT_REFUSED = 3  # exit code: the files look damaged; nothing changed (2: cannot import at all)
 
 
-def register(
-    subparsers: argparse._SubParsersAction, add_db_option: Callable[[argparse.ArgumentParser], None]
-) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """The command group's parsers; --database-url is added to every one by cli.build_parser."""
     catalog = subparsers.add_parser("catalog", help="drug catalog: import the FDA NDC Directory, search")
     actions = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
 
@@ -42,14 +41,12 @@ def register(
         action="store_true",
         help="import the good rows even though some rows were rejected (refused by default)",
     )
-    add_db_option(imp)
     imp.set_defaults(handler=cmd_catalog_import)
 
     search = actions.add_parser("search", help="find drugs by name fragments and strength, e.g. 'atorv 10'")
     search.add_argument("text")
     search.add_argument("--limit", type=int, default=25)
     search.add_argument("--json", action="store_true", help="print JSON")
-    add_db_option(search)
     search.set_defaults(handler=cmd_catalog_search)
 
     scan = subparsers.add_parser(
@@ -59,7 +56,6 @@ def register(
     )
     scan.add_argument("text", help="UPC-A, EAN-13, GTIN-14, GS1 element string or NDC")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
-    add_db_option(scan)
     scan.set_defaults(handler=cmd_scan)
 
 

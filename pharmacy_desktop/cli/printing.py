@@ -7,16 +7,14 @@ does not take it, it stays there (the app retries it) and the command exits with
 from __future__ import annotations
 
 import argparse
-from typing import Callable
 
-from pharmacy_desktop.cli import database, print_json
+from pharmacy_desktop.cli.options import database, print_json
 
 EXIT_NOT_PRINTED = 6
 
 
-def register(
-    subparsers: argparse._SubParsersAction, add_db_option: Callable[[argparse.ArgumentParser], None]
-) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """The command group's parsers; --database-url is added to every one by cli.build_parser."""
     printing = subparsers.add_parser("print", help="print a test page or a vial label; list the print queue")
     actions = printing.add_subparsers(dest="print_command", metavar="ACTION", required=True)
 
@@ -28,7 +26,6 @@ def register(
         )
         parser.add_argument("--profile", metavar="MODEL", help="printer model (python-escpos profile), e.g. TM-T88V")
         parser.add_argument("--timeout", type=float, default=5.0, help="seconds the printer may stall (default 5)")
-        add_db_option(parser)
 
     test = actions.add_parser("test-page", help="print a test page through the print queue")
     test.add_argument("--role", choices=("label", "receipt", "report"), default="label")
@@ -46,7 +43,6 @@ def register(
     queue.add_argument("--all-workstations", action="store_true")
     queue.add_argument("--waiting", action="store_true", help="only jobs not printed yet")
     queue.add_argument("--json", action="store_true")
-    add_db_option(queue)
     queue.set_defaults(handler=cmd_queue)
 
 

@@ -40,7 +40,7 @@ from pharmacy_desktop.domain.identifiers import dea_check_digit, npi_check_digit
 
 log = logging.getLogger(__name__)
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "resources" / "catalog"
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "resources" / "catalog"
 
 # username -> password; printed by `pharmacy-desktop demo` and in the README
 DEMO_PASSWORDS = {
@@ -177,7 +177,7 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         summary.patients = len(patient_ids)
         summary.inventory_items = _inventory(uow_factory, rng, meds, actors["manager"].user_id, today)
         _bins(uow_factory)
-        from pharmacy_desktop.demo_prescriptions import load_prescriptions
+        from pharmacy_desktop.demo.prescriptions import load_prescriptions
 
         summary.prescriptions = load_prescriptions(
             uow_factory, actors, rng, patient_ids, prescribers, meds, _FORMULARY, today

@@ -165,6 +165,7 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
     """
     if target == "received":
         return "received"
+    from pharmacy_desktop.demo.approvals import approve_as_demo
     from pharmacy_desktop.services import fill, review, verify  # the workflow, exactly as the app runs it
 
     rph, tech = actors["pharmacist"], actors["technician"]
@@ -172,7 +173,7 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
         if target == "rejected":
             review.reject(uow_factory, rph, rx_id, "Duplicate of a prescription already on file (demo).")
             return "rejected"
-        review.demo_approve(uow_factory, rph, rx_id)
+        approve_as_demo(uow_factory, rph, rx_id)
         if target == "validated":
             return "validated"
         with uow_factory() as uow:

@@ -144,10 +144,3 @@ def get_secret(key: str) -> str | None:
 
 def set_secret(key: str, value: str) -> None:
     _call("set_password", key, value)
-
-
-def delete_secret(key: str) -> None:
-    try:
-        _call("delete_password", key)
-    except PasswordDeleteError:
-        pass

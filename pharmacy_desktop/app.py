@@ -1,0 +1,152 @@
+"""The composition root: from the configuration to one typed, frozen application context.
+
+The GUI (ui/app.py), the command line (cli/) and the screenshot renderer (ui/screenshots.py) all
+start here: find the database (``--database-url``, PHARMACY_DATABASE_URL, the workstation file,
+else the embedded server, migrated and, on its first start, loaded with the demo pharmacy), build
+the engine and the unit-of-work factory, and hand out the workstation's printers, print sender,
+scanner timing and what the change listener connects to. Nothing below this module builds any of
+them from the configuration itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Mapping
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.config import Config, PrinterConfig
+from pharmacy_desktop.db.connect import resolve_url
+from pharmacy_desktop.db.engine import make_engine, make_session_factory
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres
+    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+
+log = logging.getLogger(__name__)
+
+FIRST_START_NOTE = "first start: demo data loaded"
+
+
+@dataclass(frozen=True)
+class ScannerTiming:
+    """How the keyboard-wedge scanner is told apart from typing (ui/scanner.py's filter uses it)."""
+
+    max_gap_ms: float
+    min_length: int
+
+
+@dataclass(frozen=True)
+class Application:
+    """Everything the app, a command or the screenshot renderer is built from; made by :func:`open_database`."""
+
+    url: str  # carries sslmode and the keyring password: the change listener and migrations use it
+    source: str  # "command line", "environment", "configuration file", "embedded"
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    uow_factory: UnitOfWorkFactory
+    config: Config
+    embedded: EmbeddedPostgres | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def workstation(self) -> str:
+        return self.config.workstation_name
+
+    @property
+    def printers(self) -> Mapping[str, PrinterConfig]:
+        return MappingProxyType(self.config.printers)
+
+    @property
+    def scanner_timing(self) -> ScannerTiming:
+        return ScannerTiming(float(self.config.scanner_gap_ms), int(self.config.scanner_min_length))
+
+    @property
+    def listen_url(self) -> str:
+        """What the change listener (one LISTEN connection per app) connects to."""
+        return self.url
+
+    def make_print_sender(self) -> PrintDispatcher:
+        """This workstation's print sender (not started: the GUI starts it, a command sends one job)."""
+        return make_print_sender(self.uow_factory, self.config, self.workstation)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def make_print_sender(uow_factory: UnitOfWorkFactory, config: Config, workstation: str) -> PrintDispatcher:
+    """The one place a print sender is built from the configuration (it reads ``config`` at each
+    pass: the settings screen changes it in place)."""
+    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+
+    return PrintDispatcher(uow_factory, config, workstation)
+
+
+def configured_url(cli_url: str | None, cfg: Config) -> tuple[str | None, str]:
+    if cli_url:
+        return cli_url, "command line"
+    env = os.environ.get("PHARMACY_DATABASE_URL")
+    if env:
+        return env, "environment"
+    if cfg.database_url:
+        return cfg.database_url, "configuration file"
+    return None, "embedded"
+
+
+def open_database(
+    cli_url: str | None = None,
+    *,
+    cfg: Config | None = None,
+    migrate_embedded: bool = True,
+    seed_demo: bool = True,
+) -> Application:
+    """Connect to the configured server, or start the private embedded one (migrated; on its very
+    first start the demo pharmacy is loaded unless ``seed_demo`` is False)."""
+    from pharmacy_desktop.printing import use_escpos_cache
+
+    use_escpos_cache()  # before anything built here imports escpos
+    cfg = cfg or config_mod.load()
+    url, source = configured_url(cli_url, cfg)
+    embedded = None
+    notes: list[str] = []
+    if url is None:
+        from pharmacy_desktop.db.embedded import EmbeddedPostgres
+
+        embedded = EmbeddedPostgres(config_mod.data_dir() / "embedded")
+        first_start = not embedded.initialized
+        url = embedded.start()
+        log.info("embedded database started (%s)", embedded.data_dir)
+        if migrate_embedded:
+            from pharmacy_desktop.db import migrate
+
+            if not migrate.is_up_to_date(url):
+                migrate.upgrade(url)
+        if first_start and seed_demo:
+            from pharmacy_desktop.demo import load_demo
+
+            notes.append(FIRST_START_NOTE)
+            load_demo(url)
+    else:
+        # keyring password and sslmode go into the URL: everything built from the URL (the listener,
+        # migrations, the catalog import) then connects the same way as this engine
+        url = resolve_url(url, sslmode=cfg.sslmode or None)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    return Application(
+        url=url,
+        source=source,
+        engine=engine,
+        session_factory=factory,
+        uow_factory=UnitOfWorkFactory(factory, workstation=cfg.workstation_name),
+        config=cfg,
+        embedded=embedded,
+        notes=tuple(notes),
+    )

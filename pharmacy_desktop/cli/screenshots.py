@@ -1,0 +1,65 @@
+"""`pharmacy-desktop screenshots DIR`: the composition root's context, rendered by ui/screenshots.py."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import uuid
+from pathlib import Path
+
+from pharmacy_desktop.cli.options import database
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    shots = subparsers.add_parser(
+        "screenshots", help="render every screen of the shell offscreen to DIR/<screen>.png (current database)"
+    )
+    shots.add_argument("dir", type=Path)
+    shots.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT (default 1280x800)")
+    shots.add_argument("--only", nargs="*", metavar="NAME", help="only these screenshots (e.g. signin users)")
+    shots.set_defaults(handler=cmd_screenshots)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the command's own process, before Qt starts
+    width, _, height = args.size.partition("x")
+    with database(args) as app:
+        from pharmacy_desktop.ui.context import AppContext
+
+        written = render(AppContext.from_application(app), args.dir, (int(width), int(height)), only=args.only)
+    for path in written:
+        print(path)
+    return 0
+
+
+def render(context, out_dir: Path, size: tuple[int, int] = (1280, 800), *,
+           only: list[str] | None = None) -> list[Path]:
+    """Every screen as DIR/<name>.png, each shown as the first active account of a role allowed to open it."""
+    from pharmacy_desktop.ui.screenshots import render_screenshots
+
+    factory = context.uow_factory
+    return render_screenshots(context, out_dir, size, accounts=active_accounts(factory),
+                              roles_with=lambda permission: roles_with(factory, permission), only=only)
+
+
+def active_accounts(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:
+    """role -> the first active account created with it."""
+    from sqlalchemy import select
+
+    from pharmacy_desktop.db.models.users import User
+
+    accounts: dict[str, uuid.UUID] = {}
+    with uow_factory() as uow:
+        for user in uow.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.created_at)):
+            accounts.setdefault(user.role, user.id)
+    return accounts
+
+
+def roles_with(uow_factory: UnitOfWorkFactory, permission: str) -> set[str]:
+    from sqlalchemy import text
+
+    with uow_factory() as uow:
+        return set(uow.session.scalars(text(
+            "SELECT r.name FROM user_schema.roles r JOIN user_schema.role_permissions rp ON rp.role_id = r.id "
+            "JOIN user_schema.permissions p ON p.id = rp.permission_id WHERE p.name = :p"), {"p": permission}))
