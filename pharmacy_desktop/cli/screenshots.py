@@ -45,21 +45,16 @@ def render(context, out_dir: Path, size: tuple[int, int] = (1280, 800), *,
 
 def active_accounts(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:
     """role -> the first active account created with it."""
-    from sqlalchemy import select
-
-    from pharmacy_desktop.db.models.users import User
-
     accounts: dict[str, uuid.UUID] = {}
     with uow_factory() as uow:
-        for user in uow.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.created_at)):
+        for user in sorted(uow.users.list_active(), key=lambda u: u.created_at):
             accounts.setdefault(user.role, user.id)
     return accounts
 
 
 def roles_with(uow_factory: UnitOfWorkFactory, permission: str) -> set[str]:
-    from sqlalchemy import text
+    """The roles (of those a screenshot is taken as) that hold ``permission``."""
+    from pharmacy_desktop.ui.screenshots import ROLE_PREFERENCE
 
     with uow_factory() as uow:
-        return set(uow.session.scalars(text(
-            "SELECT r.name FROM user_schema.roles r JOIN user_schema.role_permissions rp ON rp.role_id = r.id "
-            "JOIN user_schema.permissions p ON p.id = rp.permission_id WHERE p.name = :p"), {"p": permission}))
+        return {role for role in ROLE_PREFERENCE if permission in uow.users.permissions_of_role(role)}
