@@ -127,10 +127,11 @@ def generate_catalog(out_dir: Path, packages: int = PACKAGES, seed: int = SEED) 
 
 
 def _child(url: str, path: str, bulk: bool) -> None:
+    from pharmacy_desktop.db import catalog_load
     from pharmacy_desktop.services import catalog_import
 
     if not bulk:  # keep every index and key during the load, as a re-import does
-        catalog_import.BULK_MIN_NEW = 10**12
+        catalog_load.BULK_MIN_NEW = 10**12
     summary = catalog_import.import_catalog(url, path, partial=True)
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({

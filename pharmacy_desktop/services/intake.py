@@ -12,152 +12,49 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.domain.daw import DAW_CODES, DAW_CODES_TEXT
-from pharmacy_desktop.domain.identifiers import dea_problem, normalize_dea, npi_problem, prescriber_last_name
-from pharmacy_desktop.domain.schedules import Schedule, default_expiration, max_refills
+from pharmacy_desktop.domain.identifiers import normalize_dea
+from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.domain.product_names import strength_of
-from pharmacy_desktop.domain.sig import InvalidSig, analyze_sig, sig_problem
-from pharmacy_desktop.domain.workflow import Permission, RxStatus
+from pharmacy_desktop.domain.sig import analyze_sig
+from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.drug_search import search_drugs
 from pharmacy_desktop.services.scan_resolution import resolve_scan
-from pharmacy_desktop.services.text_checks import text_errors
+from pharmacy_desktop.services.prescription_form import (  # the form's names, used as intake.X by callers
+    DrugChoice,
+    ENTER,
+    ItemInput,
+    MAX_REFILLS_NON_CONTROLLED,
+    MAX_WRITTEN_AGE_DAYS,
+    PrescriberInput,
+    PrescriptionInput,
+    QUANTITY_UNITS,
+    ReturnedPrescription,
+    SOURCES,
+    SavedPrescription,
+    SigPreview,
+    expiration_for,
+    decimal_or_none,
+    field_errors,
+    integer_or_none,
+    form_text_errors,
+    preview_sig,
+    unit_for_form,
+)
 
-ENTER = Permission.ENTER
-SOURCES = ("paper", "electronic", "phone", "fax")
-QUANTITY_UNITS = ("tablet", "capsule", "mL", "g", "each", "patch", "inhaler", "vial", "pen", "kit")
-MAX_REFILLS_NON_CONTROLLED = 11  # a one-year prescription: the original plus 11 monthly refills
-MAX_WRITTEN_AGE_DAYS = 365
-
-
-# ---------------------------------------------------------------------------------------------
-# Inputs and outputs
-
-
-@dataclass(frozen=True)
-class PrescriberInput:
-    name: str
-    npi: str
-    dea: str | None = None
-    phone: str | None = None
-    address: str | None = None
-
-
-@dataclass(frozen=True)
-class ItemInput:
-    medication_id: uuid.UUID | None
-    quantity: Decimal | str | int | None
-    days_supply: int | str | None
-    sig: str
-    refills: int | str | None = 0
-    quantity_unit: str | None = None  # defaults from the dosage form
-    daw_code: str = "0"
-
-
-@dataclass(frozen=True)
-class PrescriptionInput:
-    patient_id: uuid.UUID | None
-    prescriber: PrescriberInput
-    items: tuple[ItemInput, ...]
-    written_date: dt.date | None
-    source: str = "paper"
-    is_stat: bool = False
-    notes: str | None = None
-    promised_at: dt.datetime | None = None
-    external_rx_number: str | None = None
-
-
-@dataclass(frozen=True)
-class DrugChoice:
-    """A catalog package offered in the drug field."""
-
-    medication_id: uuid.UUID
-    label: str  # "Amoxicillin 500 mg capsule"
-    detail: str  # NDC, package, labeler
-    schedule: str  # "" or "C-II"
-    default_unit: str
-    is_active: bool = True
-
-    @property
-    def text(self) -> str:
-        return f"{self.label} [{self.schedule}]" if self.schedule else self.label
-
-
-@dataclass(frozen=True)
-class SavedPrescription:
-    prescription_id: uuid.UUID
-    rx_number: str
-    status: str
-    expiration_date: dt.date
-    version: int
-    blocking_alerts: int
-    warnings: int
-
-
-@dataclass(frozen=True)
-class SigPreview:
-    directions: str
-    unknown: tuple[str, ...]
-    problem: str = ""  # the SIG cannot be read at all (e.g. a 4,000-digit number): what to fix
-
-    @property
-    def message(self) -> str:
-        if self.problem:
-            return self.problem
-        if not self.unknown:
-            return self.directions
-        return f"{self.directions}  — not a known code: {' '.join(self.unknown)}"
-
-
-@dataclass(frozen=True)
-class ReturnedPrescription:
-    """A prescription the pharmacist sent back to intake, with their note."""
-
-    prescription_id: uuid.UUID
-    rx_number: str
-    patient_name: str
-    drug: str
-    note: str
-    version: int
-    form: PrescriptionInput = field(compare=False)
-
-
-def preview_sig(text: str) -> SigPreview:
-    try:
-        analysis = analyze_sig(text or "")
-    except InvalidSig as exc:
-        return SigPreview("", (), exc.message)
-    return SigPreview(analysis.directions, analysis.unknown)
-
-
-def expiration_for(written_date: dt.date, schedules: list[Schedule]) -> dt.date:
-    """The earliest default expiration among the items' schedules (DOMAIN.md)."""
-    return min(default_expiration(written_date, s) for s in schedules or [Schedule.NONE])
+__all__ = [  # the form's names stay reachable as intake.X (screens, tests)
+    "MAX_REFILLS_NON_CONTROLLED", "MAX_WRITTEN_AGE_DAYS", "QUANTITY_UNITS", "SOURCES", "SigPreview",
+    "form_text_errors", "preview_sig",
+]
 
 
 # ---------------------------------------------------------------------------------------------
 # Drug field
-
-
-def unit_for_form(dosage_form: str | None) -> str:
-    form = (dosage_form or "").lower()
-    for word, unit in (("tablet", "tablet"), ("capsule", "capsule"), ("solution", "mL"), ("suspension", "mL"),
-                       ("syrup", "mL"), ("elixir", "mL"), ("liquid", "mL"), ("drops", "mL"), ("cream", "g"),
-                       ("ointment", "g"), ("gel", "g"), ("patch", "patch"), ("inhal", "inhaler"),
-                       ("aerosol", "inhaler"), ("injection", "mL"), ("pen", "pen")):
-        if word in form:
-            return unit
-    return "each"
 
 
 def _label(med: Medication) -> str:
@@ -186,8 +83,7 @@ def find_drugs(uow_factory: UnitOfWorkFactory, text: str, limit: int = 15) -> li
         return []
     with uow_factory() as uow:
         hits = search_drugs(uow, text, limit=limit)
-        meds = {m.id: m for m in uow.session.scalars(
-            select(Medication).where(Medication.id.in_([h.medication_id for h in hits])))}
+        meds = uow.catalog.by_ids(h.medication_id for h in hits if h.medication_id)
         return [_choice(meds[h.medication_id]) for h in hits if h.medication_id in meds]
 
 
@@ -198,7 +94,7 @@ def drug_from_scan(uow_factory: UnitOfWorkFactory, scan_text: str) -> tuple[list
     if not ids:
         return [], result.message
     with uow_factory() as uow:
-        meds = {m.id: m for m in uow.session.scalars(select(Medication).where(Medication.id.in_(ids)))}
+        meds = uow.catalog.by_ids(ids)
         return [_choice(meds[i]) for i in ids if i in meds], result.message
 
 
@@ -210,148 +106,9 @@ def drug_choice(uow_factory: UnitOfWorkFactory, medication_id: uuid.UUID) -> Dru
         return _choice(med)
 
 
-# ---------------------------------------------------------------------------------------------
-# Validation
-
-
-def _decimal(value: Decimal | str | int | None) -> Decimal | None:
-    if value is None or isinstance(value, (bool, float)):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
-def _integer(value: int | str | None) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    # ASCII digits only ("²".isdigit() is true, int("²") fails), and a bounded count of them:
-    # int() refuses 4,301 digits with a ValueError, and no count here needs more than 9
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *, today: dt.date,
-                 patient_exists: bool = True) -> dict[str, str]:
-    """Field -> what to fix. ``drugs`` holds the catalog rows of the items' medication ids."""
-    errors: dict[str, str] = {}
-    texts = form_text_errors(form)
-    if form.patient_id is None:
-        errors["patient"] = "Choose the patient: type a name, date of birth or phone and press Enter."
-    elif not patient_exists:
-        errors["patient"] = "This patient no longer exists; search again."
-    p = form.prescriber
-    if not (p.name or "").strip():
-        errors["prescriber_name"] = "Prescriber name is required."
-    problem = npi_problem(p.npi)
-    if problem:
-        errors["prescriber_npi"] = problem
-    if form.source not in SOURCES:
-        errors["source"] = f"Source is one of: {', '.join(SOURCES)}."
-    if form.written_date is None:
-        errors["written_date"] = "Written date is required (MM/DD/YYYY)."
-    elif form.written_date > today:
-        errors["written_date"] = "Written date cannot be in the future."
-    elif (today - form.written_date).days > MAX_WRITTEN_AGE_DAYS:
-        errors["written_date"] = "Written more than a year ago: the prescription has expired."
-    if not form.items:
-        errors["items"] = "Add at least one drug."
-    controlled: list[str] = []
-    for i, item in enumerate(form.items):
-        key = f"items[{i}]"
-        med = drugs.get(item.medication_id) if item.medication_id else None
-        schedule = dur_review.schedule_of(med)
-        if item.medication_id is None:
-            errors[f"{key}.drug"] = "Choose the drug: type its name or scan the stock bottle."
-        elif med is None:
-            errors[f"{key}.drug"] = "That drug is not in the catalog any more; search again."
-        elif schedule is Schedule.CI:
-            errors[f"{key}.drug"] = "Schedule I substances cannot be prescribed."
-        elif med.is_active is False:
-            errors[f"{key}.drug"] = "That package is no longer marketed; choose a current one."
-        quantity = _decimal(item.quantity)
-        if quantity is None or quantity <= 0:
-            errors[f"{key}.quantity"] = "Quantity must be a number above 0."
-        elif quantity >= Decimal("100000000"):
-            errors[f"{key}.quantity"] = "Quantity is too large."
-        elif quantity.as_tuple().exponent < -2:  # type: ignore[operator]
-            errors[f"{key}.quantity"] = "Quantity has at most 2 decimals."
-        days = _integer(item.days_supply)
-        if days is None or not 1 <= days <= 365:
-            errors[f"{key}.days_supply"] = "Days supply is a whole number from 1 to 365."
-        problem = sig_problem(item.sig or "")
-        sig = analyze_sig("" if problem else item.sig or "")
-        if not (item.sig or "").strip():
-            errors[f"{key}.sig"] = "SIG is required (e.g. 1 T PO BID)."
-        elif problem:
-            errors[f"{key}.sig"] = problem
-        elif sig.unknown:
-            errors[f"{key}.sig"] = (f"Not a known SIG code: {' '.join(sig.unknown)}. Fix it or write the words out.")
-        refills = _integer(item.refills)
-        limit = max_refills(schedule)
-        if refills is None:
-            errors[f"{key}.refills"] = "Refills is a whole number (0 for none)."
-        elif limit == 0 and refills > 0:
-            errors[f"{key}.refills"] = f"{schedule.display} prescriptions cannot have refills."
-        elif limit is not None and refills > limit:
-            errors[f"{key}.refills"] = f"{schedule.display} prescriptions allow at most {limit} refills."
-        elif limit is None and refills > MAX_REFILLS_NON_CONTROLLED:
-            errors[f"{key}.refills"] = f"At most {MAX_REFILLS_NON_CONTROLLED} refills (one year)."
-        if item.daw_code not in DAW_CODES:
-            errors[f"{key}.daw_code"] = f"DAW code is {DAW_CODES_TEXT}."
-        if item.quantity_unit is not None and not item.quantity_unit.strip():
-            errors[f"{key}.quantity_unit"] = "Unit is required (tablet, capsule, mL ...)."
-        if schedule is not Schedule.NONE:
-            controlled.append(schedule.display)
-    if controlled:
-        if not (p.dea or "").strip():
-            errors["prescriber_dea"] = f"DEA number is required for a controlled substance ({controlled[0]})."
-        else:
-            problem = dea_problem(p.dea, prescriber_last_name(p.name or ""))
-            if problem:
-                errors["prescriber_dea"] = problem
-    elif (p.dea or "").strip():
-        problem = dea_problem(p.dea, prescriber_last_name(p.name or ""))
-        if problem:
-            errors["prescriber_dea"] = problem
-    errors.update(texts)  # a NUL or an over-long value explains a "looks wrong" above better
-    return errors
-
-
-_TEXT_LABELS = {"prescriber_name": "Prescriber name", "prescriber_npi": "NPI", "prescriber_dea": "DEA number",
-                "prescriber_phone": "Prescriber phone", "prescriber_address": "Prescriber address", "notes": "Notes",
-                "external_rx_number": "External Rx number"}
-
-
-def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
-    """Lengths (from the columns) and control characters of every text typed into the prescription."""
-    p = form.prescriber
-    fields_ = [
-        ("prescriber_name", Prescription.prescriber_name, p.name), ("prescriber_npi", Prescription.prescriber_npi, p.npi),
-        ("prescriber_dea", Prescription.prescriber_dea, p.dea),
-        ("prescriber_phone", Prescription.prescriber_phone, p.phone),
-        ("prescriber_address", Prescription.prescriber_address, p.address),
-        ("notes", Prescription.notes, form.notes),
-        ("external_rx_number", Prescription.external_rx_number, form.external_rx_number),
-    ]
-    labels = dict(_TEXT_LABELS)
-    for i, item in enumerate(form.items):
-        fields_ += [(f"items[{i}].sig", PrescriptionItem.sig, item.sig),
-                    (f"items[{i}].quantity_unit", PrescriptionItem.quantity_unit, item.quantity_unit),
-                    (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code)]
-        labels.update({f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit",
-                       f"items[{i}].daw_code": "DAW code"})
-    # the SIG is one line (it is printed on the label); its column is TEXT only for long directions
-    return text_errors(fields_, labels=labels, single_line=[f"items[{i}].sig" for i in range(len(form.items))])
-
-
 def _check(uow: UnitOfWork, form: PrescriptionInput, today: dt.date) -> dict[uuid.UUID, Medication]:
     ids = [i.medication_id for i in form.items if i.medication_id]
-    drugs = {m.id: m for m in uow.session.scalars(select(Medication).where(Medication.id.in_(ids)))} if ids else {}
+    drugs = uow.catalog.by_ids(ids)
     exists = form.patient_id is not None and uow.patients.get(form.patient_id) is not None
     errors = field_errors(form, drugs, today=today, patient_exists=exists)
     if errors:
@@ -367,13 +124,13 @@ def _items(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication]) -> list[
     for item in form.items:
         assert item.medication_id is not None
         med = drugs[item.medication_id]
-        refills = _integer(item.refills) or 0
+        refills = integer_or_none(item.refills) or 0
         result.append(PrescriptionItem(
             medication_id=med.id,
             written_medication_name=_label(med)[:255],
-            quantity=_decimal(item.quantity),
+            quantity=decimal_or_none(item.quantity),
             quantity_unit=(item.quantity_unit or unit_for_form(med.dosage_form)).strip(),
-            days_supply=_integer(item.days_supply),
+            days_supply=integer_or_none(item.days_supply),
             sig=" ".join(item.sig.split()),
             directions=analyze_sig(item.sig).directions,
             refills_authorized=refills,
@@ -465,12 +222,7 @@ def submit_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, form: Pres
 def returned_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[ReturnedPrescription]:
     """Prescriptions sent back by the pharmacist, oldest first, with the form to correct."""
     with uow_factory(actor.user_id) as uow:
-        rows = uow.session.scalars(
-            select(Prescription)
-            .where(Prescription.status == RxStatus.RECEIVED.value, Prescription.returned_note.is_not(None))
-            .order_by(Prescription.received_at)
-            .options(selectinload(Prescription.items))  # with their items: one query, not one per row
-        ).all()
+        rows = uow.prescriptions.returned_to_intake()
         result = []
         for rx in rows:
             patient = uow.patients.get(rx.patient_id)

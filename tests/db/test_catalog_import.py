@@ -420,14 +420,14 @@ def medication_schema(url: str) -> list[tuple]:
 
 @pytest.mark.parametrize("fail", [False, True])
 def test_a_bulk_load_restores_every_index_and_key(database_url, monkeypatch, fail):
-    from pharmacy_desktop.services import catalog_import
+    from pharmacy_desktop.db import catalog_load
 
     before = medication_schema(database_url)
     assert any("gin_trgm_ops" in d for _, d in before) and any("FOREIGN KEY" in d for _, d in before)
-    monkeypatch.setattr(catalog_import, "BULK_MIN_NEW", 100)  # the demo catalog counts as a first load
+    monkeypatch.setattr(catalog_load, "BULK_MIN_NEW", 100)  # the demo catalog counts as a first load
     dropped = []
-    real_drop = catalog_import._drop_for_bulk
-    monkeypatch.setattr(catalog_import, "_drop_for_bulk", lambda *a: dropped.extend(real_drop(*a)) or dropped)
+    real_drop = catalog_load._drop_for_bulk
+    monkeypatch.setattr(catalog_load, "_drop_for_bulk", lambda *a: dropped.extend(real_drop(*a)) or dropped)
 
     def progress(phase, done, total):
         if fail and phase == "saving" and done >= 5:

@@ -316,3 +316,13 @@ class PrescriptionRepository(Repository[Prescription]):
         ):
             first.setdefault(item.prescription_id, (item, med))
         return [(rx, patient, bin_, *first.get(rx.id, (None, None))) for rx, patient, bin_ in found]
+
+    def returned_to_intake(self) -> list[Prescription]:
+        """Received prescriptions the pharmacist sent back, oldest first, with their items."""
+        stmt = (
+            select(Prescription)
+            .where(Prescription.status == "received", Prescription.returned_note.is_not(None))
+            .order_by(Prescription.received_at)
+            .options(selectinload(Prescription.items))  # with their items: one query, not one per row
+        )
+        return list(self.session.scalars(stmt).all())
