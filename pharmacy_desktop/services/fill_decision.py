@@ -19,18 +19,20 @@ from typing import Any, Callable
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.dispensing import StockLine
+from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.schedules import parse_schedule, refill_problem
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.services.prescription_views import DrugView, drug_view, load_prescription, product_of
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult
 from pharmacy_desktop.services.stock_allocation import StockSource, stock_source
 
-OK = "ok"
-HARD_STOP = "hard_stop"  # wrong product: the bottle cannot get a label
-REFUSED = "refused"  # expired, recalled, unknown lot, no stock record, no refills left
-INSUFFICIENT = "insufficient"
-AMBIGUOUS_SCAN = "ambiguous"
-INVALID = "invalid"  # unreadable or unknown barcode
+# the outcome codes (domain/outcomes.py), under the names this module has always used
+OK = FillOutcome.OK
+HARD_STOP = FillOutcome.HARD_STOP  # wrong product: the bottle cannot get a label
+REFUSED = FillOutcome.REFUSED  # expired, recalled, unknown lot, no stock record, no refills left
+INSUFFICIENT = FillOutcome.INSUFFICIENT
+AMBIGUOUS_SCAN = FillOutcome.AMBIGUOUS
+INVALID = FillOutcome.INVALID  # unreadable or unknown barcode
 
 Resolver = Callable[[str, dt.date], ScanResult]
 

@@ -17,13 +17,14 @@ from typing import Any, Sequence
 from pharmacy_desktop.db.scan_lookup import lookup_ndc_keys
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
 from pharmacy_desktop.domain.ndc import format_ndc11
+from pharmacy_desktop.domain.outcomes import ScanLookup
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.services.drug_search import product_title
 
-FOUND = "found"
-AMBIGUOUS = "ambiguous"
-UNKNOWN = "unknown"
-INVALID = "invalid"
+FOUND = ScanLookup.FOUND
+AMBIGUOUS = ScanLookup.AMBIGUOUS
+UNKNOWN = ScanLookup.UNKNOWN
+INVALID = ScanLookup.INVALID
 
 @dataclass(frozen=True)
 class ScanChoice:
