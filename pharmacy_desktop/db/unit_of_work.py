@@ -248,6 +248,10 @@ class UnitOfWork:
         if notice not in self._notices:
             self._notices.append(notice)
 
+    def discard_notices(self) -> None:
+        """Forget the change notices of work that was rolled back: nothing of it may be announced."""
+        self._notices.clear()
+
     # -- transaction ------------------------------------------------------------------------
 
     def flush(self) -> None:

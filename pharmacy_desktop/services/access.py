@@ -137,7 +137,7 @@ def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], 
 def refuse(uow: UnitOfWork, actor: Actor, event: str, data: dict) -> None:
     """Roll back the refused work and commit only the refusal, stamped with the refused actor."""
     uow.rollback()
-    uow._notices.clear()  # noqa: SLF001 - nothing of the refused work may be announced
+    uow.discard_notices()  # nothing of the refused work may be announced
     uow.check_account = False  # the refusal of a stale account must itself be written
     uow.actor_id = actor.user_id
     uow.record(event, "user", actor.user_id, {**data, "workstation": actor.workstation})
