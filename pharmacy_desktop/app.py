@@ -27,7 +27,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
-    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+    from pharmacy_desktop.services.print_sender import PrintSender
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Application:
         """What the change listener (one LISTEN connection per app) connects to."""
         return self.url
 
-    def make_print_sender(self) -> PrintDispatcher:
+    def make_print_sender(self) -> PrintSender:
         """This workstation's print sender (not started: the GUI starts it, a command sends one job)."""
         return make_print_sender(self.uow_factory, self.config, self.workstation)
 
@@ -82,12 +82,13 @@ class Application:
             self.embedded.stop()
 
 
-def make_print_sender(uow_factory: UnitOfWorkFactory, config: Config, workstation: str) -> PrintDispatcher:
+def make_print_sender(uow_factory: UnitOfWorkFactory, config: Config, workstation: str) -> PrintSender:
     """The one place a print sender is built from the configuration (it reads ``config`` at each
     pass: the settings screen changes it in place)."""
-    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+    from pharmacy_desktop.services.print_sender import PrintSender
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
 
-    return PrintDispatcher(uow_factory, config, workstation)
+    return PrintSender(uow_factory, lambda: printer_settings_from(config), workstation)
 
 
 def configured_url(cli_url: str | None, cfg: Config) -> tuple[str | None, str]:

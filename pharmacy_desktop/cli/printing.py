@@ -53,10 +53,11 @@ def _config():
 
 
 def _send(db, cfg, job_id, timeout: float) -> int:
-    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+    from pharmacy_desktop.services.print_sender import PrintSender
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
 
-    dispatcher = PrintDispatcher(db.uow_factory, cfg, cfg.workstation_name, timeout=timeout)
-    result = dispatcher.send_job(job_id)
+    sender = PrintSender(db.uow_factory, printer_settings_from(cfg), cfg.workstation_name, timeout=timeout)
+    result = sender.send_job(job_id)
     if result.ok and result.confirmed:
         print(f"Printed on {result.printer_uri} (print job {job_id}).")
         return 0
@@ -69,10 +70,11 @@ def _send(db, cfg, job_id, timeout: float) -> int:
 
 
 def cmd_test_page(args: argparse.Namespace) -> int:
-    from pharmacy_desktop.services.print_queue import print_test_page, printer_for
+    from pharmacy_desktop.services.print_queue import print_test_page
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
 
     cfg = _config()
-    uri, profile = (args.printer, args.profile) if args.printer else printer_for(cfg, args.role)
+    uri, profile = (args.printer, args.profile) if args.printer else printer_settings_from(cfg).printer_for(args.role)
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
         job_id = print_test_page(db.uow_factory, None, role=args.role, printer_uri=uri,
                                  printer_profile=args.profile or profile, workstation=cfg.workstation_name)
@@ -81,12 +83,13 @@ def cmd_test_page(args: argparse.Namespace) -> int:
 
 def cmd_label(args: argparse.Namespace) -> int:
     from pharmacy_desktop.services.print_queue import queue_label_for_rx
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
 
     cfg = _config()
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
         job_id = queue_label_for_rx(db.uow_factory, None, args.rx_number, reason=args.reason,
                                     workstation=cfg.workstation_name, printer_uri=args.printer,
-                                    printer_profile=args.profile, config=cfg)
+                                    printer_profile=args.profile, printers=printer_settings_from(cfg))
         return _send(db, cfg, job_id, args.timeout)
 
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from escpos.constants import CODEPAGE_CHANGE, GS, NUL
 from escpos.printer import Dummy
 
+from pharmacy_desktop.domain.dispensing import format_quantity
+from pharmacy_desktop.domain.money import format_money
+from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
+
 from .documents import TRANSFER_CAUTION, LabelData, ReceiptData
 from .profiles import PrinterProfile, encode_for, transliterate
 
-__all__ = ["render_label", "render_receipt", "render_test_page", "format_money", "format_ndc"]
+__all__ = ["render_label", "render_receipt", "render_test_page", "format_ndc"]
 
 _CODE128 = 73  # GS k m=73: function B, CODE128
 _CODE39_A = 4  # GS k m=4: function A, CODE39, NUL-terminated
@@ -28,24 +32,14 @@ _BARCODE_HEIGHT = 64  # dots: about 8 mm, what counter scanners read at a glance
 _QUIET_MODULES = 20  # both quiet zones, in modules
 
 
-def format_money(amount: Decimal) -> str:
-    """$1,234.50 / -$35.00, rounded half-up to the cent."""
-    cents = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${abs(cents):,.2f}"
-
-
 def format_ndc(ndc: str) -> str:
     """11-digit NDC as 5-4-2, the 12-digit form (from 2033) as 6-4-2; anything else unchanged."""
     digits = ndc.replace("-", "")
-    if digits.isdigit() and len(digits) in (11, 12):
-        head = len(digits) - 6
-        return f"{digits[:head]}-{digits[head:head + 4]}-{digits[head + 4:]}"
+    if digits.isdigit() and len(digits) == 11:
+        return format_ndc11(digits)
+    if digits.isdigit() and len(digits) == 12:
+        return format_ndc12(digits)
     return ndc
-
-
-def _quantity(q: Decimal) -> str:
-    return f"{q.normalize():f}"  # 30.000 -> 30, 2.50 -> 2.5, never 3E+1
 
 
 def _us_date(day: date) -> str:
@@ -224,7 +218,7 @@ def render_label(label: LabelData, profile: PrinterProfile) -> bytes:
     job.para(label.directions, bold=True, double_height=True)
     job.rule()
     refills = "No refills" if label.refills_remaining == 0 else f"Refills: {label.refills_remaining}"
-    job.pair(f"Qty: {_quantity(label.quantity)} {label.quantity_unit}", refills, bold=True)
+    job.pair(f"Qty: {format_quantity(label.quantity)} {label.quantity_unit}", refills, bold=True)
     job.pair(f"Rx: {label.rx_number}", label.schedule or "", bold=True)
     job.pair(f"Filled: {_us_date(label.date_filled)}", f"Fill #{label.fill_number}")
     job.para(f"Prescriber: {label.prescriber_name}")

@@ -32,6 +32,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from pharmacy_desktop.domain.dispensing import format_quantity
+
 from .documents import TRANSFER_CAUTION, LabelData
 from .layouts import format_ndc
 from .profiles import transliterate_for
@@ -119,7 +121,7 @@ def _label_flowables(label: LabelData, width: float) -> list:
     gap = "&nbsp;" * 4
     rx = _text(f"Rx: {label.rx_number}") + (gap + _text(label.schedule) if label.schedule else "")
     details = [
-        Paragraph(_text(f"Qty: {label.quantity.normalize():f} {label.quantity_unit}") + gap + _text(refills), small_bold),
+        Paragraph(_text(f"Qty: {format_quantity(label.quantity)} {label.quantity_unit}") + gap + _text(refills), small_bold),
         Paragraph(rx, small_bold),
         Paragraph(_text(f"Filled: {_us_date(label.date_filled)}") + gap + _text(f"Fill #{label.fill_number}"), small),
         Paragraph(_text(f"Prescriber: {label.prescriber_name}"), small),

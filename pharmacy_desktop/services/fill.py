@@ -37,6 +37,7 @@ from pharmacy_desktop.services.fill_decision import (
     next_fill_number,
     pending_fill,
 )
+from pharmacy_desktop.services.printer_settings import PrinterSettings
 from pharmacy_desktop.services.prescription_views import (
     DrugView,
     RxHeader,
@@ -246,8 +247,11 @@ def fill(
     partial: bool = False,
     medication_id: uuid.UUID | None = None,
     today: dt.date | None = None,
+    printers: PrinterSettings | None = None,
 ) -> FillResult:
     """Fill one item with the scanned bottle: deduct stock, record the fill, queue the label.
+
+    ``printers`` (this workstation's, from the composition root) picks the label's printer model.
 
     Raises ``WrongProduct`` (hard stop), ``StockRefused``, ``InsufficientStock`` (its ``check``
     tells how much is usable; call again with ``partial=True`` to fill that), ``ScanNotUsable``.
@@ -262,14 +266,16 @@ def fill(
             )
             if not result.check.ok:
                 raise _ERRORS.get(result.check.status, ScanNotUsable)(result.check)
-            outcome = _write_fill(uow, actor, result, day)
+            outcome = _write_fill(uow, actor, result, day, printers)
             uow.commit()
             return replace(outcome, attempts=number)
 
     return with_retry(attempt)
 
 
-def _write_fill(uow: UnitOfWork, actor: Actor, ev: Evaluation, day: dt.date) -> FillResult:
+def _write_fill(
+    uow: UnitOfWork, actor: Actor, ev: Evaluation, day: dt.date, printers: PrinterSettings | None = None
+) -> FillResult:
     rx, item, med, stock, check = ev.rx, ev.item, ev.scanned_med, ev.stock, ev.check
     assert rx is not None and item is not None and med is not None and stock is not None and check.quantity
     refill_id = uuid.uuid4()
@@ -309,7 +315,7 @@ def _write_fill(uow: UnitOfWork, actor: Actor, ev: Evaluation, day: dt.date) -> 
         rx.returned_note = None
     uow.flush()
 
-    label_job_id = _queue_label(uow, actor, refill_id)
+    label_job_id = _queue_label(uow, actor, refill_id, printers)
     uow.record("PrescriptionFilled", "prescription", rx.id, {
         "rx_number": rx.prescription_number,
         "refill_id": refill_id,
@@ -355,7 +361,9 @@ def _deduct(uow: UnitOfWork, actor: Actor, ev: Evaluation, refill_id: uuid.UUID,
     )
 
 
-def _queue_label(uow: UnitOfWork, actor: Actor, refill_id: uuid.UUID) -> uuid.UUID | None:
-    from pharmacy_desktop.services.print_queue import queue_vial_label
+def _queue_label(
+    uow: UnitOfWork, actor: Actor, refill_id: uuid.UUID, printers: PrinterSettings | None
+) -> uuid.UUID | None:
+    from pharmacy_desktop.services.print_enqueue import queue_vial_label
 
-    return queue_vial_label(uow, actor, refill_id=refill_id)
+    return queue_vial_label(uow, actor, refill_id=refill_id, printers=printers)

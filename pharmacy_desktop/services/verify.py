@@ -121,11 +121,12 @@ def _user_name(uow: UnitOfWork, user_id: uuid.UUID | None) -> str:
 
 
 def _label_lines(uow: UnitOfWork, refill: PrescriptionRefill) -> tuple[tuple[str, ...], str]:
+    from pharmacy_desktop.printing.codec import label_from_json
     from pharmacy_desktop.services import labels
 
     job = uow.prescriptions.print_job(refill.label_job_id)
     try:
-        label = labels.label_from_json(job.document) if job is not None else labels.build_vial_label(uow, refill.id)
+        label = label_from_json(job.document) if job is not None else labels.build_vial_label(uow, refill.id)
     except PharmacyError as exc:
         return (f"(label not available: {exc.message})",), "missing"
     lines = [

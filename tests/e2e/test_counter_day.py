@@ -2,7 +2,7 @@
 
 The demo pharmacy in a real PostgreSQL database; the real sign-in window, `MainWindow` with every
 screen of the registry, a real `ScannerFilter` fed key events at scanner speed (and a person's
-typing at a person's speed), the real `PrintDispatcher` sending the vial label to a TCP printer
+typing at a person's speed), the real `PrintSender` sending the vial label to a TCP printer
 listening in the test. Keyboard and scanner only: no widget is clicked and no slot is called.
 
 Every step checks the database (status, refill row, stock, domain events with the acting user,
@@ -232,9 +232,10 @@ def context(uow_factory, database_url, label_printer) -> AppContext:
 
 @pytest.fixture
 def dispatcher(context, uow_factory):
-    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+    from pharmacy_desktop.services.print_sender import PrintSender
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
 
-    printing = PrintDispatcher(uow_factory, context.config, WORKSTATION, poll_interval=0.3)
+    printing = PrintSender(uow_factory, lambda: printer_settings_from(context.config), WORKSTATION, poll_interval=0.3)
     context.print_sender = printing
     printing.start()
     yield printing

@@ -10,11 +10,13 @@ import time
 
 import pytest
 
-from pharmacy_desktop.printing.dispatcher import PrintDispatcher
 from pharmacy_desktop.services import fill, print_queue
+from pharmacy_desktop.services.print_sender import PrintSender
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from tests.faults import ledger
 from tests.fill import factories as f
 from tests.printing.conftest import never_read, printer, read_all, read_then_reset, refused_uri, workstation_config
+from tests.printing.test_print_queue import job_row
 
 __all__ = ["printer"]  # the fixture, used by name below
 
@@ -52,15 +54,15 @@ def test_a_failing_label_printer_keeps_the_fill_and_the_job_and_prints_it_once_f
         with uow_factory() as uow:
             uow.print_jobs.mark(result.label_job_id, payload=payload)
             uow.commit()
-    queued = print_queue.get_job(uow_factory, result.label_job_id)
+    queued = job_row(uow_factory, result.label_job_id)
     cfg = workstation_config(label_uri=uri, profile=queued.printer_profile)  # same model: the payload is sent as is
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", timeout=SEND_TIMEOUT)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=SEND_TIMEOUT)
     started = time.monotonic()
     [sent] = dispatcher.send_pending()
     failed_in = time.monotonic() - started
     assert not sent.ok and says in sent.message and "print queue (F10)" in sent.message
     assert failed_in < SEND_TIMEOUT + 4  # the send is bounded by its timeouts, never a hang
-    job = print_queue.get_job(uow_factory, result.label_job_id)
+    job = job_row(uow_factory, result.label_job_id)
     assert job.status == "failed" and job.attempts == 1
     assert ledger.read(uow_factory, world.item_id, rx_ids) == filled  # the pharmacy work stands
 
@@ -74,7 +76,7 @@ def test_a_failing_label_printer_keeps_the_fill_and_the_job_and_prints_it_once_f
     assert good.wait_jobs(1)[0].startswith(stored)  # (a status query may follow the job)
     if payload is None:
         assert b"Maria Gonzalez" in stored
-    assert print_queue.get_job(uow_factory, result.label_job_id).status == "printed"
+    assert job_row(uow_factory, result.label_job_id).status == "printed"
     assert dispatcher.send_pending() == []  # printed once: nothing left to send
     assert len(good.jobs) == 1
     assert ledger.read(uow_factory, world.item_id, rx_ids) == filled

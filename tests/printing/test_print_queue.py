@@ -21,10 +21,12 @@ from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionRefill
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
-from pharmacy_desktop.printing.dispatcher import MAX_AUTOMATIC_ATTEMPTS, PrintDispatcher, backoff_seconds
 from pharmacy_desktop.printing.documents import TRANSFER_CAUTION, PharmacyInfo, ReceiptData, ReceiptLine
 from pharmacy_desktop.printing.printer_status import STATUS_QUERIES
-from pharmacy_desktop.services import labels, print_queue
+from pharmacy_desktop.printing import codec
+from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.print_sender import MAX_AUTOMATIC_ATTEMPTS, PrintSender, backoff_seconds
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from tests.escpos_parse import Cut, StatusQuery, parse
 from tests.printing.conftest import (
     make_fill,
@@ -53,7 +55,7 @@ class Clock:
 
 def queue_label(uow_factory, actor, refill_id, cfg, **kwargs) -> uuid.UUID:
     with uow_factory(actor.user_id) as uow:
-        job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, config=cfg, **kwargs)
+        job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, printers=printer_settings_from(cfg), **kwargs)
         uow.commit()
     return job_id
 
@@ -63,9 +65,15 @@ def fill_and_queue_label(uow_factory, actor, refill_id, rx_id, cfg) -> uuid.UUID
     with uow_factory(actor.user_id) as uow:
         rx = uow.session.get(Prescription, rx_id)
         rx.filled_at, rx.filled_by = dt.datetime.now(dt.timezone.utc), actor.user_id
-        job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, config=cfg)
+        job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, printers=printer_settings_from(cfg))
         uow.commit()
     return job_id
+
+
+def job_row(uow_factory, job_id) -> print_queue.PrintJobRow:
+    """The job as the print queue screen lists it."""
+    [row] = [r for r in print_queue.list_jobs(uow_factory, None, workstation=None, limit=1000) if r.id == job_id]
+    return row
 
 
 def job(uow_factory, job_id) -> PrintJob:
@@ -114,7 +122,7 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
     refill_id, _ = fill
     job_id = queue_label(uow_factory, actors["technician"], refill_id, cfg)
 
-    results = PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()
+    results = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
 
     assert [r.ok for r in results] == [True]
     data = fake.wait_jobs(1)[0]
@@ -147,8 +155,8 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
     with uow_factory() as uow:
         assert uow.session.get(PrescriptionRefill, refill_id).label_job_id == job_id
     # the stored document renders the same label again (what a redirect relies on)
-    assert labels.label_from_json(stored.document).rx_number == "6001234"
-    assert print_queue.render_document("label", stored.document, "TM-T88V") == stored.payload
+    assert codec.label_from_json(stored.document).rx_number == "6001234"
+    assert codec.render_document("label", stored.document, "TM-T88V") == stored.payload
 
 
 def test_controlled_label_carries_the_transfer_caution_and_item_directions(uow_factory, actors, pharmacy, printer):
@@ -159,7 +167,7 @@ def test_controlled_label_carries_the_transfer_caution_and_item_directions(uow_f
         directions="Take 1 tablet by mouth every 6 hours as needed for pain", expiry=dt.date.today() + dt.timedelta(days=90),
     )
     queue_label(uow_factory, actors["technician"], refill_id, cfg)
-    PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()
+    PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     words = parse(fake.wait_jobs(1)[0]).words
     assert " ".join(TRANSFER_CAUTION.split()) in words
     assert "C-II" in words and "No refills" in words
@@ -173,16 +181,16 @@ def test_cash_receipt_kicks_the_drawer_and_cuts(uow_factory, actors, pharmacy, p
     sale_id = uuid.uuid4()
     with uow_factory(actors["technician"].user_id) as uow:
         job_id = print_queue.queue_receipt(uow, actors["technician"], receipt(), reference_type="sale",
-                                           reference_id=sale_id, config=cfg)
+                                           reference_id=sale_id, printers=printer_settings_from(cfg))
         uow.commit()
-    assert PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()[0].ok
+    assert PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()[0].ok
     parsed = parse(fake.wait_jobs(1)[0])
     assert "Receipt R-000123" in parsed.words and "Change $10.00" in parsed.words and "Rx 6001234" in parsed.words
     assert len(parsed.kicks) == 1 and parsed.kicks[0].pin == 2
     assert parsed.cuts and parsed.events.index(parsed.kicks[0]) < parsed.events.index(parsed.cuts[-1])
     stored = job(uow_factory, job_id)
     assert (stored.job_type, stored.printer_role, stored.reference_id, stored.rx_number) == ("receipt", "receipt", sale_id, "6001234")
-    assert labels.receipt_from_json(stored.document) == receipt()
+    assert codec.receipt_from_json(stored.document) == receipt()
 
 
 def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
@@ -191,9 +199,9 @@ def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
     with uow_factory(actors["technician"].user_id) as uow:
         print_queue.queue_receipt(uow, actors["technician"], receipt(payment_method="card", card_last_four="4242",
                                                                      tendered=None, change=None),
-                                  reference_type="sale", reference_id=uuid.uuid4(), config=cfg)
+                                  reference_type="sale", reference_id=uuid.uuid4(), printers=printer_settings_from(cfg))
         uow.commit()
-    PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()
+    PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     parsed = parse(fake.wait_jobs(1)[0])
     assert parsed.kicks == [] and "Paid by Card ****4242" in parsed.words
 
@@ -202,7 +210,7 @@ def test_queueing_rolls_back_with_the_work_it_belongs_to(uow_factory, actors, fi
     refill_id, _ = fill
     with uow_factory(actors["technician"].user_id) as uow:
         job_id = print_queue.queue_vial_label(uow, actors["technician"], refill_id=refill_id,
-                                              config=workstation_config())
+                                              printers=printer_settings_from(workstation_config()))
         # no commit: the fill failed for another reason
     with uow_factory() as uow:
         assert uow.print_jobs.get(job_id) is None
@@ -217,7 +225,7 @@ def test_refused_connection_keeps_the_work_and_the_job_and_a_later_retry_prints(
     cfg = workstation_config(label_uri=uri)
     refill_id, rx_id = fill
     clock = Clock()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", clock=clock, timeout=2.0)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", clock=clock, timeout=2.0)
     job_id = fill_and_queue_label(uow_factory, actors["technician"], refill_id, rx_id, cfg)
 
     [result] = dispatcher.send_pending()
@@ -257,7 +265,7 @@ def test_printer_that_accepts_and_never_reads_times_out_and_the_job_waits(uow_fa
     with uow_factory() as uow:
         uow.print_jobs.mark(job_id, payload=BIG_JOB)
         uow.commit()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", timeout=1.0)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=1.0)
     started = time.monotonic()
     [result] = dispatcher.send_pending()
     assert time.monotonic() - started < 5
@@ -280,7 +288,7 @@ def test_printer_that_drops_mid_job_leaves_the_job_queued_then_prints(uow_factor
     cfg = workstation_config(label_uri=fake.uri)
     refill_id, rx_id = fill
     clock = Clock()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", clock=clock, timeout=2.0)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", clock=clock, timeout=2.0)
     job_id = fill_and_queue_label(uow_factory, actors["technician"], refill_id, rx_id, cfg)
 
     [result] = dispatcher.send_pending()
@@ -300,7 +308,7 @@ def test_back_off_doubles_then_waits_for_a_person(uow_factory, actors, fill):
     cfg = workstation_config(label_uri=refused_uri())
     refill_id, _ = fill
     clock = Clock()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", clock=clock)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", clock=clock)
     job_id = queue_label(uow_factory, actors["technician"], refill_id, cfg)
     waits = []
     for attempt in range(1, MAX_AUTOMATIC_ATTEMPTS + 1):
@@ -325,7 +333,7 @@ def test_jobs_behind_a_failed_printer_keep_their_turn_untried(uow_factory, actor
     first, _ = make_fill(uow_factory, actors, rx_number="6000001")
     second, _ = make_fill(uow_factory, actors, rx_number="6000002")
     ids = [queue_label(uow_factory, actors["technician"], r, cfg) for r in (first, second)]
-    results = PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()
+    results = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     assert [(r.ok, r.skipped) for r in results] == [(False, False), (False, True)]
     held = job(uow_factory, ids[1])
     assert held.attempts == 0 and held.status == "queued" and "refused the connection" in held.last_error
@@ -335,7 +343,7 @@ def test_jobs_behind_a_failed_printer_keep_their_turn_untried(uow_factory, actor
 def test_no_printer_set_up_says_where_to_set_it(uow_factory, actors, fill):
     refill_id, _ = fill
     job_id = queue_label(uow_factory, actors["technician"], refill_id, workstation_config())
-    [result] = PrintDispatcher(uow_factory, workstation_config(), "test-ws").send_pending()
+    [result] = PrintSender(uow_factory, printer_settings_from(workstation_config()), "test-ws").send_pending()
     assert result.message == (
         "No label printer is set up on this workstation. Enter its address in Settings (Alt+S); "
         "the label waits in the print queue (F10)."
@@ -348,8 +356,8 @@ def test_only_this_workstations_jobs_are_sent(uow_factory, actors, fill, printer
     cfg = workstation_config(label_uri=fake.uri)
     refill_id, _ = fill
     queue_label(uow_factory, actors["technician"], refill_id, cfg)
-    assert PrintDispatcher(uow_factory, cfg, "other-ws").send_pending() == []
-    assert len(PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()) == 1
+    assert PrintSender(uow_factory, lambda: printer_settings_from(cfg), "other-ws").send_pending() == []
+    assert len(PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()) == 1
 
 
 def test_two_senders_never_print_a_job_twice(uow_factory, actors, pharmacy, printer):
@@ -358,7 +366,7 @@ def test_two_senders_never_print_a_job_twice(uow_factory, actors, pharmacy, prin
     refills = [make_fill(uow_factory, actors, rx_number=f"70000{i}")[0] for i in range(6)]
     for refill_id in refills:
         queue_label(uow_factory, actors["technician"], refill_id, cfg)
-    dispatchers = [PrintDispatcher(uow_factory, cfg, "test-ws", batch_size=2) for _ in range(2)]
+    dispatchers = [PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", batch_size=2) for _ in range(2)]
     outcomes: list = []
     threads = [threading.Thread(target=lambda d=d: outcomes.extend(d.send_pending())) for d in dispatchers]
     for t in threads:
@@ -380,7 +388,7 @@ def test_jobs_another_sender_holds_are_skipped_not_waited_for(uow_factory, actor
     with uow_factory() as other:  # another workstation's sender is in the middle of its claim
         held = other.print_jobs.claim_due("test-ws", limit=2)
         assert len(held) == 2
-        sender = threading.Thread(target=lambda: outcomes.extend(PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()))
+        sender = threading.Thread(target=lambda: outcomes.extend(PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()))
         sender.start()
         sender.join(15)
         assert not sender.is_alive(), "the sender waited for rows locked by another sender"
@@ -397,7 +405,7 @@ def test_interrupted_send_goes_back_to_the_queue_flagged(uow_factory, actors, fi
         uow.commit()
     clock = Clock()
     clock.advance(600)
-    PrintDispatcher(uow_factory, workstation_config(), "test-ws", clock=clock).send_pending()
+    PrintSender(uow_factory, printer_settings_from(workstation_config()), "test-ws", clock=clock).send_pending()
     stored = job(uow_factory, job_id)
     assert stored.status == "failed" and stored.next_attempt_at is None
     assert "part of it may have printed" in stored.last_error
@@ -412,17 +420,17 @@ def test_reprint_is_marked_logged_and_needs_a_reason(uow_factory, actors, fill, 
     refill_id, rx_id = fill
     tech = actors["technician"]
     first = queue_label(uow_factory, tech, refill_id, cfg)
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws")
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws")
     dispatcher.send_pending()
 
     with pytest.raises(ValidationFailed, match="already has a label"):
         queue_label(uow_factory, tech, refill_id, cfg)
     with pytest.raises(ValidationFailed, match="Say why"):
-        print_queue.reprint(uow_factory, tech, first, "  ", config=cfg)
+        print_queue.reprint(uow_factory, tech, first, "  ", printers=printer_settings_from(cfg))
     with pytest.raises(PermissionDenied, match="prescription.fill"):
-        print_queue.reprint(uow_factory, actors["admin"], first, "smudged", config=cfg)
+        print_queue.reprint(uow_factory, actors["admin"], first, "smudged", printers=printer_settings_from(cfg))
 
-    second = print_queue.reprint(uow_factory, tech, first, "Label smudged at the counter", config=cfg)
+    second = print_queue.reprint(uow_factory, tech, first, "Label smudged at the counter", printers=printer_settings_from(cfg))
     dispatcher.send_pending()
 
     copy = job(uow_factory, second)
@@ -451,7 +459,7 @@ def test_redirect_renders_for_the_other_printer_and_sends_there(uow_factory, act
     cfg = workstation_config(label_uri=refused_uri())
     refill_id, _ = fill
     job_id = queue_label(uow_factory, actors["technician"], refill_id, cfg)
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws")
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws")
     dispatcher.send_pending()
     spare = printer(read_all)
 
@@ -477,7 +485,7 @@ def test_cancel_takes_a_job_out_of_the_queue_and_logs_it(uow_factory, actors, fi
     refill_id, _ = fill
     job_id = queue_label(uow_factory, actors["technician"], refill_id, cfg)
     clock = Clock()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", clock=clock)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", clock=clock)
     dispatcher.send_pending()
     print_queue.cancel(uow_factory, actors["technician"], job_id, "printed on the spare printer by hand")
     clock.advance(3600)
@@ -497,7 +505,7 @@ def test_background_sender_prints_when_woken_and_reports_state(uow_factory, acto
     fake = printer(read_all)
     cfg = workstation_config(label_uri=fake.uri)
     refill_id, _ = fill
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", poll_interval=30)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", poll_interval=30)
     states = []
     dispatcher.add_listener(states.append)
     dispatcher.start()
@@ -525,7 +533,7 @@ def test_background_sender_survives_a_database_error(uow_factory, actors, fill, 
             calls.append(1)
             raise RuntimeError("database away")
 
-    dispatcher = PrintDispatcher(Broken(), workstation_config(), "test-ws", poll_interval=0.05)
+    dispatcher = PrintSender(Broken(), printer_settings_from(workstation_config()), "test-ws", poll_interval=0.05)
     dispatcher.start()
     time.sleep(0.4)
     dispatcher.stop()

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.notifications import PrintJob
-from pharmacy_desktop.printing.dispatcher import PrintDispatcher
 from pharmacy_desktop.printing.transports import PrinterOffline
 from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.print_sender import PrintSender
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen, connect_status_bar
 from pharmacy_desktop.ui.screens.settings import SettingsScreen
@@ -61,14 +62,14 @@ def queue_setup(uow_factory, actors, pharmacy, printer):
     cfg = workstation_config(label_uri=good.uri)
     for refill_id in (printed,):
         with uow_factory(tech.user_id) as uow:
-            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, config=cfg)
+            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, printers=printer_settings_from(cfg))
             uow.commit()
-    PrintDispatcher(uow_factory, cfg, "test-ws").send_pending()
+    PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     cfg.printers["label"].uri = refused_uri()  # the label printer goes off
     with uow_factory(tech.user_id) as uow:
-        print_queue.queue_vial_label(uow, tech, refill_id=waiting, config=cfg)
+        print_queue.queue_vial_label(uow, tech, refill_id=waiting, printers=printer_settings_from(cfg))
         uow.commit()
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws")
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws")
     dispatcher.send_pending()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
                          print_sender=dispatcher)
@@ -293,14 +294,14 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
 
     for refill_id in refills[:3]:
         with uow_factory(tech.user_id) as uow:
-            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, config=cfg)
+            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, printers=printer_settings_from(cfg))
             uow.commit()
-    PrintDispatcher(uow_factory, cfg, "test-ws", sender=lambda *a: None).send_pending()
+    PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", sender=lambda *a: None).send_pending()
     for refill_id in refills[3:]:
         with uow_factory(tech.user_id) as uow:
-            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, config=cfg)
+            print_queue.queue_vial_label(uow, tech, refill_id=refill_id, printers=printer_settings_from(cfg))
             uow.commit()
-    PrintDispatcher(uow_factory, cfg, "test-ws", sender=refuse).send_pending()
+    PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", sender=refuse).send_pending()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
                          config_path=tmp_path / "ws.toml")
 

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
-from pharmacy_desktop.printing.dispatcher import PrintDispatcher
 from pharmacy_desktop.printing.printer_status import STATUS_QUERIES, read_status
 from pharmacy_desktop.printing.profiles import get_profile
 from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.print_sender import PrintSender
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
 from tests.escpos_parse import StatusQuery, parse
@@ -28,13 +29,13 @@ from tests.printing.conftest import (
     read_silently,
     workstation_config,
 )
-from tests.printing.test_print_queue import job, queue_label
+from tests.printing.test_print_queue import job, job_row, queue_label
 
 
 def send_label(uow_factory, actors, fill, uri, profile="TM-T88V"):
     cfg = workstation_config(label_uri=uri, profile=profile)
     job_id = queue_label(uow_factory, actors["technician"], fill[0], cfg)
-    dispatcher = PrintDispatcher(uow_factory, cfg, "test-ws", timeout=2.0)
+    dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=2.0)
     started = time.monotonic()
     [result] = dispatcher.send_pending()
     return job_id, result, dispatcher, time.monotonic() - started
@@ -67,7 +68,7 @@ def test_a_printer_reporting_a_problem_fails_the_job_for_a_person(uow_factory, a
     assert (stored.status, stored.attempts, stored.printed_at, stored.next_attempt_at) == ("failed", 1, None, None)
     assert stored.last_error == result.message
     assert dispatcher.state.ok is False and "Label printer not printing" in dispatcher.state.detail
-    row = print_queue.get_job(uow_factory, job_id)
+    row = job_row(uow_factory, job_id)
     assert row.status_text == "Failed: needs you" and row.waiting
 
     fake.serve = answering(READY)  # paper loaded, cover closed; the technician retries
@@ -76,7 +77,7 @@ def test_a_printer_reporting_a_problem_fails_the_job_for_a_person(uow_factory, a
     assert again.ok and again.confirmed
     stored = job(uow_factory, job_id)
     assert (stored.status, stored.attempts, stored.last_error) == ("printed", 2, None)
-    assert print_queue.get_job(uow_factory, job_id).status_text == "Printed"
+    assert job_row(uow_factory, job_id).status_text == "Printed"
 
 
 def test_a_problem_holds_the_next_labels_for_that_printer_unsent(uow_factory, actors, pharmacy, printer):
@@ -84,7 +85,7 @@ def test_a_problem_holds_the_next_labels_for_that_printer_unsent(uow_factory, ac
     cfg = workstation_config(label_uri=fake.uri)
     ids = [queue_label(uow_factory, actors["technician"], make_fill(uow_factory, actors, rx_number=f"600210{i}")[0], cfg)
            for i in range(2)]
-    results = PrintDispatcher(uow_factory, cfg, "test-ws", timeout=2.0).send_pending()
+    results = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=2.0).send_pending()
     assert [(r.ok, r.skipped) for r in results] == [(False, False), (False, True)]
     assert len(fake.wait_jobs(1)) == 1 and fake.connections == 1  # the second label never went out
     assert [job(uow_factory, i).status for i in ids] == ["failed", "queued"]
@@ -102,7 +103,7 @@ def test_a_printer_that_never_answers_is_sent_not_confirmed(uow_factory, actors,
     assert stored.last_error == result.message
     assert result.message.startswith(f"Sent to {fake.uri}, not confirmed: the printer did not answer")
     assert "Check that the label came out" in result.message and "reprint it (Ctrl+P" in result.message
-    assert print_queue.get_job(uow_factory, job_id).status_text == "Sent, not confirmed"
+    assert job_row(uow_factory, job_id).status_text == "Sent, not confirmed"
 
 
 def test_a_printer_that_accepts_and_never_reads_does_not_count_as_printed(uow_factory, actors, fill, printer):
@@ -111,7 +112,7 @@ def test_a_printer_that_accepts_and_never_reads_does_not_count_as_printed(uow_fa
     job_id, result, _, took = send_label(uow_factory, actors, fill, fake.uri)
     assert took < 6
     assert result.ok and not result.confirmed and "not confirmed" in result.message
-    assert print_queue.get_job(uow_factory, job_id).confirmed is False
+    assert job_row(uow_factory, job_id).confirmed is False
 
 
 def test_a_model_that_cannot_answer_is_not_asked_and_not_confirmed(uow_factory, actors, fill, printer):
@@ -125,7 +126,7 @@ def test_a_model_that_cannot_answer_is_not_asked_and_not_confirmed(uow_factory, 
     assert took < 1.5  # no status wait
     assert result.ok and not result.confirmed
     assert "this printer model (default) cannot report its status" in stored.last_error
-    assert print_queue.get_job(uow_factory, job_id).status_text == "Sent, not confirmed"
+    assert job_row(uow_factory, job_id).status_text == "Sent, not confirmed"
 
 
 def test_the_queue_screen_says_confirmation_was_not_possible(qtbot, uow_factory, actors, pharmacy, printer):
@@ -135,7 +136,7 @@ def test_the_queue_screen_says_confirmation_was_not_possible(qtbot, uow_factory,
         refill_id, _ = make_fill(uow_factory, actors, rx_number=rx_number)
         cfg = workstation_config(label_uri=uri)
         queue_label(uow_factory, tech, refill_id, cfg)
-        PrintDispatcher(uow_factory, cfg, "test-ws", timeout=2.0).send_pending()
+        PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=2.0).send_pending()
     context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws")
     screen = PrintQueueScreen(context, tech)
     qtbot.addWidget(screen)

@@ -16,11 +16,12 @@ from sqlalchemy.engine import make_url
 from pharmacy_desktop.db.embedded import free_port
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+from pharmacy_desktop.services.print_sender import PrintSender
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from tests.printing.conftest import workstation_config
 from tests.printing.test_print_queue import job, queue_label
 
-LOGGER = "pharmacy_desktop.printing.dispatcher"
+LOGGER = "pharmacy_desktop.services.print_sender"
 
 
 class Proxy:
@@ -97,7 +98,7 @@ def test_database_outage_is_one_warning_then_one_info_and_no_traceback(
     through_proxy = UnitOfWorkFactory(make_session_factory(engine), workstation="test-ws")
     fake = printer()
     cfg = workstation_config(label_uri=fake.uri)
-    dispatcher = PrintDispatcher(through_proxy, cfg, "test-ws", poll_interval=0.05, timeout=2.0)
+    dispatcher = PrintSender(through_proxy, lambda: printer_settings_from(cfg), "test-ws", poll_interval=0.05, timeout=2.0)
     dispatcher.start()
     try:
         time.sleep(1.0)  # about 20 passes against a database that refuses connections
@@ -109,6 +110,7 @@ def test_database_outage_is_one_warning_then_one_info_and_no_traceback(
         job_id = queue_label(uow_factory, actors["technician"], fill[0], cfg)  # queued while the sender is cut off
         proxy.on()  # the database is back
         wait_for(lambda: job(uow_factory, job_id).status == "printed")
+        wait_for(lambda: records(caplog, logging.INFO))  # logged when the pass ends, after the job is recorded
         [back] = records(caplog, logging.INFO)
         assert "database is reachable again" in back.getMessage()
         assert fake.wait_jobs(1)
@@ -128,7 +130,7 @@ def test_database_outage_is_one_warning_then_one_info_and_no_traceback(
 
 def test_a_bug_is_logged_with_its_traceback_once_not_every_pass(caplog, uow_factory):
     caplog.set_level(logging.INFO, logger=LOGGER)
-    dispatcher = PrintDispatcher(uow_factory, workstation_config(), "test-ws", poll_interval=0.05)
+    dispatcher = PrintSender(uow_factory, printer_settings_from(workstation_config()), "test-ws", poll_interval=0.05)
     passes = []
 
     def broken_pass():

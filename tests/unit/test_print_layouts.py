@@ -20,7 +20,8 @@ from pharmacy_desktop.printing.documents import (
     needs_transfer_caution,
     normalize_schedule,
 )
-from pharmacy_desktop.printing.layouts import format_money, format_ndc, render_label, render_receipt, render_test_page
+from pharmacy_desktop.domain.money import format_money
+from pharmacy_desktop.printing.layouts import format_ndc, render_label, render_receipt, render_test_page
 from pharmacy_desktop.printing.preview import PreviewError, code128b_modules, render_preview
 from pharmacy_desktop.printing.profiles import (
     UnknownProfile,

@@ -1,14 +1,18 @@
-"""The durable print queue (notification_schema.print_jobs)."""
+"""The durable print queue (notification_schema.print_jobs), and the rows its documents are built from."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
 
 from pharmacy_desktop.db.models.notifications import PrintJob
+from pharmacy_desktop.db.models.patients import Patient
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
+from pharmacy_desktop.db.models.users import PharmacyProfile, User
 from pharmacy_desktop.db.repositories.base import Repository
 
 WAITING = ("queued", "failed")  # still to be printed
@@ -90,3 +94,50 @@ class PrintJobRepository(Repository[PrintJob]):
             .execution_options(synchronize_session=False)
         )
         return result.rowcount
+
+    # -- what a vial label is built from ----------------------------------------------------------
+
+    def label_sources(self, refill_id: uuid.UUID) -> LabelSources | None:
+        """The rows a fill's vial label is printed from (None: no such fill); missing rows are None."""
+        refill = self.session.get(PrescriptionRefill, refill_id)
+        if refill is None:
+            return None
+        rx = self.session.get(Prescription, refill.prescription_id)
+        item = self.session.get(PrescriptionItem, refill.prescription_item_id) if refill.prescription_item_id else None
+        dispensed = written = patient = None
+        if rx is not None and item is not None:
+            dispensed = self.session.get(
+                Medication, refill.medication_id or item.dispensed_medication_id or item.medication_id
+            )
+            written = self.session.get(Medication, item.medication_id) if item.medication_id else None
+            patient = self.session.scalars(
+                select(Patient).where(Patient.id == rx.patient_id).execution_options(include_deleted=True)
+            ).first()
+        return LabelSources(refill, rx, item, dispensed, written, patient)
+
+    def refill(self, refill_id: uuid.UUID) -> PrescriptionRefill | None:
+        return self.session.get(PrescriptionRefill, refill_id)
+
+    def prescription_number(self, prescription_id: uuid.UUID) -> str | None:
+        rx = self.session.get(Prescription, prescription_id)
+        return rx.prescription_number if rx is not None else None
+
+    def pharmacy_profile(self) -> PharmacyProfile | None:
+        return self.session.get(PharmacyProfile, 1)
+
+    def initials(self, user_id: uuid.UUID | None) -> str | None:
+        """A user's initials for a label ('JD'), None without a user."""
+        if user_id is None:
+            return None
+        user = self.session.get(User, user_id)
+        return f"{user.first_name[:1]}{user.last_name[:1]}".upper() if user else None
+
+
+@dataclass(frozen=True)
+class LabelSources:
+    refill: PrescriptionRefill
+    prescription: Prescription | None
+    item: PrescriptionItem | None
+    dispensed: Medication | None  # the drug in the vial
+    written: Medication | None  # the drug the prescriber wrote
+    patient: Patient | None  # soft-deleted patients included: the label of a past fill still prints

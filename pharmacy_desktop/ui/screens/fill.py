@@ -25,6 +25,7 @@ from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import fill as service
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -316,11 +317,13 @@ class FillScreen(QueueScreen):
         self.busy = True
         self.fill_button.setEnabled(False)
         quantity = check.quantity if check.is_partial or self._quantity() is not None else None
+        printers = printer_settings_from(self.context.config)
         run_in_background(
             self,
             lambda: service.fill(self.context.uow_factory, actor, view.prescription_id, check.scan_text,
                                  item_id=check.item_id, quantity=quantity, partial=check.is_partial,
-                                 medication_id=check.scanned.medication_id if check.scanned else None),
+                                 medication_id=check.scanned.medication_id if check.scanned else None,
+                                 printers=printers),
             self._filled, self._fill_failed, busy_message="Filling and queueing the label…",
         )
 

@@ -33,6 +33,7 @@ from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, PrintJobRow
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
@@ -43,7 +44,7 @@ from pharmacy_desktop.ui.table_models import RowsModel
 
 
 class PrinterStateRelay(QObject):
-    """Listener for `PrintDispatcher.add_listener`: re-emits the state on the GUI thread."""
+    """Listener for `PrintSender.add_listener`: re-emits the state on the GUI thread."""
 
     state_changed = Signal(object)  # PrinterState
 
@@ -415,7 +416,8 @@ class PrintQueueScreen(Screen):
                 self.panel.reason.setFocus()
                 return
             work = lambda: print_queue.reprint(factory, actor, row.id, reason, printer_uri=uri,  # noqa: E731
-                                               printer_profile=profile, config=config, workstation=ws)
+                                               printer_profile=profile, printers=printer_settings_from(config),
+                                               workstation=ws)
             text = f"Reprint queued{f' for Rx {row.rx_number}' if row.rx_number else ''}; it is marked REPRINT."
         elif mode == "redirect":
             if not uri:

@@ -1,4 +1,4 @@
-"""The background sender of a workstation's print queue. No Qt: the GUI listens through callbacks.
+"""The background sender of a workstation's print queue (a service). No Qt: the GUI listens through callbacks.
 
 One pass (`send_pending`):
 
@@ -19,6 +19,10 @@ One pass (`send_pending`):
 Jobs behind a printer that just failed in the same pass are not tried (each would only wait out
 the same timeout); they keep their turn for the next attempt.
 
+The database is reached only through the print_jobs repository; which printer prints a role is
+asked of the `PrinterSettings` source at each claim, so a change saved in Settings applies to the
+jobs still waiting.
+
 `start()` runs passes on a daemon thread whenever `wake()` is called (a job was queued, a change
 notice arrived) and at least every `poll_interval` seconds (back-off retries, jobs queued by
 another process on this workstation, such as the command line).
@@ -31,97 +35,36 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from pharmacy_desktop.config import Config
+from pharmacy_desktop.domain.clock import utcnow as _utcnow
+from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.printing import transports
+from pharmacy_desktop.printing.addresses import Delivery, PrinterError, PrinterNotReady
+from pharmacy_desktop.printing.codec import render_document
 from pharmacy_desktop.printing.profiles import UnknownProfile, get_profile
-from pharmacy_desktop.printing.transports import Delivery, PrinterError, PrinterNotReady
+from pharmacy_desktop.services.print_outcomes import (
+    INTERRUPTED_MESSAGE,
+    MAX_AUTOMATIC_ATTEMPTS,
+    PrinterState,
+    SendResult,
+    backoff_seconds,
+    failure_message,
+    no_printer_message,
+    printer_state,
+    unconfirmed_note,
+)
+from pharmacy_desktop.services.printer_settings import PrinterSource, current
 
-__all__ = [
-    "PrintDispatcher",
-    "SendResult",
-    "PrinterState",
-    "backoff_seconds",
-    "MAX_AUTOMATIC_ATTEMPTS",
-    "QUEUE_KEY",
-]
+__all__ = ["PrintSender", "SendResult", "PrinterState", "backoff_seconds", "MAX_AUTOMATIC_ATTEMPTS"]
 
 log = logging.getLogger(__name__)
-
-MAX_AUTOMATIC_ATTEMPTS = 6  # 5 + 10 + 20 + 40 + 80 s: about 2.5 minutes of retrying
-BACKOFF_BASE = 5.0
-BACKOFF_CAP = 300.0
-QUEUE_KEY = "F10"  # where the print queue screen is
-ROLE_TITLES = {"label": "Label printer", "receipt": "Receipt printer", "report": "Report printer"}
-_WHAT = {"label": "label", "receipt": "receipt", "test_page": "test page", "report": "report"}
 
 Renderer = Callable[[str, dict, str, str], bytes]
 # (uri, bytes, timeout, ask_status) -> what is known afterwards (None: nothing, not confirmed)
 Sender = Callable[[str, bytes, float, bool], "Delivery | None"]
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Wait before the next automatic try, after `attempts` failed tries (1 -> 5 s, 2 -> 10 s ...)."""
-    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-@dataclass(frozen=True)
-class SendResult:
-    job_id: uuid.UUID
-    printer_role: str
-    printer_uri: str | None
-    ok: bool
-    message: str  # for a person: what happened and what to do next
-    skipped: bool = False  # not tried: its printer had just failed in the same pass
-    confirmed: bool = False  # ok and the printer reported ready afterwards (else: sent, not confirmed)
-
-
-@dataclass(frozen=True)
-class PrinterState:
-    """What the status bar shows: ok True (all printed), False (jobs waiting on a failure), None (unknown)."""
-
-    ok: bool | None
-    detail: str
-    waiting: int = 0
-    failing: int = 0
-    last_error: str | None = None
-    roles: dict[str, str] = field(default_factory=dict)  # role -> "ok" | error message
-
-
-def _failure_message(job: PrintJob, uri: str | None, error: BaseException, retry_in: float | None) -> str:
-    role = ROLE_TITLES.get(job.printer_role, "Printer")
-    text = str(error).strip().rstrip(".")
-    if text.startswith("Printer "):
-        text = f"{role} {text[len('Printer '):]}"
-    elif not text.lower().startswith(role.lower()):
-        text = f"{role}: {text}"
-    # "...: check it is on" reads as a second sentence
-    head, sep, advice = text.partition(": check ")
-    text = f"{head}. Check {advice}" if sep else text
-    what = _WHAT.get(job.job_type, "job")
-    then = (
-        f"it is tried again in {retry_in:g} s"
-        if retry_in is not None
-        else "retry (Ctrl+R), redirect (Ctrl+D) or cancel it there"
-    )
-    return f"{text}. The {what} waits in the print queue ({QUEUE_KEY}); {then}."
-
-
-def _unconfirmed_note(item: "_Claimed", delivery: Delivery | None) -> str:
-    what = _WHAT.get(item.job_type, "job")
-    if delivery is not None and delivery.asked:
-        why = "the printer did not answer the status query"
-    else:
-        why = f"this printer model ({item.profile}) cannot report its status"
-    return (f"Sent to {item.uri}, not confirmed: {why}. Check that the {what} came out; "
-            f"if not, reprint it (Ctrl+P in the print queue, {QUEUE_KEY}).")
 
 
 def _answers_status(profile: str) -> bool:
@@ -129,28 +72,6 @@ def _answers_status(profile: str) -> bool:
         return get_profile(profile).answers_status
     except UnknownProfile:
         return False
-
-
-def _database_unreachable(error: BaseException) -> bool:
-    """A lost or refused database connection (as opposed to a bug or a rejected statement)."""
-    import psycopg
-    from sqlalchemy import exc
-
-    from pharmacy_desktop.errors import DatabaseUnavailable
-
-    if isinstance(error, DatabaseUnavailable):  # the unit of work's translation of a lost connection
-        return True
-    if isinstance(error, exc.DBAPIError):
-        return error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError))
-    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError, exc.TimeoutError, ConnectionError))
-
-
-def _no_printer_message(job: PrintJob) -> str:
-    role = ROLE_TITLES.get(job.printer_role, "Printer").lower()
-    return (
-        f"No {role} is set up on this workstation. Enter its address in Settings (Alt+S); "
-        f"the {_WHAT.get(job.job_type, 'job')} waits in the print queue ({QUEUE_KEY})."
-    )
 
 
 @dataclass
@@ -168,13 +89,13 @@ class _Claimed:
     next_attempt: dt.datetime | None = None  # set when a send fails: when it is tried again
 
 
-class PrintDispatcher:
+class PrintSender:
     """Sends this workstation's print jobs; the GUI and the command line share it."""
 
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        config: Config,
+        printers: PrinterSource,
         workstation: str,
         *,
         timeout: float = 5.0,
@@ -185,12 +106,12 @@ class PrintDispatcher:
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.uow_factory = uow_factory
-        self.config = config
+        self.printers = printers
         self.workstation = workstation
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.batch_size = batch_size
-        self._renderer = renderer
+        self._renderer = renderer or render_document
         self._sender = sender or (
             lambda uri, data, timeout, ask: transports.send(uri, data, timeout=timeout, ask_status=ask)
         )
@@ -234,7 +155,7 @@ class PrintDispatcher:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"print-dispatcher-{self.workstation}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"print-sender-{self.workstation}", daemon=True)
         self._thread.start()
         self.wake()
 
@@ -273,7 +194,7 @@ class PrintDispatcher:
         Database errors carry the SQL and its parameters, so only their kind is logged; anything
         else is a bug and gets its traceback, once until a pass succeeds again.
         """
-        if _database_unreachable(error):
+        if database_unreachable(error):
             if self._trouble != "database":
                 log.warning("print queue paused: the database cannot be reached (%s); waiting jobs stay queued "
                             "and go out when it is back", type(error).__name__)
@@ -327,18 +248,13 @@ class PrintDispatcher:
     def _resolve(self, job: PrintJob) -> tuple[str | None, str]:
         if job.printer_uri:
             return job.printer_uri, job.printer_profile
-        printer = self.config.printer(job.printer_role)
+        printer = current(self.printers).printer(job.printer_role)
         if printer is None:
             return None, job.printer_profile
         return printer.uri, printer.profile or "default"
 
     def _render(self, job: PrintJob, profile: str, uri: str) -> bytes:
-        renderer = self._renderer
-        if renderer is None:
-            from pharmacy_desktop.services.print_queue import render_document
-
-            renderer = render_document
-        return renderer(job.job_type, job.document, profile, uri)
+        return self._renderer(job.job_type, job.document, profile, uri)
 
     def _claim(self, only: uuid.UUID | None = None) -> list[_Claimed]:
         now = self._clock()
@@ -354,7 +270,7 @@ class PrintDispatcher:
                 item = _Claimed(job.id, job.printer_role, job.job_type, uri, b"", job.attempts + 1,
                                 job.status, job.next_attempt_at)
                 if uri is None:
-                    item.error = _no_printer_message(job)
+                    item.error = no_printer_message(job.printer_role, job.job_type)
                 else:
                     if profile != job.printer_profile or job.payload is None:
                         # the workstation's printer changed model since the job was queued
@@ -397,7 +313,7 @@ class PrintDispatcher:
 
     def _record_printed(self, item: _Claimed, delivery: Delivery | None) -> SendResult:
         confirmed = delivery is not None and delivery.confirmed
-        note = None if confirmed else _unconfirmed_note(item, delivery)
+        note = None if confirmed else unconfirmed_note(item.uri, item.job_type, item.profile, delivery)
         with self.uow_factory() as uow:
             job = uow.print_jobs.require(item.id)
             job.status, job.printed_at, job.last_error, job.next_attempt_at = "printed", self._clock(), note, None
@@ -412,7 +328,7 @@ class PrintDispatcher:
         retry_in = backoff_seconds(item.attempts) if retry and item.attempts < MAX_AUTOMATIC_ATTEMPTS else None
         with self.uow_factory() as uow:
             job = uow.print_jobs.require(item.id)
-            message = error if isinstance(error, str) else _failure_message(job, item.uri, error, retry_in)
+            message = error if isinstance(error, str) else failure_message(job.printer_role, job.job_type, error, retry_in)
             job.status, job.last_error = "failed", message
             job.next_attempt_at = self._clock() + dt.timedelta(seconds=retry_in) if retry_in is not None else None
             item.next_attempt = job.next_attempt_at
@@ -441,10 +357,7 @@ class PrintDispatcher:
             for job in stale:
                 job.status = "failed"
                 job.next_attempt_at = None
-                job.last_error = (
-                    "Sending was interrupted (the program stopped); part of it may have printed. "
-                    f"Check the printer, then retry (Ctrl+R) or cancel it in the print queue ({QUEUE_KEY})."
-                )
+                job.last_error = INTERRUPTED_MESSAGE
             if stale:
                 uow.commit()
 
@@ -455,25 +368,8 @@ class PrintDispatcher:
             with self.uow_factory() as uow:
                 counts = uow.print_jobs.waiting_counts(self.workstation)
         except Exception as error:  # the database went away after the sends: the next pass says so
-            if not _database_unreachable(error):
+            if not database_unreachable(error):
                 log.exception("print queue counts unavailable")
             return self.state
-        waiting = sum(counts.values())
-        failing = sum(n for (_, status), n in counts.items() if status == "failed")
-        failing_roles = {role for (role, status), n in counts.items() if status == "failed" and n}
-        for role in list(self._role_errors):
-            if role not in failing_roles:
-                self._role_errors.pop(role)
-        roles = {role: self._role_errors.get(role, "ok") for role in failing_roles}
-        if failing:
-            names = ", ".join(ROLE_TITLES.get(r, r).lower() for r in sorted(failing_roles))
-            jobs = f"{waiting} job{'s' if waiting != 1 else ''}"
-            detail = f"{names} not printing — {jobs} waiting ({QUEUE_KEY})"
-            last = next((self._role_errors[r] for r in sorted(failing_roles) if r in self._role_errors), None)
-            return PrinterState(False, detail[:1].upper() + detail[1:], waiting, failing, last, roles)
-        if waiting:
-            return PrinterState(True, f"printing ({waiting} waiting)", waiting, 0, None, roles)
         printed = any(r.ok for r in results)
-        if printed or self.state.ok is not None:
-            return PrinterState(True, "ready", 0, 0, None, roles)
-        return PrinterState(None, "no jobs yet", 0, 0, None, roles)
+        return printer_state(counts, self._role_errors, printed_now=printed, known_before=self.state.ok is not None)
