@@ -12,7 +12,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
-    from pharmacy_desktop.printing.dispatcher import PrintDispatcher
+    from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.ui.scanner import ScannerFilter
 
 
@@ -31,7 +31,7 @@ class AppContext:
     workstation: str
     database_url: str = ""
     config_path: Path | None = None  # where the settings screen saves; None: the user config directory
-    print_sender: PrintDispatcher = field(default=None)  # type: ignore[assignment]  # always set after __init__
+    print_sender: PrintSender = field(default=None)  # type: ignore[assignment]  # always set after __init__
     scanner: ScannerFilter | None = None
 
     def __post_init__(self) -> None:
@@ -40,7 +40,7 @@ class AppContext:
 
     @classmethod
     def from_application(cls, app: Application, *, config_path: Path | None = None,
-                         print_sender: PrintDispatcher | None = None) -> AppContext:
+                         print_sender: PrintSender | None = None) -> AppContext:
         """The screens' view of the composition root's application (pharmacy_desktop/app.py)."""
         return cls(uow_factory=app.uow_factory, config=app.config, workstation=app.workstation,
                    database_url=app.url, config_path=config_path,
