@@ -1,38 +1,37 @@
-"""The screens of the shell, in navigation order. A module not present yet is skipped."""
+"""The screens of the shell, in navigation order: explicit imports, so tools (and people) can
+follow them and a missing screen is an import error, not a silent gap in the navigation."""
 
 from __future__ import annotations
 
-import importlib
-import logging
+from pharmacy_desktop.ui.screens.audit import AuditScreen
+from pharmacy_desktop.ui.screens.base import Screen
+from pharmacy_desktop.ui.screens.drug_lookup import DrugLookupScreen
+from pharmacy_desktop.ui.screens.fill import FillScreen
+from pharmacy_desktop.ui.screens.home import HomeScreen
+from pharmacy_desktop.ui.screens.intake import IntakeScreen
+from pharmacy_desktop.ui.screens.patients import PatientsScreen
+from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
+from pharmacy_desktop.ui.screens.review import ReviewScreen
+from pharmacy_desktop.ui.screens.settings import SettingsScreen
+from pharmacy_desktop.ui.screens.users import UsersScreen
+from pharmacy_desktop.ui.screens.verify import VerifyScreen
+from pharmacy_desktop.ui.screens.will_call import WillCallScreen
 
-log = logging.getLogger(__name__)
-
-SCREENS = (
-    "home:HomeScreen",
-    "intake:IntakeScreen",            # F2
-    "review:ReviewScreen",            # F3
-    "drug_lookup:DrugLookupScreen",   # F4
-    "fill:FillScreen",                # F5
-    "verify:VerifyScreen",            # F6
-    "will_call:WillCallScreen",       # F7
-    "patients:PatientsScreen",        # F9
-    "print_queue:PrintQueueScreen",   # F10
-    "users:UsersScreen",              # Alt+U
-    "audit:AuditScreen",              # Alt+A
-    "settings:SettingsScreen",        # Alt+S
+SCREENS: tuple[type[Screen], ...] = (
+    HomeScreen,
+    IntakeScreen,  # F2
+    ReviewScreen,  # F3
+    DrugLookupScreen,  # F4
+    FillScreen,  # F5
+    VerifyScreen,  # F6
+    WillCallScreen,  # F7
+    PatientsScreen,  # F9
+    PrintQueueScreen,  # F10
+    UsersScreen,  # Alt+U
+    AuditScreen,  # Alt+A
+    SettingsScreen,  # Alt+S
 )
 
 
-def screen_classes() -> list[type]:
-    classes = []
-    for spec in SCREENS:
-        module_name, class_name = spec.split(":")
-        full = f"pharmacy_desktop.ui.screens.{module_name}"
-        try:
-            module = importlib.import_module(full)
-        except ModuleNotFoundError as exc:
-            if exc.name != full:
-                raise
-            continue
-        classes.append(getattr(module, class_name))
-    return classes
+def screen_classes() -> list[type[Screen]]:
+    return list(SCREENS)
