@@ -22,8 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 
@@ -83,9 +83,10 @@ def generate_catalog(out_dir: Path, packages: int = PACKAGES, seed: int = SEED) 
             pass
     n_products = len(real_products)
     n_packages = len(real_packages)
-    with open(out_dir / "product.txt", "w", encoding="cp1252", newline="") as prod, open(
-        out_dir / "package.txt", "w", encoding="cp1252", newline=""
-    ) as pack:
+    with (
+        open(out_dir / "product.txt", "w", encoding="cp1252", newline="") as prod,
+        open(out_dir / "package.txt", "w", encoding="cp1252", newline="") as pack,
+    ):
         prod.write("\t".join(PRODUCT_COLUMNS) + "\r\n")
         pack.write("\t".join(PACKAGE_COLUMNS) + "\r\n")
         for row in real_products:
@@ -110,7 +111,7 @@ def generate_catalog(out_dir: Path, packages: int = PACKAGES, seed: int = SEED) 
             for k in range(rng.randint(1, 5)):
                 if n_packages >= packages:
                     break
-                code = f"{product_ndc}-{(k + 1) * 7 % 10 ** package_digits:0{package_digits}d}"
+                code = f"{product_ndc}-{(k + 1) * 7 % 10**package_digits:0{package_digits}d}"
                 key = parse_ndc(code).key
                 if key in taken:
                     continue
@@ -134,16 +135,27 @@ def _child(url: str, path: str, bulk: bool) -> None:
         catalog_load.BULK_MIN_NEW = 10**12
     summary = catalog_import.import_catalog(url, path, partial=True)
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "added": summary.added, "updated": summary.updated, "deactivated": summary.deactivated,
-        "rejected": len(summary.rejected), "elapsed": summary.elapsed, "peak_rss_mb": rss_kb / 1024, **summary.extra,
-    }))
+    print(
+        json.dumps(
+            {
+                "added": summary.added,
+                "updated": summary.updated,
+                "deactivated": summary.deactivated,
+                "rejected": len(summary.rejected),
+                "elapsed": summary.elapsed,
+                "peak_rss_mb": rss_kb / 1024,
+                **summary.extra,
+            }
+        )
+    )
 
 
 def timed_import(url: str, path: Path, *, bulk: bool = True) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", url, str(path), "bulk" if bulk else "no-bulk"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -176,8 +188,10 @@ def main() -> int:
         print(f"python + service imported, no data: peak RSS {_baseline_rss_mb():.0f} MB")
 
         def show(label: str, r: dict) -> None:
-            print(f"{label:<46} {r['elapsed']:6.2f} s  peak RSS {r['peak_rss_mb']:3.0f} MB  "
-                  f"added {r['added']:,} updated {r['updated']:,} deactivated {r['deactivated']:,}  {r['timings']}")
+            print(
+                f"{label:<46} {r['elapsed']:6.2f} s  peak RSS {r['peak_rss_mb']:3.0f} MB  "
+                f"added {r['added']:,} updated {r['updated']:,} deactivated {r['deactivated']:,}  {r['timings']}"
+            )
 
         with throwaway_database() as url:
             show(f"first import, {n // 10:,} packages", timed_import(url, small))

@@ -33,10 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scan_lookup import percentile  # noqa: E402
+
 from pharmacy_desktop.config import libpq_url  # noqa: E402
 from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14, ndc_to_upc_a  # noqa: E402
 from pharmacy_desktop.domain.ndc import to_ndc11  # noqa: E402
-from scan_lookup import percentile  # noqa: E402
 
 TODAY = dt.date.today()
 PASSWORD = "Counter-Speed-2026!"
@@ -69,57 +70,128 @@ def setup(url: str, n_rx: int, seed: int):
     rng = random.Random(seed)
     engine = make_engine(url)
     factory = UnitOfWorkFactory(make_session_factory(engine), workstation="bench")
-    admin = auth.create_user(factory, None, username="benchadmin", password=PASSWORD, email="a@bench.test",
-                             first_name="Bench", last_name="Admin", role="admin")
+    admin = auth.create_user(
+        factory,
+        None,
+        username="benchadmin",
+        password=PASSWORD,
+        email="a@bench.test",
+        first_name="Bench",
+        last_name="Admin",
+        role="admin",
+    )
     admin_actor = auth.sign_in(factory, "benchadmin", PASSWORD, "bench")
-    auth.create_user(factory, admin_actor, username="benchtech", password=PASSWORD, email="t@bench.test",
-                     first_name="Bench", last_name="Tech", role="technician")
+    auth.create_user(
+        factory,
+        admin_actor,
+        username="benchtech",
+        password=PASSWORD,
+        email="t@bench.test",
+        first_name="Bench",
+        last_name="Tech",
+        role="technician",
+    )
     tech = auth.sign_in(factory, "benchtech", PASSWORD, "bench")
     del admin
     plan = []
     with factory() as uow:
         s = uow.session
-        s.add(PharmacyProfile(id=1, name="Bench Pharmacy", address_line1="1 Bench St", city="Springfield",
-                              state="IL", zip_code="62701", phone="(217) 555-0199"))
+        s.add(
+            PharmacyProfile(
+                id=1,
+                name="Bench Pharmacy",
+                address_line1="1 Bench St",
+                city="Springfield",
+                state="IL",
+                zip_code="62701",
+                phone="(217) 555-0199",
+            )
+        )
         meds, lots = [], []
         for package, name, strength, batches in PRODUCTS:
-            med = Medication(ndc_code=to_ndc11(package), package_ndc=package, drug_name=name, generic_name=name,
-                             strength=strength, dosage_form="TABLET", route="ORAL",
-                             package_description=f"1000 TABLET in 1 BOTTLE ({package})", is_generic=True)
+            med = Medication(
+                ndc_code=to_ndc11(package),
+                package_ndc=package,
+                drug_name=name,
+                generic_name=name,
+                strength=strength,
+                dosage_form="TABLET",
+                route="ORAL",
+                package_description=f"1000 TABLET in 1 BOTTLE ({package})",
+                is_generic=True,
+            )
             s.add(med)
             s.flush()
-            item = InventoryItem(medication_id=med.id, ndc_code=med.ndc_code, quantity_unit="tablet",
-                                 quantity_on_hand=Decimal(sum(q for _, _, q in batches)), reorder_point=Decimal(100),
-                                 reorder_quantity=Decimal(1000))
+            item = InventoryItem(
+                medication_id=med.id,
+                ndc_code=med.ndc_code,
+                quantity_unit="tablet",
+                quantity_on_hand=Decimal(sum(q for _, _, q in batches)),
+                reorder_point=Decimal(100),
+                reorder_quantity=Decimal(1000),
+            )
             s.add(item)
             s.flush()
             for lot, days, qty in batches:
-                s.add(InventoryBatch(inventory_item_id=item.id, batch_number=lot,
-                                     expiration_date=TODAY + dt.timedelta(days=days), quantity_received=Decimal(qty),
-                                     quantity_remaining=Decimal(qty), received_date=TODAY - dt.timedelta(days=10)))
+                s.add(
+                    InventoryBatch(
+                        inventory_item_id=item.id,
+                        batch_number=lot,
+                        expiration_date=TODAY + dt.timedelta(days=days),
+                        quantity_received=Decimal(qty),
+                        quantity_remaining=Decimal(qty),
+                        received_date=TODAY - dt.timedelta(days=10),
+                    )
+                )
             meds.append(med)
             lots.append(batches)
         patients = []
         for i in range(200):
-            p = Patient(patient_number=f"B{i:06d}", first_name=f"Pat{i}", last_name=f"Bench{i}",
-                        date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), phone_primary="(217) 555-0000",
-                        address_line1=f"{i} Elm St", city="Springfield", state="IL", zip_code="62701")
+            p = Patient(
+                patient_number=f"B{i:06d}",
+                first_name=f"Pat{i}",
+                last_name=f"Bench{i}",
+                date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+                phone_primary="(217) 555-0000",
+                address_line1=f"{i} Elm St",
+                city="Springfield",
+                state="IL",
+                zip_code="62701",
+            )
             s.add(p)
             patients.append(p)
         s.flush()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for n in range(n_rx):
             k = rng.choices(range(len(PRODUCTS)), weights=HOT_WEIGHT)[0]
             med = meds[k]
             qty = rng.choice(QUANTITIES)
-            rx = Prescription(prescription_number=str(5_000_000 + n), patient_id=patients[n % len(patients)].id,
-                              prescriber_name="Dr. Bench", prescriber_npi="1234567893", prescription_date=TODAY,
-                              written_date=TODAY, expiration_date=TODAY + dt.timedelta(days=365), source="written",
-                              status="validated", received_at=now, validated_at=now)
-            rx.items = [PrescriptionItem(medication_id=med.id, written_medication_name=f"{med.drug_name} {med.strength}",
-                                         quantity=Decimal(qty), quantity_unit="tablet", days_supply=qty, sig="1 T PO QD",
-                                         directions="Take 1 tablet by mouth once a day", refills_authorized=0,
-                                         refills_remaining=0)]
+            rx = Prescription(
+                prescription_number=str(5_000_000 + n),
+                patient_id=patients[n % len(patients)].id,
+                prescriber_name="Dr. Bench",
+                prescriber_npi="1234567893",
+                prescription_date=TODAY,
+                written_date=TODAY,
+                expiration_date=TODAY + dt.timedelta(days=365),
+                source="written",
+                status="validated",
+                received_at=now,
+                validated_at=now,
+            )
+            rx.items = [
+                PrescriptionItem(
+                    medication_id=med.id,
+                    written_medication_name=f"{med.drug_name} {med.strength}",
+                    quantity=Decimal(qty),
+                    quantity_unit="tablet",
+                    days_supply=qty,
+                    sig="1 T PO QD",
+                    directions="Take 1 tablet by mouth once a day",
+                    refills_authorized=0,
+                    refills_remaining=0,
+                )
+            ]
             s.add(rx)
             r = rng.random()
             package = PRODUCTS[k][0]
@@ -127,8 +199,9 @@ def setup(url: str, n_rx: int, seed: int):
                 scan = ndc_to_upc_a(PRODUCTS[(k + 1) % len(PRODUCTS)][0])
             elif r < WRONG_BOTTLE_SHARE + LOT_SCAN_SHARE:
                 lot, days, _ = rng.choice([b for b in lots[k] if b[1] > 0])
-                scan = "]d2" + build_gs1_element_string(ndc_to_gtin14(package), expiry=TODAY + dt.timedelta(days=days),
-                                                        lot=lot)
+                scan = "]d2" + build_gs1_element_string(
+                    ndc_to_gtin14(package), expiry=TODAY + dt.timedelta(days=days), lot=lot
+                )
             else:
                 scan = ndc_to_upc_a(package)
             plan.append((rx, scan))
@@ -167,8 +240,19 @@ def worker(url: str, actor, jobs: list[tuple[uuid.UUID, str]], seed: int, barrie
             t0 = time.perf_counter()
             try:
                 r = fill.fill(factory, actor, rx_id, scan, partial=partial)
-                results.append(("filled", rx_id, time.perf_counter() - t0, r.refill_id, r.quantity, r.is_partial,
-                                len(r.lines), r.attempts, r.label_job_id is not None))
+                results.append(
+                    (
+                        "filled",
+                        rx_id,
+                        time.perf_counter() - t0,
+                        r.refill_id,
+                        r.quantity,
+                        r.is_partial,
+                        len(r.lines),
+                        r.attempts,
+                        r.label_job_id is not None,
+                    )
+                )
                 break
             except fill.InsufficientStock as exc:
                 elapsed = time.perf_counter() - t0
@@ -182,8 +266,9 @@ def worker(url: str, actor, jobs: list[tuple[uuid.UUID, str]], seed: int, barrie
                 results.append(("hard_stop", rx_id, time.perf_counter() - t0, None, None, False, 0, 1, False))
                 break
             except fill.FillRefused as exc:
-                results.append((f"refused: {exc.message[:60]}", rx_id, time.perf_counter() - t0, None, None, False,
-                                0, 1, False))
+                results.append(
+                    (f"refused: {exc.message[:60]}", rx_id, time.perf_counter() - t0, None, None, False, 0, 1, False)
+                )
                 break
     engine.dispose()
     out.put(results)
@@ -198,33 +283,49 @@ def check(url: str, before: tuple[dict, dict], results: list[tuple]) -> list[str
     items1, batches1 = ledger(url)
     with psycopg.connect(libpq_url(url)) as conn:
         q = conn.execute
-        if (n := q("SELECT count(*) FROM inventory_schema.inventory_items WHERE quantity_on_hand < 0").fetchone()[0]):
+        if n := q("SELECT count(*) FROM inventory_schema.inventory_items WHERE quantity_on_hand < 0").fetchone()[0]:
             problems.append(f"{n} items with negative on-hand")
-        if (n := q("SELECT count(*) FROM inventory_schema.inventory_batches WHERE quantity_remaining < 0").fetchone()[0]):
+        if n := q("SELECT count(*) FROM inventory_schema.inventory_batches WHERE quantity_remaining < 0").fetchone()[0]:
             problems.append(f"{n} batches with negative quantity")
-        by_item = dict(q("SELECT inventory_item_id, sum(quantity_change) FROM inventory_schema.inventory_transactions"
-                         " GROUP BY 1").fetchall())
-        by_batch = dict(q("SELECT batch_id, sum(quantity_change) FROM inventory_schema.inventory_transactions"
-                          " WHERE batch_id IS NOT NULL GROUP BY 1").fetchall())
+        by_item = dict(
+            q(
+                "SELECT inventory_item_id, sum(quantity_change) FROM inventory_schema.inventory_transactions GROUP BY 1"
+            ).fetchall()
+        )
+        by_batch = dict(
+            q(
+                "SELECT batch_id, sum(quantity_change) FROM inventory_schema.inventory_transactions"
+                " WHERE batch_id IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
         for item, start in items0.items():
             if start + by_item.get(item, 0) != items1[item]:
                 problems.append(f"item {item}: {start} + {by_item.get(item, 0)} != {items1[item]}")
         for batch, start in batches0.items():
             if start + by_batch.get(batch, 0) != batches1[batch]:
                 problems.append(f"batch {batch}: {start} + {by_batch.get(batch, 0)} != {batches1[batch]}")
-        sums = dict(q("SELECT inventory_item_id, sum(quantity_remaining) FROM inventory_schema.inventory_batches"
-                      " GROUP BY 1").fetchall())
+        sums = dict(
+            q(
+                "SELECT inventory_item_id, sum(quantity_remaining) FROM inventory_schema.inventory_batches GROUP BY 1"
+            ).fetchall()
+        )
         for item, on_hand in items1.items():
             if sums.get(item, 0) != on_hand:
                 problems.append(f"item {item}: on hand {on_hand} but its batches hold {sums.get(item, 0)}")
-        refills = {r[0]: r for r in q(
-            "SELECT id, prescription_id, quantity_dispensed, label_job_id FROM prescription_schema.prescription_refills"
-        ).fetchall()}
-        per_rx = dict(q("SELECT prescription_id, count(*) FROM prescription_schema.prescription_refills GROUP BY 1")
-                      .fetchall())
+        refills = {
+            r[0]: r
+            for r in q(
+                "SELECT id, prescription_id, quantity_dispensed, label_job_id FROM prescription_schema.prescription_refills"
+            ).fetchall()
+        }
+        per_rx = dict(
+            q("SELECT prescription_id, count(*) FROM prescription_schema.prescription_refills GROUP BY 1").fetchall()
+        )
         moves = {}
-        for ref, n, total in q("SELECT reference_id, count(*), sum(quantity_change) FROM"
-                               " inventory_schema.inventory_transactions GROUP BY 1").fetchall():
+        for ref, n, total in q(
+            "SELECT reference_id, count(*), sum(quantity_change) FROM"
+            " inventory_schema.inventory_transactions GROUP BY 1"
+        ).fetchall():
             moves[ref] = (n, total)
         statuses = dict(q("SELECT id, status FROM prescription_schema.prescriptions").fetchall())
     filled = [r for r in results if r[0] == "filled"]
@@ -245,7 +346,9 @@ def check(url: str, before: tuple[dict, dict], results: list[tuple]) -> list[str
             problems.append(f"Rx {rx_id} filled but '{statuses[rx_id]}'")
     for rx_id in refused_rx:
         if per_rx.get(rx_id) or statuses[rx_id] != "validated":
-            problems.append(f"refused Rx {rx_id} left something behind ({per_rx.get(rx_id)} refills, {statuses[rx_id]})")
+            problems.append(
+                f"refused Rx {rx_id} left something behind ({per_rx.get(rx_id)} refills, {statuses[rx_id]})"
+            )
     if len(moves) != len(refills) + (1 if None in moves else 0):
         problems.append(f"{len(moves)} transaction references for {len(refills)} refills")
     print(f"fills that drew from two lots (one transaction per lot): {spanning}")
@@ -272,8 +375,10 @@ def main() -> int:
         ctx = mp.get_context("spawn")
         barrier = ctx.Barrier(args.workers + 1)
         out = ctx.Queue()
-        procs = [ctx.Process(target=worker, args=(url, actor, jobs[i::args.workers], args.seed + i, barrier, out))
-                 for i in range(args.workers)]
+        procs = [
+            ctx.Process(target=worker, args=(url, actor, jobs[i :: args.workers], args.seed + i, barrier, out))
+            for i in range(args.workers)
+        ]
         for p in procs:
             p.start()
         barrier.wait()
@@ -290,13 +395,19 @@ def main() -> int:
         filled = [r for r in results if r[0] == "filled"]
         lat = [r[2] * 1000 for r in filled]
         all_lat = [r[2] * 1000 for r in results]
-        print(f"{args.workers} workers x {args.fills} prescriptions = {n}; {len(results)} service calls in {wall:.1f} s")
+        print(
+            f"{args.workers} workers x {args.fills} prescriptions = {n}; {len(results)} service calls in {wall:.1f} s"
+        )
         print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        print(f"partial fills: {sum(1 for r in filled if r[5])}; retried after a lost race: "
-              f"{sum(1 for r in filled if r[7] > 1)}")
+        print(
+            f"partial fills: {sum(1 for r in filled if r[5])}; retried after a lost race: "
+            f"{sum(1 for r in filled if r[7] > 1)}"
+        )
         print(f"fills/s: {len(filled) / wall:.1f}   service calls/s: {len(results) / wall:.1f}")
-        print(f"successful fill latency ms: p50 {percentile(lat, 50):.1f}  p99 {percentile(lat, 99):.1f}  "
-              f"max {max(lat):.1f}")
+        print(
+            f"successful fill latency ms: p50 {percentile(lat, 50):.1f}  p99 {percentile(lat, 99):.1f}  "
+            f"max {max(lat):.1f}"
+        )
         print(f"all calls latency ms:       p50 {percentile(all_lat, 50):.1f}  p99 {percentile(all_lat, 99):.1f}")
         items1, _ = ledger(url)
         print("stock left per item: " + ", ".join(str(v) for v in items1.values()))
@@ -306,8 +417,10 @@ def main() -> int:
             for p in problems[:20]:
                 print("  " + p)
             return 1
-        print("invariants: OK (no negative stock; ledger sums match items and batches; one refill row per fill, "
-              "transactions = lots drawn; refused fills left nothing)")
+        print(
+            "invariants: OK (no negative stock; ledger sums match items and batches; one refill row per fill, "
+            "transactions = lots drawn; refused fills left nothing)"
+        )
     return 0
 
 

@@ -26,8 +26,16 @@ from pharmacy_desktop.services.catalog_import import import_catalog  # noqa: E40
 from pharmacy_desktop.services.drug_search import search_drugs  # noqa: E402
 
 QUERIES = {
-    "name + strength": ["atorv 10", "lisinopril 20", "metformin 500", "sertraline 50", "lipitor 40",
-                        "alprazolam 0.25", "hydrocodone acetaminophen 10", "zolpidem 10"],
+    "name + strength": [
+        "atorv 10",
+        "lisinopril 20",
+        "metformin 500",
+        "sertraline 50",
+        "lipitor 40",
+        "alprazolam 0.25",
+        "hydrocodone acetaminophen 10",
+        "zolpidem 10",
+    ],
     "name + strength + form": ["amox 500 cap", "hydrocodone 10 325 tab", "oxycodone 30 tab", "lorazepam 2 inj"],
     "fragment": ["oxycod", "levothyrox", "gaba", "predni"],
     "typo": ["atorvastatn", "amoxicilin 500", "lipitr 40", "metfromin", "seroquell", "zolpdem 10"],
@@ -59,7 +67,7 @@ def main() -> int:
         all_times: list[float] = []
         by_kind: dict[str, list[float]] = {}
         hits: dict[str, int] = {}
-        for kind, queries in QUERIES.items():
+        for queries in QUERIES.values():
             for q in queries:
                 hits[q] = len(search_drugs(uow_factory, q))  # warm-up
         for _ in range(args.rounds):
@@ -75,8 +83,10 @@ def main() -> int:
     ms = lambda v: v * 1000  # noqa: E731
     print(f"{len(all_times):,} searches ({args.rounds} rounds of {sum(map(len, QUERIES.values()))} queries)")
     for kind, times in by_kind.items():
-        print(f"  {kind:<24} p50 {ms(percentile(times, 50)):6.2f} ms  p99 {ms(percentile(times, 99)):6.2f} ms"
-              f"  ({', '.join(f'{q!r}: {hits[q]}' for q in QUERIES[kind])})")
+        print(
+            f"  {kind:<24} p50 {ms(percentile(times, 50)):6.2f} ms  p99 {ms(percentile(times, 99)):6.2f} ms"
+            f"  ({', '.join(f'{q!r}: {hits[q]}' for q in QUERIES[kind])})"
+        )
     p50, p99 = ms(percentile(all_times, 50)), ms(percentile(all_times, 99))
     print(f"all: p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {ms(max(all_times)):.2f} ms")
     print(f"target p99 < 30 ms: {'met' if p99 < 30 else 'MISSED'}")

@@ -92,11 +92,20 @@ def load_patients(url: str, count: int) -> None:
                 "phone_primary, address_line1, city, state, zip_code) FROM STDIN"
             ) as copy:
                 for i in range(count):
-                    copy.write_row((
-                        uuid.UUID(int=rng.getrandbits(128)), f"P{100001 + i}", rng.choice(FIRST), surname(rng),
-                        start + dt.timedelta(days=rng.randrange(36500)), phone(rng),
-                        f"{rng.randint(1, 9999)} Main St", "Springfield", "IL", "62701",
-                    ))
+                    copy.write_row(
+                        (
+                            uuid.UUID(int=rng.getrandbits(128)),
+                            f"P{100001 + i}",
+                            rng.choice(FIRST),
+                            surname(rng),
+                            start + dt.timedelta(days=rng.randrange(36500)),
+                            phone(rng),
+                            f"{rng.randint(1, 9999)} Main St",
+                            "Springfield",
+                            "IL",
+                            "62701",
+                        )
+                    )
             cur.execute(
                 "INSERT INTO patient_schema.patient_allergies (patient_id, allergen_type, allergen_name) "
                 "SELECT id, 'drug', 'Penicillin' FROM patient_schema.patients WHERE random() < 0.1"
@@ -142,10 +151,14 @@ def main() -> int:
                         times.append((time.perf_counter() - began) * 1000)
                     hits.append(f"{query}={len(found)}")
             everything += times
-            print(f"{kind:34} {len(times):8d} {percentile(times, 50):8.1f} {percentile(times, 99):8.1f} "
-                  f"{max(times):8.1f}  {', '.join(hits[:len(queries)])}")
-        print(f"{'all as-you-type searches':34} {len(everything):8d} {percentile(everything, 50):8.1f} "
-              f"{percentile(everything, 99):8.1f} {max(everything):8.1f}")
+            print(
+                f"{kind:34} {len(times):8d} {percentile(times, 50):8.1f} {percentile(times, 99):8.1f} "
+                f"{max(times):8.1f}  {', '.join(hits[: len(queries)])}"
+            )
+        print(
+            f"{'all as-you-type searches':34} {len(everything):8d} {percentile(everything, 50):8.1f} "
+            f"{percentile(everything, 99):8.1f} {max(everything):8.1f}"
+        )
     return 0
 
 

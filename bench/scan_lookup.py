@@ -64,7 +64,9 @@ def make_scans(packages: list[tuple[str, str]], n: int, rng: random.Random) -> l
         elif kind < 18:
             scans.append(key)
         elif kind < 19:  # not in the catalog (labeler 8xxxx is not generated)
-            scans.append(ndc_to_upc_a(f"8{rng.randint(0, 9999):04d}-{rng.randint(0, 999):03d}-{rng.randint(0, 99):02d}"))
+            scans.append(
+                ndc_to_upc_a(f"8{rng.randint(0, 9999):04d}-{rng.randint(0, 999):03d}-{rng.randint(0, 99):02d}")
+            )
         else:  # wrong check digit
             upc = ndc_to_upc_a(hyphenated)
             scans.append(upc[:-1] + str((int(upc[-1]) + 1) % 10))
@@ -143,12 +145,18 @@ def report(service: list[float], rawq: list[float], statuses: dict[str, int], sc
     ms = lambda v: v * 1000  # noqa: E731
     s50, s99 = ms(percentile(service, 50)), ms(percentile(service, 99))
     r50, r99 = ms(percentile(rawq, 50)), ms(percentile(rawq, 99))
-    print(f"scans: {len(scans):,} ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))});"
-          f" {len(service):,} reach the database")
-    print(f"resolve_scan (parse + lookup + interpret): p50 {s50:.3f} ms  p99 {s99:.3f} ms  max {ms(max(service)):.3f} ms")
+    print(
+        f"scans: {len(scans):,} ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))});"
+        f" {len(service):,} reach the database"
+    )
+    print(
+        f"resolve_scan (parse + lookup + interpret): p50 {s50:.3f} ms  p99 {s99:.3f} ms  max {ms(max(service)):.3f} ms"
+    )
     print(f"raw psycopg indexed query:                  p50 {r50:.3f} ms  p99 {r99:.3f} ms  max {ms(max(rawq)):.3f} ms")
     print(f"ratio service/raw: p50 {s50 / r50:.2f}x  p99 {s99 / r99:.2f}x")
-    print(f"target p99 < 5 ms: {'met' if s99 < 5 else 'MISSED'}; within 3x raw (p99): {'met' if s99 <= 3 * r99 else 'MISSED'}")
+    print(
+        f"target p99 < 5 ms: {'met' if s99 < 5 else 'MISSED'}; within 3x raw (p99): {'met' if s99 <= 3 * r99 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

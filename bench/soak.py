@@ -43,12 +43,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scan_lookup import percentile  # noqa: E402
+
 from pharmacy_desktop.config import libpq_url  # noqa: E402
 from pharmacy_desktop.db.engine import make_engine, make_session_factory  # noqa: E402
 from pharmacy_desktop.db.unit_of_work import CHANGE_CHANNEL, UnitOfWork, UnitOfWorkFactory  # noqa: E402
 from pharmacy_desktop.domain.barcodes import ndc_to_upc_a  # noqa: E402
 from pharmacy_desktop.domain.ndc import to_ndc11  # noqa: E402
-from scan_lookup import percentile  # noqa: E402
 
 PASSWORD = "Amber-Steady-2026!"
 NPI = "1234567893"
@@ -120,43 +121,101 @@ def setup(url: str, workstations: int) -> World:
     engine = make_engine(url)
     try:
         factory = UnitOfWorkFactory(make_session_factory(engine), workstation="soak-setup")
-        auth.create_user(factory, None, username="soakadmin", password=PASSWORD, email="admin@soak.test",
-                         first_name="Soak", last_name="Admin", role="admin")
+        auth.create_user(
+            factory,
+            None,
+            username="soakadmin",
+            password=PASSWORD,
+            email="admin@soak.test",
+            first_name="Soak",
+            last_name="Admin",
+            role="admin",
+        )
         admin = auth.sign_in(factory, "soakadmin", PASSWORD, "soak-setup")
         for i in range(workstations):
-            auth.create_user(factory, admin, username=f"tech{i}", password=PASSWORD, email=f"tech{i}@soak.test",
-                             first_name="Tech", last_name=f"Number{i}", role="technician")
-            auth.create_user(factory, admin, username=f"rph{i}", password=PASSWORD, email=f"rph{i}@soak.test",
-                             first_name="Rph", last_name=f"Number{i}", role="pharmacist",
-                             license_number=f"RPH-{1000 + i}")
+            auth.create_user(
+                factory,
+                admin,
+                username=f"tech{i}",
+                password=PASSWORD,
+                email=f"tech{i}@soak.test",
+                first_name="Tech",
+                last_name=f"Number{i}",
+                role="technician",
+            )
+            auth.create_user(
+                factory,
+                admin,
+                username=f"rph{i}",
+                password=PASSWORD,
+                email=f"rph{i}@soak.test",
+                first_name="Rph",
+                last_name=f"Number{i}",
+                role="pharmacist",
+                license_number=f"RPH-{1000 + i}",
+            )
         with factory() as uow:
             s = uow.session
-            s.add(PharmacyProfile(id=1, name="Soak Pharmacy", address_line1="1 Soak St", city="Springfield",
-                                  state="IL", zip_code="62701", phone="(217) 555-0199"))
+            s.add(
+                PharmacyProfile(
+                    id=1,
+                    name="Soak Pharmacy",
+                    address_line1="1 Soak St",
+                    city="Springfield",
+                    state="IL",
+                    zip_code="62701",
+                    phone="(217) 555-0199",
+                )
+            )
             meds = []
             for package, name, strength in PRODUCTS:
-                med = Medication(ndc_code=to_ndc11(package), package_ndc=package, drug_name=name, generic_name=name,
-                                 strength=strength, dosage_form="TABLET", route="ORAL", is_generic=True,
-                                 package_description=f"1000 TABLET in 1 BOTTLE ({package})")
+                med = Medication(
+                    ndc_code=to_ndc11(package),
+                    package_ndc=package,
+                    drug_name=name,
+                    generic_name=name,
+                    strength=strength,
+                    dosage_form="TABLET",
+                    route="ORAL",
+                    is_generic=True,
+                    package_description=f"1000 TABLET in 1 BOTTLE ({package})",
+                )
                 s.add(med)
                 s.flush()
-                item = InventoryItem(medication_id=med.id, ndc_code=med.ndc_code, quantity_unit="tablet",
-                                     quantity_on_hand=Decimal(STOCK_PER_PRODUCT), reorder_point=Decimal(100),
-                                     reorder_quantity=Decimal(1000))
+                item = InventoryItem(
+                    medication_id=med.id,
+                    ndc_code=med.ndc_code,
+                    quantity_unit="tablet",
+                    quantity_on_hand=Decimal(STOCK_PER_PRODUCT),
+                    reorder_point=Decimal(100),
+                    reorder_quantity=Decimal(1000),
+                )
                 s.add(item)
                 s.flush()
-                s.add(InventoryBatch(inventory_item_id=item.id, batch_number=f"SOAK-{package}",
-                                     expiration_date=TODAY + dt.timedelta(days=700),
-                                     quantity_received=Decimal(STOCK_PER_PRODUCT),
-                                     quantity_remaining=Decimal(STOCK_PER_PRODUCT),
-                                     received_date=TODAY - dt.timedelta(days=5)))
+                s.add(
+                    InventoryBatch(
+                        inventory_item_id=item.id,
+                        batch_number=f"SOAK-{package}",
+                        expiration_date=TODAY + dt.timedelta(days=700),
+                        quantity_received=Decimal(STOCK_PER_PRODUCT),
+                        quantity_remaining=Decimal(STOCK_PER_PRODUCT),
+                        received_date=TODAY - dt.timedelta(days=5),
+                    )
+                )
                 meds.append((med.id, ndc_to_upc_a(package)))
             patients = []
             for i in range(PATIENTS):
-                p = Patient(patient_number=f"S{i:06d}", first_name=f"Pat{i}", last_name=f"Soak{i}",
-                            date_of_birth=dt.date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
-                            phone_primary="(217) 555-0000", address_line1=f"{i} Elm St", city="Springfield",
-                            state="IL", zip_code="62701")
+                p = Patient(
+                    patient_number=f"S{i:06d}",
+                    first_name=f"Pat{i}",
+                    last_name=f"Soak{i}",
+                    date_of_birth=dt.date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
+                    phone_primary="(217) 555-0000",
+                    address_line1=f"{i} Elm St",
+                    city="Springfield",
+                    state="IL",
+                    zip_code="62701",
+                )
                 s.add(p)
                 patients.append(p)
             s.flush()
@@ -196,8 +255,9 @@ class Tally:
             self.errors.append(f"{where}: {type(exc).__name__}: {exc}"[:300])
 
 
-def counter_day(url: str, index: int, world: World, counter: NoticeCount, tally: Tally, stop: threading.Event,
-                seed: int) -> None:
+def counter_day(
+    url: str, index: int, world: World, counter: NoticeCount, tally: Tally, stop: threading.Event, seed: int
+) -> None:
     from pharmacy_desktop.services import auth, fill, intake, review, verify, will_call
 
     rng = random.Random(seed + index)
@@ -211,7 +271,10 @@ def counter_day(url: str, index: int, world: World, counter: NoticeCount, tally:
         while not stop.is_set():
             med_id, upc = rng.choice(world.meds)
             form = intake.PrescriptionInput(
-                patient_id=rng.choice(world.patients), prescriber=prescriber, written_date=TODAY, source="paper",
+                patient_id=rng.choice(world.patients),
+                prescriber=prescriber,
+                written_date=TODAY,
+                source="paper",
                 items=(intake.ItemInput(med_id, Decimal(rng.choice((28, 30, 60, 90))), 30, "1 T PO QD", 1),),
             )
             step = "intake"
@@ -223,11 +286,18 @@ def counter_day(url: str, index: int, world: World, counter: NoticeCount, tally:
                 detail = tally.timed("review: open", review.open_review, factory, rph, rx_id)
                 for alert in detail.open_alerts:
                     if alert.needs_override:
-                        tally.timed("review: override alert", review.override_alert, factory, rph,
-                                    alert.validation_id, "Soak: reviewed with the prescriber.")
+                        tally.timed(
+                            "review: override alert",
+                            review.override_alert,
+                            factory,
+                            rph,
+                            alert.validation_id,
+                            "Soak: reviewed with the prescriber.",
+                        )
                     else:
-                        tally.timed("review: acknowledge alert", review.acknowledge_alert, factory, rph,
-                                    alert.validation_id)
+                        tally.timed(
+                            "review: acknowledge alert", review.acknowledge_alert, factory, rph, alert.validation_id
+                        )
                 tally.timed("review: approve", review.approve, factory, rph, rx_id)
                 tally.made(rx_id, "validated")
                 step = "fill"
@@ -291,8 +361,9 @@ def rss_mb() -> float:
 
 def connections(conn: psycopg.Connection) -> int:
     """Backends on this database, the sampling connection itself not counted."""
-    return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid()").fetchone()[0]
+    return conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ).fetchone()[0]
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -325,12 +396,23 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return (not self.errors and self.transitions_lost == 0 and self.notices_heard == self.notices_sent
-                and self.connections_end == self.connections_baseline)
+        return (
+            not self.errors
+            and self.transitions_lost == 0
+            and self.notices_heard == self.notices_sent
+            and self.connections_end == self.connections_baseline
+        )
 
 
-def run_soak(url: str, *, workstations: int = 8, seconds: float = 60.0, sample_every: float = 5.0,
-             seed: int = 20261202, world: World | None = None) -> Report:
+def run_soak(
+    url: str,
+    *,
+    workstations: int = 8,
+    seconds: float = 60.0,
+    sample_every: float = 5.0,
+    seed: int = 20261202,
+    world: World | None = None,
+) -> Report:
     world = world or setup(url, workstations)
     counter, tally, stop = NoticeCount(), Tally(), threading.Event()
     listener = NoticeListener(url)
@@ -342,8 +424,12 @@ def run_soak(url: str, *, workstations: int = 8, seconds: float = 60.0, sample_e
     try:
         baseline = connections(monitor)  # the listener
         samples: list[tuple[float, float, int]] = []
-        threads = [threading.Thread(target=counter_day, args=(url, i, world, counter, tally, stop, seed),
-                                    name=f"soak-ws{i}", daemon=True) for i in range(workstations)]
+        threads = [
+            threading.Thread(
+                target=counter_day, args=(url, i, world, counter, tally, stop, seed), name=f"soak-ws{i}", daemon=True
+            )
+            for i in range(workstations)
+        ]
         started = time.monotonic()
         rss_start = rss_mb()
         for t in threads:
@@ -375,11 +461,16 @@ def run_soak(url: str, *, workstations: int = 8, seconds: float = 60.0, sample_e
         workstations=workstations,
         seconds=elapsed,
         calls=dict(tally.calls),
-        latency_ms={k: (percentile(v, 50) * 1000, percentile(v, 99) * 1000, max(v) * 1000)
-                    for k, v in tally.latency.items()},
+        latency_ms={
+            k: (percentile(v, 50) * 1000, percentile(v, 99) * 1000, max(v) * 1000) for k, v in tally.latency.items()
+        },
         errors=list(tally.errors),
-        rss_mb=(rss_start, samples[0][1] if samples else rss_start, rss_end,
-                max([rss_start, rss_end, *(s[1] for s in samples)])),
+        rss_mb=(
+            rss_start,
+            samples[0][1] if samples else rss_start,
+            rss_end,
+            max([rss_start, rss_end, *(s[1] for s in samples)]),
+        ),
         connections=(baseline, max((s[2] for s in samples), default=baseline), end),
         notices_sent=counter.sent,
         notices_heard=listener.heard,
@@ -392,8 +483,10 @@ def run_soak(url: str, *, workstations: int = 8, seconds: float = 60.0, sample_e
 
 
 def print_report(r: Report, out=print) -> None:
-    out(f"{r.workstations} workstations for {r.seconds:.0f} s: {r.prescriptions_done} prescriptions from intake to "
-        f"will-call ({r.prescriptions_done / r.seconds * 60:.0f}/min); pickup is not built yet")
+    out(
+        f"{r.workstations} workstations for {r.seconds:.0f} s: {r.prescriptions_done} prescriptions from intake to "
+        f"will-call ({r.prescriptions_done / r.seconds * 60:.0f}/min); pickup is not built yet"
+    )
     out("transactions per kind (p50 / p99 / max ms):")
     for kind in sorted(r.calls):
         p50, p99, worst = r.latency_ms[kind]
@@ -401,13 +494,19 @@ def print_report(r: Report, out=print) -> None:
     out(f"errors: {len(r.errors)}")
     for line in r.errors[:10]:
         out(f"  {line}")
-    out(f"RSS MB: start {r.rss_mb[0]:.1f} (before sign-in), first sample {r.rss_mb[1]:.1f}, end {r.rss_mb[2]:.1f}, "
-        f"max {r.rss_mb[3]:.1f}")
-    out(f"connections (pg_stat_activity, without the sampler): baseline {r.connections[0]} (the listener), "
-        f"max during the run {r.connections[1]}, end {r.connections[2]}")
-    out(f"notices: sent {r.notices_sent}, received {r.notices_heard} "
+    out(
+        f"RSS MB: start {r.rss_mb[0]:.1f} (before sign-in), first sample {r.rss_mb[1]:.1f}, end {r.rss_mb[2]:.1f}, "
+        f"max {r.rss_mb[3]:.1f}"
+    )
+    out(
+        f"connections (pg_stat_activity, without the sampler): baseline {r.connections[0]} (the listener), "
+        f"max during the run {r.connections[1]}, end {r.connections[2]}"
+    )
+    out(
+        f"notices: sent {r.notices_sent}, received {r.notices_heard} "
         f"({', '.join(f'{k} {v}' for k, v in sorted(r.notices_by_topic.items()))}); "
-        f"status transitions made {r.transitions_made}, not heard {r.transitions_lost}")
+        f"status transitions made {r.transitions_made}, not heard {r.transitions_lost}"
+    )
     out("samples (s, RSS MB, connections): " + "  ".join(f"{t:.0f}:{m:.0f}:{c}" for t, m, c in r.samples))
     out("RESULT: " + ("OK" if r.ok else "PROBLEMS (see above)"))
 
@@ -429,8 +528,13 @@ def main() -> int:
             from catalog_import import throwaway_database
 
             url = stack.enter_context(throwaway_database())
-        report = run_soak(url, workstations=args.workstations, seconds=args.minutes * 60,
-                          sample_every=args.sample_seconds, seed=args.seed)
+        report = run_soak(
+            url,
+            workstations=args.workstations,
+            seconds=args.minutes * 60,
+            sample_every=args.sample_seconds,
+            seed=args.seed,
+        )
         print_report(report)
     return 0 if report.ok else 1
 

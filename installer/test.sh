@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, then runs pytest. The suite starts its own
+# The whole test suite: installs what is missing, then the static checks (ruff lint and format,
+# mypy, the import-linter layer contracts in pyproject.toml), then pytest. The suite starts its own
 # throwaway PostgreSQL cluster and runs Qt offscreen; nothing needs to be set up by hand.
+# Extra arguments go to pytest (e.g. -n 2 for two processes, -k fill).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash installer/setup.sh --dev
+echo "== ruff (lint, format)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; exit 1; }
+echo "== mypy"
+.venv/bin/mypy
+echo "== import contracts"
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -10,8 +10,9 @@ config = context.config
 
 def run_migrations_online() -> None:
     # the one connection factory: the URL's sslmode (and keyring password) apply to migrations too
-    engine = connect.engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool,
-                            application_name="pharmacy-desktop-migrate")
+    engine = connect.engine(
+        config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool, application_name="pharmacy-desktop-migrate"
+    )
     with engine.connect() as connection:
         context.configure(connection=connection, transaction_per_migration=True)
         with context.begin_transaction():

@@ -104,7 +104,12 @@ def save(config: Config, path: Path | None = None) -> Path:
         f"min_length = {config.scanner_min_length}",
     ]
     for role, printer in sorted(config.printers.items()):
-        lines += ["", f"[printers.{role}]", f"uri = {_toml_str(printer.uri)}", f"profile = {_toml_str(printer.profile)}"]
+        lines += [
+            "",
+            f"[printers.{role}]",
+            f"uri = {_toml_str(printer.uri)}",
+            f"profile = {_toml_str(printer.profile)}",
+        ]
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -129,14 +134,12 @@ def normalize_url(url: str) -> str:
     url = url.strip()
     for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    raise ValueError(
-        f"Not a PostgreSQL URL: {redact(url)!r}. Use postgresql://user@host:5432/dbname"
-    )
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"Not a PostgreSQL URL: {redact(url)!r}. Use postgresql://user@host:5432/dbname")
 
 
 def libpq_url(url: str) -> str:
-    return "postgresql://" + normalize_url(url)[len("postgresql+psycopg://"):]
+    return "postgresql://" + normalize_url(url)[len("postgresql+psycopg://") :]
 
 
 def strip_password(url: str) -> str:

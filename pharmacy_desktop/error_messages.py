@@ -40,8 +40,10 @@ def database_error_message(exc: BaseException) -> str | None:
     outer, orig = found
     if _is_connect_failure(outer, orig):
         where, reason = _where_and_reason(orig)
-        return f"Cannot reach the database at {where} ({reason}). {_SAVED} Check the network, the database " \
-               "server and the database settings, then try again."
+        return (
+            f"Cannot reach the database at {where} ({reason}). {_SAVED} Check the network, the database "
+            "server and the database settings, then try again."
+        )
     return _statement_failure_message(outer, orig)
 
 
@@ -87,8 +89,12 @@ def is_connection_failure(exc: BaseException) -> bool:
     outer, orig = found
     import psycopg
 
-    return _is_connect_failure(outer, orig) or getattr(outer, "connection_invalidated", False) \
-        or isinstance(orig, psycopg.OperationalError) and (getattr(orig, "sqlstate", None) or "")[:2] in ("", "08")
+    return (
+        _is_connect_failure(outer, orig)
+        or getattr(outer, "connection_invalidated", False)
+        or isinstance(orig, psycopg.OperationalError)
+        and (getattr(orig, "sqlstate", None) or "")[:2] in ("", "08")
+    )
 
 
 # -- what kind of database error -------------------------------------------------------------
@@ -120,8 +126,10 @@ def _is_connect_failure(outer: BaseException, orig: BaseException) -> bool:
     if isinstance(outer, DBAPIError) and outer.statement is None:
         return True  # SQLAlchemy had no statement to run yet: the connection itself failed
     text = str(orig)
-    return text.startswith(("connection failed", "connection is bad", "failed to resolve host")) \
+    return (
+        text.startswith(("connection failed", "connection is bad", "failed to resolve host"))
         or "connection to server" in text
+    )
 
 
 def _where_and_reason(orig: BaseException) -> tuple[str, str]:
@@ -158,22 +166,30 @@ def _statement_failure_message(outer: BaseException, orig: BaseException) -> str
     from sqlalchemy import exc as sa_exc
 
     sqlstate = getattr(orig, "sqlstate", None) or ""
-    if getattr(outer, "connection_invalidated", False) or isinstance(orig, psycopg.OperationalError) \
-            and sqlstate[:2] in ("", "08", "57"):
-        return f"The database connection was lost. {_SAVED} Check the network or the database server, " \
-               "then try again."
+    if (
+        getattr(outer, "connection_invalidated", False)
+        or isinstance(orig, psycopg.OperationalError)
+        and sqlstate[:2] in ("", "08", "57")
+    ):
+        return f"The database connection was lost. {_SAVED} Check the network or the database server, then try again."
     if sqlstate == "42501" or isinstance(orig, psycopg.errors.InsufficientPrivilege):
         return f"This workstation's database account may not do that. {_SAVED} Tell your manager."
     if sqlstate.startswith("40") or isinstance(orig, psycopg.errors.LockNotAvailable):
         return f"The database was busy with the same records at another workstation. {_SAVED} Try again."
     if isinstance(outer, sa_exc.IntegrityError) or isinstance(orig, psycopg.IntegrityError):
-        return f"The database refused the change: it conflicts with a record already stored (for example " \
-               f"a duplicate) or leaves out something required. {_SAVED} Check the entries and try again."
+        return (
+            f"The database refused the change: it conflicts with a record already stored (for example "
+            f"a duplicate) or leaves out something required. {_SAVED} Check the entries and try again."
+        )
     if isinstance(outer, sa_exc.DataError) or isinstance(orig, psycopg.DataError):
-        return f"A value does not fit the database: too long, out of range or with a hidden control " \
-               f"character. {_SAVED} Shorten or correct the entries and try again."
-    return f"The database could not do that. {_SAVED} Try again; if it happens again, tell your manager " \
-           "(the details are in the log)."
+        return (
+            f"A value does not fit the database: too long, out of range or with a hidden control "
+            f"character. {_SAVED} Shorten or correct the entries and try again."
+        )
+    return (
+        f"The database could not do that. {_SAVED} Try again; if it happens again, tell your manager "
+        "(the details are in the log)."
+    )
 
 
 def _known_revisions() -> str:

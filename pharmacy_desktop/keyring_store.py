@@ -29,8 +29,13 @@ SERVICE = "pharmacy-desktop"
 log = logging.getLogger(__name__)
 
 # modules of keyring's own backends that are real OS keyrings
-_OS_KEYRING_MODULES = ("keyring.backends.SecretService", "keyring.backends.libsecret", "keyring.backends.kwallet",
-                       "keyring.backends.macOS", "keyring.backends.Windows")
+_OS_KEYRING_MODULES = (
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+)
 _PLAINTEXT = ("PlaintextKeyring", "UncryptedFileKeyring")
 
 _backend: KeyringBackend | None = None
@@ -44,14 +49,17 @@ def is_os_keyring(backend: KeyringBackend) -> bool:
     return type(backend).__module__.startswith(_OS_KEYRING_MODULES)
 
 
-def choose_backend(detected: KeyringBackend | None = None, *, environment: dict[str, str] | None = None,
-                   folder=None) -> KeyringBackend:
+def choose_backend(
+    detected: KeyringBackend | None = None, *, environment: dict[str, str] | None = None, folder=None
+) -> KeyringBackend:
     """The backend to use (see the module docstring); ``detected`` is keyring's own choice."""
     environment = os.environ if environment is None else environment
     detected = detected if detected is not None else keyring.get_keyring()
     if environment.get("PYTHON_KEYRING_BACKEND"):
         if type(detected).__name__ in _PLAINTEXT:
-            log.warning("secrets are stored in PLAINTEXT (%s chosen by PYTHON_KEYRING_BACKEND)", type(detected).__name__)
+            log.warning(
+                "secrets are stored in PLAINTEXT (%s chosen by PYTHON_KEYRING_BACKEND)", type(detected).__name__
+            )
         return detected
     if is_os_keyring(detected):
         return detected
@@ -62,9 +70,12 @@ def encrypted_fallback(folder=None) -> KeyringBackend:
     from pharmacy_desktop.secret_file import EncryptedFileKeyring
 
     backend = EncryptedFileKeyring(folder)
-    log.warning("no OS keyring is available (no Secret Service or KWallet); secrets are kept in %s. Anyone who "
-                "can act as this OS user can read them: install and unlock a desktop keyring for stronger "
-                "protection", backend.describe())
+    log.warning(
+        "no OS keyring is available (no Secret Service or KWallet); secrets are kept in %s. Anyone who "
+        "can act as this OS user can read them: install and unlock a desktop keyring for stronger "
+        "protection",
+        backend.describe(),
+    )
     _move_plaintext_secrets(backend)
     return backend
 

@@ -39,7 +39,9 @@ _KEY_VALUE = re.compile(r"(Key \([^)\n]*\)=\().*?(\) already exists|\) is (?:not
 _FAILING_ROW = re.compile(r"(Failing row contains )\(.*")
 _QUOTED_VALUE = re.compile(
     r"((?:invalid input (?:syntax|value) for [^:\n]*|out of range|malformed [a-z ]+literal|"
-    r"invalid byte sequence for encoding [^:\n]*): )(\"[^\n]*?\"|0x[0-9a-f ]+x?[0-9a-f]*)", re.I)
+    r"invalid byte sequence for encoding [^:\n]*): )(\"[^\n]*?\"|0x[0-9a-f ]+x?[0-9a-f]*)",
+    re.I,
+)
 
 
 def scrub(text: str) -> str:
@@ -62,8 +64,13 @@ class ScrubRecord(logging.Filter):
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("sqlalchemy.engine") and isinstance(record.msg, str) \
-                and record.msg.endswith("[%s] %r") and isinstance(record.args, tuple) and record.args:
+        if (
+            record.name.startswith("sqlalchemy.engine")
+            and isinstance(record.msg, str)
+            and record.msg.endswith("[%s] %r")
+            and isinstance(record.args, tuple)
+            and record.args
+        ):
             # SQL echo (sqlalchemy.engine at INFO): the bound parameters are a record of their own
             record.msg, record.args = record.msg[:-2] + f"[parameters: {_HIDDEN}]", record.args[:1]
         message = record.getMessage()

@@ -21,8 +21,8 @@ import fcntl
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -57,8 +57,7 @@ class EncryptedFileKeyring(KeyringBackend):
         return self.folder / DATA_FILE
 
     def describe(self) -> str:
-        return (f"an encrypted file ({self.data_path}; its key is {self.key_path}, both readable only by "
-                "this OS user)")
+        return f"an encrypted file ({self.data_path}; its key is {self.key_path}, both readable only by this OS user)"
 
     # -- keyring API ---------------------------------------------------------------------------
 
@@ -113,8 +112,10 @@ class EncryptedFileKeyring(KeyringBackend):
         except ValueError:
             key = b""
         if len(key) != 32:
-            raise KeyringError(f"The key file {self.key_path} is damaged (not a 256-bit key). Restore it from "
-                               "where it was backed up, or move the folder away and store the passwords again.")
+            raise KeyringError(
+                f"The key file {self.key_path} is damaged (not a 256-bit key). Restore it from "
+                "where it was backed up, or move the folder away and store the passwords again."
+            )
         return key
 
     def _read(self) -> dict[str, str]:
@@ -125,18 +126,24 @@ class EncryptedFileKeyring(KeyringBackend):
         _owned_and_private(self.data_path, 0o600)
         key = self._key(create=False)
         if key is None:
-            raise KeyringError(f"{self.data_path} holds secrets but its key file {self.key_path} is missing. "
-                               "Restore the key file, or move both away and store the passwords again.")
+            raise KeyringError(
+                f"{self.data_path} holds secrets but its key file {self.key_path} is missing. "
+                "Restore the key file, or move both away and store the passwords again."
+            )
         if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 12 + 16:
-            raise KeyringError(f"{self.data_path} is not a secrets file of this app (damaged?). Move it away "
-                               "and store the passwords again.")
-        nonce, ciphertext = blob[len(MAGIC):len(MAGIC) + 12], blob[len(MAGIC) + 12:]
+            raise KeyringError(
+                f"{self.data_path} is not a secrets file of this app (damaged?). Move it away "
+                "and store the passwords again."
+            )
+        nonce, ciphertext = blob[len(MAGIC) : len(MAGIC) + 12], blob[len(MAGIC) + 12 :]
         try:
             plain = AESGCM(key).decrypt(nonce, ciphertext, MAGIC)
         except InvalidTag:
-            raise KeyringError(f"{self.data_path} cannot be decrypted with {self.key_path} (the key was replaced "
-                               "or the file was altered). Restore the matching key file, or move both away and "
-                               "store the passwords again.") from None
+            raise KeyringError(
+                f"{self.data_path} cannot be decrypted with {self.key_path} (the key was replaced "
+                "or the file was altered). Restore the matching key file, or move both away and "
+                "store the passwords again."
+            ) from None
         return dict(json.loads(plain.decode("utf-8")))
 
     def _write(self, entries: dict[str, str]) -> None:
@@ -168,7 +175,9 @@ def _owned_and_private(path: Path, mode: int) -> None:
     """Refuse a file or folder another OS user owns; tighten one of ours that others could read."""
     info = path.stat()
     if info.st_uid != os.geteuid():
-        raise KeyringError(f"{path} belongs to another OS user; the app keeps its secrets only in files of the user "
-                           "it runs as. Move it away.")
+        raise KeyringError(
+            f"{path} belongs to another OS user; the app keeps its secrets only in files of the user "
+            "it runs as. Move it away."
+        )
     if stat.S_IMODE(info.st_mode) & 0o077:
         os.chmod(path, mode)

@@ -158,16 +158,20 @@ def make_actor(uow_factory, role: str, username: str | None = None, *, workstati
 
     username = username or f"{role}1"
     auth.create_user(
-        uow_factory, None if role == "admin" and username == "admin1" else _admin(uow_factory),
-        username=username, password=TEST_PASSWORD, email=f"{username}@pharmacy.test",
-        first_name=role.capitalize(), last_name=username.title(), role=role,
+        uow_factory,
+        None if role == "admin" and username == "admin1" else _admin(uow_factory),
+        username=username,
+        password=TEST_PASSWORD,
+        email=f"{username}@pharmacy.test",
+        first_name=role.capitalize(),
+        last_name=username.title(),
+        role=role,
         license_number="RPH-12345" if role == "pharmacist" else None,
     )
     return auth.sign_in(uow_factory, username, TEST_PASSWORD, workstation)
 
 
 def _admin(uow_factory):
-    from pharmacy_desktop.services import auth
 
     cached = getattr(uow_factory, "_test_admin", None)
     if cached is None:

@@ -80,7 +80,9 @@ def parse(text: str | None = None) -> Design:
                 continue
             col = re.match(r"(\w+)\s+(.+)", item, re.S)
             col_name, rest = col.group(1), " ".join(col.group(2).split())
-            type_ = re.match(r"([A-Z]+(?: WITH TIME ZONE| PRECISION)?(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?)", rest).group(1)
+            type_ = re.match(
+                r"([A-Z]+(?: WITH TIME ZONE| PRECISION)?(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?)", rest
+            ).group(1)
             default = re.search(r"DEFAULT (\S+(?:\(\))?)", rest)
             table.columns[col_name] = Column(
                 name=col_name,

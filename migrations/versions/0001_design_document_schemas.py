@@ -10,6 +10,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 """
+
 from pathlib import Path
 
 from alembic import op

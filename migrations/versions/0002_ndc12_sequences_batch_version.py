@@ -10,6 +10,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 """
+
 from alembic import op
 
 revision = "0002"
@@ -75,4 +76,3 @@ def downgrade() -> None:
         op.execute(f"DROP SEQUENCE {schema}.{name}")
     _set_ndc_width(11)
     op.execute("DROP EXTENSION IF EXISTS pg_trgm")
-

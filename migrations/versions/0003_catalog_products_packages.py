@@ -31,6 +31,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25
 """
+
 from alembic import op
 
 revision = "0003"

@@ -12,8 +12,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -42,20 +43,42 @@ PERMISSIONS = {
     "catalog.manage": "import and edit the drug catalog",
 }
 TECHNICIAN = [
-    "prescription.enter", "prescription.fill", "patient.view", "patient.edit", "pos.sell",
-    "inventory.view", "inventory.receive", "inventory.adjust",
+    "prescription.enter",
+    "prescription.fill",
+    "patient.view",
+    "patient.edit",
+    "pos.sell",
+    "inventory.view",
+    "inventory.receive",
+    "inventory.adjust",
 ]
 ROLES = {
     "technician": ("Pharmacy technician: intake, fill, pickup", TECHNICIAN),
     "pharmacist": (
         "Pharmacist: clinical review, overrides, final verification",
-        TECHNICIAN + ["prescription.review", "prescription.override_dur", "prescription.final_verify",
-                      "prescription.cancel", "pos.refund", "reports.view"],
+        TECHNICIAN
+        + [
+            "prescription.review",
+            "prescription.override_dur",
+            "prescription.final_verify",
+            "prescription.cancel",
+            "pos.refund",
+            "reports.view",
+        ],
     ),
     "manager": (
         "Store manager: inventory approvals, reports, audit",
-        ["patient.view", "pos.sell", "pos.refund", "inventory.view", "inventory.receive", "inventory.adjust",
-         "inventory.adjust.approve", "reports.view", "audit.view"],
+        [
+            "patient.view",
+            "pos.sell",
+            "pos.refund",
+            "inventory.view",
+            "inventory.receive",
+            "inventory.adjust",
+            "inventory.adjust.approve",
+            "reports.view",
+            "audit.view",
+        ],
     ),
     "admin": (
         "Administrator: users, settings, catalog",
@@ -97,21 +120,30 @@ def upgrade() -> None:
         );
     """)
     permissions = sa.table(
-        "permissions", sa.column("name"), sa.column("description"), sa.column("resource"), sa.column("action"),
+        "permissions",
+        sa.column("name"),
+        sa.column("description"),
+        sa.column("resource"),
+        sa.column("action"),
         schema="user_schema",
     )
-    op.bulk_insert(permissions, [
-        {"name": name, "description": desc, "resource": name.partition(".")[0], "action": name.partition(".")[2]}
-        for name, desc in PERMISSIONS.items()
-    ])
+    op.bulk_insert(
+        permissions,
+        [
+            {"name": name, "description": desc, "resource": name.partition(".")[0], "action": name.partition(".")[2]}
+            for name, desc in PERMISSIONS.items()
+        ],
+    )
     roles = sa.table("roles", sa.column("name"), sa.column("description"), schema="user_schema")
     op.bulk_insert(roles, [{"name": name, "description": desc} for name, (desc, _) in ROLES.items()])
     for role, (_, perms) in ROLES.items():
-        op.execute(sa.text(
-            "INSERT INTO user_schema.role_permissions (role_id, permission_id) "
-            "SELECT r.id, p.id FROM user_schema.roles r, user_schema.permissions p "
-            "WHERE r.name = :role AND p.name = ANY(:perms)"
-        ).bindparams(role=role, perms=perms))
+        op.execute(
+            sa.text(
+                "INSERT INTO user_schema.role_permissions (role_id, permission_id) "
+                "SELECT r.id, p.id FROM user_schema.roles r, user_schema.permissions p "
+                "WHERE r.name = :role AND p.name = ANY(:perms)"
+            ).bindparams(role=role, perms=perms)
+        )
 
 
 def downgrade() -> None:

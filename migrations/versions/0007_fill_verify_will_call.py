@@ -11,6 +11,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25
 """
+
 from alembic import op
 
 revision = "0007"

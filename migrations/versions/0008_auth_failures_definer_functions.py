@@ -24,6 +24,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02
 """
+
 from alembic import op
 
 revision = "0008"
@@ -31,10 +32,23 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-SCHEMAS = ("user_schema", "patient_schema", "prescription_schema", "inventory_schema", "billing_schema",
-           "notification_schema", "audit_schema")
-FUNCTION_WRITTEN = ("audit_schema.domain_events", "audit_schema.access_logs", "user_schema.auth_failures",
-                    "user_schema.roles", "user_schema.permissions", "user_schema.role_permissions")
+SCHEMAS = (
+    "user_schema",
+    "patient_schema",
+    "prescription_schema",
+    "inventory_schema",
+    "billing_schema",
+    "notification_schema",
+    "audit_schema",
+)
+FUNCTION_WRITTEN = (
+    "audit_schema.domain_events",
+    "audit_schema.access_logs",
+    "user_schema.auth_failures",
+    "user_schema.roles",
+    "user_schema.permissions",
+    "user_schema.role_permissions",
+)
 # what a non-owner role may still UPDATE on users directly (the profile; the ORM bumps version)
 USER_PROFILE_COLUMNS = ("email", "phone", "first_name", "last_name", "license_number", "updated_at", "version")
 

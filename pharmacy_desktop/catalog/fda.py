@@ -17,9 +17,10 @@ import functools
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Callable, Iterator, NamedTuple
+from typing import IO, NamedTuple
 
 from pharmacy_desktop.domain.ndc import InvalidNDC, parse_ndc
 from pharmacy_desktop.errors import PharmacyError
@@ -173,15 +174,36 @@ def _decode(raw: bytes) -> str:
 
 
 PRODUCT_COLUMNS = (
-    "PRODUCTID", "PRODUCTNDC", "PRODUCTTYPENAME", "PROPRIETARYNAME", "PROPRIETARYNAMESUFFIX",
-    "NONPROPRIETARYNAME", "DOSAGEFORMNAME", "ROUTENAME", "STARTMARKETINGDATE", "ENDMARKETINGDATE",
-    "MARKETINGCATEGORYNAME", "APPLICATIONNUMBER", "LABELERNAME", "SUBSTANCENAME",
-    "ACTIVE_NUMERATOR_STRENGTH", "ACTIVE_INGRED_UNIT", "PHARM_CLASSES", "DEASCHEDULE",
-    "NDC_EXCLUDE_FLAG", "LISTING_RECORD_CERTIFIED_THROUGH",
+    "PRODUCTID",
+    "PRODUCTNDC",
+    "PRODUCTTYPENAME",
+    "PROPRIETARYNAME",
+    "PROPRIETARYNAMESUFFIX",
+    "NONPROPRIETARYNAME",
+    "DOSAGEFORMNAME",
+    "ROUTENAME",
+    "STARTMARKETINGDATE",
+    "ENDMARKETINGDATE",
+    "MARKETINGCATEGORYNAME",
+    "APPLICATIONNUMBER",
+    "LABELERNAME",
+    "SUBSTANCENAME",
+    "ACTIVE_NUMERATOR_STRENGTH",
+    "ACTIVE_INGRED_UNIT",
+    "PHARM_CLASSES",
+    "DEASCHEDULE",
+    "NDC_EXCLUDE_FLAG",
+    "LISTING_RECORD_CERTIFIED_THROUGH",
 )
 PACKAGE_COLUMNS = (
-    "PRODUCTID", "PRODUCTNDC", "NDCPACKAGECODE", "PACKAGEDESCRIPTION", "STARTMARKETINGDATE",
-    "ENDMARKETINGDATE", "NDC_EXCLUDE_FLAG", "SAMPLE_PACKAGE",
+    "PRODUCTID",
+    "PRODUCTNDC",
+    "NDCPACKAGECODE",
+    "PACKAGEDESCRIPTION",
+    "STARTMARKETINGDATE",
+    "ENDMARKETINGDATE",
+    "NDC_EXCLUDE_FLAG",
+    "SAMPLE_PACKAGE",
 )
 _PACKAGE_NDC = re.compile(r"([0-9]{4,6})-([0-9]{3,4})-([0-9]{1,2})")
 _LABELER_SHAPES = frozenset({(4, 4, 2), (5, 3, 2), (5, 4, 1), (6, 4, 2)})
@@ -216,9 +238,28 @@ def read_products(reader: TableReader, progress: ByteProgress | None = None) -> 
 
 
 def _product(line: int, v: list[str]) -> ProductRow:
-    (product_id, product_ndc, product_type, proprietary, suffix, nonproprietary, form, route,
-     start, end, category, application, labeler, substance, strength, unit, classes, dea, flag,
-     listing) = v
+    (
+        product_id,
+        product_ndc,
+        product_type,
+        proprietary,
+        suffix,
+        nonproprietary,
+        form,
+        route,
+        start,
+        end,
+        category,
+        application,
+        labeler,
+        substance,
+        strength,
+        unit,
+        classes,
+        dea,
+        flag,
+        listing,
+    ) = v
     if not product_id:
         raise RowError("PRODUCTID is empty")
     if not _PRODUCT_NDC.match(product_ndc):
@@ -231,11 +272,26 @@ def _product(line: int, v: list[str]) -> ProductRow:
     if not (proprietary or nonproprietary):
         raise RowError("no drug name (PROPRIETARYNAME and NONPROPRIETARYNAME are empty)")
     return ProductRow(
-        line, product_id, product_ndc, product_type or None, proprietary or None, suffix or None,
-        nonproprietary or None, form or None, route or None,
-        _date(start, "STARTMARKETINGDATE"), _date(end, "ENDMARKETINGDATE"),
-        category or None, application or None, labeler or None, substance or None,
-        strength or None, unit or None, classes or None, dea or None, flag or None,
+        line,
+        product_id,
+        product_ndc,
+        product_type or None,
+        proprietary or None,
+        suffix or None,
+        nonproprietary or None,
+        form or None,
+        route or None,
+        _date(start, "STARTMARKETINGDATE"),
+        _date(end, "ENDMARKETINGDATE"),
+        category or None,
+        application or None,
+        labeler or None,
+        substance or None,
+        strength or None,
+        unit or None,
+        classes or None,
+        dea or None,
+        flag or None,
         _date(listing, "LISTING_RECORD_CERTIFIED_THROUGH"),
     )
 
@@ -276,8 +332,15 @@ def _package(line: int, v: list[str]) -> PackageRow:
     if product_ndc and not code.startswith(product_ndc + "-"):
         raise RowError(f"NDCPACKAGECODE {code!r} is not a package of product {product_ndc}")
     return PackageRow(
-        line, product_id, code, key, description or None,
-        _date(start, "STARTMARKETINGDATE"), _date(end, "ENDMARKETINGDATE"), flag or None, sample or None,
+        line,
+        product_id,
+        code,
+        key,
+        description or None,
+        _date(start, "STARTMARKETINGDATE"),
+        _date(end, "ENDMARKETINGDATE"),
+        flag or None,
+        sample or None,
     )
 
 
@@ -289,8 +352,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
 def damaged_zip(path: Path, exc: BaseException, member: str | None = None) -> CatalogFormatError:
     where = f" (member {member})" if member else ""
     return CatalogFormatError(
-        f"{path}: the zip file is damaged or incomplete{where}: {exc}. Nothing was imported; "
-        "download the file again."
+        f"{path}: the zip file is damaged or incomplete{where}: {exc}. Nothing was imported; download the file again."
     )
 
 
@@ -318,7 +380,6 @@ class _ZipMember:
     def __iter__(self) -> Iterator[bytes]:
         while line := self.readline():
             yield line
-
 
 
 class CatalogFiles:
@@ -396,7 +457,7 @@ class CatalogFiles:
     def close(self) -> None:
         self._stack.close()
 
-    def __enter__(self) -> "CatalogFiles":
+    def __enter__(self) -> CatalogFiles:
         return self
 
     def __exit__(self, *exc: object) -> None:

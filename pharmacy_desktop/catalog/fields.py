@@ -89,9 +89,7 @@ def strength_text(items: list[Ingredient], width: int = 50) -> str | None:
     This is the stored ``medications.strength`` (what strength comparisons and search read);
     to show a combination next to its name use ``domain.product_names.product_strength``."""
     parts = [
-        " ".join(p for p in (amount(i.strength), readable_unit(i.unit)) if p)
-        for i in items
-        if i.strength or i.unit
+        " ".join(p for p in (amount(i.strength), readable_unit(i.unit)) if p) for i in items if i.strength or i.unit
     ]
     return shorten("; ".join(parts), width, "; ") if parts else None
 

@@ -34,17 +34,48 @@ PRODUCT_ID_SUFFIX = "_UVIS2015"
 # Federal schedule by the first word of an ingredient's substance name (21 CFR 1308).
 CONTROLLED: dict[str, str] = {
     **dict.fromkeys(
-        ("OXYCODONE", "HYDROCODONE", "MORPHINE", "FENTANYL", "HYDROMORPHONE", "METHADONE",
-         "METHYLPHENIDATE", "DEXMETHYLPHENIDATE", "AMPHETAMINE", "DEXTROAMPHETAMINE",
-         "LISDEXAMFETAMINE", "OXYMORPHONE", "MEPERIDINE", "TAPENTADOL", "LEVORPHANOL"),
+        (
+            "OXYCODONE",
+            "HYDROCODONE",
+            "MORPHINE",
+            "FENTANYL",
+            "HYDROMORPHONE",
+            "METHADONE",
+            "METHYLPHENIDATE",
+            "DEXMETHYLPHENIDATE",
+            "AMPHETAMINE",
+            "DEXTROAMPHETAMINE",
+            "LISDEXAMFETAMINE",
+            "OXYMORPHONE",
+            "MEPERIDINE",
+            "TAPENTADOL",
+            "LEVORPHANOL",
+        ),
         "CII",
     ),
     **dict.fromkeys(("BUPRENORPHINE", "TESTOSTERONE", "KETAMINE", "DRONABINOL", "OXANDROLONE"), "CIII"),
     **dict.fromkeys(
-        ("ALPRAZOLAM", "LORAZEPAM", "DIAZEPAM", "CLONAZEPAM", "TEMAZEPAM", "ZOLPIDEM", "TRAMADOL",
-         "CARISOPRODOL", "PHENOBARBITAL", "MODAFINIL", "ARMODAFINIL", "CHLORDIAZEPOXIDE",
-         "CLORAZEPATE", "MIDAZOLAM", "ESZOPICLONE", "ZALEPLON", "PHENTERMINE", "DIETHYLPROPION",
-         "PENTAZOCINE"),
+        (
+            "ALPRAZOLAM",
+            "LORAZEPAM",
+            "DIAZEPAM",
+            "CLONAZEPAM",
+            "TEMAZEPAM",
+            "ZOLPIDEM",
+            "TRAMADOL",
+            "CARISOPRODOL",
+            "PHENOBARBITAL",
+            "MODAFINIL",
+            "ARMODAFINIL",
+            "CHLORDIAZEPOXIDE",
+            "CLORAZEPATE",
+            "MIDAZOLAM",
+            "ESZOPICLONE",
+            "ZALEPLON",
+            "PHENTERMINE",
+            "DIETHYLPROPION",
+            "PENTAZOCINE",
+        ),
         "CIV",
     ),
     **dict.fromkeys(("PREGABALIN", "LACOSAMIDE", "DIPHENOXYLATE"), "CV"),
@@ -99,7 +130,7 @@ def _split_ndc(ndc: str, shape: str) -> tuple[str, str]:
         a, b, _ = (int(n) for n in shape.split("-"))
     except ValueError:
         a, b = 5, 4
-    return f"{ndc[:a]}-{ndc[a:a + b]}", f"{ndc[:a]}-{ndc[a:a + b]}-{ndc[a + b:]}"
+    return f"{ndc[:a]}-{ndc[a : a + b]}", f"{ndc[:a]}-{ndc[a : a + b]}-{ndc[a + b :]}"
 
 
 def _line(values: list[str]) -> str:
@@ -114,9 +145,10 @@ def convert(tsv: Path, out_dir: Path) -> ConvertSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = ConvertSummary()
     products: dict[str, list[str]] = {}
-    with open(tsv, encoding="utf-8", newline="") as src, open(
-        out_dir / "package.txt", "w", encoding="cp1252", newline=""
-    ) as pkg:
+    with (
+        open(tsv, encoding="utf-8", newline="") as src,
+        open(out_dir / "package.txt", "w", encoding="cp1252", newline="") as pkg,
+    ):
         header = src.readline().rstrip("\r\n").split("\t")
         col = {name: i for i, name in enumerate(header)}
         pkg.write(_line(list(PACKAGE_COLUMNS)))
@@ -129,14 +161,28 @@ def convert(tsv: Path, out_dir: Path) -> ConvertSummary:
             product_id = product_ndc + PRODUCT_ID_SUFFIX
             if product_ndc not in products:
                 products[product_ndc] = [
-                    product_id, product_ndc, get("PRODUCTTYPENAME"), get("PROPRIETARYNAME"), "",
-                    get("NONPROPRIETARYNAME"), get("DOSAGEFORMNAME"), get("ROUTENAME"), "", "", "",
-                    get("APPLICATIONNUMBER"), get("LABELERNAME"), get("SUBSTANCENAME"),
-                    get("ACTIVE_NUMERATOR_STRENGTH"), get("ACTIVE_INGRED_UNIT"), get("PHARM_CLASSES"),
+                    product_id,
+                    product_ndc,
+                    get("PRODUCTTYPENAME"),
+                    get("PROPRIETARYNAME"),
+                    "",
+                    get("NONPROPRIETARYNAME"),
+                    get("DOSAGEFORMNAME"),
+                    get("ROUTENAME"),
+                    "",
+                    "",
+                    "",
+                    get("APPLICATIONNUMBER"),
+                    get("LABELERNAME"),
+                    get("SUBSTANCENAME"),
+                    get("ACTIVE_NUMERATOR_STRENGTH"),
+                    get("ACTIVE_INGRED_UNIT"),
+                    get("PHARM_CLASSES"),
                     derive_dea_schedule(
                         get("SUBSTANCENAME"), get("ACTIVE_NUMERATOR_STRENGTH"), get("ACTIVE_INGRED_UNIT")
                     ),
-                    "N", "",
+                    "N",
+                    "",
                 ]
             pkg.write(_line([product_id, product_ndc, package_ndc, get("PACKAGEDESCRIPTION"), "", "", "N", ""]))
             summary.packages += 1

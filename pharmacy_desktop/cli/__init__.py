@@ -31,8 +31,12 @@ def cmd_app(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pharmacy-desktop", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
-                        help="close the app after SECONDS (smoke tests of the installed app)")
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close the app after SECONDS (smoke tests of the installed app)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(sub)

@@ -51,8 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     scan = subparsers.add_parser(
         "scan",
-        help="resolve a barcode or typed NDC against the catalog "
-        "(exit 0 found, 3 ambiguous, 4 unknown, 5 invalid)",
+        help="resolve a barcode or typed NDC against the catalog (exit 0 found, 3 ambiguous, 4 unknown, 5 invalid)",
     )
     scan.add_argument("text", help="UPC-A, EAN-13, GTIN-14, GS1 element string or NDC")
     scan.add_argument("--json", action="store_true", help="print one JSON object")
@@ -93,8 +92,12 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     with database(args) as db:
         try:
             summary = import_catalog(
-                db.engine, args.path, progress=bar, deactivate_missing=not args.no_deactivate,
-                allow_deactivate=args.allow_deactivate, partial=args.partial,
+                db.engine,
+                args.path,
+                progress=bar,
+                deactivate_missing=not args.no_deactivate,
+                allow_deactivate=args.allow_deactivate,
+                partial=args.partial,
             )
         except ImportRefused as refused:
             bar.finish()

@@ -40,8 +40,10 @@ class Target:
 
     def describe(self) -> str:
         rows = ", ".join(f"{n} {name}" for name, n in self.counts.items()) or "no application tables"
-        return (f"the database {self.database} on {self.host}:{self.port} (from {self.source}; "
-                f"revision {self.revision or 'base (empty)'}; {rows})")
+        return (
+            f"the database {self.database} on {self.host}:{self.port} (from {self.source}; "
+            f"revision {self.revision or 'base (empty)'}; {rows})"
+        )
 
 
 def inspect_target(url: str, source: str) -> Target:
@@ -67,12 +69,14 @@ def inspect_target(url: str, source: str) -> Target:
     finally:
         engine.dispose()
     host = parts.host or parts.query.get("host") or "localhost"
-    return Target(host=str(host), port=parts.port or 5432, database=database, source=source,
-                  revision=revision, counts=counts)
+    return Target(
+        host=str(host), port=parts.port or 5432, database=database, source=source, revision=revision, counts=counts
+    )
 
 
-def confirm_destructive(action: str, url: str, source: str, *, yes: bool,
-                        stdin: TextIO | None = None, stderr: TextIO | None = None) -> Target:
+def confirm_destructive(
+    action: str, url: str, source: str, *, yes: bool, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> Target:
     """Say what is about to happen to which database; return only if the person (or --yes) agrees."""
     stdin = stdin or sys.stdin
     stderr = stderr or sys.stderr
@@ -84,7 +88,8 @@ def confirm_destructive(action: str, url: str, source: str, *, yes: bool,
         raise NotConfirmed(
             f"refusing to {action} {target.database} on {target.host}:{target.port} without a confirmation: "
             "there is no terminal to ask on. Check that this is the database you mean and run the command "
-            "again with --yes. Nothing was changed.")
+            "again with --yes. Nothing was changed."
+        )
     stderr.write(f"Type the database name ({target.database}) to go on; anything else stops: ")
     stderr.flush()
     answer = stdin.readline().strip()

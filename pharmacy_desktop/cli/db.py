@@ -20,18 +20,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(handler=cmd_db_upgrade)
     down = db_sub.add_parser(
-        "downgrade", help="migrate backwards to REV ('base' removes every table and row); names the database "
-                          "and asks first")
+        "downgrade",
+        help="migrate backwards to REV ('base' removes every table and row); names the database and asks first",
+    )
     down.add_argument("revision")
-    down.add_argument("--yes", action="store_true",
-                      help="do not ask (scripts); without a terminal to ask on, --yes is required")
+    down.add_argument(
+        "--yes", action="store_true", help="do not ask (scripts); without a terminal to ask on, --yes is required"
+    )
     down.set_defaults(handler=cmd_db_downgrade)
     cur = db_sub.add_parser("current", help="show the current revision")
     cur.set_defaults(handler=cmd_db_current)
 
     connect = db_sub.add_parser(
-        "connect", help="use this server from now on: URL into the workstation configuration, password into "
-                        "the keyring (asked for, or read from stdin)")
+        "connect",
+        help="use this server from now on: URL into the workstation configuration, password into "
+        "the keyring (asked for, or read from stdin)",
+    )
     connect.add_argument("url", help="postgresql://user@host:5432/pharmacy")
     connect.add_argument("--sslmode", choices=("disable", "prefer", "require", "verify-ca", "verify-full"))
     connect.add_argument("--no-password", action="store_true", help="the server needs no password (e.g. a certificate)")
@@ -85,12 +89,17 @@ def cmd_db_connect(args) -> int:
     url = config_mod.normalize_url(checked(args.url, "db connect"))
     parts = urlsplit(url)
     if not parts.username or not parts.hostname:
-        print("error: the URL needs a user and a host, e.g. postgresql://pharmacy_app@db.pharmacy.local/pharmacy",
-              file=sys.stderr)
+        print(
+            "error: the URL needs a user and a host, e.g. postgresql://pharmacy_app@db.pharmacy.local/pharmacy",
+            file=sys.stderr,
+        )
         return 2
     if parts.password is None and not args.no_password:
-        password = getpass.getpass(f"Password for {parts.username}@{parts.hostname}: ") if sys.stdin.isatty() \
+        password = (
+            getpass.getpass(f"Password for {parts.username}@{parts.hostname}: ")
+            if sys.stdin.isatty()
             else sys.stdin.readline().rstrip("\n")
+        )
         if password:
             from urllib.parse import quote
 

@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args) -> int:
-    from pharmacy_desktop.demo import load_demo, DEMO_PASSWORDS
+    from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 
     with raw_url(args) as url:
         from pharmacy_desktop.db import migrate

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from pharmacy_desktop.app import Application, configured_url, open_database
 from pharmacy_desktop.errors import PharmacyError
 
-_DB_HELP = ("PostgreSQL URL (postgresql://user@host:5432/db or postgresql+psycopg://...), before or after the "
-            "command; default: $PHARMACY_DATABASE_URL, the workstation configuration, else the embedded server")
+_DB_HELP = (
+    "PostgreSQL URL (postgresql://user@host:5432/db or postgresql+psycopg://...), before or after the "
+    "command; default: $PHARMACY_DATABASE_URL, the workstation configuration, else the embedded server"
+)
 _DB_DEST = "database_url"
 
 
@@ -25,9 +28,13 @@ def add_db_option(parser: argparse.ArgumentParser, depth: int = 0) -> None:
     overwrite the URL given before the sub-command; :func:`merge_database_url` joins them."""
     if "--database-url" in parser._option_string_actions:
         return
-    parser.add_argument("--database-url", metavar="URL", help=_DB_HELP,
-                        dest=_DB_DEST if depth == 0 else f"_{_DB_DEST}_{depth}",
-                        default=None if depth == 0 else argparse.SUPPRESS)
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=_DB_HELP,
+        dest=_DB_DEST if depth == 0 else f"_{_DB_DEST}_{depth}",
+        default=None if depth == 0 else argparse.SUPPRESS,
+    )
 
 
 def every_parser(parser: argparse.ArgumentParser, depth: int = 0) -> Iterator[tuple[argparse.ArgumentParser, int]]:
@@ -46,8 +53,11 @@ def merge_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace
     if len(set(given)) > 1:
         from pharmacy_desktop.config import redact
 
-        parser.error("--database-url was given twice with different URLs (" +
-                     ", ".join(redact(u) for u in given) + "); give it once")
+        parser.error(
+            "--database-url was given twice with different URLs ("
+            + ", ".join(redact(u) for u in given)
+            + "); give it once"
+        )
     args.database_url = given[0] if given else None
 
 
@@ -55,8 +65,11 @@ def source_name(source: str) -> str:
     """Where a URL came from, as the person would look for it (app.configured_url's source)."""
     from pharmacy_desktop import config as config_mod
 
-    return {"command line": "--database-url", "environment": "PHARMACY_DATABASE_URL",
-            "configuration file": f"the workstation configuration {config_mod.config_path()}"}.get(source, source)
+    return {
+        "command line": "--database-url",
+        "environment": "PHARMACY_DATABASE_URL",
+        "configuration file": f"the workstation configuration {config_mod.config_path()}",
+    }.get(source, source)
 
 
 def checked(url: str, source: str) -> str:

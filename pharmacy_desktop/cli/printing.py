@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     def printer_options(parser: argparse.ArgumentParser, default_role: str) -> None:
         parser.add_argument(
-            "--printer", metavar="URI",
+            "--printer",
+            metavar="URI",
             help="tcp://host:9100, file:/path, usb:VID:PID or serial:/dev/ttyS0 "
             f"(default: this workstation's {default_role} printer)",
         )
@@ -34,8 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     label = actions.add_parser("label", help="print (reprint) the vial label of an Rx's latest fill")
     label.add_argument("rx_number", metavar="RX_NUMBER")
-    label.add_argument("--reason", default="Reprinted from the command line",
-                       help="why the label is printed again (logged with the reprint)")
+    label.add_argument(
+        "--reason",
+        default="Reprinted from the command line",
+        help="why the label is printed again (logged with the reprint)",
+    )
     printer_options(label, "label")
     label.set_defaults(handler=cmd_label)
 
@@ -76,8 +80,14 @@ def cmd_test_page(args: argparse.Namespace) -> int:
     cfg = _config()
     uri, profile = (args.printer, args.profile) if args.printer else printer_settings_from(cfg).printer_for(args.role)
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
-        job_id = print_test_page(db.uow_factory, None, role=args.role, printer_uri=uri,
-                                 printer_profile=args.profile or profile, workstation=cfg.workstation_name)
+        job_id = print_test_page(
+            db.uow_factory,
+            None,
+            role=args.role,
+            printer_uri=uri,
+            printer_profile=args.profile or profile,
+            workstation=cfg.workstation_name,
+        )
         return _send(db, cfg, job_id, args.timeout)
 
 
@@ -87,9 +97,16 @@ def cmd_label(args: argparse.Namespace) -> int:
 
     cfg = _config()
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
-        job_id = queue_label_for_rx(db.uow_factory, None, args.rx_number, reason=args.reason,
-                                    workstation=cfg.workstation_name, printer_uri=args.printer,
-                                    printer_profile=args.profile, printers=printer_settings_from(cfg))
+        job_id = queue_label_for_rx(
+            db.uow_factory,
+            None,
+            args.rx_number,
+            reason=args.reason,
+            workstation=cfg.workstation_name,
+            printer_uri=args.printer,
+            printer_profile=args.profile,
+            printers=printer_settings_from(cfg),
+        )
         return _send(db, cfg, job_id, args.timeout)
 
 
@@ -100,8 +117,12 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
     cfg = _config()
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
-        rows = list_jobs(db.uow_factory, None, workstation=None if args.all_workstations else cfg.workstation_name,
-                         waiting_only=args.waiting)
+        rows = list_jobs(
+            db.uow_factory,
+            None,
+            workstation=None if args.all_workstations else cfg.workstation_name,
+            waiting_only=args.waiting,
+        )
     if args.json:
         print_json([{**asdict(r), "status_text": r.status_text} for r in rows])
         return 0

@@ -25,8 +25,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pharmacy_desktop.cli.options import raw_url
 
-SCHEMAS = ("user_schema", "patient_schema", "prescription_schema", "inventory_schema", "billing_schema",
-           "notification_schema", "audit_schema")
+SCHEMAS = (
+    "user_schema",
+    "patient_schema",
+    "prescription_schema",
+    "inventory_schema",
+    "billing_schema",
+    "notification_schema",
+    "audit_schema",
+)
 APPEND_ONLY = {"audit_schema": ("domain_events", "access_logs")}
 READ_ONLY = {"user_schema": ("roles", "permissions", "role_permissions")}
 DEFAULT_OWNER = "pharmacy_schema_owner"
@@ -37,13 +44,13 @@ def register(db_actions: argparse._SubParsersAction) -> None:
     """`db create-roles`, beside the other `db` actions (cli/db.py)."""
     roles = db_actions.add_parser(
         "create-roles",
-        help="create the owner role (migrations) and the least-privilege application role; "
-             "passwords go to the keyring",
+        help="create the owner role (migrations) and the least-privilege application role; passwords go to the keyring",
     )
     roles.add_argument("--owner-role", default=DEFAULT_OWNER)
     roles.add_argument("--app-role", default=DEFAULT_APP)
-    roles.add_argument("--configure", action="store_true",
-                       help="also make this workstation connect as the application role")
+    roles.add_argument(
+        "--configure", action="store_true", help="also make this workstation connect as the application role"
+    )
     roles.set_defaults(handler=cmd_create_roles)
 
 
@@ -96,18 +103,21 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
             verifier = scram_verifier(password)
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             verb = "ALTER" if exists else "CREATE"
-            conn.execute(f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                         f"PASSWORD '{verifier}'")
+            conn.execute(
+                f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                f"PASSWORD '{verifier}'"
+            )
             set_secret(key, password)
         with conn.transaction():
             me, superuser = conn.execute(
-                "SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+                "SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
             if not superuser:  # a CREATEROLE owner must be a member to hand its objects over
                 conn.execute(f"GRANT {o} TO {_ident(me)}")
             conn.execute(f"ALTER DATABASE {db} OWNER TO {o}")
             conn.execute(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
             conn.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {a}")
-            conn.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+            conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
             conn.execute(f"GRANT USAGE ON SCHEMA public TO {a}")
             _hand_over(conn, o)
             if _has_alembic(conn):
@@ -124,8 +134,12 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
                     conn.execute(f'REVOKE INSERT, UPDATE, DELETE ON {s}."{table}" FROM {a}')
                 conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {a}")
                 conn.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {a}")
-                conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT {table_rights} ON TABLES TO {a}")
-                conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {a}")
+                conn.execute(
+                    f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT {table_rights} ON TABLES TO {a}"
+                )
+                conn.execute(
+                    f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {a}"
+                )
             restrict_app_role(conn, a, SCHEMAS)  # what only revision 0008's functions may write
             if conn.info.server_version >= 170000:  # MAINTAIN: refresh the typo list without owning it
                 conn.execute(f"GRANT MAINTAIN ON prescription_schema.drug_words TO {a}")
@@ -173,6 +187,8 @@ def cmd_create_roles(args: argparse.Namespace) -> int:
         cfg.database_url = urls[args.app_role]
         print(f"workstation configuration written: {config_mod.save(cfg)}")
     else:
-        print("Next: put the application URL in each workstation's configuration (or run with --configure); "
-              "on another computer, run 'pharmacy-desktop db connect' there to store its password.")
+        print(
+            "Next: put the application URL in each workstation's configuration (or run with --configure); "
+            "on another computer, run 'pharmacy-desktop db connect' there to store its password."
+        )
     return 0

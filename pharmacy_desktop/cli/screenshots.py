@@ -33,14 +33,19 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(context, out_dir: Path, size: tuple[int, int] = (1280, 800), *,
-           only: list[str] | None = None) -> list[Path]:
+def render(context, out_dir: Path, size: tuple[int, int] = (1280, 800), *, only: list[str] | None = None) -> list[Path]:
     """Every screen as DIR/<name>.png, each shown as the first active account of a role allowed to open it."""
     from pharmacy_desktop.ui.screenshots import render_screenshots
 
     factory = context.uow_factory
-    return render_screenshots(context, out_dir, size, accounts=active_accounts(factory),
-                              roles_with=lambda permission: roles_with(factory, permission), only=only)
+    return render_screenshots(
+        context,
+        out_dir,
+        size,
+        accounts=active_accounts(factory),
+        roles_with=lambda permission: roles_with(factory, permission),
+        only=only,
+    )
 
 
 def active_accounts(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create = actions.add_parser(
         "create",
         help="create an account; the first one must be an admin. The new password is read from stdin "
-             "(--password-stdin) or asked for, never taken from the command line",
+        "(--password-stdin) or asked for, never taken from the command line",
     )
     create.add_argument("--username", required=True)
     create.add_argument("--first-name", required=True)
@@ -25,9 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--role", required=True, choices=("pharmacist", "technician", "manager", "admin"))
     create.add_argument("--license-number")
     create.add_argument("--phone")
-    create.add_argument("--password-stdin", action="store_true", help="read the new password from the first line of stdin")
-    create.add_argument("--admin", metavar="USERNAME",
-                        help="an administrator to act as (password from $PHARMACY_ADMIN_PASSWORD or asked)")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from the first line of stdin"
+    )
+    create.add_argument(
+        "--admin",
+        metavar="USERNAME",
+        help="an administrator to act as (password from $PHARMACY_ADMIN_PASSWORD or asked)",
+    )
     create.set_defaults(handler=cmd_users_create)
     listing = actions.add_parser("list", help="list accounts (needs --admin)")
     listing.add_argument("--admin", metavar="USERNAME", required=True)
@@ -59,9 +64,18 @@ def cmd_users_create(args: argparse.Namespace) -> int:
             raise SystemExit("error: accounts exist; act as an administrator with --admin USERNAME")
         actor = None if first else _admin_actor(db, args.admin)
         password = _read_new_password(args)
-        auth.create_user(db.uow_factory, actor, username=args.username, password=password, email=args.email,
-                         first_name=args.first_name, last_name=args.last_name, role=args.role,
-                         license_number=args.license_number, phone=args.phone)
+        auth.create_user(
+            db.uow_factory,
+            actor,
+            username=args.username,
+            password=password,
+            email=args.email,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            role=args.role,
+            license_number=args.license_number,
+            phone=args.phone,
+        )
         if actor is not None:
             auth.sign_out(db.uow_factory, actor)
     print(f"created {args.role} {args.username}")

@@ -119,7 +119,6 @@ def install_session_hooks(factory: sessionmaker[Session]) -> None:
                 obj.updated_by = actor
 
 
-
 def money(precision: int = 10, scale: int = 2) -> Numeric:
     return Numeric(precision, scale, asdecimal=True)
 

@@ -10,7 +10,8 @@ import functools
 import json
 import time
 import uuid
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import Engine
@@ -204,18 +205,23 @@ def _set_aside(cur: psycopg.Cursor, params: dict[str, Any], files: CatalogFiles)
     """Duplicate products, packages without a product, duplicate package NDCs: kept out, reported."""
     products, packages = files.product_name, files.package_name
     out = [
-        Rejection(line, f"{products} line {line}: duplicate PRODUCTID {product_id} "
-                        f"(first at line {first}); skipped")
+        Rejection(line, f"{products} line {line}: duplicate PRODUCTID {product_id} (first at line {first}); skipped")
         for line, product_id, first in cur.execute(sql.DUPLICATE_PRODUCTS).fetchall()
     ]
     out += [
-        Rejection(line, f"{packages} line {line}: package {ndc} belongs to PRODUCTID {product_id}, "
-                        f"which is not in {products} (or was rejected); skipped")
+        Rejection(
+            line,
+            f"{packages} line {line}: package {ndc} belongs to PRODUCTID {product_id}, "
+            f"which is not in {products} (or was rejected); skipped",
+        )
         for line, ndc, product_id in cur.execute(sql.ORPHAN_PACKAGES).fetchall()
     ]
     out += [
-        Rejection(line, f"{packages} line {line}: duplicate package NDC {ndc} (PRODUCTID {product_id}); "
-                        f"kept line {kept_line} (PRODUCTID {kept_product})")
+        Rejection(
+            line,
+            f"{packages} line {line}: duplicate package NDC {ndc} (PRODUCTID {product_id}); "
+            f"kept line {kept_line} (PRODUCTID {kept_product})",
+        )
         for line, ndc, product_id, kept_line, kept_product in cur.execute(sql.DUPLICATE_PACKAGES, params).fetchall()
     ]
     return out
@@ -307,13 +313,28 @@ def _product_values(row: ProductRow) -> tuple[Any, ...]:
     form, route, manufacturer = _text_fields(row.dosage_form, row.route, row.labeler_name)
     return (
         *row,
-        drug_name, brand_name, generic_name, strength, form, route, manufacturer,
-        fields.dea_roman(row.dea_schedule), is_generic, pharmacologic, therapeutic, ingredients_json,
+        drug_name,
+        brand_name,
+        generic_name,
+        strength,
+        form,
+        route,
+        manufacturer,
+        fields.dea_roman(row.dea_schedule),
+        is_generic,
+        pharmacologic,
+        therapeutic,
+        ingredients_json,
     )
 
 
 def _package_values(row: PackageRow) -> tuple[Any, ...]:
     return (
-        row.line, row.product_id, row.package_ndc, row.ndc_key, row.description,
-        row.start_date, row.end_date,
+        row.line,
+        row.product_id,
+        row.package_ndc,
+        row.ndc_key,
+        row.description,
+        row.start_date,
+        row.end_date,
     )

@@ -35,7 +35,6 @@ _COLUMNS = (
 )
 
 
-
 class CatalogSearchQueries:
     """The search's queries on one session; rows carry the medication columns plus ``score``."""
 
@@ -99,7 +98,6 @@ def _name_query(choices: list[list[str]], limit: int) -> tuple[str, dict[str, An
     )
     params["cap"] = CANDIDATES
     return sql, params
-
 
 
 def _is_number(token: str) -> bool:

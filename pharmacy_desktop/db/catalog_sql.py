@@ -82,19 +82,33 @@ WHERE p.line = r.line AND r.rn > 1
 RETURNING p.line, p.package_ndc, p.fda_product_id, r.kept_line, r.kept_product
 """
 
+
 def distinct_condition(a: str, b: str, columns: tuple[str, ...]) -> str:
-    return (
-        f"({', '.join(f'{a}.{c}' for c in columns)}) IS DISTINCT FROM "
-        f"({', '.join(f'{b}.{c}' for c in columns)})"
-    )
+    return f"({', '.join(f'{a}.{c}' for c in columns)}) IS DISTINCT FROM ({', '.join(f'{b}.{c}' for c in columns)})"
 
 
 PRODUCT_COLUMNS = (
-    "product_ndc", "product_type", "proprietary_name", "proprietary_name_suffix",
-    "nonproprietary_name", "dosage_form", "route", "marketing_start_date", "marketing_end_date",
-    "marketing_category", "application_number", "labeler_name", "substance_name",
-    "active_numerator_strength", "active_ingredient_unit", "pharm_classes", "dea_schedule",
-    "ndc_exclude_flag", "listing_certified_through", "catalog_source", "is_active",
+    "product_ndc",
+    "product_type",
+    "proprietary_name",
+    "proprietary_name_suffix",
+    "nonproprietary_name",
+    "dosage_form",
+    "route",
+    "marketing_start_date",
+    "marketing_end_date",
+    "marketing_category",
+    "application_number",
+    "labeler_name",
+    "substance_name",
+    "active_numerator_strength",
+    "active_ingredient_unit",
+    "pharm_classes",
+    "dea_schedule",
+    "ndc_exclude_flag",
+    "listing_certified_through",
+    "catalog_source",
+    "is_active",
 )
 # Unchanged rows are filtered out before the upsert: ON CONFLICT would lock (and so rewrite)
 # every one of them even when its WHERE says there is nothing to update.
@@ -141,10 +155,26 @@ WHERE NOT p.skip
 """
 
 MEDICATION_COLUMNS = (
-    "drug_name", "generic_name", "brand_name", "strength", "dosage_form", "route", "manufacturer",
-    "is_controlled_substance", "dea_schedule", "is_generic", "therapeutic_class",
-    "pharmacologic_class", "is_active", "product_id", "package_ndc", "package_description",
-    "marketing_start_date", "marketing_end_date", "active_ingredients", "catalog_source",
+    "drug_name",
+    "generic_name",
+    "brand_name",
+    "strength",
+    "dosage_form",
+    "route",
+    "manufacturer",
+    "is_controlled_substance",
+    "dea_schedule",
+    "is_generic",
+    "therapeutic_class",
+    "pharmacologic_class",
+    "is_active",
+    "product_id",
+    "package_ndc",
+    "package_description",
+    "marketing_start_date",
+    "marketing_end_date",
+    "active_ingredients",
+    "catalog_source",
 )
 UPSERT_MEDICATIONS = f"""
 WITH src AS (

@@ -63,9 +63,15 @@ def sslmode_of(url: str) -> str | None:
     return dict(parse_qsl(urlsplit(url).query)).get("sslmode")
 
 
-def connect(url: str, *, sslmode: str | None = None, autocommit: bool = False,
-            application_name: str = APPLICATION_NAME, connect_timeout: float = CONNECT_TIMEOUT,
-            **kwargs) -> psycopg.Connection:
+def connect(
+    url: str,
+    *,
+    sslmode: str | None = None,
+    autocommit: bool = False,
+    application_name: str = APPLICATION_NAME,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    **kwargs,
+) -> psycopg.Connection:
     """A raw psycopg connection (LISTEN, COPY, role administration)."""
     return psycopg.connect(
         libpq_url(resolve_url(url, sslmode=sslmode)),
@@ -76,9 +82,18 @@ def connect(url: str, *, sslmode: str | None = None, autocommit: bool = False,
     )
 
 
-def engine(url: str, *, sslmode: str | None = None, application_name: str = APPLICATION_NAME,
-           connect_timeout: float = CONNECT_TIMEOUT, **kwargs) -> Engine:
+def engine(
+    url: str,
+    *,
+    sslmode: str | None = None,
+    application_name: str = APPLICATION_NAME,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    **kwargs,
+) -> Engine:
     """A SQLAlchemy engine; extra keyword arguments go to ``create_engine`` (pool settings)."""
-    connect_args = {"application_name": application_name, "connect_timeout": int(connect_timeout),
-                    **kwargs.pop("connect_args", {})}
+    connect_args = {
+        "application_name": application_name,
+        "connect_timeout": int(connect_timeout),
+        **kwargs.pop("connect_args", {}),
+    }
     return create_engine(resolve_url(url, sslmode=sslmode), connect_args=connect_args, **kwargs)

@@ -114,9 +114,7 @@ def _traversable_by(path: Path, os_user: str) -> bool:
     probe = path if path.exists() else path.parent
     while not probe.exists():
         probe = probe.parent
-    result = subprocess.run(
-        ["runuser", "-u", os_user, "--", "test", "-x", str(probe)], capture_output=True
-    )
+    result = subprocess.run(["runuser", "-u", os_user, "--", "test", "-x", str(probe)], capture_output=True)
     return result.returncode == 0
 
 
@@ -207,8 +205,9 @@ class EmbeddedPostgres:
 
     def _record_owner(self, postmaster_pid: int | None) -> None:
         me = os.getpid()
-        self._write_raw({**self._read_raw(), "postmaster_pid": postmaster_pid,
-                         "owner_pid": me, "owner_started": _process_start(me)})
+        self._write_raw(
+            {**self._read_raw(), "postmaster_pid": postmaster_pid, "owner_pid": me, "owner_started": _process_start(me)}
+        )
 
     def _clear_owner(self) -> None:
         raw = self._read_raw()
@@ -261,12 +260,16 @@ class EmbeddedPostgres:
             self._run(
                 [
                     "initdb",
-                    "-D", str(self.data_dir),
-                    "-U", SUPERUSER,
-                    "--pwfile", str(pwfile),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--pwfile",
+                    str(pwfile),
                     "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256",
-                    "-E", "UTF8",
+                    "-E",
+                    "UTF8",
                     "--locale=C.UTF-8",
                 ],
                 timeout=300,
@@ -293,7 +296,9 @@ class EmbeddedPostgres:
         if self.os_user:
             subprocess.run(
                 ["runuser", "-u", self.os_user, "--", "sh", "-c", f"cat >> '{conf}'"],
-                input=content, text=True, check=True,
+                input=content,
+                text=True,
+                check=True,
             )
         else:
             with conf.open("a") as fh:
@@ -376,10 +381,17 @@ class EmbeddedPostgres:
         self.state = state
         self._run(
             [
-                "pg_ctl", "start", "-w", "-t", str(int(timeout)),
-                "-D", str(self.data_dir),
-                "-l", str(self.log_file),
-                "-o", f"-p {state.port}",
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-p {state.port}",
             ],
             timeout=timeout + 10,
         )
@@ -404,8 +416,9 @@ class EmbeddedPostgres:
 
         # the one connection factory; "prefer": a private cluster on 127.0.0.1 has no TLS to insist on,
         # whatever the workstation configuration says about its server
-        with connect.connect(url_for(self.state.port, self.state.password, "postgres"), sslmode="prefer",
-                             autocommit=True) as conn:
+        with connect.connect(
+            url_for(self.state.port, self.state.password, "postgres"), sslmode="prefer", autocommit=True
+        ) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
@@ -424,10 +437,7 @@ class EmbeddedPostgres:
 
     def admin_dsn(self, dbname: str = DATABASE_NAME) -> str:
         assert self.state is not None
-        return (
-            f"host=127.0.0.1 port={self.state.port} dbname={dbname} "
-            f"user={SUPERUSER} password={self.state.password}"
-        )
+        return f"host=127.0.0.1 port={self.state.port} dbname={dbname} user={SUPERUSER} password={self.state.password}"
 
     @property
     def url(self) -> str:

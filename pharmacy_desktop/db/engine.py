@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker, Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from pharmacy_desktop.db import connect
 
 
-def make_engine(url: str, *, sslmode: str | None = None, application_name: str = connect.APPLICATION_NAME,
-                **kwargs) -> Engine:
+def make_engine(
+    url: str, *, sslmode: str | None = None, application_name: str = connect.APPLICATION_NAME, **kwargs
+) -> Engine:
     """The app's pooled engine, made by the one connection factory (db/connect.py)."""
     return connect.engine(
         url,

@@ -15,8 +15,14 @@ Revision 0008 applies the same rules to grants made before it existed.
 
 from __future__ import annotations
 
-FUNCTION_WRITTEN = ("audit_schema.domain_events", "audit_schema.access_logs", "user_schema.auth_failures",
-                    "user_schema.roles", "user_schema.permissions", "user_schema.role_permissions")
+FUNCTION_WRITTEN = (
+    "audit_schema.domain_events",
+    "audit_schema.access_logs",
+    "user_schema.auth_failures",
+    "user_schema.roles",
+    "user_schema.permissions",
+    "user_schema.role_permissions",
+)
 USER_PROFILE_COLUMNS = ("email", "phone", "first_name", "last_name", "license_number", "updated_at", "version")
 NEVER_DELETED = ("prescription_schema.prescriptions",)
 
@@ -24,6 +30,7 @@ NEVER_DELETED = ("prescription_schema.prescriptions",)
 def restrict_app_role(conn, app: str, schemas: tuple[str, ...]) -> None:
     """Take back from ``app`` (a quoted identifier) what only functions may do; ``conn`` is a psycopg
     connection of the owner or a superuser. Tables a database at an older revision lacks are skipped."""
+
     def exists(table: str) -> bool:
         return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()[0]
 
@@ -32,10 +39,14 @@ def restrict_app_role(conn, app: str, schemas: tuple[str, ...]) -> None:
             conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {table} FROM {app}")
     conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON user_schema.users FROM {app}")
     conn.execute(f"GRANT UPDATE ({', '.join(USER_PROFILE_COLUMNS)}) ON user_schema.users TO {app}")
-    soft_delete = [row[0] for row in conn.execute(
-        "SELECT c.table_schema || '.' || c.table_name FROM information_schema.columns c "
-        "JOIN information_schema.tables t USING (table_schema, table_name) "
-        "WHERE c.column_name = 'deleted_at' AND t.table_type = 'BASE TABLE' AND c.table_schema = ANY(%s)",
-        (list(schemas),))]
+    soft_delete = [
+        row[0]
+        for row in conn.execute(
+            "SELECT c.table_schema || '.' || c.table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.column_name = 'deleted_at' AND t.table_type = 'BASE TABLE' AND c.table_schema = ANY(%s)",
+            (list(schemas),),
+        )
+    ]
     for table in sorted(set(soft_delete) | {t for t in NEVER_DELETED if exists(t)}):
         conn.execute(f"REVOKE DELETE ON {table} FROM {app}")

@@ -57,11 +57,11 @@ R = TypeVar("R")
 
 _REFUSALS = {
     "inactive": "This account was deactivated after it signed in, so nothing was done. "
-                "Sign out; ask an administrator if this is wrong.",
+    "Sign out; ask an administrator if this is wrong.",
     "deleted": "This account was removed after it signed in, so nothing was done. "
-               "Sign out; ask an administrator if this is wrong.",
+    "Sign out; ask an administrator if this is wrong.",
     "locked": "This account was locked after too many wrong passwords, so nothing was done. "
-              "Sign out, and sign in again once it is unlocked (an administrator can unlock it).",
+    "Sign out, and sign in again once it is unlocked (an administrator can unlock it).",
 }
 
 
@@ -164,9 +164,12 @@ class UnitOfWork:
         if not (check and self._actor_id):
             connection.execute(select(func.set_config("pharmacy.user_id", value, True)))
             return
-        _, state = connection.execute(select(
-            func.set_config("pharmacy.user_id", value, True), func.user_schema.account_state(self._actor_id),
-        )).one()
+        _, state = connection.execute(
+            select(
+                func.set_config("pharmacy.user_id", value, True),
+                func.user_schema.account_state(self._actor_id),
+            )
+        ).one()
         if state in _REFUSALS:
             raise AccountNotUsable(state)
 
@@ -174,7 +177,7 @@ class UnitOfWork:
         if self._actor_id is not None:  # no setting: the database's acting user is NULL
             self._set_acting_user(connection, check=self.check_account)
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self.session.info[ACTOR_KEY] = self.actor_id
         event.listen(self.session, "after_begin", self._on_begin)
@@ -219,27 +222,44 @@ class UnitOfWork:
         payload = dict(data or {})
         if self.workstation:
             payload.setdefault("workstation", self.workstation)
-        event = DomainEvent(id=uuid.uuid4(), event_type=event_type, aggregate_type=aggregate_type,
-                            aggregate_id=aggregate_id, event_data=_jsonable(payload), user_id=self.actor_id)
+        event = DomainEvent(
+            id=uuid.uuid4(),
+            event_type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            event_data=_jsonable(payload),
+            user_id=self.actor_id,
+        )
         with self.session.no_autoflush:  # pending rows are flushed when the work is ready, not here
-            self.session.execute(select(func.audit_schema.record_event(
-                event.id, event_type, aggregate_type, aggregate_id,
-                bindparam("event_data", event.event_data, type_=JSONB))))
+            self.session.execute(
+                select(
+                    func.audit_schema.record_event(
+                        event.id,
+                        event_type,
+                        aggregate_type,
+                        aggregate_id,
+                        bindparam("event_data", event.event_data, type_=JSONB),
+                    )
+                )
+            )
         return event  # a detached copy of what was written
 
-    def log_access(self, action: str, resource_type: str, resource_id: uuid.UUID,
-                   user_agent: str | None = None) -> AccessLog:
+    def log_access(
+        self, action: str, resource_type: str, resource_id: uuid.UUID, user_agent: str | None = None
+    ) -> AccessLog:
         entry = AccessLog(
             id=uuid.uuid4(),
             user_id=self.actor_id,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,
-            user_agent=user_agent or (f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop"),
+            user_agent=user_agent
+            or (f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop"),
         )
         with self.session.no_autoflush:
-            self.session.execute(select(func.audit_schema.log_access(
-                entry.id, action, resource_type, resource_id, entry.user_agent)))
+            self.session.execute(
+                select(func.audit_schema.log_access(entry.id, action, resource_type, resource_id, entry.user_agent))
+            )
         return entry
 
     def notify(self, topic: str, id_: uuid.UUID | str | None = None, **extra: Any) -> None:

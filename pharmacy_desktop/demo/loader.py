@@ -71,8 +71,18 @@ _LAST = (
     "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
     "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts O'Brien"
 ).split()
-_STREETS = ("Maple Ave", "Oak St", "Washington Blvd", "Lakeview Dr", "Cedar Ln", "Park Pl", "Elm St",
-            "Sunset Rd", "Highland Ave", "River Rd")
+_STREETS = (
+    "Maple Ave",
+    "Oak St",
+    "Washington Blvd",
+    "Lakeview Dr",
+    "Cedar Ln",
+    "Park Pl",
+    "Elm St",
+    "Sunset Rd",
+    "Highland Ave",
+    "River Rd",
+)
 
 _PRESCRIBERS = (
     # name, specialty, first 9 NPI digits, DEA letters + 6 digits
@@ -170,7 +180,8 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         meds = _formulary(uow_factory)
         summary.interactions = _interactions(uow_factory, meds)
         prescribers = [
-            (name, specialty, make_npi(npi9), make_dea(letters, six)) for name, specialty, npi9, letters, six in _PRESCRIBERS
+            (name, specialty, make_npi(npi9), make_dea(letters, six))
+            for name, specialty, npi9, letters, six in _PRESCRIBERS
         ]
         summary.prescribers = len(prescribers)
         patient_ids = _patients(uow_factory, rng, patients, prescribers, today)
@@ -201,19 +212,42 @@ def _staff(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
     from pharmacy_desktop.services.pharmacy import Profile, first_run
 
     profile = Profile(
-        name="Riverside Community Pharmacy", address_line1="120 Main Street", address_line2=None,
-        city="Springfield", state="IL", zip_code="62701", phone="(217) 555-0142",
-        npi=make_npi("154321987"), ncpdp="1456789", dea=make_dea("FR", "765432"),
+        name="Riverside Community Pharmacy",
+        address_line1="120 Main Street",
+        address_line2=None,
+        city="Springfield",
+        state="IL",
+        zip_code="62701",
+        phone="(217) 555-0142",
+        npi=make_npi("154321987"),
+        ncpdp="1456789",
+        dea=make_dea("FR", "765432"),
     )
     username, first, last, role, _ = _STAFF[0]
-    admin = first_run(uow_factory, profile, username=username, password=DEMO_PASSWORDS[username],
-                      email=f"{username}@riverside-pharmacy.example", first_name=first, last_name=last,
-                      workstation="demo-loader")
+    admin = first_run(
+        uow_factory,
+        profile,
+        username=username,
+        password=DEMO_PASSWORDS[username],
+        email=f"{username}@riverside-pharmacy.example",
+        first_name=first,
+        last_name=last,
+        workstation="demo-loader",
+    )
     actors = {"admin": admin}
     for username, first, last, role, license_number in _STAFF[1:]:
-        auth.create_user(uow_factory, admin, username=username, password=DEMO_PASSWORDS[username],
-                         email=f"{username}@riverside-pharmacy.example", first_name=first, last_name=last,
-                         role=role, license_number=license_number, phone="(217) 555-0142")
+        auth.create_user(
+            uow_factory,
+            admin,
+            username=username,
+            password=DEMO_PASSWORDS[username],
+            email=f"{username}@riverside-pharmacy.example",
+            first_name=first,
+            last_name=last,
+            role=role,
+            license_number=license_number,
+            phone="(217) 555-0142",
+        )
         actor = auth.sign_in(uow_factory, username, DEMO_PASSWORDS[username], "demo-loader")
         auth.set_pin(uow_factory, actor, DEMO_PINS[username])
         actors[role] = actor
@@ -256,11 +290,16 @@ def _interactions(uow_factory: UnitOfWorkFactory, meds: dict[str, uuid.UUID]) ->
             if a is None or b is None:
                 continue
             first, second = DrugInteraction.ordered_pair(a, b)
-            uow.session.add(DrugInteraction(
-                medication_1_id=first, medication_2_id=second, interaction_type="drug-drug",
-                description=rule.description, severity=rule.severity,
-                management_recommendation=rule.management or None,
-            ))
+            uow.session.add(
+                DrugInteraction(
+                    medication_1_id=first,
+                    medication_2_id=second,
+                    interaction_type="drug-drug",
+                    description=rule.description,
+                    severity=rule.severity,
+                    management_recommendation=rule.management or None,
+                )
+            )
             count += 1
         uow.commit()
     return count
@@ -270,8 +309,13 @@ def _phone(rng: random.Random) -> str:
     return f"(217) 555-{rng.randint(100, 9999):04d}"
 
 
-def _patients(uow_factory: UnitOfWorkFactory, rng: random.Random, count: int,
-              prescribers: list[tuple[str, str, str, str]], today: dt.date) -> list[uuid.UUID]:
+def _patients(
+    uow_factory: UnitOfWorkFactory,
+    rng: random.Random,
+    count: int,
+    prescribers: list[tuple[str, str, str, str]],
+    today: dt.date,
+) -> list[uuid.UUID]:
     ids: list[uuid.UUID] = []
     allergies = [
         ("drug", "Penicillin", "Hives", "moderate"),
@@ -282,9 +326,14 @@ def _patients(uow_factory: UnitOfWorkFactory, rng: random.Random, count: int,
         ("environmental", "Latex", "Contact dermatitis", "mild"),
     ]
     conditions = [
-        ("Essential hypertension", "I10"), ("Type 2 diabetes mellitus", "E11.9"),
-        ("Hyperlipidemia", "E78.5"), ("Hypothyroidism", "E03.9"), ("Atrial fibrillation", "I48.91"),
-        ("Generalized anxiety disorder", "F41.1"), ("Asthma", "J45.909"), ("Osteoarthritis of knee", "M17.9"),
+        ("Essential hypertension", "I10"),
+        ("Type 2 diabetes mellitus", "E11.9"),
+        ("Hyperlipidemia", "E78.5"),
+        ("Hypothyroidism", "E03.9"),
+        ("Atrial fibrillation", "I48.91"),
+        ("Generalized anxiety disorder", "F41.1"),
+        ("Asthma", "J45.909"),
+        ("Osteoarthritis of knee", "M17.9"),
     ]
     plans = [
         ("Blue Cross Blue Shield of Illinois", "commercial", "610014", "BCBSIL"),
@@ -298,10 +347,16 @@ def _patients(uow_factory: UnitOfWorkFactory, rng: random.Random, count: int,
             last = _LAST[(i * 7) % len(_LAST)]
             born = today - dt.timedelta(days=rng.randint(4 * 365, 92 * 365))
             patient = Patient(
-                patient_number=uow.patients.next_patient_number(), first_name=first, last_name=last,
-                date_of_birth=born, gender=rng.choice(("female", "male")), phone_primary=_phone(rng),
+                patient_number=uow.patients.next_patient_number(),
+                first_name=first,
+                last_name=last,
+                date_of_birth=born,
+                gender=rng.choice(("female", "male")),
+                phone_primary=_phone(rng),
                 email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.com" if i % 3 else None,
-                address_line1=f"{rng.randint(10, 9999)} {rng.choice(_STREETS)}", city="Springfield", state="IL",
+                address_line1=f"{rng.randint(10, 9999)} {rng.choice(_STREETS)}",
+                city="Springfield",
+                state="IL",
                 zip_code=f"627{rng.randint(0, 99):02d}",
                 communication_preference=rng.choice(("sms", "email", "phone")),
             )
@@ -311,74 +366,151 @@ def _patients(uow_factory: UnitOfWorkFactory, rng: random.Random, count: int,
             if i == 0 or rng.random() < 0.35:  # the first patient is always penicillin-allergic
                 picks = [allergies[0]] if i == 0 else rng.sample(allergies, rng.randint(1, 2))
                 for kind, name, reaction, severity in picks:
-                    uow.session.add(PatientAllergy(patient_id=patient.id, allergen_type=kind, allergen_name=name,
-                                                   reaction=reaction, severity=severity))
+                    uow.session.add(
+                        PatientAllergy(
+                            patient_id=patient.id,
+                            allergen_type=kind,
+                            allergen_name=name,
+                            reaction=reaction,
+                            severity=severity,
+                        )
+                    )
             for name, code in rng.sample(conditions, rng.randint(0, 3)):
-                uow.session.add(PatientCondition(patient_id=patient.id, condition_name=name, icd_10_code=code,
-                                                 diagnosed_date=born + dt.timedelta(days=rng.randint(6000, 20000))
-                                                 if (today - born).days > 20000 else None))
+                uow.session.add(
+                    PatientCondition(
+                        patient_id=patient.id,
+                        condition_name=name,
+                        icd_10_code=code,
+                        diagnosed_date=born + dt.timedelta(days=rng.randint(6000, 20000))
+                        if (today - born).days > 20000
+                        else None,
+                    )
+                )
             provider, kind, bin_number, pcn = plans[i % len(plans)]
-            uow.session.add(PatientInsurance(
-                patient_id=patient.id, insurance_provider=provider, insurance_type="primary",
-                policy_number=f"{kind[:3].upper()}{rng.randint(10**8, 10**9 - 1)}", relationship_to_cardholder="self",
-                group_number=f"GRP{rng.randint(1000, 9999)}", bin_number=bin_number, pcn_number=pcn,
-                cardholder_name=f"{first} {last}", effective_date=today.replace(month=1, day=1),
-            ))
+            uow.session.add(
+                PatientInsurance(
+                    patient_id=patient.id,
+                    insurance_provider=provider,
+                    insurance_type="primary",
+                    policy_number=f"{kind[:3].upper()}{rng.randint(10**8, 10**9 - 1)}",
+                    relationship_to_cardholder="self",
+                    group_number=f"GRP{rng.randint(1000, 9999)}",
+                    bin_number=bin_number,
+                    pcn_number=pcn,
+                    cardholder_name=f"{first} {last}",
+                    effective_date=today.replace(month=1, day=1),
+                )
+            )
             if i % 5 == 0:
-                uow.session.add(PatientInsurance(
-                    patient_id=patient.id, insurance_provider="AARP Medicare Supplement", insurance_type="secondary", relationship_to_cardholder="self",
-                    policy_number=f"AARP{rng.randint(10**7, 10**8 - 1)}", bin_number="610279", pcn_number="AARPSUP",
-                    cardholder_name=f"{first} {last}", effective_date=today.replace(month=1, day=1),
-                ))
+                uow.session.add(
+                    PatientInsurance(
+                        patient_id=patient.id,
+                        insurance_provider="AARP Medicare Supplement",
+                        insurance_type="secondary",
+                        relationship_to_cardholder="self",
+                        policy_number=f"AARP{rng.randint(10**7, 10**8 - 1)}",
+                        bin_number="610279",
+                        pcn_number="AARPSUP",
+                        cardholder_name=f"{first} {last}",
+                        effective_date=today.replace(month=1, day=1),
+                    )
+                )
             name, specialty, npi, dea = prescribers[i % len(prescribers)]
-            uow.session.add(PatientPrescriber(patient_id=patient.id, prescriber_name=name, prescriber_npi=npi,
-                                              prescriber_dea=dea, specialty=specialty, phone="(217) 555-0190",
-                                              is_primary=True))
+            uow.session.add(
+                PatientPrescriber(
+                    patient_id=patient.id,
+                    prescriber_name=name,
+                    prescriber_npi=npi,
+                    prescriber_dea=dea,
+                    specialty=specialty,
+                    phone="(217) 555-0190",
+                    is_primary=True,
+                )
+            )
         uow.commit()
     return ids
 
 
-def _inventory(uow_factory: UnitOfWorkFactory, rng: random.Random, meds: dict[str, uuid.UUID],
-               received_by: uuid.UUID, today: dt.date) -> int:
+def _inventory(
+    uow_factory: UnitOfWorkFactory,
+    rng: random.Random,
+    meds: dict[str, uuid.UUID],
+    received_by: uuid.UUID,
+    today: dt.date,
+) -> int:
     """Stock for the formulary: two batches each (one near expiry for some), a few below reorder point."""
     with uow_factory(received_by) as uow:
-        for name, contact in (("Cardinal Health", "Order desk"), ("McKesson", "Customer service"),
-                              ("AmerisourceBergen", "Account manager")):
-            uow.session.add(Supplier(name=name, contact_name=contact, phone="(800) 555-0100",
-                                     email=f"orders@{name.split()[0].lower()}.example", payment_terms="Net 30"))
+        for name, contact in (
+            ("Cardinal Health", "Order desk"),
+            ("McKesson", "Customer service"),
+            ("AmerisourceBergen", "Account manager"),
+        ):
+            uow.session.add(
+                Supplier(
+                    name=name,
+                    contact_name=contact,
+                    phone="(800) 555-0100",
+                    email=f"orders@{name.split()[0].lower()}.example",
+                    payment_terms="Net 30",
+                )
+            )
         count = 0
         for position, (generic, med_id) in enumerate(sorted(meds.items())):
             med = uow.session.get(Medication, med_id)
             low = generic in _LOW_STOCK
             item = InventoryItem(
-                medication_id=med_id, ndc_code=med.ndc_code, bin_location=f"{'ABCDEFGH'[position % 8]}-{position + 1:02d}",
-                quantity_on_hand=Decimal(0), quantity_unit="EA", reorder_point=Decimal(100),
-                reorder_quantity=Decimal(500), unit_cost=Decimal(rng.randint(3, 90)) / Decimal(100),
+                medication_id=med_id,
+                ndc_code=med.ndc_code,
+                bin_location=f"{'ABCDEFGH'[position % 8]}-{position + 1:02d}",
+                quantity_on_hand=Decimal(0),
+                quantity_unit="EA",
+                reorder_point=Decimal(100),
+                reorder_quantity=Decimal(500),
+                unit_cost=Decimal(rng.randint(3, 90)) / Decimal(100),
                 average_wholesale_price=Decimal(rng.randint(10, 250)) / Decimal(100),
             )
             uow.session.add(item)
             uow.session.flush()
             batches = [
-                (f"L{rng.randint(100000, 999999)}", today + dt.timedelta(days=rng.choice((25, 45, 300))),
-                 Decimal(40 if low else rng.choice((100, 200, 300)))),
-                (f"L{rng.randint(100000, 999999)}", today + dt.timedelta(days=rng.randint(400, 900)),
-                 Decimal(0 if low else rng.choice((500, 1000)))),
+                (
+                    f"L{rng.randint(100000, 999999)}",
+                    today + dt.timedelta(days=rng.choice((25, 45, 300))),
+                    Decimal(40 if low else rng.choice((100, 200, 300))),
+                ),
+                (
+                    f"L{rng.randint(100000, 999999)}",
+                    today + dt.timedelta(days=rng.randint(400, 900)),
+                    Decimal(0 if low else rng.choice((500, 1000))),
+                ),
             ]
             on_hand = Decimal(0)
             for lot, expiry, quantity in batches:
                 if not quantity:
                     continue
-                batch = InventoryBatch(inventory_item_id=item.id, batch_number=lot, expiration_date=expiry,
-                                       quantity_received=quantity, quantity_remaining=quantity,
-                                       unit_cost=item.unit_cost, received_date=today - dt.timedelta(days=20),
-                                       received_by=received_by)
+                batch = InventoryBatch(
+                    inventory_item_id=item.id,
+                    batch_number=lot,
+                    expiration_date=expiry,
+                    quantity_received=quantity,
+                    quantity_remaining=quantity,
+                    unit_cost=item.unit_cost,
+                    received_date=today - dt.timedelta(days=20),
+                    received_by=received_by,
+                )
                 uow.session.add(batch)
                 uow.session.flush()
-                uow.session.add(InventoryTransaction(
-                    inventory_item_id=item.id, batch_id=batch.id, transaction_type="receive",
-                    quantity_change=quantity, quantity_before=on_hand, quantity_after=on_hand + quantity,
-                    reason="Opening stock (demo)", performed_by=received_by,
-                ))
+                uow.session.add(
+                    InventoryTransaction(
+                        inventory_item_id=item.id,
+                        batch_id=batch.id,
+                        transaction_type="receive",
+                        quantity_change=quantity,
+                        quantity_before=on_hand,
+                        quantity_after=on_hand + quantity,
+                        reason="Opening stock (demo)",
+                        performed_by=received_by,
+                    )
+                )
                 on_hand += quantity
             item.quantity_on_hand = on_hand
             count += 1

@@ -19,18 +19,33 @@ from sqlalchemy import select
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
 from pharmacy_desktop.domain.sig import expand_sig
 
 log = logging.getLogger(__name__)
 
 # (patient index, generic) pairs of long-term therapy already on file: DUR has something to find
 _HISTORY = (
-    (1, "warfarin"), (1, "metoprolol"), (2, "simvastatin"), (2, "lisinopril"), (3, "metformin"),
-    (3, "atorvastatin"), (4, "levothyroxine"), (5, "lisinopril"), (6, "amlodipine"), (7, "sertraline"),
-    (8, "omeprazole"), (9, "gabapentin"), (10, "losartan"), (11, "hydrochlorothiazide"), (12, "carvedilol"),
-    (12, "furosemide"), (13, "digoxin"), (14, "metformin"), (15, "atorvastatin"),
+    (1, "warfarin"),
+    (1, "metoprolol"),
+    (2, "simvastatin"),
+    (2, "lisinopril"),
+    (3, "metformin"),
+    (3, "atorvastatin"),
+    (4, "levothyroxine"),
+    (5, "lisinopril"),
+    (6, "amlodipine"),
+    (7, "sertraline"),
+    (8, "omeprazole"),
+    (9, "gabapentin"),
+    (10, "losartan"),
+    (11, "hydrochlorothiazide"),
+    (12, "carvedilol"),
+    (12, "furosemide"),
+    (13, "digoxin"),
+    (14, "metformin"),
+    (15, "atorvastatin"),
 )
 
 # records from before this system, in the two states no screen produces yet (pickup and cancel
@@ -39,16 +54,16 @@ _ON_FILE = ((29, "lisinopril", "dispensed"), (26, "cephalexin", "cancelled"))
 
 # today's work: (patient index, generic, stat, where it should end up)
 _CURRENT = (
-    (0, "amoxicillin", False, "received"),      # penicillin allergy: the alert blocks approval
-    (1, "ibuprofen", True, "received"),         # on warfarin: serious interaction, STAT
-    (2, "clarithromycin", False, "received"),   # on simvastatin: contraindicated
+    (0, "amoxicillin", False, "received"),  # penicillin allergy: the alert blocks approval
+    (1, "ibuprofen", True, "received"),  # on warfarin: serious interaction, STAT
+    (2, "clarithromycin", False, "received"),  # on simvastatin: contraindicated
     (16, "lisinopril", False, "received"),
-    (17, "hydrocodone", False, "received"),     # C-II: DEA required, no refills
+    (17, "hydrocodone", False, "received"),  # C-II: DEA required, no refills
     (18, "cephalexin", False, "validated"),
     (19, "atorvastatin", True, "validated"),
     (20, "amlodipine", False, "validated"),
     (21, "metformin", False, "validated"),
-    (22, "lorazepam", False, "validated"),      # C-IV
+    (22, "lorazepam", False, "validated"),  # C-IV
     (23, "omeprazole", False, "in_progress"),
     (24, "losartan", False, "in_progress"),
     (25, "sertraline", False, "ready"),
@@ -62,33 +77,71 @@ def _schedule(med: Medication) -> str | None:
     return med.dea_schedule if med.is_controlled_substance else None
 
 
-def _new_prescription(uow, rx_number: str, patient_id: uuid.UUID, prescriber: tuple[str, str, str, str],
-                      med: Medication, sig_qty_days: tuple[str, int, int], written: dt.date,
-                      received_by: uuid.UUID, *, status: str, stat: bool = False, refills: int = 3) -> Prescription:
+def _new_prescription(
+    uow,
+    rx_number: str,
+    patient_id: uuid.UUID,
+    prescriber: tuple[str, str, str, str],
+    med: Medication,
+    sig_qty_days: tuple[str, int, int],
+    written: dt.date,
+    received_by: uuid.UUID,
+    *,
+    status: str,
+    stat: bool = False,
+    refills: int = 3,
+) -> Prescription:
     name, _specialty, npi, dea = prescriber
     sig, qty, days = sig_qty_days
     schedule = _schedule(med)
     if schedule and parse_schedule(schedule) is Schedule.CII:
         refills = 0
     rx = Prescription(
-        prescription_number=rx_number, patient_id=patient_id, prescriber_name=name, prescriber_npi=npi,
-        prescriber_dea=dea, prescriber_phone="(217) 555-0190", prescription_date=written, written_date=written,
-        expiration_date=default_expiration(written, schedule), source="electronic", status=status,
-        is_stat=stat, received_by=received_by,
+        prescription_number=rx_number,
+        patient_id=patient_id,
+        prescriber_name=name,
+        prescriber_npi=npi,
+        prescriber_dea=dea,
+        prescriber_phone="(217) 555-0190",
+        prescription_date=written,
+        written_date=written,
+        expiration_date=default_expiration(written, schedule),
+        source="electronic",
+        status=status,
+        is_stat=stat,
+        received_by=received_by,
     )
     uow.session.add(rx)
     uow.session.flush()
-    uow.session.add(PrescriptionItem(
-        prescription_id=rx.id, medication_id=med.id, written_medication_name=f"{med.drug_name} {strength_of(med) or ''}".strip(),
-        quantity=Decimal(qty), quantity_unit="EA", days_supply=days, sig=sig, directions=expand_sig(sig),
-        refills_authorized=refills, refills_remaining=refills, substitution_allowed=True, daw_code="0",
-    ))
+    uow.session.add(
+        PrescriptionItem(
+            prescription_id=rx.id,
+            medication_id=med.id,
+            written_medication_name=f"{med.drug_name} {strength_of(med) or ''}".strip(),
+            quantity=Decimal(qty),
+            quantity_unit="EA",
+            days_supply=days,
+            sig=sig,
+            directions=expand_sig(sig),
+            refills_authorized=refills,
+            refills_remaining=refills,
+            substitution_allowed=True,
+            daw_code="0",
+        )
+    )
     return rx
 
 
-def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rng: random.Random,
-                       patient_ids: list[uuid.UUID], prescribers: list, meds: dict[str, uuid.UUID],
-                       formulary: dict[str, tuple[str, str, int, int]], today: dt.date) -> dict[str, int]:
+def load_prescriptions(
+    uow_factory: UnitOfWorkFactory,
+    actors: dict[str, Any],
+    rng: random.Random,
+    patient_ids: list[uuid.UUID],
+    prescribers: list,
+    meds: dict[str, uuid.UUID],
+    formulary: dict[str, tuple[str, str, int, int]],
+    today: dt.date,
+) -> dict[str, int]:
     tech, rph = actors["technician"], actors["pharmacist"]
     counts: dict[str, int] = {}
     with uow_factory(tech.user_id) as uow:
@@ -98,18 +151,36 @@ def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], r
             med = uow.session.get(Medication, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(60, 150))
-            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
-                                   prescribers[index % len(prescribers)], med, (sig, qty, days), written,
-                                   tech.user_id, status="completed")
-            rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.timezone.utc)
+            rx = _new_prescription(
+                uow,
+                uow.prescriptions.next_rx_number(),
+                patient_ids[index],
+                prescribers[index % len(prescribers)],
+                med,
+                (sig, qty, days),
+                written,
+                tech.user_id,
+                status="completed",
+            )
+            rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.UTC)
             uow.session.flush()
             item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
             last_fill = today - dt.timedelta(days=days - rng.randint(2, 8))  # due for a refill soon
-            uow.session.add(PrescriptionRefill(
-                prescription_id=rx.id, prescription_item_id=item.id, refill_number=0, medication_id=med.id,
-                ndc_code=med.ndc_code, quantity_dispensed=item.quantity, days_supply=days, filled_date=last_fill,
-                filled_by=tech.user_id, status="dispensed", verified_by=rph.user_id,
-            ))
+            uow.session.add(
+                PrescriptionRefill(
+                    prescription_id=rx.id,
+                    prescription_item_id=item.id,
+                    refill_number=0,
+                    medication_id=med.id,
+                    ndc_code=med.ndc_code,
+                    quantity_dispensed=item.quantity,
+                    days_supply=days,
+                    filled_date=last_fill,
+                    filled_by=tech.user_id,
+                    status="dispensed",
+                    verified_by=rph.user_id,
+                )
+            )
             counts["completed"] = counts.get("completed", 0) + 1
         for index, generic, status in _ON_FILE:
             if generic not in meds or index >= len(patient_ids):
@@ -117,20 +188,38 @@ def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], r
             med = uow.session.get(Medication, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(5, 20))
-            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
-                                   prescribers[index % len(prescribers)], med, (sig, qty, days), written,
-                                   tech.user_id, status=status)
+            rx = _new_prescription(
+                uow,
+                uow.prescriptions.next_rx_number(),
+                patient_ids[index],
+                prescribers[index % len(prescribers)],
+                med,
+                (sig, qty, days),
+                written,
+                tech.user_id,
+                status=status,
+            )
             if status == "dispensed":
                 uow.session.flush()
                 item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
-                picked_up = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(16, 30), dt.timezone.utc)
+                picked_up = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)
                 rx.validated_by, rx.verified_by, rx.dispensed_by = rph.user_id, rph.user_id, tech.user_id
                 rx.dispensed_at = picked_up
-                uow.session.add(PrescriptionRefill(
-                    prescription_id=rx.id, prescription_item_id=item.id, refill_number=0, medication_id=med.id,
-                    ndc_code=med.ndc_code, quantity_dispensed=item.quantity, days_supply=days,
-                    filled_date=picked_up.date(), filled_by=tech.user_id, status="dispensed", verified_by=rph.user_id,
-                ))
+                uow.session.add(
+                    PrescriptionRefill(
+                        prescription_id=rx.id,
+                        prescription_item_id=item.id,
+                        refill_number=0,
+                        medication_id=med.id,
+                        ndc_code=med.ndc_code,
+                        quantity_dispensed=item.quantity,
+                        days_supply=days,
+                        filled_date=picked_up.date(),
+                        filled_by=tech.user_id,
+                        status="dispensed",
+                        verified_by=rph.user_id,
+                    )
+                )
             else:
                 rx.notes = "Cancelled at the prescriber's request (therapy changed)."
             counts[status] = counts.get(status, 0) + 1
@@ -143,10 +232,18 @@ def load_prescriptions(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], r
                 continue
             med = uow.session.get(Medication, meds[generic])
             _form, sig, qty, days = formulary[generic]
-            rx = _new_prescription(uow, uow.prescriptions.next_rx_number(), patient_ids[index],
-                                   prescribers[index % len(prescribers)], med, (sig, qty, days),
-                                   today - dt.timedelta(days=rng.randint(0, 3)), tech.user_id,
-                                   status="received", stat=stat)
+            rx = _new_prescription(
+                uow,
+                uow.prescriptions.next_rx_number(),
+                patient_ids[index],
+                prescribers[index % len(prescribers)],
+                med,
+                (sig, qty, days),
+                today - dt.timedelta(days=rng.randint(0, 3)),
+                tech.user_id,
+                status="received",
+                stat=stat,
+            )
             uow.record("PrescriptionReceived", "prescription", rx.id, {"rx_number": rx.prescription_number})
             current.append((rx.id, target))
         uow.commit()
@@ -178,7 +275,8 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
             return "validated"
         with uow_factory() as uow:
             ndc = uow.session.scalars(
-                select(Medication.ndc_code).join(PrescriptionItem, PrescriptionItem.medication_id == Medication.id)
+                select(Medication.ndc_code)
+                .join(PrescriptionItem, PrescriptionItem.medication_id == Medication.id)
                 .where(PrescriptionItem.prescription_id == rx_id)
             ).first()
         fill.fill(uow_factory, tech, rx_id, ndc)

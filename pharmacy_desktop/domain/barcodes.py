@@ -19,8 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from pharmacy_desktop.domain.gs1 import (  # noqa: F401 - GS, InvalidScan and the GS1 helpers are known as barcodes'
-    _AIS, _DIGITS, _EDGE, GS, InvalidScan, _check_value, _split_hri, _split_raw, _verify_check, gs1_check_digit,
-    gs1_date, is_valid_gs1,
+    _AIS,
+    _DIGITS,
+    _EDGE,
+    GS,
+    InvalidScan,
+    _check_value,
+    _split_hri,
+    _split_raw,
+    _verify_check,
+    gs1_check_digit,
+    gs1_date,
+    is_valid_gs1,
 )
 from pharmacy_desktop.domain.ndc import (
     SHAPES_10,
@@ -30,11 +40,17 @@ from pharmacy_desktop.domain.ndc import (
     parse_ndc,
 )
 
-
 # What keyboard-wedge scanners send instead of GS (ASCII 29) or FNC1, depending on their setup.
 # Tilde is deliberately absent: GS1 lots may not contain it, but real-world lots sometimes do.
 GS_SUBSTITUTES: tuple[str, ...] = (
-    "<GS>", "{GS}", "[GS]", "^]", "\u241d", "<FNC1>", "{FNC1}", "[FNC1]",
+    "<GS>",
+    "{GS}",
+    "[GS]",
+    "^]",
+    "\u241d",
+    "<FNC1>",
+    "{FNC1}",
+    "[FNC1]",
 )
 # AIM identifiers whose data is a GS1 element string (GS1-128, DataBar, DataMatrix, QR, DotCode).
 GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]d2", "]Q3", "]J1"})
@@ -95,9 +111,7 @@ def _ndc_part(gtin14: str) -> str | None:
     return gtin14[3:13] if gtin14[1:3] == "03" else None
 
 
-def _gs1_scan(
-    raw: str, symbology: str | None, elements: list[tuple[str, str]], today: date | None
-) -> Scan:
+def _gs1_scan(raw: str, symbology: str | None, elements: list[tuple[str, str]], today: date | None) -> Scan:
     if not elements:
         raise InvalidScan("empty scan")
     seen: dict[str, str] = {}
@@ -191,9 +205,7 @@ def parse_scan(text: str, *, today: date | None = None) -> Scan:
         return _typed_ndc(text, symbology, s)
     letters = sorted({c for c in s if c.isalpha()})
     if letters:
-        raise InvalidScan(
-            f"scan contains letters ({''.join(letters)}): a UPC, EAN, GTIN or NDC is digits only"
-        )
+        raise InvalidScan(f"scan contains letters ({''.join(letters)}): a UPC, EAN, GTIN or NDC is digits only")
     bad = sorted({c for c in s if c not in _DIGITS})
     if bad:
         shown = " ".join(repr(c) for c in bad)
@@ -205,10 +217,7 @@ def parse_scan(text: str, *, today: date | None = None) -> Scan:
         return Scan(text, KIND_NDC, (s,), symbology=symbology)
     kind = {12: KIND_UPC_A, 13: KIND_EAN_13, 14: KIND_GTIN_14}.get(n)
     if kind is None:
-        raise InvalidScan(
-            f"wrong length: {n} digits (an NDC has 10 or 11, a UPC-A 12, an EAN-13 13, "
-            "a GTIN-14 14)"
-        )
+        raise InvalidScan(f"wrong length: {n} digits (an NDC has 10 or 11, a UPC-A 12, an EAN-13 13, a GTIN-14 14)")
     return _gtin_scan(text, symbology, s, kind)
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 def utcnow() -> dt.datetime:
     """Now, timezone-aware, in UTC: for every stored timestamp."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def local_now() -> dt.datetime:

@@ -20,8 +20,10 @@ class PromisedTimeError(ValueError):
 _CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::?(?P<minute>\d{2}))?\s*(?:(?P<half>[ap])\.?\s*m?\.?)?")
 # digit counts bounded: "+99999999999h" is not a time, and float()/int() of thousands of digits
 # overflow or raise instead of saying so
-_RELATIVE = re.compile(r"(?:in\s*|\+\s*)?(?:(?P<hours>\d{1,4}(?:\.\d{1,2})?)\s*h(?:ours?|rs?)?)?\s*"
-                       r"(?:(?P<minutes>\d{1,5})\s*m(?:ins?|inutes?)?)?")
+_RELATIVE = re.compile(
+    r"(?:in\s*|\+\s*)?(?:(?P<hours>\d{1,4}(?:\.\d{1,2})?)\s*h(?:ours?|rs?)?)?\s*"
+    r"(?:(?P<minutes>\d{1,5})\s*m(?:ins?|inutes?)?)?"
+)
 _DAYS = {"today": 0, "tomorrow": 1, "tmrw": 1, "tom": 1}
 _WHAT_TO_TYPE = "type e.g. 4pm, 16:30, tomorrow 9am or +2h (empty: none)"
 

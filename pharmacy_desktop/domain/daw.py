@@ -19,24 +19,49 @@ class DawCode:
 
 
 DAW_TABLE: tuple[DawCode, ...] = (
-    DawCode("0", "No product selection indicated (substitution allowed)",
-            "Substitution allowed", "no product selection indicated"),
-    DawCode("1", "Substitution not allowed by prescriber",
-            "Dispense as written (prescriber)", "substitution not allowed by prescriber"),
-    DawCode("2", "Substitution allowed: patient requested product dispensed",
-            "Brand: patient requested", "patient requested the product dispensed"),
-    DawCode("3", "Substitution allowed: pharmacist selected product dispensed",
-            "Pharmacist selected product", "pharmacist selected the product"),
-    DawCode("4", "Substitution allowed: generic drug not in stock",
-            "Generic not in stock", "generic not in stock"),
-    DawCode("5", "Substitution allowed: brand drug dispensed as a generic",
-            "Brand dispensed as generic", "brand dispensed as generic"),
-    DawCode("7", "Substitution not allowed: brand drug mandated by law",
-            "Brand mandated by law", "brand mandated by law"),
-    DawCode("8", "Substitution allowed: generic drug not available in marketplace",
-            "Generic not available", "generic not available"),
-    DawCode("9", "Substitution allowed by prescriber but plan requests brand",
-            "Plan requests brand", "plan requests brand"),
+    DawCode(
+        "0",
+        "No product selection indicated (substitution allowed)",
+        "Substitution allowed",
+        "no product selection indicated",
+    ),
+    DawCode(
+        "1",
+        "Substitution not allowed by prescriber",
+        "Dispense as written (prescriber)",
+        "substitution not allowed by prescriber",
+    ),
+    DawCode(
+        "2",
+        "Substitution allowed: patient requested product dispensed",
+        "Brand: patient requested",
+        "patient requested the product dispensed",
+    ),
+    DawCode(
+        "3",
+        "Substitution allowed: pharmacist selected product dispensed",
+        "Pharmacist selected product",
+        "pharmacist selected the product",
+    ),
+    DawCode("4", "Substitution allowed: generic drug not in stock", "Generic not in stock", "generic not in stock"),
+    DawCode(
+        "5",
+        "Substitution allowed: brand drug dispensed as a generic",
+        "Brand dispensed as generic",
+        "brand dispensed as generic",
+    ),
+    DawCode(
+        "7", "Substitution not allowed: brand drug mandated by law", "Brand mandated by law", "brand mandated by law"
+    ),
+    DawCode(
+        "8",
+        "Substitution allowed: generic drug not available in marketplace",
+        "Generic not available",
+        "generic not available",
+    ),
+    DawCode(
+        "9", "Substitution allowed by prescriber but plan requests brand", "Plan requests brand", "plan requests brand"
+    ),
 )
 
 DAW_CODES: dict[str, str] = {d.code: d.meaning for d in DAW_TABLE}

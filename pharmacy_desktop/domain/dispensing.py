@@ -28,8 +28,18 @@ from typing import Any
 from pharmacy_desktop.domain.daw import DAW_PHRASE, SUBSTITUTION_FORBIDDING_DAW
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.domain.stock import (  # noqa: F401 - the fill rules are known as dispensing's
-    Allocation, BatchStock, QuantityPlan, StockLine, USABLE_BATCH_STATUS, _q, allocate_fefo, expiry_warning,
-    format_quantity, lot_problem, plan_quantity, usable_batches,
+    USABLE_BATCH_STATUS,
+    Allocation,
+    BatchStock,
+    QuantityPlan,
+    StockLine,
+    _q,
+    allocate_fefo,
+    expiry_warning,
+    format_quantity,
+    lot_problem,
+    plan_quantity,
+    usable_batches,
 )
 
 DAW_MEANING = DAW_PHRASE  # the name the fill screen has used
@@ -268,27 +278,39 @@ def match_product(
             return _hard_stop(Match.WRONG_DRUG, prescribed, scanned, "Wrong drug", back)
         if _strengths(prescribed) != _strengths(scanned):
             return _hard_stop(
-                Match.WRONG_STRENGTH, prescribed, scanned, "Wrong strength",
+                Match.WRONG_STRENGTH,
+                prescribed,
+                scanned,
+                "Wrong strength",
                 f"Put the bottle back and scan the {prescribed.strength or 'prescribed'} bottle.",
             )
         if normalize_form(prescribed.dosage_form) != normalize_form(scanned.dosage_form):
             return _hard_stop(
-                Match.WRONG_FORM, prescribed, scanned,
+                Match.WRONG_FORM,
+                prescribed,
+                scanned,
                 f"Wrong dosage form ({(scanned.dosage_form or 'unknown').lower()} instead of "
-                f"{(prescribed.dosage_form or 'unknown').lower()})", back,
+                f"{(prescribed.dosage_form or 'unknown').lower()})",
+                back,
             )
         if _norm(prescribed.route) != _norm(scanned.route):
             return _hard_stop(
-                Match.WRONG_ROUTE, prescribed, scanned,
+                Match.WRONG_ROUTE,
+                prescribed,
+                scanned,
                 f"Wrong route ({(scanned.route or 'unknown').lower()} instead of "
-                f"{(prescribed.route or 'unknown').lower()})", back,
+                f"{(prescribed.route or 'unknown').lower()})",
+                back,
             )
         permitted, why_not = substitution_permitted(
             substitution_allowed, daw_code, patient_allows_generic=patient_allows_generic
         )
         if not permitted:
             return _hard_stop(
-                Match.NO_SUBSTITUTION, prescribed, scanned, f"Substitution not allowed, {why_not}",
+                Match.NO_SUBSTITUTION,
+                prescribed,
+                scanned,
+                f"Substitution not allowed, {why_not}",
                 f"Dispense exactly {prescribed.display_name} (NDC {prescribed.ndc_display}).",
             )
         kind = Match.EQUIVALENT
@@ -308,8 +330,23 @@ def match_product(
 
 
 _NO_UNIT = {"", "ea", "each", "un", "unit", "units", "count", "ct"}
-_COUNTED = ("tablet", "capsule", "caplet", "patch", "suppository", "lozenge", "troche", "film", "packet", "vial",
-            "ampule", "inhaler", "pen", "syringe", "kit")
+_COUNTED = (
+    "tablet",
+    "capsule",
+    "caplet",
+    "patch",
+    "suppository",
+    "lozenge",
+    "troche",
+    "film",
+    "packet",
+    "vial",
+    "ampule",
+    "inhaler",
+    "pen",
+    "syringe",
+    "kit",
+)
 _BY_VOLUME = ("solution", "suspension", "syrup", "elixir", "liquid", "emulsion", "concentrate", "drops", "lotion")
 _BY_WEIGHT = ("cream", "ointment", "gel", "paste", "powder")
 
@@ -332,8 +369,10 @@ def dispensing_unit(quantity: Decimal | int | None, unit: str | None, dosage_for
         if singular in _COUNTED:
             return singular if one else f"{singular}s"
         return word
-    words = [w.removesuffix("s") if w.removesuffix("s") in _COUNTED else w
-             for w in re.findall(r"[a-z]+", (dosage_form or "").lower())]
+    words = [
+        w.removesuffix("s") if w.removesuffix("s") in _COUNTED else w
+        for w in re.findall(r"[a-z]+", (dosage_form or "").lower())
+    ]
     counted = next((w for w in words if w in _COUNTED), None)
     if counted:
         return counted if one else f"{counted}s"

@@ -18,26 +18,47 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .dur_allergy import (  # noqa: F401 - re-exported: callers use dur.<name>
-    ALLERGEN_BRANDS, ALLERGY_CLASSES, CROSS_SENSITIVITY, AllergyClass, allergen_classes, check_allergies,
+    ALLERGEN_BRANDS,
+    ALLERGY_CLASSES,
+    CROSS_SENSITIVITY,
+    AllergyClass,
+    allergen_classes,
+    check_allergies,
     drug_classes,
 )
 from .dur_facts import (  # noqa: F401 - re-exported: callers use dur.<name>
-    ACKNOWLEDGE_ONLY_SEVERITIES, EARLY_REFILL_THRESHOLD, FAILED, MAX_DAYS_SUPPLY, PASSED, SEVERITY_ORDER, WARNING,
-    ActiveMedication, Allergy, Check, DrugFacts, DurContext, DurFinding, InteractionRule, NewItem, Prescriber,
-    PreviousFill, Status, normalize_ingredient, passed_finding, split_ingredients,
+    ACKNOWLEDGE_ONLY_SEVERITIES,
+    EARLY_REFILL_THRESHOLD,
+    FAILED,
+    MAX_DAYS_SUPPLY,
+    PASSED,
+    SEVERITY_ORDER,
+    WARNING,
+    ActiveMedication,
+    Allergy,
+    Check,
+    DrugFacts,
+    DurContext,
+    DurFinding,
+    InteractionRule,
+    NewItem,
+    Prescriber,
+    PreviousFill,
+    Status,
+    normalize_ingredient,
+    passed_finding,
+    split_ingredients,
 )
 from .identifiers import dea_problem, prescriber_last_name
 from .interaction_rules import WELL_KNOWN_INTERACTIONS, interaction_rules_for  # noqa: F401 - re-exported
 from .schedules import Schedule, max_refills, refill_problem
 from .sig import analyze_sig
 
-
 _passed = passed_finding
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,11 +172,7 @@ def check_dose(ctx: DurContext) -> list[DurFinding]:
             )
         ]
     if quantity <= 0:
-        return [
-            DurFinding(
-                Check.DOSE, FAILED, "serious", f"Quantity {quantity} must be above 0.", facts
-            )
-        ]
+        return [DurFinding(Check.DOSE, FAILED, "serious", f"Quantity {quantity} must be above 0.", facts)]
     sig = analyze_sig(item.sig)
     if sig.unknown:
         return [
@@ -163,22 +180,17 @@ def check_dose(ctx: DurContext) -> list[DurFinding]:
                 Check.DOSE,
                 WARNING,
                 "minor",
-                f"SIG has unrecognised codes ({' '.join(sig.unknown)}); "
-                "check the directions and the quantity by hand.",
+                f"SIG has unrecognised codes ({' '.join(sig.unknown)}); check the directions and the quantity by hand.",
                 {**facts, "unknown_tokens": list(sig.unknown)},
             )
         ]
     if sig.daily_max is None or sig.daily_min is None or sig.daily_max <= 0:
-        return _passed(
-            Check.DOSE, "No daily amount in the SIG to compare with the quantity.", **facts
-        )
+        return _passed(Check.DOSE, "No daily amount in the SIG to compare with the quantity.", **facts)
     tolerance = max(Decimal(1), Decimal(days) / 10)
     shortest = quantity / sig.daily_max
     longest = quantity / sig.daily_min if sig.daily_min > 0 else None
     rate = (
-        _num(sig.daily_max)
-        if sig.daily_min == sig.daily_max
-        else (f"{_num(sig.daily_min)} to {_num(sig.daily_max)}")
+        _num(sig.daily_max) if sig.daily_min == sig.daily_max else (f"{_num(sig.daily_min)} to {_num(sig.daily_max)}")
     )
     facts |= {
         "daily_min": str(sig.daily_min),
@@ -212,8 +224,7 @@ def check_dose(ctx: DurContext) -> list[DurFinding]:
         ]
     return _passed(
         Check.DOSE,
-        f"Quantity {_num(quantity)} fits {days} days "
-        f"at {rate} {sig.unit_for(sig.daily_max)} a day.",
+        f"Quantity {_num(quantity)} fits {days} days at {rate} {sig.unit_for(sig.daily_max)} a day.",
         **facts,
     )
 
@@ -222,9 +233,7 @@ def check_dose(ctx: DurContext) -> list[DurFinding]:
 # Early refill
 
 
-def refill_due_date(
-    last_fill: date, days_supply: int, threshold: Decimal = EARLY_REFILL_THRESHOLD
-) -> date:
+def refill_due_date(last_fill: date, days_supply: int, threshold: Decimal = EARLY_REFILL_THRESHOLD) -> date:
     """First day a refill is not early: once ``threshold`` of the days supply has elapsed."""
     # 75% of 30 days is 22.5: the refill is due on day 23, not day 22.
     return last_fill + timedelta(days=math.ceil(Decimal(days_supply) * threshold))
@@ -237,9 +246,7 @@ def _previous(ctx: DurContext) -> tuple[date, int, str | None] | None:
     fills: list[tuple[date, int, str | None]] = [
         (m.last_fill_date, m.days_supply, m.rx_number)
         for m in ctx.active_medications
-        if m.drug.ingredient_keys == ctx.item.drug.ingredient_keys
-        and m.last_fill_date is not None
-        and m.days_supply
+        if m.drug.ingredient_keys == ctx.item.drug.ingredient_keys and m.last_fill_date is not None and m.days_supply
     ]
     return max(fills, key=lambda f: refill_due_date(f[0], f[1]), default=None)
 
@@ -301,26 +308,18 @@ def check_controlled(ctx: DurContext) -> list[DurFinding]:
         text = (
             f"{label} prescriptions cannot have refills ({item.refills_authorized} written)."
             if limit == 0
-            else f"{label} prescriptions allow at most {limit} refills "
-            f"({item.refills_authorized} written)."
+            else f"{label} prescriptions allow at most {limit} refills ({item.refills_authorized} written)."
         )
         problems.append(("too_many_refills", text))
     if item.written_date > ctx.today:
-        problems.append(
-            ("postdated", f"Written date {item.written_date.isoformat()} is in the future.")
-        )
+        problems.append(("postdated", f"Written date {item.written_date.isoformat()} is in the future."))
     else:
         window = refill_problem(schedule, item.written_date, ctx.today)
         if window:
             problems.append(("expired", window))
     if not problems:
-        return _passed(
-            Check.CONTROLLED, f"{label}: DEA number and refill limits are valid.", **base
-        )
-    return [
-        DurFinding(Check.CONTROLLED, FAILED, "serious", text, {**base, "rule": rule})
-        for rule, text in problems
-    ]
+        return _passed(Check.CONTROLLED, f"{label}: DEA number and refill limits are valid.", **base)
+    return [DurFinding(Check.CONTROLLED, FAILED, "serious", text, {**base, "rule": rule}) for rule, text in problems]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,4 +345,3 @@ def run_dur(ctx: DurContext) -> list[DurFinding]:
 def blocking(findings: Iterable[DurFinding]) -> list[DurFinding]:
     """The findings that block approval until a pharmacist overrides them."""
     return [f for f in findings if f.blocks_approval]
-

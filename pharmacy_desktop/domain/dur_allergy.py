@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dur_facts import (
-    FAILED, WARNING, Allergy, Check, DrugFacts, DurContext, DurFinding, normalize_ingredient, passed_finding,
+    FAILED,
+    WARNING,
+    Allergy,
+    Check,
+    DrugFacts,
+    DurContext,
+    DurFinding,
+    normalize_ingredient,
+    passed_finding,
 )
 
 
@@ -75,9 +83,7 @@ ALLERGY_CLASSES: tuple[AllergyClass, ...] = (
 )  # fmt: skip
 _CLASS_BY_NAME = {c.name: c for c in ALLERGY_CLASSES}
 # (allergy class, drug class): partial cross-reactivity, a warning rather than a hard stop.
-CROSS_SENSITIVITY = frozenset(
-    {("penicillins", "cephalosporins"), ("cephalosporins", "penicillins")}
-)
+CROSS_SENSITIVITY = frozenset({("penicillins", "cephalosporins"), ("cephalosporins", "penicillins")})
 
 # Allergies are often recorded by brand; these resolve to ingredients.
 ALLERGEN_BRANDS: dict[str, tuple[str, ...]] = {
@@ -114,9 +120,7 @@ def drug_classes(drug: DrugFacts) -> frozenset[str]:
     texts = [t.lower() for t in (*drug.pharm_classes, drug.therapeutic_class or "") if t]
     keys = drug.name_keys
     return frozenset(
-        c.name
-        for c in ALLERGY_CLASSES
-        if keys & c.members or any(m in t for m in c.markers for t in texts)
+        c.name for c in ALLERGY_CLASSES if keys & c.members or any(m in t for m in c.markers for t in texts)
     )
 
 
@@ -146,9 +150,7 @@ def check_allergies(ctx: DurContext) -> list[DurFinding]:
     drug = ctx.item.drug
     drug_keys = drug.name_keys
     classes = drug_classes(drug)
-    medication_allergies = [
-        a for a in ctx.allergies if (a.allergen_type or "").lower() not in _NON_DRUG_ALLERGEN_TYPES
-    ]
+    medication_allergies = [a for a in ctx.allergies if (a.allergen_type or "").lower() not in _NON_DRUG_ALLERGEN_TYPES]
     findings: list[DurFinding] = []
     for allergy in medication_allergies:
         allergen_keys = _allergen_ingredients(allergy.allergen_name)
@@ -160,8 +162,7 @@ def check_allergies(ctx: DurContext) -> list[DurFinding]:
                     Check.ALLERGY,
                     FAILED,
                     "contraindicated",
-                    f"Allergy: patient is allergic to {allergy.allergen_name}{note}; "
-                    f"{drug.display_name} contains it.",
+                    f"Allergy: patient is allergic to {allergy.allergen_name}{note}; {drug.display_name} contains it.",
                     _allergy_details(allergy, match="ingredient", ingredients=direct),
                 )
             )

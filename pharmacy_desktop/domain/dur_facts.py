@@ -158,9 +158,7 @@ class NewItem:
     written_date: date
 
     def __post_init__(self) -> None:
-        if isinstance(self.quantity, (float, bool)) or not isinstance(
-            self.quantity, (int, Decimal)
-        ):
+        if isinstance(self.quantity, (float, bool)) or not isinstance(self.quantity, (int, Decimal)):
             raise TypeError("quantity must be Decimal or int")
         object.__setattr__(self, "quantity", Decimal(self.quantity))
 

@@ -13,9 +13,7 @@ from typing import NamedTuple
 GS = "\x1d"
 _DIGITS = frozenset("0123456789")
 _EDGE = " \t\r\n"
-_CSET82 = frozenset(
-    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-)
+_CSET82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 _PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F))
 _HRI_AI = re.compile(r"\((\d{2,4})\)")
 
@@ -57,8 +55,7 @@ _AIS: dict[str, _AI] = {
     **{
         f"71{n}": _AI(f"national healthcare reimbursement number ({country})", None, 20)
         for n, country in enumerate(
-            ("Germany PZN", "France CIP", "Spain", "Brazil ANVISA", "Portugal AIM", "USA FDA",
-             "Italy AIC")
+            ("Germany PZN", "France CIP", "Spain", "Brazil ANVISA", "Portugal AIM", "USA FDA", "Italy AIC")
         )
     },
 }
@@ -85,9 +82,7 @@ def is_valid_gs1(digits: str) -> bool:
 def _verify_check(digits: str, what: str) -> None:
     expected = gs1_check_digit(digits[:-1])
     if int(digits[-1]) != expected:
-        raise InvalidScan(
-            f"wrong check digit in {what} {digits}: last digit is {digits[-1]}, expected {expected}"
-        )
+        raise InvalidScan(f"wrong check digit in {what} {digits}: last digit is {digits[-1]}, expected {expected}")
 
 
 # --- dates -------------------------------------------------------------------------------
@@ -114,9 +109,7 @@ def gs1_date(yymmdd: str, *, what: str = "date", today: date | None = None) -> d
     year = _gs1_year(yy, today)
     last = calendar.monthrange(year, mm)[1]
     if dd > last:
-        raise InvalidScan(
-            f"{what} {yymmdd} is not a valid date: {year}-{mm:02d} has no day {dd:02d}"
-        )
+        raise InvalidScan(f"{what} {yymmdd} is not a valid date: {year}-{mm:02d} has no day {dd:02d}")
     return date(year, mm, dd or last)
 
 
@@ -176,8 +169,7 @@ def _check_value(ai: str, value: str, *, strict: bool = False) -> None:
         raise InvalidScan(f"{label} must be {spec.fixed} digits (got {len(value)})")
     if len(value) > spec.max_len:
         raise InvalidScan(
-            f"{label} is too long: {len(value)} characters, at most {spec.max_len} "
-            "(missing GS separator?)"
+            f"{label} is too long: {len(value)} characters, at most {spec.max_len} (missing GS separator?)"
         )
     if spec.numeric and any(c not in _DIGITS for c in value):
         raise InvalidScan(f"{label} must be digits only (got {value!r})")

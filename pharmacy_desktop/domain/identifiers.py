@@ -109,10 +109,7 @@ def dea_problem(dea: str | None, last_name: str | None = None) -> str | None:
             )
     expected_digit = dea_check_digit(base[2:8])
     if expected_digit != int(base[8]):
-        return (
-            f"DEA checksum fails: last digit is {base[8]}, the checksum gives {expected_digit}; "
-            "look for a typo."
-        )
+        return f"DEA checksum fails: last digit is {base[8]}, the checksum gives {expected_digit}; look for a typo."
     return None
 
 
@@ -120,9 +117,7 @@ def dea_is_valid(dea: str | None, prescriber_last_name: str | None = None) -> bo
     return dea_problem(dea, prescriber_last_name) is None
 
 
-_CREDENTIALS = frozenset(
-    "MD DO NP PA PA-C DDS DMD DPM OD APRN FNP CNP DNP RN PHARMD PHD MBBS JR SR II III IV".split()
-)
+_CREDENTIALS = frozenset("MD DO NP PA PA-C DDS DMD DPM OD APRN FNP CNP DNP RN PHARMD PHD MBBS JR SR II III IV".split())
 
 
 def prescriber_last_name(name: str) -> str | None:

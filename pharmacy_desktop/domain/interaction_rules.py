@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .dur_facts import DrugFacts, InteractionRule, normalize_ingredient
 
+
 def _rule(a: str, b: str, severity: str, description: str, management: str) -> InteractionRule:
     return InteractionRule(a, b, severity, description, management)
 
@@ -82,14 +83,9 @@ WELL_KNOWN_INTERACTIONS: tuple[InteractionRule, ...] = (
 )  # fmt: skip
 
 
-def interaction_rules_for(
-    drugs: Iterable[DrugFacts], rules: Iterable[InteractionRule]
-) -> tuple[InteractionRule, ...]:
+def interaction_rules_for(drugs: Iterable[DrugFacts], rules: Iterable[InteractionRule]) -> tuple[InteractionRule, ...]:
     """The rules that name an ingredient of any of ``drugs`` (a service's pre-filter)."""
     keys = frozenset().union(*(d.name_keys for d in drugs))
     return tuple(
-        r
-        for r in rules
-        if normalize_ingredient(r.generic_a) in keys or normalize_ingredient(r.generic_b) in keys
+        r for r in rules if normalize_ingredient(r.generic_a) in keys or normalize_ingredient(r.generic_b) in keys
     )
-

@@ -62,9 +62,7 @@ class InvoiceLine:
 
     @property
     def total(self) -> Decimal:
-        return to_money(
-            _decimal(self.quantity, "quantity") * _decimal(self.unit_price, "unit price")
-        )
+        return to_money(_decimal(self.quantity, "quantity") * _decimal(self.unit_price, "unit price"))
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,7 @@ def compute_invoice(
     insurance_payment: Amount = 0,
 ) -> InvoiceTotals:
     """Invoice totals; ``items`` are InvoiceLines or line amounts; ``tax_rate`` 0.0825 = 8.25%."""
-    lines = [
-        item.total if isinstance(item, InvoiceLine) else _non_negative(item, "item")
-        for item in items
-    ]
+    lines = [item.total if isinstance(item, InvoiceLine) else _non_negative(item, "item") for item in items]
     rate = _decimal(tax_rate, "tax rate")
     if not 0 <= rate < 1:
         raise ValueError("tax rate must be a fraction between 0 and 1 (0.0825 for 8.25%)")

@@ -63,24 +63,18 @@ def _clean(text: str) -> str:
         raise InvalidNDC("NDC is empty")
     letters = sorted({c for c in cleaned if c.isalpha()})
     if letters:
-        raise InvalidNDC(
-            f"NDC contains letters ({''.join(letters)}): only digits and dashes are allowed"
-        )
+        raise InvalidNDC(f"NDC contains letters ({''.join(letters)}): only digits and dashes are allowed")
     bad = sorted({c for c in cleaned if c not in _DIGITS and c != "-"})
     if bad:
         shown = " ".join(repr(c) for c in bad)
-        raise InvalidNDC(
-            f"NDC contains invalid characters ({shown}): only digits and dashes are allowed"
-        )
+        raise InvalidNDC(f"NDC contains invalid characters ({shown}): only digits and dashes are allowed")
     return cleaned
 
 
 def _segments(cleaned: str) -> tuple[list[str], str]:
     parts = cleaned.split("-")
     if len(parts) != 3 or not all(parts):
-        raise InvalidNDC(
-            f"NDC must have 3 dash-separated segments, e.g. 12345-678-90 (got {cleaned!r})"
-        )
+        raise InvalidNDC(f"NDC must have 3 dash-separated segments, e.g. 12345-678-90 (got {cleaned!r})")
     shape = "-".join(str(len(p)) for p in parts)
     if shape in KNOWN_SHAPES:
         return parts, shape
@@ -126,9 +120,7 @@ def to_ndc11(text: str) -> str:
     """Any typed NDC to the 11-digit key without dashes (raises InvalidNDC)."""
     ndc = parse_ndc(text)
     if ndc.ndc11 is None:
-        raise InvalidNDC(
-            f"12-digit NDC {ndc.display} has no 11-digit form (labeler code does not start with 0)"
-        )
+        raise InvalidNDC(f"12-digit NDC {ndc.display} has no 11-digit form (labeler code does not start with 0)")
     return ndc.ndc11
 
 
@@ -177,12 +169,10 @@ def format_ndc10(ndc11: str, shape: str) -> str:
         raise InvalidNDC(f"shape must be 4-4-2, 5-3-2 or 5-4-1 (got {shape!r})")
     i = _PAD_INDEX[shape]
     if ndc11[i] != "0":
-        raise InvalidNDC(
-            f"NDC {format_ndc11(ndc11)} has no {shape} form: digit {i + 1} is not the padding zero"
-        )
+        raise InvalidNDC(f"NDC {format_ndc11(ndc11)} has no {shape} form: digit {i + 1} is not the padding zero")
     d = ndc11[:i] + ndc11[i + 1 :]
     a, b, _ = (int(n) for n in shape.split("-"))
-    return f"{d[:a]}-{d[a:a + b]}-{d[a + b:]}"
+    return f"{d[:a]}-{d[a : a + b]}-{d[a + b :]}"
 
 
 def shape_of(hyphenated: str) -> str:
@@ -191,4 +181,3 @@ def shape_of(hyphenated: str) -> str:
     if "-" not in cleaned:
         raise InvalidNDC(f"NDC {cleaned} has no dashes, so no shape")
     return _segments(cleaned)[1]
-

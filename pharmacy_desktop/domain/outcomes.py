@@ -43,4 +43,3 @@ class PrintJobStatus(StrEnum):
     PRINTED = "printed"
     FAILED = "failed"
     CANCELLED = "cancelled"
-

@@ -12,7 +12,8 @@ valsartan 160 mg / hydrochlorothiazide 12.5 mg"). Pure functions; no database, n
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 MAX_LISTED = 4  # beyond this many unnamed ingredients, the rest are counted, not listed
 _WORDS = re.compile(r"[^\W_]+")
@@ -82,7 +83,8 @@ def _find(words: Sequence[str], wanted: Sequence[str], taken: set[int]) -> list[
     """Start positions of ``wanted`` as consecutive words of ``words``, none of them taken."""
     n = len(wanted)
     return [
-        i for i in range(len(words) - n + 1)
+        i
+        for i in range(len(words) - n + 1)
         if list(words[i : i + n]) == list(wanted) and not taken.intersection(range(i, i + n))
     ]
 

@@ -116,9 +116,7 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def default_expiration(
-    written_date: date, schedule: ScheduleLike, *, cii_days: int = CII_EXPIRATION_DAYS
-) -> date:
+def default_expiration(written_date: date, schedule: ScheduleLike, *, cii_days: int = CII_EXPIRATION_DAYS) -> date:
     """Last day the prescription may be filled (see the module docstring for the rules)."""
     s = parse_schedule(schedule)
     if s is Schedule.CI:

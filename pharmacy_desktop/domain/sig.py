@@ -23,14 +23,33 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .sig_vocabulary import (  # the tables; private to the SIG reader
-    _DOTTED_CODE, _DURATION, _DURATION_NAMES, _FREQS, _Freq, _GLUED_DOSE,
-    _INDICATIONS, _INHALATION, _LEADING_VERBS, _ML, _NUMBER, _NUMBER_WORDS, _PATCH,
-    _PUFF, _QUANTITY, _ROUTES, _Route, _SUPPOSITORY, _UNITS, _Unit, _VERBS, _WORDS,
+    _DOTTED_CODE,
+    _DURATION,
+    _DURATION_NAMES,
+    _FREQS,
+    _GLUED_DOSE,
+    _INDICATIONS,
+    _INHALATION,
+    _LEADING_VERBS,
+    _ML,
+    _NUMBER,
+    _NUMBER_WORDS,
+    _PATCH,
+    _PUFF,
+    _QUANTITY,
+    _ROUTES,
+    _SUPPOSITORY,
+    _UNITS,
+    _VERBS,
+    _WORDS,
+    _Freq,
     _frequency,
+    _Route,
+    _Unit,
 )
 
 MAX_NUMBER_DIGITS = 8  # 1,200,000 units of penicillin G is 7; 8 leaves room, 9 is a typo or an attack
-_LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1))
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
 
 
 class InvalidSig(ValueError):
@@ -310,11 +329,7 @@ def _pieces(p: _Parse) -> Iterator[str]:
         if piece.kind == "route" and piece.key == "INH" and verb.startswith("inhale"):
             continue
         timed = ("event", "meals")
-        if (
-            previous
-            and previous.kind == piece.kind == "freq"
-            and {previous.key, piece.key} <= set(timed)
-        ):
+        if previous and previous.kind == piece.kind == "freq" and {previous.key, piece.key} <= set(timed):
             yield "and"  # "every morning and at bedtime"
         yield piece.text
         previous = piece

@@ -20,9 +20,7 @@ class _Unit:
         return self.plural if many else self.singular
 
 
-def _u(
-    singular: str, plural: str | None = None, verb: str | None = None, factor: int | None = 1
-) -> _Unit:
+def _u(singular: str, plural: str | None = None, verb: str | None = None, factor: int | None = 1) -> _Unit:
     return _Unit(singular, plural or singular, verb, None if factor is None else Fraction(factor))
 
 
@@ -183,9 +181,7 @@ def _frequency(key: str) -> _Freq | None:
     return _FREQS.get(key) or _every(key)
 
 
-_DURATION = re.compile(
-    r"(?:X|FOR)([0-9]+)(D|DAY|DAYS|W|WK|WKS|WEEK|WEEKS|MO|MOS|MONTH|MONTHS)", re.ASCII
-)
+_DURATION = re.compile(r"(?:X|FOR)([0-9]+)(D|DAY|DAYS|W|WK|WKS|WEEK|WEEKS|MO|MOS|MONTH|MONTHS)", re.ASCII)
 _DURATION_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 _INDICATIONS = {

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-
 USABLE_BATCH_STATUS = "active"
 
 
@@ -24,9 +23,7 @@ class BatchStock:
     received_date: dt.date | None = None
 
 
-def lot_problem(
-    lot: str | None, expiry: dt.date | None, status: str | None, *, today: dt.date
-) -> str | None:
+def lot_problem(lot: str | None, expiry: dt.date | None, status: str | None, *, today: dt.date) -> str | None:
     """Why this lot must not be dispensed (expired, recalled, quarantined), or None."""
     shown = f"Lot {lot}" if lot else "This stock"
     if status and status.lower() == "recalled":
@@ -78,8 +75,7 @@ class Allocation:
 def usable_batches(batches: Iterable[BatchStock], *, today: dt.date) -> list[BatchStock]:
     """Active, unexpired lots with stock, first expiry first (then oldest received, then lot)."""
     usable = [
-        b for b in batches
-        if b.remaining > 0 and lot_problem(b.lot, b.expiration_date, b.status, today=today) is None
+        b for b in batches if b.remaining > 0 and lot_problem(b.lot, b.expiration_date, b.status, today=today) is None
     ]
     return sorted(usable, key=lambda b: (b.expiration_date, b.received_date or dt.date.min, b.lot, str(b.batch_id)))
 
@@ -136,14 +132,13 @@ def plan_quantity(
     expired_note = ""
     if on_hand > available:
         expired_note = f" ({_q(on_hand - available)} {unit} of it expired, recalled or otherwise unusable)"
-    short = (
-        f"Not enough stock of {drug}: {_q(want)} {unit} needed, {_q(on_hand)} {unit} on hand{expired_note}."
-    )
+    short = f"Not enough stock of {drug}: {_q(want)} {unit} needed, {_q(on_hand)} {unit} on hand{expired_note}."
     if available <= 0:
         return QuantityPlan(Decimal(0), False, f"{short} Nothing can be filled now: order more.")
     if not allow_partial:
         return QuantityPlan(
-            Decimal(0), False,
+            Decimal(0),
+            False,
             f"{short} Fill {_q(available)} {unit} now as a partial fill, or order more.",
         )
     return QuantityPlan(available, True)

@@ -37,8 +37,7 @@ def text_problem(value: str | None, max_length: int | None, *, multiline: bool =
                 return "contains a tab or a line break: keep it on one line"
             continue
         if unicodedata.category(ch) == "Cc":
-            return (f"contains an invisible control character (U+{ord(ch):04X}, from a paste or a scanner): "
-                    "retype it")
+            return f"contains an invisible control character (U+{ord(ch):04X}, from a paste or a scanner): retype it"
         if ch in BIDI_CONTROLS:
             return f"contains an invisible text-direction character (U+{ord(ch):04X}): retype it"
         if unicodedata.category(ch) == "Cs":
@@ -56,6 +55,9 @@ def labelled(label: str, phrase: str) -> str:
 
 def strip_controls(value: str) -> str:
     """``value`` without control or direction characters (for search boxes: nothing is stored)."""
-    return "".join(" " if ch in MULTILINE_WHITESPACE else ch for ch in value
-                   if ch in MULTILINE_WHITESPACE or not (unicodedata.category(ch) in ("Cc", "Cs")
-                                                         or ch in BIDI_CONTROLS or ch in LINE_SEPARATORS))
+    return "".join(
+        " " if ch in MULTILINE_WHITESPACE else ch
+        for ch in value
+        if ch in MULTILINE_WHITESPACE
+        or not (unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS or ch in LINE_SEPARATORS)
+    )

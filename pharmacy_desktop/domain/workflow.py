@@ -69,9 +69,7 @@ _EXITS = tuple(
         Transition(state, _S.CANCELLED, "cancel", Permission.CANCEL),
     )
 )
-TRANSITIONS: dict[tuple[RxStatus, RxStatus], Transition] = {
-    (t.source, t.target): t for t in (*_FORWARD, *_EXITS)
-}
+TRANSITIONS: dict[tuple[RxStatus, RxStatus], Transition] = {(t.source, t.target): t for t in (*_FORWARD, *_EXITS)}
 
 
 def status(value: RxStatus | str) -> RxStatus:

@@ -130,7 +130,9 @@ def parse_printer_uri(uri: str) -> PrinterAddress:
         try:
             vendor, product = (int(i, 16) for i in ids)
         except ValueError:
-            raise PrinterConfigError(f"USB printer {uri!r} should look like usb:04b8:0202 (hex vendor:product)") from None
+            raise PrinterConfigError(
+                f"USB printer {uri!r} should look like usb:04b8:0202 (hex vendor:product)"
+            ) from None
         if not (0 < vendor <= 0xFFFF and 0 < product <= 0xFFFF):
             raise PrinterConfigError(f"USB printer {uri!r}: vendor and product ids are 4 hex digits")
         return PrinterAddress("usb", vendor_id=vendor, product_id=product)

@@ -166,9 +166,7 @@ class ReceiptData:
             change=self.change,
         )
         # A receipt must never carry more of a card number than the last four digits.
-        if self.card_last_four is not None and not (
-            len(self.card_last_four) == 4 and self.card_last_four.isdigit()
-        ):
+        if self.card_last_four is not None and not (len(self.card_last_four) == 4 and self.card_last_four.isdigit()):
             raise ValueError("card_last_four must be exactly 4 digits")
 
     @property

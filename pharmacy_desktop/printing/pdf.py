@@ -47,8 +47,10 @@ _SHEET_MARGIN = 0.5 * inch
 _TTF_CANDIDATES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ),
     ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
     ("/Library/Fonts/Arial.ttf", "/Library/Fonts/Arial Bold.ttf"),
 )
@@ -88,7 +90,9 @@ def _text(value: str) -> str:
     return escape(transliterate_for(value, _fonts().has)).replace("\n", "<br/>")
 
 
-def _style(name: str, size: float, *, bold: bool = False, align: int = TA_LEFT, leading: float = 1.15) -> ParagraphStyle:
+def _style(
+    name: str, size: float, *, bold: bool = False, align: int = TA_LEFT, leading: float = 1.15
+) -> ParagraphStyle:
     fonts = _fonts()
     return ParagraphStyle(
         name, fontName=fonts.bold if bold else fonts.regular, fontSize=size, leading=size * leading, alignment=align
@@ -121,7 +125,9 @@ def _label_flowables(label: LabelData, width: float) -> list:
     gap = "&nbsp;" * 4
     rx = _text(f"Rx: {label.rx_number}") + (gap + _text(label.schedule) if label.schedule else "")
     details = [
-        Paragraph(_text(f"Qty: {format_quantity(label.quantity)} {label.quantity_unit}") + gap + _text(refills), small_bold),
+        Paragraph(
+            _text(f"Qty: {format_quantity(label.quantity)} {label.quantity_unit}") + gap + _text(refills), small_bold
+        ),
         Paragraph(rx, small_bold),
         Paragraph(_text(f"Filled: {_us_date(label.date_filled)}") + gap + _text(f"Fill #{label.fill_number}"), small),
         Paragraph(_text(f"Prescriber: {label.prescriber_name}"), small),
@@ -132,7 +138,11 @@ def _label_flowables(label: LabelData, width: float) -> list:
     barcode_width = max(barcode.width, 1.2 * inch)
     right: list = [barcode]
     if label.is_reprint:
-        reprint = Table([[Paragraph(_text("REPRINT"), _style("reprint", 9, bold=True, align=TA_CENTER))]], colWidths=[0.9 * inch], hAlign="RIGHT")
+        reprint = Table(
+            [[Paragraph(_text("REPRINT"), _style("reprint", 9, bold=True, align=TA_CENTER))]],
+            colWidths=[0.9 * inch],
+            hAlign="RIGHT",
+        )
         reprint.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.black)]))
         right += [Spacer(1, 6), reprint]
     block = Table([[details, right]], colWidths=[width - barcode_width, barcode_width], hAlign="LEFT")

@@ -146,7 +146,7 @@ class _Paper:
 
 @lru_cache(maxsize=4096)
 def _glyph(ch: str, style: _Style, cell_w: int, cell_h: int) -> Image.Image:
-    ink, paper = (("white", _INK) if style.invert else (_INK, "white"))
+    ink, paper = ("white", _INK) if style.invert else (_INK, "white")
     img = Image.new("RGB", (cell_w, cell_h), paper)
     draw = ImageDraw.Draw(img)
     font = _font(style.bold, int(cell_w / 0.6))

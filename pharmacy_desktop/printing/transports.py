@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+
 from pharmacy_desktop.printing.addresses import (
     DEFAULT_TCP_PORT,
     Delivery,
@@ -127,7 +128,7 @@ def _send_tcp(address: PrinterAddress, data: bytes, timeout: float, status_timeo
                 # One send() blocks only until some buffer space frees up, so the timeout
                 # measures a stall (printer stopped reading), not the length of the job.
                 sent += sock.send(view[sent : sent + _CHUNK])
-            except socket.timeout:
+            except TimeoutError:
                 raise PrinterTimeout(
                     f"Printer at {where} stopped taking data after {sent} of {len(data)} bytes "
                     f"for {timeout:g} s: check paper, cover and errors on the printer"
@@ -187,7 +188,7 @@ def _finish(sock: socket.socket, where: str, size: int, timeout: float) -> None:
         try:
             if not sock.recv(256):  # printers may answer status bytes; EOF = closed cleanly
                 return
-        except socket.timeout:
+        except TimeoutError:
             pass
         except OSError as error:
             raise PrinterDisconnected(
@@ -325,7 +326,7 @@ def _ask_status(sock: socket.socket, timeout: float) -> PrinterStatus | None:
         sock.settimeout(0)
         while sock.recv(4096):  # bytes the printer sent during the job are not the answer
             pass
-    except (BlockingIOError, socket.timeout):
+    except (TimeoutError, BlockingIOError):
         pass
     except OSError:
         return None

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from pharmacy_desktop.db.models.users import User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -78,8 +78,14 @@ class Actor:
 # -- permissions -------------------------------------------------------------------------------
 
 
-def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None = None,
-            subject: tuple[str, uuid.UUID] | None = None) -> None:
+def require(
+    uow: UnitOfWork,
+    actor: Actor,
+    permission: str,
+    *,
+    doing: str | None = None,
+    subject: tuple[str, uuid.UUID] | None = None,
+) -> None:
     """Raise ``PermissionDenied`` when ``actor`` may not; the denial is recorded as a domain event.
 
     Call it before changing anything: on a denial the unit of work's pending changes are rolled
@@ -87,6 +93,7 @@ def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None
     what the refused action was about; the event carries it as ``subject_type`` / ``subject_id``.
     A stale ``Actor`` (see ``require_current``) is refused first, whatever the permission.
     """
+
     def what() -> str:
         described = uow.users.permission_description(permission)
         return doing or described or permission
@@ -96,9 +103,17 @@ def require(uow: UnitOfWork, actor: Actor, permission: str, *, doing: str | None
         if uow.users.granted_now(actor.user_id, permission):
             return
     what = what()
-    refuse(uow, actor, "PermissionDenied",
-            {"permission": permission, "username": actor.username, "role": actor.role,
-             **({"subject_type": subject[0], "subject_id": subject[1]} if subject is not None else {})})
+    refuse(
+        uow,
+        actor,
+        "PermissionDenied",
+        {
+            "permission": permission,
+            "username": actor.username,
+            "role": actor.role,
+            **({"subject_type": subject[0], "subject_id": subject[1]} if subject is not None else {}),
+        },
+    )
     if actor.can(permission):
         raise PermissionDenied(
             f"{actor.display_name} may no longer {what}: the account's role changed. "
@@ -119,8 +134,7 @@ def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], 
         reason = "the account was deactivated"
     elif row.locked_until is not None and row.locked_until > at:
         reason = "the account is locked after too many wrong passwords"
-    elif actor.session_id is not None and (row.session is None or row.revoked_at is not None
-                                           or row.expires_at <= at):
+    elif actor.session_id is not None and (row.session is None or row.revoked_at is not None or row.expires_at <= at):
         reason = "the session ended (signed out, or the shift is over)"
     else:
         reason = None
@@ -185,15 +199,17 @@ def locked_error(user: User, at: dt.datetime) -> AccountLocked:
     )
 
 
-def record_failure(uow: UnitOfWork, workstation: str, method: str, user_ids: list[uuid.UUID],
-                    at: dt.datetime) -> tuple[int, dt.datetime | None]:
+def record_failure(
+    uow: UnitOfWork, workstation: str, method: str, user_ids: list[uuid.UUID], at: dt.datetime
+) -> tuple[int, dt.datetime | None]:
     """One wrong password/PIN/badge into ``auth_failures`` (the database function counts a password's
     failures within the window and locks the account at the limit); returns (count, locked_until)."""
     return uow.users.record_auth_failure(workstation, method, user_ids, at, MAX_FAILED_ATTEMPTS, LOCKOUT)
 
 
-def count_password_failure(uow: UnitOfWork, user: User, at: dt.datetime, workstation: str, event: str,
-                   *, signed_in: bool = False) -> AuthenticationFailed:
+def count_password_failure(
+    uow: UnitOfWork, user: User, at: dt.datetime, workstation: str, event: str, *, signed_in: bool = False
+) -> AuthenticationFailed:
     """Count a wrong password in the database (two workstations failing at once both count), lock the
     account at the limit; commits and returns the error to raise. Only someone already signed in
     (``signed_in``) is told in so many words that the account is now locked."""

@@ -54,11 +54,20 @@ class UserRow:
 def _validate_password(password: str, username: str, first: str = "", last: str = "") -> None:
     problems = password_problems(password, username, names=(first, last))
     if problems:
-        raise ValidationFailed("The password is too weak: " + "; ".join(problems) + ".", {"password": "; ".join(problems)})
+        raise ValidationFailed(
+            "The password is too weak: " + "; ".join(problems) + ".", {"password": "; ".join(problems)}
+        )
 
 
-def _account_problems(username: str, email: str, first_name: str, last_name: str, role: str,
-                      license_number: str | None, phone: str | None = None) -> dict[str, str]:
+def _account_problems(
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    license_number: str | None,
+    phone: str | None = None,
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not _USERNAME.match(username.strip()):
         errors["username"] = "2 to 50 letters, digits, dots, dashes or underscores"
@@ -73,20 +82,41 @@ def _account_problems(username: str, email: str, first_name: str, last_name: str
     if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email.strip()):
         errors["email"] = "an email address like name@pharmacy.com"
     # lengths from the columns, no NUL or control characters (services/text_checks.py)
-    errors.update(text_errors([("username", User.username, username), ("email", User.email, email),
-                               ("first_name", User.first_name, first_name), ("last_name", User.last_name, last_name),
-                               ("license_number", User.license_number, license_number), ("phone", User.phone, phone)]))
+    errors.update(
+        text_errors(
+            [
+                ("username", User.username, username),
+                ("email", User.email, email),
+                ("first_name", User.first_name, first_name),
+                ("last_name", User.last_name, last_name),
+                ("license_number", User.license_number, license_number),
+                ("phone", User.phone, phone),
+            ]
+        )
+    )
     return errors
 
 
-def create_user_in(uow: UnitOfWork, actor: Actor | None, *, username: str, password: str, email: str,
-                   first_name: str, last_name: str, role: str, license_number: str | None = None,
-                   phone: str | None = None) -> uuid.UUID:
+def create_user_in(
+    uow: UnitOfWork,
+    actor: Actor | None,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    license_number: str | None = None,
+    phone: str | None = None,
+) -> uuid.UUID:
     """``create_user`` inside an open unit of work (the caller commits); used by first-run set-up."""
     errors = _account_problems(username, email, first_name, last_name, role, license_number, phone)
     if errors:
-        raise ValidationFailed("Check the highlighted fields: " + ", ".join(f"{k.replace('_', ' ')} {v}"
-                                                                            for k, v in errors.items()) + ".", errors)
+        raise ValidationFailed(
+            "Check the highlighted fields: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in errors.items()) + ".",
+            errors,
+        )
     _validate_password(password, username, first_name, last_name)
     if actor is not None:
         require(uow, actor, "users.manage")
@@ -102,21 +132,53 @@ def create_user_in(uow: UnitOfWork, actor: Actor | None, *, username: str, passw
     # through the database function: it checks users.manage (or first run) itself
     user_id = uuid.uuid4()
     uow.users.create_account(
-        user_id, username.strip(), email.strip(), hash_secret(password), first_name.strip(), last_name.strip(), role,
-        (license_number or "").strip() or None, (phone or "").strip() or None, utcnow())
-    uow.record("UserCreated", "user", user_id, {"username": username.strip(), "role": role,
-                                                "by": str(actor.user_id) if actor else "first-run set-up"})
+        user_id,
+        username.strip(),
+        email.strip(),
+        hash_secret(password),
+        first_name.strip(),
+        last_name.strip(),
+        role,
+        (license_number or "").strip() or None,
+        (phone or "").strip() or None,
+        utcnow(),
+    )
+    uow.record(
+        "UserCreated",
+        "user",
+        user_id,
+        {"username": username.strip(), "role": role, "by": str(actor.user_id) if actor else "first-run set-up"},
+    )
     return user_id
 
 
-def create_user(uow_factory: UnitOfWorkFactory, actor: Actor | None, *, username: str, password: str, email: str,
-                first_name: str, last_name: str, role: str, license_number: str | None = None,
-                phone: str | None = None) -> uuid.UUID:
+def create_user(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor | None,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    license_number: str | None = None,
+    phone: str | None = None,
+) -> uuid.UUID:
     """Create an account (``actor`` None only for the first administrator, while no account exists)."""
     with uow_factory(actor.user_id if actor else None) as uow:
-        user_id = create_user_in(uow, actor, username=username, password=password, email=email,
-                                 first_name=first_name, last_name=last_name, role=role,
-                                 license_number=license_number, phone=phone)
+        user_id = create_user_in(
+            uow,
+            actor,
+            username=username,
+            password=password,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+            license_number=license_number,
+            phone=phone,
+        )
         uow.commit()
         return user_id
 
@@ -148,8 +210,10 @@ def set_badge(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, 
         user = uow.users.require(user_id)
         others = uow.users.badge_hashes_except(user_id)
         if any(verify_secret(h, code) for h in others):
-            raise ValidationFailed("This badge is already assigned to another account. Scan a different badge.",
-                                   {"badge": "assigned to another account"})
+            raise ValidationFailed(
+                "This badge is already assigned to another account. Scan a different badge.",
+                {"badge": "assigned to another account"},
+            )
         _set_credential(uow, user.id, "badge", hash_secret(code))
         uow.record("BadgeAssigned", "user", user.id, {"by": str(actor.user_id)})
         uow.commit()
@@ -180,10 +244,24 @@ def list_users(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[UserRow]:
         at = utcnow()
         users = uow.users.for_management()
         return [
-            UserRow(u.id, u.username, f"{u.first_name} {u.last_name}", u.email, u.role, u.license_number,
-                    bool(u.is_active), is_locked(u, at), u.pin_hash is not None, u.last_login_at, u.version,
-                    has_badge=u.badge_hash is not None, first_name=u.first_name, last_name=u.last_name,
-                    phone=u.phone, locked_until=u.locked_until if is_locked(u, at) else None)
+            UserRow(
+                u.id,
+                u.username,
+                f"{u.first_name} {u.last_name}",
+                u.email,
+                u.role,
+                u.license_number,
+                bool(u.is_active),
+                is_locked(u, at),
+                u.pin_hash is not None,
+                u.last_login_at,
+                u.version,
+                has_badge=u.badge_hash is not None,
+                first_name=u.first_name,
+                last_name=u.last_name,
+                phone=u.phone,
+                locked_until=u.locked_until if is_locked(u, at) else None,
+            )
             for u in users
         ]
 
@@ -192,7 +270,9 @@ def _active_admins(uow: UnitOfWork) -> int:
     return uow.users.active_admin_count()
 
 
-def update_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int, **changes) -> None:
+def update_user(
+    uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int, **changes
+) -> None:
     """Change an account; refused when someone saved it since ``expected_version`` was read."""
     allowed = {"role", "license_number", "is_active", "email", "phone", "first_name", "last_name"}
     unknown = set(changes) - allowed
@@ -207,19 +287,34 @@ def update_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID
                 "Reload the list to see the changes, then edit again."
             )
         merged = {k: getattr(user, k) for k in allowed} | changes
-        errors = _account_problems(user.username, merged["email"] or "", merged["first_name"] or "",
-                                   merged["last_name"] or "", merged["role"], merged["license_number"],
-                                   merged["phone"])
+        errors = _account_problems(
+            user.username,
+            merged["email"] or "",
+            merged["first_name"] or "",
+            merged["last_name"] or "",
+            merged["role"],
+            merged["license_number"],
+            merged["phone"],
+        )
         if errors:
-            raise ValidationFailed("Check the highlighted fields: " + ", ".join(
-                f"{k.replace('_', ' ')} {v}" for k, v in errors.items()) + ".", errors)
+            raise ValidationFailed(
+                "Check the highlighted fields: "
+                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in errors.items())
+                + ".",
+                errors,
+            )
         if changes.get("is_active") is False and user_id == actor.user_id:
             raise ValidationFailed("You cannot deactivate your own account.", {"is_active": "own account"})
-        losing_admin = user.role == "admin" and user.is_active and (
-            changes.get("is_active") is False or changes.get("role", "admin") != "admin")
+        losing_admin = (
+            user.role == "admin"
+            and user.is_active
+            and (changes.get("is_active") is False or changes.get("role", "admin") != "admin")
+        )
         if losing_admin and _active_admins(uow) <= 1:
-            raise ValidationFailed("This is the last active administrator: make another account an administrator first.",
-                                   {"role": "last administrator"})
+            raise ValidationFailed(
+                "This is the last active administrator: make another account an administrator first.",
+                {"role": "last administrator"},
+            )
         for key, value in changes.items():
             if key in ("role", "is_active"):
                 continue  # below, through the database function
@@ -244,7 +339,9 @@ def delete_user(uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID
         if user_id == actor.user_id:
             raise ValidationFailed("You cannot delete your own account.", {})
         if user.version != expected_version:
-            raise ConcurrentUpdate(f"The account {user.username} was changed at another workstation. Reload and try again.")
+            raise ConcurrentUpdate(
+                f"The account {user.username} was changed at another workstation. Reload and try again."
+            )
         if user.role == "admin" and user.is_active and _active_admins(uow) <= 1:
             raise ValidationFailed("This is the last active administrator.", {})
         uow.users.set_account_access(user_id, None, False, True)

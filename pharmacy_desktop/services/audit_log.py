@@ -45,8 +45,19 @@ EVENT_LABELS = {
     "PharmacyProfileSaved": "Pharmacy details saved",
 }
 # event types that mean trouble: shown with a warning marker
-WARNING_EVENTS = frozenset({"SignInFailed", "SignInRefusedLocked", "AccountLocked", "SwitchFailed", "SwitchRefused",
-                            "UnlockFailed", "PermissionDenied", "PasswordChangeFailed", "StaleSessionRefused"})
+WARNING_EVENTS = frozenset(
+    {
+        "SignInFailed",
+        "SignInRefusedLocked",
+        "AccountLocked",
+        "SwitchFailed",
+        "SwitchRefused",
+        "UnlockFailed",
+        "PermissionDenied",
+        "PasswordChangeFailed",
+        "StaleSessionRefused",
+    }
+)
 
 
 _ACRONYMS = {"dur": "DUR", "rx": "Rx", "pos": "POS", "ndc": "NDC", "pin": "PIN"}
@@ -136,8 +147,9 @@ def _value(value: Any, names: dict[str, str]) -> str:
 
 
 def _details(data: dict[str, Any], names: dict[str, str]) -> str:
-    shown = {k: v for k, v in (data or {}).items()
-             if k not in ("workstation", "username") and v not in (None, "", [], {})}
+    shown = {
+        k: v for k, v in (data or {}).items() if k not in ("workstation", "username") and v not in (None, "", [], {})
+    }
     return ", ".join(f"{k.replace('_', ' ')}: {_value(v, names)}" for k, v in shown.items())
 
 
@@ -149,8 +161,14 @@ def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
         found = uow.audit.events_with_actors(
-            event_type=flt.event_type or None, aggregate_type=flt.resource_type or None,
-            aggregate_id=flt.resource_id, since=flt.since, until=flt.until, limit=flt.limit, about_user=flt.user_id)
+            event_type=flt.event_type or None,
+            aggregate_type=flt.resource_type or None,
+            aggregate_id=flt.resource_id,
+            since=flt.since,
+            until=flt.until,
+            limit=flt.limit,
+            about_user=flt.user_id,
+        )
         names = _user_names(uow)
         rows = []
         for event, username, first, last in found:
@@ -160,20 +178,22 @@ def list_events(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
                 subject = names.get(str(event.aggregate_id), "unknown username" if event.aggregate_id.int == 0 else "")
             elif data.get("rx_number"):  # staff know prescriptions by their Rx number, not an id
                 subject = f"Rx {data['rx_number']}"
-            rows.append(EventRow(
-                occurred_at=event.occurred_at,
-                event_type=event.event_type,
-                label=event_label(event.event_type),
-                username=username or "",
-                user_name=f"{first} {last}" if username else "",
-                aggregate_type=event.aggregate_type,
-                aggregate_id=event.aggregate_id,
-                workstation=str(data.get("workstation") or ""),
-                details=_details(data, names),
-                warning=event.event_type in WARNING_EVENTS,
-                sequence_number=event.sequence_number,
-                subject=subject,
-            ))
+            rows.append(
+                EventRow(
+                    occurred_at=event.occurred_at,
+                    event_type=event.event_type,
+                    label=event_label(event.event_type),
+                    username=username or "",
+                    user_name=f"{first} {last}" if username else "",
+                    aggregate_type=event.aggregate_type,
+                    aggregate_id=event.aggregate_id,
+                    workstation=str(data.get("workstation") or ""),
+                    details=_details(data, names),
+                    warning=event.event_type in WARNING_EVENTS,
+                    sequence_number=event.sequence_number,
+                    subject=subject,
+                )
+            )
         return rows
 
 
@@ -181,21 +201,28 @@ def list_access(uow_factory: UnitOfWorkFactory, actor: Actor, flt: AuditFilter =
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, "audit.view")
         found = uow.audit.access_with_names(
-            user_id=flt.user_id, resource_type=flt.resource_type or None, resource_id=flt.resource_id,
-            since=flt.since, until=flt.until, limit=flt.limit)
+            user_id=flt.user_id,
+            resource_type=flt.resource_type or None,
+            resource_id=flt.resource_id,
+            since=flt.since,
+            until=flt.until,
+            limit=flt.limit,
+        )
         rows = []
         for log, username, first, last, name in found:
             agent = log.user_agent or ""
-            rows.append(AccessRow(
-                accessed_at=log.accessed_at,
-                username=username or "",
-                user_name=f"{first} {last}" if username else "",
-                action=log.action,
-                resource_type=log.resource_type,
-                resource_id=log.resource_id,
-                resource_name=name if name and name != ", " else "",
-                workstation=agent.partition("@")[2],
-            ))
+            rows.append(
+                AccessRow(
+                    accessed_at=log.accessed_at,
+                    username=username or "",
+                    user_name=f"{first} {last}" if username else "",
+                    action=log.action,
+                    resource_type=log.resource_type,
+                    resource_id=log.resource_id,
+                    resource_name=name if name and name != ", " else "",
+                    workstation=agent.partition("@")[2],
+                )
+            )
         return rows
 
 

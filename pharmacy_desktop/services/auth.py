@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
@@ -92,11 +92,37 @@ from pharmacy_desktop.services.accounts import (
 from pharmacy_desktop.services.quick_switch import quick_switch, switch_retry_at
 
 __all__ = [
-    "LOCKOUT", "MAX_FAILED_ATTEMPTS", "MAX_SWITCH_DELAY", "ROLES", "SESSION_LENGTH", "WRONG_PASSWORD",
-    "AccountLocked", "Actor", "AuthenticationFailed", "TryLater", "UserRow",
-    "actor_for", "change_password", "create_user", "create_user_in", "delete_user", "list_users",
-    "needs_first_run", "quick_switch", "record_lock", "require", "require_current", "reset_password",
-    "set_badge", "set_pin", "sign_in", "sign_out", "switch_retry_at", "unlock", "unlock_account", "update_user",
+    "LOCKOUT",
+    "MAX_FAILED_ATTEMPTS",
+    "MAX_SWITCH_DELAY",
+    "ROLES",
+    "SESSION_LENGTH",
+    "WRONG_PASSWORD",
+    "AccountLocked",
+    "Actor",
+    "AuthenticationFailed",
+    "TryLater",
+    "UserRow",
+    "actor_for",
+    "change_password",
+    "create_user",
+    "create_user_in",
+    "delete_user",
+    "list_users",
+    "needs_first_run",
+    "quick_switch",
+    "record_lock",
+    "require",
+    "require_current",
+    "reset_password",
+    "set_badge",
+    "set_pin",
+    "sign_in",
+    "sign_out",
+    "switch_retry_at",
+    "unlock",
+    "unlock_account",
+    "update_user",
 ]
 
 
@@ -113,8 +139,14 @@ def actor_for(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID, workstation: s
 # -- sign-in, lock, sign-out -------------------------------------------------------------------
 
 
-def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workstation: str,
-            *, now: Callable[[], dt.datetime] = utcnow) -> Actor:
+def sign_in(
+    uow_factory: UnitOfWorkFactory,
+    username: str,
+    password: str,
+    workstation: str,
+    *,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Actor:
     """Password sign-in: a workstation session for one shift. Failures are counted in the database."""
     with uow_factory() as uow:
         at = now()
@@ -122,8 +154,12 @@ def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workst
         if user is None or not user.is_active:
             verify_secret(None, password)  # same cost as a real check: no timing oracle
             # the typed name is not recorded: people type their password into the username field
-            uow.record("SignInFailed", "user", user.id if user else NOBODY,
-                       {"reason": "inactive account" if user else "unknown username", "workstation": workstation})
+            uow.record(
+                "SignInFailed",
+                "user",
+                user.id if user else NOBODY,
+                {"reason": "inactive account" if user else "unknown username", "workstation": workstation},
+            )
             uow.commit()
             raise AuthenticationFailed(WRONG_PASSWORD)
         if is_locked(user, at):
@@ -133,8 +169,9 @@ def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workst
             raise AccountLocked(WRONG_PASSWORD)
         if not verify_secret(user.password_hash, password):
             raise count_password_failure(uow, user, at, workstation, "SignInFailed")
-        session = uow.users.open_workstation_session(user.id, hash_token(secrets.token_urlsafe(32)), at,
-                                                     at + SESSION_LENGTH, workstation, "password")
+        session = uow.users.open_workstation_session(
+            user.id, hash_token(secrets.token_urlsafe(32)), at, at + SESSION_LENGTH, workstation, "password"
+        )
         uow.actor_id = user.id
         # counters start again and the account's PIN/badge block ends: it proved its password
         uow.users.note_sign_in(user.id, at)
@@ -147,7 +184,9 @@ def sign_in(uow_factory: UnitOfWorkFactory, username: str, password: str, workst
         return actor
 
 
-def unlock(uow_factory: UnitOfWorkFactory, actor: Actor, secret: str, *, now: Callable[[], dt.datetime] = utcnow) -> Actor:
+def unlock(
+    uow_factory: UnitOfWorkFactory, actor: Actor, secret: str, *, now: Callable[[], dt.datetime] = utcnow
+) -> Actor:
     """The same user resumes after a lock with their password or PIN; wrong ones count toward the lockout."""
     with unchecked(uow_factory, actor.user_id) as uow:
         at = now()
@@ -163,11 +202,17 @@ def unlock(uow_factory: UnitOfWorkFactory, actor: Actor, secret: str, *, now: Ca
         if actor.session_id is not None:
             session = uow.users.workstation_session(actor.session_id)
             if session is None or session.revoked_at is not None or session.expires_at <= at:
-                uow.record("UnlockFailed", "user", user.id, {"workstation": actor.workstation, "reason": "session ended"})
+                uow.record(
+                    "UnlockFailed", "user", user.id, {"workstation": actor.workstation, "reason": "session ended"}
+                )
                 uow.commit()
-                raise AuthenticationFailed("Your session has ended (the shift is over or you signed out). "
-                                           "Sign in again with your username and password.")
-        ok = verify_secret(user.password_hash, secret) or (user.pin_hash is not None and verify_secret(user.pin_hash, secret))
+                raise AuthenticationFailed(
+                    "Your session has ended (the shift is over or you signed out). "
+                    "Sign in again with your username and password."
+                )
+        ok = verify_secret(user.password_hash, secret) or (
+            user.pin_hash is not None and verify_secret(user.pin_hash, secret)
+        )
         if not ok:
             raise count_password_failure(uow, user, at, actor.workstation, "UnlockFailed", signed_in=True)
         # no counter is reset: a PIN that opens the lock screen proves less than a password sign-in

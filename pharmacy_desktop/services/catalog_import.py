@@ -26,8 +26,15 @@ from pharmacy_desktop.catalog.fda import CatalogFiles, Rejection
 from pharmacy_desktop.db.catalog_load import SOURCE_FINISHED, SOURCE_UNFINISHED, Progress, load_catalog
 from pharmacy_desktop.errors import PharmacyError
 
-__all__ = ["SOURCE_FINISHED", "SOURCE_UNFINISHED", "MAX_DEACTIVATE_SHARE", "ImportRefused", "ImportSummary",
-           "Progress", "import_catalog"]
+__all__ = [
+    "SOURCE_FINISHED",
+    "SOURCE_UNFINISHED",
+    "MAX_DEACTIVATE_SHARE",
+    "ImportRefused",
+    "ImportSummary",
+    "Progress",
+    "import_catalog",
+]
 
 
 # More than this share of the active packages of a catalog source going inactive in one import
@@ -56,8 +63,9 @@ class ImportRefused(PharmacyError):
     active packages would have been marked inactive.
     """
 
-    def __init__(self, message: str, *, rejected: list[Rejection], deactivated: int,
-                 active_before: int, packages_read: int):
+    def __init__(
+        self, message: str, *, rejected: list[Rejection], deactivated: int, active_before: int, packages_read: int
+    ):
         super().__init__(message)
         self.rejected = rejected
         self.deactivated = deactivated
@@ -89,8 +97,14 @@ def import_catalog(
     today = today or dt.date.today()
     with CatalogFiles(path) as files:
         summary = load_catalog(
-            url_or_engine, files, progress=progress, deactivate_missing=deactivate_missing, source=source,
-            today=today, accept=lambda s: _check(s, files, allow_deactivate=allow_deactivate, partial=partial))
+            url_or_engine,
+            files,
+            progress=progress,
+            deactivate_missing=deactivate_missing,
+            source=source,
+            today=today,
+            accept=lambda s: _check(s, files, allow_deactivate=allow_deactivate, partial=partial),
+        )
     return ImportSummary(**{**summary, "elapsed": time.perf_counter() - started})
 
 
@@ -118,6 +132,8 @@ def _check(summary: dict[str, Any], files: CatalogFiles, *, allow_deactivate: bo
     if problems:
         raise ImportRefused(
             f"Catalog import from {files.path} refused, nothing was changed: " + "; and ".join(problems) + ".",
-            rejected=rejected, deactivated=deactivated, active_before=active,
+            rejected=rejected,
+            deactivated=deactivated,
+            active_before=active,
             packages_read=summary["packages_read"],
         )

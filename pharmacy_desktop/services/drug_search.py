@@ -25,8 +25,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from pharmacy_desktop.db.catalog_search import CatalogSearchQueries, with_search_queries
-from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.barcodes import GS, InvalidScan, parse_scan
+from pharmacy_desktop.domain.product_names import strength_of
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|[^\W\d_]+")
 _NDC_LIKE = re.compile(r"^[\d\s\-\u2010-\u2015\u2212]+$")

@@ -22,8 +22,8 @@ from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import dur
-from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.errors import NotFound
 
 
@@ -100,27 +100,36 @@ def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur.DrugFacts]) -> tuple[
     )
 
 
-def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date,
-           classes: dict[uuid.UUID, str] | None = None) -> dur.DurContext:
+def gather(
+    uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date, classes: dict[uuid.UUID, str] | None = None
+) -> dur.DurContext:
     """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
     active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
     meds = [item.medication, *(i.medication for i in rx.items), *(i.medication for i in active)]
     classes = classes if classes is not None else _pharm_classes(uow, meds)
     fills = _last_fills(uow, [i.id for i in active] + [item.id])
     others: list[dur.ActiveMedication] = [
-        dur.ActiveMedication(rx.prescription_number, _facts(i.medication, i.written_medication_name, classes),
-                             None, i.days_supply, Decimal(i.quantity))
-        for i in rx.items if i.id != item.id
+        dur.ActiveMedication(
+            rx.prescription_number,
+            _facts(i.medication, i.written_medication_name, classes),
+            None,
+            i.days_supply,
+            Decimal(i.quantity),
+        )
+        for i in rx.items
+        if i.id != item.id
     ]
     for other in active:
         last = fills.get(other.id)
-        others.append(dur.ActiveMedication(
-            other.prescription.prescription_number,
-            _facts(other.medication, other.written_medication_name, classes),
-            last[0] if last else None,
-            last[1] if last else other.days_supply,
-            Decimal(other.quantity),
-        ))
+        others.append(
+            dur.ActiveMedication(
+                other.prescription.prescription_number,
+                _facts(other.medication, other.written_medication_name, classes),
+                last[0] if last else None,
+                last[1] if last else other.days_supply,
+                Decimal(other.quantity),
+            )
+        )
     allergies = tuple(
         dur.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
         for a in uow.dur.active_allergies(rx.patient_id)
@@ -128,8 +137,9 @@ def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date,
     new_drug = _facts(item.medication, item.written_medication_name, classes)
     previous = fills.get(item.id)
     return dur.DurContext(
-        item=dur.NewItem(new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized,
-                         rx.written_date),
+        item=dur.NewItem(
+            new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
+        ),
         prescriber=dur.Prescriber(rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea),
         today=today,
         allergies=allergies,
@@ -144,8 +154,9 @@ def _allergen_type(value: str | None) -> str:
     return "medication" if (value or "").lower() in ("", "drug", "medication") else value.lower()
 
 
-def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | None = None,
-            performed_by: uuid.UUID | None = None) -> list[Any]:
+def run_dur(
+    uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | None = None, performed_by: uuid.UUID | None = None
+) -> list[Any]:
     """Run every check for every item; supersede earlier rows; return the new current rows."""
     today = today or dt.date.today()
     rx = uow.prescriptions.get_with_items(prescription_id)
@@ -155,7 +166,7 @@ def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | Non
     classes = _pharm_classes(uow, [i.medication for i in rx.items])
     rows: list[Any] = []
     actor = performed_by or uow.actor_id
-    for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)):
+    for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)):
         for finding in dur.run_dur(gather(uow, rx, item, today=today, classes=classes)):
             row = uow.dur.add_validation(
                 prescription_id=rx.id,
@@ -178,8 +189,15 @@ def run_dur(uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | Non
 def current_validations(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[Any]:
     rank = {"failed": 0, "warning": 1, "passed": 2}
     rows = uow.dur.current(prescription_id)
-    return sorted(rows, key=lambda r: (rank.get(r.validation_status, 3), _severity_rank(r.severity),
-                                       r.validation_type, r.message or ""))
+    return sorted(
+        rows,
+        key=lambda r: (
+            rank.get(r.validation_status, 3),
+            _severity_rank(r.severity),
+            r.validation_type,
+            r.message or "",
+        ),
+    )
 
 
 def _severity_rank(severity: str | None) -> int:
@@ -202,8 +220,9 @@ def has_current(uow: UnitOfWork, prescription_id: uuid.UUID) -> bool:
     return uow.dur.has_current(prescription_id)
 
 
-def active_medication_list(uow: UnitOfWork, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None,
-                           today: dt.date | None = None) -> list[ActiveMed]:
+def active_medication_list(
+    uow: UnitOfWork, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None, today: dt.date | None = None
+) -> list[ActiveMed]:
     items = uow.prescriptions.active_medications(patient_id, excluding=excluding, as_of=today or dt.date.today())
     fills = _last_fills(uow, [i.id for i in items])
     result = []
@@ -214,6 +233,14 @@ def active_medication_list(uow: UnitOfWork, patient_id: uuid.UUID, *, excluding:
         if schedule is not Schedule.NONE:
             name = f"{name} ({schedule.display})"
         last = fills.get(i.id)
-        result.append(ActiveMed(i.prescription.prescription_number, name, i.directions or i.sig,
-                                i.prescription.status, last[0] if last else None, last[1] if last else i.days_supply))
+        result.append(
+            ActiveMed(
+                i.prescription.prescription_number,
+                name,
+                i.directions or i.sig,
+                i.prescription.status,
+                last[0] if last else None,
+                last[1] if last else i.days_supply,
+            )
+        )
     return result

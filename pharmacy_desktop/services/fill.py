@@ -37,7 +37,6 @@ from pharmacy_desktop.services.fill_decision import (
     next_fill_number,
     pending_fill,
 )
-from pharmacy_desktop.services.printer_settings import PrinterSettings
 from pharmacy_desktop.services.prescription_views import (
     DrugView,
     RxHeader,
@@ -46,13 +45,35 @@ from pharmacy_desktop.services.prescription_views import (
     load_prescription,
     rx_number_from_scan,
 )
+from pharmacy_desktop.services.printer_settings import PrinterSettings
 from pharmacy_desktop.services.scan_resolution import resolve_scan
 from pharmacy_desktop.services.work_queues import QueueRow, fill_queue
 
 __all__ = [
-    "AMBIGUOUS_SCAN", "HARD_STOP", "INSUFFICIENT", "INVALID", "OK", "REFUSED", "Choice", "DrugView", "FillCheck",
-    "FillRefused", "FillResult", "FillView", "InsufficientStock", "ItemView", "LotLine", "QueueRow", "ScanNotUsable",
-    "StockRefused", "WrongProduct", "check_scan", "fill", "fill_queue", "find_by_rx_number", "open_for_fill",
+    "AMBIGUOUS_SCAN",
+    "HARD_STOP",
+    "INSUFFICIENT",
+    "INVALID",
+    "OK",
+    "REFUSED",
+    "Choice",
+    "DrugView",
+    "FillCheck",
+    "FillRefused",
+    "FillResult",
+    "FillView",
+    "InsufficientStock",
+    "ItemView",
+    "LotLine",
+    "QueueRow",
+    "ScanNotUsable",
+    "StockRefused",
+    "WrongProduct",
+    "check_scan",
+    "fill",
+    "fill_queue",
+    "find_by_rx_number",
+    "open_for_fill",
 ]
 
 PESSIMISTIC_FROM_ATTEMPT = 3
@@ -162,8 +183,13 @@ def _view(uow: UnitOfWork, rx: Any) -> FillView:
         )
         for item in items
     )
-    return FillView(**header_fields(rx, patient), written_date=rx.written_date, promised_at=rx.promised_at,
-                    returned_note=rx.returned_note, items=views)
+    return FillView(
+        **header_fields(rx, patient),
+        written_date=rx.written_date,
+        promised_at=rx.promised_at,
+        returned_note=rx.returned_note,
+        items=views,
+    )
 
 
 def open_for_fill(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> FillView:
@@ -205,16 +231,25 @@ def check_scan(
     """What filling with this bottle would do; changes nothing (but a hard stop is recorded)."""
     with uow_factory(actor.user_id) as uow:
         return _evaluate_as(
-            uow, actor, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
-            medication_id=medication_id, today=today or dt.date.today(), lock=False,
+            uow,
+            actor,
+            prescription_id,
+            scan_text,
+            item_id=item_id,
+            quantity=quantity,
+            partial=partial,
+            medication_id=medication_id,
+            today=today or dt.date.today(),
+            lock=False,
         ).check
 
 
 def _evaluate_as(uow: UnitOfWork, actor: Actor, prescription_id: uuid.UUID, scan_text: str, **how: Any) -> Evaluation:
     """The decision for a filler (``how``: its keyword arguments); a hard stop is recorded and committed."""
     auth.require(uow, actor, Permission.FILL)
-    result = evaluate(uow, prescription_id, scan_text,
-                      resolve=lambda text, day: resolve_scan(uow, text, today=day), **how)
+    result = evaluate(
+        uow, prescription_id, scan_text, resolve=lambda text, day: resolve_scan(uow, text, today=day), **how
+    )
     if result.check.status == HARD_STOP:
         _record_hard_stop(uow, actor, result)
         uow.commit()
@@ -223,14 +258,19 @@ def _evaluate_as(uow: UnitOfWork, actor: Actor, prescription_id: uuid.UUID, scan
 
 def _record_hard_stop(uow: UnitOfWork, actor: Actor, result: Evaluation) -> None:
     check = result.check
-    uow.record("FillHardStop", "prescription", result.rx.id, {
-        "rx_number": result.rx.prescription_number,
-        "prescribed_ndc": check.prescribed.ndc11 if check.prescribed else None,
-        "scanned_ndc": check.scanned.ndc11 if check.scanned else None,
-        "match": check.match,
-        "message": check.message,
-        "username": actor.username,
-    })
+    uow.record(
+        "FillHardStop",
+        "prescription",
+        result.rx.id,
+        {
+            "rx_number": result.rx.prescription_number,
+            "prescribed_ndc": check.prescribed.ndc11 if check.prescribed else None,
+            "scanned_ndc": check.scanned.ndc11 if check.scanned else None,
+            "match": check.match,
+            "message": check.message,
+            "username": actor.username,
+        },
+    )
 
 
 # -- fill -----------------------------------------------------------------------------------------
@@ -261,8 +301,17 @@ def fill(
     def attempt(number: int) -> FillResult:
         with uow_factory(actor.user_id) as uow:
             result = _evaluate_as(
-                uow, actor, prescription_id, scan_text, item_id=item_id, quantity=quantity, partial=partial,
-                medication_id=medication_id, today=day, lock=True, lock_stock=number >= PESSIMISTIC_FROM_ATTEMPT,
+                uow,
+                actor,
+                prescription_id,
+                scan_text,
+                item_id=item_id,
+                quantity=quantity,
+                partial=partial,
+                medication_id=medication_id,
+                today=day,
+                lock=True,
+                lock_stock=number >= PESSIMISTIC_FROM_ATTEMPT,
             )
             if not result.check.ok:
                 raise _ERRORS.get(result.check.status, ScanNotUsable)(result.check)
@@ -316,19 +365,24 @@ def _write_fill(
     uow.flush()
 
     label_job_id = _queue_label(uow, actor, refill_id, printers)
-    uow.record("PrescriptionFilled", "prescription", rx.id, {
-        "rx_number": rx.prescription_number,
-        "refill_id": refill_id,
-        "refill_number": ev.refill_number,
-        "ndc": med.ndc_code,
-        "quantity": check.quantity,
-        "partial": check.is_partial,
-        "lots": [{"lot": x.lot, "batch_id": x.batch_id, "quantity": x.quantity} for x in ev.lines],
-        "match": check.match,
-        "warnings_acknowledged": list(check.warnings),
-        "label_job_id": label_job_id,
-        "status": rx.status,
-    })
+    uow.record(
+        "PrescriptionFilled",
+        "prescription",
+        rx.id,
+        {
+            "rx_number": rx.prescription_number,
+            "refill_id": refill_id,
+            "refill_number": ev.refill_number,
+            "ndc": med.ndc_code,
+            "quantity": check.quantity,
+            "partial": check.is_partial,
+            "lots": [{"lot": x.lot, "batch_id": x.batch_id, "quantity": x.quantity} for x in ev.lines],
+            "match": check.match,
+            "warnings_acknowledged": list(check.warnings),
+            "label_job_id": label_job_id,
+            "status": rx.status,
+        },
+    )
     uow.notify("prescriptions", rx.id, status=rx.status)
     uow.notify("inventory", stock.id)
     _deduct(uow, actor, ev, refill_id, day)
@@ -355,8 +409,14 @@ def _deduct(uow: UnitOfWork, actor: Actor, ev: Evaluation, refill_id: uuid.UUID,
     """Take the planned lots off the shelf (``stock_allocation.deduct``: lock, re-check, deduct, ledger)."""
     rx, check = ev.rx, ev.check
     stock_allocation.deduct(
-        uow, stock=ev.stock, batches=ev.batches, lines=ev.lines, stock_locked=ev.stock_locked, day=day,
-        refill_id=refill_id, performed_by=actor.user_id,
+        uow,
+        stock=ev.stock,
+        batches=ev.batches,
+        lines=ev.lines,
+        stock_locked=ev.stock_locked,
+        day=day,
+        refill_id=refill_id,
+        performed_by=actor.user_id,
         reason=f"Rx {rx.prescription_number} fill {ev.refill_number}" + (" (partial)" if check.is_partial else ""),
     )
 

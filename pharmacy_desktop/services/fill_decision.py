@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
@@ -122,8 +123,10 @@ def not_waiting_for_fill(rx: Any) -> str | None:
     who = ""
     if rx.status == RxStatus.IN_PROGRESS.value and rx.filled_at:
         who = f" at {rx.filled_at.astimezone().strftime('%H:%M')}"
-    return (f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}'{who}, not waiting to be filled. "
-            "Pick another prescription from the queue.")
+    return (
+        f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}'{who}, not waiting to be filled. "
+        "Pick another prescription from the queue."
+    )
 
 
 def pick_item(rx: Any, refills: list[Any], item_id: uuid.UUID | None) -> Any | None:
@@ -136,18 +139,24 @@ def pick_item(rx: Any, refills: list[Any], item_id: uuid.UUID | None) -> Any | N
 def not_in_catalog(item: Any) -> str | None:
     if item.medication is not None:
         return None
-    return (f"The prescribed drug '{item.written_medication_name}' is not linked to a catalog product, so the "
-            "bottle cannot be checked. Send it back to data entry.")
+    return (
+        f"The prescribed drug '{item.written_medication_name}' is not linked to a catalog product, so the "
+        "bottle cannot be checked. Send it back to data entry."
+    )
 
 
 def no_refill_left(rx: Any, item: Any, fill_number: int, today: dt.date) -> str | None:
     if fill_number > 0 and item.refills_remaining < 1:
-        return (f"No refills left on Rx {rx.prescription_number} ({item.refills_authorized} authorized, all used). "
-                "Contact the prescriber for a new prescription.")
+        return (
+            f"No refills left on Rx {rx.prescription_number} ({item.refills_authorized} authorized, all used). "
+            "Contact the prescriber for a new prescription."
+        )
     schedule = item.medication.dea_schedule
-    legal = refill_problem(
-        schedule, rx.written_date, today, fill_number, expiration_date=rx.expiration_date
-    ) if _schedule_ok(schedule) else None
+    legal = (
+        refill_problem(schedule, rx.written_date, today, fill_number, expiration_date=rx.expiration_date)
+        if _schedule_ok(schedule)
+        else None
+    )
     return f"{legal} Do not fill; tell the pharmacist." if legal else None
 
 
@@ -159,8 +168,9 @@ def _schedule_ok(value: str | None) -> bool:
         return False
 
 
-def scanned_product(uow: Any, scan: ScanResult, medication_id: uuid.UUID | None,
-                    base: FillCheck) -> tuple[Any, FillCheck | None]:
+def scanned_product(
+    uow: Any, scan: ScanResult, medication_id: uuid.UUID | None, base: FillCheck
+) -> tuple[Any, FillCheck | None]:
     """The catalog product the barcode names (the user's pick when it is ambiguous), or the check
     that stops here."""
     if scan.status == AMBIGUOUS:
@@ -180,8 +190,10 @@ def scanned_product(uow: Any, scan: ScanResult, medication_id: uuid.UUID | None,
 def no_stock_record(stock: Any, scanned: DrugView) -> str | None:
     if stock is not None and stock.is_active is not False:
         return None
-    return (f"No stock record for {scanned.title} (NDC {scanned.ndc}). Ask the pharmacist or buyer to receive it "
-            "into inventory first, then scan again.")
+    return (
+        f"No stock record for {scanned.title} (NDC {scanned.ndc}). Ask the pharmacist or buyer to receive it "
+        "into inventory first, then scan again."
+    )
 
 
 # -- the chain ------------------------------------------------------------------------------------
@@ -210,10 +222,17 @@ def evaluate(
     refills = uow.prescriptions.live_refills([i.id for i in rx.items])
     item = pick_item(rx, refills, item_id)
     if item is None:
-        return Evaluation(replace(base, status=REFUSED, message="Every item of this prescription is already filled."), rx)
+        return Evaluation(
+            replace(base, status=REFUSED, message="Every item of this prescription is already filled."), rx
+        )
     prescribed_med = item.medication
-    base = replace(base, prescribed=drug_view(prescribed_med, item.written_medication_name),
-                   prescribed_quantity=item.quantity, unit=item.quantity_unit, item_id=item.id)
+    base = replace(
+        base,
+        prescribed=drug_view(prescribed_med, item.written_medication_name),
+        prescribed_quantity=item.quantity,
+        unit=item.quantity_unit,
+        item_id=item.id,
+    )
     fill_number = next_fill_number(refills, item.id)
     if problem := not_in_catalog(item) or no_refill_left(rx, item, fill_number, today):
         return Evaluation(replace(base, status=REFUSED, message=problem), rx, item)
@@ -229,8 +248,10 @@ def evaluate(
 
     patient = uow.prescriptions.patient(rx.patient_id)
     result = rules.match_product(
-        product_of(prescribed_med), product_of(scanned_med),
-        substitution_allowed=item.substitution_allowed, daw_code=item.daw_code,
+        product_of(prescribed_med),
+        product_of(scanned_med),
+        substitution_allowed=item.substitution_allowed,
+        daw_code=item.daw_code,
         patient_allows_generic=patient.allow_generic_substitution if patient else True,
     )
     base = replace(base, match=result.match.value)
@@ -242,32 +263,61 @@ def evaluate(
 
     stock = uow.inventory.item_by_ndc(scanned_med.ndc_code, for_update=lock_stock)
     if problem := no_stock_record(stock, scanned):
-        return Evaluation(replace(base, status=REFUSED, message=problem, warnings=tuple(warnings)),
-                          rx, item, scanned_med)
+        return Evaluation(
+            replace(base, status=REFUSED, message=problem, warnings=tuple(warnings)), rx, item, scanned_med
+        )
     batches = uow.inventory.batches_of(stock.id, for_update=lock_stock)
-    source = stock_source(stock, batches, lot=scan.lot, expiry=scan.expiry, days_supply=item.days_supply,
-                          drug_name=scanned.name, today=today)
+    source = stock_source(
+        stock,
+        batches,
+        lot=scan.lot,
+        expiry=scan.expiry,
+        days_supply=item.days_supply,
+        drug_name=scanned.name,
+        today=today,
+    )
     if source.problem is not None:
-        return Evaluation(replace(base, status=REFUSED, message=source.problem, warnings=tuple(warnings)),
-                          rx, item, scanned_med)
+        return Evaluation(
+            replace(base, status=REFUSED, message=source.problem, warnings=tuple(warnings)), rx, item, scanned_med
+        )
     warnings += source.warnings
-    ev = Evaluation(base, rx, item, scanned_med, stock, {b.id: b for b in batches}, (), fill_number, scan, refills,
-                    lock_stock)
+    ev = Evaluation(
+        base, rx, item, scanned_med, stock, {b.id: b for b in batches}, (), fill_number, scan, refills, lock_stock
+    )
     return _planned(base, source, ev, warnings, result.message, quantity=quantity, partial=partial, today=today)
 
 
-def _planned(base: FillCheck, source: StockSource, ev: Evaluation, warnings: list[str], match_message: str, *,
-             quantity: Decimal | None, partial: bool, today: dt.date) -> Evaluation:
+def _planned(
+    base: FillCheck,
+    source: StockSource,
+    ev: Evaluation,
+    warnings: list[str],
+    match_message: str,
+    *,
+    quantity: Decimal | None,
+    partial: bool,
+    today: dt.date,
+) -> Evaluation:
     """The last step: is the quantity there (or a partial fill asked for), and from which lots."""
     item, stock, scanned = ev.item, ev.stock, base.scanned
     assert scanned is not None
     on_hand, available = stock.quantity_on_hand, source.available
     plan = rules.plan_quantity(
-        item.quantity, available, on_hand=on_hand, unit=item.quantity_unit, drug=scanned.title,
-        requested=quantity, allow_partial=partial,
+        item.quantity,
+        available,
+        on_hand=on_hand,
+        unit=item.quantity_unit,
+        drug=scanned.title,
+        requested=quantity,
+        allow_partial=partial,
     )
-    base = replace(base, on_hand=on_hand, available=available, warnings=tuple(warnings),
-                   partial_possible=0 < available < (quantity or item.quantity))
+    base = replace(
+        base,
+        on_hand=on_hand,
+        available=available,
+        warnings=tuple(warnings),
+        partial_possible=0 < available < (quantity or item.quantity),
+    )
     if not plan.ok:
         bad_request = quantity is not None and (quantity <= 0 or quantity > item.quantity)
         status = REFUSED if bad_request else INSUFFICIENT
@@ -279,11 +329,18 @@ def _planned(base: FillCheck, source: StockSource, ev: Evaluation, warnings: lis
                 warnings.append(w)
     partial_note = (
         f" Partial fill: {rules.format_quantity(plan.quantity)} of {rules.format_quantity(item.quantity)} "
-        f"{item.quantity_unit}." if plan.is_partial else ""
+        f"{item.quantity_unit}."
+        if plan.is_partial
+        else ""
     )
     ev.check = replace(
-        base, status=OK, message=match_message + partial_note, warnings=tuple(warnings), quantity=plan.quantity,
-        is_partial=plan.is_partial, lines=tuple(LotLine(x.lot, x.expiration_date, x.quantity) for x in lines),
+        base,
+        status=OK,
+        message=match_message + partial_note,
+        warnings=tuple(warnings),
+        quantity=plan.quantity,
+        is_partial=plan.is_partial,
+        lines=tuple(LotLine(x.lot, x.expiration_date, x.quantity) for x in lines),
         unit=rules.dispensing_unit(plan.quantity, item.quantity_unit, ev.scanned_med.dosage_form),
     )
     ev.lines = lines

@@ -16,40 +16,45 @@ import uuid
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import normalize_dea
-from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.drug_search import search_drugs
-from pharmacy_desktop.services.scan_resolution import resolve_scan
 from pharmacy_desktop.services.prescription_form import (  # the form's names, used as intake.X by callers
-    DrugChoice,
     ENTER,
-    ItemInput,
     MAX_REFILLS_NON_CONTROLLED,
     MAX_WRITTEN_AGE_DAYS,
+    QUANTITY_UNITS,
+    SOURCES,
+    DrugChoice,
+    ItemInput,
     PrescriberInput,
     PrescriptionInput,
-    QUANTITY_UNITS,
     ReturnedPrescription,
-    SOURCES,
     SavedPrescription,
     SigPreview,
-    expiration_for,
     decimal_or_none,
+    expiration_for,
     field_errors,
-    integer_or_none,
     form_text_errors,
+    integer_or_none,
     preview_sig,
     unit_for_form,
 )
+from pharmacy_desktop.services.scan_resolution import resolve_scan
 
 __all__ = [  # the form's names stay reachable as intake.X (screens, tests)
-    "MAX_REFILLS_NON_CONTROLLED", "MAX_WRITTEN_AGE_DAYS", "QUANTITY_UNITS", "SOURCES", "SigPreview",
-    "form_text_errors", "preview_sig",
+    "MAX_REFILLS_NON_CONTROLLED",
+    "MAX_WRITTEN_AGE_DAYS",
+    "QUANTITY_UNITS",
+    "SOURCES",
+    "SigPreview",
+    "form_text_errors",
+    "preview_sig",
 ]
 
 
@@ -70,10 +75,19 @@ def _label(med: Medication) -> str:
 
 def _choice(med: Medication) -> DrugChoice:
     schedule = dur_review.schedule_of(med)
-    detail = " · ".join(p for p in (f"NDC {med.package_ndc or med.ndc_code}", med.package_description or "",
-                                    med.manufacturer or "") if p)
-    return DrugChoice(med.id, _label(med), detail, "" if schedule is Schedule.NONE else schedule.display,
-                      unit_for_form(med.dosage_form), med.is_active is not False)
+    detail = " · ".join(
+        p
+        for p in (f"NDC {med.package_ndc or med.ndc_code}", med.package_description or "", med.manufacturer or "")
+        if p
+    )
+    return DrugChoice(
+        med.id,
+        _label(med),
+        detail,
+        "" if schedule is Schedule.NONE else schedule.display,
+        unit_for_form(med.dosage_form),
+        med.is_active is not False,
+    )
 
 
 def find_drugs(uow_factory: UnitOfWorkFactory, text: str, limit: int = 15) -> list[DrugChoice]:
@@ -125,35 +139,48 @@ def _items(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication]) -> list[
         assert item.medication_id is not None
         med = drugs[item.medication_id]
         refills = integer_or_none(item.refills) or 0
-        result.append(PrescriptionItem(
-            medication_id=med.id,
-            written_medication_name=_label(med)[:255],
-            quantity=decimal_or_none(item.quantity),
-            quantity_unit=(item.quantity_unit or unit_for_form(med.dosage_form)).strip(),
-            days_supply=integer_or_none(item.days_supply),
-            sig=" ".join(item.sig.split()),
-            directions=analyze_sig(item.sig).directions,
-            refills_authorized=refills,
-            refills_remaining=refills,
-            daw_code=item.daw_code,
-            substitution_allowed=item.daw_code not in ("1", "7"),
-        ))
+        result.append(
+            PrescriptionItem(
+                medication_id=med.id,
+                written_medication_name=_label(med)[:255],
+                quantity=decimal_or_none(item.quantity),
+                quantity_unit=(item.quantity_unit or unit_for_form(med.dosage_form)).strip(),
+                days_supply=integer_or_none(item.days_supply),
+                sig=" ".join(item.sig.split()),
+                directions=analyze_sig(item.sig).directions,
+                refills_authorized=refills,
+                refills_remaining=refills,
+                daw_code=item.daw_code,
+                substitution_allowed=item.daw_code not in ("1", "7"),
+            )
+        )
     return result
 
 
-_ITEM_COLUMNS = ("medication_id", "written_medication_name", "quantity", "quantity_unit", "days_supply", "sig",
-                 "directions", "refills_authorized", "refills_remaining", "daw_code", "substitution_allowed")
+_ITEM_COLUMNS = (
+    "medication_id",
+    "written_medication_name",
+    "quantity",
+    "quantity_unit",
+    "days_supply",
+    "sig",
+    "directions",
+    "refills_authorized",
+    "refills_remaining",
+    "daw_code",
+    "substitution_allowed",
+)
 
 
 def _replace_items(rx: Prescription, new_items: list[PrescriptionItem]) -> None:
     """Update items in place (their earlier DUR rows stay linked), drop or add the difference."""
-    old_items = sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+    old_items = sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC))
     for old, new in zip(old_items, new_items):
         for column in _ITEM_COLUMNS:
             setattr(old, column, getattr(new, column))
-    for old in old_items[len(new_items):]:
+    for old in old_items[len(new_items) :]:
         rx.items.remove(old)
-    for new in new_items[len(old_items):]:
+    for new in new_items[len(old_items) :]:
         rx.items.append(new)
 
 
@@ -176,8 +203,9 @@ def _saved(uow: UnitOfWork, rx: Prescription) -> SavedPrescription:
 # Saving
 
 
-def submit_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, form: PrescriptionInput, *,
-                        today: dt.date | None = None) -> SavedPrescription:
+def submit_prescription(
+    uow_factory: UnitOfWorkFactory, actor: Actor, form: PrescriptionInput, *, today: dt.date | None = None
+) -> SavedPrescription:
     """Save a new prescription as ``received`` (to the review queue) with its DUR results."""
     today = today or dt.date.today()
     with uow_factory(actor.user_id) as uow:
@@ -185,7 +213,7 @@ def submit_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, form: Pres
         drugs = _check(uow, form, today)
         assert form.written_date is not None and form.patient_id is not None
         schedules = [dur_review.schedule_of(drugs[i.medication_id]) for i in form.items if i.medication_id]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         rx = Prescription(
             prescription_number=uow.prescriptions.next_rx_number(),
             patient_id=form.patient_id,
@@ -204,14 +232,19 @@ def submit_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, form: Pres
         )
         rx.items = _items(form, drugs)
         uow.prescriptions.add(rx)
-        uow.record("PrescriptionReceived", "prescription", rx.id, {
-            "rx_number": rx.prescription_number,
-            "patient_id": rx.patient_id,
-            "source": rx.source,
-            "is_stat": bool(rx.is_stat),
-            "drugs": [i.written_medication_name for i in rx.items],
-            "schedules": [s.display for s in schedules if s is not Schedule.NONE],
-        })
+        uow.record(
+            "PrescriptionReceived",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "patient_id": rx.patient_id,
+                "source": rx.source,
+                "is_stat": bool(rx.is_stat),
+                "drugs": [i.written_medication_name for i in rx.items],
+                "schedules": [s.display for s in schedules if s is not Schedule.NONE],
+            },
+        )
         dur_review.run_dur(uow, rx.id, today=today)
         saved = _saved(uow, rx)
         uow.notify("prescriptions", rx.id, status=rx.status)
@@ -226,29 +259,56 @@ def returned_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Ret
         result = []
         for rx in rows:
             patient = uow.patients.get(rx.patient_id)
-            result.append(ReturnedPrescription(
-                rx.id, rx.prescription_number, patient.display_name if patient else "(unknown patient)",
-                ", ".join(i.written_medication_name for i in rx.items), rx.returned_note or "", rx.version or 1,
-                _form_of(rx),
-            ))
+            result.append(
+                ReturnedPrescription(
+                    rx.id,
+                    rx.prescription_number,
+                    patient.display_name if patient else "(unknown patient)",
+                    ", ".join(i.written_medication_name for i in rx.items),
+                    rx.returned_note or "",
+                    rx.version or 1,
+                    _form_of(rx),
+                )
+            )
         return result
 
 
 def _form_of(rx: Prescription) -> PrescriptionInput:
     return PrescriptionInput(
         patient_id=rx.patient_id,
-        prescriber=PrescriberInput(rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea, rx.prescriber_phone,
-                                   rx.prescriber_address),
-        items=tuple(ItemInput(i.medication_id, i.quantity, i.days_supply, i.sig, i.refills_authorized,
-                              i.quantity_unit, i.daw_code or "0") for i in rx.items),
-        written_date=rx.written_date, source=rx.source, is_stat=bool(rx.is_stat), notes=rx.notes,
-        promised_at=rx.promised_at, external_rx_number=rx.external_rx_number,
+        prescriber=PrescriberInput(
+            rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea, rx.prescriber_phone, rx.prescriber_address
+        ),
+        items=tuple(
+            ItemInput(
+                i.medication_id,
+                i.quantity,
+                i.days_supply,
+                i.sig,
+                i.refills_authorized,
+                i.quantity_unit,
+                i.daw_code or "0",
+            )
+            for i in rx.items
+        ),
+        written_date=rx.written_date,
+        source=rx.source,
+        is_stat=bool(rx.is_stat),
+        notes=rx.notes,
+        promised_at=rx.promised_at,
+        external_rx_number=rx.external_rx_number,
     )
 
 
-def correct_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID,
-                         expected_version: int, form: PrescriptionInput, *,
-                         today: dt.date | None = None) -> SavedPrescription:
+def correct_prescription(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    expected_version: int,
+    form: PrescriptionInput,
+    *,
+    today: dt.date | None = None,
+) -> SavedPrescription:
     """Save corrections to a prescription sent back to intake; it returns to the review queue."""
     today = today or dt.date.today()
     with uow_factory(actor.user_id) as uow:
@@ -257,10 +317,14 @@ def correct_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, prescript
         if rx is None:
             raise NotFound("The prescription was not found; it may have been removed on another workstation.")
         if rx.version != expected_version:
-            raise ConcurrentUpdate(f"Rx {rx.prescription_number} was changed on another workstation. "
-                                   "Nothing was saved: reopen it and enter the corrections again.")
+            raise ConcurrentUpdate(
+                f"Rx {rx.prescription_number} was changed on another workstation. "
+                "Nothing was saved: reopen it and enter the corrections again."
+            )
         if rx.status != RxStatus.RECEIVED.value:
-            raise ValidationFailed(f"Rx {rx.prescription_number} is {rx.status} and can no longer be corrected at intake.")
+            raise ValidationFailed(
+                f"Rx {rx.prescription_number} is {rx.status} and can no longer be corrected at intake."
+            )
         drugs = _check(uow, form, today)
         assert form.written_date is not None
         schedules = [dur_review.schedule_of(drugs[i.medication_id]) for i in form.items if i.medication_id]
@@ -277,8 +341,9 @@ def correct_prescription(uow_factory: UnitOfWorkFactory, actor: Actor, prescript
         rx.returned_note = None
         _replace_items(rx, _items(form, drugs))
         uow.flush()
-        uow.record("PrescriptionCorrected", "prescription", rx.id, {"rx_number": rx.prescription_number,
-                                                                     "returned_note": note})
+        uow.record(
+            "PrescriptionCorrected", "prescription", rx.id, {"rx_number": rx.prescription_number, "returned_note": note}
+        )
         dur_review.run_dur(uow, rx.id, today=today)
         saved = _saved(uow, rx)
         uow.notify("prescriptions", rx.id, status=rx.status)

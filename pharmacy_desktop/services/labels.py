@@ -11,8 +11,8 @@ from decimal import Decimal
 from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
-from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.dispensing import dispensing_unit
+from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.sig import expand_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.printing.documents import LabelData, PharmacyInfo, discard_by_date
@@ -32,8 +32,12 @@ def pharmacy_info(uow: UnitOfWork) -> PharmacyInfo:
         lines.append(row.address_line2)
     lines.append(f"{row.city}, {row.state} {row.zip_code}")
     return PharmacyInfo(
-        name=row.name, address_lines=tuple(lines), phone=row.phone,
-        npi=row.npi or "", ncpdp=row.ncpdp or "", dea=row.dea or "",
+        name=row.name,
+        address_lines=tuple(lines),
+        phone=row.phone,
+        npi=row.npi or "",
+        ncpdp=row.ncpdp or "",
+        dea=row.dea or "",
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, fields, replace
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from pharmacy_desktop.db.models.patients import (
@@ -71,8 +71,13 @@ class InsuranceEntry:
 
     @property
     def text(self) -> str:
-        parts = [f"{self.insurance_type.capitalize()}: {self.insurance_provider}", f"BIN {self.bin_number or '-'}",
-                 f"PCN {self.pcn_number or '-'}", f"Group {self.group_number or '-'}", f"Member {self.member_id}"]
+        parts = [
+            f"{self.insurance_type.capitalize()}: {self.insurance_provider}",
+            f"BIN {self.bin_number or '-'}",
+            f"PCN {self.pcn_number or '-'}",
+            f"Group {self.group_number or '-'}",
+            f"Member {self.member_id}",
+        ]
         return " · ".join(parts)
 
 
@@ -199,16 +204,45 @@ def age_on(born: dt.date, today: dt.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-SCALAR_FIELDS = ("first_name", "middle_name", "last_name", "date_of_birth", "gender", "phone_primary", "phone_secondary",
-            "email", "address_line1", "address_line2", "city", "state", "zip_code", "language_preference",
-            "communication_preference", "allow_generic_substitution")
+SCALAR_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "phone_primary",
+    "phone_secondary",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "language_preference",
+    "communication_preference",
+    "allow_generic_substitution",
+)
 LABELS = {
-    "first_name": "First name", "middle_name": "Middle name", "last_name": "Last name",
-    "date_of_birth": "Date of birth", "gender": "Gender", "phone_primary": "Phone", "phone_secondary": "Second phone",
-    "email": "E-mail", "address_line1": "Address", "address_line2": "Address line 2", "city": "City",
-    "state": "State", "zip_code": "ZIP code", "language_preference": "Language",
-    "communication_preference": "Contact by", "allow_generic_substitution": "Generic substitution",
-    "allergies": "Allergies", "conditions": "Conditions", "insurance": "Insurance", "prescribers": "Prescribers",
+    "first_name": "First name",
+    "middle_name": "Middle name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "gender": "Gender",
+    "phone_primary": "Phone",
+    "phone_secondary": "Second phone",
+    "email": "E-mail",
+    "address_line1": "Address",
+    "address_line2": "Address line 2",
+    "city": "City",
+    "state": "State",
+    "zip_code": "ZIP code",
+    "language_preference": "Language",
+    "communication_preference": "Contact by",
+    "allow_generic_substitution": "Generic substitution",
+    "allergies": "Allergies",
+    "conditions": "Conditions",
+    "insurance": "Insurance",
+    "prescribers": "Prescribers",
 }
 
 
@@ -228,8 +262,12 @@ def form_errors(form: PatientForm, *, today: dt.date | None = None) -> dict[str,
     """Field name -> what to fix; empty when the form can be saved."""
     today = today or dt.date.today()
     errors: dict[str, str] = {}
-    for name, label in (("first_name", "First name"), ("last_name", "Last name"), ("address_line1", "Address"),
-                        ("city", "City")):
+    for name, label in (
+        ("first_name", "First name"),
+        ("last_name", "Last name"),
+        ("address_line1", "Address"),
+        ("city", "City"),
+    ):
         if _blank(getattr(form, name)):
             errors[name] = f"{label} is required."
     if form.date_of_birth is None:
@@ -296,36 +334,63 @@ def form_errors(form: PatientForm, *, today: dt.date | None = None) -> dict[str,
 
 
 # every typed text of the form -> the column it is stored in (its length is read from the model)
-_SCALAR_COLUMNS = {name: getattr(Patient, name) for name in (
-    "first_name", "middle_name", "last_name", "gender", "phone_primary", "phone_secondary", "email", "address_line1",
-    "address_line2", "city", "state", "zip_code", "language_preference", "communication_preference")}
+_SCALAR_COLUMNS = {
+    name: getattr(Patient, name)
+    for name in (
+        "first_name",
+        "middle_name",
+        "last_name",
+        "gender",
+        "phone_primary",
+        "phone_secondary",
+        "email",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip_code",
+        "language_preference",
+        "communication_preference",
+    )
+}
 _CHILD_COLUMNS: dict[str, dict[str, tuple[Any, str]]] = {
     # form list -> entry field -> (column, label); the form shows these as "Row 2: Allergen ..."
     "allergies": {
-        "allergen_name": (PatientAllergy.allergen_name, "Allergen"), "allergen_type": (PatientAllergy.allergen_type, "Type"),
-        "reaction": (PatientAllergy.reaction, "Reaction"), "severity": (PatientAllergy.severity, "Severity"),
-        "notes": (PatientAllergy.notes, "Notes")},
+        "allergen_name": (PatientAllergy.allergen_name, "Allergen"),
+        "allergen_type": (PatientAllergy.allergen_type, "Type"),
+        "reaction": (PatientAllergy.reaction, "Reaction"),
+        "severity": (PatientAllergy.severity, "Severity"),
+        "notes": (PatientAllergy.notes, "Notes"),
+    },
     "conditions": {
         "condition_name": (PatientCondition.condition_name, "Condition"),
-        "icd_10_code": (PatientCondition.icd_10_code, "ICD-10 code")},
+        "icd_10_code": (PatientCondition.icd_10_code, "ICD-10 code"),
+    },
     "insurance": {
         "insurance_provider": (PatientInsurance.insurance_provider, "Plan"),
         "member_id": (PatientInsurance.policy_number, "Member ID"),
         "insurance_type": (PatientInsurance.insurance_type, "Coverage"),
-        "bin_number": (PatientInsurance.bin_number, "BIN"), "pcn_number": (PatientInsurance.pcn_number, "PCN"),
+        "bin_number": (PatientInsurance.bin_number, "BIN"),
+        "pcn_number": (PatientInsurance.pcn_number, "PCN"),
         "group_number": (PatientInsurance.group_number, "Group"),
         "cardholder_name": (PatientInsurance.cardholder_name, "Cardholder"),
-        "relationship_to_cardholder": (PatientInsurance.relationship_to_cardholder, "Relationship")},
+        "relationship_to_cardholder": (PatientInsurance.relationship_to_cardholder, "Relationship"),
+    },
     "prescribers": {
-        "name": (PatientPrescriber.prescriber_name, "Name"), "npi": (PatientPrescriber.prescriber_npi, "NPI"),
-        "dea": (PatientPrescriber.prescriber_dea, "DEA"), "specialty": (PatientPrescriber.specialty, "Specialty"),
-        "phone": (PatientPrescriber.phone, "Phone")},
+        "name": (PatientPrescriber.prescriber_name, "Name"),
+        "npi": (PatientPrescriber.prescriber_npi, "NPI"),
+        "dea": (PatientPrescriber.prescriber_dea, "DEA"),
+        "specialty": (PatientPrescriber.specialty, "Specialty"),
+        "phone": (PatientPrescriber.phone, "Phone"),
+    },
 }
 
 
 def form_text_errors(form: PatientForm) -> dict[str, str]:
     """Lengths (from the columns) and control characters of every text in the form."""
-    fields_: list[tuple[str, Any, Any]] = [(name, column, getattr(form, name)) for name, column in _SCALAR_COLUMNS.items()]
+    fields_: list[tuple[str, Any, Any]] = [
+        (name, column, getattr(form, name)) for name, column in _SCALAR_COLUMNS.items()
+    ]
     labels = {name: LABELS[name] for name in _SCALAR_COLUMNS}
     for list_name, columns in _CHILD_COLUMNS.items():
         for i, entry in enumerate(getattr(form, list_name)):
@@ -346,8 +411,9 @@ def _clean(form: PatientForm) -> PatientForm:
     for required in ("first_name", "last_name", "phone_primary", "address_line1", "city", "state", "zip_code"):
         values[required] = values[required] or ""
     values["state"] = values["state"].upper()
-    values["prescribers"] = tuple(replace(p, dea=(p.dea or "").strip().upper() or None, npi=p.npi.strip())
-                                  for p in form.prescribers)
+    values["prescribers"] = tuple(
+        replace(p, dea=(p.dea or "").strip().upper() or None, npi=p.npi.strip()) for p in form.prescribers
+    )
     return PatientForm(**values)
 
 
@@ -357,5 +423,3 @@ def checked_form(form: PatientForm) -> PatientForm:
     if errors:
         raise ValidationFailed(f"Check the patient form: {len(errors)} field(s) need attention.", errors)
     return form
-
-

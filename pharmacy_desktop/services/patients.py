@@ -29,20 +29,20 @@ from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.patient_forms import (  # the form's names, used as patients.X by callers
     ALLERGEN_TYPES,
     ALLERGY_SEVERITIES,
-    AllergyEntry,
     COMMUNICATION_CHOICES,
+    INSURANCE_TYPES,
+    LABELS,
+    SCALAR_FIELDS,
+    AllergyEntry,
     ConditionEntry,
     FieldChange,
-    INSURANCE_TYPES,
     InsuranceEntry,
-    LABELS,
     PatientChanged,
     PatientForm,
     PatientHit,
     PatientProfile,
     PossibleDuplicate,
     PrescriberEntry,
-    SCALAR_FIELDS,
     age_on,
     checked_form,
     form_errors,
@@ -50,7 +50,12 @@ from pharmacy_desktop.services.patient_forms import (  # the form's names, used 
 )
 
 __all__ = [  # the form's names stay reachable as patients.X (screens, tests)
-    "ALLERGEN_TYPES", "ALLERGY_SEVERITIES", "COMMUNICATION_CHOICES", "age_on", "form_errors", "form_text_errors",
+    "ALLERGEN_TYPES",
+    "ALLERGY_SEVERITIES",
+    "COMMUNICATION_CHOICES",
+    "age_on",
+    "form_errors",
+    "form_text_errors",
 ]
 
 VIEW = "patient.view"
@@ -62,7 +67,9 @@ SEARCH_LIMIT = 20
 # Search
 
 
-def search_patients(uow_factory: UnitOfWorkFactory, actor: Actor, text: str, limit: int = SEARCH_LIMIT) -> list[PatientHit]:
+def search_patients(
+    uow_factory: UnitOfWorkFactory, actor: Actor, text: str, limit: int = SEARCH_LIMIT
+) -> list[PatientHit]:
     """Search as you type: patient number, date of birth, phone digits, or a name fragment.
 
     Names match as "last, first" prefixes first (index range scan); when that finds fewer than
@@ -83,8 +90,9 @@ def search_patients(uow_factory: UnitOfWorkFactory, actor: Actor, text: str, lim
         return [_hit(p, allergies.get(p.id, ())) for p in found]
 
 
-def find_duplicates(uow_factory: UnitOfWorkFactory, actor: Actor, first_name: str, last_name: str,
-                    date_of_birth: dt.date) -> list[PatientHit]:
+def find_duplicates(
+    uow_factory: UnitOfWorkFactory, actor: Actor, first_name: str, last_name: str, date_of_birth: dt.date
+) -> list[PatientHit]:
     with uow_factory(actor.user_id) as uow:
         return [_hit(p) for p in uow.patients.duplicates(first_name, last_name, date_of_birth)]
 
@@ -96,8 +104,16 @@ def _allergy_names(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[uuid.UUID, tup
 
 
 def _hit(p: Patient, allergies: tuple[str, ...] = ()) -> PatientHit:
-    return PatientHit(p.id, p.patient_number, p.first_name, p.last_name, p.date_of_birth, p.phone_primary,
-                      p.is_active is not False, allergies)
+    return PatientHit(
+        p.id,
+        p.patient_number,
+        p.first_name,
+        p.last_name,
+        p.date_of_birth,
+        p.phone_primary,
+        p.is_active is not False,
+        allergies,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,10 +140,20 @@ def load_profile(uow: UnitOfWork, patient_id: uuid.UUID) -> PatientProfile:
 
 def _profile(p: Patient) -> PatientProfile:
     form = PatientForm(
-        first_name=p.first_name, last_name=p.last_name, date_of_birth=p.date_of_birth,
-        phone_primary=p.phone_primary, address_line1=p.address_line1, city=p.city, state=p.state,
-        zip_code=p.zip_code, middle_name=p.middle_name, gender=p.gender, phone_secondary=p.phone_secondary,
-        email=p.email, address_line2=p.address_line2, language_preference=p.language_preference or "en",
+        first_name=p.first_name,
+        last_name=p.last_name,
+        date_of_birth=p.date_of_birth,
+        phone_primary=p.phone_primary,
+        address_line1=p.address_line1,
+        city=p.city,
+        state=p.state,
+        zip_code=p.zip_code,
+        middle_name=p.middle_name,
+        gender=p.gender,
+        phone_secondary=p.phone_secondary,
+        email=p.email,
+        address_line2=p.address_line2,
+        language_preference=p.language_preference or "en",
         communication_preference=p.communication_preference or "sms",
         allow_generic_substitution=p.allow_generic_substitution is not False,
         allergies=tuple(
@@ -140,15 +166,25 @@ def _profile(p: Patient) -> PatientProfile:
             for c in sorted(p.conditions, key=lambda c: c.condition_name.lower())
         ),
         insurance=tuple(
-            InsuranceEntry(i.insurance_provider, i.policy_number, i.insurance_type or "primary", i.bin_number,
-                           i.pcn_number, i.group_number, i.cardholder_name, i.relationship_to_cardholder,
-                           i.effective_date, i.expiration_date)
+            InsuranceEntry(
+                i.insurance_provider,
+                i.policy_number,
+                i.insurance_type or "primary",
+                i.bin_number,
+                i.pcn_number,
+                i.group_number,
+                i.cardholder_name,
+                i.relationship_to_cardholder,
+                i.effective_date,
+                i.expiration_date,
+            )
             for i in sorted(p.insurance, key=lambda i: (_rank(i.insurance_type, INSURANCE_TYPES), i.insurance_provider))
             if i.is_active is not False
         ),
         prescribers=tuple(
-            PrescriberEntry(r.prescriber_name, r.prescriber_npi, r.prescriber_dea, r.specialty, r.phone,
-                            bool(r.is_primary))
+            PrescriberEntry(
+                r.prescriber_name, r.prescriber_npi, r.prescriber_dea, r.specialty, r.phone, bool(r.is_primary)
+            )
             for r in sorted(p.prescribers, key=lambda r: (not r.is_primary, r.prescriber_name))
         ),
     )
@@ -163,8 +199,9 @@ def _rank(value: str | None, order: Sequence[str]) -> int:
 # Create and update
 
 
-def create_patient(uow_factory: UnitOfWorkFactory, actor: Actor, form: PatientForm, *,
-                   confirmed_not_duplicate: bool = False) -> PatientProfile:
+def create_patient(
+    uow_factory: UnitOfWorkFactory, actor: Actor, form: PatientForm, *, confirmed_not_duplicate: bool = False
+) -> PatientProfile:
     """A new patient with a P-number from the sequence. Raises ``PossibleDuplicate`` unless confirmed."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, EDIT, doing="create patients")
@@ -176,14 +213,21 @@ def create_patient(uow_factory: UnitOfWorkFactory, actor: Actor, form: PatientFo
             names = "; ".join(f"{h.display_name} {h.patient_number}" for h in hits)
             raise PossibleDuplicate(
                 f"Possible duplicate: {names} has the same name and date of birth. Open that patient "
-                "instead, or confirm this is a different person.", hits)
+                "instead, or confirm this is a different person.",
+                hits,
+            )
         patient = Patient(patient_number=uow.patients.next_patient_number(), **_scalar_values(form))
         uow.patients.add(patient)
         _sync_children(uow, patient.id, form, fresh=True)
-        uow.record("PatientCreated", "patient", patient.id, {
-            "patient_number": patient.patient_number,
-            "possible_duplicate_of": [str(p.id) for p in matches],
-        })
+        uow.record(
+            "PatientCreated",
+            "patient",
+            patient.id,
+            {
+                "patient_number": patient.patient_number,
+                "possible_duplicate_of": [str(p.id) for p in matches],
+            },
+        )
         uow.notify("patients", patient.id)
         uow.flush()
         uow.patients.reload_later(patient)
@@ -204,7 +248,9 @@ def _shown(name: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%m/%d/%Y")
     if isinstance(value, tuple):
-        texts = [getattr(v, "text", None) or getattr(v, "name", None) or getattr(v, "condition_name", "") for v in value]
+        texts = [
+            getattr(v, "text", None) or getattr(v, "name", None) or getattr(v, "condition_name", "") for v in value
+        ]
         return "; ".join(texts) or "(none)"
     return str(value)
 
@@ -218,8 +264,9 @@ def diff_forms(before: PatientForm, after: PatientForm) -> dict[str, tuple[Any, 
     }
 
 
-def update_patient(uow_factory: UnitOfWorkFactory, actor: Actor, original: PatientProfile,
-                   form: PatientForm) -> PatientProfile:
+def update_patient(
+    uow_factory: UnitOfWorkFactory, actor: Actor, original: PatientProfile, form: PatientForm
+) -> PatientProfile:
     """Save ``form`` over the patient the user opened as ``original``.
 
     If another workstation saved since, nothing is written and ``PatientChanged`` lists what they
@@ -236,14 +283,22 @@ def update_patient(uow_factory: UnitOfWorkFactory, actor: Actor, original: Patie
             theirs = diff_forms(original.form, current.form)
             mine = diff_forms(original.form, form)
             changes = [
-                FieldChange(name, LABELS.get(name, name), _shown(name, old), _shown(name, new),
-                            _shown(name, mine[name][1]) if name in mine else None)
+                FieldChange(
+                    name,
+                    LABELS.get(name, name),
+                    _shown(name, old),
+                    _shown(name, new),
+                    _shown(name, mine[name][1]) if name in mine else None,
+                )
                 for name, (old, new) in theirs.items()
             ]
             listed = ", ".join(c.label for c in changes) or "nothing you can see (saved again unchanged)"
             raise PatientChanged(
                 f"{current.display_name} was changed on another workstation while you were editing "
-                f"({listed}). Nothing was saved: review their changes, then save again.", changes, current)
+                f"({listed}). Nothing was saved: review their changes, then save again.",
+                changes,
+                current,
+            )
         changed = diff_forms(original.form, form)
         if not changed:
             return original
@@ -251,13 +306,18 @@ def update_patient(uow_factory: UnitOfWorkFactory, actor: Actor, original: Patie
             if name in changed:
                 setattr(patient, name, getattr(form, name))
         # children alone do not update the patient row: touch it so the version moves for everyone
-        patient.updated_at = dt.datetime.now(dt.timezone.utc)
+        patient.updated_at = dt.datetime.now(dt.UTC)
         uow.flush()
         _sync_children(uow, patient.id, form, fresh=False)
-        uow.record("PatientUpdated", "patient", patient.id, {
-            "fields": sorted(changed),
-            "from_version": original.version,
-        })
+        uow.record(
+            "PatientUpdated",
+            "patient",
+            patient.id,
+            {
+                "fields": sorted(changed),
+                "from_version": original.version,
+            },
+        )
         uow.notify("patients", patient.id)
         uow.flush()
         uow.patients.reload_later()
@@ -269,25 +329,56 @@ def update_patient(uow_factory: UnitOfWorkFactory, actor: Actor, original: Patie
 def _sync_children(uow: UnitOfWork, patient_id: uuid.UUID, form: PatientForm, *, fresh: bool) -> None:
     """Make the child rows match the form; unchanged rows keep their ids and history."""
     specs: list[tuple[type, Iterable[Any], Callable[[Any], dict[str, Any]], Callable[[Any], Any]]] = [
-        (PatientAllergy, form.allergies,
-         lambda a: dict(allergen_name=a.allergen_name, allergen_type=a.allergen_type, reaction=a.reaction,
-                        severity=a.severity, notes=a.notes, is_active=True),
-         lambda v: (v["allergen_name"].lower(), v["allergen_type"])),
-        (PatientCondition, form.conditions,
-         lambda c: dict(condition_name=c.condition_name, icd_10_code=c.icd_10_code, is_active=c.is_active),
-         lambda v: v["condition_name"].lower()),
-        (PatientInsurance, form.insurance,
-         lambda i: dict(insurance_provider=i.insurance_provider, policy_number=i.member_id,
-                        insurance_type=i.insurance_type, bin_number=i.bin_number, pcn_number=i.pcn_number,
-                        group_number=i.group_number, cardholder_name=i.cardholder_name,
-                        relationship_to_cardholder=i.relationship_to_cardholder,
-                        effective_date=i.effective_date or dt.date.today(), expiration_date=i.expiration_date,
-                        is_active=True),
-         lambda v: (v["insurance_provider"].lower(), v["policy_number"])),
-        (PatientPrescriber, form.prescribers,
-         lambda r: dict(prescriber_name=r.name, prescriber_npi=r.npi, prescriber_dea=r.dea, specialty=r.specialty,
-                        phone=r.phone, is_primary=r.is_primary),
-         lambda v: v["prescriber_npi"]),
+        (
+            PatientAllergy,
+            form.allergies,
+            lambda a: dict(
+                allergen_name=a.allergen_name,
+                allergen_type=a.allergen_type,
+                reaction=a.reaction,
+                severity=a.severity,
+                notes=a.notes,
+                is_active=True,
+            ),
+            lambda v: (v["allergen_name"].lower(), v["allergen_type"]),
+        ),
+        (
+            PatientCondition,
+            form.conditions,
+            lambda c: dict(condition_name=c.condition_name, icd_10_code=c.icd_10_code, is_active=c.is_active),
+            lambda v: v["condition_name"].lower(),
+        ),
+        (
+            PatientInsurance,
+            form.insurance,
+            lambda i: dict(
+                insurance_provider=i.insurance_provider,
+                policy_number=i.member_id,
+                insurance_type=i.insurance_type,
+                bin_number=i.bin_number,
+                pcn_number=i.pcn_number,
+                group_number=i.group_number,
+                cardholder_name=i.cardholder_name,
+                relationship_to_cardholder=i.relationship_to_cardholder,
+                effective_date=i.effective_date or dt.date.today(),
+                expiration_date=i.expiration_date,
+                is_active=True,
+            ),
+            lambda v: (v["insurance_provider"].lower(), v["policy_number"]),
+        ),
+        (
+            PatientPrescriber,
+            form.prescribers,
+            lambda r: dict(
+                prescriber_name=r.name,
+                prescriber_npi=r.npi,
+                prescriber_dea=r.dea,
+                specialty=r.specialty,
+                phone=r.phone,
+                is_primary=r.is_primary,
+            ),
+            lambda v: v["prescriber_npi"],
+        ),
     ]
     for model, entries, values_of, key_of in specs:
         existing = [] if fresh else uow.patients.children(model, patient_id)

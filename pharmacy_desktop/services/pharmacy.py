@@ -52,14 +52,27 @@ def _problems(profile: Profile) -> dict[str, str]:
     if profile.ncpdp and not (profile.ncpdp.isdigit() and len(profile.ncpdp) == 7):
         errors["ncpdp"] = "an NCPDP number has 7 digits"
     # lengths from the columns, no control characters: what goes on every label must be clean text
-    errors.update(text_errors(((f.name, getattr(PharmacyProfile, f.name), getattr(profile, f.name))
-                               for f in fields(Profile)), labels=_LABELS))
+    errors.update(
+        text_errors(
+            ((f.name, getattr(PharmacyProfile, f.name), getattr(profile, f.name)) for f in fields(Profile)),
+            labels=_LABELS,
+        )
+    )
     return errors
 
 
-_LABELS = {"name": "Pharmacy name", "address_line1": "Address", "address_line2": "Address line 2", "city": "City",
-           "state": "State", "zip_code": "ZIP code", "phone": "Phone", "npi": "NPI", "ncpdp": "NCPDP number",
-           "dea": "DEA number"}
+_LABELS = {
+    "name": "Pharmacy name",
+    "address_line1": "Address",
+    "address_line2": "Address line 2",
+    "city": "City",
+    "state": "State",
+    "zip_code": "ZIP code",
+    "phone": "Phone",
+    "npi": "NPI",
+    "ncpdp": "NCPDP number",
+    "dea": "DEA number",
+}
 
 
 def _summary(errors: dict[str, str]) -> str:
@@ -89,7 +102,8 @@ def _save(uow, actor: Actor | None, profile: Profile) -> None:
     errors = _problems(profile)
     if errors:
         raise ValidationFailed(
-            _summary(errors), errors,
+            _summary(errors),
+            errors,
         )
     row = uow.users.pharmacy_profile_for_saving()
     for f in fields(Profile):
@@ -99,18 +113,36 @@ def _save(uow, actor: Actor | None, profile: Profile) -> None:
     uow.record("PharmacyProfileSaved", "pharmacy", _PROFILE_ID, {"name": profile.name})
 
 
-def first_run(uow_factory: UnitOfWorkFactory, profile: Profile, *, username: str, password: str, email: str,
-              first_name: str, last_name: str, workstation: str) -> Actor:
+def first_run(
+    uow_factory: UnitOfWorkFactory,
+    profile: Profile,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    workstation: str,
+) -> Actor:
     """Create the first administrator and the pharmacy profile in one transaction (all or nothing),
     then sign the administrator in. Refused once any account exists."""
     errors = _problems(profile)
     if errors:
         raise ValidationFailed(
-            _summary(errors), errors,
+            _summary(errors),
+            errors,
         )
     with uow_factory() as uow:
-        user_id = auth.create_user_in(uow, None, username=username, password=password, email=email,
-                                      first_name=first_name, last_name=last_name, role="admin")
+        user_id = auth.create_user_in(
+            uow,
+            None,
+            username=username,
+            password=password,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role="admin",
+        )
         uow.actor_id = user_id
         _save(uow, None, profile)
         uow.users.pharmacy_profile_for_saving().updated_by = user_id
@@ -140,10 +172,12 @@ class Workload:
 def workload(uow_factory: UnitOfWorkFactory, actor: Actor, *, now: dt.datetime | None = None) -> Workload:
     """Prescriptions waiting at each workflow step (counts only: no patient data), and for managers
     and administrators the account alarms of the day."""
-    at = now or dt.datetime.now(dt.timezone.utc)
+    at = now or dt.datetime.now(dt.UTC)
     with uow_factory(actor.user_id) as uow:
         rows = uow.workload.waiting(at)
-        queues = {status: QueueCount(status, count, stat, overdue, oldest) for status, count, stat, overdue, oldest in rows}
+        queues = {
+            status: QueueCount(status, count, stat, overdue, oldest) for status, count, stat, overdue, oldest in rows
+        }
         locked = failed = 0
         if actor.can("users.manage") or actor.can("audit.view"):
             locked = uow.workload.locked_accounts(at)

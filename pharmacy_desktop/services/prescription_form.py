@@ -131,10 +131,24 @@ def expiration_for(written_date: dt.date, schedules: list[Schedule]) -> dt.date:
 
 def unit_for_form(dosage_form: str | None) -> str:
     form = (dosage_form or "").lower()
-    for word, unit in (("tablet", "tablet"), ("capsule", "capsule"), ("solution", "mL"), ("suspension", "mL"),
-                       ("syrup", "mL"), ("elixir", "mL"), ("liquid", "mL"), ("drops", "mL"), ("cream", "g"),
-                       ("ointment", "g"), ("gel", "g"), ("patch", "patch"), ("inhal", "inhaler"),
-                       ("aerosol", "inhaler"), ("injection", "mL"), ("pen", "pen")):
+    for word, unit in (
+        ("tablet", "tablet"),
+        ("capsule", "capsule"),
+        ("solution", "mL"),
+        ("suspension", "mL"),
+        ("syrup", "mL"),
+        ("elixir", "mL"),
+        ("liquid", "mL"),
+        ("drops", "mL"),
+        ("cream", "g"),
+        ("ointment", "g"),
+        ("gel", "g"),
+        ("patch", "patch"),
+        ("inhal", "inhaler"),
+        ("aerosol", "inhaler"),
+        ("injection", "mL"),
+        ("pen", "pen"),
+    ):
         if word in form:
             return unit
     return "each"
@@ -165,8 +179,9 @@ def integer_or_none(value: int | str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
-def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *, today: dt.date,
-                 patient_exists: bool = True) -> dict[str, str]:
+def field_errors(
+    form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *, today: dt.date, patient_exists: bool = True
+) -> dict[str, str]:
     """Field -> what to fix. ``drugs`` holds the catalog rows of the items' medication ids."""
     errors: dict[str, str] = {}
     texts = form_text_errors(form)
@@ -220,7 +235,7 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
         elif problem:
             errors[f"{key}.sig"] = problem
         elif sig.unknown:
-            errors[f"{key}.sig"] = (f"Not a known SIG code: {' '.join(sig.unknown)}. Fix it or write the words out.")
+            errors[f"{key}.sig"] = f"Not a known SIG code: {' '.join(sig.unknown)}. Fix it or write the words out."
         refills = integer_or_none(item.refills)
         limit = max_refills(schedule)
         if refills is None:
@@ -252,16 +267,23 @@ def field_errors(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication], *,
     return errors
 
 
-_TEXT_LABELS = {"prescriber_name": "Prescriber name", "prescriber_npi": "NPI", "prescriber_dea": "DEA number",
-                "prescriber_phone": "Prescriber phone", "prescriber_address": "Prescriber address", "notes": "Notes",
-                "external_rx_number": "External Rx number"}
+_TEXT_LABELS = {
+    "prescriber_name": "Prescriber name",
+    "prescriber_npi": "NPI",
+    "prescriber_dea": "DEA number",
+    "prescriber_phone": "Prescriber phone",
+    "prescriber_address": "Prescriber address",
+    "notes": "Notes",
+    "external_rx_number": "External Rx number",
+}
 
 
 def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
     """Lengths (from the columns) and control characters of every text typed into the prescription."""
     p = form.prescriber
     fields_ = [
-        ("prescriber_name", Prescription.prescriber_name, p.name), ("prescriber_npi", Prescription.prescriber_npi, p.npi),
+        ("prescriber_name", Prescription.prescriber_name, p.name),
+        ("prescriber_npi", Prescription.prescriber_npi, p.npi),
         ("prescriber_dea", Prescription.prescriber_dea, p.dea),
         ("prescriber_phone", Prescription.prescriber_phone, p.phone),
         ("prescriber_address", Prescription.prescriber_address, p.address),
@@ -270,10 +292,13 @@ def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
     ]
     labels = dict(_TEXT_LABELS)
     for i, item in enumerate(form.items):
-        fields_ += [(f"items[{i}].sig", PrescriptionItem.sig, item.sig),
-                    (f"items[{i}].quantity_unit", PrescriptionItem.quantity_unit, item.quantity_unit),
-                    (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code)]
-        labels.update({f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit",
-                       f"items[{i}].daw_code": "DAW code"})
+        fields_ += [
+            (f"items[{i}].sig", PrescriptionItem.sig, item.sig),
+            (f"items[{i}].quantity_unit", PrescriptionItem.quantity_unit, item.quantity_unit),
+            (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code),
+        ]
+        labels.update(
+            {f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit", f"items[{i}].daw_code": "DAW code"}
+        )
     # the SIG is one line (it is printed on the label); its column is TEXT only for long directions
     return text_errors(fields_, labels=labels, single_line=[f"items[{i}].sig" for i in range(len(form.items))])

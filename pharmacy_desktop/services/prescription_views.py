@@ -13,8 +13,17 @@ from pharmacy_desktop.domain.dispensing import Product
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.errors import NotFound
 
-__all__ = ["DrugView", "RxHeader", "drug_view", "header_fields", "load_prescription", "patient_name",
-           "product_of", "rx_header", "rx_number_from_scan"]
+__all__ = [
+    "DrugView",
+    "RxHeader",
+    "drug_view",
+    "header_fields",
+    "load_prescription",
+    "patient_name",
+    "product_of",
+    "rx_header",
+    "rx_number_from_scan",
+]
 
 
 @dataclass(frozen=True)

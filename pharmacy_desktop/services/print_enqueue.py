@@ -58,7 +58,7 @@ def check_printer(uri: str | None, profile: str | None) -> tuple[str | None, str
     try:
         get_profile(name)
     except UnknownProfile:
-        message = f"Unknown printer model {name!r}: choose one from the list (\"default\" fits most 80 mm printers)."
+        message = f'Unknown printer model {name!r}: choose one from the list ("default" fits most 80 mm printers).'
         raise ValidationFailed(message, {"printer_profile": message}) from None
     return canonical, name
 
@@ -105,7 +105,7 @@ def add_job(
         payload=codec.render_document(job_type, document, profile, uri or ""),
         status="queued",
         attempts=0,
-        next_attempt_at=dt.datetime.now(dt.timezone.utc),
+        next_attempt_at=dt.datetime.now(dt.UTC),
         is_reprint=reprint_of is not None,
         reprint_of=reprint_of,
         requested_by=actor.user_id if actor else None,
@@ -149,7 +149,7 @@ def queue_vial_label(
         reason = (reason or "").strip()
         if not reason:
             raise ValidationFailed(
-                f"Say why the label of Rx {rx_number} is printed again (e.g. \"label smudged\").",
+                f'Say why the label of Rx {rx_number} is printed again (e.g. "label smudged").',
                 {"reason": "required for a reprint"},
             )
         if actor is not None and not actor.can(LABEL_REPRINT_PERMISSION):
@@ -161,19 +161,37 @@ def queue_vial_label(
             raise ValidationFailed(f"The label being reprinted does not belong to Rx {rx_number}'s fill.")
     label = labels.build_vial_label(uow, refill_id, is_reprint=reprint_of is not None)
     job = add_job(
-        uow, actor,
-        job_type="label", role="label", document=codec.label_to_json(label),
+        uow,
+        actor,
+        job_type="label",
+        role="label",
+        document=codec.label_to_json(label),
         description=f"{label.patient_name} · {label.drug_name} {label.strength}".strip(),
-        printer_uri=printer_uri, printer_profile=printer_profile, printers=printers, workstation=workstation,
-        reference=("prescription_refill", refill_id), rx_number=label.rx_number, reprint_of=reprint_of,
+        printer_uri=printer_uri,
+        printer_profile=printer_profile,
+        printers=printers,
+        workstation=workstation,
+        reference=("prescription_refill", refill_id),
+        rx_number=label.rx_number,
+        reprint_of=reprint_of,
     )
     refill.label_job_id = job.id
     if reprint_of is not None:
-        uow.record("LabelReprinted", "prescription", refill.prescription_id, {
-            "rx_number": label.rx_number, "refill_id": refill_id, "fill_number": label.fill_number,
-            "job_id": job.id, "reprint_of": reprint_of, "reason": reason,
-            "workstation": job.workstation, "printer_uri": job.printer_uri,
-        })
+        uow.record(
+            "LabelReprinted",
+            "prescription",
+            refill.prescription_id,
+            {
+                "rx_number": label.rx_number,
+                "refill_id": refill_id,
+                "fill_number": label.fill_number,
+                "job_id": job.id,
+                "reprint_of": reprint_of,
+                "reason": reason,
+                "workstation": job.workstation,
+                "printer_uri": job.printer_uri,
+            },
+        )
     return job.id
 
 
@@ -196,18 +214,33 @@ def queue_receipt(
         raise ValidationFailed("Say why the receipt is printed again.", {"reason": "required for a reprint"})
     rx_numbers = [line.rx_number for line in receipt.lines if line.rx_number]
     job = add_job(
-        uow, actor,
-        job_type="receipt", role="receipt", document=codec.receipt_to_json(receipt),
+        uow,
+        actor,
+        job_type="receipt",
+        role="receipt",
+        document=codec.receipt_to_json(receipt),
         description=f"Receipt {receipt.receipt_number} · {format_money(receipt.total)} {receipt.payment_method}",
-        printer_uri=printer_uri, printer_profile=printer_profile, printers=printers, workstation=workstation,
-        reference=(reference_type, reference_id), rx_number=rx_numbers[0] if len(rx_numbers) == 1 else None,
+        printer_uri=printer_uri,
+        printer_profile=printer_profile,
+        printers=printers,
+        workstation=workstation,
+        reference=(reference_type, reference_id),
+        rx_number=rx_numbers[0] if len(rx_numbers) == 1 else None,
         reprint_of=reprint_of,
     )
     if reprint_of is not None:
-        uow.record("ReceiptReprinted", reference_type, reference_id, {
-            "receipt_number": receipt.receipt_number, "job_id": job.id, "reprint_of": reprint_of,
-            "reason": reason, "workstation": job.workstation,
-        })
+        uow.record(
+            "ReceiptReprinted",
+            reference_type,
+            reference_id,
+            {
+                "receipt_number": receipt.receipt_number,
+                "job_id": job.id,
+                "reprint_of": reprint_of,
+                "reason": reason,
+                "workstation": job.workstation,
+            },
+        )
     return job.id
 
 
@@ -232,10 +265,16 @@ def queue_test_page(
         )
     uri, _ = check_printer(printer_uri, printer_profile)
     job = add_job(
-        uow, actor,
-        job_type="test_page", role=role, document={"kind": "test_page", "printer_name": uri, "role": role},
+        uow,
+        actor,
+        job_type="test_page",
+        role=role,
+        document={"kind": "test_page", "printer_name": uri, "role": role},
         description=f"{ROLE_TITLES[role]} {uri}",
-        printer_uri=uri, printer_profile=printer_profile or "default", printers=printers, workstation=workstation,
+        printer_uri=uri,
+        printer_profile=printer_profile or "default",
+        printers=printers,
+        workstation=workstation,
     )
     return job.id
 
@@ -251,10 +290,18 @@ def cancel_waiting_jobs(
     for job in uow.print_jobs.for_reference(reference_type, reference_id):
         if job.status in WAITING:
             job.status, job.next_attempt_at = "cancelled", None
-            uow.record("PrintJobCancelled", "print_job", job.id, {
-                "rx_number": job.rx_number, "job_type": job.job_type, "reason": reason,
-                "attempts": job.attempts, "last_error": job.last_error,
-            })
+            uow.record(
+                "PrintJobCancelled",
+                "print_job",
+                job.id,
+                {
+                    "rx_number": job.rx_number,
+                    "job_type": job.job_type,
+                    "reason": reason,
+                    "attempts": job.attempts,
+                    "last_error": job.last_error,
+                },
+            )
             uow.notify("print_jobs", job.id, workstation=job.workstation, status="cancelled")
             cancelled.append(job.id)
     return cancelled

@@ -56,7 +56,7 @@ def failure_message(role: str, job_type: str, error: BaseException, retry_in: fl
     title = ROLE_TITLES.get(role, "Printer")
     text = str(error).strip().rstrip(".")
     if text.startswith("Printer "):
-        text = f"{title} {text[len('Printer '):]}"
+        text = f"{title} {text[len('Printer ') :]}"
     elif not text.lower().startswith(title.lower()):
         text = f"{title}: {text}"
     # "...: check it is on" reads as a second sentence
@@ -77,8 +77,10 @@ def unconfirmed_note(uri: str | None, job_type: str, profile: str, delivery: Del
         why = "the printer did not answer the status query"
     else:
         why = f"this printer model ({profile}) cannot report its status"
-    return (f"Sent to {uri}, not confirmed: {why}. Check that the {what} came out; "
-            f"if not, reprint it (Ctrl+P in the print queue, {QUEUE_KEY}).")
+    return (
+        f"Sent to {uri}, not confirmed: {why}. Check that the {what} came out; "
+        f"if not, reprint it (Ctrl+P in the print queue, {QUEUE_KEY})."
+    )
 
 
 def no_printer_message(role: str, job_type: str) -> str:

@@ -76,7 +76,9 @@ class PrintJobRow:
 
     @property
     def kind(self) -> str:
-        name = {"label": "Vial label", "receipt": "Receipt", "test_page": "Test page", "report": "Report"}[self.job_type]
+        name = {"label": "Vial label", "receipt": "Receipt", "test_page": "Test page", "report": "Report"}[
+            self.job_type
+        ]
         return f"{name} (reprint)" if self.is_reprint else name
 
     @property
@@ -93,18 +95,36 @@ class PrintJobRow:
             return "Failed: needs you"
         if self.confirmed is False:
             return "Sent, not confirmed"
-        return {"queued": "Waiting", "sending": "Sending", "printed": "Printed",
-                "failed": "Failed: retrying", "cancelled": "Cancelled"}[self.status]
+        return {
+            "queued": "Waiting",
+            "sending": "Sending",
+            "printed": "Printed",
+            "failed": "Failed: retrying",
+            "cancelled": "Cancelled",
+        }[self.status]
 
 
 def _row(job: PrintJob) -> PrintJobRow:
     return PrintJobRow(
-        id=job.id, job_type=job.job_type, printer_role=job.printer_role, printer_uri=job.printer_uri,
-        printer_profile=job.printer_profile, description=job.description, rx_number=job.rx_number,
-        reference_type=job.reference_type, reference_id=job.reference_id, status=job.status,
-        attempts=job.attempts, last_error=job.last_error, next_attempt_at=job.next_attempt_at,
-        is_reprint=job.is_reprint, reprint_of=job.reprint_of, workstation=job.workstation,
-        created_at=job.created_at, printed_at=job.printed_at, version=job.version,
+        id=job.id,
+        job_type=job.job_type,
+        printer_role=job.printer_role,
+        printer_uri=job.printer_uri,
+        printer_profile=job.printer_profile,
+        description=job.description,
+        rx_number=job.rx_number,
+        reference_type=job.reference_type,
+        reference_id=job.reference_id,
+        status=job.status,
+        attempts=job.attempts,
+        last_error=job.last_error,
+        next_attempt_at=job.next_attempt_at,
+        is_reprint=job.is_reprint,
+        reprint_of=job.reprint_of,
+        workstation=job.workstation,
+        created_at=job.created_at,
+        printed_at=job.printed_at,
+        version=job.version,
     )
 
 
@@ -120,16 +140,20 @@ def list_jobs(
     """This workstation's jobs (all workstations with ``workstation=None``), waiting ones first."""
     with uow_factory(actor.user_id if actor else None) as uow:
         jobs = uow.print_jobs.listing(
-            workstation=workstation, statuses=WAITING + ("sending",) if waiting_only else None,
-            rx_number=rx_number, limit=limit,
+            workstation=workstation,
+            statuses=WAITING + ("sending",) if waiting_only else None,
+            rx_number=rx_number,
+            limit=limit,
         )
         return [_row(job) for job in jobs]
 
 
 def _require_waiting(job: PrintJob, doing: str) -> None:
     if job.status == "sending":
-        raise ValidationFailed(f"This job is being sent to the printer right now, so it cannot be {doing}. "
-                               "Wait a few seconds and look again.")
+        raise ValidationFailed(
+            f"This job is being sent to the printer right now, so it cannot be {doing}. "
+            "Wait a few seconds and look again."
+        )
     if job.status not in WAITING:
         hint = " Reprint it (Ctrl+P) to print it again." if job.status == "printed" else ""
         raise ValidationFailed(f"This job is already {job.status}, so it cannot be {doing}.{hint}")
@@ -162,24 +186,40 @@ def reprint(
                 "a second copy."
             )
         if not reason:
-            raise ValidationFailed("Say why it is printed again (e.g. \"label smudged\").", {"reason": "required"})
-        target = dict(printer_uri=printer_uri, printer_profile=printer_profile, printers=printers,
-                      workstation=workstation)
+            raise ValidationFailed('Say why it is printed again (e.g. "label smudged").', {"reason": "required"})
+        target = dict(
+            printer_uri=printer_uri, printer_profile=printer_profile, printers=printers, workstation=workstation
+        )
         if original.job_type == "label" and original.reference_type == "prescription_refill":
-            new_id = queue_vial_label(uow, actor, refill_id=original.reference_id, reprint_of=original.id,
-                                      reason=reason, **target)
+            new_id = queue_vial_label(
+                uow, actor, refill_id=original.reference_id, reprint_of=original.id, reason=reason, **target
+            )
         elif original.job_type == "receipt":
             receipt = codec.receipt_from_json(original.document)
-            new_id = queue_receipt(uow, actor, receipt, reference_type=original.reference_type or "receipt",
-                                   reference_id=original.reference_id or original.id, reprint_of=original.id,
-                                   reason=reason, **target)
+            new_id = queue_receipt(
+                uow,
+                actor,
+                receipt,
+                reference_type=original.reference_type or "receipt",
+                reference_id=original.reference_id or original.id,
+                reprint_of=original.id,
+                reason=reason,
+                **target,
+            )
         else:
             if printer_uri is None and original.printer_uri is not None:
                 target["printer_uri"], target["printer_profile"] = original.printer_uri, original.printer_profile
             job = add_job(
-                uow, actor, job_type=original.job_type, role=original.printer_role, document=original.document,
-                description=original.description, reference=(original.reference_type, original.reference_id),
-                rx_number=original.rx_number, reprint_of=original.id, **target,
+                uow,
+                actor,
+                job_type=original.job_type,
+                role=original.printer_role,
+                document=original.document,
+                description=original.description,
+                reference=(original.reference_type, original.reference_id),
+                rx_number=original.rx_number,
+                reprint_of=original.id,
+                **target,
             )
             new_id = job.id
         uow.commit()
@@ -204,10 +244,18 @@ def redirect(
         if profile != job.printer_profile or job.job_type == "test_page":
             job.payload = codec.render_document(job.job_type, job.document, profile, uri)
         job.printer_uri, job.printer_profile = uri, profile
-        job.status, job.next_attempt_at, job.last_error = "queued", dt.datetime.now(dt.timezone.utc), None
-        uow.record("PrintJobRedirected", "print_job", job.id, {
-            "from": before, "to": uri, "profile": profile, "rx_number": job.rx_number,
-        })
+        job.status, job.next_attempt_at, job.last_error = "queued", dt.datetime.now(dt.UTC), None
+        uow.record(
+            "PrintJobRedirected",
+            "print_job",
+            job.id,
+            {
+                "from": before,
+                "to": uri,
+                "profile": profile,
+                "rx_number": job.rx_number,
+            },
+        )
         uow.notify("print_jobs", job.id, workstation=job.workstation, status="queued")
         uow.commit()
 
@@ -217,7 +265,7 @@ def retry(uow_factory: UnitOfWorkFactory, actor: Actor | None, job_id: uuid.UUID
     with uow_factory(actor.user_id if actor else None) as uow:
         job = uow.print_jobs.require(job_id, for_update=True)
         _require_waiting(job, "retried")
-        job.status, job.next_attempt_at = "queued", dt.datetime.now(dt.timezone.utc)
+        job.status, job.next_attempt_at = "queued", dt.datetime.now(dt.UTC)
         uow.notify("print_jobs", job.id, workstation=job.workstation, status="queued")
         uow.commit()
 
@@ -228,10 +276,18 @@ def cancel(uow_factory: UnitOfWorkFactory, actor: Actor | None, job_id: uuid.UUI
         job = uow.print_jobs.require(job_id, for_update=True)
         _require_waiting(job, "cancelled")
         job.status, job.next_attempt_at = "cancelled", None
-        uow.record("PrintJobCancelled", "print_job", job.id, {
-            "rx_number": job.rx_number, "job_type": job.job_type, "reason": reason.strip() or None,
-            "attempts": job.attempts, "last_error": job.last_error,
-        })
+        uow.record(
+            "PrintJobCancelled",
+            "print_job",
+            job.id,
+            {
+                "rx_number": job.rx_number,
+                "job_type": job.job_type,
+                "reason": reason.strip() or None,
+                "attempts": job.attempts,
+                "last_error": job.last_error,
+            },
+        )
         uow.notify("print_jobs", job.id, workstation=job.workstation, status="cancelled")
         uow.commit()
 
@@ -247,8 +303,9 @@ def print_test_page(
 ) -> uuid.UUID:
     """Queue and commit a test page (the settings' button and `print test-page`)."""
     with uow_factory(actor.user_id if actor else None) as uow:
-        job_id = queue_test_page(uow, actor, role=role, printer_uri=printer_uri, printer_profile=printer_profile,
-                                 workstation=workstation)
+        job_id = queue_test_page(
+            uow, actor, role=role, printer_uri=printer_uri, printer_profile=printer_profile, workstation=workstation
+        )
         uow.commit()
         return job_id
 
@@ -272,11 +329,17 @@ def queue_label_for_rx(
         fills = [f for f in uow.prescriptions.refills_for(rx.id) if f.status != "returned"]
         if not fills:
             raise NotFound(f"Rx {rx.prescription_number} has not been filled yet, so it has no label to print.")
-        fill = max(fills, key=lambda f: (f.refill_number, f.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc)))
+        fill = max(fills, key=lambda f: (f.refill_number, f.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)))
         job_id = queue_vial_label(
-            uow, actor, refill_id=fill.id, reprint_of=fill.label_job_id,
-            reason=reason if fill.label_job_id else None, printer_uri=printer_uri,
-            printer_profile=printer_profile, printers=printers, workstation=workstation,
+            uow,
+            actor,
+            refill_id=fill.id,
+            reprint_of=fill.label_job_id,
+            reason=reason if fill.label_job_id else None,
+            printer_uri=printer_uri,
+            printer_profile=printer_profile,
+            printers=printers,
+            workstation=workstation,
         )
         uow.commit()
         return job_id

@@ -37,10 +37,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pharmacy_desktop.domain.clock import utcnow as _utcnow
 from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.domain.clock import utcnow as _utcnow
 from pharmacy_desktop.printing import transports
 from pharmacy_desktop.printing.addresses import Delivery, PrinterError, PrinterNotReady
 from pharmacy_desktop.printing.codec import render_document
@@ -196,8 +196,11 @@ class PrintSender:
         """
         if database_unreachable(error):
             if self._trouble != "database":
-                log.warning("print queue paused: the database cannot be reached (%s); waiting jobs stay queued "
-                            "and go out when it is back", type(error).__name__)
+                log.warning(
+                    "print queue paused: the database cannot be reached (%s); waiting jobs stay queued "
+                    "and go out when it is back",
+                    type(error).__name__,
+                )
             self._trouble = "database"
             return
         key = f"{type(error).__name__}: {error}"
@@ -238,9 +241,12 @@ class PrintSender:
                 with self.uow_factory() as uow:
                     job = uow.print_jobs.require(job_id)
                     ok = job.status == "printed"
-                    message = job.last_error or (f"Printed on {job.printer_uri}." if ok else f"The job is {job.status}.")
-                    return SendResult(job.id, job.printer_role, job.printer_uri, ok, message,
-                                      confirmed=ok and job.last_error is None)
+                    message = job.last_error or (
+                        f"Printed on {job.printer_uri}." if ok else f"The job is {job.status}."
+                    )
+                    return SendResult(
+                        job.id, job.printer_role, job.printer_uri, ok, message, confirmed=ok and job.last_error is None
+                    )
             result = self._send_claimed(claimed)[0]
             self._publish(self._compute_state([result]))
             return result
@@ -267,8 +273,9 @@ class PrintSender:
                 jobs = [job] if job is not None and job.status in ("queued", "failed") else []
             for job in jobs:
                 uri, profile = self._resolve(job)
-                item = _Claimed(job.id, job.printer_role, job.job_type, uri, b"", job.attempts + 1,
-                                job.status, job.next_attempt_at)
+                item = _Claimed(
+                    job.id, job.printer_role, job.job_type, uri, b"", job.attempts + 1, job.status, job.next_attempt_at
+                )
                 if uri is None:
                     item.error = no_printer_message(job.printer_role, job.job_type)
                 else:
@@ -328,7 +335,9 @@ class PrintSender:
         retry_in = backoff_seconds(item.attempts) if retry and item.attempts < MAX_AUTOMATIC_ATTEMPTS else None
         with self.uow_factory() as uow:
             job = uow.print_jobs.require(item.id)
-            message = error if isinstance(error, str) else failure_message(job.printer_role, job.job_type, error, retry_in)
+            message = (
+                error if isinstance(error, str) else failure_message(job.printer_role, job.job_type, error, retry_in)
+            )
             job.status, job.last_error = "failed", message
             job.next_attempt_at = self._clock() + dt.timedelta(seconds=retry_in) if retry_in is not None else None
             item.next_attempt = job.next_attempt_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from pharmacy_desktop.db.models.users import User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -58,8 +58,15 @@ def switch_retry_at(uow: UnitOfWork, workstation: str, at: dt.datetime) -> dt.da
     return last + wait if last + wait > at else None
 
 
-def quick_switch(uow_factory: UnitOfWorkFactory, credential: str, workstation: str, *, method: str = "pin",
-                 from_actor: Actor | None = None, now: Callable[[], dt.datetime] = utcnow) -> Actor:
+def quick_switch(
+    uow_factory: UnitOfWorkFactory,
+    credential: str,
+    workstation: str,
+    *,
+    method: str = "pin",
+    from_actor: Actor | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Actor:
     """Switch user by PIN or badge scan, for someone who signed in with a password here this shift
     (see the module docstring for how wrong PINs are counted)."""
     if method not in _SWITCH_METHODS:
@@ -73,15 +80,24 @@ def quick_switch(uow_factory: UnitOfWorkFactory, credential: str, workstation: s
         retry_at = switch_retry_at(uow, workstation, at)
         if retry_at is not None:
             seconds = max(1, int((retry_at - at).total_seconds() + 0.999))
-            uow.record("SwitchRefused", "user", from_actor.user_id if from_actor else NOBODY,
-                       {**base, "reason": "too soon after a wrong PIN or badge", "retry_at": retry_at})
+            uow.record(
+                "SwitchRefused",
+                "user",
+                from_actor.user_id if from_actor else NOBODY,
+                {**base, "reason": "too soon after a wrong PIN or badge", "retry_at": retry_at},
+            )
             uow.commit()
             raise TryLater(
                 f"Wait {seconds} second{'s' if seconds != 1 else ''} before the next {what}: there were wrong PINs "
-                "or badges on this workstation. Or sign in with your username and password.", retry_at)
+                "or badges on this workstation. Or sign in with your username and password.",
+                retry_at,
+            )
         shift = _shift_users(uow, workstation, at)
-        open_to_switch = [(u, s) for u, s in shift
-                          if not is_locked(u, at) and _switch_failures_against(uow, u, at) < MAX_FAILED_ATTEMPTS]
+        open_to_switch = [
+            (u, s)
+            for u, s in shift
+            if not is_locked(u, at) and _switch_failures_against(uow, u, at) < MAX_FAILED_ATTEMPTS
+        ]
         matches = []
         for user, session in open_to_switch:
             stored = user.pin_hash if method == "pin" else user.badge_hash
@@ -97,12 +113,18 @@ def quick_switch(uow_factory: UnitOfWorkFactory, credential: str, workstation: s
             return actor
         if not open_to_switch:
             # nothing was checked, so nothing is counted: the way in is a password
-            uow.record("SwitchRefused", "user", NOBODY,
-                       {**base, "reason": "no account here may switch by PIN or badge", "blocked": len(shift)})
+            uow.record(
+                "SwitchRefused",
+                "user",
+                NOBODY,
+                {**base, "reason": "no account here may switch by PIN or badge", "blocked": len(shift)},
+            )
             uow.commit()
             if not shift:
-                raise AuthenticationFailed(f"No one signed in on this workstation this shift has that {what}. "
-                                           "Sign in with your username and password first.")
+                raise AuthenticationFailed(
+                    f"No one signed in on this workstation this shift has that {what}. "
+                    "Sign in with your username and password first."
+                )
             raise AuthenticationFailed(
                 f"Switching by {what} needs a password sign-in on this workstation first "
                 f"(after {MAX_FAILED_ATTEMPTS} wrong PINs or badges an account needs its password again). "

@@ -15,7 +15,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
@@ -23,11 +22,9 @@ from pharmacy_desktop.domain.dur import Check
 from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
-from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.patients import PatientProfile, load_profile
-from pharmacy_desktop.services.work_queues import QueueRow, review_queue
-from pharmacy_desktop.services.work_queues import review_queue_size as queue_size
+from pharmacy_desktop.services.text_checks import require_clean_text
 
 REVIEW = Permission.REVIEW
 OVERRIDE = Permission.OVERRIDE_DUR
@@ -149,16 +146,26 @@ def _user_names(uow: UnitOfWork, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, 
 def _alerts(uow: UnitOfWork, rows: list[PrescriptionValidation]) -> tuple[Alert, ...]:
     names = _user_names(uow, {r.acknowledged_by for r in rows})
     return tuple(
-        Alert(r.id, r.validation_type, CHECK_LABELS.get(r.validation_type, r.validation_type.replace("_", " ")),
-              r.validation_status, r.severity or "none", r.message or "",
-              str((r.details or {}).get("management") or ""), str((r.details or {}).get("drug") or ""),
-              names.get(r.acknowledged_by) if r.acknowledged_by else None, r.acknowledged_at, r.override_reason)
+        Alert(
+            r.id,
+            r.validation_type,
+            CHECK_LABELS.get(r.validation_type, r.validation_type.replace("_", " ")),
+            r.validation_status,
+            r.severity or "none",
+            r.message or "",
+            str((r.details or {}).get("management") or ""),
+            str((r.details or {}).get("drug") or ""),
+            names.get(r.acknowledged_by) if r.acknowledged_by else None,
+            r.acknowledged_at,
+            r.override_reason,
+        )
         for r in rows
     )
 
 
-def open_review(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
-                today: dt.date | None = None) -> ReviewDetail:
+def open_review(
+    uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, today: dt.date | None = None
+) -> ReviewDetail:
     """The prescription beside the patient's profile, active medications and every DUR result.
 
     DUR runs here if the prescription has no current results (e.g. entered before this system).
@@ -182,21 +189,47 @@ def _detail(uow: UnitOfWork, rx: Prescription, today: dt.date | None) -> ReviewD
     items = []
     for i in sorted(rx.items, key=lambda i: i.created_at or utcnow()):
         schedule = dur_review.schedule_of(i.medication)
-        items.append(ItemView(i.written_medication_name, schedule.display if schedule.roman else "",
-                              f"{i.quantity.normalize():f}", i.quantity_unit, i.days_supply, i.sig,
-                              i.directions or "", i.refills_authorized, i.daw_code or "0"))
+        items.append(
+            ItemView(
+                i.written_medication_name,
+                schedule.display if schedule.roman else "",
+                f"{i.quantity.normalize():f}",
+                i.quantity_unit,
+                i.days_supply,
+                i.sig,
+                i.directions or "",
+                i.refills_authorized,
+                i.daw_code or "0",
+            )
+        )
     return ReviewDetail(
-        rx.id, rx.prescription_number, rx.version or 1, rx.status, bool(rx.is_stat), rx.source, rx.written_date,
-        rx.expiration_date, rx.received_at, names.get(rx.received_by) if rx.received_by else None, rx.promised_at,
-        rx.notes, rx.returned_note, rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea, rx.prescriber_phone,
-        tuple(items), load_profile(uow, rx.patient_id),
+        rx.id,
+        rx.prescription_number,
+        rx.version or 1,
+        rx.status,
+        bool(rx.is_stat),
+        rx.source,
+        rx.written_date,
+        rx.expiration_date,
+        rx.received_at,
+        names.get(rx.received_by) if rx.received_by else None,
+        rx.promised_at,
+        rx.notes,
+        rx.returned_note,
+        rx.prescriber_name,
+        rx.prescriber_npi,
+        rx.prescriber_dea,
+        rx.prescriber_phone,
+        tuple(items),
+        load_profile(uow, rx.patient_id),
         tuple(dur_review.active_medication_list(uow, rx.patient_id, excluding=rx.id, today=today)),
         _alerts(uow, dur_review.current_validations(uow, rx.id)),
     )
 
 
-def rerun_dur(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
-              today: dt.date | None = None) -> ReviewDetail:
+def rerun_dur(
+    uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, today: dt.date | None = None
+) -> ReviewDetail:
     """Run DUR again (e.g. after the profile changed); earlier acknowledgements stay on record."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="run DUR checks", subject=("prescription", prescription_id))
@@ -237,14 +270,24 @@ def acknowledge_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_i
         if row.validation_status == "failed":
             raise ValidationFailed(
                 "This alert is a hard stop: it cannot just be acknowledged. Override it with a reason "
-                "(Alt+O), or reject the prescription.", {"reason": "A reason is required to override."})
+                "(Alt+O), or reject the prescription.",
+                {"reason": "A reason is required to override."},
+            )
         if row.validation_status == "passed" or row.acknowledged_at is not None:
             return
         row.acknowledged_by, row.acknowledged_at = actor.user_id, utcnow()
-        uow.record("DurAlertAcknowledged", "prescription", rx.id, {
-            "rx_number": rx.prescription_number, "validation_id": row.id, "check": row.validation_type,
-            "severity": row.severity, "message": row.message,
-        })
+        uow.record(
+            "DurAlertAcknowledged",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "validation_id": row.id,
+                "check": row.validation_type,
+                "severity": row.severity,
+                "message": row.message,
+            },
+        )
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()
 
@@ -255,18 +298,29 @@ def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: 
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, OVERRIDE, doing="override DUR alerts", subject=_alert_subject(uow, validation_id))
         if len(reason) < MIN_REASON:
-            raise ValidationFailed("An override needs a reason (e.g. 'Prescriber contacted, benefit outweighs risk').",
-                                   {"reason": "Type the reason for the override."})
+            raise ValidationFailed(
+                "An override needs a reason (e.g. 'Prescriber contacted, benefit outweighs risk').",
+                {"reason": "Type the reason for the override."},
+            )
         require_clean_text("reason", PrescriptionValidation.override_reason, reason, "The reason")
         row, rx = _validation(uow, validation_id)
         if row.validation_status == "passed":
             return
         row.acknowledged_by, row.acknowledged_at, row.override_reason = actor.user_id, utcnow(), reason
-        uow.record("DurAlertOverridden", "prescription", rx.id, {
-            "rx_number": rx.prescription_number, "validation_id": row.id, "check": row.validation_type,
-            "severity": row.severity, "message": row.message, "reason": reason,
-            "license_number": actor.license_number,
-        })
+        uow.record(
+            "DurAlertOverridden",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "validation_id": row.id,
+                "check": row.validation_type,
+                "severity": row.severity,
+                "message": row.message,
+                "reason": reason,
+                "license_number": actor.license_number,
+            },
+        )
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()
 
@@ -280,8 +334,10 @@ def _open_rx(uow: UnitOfWork, prescription_id: uuid.UUID, expected_version: int 
     if rx is None:
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
     if expected_version is not None and rx.version != expected_version:
-        raise ConcurrentUpdate(f"Rx {rx.prescription_number} was changed on another workstation while you were "
-                               "reviewing it. Nothing was saved: look at it again, then decide.")
+        raise ConcurrentUpdate(
+            f"Rx {rx.prescription_number} was changed on another workstation while you were "
+            "reviewing it. Nothing was saved: look at it again, then decide."
+        )
     return rx
 
 
@@ -293,8 +349,9 @@ def _move(rx: Prescription, target: RxStatus) -> None:
     rx.status = target.value
 
 
-def approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *,
-            expected_version: int | None = None) -> ReviewDetail:
+def approve(
+    uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, expected_version: int | None = None
+) -> ReviewDetail:
     """``received`` -> ``validated`` once every alert is acknowledged or overridden."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="validate prescriptions", subject=("prescription", prescription_id))
@@ -308,18 +365,27 @@ def approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.
         if open_:
             stops = sum(1 for a in open_ if a.needs_override)
             warns = len(open_) - stops
-            parts = ([f"{stops} hard stop(s) need an override with a reason (Alt+O)"] if stops else []) + \
-                    ([f"{warns} warning(s) need acknowledging (Alt+A)"] if warns else [])
-            raise ValidationFailed(f"Cannot approve Rx {rx.prescription_number} yet: {' and '.join(parts)}.",
-                                   {"alerts": "; ".join(a.message for a in open_)})
+            parts = ([f"{stops} hard stop(s) need an override with a reason (Alt+O)"] if stops else []) + (
+                [f"{warns} warning(s) need acknowledging (Alt+A)"] if warns else []
+            )
+            raise ValidationFailed(
+                f"Cannot approve Rx {rx.prescription_number} yet: {' and '.join(parts)}.",
+                {"alerts": "; ".join(a.message for a in open_)},
+            )
         _move(rx, RxStatus.VALIDATED)
         rx.validated_at, rx.validated_by = utcnow(), actor.user_id
-        uow.record("PrescriptionValidated", "prescription", rx.id, {
-            "rx_number": rx.prescription_number, "pharmacist": actor.display_name,
-            "license_number": actor.license_number,
-            "overrides": [{"check": a.check, "reason": a.override_reason} for a in alerts if a.override_reason],
-            "acknowledged": sum(1 for a in alerts if a.is_alert),
-        })
+        uow.record(
+            "PrescriptionValidated",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "pharmacist": actor.display_name,
+                "license_number": actor.license_number,
+                "overrides": [{"check": a.check, "reason": a.override_reason} for a in alerts if a.override_reason],
+                "acknowledged": sum(1 for a in alerts if a.is_alert),
+            },
+        )
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.flush()
         detail = _detail(uow, rx, None)
@@ -327,33 +393,55 @@ def approve(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.
         return detail
 
 
-def reject(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, reason: str, *,
-           expected_version: int | None = None) -> None:
+def reject(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     reason = " ".join((reason or "").split())
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="reject prescriptions", subject=("prescription", prescription_id))
         if len(reason) < MIN_REASON:
-            raise ValidationFailed("Rejecting needs a reason (it is kept with the prescription).",
-                                   {"reason": "Type the reason for rejecting."})
+            raise ValidationFailed(
+                "Rejecting needs a reason (it is kept with the prescription).",
+                {"reason": "Type the reason for rejecting."},
+            )
         require_clean_text("reason", Prescription.rejection_reason, reason, "The reason")
         rx = _open_rx(uow, prescription_id, expected_version)
         previous = rx.status
         _move(rx, RxStatus.REJECTED)
         rx.rejection_reason = reason
-        uow.record("PrescriptionRejected", "prescription", rx.id, {
-            "rx_number": rx.prescription_number, "from": previous, "reason": reason,
-        })
+        uow.record(
+            "PrescriptionRejected",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "from": previous,
+                "reason": reason,
+            },
+        )
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()
 
 
-def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, note: str, *,
-                        expected_version: int | None = None) -> None:
+def send_back_to_intake(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    note: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Back to the technician with a note (what to correct); it leaves the review queue until corrected."""
     note = " ".join((note or "").split())
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, REVIEW, doing="send prescriptions back to intake",
-                subject=("prescription", prescription_id))
+        require(
+            uow, actor, REVIEW, doing="send prescriptions back to intake", subject=("prescription", prescription_id)
+        )
         if len(note) < MIN_REASON:
             raise ValidationFailed("Say what intake should correct.", {"note": "Type a note for intake."})
         require_clean_text("note", Prescription.returned_note, note, "The note")
@@ -365,8 +453,15 @@ def send_back_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor, prescripti
             raise ValidationFailed(f"Rx {rx.prescription_number} is {rx.status}: it can no longer go back to intake.")
         rx.returned_note = note
         rx.updated_at = utcnow()  # moves the version even when the status stays
-        uow.record("PrescriptionReturnedToIntake", "prescription", rx.id, {
-            "rx_number": rx.prescription_number, "from": previous, "note": note,
-        })
+        uow.record(
+            "PrescriptionReturnedToIntake",
+            "prescription",
+            rx.id,
+            {
+                "rx_number": rx.prescription_number,
+                "from": previous,
+                "note": note,
+            },
+        )
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()

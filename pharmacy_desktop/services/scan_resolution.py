@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from pharmacy_desktop.db.scan_lookup import lookup_ndc_keys
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
@@ -25,6 +26,7 @@ FOUND = ScanLookup.FOUND
 AMBIGUOUS = ScanLookup.AMBIGUOUS
 UNKNOWN = ScanLookup.UNKNOWN
 INVALID = ScanLookup.INVALID
+
 
 @dataclass(frozen=True)
 class ScanChoice:
@@ -130,9 +132,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
     """A plain dict for ``scan --json``: dates as ISO text, ids as strings."""
     data = asdict(result)
     data["candidates"] = list(result.candidates)
-    data["choices"] = [
-        {**asdict(c), "medication_id": str(c.medication_id)} for c in result.choices
-    ]
+    data["choices"] = [{**asdict(c), "medication_id": str(c.medication_id)} for c in result.choices]
     data["medication_id"] = str(result.medication_id) if result.medication_id else None
     data["expiry"] = result.expiry.isoformat() if result.expiry else None
     return data

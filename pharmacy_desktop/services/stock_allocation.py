@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from pharmacy_desktop.db.retry import StockMoved
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
@@ -59,8 +60,16 @@ def batch_stock(b: Any) -> BatchStock:
     return BatchStock(b.id, b.batch_number, b.expiration_date, b.quantity_remaining, b.status, b.received_date)
 
 
-def stock_source(stock: Any, batches: Sequence[Any], *, lot: str | None, expiry: dt.date | None,
-                 days_supply: int, drug_name: str, today: dt.date) -> StockSource:
+def stock_source(
+    stock: Any,
+    batches: Sequence[Any],
+    *,
+    lot: str | None,
+    expiry: dt.date | None,
+    days_supply: int,
+    drug_name: str,
+    today: dt.date,
+) -> StockSource:
     """Pure: the source for a bottle scan (``lot``/``expiry`` as scanned) given the item and its lots."""
     on_hand = stock.quantity_on_hand
     if lot:
@@ -73,15 +82,20 @@ def stock_source(stock: Any, batches: Sequence[Any], *, lot: str | None, expiry:
             return StockSource(problem=problem)
         if batch is None and batches:
             known = ", ".join(sorted({b.batch_number for b in batches if b.quantity_remaining > 0})) or "none"
-            return StockSource(problem=(
-                f"Lot {lot} of {drug_name} is not in the stock records (lots on record: {known}). "
-                "Ask the pharmacist or buyer to receive the lot into inventory, or scan a bottle from a recorded lot."
-            ))
+            return StockSource(
+                problem=(
+                    f"Lot {lot} of {drug_name} is not in the stock records (lots on record: {known}). "
+                    "Ask the pharmacist or buyer to receive the lot into inventory, or scan a bottle from a recorded lot."
+                )
+            )
         warning = rules.expiry_warning(expiry, days_supply, today=today) if expiry is not None else None
         return StockSource(
             available=min(on_hand, batch.quantity_remaining) if batch is not None else on_hand,
-            warnings=(warning,) if warning else (), mode=LOT, batch_id=batch.id if batch else None,
-            lot=lot, expiry=expiry,
+            warnings=(warning,) if warning else (),
+            mode=LOT,
+            batch_id=batch.id if batch else None,
+            lot=lot,
+            expiry=expiry,
         )
     if expiry is not None and expiry < today:
         return StockSource(problem=rules.lot_problem(None, expiry, "active", today=today) or "")
@@ -92,8 +106,18 @@ def stock_source(stock: Any, batches: Sequence[Any], *, lot: str | None, expiry:
     return StockSource(available=on_hand, mode=WHOLE, expiry=expiry)
 
 
-def deduct(uow: UnitOfWork, *, stock: Any, batches: dict[uuid.UUID, Any], lines: tuple[StockLine, ...],
-           stock_locked: bool, day: dt.date, refill_id: uuid.UUID, reason: str, performed_by: uuid.UUID) -> None:
+def deduct(
+    uow: UnitOfWork,
+    *,
+    stock: Any,
+    batches: dict[uuid.UUID, Any],
+    lines: tuple[StockLine, ...],
+    stock_locked: bool,
+    day: dt.date,
+    refill_id: uuid.UUID,
+    reason: str,
+    performed_by: uuid.UUID,
+) -> None:
     """Take the planned lots off the shelf: lock (item, then lots by id), re-check, deduct, ledger.
 
     ``stock_locked``: the item and its lots were locked before planning (nothing to re-check).
@@ -123,16 +147,24 @@ def deduct(uow: UnitOfWork, *, stock: Any, batches: dict[uuid.UUID, Any], lines:
             batch = batches[line.batch_id]
             batch.quantity_remaining = batch.quantity_remaining - line.quantity
         uow.inventory.add_transaction(
-            stock.id, DISPENSE, -line.quantity, level, batch_id=line.batch_id,
-            reference_type=REFILL_REFERENCE, reference_id=refill_id, reason=reason, performed_by=performed_by,
+            stock.id,
+            DISPENSE,
+            -line.quantity,
+            level,
+            batch_id=line.batch_id,
+            reference_type=REFILL_REFERENCE,
+            reference_id=refill_id,
+            reason=reason,
+            performed_by=performed_by,
         )
         level -= line.quantity
     stock.quantity_on_hand = level
     uow.flush()
 
 
-def put_back(uow: UnitOfWork, refill_ids: list[uuid.UUID], *, reason: str,
-             performed_by: uuid.UUID) -> tuple[list[tuple[str | None, Decimal]], list[uuid.UUID]]:
+def put_back(
+    uow: UnitOfWork, refill_ids: list[uuid.UUID], *, reason: str, performed_by: uuid.UUID
+) -> tuple[list[tuple[str | None, Decimal]], list[uuid.UUID]]:
     """Reverse the dispensing of these fills, lot by lot, in the lock order (items, then lots, by id).
 
     Returns the (lot, quantity) put back and the ids of the stock items changed.
@@ -153,8 +185,15 @@ def put_back(uow: UnitOfWork, refill_ids: list[uuid.UUID], *, reason: str,
             lot = batch.batch_number
         item.quantity_on_hand = before + qty
         uow.inventory.add_transaction(
-            item.id, RETURN, qty, before, batch_id=move.batch_id, reference_type=REFILL_REFERENCE,
-            reference_id=move.reference_id, reason=reason, performed_by=performed_by,
+            item.id,
+            RETURN,
+            qty,
+            before,
+            batch_id=move.batch_id,
+            reference_type=REFILL_REFERENCE,
+            reference_id=move.reference_id,
+            reason=reason,
+            performed_by=performed_by,
         )
         returned.append((lot, qty))
     return returned, list(items)

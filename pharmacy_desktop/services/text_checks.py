@@ -15,8 +15,9 @@ from pharmacy_desktop.domain.text_fields import labelled, text_problem
 from pharmacy_desktop.errors import ValidationFailed
 
 
-def text_errors(fields: Iterable[tuple[str, Any, Any]], *, labels: dict[str, str] | None = None,
-                single_line: Iterable[str] = ()) -> dict[str, str]:
+def text_errors(
+    fields: Iterable[tuple[str, Any, Any]], *, labels: dict[str, str] | None = None, single_line: Iterable[str] = ()
+) -> dict[str, str]:
     """Field key -> problem for each ``(key, mapped attribute, value)`` whose text the column refuses.
 
     With a label for the key the problem is a sentence ("First name has ..."), otherwise the bare

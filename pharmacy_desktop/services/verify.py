@@ -10,36 +10,52 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from pharmacy_desktop.db.models.prescriptions import PrescriptionRefill
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
 from pharmacy_desktop.services import auth, print_queue, stock_allocation, will_call
-from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import (
     DrugView,
     RxHeader,
     drug_view,
     header_fields,
-    load_prescription as _rx,
     patient_name,
     product_of,
     rx_number_from_scan,
 )
+from pharmacy_desktop.services.prescription_views import (
+    load_prescription as _rx,
+)
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
+from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.work_queues import QueueRow, verify_queue
 
-__all__ = ["ApproveResult", "BottleCheck", "BottleMismatch", "FilledLine", "QueueRow", "ReturnResult", "VerifyView",
-           "approve", "check_bottle", "open_by_label_scan", "open_for_verify", "return_to_fill", "verify_queue"]
+__all__ = [
+    "ApproveResult",
+    "BottleCheck",
+    "BottleMismatch",
+    "FilledLine",
+    "QueueRow",
+    "ReturnResult",
+    "VerifyView",
+    "approve",
+    "check_bottle",
+    "open_by_label_scan",
+    "open_for_verify",
+    "return_to_fill",
+    "verify_queue",
+]
 
 RETURN = stock_allocation.RETURN
 
@@ -160,24 +176,42 @@ def _view(uow: UnitOfWork, rx: Any) -> VerifyView:
         filled = drug_view(filled_med, refill.ndc_code)
         if item.medication is not None and filled_med is not None:
             result = rules.match_product(
-                product_of(item.medication), product_of(filled_med),
-                substitution_allowed=item.substitution_allowed, daw_code=item.daw_code,
+                product_of(item.medication),
+                product_of(filled_med),
+                substitution_allowed=item.substitution_allowed,
+                daw_code=item.daw_code,
                 patient_allows_generic=patient.allow_generic_substitution if patient else True,
             )
             match, message = result.match.value, result.message
         else:
             match, message = "unknown", "The prescribed or the filled product is not in the catalog."
         label_lines, label_status = _label_lines(uow, refill)
-        lines.append(FilledLine(
-            item_id=item.id, refill_id=refill.id, prescribed=prescribed, filled=filled,
-            prescribed_quantity=item.quantity, filled_quantity=refill.quantity_dispensed, unit=rules.dispensing_unit(item.quantity, item.quantity_unit,
-                                                                          filled_med.dosage_form if filled_med else None),
-            sig=item.sig, directions=item.directions or "", days_supply=refill.days_supply,
-            fill_number=refill.refill_number, lot=refill.lot_number, expiry=refill.expiration_date,
-            is_partial=refill.is_partial, match=match, match_message=message,
-            filled_by=_user_name(uow, refill.filled_by), filled_at=refill.created_at,
-            label_lines=label_lines, label_status=label_status,
-        ))
+        lines.append(
+            FilledLine(
+                item_id=item.id,
+                refill_id=refill.id,
+                prescribed=prescribed,
+                filled=filled,
+                prescribed_quantity=item.quantity,
+                filled_quantity=refill.quantity_dispensed,
+                unit=rules.dispensing_unit(
+                    item.quantity, item.quantity_unit, filled_med.dosage_form if filled_med else None
+                ),
+                sig=item.sig,
+                directions=item.directions or "",
+                days_supply=refill.days_supply,
+                fill_number=refill.refill_number,
+                lot=refill.lot_number,
+                expiry=refill.expiration_date,
+                is_partial=refill.is_partial,
+                match=match,
+                match_message=message,
+                filled_by=_user_name(uow, refill.filled_by),
+                filled_at=refill.created_at,
+                label_lines=label_lines,
+                label_status=label_status,
+            )
+        )
     return VerifyView(**header_fields(rx, patient), lines=tuple(lines))
 
 
@@ -217,12 +251,18 @@ def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
 # -- bottle check ---------------------------------------------------------------------------------
 
 
-def _check_bottle(uow: UnitOfWork, rx: Any, scan_text: str, today: dt.date,
-                  done: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
-                  pending: list[PrescriptionRefill] | None = None) -> BottleCheck:
+def _check_bottle(
+    uow: UnitOfWork,
+    rx: Any,
+    scan_text: str,
+    today: dt.date,
+    done: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
+    pending: list[PrescriptionRefill] | None = None,
+) -> BottleCheck:
     scan = resolve_scan(uow, scan_text, today=today)
-    pending = [r for r in (pending if pending is not None else _pending(uow, rx.id))
-               if r.prescription_item_id not in done]
+    pending = [
+        r for r in (pending if pending is not None else _pending(uow, rx.id)) if r.prescription_item_id not in done
+    ]
     if scan.status == AMBIGUOUS:
         keys = set(scan.candidates)
         match = [r for r in pending if r.ndc_code in keys]
@@ -238,34 +278,64 @@ def _check_bottle(uow: UnitOfWork, rx: Any, scan_text: str, today: dt.date,
         if refill.ndc_code != med.ndc_code:
             continue
         if scan.lot and refill.lot_number and scan.lot.strip().upper() != refill.lot_number.strip().upper():
-            return BottleCheck(False, (
-                f"Different lot: filled from lot {refill.lot_number}, this bottle is lot {scan.lot}. "
-                f"Scan the bottle the prescription was filled from, or return it to fill."
-            ), refill.prescription_item_id, scanned, scan.lot, scan.expiry)
+            return BottleCheck(
+                False,
+                (
+                    f"Different lot: filled from lot {refill.lot_number}, this bottle is lot {scan.lot}. "
+                    f"Scan the bottle the prescription was filled from, or return it to fill."
+                ),
+                refill.prescription_item_id,
+                scanned,
+                scan.lot,
+                scan.expiry,
+            )
         problem = rules.lot_problem(scan.lot, scan.expiry, "active", today=today)
         if problem:
             return BottleCheck(False, problem, refill.prescription_item_id, scanned, scan.lot, scan.expiry)
-        return BottleCheck(True, f"Bottle matches the fill: {scanned.title} (NDC {scanned.ndc}).",
-                           refill.prescription_item_id, scanned, scan.lot, scan.expiry)
-    filled = ", ".join(
-        f"{drug_view(uow.prescriptions.medication(r.medication_id)).title} (NDC {r.ndc_code})" for r in pending
-    ) or "nothing"
-    return BottleCheck(False, (
-        f"Wrong bottle: scanned {scanned.title} (NDC {scanned.ndc}), filled {filled}. "
-        "Scan the stock bottle this prescription was filled from, or return it to fill."
-    ), None, scanned, scan.lot, scan.expiry)
+        return BottleCheck(
+            True,
+            f"Bottle matches the fill: {scanned.title} (NDC {scanned.ndc}).",
+            refill.prescription_item_id,
+            scanned,
+            scan.lot,
+            scan.expiry,
+        )
+    filled = (
+        ", ".join(
+            f"{drug_view(uow.prescriptions.medication(r.medication_id)).title} (NDC {r.ndc_code})" for r in pending
+        )
+        or "nothing"
+    )
+    return BottleCheck(
+        False,
+        (
+            f"Wrong bottle: scanned {scanned.title} (NDC {scanned.ndc}), filled {filled}. "
+            "Scan the stock bottle this prescription was filled from, or return it to fill."
+        ),
+        None,
+        scanned,
+        scan.lot,
+        scan.expiry,
+    )
 
 
-def check_bottle(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, scan_text: str,
-                 *, today: dt.date | None = None) -> BottleCheck:
+def check_bottle(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    scan_text: str,
+    *,
+    today: dt.date | None = None,
+) -> BottleCheck:
     """Step 2: does this stock bottle match what was filled (NDC, and lot when both are known)."""
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, Permission.FINAL_VERIFY)
         rx = _rx(uow, prescription_id)
         check = _check_bottle(uow, rx, scan_text, today or dt.date.today())
         if not check.ok:
-            uow.record("VerifyHardStop", "prescription", rx.id, {"rx_number": rx.prescription_number,
-                                                                 "message": check.message})
+            uow.record(
+                "VerifyHardStop", "prescription", rx.id, {"rx_number": rx.prescription_number, "message": check.message}
+            )
             uow.commit()
         return check
 
@@ -326,8 +396,7 @@ def approve(
             missing = [r for r in pending if r.prescription_item_id not in done]
             if missing:
                 raise ValidationFailed(
-                    "Scan the stock bottle of every filled item before approving "
-                    f"({len(missing)} not scanned yet)."
+                    f"Scan the stock bottle of every filled item before approving ({len(missing)} not scanned yet)."
                 )
             now = utcnow()
             for refill in pending:
@@ -342,13 +411,18 @@ def approve(
             rx.will_call_bin_id = bin_.id
             uow.flush()
             name = f"{pharmacist.first_name} {pharmacist.last_name}"
-            uow.record("PrescriptionVerified", "prescription", rx.id, {
-                "rx_number": rx.prescription_number,
-                "pharmacist": name,
-                "license_number": pharmacist.license_number,
-                "refill_ids": [r.id for r in pending],
-                "bin": bin_.code,
-            })
+            uow.record(
+                "PrescriptionVerified",
+                "prescription",
+                rx.id,
+                {
+                    "rx_number": rx.prescription_number,
+                    "pharmacist": name,
+                    "license_number": pharmacist.license_number,
+                    "refill_ids": [r.id for r in pending],
+                    "bin": bin_.code,
+                },
+            )
             uow.notify("prescriptions", rx.id, status=rx.status)
             uow.notify("will_call", bin_.id)
             patient = uow.prescriptions.patient(rx.patient_id)
@@ -372,8 +446,9 @@ def return_to_fill(
     """Send the fill back: every stock movement reversed with its own transaction, Rx ``validated``."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Say why the prescription goes back to fill (e.g. \"wrong count\").",
-                               {"reason": "required"})
+        raise ValidationFailed(
+            'Say why the prescription goes back to fill (e.g. "wrong count").', {"reason": "required"}
+        )
     require_clean_text("reason", PrescriptionRefill.returned_reason, reason, "The reason")
 
     def attempt(_: int) -> ReturnResult:
@@ -389,14 +464,21 @@ def return_to_fill(
             pending = _pending(uow, rx.id)
             refill_ids = [r.id for r in pending]
             returned, item_ids = stock_allocation.put_back(
-                uow, refill_ids, reason=f"Rx {rx.prescription_number} returned to fill: {reason}",
+                uow,
+                refill_ids,
+                reason=f"Rx {rx.prescription_number} returned to fill: {reason}",
                 performed_by=actor.user_id,
             )
             rx_items = {i.id: i for i in rx.items}
             for refill in pending:
                 # a label still waiting for its printer must not come out for a fill that is gone
-                print_queue.cancel_waiting_jobs(uow, actor, reference_type="prescription_refill",
-                                                reference_id=refill.id, reason=f"returned to fill: {reason}")
+                print_queue.cancel_waiting_jobs(
+                    uow,
+                    actor,
+                    reference_type="prescription_refill",
+                    reference_id=refill.id,
+                    reason=f"returned to fill: {reason}",
+                )
                 refill.status = "returned"
                 refill.returned_reason = reason
                 item = rx_items.get(refill.prescription_item_id)
@@ -409,16 +491,24 @@ def return_to_fill(
             rx.status = RxStatus.VALIDATED.value
             rx.returned_note = f"Returned to fill by {actor.display_name}: {reason}"
             uow.flush()
-            uow.record("PrescriptionReturnedToFill", "prescription", rx.id, {
-                "rx_number": rx.prescription_number, "reason": reason, "refill_ids": refill_ids,
-                "returned": [{"lot": lot, "quantity": q} for lot, q in returned],
-                "label_job_ids": [r.label_job_id for r in pending if r.label_job_id],
-            })
+            uow.record(
+                "PrescriptionReturnedToFill",
+                "prescription",
+                rx.id,
+                {
+                    "rx_number": rx.prescription_number,
+                    "reason": reason,
+                    "refill_ids": refill_ids,
+                    "returned": [{"lot": lot, "quantity": q} for lot, q in returned],
+                    "label_job_ids": [r.label_job_id for r in pending if r.label_job_id],
+                },
+            )
             uow.notify("prescriptions", rx.id, status=rx.status)
             for item_id in item_ids:
                 uow.notify("inventory", item_id)
             uow.commit()
-            return ReturnResult(rx.id, rx.prescription_number, tuple(returned),
-                                tuple(r.label_job_id for r in pending if r.label_job_id))
+            return ReturnResult(
+                rx.id, rx.prescription_number, tuple(returned), tuple(r.label_job_id for r in pending if r.label_job_id)
+            )
 
     return with_retry(attempt)

@@ -14,9 +14,9 @@ from typing import Any
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
-from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.text_fields import strip_controls
+from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
@@ -96,39 +96,54 @@ def _rows(uow: UnitOfWork, *, now: dt.datetime | None = None, **which: Any) -> l
     now = now or utcnow()
     rows = []
     for rx, patient, bin_, item, med in uow.prescriptions.waiting_in_bins(READY, **which):
-        name = rules.describe(med.drug_name, strength_of(med), med.dosage_form) if med else (
-            item.written_medication_name if item else "")
+        name = (
+            rules.describe(med.drug_name, strength_of(med), med.dosage_form)
+            if med
+            else (item.written_medication_name if item else "")
+        )
         qty = item.dispensed_quantity or item.quantity if item else None
         since = rx.ready_at
-        rows.append(WaitingRx(
-            **header_fields(rx, patient),
-            drug=name, schedule=rules.schedule_label(med.dea_schedule) if med else None,
-            quantity=(f"{rules.format_quantity(qty)} "
-                      f"{rules.dispensing_unit(qty, item.quantity_unit, med.dosage_form if med else None)}")
-            if item and qty is not None else "",
-            bin_code=bin_.code, ready_at=since,
-            waiting_days=(now - since).days if since else 0, waiting=waiting_text(since, now),
-        ))
+        rows.append(
+            WaitingRx(
+                **header_fields(rx, patient),
+                drug=name,
+                schedule=rules.schedule_label(med.dea_schedule) if med else None,
+                quantity=(
+                    f"{rules.format_quantity(qty)} "
+                    f"{rules.dispensing_unit(qty, item.quantity_unit, med.dosage_form if med else None)}"
+                )
+                if item and qty is not None
+                else "",
+                bin_code=bin_.code,
+                ready_at=since,
+                waiting_days=(now - since).days if since else 0,
+                waiting=waiting_text(since, now),
+            )
+        )
     return rows
 
 
 def list_bins(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[BinSummary]:
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, VIEW_PERMISSION)
-        return [BinSummary(b.id, b.code, b.description, n, p, oldest)
-                for b, n, p, oldest in uow.prescriptions.bin_counts(READY)]
+        return [
+            BinSummary(b.id, b.code, b.description, n, p, oldest)
+            for b, n, p, oldest in uow.prescriptions.bin_counts(READY)
+        ]
 
 
-def bin_contents(uow_factory: UnitOfWorkFactory, actor: Actor, bin_code: str | None = None,
-                 *, now: dt.datetime | None = None) -> list[WaitingRx]:
+def bin_contents(
+    uow_factory: UnitOfWorkFactory, actor: Actor, bin_code: str | None = None, *, now: dt.datetime | None = None
+) -> list[WaitingRx]:
     """What waits in one bin (or in all bins when ``bin_code`` is None)."""
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, VIEW_PERMISSION)
         return _rows(uow, bin_code=bin_code, now=now)
 
 
-def find_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: str,
-                       *, now: dt.datetime | None = None) -> list[WaitingRx]:
+def find_by_label_scan(
+    uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: str, *, now: dt.datetime | None = None
+) -> list[WaitingRx]:
     """The scanned prescription's bag: it and every other prescription of that patient waiting."""
     number = rx_number_from_scan(scan_text)
     if number is None:
@@ -139,14 +154,13 @@ def find_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
         if rx is None:
             raise NotFound(f"No prescription has the number {number}. Check the label.")
         if rx.status != READY:
-            raise ValidationFailed(
-                f"Rx {number} is not in will-call: it is '{rx.status.replace('_', ' ')}'."
-            )
+            raise ValidationFailed(f"Rx {number} is not in will-call: it is '{rx.status.replace('_', ' ')}'.")
         return _rows(uow, patient_id=rx.patient_id, now=now)
 
 
-def find_by_patient_name(uow_factory: UnitOfWorkFactory, actor: Actor, text: str,
-                         *, now: dt.datetime | None = None) -> list[WaitingRx]:
+def find_by_patient_name(
+    uow_factory: UnitOfWorkFactory, actor: Actor, text: str, *, now: dt.datetime | None = None
+) -> list[WaitingRx]:
     """'smi', 'Smith, J', 'john smith': waiting prescriptions of matching patients."""
     # a search stores nothing: control characters (a NUL from a scanner) are dropped, not sent to the
     # database, whose error would carry the typed name as a parameter
@@ -158,8 +172,9 @@ def find_by_patient_name(uow_factory: UnitOfWorkFactory, actor: Actor, text: str
         return _rows(uow, name_words=words, now=now)
 
 
-def waiting_longer_than(uow_factory: UnitOfWorkFactory, actor: Actor, days: int,
-                        *, now: dt.datetime | None = None) -> list[WaitingRx]:
+def waiting_longer_than(
+    uow_factory: UnitOfWorkFactory, actor: Actor, days: int, *, now: dt.datetime | None = None
+) -> list[WaitingRx]:
     """Prescriptions ready for more than ``days`` days (candidates for return to stock)."""
     now = now or utcnow()
     with uow_factory(actor.user_id) as uow:

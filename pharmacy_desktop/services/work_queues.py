@@ -62,8 +62,9 @@ def _minutes_since(since: dt.datetime, now: dt.datetime) -> int:
     return max(0, int((now - since).total_seconds() // 60))
 
 
-def status_queue(uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, status: RxStatus,
-                 since: str, *, limit: int = 200) -> list[QueueRow]:
+def status_queue(
+    uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, status: RxStatus, since: str, *, limit: int = 200
+) -> list[QueueRow]:
     """The prescriptions in ``status``: STAT first, then the earliest promised time, then the oldest
     by ``since`` ('received_at' or 'filled_at')."""
     with uow_factory(actor.user_id) as uow:
@@ -79,20 +80,22 @@ def status_queue(uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, 
             lines = by_rx.get(rx.id, [])
             first, med = lines[0] if lines else (None, None)
             view = drug_view(med, first.written_medication_name if first else "")
-            rows.append(QueueRow(
-                prescription_id=rx.id,
-                rx_number=rx.prescription_number,
-                is_stat=bool(rx.is_stat),
-                patient_name=patient_name(patients.get(rx.patient_id)),
-                drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
-                schedule=view.schedule,
-                quantity=f"{rules.format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
-                received_at=rx.received_at,
-                promised_at=rx.promised_at,
-                waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
-                status=rx.status,
-                returned_note=rx.returned_note,
-            ))
+            rows.append(
+                QueueRow(
+                    prescription_id=rx.id,
+                    rx_number=rx.prescription_number,
+                    is_stat=bool(rx.is_stat),
+                    patient_name=patient_name(patients.get(rx.patient_id)),
+                    drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
+                    schedule=view.schedule,
+                    quantity=f"{rules.format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
+                    received_at=rx.received_at,
+                    promised_at=rx.promised_at,
+                    waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
+                    status=rx.status,
+                    returned_note=rx.returned_note,
+                )
+            )
         return rows
 
 
@@ -127,14 +130,23 @@ def review_queue(uow_factory: UnitOfWorkFactory, actor: Actor, limit: int = 200)
             if schedule is not None and schedule.roman:
                 drug += f" [{schedule.display}]"
             blocking, warnings = counts.get(rx.id, (0, 0))
-            result.append(QueueRow(
-                prescription_id=rx.id, rx_number=rx.prescription_number, is_stat=bool(rx.is_stat),
-                patient_name=patient.display_name if patient else "(unknown patient)",
-                date_of_birth=patient.date_of_birth if patient else None, drug=drug,
-                received_at=rx.received_at, promised_at=rx.promised_at, blocking=blocking, warnings=warnings,
-                waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
-                status=rx.status, returned_note=rx.returned_note,
-            ))
+            result.append(
+                QueueRow(
+                    prescription_id=rx.id,
+                    rx_number=rx.prescription_number,
+                    is_stat=bool(rx.is_stat),
+                    patient_name=patient.display_name if patient else "(unknown patient)",
+                    date_of_birth=patient.date_of_birth if patient else None,
+                    drug=drug,
+                    received_at=rx.received_at,
+                    promised_at=rx.promised_at,
+                    blocking=blocking,
+                    warnings=warnings,
+                    waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
+                    status=rx.status,
+                    returned_note=rx.returned_note,
+                )
+            )
         return result
 
 

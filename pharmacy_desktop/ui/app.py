@@ -6,10 +6,10 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -115,8 +115,9 @@ class Session(QObject):
 
         self.database = database
         self.printing = database.make_print_sender()  # started once the change listener can wake it
-        self.context = AppContext.from_application(database, config_path=config_mod.config_path(),
-                                                   print_sender=self.printing)
+        self.context = AppContext.from_application(
+            database, config_path=config_mod.config_path(), print_sender=self.printing
+        )
         self.listener = ChangeListener(database.listen_url, self)
         self.listener.start()
         self._start_printing()
@@ -163,8 +164,9 @@ class Session(QObject):
         screen = self.app.primaryScreen()
         available = screen.availableGeometry().size() if screen is not None else None
         # the screens fit 1280x800 beside the navigation: never open larger than the display
-        self.window.resize(min(1400, available.width()) if available else 1400,
-                           min(900, available.height()) if available else 900)
+        self.window.resize(
+            min(1400, available.width()) if available else 1400, min(900, available.height()) if available else 900
+        )
         self.window.show()
         self.signin_window.close()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 
 import psycopg
 from PySide6.QtCore import QObject, Signal
@@ -54,8 +53,7 @@ class ChangeListener(QObject):
         delay = self._retry
         while not self._stop.is_set():
             try:
-                with connect.connect(self._url, autocommit=True,
-                                     application_name="pharmacy-desktop-listener") as conn:
+                with connect.connect(self._url, autocommit=True, application_name="pharmacy-desktop-listener") as conn:
                     conn.execute(f"LISTEN {CHANGE_CHANNEL}")
                     self._set_connected(True)
                     delay = self._retry

@@ -39,9 +39,15 @@ class AppContext:
             self.print_sender = make_print_sender(self.uow_factory, self.config, self.workstation)
 
     @classmethod
-    def from_application(cls, app: Application, *, config_path: Path | None = None,
-                         print_sender: PrintSender | None = None) -> AppContext:
+    def from_application(
+        cls, app: Application, *, config_path: Path | None = None, print_sender: PrintSender | None = None
+    ) -> AppContext:
         """The screens' view of the composition root's application (pharmacy_desktop/app.py)."""
-        return cls(uow_factory=app.uow_factory, config=app.config, workstation=app.workstation,
-                   database_url=app.url, config_path=config_path,
-                   print_sender=print_sender)  # type: ignore[arg-type]
+        return cls(
+            uow_factory=app.uow_factory,
+            config=app.config,
+            workstation=app.workstation,
+            database_url=app.url,
+            config_path=config_path,
+            print_sender=print_sender,
+        )  # type: ignore[arg-type]

@@ -27,9 +27,15 @@ class DatabaseWatch(QObject):
     answered = Signal(bool)  # True: answered; False: failed or overdue (emitted on changes only)
     _returned = Signal(bool)  # from the probe thread, queued to the GUI thread
 
-    def __init__(self, probe: Callable[[], object], parent: QObject | None = None, *,
-                 every_ms: int = PROBE_EVERY_MS, overdue_ms: int = OVERDUE_AFTER_MS,
-                 retry_ms: int = RETRY_EVERY_MS) -> None:
+    def __init__(
+        self,
+        probe: Callable[[], object],
+        parent: QObject | None = None,
+        *,
+        every_ms: int = PROBE_EVERY_MS,
+        overdue_ms: int = OVERDUE_AFTER_MS,
+        retry_ms: int = RETRY_EVERY_MS,
+    ) -> None:
         super().__init__(parent)
         self._probe = probe
         self._every = every_ms / 1000

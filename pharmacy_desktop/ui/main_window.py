@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QApplication,
-    QDialog,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -84,9 +85,17 @@ class MainWindow(QMainWindow):
     signed_out = Signal()
     lock_changed = Signal(bool)  # True when the lock screen covers the work
 
-    def __init__(self, context: AppContext, actor: Actor, screen_classes: Sequence[type[Screen]],
-                 parent: QWidget | None = None, *, idle_ms: int | None = None,
-                 database_check_ms: int = PROBE_EVERY_MS, database_overdue_ms: int = OVERDUE_AFTER_MS):
+    def __init__(
+        self,
+        context: AppContext,
+        actor: Actor,
+        screen_classes: Sequence[type[Screen]],
+        parent: QWidget | None = None,
+        *,
+        idle_ms: int | None = None,
+        database_check_ms: int = PROBE_EVERY_MS,
+        database_overdue_ms: int = OVERDUE_AFTER_MS,
+    ):
         super().__init__(parent)
         self.context = context
         self.actor = actor
@@ -164,14 +173,21 @@ class MainWindow(QMainWindow):
         self.database_watch: DatabaseWatch | None = None
         if database_check_ms > 0:
             uow_factory = context.uow_factory
-            self.database_watch = DatabaseWatch(lambda: health.database_answers(uow_factory), self,
-                                                every_ms=database_check_ms, overdue_ms=database_overdue_ms)
+            self.database_watch = DatabaseWatch(
+                lambda: health.database_answers(uow_factory),
+                self,
+                every_ms=database_check_ms,
+                overdue_ms=database_overdue_ms,
+            )
             self.database_watch.answered.connect(self._database_answered)
             self.database_watch.start()
         self.printer_status = StatusPill()
         configured = sorted(role for role in context.config.printers if context.config.printer(role))
-        self.printer_status.set_state("Printers", None, f"{', '.join(configured)} configured, not checked yet"
-                                      if configured else "none configured (Settings)")
+        self.printer_status.set_state(
+            "Printers",
+            None,
+            f"{', '.join(configured)} configured, not checked yet" if configured else "none configured (Settings)",
+        )
         self.workstation_label = QLabel(f"Workstation: {context.workstation}")
         bar = self.statusBar()
         bar.addWidget(self.database_status)
@@ -348,8 +364,12 @@ class MainWindow(QMainWindow):
         self.lock_screen.lock_for(self.actor)
         if record:
             actor = self.actor
-            run_in_background(self, lambda: auth.record_lock(self.context.uow_factory, actor, reason), lambda _: None,
-                              lambda exc: log.warning("lock not recorded: %s", exc))
+            run_in_background(
+                self,
+                lambda: auth.record_lock(self.context.uow_factory, actor, reason),
+                lambda _: None,
+                lambda exc: log.warning("lock not recorded: %s", exc),
+            )
 
     def _cover(self) -> None:
         """Hide the work (and any dialog of it, which may show patient data) behind the lock screen."""
@@ -393,8 +413,12 @@ class MainWindow(QMainWindow):
             screen.clear_sensitive()
         self._cover()
         self.lock_screen.lock_for(None)
-        run_in_background(self, lambda: auth.sign_out(self.context.uow_factory, actor), lambda _: self.signed_out.emit(),
-                          lambda exc: log.warning("sign-out not recorded: %s", exc))
+        run_in_background(
+            self,
+            lambda: auth.sign_out(self.context.uow_factory, actor),
+            lambda _: self.signed_out.emit(),
+            lambda exc: log.warning("sign-out not recorded: %s", exc),
+        )
 
     # -- change notices and status --------------------------------------------------------------
 
@@ -424,8 +448,9 @@ class MainWindow(QMainWindow):
         if self._listener_ok is False:
             self.database_status.set_state("Database", False, "reconnecting… (connection lost; saved work is safe)")
         elif self._answers_ok is False:
-            self.database_status.set_state("Database", False, "reconnecting… (the database is not answering; "
-                                                             "saved work is safe)")
+            self.database_status.set_state(
+                "Database", False, "reconnecting… (the database is not answering; saved work is safe)"
+            )
         elif self._listener_ok or self._answers_ok:
             self.database_status.set_state("Database", True, "connected")
 

@@ -34,9 +34,7 @@ from pharmacy_desktop.domain.barcodes import GS, GS_SUBSTITUTES, normalize_gs, s
 
 log = logging.getLogger(__name__)
 
-_MODIFIER_KEYS = frozenset(
-    {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr}
-)
+_MODIFIER_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr})
 _ENTER_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 _KEY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride})
 
@@ -82,14 +80,10 @@ def evaluate(text: str, intervals_ms: Sequence[float], settings: ScannerSettings
     if slow:
         return False, f"Typed by hand: {max(slow):.0f} ms between two keys, over the {gap:g} ms limit."
     if len(data) < settings.min_length:
-        return False, (
-            f"Too short for a scan: {len(data)} characters, at least {settings.min_length} needed."
-        )
+        return False, (f"Too short for a scan: {len(data)} characters, at least {settings.min_length} needed.")
     if settings.aim_prefix and not prefix:
         return False, "No AIM symbology identifier (such as ]d2) at the start, and one is required."
-    return True, (
-        f"Scan: {len(data)} characters in {sum(intervals_ms):.0f} ms, every key within {gap:g} ms."
-    )
+    return True, (f"Scan: {len(data)} characters in {sum(intervals_ms):.0f} ms, every key within {gap:g} ms.")
 
 
 class _Kind(Enum):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool
 from PySide6.QtWidgets import QApplication, QWidget
@@ -49,9 +49,15 @@ def first_role(roles_with: Callable[[str], set[str]], permission: str | None) ->
     return next((r for r in ROLE_PREFERENCE if r in roles), ROLE_PREFERENCE[0])
 
 
-def render_screenshots(context: AppContext, out_dir: Path, size: tuple[int, int] = (1280, 800), *,
-                       accounts: Mapping[str, uuid.UUID], roles_with: Callable[[str], set[str]],
-                       only: list[str] | None = None) -> list[Path]:
+def render_screenshots(
+    context: AppContext,
+    out_dir: Path,
+    size: tuple[int, int] = (1280, 800),
+    *,
+    accounts: Mapping[str, uuid.UUID],
+    roles_with: Callable[[str], set[str]],
+    only: list[str] | None = None,
+) -> list[Path]:
     """Every registered screen of the shell (and sign-in, first run, lock screen) as DIR/<name>.png.
 
     ``accounts``: role -> an active account of that role; ``roles_with(permission)``: the roles holding it.
@@ -63,7 +69,7 @@ def render_screenshots(context: AppContext, out_dir: Path, size: tuple[int, int]
     make_application()
     out_dir.mkdir(parents=True, exist_ok=True)
     uow_factory = context.uow_factory
-    wanted = (lambda name: not only or name in only)
+    wanted = lambda name: not only or name in only
     written: list[Path] = []
 
     def grab(widget: QWidget, name: str) -> None:
@@ -88,11 +94,19 @@ def render_screenshots(context: AppContext, out_dir: Path, size: tuple[int, int]
         window.show()
         settle()
         window.pages.setCurrentWidget(window.first_run)
-        for name, value in (("name", "Riverside Community Pharmacy"), ("address_line1", "120 Main Street"),
-                            ("city", "Springfield"), ("state", "IL"), ("zip_code", "62701"),
-                            ("phone", "(217) 555-0142"), ("ncpdp", "1456789"), ("first_name", "Alex"),
-                            ("last_name", "Morgan"), ("email", "alex@riverside-pharmacy.example"),
-                            ("username", "amorgan")):
+        for name, value in (
+            ("name", "Riverside Community Pharmacy"),
+            ("address_line1", "120 Main Street"),
+            ("city", "Springfield"),
+            ("state", "IL"),
+            ("zip_code", "62701"),
+            ("phone", "(217) 555-0142"),
+            ("ncpdp", "1456789"),
+            ("first_name", "Alex"),
+            ("last_name", "Morgan"),
+            ("email", "alex@riverside-pharmacy.example"),
+            ("username", "amorgan"),
+        ):
             window.first_run.inputs[name].setText(value)
         grab(window, "first-run")
         window.close()

@@ -37,7 +37,9 @@ class ErrorLine(QFrame):
         self._text.setWordWrap(True)
         layout.addWidget(self._icon)
         layout.addWidget(self._text, 1)
-        self.setStyleSheet(f"#errorLine {{ border: 2px solid {STOP_BORDER}; border-radius: 4px; background: rgba(198,40,40,30); }}")
+        self.setStyleSheet(
+            f"#errorLine {{ border: 2px solid {STOP_BORDER}; border-radius: 4px; background: rgba(198,40,40,30); }}"
+        )
         self.hide()
 
     def show_message(self, text: str) -> None:
@@ -210,8 +212,13 @@ class LockScreen(QWidget):
             return
         actor, secret = self.actor, self.secret.text()
         self.secret.clear()
-        run_in_background(self, lambda: auth.unlock(self.context.uow_factory, actor, secret),
-                          self.resumed.emit, self._failed, busy_message="Unlocking…")
+        run_in_background(
+            self,
+            lambda: auth.unlock(self.context.uow_factory, actor, secret),
+            self.resumed.emit,
+            self._failed,
+            busy_message="Unlocking…",
+        )
 
     def switch_by_pin(self) -> None:
         pin = self.pin.text()
@@ -228,9 +235,12 @@ class LockScreen(QWidget):
         from_actor = self.actor
         run_in_background(
             self,
-            lambda: auth.quick_switch(self.context.uow_factory, credential, self.context.workstation,
-                                      method=method, from_actor=from_actor),
-            self.switched.emit, self._failed, busy_message="Switching user…",
+            lambda: auth.quick_switch(
+                self.context.uow_factory, credential, self.context.workstation, method=method, from_actor=from_actor
+            ),
+            self.switched.emit,
+            self._failed,
+            busy_message="Switching user…",
         )
 
     def _failed(self, exc: Exception) -> None:

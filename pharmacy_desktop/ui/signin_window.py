@@ -28,13 +28,24 @@ class FirstRunPanel(QWidget):
     finished = Signal(object)  # Actor of the new administrator
 
     PROFILE_FIELDS = (
-        ("name", "Pharmacy &name"), ("address_line1", "&Address"), ("address_line2", "Address line 2"),
-        ("city", "&City"), ("state", "&State"), ("zip_code", "&ZIP"), ("phone", "P&hone"),
-        ("npi", "NPI"), ("ncpdp", "NCPDP"), ("dea", "DEA"),
+        ("name", "Pharmacy &name"),
+        ("address_line1", "&Address"),
+        ("address_line2", "Address line 2"),
+        ("city", "&City"),
+        ("state", "&State"),
+        ("zip_code", "&ZIP"),
+        ("phone", "P&hone"),
+        ("npi", "NPI"),
+        ("ncpdp", "NCPDP"),
+        ("dea", "DEA"),
     )
     ADMIN_FIELDS = (
-        ("first_name", "&First name"), ("last_name", "&Last name"), ("email", "&Email"),
-        ("username", "&Username"), ("password", "&Password"), ("password2", "Repeat password"),
+        ("first_name", "&First name"),
+        ("last_name", "&Last name"),
+        ("email", "&Email"),
+        ("username", "&Username"),
+        ("password", "&Password"),
+        ("password2", "Repeat password"),
     )
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
@@ -44,12 +55,20 @@ class FirstRunPanel(QWidget):
         self.field_errors: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Set up this pharmacy", 8))
-        intro = QLabel("No administrator exists yet. Enter the pharmacy details printed on every label, "
-                       "then the first administrator account. Fields marked * are required.")
+        intro = QLabel(
+            "No administrator exists yet. Enter the pharmacy details printed on every label, "
+            "then the first administrator account. Fields marked * are required."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        row.addWidget(self._group("Pharmacy", self.PROFILE_FIELDS, required={"name", "address_line1", "city", "state", "zip_code", "phone"}))
+        row.addWidget(
+            self._group(
+                "Pharmacy",
+                self.PROFILE_FIELDS,
+                required={"name", "address_line1", "city", "state", "zip_code", "phone"},
+            )
+        )
         row.addWidget(self._group("First administrator", self.ADMIN_FIELDS, required={f for f, _ in self.ADMIN_FIELDS}))
         layout.addLayout(row)
         self.error = ErrorLine()
@@ -104,10 +123,19 @@ class FirstRunPanel(QWidget):
         self.submit.setEnabled(False)
         run_in_background(
             self,
-            lambda: pharmacy.first_run(ctx.uow_factory, profile, username=values["username"], password=values["password"],
-                                       email=values["email"], first_name=values["first_name"],
-                                       last_name=values["last_name"], workstation=ctx.workstation),
-            self.finished.emit, self._failed, busy_message="Setting up…",
+            lambda: pharmacy.first_run(
+                ctx.uow_factory,
+                profile,
+                username=values["username"],
+                password=values["password"],
+                email=values["email"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                workstation=ctx.workstation,
+            ),
+            self.finished.emit,
+            self._failed,
+            busy_message="Setting up…",
         )
 
     def _failed(self, exc: Exception) -> None:

@@ -44,9 +44,15 @@ WARNING_STYLE = f"color: {WARNING}; font-weight: bold;"
 PASSED_STYLE = f"color: {PASSED}; font-weight: bold;"
 
 # the allergy line of the patient banner: known allergies, none known (NKDA), not recorded
-ALLERGY_STYLE = (f"QLabel#allergies {{ background: {STOP_BACKGROUND}; color: {STOP_TEXT}; border: 2px solid {STOP_BORDER};"
-                 " border-radius: 4px; padding: 4px 8px; font-weight: bold; }")
-NKDA_STYLE = (f"QLabel#allergies {{ background: {PASSED_BACKGROUND}; color: {PASSED}; border: 1px solid {PASSED_BORDER};"
-              " border-radius: 4px; padding: 4px 8px; }")
-UNKNOWN_STYLE = (f"QLabel#allergies {{ background: {UNKNOWN_BACKGROUND}; color: {TEXT}; border: 1px dashed {DASHED};"
-                 " border-radius: 4px; padding: 4px 8px; }")
+ALLERGY_STYLE = (
+    f"QLabel#allergies {{ background: {STOP_BACKGROUND}; color: {STOP_TEXT}; border: 2px solid {STOP_BORDER};"
+    " border-radius: 4px; padding: 4px 8px; font-weight: bold; }"
+)
+NKDA_STYLE = (
+    f"QLabel#allergies {{ background: {PASSED_BACKGROUND}; color: {PASSED}; border: 1px solid {PASSED_BORDER};"
+    " border-radius: 4px; padding: 4px 8px; }"
+)
+UNKNOWN_STYLE = (
+    f"QLabel#allergies {{ background: {UNKNOWN_BACKGROUND}; color: {TEXT}; border: 1px dashed {DASHED};"
+    " border-radius: 4px; padding: 4px 8px; }"
+)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -56,7 +57,11 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         value = self._columns[index.column()][1](self._rows[index.row()])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _display(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and isinstance(value, (int, float, Decimal))
+            and not isinstance(value, bool)
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

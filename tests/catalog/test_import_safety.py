@@ -35,9 +35,9 @@ def catalog_state(url: str) -> dict[str, object]:
             name: conn.execute(sql).fetchone()
             for name, sql in {
                 "medications": "SELECT count(*), md5(coalesce(string_agg(m::text, '|' ORDER BY m.ndc_code), '')) "
-                               "FROM prescription_schema.medications m",
+                "FROM prescription_schema.medications m",
                 "products": "SELECT count(*), md5(coalesce(string_agg(p::text, '|' ORDER BY p.fda_product_id), '')) "
-                            "FROM prescription_schema.drug_products p",
+                "FROM prescription_schema.drug_products p",
                 "active": "SELECT count(*) FROM prescription_schema.medications WHERE is_active IS NOT FALSE",
                 "events": "SELECT count(*) FROM audit_schema.domain_events",
             }.items()
@@ -65,8 +65,10 @@ def fda_lines(path: Path) -> list[bytes]:
 def write_export(folder: Path, products: list[bytes] | None = None, packages: list[bytes] | None = None) -> Path:
     """A folder as FDA's unfinished export names its files; lines are written back with CRLF."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, lines, source in (("unfinished_product.txt", products, PRODUCTS),
-                                ("unfinished_package.txt", packages, PACKAGES)):
+    for name, lines, source in (
+        ("unfinished_product.txt", products, PRODUCTS),
+        ("unfinished_package.txt", packages, PACKAGES),
+    ):
         if lines is None:
             shutil.copyfile(source, folder / name)
         else:
@@ -163,7 +165,9 @@ def test_the_share_that_needs_consent_is_just_above_five_percent(loaded, tmp_pat
 
     over = write_export(tmp_path / "over", packages=without_active(lines, active, allowed + 1))
     before = catalog_state(loaded)
-    with pytest.raises(ImportRefused, match=f"mark {allowed + 1} of the {len(active):,} active packages inactive .5.0 %"):
+    with pytest.raises(
+        ImportRefused, match=f"mark {allowed + 1} of the {len(active):,} active packages inactive .5.0 %"
+    ):
         import_catalog(loaded, over)
     assert catalog_state(loaded) == before
 

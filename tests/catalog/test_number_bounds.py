@@ -8,21 +8,31 @@ import uuid
 
 import pytest
 
-from pharmacy_desktop.domain.sig import MAX_NUMBER_DIGITS, InvalidSig, analyze_sig, expand_sig, sig_problem, unknown_tokens
+from pharmacy_desktop.domain.sig import (
+    MAX_NUMBER_DIGITS,
+    InvalidSig,
+    analyze_sig,
+    expand_sig,
+    sig_problem,
+    unknown_tokens,
+)
 from pharmacy_desktop.services.intake import ItemInput, PrescriberInput, PrescriptionInput, field_errors, preview_sig
 
 HUGE = "1" * 4301
 
 
-@pytest.mark.parametrize("sig", [
-    f"{HUGE} T PO QD",              # dose
-    f"1 T PO Q{HUGE}H",             # interval
-    f"1 T PO QD X {HUGE} DAYS",     # duration
-    f"1/{HUGE} T PO QD",            # fraction
-    f"0.{HUGE} T PO QD",            # decimals
-    f"{HUGE}T PO QD",               # glued to its unit
-    "1 T PO QD X 123456789 DAYS",   # one digit over the bound
-])
+@pytest.mark.parametrize(
+    "sig",
+    [
+        f"{HUGE} T PO QD",  # dose
+        f"1 T PO Q{HUGE}H",  # interval
+        f"1 T PO QD X {HUGE} DAYS",  # duration
+        f"1/{HUGE} T PO QD",  # fraction
+        f"0.{HUGE} T PO QD",  # decimals
+        f"{HUGE}T PO QD",  # glued to its unit
+        "1 T PO QD X 123456789 DAYS",  # one digit over the bound
+    ],
+)
 def test_a_sig_with_a_far_too_long_number_is_refused_with_a_message(sig):
     for read in (expand_sig, analyze_sig, unknown_tokens):
         with pytest.raises(InvalidSig) as error:
@@ -42,15 +52,20 @@ def test_real_sigs_keep_working_up_to_the_bound():
 def form(**item) -> PrescriptionInput:
     values = {"medication_id": None, "quantity": "30", "days_supply": "30", "sig": "1 T PO QD", "refills": "0"}
     return PrescriptionInput(
-        patient_id=uuid.uuid4(), prescriber=PrescriberInput(name="Dr. Alan Reyes", npi="1234567893"),
-        items=(ItemInput(**{**values, **item}),), written_date=dt.date.today(),
+        patient_id=uuid.uuid4(),
+        prescriber=PrescriberInput(name="Dr. Alan Reyes", npi="1234567893"),
+        items=(ItemInput(**{**values, **item}),),
+        written_date=dt.date.today(),
     )
 
 
 def test_intake_turns_huge_numbers_into_field_errors_not_exceptions():
     # (a SIG of 4,000+ characters is refused for its length first; 300 digits fit in the column)
-    errors = field_errors(form(sig=f"{'1' * 300} T PO QD", days_supply="9" * 5000, refills="9" * 4301,
-                               quantity="9" * 5000), {}, today=dt.date.today())
+    errors = field_errors(
+        form(sig=f"{'1' * 300} T PO QD", days_supply="9" * 5000, refills="9" * 4301, quantity="9" * 5000),
+        {},
+        today=dt.date.today(),
+    )
     assert "at most 8 digits" in errors["items[0].sig"]
     assert errors["items[0].days_supply"] == "Days supply is a whole number from 1 to 365."
     assert errors["items[0].refills"] == "Refills is a whole number (0 for none)."
@@ -71,5 +86,5 @@ def test_promised_time_with_a_huge_number_is_a_message():
     for text in ("+" + "9" * 400 + "h", "+" + "9" * 5000 + "m", "+1" + "0" * 30 + "h"):
         with pytest.raises(PromisedTimeError, match="is not a time"):
             parse_promised(text)
-    now = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
     assert parse_promised("+1h30m", now) == now + dt.timedelta(hours=1, minutes=30)

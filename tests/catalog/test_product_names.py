@@ -54,8 +54,11 @@ def test_a_name_without_the_ingredients_lists_each_with_its_strength():
 def test_liquids_share_their_volume_and_mixed_units_stay_paired():
     syrup = [Ingredient("ACETAMINOPHEN", "325", "mg/15mL"), Ingredient("HYDROCODONE BITARTRATE", "7.5", "mg/15mL")]
     assert product_strength("hydrocodone bitartrate and acetaminophen", syrup) == "7.5 mg/325 mg per 15 mL"
-    drops = [Ingredient("HYDROCORTISONE", "10", "mg/mL"), Ingredient("NEOMYCIN SULFATE", "3.5", "mg/mL"),
-             Ingredient("POLYMYXIN B SULFATE", "10000", "[USP'U]/mL")]
+    drops = [
+        Ingredient("HYDROCORTISONE", "10", "mg/mL"),
+        Ingredient("NEOMYCIN SULFATE", "3.5", "mg/mL"),
+        Ingredient("POLYMYXIN B SULFATE", "10000", "[USP'U]/mL"),
+    ]
     assert product_strength("Neomycin and Polymyxin B Sulfates and Hydrocortisone", drops) == (
         "neomycin sulfate 3.5 mg/mL / polymyxin b sulfate 10000 [USP'U]/mL / hydrocortisone 10 mg/mL"
     )
@@ -64,8 +67,10 @@ def test_liquids_share_their_volume_and_mixed_units_stay_paired():
 
 
 def test_no_guess_when_a_name_could_be_either_ingredient():
-    salts = [Ingredient("SODIUM PHOSPHATE, DIBASIC", "142", "mg/mL"),
-             Ingredient("SODIUM PHOSPHATE, MONOBASIC", "276", "mg/mL")]
+    salts = [
+        Ingredient("SODIUM PHOSPHATE, DIBASIC", "142", "mg/mL"),
+        Ingredient("SODIUM PHOSPHATE, MONOBASIC", "276", "mg/mL"),
+    ]
     assert name_order("Sodium Phosphates", salts) is None
     assert product_strength("Sodium Phosphates", salts) == (
         "sodium phosphate, dibasic 142 mg/mL / sodium phosphate, monobasic 276 mg/mL"
@@ -124,7 +129,7 @@ def check_pairs(text: str, name: str, items: list[dict]) -> str:
                 continue
             key = max((k for k in fda_names if part.startswith(k + " ")), key=len, default=None)
             assert key is not None, f"{part!r} names no ingredient of {name}"
-            assert part[len(key) + 1:].split(" ")[0] == amount(fda_names[key]["strength"]), (name, text)
+            assert part[len(key) + 1 :].split(" ")[0] == amount(fda_names[key]["strength"]), (name, text)
             listed += 1
         assert listed == (MAX_LISTED - 1 if len(items) > MAX_LISTED else len(items)), text
         return "paired"
@@ -140,8 +145,8 @@ def check_pairs(text: str, name: str, items: list[dict]) -> str:
 
 @pytest.fixture(scope="module")
 def demo_catalog(pg_server, template_db):
-    from tests.conftest import create_database, drop_database
     from pharmacy_desktop.services.catalog_import import import_catalog
+    from tests.conftest import create_database, drop_database
 
     url = create_database(pg_server, template_db)
     import_catalog(url, DEMO, partial=True)  # as the demo loads it

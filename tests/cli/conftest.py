@@ -57,12 +57,20 @@ def scalar(url: str, sql: str):
         return conn.execute(sql).fetchone()[0]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin=subprocess.DEVNULL,
-            timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin=subprocess.DEVNULL, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """The installed entry point's code in a process of its own, as a person would run it."""
     environment = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "pharmacy_desktop", *args], cwd=ROOT, env=environment,
-                          stdin=stdin, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pharmacy_desktop", *args],
+        cwd=ROOT,
+        env=environment,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def console_lines(stderr: str) -> list[str]:

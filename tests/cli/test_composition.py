@@ -17,11 +17,13 @@ PACKAGE = Path(pharmacy_desktop.__file__).parent
 
 
 def test_importing_every_layer_leaves_the_environment_alone():
-    code = ("import os, json; before = dict(os.environ); "
-            "import pharmacy_desktop.printing, pharmacy_desktop.printing.layouts, pharmacy_desktop.printing.profiles; "
-            "import pharmacy_desktop.db.models, pharmacy_desktop.db.engine, pharmacy_desktop.config; "
-            "after = dict(os.environ); "
-            "print(json.dumps(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))))")
+    code = (
+        "import os, json; before = dict(os.environ); "
+        "import pharmacy_desktop.printing, pharmacy_desktop.printing.layouts, pharmacy_desktop.printing.profiles; "
+        "import pharmacy_desktop.db.models, pharmacy_desktop.db.engine, pharmacy_desktop.config; "
+        "after = dict(os.environ); "
+        "print(json.dumps(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr
@@ -86,8 +88,12 @@ def test_the_composition_root_builds_one_frozen_application(database_url):
     from pharmacy_desktop.config import Config, PrinterConfig
     from pharmacy_desktop.ui.context import AppContext
 
-    cfg = Config(workstation_name="counter-9", scanner_gap_ms=45, scanner_min_length=7,
-                 printers={"label": PrinterConfig("tcp://127.0.0.1:9", "TM-L90")})
+    cfg = Config(
+        workstation_name="counter-9",
+        scanner_gap_ms=45,
+        scanner_min_length=7,
+        printers={"label": PrinterConfig("tcp://127.0.0.1:9", "TM-L90")},
+    )
     app = open_database(database_url, cfg=cfg)
     try:
         assert isinstance(app, Application) and app.source == "command line" and app.notes == ()
@@ -102,7 +108,11 @@ def test_the_composition_root_builds_one_frozen_application(database_url):
         assert not sender.running and sender.workstation == "counter-9"
         context = AppContext.from_application(app)
         assert (context.uow_factory, context.config, context.workstation, context.database_url) == (
-            app.uow_factory, cfg, "counter-9", app.url)
+            app.uow_factory,
+            cfg,
+            "counter-9",
+            app.url,
+        )
         with app.uow_factory() as uow:
             assert uow.session.connection().exec_driver_sql("SELECT 1").scalar() == 1
     finally:

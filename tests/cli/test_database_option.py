@@ -68,8 +68,11 @@ def test_every_command_takes_the_option_before_and_after_itself():
     assert len(commands) >= 15 and ("db", "downgrade") in dict(commands)
     for path, leaf in commands:
         command = [*path, *_sample_arguments(leaf)]
-        for where, args in (("before", ["--database-url", URL, *command]), ("after", [*command, "--database-url", URL]),
-                            ("between", [path[0], "--database-url", URL, *command[1:]])):
+        for where, args in (
+            ("before", ["--database-url", URL, *command]),
+            ("after", [*command, "--database-url", URL]),
+            ("between", [path[0], "--database-url", URL, *command[1:]]),
+        ):
             if where == "between" and len(path) < 2:
                 continue
             ns = cli.build_parser().parse_args(args)
@@ -148,8 +151,13 @@ def test_catalog_import_search_and_scan(position, database_url, empty_other_url,
     assert "ONGLYZA" in capsys.readouterr().out.upper()
     assert run(position, database_url, "scan", "0003-4214-11") == 0
     assert capsys.readouterr().out.startswith("found")
-    assert scalar(empty_other_url, "SELECT count(*) FROM pg_tables WHERE schemaname <> 'pg_catalog' "
-                                   "AND schemaname <> 'information_schema'") == 0
+    assert (
+        scalar(
+            empty_other_url,
+            "SELECT count(*) FROM pg_tables WHERE schemaname <> 'pg_catalog' AND schemaname <> 'information_schema'",
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("position", POSITIONS)
@@ -168,8 +176,26 @@ def test_print_test_page_queue_and_label(position, database_url, empty_other_url
 @pytest.mark.parametrize("position", POSITIONS)
 def test_users_create_and_list(position, database_url, empty_other_url, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("Harbor-Lantern-2026!\n"))
-    assert run(position, database_url, "users", "create", "--username", "boss", "--first-name", "Bo",
-               "--last-name", "Ss", "--email", "boss@pharmacy.test", "--role", "admin", "--password-stdin") == 0
+    assert (
+        run(
+            position,
+            database_url,
+            "users",
+            "create",
+            "--username",
+            "boss",
+            "--first-name",
+            "Bo",
+            "--last-name",
+            "Ss",
+            "--email",
+            "boss@pharmacy.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        )
+        == 0
+    )
     monkeypatch.setenv("PHARMACY_ADMIN_PASSWORD", "Harbor-Lantern-2026!")
     assert run(position, database_url, "users", "list", "--admin", "boss") == 0
     assert "boss" in capsys.readouterr().out
@@ -179,13 +205,18 @@ def test_users_create_and_list(position, database_url, empty_other_url, monkeypa
 @pytest.mark.parametrize("position", POSITIONS)
 def test_db_create_roles(position, database_url, empty_other_url, capsys):
     owner, app = f"cli_owner_{position}", f"cli_app_{position}"
-    other_owner = scalar(empty_other_url, "SELECT pg_get_userbyid(datdba) FROM pg_database "
-                                          "WHERE datname = current_database()")
+    other_owner = scalar(
+        empty_other_url, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+    )
     assert run(position, database_url, "db", "create-roles", "--owner-role", owner, "--app-role", app) == 0
-    assert scalar(database_url, "SELECT pg_get_userbyid(datdba) FROM pg_database "
-                                "WHERE datname = current_database()") == owner
-    assert scalar(empty_other_url, "SELECT pg_get_userbyid(datdba) FROM pg_database "
-                                   "WHERE datname = current_database()") == other_owner
+    assert (
+        scalar(database_url, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")
+        == owner
+    )
+    assert (
+        scalar(empty_other_url, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")
+        == other_owner
+    )
 
 
 @pytest.mark.parametrize("position", POSITIONS)
@@ -198,4 +229,3 @@ def test_screenshots(position, qapp, database_url, actors, empty_other_url, tmp_
 def test_db_connect_refuses_the_option(position, database_url, capsys):
     assert run(position, database_url, "db", "connect", database_url) == 2
     assert "leave out --database-url" in capsys.readouterr().err
-

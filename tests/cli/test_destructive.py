@@ -23,7 +23,11 @@ def _name(url: str) -> str:
 @pytest.mark.parametrize("position", ("before", "after"))
 def test_without_a_terminal_and_without_yes_it_refuses_and_changes_nothing(position, database_url, other_url):
     command = ["db", "downgrade", "base"]
-    args = ["--database-url", database_url, *command] if position == "before" else [*command, "--database-url", database_url]
+    args = (
+        ["--database-url", database_url, *command]
+        if position == "before"
+        else [*command, "--database-url", database_url]
+    )
     result = run_cli(*args)
     assert result.returncode == 2
     lines = console_lines(result.stderr)
@@ -47,8 +51,14 @@ def test_the_environment_database_is_named_when_it_is_the_one_chosen(other_url):
 def _run_on_terminal(args: list[str], answer: str, timeout: float = 90) -> tuple[int, str]:
     """Run the CLI with a pseudo-terminal as stdin; type ``answer`` when it asks."""
     master, slave = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "pharmacy_desktop", *args], cwd=ROOT, stdin=slave,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pharmacy_desktop", *args],
+        cwd=ROOT,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(slave)
     stderr_seen = ""
     deadline = time.monotonic() + timeout

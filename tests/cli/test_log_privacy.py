@@ -25,8 +25,16 @@ SECRETS = ("Marguerite", "Vandersloot", "1951", "555-0199", "Orchard")
 
 
 def form(**changes) -> patients.PatientForm:
-    values = dict(first_name=FIRST, last_name=LAST, date_of_birth=DOB, phone_primary=PHONE, address_line1=STREET,
-                  city="Springfield", state="IL", zip_code="62704")
+    values = dict(
+        first_name=FIRST,
+        last_name=LAST,
+        date_of_birth=DOB,
+        phone_primary=PHONE,
+        address_line1=STREET,
+        city="Springfield",
+        state="IL",
+        zip_code="62704",
+    )
     return patients.PatientForm(**{**values, **changes})
 
 
@@ -65,13 +73,18 @@ def _read(path) -> str:
 
 
 def test_hostile_patients_through_the_service_leave_no_detail_in_the_log_or_the_dialog(
-        qtbot, uow_factory, actors, log_file):
+    qtbot, uow_factory, actors, log_file
+):
     widget = QWidget()
     qtbot.addWidget(widget)
     failures: list[BaseException] = []
     for hostile in HOSTILE.values():
-        run_in_background(widget, lambda f=hostile: patients.create_patient(uow_factory, actors["technician"], f),
-                          lambda _: failures.append(AssertionError("saved")), failures.append)
+        run_in_background(
+            widget,
+            lambda f=hostile: patients.create_patient(uow_factory, actors["technician"], f),
+            lambda _: failures.append(AssertionError("saved")),
+            failures.append,
+        )
     qtbot.waitUntil(lambda: len(failures) == len(HOSTILE), timeout=20_000)
 
     for label, exc in zip(HOSTILE, failures):
@@ -82,7 +95,9 @@ def test_hostile_patients_through_the_service_leave_no_detail_in_the_log_or_the_
     reached_database = [e for e in failures if not isinstance(e, PharmacyError)]
     text = _read(log_file)
     assert text.count("Background operation failed") == len(reached_database)
-    assert not [s for s in SECRETS if s in text], [line for line in text.splitlines() if any(s in line for s in SECRETS)]
+    assert not [s for s in SECRETS if s in text], [
+        line for line in text.splitlines() if any(s in line for s in SECRETS)
+    ]
     with uow_factory() as uow:
         assert uow.session.query(Patient).count() == 0
 
@@ -92,8 +107,16 @@ def test_database_errors_that_carry_a_row_are_logged_without_it(uow_factory, log
     them), logged with their traceback: too long, NUL, a duplicate (DETAIL: Key (...)=(...)), a
     check that fails (DETAIL: Failing row contains (...))."""
     log = logging.getLogger("pharmacy_desktop.test")
-    values = dict(first_name=FIRST, last_name=LAST, date_of_birth=DOB, phone_primary=PHONE, address_line1=STREET,
-                  city="Springfield", state="IL", zip_code="62704")
+    values = dict(
+        first_name=FIRST,
+        last_name=LAST,
+        date_of_birth=DOB,
+        phone_primary=PHONE,
+        address_line1=STREET,
+        city="Springfield",
+        state="IL",
+        zip_code="62704",
+    )
 
     def insert(number: str, **changes) -> None:
         with uow_factory() as uow:
@@ -121,17 +144,20 @@ def test_database_errors_that_carry_a_row_are_logged_without_it(uow_factory, log
     assert text.count("saving the patient failed") == len(attempts) and "Traceback" in text
     assert "[parameters: (hidden)]" in text and "[SQL: (hidden)]" in text
     assert "DETAIL: (hidden)" in text and "duplicate key value violates unique constraint" in text
-    assert not [s for s in SECRETS if s in text], [line for line in text.splitlines() if any(s in line for s in SECRETS)]
+    assert not [s for s in SECRETS if s in text], [
+        line for line in text.splitlines() if any(s in line for s in SECRETS)
+    ]
 
 
 def test_scrub_takes_out_statements_parameters_and_row_values():
     message = (
-        "(psycopg.errors.UniqueViolation) duplicate key value violates unique constraint \"uq\"\n"
+        '(psycopg.errors.UniqueViolation) duplicate key value violates unique constraint "uq"\n'
         "DETAIL:  Key (email)=(ann.lee@example.com) already exists.\n"
         "[SQL: INSERT INTO patient_schema.patients (first_name, last_name)\n"
         "VALUES (%(first_name)s::VARCHAR, %(last_name)s::VARCHAR)]\n"
         "[parameters: {'first_name': 'Ann', 'last_name': 'Lee ]\\n[x'}]\n"
-        "(Background on this error at: https://sqlalche.me/e/20/gkpj)")
+        "(Background on this error at: https://sqlalche.me/e/20/gkpj)"
+    )
     cleaned = scrub(message)
     assert "ann.lee" not in cleaned and "'Ann'" not in cleaned and "VALUES" not in cleaned
     assert cleaned.splitlines()[0].startswith("(psycopg.errors.UniqueViolation) duplicate key value")

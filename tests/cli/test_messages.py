@@ -35,13 +35,15 @@ def _log_text(data_dir) -> str:
 
 
 def test_an_unknown_revision_is_one_line(database_url, tmp_path):
-    result = run_cli("db", "upgrade", "nonsense", "--database-url", database_url,
-                     env={"PHARMACY_DATA_DIR": str(tmp_path)})
+    result = run_cli(
+        "db", "upgrade", "nonsense", "--database-url", database_url, env={"PHARMACY_DATA_DIR": str(tmp_path)}
+    )
     assert result.returncode == 1
     assert console_lines(result.stderr) == [
         "error: The migration was refused: Can't locate revision identified by 'nonsense'. "
         f"Known revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007{', 0008' if migrate.head() >= '0008' else ''}"
-        f" (head is {migrate.head()})."]
+        f" (head is {migrate.head()})."
+    ]
     assert "Traceback" not in result.stderr
     log = _log_text(tmp_path)
     assert "Traceback" in log and "CommandError" in log
@@ -57,32 +59,46 @@ def test_an_unreachable_server_is_one_line(position, tmp_path):
     assert result.returncode == 1
     lines = console_lines(result.stderr)
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"error: Cannot reach the database at 127.0.0.1:{port} (the server refused the "
-                               "connection: is PostgreSQL running there?)")
+    assert lines[0].startswith(
+        f"error: Cannot reach the database at 127.0.0.1:{port} (the server refused the "
+        "connection: is PostgreSQL running there?)"
+    )
     log = _log_text(tmp_path)
     assert "Traceback" in log and "OperationalError" in log
 
 
 def test_an_unreachable_server_for_a_command_that_opens_the_app_database(tmp_path):
     port = free_port()
-    result = run_cli("--database-url", f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy", "print", "queue",
-                     env={"PHARMACY_DATA_DIR": str(tmp_path)})
+    result = run_cli(
+        "--database-url",
+        f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy",
+        "print",
+        "queue",
+        env={"PHARMACY_DATA_DIR": str(tmp_path)},
+    )
     assert result.returncode == 1
     assert console_lines(result.stderr) == [
         f"error: Cannot reach the database at 127.0.0.1:{port} (the server refused the connection: is PostgreSQL "
         "running there?). Nothing was saved. Check the network, the database server and the database settings, "
-        "then try again."]
+        "then try again."
+    ]
 
 
 def test_db_connect_to_an_unreachable_server_is_one_line_and_saves_nothing(tmp_path):
     port = free_port()
-    result = run_cli("db", "connect", f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy", "--no-password",
-                     env={"PHARMACY_DATA_DIR": str(tmp_path)})
+    result = run_cli(
+        "db",
+        "connect",
+        f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy",
+        "--no-password",
+        env={"PHARMACY_DATA_DIR": str(tmp_path)},
+    )
     assert result.returncode == 1
     assert console_lines(result.stderr) == [
         f"error: could not connect. Cannot reach the database at 127.0.0.1:{port} (the server refused the "
         "connection: is PostgreSQL running there?). Nothing was saved. Check the network, the database server "
-        "and the database settings, then try again."]
+        "and the database settings, then try again."
+    ]
     assert not (tmp_path / "config" / "workstation.toml").exists()
 
 
@@ -96,8 +112,11 @@ def test_a_url_that_is_not_postgresql_is_one_line(url, tmp_path):
 
 
 def test_a_bad_url_in_the_environment_says_where_it_came_from(tmp_path):
-    result = run_cli("scan", "0003-4214-11", env={"PHARMACY_DATA_DIR": str(tmp_path),
-                                                  "PHARMACY_DATABASE_URL": "mysql://root@db/pharmacy"})
+    result = run_cli(
+        "scan",
+        "0003-4214-11",
+        env={"PHARMACY_DATA_DIR": str(tmp_path), "PHARMACY_DATABASE_URL": "mysql://root@db/pharmacy"},
+    )
     assert result.returncode == 2
     assert console_lines(result.stderr)[-1].endswith("(the URL came from PHARMACY_DATABASE_URL)")
 
@@ -105,9 +124,16 @@ def test_a_bad_url_in_the_environment_says_where_it_came_from(tmp_path):
 # -- the app's messages: never the driver's text ---------------------------------------------------
 
 
-PATIENT = dict(first_name="Marguerite", last_name="Vandersloot", date_of_birth=dt.date(1951, 3, 14),
-               phone_primary="(217) 555-0199", address_line1="88 Orchard Lane", city="Springfield", state="IL",
-               zip_code="62704")
+PATIENT = dict(
+    first_name="Marguerite",
+    last_name="Vandersloot",
+    date_of_birth=dt.date(1951, 3, 14),
+    phone_primary="(217) 555-0199",
+    address_line1="88 Orchard Lane",
+    city="Springfield",
+    state="IL",
+    zip_code="62704",
+)
 DETAILS = ("Marguerite", "Vandersloot", "1951-03-14", "555-0199", "Orchard")
 
 
@@ -135,13 +161,16 @@ def test_a_duplicate_is_a_plain_message_without_the_row(uow_factory):
     assert error_title(exc) == "Could not save"
 
 
-@pytest.mark.parametrize("changes", ({"last_name": "V" * 101}, {"first_name": "Margue\x00rite"},
-                                     {"address_line1": "88 Orchard Lane\x00"}))
+@pytest.mark.parametrize(
+    "changes", ({"last_name": "V" * 101}, {"first_name": "Margue\x00rite"}, {"address_line1": "88 Orchard Lane\x00"})
+)
 def test_a_value_that_does_not_fit_is_a_plain_message(uow_factory, changes):
     exc = _error(lambda: _insert(uow_factory, **changes))
     message = user_message(exc)
-    assert message.startswith("A value does not fit the database: too long, out of range or with a hidden "
-                              "control character. Nothing was saved.")
+    assert message.startswith(
+        "A value does not fit the database: too long, out of range or with a hidden "
+        "control character. Nothing was saved."
+    )
     assert not any(d in message for d in DETAILS)
 
 

@@ -104,7 +104,9 @@ def test_demo_packages_fill_the_design_columns(database_url):
     assert lipitor["package_description"] == "90 TABLET, FILM COATED in 1 BOTTLE (0071-0157-23)"
     assert lipitor["is_active"] is True and lipitor["discontinuation_date"] is None
     assert lipitor["catalog_source"] == "fda-finished"
-    assert lipitor["active_ingredients"] == [{"name": "ATORVASTATIN CALCIUM TRIHYDRATE", "strength": "40", "unit": "mg/1"}]
+    assert lipitor["active_ingredients"] == [
+        {"name": "ATORVASTATIN CALCIUM TRIHYDRATE", "strength": "40", "unit": "mg/1"}
+    ]
     assert "lipitor atorvastatin calcium 40 mg tablet, film coated" in lipitor["search_text"]
     product = query(
         database_url,
@@ -207,9 +209,9 @@ def test_cp1252_text_keeps_its_characters(database_url):
 def test_registered_sign_survives(database_url, tmp_path):
     # No row of either extract carries a (R) sign; mark Pfizer's Lipitor brand with it, as labels do.
     folder = copy_catalog(DEMO, tmp_path / "catalog")
-    edit_lines(folder / "product.txt", lambda lines: [
-        line.replace("\tLipitor\t", "\tLipitor\u00ae\t") for line in lines
-    ])
+    edit_lines(
+        folder / "product.txt", lambda lines: [line.replace("\tLipitor\t", "\tLipitor\u00ae\t") for line in lines]
+    )
     assert b"Lipitor\xae" in (folder / "product.txt").read_bytes()
     import_catalog(database_url, folder, partial=True)
     lipitor = medication(database_url, "0071-0157-23")
@@ -233,10 +235,16 @@ def test_reimport_updates_in_place(database_url):
 def test_a_changed_row_is_updated(database_url, tmp_path):
     import_catalog(database_url, DEMO, partial=True)
     folder = copy_catalog(DEMO, tmp_path / "catalog")
-    edit_lines(folder / "package.txt", lambda lines: [
-        line.replace("90 TABLET, FILM COATED in 1 BOTTLE (0071-0157-23)", "90 TABLET, FILM COATED in 1 BOTTLE, PLASTIC (0071-0157-23)")
-        for line in lines
-    ])
+    edit_lines(
+        folder / "package.txt",
+        lambda lines: [
+            line.replace(
+                "90 TABLET, FILM COATED in 1 BOTTLE (0071-0157-23)",
+                "90 TABLET, FILM COATED in 1 BOTTLE, PLASTIC (0071-0157-23)",
+            )
+            for line in lines
+        ],
+    )
     summary = import_catalog(database_url, folder, partial=True)
     assert (summary.added, summary.updated, summary.deactivated) == (0, 1, 0)
     assert medication(database_url, "0071-0157-23")["package_description"].endswith("BOTTLE, PLASTIC (0071-0157-23)")
@@ -276,7 +284,13 @@ def test_another_catalog_source_does_not_deactivate_this_one(database_url):
     import_catalog(database_url, DEMO, partial=True)
     summary = import_catalog(database_url, UNFINISHED, partial=True)
     assert summary.deactivated == 0
-    assert scalar(database_url, "SELECT count(*) FROM prescription_schema.medications WHERE catalog_source = 'fda-finished' AND is_active") == DEMO_PACKAGES
+    assert (
+        scalar(
+            database_url,
+            "SELECT count(*) FROM prescription_schema.medications WHERE catalog_source = 'fda-finished' AND is_active",
+        )
+        == DEMO_PACKAGES
+    )
 
 
 def test_an_ended_marketing_date_deactivates_with_that_date(database_url, tmp_path):
@@ -299,7 +313,9 @@ def test_an_ended_marketing_date_deactivates_with_that_date(database_url, tmp_pa
     edit_lines(folder / "product.txt", mark)
     summary = import_catalog(database_url, folder, partial=True)
 
-    lipitor_packages = scalar(database_url, "SELECT count(*) FROM prescription_schema.medications WHERE package_ndc LIKE '0071-0157-%%'")
+    lipitor_packages = scalar(
+        database_url, "SELECT count(*) FROM prescription_schema.medications WHERE package_ndc LIKE '0071-0157-%%'"
+    )
     assert summary.deactivated == lipitor_packages == 5
     assert medication(database_url, "0071-0157-23")["discontinuation_date"] == ended
     assert medication(database_url, "0071-0157-23")["marketing_end_date"] == ended
@@ -348,7 +364,7 @@ def test_duplicate_package_ndc_keeps_one_and_reports_the_other(database_url, tmp
         first = next(line for line in lines if line.split("\t")[0] in ids)
         owner = first.split("\t")[0]
         other = next(i for i in ids if i != owner)
-        return lines + [other + first[len(owner):]]
+        return lines + [other + first[len(owner) :]]
 
     edit_lines(folder / "package.txt", duplicate)
     summary = import_catalog(database_url, folder, partial=True)
@@ -380,7 +396,8 @@ def test_fda_zip_imports_the_same(database_url, tmp_path):
     unfinished = import_catalog(database_url, unfinished_zip, partial=True)
     assert (unfinished.added, unfinished.catalog_source) == (UNFINISHED_PACKAGES, "fda-unfinished")
     assert "Guang\u2019an" in scalar(
-        database_url, "SELECT manufacturer FROM prescription_schema.medications WHERE manufacturer LIKE 'Guang%%' LIMIT 1"
+        database_url,
+        "SELECT manufacturer FROM prescription_schema.medications WHERE manufacturer LIKE 'Guang%%' LIMIT 1",
     )
 
 

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pharmacy_desktop import cli, config as config_mod
+from pharmacy_desktop import cli
+from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.keyring_store import get_secret
 
 

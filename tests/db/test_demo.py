@@ -39,15 +39,37 @@ def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
         assert "Penicillin" in allergens
         # stock: every item's on-hand is the sum of its batches, some items are below reorder point
         for item in s.scalars(select(InventoryItem)):
-            batches = s.scalars(select(InventoryBatch.quantity_remaining).where(InventoryBatch.inventory_item_id == item.id))
+            batches = s.scalars(
+                select(InventoryBatch.quantity_remaining).where(InventoryBatch.inventory_item_id == item.id)
+            )
             assert item.quantity_on_hand == sum(batches)
-        assert s.scalar(select(func.count()).select_from(InventoryItem).where(
-            InventoryItem.quantity_on_hand < InventoryItem.reorder_point)) >= 1
-        assert s.scalar(select(func.count()).select_from(InventoryBatch).where(
-            InventoryBatch.expiration_date < today + dt.timedelta(days=60))) >= 1
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(InventoryItem)
+                .where(InventoryItem.quantity_on_hand < InventoryItem.reorder_point)
+            )
+            >= 1
+        )
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(InventoryBatch)
+                .where(InventoryBatch.expiration_date < today + dt.timedelta(days=60))
+            )
+            >= 1
+        )
         statuses = set(s.scalars(select(Prescription.status).distinct()))
-        assert statuses == {"received", "validated", "in_progress", "ready", "dispensed", "completed", "rejected",
-                            "cancelled"}  # every workflow state
+        assert statuses == {
+            "received",
+            "validated",
+            "in_progress",
+            "ready",
+            "dispensed",
+            "completed",
+            "rejected",
+            "cancelled",
+        }  # every workflow state
 
     for username, password in DEMO_PASSWORDS.items():
         assert auth.sign_in(uow_factory, username, password, "test-ws").username == username

@@ -51,8 +51,14 @@ def test_a_number_matches_whole_numbers_only(catalog, uow_factory):
 
 @pytest.mark.parametrize(
     "typo, expected",
-    [("atorvastatn", "atorvastatin"), ("amoxicilin 500", "amoxicillin"), ("lipitr", "lipitor"),
-     ("metfromin", "metformin"), ("zolpdem 10", "zolpidem"), ("seroquell", "seroquel")],
+    [
+        ("atorvastatn", "atorvastatin"),
+        ("amoxicilin 500", "amoxicillin"),
+        ("lipitr", "lipitor"),
+        ("metfromin", "metformin"),
+        ("zolpdem 10", "zolpidem"),
+        ("seroquell", "seroquel"),
+    ],
 )
 def test_typos_still_find_the_drug(catalog, uow_factory, typo, expected):
     hits = search_drugs(uow_factory, typo)
@@ -82,9 +88,7 @@ def test_words_added_outside_the_import_need_a_refresh(catalog, uow_factory):
 
 def test_active_packages_come_first(catalog, uow_factory):
     with psycopg.connect(libpq_url(catalog)) as conn:
-        conn.execute(
-            "UPDATE prescription_schema.medications SET is_active = false WHERE package_ndc = '0071-0157-23'"
-        )
+        conn.execute("UPDATE prescription_schema.medications SET is_active = false WHERE package_ndc = '0071-0157-23'")
     hits = search_drugs(uow_factory, "lipitor")
     assert [h.is_active for h in hits] == [True, True, True, True, False]
     assert hits[-1].package_ndc == "0071-0157-23"

@@ -64,14 +64,14 @@ def test_stale_pid_file_after_a_crash(server):
     server._run(["pg_ctl", "stop", "-m", "immediate", "-D", str(server.data_dir)], check=False)
     # a crash leaves postmaster.pid behind; after a reboot its pid may belong to another live
     # process of the same OS user, which postgres alone would take for a running server
-    impostor = subprocess.Popen(
-        (["runuser", "-u", "postgres", "--"] if server.os_user else []) + ["sleep", "120"]
-    )
+    impostor = subprocess.Popen((["runuser", "-u", "postgres", "--"] if server.os_user else []) + ["sleep", "120"])
     request_cleanup = impostor.kill
     content = f"{_child_pid(impostor.pid)}\n" + str(server.data_dir) + "\n0\n" + str(server.state.port) + "\n"
     pid_file = server.data_dir / "postmaster.pid"
     if server.os_user:
-        subprocess.run(["runuser", "-u", "postgres", "--", "sh", "-c", f"cat > '{pid_file}'"], input=content, text=True, check=True)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", "sh", "-c", f"cat > '{pid_file}'"], input=content, text=True, check=True
+        )
     else:
         pid_file.write_text(content)
     try:

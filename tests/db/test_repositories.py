@@ -33,7 +33,6 @@ from pharmacy_desktop.db.models import (
     PrescriptionRefill,
     PurchaseOrder,
     PurchaseOrderItem,
-    Role,
     RolePermission,
     Supplier,
     User,
@@ -192,7 +191,7 @@ def test_roles_and_permissions_of_a_user(uow_factory):
 
 
 def test_user_sessions_create_revoke_active(uow_factory):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with uow_factory() as uow:
         user = uow.users.add(make_user())
         live = uow.users.create_session(user.id, "token-live", now + dt.timedelta(hours=8), ip_address="10.0.0.7")
@@ -417,7 +416,7 @@ def test_prescription_with_items_update_and_number(uow_factory, patients, catalo
 
 
 def test_prescription_queue_stat_first_then_oldest(uow_factory, patients):
-    base = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+    base = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     received = {
         "old": dict(received_at=base),
         "new": dict(received_at=base + dt.timedelta(hours=2)),
@@ -443,7 +442,7 @@ def test_prescription_queue_stat_first_then_oldest(uow_factory, patients):
 def test_prescriptions_for_patient_and_active_medications(uow_factory, patients, catalog):
     with uow_factory() as uow:
         med = {key: uow.catalog.by_id(id_) for key, id_ in catalog.items()}
-        t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
         def rx(key: str, status: str, hours: int, **fields) -> Prescription:
             p = make_prescription(patients["john"], status=status, received_at=t0 + dt.timedelta(hours=hours), **fields)
@@ -768,7 +767,7 @@ def test_invoices_and_payments(uow_factory, patients, engine):
 
 
 def test_notification_queue_and_templates(uow_factory, patients, database_url):
-    t0 = dt.datetime(2026, 2, 1, 8, 0, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 2, 1, 8, 0, tzinfo=dt.UTC)
 
     def message(minutes: int, **fields) -> Notification:
         base = dict(
@@ -813,7 +812,7 @@ def test_notification_queue_and_templates(uow_factory, patients, database_url):
         claimed = uow.notifications.pending(limit=2, claim=True)
         with uow_factory() as other:  # a second sender skips what the first holds
             assert [n.id for n in other.notifications.pending(claim=True)] == [queued["third"].id]
-        uow.notifications.update(claimed[0].id, status="sent", sent_at=dt.datetime.now(dt.timezone.utc))
+        uow.notifications.update(claimed[0].id, status="sent", sent_at=dt.datetime.now(dt.UTC))
         uow.commit()
     with uow_factory() as uow:
         assert [n.id for n in uow.notifications.pending()] == [queued["second"].id, queued["third"].id]
@@ -894,7 +893,10 @@ HOT_QUERIES = {
     "patient search by last name prefix": (lambda uow: uow.patients.search("smi"), {"idx_patients_name"}),
     "patient search by last and first name": (lambda uow: uow.patients.search("smith, jo"), {"idx_patients_name"}),
     "patient search by date of birth": (lambda uow: uow.patients.search("03/04/1980"), {"idx_patients_dob"}),
-    "prescription queue by status": (lambda uow: uow.prescriptions.queue("received"), {"idx_prescriptions_status", "idx_prescriptions_queue"}),
+    "prescription queue by status": (
+        lambda uow: uow.prescriptions.queue("received"),
+        {"idx_prescriptions_status", "idx_prescriptions_queue"},
+    ),
     "medication by ndc": (
         lambda uow: uow.catalog.by_ndc("00591040810"),
         {"idx_medications_ndc_code", "medications_ndc_code_key"},

@@ -40,17 +40,27 @@ def insert_package(url: str, package_ndc: str, ndc11: str, name: str, strength: 
             "INSERT INTO prescription_schema.medications (ndc_code, package_ndc, drug_name, generic_name, "
             "strength, dosage_form, package_description, catalog_source, is_active, discontinuation_date) "
             "VALUES (%s, %s, %s, %s, %s, 'TABLET', %s, 'manual', %s, %s) RETURNING id",
-            (ndc11, package_ndc, name, name, strength, f"30 TABLET in 1 BOTTLE ({package_ndc})", active,
-             None if active else dt.date(2024, 5, 1)),
+            (
+                ndc11,
+                package_ndc,
+                name,
+                name,
+                strength,
+                f"30 TABLET in 1 BOTTLE ({package_ndc})",
+                active,
+                None if active else dt.date(2024, 5, 1),
+            ),
         ).fetchone()
     return str(row[0])
 
 
 def lipitor_id(url: str) -> str:
     with psycopg.connect(libpq_url(url)) as conn:
-        return str(conn.execute(
-            "SELECT id FROM prescription_schema.medications WHERE package_ndc = %s", (LIPITOR,)
-        ).fetchone()[0])
+        return str(
+            conn.execute(
+                "SELECT id FROM prescription_schema.medications WHERE package_ndc = %s", (LIPITOR,)
+            ).fetchone()[0]
+        )
 
 
 # -- found ---------------------------------------------------------------------------------------
@@ -111,7 +121,8 @@ def test_a_discontinued_package_is_found_with_a_warning(catalog, uow_factory):
     with psycopg.connect(libpq_url(catalog)) as conn:
         conn.execute(
             "UPDATE prescription_schema.medications SET is_active = false, discontinuation_date = '2025-03-01' "
-            "WHERE package_ndc = %s", (LIPITOR,),
+            "WHERE package_ndc = %s",
+            (LIPITOR,),
         )
     result = resolve_scan(uow_factory, ndc_to_upc_a(LIPITOR))
     assert result.status == "found" and result.is_active is False
@@ -152,7 +163,10 @@ def test_two_packages_of_consistent_shapes_are_ambiguous(catalog, uow_factory):
 
     assert result.status == "ambiguous" and not result.found
     assert result.candidates == ("01234567890", "12345067890")
-    assert [(c.drug_name, str(c.medication_id)) for c in result.choices] == [("Test product A", first), ("Test product B", second)]
+    assert [(c.drug_name, str(c.medication_id)) for c in result.choices] == [
+        ("Test product A", first),
+        ("Test product B", second),
+    ]
     assert result.medication_id is None and result.drug_name is None
     assert "matches 2 products" in result.message and "Pick the one on the bottle" in result.message
     typed = resolve_scan(uow_factory, "12345-678-90")  # a typed NDC names one key
@@ -216,7 +230,11 @@ def test_cli_scan_json_found(catalog, capsys):
     code, data = run_cli(capsys, catalog, "scan", data_in, "--json")
     assert code == 0
     assert data["status"] == "found" and data["ndc11"] == "00071015723" and data["package_ndc"] == LIPITOR
-    assert (data["drug_name"], data["brand_name"], data["generic_name"]) == ("Lipitor", "Lipitor", "ATORVASTATIN CALCIUM")
+    assert (data["drug_name"], data["brand_name"], data["generic_name"]) == (
+        "Lipitor",
+        "Lipitor",
+        "ATORVASTATIN CALCIUM",
+    )
     assert (data["strength"], data["dosage_form"]) == ("40 mg", "TABLET, FILM COATED")
     assert data["package_description"].startswith("90 TABLET")
     assert (data["lot"], data["expiry"], data["serial"]) == ("LOT7", "2031-01-31", "SER7")
@@ -255,8 +273,19 @@ def test_to_json_is_plain_data(catalog, uow_factory):
     result = resolve_scan(uow_factory, ndc_to_upc_a(LIPITOR))
     data = to_json(result)
     assert json.loads(json.dumps(data)) == data
-    assert set(data) >= {"status", "ndc11", "drug_name", "strength", "dosage_form", "package_description",
-                         "candidates", "lot", "expiry", "serial", "message"}
+    assert set(data) >= {
+        "status",
+        "ndc11",
+        "drug_name",
+        "strength",
+        "dosage_form",
+        "package_description",
+        "candidates",
+        "lot",
+        "expiry",
+        "serial",
+        "message",
+    }
 
 
 def test_an_unreachable_database_is_a_clear_error():

@@ -7,7 +7,6 @@ import re
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import migrate
@@ -67,9 +66,11 @@ def test_document_parses_into_the_whole_design():
 def test_every_schema_and_table_exists(conn):
     schemas = {r[0] for r in conn.execute("SELECT schema_name FROM information_schema.schemata")}
     assert set(DESIGN.schemas) <= schemas
-    tables = set(conn.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-    ).fetchall())
+    tables = set(
+        conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+    )
     missing = set(DESIGN.tables) - tables
     assert not missing, f"tables missing: {sorted(missing)}"
 
@@ -125,11 +126,14 @@ def test_checks_exist(conn):
     for key, table in DESIGN.tables.items():
         for check in table.checks:
             body = re.search(r"CHECK\s*\((.*)\)", check).group(1)
-            defs = [r[0] for r in conn.execute(
-                "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'c' AND n.nspname = %s AND t.relname = %s",
-                key,
-            )]
+            defs = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                    "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'c' AND n.nspname = %s AND t.relname = %s",
+                    key,
+                )
+            ]
             squash = lambda s: re.sub(r"[\s()]", "", s)
             assert any(squash(body) in squash(d) for d in defs), f"{key}: CHECK {body} missing (have {defs})"
 

@@ -39,8 +39,8 @@ from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS, load_demo
 from pharmacy_desktop.domain.barcodes import GS
 from pharmacy_desktop.ui.changes import ChangeListener
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
 from pharmacy_desktop.ui.scanner import ScanDispatcher, ScannerFilter, ScannerSettings
+from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
 from tests.escpos_parse import parse
 from tests.printing.conftest import FakePrinter, read_all
 
@@ -88,8 +88,9 @@ class Hands:
         for char in text:
             self.clock.now += 3
             if char == GS:
-                QTest.sendKeyEvent(QTest.KeyAction.Click, self.focus(), Qt.Key.Key_unknown, GS,
-                                   Qt.KeyboardModifier.NoModifier)
+                QTest.sendKeyEvent(
+                    QTest.KeyAction.Click, self.focus(), Qt.Key.Key_unknown, GS, Qt.KeyboardModifier.NoModifier
+                )
             else:
                 QTest.keyClicks(self.focus(), char)
         self.clock.now += 3
@@ -151,21 +152,32 @@ def rx_status(uow_factory, rx_id) -> str:
 
 def events(uow_factory, rx_id) -> list[tuple[str, object]]:
     with uow_factory() as uow:
-        return [(e.event_type, e.user_id) for e in uow.session.scalars(
-            select(DomainEvent).where(DomainEvent.aggregate_id == rx_id).order_by(DomainEvent.sequence_number))]
+        return [
+            (e.event_type, e.user_id)
+            for e in uow.session.scalars(
+                select(DomainEvent).where(DomainEvent.aggregate_id == rx_id).order_by(DomainEvent.sequence_number)
+            )
+        ]
 
 
 def patient_opens(uow_factory, patient_id, user_id) -> int:
-    return scalar(uow_factory, select(func.count()).select_from(AccessLog).where(
-        AccessLog.resource_id == patient_id, AccessLog.user_id == user_id))
+    return scalar(
+        uow_factory,
+        select(func.count())
+        .select_from(AccessLog)
+        .where(AccessLog.resource_id == patient_id, AccessLog.user_id == user_id),
+    )
 
 
 def on_hand(uow_factory, medication_id) -> tuple[Decimal, Decimal]:
     """(inventory item quantity on hand, sum of its batches' remaining quantity)."""
     with uow_factory() as uow:
         item = uow.session.scalar(select(InventoryItem).where(InventoryItem.medication_id == medication_id))
-        batches = uow.session.scalar(select(func.coalesce(func.sum(InventoryBatch.quantity_remaining), 0))
-                                     .where(InventoryBatch.inventory_item_id == item.id))
+        batches = uow.session.scalar(
+            select(func.coalesce(func.sum(InventoryBatch.quantity_remaining), 0)).where(
+                InventoryBatch.inventory_item_id == item.id
+            )
+        )
         return item.quantity_on_hand, Decimal(batches)
 
 
@@ -225,8 +237,9 @@ def label_printer():
 
 @pytest.fixture
 def context(uow_factory, database_url, label_printer) -> AppContext:
-    config = Config(workstation_name=WORKSTATION,
-                    printers={"label": PrinterConfig(uri=label_printer.uri, profile="TM-T88V")})
+    config = Config(
+        workstation_name=WORKSTATION, printers={"label": PrinterConfig(uri=label_printer.uri, profile="TM-T88V")}
+    )
     return AppContext(uow_factory=uow_factory, config=config, workstation=WORKSTATION, database_url=database_url)
 
 
@@ -258,18 +271,24 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
     with uow_factory() as uow:
         # on simvastatin already: the new atorvastatin is a therapeutic duplication for the pharmacist
         patient = uow.session.scalars(
-            select(Patient).join(Prescription, Prescription.patient_id == Patient.id)
+            select(Patient)
+            .join(Prescription, Prescription.patient_id == Patient.id)
             .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
             .join(Medication, Medication.id == PrescriptionItem.medication_id)
-            .where(func.lower(Medication.generic_name).like("simvastatin%"))).one()
+            .where(func.lower(Medication.generic_name).like("simvastatin%"))
+        ).one()
         patient_id, patient_last, patient_first = patient.id, patient.last_name, patient.first_name
         drug = uow.session.scalars(
-            select(Medication).join(InventoryItem, InventoryItem.medication_id == Medication.id)
-            .where(func.lower(Medication.generic_name).like("atorvastatin%"))).one()
+            select(Medication)
+            .join(InventoryItem, InventoryItem.medication_id == Medication.id)
+            .where(func.lower(Medication.generic_name).like("atorvastatin%"))
+        ).one()
         drug_id, drug_ndc, drug_generic, drug_strength = drug.id, drug.ndc_code, drug.generic_name, drug.strength
         wrong = uow.session.scalars(
-            select(Medication).join(InventoryItem, InventoryItem.medication_id == Medication.id)
-            .where(func.lower(Medication.generic_name).like("lisinopril%"))).one()
+            select(Medication)
+            .join(InventoryItem, InventoryItem.medication_id == Medication.id)
+            .where(func.lower(Medication.generic_name).like("lisinopril%"))
+        ).one()
         wrong_ndc, wrong_generic = wrong.ndc_code, wrong.generic_name
         rx_before = uow.session.scalar(select(func.count()).select_from(Prescription))
     stock_before = on_hand(uow_factory, drug_id)
@@ -398,8 +417,9 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         saved = intake.last_saved
         rx_id, rx_number = saved.prescription_id, saved.rx_number
         assert f"Rx {rx_number} saved" in intake.message.text()
-        assert intake.patient_search.edit.hasFocus() and intake.patient_search.edit.text() == "", \
+        assert intake.patient_search.edit.hasFocus() and intake.patient_search.edit.text() == "", (
             "after a save, the patient search for the next prescription"
+        )
         assert rx_status(uow_factory, rx_id) == "received"
         assert scalar(uow_factory, select(func.count()).select_from(Prescription)) == rx_before + 1
         with uow_factory() as uow:
@@ -407,7 +427,12 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
             assert rx.patient_id == patient_id and rx.prescription_number == rx_number
             item = uow.session.scalars(select(PrescriptionItem).where(PrescriptionItem.prescription_id == rx_id)).one()
             assert (item.medication_id, item.quantity, item.days_supply, item.sig, item.refills_authorized) == (
-                drug_id, Decimal(30), 30, "1 T PO QHS", 2)
+                drug_id,
+                Decimal(30),
+                30,
+                "1 T PO QHS",
+                2,
+            )
             assert item.directions == "Take 1 tablet by mouth at bedtime"
         assert events(uow_factory, rx_id)[0] == ("PrescriptionReceived", tech_id)
         shot("intake-saved")
@@ -474,8 +499,9 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         qtbot.waitUntil(lambda: any(r.prescription_id == rx_id for r in fill.rows), timeout=10_000)
         shot("fill-queue")
         # the queue has the focus: Down/Up to the row, Enter opens it
-        assert fill.queue.hasFocus() or fill.queue.isAncestorOf(QApplication.focusWidget()), \
+        assert fill.queue.hasFocus() or fill.queue.isAncestorOf(QApplication.focusWidget()), (
             f"the fill queue must have the focus, not {QApplication.focusWidget()}"
+        )
         target = next(i for i, r in enumerate(fill.rows) if r.prescription_id == rx_id)
         while fill.queue.currentRow() < target:
             hands.press(Qt.Key.Key_Down)
@@ -486,8 +512,9 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert fill.pages.currentWidget() is fill.work_page
         assert "SCAN THE STOCK BOTTLE" in fill.prompt.label.text()
         focus = QApplication.focusWidget()
-        assert focus is fill.prompt or fill.prompt.isAncestorOf(focus) or focus is fill, \
+        assert focus is fill.prompt or fill.prompt.isAncestorOf(focus) or focus is fill, (
             f"after opening for fill the focus belongs to the scan prompt, not {focus}"
+        )
         assert patient_opens(uow_factory, patient_id, tech_id) >= 2
         shot("fill-open")
 
@@ -522,12 +549,19 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert rx_status(uow_factory, rx_id) == "in_progress"
         assert f"Rx {rx_number} filled" in fill.status.text()
         with uow_factory() as uow:
-            [refill] = uow.session.scalars(select(PrescriptionRefill).where(PrescriptionRefill.prescription_id == rx_id)).all()
+            [refill] = uow.session.scalars(
+                select(PrescriptionRefill).where(PrescriptionRefill.prescription_id == rx_id)
+            ).all()
             assert (refill.refill_number, refill.quantity_dispensed, refill.filled_by, refill.medication_id) == (
-                0, Decimal(30), tech_id, drug_id)
+                0,
+                Decimal(30),
+                tech_id,
+                drug_id,
+            )
             assert refill.lot_number and refill.verified_by is None
-            moves = uow.session.scalars(select(InventoryTransaction).where(
-                InventoryTransaction.reference_id == refill.id)).all()
+            moves = uow.session.scalars(
+                select(InventoryTransaction).where(InventoryTransaction.reference_id == refill.id)
+            ).all()
             assert moves and sum(m.quantity_change for m in moves) == Decimal(-30)
             assert {(m.transaction_type, m.performed_by) for m in moves} == {("dispense", tech_id)}
             job = uow.session.get(PrintJob, result.label_job_id)
@@ -545,10 +579,14 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert rx_number in printed.words and any(rx_number.encode() in b.data for b in printed.barcodes)
         assert patient_last in printed.words and "Take 1 tablet by mouth at bedtime" in printed.words
         assert "Qty: 30 tablets" in printed.words  # counted in the dispensing unit, plural
-        qtbot.waitUntil(lambda: scalar(uow_factory, select(PrintJob.status).where(
-            PrintJob.id == result.label_job_id)) == "printed", timeout=10_000)
-        qtbot.waitUntil(lambda: "✖" not in window.printer_status.text() and "not checked" not in
-                        window.printer_status.text(), timeout=10_000)
+        qtbot.waitUntil(
+            lambda: scalar(uow_factory, select(PrintJob.status).where(PrintJob.id == result.label_job_id)) == "printed",
+            timeout=10_000,
+        )
+        qtbot.waitUntil(
+            lambda: "✖" not in window.printer_status.text() and "not checked" not in window.printer_status.text(),
+            timeout=10_000,
+        )
 
         # -- the pharmacist by PIN; F6 verify: label, then bottle, Enter ---------------------------
         hands.f_key(Qt.Key.Key_F12)
@@ -563,8 +601,9 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         hands.scan(label_barcode)
         qtbot.waitUntil(lambda: verify.view is not None and verify.view.prescription_id == rx_id, timeout=10_000)
         assert "STEP 2" in verify.prompt.label.text()
-        assert [verify.rows[i.row()].prescription_id for i in verify.queue.selectionModel().selectedRows()] == [rx_id], \
-            "the queue highlights the prescription the label opened"
+        assert [verify.rows[i.row()].prescription_id for i in verify.queue.selectionModel().selectedRows()] == [
+            rx_id
+        ], "the queue highlights the prescription the label opened"
         shot("verify-label-scanned")
         hands.scan(drug_ndc)
         qtbot.waitUntil(lambda: verify.approve_button.isEnabled(), timeout=10_000)
@@ -576,16 +615,29 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert rx_status(uow_factory, rx_id) == "ready"
         assert f"will-call bin {bin_code}" in verify.status.text()
         with uow_factory() as uow:
-            refill = uow.session.scalars(select(PrescriptionRefill).where(PrescriptionRefill.prescription_id == rx_id)).one()
+            refill = uow.session.scalars(
+                select(PrescriptionRefill).where(PrescriptionRefill.prescription_id == rx_id)
+            ).one()
             assert refill.verified_by == rph_id
-            assert uow.session.scalar(select(WillCallBin.code).join(
-                Prescription, Prescription.will_call_bin_id == WillCallBin.id).where(Prescription.id == rx_id)) == bin_code
+            assert (
+                uow.session.scalar(
+                    select(WillCallBin.code)
+                    .join(Prescription, Prescription.will_call_bin_id == WillCallBin.id)
+                    .where(Prescription.id == rx_id)
+                )
+                == bin_code
+            )
         assert ("PrescriptionVerified", rph_id) in events(uow_factory, rx_id)
         assert on_hand(uow_factory, drug_id) == after_fill, "verification takes no more stock"
         assert events(uow_factory, rx_id) == [
-            ("PrescriptionReceived", tech_id), ("DurChecked", tech_id), ("DurAlertAcknowledged", rph_id),
+            ("PrescriptionReceived", tech_id),
+            ("DurChecked", tech_id),
+            ("DurAlertAcknowledged", rph_id),
             ("PrescriptionValidated", rph_id),
-            ("FillHardStop", tech_id), ("PrescriptionFilled", tech_id), ("PrescriptionVerified", rph_id)]
+            ("FillHardStop", tech_id),
+            ("PrescriptionFilled", tech_id),
+            ("PrescriptionVerified", rph_id),
+        ]
         shot("verify-approved")
 
         # -- F7 will-call shows it -----------------------------------------------------------------
@@ -597,9 +649,15 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert waiting.bin_code == bin_code and patient_last in waiting.patient_name
         shot("will-call")
         hands.scan(label_barcode)
-        qtbot.waitUntil(lambda: will_call.mode == "scan" and will_call.rows
-                        and all(r.rx_number == rx_number or patient_last in r.patient_name for r in will_call.rows)
-                        and bin_code in will_call.headline.text(), timeout=10_000)
+        qtbot.waitUntil(
+            lambda: (
+                will_call.mode == "scan"
+                and will_call.rows
+                and all(r.rx_number == rx_number or patient_last in r.patient_name for r in will_call.rows)
+                and bin_code in will_call.headline.text()
+            ),
+            timeout=10_000,
+        )
         shot("will-call-scan")
     finally:
         hands.close()

@@ -40,8 +40,9 @@ def fresh_workstation(sandbox):
 
 
 def _cli(env, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pharmacy_desktop", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pharmacy_desktop", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_demo_on_the_embedded_default_then_a_scan(fresh_workstation):

@@ -41,7 +41,7 @@ class FakeItem:
     refills_authorized: int = 0
     directions: str | None = None
     created_at: dt.datetime | None = None
-    prescription: "FakePrescription | None" = None
+    prescription: FakePrescription | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -109,22 +109,29 @@ class FakeFill:
 class FakePrescriptions:
     _ACTIVE = ("received", "in_review", "approved", "filling", "filled", "verified", "ready", "on_hold")
 
-    def __init__(self, store: "FakeDurStore"):
+    def __init__(self, store: FakeDurStore):
         self.store = store
 
     def get_with_items(self, prescription_id: uuid.UUID, *, for_update: bool = False) -> FakePrescription | None:
         return self.store.prescriptions.get(prescription_id)
 
-    def active_medications(self, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None,
-                           as_of: dt.date | None = None) -> list[FakeItem]:
+    def active_medications(
+        self, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None, as_of: dt.date | None = None
+    ) -> list[FakeItem]:
         today = as_of or dt.date.today()
-        return [i for rx in self.store.prescriptions.values()
-                if rx.patient_id == patient_id and rx.id != excluding and rx.status in self._ACTIVE
-                and rx.expiration_date >= today for i in rx.items]
+        return [
+            i
+            for rx in self.store.prescriptions.values()
+            if rx.patient_id == patient_id
+            and rx.id != excluding
+            and rx.status in self._ACTIVE
+            and rx.expiration_date >= today
+            for i in rx.items
+        ]
 
 
 class FakeDur:
-    def __init__(self, store: "FakeDurStore"):
+    def __init__(self, store: FakeDurStore):
         self.store = store
 
     def pharm_classes(self, product_ids: Any) -> dict[uuid.UUID, str]:
@@ -132,15 +139,18 @@ class FakeDur:
 
     def last_fills(self, item_ids: Any) -> dict[uuid.UUID, tuple[dt.date, int]]:
         wanted = set(item_ids)
-        fills = sorted((f for f in self.store.fills if f.item_id in wanted and f.status != "returned"),
-                       key=lambda f: f.filled_date)
+        fills = sorted(
+            (f for f in self.store.fills if f.item_id in wanted and f.status != "returned"), key=lambda f: f.filled_date
+        )
         return {f.item_id: (f.filled_date, f.days_supply) for f in fills}
 
     def interaction_pairs(self, name_keys: Any) -> set[tuple[str, str, str, str, str]]:
         keys = set(name_keys)
-        return {(r.generic_1.lower(), r.generic_2.lower(), r.severity, r.description, r.management)
-                for r in self.store.interactions
-                if r.is_active and any(k in g.lower() for k in keys for g in (r.generic_1, r.generic_2))}
+        return {
+            (r.generic_1.lower(), r.generic_2.lower(), r.severity, r.description, r.management)
+            for r in self.store.interactions
+            if r.is_active and any(k in g.lower() for k in keys for g in (r.generic_1, r.generic_2))
+        }
 
     def active_allergies(self, patient_id: uuid.UUID) -> list[FakeAllergy]:
         return [a for a in self.store.allergies if a.patient_id == patient_id and a.is_active]
@@ -161,8 +171,12 @@ class FakeDur:
     def open_alert_rows(self, prescription_ids: Any) -> list[tuple[uuid.UUID, str, int]]:
         counts: dict[tuple[uuid.UUID, str], int] = {}
         for r in self.store.validations:
-            if (r.prescription_id in set(prescription_ids) and r.is_current and r.acknowledged_at is None
-                    and r.validation_status in ("failed", "warning")):
+            if (
+                r.prescription_id in set(prescription_ids)
+                and r.is_current
+                and r.acknowledged_at is None
+                and r.validation_status in ("failed", "warning")
+            ):
                 key = (r.prescription_id, r.validation_status)
                 counts[key] = counts.get(key, 0) + 1
         return [(rx_id, status, n) for (rx_id, status), n in counts.items()]
@@ -201,7 +215,7 @@ class FakeDurUnitOfWork:
         self._events: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = []
         self._snapshot: list[tuple[FakeValidation, bool]] = []
 
-    def __enter__(self) -> "FakeDurUnitOfWork":
+    def __enter__(self) -> FakeDurUnitOfWork:
         self._snapshot = [(r, r.is_current) for r in self.store.validations]
         return self
 
@@ -215,8 +229,9 @@ class FakeDurUnitOfWork:
     def flush(self) -> None:
         self.flushes += 1
 
-    def record(self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID,
-               data: dict[str, Any] | None = None) -> None:
+    def record(
+        self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID, data: dict[str, Any] | None = None
+    ) -> None:
         self._events.append((event_type, aggregate_type, aggregate_id, dict(data or {})))
 
     def commit(self) -> None:

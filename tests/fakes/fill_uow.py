@@ -144,7 +144,7 @@ class FakeFillUnitOfWork:
         self.events: list[tuple[str, str, Any, dict[str, Any]]] = []
         self.committed = False
 
-    def __enter__(self) -> "FakeFillUnitOfWork":
+    def __enter__(self) -> FakeFillUnitOfWork:
         return self
 
     def __exit__(self, *exc: Any) -> bool:
@@ -173,13 +173,20 @@ class FakeFillUnitOfWork:
         self.prescriptions.rows[rx.id] = rx
         return rx
 
-    def add_stock(self, med: FakeMedication, lots: list[tuple[str, dt.date, int]], *,
-                  statuses: dict[str, str] | None = None, on_hand: int | None = None) -> FakeStockItem:
+    def add_stock(
+        self,
+        med: FakeMedication,
+        lots: list[tuple[str, dt.date, int]],
+        *,
+        statuses: dict[str, str] | None = None,
+        on_hand: int | None = None,
+    ) -> FakeStockItem:
         item = FakeStockItem(med.ndc_code, Decimal(on_hand if on_hand is not None else sum(q for _, _, q in lots)))
         self.inventory.items.append(item)
         for lot, expiry, qty in lots:
-            self.inventory.batches.append(FakeBatch(item.id, lot, expiry, Decimal(qty),
-                                                    status=(statuses or {}).get(lot, "active")))
+            self.inventory.batches.append(
+                FakeBatch(item.id, lot, expiry, Decimal(qty), status=(statuses or {}).get(lot, "active"))
+            )
         return item
 
     # -- the catalog lookup of a scan ----------------------------------------------------------

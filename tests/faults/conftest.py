@@ -69,8 +69,22 @@ def start_again(server) -> None:
     in TIME_WAIT (its free-port probe binds without SO_REUSEADDR), and every workstation's URL would
     then point at nothing. PostgreSQL itself binds with SO_REUSEADDR.
     """
-    server._run(["pg_ctl", "start", "-w", "-t", "60", "-D", str(server.data_dir), "-l", str(server.log_file),
-                 "-o", f"-p {server.state.port}"], timeout=70)
+    server._run(
+        [
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(server.data_dir),
+            "-l",
+            str(server.log_file),
+            "-o",
+            f"-p {server.state.port}",
+        ],
+        timeout=70,
+    )
     server.started_here = True
 
 

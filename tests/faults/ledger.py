@@ -30,23 +30,45 @@ class Ledger:
 def read(uow_factory, item_id: uuid.UUID, rx_ids: list[uuid.UUID]) -> Ledger:
     with uow_factory() as uow:
         s = uow.session
-        refill_ids = list(s.scalars(select(PrescriptionRefill.id).where(PrescriptionRefill.prescription_id.in_(rx_ids))))
-        statuses = dict(s.execute(select(Prescription.id, Prescription.status).where(Prescription.id.in_(rx_ids))).all())
-        remaining = dict(s.execute(select(PrescriptionItem.prescription_id, PrescriptionItem.refills_remaining)
-                                   .where(PrescriptionItem.prescription_id.in_(rx_ids))).all())
+        refill_ids = list(
+            s.scalars(select(PrescriptionRefill.id).where(PrescriptionRefill.prescription_id.in_(rx_ids)))
+        )
+        statuses = dict(
+            s.execute(select(Prescription.id, Prescription.status).where(Prescription.id.in_(rx_ids))).all()
+        )
+        remaining = dict(
+            s.execute(
+                select(PrescriptionItem.prescription_id, PrescriptionItem.refills_remaining).where(
+                    PrescriptionItem.prescription_id.in_(rx_ids)
+                )
+            ).all()
+        )
         return Ledger(
             on_hand=s.scalar(select(InventoryItem.quantity_on_hand).where(InventoryItem.id == item_id)),
-            in_lots=s.scalar(select(func.coalesce(func.sum(InventoryBatch.quantity_remaining), 0))
-                             .where(InventoryBatch.inventory_item_id == item_id)),
-            movements=s.scalar(select(func.count()).select_from(InventoryTransaction)
-                               .where(InventoryTransaction.inventory_item_id == item_id)),
-            moved=s.scalar(select(func.coalesce(func.sum(InventoryTransaction.quantity_change), 0))
-                           .where(InventoryTransaction.inventory_item_id == item_id)),
+            in_lots=s.scalar(
+                select(func.coalesce(func.sum(InventoryBatch.quantity_remaining), 0)).where(
+                    InventoryBatch.inventory_item_id == item_id
+                )
+            ),
+            movements=s.scalar(
+                select(func.count())
+                .select_from(InventoryTransaction)
+                .where(InventoryTransaction.inventory_item_id == item_id)
+            ),
+            moved=s.scalar(
+                select(func.coalesce(func.sum(InventoryTransaction.quantity_change), 0)).where(
+                    InventoryTransaction.inventory_item_id == item_id
+                )
+            ),
             refills=len(refill_ids),
-            label_jobs=s.scalar(select(func.count()).select_from(PrintJob)
-                                .where(PrintJob.reference_id.in_(refill_ids))) if refill_ids else 0,
-            filled_events=s.scalar(select(func.count()).select_from(DomainEvent).where(
-                DomainEvent.event_type == "PrescriptionFilled", DomainEvent.aggregate_id.in_(rx_ids))),
+            label_jobs=s.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.reference_id.in_(refill_ids)))
+            if refill_ids
+            else 0,
+            filled_events=s.scalar(
+                select(func.count())
+                .select_from(DomainEvent)
+                .where(DomainEvent.event_type == "PrescriptionFilled", DomainEvent.aggregate_id.in_(rx_ids))
+            ),
             statuses=tuple(statuses[i] for i in rx_ids),
             refills_remaining=tuple(remaining[i] for i in rx_ids),
         )

@@ -42,7 +42,8 @@ def _kill_own_backend(uow, admin_dsn: str, item_id, *, expect_stock_locked: bool
 
 @pytest.mark.parametrize("point", list(KILL_POINTS), ids=["before-stock-lock", "holding-stock-locks"])
 def test_connection_killed_mid_fill_leaves_nothing_and_the_retry_fills_once(
-        monkeypatch, uow_factory, database_url, pg_server, actors, figures, point):
+    monkeypatch, uow_factory, database_url, pg_server, actors, figures, point
+):
     tech = actors["technician"]
     world = f.world(uow_factory)
     rx_ids = [world.rx_id]
@@ -82,6 +83,8 @@ def test_connection_killed_mid_fill_leaves_nothing_and_the_retry_fills_once(
     with pytest.raises(fill.FillRefused):
         fill.fill(uow_factory, tech, world.rx_id, f.LISINOPRIL_20_100.upc)
     assert ledger.read(uow_factory, world.item_id, rx_ids) == expected
-    figures(f"killed mid-fill ({point})",
-            f"error shown {failed_after * 1000:.0f} ms after the kill; retry filled in {retry_seconds * 1000:.0f} ms; "
-            "work lost 0, done twice 0")
+    figures(
+        f"killed mid-fill ({point})",
+        f"error shown {failed_after * 1000:.0f} ms after the kill; retry filled in {retry_seconds * 1000:.0f} ms; "
+        "work lost 0, done twice 0",
+    )

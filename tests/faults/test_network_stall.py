@@ -18,8 +18,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.errors import DatabaseUnavailable
@@ -59,10 +57,14 @@ class Workstation:
 
 
 def test_a_30_second_stall_fails_cleanly_or_completes_after_it_and_nothing_is_half_written(
-        monkeypatch, faults_url, proxy_to, figures):
+    monkeypatch, faults_url, proxy_to, figures
+):
     proxy, stalled_url = proxy_to(faults_url)
-    a, b, c = Workstation(stalled_url, "counter-a"), Workstation(faults_url, "counter-b"), \
-        Workstation(stalled_url, "counter-c")
+    a, b, c = (
+        Workstation(stalled_url, "counter-a"),
+        Workstation(faults_url, "counter-b"),
+        Workstation(stalled_url, "counter-c"),
+    )
     try:
         tech = make_actor(b.factory, "technician")
         world = f.world(b.factory)
@@ -113,14 +115,18 @@ def test_a_30_second_stall_fails_cleanly_or_completes_after_it_and_nothing_is_ha
         # the technician at C presses the key again
         retried = fill.fill(c.factory, tech, rx_c, scan)
         assert ledger.read(b.factory, world.item_id, rx_ids) == ledger.after_fills(
-            before, [a.outcome.quantity, b.outcome.quantity, retried.quantity],
-            ("in_progress", "in_progress", "in_progress"))
+            before,
+            [a.outcome.quantity, b.outcome.quantity, retried.quantity],
+            ("in_progress", "in_progress", "in_progress"),
+        )
     finally:
         proxy.resume()
         for ws in (a, b, c):
             ws.engine.dispose()
-    figures(f"network stalled {STALL_SECONDS} s (proxy holds all bytes)",
-            f"new connection: refused with 'nothing was saved' in {c_failed_in:.1f} s (connect_timeout "
-            f"{CONNECT_TIMEOUT} s), retry after the stall filled; fill committing during the stall completed "
-            f"{a.ended - resumed:.2f} s after the network came back; other workstation filling the same drug "
-            f"waited {b.ended - b.started:.1f} s for the stalled one's row locks; work lost 0, done twice 0")
+    figures(
+        f"network stalled {STALL_SECONDS} s (proxy holds all bytes)",
+        f"new connection: refused with 'nothing was saved' in {c_failed_in:.1f} s (connect_timeout "
+        f"{CONNECT_TIMEOUT} s), retry after the stall filled; fill committing during the stall completed "
+        f"{a.ended - resumed:.2f} s after the network came back; other workstation filling the same drug "
+        f"waited {b.ended - b.started:.1f} s for the stalled one's row locks; work lost 0, done twice 0",
+    )

@@ -42,7 +42,8 @@ def _dropping(printer):
 
 @pytest.mark.parametrize("make_fault", [_refusing, _hanging, _dropping], ids=["refusing", "hanging", "dropping"])
 def test_a_failing_label_printer_keeps_the_fill_and_the_job_and_prints_it_once_fixed(
-        uow_factory, actors, printer, figures, make_fault):
+    uow_factory, actors, printer, figures, make_fault
+):
     tech = actors["technician"]
     world = f.world(uow_factory)
     rx_ids = [world.rx_id]
@@ -80,6 +81,8 @@ def test_a_failing_label_printer_keeps_the_fill_and_the_job_and_prints_it_once_f
     assert dispatcher.send_pending() == []  # printed once: nothing left to send
     assert len(good.jobs) == 1
     assert ledger.read(uow_factory, world.item_id, rx_ids) == filled
-    figures(f"label printer {make_fault.__name__.strip('_')}",
-            f"send gave up after {failed_in:.2f} s (timeout {SEND_TIMEOUT} s); fill kept, job queued, "
-            "printed once after the retry; work lost 0")
+    figures(
+        f"label printer {make_fault.__name__.strip('_')}",
+        f"send gave up after {failed_in:.2f} s (timeout {SEND_TIMEOUT} s); fill kept, job queued, "
+        "printed once after the retry; work lost 0",
+    )

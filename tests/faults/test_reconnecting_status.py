@@ -35,10 +35,15 @@ def shell(qtbot, app_look, proxy_to, database_url, actors):
 
     proxy, url = proxy_to(database_url)
     engine = make_engine(url)
-    context = AppContext(uow_factory=UnitOfWorkFactory(make_session_factory(engine), workstation="rph-station"),
-                         config=Config(workstation_name="rph-station"), workstation="rph-station", database_url=url)
-    window = MainWindow(context, actors["pharmacist"], [ReviewScreen], database_check_ms=CHECK_MS,
-                        database_overdue_ms=OVERDUE_MS)
+    context = AppContext(
+        uow_factory=UnitOfWorkFactory(make_session_factory(engine), workstation="rph-station"),
+        config=Config(workstation_name="rph-station"),
+        workstation="rph-station",
+        database_url=url,
+    )
+    window = MainWindow(
+        context, actors["pharmacist"], [ReviewScreen], database_check_ms=CHECK_MS, database_overdue_ms=OVERDUE_MS
+    )
     qtbot.addWidget(window)
     listener = ChangeListener(url, retry_seconds=0.2)  # wired as the app's Session wires it
     listener.changed.connect(window.on_change)
@@ -68,8 +73,9 @@ def _enter_prescription_elsewhere(database_url, actor, meds, make_patient, last_
     try:
         counter = UnitOfWorkFactory(make_session_factory(engine), workstation="counter-1")
         patient = make_patient("John", last_name)
-        return intake.submit_prescription(counter, actor, rx_form(patient.patient_id, meds["lisinopril"],
-                                                                  sig="1 T PO QD")).rx_number
+        return intake.submit_prescription(
+            counter, actor, rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD")
+        ).rx_number
     finally:
         engine.dispose()
 
@@ -81,7 +87,8 @@ def _measure(qtbot, predicate) -> float:
 
 
 def test_the_shell_says_reconnecting_while_the_database_is_away_and_recovers_by_itself(
-        qtbot, shell, database_url, actors, meds, make_patient, figures):
+    qtbot, shell, database_url, actors, meds, make_patient, figures
+):
     window, screen, proxy = shell
     qtbot.waitUntil(lambda: "Database: connected" in _status(window), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.database_watch.ok is True, timeout=TIMEOUT)
@@ -109,12 +116,15 @@ def test_the_shell_says_reconnecting_while_the_database_is_away_and_recovers_by_
     assert "reconnecting…" in _status(window)
     proxy.resume()
     back_after_stall = _measure(qtbot, lambda: "Database: connected" in _status(window))
-    qtbot.waitUntil(lambda: sorted(r.rx_number for r in screen.rows) == sorted([missed, during_stall]),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: sorted(r.rx_number for r in screen.rows) == sorted([missed, during_stall]), timeout=TIMEOUT)
 
-    figures("shell status, link cut (server unreachable)",
-            f"'reconnecting…' shown after {noticed_cut:.2f} s; 'connected' {back_after_cut:.2f} s after the link "
-            "came back, review queue caught up without a click")
-    figures("shell status, network stalled",
-            f"'reconnecting… (not answering)' shown after {noticed_stall:.2f} s (watch: probe every {CHECK_MS} ms, "
-            f"overdue after {OVERDUE_MS} ms); 'connected' {back_after_stall:.2f} s after the network came back")
+    figures(
+        "shell status, link cut (server unreachable)",
+        f"'reconnecting…' shown after {noticed_cut:.2f} s; 'connected' {back_after_cut:.2f} s after the link "
+        "came back, review queue caught up without a click",
+    )
+    figures(
+        "shell status, network stalled",
+        f"'reconnecting… (not answering)' shown after {noticed_stall:.2f} s (watch: probe every {CHECK_MS} ms, "
+        f"overdue after {OVERDUE_MS} ms); 'connected' {back_after_stall:.2f} s after the network came back",
+    )

@@ -40,7 +40,8 @@ def _second_rx(factory, world):
 
 
 def test_after_a_server_restart_the_pool_and_the_listener_recover_without_an_app_restart(
-        qtbot, faults_server, faults_url, workstation, figures):
+    qtbot, faults_server, faults_url, workstation, figures
+):
     from pharmacy_desktop.ui.changes import ChangeListener
 
     tech = make_actor(workstation, "technician")
@@ -67,7 +68,8 @@ def test_after_a_server_restart_the_pool_and_the_listener_recover_without_an_app
         result = fill.fill(workstation, tech, world.rx_id, f.LISINOPRIL_20_100.upc)
         first_action = time.monotonic() - up
         assert ledger.read(workstation, world.item_id, rx_ids) == ledger.after_fills(
-            before, [result.quantity], ("in_progress", "validated"))
+            before, [result.quantity], ("in_progress", "validated")
+        )
 
         listener_back = wait_for(lambda: listener.connected, 15) + first_action
         # live updates work again: the next fill's notice reaches the listener
@@ -76,13 +78,16 @@ def test_after_a_server_restart_the_pool_and_the_listener_recover_without_an_app
         assert states[:2] == [True, False] and states[-1] is True
     finally:
         listener.stop()
-    figures("server restarted (pg_ctl stop -m fast, start)",
-            f"first fill after the server was up: {first_action * 1000:.0f} ms, no error; listener reconnected "
-            f"{listener_back:.1f} s after the server was up; work lost 0")
+    figures(
+        "server restarted (pg_ctl stop -m fast, start)",
+        f"first fill after the server was up: {first_action * 1000:.0f} ms, no error; listener reconnected "
+        f"{listener_back:.1f} s after the server was up; work lost 0",
+    )
 
 
 def test_a_fill_caught_by_the_shutdown_is_absent_and_the_retry_after_the_restart_fills_once(
-        monkeypatch, faults_server, workstation, figures):
+    monkeypatch, faults_server, workstation, figures
+):
     tech = make_actor(workstation, "technician")
     world = f.world(workstation)
     rx_ids = [world.rx_id]
@@ -114,8 +119,11 @@ def test_a_fill_caught_by_the_shutdown_is_absent_and_the_retry_after_the_restart
     assert ledger.read(workstation, world.item_id, rx_ids) == before
     result = fill.fill(workstation, tech, world.rx_id, f.LISINOPRIL_20_100.upc)
     retry = time.monotonic() - up
-    assert ledger.read(workstation, world.item_id, rx_ids) == ledger.after_fills(before, [result.quantity],
-                                                                                  ("in_progress",))
-    figures("server shut down while a fill held its stock locks",
-            f"fill refused with 'nothing was saved'; while down, actions refused in {refused_in * 1000:.0f} ms; "
-            f"retry after start filled once ({retry * 1000:.0f} ms incl. reading the ledger); work lost 0")
+    assert ledger.read(workstation, world.item_id, rx_ids) == ledger.after_fills(
+        before, [result.quantity], ("in_progress",)
+    )
+    figures(
+        "server shut down while a fill held its stock locks",
+        f"fill refused with 'nothing was saved'; while down, actions refused in {refused_in * 1000:.0f} ms; "
+        f"retry after start filled once ({retry * 1000:.0f} ms incl. reading the ledger); work lost 0",
+    )

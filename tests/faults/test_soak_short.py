@@ -34,6 +34,8 @@ def test_three_workstations_for_15_seconds_no_errors_no_lost_notices_no_leaked_c
     assert report.connections[1] > report.connections_baseline  # the workstations were connected
     assert report.connections_end == report.connections_baseline, "\n".join(lines)
     assert report.ok
-    figures(f"soak, {WORKSTATIONS} workstations x {SECONDS} s (pytest)",
-            f"{report.prescriptions_done} prescriptions intake to will-call, errors 0, notices {report.notices_sent} "
-            f"sent / {report.notices_heard} heard, connections {report.connections} (baseline, max, end)")
+    figures(
+        f"soak, {WORKSTATIONS} workstations x {SECONDS} s (pytest)",
+        f"{report.prescriptions_done} prescriptions intake to will-call, errors 0, notices {report.notices_sent} "
+        f"sent / {report.notices_heard} heard, connections {report.connections} (baseline, max, end)",
+    )

@@ -56,57 +56,154 @@ def populate(factory):
     from pharmacy_desktop.db.models.prescriptions import Prescription
     from pharmacy_desktop.services import auth, fill, verify
 
-    auth.create_user(factory, None, username="admin", password=PASSWORD, email="admin@x.test", first_name="Ada",
-                     last_name="Min", role="admin")
+    auth.create_user(
+        factory,
+        None,
+        username="admin",
+        password=PASSWORD,
+        email="admin@x.test",
+        first_name="Ada",
+        last_name="Min",
+        role="admin",
+    )
     admin = auth.sign_in(factory, "admin", PASSWORD, "counter-1")
-    for user, first, last, role in (("tnguyen", "Tina", "Nguyen", "technician"), ("rpatel", "Raj", "Patel", "pharmacist")):
-        auth.create_user(factory, admin, username=user, password=PASSWORD, email=f"{user}@x.test", first_name=first,
-                         last_name=last, role=role, license_number="RPH-40211" if role == "pharmacist" else None)
+    for user, first, last, role in (
+        ("tnguyen", "Tina", "Nguyen", "technician"),
+        ("rpatel", "Raj", "Patel", "pharmacist"),
+    ):
+        auth.create_user(
+            factory,
+            admin,
+            username=user,
+            password=PASSWORD,
+            email=f"{user}@x.test",
+            first_name=first,
+            last_name=last,
+            role=role,
+            license_number="RPH-40211" if role == "pharmacist" else None,
+        )
     tech = auth.sign_in(factory, "tnguyen", PASSWORD, "counter-1")
     rph = auth.sign_in(factory, "rpatel", PASSWORD, "counter-1")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with factory() as uow:
         f.add_pharmacy(uow)
         meds = {d.package_ndc: f.add_medication(uow, d) for d in f.ALL_DRUGS}
         for d in f.ALL_DRUGS:
-            f.add_stock(uow, meds[d.package_ndc], [("K7781", f.TODAY + dt.timedelta(days=150), 180),
-                                                  ("K7790", f.TODAY + dt.timedelta(days=420), 500)])
-        people = [f.add_patient(uow, first, last, date_of_birth=dob) for first, last, dob in (
-            ("Maria", "Gonzalez", dt.date(1958, 4, 12)), ("James", "O'Connor", dt.date(1947, 11, 2)),
-            ("Aisha", "Bello", dt.date(1990, 6, 30)), ("Henry", "Whitfield", dt.date(1939, 1, 15)),
-            ("Lucia", "Ferreira", dt.date(1972, 9, 8)), ("Tom", "Baker", dt.date(1965, 3, 21)),
-            ("Grace", "Kim", dt.date(1984, 12, 5)), ("Samuel", "Adeyemi", dt.date(2001, 7, 19)))]
-        L20, L1000, ZES, L10, MET, OXY = (meds[d.package_ndc] for d in (
-            f.LISINOPRIL_20_100, f.LISINOPRIL_20_1000, f.ZESTRIL_20, f.LISINOPRIL_10, f.METFORMIN_500, f.OXYCODONE_5))
-        open_rx = f.add_prescription(uow, people[0], L20, quantity=90, days=90, received_ago=dt.timedelta(minutes=42),
-                                     promised_at=now + dt.timedelta(minutes=20), written_name="Lisinopril 20 mg")
-        f.add_prescription(uow, people[1], OXY, quantity=20, refills=0, stat=True, sig="1 T PO Q6H PRN",
-                           received_ago=dt.timedelta(minutes=8), days=5)
+            f.add_stock(
+                uow,
+                meds[d.package_ndc],
+                [("K7781", f.TODAY + dt.timedelta(days=150), 180), ("K7790", f.TODAY + dt.timedelta(days=420), 500)],
+            )
+        people = [
+            f.add_patient(uow, first, last, date_of_birth=dob)
+            for first, last, dob in (
+                ("Maria", "Gonzalez", dt.date(1958, 4, 12)),
+                ("James", "O'Connor", dt.date(1947, 11, 2)),
+                ("Aisha", "Bello", dt.date(1990, 6, 30)),
+                ("Henry", "Whitfield", dt.date(1939, 1, 15)),
+                ("Lucia", "Ferreira", dt.date(1972, 9, 8)),
+                ("Tom", "Baker", dt.date(1965, 3, 21)),
+                ("Grace", "Kim", dt.date(1984, 12, 5)),
+                ("Samuel", "Adeyemi", dt.date(2001, 7, 19)),
+            )
+        ]
+        L20, L1000, ZES, L10, MET, OXY = (
+            meds[d.package_ndc]
+            for d in (
+                f.LISINOPRIL_20_100,
+                f.LISINOPRIL_20_1000,
+                f.ZESTRIL_20,
+                f.LISINOPRIL_10,
+                f.METFORMIN_500,
+                f.OXYCODONE_5,
+            )
+        )
+        open_rx = f.add_prescription(
+            uow,
+            people[0],
+            L20,
+            quantity=90,
+            days=90,
+            received_ago=dt.timedelta(minutes=42),
+            promised_at=now + dt.timedelta(minutes=20),
+            written_name="Lisinopril 20 mg",
+        )
+        f.add_prescription(
+            uow,
+            people[1],
+            OXY,
+            quantity=20,
+            refills=0,
+            stat=True,
+            sig="1 T PO Q6H PRN",
+            received_ago=dt.timedelta(minutes=8),
+            days=5,
+        )
         f.add_prescription(uow, people[2], MET, quantity=60, received_ago=dt.timedelta(hours=2, minutes=5))
-        f.add_prescription(uow, people[3], ZES, quantity=30, daw="1", received_ago=dt.timedelta(minutes=75),
-                           promised_at=now + dt.timedelta(hours=1))
+        f.add_prescription(
+            uow,
+            people[3],
+            ZES,
+            quantity=30,
+            daw="1",
+            received_ago=dt.timedelta(minutes=75),
+            promised_at=now + dt.timedelta(hours=1),
+        )
         f.add_prescription(uow, people[4], L10, quantity=30, received_ago=dt.timedelta(minutes=31))
         f.add_prescription(uow, people[5], MET, quantity=180, received_ago=dt.timedelta(minutes=12))
         verify_rx = f.add_prescription(uow, people[6], L20, quantity=30, received_ago=dt.timedelta(hours=1))
-        other_verify = f.add_prescription(uow, people[7], OXY, quantity=12, refills=0, days=3, stat=True,
-                                          sig="1 T PO Q8H PRN", received_ago=dt.timedelta(minutes=50))
-        waiting = [f.add_prescription(uow, p, m, quantity=q) for p, m, q in (
-            (people[1], L20, 30), (people[2], MET, 60), (people[3], ZES, 30), (people[4], L10, 30),
-            (people[5], MET, 60), (people[5], L20, 90), (people[2], OXY, 12))]
+        other_verify = f.add_prescription(
+            uow,
+            people[7],
+            OXY,
+            quantity=12,
+            refills=0,
+            days=3,
+            stat=True,
+            sig="1 T PO Q8H PRN",
+            received_ago=dt.timedelta(minutes=50),
+        )
+        waiting = [
+            f.add_prescription(uow, p, m, quantity=q)
+            for p, m, q in (
+                (people[1], L20, 30),
+                (people[2], MET, 60),
+                (people[3], ZES, 30),
+                (people[4], L10, 30),
+                (people[5], MET, 60),
+                (people[5], L20, 90),
+                (people[2], OXY, 12),
+            )
+        ]
         uow.commit()
-        ids = dict(open_rx=open_rx.id, verify=verify_rx.id, verify_number=verify_rx.prescription_number,
-                   other=other_verify.id, waiting=[w.id for w in waiting])
+        ids = dict(
+            open_rx=open_rx.id,
+            verify=verify_rx.id,
+            verify_number=verify_rx.prescription_number,
+            other=other_verify.id,
+            waiting=[w.id for w in waiting],
+        )
     for rx_id, drug in ((ids["verify"], f.LISINOPRIL_20_100), (ids["other"], f.OXYCODONE_5)):
         fill.fill(factory, tech, rx_id, drug.upc)
-    bottles = {0: f.LISINOPRIL_20_100, 1: f.METFORMIN_500, 2: f.ZESTRIL_20, 3: f.LISINOPRIL_10, 4: f.METFORMIN_500,
-               5: f.LISINOPRIL_20_100, 6: f.OXYCODONE_5}
+    bottles = {
+        0: f.LISINOPRIL_20_100,
+        1: f.METFORMIN_500,
+        2: f.ZESTRIL_20,
+        3: f.LISINOPRIL_10,
+        4: f.METFORMIN_500,
+        5: f.LISINOPRIL_20_100,
+        6: f.OXYCODONE_5,
+    }
     for i, rx_id in enumerate(ids["waiting"]):
         fill.fill(factory, tech, rx_id, bottles[i].upc)
         verify.approve(factory, rph, rx_id, bottle_scans=[bottles[i].upc])
     with factory() as uow:
         for days, rx_id in zip((12, 9, 3, 1, 0, 0, 9), ids["waiting"]):
-            uow.session.execute(update(Prescription).where(Prescription.id == rx_id).values(
-                ready_at=now - dt.timedelta(days=days, hours=2 + days)))
+            uow.session.execute(
+                update(Prescription)
+                .where(Prescription.id == rx_id)
+                .values(ready_at=now - dt.timedelta(days=days, hours=2 + days))
+            )
         uow.commit()
     return tech, rph, ids
 
@@ -124,7 +221,7 @@ def main() -> int:
     from tests.fill.ui_helpers import context_for
 
     _keep_none_alive()
-    app = make_application([])
+    make_application([])
     OUT.mkdir(parents=True, exist_ok=True)
     with throwaway_database() as url:
         engine = make_engine(url)

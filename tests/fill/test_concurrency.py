@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-
-import pytest
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
+from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionRefill
-from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.services import fill
 from tests.fill import factories as f
@@ -22,7 +21,7 @@ from tests.fill.factories import TODAY
 def _two_rx_for_the_last_30(uow_factory):
     world = f.world(uow_factory, lots=[("LAST", TODAY + dt.timedelta(days=100), 30)])
     with uow_factory() as uow:
-        p = uow.session.get(f.Patient, world.patient_id)
+        uow.session.get(f.Patient, world.patient_id)
         med = uow.session.get(f.Medication, world.meds[f.LISINOPRIL_20_100.package_ndc])
         other = f.add_prescription(uow, f.add_patient(uow, "Ann", "Lee"), med)
         uow.commit()
@@ -84,8 +83,9 @@ def test_two_workstations_filling_the_same_prescription_fill_it_once(uow_factory
 
 def test_many_concurrent_fills_never_oversell(uow_factory, database_url, actors):
     """Six workstations, six prescriptions of 30, 100 units: three full fills, the rest refused."""
-    world = f.world(uow_factory, lots=[("A", TODAY + dt.timedelta(days=50), 40),
-                                       ("B", TODAY + dt.timedelta(days=90), 60)])
+    world = f.world(
+        uow_factory, lots=[("A", TODAY + dt.timedelta(days=50), 40), ("B", TODAY + dt.timedelta(days=90), 60)]
+    )
     with uow_factory() as uow:
         med = uow.session.get(f.Medication, world.meds[f.LISINOPRIL_20_100.package_ndc])
         ids = [world.rx_id] + [f.add_prescription(uow, f.add_patient(uow, "P", f"N{i}"), med).id for i in range(5)]
@@ -96,12 +96,19 @@ def test_many_concurrent_fills_never_oversell(uow_factory, database_url, actors)
     with uow_factory() as uow:
         s = uow.session
         assert s.get(InventoryItem, world.item_id).quantity_on_hand == 10
-        remaining = dict(s.execute(select(InventoryBatch.batch_number, InventoryBatch.quantity_remaining)
-                                   .join(InventoryItem, InventoryItem.id == InventoryBatch.inventory_item_id)
-                                   .where(InventoryItem.id == world.item_id)).all())
+        remaining = dict(
+            s.execute(
+                select(InventoryBatch.batch_number, InventoryBatch.quantity_remaining)
+                .join(InventoryItem, InventoryItem.id == InventoryBatch.inventory_item_id)
+                .where(InventoryItem.id == world.item_id)
+            ).all()
+        )
         assert remaining == {"A": 0, "B": 10}
-        assert s.scalar(select(func.sum(InventoryTransaction.quantity_change))
-                        .where(InventoryTransaction.inventory_item_id == world.item_id)) == Decimal(-90)
+        assert s.scalar(
+            select(func.sum(InventoryTransaction.quantity_change)).where(
+                InventoryTransaction.inventory_item_id == world.item_id
+            )
+        ) == Decimal(-90)
 
 
 def _interfere(monkeypatch, database_url, item_id, take: int, lot: str = "A"):
@@ -117,11 +124,16 @@ def _interfere(monkeypatch, database_url, item_id, take: int, lot: str = "A"):
         if not calls:
             calls.append(1)
             with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
-                conn.execute("UPDATE inventory_schema.inventory_items SET quantity_on_hand = quantity_on_hand - %s,"
-                             " version = version + 1 WHERE id = %s", (take, item_id))
-                conn.execute("UPDATE inventory_schema.inventory_batches SET quantity_remaining = quantity_remaining - %s,"
-                             " version = version + 1 WHERE inventory_item_id = %s AND batch_number = %s",
-                             (take, item_id, lot))
+                conn.execute(
+                    "UPDATE inventory_schema.inventory_items SET quantity_on_hand = quantity_on_hand - %s,"
+                    " version = version + 1 WHERE id = %s",
+                    (take, item_id),
+                )
+                conn.execute(
+                    "UPDATE inventory_schema.inventory_batches SET quantity_remaining = quantity_remaining - %s,"
+                    " version = version + 1 WHERE inventory_item_id = %s AND batch_number = %s",
+                    (take, item_id, lot),
+                )
         return original(uow, actor, ev, refill_id, day)
 
     monkeypatch.setattr(fill, "_deduct", deduct)
@@ -130,16 +142,22 @@ def _interfere(monkeypatch, database_url, item_id, take: int, lot: str = "A"):
 
 def test_units_taken_after_planning_are_planned_again(uow_factory, database_url, actors, monkeypatch):
     """Planned: 30 from lot A. Another fill takes 5 of A meanwhile: re-planned as 25 of A + 5 of B."""
-    world = f.world(uow_factory, lots=[("A", TODAY + dt.timedelta(days=100), 30),
-                                       ("B", TODAY + dt.timedelta(days=300), 100)])
+    world = f.world(
+        uow_factory, lots=[("A", TODAY + dt.timedelta(days=100), 30), ("B", TODAY + dt.timedelta(days=300), 100)]
+    )
     _interfere(monkeypatch, database_url, world.item_id, 5)
     result = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
     assert result.attempts == 2 and [(l.lot, l.quantity) for l in result.lines] == [("A", 25), ("B", 5)]
     with uow_factory() as uow:
         s = uow.session
         assert s.get(InventoryItem, world.item_id).quantity_on_hand == 130 - 5 - 30
-        assert dict(s.execute(select(InventoryBatch.batch_number, InventoryBatch.quantity_remaining)
-                              .where(InventoryBatch.inventory_item_id == world.item_id)).all()) == {"A": 0, "B": 95}
+        assert dict(
+            s.execute(
+                select(InventoryBatch.batch_number, InventoryBatch.quantity_remaining).where(
+                    InventoryBatch.inventory_item_id == world.item_id
+                )
+            ).all()
+        ) == {"A": 0, "B": 95}
         assert s.scalar(select(func.count()).select_from(PrescriptionRefill)) == 1
 
 
@@ -152,8 +170,9 @@ def test_units_taken_after_planning_that_leave_enough_need_no_retry(uow_factory,
         assert uow.session.get(InventoryItem, world.item_id).quantity_on_hand == 5
 
 
-def test_units_gone_after_planning_end_as_insufficient_with_nothing_left_behind(uow_factory, database_url, actors,
-                                                                                monkeypatch):
+def test_units_gone_after_planning_end_as_insufficient_with_nothing_left_behind(
+    uow_factory, database_url, actors, monkeypatch
+):
     world = f.world(uow_factory, lots=[("A", TODAY + dt.timedelta(days=100), 40)])
     _interfere(monkeypatch, database_url, world.item_id, 20)
     with pytest.raises(fill.InsufficientStock) as caught:

@@ -15,7 +15,13 @@ TODAY = dt.date(2026, 6, 1)
 
 
 def product(ndc11: str, name: str = "Lisinopril", strength: str = "20 mg", **kw) -> Product:
-    base = dict(generic_name=name, drug_name=name, dosage_form="TABLET", route="ORAL", package_description="100 TABLET in 1 BOTTLE")
+    base = dict(
+        generic_name=name,
+        drug_name=name,
+        dosage_form="TABLET",
+        route="ORAL",
+        package_description="100 TABLET in 1 BOTTLE",
+    )
     return Product(ndc11=ndc11, strength=strength, **{**base, **kw})
 
 
@@ -30,8 +36,9 @@ def test_exact_package_matches():
 def test_other_package_of_same_product_warns_about_package_size():
     result = d.match_product(PRESCRIBED, product("64725102003", package_description="1000 TABLET in 1 BOTTLE"))
     assert result.match is Match.SAME_PRODUCT and result.accepted
-    assert any("package size" in w and "1000 tablet per bottle" in w and "100 tablet per bottle" in w
-               for w in result.warnings)
+    assert any(
+        "package size" in w and "1000 tablet per bottle" in w and "100 tablet per bottle" in w for w in result.warnings
+    )
 
 
 def test_generic_from_another_labeler_is_allowed_when_substitution_permitted():
@@ -55,8 +62,9 @@ def test_daw_codes_forbid_substitution(daw):
 
 
 def test_daw_does_not_forbid_the_same_product_in_another_size():
-    result = d.match_product(PRESCRIBED, product("64725102003", package_description="1000 TABLET in 1 BOTTLE"),
-                             daw_code="1")
+    result = d.match_product(
+        PRESCRIBED, product("64725102003", package_description="1000 TABLET in 1 BOTTLE"), daw_code="1"
+    )
     assert result.accepted
 
 
@@ -98,8 +106,9 @@ def test_multi_ingredient_names_compare_as_sets():
     assert d.match_product(a, b).match is Match.EQUIVALENT
 
 
-@pytest.mark.parametrize("a,b", [("10 mg", "10MG"), ("10 mg/1", "10 mg"), ("0.5 mg", ".50 mg"),
-                                 ("200 mg/5 mL", "200 MG/5 ML")])
+@pytest.mark.parametrize(
+    "a,b", [("10 mg", "10MG"), ("10 mg/1", "10 mg"), ("0.5 mg", ".50 mg"), ("200 mg/5 mL", "200 MG/5 ML")]
+)
 def test_strength_normalisation(a, b):
     assert d.normalize_strength(a) == d.normalize_strength(b)
 
@@ -111,8 +120,10 @@ def test_package_size_parsing():
     assert d.package_size("odd text") is None
 
 
-@pytest.mark.parametrize("code,allowed", [(None, True), ("0", True), ("1", False), ("2", False), ("3", True),
-                                          ("5", True), ("7", False), ("8", True)])
+@pytest.mark.parametrize(
+    "code,allowed",
+    [(None, True), ("0", True), ("1", False), ("2", False), ("3", True), ("5", True), ("7", False), ("8", True)],
+)
 def test_substitution_permitted_by_daw(code, allowed):
     assert d.substitution_permitted(True, code)[0] is allowed
 
@@ -137,8 +148,12 @@ def batch(lot: str, days: int, qty: int, status: str = "active") -> BatchStock:
 
 
 def test_fefo_takes_the_earliest_expiry_first_and_spans_lots():
-    late, early, expired, recalled = batch("LATE", 300, 100), batch("EARLY", 30, 20), batch("OLD", -1, 50), \
-        batch("BAD", 10, 50, "recalled")
+    late, early, expired, recalled = (
+        batch("LATE", 300, 100),
+        batch("EARLY", 30, 20),
+        batch("OLD", -1, 50),
+        batch("BAD", 10, 50, "recalled"),
+    )
     allocation = d.allocate_fefo([late, expired, recalled, early], Decimal(30), today=TODAY)
     assert [(b.lot, q) for b, q in allocation.picks] == [("EARLY", Decimal(20)), ("LATE", Decimal(10))]
     assert allocation.complete and allocation.usable == Decimal(120)
@@ -175,5 +190,6 @@ def test_plan_nothing_to_fill():
 
 
 def test_plan_refuses_more_than_prescribed():
-    assert not d.plan_quantity(Decimal(30), Decimal(100), on_hand=Decimal(100), unit="t", drug="X",
-                               requested=Decimal(31)).ok
+    assert not d.plan_quantity(
+        Decimal(30), Decimal(100), on_hand=Decimal(100), unit="t", drug="X", requested=Decimal(31)
+    ).ok

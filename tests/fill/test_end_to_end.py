@@ -31,8 +31,16 @@ def test_validated_to_ready_with_the_label_bytes(uow_factory, actors):
     assert status == "queued"
     printed = parse(payload)
     words = printed.words
-    for expected in ("Maria Gonzalez", "Lisinopril", "20 mg", "Take 1 tablet by mouth once a day",
-                     "Main Street Pharmacy", "(217) 555-0100", "Dr. Alan Reyes", f"{world.rx_number}"):
+    for expected in (
+        "Maria Gonzalez",
+        "Lisinopril",
+        "20 mg",
+        "Take 1 tablet by mouth once a day",
+        "Main Street Pharmacy",
+        "(217) 555-0100",
+        "Dr. Alan Reyes",
+        f"{world.rx_number}",
+    ):
         assert expected in words, f"{expected!r} missing from the label:\n{printed.text}"
     assert "Refills: 2" in words or "2 refills" in words.lower() or "Refills 2" in words
     assert expiry.strftime("%m/%d/%Y") in words  # discard-by: the stock expires before a year is up
@@ -42,12 +50,17 @@ def test_validated_to_ready_with_the_label_bytes(uow_factory, actors):
     opened = verify.open_by_label_scan(uow_factory, rph, world.rx_number)
     assert opened.lines[0].lot == "K7781"
     assert verify.check_bottle(uow_factory, rph, opened.prescription_id, bottle).ok
-    approved = verify.approve(uow_factory, rph, opened.prescription_id, bottle_scans=[bottle],
-                              expected_version=opened.version)
+    approved = verify.approve(
+        uow_factory, rph, opened.prescription_id, bottle_scans=[bottle], expected_version=opened.version
+    )
     [waiting] = will_call.bin_contents(uow_factory, tech, approved.bin_code)
     assert waiting.rx_number == world.rx_number and waiting.patient_name == "Gonzalez, Maria"
 
     with uow_factory() as uow:
-        events = [e.event_type for e in uow.session.scalars(
-            select(DomainEvent).where(DomainEvent.aggregate_id == world.rx_id).order_by(DomainEvent.occurred_at))]
+        events = [
+            e.event_type
+            for e in uow.session.scalars(
+                select(DomainEvent).where(DomainEvent.aggregate_id == world.rx_id).order_by(DomainEvent.occurred_at)
+            )
+        ]
     assert events == ["PrescriptionFilled", "PrescriptionVerified"]

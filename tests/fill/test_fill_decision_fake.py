@@ -20,12 +20,24 @@ from tests.fakes.fill_uow import FakeFillUnitOfWork, FakeMedication
 TODAY = dt.date(2026, 12, 2)
 
 
-def med(package_ndc: str, name: str, generic: str, strength: str, *, brand: str | None = None,
-        size: str = "100 TABLET in 1 BOTTLE") -> FakeMedication:
+def med(
+    package_ndc: str,
+    name: str,
+    generic: str,
+    strength: str,
+    *,
+    brand: str | None = None,
+    size: str = "100 TABLET in 1 BOTTLE",
+) -> FakeMedication:
     a, b, c = package_ndc.split("-")
     return FakeMedication(
-        ndc_code=a.zfill(5) + b.zfill(4) + c.zfill(2), package_ndc=package_ndc, drug_name=name,
-        generic_name=generic, strength=strength, brand_name=brand, is_generic=brand is None,
+        ndc_code=a.zfill(5) + b.zfill(4) + c.zfill(2),
+        package_ndc=package_ndc,
+        drug_name=name,
+        generic_name=generic,
+        strength=strength,
+        brand_name=brand,
+        is_generic=brand is None,
         package_description=f"{size} ({package_ndc})",
     )
 
@@ -58,7 +70,9 @@ def test_right_drug_fills_first_expiry_first(world):
     uow, drugs, patient = world
     lisinopril = drugs["lisinopril_100"]
     rx = uow.add_prescription(patient, lisinopril)
-    uow.add_stock(lisinopril, [("LATE", TODAY + dt.timedelta(days=500), 100), ("SOON", TODAY + dt.timedelta(days=200), 20)])
+    uow.add_stock(
+        lisinopril, [("LATE", TODAY + dt.timedelta(days=500), 100), ("SOON", TODAY + dt.timedelta(days=200), 20)]
+    )
 
     ev = evaluate(uow, rx, "64725-1020-01")
 
@@ -105,8 +119,9 @@ def test_generic_for_brand_is_allowed_and_refused_under_daw_1(world):
     assert allowed.check.status == decision.OK, allowed.check.message
     assert allowed.check.match == "equivalent"
 
-    daw = evaluate(uow, uow.add_prescription(patient, zestril, daw_code="1", substitution_allowed=False),
-                   "64725-1020-01")
+    daw = evaluate(
+        uow, uow.add_prescription(patient, zestril, daw_code="1", substitution_allowed=False), "64725-1020-01"
+    )
     assert daw.check.status == decision.HARD_STOP
     assert daw.check.match == "no_substitution"
 

@@ -27,7 +27,9 @@ def snapshot(uow_factory, world):
         s = uow.session
         return dict(
             on_hand=sorted((i.ndc_code, i.quantity_on_hand, i.version) for i in s.scalars(select(InventoryItem))),
-            batches=sorted((b.batch_number, b.quantity_remaining, b.version) for b in s.scalars(select(InventoryBatch))),
+            batches=sorted(
+                (b.batch_number, b.quantity_remaining, b.version) for b in s.scalars(select(InventoryBatch))
+            ),
             transactions=s.scalar(select(func.count()).select_from(InventoryTransaction)),
             refills=s.scalar(select(func.count()).select_from(PrescriptionRefill)),
             jobs=s.scalar(select(func.count()).select_from(PrintJob)),
@@ -43,8 +45,13 @@ def plain(obj):
 def rx_state(uow_factory, rx_id):
     with uow_factory() as uow:
         rx = uow.session.get(Prescription, rx_id)
-        refills = list(uow.session.scalars(select(PrescriptionRefill).where(PrescriptionRefill.prescription_id == rx_id)
-                                           .order_by(PrescriptionRefill.created_at)))
+        refills = list(
+            uow.session.scalars(
+                select(PrescriptionRefill)
+                .where(PrescriptionRefill.prescription_id == rx_id)
+                .order_by(PrescriptionRefill.created_at)
+            )
+        )
         item = uow.session.scalars(select(PrescriptionItem).where(PrescriptionItem.prescription_id == rx_id)).one()
         return plain(rx), [plain(r) for r in refills], plain(item)
 
@@ -52,10 +59,17 @@ def rx_state(uow_factory, rx_id):
 def stock_of(uow_factory, item_id):
     with uow_factory() as uow:
         item = uow.session.get(InventoryItem, item_id)
-        batches = {b.batch_number: b.quantity_remaining for b in uow.session.scalars(
-            select(InventoryBatch).where(InventoryBatch.inventory_item_id == item_id))}
-        moves = list(uow.session.scalars(select(InventoryTransaction).where(
-            InventoryTransaction.inventory_item_id == item_id).order_by(InventoryTransaction.quantity_before.desc())))
+        batches = {
+            b.batch_number: b.quantity_remaining
+            for b in uow.session.scalars(select(InventoryBatch).where(InventoryBatch.inventory_item_id == item_id))
+        }
+        moves = list(
+            uow.session.scalars(
+                select(InventoryTransaction)
+                .where(InventoryTransaction.inventory_item_id == item_id)
+                .order_by(InventoryTransaction.quantity_before.desc())
+            )
+        )
         return item.quantity_on_hand, batches, [plain(m) for m in moves]
 
 
@@ -77,8 +91,12 @@ def test_exact_bottle_fills_deducts_stock_records_refill_and_queues_label(uow_fa
     on_hand, batches, moves = stock_of(uow_factory, rx_world.item_id)
     assert on_hand == 470 and batches == {"L100": 470}
     [move] = moves
-    assert (move.transaction_type, move.quantity_change, move.quantity_before, move.quantity_after) == \
-        ("dispense", -30, 500, 470)
+    assert (move.transaction_type, move.quantity_change, move.quantity_before, move.quantity_after) == (
+        "dispense",
+        -30,
+        500,
+        470,
+    )
     assert move.reference_id == refill.id
     with uow_factory() as uow:
         job = uow.session.get(PrintJob, result.label_job_id)
@@ -120,8 +138,10 @@ def test_wrong_drug_is_a_hard_stop_recorded_as_an_event(uow_factory, actors, rx_
     assert "Wrong drug: scanned Metformin Hydrochloride 500 mg" in check.message
     assert "prescribed Lisinopril 20 mg" in check.message
     with uow_factory() as uow:
-        events = [e.aggregate_id for e in uow.session.scalars(
-            select(DomainEvent).where(DomainEvent.event_type == "FillHardStop"))]
+        events = [
+            e.aggregate_id
+            for e in uow.session.scalars(select(DomainEvent).where(DomainEvent.event_type == "FillHardStop"))
+        ]
     assert events == [rx_world.rx_id]
 
 
@@ -178,18 +198,25 @@ def test_unrecorded_lot_is_refused_with_the_lots_on_record(uow_factory, actors, 
 
 
 def test_fefo_across_lots_skips_expired_and_recalled(uow_factory, actors):
-    world = f.world(uow_factory, lots=[
-        ("LATE", TODAY + dt.timedelta(days=300), 500),
-        ("EARLY", TODAY + dt.timedelta(days=60), 20),
-        ("GONE", TODAY - dt.timedelta(days=5), 50),
-        ("RCL", TODAY + dt.timedelta(days=10), 50),
-    ], statuses={"RCL": "recalled"})
+    world = f.world(
+        uow_factory,
+        lots=[
+            ("LATE", TODAY + dt.timedelta(days=300), 500),
+            ("EARLY", TODAY + dt.timedelta(days=60), 20),
+            ("GONE", TODAY - dt.timedelta(days=5), 50),
+            ("RCL", TODAY + dt.timedelta(days=10), 50),
+        ],
+        statuses={"RCL": "recalled"},
+    )
     result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
     assert [(l.lot, l.quantity) for l in result.lines] == [("EARLY", 20), ("LATE", 10)]
     on_hand, batches, moves = stock_of(uow_factory, world.item_id)
     assert batches == {"LATE": 490, "EARLY": 0, "GONE": 50, "RCL": 50}
     assert on_hand == 620 - 30
-    assert [(m.quantity_change, m.quantity_before, m.quantity_after) for m in moves] == [(-20, 620, 600), (-10, 600, 590)]
+    assert [(m.quantity_change, m.quantity_before, m.quantity_after) for m in moves] == [
+        (-20, 620, 600),
+        (-10, 600, 590),
+    ]
     _, [refill], _ = rx_state(uow_factory, world.rx_id)
     assert refill.lot_number == "EARLY" and refill.expiration_date == TODAY + dt.timedelta(days=60)
 
@@ -198,8 +225,9 @@ def test_fefo_across_lots_skips_expired_and_recalled(uow_factory, actors):
 
 
 def test_insufficient_stock_says_on_hand_then_partial_fill(uow_factory, actors):
-    world = f.world(uow_factory, lots=[("LOW", TODAY + dt.timedelta(days=300), 12),
-                                       ("EXP", TODAY - dt.timedelta(days=1), 8)])
+    world = f.world(
+        uow_factory, lots=[("LOW", TODAY + dt.timedelta(days=300), 12), ("EXP", TODAY - dt.timedelta(days=1), 8)]
+    )
     with pytest.raises(svc.InsufficientStock) as caught:
         svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
     check = caught.value.check
@@ -260,7 +288,7 @@ def test_fill_needs_the_fill_permission(uow_factory, actors, rx_world):
 
 
 def test_queue_is_stat_first_then_promised_then_oldest(uow_factory, actors):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with uow_factory() as uow:
         f.add_pharmacy(uow)
         med = f.add_medication(uow, f.LISINOPRIL_20_100)
@@ -268,13 +296,18 @@ def test_queue_is_stat_first_then_promised_then_oldest(uow_factory, actors):
         p = f.add_patient(uow)
         old = f.add_prescription(uow, p, med, received_ago=dt.timedelta(hours=5))
         new = f.add_prescription(uow, p, med, received_ago=dt.timedelta(minutes=5))
-        promised = f.add_prescription(uow, p, med, received_ago=dt.timedelta(minutes=1),
-                                      promised_at=now + dt.timedelta(minutes=30))
+        promised = f.add_prescription(
+            uow, p, med, received_ago=dt.timedelta(minutes=1), promised_at=now + dt.timedelta(minutes=30)
+        )
         stat = f.add_prescription(uow, p, oxy, received_ago=dt.timedelta(minutes=2), stat=True, refills=0)
         f.add_prescription(uow, p, med, status="received")
         uow.commit()
-        expected = [stat.prescription_number, promised.prescription_number, old.prescription_number,
-                    new.prescription_number]
+        expected = [
+            stat.prescription_number,
+            promised.prescription_number,
+            old.prescription_number,
+            new.prescription_number,
+        ]
     rows = svc.fill_queue(uow_factory, actors["technician"])
     assert [r.rx_number for r in rows] == expected
     assert rows[0].is_stat and rows[0].schedule == "C-II" and rows[2].waiting_minutes >= 299

@@ -46,7 +46,7 @@ def test_one_header_for_fill_verify_and_will_call():
     header = [f.name for f in dataclasses.fields(prescription_views.RxHeader)]
     for view in (fill.FillView, verify.VerifyView, will_call.WaitingRx):
         assert issubclass(view, prescription_views.RxHeader)
-        assert [f.name for f in dataclasses.fields(view)][:len(header)] == header
+        assert [f.name for f in dataclasses.fields(view)][: len(header)] == header
 
 
 def test_will_call_has_no_dead_create_bins():

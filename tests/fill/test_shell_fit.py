@@ -31,10 +31,14 @@ LONG_LAST = "Gonzalez-Fernandez de la Santísima Trinidad"
 def long_world(uow_factory):
     world = f.world(uow_factory)
     with uow_factory() as uow:
-        uow.session.execute(update(Medication).where(Medication.id == world.meds[f.LISINOPRIL_20_100.package_ndc])
-                            .values(drug_name=LONG_DRUG))
-        uow.session.execute(update(Patient).where(Patient.id == world.patient_id)
-                            .values(first_name=LONG_FIRST, last_name=LONG_LAST))
+        uow.session.execute(
+            update(Medication)
+            .where(Medication.id == world.meds[f.LISINOPRIL_20_100.package_ndc])
+            .values(drug_name=LONG_DRUG)
+        )
+        uow.session.execute(
+            update(Patient).where(Patient.id == world.patient_id).values(first_name=LONG_FIRST, last_name=LONG_LAST)
+        )
         uow.commit()
     return world
 
@@ -55,8 +59,9 @@ def settle(qtbot) -> None:
     qtbot.wait(50)
 
 
-def test_a_fill_with_long_names_keeps_the_shell_1280_wide_and_names_the_unit(qtbot, app_look, uow_factory, actors,
-                                                                             long_world):
+def test_a_fill_with_long_names_keeps_the_shell_1280_wide_and_names_the_unit(
+    qtbot, app_look, uow_factory, actors, long_world
+):
     window = shell(qtbot, uow_factory, actors["technician"])
     screen = window.screens[0]
     window.show_screen(screen)
@@ -100,15 +105,18 @@ def test_will_call_with_long_names_keeps_the_shell_1280_wide(qtbot, app_look, uo
     assert window.minimumSizeHint().width() <= DISPLAY[0]
 
 
-@pytest.mark.parametrize("unit, form, quantity, expected", [
-    ("tablet", "TABLET", 30, "tablets"),
-    ("EA", "TABLET, FILM COATED", 30, "tablets"),
-    ("EA", "CAPSULE", 1, "capsule"),
-    ("EA", "CAPSULE, EXTENDED RELEASE", 60, "capsules"),
-    ("EA", "SUSPENSION", 150, "mL"),
-    ("mL", "SOLUTION", 5, "mL"),
-    ("EA", None, 10, "units"),
-])
+@pytest.mark.parametrize(
+    "unit, form, quantity, expected",
+    [
+        ("tablet", "TABLET", 30, "tablets"),
+        ("EA", "TABLET, FILM COATED", 30, "tablets"),
+        ("EA", "CAPSULE", 1, "capsule"),
+        ("EA", "CAPSULE, EXTENDED RELEASE", 60, "capsules"),
+        ("EA", "SUSPENSION", 150, "mL"),
+        ("mL", "SOLUTION", 5, "mL"),
+        ("EA", None, 10, "units"),
+    ],
+)
 def test_dispensing_unit(unit, form, quantity, expected):
     from decimal import Decimal
 
@@ -125,8 +133,9 @@ def test_a_long_chosen_drug_does_not_widen_the_shell_for_the_rest_of_the_day(qtb
     from pharmacy_desktop.services.intake import DrugChoice
     from pharmacy_desktop.ui.screens.intake import IntakeScreen
 
-    window = MainWindow(context_for(uow_factory), actors["technician"],
-                        [IntakeScreen, FillScreen, VerifyScreen, WillCallScreen])
+    window = MainWindow(
+        context_for(uow_factory), actors["technician"], [IntakeScreen, FillScreen, VerifyScreen, WillCallScreen]
+    )
     qtbot.addWidget(window)
     window.resize(*DISPLAY)
     window.show()
@@ -134,8 +143,9 @@ def test_a_long_chosen_drug_does_not_widen_the_shell_for_the_rest_of_the_day(qtb
     intake = window.screens[0]
     window.show_screen(intake)
     settle(qtbot)
-    choice = DrugChoice(uuid.uuid4(), f"{LONG_DRUG} 20 mg/12.5 mg tablet, film coated", "NDC 00000-0000-00",
-                        "C-II", "tablet")
+    choice = DrugChoice(
+        uuid.uuid4(), f"{LONG_DRUG} 20 mg/12.5 mg tablet, film coated", "NDC 00000-0000-00", "C-II", "tablet"
+    )
     intake.drug.show_choices([choice])
     settle(qtbot)
     assert intake.drug.choice == choice and "[C-II]" in intake.drug.selected.text()

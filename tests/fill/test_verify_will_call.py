@@ -90,13 +90,19 @@ def test_approval_of_a_changed_prescription_is_refused(uow_factory, actors, fill
         uow.session.get(Prescription, filled.rx_id).notes = "patient called"
         uow.commit()
     with pytest.raises(ConcurrentUpdate):
-        verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc],
-                       expected_version=view.version)
+        verify.approve(
+            uow_factory,
+            actors["pharmacist"],
+            filled.rx_id,
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+            expected_version=view.version,
+        )
 
 
 def test_return_to_fill_reverses_every_stock_movement(uow_factory, actors):
-    world = f.world(uow_factory, lots=[("EARLY", TODAY + dt.timedelta(days=60), 20),
-                                       ("LATE", TODAY + dt.timedelta(days=300), 100)])
+    world = f.world(
+        uow_factory, lots=[("EARLY", TODAY + dt.timedelta(days=60), 20), ("LATE", TODAY + dt.timedelta(days=300), 100)]
+    )
     with uow_factory() as uow:
         rx = uow.prescriptions.get_with_items(world.rx_id)
         f.add_previous_fill(uow, rx, uow.session.get(f.Medication, world.meds[f.LISINOPRIL_20_100.package_ndc]))
@@ -155,15 +161,22 @@ def test_will_call_bins_contents_and_searches(uow_factory, actors, rx_world):
         old_id, old_number = old.id, old.prescription_number
     make_ready(uow_factory, actors, old_id)
     with uow_factory() as uow:
-        uow.session.execute(update(Prescription).where(Prescription.id == old_id)
-                            .values(ready_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=9)))
+        uow.session.execute(
+            update(Prescription)
+            .where(Prescription.id == old_id)
+            .values(ready_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=9))
+        )
         uow.commit()
 
     tech = actors["technician"]
     bins = {b.code: b for b in will_call.list_bins(uow_factory, tech)}
     assert len(bins) == 8 and bins["A"].count == 1 and bins["B"].count == 1 and bins["C"].count == 0
     [in_a] = will_call.bin_contents(uow_factory, tech, "a")
-    assert in_a.patient_name == "Gonzalez, Maria" and in_a.drug == "Lisinopril 20 mg tablet" and in_a.quantity == "30 tablets"
+    assert (
+        in_a.patient_name == "Gonzalez, Maria"
+        and in_a.drug == "Lisinopril 20 mg tablet"
+        and in_a.quantity == "30 tablets"
+    )
     [by_scan] = will_call.find_by_label_scan(uow_factory, tech, old_number)
     assert by_scan.patient_name == "Lee, Ann" and by_scan.bin_code == "B"
     assert [r.rx_number for r in will_call.find_by_patient_name(uow_factory, tech, "gonz, mar")] == [rx_world.rx_number]
@@ -180,8 +193,9 @@ def test_label_scan_of_a_prescription_not_in_will_call_says_so(uow_factory, acto
 
 def test_chosen_bin_must_exist(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
-        verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc],
-                       bin_code="Q9")
+        verify.approve(
+            uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc], bin_code="Q9"
+        )
 
 
 def test_return_to_fill_cancels_the_label_still_waiting_for_its_printer(uow_factory, actors, filled):

@@ -44,7 +44,9 @@ class Counter:
             self.clock.now += 3
             target = self._target()
             if char == GS:
-                QTest.sendKeyEvent(QTest.KeyAction.Click, target, Qt.Key.Key_unknown, GS, Qt.KeyboardModifier.NoModifier)
+                QTest.sendKeyEvent(
+                    QTest.KeyAction.Click, target, Qt.Key.Key_unknown, GS, Qt.KeyboardModifier.NoModifier
+                )
             else:
                 QTest.keyClicks(target, char)
         self.clock.now += 3

@@ -31,7 +31,9 @@ IBUPROFEN = FakeMedication("Ibuprofen 400 mg tablet", "Ibuprofen", strength="400
 LISINOPRIL = FakeMedication("Lisinopril 10 mg tablet", "Lisinopril", strength="10 mg")
 
 
-def new_rx(store: FakeDurStore, patient: uuid.UUID, med: FakeMedication, number: str, **item: object) -> FakePrescription:
+def new_rx(
+    store: FakeDurStore, patient: uuid.UUID, med: FakeMedication, number: str, **item: object
+) -> FakePrescription:
     return store.add(FakePrescription(patient, number, [FakeItem(med, med.drug_name, **item)]))  # type: ignore[arg-type]
 
 
@@ -78,8 +80,14 @@ def test_nothing_is_decided_silently_every_check_leaves_a_row():
     rx = new_rx(store, patient, LISINOPRIL, "RX101")
     rows = run(store, rx)
     checks = by_check(rows)
-    assert set(checks) == {dur.Check.ALLERGY, dur.Check.INTERACTION, dur.Check.DUPLICATION, dur.Check.DOSE,
-                           dur.Check.EARLY_REFILL, dur.Check.CONTROLLED}
+    assert set(checks) == {
+        dur.Check.ALLERGY,
+        dur.Check.INTERACTION,
+        dur.Check.DUPLICATION,
+        dur.Check.DOSE,
+        dur.Check.EARLY_REFILL,
+        dur.Check.CONTROLLED,
+    }
     assert all(r.is_current and r.acknowledged_at is None for r in rows)
     assert "failed" not in {s for statuses in checks.values() for s in statuses}
     with FakeDurUnitOfWork(store) as uow:

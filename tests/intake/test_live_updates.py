@@ -14,14 +14,19 @@ TIMEOUT = 10_000
 
 
 def test_a_prescription_entered_elsewhere_reaches_the_review_queue_without_a_click(
-        qtbot, uow_factory, database_url, actors, meds, make_patient):
+    qtbot, uow_factory, database_url, actors, meds, make_patient
+):
     from pharmacy_desktop.ui.changes import ChangeListener
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.screens.review import ReviewScreen
 
     # the pharmacist's workstation: the shell with the review screen, listening for changes
-    context = AppContext(uow_factory=uow_factory, config=Config(workstation_name="rph-station"),
-                         workstation="rph-station", database_url=database_url)
+    context = AppContext(
+        uow_factory=uow_factory,
+        config=Config(workstation_name="rph-station"),
+        workstation="rph-station",
+        database_url=database_url,
+    )
     window = MainWindow(context, actors["pharmacist"], [ReviewScreen])
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -42,8 +47,9 @@ def test_a_prescription_entered_elsewhere_reaches_the_review_queue_without_a_cli
         try:
             counter = UnitOfWorkFactory(make_session_factory(engine), workstation="counter-1")
             patient = make_patient("John", "Smith")
-            saved = intake.submit_prescription(counter, actors["technician"],
-                                               rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD"))
+            saved = intake.submit_prescription(
+                counter, actors["technician"], rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD")
+            )
         finally:
             engine.dispose()
 

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.db
 def people(make_patient):
     return {
         "john": make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101"),
-        "jane": make_patient("Jane", "Smithers", dt.date(1975, 12, 1), phone="217.555.2233",
-                             allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),)),
+        "jane": make_patient(
+            "Jane",
+            "Smithers",
+            dt.date(1975, 12, 1),
+            phone="217.555.2233",
+            allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),),
+        ),
         "maria": make_patient("Maria", "Garcia", dt.date(1961, 5, 17), phone="(217) 555-7788"),
     }
 
@@ -30,19 +35,22 @@ def names(hits):
     return [h.display_name for h in hits]
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("smi", ["Smith, John", "Smithers, Jane"]),          # last-name prefix
-    ("smith, ja", ["Smithers, Jane"]),                   # last, first prefixes
-    ("john", ["Smith, John"]),                           # a fragment anywhere in the name
-    ("maria garcia", ["Garcia, Maria"]),                 # first name first
-    ("arci", ["Garcia, Maria"]),                         # inside a word
-    ("05/17/1961", ["Garcia, Maria"]),                   # date of birth
-    ("1961-05-17", ["Garcia, Maria"]),
-    ("555-7788", ["Garcia, Maria"]),                     # phone (end digits)
-    ("2175552233", ["Smithers, Jane"]),                  # phone (all digits)
-    ("nobody", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("smi", ["Smith, John", "Smithers, Jane"]),  # last-name prefix
+        ("smith, ja", ["Smithers, Jane"]),  # last, first prefixes
+        ("john", ["Smith, John"]),  # a fragment anywhere in the name
+        ("maria garcia", ["Garcia, Maria"]),  # first name first
+        ("arci", ["Garcia, Maria"]),  # inside a word
+        ("05/17/1961", ["Garcia, Maria"]),  # date of birth
+        ("1961-05-17", ["Garcia, Maria"]),
+        ("555-7788", ["Garcia, Maria"]),  # phone (end digits)
+        ("2175552233", ["Smithers, Jane"]),  # phone (all digits)
+        ("nobody", []),
+        ("", []),
+    ],
+)
 def test_search_as_you_type(uow_factory, actors, people, typed, expected):
     assert names(svc.search_patients(uow_factory, actors["technician"], typed)) == expected
 
@@ -60,8 +68,10 @@ def test_open_patient_writes_access_log(uow_factory, actors, people):
     assert [a.allergen_name for a in profile.allergies] == ["Penicillin"]
     assert profile.form.prescribers[0].npi == "1234567893"
     with uow_factory() as uow:
-        logs = [(log.action, log.resource_type, log.user_id)
-                for log in uow.audit.access_logs(resource_id=profile.patient_id)]
+        logs = [
+            (log.action, log.resource_type, log.user_id)
+            for log in uow.audit.access_logs(resource_id=profile.patient_id)
+        ]
     assert logs == [("view", "patient", actors["pharmacist"].user_id)]
 
 
@@ -69,29 +79,48 @@ def test_manager_cannot_edit_and_denial_is_recorded(uow_factory, actors):
     with pytest.raises(PermissionDenied):
         svc.create_patient(uow_factory, actors["admin"], patient_form())
     with uow_factory() as uow:
-        events = [e.event_data for e in uow.audit.recent_events(event_type="PermissionDenied",
-                                                                 user_id=actors["admin"].user_id)]
+        events = [
+            e.event_data
+            for e in uow.audit.recent_events(event_type="PermissionDenied", user_id=actors["admin"].user_id)
+        ]
     assert events and events[0]["permission"] == "patient.edit"
 
 
 def test_create_checks_fields(uow_factory, actors):
-    bad = dataclasses.replace(patient_form(), first_name=" ", date_of_birth=dt.date.today() + dt.timedelta(days=1),
-                              phone_primary="555", state="Illinois", zip_code="6270",
-                              insurance=(InsuranceEntry("BCBS", "", bin_number="12"),))
+    bad = dataclasses.replace(
+        patient_form(),
+        first_name=" ",
+        date_of_birth=dt.date.today() + dt.timedelta(days=1),
+        phone_primary="555",
+        state="Illinois",
+        zip_code="6270",
+        insurance=(InsuranceEntry("BCBS", "", bin_number="12"),),
+    )
     with pytest.raises(ValidationFailed) as err:
         svc.create_patient(uow_factory, actors["technician"], bad)
     assert set(err.value.field_errors) == {
-        "first_name", "date_of_birth", "phone_primary", "state", "zip_code",
-        "insurance[0].member_id", "insurance[0].bin_number",
+        "first_name",
+        "date_of_birth",
+        "phone_primary",
+        "state",
+        "zip_code",
+        "insurance[0].member_id",
+        "insurance[0].bin_number",
     }
 
 
 def test_create_with_full_profile_and_event(uow_factory, actors):
     form = patient_form(
-        "Ana", "Lopez", dt.date(1990, 1, 2), email="ana@example.com", communication_preference="email",
+        "Ana",
+        "Lopez",
+        dt.date(1990, 1, 2),
+        email="ana@example.com",
+        communication_preference="email",
         allergies=(AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"), AllergyEntry("Peanuts", "food")),
-        insurance=(InsuranceEntry("BCBS of Illinois", "XOF123456", "primary", "610014", "BCBSIL", "GRP1"),
-                   InsuranceEntry("AARP Supplement", "AARP1", "secondary", "610279")),
+        insurance=(
+            InsuranceEntry("BCBS of Illinois", "XOF123456", "primary", "610014", "BCBSIL", "GRP1"),
+            InsuranceEntry("AARP Supplement", "AARP1", "secondary", "610279"),
+        ),
     )
     profile = svc.create_patient(uow_factory, actors["technician"], form)
     assert profile.patient_number.startswith("P") and profile.version == 1
@@ -118,15 +147,15 @@ def test_possible_duplicate_flagged_until_confirmed(uow_factory, actors, people)
 
 def test_update_and_children(uow_factory, actors, people):
     original = svc.open_patient(uow_factory, actors["technician"], people["john"].patient_id)
-    edited = dataclasses.replace(original.form, phone_primary="(217) 555-4444",
-                                 allergies=(AllergyEntry("Codeine", "drug", "Nausea", "mild"),))
+    edited = dataclasses.replace(
+        original.form, phone_primary="(217) 555-4444", allergies=(AllergyEntry("Codeine", "drug", "Nausea", "mild"),)
+    )
     saved = svc.update_patient(uow_factory, actors["technician"], original, edited)
     assert saved.version == original.version + 1
     assert saved.form.phone_primary == "(217) 555-4444"
     assert [a.allergen_name for a in saved.allergies] == ["Codeine"]
     # an allergy change alone also moves the version (another workstation must notice it)
-    again = svc.update_patient(uow_factory, actors["technician"], saved,
-                               dataclasses.replace(saved.form, allergies=()))
+    again = svc.update_patient(uow_factory, actors["technician"], saved, dataclasses.replace(saved.form, allergies=()))
     assert again.version == saved.version + 1 and again.allergies == ()
 
 
@@ -135,9 +164,14 @@ def test_concurrent_edit_second_save_told_what_changed(uow_factory, actors, peop
     at_counter = svc.open_patient(uow_factory, tech, people["maria"].patient_id)
     at_drive_thru = svc.open_patient(uow_factory, rph, people["maria"].patient_id)
 
-    svc.update_patient(uow_factory, rph, at_drive_thru, dataclasses.replace(
-        at_drive_thru.form, phone_primary="(217) 555-0000",
-        allergies=(AllergyEntry("Latex", "environmental"),)))
+    svc.update_patient(
+        uow_factory,
+        rph,
+        at_drive_thru,
+        dataclasses.replace(
+            at_drive_thru.form, phone_primary="(217) 555-0000", allergies=(AllergyEntry("Latex", "environmental"),)
+        ),
+    )
 
     mine = dataclasses.replace(at_counter.form, phone_primary="(217) 555-1111", city="Chatham")
     with pytest.raises(svc.PatientChanged) as err:
@@ -152,5 +186,6 @@ def test_concurrent_edit_second_save_told_what_changed(uow_factory, actors, peop
     current = svc.open_patient(uow_factory, tech, people["maria"].patient_id)
     assert current.form.phone_primary == "(217) 555-0000" and current.form.city == "Springfield"
     # saving again from the fresh profile works
-    svc.update_patient(uow_factory, tech, err.value.current,
-                       dataclasses.replace(err.value.current.form, city="Chatham"))
+    svc.update_patient(
+        uow_factory, tech, err.value.current, dataclasses.replace(err.value.current.form, city="Chatham")
+    )

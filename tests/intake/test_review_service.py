@@ -33,10 +33,13 @@ def test_queue_stat_first_then_oldest(uow_factory, actors, meds, make_patient):
     new = submit(uow_factory, actors, patient, meds["warfarin"], **kw)
     stat = submit(uow_factory, actors, patient, meds["enalapril"], stat=True, **kw)
     with uow_factory() as uow:
-        base = dt.datetime.now(dt.timezone.utc)
+        base = dt.datetime.now(dt.UTC)
         for rx_id, minutes in ((old.prescription_id, 50), (new.prescription_id, 10), (stat.prescription_id, 5)):
-            uow.session.execute(update(Prescription).where(Prescription.id == rx_id)
-                                .values(received_at=base - dt.timedelta(minutes=minutes)))
+            uow.session.execute(
+                update(Prescription)
+                .where(Prescription.id == rx_id)
+                .values(received_at=base - dt.timedelta(minutes=minutes))
+            )
         uow.commit()
     rows = review.review_queue(uow_factory, actors["pharmacist"])
     assert [r.rx_number for r in rows] == [stat.rx_number, old.rx_number, new.rx_number]
@@ -50,17 +53,21 @@ def test_technician_gets_permission_denied_and_it_is_recorded(uow_factory, actor
     patient = make_patient()
     saved = submit(uow_factory, actors, patient, meds["lisinopril"], sig="1 T PO QD", quantity="30", days=30)
     tech = actors["technician"]
-    for call in (lambda: review.review_queue(uow_factory, tech),
-                 lambda: review.open_review(uow_factory, tech, saved.prescription_id),
-                 lambda: review.approve(uow_factory, tech, saved.prescription_id),
-                 lambda: review.reject(uow_factory, tech, saved.prescription_id, "not allowed"),
-                 lambda: review.send_back_to_intake(uow_factory, tech, saved.prescription_id, "not allowed")):
+    for call in (
+        lambda: review.review_queue(uow_factory, tech),
+        lambda: review.open_review(uow_factory, tech, saved.prescription_id),
+        lambda: review.approve(uow_factory, tech, saved.prescription_id),
+        lambda: review.reject(uow_factory, tech, saved.prescription_id, "not allowed"),
+        lambda: review.send_back_to_intake(uow_factory, tech, saved.prescription_id, "not allowed"),
+    ):
         with pytest.raises(PermissionDenied) as err:
             call()
         assert "prescription.review" in err.value.message
     with uow_factory() as uow:
-        denials = [(e.event_type, e.aggregate_id, e.event_data["permission"])
-                   for e in uow.audit.recent_events(event_type="PermissionDenied", user_id=tech.user_id)]
+        denials = [
+            (e.event_type, e.aggregate_id, e.event_data["permission"])
+            for e in uow.audit.recent_events(event_type="PermissionDenied", user_id=tech.user_id)
+        ]
         status = uow.prescriptions.get(saved.prescription_id).status
     assert denials == [("PermissionDenied", tech.user_id, "prescription.review")] * 5
     assert status == "received"
@@ -174,6 +181,7 @@ def test_prescription_without_dur_rows_gets_checked_on_open(uow_factory, actors,
     saved = submit(uow_factory, actors, penicillin_patient, meds["amoxicillin"])
     with uow_factory() as uow:
         from pharmacy_desktop.db.models.prescriptions import PrescriptionValidation
+
         uow.session.query(PrescriptionValidation).delete()
         uow.commit()
     detail = review.open_review(uow_factory, actors["pharmacist"], saved.prescription_id)
@@ -188,13 +196,15 @@ def test_permission_denial_names_the_prescription(uow_factory, actors, meds, pen
     rx_id = saved.prescription_id
     [stop] = review.open_review(uow_factory, actors["pharmacist"], rx_id).open_alerts
     tech = actors["technician"]
-    calls = (lambda: review.open_review(uow_factory, tech, rx_id),
-             lambda: review.rerun_dur(uow_factory, tech, rx_id),
-             lambda: review.acknowledge_alert(uow_factory, tech, stop.validation_id),
-             lambda: review.override_alert(uow_factory, tech, stop.validation_id, "Patient tolerated it"),
-             lambda: review.approve(uow_factory, tech, rx_id),
-             lambda: review.reject(uow_factory, tech, rx_id, "not allowed"),
-             lambda: review.send_back_to_intake(uow_factory, tech, rx_id, "not allowed"))
+    calls = (
+        lambda: review.open_review(uow_factory, tech, rx_id),
+        lambda: review.rerun_dur(uow_factory, tech, rx_id),
+        lambda: review.acknowledge_alert(uow_factory, tech, stop.validation_id),
+        lambda: review.override_alert(uow_factory, tech, stop.validation_id, "Patient tolerated it"),
+        lambda: review.approve(uow_factory, tech, rx_id),
+        lambda: review.reject(uow_factory, tech, rx_id, "not allowed"),
+        lambda: review.send_back_to_intake(uow_factory, tech, rx_id, "not allowed"),
+    )
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()

@@ -72,8 +72,10 @@ def test_unknown_sig_code_is_kept_and_reported():
     assert unknown_tokens("1 T PO XYZ") == ["XYZ"]
 
 
-@pytest.mark.parametrize(("npi", "ok"), [("1234567893", True), ("1234567890", False), ("123456789", False),
-                                         ("12345678a3", False), ("", False)])
+@pytest.mark.parametrize(
+    ("npi", "ok"),
+    [("1234567893", True), ("1234567890", False), ("123456789", False), ("12345678a3", False), ("", False)],
+)
 def test_npi_luhn_with_80840_prefix(npi, ok):
     assert (npi_problem(npi) is None) is ok
 
@@ -82,10 +84,17 @@ def test_npi_check_digit():
     assert npi_check_digit("123456789") == 3
 
 
-@pytest.mark.parametrize(("dea", "last", "ok"), [
-    ("BC1234563", "Chen", True), ("BC1234564", "Chen", False), ("BX1234563", "Chen", False),
-    ("B1234563", None, False), ("QC1234563", None, False), ("", None, False),
-])
+@pytest.mark.parametrize(
+    ("dea", "last", "ok"),
+    [
+        ("BC1234563", "Chen", True),
+        ("BC1234564", "Chen", False),
+        ("BX1234563", "Chen", False),
+        ("B1234563", None, False),
+        ("QC1234563", None, False),
+        ("", None, False),
+    ],
+)
 def test_dea_checksum(dea, last, ok):
     assert (dea_problem(dea, last) is None) is ok
 
@@ -117,8 +126,9 @@ def statuses(findings):
 
 def test_rule_drug_drug_interaction():
     rule = dur.InteractionRule("warfarin", "aspirin", "serious", "Bleeding risk", "Monitor INR")
-    found = dur.check_interactions(ctx(ASPIRIN, active_medications=(dur.ActiveMedication("1000001", WARFARIN),),
-                                       interaction_rules=(rule,)))
+    found = dur.check_interactions(
+        ctx(ASPIRIN, active_medications=(dur.ActiveMedication("1000001", WARFARIN),), interaction_rules=(rule,))
+    )
     assert statuses(found) == ["failed"] and found[0].details["management"] == "Monitor INR"
 
 
@@ -144,16 +154,20 @@ def test_rule_early_refill():
     assert statuses(dur.check_early_refill(due)) == ["passed"]
 
 
-@pytest.mark.parametrize(("drug", "refills", "prescriber", "written", "status"), [
-    (OXY, 0, PRESCRIBER, TODAY, "passed"),
-    (OXY, 1, PRESCRIBER, TODAY, "failed"),                                   # C-II: no refills
-    (OXY, 0, dur.Prescriber("Dr. Sarah Chen", "1234567893"), TODAY, "failed"),  # DEA required
-    (OXY, 0, dur.Prescriber("Dr. Sarah Chen", "1234567893", "BC1234564"), TODAY, "failed"),  # checksum
-    (ALPRAZOLAM, 5, PRESCRIBER, TODAY, "passed"),
-    (ALPRAZOLAM, 6, PRESCRIBER, TODAY, "failed"),                            # C-III..V: at most 5
-    (ALPRAZOLAM, 1, PRESCRIBER, TODAY - dt.timedelta(days=200), "failed"),   # 6 months from written
-])
+@pytest.mark.parametrize(
+    ("drug", "refills", "prescriber", "written", "status"),
+    [
+        (OXY, 0, PRESCRIBER, TODAY, "passed"),
+        (OXY, 1, PRESCRIBER, TODAY, "failed"),  # C-II: no refills
+        (OXY, 0, dur.Prescriber("Dr. Sarah Chen", "1234567893"), TODAY, "failed"),  # DEA required
+        (OXY, 0, dur.Prescriber("Dr. Sarah Chen", "1234567893", "BC1234564"), TODAY, "failed"),  # checksum
+        (ALPRAZOLAM, 5, PRESCRIBER, TODAY, "passed"),
+        (ALPRAZOLAM, 6, PRESCRIBER, TODAY, "failed"),  # C-III..V: at most 5
+        (ALPRAZOLAM, 1, PRESCRIBER, TODAY - dt.timedelta(days=200), "failed"),  # 6 months from written
+    ],
+)
 def test_rule_controlled_substances(drug, refills, prescriber, written, status):
-    found = dur.check_controlled(ctx(drug, refills=refills, prescriber=prescriber, written=written,
-                                     sig="1 T PO Q6H PRN", quantity=20, days=5))
+    found = dur.check_controlled(
+        ctx(drug, refills=refills, prescriber=prescriber, written=written, sig="1 T PO Q6H PRN", quantity=20, days=5)
+    )
     assert set(statuses(found)) == {status}

@@ -59,8 +59,19 @@ def show(qtbot, screen) -> None:
     screen.activate()
 
 
-def enter_prescription(qtbot, context, actor, patient_text: str, drug_text: str, quantity: str, days: str,
-                       sig: str, *, allergies: str = "✓ No known drug allergies", promised: str = "") -> IntakeScreen:
+def enter_prescription(
+    qtbot,
+    context,
+    actor,
+    patient_text: str,
+    drug_text: str,
+    quantity: str,
+    days: str,
+    sig: str,
+    *,
+    allergies: str = "✓ No known drug allergies",
+    promised: str = "",
+) -> IntakeScreen:
     keys = Keyboard(qtbot)
     screen = IntakeScreen(context, actor)
     show(qtbot, screen)
@@ -120,13 +131,14 @@ def test_intake_shows_errors_next_to_fields(qtbot, context, actors, meds, make_p
 
 def test_keyboard_only_intake_then_review_to_validated(qtbot, context, actors, meds, make_patient, uow_factory):
     make_patient("John", "Smith")
-    intake_screen = enter_prescription(qtbot, context, actors["technician"], "smith", "lisinopril 10",
-                                       "30", "30", "1 T PO QD", promised="+2h")
+    intake_screen = enter_prescription(
+        qtbot, context, actors["technician"], "smith", "lisinopril 10", "30", "30", "1 T PO QD", promised="+2h"
+    )
     saved = intake_screen.last_saved
     assert saved.status == "received" and saved.blocking_alerts == 0
     with uow_factory() as uow:  # "+2h" typed in the promised time field
         promised = uow.prescriptions.get(saved.prescription_id).promised_at
-    expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    expected = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     assert promised is not None and abs(promised - expected) < dt.timedelta(minutes=2)
 
     keys = Keyboard(qtbot)
@@ -143,10 +155,20 @@ def test_keyboard_only_intake_then_review_to_validated(qtbot, context, actors, m
         assert uow.prescriptions.get(saved.prescription_id).status == "validated"
 
 
-def test_penicillin_allergy_blocks_approval_until_overridden(qtbot, context, actors, meds, penicillin_patient,
-                                                             uow_factory):
-    intake_screen = enter_prescription(qtbot, context, actors["technician"], "garcia", "amoxicillin 500",
-                                       "30", "10", "1 C PO TID X10D", allergies="⚠ ALLERGIES: Penicillin")
+def test_penicillin_allergy_blocks_approval_until_overridden(
+    qtbot, context, actors, meds, penicillin_patient, uow_factory
+):
+    intake_screen = enter_prescription(
+        qtbot,
+        context,
+        actors["technician"],
+        "garcia",
+        "amoxicillin 500",
+        "30",
+        "10",
+        "1 C PO TID X10D",
+        allergies="⚠ ALLERGIES: Penicillin",
+    )
     saved = intake_screen.last_saved
     assert saved.blocking_alerts == 1
 
@@ -175,8 +197,9 @@ def test_penicillin_allergy_blocks_approval_until_overridden(qtbot, context, act
     assert screen.alerts.item(0).text().startswith("✔ RESOLVED")
     assert "Overridden by" in screen.alerts.item(0).text()
     # the message says what to do next
-    assert screen.message.text() == (f"✓ Override recorded. All alerts resolved: Ctrl+Enter approves "
-                                     f"Rx {saved.rx_number}.")
+    assert screen.message.text() == (
+        f"✓ Override recorded. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
+    )
 
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)
@@ -188,13 +211,16 @@ def test_penicillin_allergy_blocks_approval_until_overridden(qtbot, context, act
 
 def test_reject_and_back_to_intake_from_the_keyboard(qtbot, context, actors, meds, make_patient, uow_factory):
     from pharmacy_desktop.services import intake
+
     from .conftest import rx_form
 
     patient = make_patient()
-    first = intake.submit_prescription(uow_factory, actors["technician"],
-                                       rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30))
-    second = intake.submit_prescription(uow_factory, actors["technician"],
-                                        rx_form(patient.patient_id, meds["warfarin"], sig="1 T PO QD", days=30))
+    first = intake.submit_prescription(
+        uow_factory, actors["technician"], rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30)
+    )
+    second = intake.submit_prescription(
+        uow_factory, actors["technician"], rx_form(patient.patient_id, meds["warfarin"], sig="1 T PO QD", days=30)
+    )
     keys = Keyboard(qtbot)
     screen = ReviewScreen(context, actors["pharmacist"])
     show(qtbot, screen)
@@ -202,8 +228,7 @@ def test_reject_and_back_to_intake_from_the_keyboard(qtbot, context, actors, med
     keys.press(Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
     keys.type("Quantity should be 90 for 90 days")
     keys.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.detail is not None and screen.detail.rx_number == second.rx_number,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: screen.detail is not None and screen.detail.rx_number == second.rx_number, timeout=TIMEOUT)
     keys.press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
     keys.type("Patient no longer takes warfarin")
     keys.press(Qt.Key.Key_Return)
@@ -239,8 +264,9 @@ def test_patients_screen_edit_and_conflict_from_the_keyboard(qtbot, context, act
 
     # another workstation changes the phone meanwhile
     other = patients.open_patient(uow_factory, actors["pharmacist"], maria.patient_id)
-    patients.update_patient(uow_factory, actors["pharmacist"], other,
-                            dataclasses.replace(other.form, phone_primary="(217) 555-0000"))
+    patients.update_patient(
+        uow_factory, actors["pharmacist"], other, dataclasses.replace(other.form, phone_primary="(217) 555-0000")
+    )
 
     keys.tab(3)  # middle, last name, date of birth
     keys.tab(2)  # gender, phone
@@ -294,15 +320,18 @@ def PatientsScreen_(context, actor):  # noqa: N802
 
 
 def test_screens_in_the_shell_with_f_keys(qtbot, context, actors, meds, make_patient):
+    from pharmacy_desktop.services import intake
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.screens.patients import PatientsScreen
 
-    from pharmacy_desktop.services import intake
     from .conftest import rx_form
 
     patient = make_patient()
-    intake.submit_prescription(context.uow_factory, actors["technician"],
-                               rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30))
+    intake.submit_prescription(
+        context.uow_factory,
+        actors["technician"],
+        rx_form(patient.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30),
+    )
     window = MainWindow(context, actors["pharmacist"], [IntakeScreen, ReviewScreen, PatientsScreen])
     qtbot.addWidget(window)
     # the navigation shows how many wait for review, before the screen is ever opened
@@ -346,8 +375,9 @@ def test_typing_over_a_chosen_drug_unchooses_it(qtbot):
     assert picker.choice == oxy and "[C-II]" in picker.selected.text()  # the schedule shows with the drug
 
 
-def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(qtbot, context, actors, meds, make_patient,
-                                                                        uow_factory):
+def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(
+    qtbot, context, actors, meds, make_patient, uow_factory
+):
     make_patient()
     keys = Keyboard(qtbot)
     screen = IntakeScreen(context, actors["technician"])
@@ -364,6 +394,7 @@ def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(qtbot, c
     assert screen.last_saved is None and not screen.saving
     with uow_factory() as uow:
         from pharmacy_desktop.db.models.prescriptions import Prescription
+
         assert uow.session.query(Prescription).count() == 0
 
 
@@ -381,11 +412,13 @@ def test_acknowledging_the_last_warning_says_what_to_do_next(qtbot, context, act
 
     patient = make_patient()
     kw = dict(sig="1 T PO QD", quantity="30", days=30)
-    first = intake.submit_prescription(uow_factory, actors["technician"],
-                                       rx_form(patient.patient_id, meds["lisinopril"], **kw))
+    first = intake.submit_prescription(
+        uow_factory, actors["technician"], rx_form(patient.patient_id, meds["lisinopril"], **kw)
+    )
     approve_as_demo(uow_factory, actors["pharmacist"], first.prescription_id)
-    saved = intake.submit_prescription(uow_factory, actors["technician"],
-                                       rx_form(patient.patient_id, meds["enalapril"], **kw))  # duplication
+    saved = intake.submit_prescription(
+        uow_factory, actors["technician"], rx_form(patient.patient_id, meds["enalapril"], **kw)
+    )  # duplication
     keys = Keyboard(qtbot)
     screen = review_with(qtbot, context, actors["pharmacist"])
     assert screen.detail.rx_number == saved.rx_number and len(screen.detail.open_alerts) == 1
@@ -407,16 +440,21 @@ def test_ctrl_d_runs_dur_again_after_the_profile_changed(qtbot, context, actors,
     from .conftest import rx_form
 
     patient = make_patient()
-    saved = intake.submit_prescription(uow_factory, actors["technician"],
-                                       rx_form(patient.patient_id, meds["amoxicillin"]))
+    saved = intake.submit_prescription(
+        uow_factory, actors["technician"], rx_form(patient.patient_id, meds["amoxicillin"])
+    )
     keys = Keyboard(qtbot)
     screen = review_with(qtbot, context, actors["pharmacist"])
     assert screen.detail.rx_number == saved.rx_number and not screen.detail.open_alerts
     assert "No DUR alerts: Ctrl+Enter approves" in screen.message.text()
     # the patient calls: penicillin gives them hives (recorded on another workstation)
     profile = patients.open_patient(uow_factory, actors["technician"], patient.patient_id)
-    patients.update_patient(uow_factory, actors["technician"], profile, dataclasses.replace(
-        profile.form, allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),)))
+    patients.update_patient(
+        uow_factory,
+        actors["technician"],
+        profile,
+        dataclasses.replace(profile.form, allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),)),
+    )
     keys.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: bool(screen.detail.open_alerts), timeout=TIMEOUT)
     [stop] = screen.detail.open_alerts

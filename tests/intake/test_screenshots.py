@@ -46,8 +46,9 @@ def out_dir(tmp_path) -> Path:
 @pytest.fixture
 def context(uow_factory, qapp):
     scanner = ScannerFilter()
-    yield AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"),
-                     workstation="counter-1", scanner=scanner)
+    yield AppContext(
+        uow_factory=uow_factory, config=Config(workstation_name="counter-1"), workstation="counter-1", scanner=scanner
+    )
     scanner.deleteLater()
 
 
@@ -55,15 +56,22 @@ def context(uow_factory, qapp):
 def pharmacy(uow_factory, actors, meds, make_patient):
     """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting."""
     tech = actors["technician"]
-    insurance = (InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV",
-                                "RXGRP01"),)
-    garcia = make_patient("Maria", "Garcia", dt.date(1961, 5, 17), phone="(217) 555-7788",
-                          allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
-                                     AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
-                                     AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe")),
-                          conditions=(ConditionEntry("Atrial fibrillation", "I48.91"),
-                                      ConditionEntry("Essential hypertension", "I10")),
-                          insurance=insurance)
+    insurance = (
+        InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV", "RXGRP01"),
+    )
+    garcia = make_patient(
+        "Maria",
+        "Garcia",
+        dt.date(1961, 5, 17),
+        phone="(217) 555-7788",
+        allergies=(
+            AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
+            AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
+            AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe"),
+        ),
+        conditions=(ConditionEntry("Atrial fibrillation", "I48.91"), ConditionEntry("Essential hypertension", "I10")),
+        insurance=insurance,
+    )
     smith = make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101")
     make_patient("Jane", "Smithers", dt.date(1975, 12, 1), phone="(217) 555-2233")
     make_patient("Robert", "Smithson", dt.date(1949, 8, 30), phone="(217) 555-4410")
@@ -72,12 +80,20 @@ def pharmacy(uow_factory, actors, meds, make_patient):
         intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
     for row in review.review_queue(uow_factory, actors["pharmacist"]):
         approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
-    intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
-                                                          days=30))
-    promised = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
-    intake.submit_prescription(uow_factory, tech, dataclass_replace(
-        rx_form(lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15,
-                refills=2), promised_at=promised))
+    intake.submit_prescription(
+        uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30)
+    )
+    promised = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
+    intake.submit_prescription(
+        uow_factory,
+        tech,
+        dataclass_replace(
+            rx_form(
+                lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15, refills=2
+            ),
+            promised_at=promised,
+        ),
+    )
     intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
     return {"garcia": garcia, "smith": smith}
 

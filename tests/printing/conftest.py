@@ -21,7 +21,7 @@ class FakePrinter:
     """A TCP listener on 127.0.0.1 that plays one printer behaviour per connection, any number of times."""
 
     def __init__(
-        self, serve: Callable[[socket.socket, "FakePrinter"], None], rcvbuf: int | None = None, port: int = 0
+        self, serve: Callable[[socket.socket, FakePrinter], None], rcvbuf: int | None = None, port: int = 0
     ) -> None:
         self.received = bytearray()
         self.jobs: list[bytes] = []
@@ -47,7 +47,7 @@ class FakePrinter:
         while not self.stop.is_set():
             try:
                 conn, _ = self.server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -156,17 +156,35 @@ def pharmacy(uow_factory):
     from pharmacy_desktop.db.models.users import PharmacyProfile
 
     with uow_factory() as uow:
-        uow.session.add(PharmacyProfile(
-            id=1, name="Main Street Pharmacy", address_line1="120 Main Street", city="Springfield", state="IL",
-            zip_code="62701", phone="(217) 555-0142", npi="1234567893",
-        ))
+        uow.session.add(
+            PharmacyProfile(
+                id=1,
+                name="Main Street Pharmacy",
+                address_line1="120 Main Street",
+                city="Springfield",
+                state="IL",
+                zip_code="62701",
+                phone="(217) 555-0142",
+                npi="1234567893",
+            )
+        )
         uow.commit()
 
 
-def make_fill(uow_factory, actors, *, rx_number: str = "6001234", schedule: str | None = None,
-              refills: int = 2, refill_number: int = 0, directions: str | None = None,
-              sig: str = "1 T PO BID", drug: str = "Atorvastatin Calcium", expiry: dt.date | None = None,
-              patient: tuple[str, str] = ("Zoë", "Ångström-Łukasiewicz")):
+def make_fill(
+    uow_factory,
+    actors,
+    *,
+    rx_number: str = "6001234",
+    schedule: str | None = None,
+    refills: int = 2,
+    refill_number: int = 0,
+    directions: str | None = None,
+    sig: str = "1 T PO BID",
+    drug: str = "Atorvastatin Calcium",
+    expiry: dt.date | None = None,
+    patient: tuple[str, str] = ("Zoë", "Ångström-Łukasiewicz"),
+):
     """A verified fill of a new prescription; returns (refill_id, prescription_id)."""
     from pharmacy_desktop.db.models.patients import Patient
     from pharmacy_desktop.db.models.prescriptions import (
@@ -179,35 +197,68 @@ def make_fill(uow_factory, actors, *, rx_number: str = "6001234", schedule: str 
     tech, rph = actors["technician"], actors["pharmacist"]
     with uow_factory(tech.user_id) as uow:
         person = Patient(
-            patient_number=f"P{rx_number}", first_name=patient[0], last_name=patient[1],
-            date_of_birth=dt.date(1961, 7, 4), phone_primary="(217) 555-0199", address_line1="9 Elm Court",
-            city="Springfield", state="IL", zip_code="62704",
+            patient_number=f"P{rx_number}",
+            first_name=patient[0],
+            last_name=patient[1],
+            date_of_birth=dt.date(1961, 7, 4),
+            phone_primary="(217) 555-0199",
+            address_line1="9 Elm Court",
+            city="Springfield",
+            state="IL",
+            zip_code="62704",
         )
         med = Medication(
-            ndc_code=f"0007101{rx_number[-4:]}", drug_name=drug, generic_name=drug, strength="20 mg",
-            dosage_form="TABLET, FILM COATED", manufacturer="Greenstone LLC", is_generic=True,
-            is_controlled_substance=schedule is not None, dea_schedule=schedule,
+            ndc_code=f"0007101{rx_number[-4:]}",
+            drug_name=drug,
+            generic_name=drug,
+            strength="20 mg",
+            dosage_form="TABLET, FILM COATED",
+            manufacturer="Greenstone LLC",
+            is_generic=True,
+            is_controlled_substance=schedule is not None,
+            dea_schedule=schedule,
         )
         uow.session.add_all([person, med])
         uow.session.flush()
         rx = Prescription(
-            prescription_number=rx_number, patient_id=person.id, prescriber_name="Dr. Maria Gonzalez",
-            prescriber_npi="1234567893", prescription_date=TODAY, written_date=TODAY,
-            expiration_date=TODAY + dt.timedelta(days=365), source="paper", status="in_progress",
+            prescription_number=rx_number,
+            patient_id=person.id,
+            prescriber_name="Dr. Maria Gonzalez",
+            prescriber_npi="1234567893",
+            prescription_date=TODAY,
+            written_date=TODAY,
+            expiration_date=TODAY + dt.timedelta(days=365),
+            source="paper",
+            status="in_progress",
         )
         uow.session.add(rx)
         uow.session.flush()
         item = PrescriptionItem(
-            prescription_id=rx.id, medication_id=med.id, written_medication_name=f"{drug} 20 mg",
-            quantity=Decimal("60"), quantity_unit="tablets", days_supply=30, sig=sig, directions=directions,
-            refills_authorized=refills, refills_remaining=refills,
+            prescription_id=rx.id,
+            medication_id=med.id,
+            written_medication_name=f"{drug} 20 mg",
+            quantity=Decimal("60"),
+            quantity_unit="tablets",
+            days_supply=30,
+            sig=sig,
+            directions=directions,
+            refills_authorized=refills,
+            refills_remaining=refills,
         )
         uow.session.add(item)
         uow.session.flush()
         refill = PrescriptionRefill(
-            prescription_id=rx.id, prescription_item_id=item.id, refill_number=refill_number,
-            medication_id=med.id, ndc_code=med.ndc_code, quantity_dispensed=Decimal("60"), days_supply=30,
-            filled_date=TODAY, filled_by=tech.user_id, expiration_date=expiry, lot_number="LOT42",
+            prescription_id=rx.id,
+            prescription_item_id=item.id,
+            refill_number=refill_number,
+            medication_id=med.id,
+            ndc_code=med.ndc_code,
+            quantity_dispensed=Decimal("60"),
+            days_supply=30,
+            filled_date=TODAY,
+            filled_by=tech.user_id,
+            expiration_date=expiry,
+            lot_number="LOT42",
             verified_by=rph.user_id,
         )
         uow.session.add(refill)

@@ -17,7 +17,10 @@ from tests.printing.conftest import read_all, read_silently, refused_uri
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pharmacy_desktop", "print", *args, "--database-url", database_url],
-        capture_output=True, text=True, timeout=120, env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
     )
 
 

@@ -21,9 +21,9 @@ from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionRefill
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
+from pharmacy_desktop.printing import codec
 from pharmacy_desktop.printing.documents import TRANSFER_CAUTION, PharmacyInfo, ReceiptData, ReceiptLine
 from pharmacy_desktop.printing.printer_status import STATUS_QUERIES
-from pharmacy_desktop.printing import codec
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_sender import MAX_AUTOMATIC_ATTEMPTS, PrintSender, backoff_seconds
 from pharmacy_desktop.services.printer_settings import printer_settings_from
@@ -47,7 +47,7 @@ class Clock:
         self.offset = dt.timedelta()
 
     def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc) + self.offset
+        return dt.datetime.now(dt.UTC) + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += dt.timedelta(seconds=seconds)
@@ -55,7 +55,9 @@ class Clock:
 
 def queue_label(uow_factory, actor, refill_id, cfg, **kwargs) -> uuid.UUID:
     with uow_factory(actor.user_id) as uow:
-        job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, printers=printer_settings_from(cfg), **kwargs)
+        job_id = print_queue.queue_vial_label(
+            uow, actor, refill_id=refill_id, printers=printer_settings_from(cfg), **kwargs
+        )
         uow.commit()
     return job_id
 
@@ -64,7 +66,7 @@ def fill_and_queue_label(uow_factory, actor, refill_id, rx_id, cfg) -> uuid.UUID
     """The fill's own work (Rx filled) and its label job commit together, as the fill service does."""
     with uow_factory(actor.user_id) as uow:
         rx = uow.session.get(Prescription, rx_id)
-        rx.filled_at, rx.filled_by = dt.datetime.now(dt.timezone.utc), actor.user_id
+        rx.filled_at, rx.filled_by = dt.datetime.now(dt.UTC), actor.user_id
         job_id = print_queue.queue_vial_label(uow, actor, refill_id=refill_id, printers=printer_settings_from(cfg))
         uow.commit()
     return job_id
@@ -147,7 +149,9 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
     assert [b.data for b in parsed.barcodes] == [b"{B6001234"]
     assert parsed.barcodes[0].system == 73  # native CODE128, not a raster image
     assert parsed.cuts == [Cut(partial=True)]
-    assert parsed.index("Zoë") < parsed.index("Atorvastatin") < parsed.index("Take 1 tablet") < parsed.index("Main Street")
+    assert (
+        parsed.index("Zoë") < parsed.index("Atorvastatin") < parsed.index("Take 1 tablet") < parsed.index("Main Street")
+    )
     assert stored.status == "printed" and stored.attempts == 1 and stored.printed_at is not None
     assert stored.printer_uri == fake.uri and stored.printer_profile == "TM-T88V"
     assert stored.rx_number == "6001234" and stored.reference_type == "prescription_refill"
@@ -163,8 +167,14 @@ def test_controlled_label_carries_the_transfer_caution_and_item_directions(uow_f
     fake = printer(read_all)
     cfg = workstation_config(label_uri=fake.uri)
     refill_id, _ = make_fill(
-        uow_factory, actors, rx_number="6009999", schedule="CII", refills=0, drug="Oxycodone Hydrochloride",
-        directions="Take 1 tablet by mouth every 6 hours as needed for pain", expiry=dt.date.today() + dt.timedelta(days=90),
+        uow_factory,
+        actors,
+        rx_number="6009999",
+        schedule="CII",
+        refills=0,
+        drug="Oxycodone Hydrochloride",
+        directions="Take 1 tablet by mouth every 6 hours as needed for pain",
+        expiry=dt.date.today() + dt.timedelta(days=90),
     )
     queue_label(uow_factory, actors["technician"], refill_id, cfg)
     PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
@@ -180,8 +190,14 @@ def test_cash_receipt_kicks_the_drawer_and_cuts(uow_factory, actors, pharmacy, p
     cfg = workstation_config(receipt_uri=fake.uri)
     sale_id = uuid.uuid4()
     with uow_factory(actors["technician"].user_id) as uow:
-        job_id = print_queue.queue_receipt(uow, actors["technician"], receipt(), reference_type="sale",
-                                           reference_id=sale_id, printers=printer_settings_from(cfg))
+        job_id = print_queue.queue_receipt(
+            uow,
+            actors["technician"],
+            receipt(),
+            reference_type="sale",
+            reference_id=sale_id,
+            printers=printer_settings_from(cfg),
+        )
         uow.commit()
     assert PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()[0].ok
     parsed = parse(fake.wait_jobs(1)[0])
@@ -189,7 +205,12 @@ def test_cash_receipt_kicks_the_drawer_and_cuts(uow_factory, actors, pharmacy, p
     assert len(parsed.kicks) == 1 and parsed.kicks[0].pin == 2
     assert parsed.cuts and parsed.events.index(parsed.kicks[0]) < parsed.events.index(parsed.cuts[-1])
     stored = job(uow_factory, job_id)
-    assert (stored.job_type, stored.printer_role, stored.reference_id, stored.rx_number) == ("receipt", "receipt", sale_id, "6001234")
+    assert (stored.job_type, stored.printer_role, stored.reference_id, stored.rx_number) == (
+        "receipt",
+        "receipt",
+        sale_id,
+        "6001234",
+    )
     assert codec.receipt_from_json(stored.document) == receipt()
 
 
@@ -197,9 +218,14 @@ def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
     fake = printer(read_all)
     cfg = workstation_config(receipt_uri=fake.uri)
     with uow_factory(actors["technician"].user_id) as uow:
-        print_queue.queue_receipt(uow, actors["technician"], receipt(payment_method="card", card_last_four="4242",
-                                                                     tendered=None, change=None),
-                                  reference_type="sale", reference_id=uuid.uuid4(), printers=printer_settings_from(cfg))
+        print_queue.queue_receipt(
+            uow,
+            actors["technician"],
+            receipt(payment_method="card", card_last_four="4242", tendered=None, change=None),
+            reference_type="sale",
+            reference_id=uuid.uuid4(),
+            printers=printer_settings_from(cfg),
+        )
         uow.commit()
     PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     parsed = parse(fake.wait_jobs(1)[0])
@@ -209,8 +235,9 @@ def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
 def test_queueing_rolls_back_with_the_work_it_belongs_to(uow_factory, actors, fill):
     refill_id, _ = fill
     with uow_factory(actors["technician"].user_id) as uow:
-        job_id = print_queue.queue_vial_label(uow, actors["technician"], refill_id=refill_id,
-                                              printers=printer_settings_from(workstation_config()))
+        job_id = print_queue.queue_vial_label(
+            uow, actors["technician"], refill_id=refill_id, printers=printer_settings_from(workstation_config())
+        )
         # no commit: the fill failed for another reason
     with uow_factory() as uow:
         assert uow.print_jobs.get(job_id) is None
@@ -366,7 +393,9 @@ def test_two_senders_never_print_a_job_twice(uow_factory, actors, pharmacy, prin
     refills = [make_fill(uow_factory, actors, rx_number=f"70000{i}")[0] for i in range(6)]
     for refill_id in refills:
         queue_label(uow_factory, actors["technician"], refill_id, cfg)
-    dispatchers = [PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", batch_size=2) for _ in range(2)]
+    dispatchers = [
+        PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", batch_size=2) for _ in range(2)
+    ]
     outcomes: list = []
     threads = [threading.Thread(target=lambda d=d: outcomes.extend(d.send_pending())) for d in dispatchers]
     for t in threads:
@@ -382,13 +411,19 @@ def test_two_senders_never_print_a_job_twice(uow_factory, actors, pharmacy, prin
 def test_jobs_another_sender_holds_are_skipped_not_waited_for(uow_factory, actors, pharmacy, printer):
     fake = printer(read_all)
     cfg = workstation_config(label_uri=fake.uri)
-    ids = [queue_label(uow_factory, actors["technician"], make_fill(uow_factory, actors, rx_number=f"71000{i}")[0], cfg)
-           for i in range(4)]
+    ids = [
+        queue_label(uow_factory, actors["technician"], make_fill(uow_factory, actors, rx_number=f"71000{i}")[0], cfg)
+        for i in range(4)
+    ]
     outcomes: list = []
     with uow_factory() as other:  # another workstation's sender is in the middle of its claim
         held = other.print_jobs.claim_due("test-ws", limit=2)
         assert len(held) == 2
-        sender = threading.Thread(target=lambda: outcomes.extend(PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()))
+        sender = threading.Thread(
+            target=lambda: outcomes.extend(
+                PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
+            )
+        )
         sender.start()
         sender.join(15)
         assert not sender.is_alive(), "the sender waited for rows locked by another sender"
@@ -430,7 +465,9 @@ def test_reprint_is_marked_logged_and_needs_a_reason(uow_factory, actors, fill, 
     with pytest.raises(PermissionDenied, match="prescription.fill"):
         print_queue.reprint(uow_factory, actors["admin"], first, "smudged", printers=printer_settings_from(cfg))
 
-    second = print_queue.reprint(uow_factory, tech, first, "Label smudged at the counter", printers=printer_settings_from(cfg))
+    second = print_queue.reprint(
+        uow_factory, tech, first, "Label smudged at the counter", printers=printer_settings_from(cfg)
+    )
     dispatcher.send_pending()
 
     copy = job(uow_factory, second)
@@ -545,8 +582,13 @@ def test_waiting_labels_of_a_returned_fill_are_cancelled_with_it(uow_factory, ac
     job_id = queue_label(uow_factory, actors["technician"], refill_id, workstation_config())
     with uow_factory(actors["pharmacist"].user_id) as uow:
         uow.session.get(PrescriptionRefill, refill_id).status = "returned"
-        cancelled = print_queue.cancel_waiting_jobs(uow, actors["pharmacist"], reference_type="prescription_refill",
-                                                    reference_id=refill_id, reason="returned to fill")
+        cancelled = print_queue.cancel_waiting_jobs(
+            uow,
+            actors["pharmacist"],
+            reference_type="prescription_refill",
+            reference_id=refill_id,
+            reason="returned to fill",
+        )
         uow.commit()
     assert cancelled == [job_id] and job(uow_factory, job_id).status == "cancelled"
     with pytest.raises(ValidationFailed, match="was returned"):

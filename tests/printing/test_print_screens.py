@@ -71,8 +71,7 @@ def queue_setup(uow_factory, actors, pharmacy, printer):
         uow.commit()
     dispatcher = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws")
     dispatcher.send_pending()
-    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         print_sender=dispatcher)
+    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws", print_sender=dispatcher)
     return context, dispatcher, good
 
 
@@ -88,7 +87,12 @@ def test_queue_lists_waiting_jobs_first_with_the_problem_in_words(qtbot, uow_fac
     context, _, _ = queue_setup
     screen = open_queue(qtbot, context, actors["technician"])
     first, second = screen.model.rows
-    assert (first.rx_number, first.status, second.rx_number, second.status) == ("6001002", "failed", "6001001", "printed")
+    assert (first.rx_number, first.status, second.rx_number, second.status) == (
+        "6001002",
+        "failed",
+        "6001001",
+        "printed",
+    )
     assert screen.model.data(screen.model.index(0, 0)) == "✖ Failed: retrying"  # symbol and words
     assert "refused the connection" in screen.detail.text() and "print queue (F10)" in screen.detail.text()
     assert screen.queue_count() == 1 and "1 failed" in screen.counts.text()
@@ -152,8 +156,9 @@ def test_cancel_with_delete_and_escape_backs_out(qtbot, uow_factory, actors, que
     key(qtbot, screen, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "cancelled" in screen.notice.text(), timeout=5000)
     assert statuses(uow_factory)["6001002"] == "cancelled"
-    qtbot.waitUntil(lambda: screen.model.rows[0].status != "failed" or screen.model.rows[0].rx_number != "6001002",
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: screen.model.rows[0].status != "failed" or screen.model.rows[0].rx_number != "6001002", timeout=5000
+    )
 
 
 def test_retry_from_the_keyboard(qtbot, uow_factory, actors, queue_setup):
@@ -183,9 +188,12 @@ def test_status_bar_follows_the_dispatcher(qtbot, uow_factory, actors, queue_set
     connect_status_bar(dispatcher, shell)
     qtbot.waitUntil(lambda: bool(shell.states), timeout=2000)
     assert shell.states[-1] == (False, "Label printer not printing — 1 job waiting (F10)")
-    threading.Thread(target=lambda: (print_queue.cancel(uow_factory, actors["technician"],
-                                                        shell_job(uow_factory), "by hand"),
-                                     dispatcher.send_pending())).start()  # the pass runs on another thread
+    threading.Thread(
+        target=lambda: (
+            print_queue.cancel(uow_factory, actors["technician"], shell_job(uow_factory), "by hand"),
+            dispatcher.send_pending(),
+        )
+    ).start()  # the pass runs on another thread
     qtbot.waitUntil(lambda: shell.states[-1] == (True, "ready"), timeout=5000)
 
 
@@ -200,8 +208,9 @@ def shell_job(uow_factory):
 @pytest.fixture
 def settings_screen(qtbot, uow_factory, actors, tmp_path):
     cfg = workstation_config()
-    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         config_path=tmp_path / "workstation.toml")
+    context = AppContext(
+        uow_factory=uow_factory, config=cfg, workstation="test-ws", config_path=tmp_path / "workstation.toml"
+    )
     return show(qtbot, SettingsScreen(context, actors["admin"]))
 
 
@@ -281,16 +290,24 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
     """Both screens at 1280x800 with believable data; UPDATE_SCREENSHOTS=1 writes them to docs/."""
     out = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     tech = actors["technician"]
-    people = [("Maria", "Lopez", "Lisinopril"), ("James", "O'Neil", "Metformin Hydrochloride"),
-              ("Zoë", "Ångström", "Atorvastatin Calcium"), ("Robert", "Chen", "Amlodipine Besylate"),
-              ("Aisha", "Patel", "Levothyroxine Sodium")]
-    refills = [make_fill(uow_factory, actors, rx_number=f"60014{i:02d}", patient=(f, l), drug=d)[0]
-               for i, (f, l, d) in enumerate(people)]
+    people = [
+        ("Maria", "Lopez", "Lisinopril"),
+        ("James", "O'Neil", "Metformin Hydrochloride"),
+        ("Zoë", "Ångström", "Atorvastatin Calcium"),
+        ("Robert", "Chen", "Amlodipine Besylate"),
+        ("Aisha", "Patel", "Levothyroxine Sodium"),
+    ]
+    refills = [
+        make_fill(uow_factory, actors, rx_number=f"60014{i:02d}", patient=(f, l), drug=d)[0]
+        for i, (f, l, d) in enumerate(people)
+    ]
     cfg = workstation_config(label_uri="tcp://10.0.0.5:9100", receipt_uri="tcp://10.0.0.7:9100")
     cfg.printers["label"].profile = "TM-T88V"
 
     def refuse(uri, data, timeout, ask_status):
-        raise PrinterOffline("Printer at 10.0.0.5:9100 refused the connection: check it is on and plugged in to the network")
+        raise PrinterOffline(
+            "Printer at 10.0.0.5:9100 refused the connection: check it is on and plugged in to the network"
+        )
 
     for refill_id in refills[:3]:
         with uow_factory(tech.user_id) as uow:
@@ -302,8 +319,7 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
             print_queue.queue_vial_label(uow, tech, refill_id=refill_id, printers=printer_settings_from(cfg))
             uow.commit()
     PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", sender=refuse).send_pending()
-    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws",
-                         config_path=tmp_path / "ws.toml")
+    context = AppContext(uow_factory=uow_factory, config=cfg, workstation="test-ws", config_path=tmp_path / "ws.toml")
 
     queue = open_queue_n(qtbot, context, tech, 5)
     path = out / "print-queue.png"

@@ -52,7 +52,11 @@ def job_then_queries(data: bytes, payload: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("replies", "words"),
-    [(PAPER_OUT, "reports: out of paper"), (COVER_OPEN, "reports: cover open"), (PAPER_LOW, "reports: paper nearly out")],
+    [
+        (PAPER_OUT, "reports: out of paper"),
+        (COVER_OPEN, "reports: cover open"),
+        (PAPER_LOW, "reports: paper nearly out"),
+    ],
     ids=["paper-out", "cover-open", "paper-near-end"],
 )
 def test_a_printer_reporting_a_problem_fails_the_job_for_a_person(uow_factory, actors, fill, printer, replies, words):
@@ -83,8 +87,10 @@ def test_a_printer_reporting_a_problem_fails_the_job_for_a_person(uow_factory, a
 def test_a_problem_holds_the_next_labels_for_that_printer_unsent(uow_factory, actors, pharmacy, printer):
     fake = printer(answering(PAPER_OUT))
     cfg = workstation_config(label_uri=fake.uri)
-    ids = [queue_label(uow_factory, actors["technician"], make_fill(uow_factory, actors, rx_number=f"600210{i}")[0], cfg)
-           for i in range(2)]
+    ids = [
+        queue_label(uow_factory, actors["technician"], make_fill(uow_factory, actors, rx_number=f"600210{i}")[0], cfg)
+        for i in range(2)
+    ]
     results = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws", timeout=2.0).send_pending()
     assert [(r.ok, r.skipped) for r in results] == [(False, False), (False, True)]
     assert len(fake.wait_jobs(1)) == 1 and fake.connections == 1  # the second label never went out

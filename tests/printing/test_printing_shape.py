@@ -25,10 +25,23 @@ from tests.printing.conftest import read_all
 from tests.unit.test_print_layouts import make_label, make_receipt
 
 ROOT = Path(__file__).resolve().parents[2] / "pharmacy_desktop"
-FORBIDDEN_IN_PRINTING = ("pharmacy_desktop.db", "pharmacy_desktop.services", "pharmacy_desktop.ui",
-                         "pharmacy_desktop.config", "sqlalchemy", "psycopg", "PySide6")
-PRINT_SERVICES = ("print_sender.py", "print_outcomes.py", "print_queue.py", "print_enqueue.py",
-                  "printer_settings.py", "labels.py")
+FORBIDDEN_IN_PRINTING = (
+    "pharmacy_desktop.db",
+    "pharmacy_desktop.services",
+    "pharmacy_desktop.ui",
+    "pharmacy_desktop.config",
+    "sqlalchemy",
+    "psycopg",
+    "PySide6",
+)
+PRINT_SERVICES = (
+    "print_sender.py",
+    "print_outcomes.py",
+    "print_queue.py",
+    "print_enqueue.py",
+    "printer_settings.py",
+    "labels.py",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -92,8 +105,13 @@ def test_the_codec_round_trips_and_renders_what_the_layouts_render():
 
 
 def test_printer_settings_from_a_configuration_are_frozen_and_leave_out_roles_without_an_address():
-    cfg = Config(printers={"label": PrinterConfig("tcp://10.0.0.21:9100", "TM-L90"),
-                           "receipt": PrinterConfig("", "TM-T88V"), "report": PrinterConfig("file:/tmp/r", "")})
+    cfg = Config(
+        printers={
+            "label": PrinterConfig("tcp://10.0.0.21:9100", "TM-L90"),
+            "receipt": PrinterConfig("", "TM-T88V"),
+            "report": PrinterConfig("file:/tmp/r", ""),
+        }
+    )
     settings = printer_settings_from(cfg)
     assert settings.printer("label") == Printer("tcp://10.0.0.21:9100", "TM-L90")
     assert settings.printer("receipt") is None and settings.printer_for("receipt") == (None, "default")
@@ -107,7 +125,8 @@ def test_printer_settings_from_a_configuration_are_frozen_and_leave_out_roles_wi
 
 
 def test_a_fill_queues_its_label_for_the_printers_handed_in_without_reading_the_workstation_file(
-        uow_factory, actors, printer, monkeypatch):
+    uow_factory, actors, printer, monkeypatch
+):
     def no_file(*_args, **_kwargs):
         raise AssertionError("the workstation file was read during a fill")
 

@@ -98,7 +98,9 @@ def test_database_outage_is_one_warning_then_one_info_and_no_traceback(
     through_proxy = UnitOfWorkFactory(make_session_factory(engine), workstation="test-ws")
     fake = printer()
     cfg = workstation_config(label_uri=fake.uri)
-    dispatcher = PrintSender(through_proxy, lambda: printer_settings_from(cfg), "test-ws", poll_interval=0.05, timeout=2.0)
+    dispatcher = PrintSender(
+        through_proxy, lambda: printer_settings_from(cfg), "test-ws", poll_interval=0.05, timeout=2.0
+    )
     dispatcher.start()
     try:
         time.sleep(1.0)  # about 20 passes against a database that refuses connections

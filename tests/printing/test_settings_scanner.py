@@ -45,8 +45,13 @@ def catalog(database_url):
 
 @pytest.fixture
 def context(uow_factory, database_url, tmp_path) -> AppContext:
-    return AppContext(uow_factory=uow_factory, config=Config(workstation_name="test-ws"), workstation="test-ws",
-                      database_url=database_url, config_path=tmp_path / "workstation.toml")
+    return AppContext(
+        uow_factory=uow_factory,
+        config=Config(workstation_name="test-ws"),
+        workstation="test-ws",
+        database_url=database_url,
+        config_path=tmp_path / "workstation.toml",
+    )
 
 
 @pytest.fixture
@@ -228,8 +233,11 @@ def test_screenshot(qtbot, look, shell, tmp_path):
     """The scanner tab in the shell at 1280x800 after a GS1 DataMatrix scan; PHARMACY_SCREENSHOTS=1 (or
     UPDATE_SCREENSHOTS=1) writes docs/screenshots/settings.png."""
     window, settings, _ = shell
-    out = SCREENSHOTS if os.environ.get("PHARMACY_SCREENSHOTS") == "1" or os.environ.get("UPDATE_SCREENSHOTS") \
+    out = (
+        SCREENSHOTS
+        if os.environ.get("PHARMACY_SCREENSHOTS") == "1" or os.environ.get("UPDATE_SCREENSHOTS")
         else tmp_path
+    )
     window.set_database_connected(True)
     settings.show_scanner_test()
     expiry = dt.date.today().replace(day=1) + dt.timedelta(days=800)

@@ -93,6 +93,7 @@ def test_no_os_keyring_means_the_encrypted_file_with_a_warning(tmp_path, caplog)
 def test_an_os_keyring_is_used_when_there_is_one(tmp_path):
     os_keyring = SecretService.Keyring()
     assert keyring_store.choose_backend(os_keyring, environment={}, folder=tmp_path) is os_keyring
+
     class Chain(ChainerBackend):  # keyring's chain as it is on a desktop: the OS keyring inside
         backends = [os_keyring]
 

@@ -32,9 +32,26 @@ from tests.property.test_ndc_properties import labeler_ndc
 FIELD = st.one_of(
     st.text(max_size=12).map(lambda t: t.encode("cp1252", errors="replace")),
     st.binary(max_size=12).filter(lambda b: b"\n" not in b and b"\r" not in b),
-    st.sampled_from([b"", b"CII", b"DEA", b"20150231", b"20180625", b"0002-3227", b"0002-3227-01", b"02",
-                     b"53157-121-BO", b"ACETAMINOPHEN; HYDROCODONE BITARTRATE", b"500; 5", b"mg/1; mg/1",
-                     b"\x00", b"\x81\x8d", b'"', b"<text>"]),
+    st.sampled_from(
+        [
+            b"",
+            b"CII",
+            b"DEA",
+            b"20150231",
+            b"20180625",
+            b"0002-3227",
+            b"0002-3227-01",
+            b"02",
+            b"53157-121-BO",
+            b"ACETAMINOPHEN; HYDROCODONE BITARTRATE",
+            b"500; 5",
+            b"mg/1; mg/1",
+            b"\x00",
+            b"\x81\x8d",
+            b'"',
+            b"<text>",
+        ]
+    ),
 )
 
 
@@ -117,8 +134,11 @@ def test_package_codes_convert_like_typed_ndcs(ndc_and_shape):
     assert package_key(hyphenated) == to_ndc11(hyphenated)
 
 
-TEXT = st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["ACETAMINOPHEN; HYDROCODONE BITARTRATE",
-                                                                   "500; 5", "mg/1; mg/5mL", ".5; 1", ";;"]))
+TEXT = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.sampled_from(["ACETAMINOPHEN; HYDROCODONE BITARTRATE", "500; 5", "mg/1; mg/5mL", ".5; 1", ";;"]),
+)
 
 
 @PROPERTY
@@ -139,8 +159,12 @@ WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=10)
 
 
 @PROPERTY
-@given(st.lists(st.tuples(WORD, st.integers(min_value=1, max_value=99999)), min_size=2, max_size=5,
-                unique_by=lambda t: t[0]), st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(WORD, st.integers(min_value=1, max_value=99999)), min_size=2, max_size=5, unique_by=lambda t: t[0]
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_strengths_follow_whatever_order_the_name_gives(pairs, rnd):
     items = sorted((Ingredient(w.upper(), str(n), "mg/1") for w, n in pairs), key=lambda i: i.name)  # FDA order
     named = list(items)

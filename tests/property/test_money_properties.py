@@ -48,7 +48,7 @@ def test_any_amount_becomes_cents_or_says_why_not(value):
 
 
 @PROPERTY
-@given(st.integers(min_value=-10**15, max_value=10**15))
+@given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_rounding_is_half_up_to_the_cent(thousandths):
     value = Decimal(thousandths) / 1000
     cents = (abs(thousandths) + 5) // 10  # half a cent and more goes up, away from zero
@@ -57,8 +57,13 @@ def test_rounding_is_half_up_to_the_cent(thousandths):
 
 
 @PROPERTY
-@given(st.lists(st.tuples(st.integers(min_value=0, max_value=500), CENTS), max_size=6), CENTS,
-       st.decimals(min_value=0, max_value=Decimal("0.15"), places=4), CENTS, CENTS)
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=500), CENTS), max_size=6),
+    CENTS,
+    st.decimals(min_value=0, max_value=Decimal("0.15"), places=4),
+    CENTS,
+    CENTS,
+)
 def test_invoices_add_up(lines, fee, rate, discount, insurance):
     items = [InvoiceLine("item", Decimal(q), price) for q, price in lines]
     try:

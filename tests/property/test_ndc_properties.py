@@ -46,8 +46,13 @@ def test_any_text_parses_or_says_why_not(text):
 @PROPERTY
 @given(st.one_of(st.text(max_size=14), st.text(alphabet=DIGITS, min_size=9, max_size=13)), st.text(max_size=6))
 def test_formatters_take_keys_or_say_why_not(key, shape):
-    for call in (lambda: format_ndc11(key), lambda: format_ndc12(key), lambda: format_ndc10(key, shape),
-                 lambda: ndc10_candidates(key), lambda: ndc10_candidate_shapes(key)):
+    for call in (
+        lambda: format_ndc11(key),
+        lambda: format_ndc12(key),
+        lambda: format_ndc10(key, shape),
+        lambda: ndc10_candidates(key),
+        lambda: ndc10_candidate_shapes(key),
+    ):
         try:
             call()
         except InvalidNDC as exc:

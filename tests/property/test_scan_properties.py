@@ -28,8 +28,9 @@ TODAY = dt.date(2026, 6, 15)
 # what scanners and people send: digits, dashes, GS and its stand-ins, AIM prefixes, AI brackets
 PIECES = st.one_of(
     st.text(alphabet=DIGITS, min_size=1, max_size=16),
-    st.sampled_from(["-", GS, "(01)", "(17)", "(10)", "(21)", "]d2", "]C1", "]E0", " ", "\t", "A", "é", "~",
-                     *GS_SUBSTITUTES]),
+    st.sampled_from(
+        ["-", GS, "(01)", "(17)", "(10)", "(21)", "]d2", "]C1", "]E0", " ", "\t", "A", "é", "~", *GS_SUBSTITUTES]
+    ),
     st.text(max_size=4),
 )
 SCANS = st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=12).map("".join))
@@ -57,7 +58,7 @@ def test_a_check_digit_catches_every_single_digit_error(body):
     for position in range(len(code)):
         for digit in DIGITS:
             if digit != code[position]:
-                assert not is_valid_gs1(code[:position] + digit + code[position + 1:])
+                assert not is_valid_gs1(code[:position] + digit + code[position + 1 :])
 
 
 @PROPERTY
@@ -80,8 +81,13 @@ def test_upc_and_gtin_built_from_an_ndc_scan_back_to_it(ndc_and_shape, indicator
 
 
 @PROPERTY
-@given(labeler_ndc(), st.dates(min_value=dt.date(1980, 1, 1), max_value=dt.date(2070, 12, 31)), LOT,
-       st.one_of(st.none(), LOT), st.booleans())
+@given(
+    labeler_ndc(),
+    st.dates(min_value=dt.date(1980, 1, 1), max_value=dt.date(2070, 12, 31)),
+    LOT,
+    st.one_of(st.none(), LOT),
+    st.booleans(),
+)
 def test_gs1_element_strings_round_trip(ndc_and_shape, expiry, lot, serial, human_readable):
     assume(abs(expiry.year - TODAY.year) < 49)  # the GS1 century window
     hyphenated, _ = ndc_and_shape

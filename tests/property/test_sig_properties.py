@@ -12,13 +12,18 @@ from tests.property.conftest import PROPERTY, assert_message
 DOSES = st.sampled_from(["1", "2", "1-2", "1/2", "1 1/2", "0.5", "ONE", "TWO", "5", "10", "1 TO 2"])
 UNITS = st.sampled_from(["T", "TAB", "C", "CAP", "ML", "TSP", "GTT", "PUFF", "PATCH"])
 ROUTES = st.sampled_from(["PO", "SL", "OU", "IM", "TOP", "INH", ""])
-FREQS = st.sampled_from(["QD", "BID", "TID", "QID", "Q4H", "Q6H", "Q4-6H", "Q8H", "QHS", "QAM", "QOD", "QWK",
-                         "AC", "PC", "Q 6 H", ""])
+FREQS = st.sampled_from(
+    ["QD", "BID", "TID", "QID", "Q4H", "Q6H", "Q4-6H", "Q8H", "QHS", "QAM", "QOD", "QWK", "AC", "PC", "Q 6 H", ""]
+)
 EXTRAS = st.sampled_from(["", "PRN", "PRN PAIN", "X7D", "X 10 DAYS", "FOR 2 WEEKS", "WF", "UD"])
 WORDS = st.one_of(
     st.text(max_size=40),
-    st.lists(st.one_of(DOSES, UNITS, ROUTES, FREQS, EXTRAS, st.text(alphabet="0123456789./-QHXD", max_size=14),
-                       st.text(max_size=6)), max_size=10).map(" ".join),
+    st.lists(
+        st.one_of(
+            DOSES, UNITS, ROUTES, FREQS, EXTRAS, st.text(alphabet="0123456789./-QHXD", max_size=14), st.text(max_size=6)
+        ),
+        max_size=10,
+    ).map(" ".join),
 )
 
 
@@ -51,8 +56,11 @@ def test_sigs_of_known_codes_expand_fully(dose, unit, route, freq, extra):
 
 
 @PROPERTY
-@given(st.integers(min_value=MAX_NUMBER_DIGITS + 1, max_value=6000), st.sampled_from(["{} T PO QD", "1 T PO Q{}H",
-       "1 T PO QD X {} DAYS", "1/{} T", "0.{} ML", "{}T PO"]), st.sampled_from("123456789"))
+@given(
+    st.integers(min_value=MAX_NUMBER_DIGITS + 1, max_value=6000),
+    st.sampled_from(["{} T PO QD", "1 T PO Q{}H", "1 T PO QD X {} DAYS", "1/{} T", "0.{} ML", "{}T PO"]),
+    st.sampled_from("123456789"),
+)
 def test_numbers_beyond_the_bound_are_refused_with_a_message(length, template, digit):
     text = template.format(digit * length)
     try:

@@ -37,7 +37,6 @@ def event_types(uow_factory) -> list[str]:
 def app_role(database_url):
     """The real least-privilege roles of ``db create-roles`` on this test database; yields a
     unit-of-work factory connected as the application role, and the roles' URLs and names."""
-    import itertools
     import os
 
     from pharmacy_desktop.cli.roles import create_roles
@@ -51,8 +50,13 @@ def app_role(database_url):
     app_url = with_keyring_password(urls[app])
     engine = make_engine(app_url)
     factory = UnitOfWorkFactory(make_session_factory(engine), workstation="counter-1")
-    yield {"factory": factory, "url": app_url, "owner_url": with_keyring_password(urls[owner]),
-           "name": app, "owner": owner}
+    yield {
+        "factory": factory,
+        "url": app_url,
+        "owner_url": with_keyring_password(urls[owner]),
+        "name": app,
+        "owner": owner,
+    }
     engine.dispose()
 
 

@@ -25,11 +25,27 @@ TECH_PASSWORD = "Copper-Kettle-Lantern-4"
 def people(app_role):
     """An administrator and a technician, created and signed in through the services as the app role."""
     factory = app_role["factory"]
-    auth.create_user(factory, None, username="owner", password=ADMIN_PASSWORD, email="owner@pharmacy.test",
-                     first_name="Alex", last_name="Morgan", role="admin")
+    auth.create_user(
+        factory,
+        None,
+        username="owner",
+        password=ADMIN_PASSWORD,
+        email="owner@pharmacy.test",
+        first_name="Alex",
+        last_name="Morgan",
+        role="admin",
+    )
     admin = auth.sign_in(factory, "owner", ADMIN_PASSWORD, "counter-1")
-    auth.create_user(factory, admin, username="tech", password=TECH_PASSWORD, email="tech@pharmacy.test",
-                     first_name="Terry", last_name="Nguyen", role="technician")
+    auth.create_user(
+        factory,
+        admin,
+        username="tech",
+        password=TECH_PASSWORD,
+        email="tech@pharmacy.test",
+        first_name="Terry",
+        last_name="Nguyen",
+        role="technician",
+    )
     tech = auth.sign_in(factory, "tech", TECH_PASSWORD, "counter-1")
     return {"admin": admin, "tech": tech}
 
@@ -99,17 +115,31 @@ def test_the_functions_check_the_acting_user(app_role, people):
     for acting in (None, tech):  # nobody, or a technician: refused
         assert refused(url, "SELECT user_schema.set_account_access(%s, 'admin', NULL, false)", (tech,), acting=acting)
         assert refused(url, "SELECT user_schema.unlock_account(%s, now())", (tech,), acting=acting)
-        assert refused(url, "SELECT user_schema.set_credential(%s, 'password', 'forged', now())", (admin,),
-                       acting=acting)
-        assert refused(url, "SELECT user_schema.create_account(gen_random_uuid(), 'eve', 'eve@x.test', 'h', "
-                            "'E', 'V', 'admin', NULL, NULL, now())", acting=acting)
+        assert refused(
+            url, "SELECT user_schema.set_credential(%s, 'password', 'forged', now())", (admin,), acting=acting
+        )
+        assert refused(
+            url,
+            "SELECT user_schema.create_account(gen_random_uuid(), 'eve', 'eve@x.test', 'h', "
+            "'E', 'V', 'admin', NULL, NULL, now())",
+            acting=acting,
+        )
     # a deactivated administrator's id is no key either
-    auth.create_user(app_role["factory"], people["admin"], username="admin2", password=ADMIN_PASSWORD,
-                     email="admin2@pharmacy.test", first_name="Sam", last_name="Lee", role="admin")
+    auth.create_user(
+        app_role["factory"],
+        people["admin"],
+        username="admin2",
+        password=ADMIN_PASSWORD,
+        email="admin2@pharmacy.test",
+        first_name="Sam",
+        last_name="Lee",
+        role="admin",
+    )
     admin2 = auth.sign_in(app_role["factory"], "admin2", ADMIN_PASSWORD, "counter-2")
     auth.update_user(app_role["factory"], people["admin"], admin2.user_id, 1, is_active=False)
-    assert refused(url, "SELECT user_schema.set_account_access(%s, 'admin', NULL, false)", (tech,),
-                   acting=admin2.user_id)
+    assert refused(
+        url, "SELECT user_schema.set_account_access(%s, 'admin', NULL, false)", (tech,), acting=admin2.user_id
+    )
     # a locked account cannot lift its own lockout by "signing in"
     with psycopg.connect(libpq_url(app_role["owner_url"])) as conn:
         conn.execute("UPDATE user_schema.users SET locked_until = now() + interval '10 minutes' WHERE id = %s", (tech,))
@@ -123,11 +153,15 @@ def test_audit_rows_are_stamped_with_the_acting_user_not_a_claimed_one(app_role,
         uow.record("PatientViewed", "patient", patient_id)
         uow.commit()
     with psycopg.connect(libpq_url(app_role["url"])) as conn:
-        conn.execute("SELECT audit_schema.record_event(gen_random_uuid(), 'Forged', 'patient', %s, '{}')",
-                     (patient_id,))  # no acting user set: nobody's name goes on it
+        conn.execute(
+            "SELECT audit_schema.record_event(gen_random_uuid(), 'Forged', 'patient', %s, '{}')", (patient_id,)
+        )  # no acting user set: nobody's name goes on it
         conn.commit()
-        rows = conn.execute("SELECT event_type, user_id FROM audit_schema.domain_events WHERE aggregate_id = %s "
-                            "ORDER BY sequence_number", (patient_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT event_type, user_id FROM audit_schema.domain_events WHERE aggregate_id = %s "
+            "ORDER BY sequence_number",
+            (patient_id,),
+        ).fetchall()
     assert rows == [("PatientViewed", tech.user_id), ("Forged", None)]
 
 
@@ -164,8 +198,20 @@ def test_the_normal_flows_work_as_the_app_role(app_role, people):
         audit_log.record_patient_access(uow, admin, uuid.uuid4(), "view")
         uow.commit()
     kinds = {e.event_type for e in events(factory)}
-    assert {"SignedIn", "SignInFailed", "AccountLocked", "AccountUnlocked", "PinChanged", "PasswordChanged",
-            "BadgeAssigned", "PasswordReset", "UserSwitched", "SwitchFailed", "UserUpdated", "UserDeleted"} <= kinds
+    assert {
+        "SignedIn",
+        "SignInFailed",
+        "AccountLocked",
+        "AccountUnlocked",
+        "PinChanged",
+        "PasswordChanged",
+        "BadgeAssigned",
+        "PasswordReset",
+        "UserSwitched",
+        "SwitchFailed",
+        "UserUpdated",
+        "UserDeleted",
+    } <= kinds
     assert audit_log.list_events(factory, admin) and audit_log.list_access(factory, admin)
     auth.sign_out(factory, admin)
     with pytest.raises(PermissionDenied):  # signed out: the session is over
@@ -187,8 +233,14 @@ def test_the_upgrade_takes_back_what_older_grants_gave(app_role, database_url):
     assert refused(url, "UPDATE user_schema.users SET role = 'admin'")
     assert refused(url, "DELETE FROM prescription_schema.prescriptions")
     assert refused(url, "DELETE FROM patient_schema.patients")
-    assert refused(url, "INSERT INTO audit_schema.domain_events (event_type, aggregate_type, aggregate_id, "
-                        "event_data) VALUES ('x', 'y', gen_random_uuid(), '{}')")
-    assert refused(url, "INSERT INTO user_schema.role_permissions SELECT r.id, p.id, now() "
-                        "FROM user_schema.roles r, user_schema.permissions p LIMIT 1")
+    assert refused(
+        url,
+        "INSERT INTO audit_schema.domain_events (event_type, aggregate_type, aggregate_id, "
+        "event_data) VALUES ('x', 'y', gen_random_uuid(), '{}')",
+    )
+    assert refused(
+        url,
+        "INSERT INTO user_schema.role_permissions SELECT r.id, p.id, now() "
+        "FROM user_schema.roles r, user_schema.permissions p LIMIT 1",
+    )
     assert not refused(url, "UPDATE user_schema.users SET phone = NULL WHERE false")

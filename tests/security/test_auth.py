@@ -18,7 +18,7 @@ from tests.security.conftest import event_types, events
 pytestmark = pytest.mark.db
 
 PASSWORD = "Mortar-and-Pestle-77"
-T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
 def at(minutes: float):
@@ -27,9 +27,16 @@ def at(minutes: float):
 
 def new_user(uow_factory, admin, username="jsmith", role="technician", password=PASSWORD, **extra):
     return auth.create_user(
-        uow_factory, admin, username=username, password=password, email=f"{username}@pharmacy.test",
-        first_name="Jane", last_name="Smith", role=role,
-        license_number="RPH-555" if role == "pharmacist" else None, **extra,
+        uow_factory,
+        admin,
+        username=username,
+        password=password,
+        email=f"{username}@pharmacy.test",
+        first_name="Jane",
+        last_name="Smith",
+        role=role,
+        license_number="RPH-555" if role == "pharmacist" else None,
+        **extra,
     )
 
 
@@ -57,10 +64,15 @@ def test_password_pin_and_badge_are_argon2id_hashes_never_plaintext(uow_factory,
         assert secret not in stored
     # nowhere in the database: dump every text column of the users, sessions and events tables
     with uow_factory() as uow:
-        dump = " ".join(str(r) for r in uow.session.execute(text(
-            "SELECT u::text FROM user_schema.users u UNION ALL SELECT s::text FROM user_schema.user_sessions s "
-            "UNION ALL SELECT e::text FROM audit_schema.domain_events e"
-        )))
+        dump = " ".join(
+            str(r)
+            for r in uow.session.execute(
+                text(
+                    "SELECT u::text FROM user_schema.users u UNION ALL SELECT s::text FROM user_schema.user_sessions s "
+                    "UNION ALL SELECT e::text FROM audit_schema.domain_events e"
+                )
+            )
+        )
     for secret in (PASSWORD, "4812", "BADGE-000917"):
         assert secret not in dump
 
@@ -76,14 +88,17 @@ def test_two_hashes_of_one_password_differ_and_verify(uow_factory, actors):
     assert not verify_secret("plaintext-in-the-column", "plaintext-in-the-column")
 
 
-@pytest.mark.parametrize("password, problem", [
-    ("Short-1", "at least 10 characters"),
-    ("jsmith-at-the-counter", "must not contain the username"),
-    ("JSMITH-at-the-counter", "must not contain the username"),
-    ("Jane-rules-the-counter", "must not contain your name"),
-    ("aaaaaaaaaaaa", "must not repeat"),
-    ("Password123", "common word"),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("Short-1", "at least 10 characters"),
+        ("jsmith-at-the-counter", "must not contain the username"),
+        ("JSMITH-at-the-counter", "must not contain the username"),
+        ("Jane-rules-the-counter", "must not contain your name"),
+        ("aaaaaaaaaaaa", "must not repeat"),
+        ("Password123", "common word"),
+    ],
+)
 def test_password_policy_names_each_problem(password, problem):
     assert any(problem in p for p in password_problems(password, "jsmith", names=("Jane", "Smith")))
 
@@ -107,8 +122,16 @@ def test_weak_password_is_refused_by_the_service(uow_factory, actors):
 
 def test_pharmacist_needs_a_license_number(uow_factory, actors):
     with pytest.raises(ValidationFailed) as info:
-        auth.create_user(uow_factory, actors["admin"], username="rph2", password=PASSWORD, email="rph2@pharmacy.test",
-                         first_name="Ravi", last_name="Patel", role="pharmacist")
+        auth.create_user(
+            uow_factory,
+            actors["admin"],
+            username="rph2",
+            password=PASSWORD,
+            email="rph2@pharmacy.test",
+            first_name="Ravi",
+            last_name="Patel",
+            role="pharmacist",
+        )
     assert "license_number" in info.value.field_errors
 
 
@@ -301,8 +324,9 @@ def test_quick_switch_after_the_shift_has_expired_is_refused(uow_factory, actors
     tech = auth.sign_in(uow_factory, "jsmith", PASSWORD, "counter-1")
     auth.set_pin(uow_factory, tech, "4812")
     with pytest.raises(AuthenticationFailed):
-        auth.quick_switch(uow_factory, "4812", "counter-1",
-                          now=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=13))
+        auth.quick_switch(
+            uow_factory, "4812", "counter-1", now=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=13)
+        )
 
 
 def test_quick_switch_by_badge(uow_factory, actors):
@@ -327,7 +351,7 @@ def test_guessing_pins_is_throttled_per_workstation(uow_factory, actors):
     new_user(uow_factory, actors["admin"])
     tech = auth.sign_in(uow_factory, "jsmith", PASSWORD, "counter-1")
     auth.set_pin(uow_factory, tech, "4812")
-    start = dt.datetime.now(dt.timezone.utc)
+    start = dt.datetime.now(dt.UTC)
     for n, guess in enumerate(("1357", "2468", "9753", "8642", "7531")):
         with pytest.raises(AuthenticationFailed):
             auth.quick_switch(uow_factory, guess, "counter-1", now=lambda n=n: start + dt.timedelta(seconds=20 * n))
@@ -335,8 +359,10 @@ def test_guessing_pins_is_throttled_per_workstation(uow_factory, actors):
         auth.quick_switch(uow_factory, "4812", "counter-1", now=lambda: start + dt.timedelta(minutes=30))
     # the password sign-in ends the block
     auth.sign_in(uow_factory, "jsmith", PASSWORD, "counter-1", now=lambda: start + dt.timedelta(minutes=31))
-    assert auth.quick_switch(uow_factory, "4812", "counter-1",
-                             now=lambda: start + dt.timedelta(minutes=32)).username == "jsmith"
+    assert (
+        auth.quick_switch(uow_factory, "4812", "counter-1", now=lambda: start + dt.timedelta(minutes=32)).username
+        == "jsmith"
+    )
     assert "SwitchRefused" in event_types(uow_factory)
 
 
@@ -356,29 +382,72 @@ def test_first_run_only_while_no_account_exists(uow_factory):
     from pharmacy_desktop.services import pharmacy
 
     assert auth.needs_first_run(uow_factory)
-    profile = pharmacy.Profile("Riverside Pharmacy", "120 Main St", None, "Springfield", "IL", "62701",
-                               "(217) 555-0142", None, "1456789", None)
-    admin = pharmacy.first_run(uow_factory, profile, username="owner", password=PASSWORD, email="owner@pharmacy.test",
-                               first_name="Alex", last_name="Morgan", workstation="counter-1")
+    profile = pharmacy.Profile(
+        "Riverside Pharmacy", "120 Main St", None, "Springfield", "IL", "62701", "(217) 555-0142", None, "1456789", None
+    )
+    admin = pharmacy.first_run(
+        uow_factory,
+        profile,
+        username="owner",
+        password=PASSWORD,
+        email="owner@pharmacy.test",
+        first_name="Alex",
+        last_name="Morgan",
+        workstation="counter-1",
+    )
     assert admin.role == "admin" and admin.can("users.manage")
     assert pharmacy.get_profile(uow_factory).name == "Riverside Pharmacy"
     assert not auth.needs_first_run(uow_factory)
     with pytest.raises(PermissionDenied):
-        pharmacy.first_run(uow_factory, profile, username="intruder", password=PASSWORD, email="x@pharmacy.test",
-                           first_name="Eve", last_name="Intruder", workstation="counter-2")
+        pharmacy.first_run(
+            uow_factory,
+            profile,
+            username="intruder",
+            password=PASSWORD,
+            email="x@pharmacy.test",
+            first_name="Eve",
+            last_name="Intruder",
+            workstation="counter-2",
+        )
     with pytest.raises(PermissionDenied):
-        auth.create_user(uow_factory, None, username="intruder", password=PASSWORD, email="x@pharmacy.test",
-                         first_name="Eve", last_name="Intruder", role="admin")
+        auth.create_user(
+            uow_factory,
+            None,
+            username="intruder",
+            password=PASSWORD,
+            email="x@pharmacy.test",
+            first_name="Eve",
+            last_name="Intruder",
+            role="admin",
+        )
 
 
 def test_first_run_is_all_or_nothing(uow_factory):
     from pharmacy_desktop.services import pharmacy
 
-    bad = pharmacy.Profile("Riverside Pharmacy", "120 Main St", None, "Springfield", "IL", "62701",
-                           "(217) 555-0142", "1234567890", None, None)  # NPI check digit wrong
+    bad = pharmacy.Profile(
+        "Riverside Pharmacy",
+        "120 Main St",
+        None,
+        "Springfield",
+        "IL",
+        "62701",
+        "(217) 555-0142",
+        "1234567890",
+        None,
+        None,
+    )  # NPI check digit wrong
     with pytest.raises(ValidationFailed, match="NPI"):
-        pharmacy.first_run(uow_factory, bad, username="owner", password=PASSWORD, email="owner@pharmacy.test",
-                           first_name="Alex", last_name="Morgan", workstation="counter-1")
+        pharmacy.first_run(
+            uow_factory,
+            bad,
+            username="owner",
+            password=PASSWORD,
+            email="owner@pharmacy.test",
+            first_name="Alex",
+            last_name="Morgan",
+            workstation="counter-1",
+        )
     assert auth.needs_first_run(uow_factory)
 
 

@@ -21,8 +21,13 @@ def roles(database_url):
     suffix = f"{os.getpid()}_{next(_n)}"
     owner, app = f"owner_{suffix}", f"app_{suffix}"
     urls = create_roles(database_url, owner, app)
-    return {"owner": with_keyring_password(urls[owner]), "app": with_keyring_password(urls[app]),
-            "owner_name": owner, "app_name": app, "plain_app_url": urls[app]}
+    return {
+        "owner": with_keyring_password(urls[owner]),
+        "app": with_keyring_password(urls[app]),
+        "owner_name": owner,
+        "app_name": app,
+        "plain_app_url": urls[app],
+    }
 
 
 def connect(url: str) -> psycopg.Connection:
@@ -53,8 +58,16 @@ def test_the_app_role_does_the_apps_work(roles):
     engine = make_engine(roles["app"])
     try:
         factory = UnitOfWorkFactory(make_session_factory(engine), workstation="counter-1")
-        admin_id = auth.create_user(factory, None, username="owner", password="Amber-Vial-Lantern",
-                                    email="owner@pharmacy.test", first_name="Alex", last_name="Morgan", role="admin")
+        admin_id = auth.create_user(
+            factory,
+            None,
+            username="owner",
+            password="Amber-Vial-Lantern",
+            email="owner@pharmacy.test",
+            first_name="Alex",
+            last_name="Morgan",
+            role="admin",
+        )
         admin = auth.sign_in(factory, "owner", "Amber-Vial-Lantern", "counter-1")
         with pytest.raises(auth.AuthenticationFailed):
             auth.sign_in(factory, "owner", "wrong-password", "counter-1")
@@ -87,8 +100,11 @@ def test_the_app_role_cannot_drop_alter_or_touch_migrations(roles):
         assert refused(conn, "UPDATE audit_schema.domain_events SET event_type = 'x'")
         assert refused(conn, "DELETE FROM audit_schema.domain_events")
         # roles and permissions come from migrations only
-        assert refused(conn, "INSERT INTO user_schema.role_permissions SELECT r.id, p.id, now() "
-                             "FROM user_schema.roles r, user_schema.permissions p LIMIT 1")
+        assert refused(
+            conn,
+            "INSERT INTO user_schema.role_permissions SELECT r.id, p.id, now() "
+            "FROM user_schema.roles r, user_schema.permissions p LIMIT 1",
+        )
         assert refused(conn, "DELETE FROM user_schema.permissions")
         assert refused(conn, "ALTER ROLE CURRENT_USER SUPERUSER")
 
@@ -100,7 +116,9 @@ def test_the_owner_role_owns_everything_and_can_migrate(roles, database_url):
         foreign = conn.execute(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'v', 'm', 'S') "
-            "AND pg_get_userbyid(c.relowner) <> %s", (list(SCHEMAS), roles["owner_name"])).fetchall()
+            "AND pg_get_userbyid(c.relowner) <> %s",
+            (list(SCHEMAS), roles["owner_name"]),
+        ).fetchall()
         assert foreign == []
     head = migrate.current(roles["owner"])
     migrate.downgrade(roles["owner"], "-1")
@@ -122,6 +140,8 @@ def test_create_roles_is_idempotent(roles, database_url):
 def test_the_server_gets_a_scram_verifier_never_the_password(roles, database_url):
     password = get_secret(secret_key_for(roles["plain_app_url"]))
     with connect(database_url) as conn:
-        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (roles["app_name"],)).fetchone()[0]
+        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (roles["app_name"],)).fetchone()[
+            0
+        ]
     assert stored.startswith("SCRAM-SHA-256$4096:") and password not in stored
     assert scram_verifier(password) != scram_verifier(password)  # salted

@@ -38,18 +38,21 @@ INJECTIONS = [
 
 def pharmacist_only_permissions(uow_factory) -> list[str]:
     with uow_factory() as uow:
-        rows = uow.session.execute(text(
-            "SELECT p.name FROM user_schema.permissions p "
-            "JOIN user_schema.role_permissions rp ON rp.permission_id = p.id "
-            "JOIN user_schema.roles r ON r.id = rp.role_id GROUP BY p.name "
-            "HAVING bool_or(r.name = 'pharmacist') AND NOT bool_or(r.name = 'technician')"
-        ))
+        rows = uow.session.execute(
+            text(
+                "SELECT p.name FROM user_schema.permissions p "
+                "JOIN user_schema.role_permissions rp ON rp.permission_id = p.id "
+                "JOIN user_schema.roles r ON r.id = rp.role_id GROUP BY p.name "
+                "HAVING bool_or(r.name = 'pharmacist') AND NOT bool_or(r.name = 'technician')"
+            )
+        )
         return sorted(r[0] for r in rows)
 
 
 def test_the_seeded_pharmacist_only_permissions(uow_factory):
     assert {"prescription.review", "prescription.override_dur", "prescription.final_verify"} <= set(
-        pharmacist_only_permissions(uow_factory))
+        pharmacist_only_permissions(uow_factory)
+    )
 
 
 def test_technician_is_denied_every_pharmacist_only_permission_with_a_clear_error_and_an_event(uow_factory, actors):
@@ -84,8 +87,16 @@ def test_only_admins_manage_users(uow_factory, actors, role):
     with pytest.raises(PermissionDenied, match="users.manage"):
         auth.list_users(uow_factory, actors[role])
     with pytest.raises(PermissionDenied):
-        auth.create_user(uow_factory, actors[role], username="newbie", password="Amber-Vial-Lantern",
-                         email="newbie@pharmacy.test", first_name="New", last_name="Bie", role="admin")
+        auth.create_user(
+            uow_factory,
+            actors[role],
+            username="newbie",
+            password="Amber-Vial-Lantern",
+            email="newbie@pharmacy.test",
+            first_name="New",
+            last_name="Bie",
+            role="admin",
+        )
     assert len(auth.list_users(uow_factory, actors["admin"])) == 4
 
 
@@ -121,8 +132,16 @@ def test_like_wildcards_in_the_username_match_nothing(uow_factory, actors):
 
 def test_sql_injection_in_drug_search_only_fails_to_match(uow_factory):
     with uow_factory() as uow:
-        uow.session.add(Medication(ndc_code="68180051301", package_ndc="68180-513-01", drug_name="Lisinopril",
-                                   generic_name="Lisinopril", strength="10 mg", dosage_form="TABLET"))
+        uow.session.add(
+            Medication(
+                ndc_code="68180051301",
+                package_ndc="68180-513-01",
+                drug_name="Lisinopril",
+                generic_name="Lisinopril",
+                strength="10 mg",
+                dosage_form="TABLET",
+            )
+        )
         uow.commit()
     refresh_drug_words(uow_factory)
     assert [h.drug_name for h in search_drugs(uow_factory, "lisin 10")] == ["Lisinopril"]
@@ -140,9 +159,17 @@ def test_sql_injection_in_drug_search_only_fails_to_match(uow_factory):
 
 def make_patient(uow_factory, last="Okafor", first="Grace") -> uuid.UUID:
     with uow_factory() as uow:
-        patient = Patient(patient_number=f"P{uuid.uuid4().hex[:8]}", first_name=first, last_name=last,
-                          date_of_birth=dt.date(1961, 3, 14), phone_primary="(217) 555-0101",
-                          address_line1="14 Elm Street", city="Springfield", state="IL", zip_code="62701")
+        patient = Patient(
+            patient_number=f"P{uuid.uuid4().hex[:8]}",
+            first_name=first,
+            last_name=last,
+            date_of_birth=dt.date(1961, 3, 14),
+            phone_primary="(217) 555-0101",
+            address_line1="14 Elm Street",
+            city="Springfield",
+            state="IL",
+            zip_code="62701",
+        )
         uow.session.add(patient)
         uow.commit()
         return patient.id
@@ -188,9 +215,22 @@ def test_every_security_step_is_a_domain_event(uow_factory, actors):
         auth.require(uow, tech, "prescription.review")
     auth.sign_out(uow_factory, tech)
     kinds = set(event_types(uow_factory))
-    assert {"SignedIn", "SignInFailed", "AccountLocked", "UserSwitched", "SwitchFailed", "WorkstationLocked",
-            "Unlocked", "PermissionDenied", "SignedOut", "UserCreated", "PinChanged"} <= kinds
-    ws = [e.event_data.get("workstation") for e in events(uow_factory, "SignInFailed", "UserSwitched", "PermissionDenied")]
+    assert {
+        "SignedIn",
+        "SignInFailed",
+        "AccountLocked",
+        "UserSwitched",
+        "SwitchFailed",
+        "WorkstationLocked",
+        "Unlocked",
+        "PermissionDenied",
+        "SignedOut",
+        "UserCreated",
+        "PinChanged",
+    } <= kinds
+    ws = [
+        e.event_data.get("workstation") for e in events(uow_factory, "SignInFailed", "UserSwitched", "PermissionDenied")
+    ]
     assert set(ws) == {"test-ws"}
 
 
@@ -205,16 +245,16 @@ def test_audit_filters_by_user_type_date_and_resource(uow_factory, actors):
     failed = audit_log.list_events(uow_factory, manager, audit_log.AuditFilter(event_type="SignInFailed"))
     assert len(failed) == 1 and failed[0].warning and failed[0].label == "Sign-in failed"
     assert "attempt: 1" in failed[0].details and failed[0].workstation == "test-ws"
-    tomorrow = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     assert audit_log.list_events(uow_factory, manager, audit_log.AuditFilter(since=tomorrow)) == []
     assert len(audit_log.list_events(uow_factory, manager, audit_log.AuditFilter(until=tomorrow))) == len(everything)
-    by_resource = audit_log.list_events(uow_factory, manager,
-                                        audit_log.AuditFilter(resource_type="user", resource_id=tech.user_id))
+    by_resource = audit_log.list_events(
+        uow_factory, manager, audit_log.AuditFilter(resource_type="user", resource_id=tech.user_id)
+    )
     assert {r.aggregate_id for r in by_resource} == {tech.user_id}
     assert "SignInFailed" in audit_log.event_types(uow_factory, manager)
     assert "user" in audit_log.resource_types(uow_factory, manager)
-    assert {c.username for c in audit_log.user_choices(uow_factory, manager)} == {
-        a.username for a in actors.values()}
+    assert {c.username for c in audit_log.user_choices(uow_factory, manager)} == {a.username for a in actors.values()}
 
 
 # -- the log file ---------------------------------------------------------------------------------
@@ -235,9 +275,16 @@ def test_the_rotating_log_never_contains_a_password(uow_factory, actors, sandbox
             root.removeHandler(handler)
         setup_logging(logging.DEBUG)
         sql_logger.setLevel(logging.INFO)  # statements and parameters
-        user_id = auth.create_user(uow_factory, actors["admin"], username="logcheck", password=secret,
-                                   email="logcheck@pharmacy.test", first_name="Log", last_name="Check",
-                                   role="technician")
+        user_id = auth.create_user(
+            uow_factory,
+            actors["admin"],
+            username="logcheck",
+            password=secret,
+            email="logcheck@pharmacy.test",
+            first_name="Log",
+            last_name="Check",
+            role="technician",
+        )
         actor = auth.sign_in(uow_factory, "logcheck", secret, "test-ws")
         with pytest.raises(AuthenticationFailed):
             auth.sign_in(uow_factory, "logcheck", secret + "x", "test-ws")

@@ -17,7 +17,7 @@ from tests.security.conftest import events
 pytestmark = pytest.mark.db
 
 PASSWORD = "Mortar-and-Pestle-77"
-T0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 class Clock:
@@ -34,9 +34,17 @@ class Clock:
 
 
 def person(uow_factory, admin, username, role, pin, clock):
-    auth.create_user(uow_factory, admin, username=username, password=PASSWORD, email=f"{username}@pharmacy.test",
-                     first_name=username.title(), last_name="Counter", role=role,
-                     license_number="RPH-555" if role == "pharmacist" else None)
+    auth.create_user(
+        uow_factory,
+        admin,
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@pharmacy.test",
+        first_name=username.title(),
+        last_name="Counter",
+        role=role,
+        license_number="RPH-555" if role == "pharmacist" else None,
+    )
     actor = auth.sign_in(uow_factory, username, PASSWORD, "counter-1", now=clock)
     auth.set_pin(uow_factory, actor, pin)
     clock.wait(1)  # what happens next happens after the sign-in
@@ -148,8 +156,16 @@ class auth_failure_free:  # noqa: N801 - reads as a sentence in the test
 
 def test_password_failures_decay_four_last_week_and_one_today_is_no_lockout(uow_factory, actors):
     clock = Clock(T0 - dt.timedelta(days=7))
-    auth.create_user(uow_factory, actors["admin"], username="jsmith", password=PASSWORD, email="j@pharmacy.test",
-                     first_name="Jane", last_name="Smith", role="technician")
+    auth.create_user(
+        uow_factory,
+        actors["admin"],
+        username="jsmith",
+        password=PASSWORD,
+        email="j@pharmacy.test",
+        first_name="Jane",
+        last_name="Smith",
+        role="technician",
+    )
     for _ in range(auth.MAX_FAILED_ATTEMPTS - 1):
         with pytest.raises(AuthenticationFailed):
             auth.sign_in(uow_factory, "jsmith", "wrong-password", "counter-1", now=clock)
@@ -169,8 +185,16 @@ def test_password_failures_decay_four_last_week_and_one_today_is_no_lockout(uow_
 
 
 def test_a_locked_account_reads_like_an_unknown_user_but_the_audit_log_knows(uow_factory, actors):
-    auth.create_user(uow_factory, actors["admin"], username="jsmith", password=PASSWORD, email="j@pharmacy.test",
-                     first_name="Jane", last_name="Smith", role="technician")
+    auth.create_user(
+        uow_factory,
+        actors["admin"],
+        username="jsmith",
+        password=PASSWORD,
+        email="j@pharmacy.test",
+        first_name="Jane",
+        last_name="Smith",
+        role="technician",
+    )
     for _ in range(auth.MAX_FAILED_ATTEMPTS):
         with pytest.raises(AuthenticationFailed):
             auth.sign_in(uow_factory, "jsmith", "wrong-password", "counter-1")

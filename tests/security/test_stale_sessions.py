@@ -21,6 +21,7 @@ pytestmark = pytest.mark.db
 
 def every_kind_of_call(uow_factory, actor, patient_id):
     """Reads, patient records, the actor's own credentials, and a write in the caller's unit of work."""
+
     def record_access():
         with uow_factory(actor.user_id) as uow:
             audit_log.record_patient_access(uow, actor, patient_id, "view")
@@ -29,8 +30,9 @@ def every_kind_of_call(uow_factory, actor, patient_id):
     return {
         "search patients": lambda: patients.search_patients(uow_factory, actor, "Okafor"),
         "open a patient": lambda: patients.open_patient(uow_factory, actor, patient_id),
-        "look for duplicates": lambda: patients.find_duplicates(uow_factory, actor, "Grace", "Okafor",
-                                                                dt.date(1961, 3, 14)),
+        "look for duplicates": lambda: patients.find_duplicates(
+            uow_factory, actor, "Grace", "Okafor", dt.date(1961, 3, 14)
+        ),
         "set a PIN": lambda: auth.set_pin(uow_factory, actor, "4812"),
         "change the password": lambda: auth.change_password(uow_factory, actor, TEST_PASSWORD, "Fresh-Lantern-2027"),
         "set a badge": lambda: auth.set_badge(uow_factory, actor, actor.user_id, "BADGE-000917"),
@@ -45,8 +47,10 @@ def every_kind_of_call(uow_factory, actor, patient_id):
 def credentials(uow_factory, user_id):
     with uow_factory() as uow:
         return uow.session.execute(
-            select(User.password_hash, User.pin_hash, User.badge_hash).where(User.id == user_id)
-            .execution_options(include_deleted=True)).one()
+            select(User.password_hash, User.pin_hash, User.badge_hash)
+            .where(User.id == user_id)
+            .execution_options(include_deleted=True)
+        ).one()
 
 
 def assert_every_call_refused(uow_factory, actor, patient_id, says: str):
@@ -85,10 +89,12 @@ def test_a_signed_out_session_is_refused_where_it_matters(uow_factory, actors):
     """A revoked session (signed out, or all sessions revoked) no longer opens records or sets secrets."""
     tech, patient_id = actors["technician"], make_patient(uow_factory)
     auth.sign_out(uow_factory, tech)
-    for call in (lambda: patients.search_patients(uow_factory, tech, "Okafor"),
-                 lambda: patients.open_patient(uow_factory, tech, patient_id),
-                 lambda: auth.set_pin(uow_factory, tech, "4812"),
-                 lambda: auth.change_password(uow_factory, tech, TEST_PASSWORD, "Fresh-Lantern-2027")):
+    for call in (
+        lambda: patients.search_patients(uow_factory, tech, "Okafor"),
+        lambda: patients.open_patient(uow_factory, tech, patient_id),
+        lambda: auth.set_pin(uow_factory, tech, "4812"),
+        lambda: auth.change_password(uow_factory, tech, TEST_PASSWORD, "Fresh-Lantern-2027"),
+    ):
         with pytest.raises(PermissionDenied, match="session ended"):
             call()
     assert credentials(uow_factory, tech.user_id).pin_hash is None

@@ -16,8 +16,12 @@ from pharmacy_desktop.ui.screens.base import Screen  # noqa: E402
 
 @pytest.fixture
 def context(uow_factory, database_url) -> AppContext:
-    return AppContext(uow_factory=uow_factory, config=Config(workstation_name="test-ws"), workstation="test-ws",
-                      database_url=database_url)
+    return AppContext(
+        uow_factory=uow_factory,
+        config=Config(workstation_name="test-ws"),
+        workstation="test-ws",
+        database_url=database_url,
+    )
 
 
 class PatientScreen(Screen):

@@ -62,15 +62,20 @@ def test_every_screen_is_at_most_1000_px_wide(qtbot, app_look, full_context, act
     )
 
 
-def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(qtbot, app_look, full_context,
-                                                                               actors):
+def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(qtbot, app_look, full_context, actors):
     screen = IntakeScreen(full_context, actors["technician"])
     qtbot.addWidget(screen)
     screen.returned_box.setVisible(True)
-    screen.returned_list.addItem("↩ Rx 1000007 · Garcia, Maria · Amoxicillin 500 mg capsule — “Check the "
-                                 "quantity with the prescriber: the fax is cut off at the bottom of the page”")
-    screen._show_errors({key: "This field needs a value that the pharmacy system accepts; see the rule in "
-                              "the manual" for key in screen.errors})
+    screen.returned_list.addItem(
+        "↩ Rx 1000007 · Garcia, Maria · Amoxicillin 500 mg capsule — “Check the "
+        "quantity with the prescriber: the fax is cut off at the bottom of the page”"
+    )
+    screen._show_errors(
+        {
+            key: "This field needs a value that the pharmacy system accepts; see the rule in the manual"
+            for key in screen.errors
+        }
+    )
     settle()
     assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH
 
@@ -79,8 +84,10 @@ def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, full_con
     screen = ReviewScreen(full_context, actors["pharmacist"])
     qtbot.addWidget(screen)
     screen._ask("Send Rx 1000005 back to intake — what to correct (the technician sees this note):", lambda _: None)
-    screen._say("Not ready to approve — ✖ 2 hard stop(s): override with a reason (Alt+O); ⚠ 3 warning(s): "
-                "acknowledge (Alt+A).", "#8b1a10")
+    screen._say(
+        "Not ready to approve — ✖ 2 hard stop(s): override with a reason (Alt+O); ⚠ 3 warning(s): acknowledge (Alt+A).",
+        "#8b1a10",
+    )
     settle()
     assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH
 
@@ -111,26 +118,36 @@ def test_the_shell_with_every_screen_fits_1280x800(qtbot, app_look, full_context
 def pharmacy(uow_factory, actors, meds, make_patient):  # noqa: F811 - the imported fixtures
     """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting."""
     tech = actors["technician"]
-    insurance = (InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV",
-                                "RXGRP01"),)
-    garcia = make_patient("Maria", "Garcia", dt.date(1961, 5, 17), phone="(217) 555-7788",
-                          allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
-                                     AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
-                                     AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe")),
-                          conditions=(ConditionEntry("Atrial fibrillation", "I48.91"),
-                                      ConditionEntry("Essential hypertension", "I10")),
-                          insurance=insurance)
+    insurance = (
+        InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV", "RXGRP01"),
+    )
+    garcia = make_patient(
+        "Maria",
+        "Garcia",
+        dt.date(1961, 5, 17),
+        phone="(217) 555-7788",
+        allergies=(
+            AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
+            AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
+            AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe"),
+        ),
+        conditions=(ConditionEntry("Atrial fibrillation", "I48.91"), ConditionEntry("Essential hypertension", "I10")),
+        insurance=insurance,
+    )
     smith = make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101")
     lee = make_patient("Karen", "Lee", dt.date(1990, 2, 14), phone="(217) 555-9001")
     for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
         intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
     for row in review.review_queue(uow_factory, actors["pharmacist"]):
         approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
-    intake.submit_prescription(uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD",
-                                                          days=30))
-    intake.submit_prescription(uow_factory, tech, rx_form(lee.patient_id, meds["alprazolam"],
-                                                          sig="1 T PO BID PRN ANXIETY", quantity="30", days=15,
-                                                          refills=2))
+    intake.submit_prescription(
+        uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30)
+    )
+    intake.submit_prescription(
+        uow_factory,
+        tech,
+        rx_form(lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15, refills=2),
+    )
     intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
     return {"garcia": garcia}
 
@@ -152,8 +169,7 @@ def open_shell(qtbot, context, actor, cls):
     return window, screen
 
 
-def test_review_queue_and_active_medications_are_readable_at_1280x800(qtbot, app_look, full_context, actors,
-                                                                      pharmacy):
+def test_review_queue_and_active_medications_are_readable_at_1280x800(qtbot, app_look, full_context, actors, pharmacy):
     window, screen = open_shell(qtbot, full_context, actors["pharmacist"], ReviewScreen)
     qtbot.waitUntil(lambda: screen.detail is not None and screen.model.rowCount() == 3, timeout=TIMEOUT)
     settle()

@@ -18,15 +18,33 @@ pytestmark = [pytest.mark.ui, pytest.mark.db]
 @pytest.fixture
 def catalog(uow_factory):
     with uow_factory() as uow:
-        uow.session.add_all([
-            Medication(ndc_code="68180051301", package_ndc="68180-513-01", drug_name="Lisinopril",
-                       generic_name="Lisinopril", strength="10 mg", dosage_form="TABLET", route="ORAL",
-                       package_description="90 TABLET in 1 BOTTLE (68180-513-01)", manufacturer="Lupin"),
-            Medication(ndc_code="64950090110", package_ndc="64950-901-10", drug_name="Oxycodone Hydrochloride",
-                       generic_name="Oxycodone Hydrochloride", strength="5 mg", dosage_form="CAPSULE",
-                       route="ORAL", dea_schedule="II", is_controlled_substance=True,
-                       package_description="100 CAPSULE in 1 BOTTLE, PLASTIC (64950-901-10)"),
-        ])
+        uow.session.add_all(
+            [
+                Medication(
+                    ndc_code="68180051301",
+                    package_ndc="68180-513-01",
+                    drug_name="Lisinopril",
+                    generic_name="Lisinopril",
+                    strength="10 mg",
+                    dosage_form="TABLET",
+                    route="ORAL",
+                    package_description="90 TABLET in 1 BOTTLE (68180-513-01)",
+                    manufacturer="Lupin",
+                ),
+                Medication(
+                    ndc_code="64950090110",
+                    package_ndc="64950-901-10",
+                    drug_name="Oxycodone Hydrochloride",
+                    generic_name="Oxycodone Hydrochloride",
+                    strength="5 mg",
+                    dosage_form="CAPSULE",
+                    route="ORAL",
+                    dea_schedule="II",
+                    is_controlled_substance=True,
+                    package_description="100 CAPSULE in 1 BOTTLE, PLASTIC (64950-901-10)",
+                ),
+            ]
+        )
         uow.commit()
     refresh_drug_words(uow_factory)
 
@@ -67,8 +85,12 @@ def test_users_screen_creates_and_edits_with_optimistic_locking(qtbot, make_shel
     screen = window.current_screen()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 4, timeout=10_000)
     screen.new_user()
-    for name, value in (("first_name", "Ravi"), ("last_name", "Patel"), ("username", "rpatel"),
-                        ("email", "rpatel@pharmacy.test")):
+    for name, value in (
+        ("first_name", "Ravi"),
+        ("last_name", "Patel"),
+        ("username", "rpatel"),
+        ("email", "rpatel@pharmacy.test"),
+    ):
         QTest.keyClicks(screen.inputs[name], value)
     screen.role.setCurrentIndex(screen.role.findData("pharmacist"))
     QTest.keyClicks(screen.password, "Copper-Kettle-Harbor")
@@ -102,8 +124,9 @@ def test_audit_screen_lists_events_and_filters_by_type(qtbot, make_shell, actors
     assert "1 event" in screen.summary.text() and "problem" in screen.summary.text()
 
 
-def test_a_change_committed_elsewhere_reaches_the_listener_and_survives_a_reconnect(qtbot, uow_factory, database_url,
-                                                                                   pg_server):
+def test_a_change_committed_elsewhere_reaches_the_listener_and_survives_a_reconnect(
+    qtbot, uow_factory, database_url, pg_server
+):
     from pharmacy_desktop.ui.changes import ChangeListener
 
     listener = ChangeListener(database_url, retry_seconds=0.2)
@@ -114,15 +137,21 @@ def test_a_change_committed_elsewhere_reaches_the_listener_and_survives_a_reconn
             with uow_factory() as uow:
                 uow.notify("prescriptions", "0b6f2c1e-0000-4000-8000-000000000001", status="received")
                 uow.commit()
-        assert signal.args[0] == {"topic": "prescriptions", "id": "0b6f2c1e-0000-4000-8000-000000000001",
-                                  "status": "received"}
+        assert signal.args[0] == {
+            "topic": "prescriptions",
+            "id": "0b6f2c1e-0000-4000-8000-000000000001",
+            "status": "received",
+        }
         with uow_factory() as uow:  # rolled back: no notice
             uow.notify("prescriptions", "never")
         # the server drops the listening connection (as on a restart): it reconnects by itself
         name = database_url.rsplit("/", 1)[1]
         with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s AND application_name = 'pharmacy-desktop-listener'", (name,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND application_name = 'pharmacy-desktop-listener'",
+                (name,),
+            )
         qtbot.waitUntil(lambda: not listener.connected, timeout=5_000)
         qtbot.waitUntil(lambda: listener.connected, timeout=10_000)
         with qtbot.waitSignal(listener.changed, timeout=3_000) as signal:
@@ -140,10 +169,21 @@ def test_screenshots_command_renders_each_screen(qtbot, uow_factory, actors, tmp
     from pharmacy_desktop.ui.context import AppContext
 
     context = AppContext(uow_factory=uow_factory, config=Config(workstation_name="counter-1"), workstation="counter-1")
-    written = render(context, tmp_path, (1280, 800),
-                     only=["signin", "first-run", "shell-home", "lock-screen", "users", "audit", "drug-lookup"])
-    assert {p.stem for p in written} == {"signin", "first-run", "shell-home", "lock-screen", "users", "audit",
-                                         "drug-lookup"}
+    written = render(
+        context,
+        tmp_path,
+        (1280, 800),
+        only=["signin", "first-run", "shell-home", "lock-screen", "users", "audit", "drug-lookup"],
+    )
+    assert {p.stem for p in written} == {
+        "signin",
+        "first-run",
+        "shell-home",
+        "lock-screen",
+        "users",
+        "audit",
+        "drug-lookup",
+    }
     for path in written:
         image = QImage(str(path))
         assert image.height() == 800 and image.width() >= 1280, path

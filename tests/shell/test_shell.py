@@ -66,10 +66,21 @@ def test_first_run_wizard_creates_the_admin_and_the_pharmacy_profile(qtbot, sign
     window = signin_window
     wizard = window.first_run
     qtbot.waitUntil(lambda: window.pages.currentWidget() is wizard)
-    values = {"name": "Riverside Community Pharmacy", "address_line1": "120 Main Street", "city": "Springfield",
-              "state": "IL", "zip_code": "62701", "phone": "(217) 555-0142", "ncpdp": "1456789",
-              "first_name": "Alex", "last_name": "Morgan", "email": "alex@riverside.test", "username": "amorgan",
-              "password": "Blue-Heron-Lantern", "password2": "Blue-Heron-Lantern"}
+    values = {
+        "name": "Riverside Community Pharmacy",
+        "address_line1": "120 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62701",
+        "phone": "(217) 555-0142",
+        "ncpdp": "1456789",
+        "first_name": "Alex",
+        "last_name": "Morgan",
+        "email": "alex@riverside.test",
+        "username": "amorgan",
+        "password": "Blue-Heron-Lantern",
+        "password2": "Blue-Heron-Lantern",
+    }
     for name, value in values.items():
         QTest.keyClicks(wizard.inputs[name], value)
     with qtbot.waitSignal(window.signed_in, timeout=10_000) as signal:
@@ -115,9 +126,15 @@ def test_the_shell_shows_who_is_acting_and_f_keys_switch_screens(qtbot, make_she
     assert type(window.current_screen()).__name__ == "HomeScreen"
 
 
-@pytest.mark.parametrize("role, sees_users, sees_audit", [
-    ("technician", False, False), ("pharmacist", False, False), ("manager", False, True), ("admin", True, True),
-])
+@pytest.mark.parametrize(
+    "role, sees_users, sees_audit",
+    [
+        ("technician", False, False),
+        ("pharmacist", False, False),
+        ("manager", False, True),
+        ("admin", True, True),
+    ],
+)
 def test_navigation_follows_the_role(make_shell, actors, role, sees_users, sees_audit):
     titles = " ".join(nav_titles(make_shell(actors[role])))
     assert ("Users" in titles) is sees_users
@@ -136,7 +153,8 @@ def test_home_counts_queues_for_the_role(qtbot, make_shell, actors):
 
 
 def test_f12_locks_hides_patient_data_and_resumes_for_the_same_user_keeping_the_work(
-        qtbot, make_shell, actors, uow_factory):
+    qtbot, make_shell, actors, uow_factory
+):
     window = make_shell(actors["technician"])
     press(window, Qt.Key.Key_F5)
     screen = window.current_screen()

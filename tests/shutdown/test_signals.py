@@ -37,8 +37,9 @@ def workstation(sandbox):
         "QT_QPA_PLATFORM": "offscreen",
     }
     env.pop("PHARMACY_DATABASE_URL", None)
-    prepared = subprocess.run([sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True,
-                              timeout=300)
+    prepared = subprocess.run(
+        [sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True, timeout=300
+    )
     assert prepared.returncode == 0, prepared.stderr
     server = EmbeddedPostgres(home / "data" / "embedded")
     assert server.initialized and not server.is_running()
@@ -47,8 +48,9 @@ def workstation(sandbox):
 
 
 def start_app(env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pharmacy_desktop"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pharmacy_desktop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def log_text(home: Path) -> str:
@@ -135,7 +137,9 @@ def test_a_tool_run_beside_the_app_leaves_the_apps_server_alone(workstation):
     wait_until_up(app, home)
     pid = postmaster_pid(server)
     try:
-        tool = subprocess.run([sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True, timeout=120)
+        tool = subprocess.run(
+            [sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True, timeout=120
+        )
         assert tool.returncode == 0, tool.stderr
         assert server.is_running() and postmaster_pid(server) == pid  # the app's server, still up
     finally:

@@ -11,7 +11,6 @@ import datetime as dt
 import ipaddress
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,10 +31,11 @@ def self_signed_certificate() -> tuple[bytes, bytes]:
     """(certificate PEM, private key PEM) for 127.0.0.1, valid for a day."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
@@ -44,8 +44,9 @@ def self_signed_certificate() -> tuple[bytes, bytes]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
@@ -123,6 +124,7 @@ def require_tls(tmp_path, monkeypatch):
     from pharmacy_desktop import config as config_mod
 
     monkeypatch.setenv("PHARMACY_CONFIG_DIR", str(tmp_path / "config"))
-    config_mod.save(config_mod.Config(database_url="postgresql://pharmacy_app@db.pharmacy.example/pharmacy",
-                                      sslmode="require"))
+    config_mod.save(
+        config_mod.Config(database_url="postgresql://pharmacy_app@db.pharmacy.example/pharmacy", sslmode="require")
+    )
     return config_mod.load()

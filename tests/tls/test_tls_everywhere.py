@@ -25,8 +25,10 @@ from pharmacy_desktop.demo import CATALOG_DIR
 from pharmacy_desktop.services.catalog_import import import_catalog
 
 OWN_BACKEND_SSL = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
-LISTENER_SSL = ("SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
-                "WHERE a.application_name = 'pharmacy-desktop-listener' AND a.datname = current_database()")
+LISTENER_SSL = (
+    "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+    "WHERE a.application_name = 'pharmacy-desktop-listener' AND a.datname = current_database()"
+)
 
 
 def _wait_for(predicate, timeout: float = 10.0) -> bool:
@@ -43,8 +45,10 @@ def _wait_for(predicate, timeout: float = 10.0) -> bool:
 
 def test_resolve_url_adds_sslmode_and_keeps_one_the_url_already_has():
     url = "postgresql://app:pw@db.example:5432/pharmacy"
-    assert connect.resolve_url(url, sslmode="require") == \
-        "postgresql+psycopg://app:pw@db.example:5432/pharmacy?sslmode=require"
+    assert (
+        connect.resolve_url(url, sslmode="require")
+        == "postgresql+psycopg://app:pw@db.example:5432/pharmacy?sslmode=require"
+    )
     assert connect.sslmode_of(connect.resolve_url(url + "?sslmode=verify-full", sslmode="require")) == "verify-full"
     assert connect.sslmode_of(connect.resolve_url(url)) is None
     with pytest.raises(ValueError, match="sslmode must be one of"):
@@ -156,9 +160,16 @@ def test_without_tls_the_listener_never_connects(database_url, require_tls, qapp
         plain.stop()
 
 
-@pytest.mark.parametrize("argv", [
-    ["db", "upgrade"], ["db", "current"], ["db", "create-roles"], ["demo"],
-], ids=lambda argv: " ".join(argv))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["db", "create-roles"],
+        ["demo"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
 def test_without_tls_every_command_refuses_and_says_ssl(argv, database_url, require_tls, capsys):
     assert cli.main([*argv, "--database-url", database_url]) != 0
     assert _says_ssl(capsys.readouterr().err)

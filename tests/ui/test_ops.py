@@ -161,7 +161,9 @@ def test_default_error_shows_the_user_facing_message(qtbot, widget):
 
     widget.show()
     run_in_background(widget, work, lambda _: None)
-    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=2000)
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=2000
+    )
     boxes = close_message_boxes()
     assert boxes[0].text() == "The printer is offline. Turn it on; the label waits in the queue."
     assert boxes[0].icon() == QMessageBox.Icon.Warning
@@ -174,7 +176,10 @@ def test_unexpected_error_is_logged_with_traceback_and_shown_as_a_bug(qtbot, wid
     widget.show()
     with caplog.at_level(logging.ERROR, logger="pharmacy_desktop.ui.ops"):
         run_in_background(widget, work, lambda _: None)
-        qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=2000)
+        qtbot.waitUntil(
+            lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()),
+            timeout=2000,
+        )
     boxes = close_message_boxes()
     assert boxes[0].text().startswith("Something went wrong: 'batch_id'.")
     assert "your data is safe" in boxes[0].text()
@@ -189,7 +194,9 @@ def test_a_failing_success_callback_is_reported_not_fatal(qtbot, widget, caplog)
 
     widget.show()
     run_in_background(widget, lambda: 1, broken)
-    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=2000)
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=2000
+    )
     boxes = close_message_boxes()
     assert "bug in the screen" in boxes[0].text()
     assert "Callback of a background operation failed" in caplog.text

@@ -10,9 +10,13 @@ HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![0-9A-Za-z_])")
 
 
 def test_no_hex_colour_outside_the_palette():
-    found = [f"{p.relative_to(UI)}:{n}" for p in UI.rglob("*.py") if p.name != "style.py"
-             for n, line in enumerate(p.read_text().splitlines(), 1)
-             if HEX.search(line.split("  # ")[0])]
+    found = [
+        f"{p.relative_to(UI)}:{n}"
+        for p in UI.rglob("*.py")
+        if p.name != "style.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if HEX.search(line.split("  # ")[0])
+    ]
     assert found == []
 
 

@@ -28,9 +28,10 @@ from pharmacy_desktop.domain.barcodes import (
 )
 from pharmacy_desktop.domain.ndc import InvalidNDC
 
-UVIS = Path(
-    os.environ.get("PHARMACY_FDA_NDC_DIR", Path(__file__).resolve().parents[3] / "shared/data/fda-ndc")
-) / "uvis_fdadrug_rx_2015.tsv"
+UVIS = (
+    Path(os.environ.get("PHARMACY_FDA_NDC_DIR", Path(__file__).resolve().parents[3] / "shared/data/fda-ndc"))
+    / "uvis_fdadrug_rx_2015.tsv"
+)
 
 # 0574-4072-05 (DOMAIN.md) as carried by each barcode; check digits worked by hand
 UPC = "305744072055"
@@ -58,10 +59,11 @@ def scan_error(text: str) -> str:
 
 # --- check digits ------------------------------------------------------------------------------
 
+
 def test_gs1_check_digit_known_values() -> None:
-    assert gs1_check_digit("03600029145") == 2       # UPC-A 036000291452
-    assert gs1_check_digit("0031234567890") == 6     # GTIN-14 00312345678906
-    assert gs1_check_digit("400638133393") == 1      # EAN-13 4006381333931
+    assert gs1_check_digit("03600029145") == 2  # UPC-A 036000291452
+    assert gs1_check_digit("0031234567890") == 6  # GTIN-14 00312345678906
+    assert gs1_check_digit("400638133393") == 1  # EAN-13 4006381333931
     assert gs1_check_digit("30574407205") == 5
     with pytest.raises(ValueError):
         gs1_check_digit("12a")
@@ -75,6 +77,7 @@ def test_is_valid_gs1() -> None:
 
 
 # --- UPC-A / EAN-13 / GTIN-14 --------------------------------------------------------------------
+
 
 def test_upc_a() -> None:
     scan = parse_scan(UPC)
@@ -141,6 +144,7 @@ def test_wrong_length(text: str, n: int) -> None:
 
 # --- GS1 element strings ------------------------------------------------------------------------
 
+
 def _expect_example(scan: Scan, symbology: str | None = None) -> None:
     assert scan.kind == "gs1"
     assert scan.gtin == EX_GTIN
@@ -169,7 +173,7 @@ def test_gs1_raw_with_aim_prefix(aim: str) -> None:
 
 
 def test_gs1_raw_without_aim_prefix() -> None:
-    _expect_example(parse_scan(f"010031234567890617270131" + f"10ABC123{GS}21XYZ", today=TODAY))
+    _expect_example(parse_scan("010031234567890617270131" + f"10ABC123{GS}21XYZ", today=TODAY))
 
 
 def test_gs1_raw_leading_fnc1_and_trailing_gs() -> None:
@@ -204,7 +208,7 @@ def test_gs1_only_gtin() -> None:
 
 @pytest.mark.parametrize("sub", GS_SUBSTITUTES)
 def test_gs_substitutes(sub: str) -> None:
-    _expect_example(parse_scan(f"]d2010031234567890617270131" + f"10ABC123{sub}21XYZ", today=TODAY), "]d2")
+    _expect_example(parse_scan("]d2010031234567890617270131" + f"10ABC123{sub}21XYZ", today=TODAY), "]d2")
 
 
 def test_required_gs_substitutes_are_listed() -> None:
@@ -215,7 +219,7 @@ def test_required_gs_substitutes_are_listed() -> None:
 
 
 def test_tilde_stays_in_the_lot() -> None:
-    scan = parse_scan(f"]d2" + "01" + EX_GTIN + f"10AB~C{GS}21XYZ")
+    scan = parse_scan("]d2" + "01" + EX_GTIN + f"10AB~C{GS}21XYZ")
     assert scan.lot == "AB~C"
     assert scan.serial == "XYZ"
 
@@ -227,16 +231,21 @@ def test_gs1_without_aim_or_gs_but_starting_like_gs1() -> None:
 
 
 def test_gs1_extra_ais_accepted_and_kept() -> None:
-    text = (
-        "(01)00312345678906(11)250115(15)270100(30)12(240)ABC-1"
-        "(710)PZN123(714)PT1(715)US1(17)270131(10)L1"
-    )
+    text = "(01)00312345678906(11)250115(15)270100(30)12(240)ABC-1(710)PZN123(714)PT1(715)US1(17)270131(10)L1"
     scan = parse_scan(text, today=TODAY)
     assert scan.lot == "L1"
     assert scan.expiry == date(2027, 1, 31)
     assert dict(scan.elements) == {
-        "01": EX_GTIN, "11": "250115", "15": "270100", "30": "12", "240": "ABC-1",
-        "710": "PZN123", "714": "PT1", "715": "US1", "17": "270131", "10": "L1",
+        "01": EX_GTIN,
+        "11": "250115",
+        "15": "270100",
+        "30": "12",
+        "240": "ABC-1",
+        "710": "PZN123",
+        "714": "PT1",
+        "715": "US1",
+        "17": "270131",
+        "10": "L1",
     }
 
 
@@ -254,6 +263,7 @@ def test_gs1_gtin_bad_check_digit() -> None:
 
 
 # --- GS1 dates ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "yymmdd, expected",
@@ -307,6 +317,7 @@ def test_gs1_century_window() -> None:
 
 # --- GS1 errors ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, ai",
     [
@@ -338,6 +349,7 @@ def test_gs1_field_errors() -> None:
 
 
 # --- typed NDCs ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "typed, key",
@@ -407,6 +419,7 @@ def test_invalid_scan_is_value_error_and_scan_is_frozen() -> None:
 
 # --- builders -------------------------------------------------------------------------------
 
+
 def test_ndc_to_upc_a_inputs() -> None:
     assert ndc_to_upc_a("0574-4072-05") == UPC
     assert ndc_to_upc_a("0574407205") == UPC
@@ -430,7 +443,7 @@ def test_ndc_to_gtin14() -> None:
 
 def test_build_gs1_element_string() -> None:
     raw = build_gs1_element_string(EX_GTIN, date(2027, 1, 31), "ABC123", "XYZ")
-    assert raw == f"0100312345678906172701311" + f"0ABC123{GS}21XYZ"
+    assert raw == "0100312345678906172701311" + f"0ABC123{GS}21XYZ"
     hri = build_gs1_element_string(EX_GTIN, date(2027, 1, 31), "ABC123", "XYZ", human_readable=True)
     assert hri == "(01)00312345678906(17)270131(10)ABC123(21)XYZ"
     assert build_gs1_element_string(EX_GTIN, lot="L1") == "0100312345678906" + "10L1"
@@ -446,6 +459,7 @@ def test_build_gs1_element_string() -> None:
 
 
 # --- purity and real data -------------------------------------------------------------------
+
 
 def test_domain_modules_import_no_qt_or_database() -> None:
     code = (
@@ -500,10 +514,21 @@ def test_normalize_gs_takes_a_list_and_defaults_to_the_parser_list() -> None:
     assert normalize_gs("01~21", ("", "~")) == "01" + GS + "21"
 
 
-@pytest.mark.parametrize("text, number", [
-    ("1000123", "1000123"), ("RX1000123", "1000123"), ("rx# 1000123", "1000123"), ("]C11000123", "1000123"),
-    (" ]d2RX-42 ", "42"), ("", None), (None, None), ("RX", None), ("1234567890", None), ("12a", None),
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("1000123", "1000123"),
+        ("RX1000123", "1000123"),
+        ("rx# 1000123", "1000123"),
+        ("]C11000123", "1000123"),
+        (" ]d2RX-42 ", "42"),
+        ("", None),
+        (None, None),
+        ("RX", None),
+        ("1234567890", None),
+        ("12a", None),
+    ],
+)
 def test_rx_number_from_scan(text, number) -> None:
     from pharmacy_desktop.domain.barcodes import rx_number_from_scan
 

@@ -27,7 +27,9 @@ def test_the_fill_rules_read_the_same_table():
     from pharmacy_desktop.domain import dispensing
     from pharmacy_desktop.domain.daw import DAW_PHRASE, SUBSTITUTION_FORBIDDING_DAW
 
-    assert dispensing.DAW_MEANING is DAW_PHRASE and dispensing.SUBSTITUTION_FORBIDDING_DAW is SUBSTITUTION_FORBIDDING_DAW
+    assert (
+        dispensing.DAW_MEANING is DAW_PHRASE and dispensing.SUBSTITUTION_FORBIDDING_DAW is SUBSTITUTION_FORBIDDING_DAW
+    )
     assert SUBSTITUTION_FORBIDDING_DAW == {"1", "2", "7"}
     assert set(DAW_PHRASE) == set("0123456789")
     # NCPDP D.0: 9 is "plan requests brand" (it was "other" in version 5.1)

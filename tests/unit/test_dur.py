@@ -43,9 +43,7 @@ AMOXICILLIN = DrugFacts(
     ("Penicillin-class Antibacterial [EPC]", "Penicillins [CS]"), None, ("AMOXICILLIN",),
 )  # fmt: skip
 AUGMENTIN = DrugFacts("Amoxicillin and Clavulanate Potassium", "Augmentin", "875-125 mg")
-CEPHALEXIN = DrugFacts(
-    "Cephalexin", "Keflex", "500 mg", pharm_classes=("Cephalosporin Antibacterial [EPC]",)
-)
+CEPHALEXIN = DrugFacts("Cephalexin", "Keflex", "500 mg", pharm_classes=("Cephalosporin Antibacterial [EPC]",))
 AZITHROMYCIN = DrugFacts("Azithromycin", "Zithromax", "250 mg", therapeutic_class="Antibiotics")
 WARFARIN = DrugFacts("Warfarin Sodium", "Coumadin", "5 mg", therapeutic_class="Anticoagulants")
 ASPIRIN = DrugFacts("Aspirin", None, "81 mg", therapeutic_class="Antiplatelets")
@@ -87,9 +85,7 @@ def ctx(new: NewItem | None = None, **kwargs: object) -> DurContext:
     return DurContext(item=new or item(), today=TODAY, **kwargs)  # type: ignore[arg-type]
 
 
-def active(
-    drug: DrugFacts, rx: str = "1000001", filled: date | None = None, days: int | None = 30
-) -> ActiveMedication:
+def active(drug: DrugFacts, rx: str = "1000001", filled: date | None = None, days: int | None = 30) -> ActiveMedication:
     return ActiveMedication(rx, drug, filled, days, D(30))
 
 
@@ -134,9 +130,7 @@ def test_split_ingredients() -> None:
 def test_drug_facts_normalise_schedule_and_prefer_listed_ingredients() -> None:
     assert NORCO.schedule is Schedule.CII
     assert AMOXICILLIN.schedule is Schedule.NONE
-    assert DrugFacts(
-        "Combo", ingredients=("Hydrocodone Bitartrate", "Acetaminophen")
-    ).ingredient_keys == {
+    assert DrugFacts("Combo", ingredients=("Hydrocodone Bitartrate", "Acetaminophen")).ingredient_keys == {
         "hydrocodone",
         "acetaminophen",
     }
@@ -165,10 +159,7 @@ def test_interaction_found_and_blocking() -> None:
     assert finding.check == Check.INTERACTION == "drug_interaction"
     assert (finding.status, finding.severity) == ("failed", "serious")
     assert finding.blocks_approval
-    assert (
-        "Serious interaction: Coumadin (Warfarin Sodium) 5 mg with Aspirin 81 mg (Rx RX7)"
-        in finding.message
-    )
+    assert "Serious interaction: Coumadin (Warfarin Sodium) 5 mg with Aspirin 81 mg (Rx RX7)" in finding.message
     assert "bleeding" in finding.message
     assert finding.details["management"].startswith("Confirm the combination")
     assert finding.details["interacting_rx_number"] == "RX7"
@@ -176,9 +167,7 @@ def test_interaction_found_and_blocking() -> None:
 
 def test_interaction_in_the_other_order() -> None:
     finding = only(
-        check_interactions(
-            ctx(item(ASPIRIN, sig="1 T PO QD", days=30), active_medications=(active(WARFARIN),))
-        )
+        check_interactions(ctx(item(ASPIRIN, sig="1 T PO QD", days=30), active_medications=(active(WARFARIN),)))
     )
     assert finding.status == "failed"
     assert "Aspirin 81 mg with Coumadin (Warfarin Sodium) 5 mg" in finding.message
@@ -191,9 +180,7 @@ def test_interaction_via_an_active_combination_product() -> None:
 
 
 def test_interaction_via_a_new_combination_product() -> None:
-    finding = only(
-        check_interactions(ctx(item(SMX_TMP), active_medications=(active(METHOTREXATE),)))
-    )
+    finding = only(check_interactions(ctx(item(SMX_TMP), active_medications=(active(METHOTREXATE),))))
     assert (finding.status, finding.severity) == ("failed", "serious")
     assert finding.details["generic_b"] == "trimethoprim"
 
@@ -201,9 +188,7 @@ def test_interaction_via_a_new_combination_product() -> None:
 def test_interaction_rule_matching_is_case_insensitive() -> None:
     rule = InteractionRule("WARFARIN", "Aspirin", "serious", "Bleeding.", "Monitor.")
     finding = only(
-        check_interactions(
-            ctx(item(WARFARIN), active_medications=(active(ASPIRIN),), interaction_rules=(rule,))
-        )
+        check_interactions(ctx(item(WARFARIN), active_medications=(active(ASPIRIN),), interaction_rules=(rule,)))
     )
     assert finding.status == "failed"
 
@@ -216,9 +201,7 @@ def test_interaction_rule_matching_is_case_insensitive() -> None:
         (LEVOTHYROXINE, CALCIUM, "minor", "warning"),
     ],
 )
-def test_interaction_severity_decides_blocking(
-    new: DrugFacts, other: DrugFacts, severity: str, status: str
-) -> None:
+def test_interaction_severity_decides_blocking(new: DrugFacts, other: DrugFacts, severity: str, status: str) -> None:
     finding = only(check_interactions(ctx(item(new), active_medications=(active(other),))))
     assert (finding.severity, finding.status) == (severity, status)
 
@@ -227,20 +210,14 @@ def test_unknown_interaction_severity_blocks() -> None:
     rule = InteractionRule("warfarin", "aspirin", "Major", "Bleeding.")
     assert (
         only(
-            check_interactions(
-                ctx(
-                    item(WARFARIN), active_medications=(active(ASPIRIN),), interaction_rules=(rule,)
-                )
-            )
+            check_interactions(ctx(item(WARFARIN), active_medications=(active(ASPIRIN),), interaction_rules=(rule,)))
         ).status
         == "failed"
     )
 
 
 def test_potassium_salt_is_not_a_potassium_supplement() -> None:
-    finding = only(
-        check_interactions(ctx(item(LISINOPRIL), active_medications=(active(LOSARTAN),)))
-    )
+    finding = only(check_interactions(ctx(item(LISINOPRIL), active_medications=(active(LOSARTAN),))))
     assert finding.status == "passed"
 
 
@@ -259,9 +236,7 @@ def test_one_finding_per_interacting_medication() -> None:
 
 
 def test_no_interaction_passes() -> None:
-    finding = only(
-        check_interactions(ctx(item(AMOXICILLIN), active_medications=(active(LISINOPRIL),)))
-    )
+    finding = only(check_interactions(ctx(item(AMOXICILLIN), active_medications=(active(LISINOPRIL),))))
     assert (finding.status, finding.severity) == ("passed", "none")
     assert finding.message == "No interactions with 1 active medication."
 
@@ -296,14 +271,8 @@ def test_allergy_to_an_ingredient_of_a_combination() -> None:
 
 
 def test_allergy_recorded_by_brand() -> None:
-    assert (
-        only(check_allergies(ctx(item(SMX_TMP), allergies=(Allergy("Bactrim"),)))).severity
-        == "contraindicated"
-    )
-    assert (
-        only(check_allergies(ctx(item(CEPHALEXIN), allergies=(Allergy("Keflex"),)))).severity
-        == "contraindicated"
-    )
+    assert only(check_allergies(ctx(item(SMX_TMP), allergies=(Allergy("Bactrim"),)))).severity == "contraindicated"
+    assert only(check_allergies(ctx(item(CEPHALEXIN), allergies=(Allergy("Keflex"),)))).severity == "contraindicated"
 
 
 def test_allergy_by_fda_pharm_class_only() -> None:
@@ -321,10 +290,7 @@ def test_cephalosporin_cross_sensitivity_for_penicillin_allergy() -> None:
 
 
 def test_cephalosporin_allergy_flags_cephalosporin() -> None:
-    assert (
-        only(check_allergies(ctx(item(CEPHALEXIN), allergies=(Allergy("Cephalosporins"),)))).status
-        == "failed"
-    )
+    assert only(check_allergies(ctx(item(CEPHALEXIN), allergies=(Allergy("Cephalosporins"),)))).status == "failed"
 
 
 @pytest.mark.parametrize(
@@ -380,9 +346,7 @@ def test_food_allergies_are_not_drug_allergies() -> None:
 
 
 def test_same_therapeutic_class_warns() -> None:
-    finding = only(
-        check_duplication(ctx(item(NAPROXEN), active_medications=(active(IBUPROFEN, "55"),)))
-    )
+    finding = only(check_duplication(ctx(item(NAPROXEN), active_medications=(active(IBUPROFEN, "55"),))))
     assert (finding.check, finding.status) == ("therapeutic_duplication", "warning")
     assert "are both NSAIDs" in finding.message and "Rx 55" in finding.message
 
@@ -394,9 +358,7 @@ def test_same_ingredient_warns() -> None:
 
 
 def test_no_duplication() -> None:
-    finding = only(
-        check_duplication(ctx(item(AMOXICILLIN), active_medications=(active(LISINOPRIL),)))
-    )
+    finding = only(check_duplication(ctx(item(AMOXICILLIN), active_medications=(active(LISINOPRIL),))))
     assert finding.status == "passed"
 
 
@@ -428,10 +390,7 @@ def test_dose_passed_message() -> None:
 def test_quantity_too_small_for_days_supply() -> None:
     finding = only(check_dose(ctx(item(quantity=30, days=30, sig="1 T PO BID"))))
     assert (finding.status, finding.check) == ("warning", "dose_check")
-    assert (
-        finding.message
-        == "Quantity 30 lasts only 15 days at 2 tablets a day, but the days supply is 30."
-    )
+    assert finding.message == "Quantity 30 lasts only 15 days at 2 tablets a day, but the days supply is 30."
 
 
 def test_quantity_too_large_for_days_supply() -> None:
@@ -576,9 +535,7 @@ def test_bad_dea_checksum_fails() -> None:
 
 
 def test_dea_of_another_prescriber_fails() -> None:
-    finding = only(
-        controlled(ALPRAZOLAM, prescriber=Prescriber("Dr. Sam Smith", "1234567893", "AB1234563"))
-    )
+    finding = only(controlled(ALPRAZOLAM, prescriber=Prescriber("Dr. Sam Smith", "1234567893", "AB1234563")))
     assert "last name 'Smith'" in finding.message
 
 

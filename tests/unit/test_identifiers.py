@@ -12,9 +12,7 @@ from pharmacy_desktop.domain.identifiers import (
 )
 
 
-@pytest.mark.parametrize(
-    "npi", ["1234567893", "1245319599", "1003000126", "2999999990", " 1234567893 "]
-)
+@pytest.mark.parametrize("npi", ["1234567893", "1245319599", "1003000126", "2999999990", " 1234567893 "])
 def test_valid_npis(npi: str) -> None:
     assert npi_is_valid(npi)
     assert npi_problem(npi) is None

@@ -119,9 +119,7 @@ def test_compute_invoice_rejects_float_items() -> None:
 def test_cash_change() -> None:
     assert cash_change(D("8.17"), D("20")) == D("11.83")
     assert cash_change(D("8.17"), D("8.17")) == D("0.00")
-    with pytest.raises(
-        InsufficientPayment, match=r"Tendered \$5.00 is less than the \$8.17 due \(\$3.17 short\)"
-    ):
+    with pytest.raises(InsufficientPayment, match=r"Tendered \$5.00 is less than the \$8.17 due \(\$3.17 short\)"):
         cash_change(D("8.17"), D("5"))
     with pytest.raises(TypeError):
         cash_change(8.17, D(10))  # type: ignore[arg-type]

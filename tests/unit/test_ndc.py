@@ -23,9 +23,10 @@ from pharmacy_desktop.domain.ndc import (
     to_ndc12,
 )
 
-UVIS = Path(
-    os.environ.get("PHARMACY_FDA_NDC_DIR", Path(__file__).resolve().parents[3] / "shared/data/fda-ndc")
-) / "uvis_fdadrug_rx_2015.tsv"
+UVIS = (
+    Path(os.environ.get("PHARMACY_FDA_NDC_DIR", Path(__file__).resolve().parents[3] / "shared/data/fda-ndc"))
+    / "uvis_fdadrug_rx_2015.tsv"
+)
 
 
 def uvis_rows() -> list[dict[str, str]]:
@@ -37,10 +38,11 @@ def uvis_rows() -> list[dict[str, str]]:
 
 def hyphenate(ndc10: str, shape: str) -> str:
     a, b, _ = (int(n) for n in shape.split("-"))
-    return f"{ndc10[:a]}-{ndc10[a:a + b]}-{ndc10[a + b:]}"
+    return f"{ndc10[:a]}-{ndc10[a : a + b]}-{ndc10[a + b :]}"
 
 
 # --- to_ndc11 -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "typed, key",
@@ -50,12 +52,12 @@ def hyphenate(ndc10: str, shape: str) -> str:
         ("51655-089-52", "51655008952"),
         ("58118-1397-3", "58118139703"),
         # real rows of uvis_fdadrug_rx_2015.tsv
-        ("0615-6547-30", "00615654730"),   # metoprolol tartrate, 4-4-2
-        ("0093-2210-05", "00093221005"),   # sucralfate, 4-4-2
-        ("16714-421-01", "16714042101"),   # duloxetine, 5-3-2
-        ("63323-762-94", "63323076294"),   # topotecan, 5-3-2
-        ("53808-0354-1", "53808035401"),   # digoxin, 5-4-1
-        ("36987-1719-4", "36987171904"),   # 5-4-1
+        ("0615-6547-30", "00615654730"),  # metoprolol tartrate, 4-4-2
+        ("0093-2210-05", "00093221005"),  # sucralfate, 4-4-2
+        ("16714-421-01", "16714042101"),  # duloxetine, 5-3-2
+        ("63323-762-94", "63323076294"),  # topotecan, 5-3-2
+        ("53808-0354-1", "53808035401"),  # digoxin, 5-4-1
+        ("36987-1719-4", "36987171904"),  # 5-4-1
         # 11-digit forms
         ("00574-4072-05", "00574407205"),
         ("00574407205", "00574407205"),
@@ -117,6 +119,7 @@ def test_invalid_ndc_is_value_error() -> None:
 
 # --- candidates -----------------------------------------------------------------------------
 
+
 def test_ndc10_candidates_order() -> None:
     assert ndc10_candidates("0574407205") == ("00574407205", "05744007205", "05744072005")
     assert ndc10_candidates("5165508952") == ("05165508952", "51655008952", "51655089502")
@@ -139,6 +142,7 @@ def test_ndc10_candidates_rejects_non_ten_digits(bad: str) -> None:
 
 
 # --- formatting ------------------------------------------------------------------------------
+
 
 def test_format_ndc11() -> None:
     assert format_ndc11("00574407205") == "00574-4072-05"
@@ -183,6 +187,7 @@ def test_shape_of() -> None:
 
 # --- parse_ndc and the 12-digit format -----------------------------------------------------
 
+
 def test_parse_ndc_keeps_labeler_display() -> None:
     ndc = parse_ndc(" 51655-089-52 ")
     assert ndc == NDC(key="51655008952", display="51655-089-52", shape="5-3-2")
@@ -226,6 +231,7 @@ def test_format_ndc12() -> None:
 
 
 # --- real data --------------------------------------------------------------------------------
+
 
 def test_every_uvis_row_converts_to_its_eleven_digit_ndc() -> None:
     rows = uvis_rows()

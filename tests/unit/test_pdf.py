@@ -116,7 +116,13 @@ def sample_spec(count: int, **changes: object) -> ReportSpec:
             ("Patient", 2.5, "left"),
         ],
         rows=[
-            (f"RX{i:05d}", date(2025, 3, i % 28 + 1), "Oxycodone/APAP 5/325 mg Tab", Decimal("20.5") + i, "Jane Doe & <Co>")
+            (
+                f"RX{i:05d}",
+                date(2025, 3, i % 28 + 1),
+                "Oxycodone/APAP 5/325 mg Tab",
+                Decimal("20.5") + i,
+                "Jane Doe & <Co>",
+            )
             for i in range(count)
         ],
         pharmacy_name="Main Street Pharmacy",

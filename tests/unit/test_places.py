@@ -20,17 +20,21 @@ def test_every_key_is_used_once_and_inventory_has_none():
 
 def test_with_keys_adds_the_key_after_the_first_mention():
     assert with_keys("Reprint it from the print queue and give the reason.") == (
-        "Reprint it from the print queue (F10) and give the reason.")
+        "Reprint it from the print queue (F10) and give the reason."
+    )
     assert with_keys("Enter its address in Settings; the label waits in the print queue.") == (
-        "Enter its address in Settings (Alt+S); the label waits in the print queue (F10).")
+        "Enter its address in Settings (Alt+S); the label waits in the print queue (F10)."
+    )
     assert with_keys("the print queue, then the print queue") == "the print queue (F10), then the print queue"
 
 
 def test_with_keys_never_doubles_a_key_already_given():
-    for text in ("The label waits in the print queue (F10); it is tried again in 5 s.",
-                 "if not, reprint it (Ctrl+P in the print queue, F10).",
-                 "Enter its address in Settings (Alt+S).",
-                 "Ask the pharmacist or buyer to receive it into inventory first, then scan again."):
+    for text in (
+        "The label waits in the print queue (F10); it is tried again in 5 s.",
+        "if not, reprint it (Ctrl+P in the print queue, F10).",
+        "Enter its address in Settings (Alt+S).",
+        "Ask the pharmacist or buyer to receive it into inventory first, then scan again.",
+    ):
         assert with_keys(text) == text
 
 

@@ -10,6 +10,7 @@ import pytest
 from barcode import Code128
 from PIL import Image
 
+from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.printing.documents import (
     TRANSFER_CAUTION,
     LabelData,
@@ -20,7 +21,6 @@ from pharmacy_desktop.printing.documents import (
     needs_transfer_caution,
     normalize_schedule,
 )
-from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.printing.layouts import format_ndc, render_label, render_receipt, render_test_page
 from pharmacy_desktop.printing.preview import PreviewError, code128b_modules, render_preview
 from pharmacy_desktop.printing.profiles import (
@@ -171,7 +171,9 @@ def test_label_without_native_barcode_falls_back_to_a_raster_barcode_and_text():
     assert "6001234" in printed.text
 
 
-@pytest.mark.parametrize(("refills", "expected", "absent"), [(0, "No refills", "Refills:"), (2, "Refills: 2", "No refills")])
+@pytest.mark.parametrize(
+    ("refills", "expected", "absent"), [(0, "No refills", "Refills:"), (2, "Refills: 2", "No refills")]
+)
 def test_label_refills(profile, refills, expected, absent):
     printed = parse(render_label(make_label(refills_remaining=refills), profile))
     assert expected in printed.text
@@ -315,7 +317,9 @@ def test_receipt_lists_items_with_rx_numbers_and_totals_from_decimal(profile):
     assert order == sorted(order)
     total = line_with(printed, "TOTAL")
     assert total.bold and total.double_height
-    assert "Paid by Cash" in text and [line.text for line in printed.lines if line.text.startswith("Change")][0].endswith("$0.38")
+    assert "Paid by Cash" in text and [line.text for line in printed.lines if line.text.startswith("Change")][
+        0
+    ].endswith("$0.38")
     assert "Pharmacist counseling: accepted" in text
     assert "Thank you!" in text
 

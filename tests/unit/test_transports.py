@@ -109,7 +109,7 @@ def read_all_keep_open(conn: socket.socket, fake: FakePrinter) -> None:
     while not fake.stop.is_set():
         try:
             chunk = conn.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             continue
         if not chunk:
             fake.stop.wait(10)  # saw our FIN but keeps its side open, like some print servers
@@ -144,8 +144,20 @@ def test_parse_printer_uri(uri, expected):
 
 @pytest.mark.parametrize(
     "uri",
-    ["10.0.0.5", "ftp://10.0.0.5", "tcp://", "tcp://host:99999", "tcp://host:9100/queue", "file:", "usb:04b8",
-     "usb:zz:0202", "usb:0:0202", "serial:", "serial:/dev/ttyS0?baud=9600", "serial:/dev/ttyS0?baudrate=fast"],
+    [
+        "10.0.0.5",
+        "ftp://10.0.0.5",
+        "tcp://",
+        "tcp://host:99999",
+        "tcp://host:9100/queue",
+        "file:",
+        "usb:04b8",
+        "usb:zz:0202",
+        "usb:0:0202",
+        "serial:",
+        "serial:/dev/ttyS0?baud=9600",
+        "serial:/dev/ttyS0?baudrate=fast",
+    ],
 )
 def test_bad_printer_uris_get_a_clear_message(uri):
     with pytest.raises(PrinterConfigError) as error:

@@ -23,21 +23,13 @@ ALLOWED = [
     (R.IN_PROGRESS, R.READY, "final_verify", Permission.FINAL_VERIFY),
     (R.READY, R.DISPENSED, "dispense", Permission.DISPENSE),
     (R.DISPENSED, R.COMPLETED, "complete", Permission.DISPENSE),
-    *[
-        (s, R.REJECTED, "reject", Permission.REVIEW)
-        for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)
-    ],
-    *[
-        (s, R.CANCELLED, "cancel", Permission.CANCEL)
-        for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)
-    ],
+    *[(s, R.REJECTED, "reject", Permission.REVIEW) for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)],
+    *[(s, R.CANCELLED, "cancel", Permission.CANCEL) for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)],
 ]
 
 
 @pytest.mark.parametrize(("source", "target", "action", "permission"), ALLOWED)
-def test_allowed_transitions(
-    source: RxStatus, target: RxStatus, action: str, permission: str
-) -> None:
+def test_allowed_transitions(source: RxStatus, target: RxStatus, action: str, permission: str) -> None:
     assert transition(source, target) is target
     assert transition(source.value, target.value) is target  # database strings work too
     assert can_transition(source, target)
@@ -76,9 +68,7 @@ def test_forbidden_transitions(source: RxStatus, target: RxStatus) -> None:
 
 
 def test_message_lists_what_is_allowed() -> None:
-    with pytest.raises(
-        InvalidTransition, match="it can go to: ready, validated, rejected, cancelled"
-    ):
+    with pytest.raises(InvalidTransition, match="it can go to: ready, validated, rejected, cancelled"):
         transition("in_progress", "dispensed")
     with pytest.raises(InvalidTransition, match=r"nothing \(final state\)"):
         transition("completed", "received")

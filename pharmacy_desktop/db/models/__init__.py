@@ -39,7 +39,13 @@ from pharmacy_desktop.db.models.prescriptions import (
     WillCallBin,
 )
 from pharmacy_desktop.db.models.users import (
-    AuthFailure, PharmacyProfile, Permission, Role, RolePermission, User, UserSession,
+    AuthFailure,
+    Permission,
+    PharmacyProfile,
+    Role,
+    RolePermission,
+    User,
+    UserSession,
 )
 
 SCHEMAS = (

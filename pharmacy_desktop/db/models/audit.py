@@ -26,9 +26,7 @@ class DomainEvent(UUIDPrimaryKey, Base):
     occurred_at: Mapped[dt.datetime | None] = mapped_column(server_default=func.now())
     user_id: Mapped[uuid.UUID | None]
     # BIGSERIAL in the design document: the server assigns it
-    sequence_number: Mapped[int] = mapped_column(
-        BigInteger, server_default=FetchedValue()
-    )
+    sequence_number: Mapped[int] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class AccessLog(UUIDPrimaryKey, Base):

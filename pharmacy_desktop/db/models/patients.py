@@ -37,11 +37,14 @@ class Patient(UUIDPrimaryKey, Timestamps, CreatedBy, UpdatedBy, SoftDelete, Vers
         Index("idx_patients_name", "last_name", "first_name"),
         # revision 0006: search-as-you-type by name fragment (trigram), name prefix, phone digits
         Index(
-            "idx_patients_name_trgm", text("(lower(((last_name)::text || ' ' || (first_name)::text)))"),
-            postgresql_using="gin", postgresql_ops={"lower": "gin_trgm_ops"},
+            "idx_patients_name_trgm",
+            text("(lower(((last_name)::text || ' ' || (first_name)::text)))"),
+            postgresql_using="gin",
+            postgresql_ops={"lower": "gin_trgm_ops"},
         ),
         Index(
-            "idx_patients_last_name_lower", text("lower((last_name)::text) text_pattern_ops"),
+            "idx_patients_last_name_lower",
+            text("lower((last_name)::text) text_pattern_ops"),
             text("lower((first_name)::text)"),
         ),
         Index("idx_patients_phone_digits", text("regexp_replace((phone_primary)::text, '[^0-9]', '', 'g')")),

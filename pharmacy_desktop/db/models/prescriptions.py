@@ -17,7 +17,14 @@ SCHEMA = "prescription_schema"
 _MEDICATION_FK = f"{SCHEMA}.medications.id"
 _PRESCRIPTION_FK = f"{SCHEMA}.prescriptions.id"
 PRESCRIPTION_STATES = (
-    "received", "validated", "in_progress", "ready", "dispensed", "completed", "rejected", "cancelled",
+    "received",
+    "validated",
+    "in_progress",
+    "ready",
+    "dispensed",
+    "completed",
+    "rejected",
+    "cancelled",
 )
 PRESCRIPTION_STATES_SQL = ", ".join(f"'{s}'" for s in PRESCRIPTION_STATES)
 
@@ -189,8 +196,11 @@ class PrescriptionRefill(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         Index("idx_prescription_refills_prescription_id", "prescription_id"),
         Index(
-            "uq_prescription_refills_live", "prescription_item_id", "refill_number",
-            unique=True, postgresql_where=text("status <> 'returned'"),
+            "uq_prescription_refills_live",
+            "prescription_item_id",
+            "refill_number",
+            unique=True,
+            postgresql_where=text("status <> 'returned'"),
         ),
         CheckConstraint(
             "status IN ('filled', 'verified', 'dispensed', 'returned')", name="prescription_refills_status_check"

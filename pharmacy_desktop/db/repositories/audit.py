@@ -43,8 +43,12 @@ class AuditRepository(Repository[DomainEvent]):
     ) -> Select:
         """The filtered, newest-first query behind ``recent_events``; callers may add columns and joins."""
         stmt = select(DomainEvent).order_by(DomainEvent.sequence_number.desc()).limit(limit)
-        for column, value in ((DomainEvent.event_type, event_type), (DomainEvent.aggregate_type, aggregate_type),
-                              (DomainEvent.aggregate_id, aggregate_id), (DomainEvent.user_id, user_id)):
+        for column, value in (
+            (DomainEvent.event_type, event_type),
+            (DomainEvent.aggregate_type, aggregate_type),
+            (DomainEvent.aggregate_id, aggregate_id),
+            (DomainEvent.user_id, user_id),
+        ):
             if value is not None:
                 stmt = stmt.where(column == value)
         if since is not None:
@@ -70,8 +74,12 @@ class AuditRepository(Repository[DomainEvent]):
     ) -> Select:
         """The filtered, newest-first query behind ``access_logs``; callers may add columns and joins."""
         stmt = select(AccessLog).order_by(AccessLog.accessed_at.desc(), AccessLog.id).limit(limit)
-        for column, value in ((AccessLog.user_id, user_id), (AccessLog.resource_type, resource_type),
-                              (AccessLog.resource_id, resource_id), (AccessLog.action, action)):
+        for column, value in (
+            (AccessLog.user_id, user_id),
+            (AccessLog.resource_type, resource_type),
+            (AccessLog.resource_id, resource_id),
+            (AccessLog.action, action),
+        ):
             if value is not None:
                 stmt = stmt.where(column == value)
         if since is not None:
@@ -97,8 +105,12 @@ class AuditRepository(Repository[DomainEvent]):
             .execution_options(include_deleted=True)
         )
         if about_user is not None:
-            stmt = stmt.where(or_(DomainEvent.user_id == about_user,
-                                  (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == about_user)))
+            stmt = stmt.where(
+                or_(
+                    DomainEvent.user_id == about_user,
+                    (DomainEvent.aggregate_type == "user") & (DomainEvent.aggregate_id == about_user),
+                )
+            )
         return [tuple(row) for row in self.session.execute(stmt)]
 
     def access_with_names(self, **filters) -> list[tuple]:

@@ -67,7 +67,7 @@ class Repository(Generic[T]):
     def soft_delete(self, id_: uuid.UUID, expected_version: int | None = None) -> T:
         if not issubclass(self.model, SoftDelete):
             raise TypeError(f"{self.model.__name__} has no deleted_at column")
-        return self.update(id_, expected_version, deleted_at=dt.datetime.now(dt.timezone.utc))
+        return self.update(id_, expected_version, deleted_at=dt.datetime.now(dt.UTC))
 
 
 # how a person calls the rows of a versioned table (SQLAlchemy names the table in StaleDataError)

@@ -66,8 +66,11 @@ class InventoryRepository(Repository[InventoryItem]):
         if not batch_ids:
             return []
         stmt = (
-            select(InventoryBatch).where(InventoryBatch.id.in_(batch_ids)).order_by(InventoryBatch.id)
-            .with_for_update().execution_options(populate_existing=True)
+            select(InventoryBatch)
+            .where(InventoryBatch.id.in_(batch_ids))
+            .order_by(InventoryBatch.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return list(self.session.scalars(stmt))
 
@@ -76,13 +79,17 @@ class InventoryRepository(Repository[InventoryItem]):
         if not item_ids:
             return []
         stmt = (
-            select(InventoryItem).where(InventoryItem.id.in_(item_ids)).order_by(InventoryItem.id)
-            .with_for_update().execution_options(populate_existing=True)
+            select(InventoryItem)
+            .where(InventoryItem.id.in_(item_ids))
+            .order_by(InventoryItem.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return list(self.session.scalars(stmt))
 
-    def movements_for(self, reference_type: str, reference_ids: list[uuid.UUID],
-                      transaction_type: str) -> list[InventoryTransaction]:
+    def movements_for(
+        self, reference_type: str, reference_ids: list[uuid.UUID], transaction_type: str
+    ) -> list[InventoryTransaction]:
         """Ledger lines of one type made for these references (e.g. the dispensing of some fills)."""
         if not reference_ids:
             return []

@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import re
 import uuid
-
 from collections.abc import Iterable
 from typing import Any
 
@@ -181,12 +180,16 @@ def _phone_matches(digits: str) -> ColumnElement[bool]:
     tail = "%" + digits[-4:]
     prefilter = or_(Patient.phone_primary.like(tail), Patient.phone_secondary.like(tail))
     if len(digits) >= 10:
-        return and_(prefilter, or_(normalized(Patient.phone_primary) == digits,
-                                   normalized(Patient.phone_secondary) == digits))
-    return and_(prefilter, or_(
-        normalized(Patient.phone_primary).endswith(digits),
-        normalized(Patient.phone_secondary).endswith(digits),
-    ))
+        return and_(
+            prefilter, or_(normalized(Patient.phone_primary) == digits, normalized(Patient.phone_secondary) == digits)
+        )
+    return and_(
+        prefilter,
+        or_(
+            normalized(Patient.phone_primary).endswith(digits),
+            normalized(Patient.phone_secondary).endswith(digits),
+        ),
+    )
 
 
 def _name_matches(term: str) -> ColumnElement[bool] | None:

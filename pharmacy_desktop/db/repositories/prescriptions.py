@@ -52,8 +52,9 @@ class PrescriptionRepository(Repository[Prescription]):
         stmt = select(Prescription).where(Prescription.prescription_number == prescription_number.strip())
         return self.session.scalars(stmt).first()
 
-    def queue(self, status: str, limit: int = 100, *, since: str = "received_at",
-              promised_first: bool = False) -> list[Prescription]:
+    def queue(
+        self, status: str, limit: int = 100, *, since: str = "received_at", promised_first: bool = False
+    ) -> list[Prescription]:
         """A work queue: STAT first, then (``promised_first``) the earliest promised time, then the
         oldest by ``since`` ('received_at' or 'filled_at')."""
         order = [func.coalesce(Prescription.is_stat, False).desc()]
@@ -63,7 +64,9 @@ class PrescriptionRepository(Repository[Prescription]):
         stmt = select(Prescription).where(Prescription.status == status).order_by(*order).limit(limit)
         return list(self.session.scalars(stmt))
 
-    def first_items(self, prescription_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[PrescriptionItem, Medication | None]]]:
+    def first_items(
+        self, prescription_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[PrescriptionItem, Medication | None]]]:
         """Each prescription's items with their written medication, oldest first."""
         stmt = (
             select(PrescriptionItem, Medication)
@@ -82,15 +85,19 @@ class PrescriptionRepository(Repository[Prescription]):
             select(Prescription)
             .where(Prescription.status == "received", Prescription.returned_note.is_(None))
             .options(selectinload(Prescription.items).selectinload(PrescriptionItem.medication))
-            .order_by(Prescription.is_stat.is_(True).desc(), Prescription.received_at.asc().nulls_last(),
-                      Prescription.prescription_number)
+            .order_by(
+                Prescription.is_stat.is_(True).desc(),
+                Prescription.received_at.asc().nulls_last(),
+                Prescription.prescription_number,
+            )
             .limit(limit)
         )
         return list(self.session.scalars(stmt).all())
 
     def review_queue_size(self) -> int:
         stmt = (
-            select(func.count()).select_from(Prescription)
+            select(func.count())
+            .select_from(Prescription)
             .where(Prescription.status == "received", Prescription.returned_note.is_(None))
         )
         return self.session.scalar(stmt) or 0
@@ -236,8 +243,11 @@ class PrescriptionRepository(Repository[Prescription]):
         return self.session.scalars(
             select(WillCallBin)
             .join(Prescription, Prescription.will_call_bin_id == WillCallBin.id)
-            .where(Prescription.patient_id == patient_id, Prescription.status == ready_status,
-                   WillCallBin.is_active.is_(True))
+            .where(
+                Prescription.patient_id == patient_id,
+                Prescription.status == ready_status,
+                WillCallBin.is_active.is_(True),
+            )
             .order_by(Prescription.ready_at)
         ).first()
 
@@ -265,8 +275,9 @@ class PrescriptionRepository(Repository[Prescription]):
                 func.count(func.distinct(Prescription.patient_id)),
                 func.min(Prescription.ready_at),
             )
-            .outerjoin(Prescription, (Prescription.will_call_bin_id == WillCallBin.id)
-                       & (Prescription.status == ready_status))
+            .outerjoin(
+                Prescription, (Prescription.will_call_bin_id == WillCallBin.id) & (Prescription.status == ready_status)
+            )
             .where(WillCallBin.is_active.is_(True))
             .group_by(WillCallBin.id)
             .order_by(WillCallBin.code)
@@ -291,9 +302,13 @@ class PrescriptionRepository(Repository[Prescription]):
         if patient_id is not None:
             conditions.append(Prescription.patient_id == patient_id)
         for w in name_words:
-            conditions.append(or_(Patient.last_name.istartswith(w, autoescape=True),
-                                  Patient.first_name.istartswith(w, autoescape=True),
-                                  cast(Prescription.prescription_number, String) == w))
+            conditions.append(
+                or_(
+                    Patient.last_name.istartswith(w, autoescape=True),
+                    Patient.first_name.istartswith(w, autoescape=True),
+                    cast(Prescription.prescription_number, String) == w,
+                )
+            )
         if ready_before is not None:
             conditions.append(Prescription.ready_at < ready_before)
         stmt = (
@@ -309,8 +324,11 @@ class PrescriptionRepository(Repository[Prescription]):
         first: dict[uuid.UUID, tuple[PrescriptionItem, Medication | None]] = {}
         for item, med in self.session.execute(
             select(PrescriptionItem, Medication)
-            .outerjoin(Medication, Medication.id == func.coalesce(PrescriptionItem.dispensed_medication_id,
-                                                                  PrescriptionItem.medication_id))
+            .outerjoin(
+                Medication,
+                Medication.id
+                == func.coalesce(PrescriptionItem.dispensed_medication_id, PrescriptionItem.medication_id),
+            )
             .where(PrescriptionItem.prescription_id.in_([rx.id for rx, _, _ in found]))
             .order_by(PrescriptionItem.created_at)
         ):

@@ -178,8 +178,9 @@ class UserRepository(Repository[User]):
             .join(Role, Role.name == User.role)
             .join(RolePermission, RolePermission.role_id == Role.id)
             .join(Permission, Permission.id == RolePermission.permission_id)
-            .where(User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None),
-                   Permission.name == permission)
+            .where(
+                User.id == user_id, User.is_active.is_(True), User.deleted_at.is_(None), Permission.name == permission
+            )
             .execution_options(include_deleted=True)
         )
         return self.session.scalar(stmt) is not None
@@ -188,30 +189,65 @@ class UserRepository(Repository[User]):
         """(is_active, deleted_at, locked_until, session, revoked_at, expires_at) of the account and
         one of its sessions, in one round trip (it runs before every permitted action)."""
         return self.session.execute(
-            select(User.is_active, User.deleted_at, User.locked_until, UserSession.id.label("session"),
-                   UserSession.revoked_at, UserSession.expires_at)
+            select(
+                User.is_active,
+                User.deleted_at,
+                User.locked_until,
+                UserSession.id.label("session"),
+                UserSession.revoked_at,
+                UserSession.expires_at,
+            )
             .select_from(User)
             .outerjoin(UserSession, (UserSession.user_id == User.id) & (UserSession.id == session_id))
             .where(User.id == user_id)
             .execution_options(include_deleted=True)
         ).first()
 
-    def record_auth_failure(self, workstation: str, method: str, user_ids: list[uuid.UUID], at: dt.datetime,
-                            limit: int, window: dt.timedelta) -> tuple[int, dt.datetime | None]:
+    def record_auth_failure(
+        self,
+        workstation: str,
+        method: str,
+        user_ids: list[uuid.UUID],
+        at: dt.datetime,
+        limit: int,
+        window: dt.timedelta,
+    ) -> tuple[int, dt.datetime | None]:
         """One wrong password/PIN/badge into ``auth_failures`` through the database function (it counts
         a password's failures within ``window`` and locks the account at ``limit``)."""
         row = self.session.execute(
-            text("SELECT failure_count, locked_until_at FROM user_schema.record_auth_failure("
-                 ":workstation, :method, CAST(:user_ids AS uuid[]), :at, :limit, :window)"),
-            {"workstation": workstation[:100], "method": method, "user_ids": list(user_ids), "at": at,
-             "limit": limit, "window": window},
+            text(
+                "SELECT failure_count, locked_until_at FROM user_schema.record_auth_failure("
+                ":workstation, :method, CAST(:user_ids AS uuid[]), :at, :limit, :window)"
+            ),
+            {
+                "workstation": workstation[:100],
+                "method": method,
+                "user_ids": list(user_ids),
+                "at": at,
+                "limit": limit,
+                "window": window,
+            },
         ).one()
         return row.failure_count, row.locked_until_at
 
-    def open_workstation_session(self, user_id: uuid.UUID, refresh_token: str, at: dt.datetime,
-                                 expires_at: dt.datetime, workstation: str, method: str) -> UserSession:
-        session = UserSession(user_id=user_id, refresh_token=refresh_token, user_agent="pharmacy-desktop",
-                              expires_at=expires_at, workstation=workstation, method=method, last_seen_at=at)
+    def open_workstation_session(
+        self,
+        user_id: uuid.UUID,
+        refresh_token: str,
+        at: dt.datetime,
+        expires_at: dt.datetime,
+        workstation: str,
+        method: str,
+    ) -> UserSession:
+        session = UserSession(
+            user_id=user_id,
+            refresh_token=refresh_token,
+            user_agent="pharmacy-desktop",
+            expires_at=expires_at,
+            workstation=workstation,
+            method=method,
+            last_seen_at=at,
+        )
         self.session.add(session)
         return session
 
@@ -228,9 +264,12 @@ class UserRepository(Repository[User]):
 
     def revoke_workstation_sessions(self, user_id: uuid.UUID, workstation: str, at: dt.datetime) -> None:
         self.session.execute(
-            update(UserSession).where(UserSession.user_id == user_id, UserSession.workstation == workstation,
-                                      UserSession.revoked_at.is_(None))
-            .values(revoked_at=at).execution_options(synchronize_session=False)
+            update(UserSession)
+            .where(
+                UserSession.user_id == user_id, UserSession.workstation == workstation, UserSession.revoked_at.is_(None)
+            )
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
         )
 
     def shift_sessions(self, workstation: str, at: dt.datetime) -> list[tuple[User, UserSession]]:
@@ -249,22 +288,35 @@ class UserRepository(Repository[User]):
         ).all()
         return [(user, session) for user, session in rows]
 
-    def failures_against(self, user_id: uuid.UUID, methods: tuple[str, ...], since: dt.datetime,
-                         at: dt.datetime) -> int:
+    def failures_against(
+        self, user_id: uuid.UUID, methods: tuple[str, ...], since: dt.datetime, at: dt.datetime
+    ) -> int:
         """Failures of ``methods`` counted against the account in (since, at]."""
-        return self.session.scalar(
-            select(func.count()).select_from(AuthFailure)
-            .where(AuthFailure.method.in_(methods), AuthFailure.user_ids.any(user_id),
-                   AuthFailure.occurred_at > since, AuthFailure.occurred_at <= at)
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(AuthFailure)
+                .where(
+                    AuthFailure.method.in_(methods),
+                    AuthFailure.user_ids.any(user_id),
+                    AuthFailure.occurred_at > since,
+                    AuthFailure.occurred_at <= at,
+                )
+            )
+            or 0
+        )
 
-    def failures_at(self, workstation: str, methods: tuple[str, ...], since: dt.datetime,
-                    at: dt.datetime) -> tuple[int, dt.datetime | None]:
+    def failures_at(
+        self, workstation: str, methods: tuple[str, ...], since: dt.datetime, at: dt.datetime
+    ) -> tuple[int, dt.datetime | None]:
         """(count, latest) of failures of ``methods`` on ``workstation`` in (since, at]."""
         count, last = self.session.execute(
-            select(func.count(), func.max(AuthFailure.occurred_at))
-            .where(AuthFailure.workstation == workstation, AuthFailure.method.in_(methods),
-                   AuthFailure.occurred_at > since, AuthFailure.occurred_at <= at)
+            select(func.count(), func.max(AuthFailure.occurred_at)).where(
+                AuthFailure.workstation == workstation,
+                AuthFailure.method.in_(methods),
+                AuthFailure.occurred_at > since,
+                AuthFailure.occurred_at <= at,
+            )
         ).one()
         return count or 0, last
 
@@ -274,29 +326,48 @@ class UserRepository(Repository[User]):
         """Transaction advisory lock: two first-run wizards at once create one first administrator."""
         self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
-    def create_account(self, user_id: uuid.UUID, username: str, email: str, password_hash: str, first_name: str,
-                       last_name: str, role: str, license_number: str | None, phone: str | None,
-                       at: dt.datetime) -> None:
+    def create_account(
+        self,
+        user_id: uuid.UUID,
+        username: str,
+        email: str,
+        password_hash: str,
+        first_name: str,
+        last_name: str,
+        role: str,
+        license_number: str | None,
+        phone: str | None,
+        at: dt.datetime,
+    ) -> None:
         """Through the database function: it checks users.manage (or the first run) itself."""
-        self.session.execute(select(func.user_schema.create_account(
-            user_id, username, email, password_hash, first_name, last_name, role, license_number, phone, at)))
+        self.session.execute(
+            select(
+                func.user_schema.create_account(
+                    user_id, username, email, password_hash, first_name, last_name, role, license_number, phone, at
+                )
+            )
+        )
 
     def badge_hashes_except(self, user_id: uuid.UUID) -> list[str]:
-        return list(self.session.scalars(
-            select(User.badge_hash).where(User.id != user_id, User.badge_hash.is_not(None))))
+        return list(
+            self.session.scalars(select(User.badge_hash).where(User.id != user_id, User.badge_hash.is_not(None)))
+        )
 
     def for_management(self) -> list[User]:
         """Every account not deleted, active ones first, by name."""
-        return list(self.session.scalars(
-            select(User).order_by(User.is_active.desc(), User.last_name, User.first_name)).all())
+        return list(
+            self.session.scalars(select(User).order_by(User.is_active.desc(), User.last_name, User.first_name)).all()
+        )
 
     def active_admin_count(self) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True))
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True))
+            )
+            or 0
+        )
 
-    def set_account_access(self, user_id: uuid.UUID, role: str | None, is_active: bool | None,
-                           deleted: bool) -> None:
+    def set_account_access(self, user_id: uuid.UUID, role: str | None, is_active: bool | None, deleted: bool) -> None:
         """Role, active flag, soft delete (database function, users.manage)."""
         self.session.execute(select(func.user_schema.set_account_access(user_id, role, is_active, deleted)))
 

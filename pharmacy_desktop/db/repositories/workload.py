@@ -22,10 +22,13 @@ class WorkloadRepository:
     def waiting(self, at: dt.datetime) -> list[tuple[str, int, int, int, dt.datetime | None]]:
         """(status, count, STAT count, count promised before ``at``, oldest received) per step."""
         rows = self.session.execute(
-            select(Prescription.status, func.count(),
-                   func.count().filter(Prescription.is_stat.is_(True)),
-                   func.count().filter(Prescription.promised_at < at),
-                   func.min(Prescription.received_at))
+            select(
+                Prescription.status,
+                func.count(),
+                func.count().filter(Prescription.is_stat.is_(True)),
+                func.count().filter(Prescription.promised_at < at),
+                func.min(Prescription.received_at),
+            )
             .where(Prescription.status.in_(WAITING))
             .group_by(Prescription.status)
         ).all()
@@ -35,7 +38,11 @@ class WorkloadRepository:
         return self.session.scalar(select(func.count()).select_from(User).where(User.locked_until > at)) or 0
 
     def events_since(self, event_type: str, since: dt.datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(DomainEvent)
-            .where(DomainEvent.event_type == event_type, DomainEvent.occurred_at >= since)
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(DomainEvent)
+                .where(DomainEvent.event_type == event_type, DomainEvent.occurred_at >= since)
+            )
+            or 0
+        )

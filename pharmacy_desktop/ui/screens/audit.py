@@ -36,8 +36,14 @@ from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_TINT
 from pharmacy_desktop.ui.table_models import RowsModel
 
-RESOURCE_TITLES = {"user": "Accounts", "patient": "Patients", "prescription": "Prescriptions", "pharmacy": "Pharmacy",
-                   "inventory_item": "Stock items", "print_job": "Print jobs"}
+RESOURCE_TITLES = {
+    "user": "Accounts",
+    "patient": "Patients",
+    "prescription": "Prescriptions",
+    "pharmacy": "Pharmacy",
+    "inventory_item": "Stock items",
+    "print_job": "Print jobs",
+}
 
 
 def _who(row) -> str:
@@ -112,8 +118,14 @@ class AuditScreen(Screen):
 
         filters = QGridLayout()
         filters.setHorizontalSpacing(10)
-        for col, (label, widget) in enumerate((("&User", self.user), ("&Event", self.event_type),
-                                               ("Re&cord type", self.resource), ("Record &id", self.resource_id))):
+        for col, (label, widget) in enumerate(
+            (
+                ("&User", self.user),
+                ("&Event", self.event_type),
+                ("Re&cord type", self.resource),
+                ("Record &id", self.resource_id),
+            )
+        ):
             caption = QLabel(label)
             caption.setBuddy(widget)
             filters.addWidget(caption, 0, col)
@@ -131,16 +143,25 @@ class AuditScreen(Screen):
         filters.setColumnStretch(1, 2)
         filters.setColumnStretch(3, 2)
 
-        self.events_model = _EventsModel([
-            ("When", "occurred_at"), ("Event", lambda r: f"⚠ {r.label}" if r.warning else r.label),
-            ("By", _who), ("Workstation", "workstation"),
-            ("About", _about), ("Details", "details"),
-        ])
-        self.access_model = RowsModel([
-            ("When", "accessed_at"), ("Who", _who), ("Action", lambda r: r.action.capitalize()),
-            ("Record", lambda r: f"{r.resource_name or r.resource_type} ({str(r.resource_id)[:8]})"),
-            ("Workstation", "workstation"),
-        ])
+        self.events_model = _EventsModel(
+            [
+                ("When", "occurred_at"),
+                ("Event", lambda r: f"⚠ {r.label}" if r.warning else r.label),
+                ("By", _who),
+                ("Workstation", "workstation"),
+                ("About", _about),
+                ("Details", "details"),
+            ]
+        )
+        self.access_model = RowsModel(
+            [
+                ("When", "accessed_at"),
+                ("Who", _who),
+                ("Action", lambda r: r.action.capitalize()),
+                ("Record", lambda r: f"{r.resource_name or r.resource_type} ({str(r.resource_id)[:8]})"),
+                ("Workstation", "workstation"),
+            ]
+        )
         self.events_table = _table(self.events_model)
         self.events_table.setObjectName("eventsTable")
         self.access_table = _table(self.access_model)
@@ -156,8 +177,10 @@ class AuditScreen(Screen):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(heading("Audit trail"))
-        sub = QLabel("Sign-ins, lockouts, user switches, permission denials and every opening of a patient record. "
-                     "Entries cannot be changed or deleted.")
+        sub = QLabel(
+            "Sign-ins, lockouts, user switches, permission denials and every opening of a patient record. "
+            "Entries cannot be changed or deleted."
+        )
         sub.setObjectName("subtitle")
         sub.setWordWrap(True)
         layout.addWidget(sub)
@@ -168,10 +191,15 @@ class AuditScreen(Screen):
 
         self.apply_button.clicked.connect(self.refresh)
         self.resource_id.returnPressed.connect(self.refresh)
-        for seq, slot in (("Ctrl+R", self.refresh), ("Return", self.refresh), ("Enter", self.refresh),
-                          ("Ctrl+1", lambda: self.tabs.setCurrentIndex(0)),
-                          ("Ctrl+2", lambda: self.tabs.setCurrentIndex(1)),
-                          ("Ctrl+T", self.today_only), ("Ctrl+W", self.problems_only.toggle)):
+        for seq, slot in (
+            ("Ctrl+R", self.refresh),
+            ("Return", self.refresh),
+            ("Enter", self.refresh),
+            ("Ctrl+1", lambda: self.tabs.setCurrentIndex(0)),
+            ("Ctrl+2", lambda: self.tabs.setCurrentIndex(1)),
+            ("Ctrl+T", self.today_only),
+            ("Ctrl+W", self.problems_only.toggle),
+        ):
             shortcut(self, seq, slot)
         self.problems_only.toggled.connect(lambda _: self.refresh())
         self._choices_loaded = False
@@ -193,10 +221,16 @@ class AuditScreen(Screen):
     def activate(self) -> None:
         if not self._choices_loaded:
             ctx, actor = self.context, self.actor
-            run_in_background(self, lambda: (audit_log.user_choices(ctx.uow_factory, actor),
-                                             audit_log.event_types(ctx.uow_factory, actor),
-                                             audit_log.resource_types(ctx.uow_factory, actor)),
-                              self._show_choices, self._failed)
+            run_in_background(
+                self,
+                lambda: (
+                    audit_log.user_choices(ctx.uow_factory, actor),
+                    audit_log.event_types(ctx.uow_factory, actor),
+                    audit_log.resource_types(ctx.uow_factory, actor),
+                ),
+                self._show_choices,
+                self._failed,
+            )
         self.refresh()
 
     def _show_choices(self, choices) -> None:
@@ -223,9 +257,14 @@ class AuditScreen(Screen):
                 resource_id = uuid.UUID(text)
             except ValueError:
                 resource_id = uuid.UUID(int=0)  # matches nothing, and says so
-        return AuditFilter(user_id=self.user.currentData(), event_type=self.event_type.currentData(),
-                           resource_type=self.resource.currentData(), resource_id=resource_id,
-                           since=since, until=until)
+        return AuditFilter(
+            user_id=self.user.currentData(),
+            event_type=self.event_type.currentData(),
+            resource_type=self.resource.currentData(),
+            resource_id=resource_id,
+            since=since,
+            until=until,
+        )
 
     def refresh(self) -> None:
         flt = self.current_filter()
@@ -236,21 +275,33 @@ class AuditScreen(Screen):
         ctx, actor = self.context, self.actor
         problems = self.problems_only.isChecked()
         if self.tabs.currentIndex() == 0:
+
             def load():
                 rows = audit_log.list_events(ctx.uow_factory, actor, flt)
                 return [r for r in rows if r.warning] if problems else rows
+
             run_in_background(self, load, self._show_events, self._failed, busy_message="Loading the audit trail…")
         else:
-            run_in_background(self, lambda: audit_log.list_access(ctx.uow_factory, actor, flt), self._show_access,
-                              self._failed, busy_message="Loading the access log…")
+            run_in_background(
+                self,
+                lambda: audit_log.list_access(ctx.uow_factory, actor, flt),
+                self._show_access,
+                self._failed,
+                busy_message="Loading the access log…",
+            )
 
     def _show_events(self, rows: list[EventRow]) -> None:
         self.events_model.set_rows(rows)
         warnings = sum(r.warning for r in rows)
-        self.summary.setText(f"{len(rows)} event{'s' if len(rows) != 1 else ''}"
-                             + (f" · ⚠ {warnings} problem{'s' if warnings != 1 else ''}" if warnings else "")
-                             + (" (the newest 500; narrow the filters to see older ones)"
-                                if len(rows) >= audit_log.DEFAULT_LIMIT else ""))
+        self.summary.setText(
+            f"{len(rows)} event{'s' if len(rows) != 1 else ''}"
+            + (f" · ⚠ {warnings} problem{'s' if warnings != 1 else ''}" if warnings else "")
+            + (
+                " (the newest 500; narrow the filters to see older ones)"
+                if len(rows) >= audit_log.DEFAULT_LIMIT
+                else ""
+            )
+        )
 
     def _show_access(self, rows: list[AccessRow]) -> None:
         self.access_model.set_rows(rows)

@@ -71,7 +71,7 @@ class Screen(QWidget):
         if callable(refresh):
             refresh()
 
-    def shell_screens(self) -> list["Screen"]:
+    def shell_screens(self) -> list[Screen]:
         """The screens the acting user can open, in navigation order (just this one outside the shell)."""
         visible = getattr(self.window(), "visible_screens", None)
         return visible() if callable(visible) else [self]

@@ -31,8 +31,8 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
-from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.style import MUTED, STOP_BORDER
+from pharmacy_desktop.ui.table_models import RowsModel
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 RESULT_LIMIT = 50
@@ -69,15 +69,29 @@ class Product(CatalogProduct):
     serial: str | None = None
 
     @classmethod
-    def from_hit(cls, hit: DrugHit) -> "Product":
+    def from_hit(cls, hit: DrugHit) -> Product:
         return cls(**hit.catalog_fields())
 
     @classmethod
-    def from_scan(cls, result: ScanResult) -> "Product":
-        return cls(result.medication_id, result.ndc11 or "", result.package_ndc, result.drug_name or "",
-                   result.brand_name, result.generic_name, result.strength, result.dosage_form, None,
-                   result.package_description, None, result.dea_schedule, result.is_active is not False,
-                   result.lot, result.expiry, result.serial)
+    def from_scan(cls, result: ScanResult) -> Product:
+        return cls(
+            result.medication_id,
+            result.ndc11 or "",
+            result.package_ndc,
+            result.drug_name or "",
+            result.brand_name,
+            result.generic_name,
+            result.strength,
+            result.dosage_form,
+            None,
+            result.package_description,
+            None,
+            result.dea_schedule,
+            result.is_active is not False,
+            result.lot,
+            result.expiry,
+            result.serial,
+        )
 
 
 class _HitsModel(RowsModel):
@@ -97,13 +111,17 @@ class _HitsModel(RowsModel):
 class _ArrowsToTable(QObject):
     """Down/Up/PageDown in the search field move through the results; Enter opens the selection."""
 
-    def __init__(self, screen: "DrugLookupScreen"):
+    def __init__(self, screen: DrugLookupScreen):
         super().__init__(screen)
         self.screen = screen
 
     def eventFilter(self, watched, event):  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up,
-                                                                     Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Down,
+            Qt.Key.Key_Up,
+            Qt.Key.Key_PageDown,
+            Qt.Key.Key_PageUp,
+        ):
             self.screen.move_selection(event.key())
             return True
         return False
@@ -138,12 +156,15 @@ class DrugLookupScreen(Screen):
         self.status.setObjectName("searchStatus")
         self.status.setWordWrap(True)
 
-        self.model = _HitsModel([
-            ("Drug", lambda h: h.drug_name if h.is_active else f"{h.drug_name} (inactive)"),
-            ("Strength, form", lambda h: " ".join(p for p in (h.strength, (h.dosage_form or "").lower()) if p)),
-            ("Sched.", lambda h: schedule_text(h.dea_schedule)),
-            ("NDC", lambda h: ndc_display(h.package_ndc, h.ndc11)), ("Package", lambda h: h.package_description or ""),
-        ])
+        self.model = _HitsModel(
+            [
+                ("Drug", lambda h: h.drug_name if h.is_active else f"{h.drug_name} (inactive)"),
+                ("Strength, form", lambda h: " ".join(p for p in (h.strength, (h.dosage_form or "").lower()) if p)),
+                ("Sched.", lambda h: schedule_text(h.dea_schedule)),
+                ("NDC", lambda h: ndc_display(h.package_ndc, h.ndc11)),
+                ("Package", lambda h: h.package_description or ""),
+            ]
+        )
         self.table = QTableView()
         self.table.setObjectName("drugResults")
         self.table.setModel(self.model)
@@ -178,9 +199,16 @@ class DrugLookupScreen(Screen):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for key, label in (("ndc", "NDC"), ("ndc11", "11-digit NDC"), ("package", "Package"), ("brand", "Brand"),
-                           ("generic", "Generic"), ("form", "Form / route"), ("manufacturer", "Labeler"),
-                           ("scanned", "Scanned")):
+        for key, label in (
+            ("ndc", "NDC"),
+            ("ndc11", "11-digit NDC"),
+            ("package", "Package"),
+            ("brand", "Brand"),
+            ("generic", "Generic"),
+            ("form", "Form / route"),
+            ("manufacturer", "Labeler"),
+            ("scanned", "Scanned"),
+        ):
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -263,8 +291,12 @@ class DrugLookupScreen(Screen):
             return
         self.status.setText(f"Searching for “{text}”…")
         factory = self.context.uow_factory
-        run_in_background(self, lambda: search_drugs(factory, text, limit=RESULT_LIMIT),
-                          lambda hits: self._show_hits(seq, text, hits), lambda exc: self._search_failed(seq, exc))
+        run_in_background(
+            self,
+            lambda: search_drugs(factory, text, limit=RESULT_LIMIT),
+            lambda hits: self._show_hits(seq, text, hits),
+            lambda exc: self._search_failed(seq, exc),
+        )
 
     def _show_hits(self, seq: int, text: str, hits: list[DrugHit]) -> None:
         if seq != self._seq:
@@ -272,12 +304,15 @@ class DrugLookupScreen(Screen):
         self.model.set_rows(hits)
         if hits:
             more = " (the best 50: add a strength or form to narrow it)" if len(hits) >= RESULT_LIMIT else ""
-            self.status.setText(f"{len(hits)} product{'s' if len(hits) != 1 else ''} for “{text}”{more}. "
-                                "↓ moves through them.")
+            self.status.setText(
+                f"{len(hits)} product{'s' if len(hits) != 1 else ''} for “{text}”{more}. ↓ moves through them."
+            )
             self.table.selectRow(0)
         else:
-            self.status.setText(f"No product matches “{text}”. Check the spelling, use fewer letters "
-                                "(e.g. “amlod 5”), or scan the bottle.")
+            self.status.setText(
+                f"No product matches “{text}”. Check the spelling, use fewer letters "
+                "(e.g. “amlod 5”), or scan the bottle."
+            )
 
     def _search_failed(self, seq: int, exc: Exception) -> None:
         if seq == self._seq:
@@ -302,8 +337,12 @@ class DrugLookupScreen(Screen):
         self._seq += 1
         seq = self._seq
         self.status.setText("Looking up the scanned bottle…")
-        run_in_background(self, lambda: resolve_scan(factory, text), lambda result: self._scanned(seq, result),
-                          lambda exc: self._scan_failed(seq, exc))
+        run_in_background(
+            self,
+            lambda: resolve_scan(factory, text),
+            lambda result: self._scanned(seq, result),
+            lambda exc: self._scan_failed(seq, exc),
+        )
         return True
 
     def _scanned(self, seq: int, result: ScanResult) -> None:
@@ -319,9 +358,27 @@ class DrugLookupScreen(Screen):
             if feedback is not None:
                 feedback.good(product.title)
         elif result.status == AMBIGUOUS:
-            self.model.set_rows([DrugHit(c.medication_id, c.ndc11, c.package_ndc, c.drug_name, None, None, c.strength,
-                                         c.dosage_form, None, c.package_description, None, None, c.is_active, 1.0)
-                                 for c in result.choices])
+            self.model.set_rows(
+                [
+                    DrugHit(
+                        c.medication_id,
+                        c.ndc11,
+                        c.package_ndc,
+                        c.drug_name,
+                        None,
+                        None,
+                        c.strength,
+                        c.dosage_form,
+                        None,
+                        c.package_description,
+                        None,
+                        None,
+                        c.is_active,
+                        1.0,
+                    )
+                    for c in result.choices
+                ]
+            )
             self.status.setText(result.message)
             self._show_product(None)
             self.table.setFocus()
@@ -359,12 +416,15 @@ class DrugLookupScreen(Screen):
         schedule = schedule_of(product.dea_schedule)
         if schedule is Schedule.NONE:
             self.schedule.setText("Not a controlled substance")
-            self.schedule.setStyleSheet("#scheduleBadge { padding: 4px 8px; border: 1px solid palette(mid); "
-                                        "border-radius: 4px; }")
+            self.schedule.setStyleSheet(
+                "#scheduleBadge { padding: 4px 8px; border: 1px solid palette(mid); border-radius: 4px; }"
+            )
         else:
             self.schedule.setText(f"⚠ {schedule.display}: controlled substance, schedule {schedule.roman}")
-            self.schedule.setStyleSheet(f"#scheduleBadge {{ padding: 6px 10px; border: 3px solid {STOP_BORDER}; "
-                                        "border-radius: 4px; font-weight: bold; font-size: 13pt; }")
+            self.schedule.setStyleSheet(
+                f"#scheduleBadge {{ padding: 6px 10px; border: 3px solid {STOP_BORDER}; "
+                "border-radius: 4px; font-weight: bold; font-size: 13pt; }"
+            )
         if product.is_active:
             self.active.setText("✔ Active in the catalog")
         else:
@@ -375,7 +435,9 @@ class DrugLookupScreen(Screen):
         f["package"].setText(product.package_description or "")
         f["brand"].setText(product.brand_name or "—")
         f["generic"].setText(product.generic_name or "—")
-        f["form"].setText(" / ".join(p for p in ((product.dosage_form or "").lower(), (product.route or "").lower()) if p))
+        f["form"].setText(
+            " / ".join(p for p in ((product.dosage_form or "").lower(), (product.route or "").lower()) if p)
+        )
         f["manufacturer"].setText(product.manufacturer or "—")
         scanned = []
         if product.lot:

@@ -25,11 +25,12 @@ from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import fill as service
-from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
+from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
+from pharmacy_desktop.ui.style import AMBER
 from pharmacy_desktop.ui.widgets.fill_common import (
     ResultBanner,
     ScanPrompt,
@@ -37,7 +38,6 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     drug_text,
     shortcut,
 )
-from pharmacy_desktop.ui.style import AMBER
 
 HARD_STOP_TITLES: dict[str, str] = {
     Match.WRONG_DRUG: "WRONG DRUG — DO NOT FILL",
@@ -146,16 +146,24 @@ class FillScreen(QueueScreen):
 
     def refresh(self) -> None:
         actor = self.actor
-        run_in_background(self, lambda: service.fill_queue(self.context.uow_factory, actor), self._show_queue,
-                          busy_message="Loading the fill queue…")
+        run_in_background(
+            self,
+            lambda: service.fill_queue(self.context.uow_factory, actor),
+            self._show_queue,
+            busy_message="Loading the fill queue…",
+        )
 
     def queue_mark(self, row: QueueRow) -> str | None:
         return "stat" if row.is_stat else ("returned" if row.returned_note else None)
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         actor = self.actor
-        run_in_background(self, lambda: service.open_for_fill(self.context.uow_factory, actor, prescription_id),
-                          self._show_rx, busy_message="Opening the prescription…")
+        run_in_background(
+            self,
+            lambda: service.open_for_fill(self.context.uow_factory, actor, prescription_id),
+            self._show_rx,
+            busy_message="Opening the prescription…",
+        )
 
     def _show_rx(self, view: FillView) -> None:
         self._reset()
@@ -165,7 +173,11 @@ class FillScreen(QueueScreen):
             self._idle_message("This prescription has no items.")
             return
         stat = "   ·   STAT" if view.is_stat else ""
-        fill_no = "original fill" if item.next_fill_number == 0 else f"refill {item.next_fill_number} of {item.refills_authorized}"
+        fill_no = (
+            "original fill"
+            if item.next_fill_number == 0
+            else f"refill {item.next_fill_number} of {item.refills_authorized}"
+        )
         self.rx_line.setText(f"Rx {view.rx_number}{stat}   ·   {fill_no}   ·   {view.prescriber}")
         dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
         self.patient.setText(f"{view.patient_name}{dob}")
@@ -178,8 +190,14 @@ class FillScreen(QueueScreen):
         self.sig.setText(f"{item.sig}  →  {item.directions or ''}")
         daw = item.daw_code or "0"
         subst = "substitution allowed" if item.substitution_allowed else "NO substitution"
-        on_hand = (f"{format_quantity(item.on_hand)} {dispensing_unit(item.on_hand, item.unit, item.drug.dosage_form)}"
-                   " on hand") if item.on_hand is not None else "not stocked"
+        on_hand = (
+            (
+                f"{format_quantity(item.on_hand)} {dispensing_unit(item.on_hand, item.unit, item.drug.dosage_form)}"
+                " on hand"
+            )
+            if item.on_hand is not None
+            else "not stocked"
+        )
         self.details.setText(
             f"DAW {daw} ({DAW_MEANING.get(daw, 'unknown')}), {subst}   ·   refills left {item.refills_remaining}"
             f"   ·   {on_hand}" + (f"   ·   {item.drug.package}" if item.drug.package else "")
@@ -201,15 +219,20 @@ class FillScreen(QueueScreen):
         if number is not None and (self.view is None or number != self.view.rx_number):
             actor = self.actor
             run_in_background(
-                self, lambda: service.find_by_rx_number(self.context.uow_factory, actor, text),
-                lambda rx_id: self.open_rx(rx_id) if rx_id else self._idle_message(
-                    f"No prescription has the number {number}. Check the label."),
+                self,
+                lambda: service.find_by_rx_number(self.context.uow_factory, actor, text),
+                lambda rx_id: (
+                    self.open_rx(rx_id)
+                    if rx_id
+                    else self._idle_message(f"No prescription has the number {number}. Check the label.")
+                ),
                 busy_message="Looking up the Rx…",
             )
             return True
         if self.view is None:
-            self._idle_message("Open a prescription first (scan its Rx label, or pick it and press Enter), "
-                               "then scan the stock bottle.")
+            self._idle_message(
+                "Open a prescription first (scan its Rx label, or pick it and press Enter), then scan the stock bottle."
+            )
             return True
         self._check(text)
         return True
@@ -223,9 +246,18 @@ class FillScreen(QueueScreen):
         self.prompt.set_text("Checking the bottle…")
         run_in_background(
             self,
-            lambda: service.check_scan(self.context.uow_factory, actor, view.prescription_id, text, quantity=quantity,
-                                       partial=partial, medication_id=medication_id),
-            self._show_check, self._failed, busy_message="Checking the bottle…",
+            lambda: service.check_scan(
+                self.context.uow_factory,
+                actor,
+                view.prescription_id,
+                text,
+                quantity=quantity,
+                partial=partial,
+                medication_id=medication_id,
+            ),
+            self._show_check,
+            self._failed,
+            busy_message="Checking the bottle…",
         )
 
     def _quantity(self) -> Decimal | None:
@@ -249,11 +281,14 @@ class FillScreen(QueueScreen):
                 f"lot {l.lot or '—'} exp {l.expiry.strftime('%m/%d/%Y') if l.expiry else '—'}: {format_quantity(l.quantity)}"
                 for l in check.lines
             )
-            self.lots.setText(f"From stock: {lots}   ·   serial {check.serial}" if check.serial else f"From stock: {lots}")
+            self.lots.setText(
+                f"From stock: {lots}   ·   serial {check.serial}" if check.serial else f"From stock: {lots}"
+            )
             self.result.show_result("warning" if check.warnings else "ok", check.message, check.warnings)
             self.prompt.set_text(
                 f"✔  {check.scanned.title if check.scanned else ''}\nPress Enter to fill "
-                f"{format_quantity(check.quantity)} {check.unit} and print the label", "done",
+                f"{format_quantity(check.quantity)} {check.unit} and print the label",
+                "done",
             )
             self.fill_button.setEnabled(True)
             self.fill_button.setFocus()
@@ -269,7 +304,8 @@ class FillScreen(QueueScreen):
         title = HARD_STOP_TITLES.get(check.match or "", "WRONG PRODUCT — DO NOT FILL")
         prescribed = check.prescribed.title if check.prescribed else ""
         self.hard_stop.show_stop(
-            title, check.message,
+            title,
+            check.message,
             f"Prescribed: {prescribed}  (NDC {check.prescribed.ndc if check.prescribed else '—'})\n"
             f"Scanned:    {check.scanned.title if check.scanned else ''}  (NDC {check.scanned.ndc if check.scanned else '—'})",
         )
@@ -320,11 +356,20 @@ class FillScreen(QueueScreen):
         printers = printer_settings_from(self.context.config)
         run_in_background(
             self,
-            lambda: service.fill(self.context.uow_factory, actor, view.prescription_id, check.scan_text,
-                                 item_id=check.item_id, quantity=quantity, partial=check.is_partial,
-                                 medication_id=check.scanned.medication_id if check.scanned else None,
-                                 printers=printers),
-            self._filled, self._fill_failed, busy_message="Filling and queueing the label…",
+            lambda: service.fill(
+                self.context.uow_factory,
+                actor,
+                view.prescription_id,
+                check.scan_text,
+                item_id=check.item_id,
+                quantity=quantity,
+                partial=check.is_partial,
+                medication_id=check.scanned.medication_id if check.scanned else None,
+                printers=printers,
+            ),
+            self._filled,
+            self._fill_failed,
+            busy_message="Filling and queueing the label…",
         )
 
     def _filled(self, result: FillResult) -> None:

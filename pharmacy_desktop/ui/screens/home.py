@@ -20,11 +20,21 @@ from pharmacy_desktop.ui.style import STOP_BORDER
 
 # status, title, key, permission that acts on it, what the number means
 STEPS = (
-    ("received", "Clinical review", key_for(Place.REVIEW), "prescription.review",
-     "new prescriptions waiting for a pharmacist's review"),
+    (
+        "received",
+        "Clinical review",
+        key_for(Place.REVIEW),
+        "prescription.review",
+        "new prescriptions waiting for a pharmacist's review",
+    ),
     ("validated", "Fill", key_for(Place.FILL), "prescription.fill", "reviewed, waiting to be filled"),
-    ("in_progress", "Final verification", key_for(Place.VERIFY), "prescription.final_verify",
-     "filled, waiting for final verification"),
+    (
+        "in_progress",
+        "Final verification",
+        key_for(Place.VERIFY),
+        "prescription.final_verify",
+        "filled, waiting for final verification",
+    ),
     ("ready", "Ready for pickup", key_for(Place.WILL_CALL), "pos.sell", "verified, in will-call bins"),
 )
 # who sees a step on the home page (acting on it or not: a technician wants to know what the
@@ -164,22 +174,34 @@ class HomeScreen(Screen):
         self.cards = {}
         for i, (status, title, key, permission, meaning) in enumerate(steps):
             card = QueueCard(title, key, meaning)
-            card.hint.setText(f"<b>{key}</b> opens it" if self.actor.can(permission)
-                              else "for the pharmacist" if permission.startswith("prescription.") else "")
+            card.hint.setText(
+                f"<b>{key}</b> opens it"
+                if self.actor.can(permission)
+                else "for the pharmacist"
+                if permission.startswith("prescription.")
+                else ""
+            )
             self.cards[status] = card
             self.grid.addWidget(card, 0, i)
         self._show_static()
 
     def _show_static(self) -> None:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         first = self.actor.display_name.split()[0]
         self.greeting.setText(f"{_greeting(now)}, {first}")
-        self.where.setText(f"{self.actor.role_title} · workstation {self.context.workstation} · "
-                           f"{now.astimezone():%A, %B} {now.astimezone().day}, {now.astimezone():%Y}")
-        rows = [f"<tr><td style='padding-right:14px'><b>{s.key}</b></td><td>{s.title}</td></tr>"
-                for s in self.shell_screens() if s.key and s is not self]
-        rows += ["<tr><td style='padding-right:14px'><b>F12</b></td><td>Lock / switch user</td></tr>",
-                 "<tr><td style='padding-right:14px'><b>F1</b></td><td>Keys of the open screen</td></tr>"]
+        self.where.setText(
+            f"{self.actor.role_title} · workstation {self.context.workstation} · "
+            f"{now.astimezone():%A, %B} {now.astimezone().day}, {now.astimezone():%Y}"
+        )
+        rows = [
+            f"<tr><td style='padding-right:14px'><b>{s.key}</b></td><td>{s.title}</td></tr>"
+            for s in self.shell_screens()
+            if s.key and s is not self
+        ]
+        rows += [
+            "<tr><td style='padding-right:14px'><b>F12</b></td><td>Lock / switch user</td></tr>",
+            "<tr><td style='padding-right:14px'><b>F1</b></td><td>Keys of the open screen</td></tr>",
+        ]
         half = (len(rows) + 1) // 2
         self.keys.setText(
             "<table><tr><td valign='top'><table>" + "".join(rows[:half]) + "</table></td>"
@@ -212,7 +234,7 @@ class HomeScreen(Screen):
     def _show(self, load: pharmacy.Workload) -> None:
         self._loading = False
         self.error.hide()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for status, card in self.cards.items():
             q = load.queues.get(status) or pharmacy.QueueCount(status, 0, 0, 0, None)
             card.count.setText(str(q.count))
@@ -227,12 +249,18 @@ class HomeScreen(Screen):
             card.set_alarm(bool(q.stat or q.overdue))
         alarms = []
         if load.locked_accounts:
-            alarms.append(f"⚠ <b>{load.locked_accounts} account{'s are' if load.locked_accounts != 1 else ' is'} "
-                          "locked</b> after wrong passwords" + (" (Users, Alt+U)" if self.actor.can("users.manage") else ""))
+            alarms.append(
+                f"⚠ <b>{load.locked_accounts} account{'s are' if load.locked_accounts != 1 else ' is'} "
+                "locked</b> after wrong passwords" + (" (Users, Alt+U)" if self.actor.can("users.manage") else "")
+            )
         if load.failed_sign_ins_today:
-            alarms.append(f"⚠ {load.failed_sign_ins_today} failed sign-in{'s' if load.failed_sign_ins_today != 1 else ''} "
-                          "today" + (" (Audit, Alt+A)" if self.actor.can("audit.view") else ""))
+            alarms.append(
+                f"⚠ {load.failed_sign_ins_today} failed sign-in{'s' if load.failed_sign_ins_today != 1 else ''} "
+                "today" + (" (Audit, Alt+A)" if self.actor.can("audit.view") else "")
+            )
         self.alarms.setText("<br>".join(alarms))
         self.alarms.setVisible(bool(alarms))
-        self.updated.setText(f"Updated {now.astimezone():%H:%M:%S}; counts refresh by themselves when another "
-                             "workstation changes something.")
+        self.updated.setText(
+            f"Updated {now.astimezone():%H:%M:%S}; counts refresh by themselves when another "
+            "workstation changes something."
+        )

@@ -41,12 +41,13 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
+from pharmacy_desktop.ui.style import ERROR, ERROR_STYLE, HINT_STYLE, PASSED, PASSED_STYLE, TEXT, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
-from pharmacy_desktop.ui.widgets.sig_field import SigField
-from pharmacy_desktop.ui.style import ERROR, ERROR_STYLE, HINT_STYLE, PASSED, PASSED_STYLE, TEXT, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
+from pharmacy_desktop.ui.widgets.sig_field import SigField
+
 
 class IntakeScreen(Screen):
     key = key_for(Place.INTAKE)
@@ -56,7 +57,9 @@ class IntakeScreen(Screen):
         ("Enter", "in the patient or drug search: pick the highlighted one; elsewhere: save to review"),
         ("Down / Up", "move through search results"),
         ("Tab / Shift+Tab", "next / previous field"),
-        ("Alt+P", "patient search"), ("Alt+D", "drug"), ("Alt+G", "SIG"),
+        ("Alt+P", "patient search"),
+        ("Alt+D", "drug"),
+        ("Alt+G", "SIG"),
         ("Alt+N", "clear the form for a new prescription"),
         ("Alt+T", "promised time: 4pm, 16:30, tomorrow 9am, +2h (read back under the field)"),
         ("Scan", "a stock bottle fills the drug"),
@@ -102,8 +105,7 @@ class IntakeScreen(Screen):
         # -- patient -------------------------------------------------------------------------
         patient_box = QGroupBox("1  Patient  (Alt+P)")
         patient_layout = QVBoxLayout(patient_box)
-        self.patient_search = PatientSearch(
-            lambda text: patients.search_patients(uow_factory, self.actor, text))
+        self.patient_search = PatientSearch(lambda text: patients.search_patients(uow_factory, self.actor, text))
         self.patient_search.chosen.connect(self._patient_chosen)
         self.patient_search.edit.textEdited.connect(self._patient_search_edited)
         self.banner = PatientBanner()
@@ -146,8 +148,9 @@ class IntakeScreen(Screen):
         self.notes = self._line("notes", "Notes for the pharmacist (optional)")
         self.promised = self._line("promisedAt", "4pm, 16:30, +2h")
         self.promised.setAccessibleName("Promised time")
-        self.promised.setToolTip("When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. "
-                                 "Empty: no promised time.")
+        self.promised.setToolTip(
+            "When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. Empty: no promised time."
+        )
         self.promised_hint = QLabel("")
         self.promised_hint.setObjectName("promisedHint")
         self.promised_hint.setWordWrap(True)
@@ -207,10 +210,31 @@ class IntakeScreen(Screen):
         bar.addWidget(self.save_button)
         outer.addLayout(bar)
 
-        order = [self.returned_list, self.patient_search.edit, self.patient_search.results, self.preferred,
-                 self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone, self.source,
-                 self.written, self.stat, self.promised, self.notes, self.drug.edit, self.drug.results, self.quantity, self.unit,
-                 self.days, self.refills, self.sig.edit, self.daw, self.save_button, self.clear_button]
+        order = [
+            self.returned_list,
+            self.patient_search.edit,
+            self.patient_search.results,
+            self.preferred,
+            self.prescriber_name,
+            self.prescriber_npi,
+            self.prescriber_dea,
+            self.prescriber_phone,
+            self.source,
+            self.written,
+            self.stat,
+            self.promised,
+            self.notes,
+            self.drug.edit,
+            self.drug.results,
+            self.quantity,
+            self.unit,
+            self.days,
+            self.refills,
+            self.sig.edit,
+            self.daw,
+            self.save_button,
+            self.clear_button,
+        ]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
         # Alt+D (drug) and Alt+G (SIG) come from the field labels' mnemonics
@@ -235,8 +259,17 @@ class IntakeScreen(Screen):
         self.errors[key] = label
         return label
 
-    def _row(self, grid: QGridLayout, row: int, text: str, widget: QWidget, key: str | None, *, column: int = 0,
-             span: int = 1) -> None:
+    def _row(
+        self,
+        grid: QGridLayout,
+        row: int,
+        text: str,
+        widget: QWidget,
+        key: str | None,
+        *,
+        column: int = 0,
+        span: int = 1,
+    ) -> None:
         label = QLabel(text)
         label.setBuddy(widget.focusProxy() or widget)
         grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
@@ -260,8 +293,12 @@ class IntakeScreen(Screen):
 
     def handle_scan(self, text: str) -> bool:
         factory = self.context.uow_factory
-        run_in_background(self, lambda: intake.drug_from_scan(factory, text),
-                          lambda result: self.drug.show_choices(*result), busy_message="Looking up the bottle…")
+        run_in_background(
+            self,
+            lambda: intake.drug_from_scan(factory, text),
+            lambda result: self.drug.show_choices(*result),
+            busy_message="Looking up the bottle…",
+        )
         return True
 
     def clear_sensitive(self) -> None:
@@ -271,7 +308,10 @@ class IntakeScreen(Screen):
         self.returned_box.setVisible(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
             self.save()
             return
         super().keyPressEvent(event)
@@ -280,8 +320,9 @@ class IntakeScreen(Screen):
 
     def refresh_returned(self) -> None:
         factory, actor = self.context.uow_factory, self.actor
-        run_in_background(self, lambda: intake.returned_to_intake(factory, actor), self._show_returned,
-                          lambda exc: None)
+        run_in_background(
+            self, lambda: intake.returned_to_intake(factory, actor), self._show_returned, lambda exc: None
+        )
 
     def _show_returned(self, rows: list[intake.ReturnedPrescription]) -> None:
         self.returned = rows
@@ -347,8 +388,12 @@ class IntakeScreen(Screen):
     def _patient_chosen(self, hit: PatientHit) -> None:
         factory, actor = self.context.uow_factory, self.actor
         self.patient_search.edit.setText(hit.display_name)
-        run_in_background(self, lambda: patients.open_patient(factory, actor, hit.patient_id),
-                          lambda profile: self._set_profile(profile, prefill=True), busy_message="Opening patient…")
+        run_in_background(
+            self,
+            lambda: patients.open_patient(factory, actor, hit.patient_id),
+            lambda profile: self._set_profile(profile, prefill=True),
+            busy_message="Opening patient…",
+        )
 
     def _set_profile(self, profile: PatientProfile, *, prefill: bool) -> None:
         self.profile = profile
@@ -359,8 +404,11 @@ class IntakeScreen(Screen):
         self.preferred.addItem("(type the prescriber below)", None)
         for p in profile.form.prescribers:
             # the NPI is in its own field right below: the closed box names the prescriber
-            self.preferred.add_item(f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""), p,
-                                    short=f"{p.name}" + (f" · {p.specialty}" if p.specialty else ""))
+            self.preferred.add_item(
+                f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""),
+                p,
+                short=f"{p.name}" + (f" · {p.specialty}" if p.specialty else ""),
+            )
         if prefill and profile.form.prescribers and not self.prescriber_name.text().strip():
             self.preferred.setCurrentIndex(1)
             self._preferred_chosen(1)
@@ -407,11 +455,23 @@ class IntakeScreen(Screen):
     def form(self, promised_at: dt.datetime | None = None) -> PrescriptionInput:
         return PrescriptionInput(
             patient_id=self.profile.patient_id if self.profile else None,
-            prescriber=PrescriberInput(self.prescriber_name.text(), self.prescriber_npi.text(),
-                                       self.prescriber_dea.text() or None, self.prescriber_phone.text() or None),
-            items=(ItemInput(self.drug.choice.medication_id if self.drug.choice else None, self.quantity.text(),
-                             self.days.text(), self.sig.text(), self.refills.text(), self.unit.currentText(),
-                             self.daw.currentData()),),
+            prescriber=PrescriberInput(
+                self.prescriber_name.text(),
+                self.prescriber_npi.text(),
+                self.prescriber_dea.text() or None,
+                self.prescriber_phone.text() or None,
+            ),
+            items=(
+                ItemInput(
+                    self.drug.choice.medication_id if self.drug.choice else None,
+                    self.quantity.text(),
+                    self.days.text(),
+                    self.sig.text(),
+                    self.refills.text(),
+                    self.unit.currentText(),
+                    self.daw.currentData(),
+                ),
+            ),
             written_date=parse_date(self.written.text()),
             source=self.source.currentData(),
             is_stat=self.stat.isChecked(),
@@ -452,8 +512,11 @@ class IntakeScreen(Screen):
         if saved.blocking_alerts or saved.warnings:
             alerts = f" DUR: {saved.blocking_alerts} hard stop(s), {saved.warnings} warning(s) for the pharmacist."
         self.clear_form()
-        self._say(f"✓ Rx {saved.rx_number} saved for {name}: in the review queue.{alerts} "
-                  "Next prescription: type the patient.", PASSED)
+        self._say(
+            f"✓ Rx {saved.rx_number} saved for {name}: in the review queue.{alerts} "
+            "Next prescription: type the patient.",
+            PASSED,
+        )
         self.refresh_returned()
 
     def _failed(self, exc: Exception) -> None:
@@ -470,12 +533,21 @@ class IntakeScreen(Screen):
         for key in self.errors:
             self._set_error(key, field_errors.get(key))
         focus = {
-            "patient": self.patient_search.edit, "prescriber_name": self.prescriber_name,
-            "prescriber_npi": self.prescriber_npi, "prescriber_dea": self.prescriber_dea,
-            "prescriber_phone": self.prescriber_phone, "source": self.source, "notes": self.notes,
-            "written_date": self.written, "items[0].drug": self.drug.edit, "items[0].quantity": self.quantity,
-            "items[0].quantity_unit": self.unit, "items[0].days_supply": self.days, "items[0].refills": self.refills,
-            "items[0].sig": self.sig.edit, "items[0].daw_code": self.daw,
+            "patient": self.patient_search.edit,
+            "prescriber_name": self.prescriber_name,
+            "prescriber_npi": self.prescriber_npi,
+            "prescriber_dea": self.prescriber_dea,
+            "prescriber_phone": self.prescriber_phone,
+            "source": self.source,
+            "notes": self.notes,
+            "written_date": self.written,
+            "items[0].drug": self.drug.edit,
+            "items[0].quantity": self.quantity,
+            "items[0].quantity_unit": self.unit,
+            "items[0].days_supply": self.days,
+            "items[0].refills": self.refills,
+            "items[0].sig": self.sig.edit,
+            "items[0].daw_code": self.daw,
         }
         for key, widget in focus.items():
             if key in field_errors:
@@ -500,8 +572,15 @@ class IntakeScreen(Screen):
         self.banner.show_profile(None)
         self.preferred.clear()
         self.preferred.addItem("(type the prescriber below)", None)
-        for edit in (self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone,
-                     self.notes, self.quantity, self.days):
+        for edit in (
+            self.prescriber_name,
+            self.prescriber_npi,
+            self.prescriber_dea,
+            self.prescriber_phone,
+            self.notes,
+            self.quantity,
+            self.days,
+        ):
             edit.clear()
         self.refills.setText("0")
         self.sig.setText("")

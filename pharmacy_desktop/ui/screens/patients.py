@@ -30,13 +30,20 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
+from pharmacy_desktop.ui.style import (
+    ERROR,
+    FOCUS,
+    PASSED,
+    STOP_BACKGROUND,
+    STOP_BORDER,
+    TEXT,
+    WARNING,
+    WARNING_BACKGROUND,
+    WARNING_BORDER,
+)
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
-from pharmacy_desktop.ui.style import (
-    ERROR, FOCUS, PASSED, STOP_BACKGROUND, STOP_BORDER, TEXT, WARNING, WARNING_BACKGROUND,
-    WARNING_BORDER,
-)
 
 PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; background: {background}; }}"
 
@@ -48,10 +55,12 @@ class PatientsScreen(Screen):
     help_keys = (
         ("Type", "search by name (last, first), date of birth, phone or patient number"),
         ("Enter / Down", "open the highlighted patient / move into the results"),
-        ("Ctrl+S", "save"), ("Alt+N", "new patient"), ("Alt+1 … Alt+5", "details, allergies, conditions, "
-                                                                       "insurance, prescribers"),
+        ("Ctrl+S", "save"),
+        ("Alt+N", "new patient"),
+        ("Alt+1 … Alt+5", "details, allergies, conditions, insurance, prescribers"),
         ("Insert / Ctrl+Delete", "add / remove a row in a list"),
-        ("Alt+Y", "create anyway (not a duplicate)"), ("Alt+K / Alt+L", "after a conflict: keep mine / load theirs"),
+        ("Alt+Y", "create anyway (not a duplicate)"),
+        ("Alt+K / Alt+L", "after a conflict: keep mine / load theirs"),
     )
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
@@ -113,8 +122,13 @@ class PatientsScreen(Screen):
         splitter.setSizes([400, 880])
         splitter.setStretchFactor(1, 1)
 
-        for keys, slot in (("Ctrl+S", self.save), ("Alt+N", self.new_patient), ("Alt+Y", self.create_anyway),
-                           ("Alt+K", self.keep_mine), ("Alt+L", self.load_theirs)):
+        for keys, slot in (
+            ("Ctrl+S", self.save),
+            ("Alt+N", self.new_patient),
+            ("Alt+Y", self.create_anyway),
+            ("Alt+K", self.keep_mine),
+            ("Alt+L", self.load_theirs),
+        ):
             shortcut(self, keys, slot)
         self._enable(False)
 
@@ -133,10 +147,16 @@ class PatientsScreen(Screen):
         self._enable(False)
 
     def on_change(self, notice: dict[str, Any]) -> None:
-        if (notice.get("topic") == "patients" and self.profile is not None
-                and notice.get("id") == str(self.profile.patient_id)):
-            self._say("ⓘ This patient was just changed on another workstation. Alt+L loads the new version "
-                      "(your unsaved edits would be lost); saving will show what changed.", FOCUS)
+        if (
+            notice.get("topic") == "patients"
+            and self.profile is not None
+            and notice.get("id") == str(self.profile.patient_id)
+        ):
+            self._say(
+                "ⓘ This patient was just changed on another workstation. Alt+L loads the new version "
+                "(your unsaved edits would be lost); saving will show what changed.",
+                FOCUS,
+            )
 
     # -- open / new ------------------------------------------------------------------------------
 
@@ -146,8 +166,12 @@ class PatientsScreen(Screen):
 
     def open_patient(self, patient_id) -> None:
         factory, actor = self.context.uow_factory, self.actor
-        run_in_background(self, lambda: patients.open_patient(factory, actor, patient_id), self._opened,
-                          busy_message="Opening patient…")
+        run_in_background(
+            self,
+            lambda: patients.open_patient(factory, actor, patient_id),
+            self._opened,
+            busy_message="Opening patient…",
+        )
 
     def _opened(self, profile: PatientProfile) -> None:
         self.profile = profile
@@ -196,11 +220,16 @@ class PatientsScreen(Screen):
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, PossibleDuplicate):
             self.duplicates = exc.matches
-            rows = "".join(f"<li>{h.display_name} · DOB {h.date_of_birth:%m/%d/%Y} · {h.phone} · "
-                           f"{h.patient_number}</li>" for h in exc.matches)
-            self._notice(f"<b>⚠ Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
-                         "Open the existing patient from the search, or press <b>Alt+Y</b> to create a new one anyway.",
-                         WARNING_BORDER, WARNING_BACKGROUND)
+            rows = "".join(
+                f"<li>{h.display_name} · DOB {h.date_of_birth:%m/%d/%Y} · {h.phone} · {h.patient_number}</li>"
+                for h in exc.matches
+            )
+            self._notice(
+                f"<b>⚠ Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
+                "Open the existing patient from the search, or press <b>Alt+Y</b> to create a new one anyway.",
+                WARNING_BORDER,
+                WARNING_BACKGROUND,
+            )
             self._say("Not saved yet: check the possible duplicate above.", WARNING)
             return
         if isinstance(exc, PatientChanged):
@@ -208,13 +237,16 @@ class PatientsScreen(Screen):
             rows = "".join(
                 f"<tr><td><b>{c.label}</b></td><td>{_esc(c.before)}</td><td>{_esc(c.theirs)}</td>"
                 f"<td>{_esc(c.yours) if c.yours is not None else '—'}{' ⚠' if c.conflict else ''}</td></tr>"
-                for c in exc.changes)
+                for c in exc.changes
+            )
             self._notice(
                 f"<b>⚠ Changed on another workstation — nothing was saved.</b><br>{_esc(exc.message)}"
                 "<table cellpadding='3'><tr><th align='left'>Field</th><th align='left'>Was</th>"
                 "<th align='left'>Their save</th><th align='left'>Your edit</th></tr>" + rows + "</table>"
                 "<b>Alt+K</b> keeps your edits on top of theirs (then Ctrl+S) · <b>Alt+L</b> loads theirs.",
-                STOP_BORDER, STOP_BACKGROUND)
+                STOP_BORDER,
+                STOP_BACKGROUND,
+            )
             self._say("Not saved: the patient changed meanwhile (details above).", ERROR)
             return
         if isinstance(exc, ValidationFailed):
@@ -235,7 +267,9 @@ class PatientsScreen(Screen):
         self._say("Your edits are on top of the latest version: check them, then Ctrl+S.", FOCUS)
 
     def load_theirs(self) -> None:
-        target = self.conflict.current.patient_id if self.conflict else (self.profile.patient_id if self.profile else None)
+        target = (
+            self.conflict.current.patient_id if self.conflict else (self.profile.patient_id if self.profile else None)
+        )
         if target is not None:
             self.open_patient(target)
 

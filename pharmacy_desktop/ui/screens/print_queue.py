@@ -7,7 +7,8 @@ state to the GUI thread, and `connect_status_bar` shows it in the shell's status
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -118,8 +119,12 @@ class ActionPanel(QGroupBox):
         self.back.clicked.connect(self.dismissed)
         for field in (self.reason, self.printer):
             field.returnPressed.connect(self.confirmed)
-        QShortcut(QKeySequence("Esc"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-                  activated=self.dismissed.emit)
+        QShortcut(
+            QKeySequence("Esc"),
+            self,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            activated=self.dismissed.emit,
+        )
         self.hide()
 
     def open_for(self, mode: str, row: PrintJobRow) -> None:
@@ -179,7 +184,8 @@ class PrintQueueScreen(Screen):
         self._failed = 0
         self._selected: uuid.UUID | None = None
         layout = page_layout(
-            self, "Print queue",
+            self,
+            "Print queue",
             "Labels, receipts and test pages of this workstation. A job that did not print waits here: "
             "fix the printer and retry, send it to another printer, or cancel it.",
         )
@@ -200,15 +206,17 @@ class PrintQueueScreen(Screen):
         bar.addWidget(self.counts)
         layout.addLayout(bar)
 
-        self.model: RowsModel[PrintJobRow] = RowsModel([
-            ("Status", _status),
-            ("Job", lambda r: r.kind),
-            ("Rx", "rx_number"),
-            ("What", "description"),
-            ("Printer", self._printer_text),
-            ("Tries", "attempts"),
-            ("Queued", _age),
-        ])
+        self.model: RowsModel[PrintJobRow] = RowsModel(
+            [
+                ("Status", _status),
+                ("Job", lambda r: r.kind),
+                ("Rx", "rx_number"),
+                ("What", "description"),
+                ("Printer", self._printer_text),
+                ("Tries", "attempts"),
+                ("Queued", _age),
+            ]
+        )
         self.table = QTableView()
         self.table.setObjectName("printJobs")
         self.table.setModel(self.model)
@@ -252,9 +260,13 @@ class PrintQueueScreen(Screen):
         self.redirect_button = QPushButton("Redirect… (Ctrl+D)")
         self.cancel_button = QPushButton("Cancel job… (Del)")
         self.reload_button = QPushButton("Reload (Ctrl+L)")
-        for button, name in ((self.retry_button, "retryButton"), (self.reprint_button, "reprintButton"),
-                             (self.redirect_button, "redirectButton"), (self.cancel_button, "cancelButton"),
-                             (self.reload_button, "reloadButton")):
+        for button, name in (
+            (self.retry_button, "retryButton"),
+            (self.reprint_button, "reprintButton"),
+            (self.redirect_button, "redirectButton"),
+            (self.cancel_button, "cancelButton"),
+            (self.reload_button, "reloadButton"),
+        ):
             button.setObjectName(name)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -295,8 +307,12 @@ class PrintQueueScreen(Screen):
     def reload(self) -> None:
         factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
         waiting = self.waiting_only.isChecked()
-        run_in_background(self, lambda: print_queue.list_jobs(factory, actor, workstation=ws, waiting_only=waiting),
-                          self._loaded, self._failed_to_load)
+        run_in_background(
+            self,
+            lambda: print_queue.list_jobs(factory, actor, workstation=ws, waiting_only=waiting),
+            self._loaded,
+            self._failed_to_load,
+        )
 
     def _failed_to_load(self, exc: Exception) -> None:
         self.message.show_message(f"The print queue could not be loaded: {user_message(exc)}")
@@ -379,8 +395,12 @@ class PrintQueueScreen(Screen):
             self._say("Choose a waiting job to retry (Up/Down).")
             return
         factory, actor = self.context.uow_factory, self.actor
-        run_in_background(self, lambda: print_queue.retry(factory, actor, row.id),
-                          self._done(f"{row.kind} sent to the printer again."), self._problem)
+        run_in_background(
+            self,
+            lambda: print_queue.retry(factory, actor, row.id),
+            self._done(f"{row.kind} sent to the printer again."),
+            self._problem,
+        )
 
     def open_action(self, mode: str) -> None:
         row = self.selected()
@@ -388,8 +408,10 @@ class PrintQueueScreen(Screen):
             self._say("Choose a job first (Up/Down).")
             return
         if mode in ("redirect", "cancel") and not row.waiting:
-            self._say(f"This job is {row.status}: only waiting jobs can be {mode}ed. "
-                      + ("Reprint it (Ctrl+P) instead." if row.status == PrintJobStatus.PRINTED else ""))
+            self._say(
+                f"This job is {row.status}: only waiting jobs can be {mode}ed. "
+                + ("Reprint it (Ctrl+P) instead." if row.status == PrintJobStatus.PRINTED else "")
+            )
             return
         if mode == "reprint" and row.waiting:
             self._say("This job has not printed yet: retry it (Ctrl+R) or redirect it (Ctrl+D).")
@@ -415,9 +437,16 @@ class PrintQueueScreen(Screen):
                 self.message.show_message("Type the reason for the reprint (it is logged), then press Enter.")
                 self.panel.reason.setFocus()
                 return
-            work = lambda: print_queue.reprint(factory, actor, row.id, reason, printer_uri=uri,  # noqa: E731
-                                               printer_profile=profile, printers=printer_settings_from(config),
-                                               workstation=ws)
+            work = lambda: print_queue.reprint(
+                factory,
+                actor,
+                row.id,
+                reason,
+                printer_uri=uri,  # noqa: E731
+                printer_profile=profile,
+                printers=printer_settings_from(config),
+                workstation=ws,
+            )
             text = f"Reprint queued{f' for Rx {row.rx_number}' if row.rx_number else ''}; it is marked REPRINT."
         elif mode == "redirect":
             if not uri:

@@ -44,16 +44,28 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
-from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.style import (
-    ERROR, FOCUS, HINT, PASSED, STOP_TEXT, TEXT,
+    ERROR,
+    FOCUS,
+    HINT,
+    PASSED,
+    STOP_TEXT,
+    TEXT,
     WARNING,
 )
+from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.widgets.review_lists import (
-    AlertDelegate, QueueModel, alert_style, alert_text, med_text, queue_patient_drug, queue_waiting,
+    AlertDelegate,
+    QueueModel,
+    alert_style,
+    alert_text,
+    med_text,
+    queue_patient_drug,
+    queue_waiting,
 )
 
 RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
+
 
 class ReviewScreen(Screen):
     key = key_for(Place.REVIEW)
@@ -68,7 +80,8 @@ class ReviewScreen(Screen):
         ("Alt+R", "reject (type the reason, Enter)"),
         ("Alt+B", "send back to intake (type the note, Enter)"),
         (RERUN_DUR_KEY, "run the DUR checks again (after the profile changed)"),
-        ("Alt+Q", "back to the queue"), ("Esc", "cancel the reason line"),
+        ("Alt+Q", "back to the queue"),
+        ("Esc", "cancel the reason line"),
     )
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
@@ -92,8 +105,9 @@ class ReviewScreen(Screen):
         queue_layout.addWidget(self.queue_title)
         # two-line rows, as in the fill queue: "STAT · patient · alerts" over the drug; the waiting time
         # over the promised time. The Rx number is in the tooltip and the work area.
-        self.model = QueueModel([("Patient / drug", queue_patient_drug), ("Waiting", queue_waiting),
-                                 ("Rx", "rx_number")])
+        self.model = QueueModel(
+            [("Patient / drug", queue_patient_drug), ("Waiting", queue_waiting), ("Rx", "rx_number")]
+        )
         self.queue = QTableView()
         self.queue.setObjectName("reviewQueue")
         self.queue.setModel(self.model)
@@ -183,8 +197,10 @@ class ReviewScreen(Screen):
         self.override_button = QPushButton("Override… (Alt+O)")
         self.rerun_button = QPushButton(f"Re-run DUR ({RERUN_DUR_KEY})")
         self.rerun_button.setObjectName("rerunDur")
-        self.rerun_button.setToolTip("Run the DUR checks again, e.g. after the patient's allergies or "
-                                     "medications changed. Earlier acknowledgements stay on record.")
+        self.rerun_button.setToolTip(
+            "Run the DUR checks again, e.g. after the patient's allergies or "
+            "medications changed. Earlier acknowledgements stay on record."
+        )
         alert_actions.insertWidget(0, self.rerun_button)
         alert_actions.addWidget(self.ack_button)
         alert_actions.addWidget(self.override_button)
@@ -219,9 +235,14 @@ class ReviewScreen(Screen):
         self.reject_button = QPushButton("Reject… (Alt+R)")
         self.approve_button = QPushButton("Approve (Ctrl+Enter)")
         self.approve_button.setObjectName("approveButton")
-        for button, slot in ((self.ack_button, self.acknowledge), (self.override_button, self.start_override),
-                             (self.back_button, self.start_back_to_intake), (self.reject_button, self.start_reject),
-                             (self.approve_button, self.approve), (self.rerun_button, self.rerun_dur)):
+        for button, slot in (
+            (self.ack_button, self.acknowledge),
+            (self.override_button, self.start_override),
+            (self.back_button, self.start_back_to_intake),
+            (self.reject_button, self.start_reject),
+            (self.approve_button, self.approve),
+            (self.rerun_button, self.rerun_dur),
+        ):
             button.clicked.connect(slot)
         actions.addWidget(self.back_button)
         actions.addWidget(self.reject_button)
@@ -236,13 +257,27 @@ class ReviewScreen(Screen):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([385, 575])
 
-        for keys, slot in (("Alt+A", self.acknowledge), ("Alt+O", self.start_override), ("Ctrl+Return", self.approve),
-                           ("Ctrl+Enter", self.approve), ("Alt+R", self.start_reject),
-                           ("Alt+B", self.start_back_to_intake), ("Alt+Q", self.queue.setFocus),
-                           (RERUN_DUR_KEY, self.rerun_dur)):
+        for keys, slot in (
+            ("Alt+A", self.acknowledge),
+            ("Alt+O", self.start_override),
+            ("Ctrl+Return", self.approve),
+            ("Ctrl+Enter", self.approve),
+            ("Alt+R", self.start_reject),
+            ("Alt+B", self.start_back_to_intake),
+            ("Alt+Q", self.queue.setFocus),
+            (RERUN_DUR_KEY, self.rerun_dur),
+        ):
             shortcut(self, keys, slot)
-        order = [self.queue, self.alerts, self.rerun_button, self.ack_button, self.override_button, self.back_button,
-                 self.reject_button, self.approve_button]
+        order = [
+            self.queue,
+            self.alerts,
+            self.rerun_button,
+            self.ack_button,
+            self.override_button,
+            self.back_button,
+            self.reject_button,
+            self.approve_button,
+        ]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
         self._show_detail(None)
@@ -250,8 +285,9 @@ class ReviewScreen(Screen):
 
     def meds_height(self, count: int) -> int:
         """The list's height for ``count`` medications of three lines each."""
-        return (self.meds.fontMetrics().lineSpacing() * 3 + 2 * self.meds.spacing() + 2) * count \
-            + 2 * self.meds.frameWidth()
+        return (
+            self.meds.fontMetrics().lineSpacing() * 3 + 2 * self.meds.spacing() + 2
+        ) * count + 2 * self.meds.frameWidth()
 
     # -- screen hooks --------------------------------------------------------------------------
 
@@ -298,8 +334,12 @@ class ReviewScreen(Screen):
     def refresh_queue(self, then_select: uuid.UUID | None = None) -> None:
         factory, actor = self.context.uow_factory, self.actor
         current = then_select or (self.detail.prescription_id if self.detail else None)
-        run_in_background(self, lambda: review.review_queue(factory, actor),
-                          lambda rows: self._show_queue(rows, current), self._queue_failed)
+        run_in_background(
+            self,
+            lambda: review.review_queue(factory, actor),
+            lambda rows: self._show_queue(rows, current),
+            self._queue_failed,
+        )
 
     def _queue_failed(self, exc: Exception) -> None:
         self._say(user_message(exc), ERROR)
@@ -341,8 +381,13 @@ class ReviewScreen(Screen):
     def open_prescription(self, rx_id: uuid.UUID) -> None:
         factory, actor = self.context.uow_factory, self.actor
         self._loading = rx_id
-        run_in_background(self, lambda: review.open_review(factory, actor, rx_id), self._opened, self._failed,
-                          busy_message="Opening the prescription…")
+        run_in_background(
+            self,
+            lambda: review.open_review(factory, actor, rx_id),
+            self._opened,
+            self._failed,
+            busy_message="Opening the prescription…",
+        )
 
     def _opened(self, detail: ReviewDetail) -> None:
         if self._loading not in (None, detail.prescription_id):
@@ -354,8 +399,14 @@ class ReviewScreen(Screen):
     def _show_detail(self, detail: ReviewDetail | None, *, keep_alert: int | None = None) -> None:
         self.detail = detail
         self._cancel_reason()
-        for button in (self.ack_button, self.override_button, self.back_button, self.reject_button,
-                       self.approve_button, self.rerun_button):
+        for button in (
+            self.ack_button,
+            self.override_button,
+            self.back_button,
+            self.reject_button,
+            self.approve_button,
+            self.rerun_button,
+        ):
             button.setEnabled(detail is not None and detail.status == RxStatus.RECEIVED)
         if detail is None:
             self.drug_title.setText("Choose a prescription in the queue")
@@ -389,8 +440,11 @@ class ReviewScreen(Screen):
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
-            icon = {"✖": QStyle.StandardPixmap.SP_MessageBoxCritical, "⚠": QStyle.StandardPixmap.SP_MessageBoxWarning,
-                    "✔": QStyle.StandardPixmap.SP_DialogApplyButton}.get(alert_style(alert)[0])
+            icon = {
+                "✖": QStyle.StandardPixmap.SP_MessageBoxCritical,
+                "⚠": QStyle.StandardPixmap.SP_MessageBoxWarning,
+                "✔": QStyle.StandardPixmap.SP_DialogApplyButton,
+            }.get(alert_style(alert)[0])
             if icon is not None:
                 item.setIcon(self.style().standardIcon(icon))
             item.setData(Qt.ItemDataRole.UserRole, alert.validation_id)
@@ -414,8 +468,9 @@ class ReviewScreen(Screen):
         elif detail.open_alerts:
             stops = sum(1 for a in detail.open_alerts if a.needs_override)
             warns = len(detail.open_alerts) - stops
-            parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + \
-                    ([f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else [])
+            parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + (
+                [f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else []
+            )
             lead = "Still open" if done else "Not ready to approve"
             self._say(f"{done}{lead} — " + "; ".join(parts) + ".", STOP_TEXT)
         elif any(a.is_alert for a in detail.alerts):
@@ -430,7 +485,10 @@ class ReviewScreen(Screen):
 
         rows = [
             ("Rx", f"{esc(d.rx_number)} · {esc(d.source)}" + (" · <b>STAT</b>" if d.is_stat else "")),
-            ("Prescriber", f"{esc(d.prescriber_name)}<br>NPI {esc(d.prescriber_npi)} · DEA {esc(d.prescriber_dea or '—')}"),
+            (
+                "Prescriber",
+                f"{esc(d.prescriber_name)}<br>NPI {esc(d.prescriber_npi)} · DEA {esc(d.prescriber_dea or '—')}",
+            ),
             ("Written", f"{d.written_date:%m/%d/%Y} · expires {d.expiration_date:%m/%d/%Y}"),
         ]
         for item in d.items:
@@ -438,8 +496,11 @@ class ReviewScreen(Screen):
             if len(d.items) > 1:  # one drug: it is the screen's title, in large type, already
                 rows.append(("Drug", f"<b>{esc(item.drug)}</b>{schedule}"))
             rows += [
-                ("Quantity", f"{esc(item.quantity)} {esc(item.quantity_unit)} · {item.days_supply} days · "
-                             f"{'No refills' if not item.refills else f'{item.refills} refills'} · DAW {esc(item.daw_code)}"),
+                (
+                    "Quantity",
+                    f"{esc(item.quantity)} {esc(item.quantity_unit)} · {item.days_supply} days · "
+                    f"{'No refills' if not item.refills else f'{item.refills} refills'} · DAW {esc(item.daw_code)}",
+                ),
                 ("SIG", f"{esc(item.sig)}<br><b>“{esc(item.directions)}”</b>"),
             ]
         if d.notes:
@@ -481,12 +542,19 @@ class ReviewScreen(Screen):
             self._say("Highlight an alert in the list first (Tab to the alerts, Up/Down).", WARNING)
             return
         if alert.needs_override:
-            self._say("✖ A hard stop cannot just be acknowledged: Alt+O overrides it with a reason, "
-                      "or Alt+R rejects the prescription.", STOP_TEXT)
+            self._say(
+                "✖ A hard stop cannot just be acknowledged: Alt+O overrides it with a reason, "
+                "or Alt+R rejects the prescription.",
+                STOP_TEXT,
+            )
             return
         factory, actor = self.context.uow_factory, self.actor
-        run_in_background(self, lambda: review.acknowledge_alert(factory, actor, alert.validation_id),
-                          lambda _: self._after_change("Acknowledged."), self._failed)
+        run_in_background(
+            self,
+            lambda: review.acknowledge_alert(factory, actor, alert.validation_id),
+            lambda _: self._after_change("Acknowledged."),
+            self._failed,
+        )
 
     def start_override(self) -> None:
         alert = self.current_alert()
@@ -499,8 +567,12 @@ class ReviewScreen(Screen):
         factory, actor = self.context.uow_factory, self.actor
 
         def confirm(reason: str) -> None:
-            run_in_background(self, lambda: review.override_alert(factory, actor, alert.validation_id, reason),
-                              lambda _: self._after_change("Override recorded."), self._failed)
+            run_in_background(
+                self,
+                lambda: review.override_alert(factory, actor, alert.validation_id, reason),
+                lambda _: self._after_change("Override recorded."),
+                self._failed,
+            )
 
         self._ask(f"Override reason for “{alert.check_label}”:", confirm)
 
@@ -520,8 +592,13 @@ class ReviewScreen(Screen):
             self.alerts.setFocus()
 
         self._say("Running the DUR checks again…", TEXT)
-        run_in_background(self, lambda: review.rerun_dur(factory, actor, rx_id), shown, self._failed,
-                          busy_message="Running the DUR checks…")
+        run_in_background(
+            self,
+            lambda: review.rerun_dur(factory, actor, rx_id),
+            shown,
+            self._failed,
+            busy_message="Running the DUR checks…",
+        )
 
     def approve(self) -> None:
         detail = self.detail
@@ -536,8 +613,13 @@ class ReviewScreen(Screen):
             self.refresh_queue()
             self.queue.setFocus()
 
-        run_in_background(self, lambda: review.approve(factory, actor, rx_id, expected_version=version), done,
-                          self._failed, busy_message="Approving…")
+        run_in_background(
+            self,
+            lambda: review.approve(factory, actor, rx_id, expected_version=version),
+            done,
+            self._failed,
+            busy_message="Approving…",
+        )
 
     def start_reject(self) -> None:
         detail = self.detail
@@ -546,9 +628,12 @@ class ReviewScreen(Screen):
         factory, actor = self.context.uow_factory, self.actor
 
         def confirm(reason: str) -> None:
-            run_in_background(self, lambda: review.reject(factory, actor, detail.prescription_id, reason,
-                                                          expected_version=detail.version),
-                              lambda _: self._decided(f"Rx {detail.rx_number} rejected."), self._failed)
+            run_in_background(
+                self,
+                lambda: review.reject(factory, actor, detail.prescription_id, reason, expected_version=detail.version),
+                lambda _: self._decided(f"Rx {detail.rx_number} rejected."),
+                self._failed,
+            )
 
         self._ask(f"Reject Rx {detail.rx_number} — reason:", confirm)
 
@@ -559,9 +644,14 @@ class ReviewScreen(Screen):
         factory, actor = self.context.uow_factory, self.actor
 
         def confirm(note: str) -> None:
-            run_in_background(self, lambda: review.send_back_to_intake(factory, actor, detail.prescription_id, note,
-                                                                        expected_version=detail.version),
-                              lambda _: self._decided(f"Rx {detail.rx_number} sent back to intake."), self._failed)
+            run_in_background(
+                self,
+                lambda: review.send_back_to_intake(
+                    factory, actor, detail.prescription_id, note, expected_version=detail.version
+                ),
+                lambda _: self._decided(f"Rx {detail.rx_number} sent back to intake."),
+                self._failed,
+            )
 
         self._ask(f"Send Rx {detail.rx_number} back to intake — what to correct:", confirm)
 
@@ -594,7 +684,10 @@ class ReviewScreen(Screen):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if obj is self.reason and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if (
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            ):
                 action, text = self._reason_action, self.reason.text()
                 if action is not None:
                     if len(" ".join(text.split())) < review.MIN_REASON:

@@ -44,9 +44,8 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
-from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
-
+from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
 
 _ROLE_USE = {
     "label": "vial labels at fill",
@@ -99,7 +98,8 @@ class SettingsScreen(Screen):
     def __init__(self, context, actor, parent: QWidget | None = None) -> None:
         super().__init__(context, actor, parent)
         layout = page_layout(
-            self, "Workstation settings",
+            self,
+            "Workstation settings",
             f"Printers, screen lock and scanner of this workstation ({context.workstation}). "
             "Other workstations keep their own settings.",
         )
@@ -139,7 +139,7 @@ class SettingsScreen(Screen):
         grid.setColumnStretch(1, 1)
         hint = QLabel(
             "Network printers usually listen on port 9100. The model sets the paper width and the "
-            "character set; \"default\" fits most 80 mm printers, POS-5890 is a 58 mm one."
+            'character set; "default" fits most 80 mm printers, POS-5890 is a 58 mm one.'
         )
         hint.setWordWrap(True)
         hint.setObjectName("subtitle")
@@ -185,8 +185,10 @@ class SettingsScreen(Screen):
             box.setMaximumWidth(180)
         form.addRow("Longest &gap between scanned keys", self.scanner_gap)
         form.addRow("Shortest &barcode", self.scanner_min)
-        note = QLabel("Faster than this is a scan, slower is typing. Saving (Ctrl+S) applies it at once: "
-                      "scan again in the test beside to check.")
+        note = QLabel(
+            "Faster than this is a scan, slower is typing. Saving (Ctrl+S) applies it at once: "
+            "scan again in the test beside to check."
+        )
         note.setObjectName("subtitle")
         note.setWordWrap(True)
         form.addRow(note)
@@ -311,13 +313,22 @@ class SettingsScreen(Screen):
             return
         cfg = self.context.config
         updated = Config(
-            database_url=cfg.database_url, sslmode=cfg.sslmode, workstation_name=cfg.workstation_name,
-            idle_lock_minutes=float(self.idle_minutes.value()), scanner_gap_ms=self.scanner_gap.value(),
-            scanner_min_length=self.scanner_min.value(), printers=printers,
+            database_url=cfg.database_url,
+            sslmode=cfg.sslmode,
+            workstation_name=cfg.workstation_name,
+            idle_lock_minutes=float(self.idle_minutes.value()),
+            scanner_gap_ms=self.scanner_gap.value(),
+            scanner_min_length=self.scanner_min.value(),
+            printers=printers,
         )
         path = self.context.config_path
-        run_in_background(self, lambda: config_mod.save(updated, path), lambda saved: self._saved(updated, saved),
-                          self._problem, busy_message="Saving settings…")
+        run_in_background(
+            self,
+            lambda: config_mod.save(updated, path),
+            lambda saved: self._saved(updated, saved),
+            self._problem,
+            busy_message="Saving settings…",
+        )
 
     def _saved(self, updated: Config, path: Any) -> None:
         cfg = self.context.config
@@ -363,25 +374,35 @@ class SettingsScreen(Screen):
             row.uri.setFocus()
             return
         if not uri:
-            self._result(role, False, f"Type the {ROLE_TITLES[role].lower()}'s address first, e.g. tcp://10.0.0.5:9100.")
+            self._result(
+                role, False, f"Type the {ROLE_TITLES[role].lower()}'s address first, e.g. tcp://10.0.0.5:9100."
+            )
             row.uri.setFocus()
             return
         factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
         sender = self.context.print_sender
 
         def work() -> TestOutcome:
-            job_id = print_queue.print_test_page(factory, actor, role=role, printer_uri=uri,
-                                                 printer_profile=profile, workstation=ws)
+            job_id = print_queue.print_test_page(
+                factory, actor, role=role, printer_uri=uri, printer_profile=profile, workstation=ws
+            )
             result = sender.send_job(job_id)
             if result.ok:
-                return TestOutcome(True, f"Test page sent to {uri}. Check that it printed, that the sample line "
-                                         "shows its accents and that the barcode is sharp.")
+                return TestOutcome(
+                    True,
+                    f"Test page sent to {uri}. Check that it printed, that the sample line "
+                    "shows its accents and that the barcode is sharp.",
+                )
             return TestOutcome(False, result.message)
 
         row.test.setEnabled(False)
         self._result(role, None, f"Sending a test page to {uri}…")
-        run_in_background(self, work, lambda outcome: self._tested(role, outcome),
-                          lambda exc: self._tested(role, TestOutcome(False, user_message(exc))))
+        run_in_background(
+            self,
+            work,
+            lambda outcome: self._tested(role, outcome),
+            lambda exc: self._tested(role, TestOutcome(False, user_message(exc))),
+        )
 
     def _tested(self, role: str, outcome: TestOutcome) -> None:
         self.rows[role].test.setEnabled(True)

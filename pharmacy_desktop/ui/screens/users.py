@@ -63,12 +63,20 @@ class UsersScreen(Screen):
         super().__init__(context, actor, parent)
         self._editing: UserRow | None = None  # None: a new account
         self._awaiting_badge = False
-        self.model = RowsModel([
-            ("Name", "full_name"), ("Username", "username"), ("Role", lambda r: ROLE_TITLES.get(r.role, r.role)),
-            ("License", lambda r: r.license_number or ""), ("Status", _status),
-            ("Quick switch", lambda r: ", ".join(w for w, on in (("PIN", r.has_pin), ("badge", r.has_badge)) if on) or "—"),
-            ("Last sign-in", "last_login_at"),
-        ])
+        self.model = RowsModel(
+            [
+                ("Name", "full_name"),
+                ("Username", "username"),
+                ("Role", lambda r: ROLE_TITLES.get(r.role, r.role)),
+                ("License", lambda r: r.license_number or ""),
+                ("Status", _status),
+                (
+                    "Quick switch",
+                    lambda r: ", ".join(w for w, on in (("PIN", r.has_pin), ("badge", r.has_badge)) if on) or "—",
+                ),
+                ("Last sign-in", "last_login_at"),
+            ]
+        )
         self.table = QTableView()
         self.table.setObjectName("usersTable")
         self.table.setModel(self.model)
@@ -88,8 +96,14 @@ class UsersScreen(Screen):
         self.inputs: dict[str, QLineEdit] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name, label in (("first_name", "&First name"), ("last_name", "&Last name"), ("username", "&Username"),
-                            ("email", "&Email"), ("phone", "P&hone"), ("license_number", "L&icense no.")):
+        for name, label in (
+            ("first_name", "&First name"),
+            ("last_name", "&Last name"),
+            ("username", "&Username"),
+            ("email", "&Email"),
+            ("phone", "P&hone"),
+            ("license_number", "L&icense no."),
+        ):
             edit = QLineEdit()
             edit.setObjectName(name)
             self.inputs[name] = edit
@@ -164,8 +178,14 @@ class UsersScreen(Screen):
         self.reset_button.clicked.connect(self.reset_password)
         self.unlock_button.clicked.connect(self.unlock)
         self.badge_button.clicked.connect(self.await_badge)
-        for seq, slot in (("Ctrl+S", self.save), ("Ctrl+N", self.new_user), ("Ctrl+R", self.refresh),
-                          ("Ctrl+L", self.unlock), ("Ctrl+B", self.await_badge), ("Esc", self.cancel)):
+        for seq, slot in (
+            ("Ctrl+S", self.save),
+            ("Ctrl+N", self.new_user),
+            ("Ctrl+R", self.refresh),
+            ("Ctrl+L", self.unlock),
+            ("Ctrl+B", self.await_badge),
+            ("Esc", self.cancel),
+        ):
             shortcut(self, seq, slot)
         self.password.returnPressed.connect(self.save)
         self.new_user()
@@ -182,16 +202,23 @@ class UsersScreen(Screen):
     def refresh(self, select_id: uuid.UUID | None = None, message: str = "") -> None:
         ctx, actor = self.context, self.actor
         keep = select_id or (self._editing.id if self._editing else None)
-        run_in_background(self, lambda: auth.list_users(ctx.uow_factory, actor),
-                          lambda rows: self._show(rows, keep, message), self._failed, busy_message="Loading users…")
+        run_in_background(
+            self,
+            lambda: auth.list_users(ctx.uow_factory, actor),
+            lambda rows: self._show(rows, keep, message),
+            self._failed,
+            busy_message="Loading users…",
+        )
 
     def _show(self, rows: list[UserRow], keep: uuid.UUID | None, message: str = "") -> None:
         self.model.set_rows(rows)
         active = sum(r.is_active for r in rows)
         locked = sum(r.locked for r in rows)
-        self.summary.setText(f"{active} active account{'s' if active != 1 else ''}"
-                             + (f", {len(rows) - active} deactivated" if len(rows) > active else "")
-                             + (f" · ⚠ {locked} locked" if locked else ""))
+        self.summary.setText(
+            f"{active} active account{'s' if active != 1 else ''}"
+            + (f", {len(rows) - active} deactivated" if len(rows) > active else "")
+            + (f" · ⚠ {locked} locked" if locked else "")
+        )
         for i, row in enumerate(rows):
             if row.id == keep:
                 self.table.selectRow(i)
@@ -229,8 +256,11 @@ class UsersScreen(Screen):
             button.setEnabled(True)
         self.unlock_button.setEnabled(user.locked)
         self.error.show_message("")
-        self.info.setText(f"Last sign-in: {user.last_login_at.astimezone():%m/%d/%Y %H:%M}" if user.last_login_at
-                          else "Never signed in.")
+        self.info.setText(
+            f"Last sign-in: {user.last_login_at.astimezone():%m/%d/%Y %H:%M}"
+            if user.last_login_at
+            else "Never signed in."
+        )
 
     def new_user(self) -> None:
         self._editing = None
@@ -248,8 +278,9 @@ class UsersScreen(Screen):
         for button in (self.reset_button, self.unlock_button, self.badge_button):
             button.setEnabled(False)
         self.error.show_message("")
-        self.info.setText("A pharmacist needs a license number. The new user picks a PIN for quick switching "
-                          "after the first sign-in.")
+        self.info.setText(
+            "A pharmacist needs a license number. The new user picks a PIN for quick switching after the first sign-in."
+        )
         self.inputs["first_name"].setFocus()
 
     def cancel(self) -> None:
@@ -270,23 +301,43 @@ class UsersScreen(Screen):
             password = self.password.text()
             self.password.clear()
             fn = lambda: auth.create_user(  # noqa: E731
-                ctx.uow_factory, actor, username=values["username"], password=password, email=values["email"],
-                first_name=values["first_name"], last_name=values["last_name"], role=values["role"],
-                license_number=values["license_number"] or None, phone=values["phone"] or None)
-            run_in_background(self, fn, lambda user_id: self._saved(user_id, f"Created {values['username']}."),
-                              self._failed, busy_message="Creating the account…")
+                ctx.uow_factory,
+                actor,
+                username=values["username"],
+                password=password,
+                email=values["email"],
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                role=values["role"],
+                license_number=values["license_number"] or None,
+                phone=values["phone"] or None,
+            )
+            run_in_background(
+                self,
+                fn,
+                lambda user_id: self._saved(user_id, f"Created {values['username']}."),
+                self._failed,
+                busy_message="Creating the account…",
+            )
             return
         user = self._editing
-        changes = {k: values[k] for k in ("first_name", "last_name", "email", "phone", "license_number", "role")
-                   if (values[k] or None) != (getattr(user, k) or None)}
+        changes = {
+            k: values[k]
+            for k in ("first_name", "last_name", "email", "phone", "license_number", "role")
+            if (values[k] or None) != (getattr(user, k) or None)
+        }
         if self.active.isChecked() != user.is_active:
             changes["is_active"] = self.active.isChecked()
         if not changes:
             self.info.setText("Nothing changed.")
             return
-        run_in_background(self, lambda: auth.update_user(ctx.uow_factory, actor, user.id, user.version, **changes),
-                          lambda _: self._saved(user.id, f"Saved {user.username}."), self._failed,
-                          busy_message="Saving…")
+        run_in_background(
+            self,
+            lambda: auth.update_user(ctx.uow_factory, actor, user.id, user.version, **changes),
+            lambda _: self._saved(user.id, f"Saved {user.username}."),
+            self._failed,
+            busy_message="Saving…",
+        )
 
     def _saved(self, user_id: uuid.UUID, message: str) -> None:
         self.refresh(select_id=user_id, message=message)
@@ -302,17 +353,25 @@ class UsersScreen(Screen):
             return
         self.password.clear()
         ctx, actor = self.context, self.actor
-        run_in_background(self, lambda: auth.reset_password(ctx.uow_factory, actor, user.id, password),
-                          lambda _: self._saved(user.id, f"New password set for {user.username}; tell them in person."),
-                          self._failed, busy_message="Setting the password…")
+        run_in_background(
+            self,
+            lambda: auth.reset_password(ctx.uow_factory, actor, user.id, password),
+            lambda _: self._saved(user.id, f"New password set for {user.username}; tell them in person."),
+            self._failed,
+            busy_message="Setting the password…",
+        )
 
     def unlock(self) -> None:
         user = self._editing
         if user is None or not user.locked:
             return
         ctx, actor = self.context, self.actor
-        run_in_background(self, lambda: auth.unlock_account(ctx.uow_factory, actor, user.id),
-                          lambda _: self._saved(user.id, f"{user.username} can sign in again."), self._failed)
+        run_in_background(
+            self,
+            lambda: auth.unlock_account(ctx.uow_factory, actor, user.id),
+            lambda _: self._saved(user.id, f"{user.username} can sign in again."),
+            self._failed,
+        )
 
     def await_badge(self) -> None:
         if self._editing is None:
@@ -325,8 +384,12 @@ class UsersScreen(Screen):
             return False
         user, ctx, actor = self._editing, self.context, self.actor
         self._awaiting_badge = False
-        run_in_background(self, lambda: auth.set_badge(ctx.uow_factory, actor, user.id, text),
-                          lambda _: self._saved(user.id, f"Badge assigned to {user.full_name}."), self._failed)
+        run_in_background(
+            self,
+            lambda: auth.set_badge(ctx.uow_factory, actor, user.id, text),
+            lambda _: self._saved(user.id, f"Badge assigned to {user.full_name}."),
+            self._failed,
+        )
         return True
 
     def clear_sensitive(self) -> None:

@@ -32,6 +32,7 @@ from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleM
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
+from pharmacy_desktop.ui.style import AMBER, FRAME
 from pharmacy_desktop.ui.widgets.fill_common import (
     GREEN,
     RED,
@@ -41,7 +42,6 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     drug_text,
     shortcut,
 )
-from pharmacy_desktop.ui.style import AMBER, FRAME
 
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 
@@ -110,8 +110,10 @@ class VerifyScreen(QueueScreen):
         self.label_text.setFont(mono)
         self.label_text.setTextFormat(Qt.TextFormat.PlainText)
         self.label_text.setWordWrap(True)
-        self.label_text.setStyleSheet(f"#labelText {{ background: white; color: black; border: 2px solid {FRAME};"
-                                      " border-radius: 4px; padding: 8px; }")
+        self.label_text.setStyleSheet(
+            f"#labelText {{ background: white; color: black; border: 2px solid {FRAME};"
+            " border-radius: 4px; padding: 8px; }"
+        )
         self.filled_by = QLabel()
         self.filled_by.setWordWrap(True)
         self.result = ResultBanner()
@@ -163,13 +165,22 @@ class VerifyScreen(QueueScreen):
         actor = self.actor
         if not actor.can(Permission.FINAL_VERIFY):
             return
-        run_in_background(self, lambda: service.verify_queue(self.context.uow_factory, actor), self._show_queue,
-                          busy_message="Loading the verification queue…")
+        run_in_background(
+            self,
+            lambda: service.verify_queue(self.context.uow_factory, actor),
+            self._show_queue,
+            busy_message="Loading the verification queue…",
+        )
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         actor = self.actor
-        run_in_background(self, lambda: service.open_for_verify(self.context.uow_factory, actor, prescription_id),
-                          self._show_view, self._problem, busy_message="Opening…")
+        run_in_background(
+            self,
+            lambda: service.open_for_verify(self.context.uow_factory, actor, prescription_id),
+            self._show_view,
+            self._problem,
+            busy_message="Opening…",
+        )
 
     def _show_view(self, view: VerifyView) -> None:
         self._reset()
@@ -191,11 +202,15 @@ class VerifyScreen(QueueScreen):
         assert self.view is not None
         line = self.view.lines[index]
         rows = {
-            "Drug": (drug_text(line.prescribed.name, line.prescribed.schedule),
-                     drug_text(line.filled.name, line.filled.schedule)),
+            "Drug": (
+                drug_text(line.prescribed.name, line.prescribed.schedule),
+                drug_text(line.filled.name, line.filled.schedule),
+            ),
             "NDC": (line.prescribed.ndc, line.filled.ndc),
-            "Quantity": (f"{format_quantity(line.prescribed_quantity)} {line.unit}",
-                         f"{format_quantity(line.filled_quantity)} {line.unit}" + (" (PARTIAL)" if line.is_partial else "")),
+            "Quantity": (
+                f"{format_quantity(line.prescribed_quantity)} {line.unit}",
+                f"{format_quantity(line.filled_quantity)} {line.unit}" + (" (PARTIAL)" if line.is_partial else ""),
+            ),
             "Lot": ("", line.lot or "—"),
             "Expiry": ("", line.expiry.strftime("%m/%d/%Y") if line.expiry else "—"),
             "Directions": (f"{line.sig}\n{line.directions}", line.label_lines[2] if len(line.label_lines) > 2 else ""),
@@ -210,8 +225,7 @@ class VerifyScreen(QueueScreen):
             mark.setStyleSheet(f"color: {colour};")
         fill_no = "original fill" if line.fill_number == 0 else f"refill {line.fill_number}"
         self.filled_by.setText(
-            f"{line.match_message}   ·   {fill_no}, filled by {line.filled_by}"
-            f"   ·   label {line.label_status}"
+            f"{line.match_message}   ·   {fill_no}, filled by {line.filled_by}   ·   label {line.label_status}"
         )
         self.label_text.setText("\n".join(line.label_lines))
 
@@ -226,16 +240,24 @@ class VerifyScreen(QueueScreen):
                 self.result.show_result("info", "This label is already open. Now scan the stock bottle.")
                 return True
             actor = self.actor
-            run_in_background(self, lambda: service.open_by_label_scan(self.context.uow_factory, actor, text),
-                              self._show_view, self._problem, busy_message="Opening the label's prescription…")
+            run_in_background(
+                self,
+                lambda: service.open_by_label_scan(self.context.uow_factory, actor, text),
+                self._show_view,
+                self._problem,
+                busy_message="Opening the label's prescription…",
+            )
             return True
         if self.view is None:
             self._idle("Scan the vial label (Rx barcode) first, then the stock bottle.", problem=True)
             return True
         view, actor = self.view, self.actor
         run_in_background(
-            self, lambda: service.check_bottle(self.context.uow_factory, actor, view.prescription_id, text),
-            lambda check: self._bottle_checked(text, check), self._problem, busy_message="Checking the bottle…",
+            self,
+            lambda: service.check_bottle(self.context.uow_factory, actor, view.prescription_id, text),
+            lambda check: self._bottle_checked(text, check),
+            self._problem,
+            busy_message="Checking the bottle…",
         )
         return True
 
@@ -265,8 +287,9 @@ class VerifyScreen(QueueScreen):
             return
         self.pages.setCurrentWidget(self.work_page if self.view else self.idle_page)
         if self.view is not None:
-            self.result.show_result("problem", "Wrong bottle. Scan the stock bottle it was filled from, "
-                                               "or return it to fill (Alt+R).")
+            self.result.show_result(
+                "problem", "Wrong bottle. Scan the stock bottle it was filled from, or return it to fill (Alt+R)."
+            )
         self.setFocus()
 
     # -- actions ----------------------------------------------------------------------------------
@@ -301,17 +324,22 @@ class VerifyScreen(QueueScreen):
         self.approve_button.setEnabled(False)
         run_in_background(
             self,
-            lambda: service.approve(self.context.uow_factory, actor, view.prescription_id, bottle_scans=scans,
-                                    expected_version=view.version),
-            self._approved, self._action_failed, busy_message="Approving…",
+            lambda: service.approve(
+                self.context.uow_factory, actor, view.prescription_id, bottle_scans=scans, expected_version=view.version
+            ),
+            self._approved,
+            self._action_failed,
+            busy_message="Approving…",
         )
 
     def _approved(self, result: ApproveResult) -> None:
         self.busy = False
         self.approved = result
         self._reset()
-        self._idle(f"✔ Rx {result.rx_number} verified by {result.verified_by}.\n"
-                   f"Bag it and put it in will-call bin {result.bin_code}  ({result.patient_name}).")
+        self._idle(
+            f"✔ Rx {result.rx_number} verified by {result.verified_by}.\n"
+            f"Bag it and put it in will-call bin {result.bin_code}  ({result.patient_name})."
+        )
         self.refresh()
 
     def start_return(self) -> None:
@@ -329,9 +357,13 @@ class VerifyScreen(QueueScreen):
             return
         self.busy = True
         run_in_background(
-            self, lambda: service.return_to_fill(self.context.uow_factory, actor, view.prescription_id, reason,
-                                                 expected_version=view.version),
-            self._returned, self._action_failed, busy_message="Returning to fill…",
+            self,
+            lambda: service.return_to_fill(
+                self.context.uow_factory, actor, view.prescription_id, reason, expected_version=view.version
+            ),
+            self._returned,
+            self._action_failed,
+            busy_message="Returning to fill…",
         )
 
     def _returned(self, result: ReturnResult) -> None:
@@ -339,8 +371,10 @@ class VerifyScreen(QueueScreen):
         self.returned = result
         self._reset()
         stock = ", ".join(f"{format_quantity(q)} to lot {lot or '—'}" for lot, q in result.returned)
-        self._idle(f"Rx {result.rx_number} returned to fill. Stock put back: {stock or 'none'}. "
-                   "Destroy the printed vial label.")
+        self._idle(
+            f"Rx {result.rx_number} returned to fill. Stock put back: {stock or 'none'}. "
+            "Destroy the printed vial label."
+        )
         self.refresh()
 
     def _action_failed(self, exc: Exception) -> None:

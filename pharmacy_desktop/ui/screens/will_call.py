@@ -117,8 +117,12 @@ class WillCallScreen(LiveScreen):
 
     def refresh(self) -> None:
         actor = self.actor
-        run_in_background(self, lambda: service.list_bins(self.context.uow_factory, actor), self._show_bins,
-                          busy_message="Loading will-call…")
+        run_in_background(
+            self,
+            lambda: service.list_bins(self.context.uow_factory, actor),
+            self._show_bins,
+            busy_message="Loading will-call…",
+        )
         {"all": self.show_all, "stale": self.show_stale}.get(self.mode, lambda: None)()
 
     def _show_bins(self, bins: list[BinSummary]) -> None:
@@ -139,15 +143,19 @@ class WillCallScreen(LiveScreen):
     def show_stale(self) -> None:
         actor, days = self.actor, self.days.value()
         self.mode = "stale"
-        self._load(lambda: service.waiting_longer_than(self.context.uow_factory, actor, days),
-                   f"Waiting more than {days} days — return to stock at the counter (F7 pickup)")
+        self._load(
+            lambda: service.waiting_longer_than(self.context.uow_factory, actor, days),
+            f"Waiting more than {days} days — return to stock at the counter (F7 pickup)",
+        )
 
     def _search(self) -> None:
         text, actor = self.search.text().strip(), self.actor
         if len(text) < 2:
             return
         self.mode = "search"
-        self._load(lambda: service.find_by_patient_name(self.context.uow_factory, actor, text), f"Patients matching '{text}'")
+        self._load(
+            lambda: service.find_by_patient_name(self.context.uow_factory, actor, text), f"Patients matching '{text}'"
+        )
 
     def handle_scan(self, text: str) -> bool:
         actor = self.actor
@@ -156,16 +164,26 @@ class WillCallScreen(LiveScreen):
         return True
 
     def _load(self, fn, headline: str | None) -> None:
-        run_in_background(self, fn, lambda rows: self._show_rows(rows, headline), self._failed,
-                          busy_message="Searching will-call…")
+        run_in_background(
+            self, fn, lambda rows: self._show_rows(rows, headline), self._failed, busy_message="Searching will-call…"
+        )
 
     def _show_rows(self, rows: list[WaitingRx], headline: str | None) -> None:
         self.rows = rows
-        self.table.set_rows([
-            [r.bin_code, r.patient_name, r.patient_dob.strftime("%m/%d/%Y") if r.patient_dob else "", r.rx_number,
-             drug_cell(r.drug, r.schedule), r.quantity, r.waiting]
-            for r in rows
-        ])
+        self.table.set_rows(
+            [
+                [
+                    r.bin_code,
+                    r.patient_name,
+                    r.patient_dob.strftime("%m/%d/%Y") if r.patient_dob else "",
+                    r.rx_number,
+                    drug_cell(r.drug, r.schedule),
+                    r.quantity,
+                    r.waiting,
+                ]
+                for r in rows
+            ]
+        )
         if headline is None and rows:  # a label scan: the bag, where it is
             bins = ", ".join(sorted({r.bin_code for r in rows}))
             headline = f"{rows[0].patient_name}: bin {bins}  ({len(rows)} prescription{'s' if len(rows) != 1 else ''})"

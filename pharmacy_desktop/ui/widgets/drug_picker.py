@@ -10,10 +10,10 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QListWidgetItem, QSizePolicy, QWidget
 
 from pharmacy_desktop.services.intake import DrugChoice
+from pharmacy_desktop.ui.style import CONTROLLED
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
 from pharmacy_desktop.ui.widgets.patient_banner import big_font
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
-from pharmacy_desktop.ui.style import CONTROLLED
 
 DEBOUNCE_MS = 150
 
@@ -24,8 +24,14 @@ class DrugPicker(SearchAsYouType):
     not_found = "No drug found: check the spelling or type the NDC."
 
     def __init__(self, find: Callable[[str], list[DrugChoice]], parent: QWidget | None = None):
-        super().__init__(find, parent, name="drug", placeholder="Drug name and strength (e.g. amox 500), or scan the bottle",
-                         accessible_name="Drug", list_height=130)
+        super().__init__(
+            find,
+            parent,
+            name="drug",
+            placeholder="Drug name and strength (e.g. amox 500), or scan the bottle",
+            accessible_name="Drug",
+            list_height=130,
+        )
         self.choice: DrugChoice | None = None
         self.status.setObjectName("drugStatus")
         self.status.setWordWrap(True)

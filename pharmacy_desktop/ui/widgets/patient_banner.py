@@ -11,7 +11,6 @@ from pharmacy_desktop.services.patients import PatientProfile
 from pharmacy_desktop.ui.style import ALLERGY_STYLE, NKDA_STYLE, UNKNOWN_STYLE
 
 
-
 def big_font(widget: QWidget, delta: float, bold: bool = True) -> QFont:
     font = QFont(widget.font())
     font.setPointSizeF(font.pointSizeF() + delta)
@@ -69,7 +68,9 @@ class PatientBanner(QFrame):
         drug = [a.text for a in profile.drug_allergies]
         other = [a.text for a in profile.allergies if a not in profile.drug_allergies]
         if drug:
-            self.allergies.setText("⚠ ALLERGIES: " + "; ".join(drug) + (f"   (also: {'; '.join(other)})" if other else ""))
+            self.allergies.setText(
+                "⚠ ALLERGIES: " + "; ".join(drug) + (f"   (also: {'; '.join(other)})" if other else "")
+            )
             self.allergies.setStyleSheet(ALLERGY_STYLE)
         else:
             self.allergies.setText("✓ No known drug allergies" + (f"   (other: {'; '.join(other)})" if other else ""))

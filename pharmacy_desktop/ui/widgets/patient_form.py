@@ -41,7 +41,6 @@ from pharmacy_desktop.services.patients import (
 from pharmacy_desktop.ui.style import ERROR_STYLE
 
 
-
 def _date_text(value: dt.date | None) -> str:
     return f"{value:%m/%d/%Y}" if value else ""
 
@@ -66,7 +65,9 @@ def _bool(text: str) -> bool:
 
 
 class EntryTable(QTableWidget):
-    def __init__(self, name: str, columns: Sequence[Column], factory: Callable[..., Any], parent: QWidget | None = None):
+    def __init__(
+        self, name: str, columns: Sequence[Column], factory: Callable[..., Any], parent: QWidget | None = None
+    ):
         super().__init__(0, len(columns), parent)
         self.setObjectName(name)
         self.columns = list(columns)
@@ -75,8 +76,11 @@ class EntryTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setDefaultSectionSize(30)
         self.setTabKeyNavigation(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+        )
         self.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -130,13 +134,19 @@ class PatientFormWidget(QWidget):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         spec = [
-            ("first_name", "&First name", QLineEdit(), 0, 0), ("middle_name", "Middle", QLineEdit(), 0, 2),
-            ("last_name", "Las&t name", QLineEdit(), 2, 0), ("date_of_birth", "Date of &birth", QLineEdit(), 2, 2),
+            ("first_name", "&First name", QLineEdit(), 0, 0),
+            ("middle_name", "Middle", QLineEdit(), 0, 2),
+            ("last_name", "Las&t name", QLineEdit(), 2, 0),
+            ("date_of_birth", "Date of &birth", QLineEdit(), 2, 2),
             ("gender", "Gender", self._combo(["", "female", "male", "other", "unknown"]), 4, 0),
-            ("phone_primary", "P&hone", QLineEdit(), 4, 2), ("phone_secondary", "Second phone", QLineEdit(), 6, 0),
-            ("email", "E-&mail", QLineEdit(), 6, 2), ("address_line1", "&Address", QLineEdit(), 8, 0),
-            ("address_line2", "Address 2", QLineEdit(), 8, 2), ("city", "&City", QLineEdit(), 10, 0),
-            ("state", "State", QLineEdit(), 10, 2), ("zip_code", "&ZIP", QLineEdit(), 12, 0),
+            ("phone_primary", "P&hone", QLineEdit(), 4, 2),
+            ("phone_secondary", "Second phone", QLineEdit(), 6, 0),
+            ("email", "E-&mail", QLineEdit(), 6, 2),
+            ("address_line1", "&Address", QLineEdit(), 8, 0),
+            ("address_line2", "Address 2", QLineEdit(), 8, 2),
+            ("city", "&City", QLineEdit(), 10, 0),
+            ("state", "State", QLineEdit(), 10, 2),
+            ("zip_code", "&ZIP", QLineEdit(), 12, 0),
             ("language_preference", "Language", self._combo(["en", "es", "zh", "vi", "ko", "ru", "ar", "fr"]), 12, 2),
             ("communication_preference", "Contact &via", self._combo(list(patients.COMMUNICATION_CHOICES)), 14, 0),
         ]
@@ -158,31 +168,55 @@ class PatientFormWidget(QWidget):
         grid.setRowStretch(16, 1)
         self.tabs.addTab(details, "&1 Details")
 
-        self.allergies = EntryTable("allergiesTable", [
-            ("Allergen", "allergen_name", _text, str.strip), ("Type (drug/food/environmental)", "allergen_type", _text,
-                                                               lambda t: t.strip().lower() or "drug"),
-            ("Reaction", "reaction", _text, _opt), ("Severity (mild/moderate/severe)", "severity", _text,
-                                                    lambda t: _opt(t.lower())),
-        ], AllergyEntry)
-        self.conditions = EntryTable("conditionsTable", [
-            ("Condition", "condition_name", _text, str.strip), ("ICD-10", "icd_10_code", _text, _opt),
-            ("Active (yes/no)", "is_active", _bool_text, lambda t: not t.strip() or _bool(t)),
-        ], ConditionEntry)
-        self.insurance = EntryTable("insuranceTable", [
-            ("Coverage (primary/secondary)", "insurance_type", _text, lambda t: t.strip().lower() or "primary"),
-            ("Plan", "insurance_provider", _text, str.strip), ("BIN", "bin_number", _text, _opt),
-            ("PCN", "pcn_number", _text, _opt), ("Group", "group_number", _text, _opt),
-            ("Member ID", "member_id", _text, str.strip),
-        ], InsuranceEntry)
-        self.prescribers = EntryTable("prescribersTable", [
-            ("Name", "name", _text, str.strip), ("NPI", "npi", _text, str.strip), ("DEA", "dea", _text, _opt),
-            ("Specialty", "specialty", _text, _opt), ("Phone", "phone", _text, _opt),
-            ("Primary (yes/no)", "is_primary", _bool_text, _bool),
-        ], PrescriberEntry)
-        for title, table, key in (("&2 Allergies", self.allergies, "allergies"),
-                                  ("&3 Conditions", self.conditions, "conditions"),
-                                  ("&4 Insurance", self.insurance, "insurance"),
-                                  ("&5 Prescribers", self.prescribers, "prescribers")):
+        self.allergies = EntryTable(
+            "allergiesTable",
+            [
+                ("Allergen", "allergen_name", _text, str.strip),
+                ("Type (drug/food/environmental)", "allergen_type", _text, lambda t: t.strip().lower() or "drug"),
+                ("Reaction", "reaction", _text, _opt),
+                ("Severity (mild/moderate/severe)", "severity", _text, lambda t: _opt(t.lower())),
+            ],
+            AllergyEntry,
+        )
+        self.conditions = EntryTable(
+            "conditionsTable",
+            [
+                ("Condition", "condition_name", _text, str.strip),
+                ("ICD-10", "icd_10_code", _text, _opt),
+                ("Active (yes/no)", "is_active", _bool_text, lambda t: not t.strip() or _bool(t)),
+            ],
+            ConditionEntry,
+        )
+        self.insurance = EntryTable(
+            "insuranceTable",
+            [
+                ("Coverage (primary/secondary)", "insurance_type", _text, lambda t: t.strip().lower() or "primary"),
+                ("Plan", "insurance_provider", _text, str.strip),
+                ("BIN", "bin_number", _text, _opt),
+                ("PCN", "pcn_number", _text, _opt),
+                ("Group", "group_number", _text, _opt),
+                ("Member ID", "member_id", _text, str.strip),
+            ],
+            InsuranceEntry,
+        )
+        self.prescribers = EntryTable(
+            "prescribersTable",
+            [
+                ("Name", "name", _text, str.strip),
+                ("NPI", "npi", _text, str.strip),
+                ("DEA", "dea", _text, _opt),
+                ("Specialty", "specialty", _text, _opt),
+                ("Phone", "phone", _text, _opt),
+                ("Primary (yes/no)", "is_primary", _bool_text, _bool),
+            ],
+            PrescriberEntry,
+        )
+        for title, table, key in (
+            ("&2 Allergies", self.allergies, "allergies"),
+            ("&3 Conditions", self.conditions, "conditions"),
+            ("&4 Insurance", self.insurance, "insurance"),
+            ("&5 Prescribers", self.prescribers, "prescribers"),
+        ):
             page = QWidget()
             page_layout = QVBoxLayout(page)
             hint = QLabel("Insert adds a row · type to edit a cell · Enter keeps it · Ctrl+Delete removes the row")
@@ -237,9 +271,12 @@ class PatientFormWidget(QWidget):
         values["language_preference"] = values["language_preference"] or "en"
         values["communication_preference"] = values["communication_preference"] or "sms"
         return PatientForm(
-            **values, allow_generic_substitution=self.generic.isChecked(),
-            allergies=self.allergies.entries(), conditions=self.conditions.entries(),
-            insurance=self.insurance.entries(), prescribers=self.prescribers.entries(),
+            **values,
+            allow_generic_substitution=self.generic.isChecked(),
+            allergies=self.allergies.entries(),
+            conditions=self.conditions.entries(),
+            insurance=self.insurance.entries(),
+            prescribers=self.prescribers.entries(),
         )
 
     def show_errors(self, field_errors: dict[str, str]) -> None:

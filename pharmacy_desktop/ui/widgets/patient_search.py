@@ -9,8 +9,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from pharmacy_desktop.services.patients import PatientHit
-from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 from pharmacy_desktop.ui.style import STOP_TEXT
+from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 
 DEBOUNCE_MS = 120
 
@@ -18,8 +18,10 @@ DEBOUNCE_MS = 120
 def hit_text(hit: PatientHit) -> str:
     allergies = f"\n⚠ Allergies: {', '.join(hit.allergies)}" if hit.allergies else ""
     inactive = "   (inactive)" if not hit.is_active else ""
-    return (f"{hit.display_name}{inactive}\n    DOB {hit.date_of_birth:%m/%d/%Y} (age {hit.age})  ·  {hit.phone}  ·  "
-            f"{hit.patient_number}{allergies}")
+    return (
+        f"{hit.display_name}{inactive}\n    DOB {hit.date_of_birth:%m/%d/%Y} (age {hit.age})  ·  {hit.phone}  ·  "
+        f"{hit.patient_number}{allergies}"
+    )
 
 
 class PatientSearch(SearchAsYouType):
@@ -29,10 +31,16 @@ class PatientSearch(SearchAsYouType):
     not_found = "No patient found. Check the spelling, or press Alt+N for a new patient."
     escape_clears = True
 
-    def __init__(self, search: Callable[[str], list[PatientHit]], parent: QWidget | None = None,
-                 *, placeholder: str = "Name (last, first), date of birth, phone or patient number"):
-        super().__init__(search, parent, name="patient", placeholder=placeholder, accessible_name="Patient search",
-                         list_height=170)
+    def __init__(
+        self,
+        search: Callable[[str], list[PatientHit]],
+        parent: QWidget | None = None,
+        *,
+        placeholder: str = "Name (last, first), date of birth, phone or patient number",
+    ):
+        super().__init__(
+            search, parent, name="patient", placeholder=placeholder, accessible_name="Patient search", list_height=170
+        )
         self.edit.setClearButtonEnabled(True)
         self.results.setAccessibleName("Patients found")
         self.results.setWordWrap(True)

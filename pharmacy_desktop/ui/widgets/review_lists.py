@@ -56,7 +56,7 @@ def queue_patient_drug(row: QueueRow) -> str:
 
 
 def schedule_first(drug: str) -> str:
-    """"Alprazolam 0.5 mg tablet [C-IV]" -> "[C-IV] Alprazolam 0.5 mg tablet": eliding never hides the schedule."""
+    """ "Alprazolam 0.5 mg tablet [C-IV]" -> "[C-IV] Alprazolam 0.5 mg tablet": eliding never hides the schedule."""
     match = re.fullmatch(r"(.*) (\[C-[IVX]+\])", drug)
     return f"{match[2]} {match[1]}" if match else drug
 
@@ -83,8 +83,10 @@ class QueueModel(RowsModel[QueueRow]):
             return font
         if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
             row = self.row(index.row())
-            return (f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
-                    f"Alerts: {row.alerts_text}")
+            return (
+                f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
+                f"Alerts: {row.alerts_text}"
+            )
         return super().data(index, role)
 
 

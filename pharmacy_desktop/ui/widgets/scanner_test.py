@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.domain.barcodes import GS, split_aim_prefix
+from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.scanner import KeyBurst, ScannerFilter, ScannerSettings
 
 Resolver = Callable[[str], Mapping[str, Any]]
@@ -59,9 +59,7 @@ _DETAIL_KEYS = (("ndc11", "NDC"), ("lot", "lot"), ("expiry", "expires"), ("seria
 
 def visible_text(text: str) -> str:
     """Control characters spelled out: ``"01\\x1d21"`` -> ``"01<GS>21"``."""
-    return "".join(
-        f"<{_CONTROL_NAMES.get(c, f'0x{ord(c):02X}')}>" if not c.isprintable() else c for c in text
-    )
+    return "".join(f"<{_CONTROL_NAMES.get(c, f'0x{ord(c):02X}')}>" if not c.isprintable() else c for c in text)
 
 
 def describe_aim(prefix: str) -> str:
@@ -128,8 +126,9 @@ class _StatusLine(QWidget):
 class ScannerTestPage(QWidget):
     """Settings page: scan or type, and see exactly what arrived and what it means."""
 
-    def __init__(self, scanner: ScannerFilter, resolver: Resolver, parent: QWidget | None = None, *,
-                 compact: bool = False) -> None:
+    def __init__(
+        self, scanner: ScannerFilter, resolver: Resolver, parent: QWidget | None = None, *, compact: bool = False
+    ) -> None:
         """``compact``: embedded beside other settings (no page title, tighter spacing, a shorter raw box)."""
         super().__init__(parent)
         self.setObjectName("scannerTestPage")

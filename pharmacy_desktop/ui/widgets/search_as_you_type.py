@@ -26,8 +26,16 @@ class SearchAsYouType(QWidget):
     not_found = "Nothing found."
     escape_clears = False  # Esc in the field clears what was typed
 
-    def __init__(self, find: Callable[[str], list[Any]], parent: QWidget | None = None, *, name: str,
-                 placeholder: str, accessible_name: str, list_height: int):
+    def __init__(
+        self,
+        find: Callable[[str], list[Any]],
+        parent: QWidget | None = None,
+        *,
+        name: str,
+        placeholder: str,
+        accessible_name: str,
+        list_height: int,
+    ):
         super().__init__(parent)
         self._find = find
         self._generation = 0
@@ -120,8 +128,12 @@ class SearchAsYouType(QWidget):
             return
         self._pending = True
         find = self._find
-        run_in_background(self, lambda: find(text), lambda found: self._arrived(generation, found),
-                          lambda exc: self._arrived(generation, [], user_message(exc)))
+        run_in_background(
+            self,
+            lambda: find(text),
+            lambda found: self._arrived(generation, found),
+            lambda exc: self._arrived(generation, [], user_message(exc)),
+        )
 
     def _arrived(self, generation: int, found: list[Any], error: str = "") -> None:
         if generation != self._generation:

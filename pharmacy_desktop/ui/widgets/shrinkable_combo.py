@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a closed combo box shows; its list shows the full text
 
 
-
 class ShrinkableCombo(QComboBox):
     """A combo box that may be narrower than its longest item; its open list still shows items in full.
 
@@ -46,8 +45,12 @@ class ShrinkableCombo(QComboBox):
         """The width the closed box has for its text."""
         opt = QStyleOptionComboBox()
         self.initStyleOption(opt)
-        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
-                                           QStyle.SubControl.SC_ComboBoxEditField, self).width() - 2
+        return (
+            self.style()
+            .subControlRect(QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, self)
+            .width()
+            - 2
+        )
 
     def shown_text(self) -> str:
         """The text actually painted: the short text, elided with "…" only if even that does not fit."""
@@ -64,6 +67,10 @@ class ShrinkableCombo(QComboBox):
     def showPopup(self) -> None:  # noqa: N802 - Qt API
         view = self.view()
         view.setTextElideMode(Qt.TextElideMode.ElideNone)
-        view.setMinimumWidth(min(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24,
-                                 self.screen().availableGeometry().width() if self.screen() else 10_000))
+        view.setMinimumWidth(
+            min(
+                view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24,
+                self.screen().availableGeometry().width() if self.screen() else 10_000,
+            )
+        )
         super().showPopup()

@@ -47,8 +47,9 @@ class SigField(QWidget):
             self.expansion.setText(f"⚠ {preview.problem}")
             self.expansion.setStyleSheet(WARNING_STYLE)
         elif preview.unknown:
-            self.expansion.setText(f"⚠ Label will read: “{preview.directions}” — not a known code: "
-                                   f"{' '.join(preview.unknown)}")
+            self.expansion.setText(
+                f"⚠ Label will read: “{preview.directions}” — not a known code: {' '.join(preview.unknown)}"
+            )
             self.expansion.setStyleSheet(WARNING_STYLE)
         else:
             self.expansion.setText(f"✓ Label will read: “{preview.directions}”")
