@@ -22,7 +22,7 @@ from pharmacy_desktop.services.print_sender import PrintSender
 from pharmacy_desktop.services.printer_settings import Printer, PrinterSettings, printer_settings_from
 from tests.fill import factories as f
 from tests.printing.conftest import read_all
-from tests.unit.test_print_layouts import make_label, make_receipt
+from tests.printing.test_print_layouts import make_label, make_receipt
 
 ROOT = Path(__file__).resolve().parents[2] / "pharmacy_desktop"
 FORBIDDEN_IN_PRINTING = (

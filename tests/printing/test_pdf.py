@@ -13,7 +13,7 @@ from PIL import Image
 
 from pharmacy_desktop.printing.documents import TRANSFER_CAUTION
 from pharmacy_desktop.printing.pdf import ReportColumn, ReportSpec, format_cell, label_pdf, render_report
-from tests.unit.test_print_layouts import make_label
+from tests.printing.test_print_layouts import make_label
 
 needs_poppler = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdftoppm")), reason="poppler-utils not installed"

@@ -1,5 +1,5 @@
 """The rules issue 6 names, in one place (pure domain, no database): SIG codes, NPI and DEA check
-digits, and one case per DUR rule. tests/unit holds the exhaustive versions."""
+digits, and one case per DUR rule. The other modules of tests/domain hold the exhaustive versions."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from pharmacy_desktop.printing.transports import (
     status,
 )
 from tests.escpos_parse import Cut, DrawerKick, parse
-from tests.unit.test_print_layouts import make_label, make_receipt
+from tests.printing.test_print_layouts import make_label, make_receipt
 
 BIG_JOB = b"\x1b@" + b"X" * (4 * 1024 * 1024)  # far more than any socket buffer
 
