@@ -8,7 +8,6 @@ nothing; the catalog answers a scan from the same data directory afterwards.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,22 +15,12 @@ from pathlib import Path
 import pytest
 
 from pharmacy_desktop.demo import DEMO_PASSWORDS
+from tests.app_process import private_workstation
 
 
 @pytest.fixture
 def fresh_workstation(sandbox):
-    home = sandbox / f"workstation-{os.getpid()}-{id(object())}"
-    (home / "data").mkdir(parents=True)
-    os.chmod(home, 0o755)
-    os.chmod(home / "data", 0o777)
-    env = {
-        **os.environ,
-        "PHARMACY_DATA_DIR": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-    }
-    env.pop("PHARMACY_DATABASE_URL", None)
+    home, env = private_workstation(sandbox, "workstation")
     yield home, env
     # never leave a server behind, even when the test failed half-way
     from pharmacy_desktop.db.embedded import EmbeddedPostgres

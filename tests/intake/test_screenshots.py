@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.config import Config
 from pharmacy_desktop.demo.approvals import approve_as_demo
@@ -24,14 +23,13 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
-from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
+from tests.shell.windows import DISPLAY, open_shell, settle
 
 from .conftest import rx_form
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DISPLAY = (1280, 800)
 TIMEOUT = 10_000
 
 
@@ -104,24 +102,8 @@ def dataclass_replace(obj, **changes):
     return dataclasses.replace(obj, **changes)
 
 
-def open_shell(qtbot, context, actor, cls):
-    from pharmacy_desktop.ui.main_window import MainWindow
-
-    window = MainWindow(context, actor, screen_classes())
-    qtbot.addWidget(window)
-    window.set_database_connected(True)
-    window.resize(*DISPLAY)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    screen = next(s for s in window.screens if type(s) is cls)
-    assert window.show_screen(screen)
-    return window, screen
-
-
 def grab(window, screen, path: Path) -> None:
-    for _ in range(3):  # pending layout requests, as the event loop would
-        QApplication.processEvents()
+    settle()
     assert (window.width(), window.height()) == DISPLAY, "rendered in the shell at 1280x800"
     assert window.current_screen() is screen and screen.isVisible()
     assert window.nav.isVisible() and window.user_badge.isVisible()

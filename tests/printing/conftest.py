@@ -27,6 +27,7 @@ class FakePrinter:
         self.jobs: list[bytes] = []
         self.connections = 0
         self.stop = threading.Event()
+        self.done = threading.Event()  # set when a connection has been served and closed
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:  # inherited by accepted sockets: a printer with a small buffer
             self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -60,6 +61,7 @@ class FakePrinter:
             finally:
                 conn.close()
                 self.jobs.append(bytes(self.received[start:]))
+                self.done.set()
 
     def wait_jobs(self, count: int, timeout: float = 5.0) -> list[bytes]:
         deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)

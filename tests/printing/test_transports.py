@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -28,80 +26,10 @@ from pharmacy_desktop.printing.transports import (
     status,
 )
 from tests.escpos_parse import Cut, DrawerKick, parse
+from tests.printing.conftest import FakePrinter, never_read, read_silently, read_then_reset
 from tests.printing.test_print_layouts import make_label, make_receipt
 
 BIG_JOB = b"\x1b@" + b"X" * (4 * 1024 * 1024)  # far more than any socket buffer
-
-
-class FakePrinter:
-    """A TCP listener on 127.0.0.1 whose `serve(conn)` plays one printer behaviour."""
-
-    def __init__(self, serve: Callable[[socket.socket, FakePrinter], None], rcvbuf: int | None = None) -> None:
-        self.received = bytearray()
-        self.stop = threading.Event()
-        self.done = threading.Event()
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:  # inherited by the accepted socket: a printer with a small buffer
-            self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(1)
-        self.port = self.server.getsockname()[1]
-        self._serve = serve
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    @property
-    def uri(self) -> str:
-        return f"tcp://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        self.server.settimeout(10)
-        try:
-            conn, _ = self.server.accept()
-        except OSError:
-            return
-        try:
-            self._serve(conn, self)
-        finally:
-            conn.close()
-            self.done.set()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.server.close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def printer() -> Iterator[Callable[..., FakePrinter]]:
-    made: list[FakePrinter] = []
-
-    def make(serve: Callable[[socket.socket, FakePrinter], None], **kwargs: object) -> FakePrinter:
-        fake = FakePrinter(serve, **kwargs)  # type: ignore[arg-type]
-        made.append(fake)
-        return fake
-
-    yield make
-    for fake in made:
-        fake.close()
-
-
-def read_all(conn: socket.socket, fake: FakePrinter) -> None:
-    while chunk := conn.recv(65536):
-        fake.received += chunk
-
-
-def never_read(conn: socket.socket, fake: FakePrinter) -> None:
-    fake.stop.wait(10)
-
-
-def read_then_reset(amount: int) -> Callable[[socket.socket, FakePrinter], None]:
-    def serve(conn: socket.socket, fake: FakePrinter) -> None:
-        while len(fake.received) < amount:
-            fake.received += conn.recv(amount - len(fake.received))
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
-
-    return serve
 
 
 def read_all_keep_open(conn: socket.socket, fake: FakePrinter) -> None:
@@ -174,7 +102,7 @@ def test_address_text_for_messages():
 
 
 def test_label_bytes_arrive_intact_and_parse_back(printer):
-    fake = printer(read_all)
+    fake = printer(read_silently)
     data = render_label(make_label(rx_number="6001234", refills_remaining=0), get_profile("TM-T88V"))
     send(fake.uri, data, timeout=2.0)
     assert fake.done.wait(2)
@@ -186,7 +114,7 @@ def test_label_bytes_arrive_intact_and_parse_back(printer):
 
 
 def test_cash_receipt_over_tcp_carries_the_drawer_kick_and_cut(printer):
-    fake = printer(read_all)
+    fake = printer(read_silently)
     data = render_receipt(make_receipt(), get_profile("TM-T20II"))
     send(parse_printer_uri(fake.uri), data)
     assert fake.done.wait(2)

@@ -13,7 +13,6 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.services import intake, review
@@ -24,11 +23,12 @@ from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
 from tests.intake.conftest import _background_work_finishes, make_patient, meds, rx_form  # noqa: F401 - fixtures
+from tests.shell.windows import DISPLAY, settle
+from tests.shell.windows import open_shell as open_shell_at_display
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
 MAX_SCREEN_WIDTH = 1000
-DISPLAY = (1280, 800)
 TIMEOUT = 10_000
 
 
@@ -44,11 +44,6 @@ def scanner(qapp):
 def full_context(context, scanner) -> AppContext:
     context.scanner = scanner
     return context
-
-
-def settle(rounds: int = 3) -> None:
-    for _ in range(rounds):  # pending layout requests, as the event loop would
-        QApplication.processEvents()
 
 
 @pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
@@ -153,17 +148,7 @@ def pharmacy(uow_factory, actors, meds, make_patient):  # noqa: F811 - the impor
 
 
 def open_shell(qtbot, context, actor, cls):
-    from pharmacy_desktop.ui.main_window import MainWindow
-
-    window = MainWindow(context, actor, screen_classes())
-    qtbot.addWidget(window)
-    window.set_database_connected(True)
-    window.resize(*DISPLAY)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    screen = next(s for s in window.screens if type(s) is cls)
-    assert window.show_screen(screen)
+    window, screen = open_shell_at_display(qtbot, context, actor, cls)
     settle()
     assert (window.width(), window.height()) == DISPLAY
     return window, screen

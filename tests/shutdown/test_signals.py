@@ -7,7 +7,6 @@ separate process (that stops it again), so the app's start is quick and loads no
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pharmacy_desktop.db.embedded import EmbeddedPostgres
+from tests.app_process import private_workstation
 
 UP = "sign-in shown"
 PREPARE = "from pharmacy_desktop.app import open_database; open_database(seed_demo=False).close()"
@@ -24,19 +24,7 @@ PREPARE = "from pharmacy_desktop.app import open_database; open_database(seed_de
 
 @pytest.fixture
 def workstation(sandbox):
-    home = sandbox / f"shutdown-{os.getpid()}-{time.monotonic_ns()}"
-    (home / "data").mkdir(parents=True)
-    os.chmod(home, 0o755)
-    os.chmod(home / "data", 0o777)
-    env = {
-        **os.environ,
-        "PHARMACY_DATA_DIR": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "QT_QPA_PLATFORM": "offscreen",
-    }
-    env.pop("PHARMACY_DATABASE_URL", None)
+    home, env = private_workstation(sandbox, "shutdown", QT_QPA_PLATFORM="offscreen")
     prepared = subprocess.run(
         [sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True, timeout=300
     )
