@@ -65,9 +65,11 @@ def failure_message(exc: BaseException) -> str | None:
 
     if isinstance(exc, DatabaseUnavailable) and exc.message.startswith(_UOW_CONNECTION_LOST):
         # the unit of work says "connection lost" for any connection error: true only if it ever connected
-        found = _driver_error(exc.__cause__) if exc.__cause__ is not None else None
-        if found is not None and _is_connect_failure(*found):
-            return database_error_message(exc.__cause__)
+        cause = exc.__cause__
+        if cause is not None:
+            found = _driver_error(cause)
+            if found is not None and _is_connect_failure(*found):
+                return database_error_message(cause)
         return exc.message
     if isinstance(exc, PharmacyError):
         return exc.message  # written for people, even when it wraps a database error

@@ -20,6 +20,9 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -50,7 +53,10 @@ def is_os_keyring(backend: KeyringBackend) -> bool:
 
 
 def choose_backend(
-    detected: KeyringBackend | None = None, *, environment: dict[str, str] | None = None, folder=None
+    detected: KeyringBackend | None = None,
+    *,
+    environment: Mapping[str, str] | None = None,
+    folder: Path | str | None = None,
 ) -> KeyringBackend:
     """The backend to use (see the module docstring); ``detected`` is keyring's own choice."""
     environment = os.environ if environment is None else environment
@@ -66,7 +72,7 @@ def choose_backend(
     return encrypted_fallback(folder)
 
 
-def encrypted_fallback(folder=None) -> KeyringBackend:
+def encrypted_fallback(folder: Path | str | None = None) -> KeyringBackend:
     from pharmacy_desktop.secret_file import EncryptedFileKeyring
 
     backend = EncryptedFileKeyring(folder)
@@ -126,7 +132,7 @@ def storage_description() -> str:
     backend = _current()
     describe = getattr(backend, "describe", None)
     if describe is not None:
-        return describe()
+        return str(describe())
     name = type(backend).__name__
     if name in _PLAINTEXT:
         return f"a PLAINTEXT file ({getattr(backend, 'file_path', 'keyrings.alt')}), as PYTHON_KEYRING_BACKEND says"
@@ -135,7 +141,7 @@ def storage_description() -> str:
     return f"the keyring backend {name}"
 
 
-def _call(method: str, *args):
+def _call(method: str, *args: str) -> Any:
     """Call the current backend; an OS keyring that fails (locked, no D-Bus) gives way to the encrypted file."""
     global _backend
     backend = _current()
@@ -150,7 +156,7 @@ def _call(method: str, *args):
 
 
 def get_secret(key: str) -> str | None:
-    return _call("get_password", key)
+    return cast("str | None", _call("get_password", key))
 
 
 def set_secret(key: str, value: str) -> None:

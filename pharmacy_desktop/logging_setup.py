@@ -13,12 +13,14 @@ the file. A record logged with ``extra={FILE_ONLY: True}`` goes to the file only
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
 import re
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from pharmacy_desktop.config import log_dir
 
@@ -90,23 +92,23 @@ class ScrubRecord(logging.Filter):
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files readable by their owner only: created 0600, and an older 0644 file tightened."""
 
-    def _open(self):
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
-class _StderrOfTheMoment(logging.StreamHandler):
+class _StderrOfTheMoment(logging.StreamHandler[TextIO]):
     """Writes to whatever sys.stderr is when a record comes (not the one at set-up, which a test
     harness or a redirection may have closed since)."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

@@ -41,7 +41,7 @@ class EncryptedFileKeyring(KeyringBackend):
     priority = 0.1  # never chosen by keyring's own detection: secrets.py installs it deliberately
 
     def __init__(self, folder: Path | str | None = None):
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's __init__ is unannotated
         if folder is None:
             from pharmacy_desktop.config import data_dir
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pharmacy_desktop.cli.options import database, print_json
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.catalog.fda import Rejection
 
 # exit codes of `scan`: 0 only when found, so scripts can test it
 SCAN_EXIT = {"found": 0, "ambiguous": 3, "unknown": 4, "invalid": 5}
@@ -14,7 +17,7 @@ SHOWN_REJECTIONS = 10
 IMPORT_REFUSED = 3  # exit code: the files look damaged; nothing changed (2: cannot import at all)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The command group's parsers; --database-url is added to every one by cli.build_parser."""
     catalog = subparsers.add_parser("catalog", help="drug catalog: import the FDA NDC Directory, search")
     actions = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
@@ -115,7 +118,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_rejections(rejected: list, stream: TextIO) -> None:
+def _print_rejections(rejected: list[Rejection], stream: TextIO) -> None:
     for rejection in rejected[:SHOWN_REJECTIONS]:
         print(f"    {rejection.reason}", file=stream)
     if len(rejected) > SHOWN_REJECTIONS:

@@ -13,7 +13,7 @@ from pharmacy_desktop.logging_setup import FILE_ONLY
 log = logging.getLogger("pharmacy_desktop.cli")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = subparsers.add_parser("db", help="database schema: upgrade, downgrade, current")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_sub.add_parser("upgrade", help="migrate forwards (default: to head)")
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     roles.register(db_sub)
 
 
-def cmd_db_upgrade(args) -> int:
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from pharmacy_desktop.db import migrate
 
     with raw_url(args) as url:
@@ -52,7 +52,7 @@ def cmd_db_upgrade(args) -> int:
     return 0
 
 
-def cmd_db_downgrade(args) -> int:
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
     from pharmacy_desktop.cli.confirm import confirm_destructive
     from pharmacy_desktop.db import migrate
 
@@ -63,7 +63,7 @@ def cmd_db_downgrade(args) -> int:
     return 0
 
 
-def cmd_db_current(args) -> int:
+def cmd_db_current(args: argparse.Namespace) -> int:
     from pharmacy_desktop.db import migrate
 
     with raw_url(args) as url:
@@ -74,7 +74,7 @@ def cmd_db_current(args) -> int:
     return 0
 
 
-def cmd_db_connect(args) -> int:
+def cmd_db_connect(args: argparse.Namespace) -> int:
     """Point this workstation at a server: URL to the configuration file, password to the keyring."""
     import getpass
     from urllib.parse import urlsplit

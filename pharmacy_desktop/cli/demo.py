@@ -7,12 +7,12 @@ import argparse
 from pharmacy_desktop.cli.options import raw_url
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = subparsers.add_parser("demo", help="load demo data (idempotent) and print the demo users")
     demo.set_defaults(handler=cmd_demo)
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 
     with raw_url(args) as url:

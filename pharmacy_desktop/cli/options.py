@@ -28,13 +28,9 @@ def add_db_option(parser: argparse.ArgumentParser, depth: int = 0) -> None:
     overwrite the URL given before the sub-command; :func:`merge_database_url` joins them."""
     if "--database-url" in parser._option_string_actions:
         return
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help=_DB_HELP,
-        dest=_DB_DEST if depth == 0 else f"_{_DB_DEST}_{depth}",
-        default=None if depth == 0 else argparse.SUPPRESS,
-    )
+    dest = _DB_DEST if depth == 0 else f"_{_DB_DEST}_{depth}"
+    default = None if depth == 0 else argparse.SUPPRESS
+    parser.add_argument("--database-url", metavar="URL", help=_DB_HELP, dest=dest, default=default)
 
 
 def every_parser(parser: argparse.ArgumentParser, depth: int = 0) -> Iterator[tuple[argparse.ArgumentParser, int]]:

@@ -7,13 +7,19 @@ does not take it, it stays there (the app retries it) and the command exits with
 from __future__ import annotations
 
 import argparse
+import uuid
+from typing import TYPE_CHECKING
 
 from pharmacy_desktop.cli.options import database, print_json
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.app import Application
+    from pharmacy_desktop.config import Config
 
 EXIT_NOT_PRINTED = 6
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The command group's parsers; --database-url is added to every one by cli.build_parser."""
     printing = subparsers.add_parser("print", help="print a test page or a vial label; list the print queue")
     actions = printing.add_subparsers(dest="print_command", metavar="ACTION", required=True)
@@ -50,13 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     queue.set_defaults(handler=cmd_queue)
 
 
-def _config():
+def _config() -> Config:
     from pharmacy_desktop import config as config_mod
 
     return config_mod.load()
 
 
-def _send(db, cfg, job_id, timeout: float) -> int:
+def _send(db: Application, cfg: Config, job_id: uuid.UUID, timeout: float) -> int:
     from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.services.printer_settings import printer_settings_from
 

@@ -21,9 +21,13 @@ import hashlib
 import hmac
 import os
 import secrets
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pharmacy_desktop.cli.options import raw_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 SCHEMAS = (
     "user_schema",
@@ -40,7 +44,7 @@ DEFAULT_OWNER = "pharmacy_schema_owner"
 DEFAULT_APP = "pharmacy_app"
 
 
-def register(db_actions: argparse._SubParsersAction) -> None:
+def register(db_actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`db create-roles`, beside the other `db` actions (cli/db.py)."""
     roles = db_actions.add_parser(
         "create-roles",
@@ -64,7 +68,10 @@ def scram_verifier(password: str, *, iterations: int = 4096, salt: bytes | None 
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
     stored_key = hashlib.sha256(client_key).digest()
     server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
@@ -109,9 +116,9 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
             )
             set_secret(key, password)
         with conn.transaction():
-            me, superuser = conn.execute(
-                "SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user"
-            ).fetchone()
+            row = conn.execute("SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+            assert row is not None  # the current user is a role
+            me, superuser = row
             if not superuser:  # a CREATEROLE owner must be a member to hand its objects over
                 conn.execute(f"GRANT {o} TO {_ident(me)}")
             conn.execute(f"ALTER DATABASE {db} OWNER TO {o}")
@@ -146,11 +153,12 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
     return urls
 
 
-def _has_alembic(conn) -> bool:
-    return conn.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL").fetchone()[0]
+def _has_alembic(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL").fetchone()
+    return row is not None and bool(row[0])
 
 
-def _hand_over(conn, owner: str) -> None:
+def _hand_over(conn: psycopg.Connection[Any], owner: str) -> None:
     """The owner role owns every table, view, sequence and function of the seven schemas and Alembic's table."""
     kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE", "f": "FOREIGN TABLE"}
     rows = conn.execute(

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pharmacy_desktop.cli.options import database
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from pharmacy_desktop.ui.context import AppContext
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+_LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     shots = subparsers.add_parser(
         "screenshots", help="render every screen of the shell offscreen to DIR/<screen>.png (current database)"
     )
@@ -33,7 +40,9 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(context, out_dir: Path, size: tuple[int, int] = (1280, 800), *, only: list[str] | None = None) -> list[Path]:
+def render(
+    context: AppContext, out_dir: Path, size: tuple[int, int] = (1280, 800), *, only: list[str] | None = None
+) -> list[Path]:
     """Every screen as DIR/<name>.png, each shown as the first active account of a role allowed to open it."""
     from pharmacy_desktop.ui.screenshots import render_screenshots
 
@@ -52,7 +61,8 @@ def active_accounts(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:
     """role -> the first active account created with it."""
     accounts: dict[str, uuid.UUID] = {}
     with uow_factory() as uow:
-        for user in sorted(uow.users.list_active(), key=lambda u: u.created_at):
+        # an account without a creation time (the column allows it) comes last, not a TypeError
+        for user in sorted(uow.users.list_active(), key=lambda u: u.created_at or _LAST):
             accounts.setdefault(user.role, user.id)
     return accounts
 
@@ -62,4 +72,5 @@ def roles_with(uow_factory: UnitOfWorkFactory, permission: str) -> set[str]:
     from pharmacy_desktop.ui.screenshots import ROLE_PREFERENCE
 
     with uow_factory() as uow:
-        return {role for role in ROLE_PREFERENCE if permission in uow.users.permissions_of_role(role)}
+        roles = {role for role in ROLE_PREFERENCE if permission in uow.users.permissions_of_role(role)}
+    return roles

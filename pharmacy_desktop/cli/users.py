@@ -6,11 +6,16 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from pharmacy_desktop.cli.options import database
 
+if TYPE_CHECKING:
+    from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.auth import Actor
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     users = subparsers.add_parser("users", help="staff accounts for scripted set-up: create, list")
     actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     create = actions.add_parser(
@@ -48,7 +53,7 @@ def _read_new_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _admin_actor(db, username: str):
+def _admin_actor(db: Application, username: str) -> Actor:
     from pharmacy_desktop.services import auth
 
     password = os.environ.get("PHARMACY_ADMIN_PASSWORD") or getpass.getpass(f"Password of {username}: ")

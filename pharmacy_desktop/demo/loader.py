@@ -20,8 +20,9 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction, Supplier
@@ -35,8 +36,11 @@ from pharmacy_desktop.db.models.patients import (
 from pharmacy_desktop.db.models.prescriptions import DrugInteraction, Medication, WillCallBin
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.domain.dur import WELL_KNOWN_INTERACTIONS
 from pharmacy_desktop.domain.identifiers import dea_check_digit, npi_check_digit
+from pharmacy_desktop.domain.interaction_rules import WELL_KNOWN_INTERACTIONS
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.services.auth import Actor
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +174,7 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
     try:
         uow_factory = UnitOfWorkFactory(make_session_factory(engine), workstation="demo-loader")
         with uow_factory() as uow:
-            if uow.session.scalar(select(func.count()).select_from(User)):
+            if uow.active_session.scalar(select(func.count()).select_from(User)):
                 return DemoSummary(skipped=True)
         summary = DemoSummary()
         summary.catalog = _catalog(engine, today)
@@ -199,7 +203,7 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         engine.dispose()
 
 
-def _catalog(engine, today: dt.date) -> str:
+def _catalog(engine: Engine, today: dt.date) -> str:
     from pharmacy_desktop.services.catalog_import import import_catalog
 
     # the demo extract carries one malformed FDA row on purpose (resources/catalog/README.md)
@@ -207,7 +211,7 @@ def _catalog(engine, today: dt.date) -> str:
     return f"{result.added + result.updated:,} catalog packages"
 
 
-def _staff(uow_factory: UnitOfWorkFactory) -> dict[str, object]:
+def _staff(uow_factory: UnitOfWorkFactory) -> dict[str, Actor]:
     from pharmacy_desktop.services import auth
     from pharmacy_desktop.services.pharmacy import Profile, first_run
 
@@ -275,7 +279,7 @@ def _formulary(uow_factory: UnitOfWorkFactory) -> dict[str, uuid.UUID]:
                 )
                 .limit(1)
             )
-            med_id = uow.session.scalar(stmt)
+            med_id = uow.active_session.scalar(stmt)
             if med_id is not None:
                 found[generic] = med_id
     return found
@@ -290,7 +294,7 @@ def _interactions(uow_factory: UnitOfWorkFactory, meds: dict[str, uuid.UUID]) ->
             if a is None or b is None:
                 continue
             first, second = DrugInteraction.ordered_pair(a, b)
-            uow.session.add(
+            uow.active_session.add(
                 DrugInteraction(
                     medication_1_id=first,
                     medication_2_id=second,
@@ -360,13 +364,13 @@ def _patients(
                 zip_code=f"627{rng.randint(0, 99):02d}",
                 communication_preference=rng.choice(("sms", "email", "phone")),
             )
-            uow.session.add(patient)
-            uow.session.flush()
+            uow.active_session.add(patient)
+            uow.active_session.flush()
             ids.append(patient.id)
             if i == 0 or rng.random() < 0.35:  # the first patient is always penicillin-allergic
                 picks = [allergies[0]] if i == 0 else rng.sample(allergies, rng.randint(1, 2))
                 for kind, name, reaction, severity in picks:
-                    uow.session.add(
+                    uow.active_session.add(
                         PatientAllergy(
                             patient_id=patient.id,
                             allergen_type=kind,
@@ -376,7 +380,7 @@ def _patients(
                         )
                     )
             for name, code in rng.sample(conditions, rng.randint(0, 3)):
-                uow.session.add(
+                uow.active_session.add(
                     PatientCondition(
                         patient_id=patient.id,
                         condition_name=name,
@@ -387,7 +391,7 @@ def _patients(
                     )
                 )
             provider, kind, bin_number, pcn = plans[i % len(plans)]
-            uow.session.add(
+            uow.active_session.add(
                 PatientInsurance(
                     patient_id=patient.id,
                     insurance_provider=provider,
@@ -402,7 +406,7 @@ def _patients(
                 )
             )
             if i % 5 == 0:
-                uow.session.add(
+                uow.active_session.add(
                     PatientInsurance(
                         patient_id=patient.id,
                         insurance_provider="AARP Medicare Supplement",
@@ -416,7 +420,7 @@ def _patients(
                     )
                 )
             name, specialty, npi, dea = prescribers[i % len(prescribers)]
-            uow.session.add(
+            uow.active_session.add(
                 PatientPrescriber(
                     patient_id=patient.id,
                     prescriber_name=name,
@@ -445,7 +449,7 @@ def _inventory(
             ("McKesson", "Customer service"),
             ("AmerisourceBergen", "Account manager"),
         ):
-            uow.session.add(
+            uow.active_session.add(
                 Supplier(
                     name=name,
                     contact_name=contact,
@@ -456,7 +460,9 @@ def _inventory(
             )
         count = 0
         for position, (generic, med_id) in enumerate(sorted(meds.items())):
-            med = uow.session.get(Medication, med_id)
+            med = uow.active_session.get(Medication, med_id)
+            if med is None:
+                raise LookupError(f"demo medication {med_id} is not in the catalog")
             low = generic in _LOW_STOCK
             item = InventoryItem(
                 medication_id=med_id,
@@ -469,8 +475,8 @@ def _inventory(
                 unit_cost=Decimal(rng.randint(3, 90)) / Decimal(100),
                 average_wholesale_price=Decimal(rng.randint(10, 250)) / Decimal(100),
             )
-            uow.session.add(item)
-            uow.session.flush()
+            uow.active_session.add(item)
+            uow.active_session.flush()
             batches = [
                 (
                     f"L{rng.randint(100000, 999999)}",
@@ -497,9 +503,9 @@ def _inventory(
                     received_date=today - dt.timedelta(days=20),
                     received_by=received_by,
                 )
-                uow.session.add(batch)
-                uow.session.flush()
-                uow.session.add(
+                uow.active_session.add(batch)
+                uow.active_session.flush()
+                uow.active_session.add(
                     InventoryTransaction(
                         inventory_item_id=item.id,
                         batch_id=batch.id,
@@ -522,5 +528,7 @@ def _bins(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         for letter in "ABCDEF":
             for number in range(1, 5):
-                uow.session.add(WillCallBin(code=f"{letter}{number}", description=f"Shelf {letter}, bin {number}"))
+                uow.active_session.add(
+                    WillCallBin(code=f"{letter}{number}", description=f"Shelf {letter}, bin {number}")
+                )
         uow.commit()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
-from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
 from pharmacy_desktop.domain.sig import expand_sig
@@ -77,8 +77,15 @@ def _schedule(med: Medication) -> str | None:
     return med.dea_schedule if med.is_controlled_substance else None
 
 
+def _medication(uow: UnitOfWork, med_id: uuid.UUID) -> Medication:
+    med = uow.active_session.get(Medication, med_id)
+    if med is None:
+        raise LookupError(f"demo medication {med_id} is not in the catalog")
+    return med
+
+
 def _new_prescription(
-    uow,
+    uow: UnitOfWork,
     rx_number: str,
     patient_id: uuid.UUID,
     prescriber: tuple[str, str, str, str],
@@ -111,9 +118,9 @@ def _new_prescription(
         is_stat=stat,
         received_by=received_by,
     )
-    uow.session.add(rx)
-    uow.session.flush()
-    uow.session.add(
+    uow.active_session.add(rx)
+    uow.active_session.flush()
+    uow.active_session.add(
         PrescriptionItem(
             prescription_id=rx.id,
             medication_id=med.id,
@@ -137,7 +144,7 @@ def load_prescriptions(
     actors: dict[str, Any],
     rng: random.Random,
     patient_ids: list[uuid.UUID],
-    prescribers: list,
+    prescribers: list[tuple[str, str, str, str]],
     meds: dict[str, uuid.UUID],
     formulary: dict[str, tuple[str, str, int, int]],
     today: dt.date,
@@ -148,7 +155,7 @@ def load_prescriptions(
         for index, generic in _HISTORY:
             if generic not in meds or index >= len(patient_ids):
                 continue
-            med = uow.session.get(Medication, meds[generic])
+            med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(60, 150))
             rx = _new_prescription(
@@ -163,10 +170,10 @@ def load_prescriptions(
                 status="completed",
             )
             rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.UTC)
-            uow.session.flush()
-            item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
+            uow.active_session.flush()
+            item = uow.active_session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
             last_fill = today - dt.timedelta(days=days - rng.randint(2, 8))  # due for a refill soon
-            uow.session.add(
+            uow.active_session.add(
                 PrescriptionRefill(
                     prescription_id=rx.id,
                     prescription_item_id=item.id,
@@ -185,7 +192,7 @@ def load_prescriptions(
         for index, generic, status in _ON_FILE:
             if generic not in meds or index >= len(patient_ids):
                 continue
-            med = uow.session.get(Medication, meds[generic])
+            med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(5, 20))
             rx = _new_prescription(
@@ -200,12 +207,12 @@ def load_prescriptions(
                 status=status,
             )
             if status == "dispensed":
-                uow.session.flush()
-                item = uow.session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
+                uow.active_session.flush()
+                item = uow.active_session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
                 picked_up = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)
                 rx.validated_by, rx.verified_by, rx.dispensed_by = rph.user_id, rph.user_id, tech.user_id
                 rx.dispensed_at = picked_up
-                uow.session.add(
+                uow.active_session.add(
                     PrescriptionRefill(
                         prescription_id=rx.id,
                         prescription_item_id=item.id,
@@ -230,7 +237,7 @@ def load_prescriptions(
         for index, generic, stat, target in _CURRENT:
             if generic not in meds or index >= len(patient_ids):
                 continue
-            med = uow.session.get(Medication, meds[generic])
+            med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
             rx = _new_prescription(
                 uow,
@@ -274,11 +281,13 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
         if target == "validated":
             return "validated"
         with uow_factory() as uow:
-            ndc = uow.session.scalars(
+            ndc = uow.active_session.scalars(
                 select(Medication.ndc_code)
                 .join(PrescriptionItem, PrescriptionItem.medication_id == Medication.id)
                 .where(PrescriptionItem.prescription_id == rx_id)
             ).first()
+        if ndc is None:
+            raise LookupError(f"prescription {rx_id} has no product to scan")
         fill.fill(uow_factory, tech, rx_id, ndc)
         if target == "in_progress":
             return "in_progress"
@@ -287,4 +296,8 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
     except Exception:  # the demo must load even when one step refuses; the log says why
         log.exception("demo prescription %s stopped before %s", rx_id, target)
         with uow_factory() as uow:
-            return uow.session.get(Prescription, rx_id).status
+            rx = uow.active_session.get(Prescription, rx_id)
+            if rx is None:
+                raise LookupError(f"demo prescription {rx_id} is gone") from None
+            reached = rx.status
+        return reached

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
 from PySide6.QtGui import QFont
@@ -18,22 +20,32 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 
+if TYPE_CHECKING:
+    from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.print_sender import PrintSender
+    from pharmacy_desktop.ui.changes import ChangeListener
+    from pharmacy_desktop.ui.main_window import MainWindow
+    from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
+    from pharmacy_desktop.ui.scanner import ScannerFilter
+    from pharmacy_desktop.ui.screens.base import Screen
+    from pharmacy_desktop.ui.signin_window import SignInWindow
+
 log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
-def default_screens() -> list[type]:
+def default_screens() -> list[type[Screen]]:
     from pharmacy_desktop.ui.screens import registry
 
     return registry.screen_classes()
 
 
-def make_scanner(context: AppContext, app: QApplication | None = None):
+def make_scanner(context: AppContext, app: QApplication | None = None) -> ScannerFilter:
     """The application-wide scanner filter from the workstation's timing, installed on ``app`` and
     set as ``context.scanner`` (the settings screen's scanner test and timing use it)."""
     from pharmacy_desktop.ui.scanner import ScannerFilter, ScannerSettings
 
-    app = app or QApplication.instance()
+    app = app or QApplication.instance()  # type: ignore[assignment]  # a QApplication: the GUI made it
     settings = ScannerSettings(max_gap_ms=context.config.scanner_gap_ms, min_length=context.config.scanner_min_length)
     scanner = ScannerFilter(settings, parent=app)
     scanner.install(app)
@@ -42,7 +54,8 @@ def make_scanner(context: AppContext, app: QApplication | None = None):
 
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("pharmacy-desktop")
     app.setApplicationDisplayName("Pharmacy")
     app.setStyle("Fusion")
@@ -74,21 +87,21 @@ class StartupWindow(QWidget):
 class Session(QObject):
     """Holds the running app: database, context, windows, scanner, idle lock, change listener."""
 
-    def __init__(self, app: QApplication, args) -> None:
+    def __init__(self, app: QApplication, args: argparse.Namespace) -> None:
         super().__init__(app)
         self.app = app
         self.args = args
         self.config = config_mod.load()
-        self.database = None
+        self.database: Application | None = None
         self.context: AppContext | None = None
-        self.window = None
-        self.signin_window = None
-        self.listener = None
-        self.scanner = None
-        self.dispatcher = None  # scans -> the active screen
-        self.printing = None  # print jobs -> printers, on its own thread
+        self.window: MainWindow | None = None
+        self.signin_window: SignInWindow | None = None
+        self.listener: ChangeListener | None = None
+        self.scanner: ScannerFilter | None = None
+        self.dispatcher: ScanDispatcher | None = None  # scans -> the active screen
+        self.printing: PrintSender | None = None  # print jobs -> printers, on its own thread
         self.startup = StartupWindow()
-        self._opened = None  # the database as soon as the start-up thread has it (see shutdown)
+        self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
@@ -97,7 +110,7 @@ class Session(QObject):
 
         url = getattr(self.args, "database_url", None)
 
-        def open_() -> object:
+        def open_() -> Application:
             self._opened = open_database(url, cfg=self.config)
             return self._opened
 
@@ -108,66 +121,72 @@ class Session(QObject):
             f"The database could not be opened: {user_message(exc)}\n\n"
             "Check the database settings (pharmacy-desktop --database-url …) or the network, then start again."
         )
-        self.startup.findChild(QProgressBar).hide()
+        bar = self.startup.findChild(QProgressBar)
+        if bar is not None:
+            bar.hide()
 
-    def _database_ready(self, database) -> None:
+    def _database_ready(self, database: Application) -> None:
         from pharmacy_desktop.ui.changes import ChangeListener
 
         self.database = database
-        self.printing = database.make_print_sender()  # started once the change listener can wake it
+        printing = self.printing = database.make_print_sender()  # started once the change listener can wake it
         self.context = AppContext.from_application(
-            database, config_path=config_mod.config_path(), print_sender=self.printing
+            database, config_path=config_mod.config_path(), print_sender=printing
         )
-        self.listener = ChangeListener(database.listen_url, self)
-        self.listener.start()
-        self._start_printing()
+        listener = self.listener = ChangeListener(database.listen_url, self)
+        listener.start()
+        self._start_printing(printing, listener)
         self.startup.hide()
         self._show_sign_in()
         log.info("database ready (%s); sign-in shown", database.source)
 
-    def _start_printing(self) -> None:
+    def _start_printing(self, printing: PrintSender, listener: ChangeListener) -> None:
         """The print sender: waiting jobs go out in the background, retried with back-off."""
-        self.printing.start()
+        printing.start()
         # a job queued at this workstation (or redirected to it) is sent at once, not at the next poll
-        self.listener.changed.connect(self._print_notice)
+        listener.changed.connect(self._print_notice)
 
-    def _print_notice(self, notice: dict) -> None:
+    def _print_notice(self, notice: dict[str, object]) -> None:
         if notice.get("topic") == "print_jobs" and notice.get("status") == "queued" and self.printing is not None:
             self.printing.wake()
 
     def _show_sign_in(self) -> None:
         from pharmacy_desktop.ui.signin_window import SignInWindow
 
-        self.signin_window = SignInWindow(self.context)
-        self.signin_window.signed_in.connect(self._signed_in)
-        self.signin_window.show()
+        assert self.context is not None  # set by _database_ready, which shows the sign-in
+        signin_window = self.signin_window = SignInWindow(self.context)
+        signin_window.signed_in.connect(self._signed_in)
+        signin_window.show()
 
     def _signed_in(self, actor: Actor) -> None:
         from pharmacy_desktop.ui.main_window import MainWindow
-        from pharmacy_desktop.ui.scanner import ScanDispatcher
+        from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
 
+        # signed in: the database is ready, so are the context, listener and print sender
+        assert self.context is not None and self.listener is not None and self.printing is not None
+        assert self.signin_window is not None
         if self.window is not None:  # signed in again from the sign-in window: one shell only
             self.window.close()
             self.window.deleteLater()
         idle_ms = int(self.config.idle_lock_minutes * 60_000) if self.config.idle_lock_minutes > 0 else None
         if self.scanner is None:  # before the screens: the settings screen's scanner test uses it
             self.scanner = make_scanner(self.context, self.app)
-        self.window = MainWindow(self.context, actor, default_screens(), idle_ms=idle_ms)
-        self.listener.changed.connect(self.window.on_change)
-        self.listener.connection_changed.connect(self.window.set_database_connected)
-        self.window.set_database_connected(self.listener.connected)
+        window = self.window = MainWindow(self.context, actor, default_screens(), idle_ms=idle_ms)
+        self.listener.changed.connect(window.on_change)
+        self.listener.connection_changed.connect(window.set_database_connected)
+        window.set_database_connected(self.listener.connected)
         from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
 
-        connect_status_bar(self.printing, self.window)
-        self.dispatcher = ScanDispatcher(self.window.scan_target, self.window.scan_feedback, parent=self.window)
+        connect_status_bar(self.printing, window)
+        self.dispatcher = ScanDispatcher(window.scan_target, window.scan_feedback, parent=window)
         self.dispatcher.connect_to(self.scanner)
         screen = self.app.primaryScreen()
         available = screen.availableGeometry().size() if screen is not None else None
         # the screens fit 1280x800 beside the navigation: never open larger than the display
-        self.window.resize(
+        window.resize(
             min(1400, available.width()) if available else 1400, min(900, available.height()) if available else 900
         )
-        self.window.show()
+        window.show()
         self.signin_window.close()
 
     def shutdown(self) -> None:
@@ -229,7 +248,7 @@ class QuitOnSignals(QObject):
         self._writer.close()
 
 
-def run_app(args) -> int:
+def run_app(args: argparse.Namespace) -> int:
     app = make_application()
     quit_on_signals = QuitOnSignals(app)
     session = Session(app, args)

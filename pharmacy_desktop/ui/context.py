@@ -43,6 +43,8 @@ class AppContext:
         cls, app: Application, *, config_path: Path | None = None, print_sender: PrintSender | None = None
     ) -> AppContext:
         """The screens' view of the composition root's application (pharmacy_desktop/app.py)."""
+        if print_sender is None:
+            print_sender = make_print_sender(app.uow_factory, app.config, app.workstation)
         return cls(
             uow_factory=app.uow_factory,
             config=app.config,
@@ -50,4 +52,4 @@ class AppContext:
             database_url=app.url,
             config_path=config_path,
             print_sender=print_sender,
-        )  # type: ignore[arg-type]
+        )

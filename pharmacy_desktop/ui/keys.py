@@ -8,6 +8,10 @@ queue (F10)". A place without a screen (inventory) has no key and is left as wri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from pharmacy_desktop.domain.places import Place
 
@@ -47,11 +51,28 @@ def where(place: Place) -> str:
 _PATTERNS = tuple((place, re.compile(rf"\b{re.escape(place.value)}\b")) for place in _MENTIONED)
 
 
+def _append_key(key: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: f"{match.group(0)} ({key})"
+
+
 def with_keys(text: str) -> str:
     """``text`` with the key added after the first mention of each place that has one (unless the
     text already gives that key)."""
     for place, pattern in _PATTERNS:
         key = key_for(place)
         if key not in text:
-            text = pattern.sub(lambda m, k=key: f"{m.group(0)} ({k})", text, count=1)
+            text = pattern.sub(_append_key(key), text, count=1)
     return text
+
+
+def keys_in_use(screen: QWidget) -> set[str]:
+    """Key sequences the screen itself uses: its shortcuts and its labels' and buttons' Alt mnemonics."""
+    fmt = QKeySequence.SequenceFormat.PortableText
+    keys = {s.key().toString(fmt) for s in screen.findChildren(QShortcut) if s.isEnabled()}
+    for label in screen.findChildren(QLabel):
+        if label.buddy() is not None:
+            keys.add(QKeySequence.mnemonic(label.text()).toString(fmt))
+    for button in screen.findChildren(QAbstractButton):
+        keys.add(QKeySequence.mnemonic(button.text()).toString(fmt))
+    keys.discard("")
+    return keys

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
     QDialog,
     QFrame,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -32,53 +30,14 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.database_watch import OVERDUE_AFTER_MS, PROBE_EVERY_MS, DatabaseWatch
 from pharmacy_desktop.ui.idle import IdleWatcher
+from pharmacy_desktop.ui.keys import keys_in_use
 from pharmacy_desktop.ui.ops import run_in_background
-from pharmacy_desktop.ui.scanner import ScanFeedback
+from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
 from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.signin import LockScreen
-from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
+from pharmacy_desktop.ui.status_bar import CHANGE_TOPICS, BusyStatus, DatabaseStatus, printers_pill
 
 log = logging.getLogger(__name__)
-
-CHANGE_TOPICS = ("prescriptions", "patients", "inventory", "will_call", "print_jobs")  # what uow.notify sends
-
-
-class BusyStatus(QWidget):
-    """Status-bar busy indicator; overlapping operations are counted."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._count = 0
-        self.label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)
-        self.bar.setMaximumWidth(120)
-        self.bar.setTextVisible(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        self.setVisible(False)
-
-    def start(self, message: str) -> None:
-        self._count += 1
-        self.label.setText(message)
-        self.setVisible(True)
-
-    def stop(self) -> None:
-        self._count = max(0, self._count - 1)
-        if self._count == 0:
-            self.setVisible(False)
-
-
-class StatusPill(QLabel):
-    """A state in words with a symbol, so it never relies on colour alone."""
-
-    def set_state(self, name: str, ok: bool | None, detail: str) -> None:
-        symbol = {True: "●", False: "✖", None: "○"}[ok]
-        colour = {True: OK_STATUS, False: STOP_BORDER, None: MUTED}[ok]
-        self.setText(f"<span style='color:{colour}'>{symbol}</span> {name}: {detail}")
-        self.setToolTip(f"{name}: {detail}")
 
 
 class MainWindow(QMainWindow):
@@ -164,12 +123,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.layers)
 
         self.busy = BusyStatus()
-        self.database_status = StatusPill()
-        self.database_status.set_state("Database", None, "connecting")
-        # two witnesses: the change listener (its connection broke) and the watch (no answer in time)
-        self._listener_ok: bool | None = None
-        self._answers_ok: bool | None = None
-        self._database_lost = False
+        self.database_status = DatabaseStatus()
+        self.database_status.reconnected.connect(self._catch_up)
         self.database_watch: DatabaseWatch | None = None
         if database_check_ms > 0:
             uow_factory = context.uow_factory
@@ -179,15 +134,10 @@ class MainWindow(QMainWindow):
                 every_ms=database_check_ms,
                 overdue_ms=database_overdue_ms,
             )
-            self.database_watch.answered.connect(self._database_answered)
+            self.database_watch.answered.connect(self.database_status.set_answers_ok)
             self.database_watch.start()
-        self.printer_status = StatusPill()
         configured = sorted(role for role in context.config.printers if context.config.printer(role))
-        self.printer_status.set_state(
-            "Printers",
-            None,
-            f"{', '.join(configured)} configured, not checked yet" if configured else "none configured (Settings)",
-        )
+        self.printer_status = printers_pill(configured)
         self.workstation_label = QLabel(f"Workstation: {context.workstation}")
         bar = self.statusBar()
         bar.addWidget(self.database_status)
@@ -205,7 +155,9 @@ class MainWindow(QMainWindow):
         if idle_ms:
             self.idle = IdleWatcher(idle_ms, self)
             self.idle.idle.connect(lambda: self.lock("idle"))
-            QApplication.instance().installEventFilter(self.idle)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self.idle)
             self.idle.start()
 
     # -- BusyIndicatorProvider ----------------------------------------------------------------
@@ -315,33 +267,20 @@ class MainWindow(QMainWindow):
         """
         visible = self.visible_screens()
         current = self.stack.currentWidget()
-        local = self._local_keys(current) if isinstance(current, Screen) else set()
+        local = keys_in_use(current) if isinstance(current, Screen) else set()
         for shortcut, screen in self._screen_shortcuts:
             keys = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
             shortcut.setEnabled(screen in visible and (screen is current or keys not in local))
-
-    @staticmethod
-    def _local_keys(screen: QWidget) -> set[str]:
-        """Key sequences the screen itself uses: its shortcuts and its labels' and buttons' Alt mnemonics."""
-        fmt = QKeySequence.SequenceFormat.PortableText
-        keys = {s.key().toString(fmt) for s in screen.findChildren(QShortcut) if s.isEnabled()}
-        for label in screen.findChildren(QLabel):
-            if label.buddy() is not None:
-                keys.add(QKeySequence.mnemonic(label.text()).toString(fmt))
-        for button in screen.findChildren(QAbstractButton):
-            keys.add(QKeySequence.mnemonic(button.text()).toString(fmt))
-        keys.discard("")
-        return keys
 
     def show_help(self) -> None:
         lines = ["<b>Screens</b>"]
         for screen in self.visible_screens():
             lines.append(f"{screen.key} — {screen.title}")
         lines += ["F12 — lock / switch user", "F1 — this help"]
-        screen = self.current_screen()
-        if screen is not None and screen.help_keys:
-            lines.append(f"<br><b>{screen.title}</b>")
-            lines += [f"{k} — {v}" for k, v in screen.help_keys]
+        current = self.current_screen()
+        if current is not None and current.help_keys:
+            lines.append(f"<br><b>{current.title}</b>")
+            lines += [f"{k} — {v}" for k, v in current.help_keys]
         box = QMessageBox(QMessageBox.Icon.Information, "Keys", "<br>".join(lines), QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -432,27 +371,7 @@ class MainWindow(QMainWindow):
 
     def set_database_connected(self, ok: bool) -> None:
         """From the change listener: its connection is up (True) or broke and is being retried."""
-        self._listener_ok = ok
-        self._show_database_state()
-
-    def _database_answered(self, ok: bool) -> None:
-        self._answers_ok = ok
-        self._show_database_state()
-
-    def _show_database_state(self) -> None:
-        # "reconnecting" while either witness says the database is away; both recover by themselves
-        was_lost = self._database_lost
-        self._database_lost = self._listener_ok is False or self._answers_ok is False
-        if was_lost and not self._database_lost:
-            self._catch_up()
-        if self._listener_ok is False:
-            self.database_status.set_state("Database", False, "reconnecting… (connection lost; saved work is safe)")
-        elif self._answers_ok is False:
-            self.database_status.set_state(
-                "Database", False, "reconnecting… (the database is not answering; saved work is safe)"
-            )
-        elif self._listener_ok or self._answers_ok:
-            self.database_status.set_state("Database", True, "connected")
+        self.database_status.set_listener_ok(ok)
 
     def _catch_up(self) -> None:
         """Back after an outage: change notices sent meanwhile never reached this workstation (a
@@ -461,7 +380,7 @@ class MainWindow(QMainWindow):
         for topic in CHANGE_TOPICS:
             self.on_change({"topic": topic, "reconnected": True})
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.database_watch is not None:
             self.database_watch.stop()
         super().closeEvent(event)

@@ -30,7 +30,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pharmacy_desktop.domain.barcodes import GS, GS_SUBSTITUTES, normalize_gs, split_aim_prefix
+from pharmacy_desktop.domain.barcodes import GS_SUBSTITUTES, normalize_gs, split_aim_prefix
+from pharmacy_desktop.domain.gs1 import GS
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +187,15 @@ class ScannerFilter(QObject):
         self._apply_timer_interval()
 
     def install(self, app: QCoreApplication | None = None) -> None:
-        (app or QCoreApplication.instance()).installEventFilter(self)
+        target = app or QCoreApplication.instance()
+        if target is not None:
+            target.installEventFilter(self)
 
     def uninstall(self, app: QCoreApplication | None = None) -> None:
         self.flush()
-        (app or QCoreApplication.instance()).removeEventFilter(self)
+        target = app or QCoreApplication.instance()
+        if target is not None:
+            target.removeEventFilter(self)
 
     @Slot()
     def flush(self) -> None:

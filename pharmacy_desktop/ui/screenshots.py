@@ -24,6 +24,8 @@ ROLE_PREFERENCE = ("pharmacist", "technician", "manager", "admin")
 def settle(timeout: float = 15.0, minimum: float = 0.4) -> None:
     """Process events until every background operation has delivered (screens load off the GUI thread)."""
     app = QCoreApplication.instance()
+    if app is None:  # no application: nothing to process
+        return
     pool = QThreadPool.globalInstance()
     start = time.monotonic()
     quiet_since = None
@@ -69,7 +71,10 @@ def render_screenshots(
     make_application()
     out_dir.mkdir(parents=True, exist_ok=True)
     uow_factory = context.uow_factory
-    wanted = lambda name: not only or name in only
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     written: list[Path] = []
 
     def grab(widget: QWidget, name: str) -> None:

@@ -195,7 +195,7 @@ class LockScreen(QWidget):
             self.who.setText("Signed out")
             self.detail.setText("Sign in to start. Patient data is hidden.")
             self.resume_label.setText("Resume as")
-            self.secret.parentWidget().hide()
+            self._secret_row().hide()
             self.sign_in.username.setFocus()
         else:
             self.who.setText("Workstation locked")
@@ -204,8 +204,13 @@ class LockScreen(QWidget):
                 "the work on screen is kept."
             )
             self.resume_label.setText(f"Resume as {actor.display_name}")
-            self.secret.parentWidget().show()
+            self._secret_row().show()
             self.secret.setFocus()
+
+    def _secret_row(self) -> QWidget:
+        row = self.secret.parentWidget()
+        assert row is not None  # the secret field is laid out in its row
+        return row
 
     def resume(self) -> None:
         if self.actor is None or not self.secret.text():

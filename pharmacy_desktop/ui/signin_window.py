@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -82,7 +84,7 @@ class FirstRunPanel(QWidget):
             self.inputs[name].setEchoMode(QLineEdit.EchoMode.Password)
         self.inputs["password2"].returnPressed.connect(self.attempt)
 
-    def _group(self, title: str, spec, required: set[str]) -> QGroupBox:
+    def _group(self, title: str, spec: Sequence[tuple[str, str]], required: set[str]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)
         for name, label in spec:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 T = TypeVar("T")
 Getter = Callable[[Any], Any]
@@ -28,9 +29,11 @@ def _display(value: Any) -> str:
 
 
 class RowsModel(QAbstractTableModel, Generic[T]):
-    def __init__(self, columns: Sequence[tuple[str, str | Getter]], parent=None):
+    def __init__(self, columns: Sequence[tuple[str, str | Getter]], parent: QObject | None = None):
         super().__init__(parent)
-        self._columns = [(h, (lambda r, a=g: getattr(r, a)) if isinstance(g, str) else g) for h, g in columns]
+        self._columns: list[tuple[str, Getter]] = [
+            (h, operator.attrgetter(g) if isinstance(g, str) else g) for h, g in columns
+        ]
         self._rows: list[T] = []
 
     def set_rows(self, rows: Sequence[T]) -> None:
@@ -51,7 +54,7 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         value = self._columns[index.column()][1](self._rows[index.row()])
@@ -65,7 +68,9 @@ class RowsModel(QAbstractTableModel, Generic[T]):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self._columns[section][0]
         return None
