@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import json
 import logging
 import os
 import secrets
@@ -17,8 +16,9 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from pharmacy_desktop.db.embedded_state import ServerState, StateFile, is_postgres, pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ def find_bindir() -> Path:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int) -> bool:
@@ -82,33 +83,6 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _process_start(pid: int) -> str | None:
-    """When process `pid` started (Linux clock ticks since boot): tells a reused pid from the original."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()  # the command name may hold spaces and ")"
-    return fields[19] if len(fields) > 19 else None
-
-
-def _process_alive(pid: int, started: str | None) -> bool:
-    if not _pid_alive(pid):
-        return False
-    now = _process_start(pid)
-    return started is None or now is None or now == started
-
-
 def _traversable_by(path: Path, os_user: str) -> bool:
     """Can ``os_user`` reach ``path``? (root's home is usually closed to the postgres user)."""
     probe = path if path.exists() else path.parent
@@ -116,12 +90,6 @@ def _traversable_by(path: Path, os_user: str) -> bool:
         probe = probe.parent
     result = subprocess.run(["runuser", "-u", os_user, "--", "test", "-x", str(probe)], capture_output=True)
     return result.returncode == 0
-
-
-@dataclass
-class ServerState:
-    port: int
-    password: str
 
 
 class EmbeddedPostgres:
@@ -150,7 +118,7 @@ class EmbeddedPostgres:
         digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
         return Path("/var/lib/pharmacy-desktop") / f"embedded-{digest}" / "pgdata"
 
-    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.os_user:
             cmd = ["runuser", "-u", self.os_user, "--", *cmd]
@@ -169,10 +137,13 @@ class EmbeddedPostgres:
     def state_path(self) -> Path:
         return self.root / STATE_FILE
 
+    @property
+    def state_file(self) -> StateFile:
+        return StateFile(self.state_path)
+
     def _load_state(self) -> ServerState | None:
-        try:
-            raw = json.loads(self.state_path.read_text())
-        except (OSError, ValueError):
+        raw = self.state_file.read()
+        if not raw:
             return None
         password = self._fixed_password or _secret_get(self._secret_key())
         if password is None:
@@ -180,53 +151,17 @@ class EmbeddedPostgres:
         return ServerState(port=int(raw["port"]), password=password)
 
     def _save_state(self, state: ServerState) -> None:
-        self._write_raw({**self._read_raw(), "port": state.port, "data_dir": str(self.data_dir)})
+        self.state_file.update(port=state.port, data_dir=str(self.data_dir))
         if not self._fixed_password:
             _secret_set(self._secret_key(), state.password)
 
-    def _read_raw(self) -> dict:
-        try:
-            raw = json.loads(self.state_path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return raw if isinstance(raw, dict) else {}
-
-    def _write_raw(self, raw: dict) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(raw))
-        tmp.replace(self.state_path)  # a process killed mid-write leaves the old file, not half of one
-
-    # -- who stops the server -----------------------------------------------------------------
-    # The app that starts the server records the postmaster's pid and itself as its owner. A later
-    # start finds the server running: if it is the one an app started and that app is gone (killed
-    # before its shutdown code ran), the new app takes it over and stops it on exit; if the owner
-    # is still running (the GUI while a command-line tool runs), it is left to the owner.
-
-    def _record_owner(self, postmaster_pid: int | None) -> None:
-        me = os.getpid()
-        self._write_raw(
-            {**self._read_raw(), "postmaster_pid": postmaster_pid, "owner_pid": me, "owner_started": _process_start(me)}
-        )
-
-    def _clear_owner(self) -> None:
-        raw = self._read_raw()
-        if any(key in raw for key in ("postmaster_pid", "owner_pid", "owner_started")):
-            for key in ("postmaster_pid", "owner_pid", "owner_started"):
-                raw.pop(key, None)
-            self._write_raw(raw)
-
     def _adopt_if_orphaned(self) -> None:
-        """Take over a running server that an app started and left behind (see above)."""
-        raw = self._read_raw()
+        """Take over a running server that an app started and left behind (see embedded_state)."""
         running = self._postmaster_pid()
-        if running is None or raw.get("postmaster_pid") != running:
-            return  # not started by this app (someone ran pg_ctl by hand): not ours to stop
-        owner = raw.get("owner_pid")
-        if isinstance(owner, int) and _process_alive(owner, raw.get("owner_started")):
-            return  # its owner runs (possibly this very process): the owner stops it
+        if not self.state_file.is_orphaned(running):
+            return
         log.info("adopting the private database server left running by an earlier start (pid %s)", running)
-        self._record_owner(running)
+        self.state_file.record_owner(running)
         self.adopted = True
 
     def _secret_key(self) -> str:
@@ -311,7 +246,7 @@ class EmbeddedPostgres:
             return False
         # pg_ctl trusts any live pid in postmaster.pid; after a crash and reboot it may be another process
         pid = self._postmaster_pid()
-        return pid is not None and _is_postgres(pid, self.data_dir)
+        return pid is not None and is_postgres(pid, self.data_dir)
 
     def _postmaster_pid(self) -> int | None:
         try:
@@ -349,7 +284,7 @@ class EmbeddedPostgres:
             except OSError:
                 return  # no pid file at all
             pid = -1
-        if pid > 0 and _pid_alive(pid) and _is_postgres(pid, self.data_dir):
+        if pid > 0 and pid_alive(pid) and is_postgres(pid, self.data_dir):
             return
         log.warning("removing stale postmaster.pid (pid %s is not our server)", pid)
         if self.os_user:
@@ -396,12 +331,13 @@ class EmbeddedPostgres:
             timeout=timeout + 10,
         )
         self.started_here = True
-        self._record_owner(self._postmaster_pid())
+        self.state_file.record_owner(self._postmaster_pid())
         self._wait_ready(timeout)
         self._ensure_database()
         return self.url
 
     def _wait_ready(self, timeout: float) -> None:
+        assert self.state is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -414,6 +350,7 @@ class EmbeddedPostgres:
     def _ensure_database(self) -> None:
         from pharmacy_desktop.db import connect
 
+        assert self.state is not None
         # the one connection factory; "prefer": a private cluster on 127.0.0.1 has no TLS to insist on,
         # whatever the workstation configuration says about its server
         with connect.connect(
@@ -430,7 +367,7 @@ class EmbeddedPostgres:
         if self.is_running():
             self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir)], check=False)
         if not self.is_running():
-            self._clear_owner()
+            self.state_file.clear_owner()
         self.started_here = self.adopted = False
 
     # -- connection ---------------------------------------------------------------------------
@@ -449,14 +386,6 @@ def url_for(port: int, password: str, dbname: str) -> str:
     from urllib.parse import quote
 
     return f"postgresql+psycopg://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/{dbname}"
-
-
-def _is_postgres(pid: int, data_dir: Path) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return True  # cannot tell (not Linux): assume it is and let pg_ctl decide
-    return any(b"postgres" in part for part in cmdline[:1]) and str(data_dir).encode() in b" ".join(cmdline)
 
 
 def _secret_get(key: str) -> str | None:
