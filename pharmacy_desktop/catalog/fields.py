@@ -79,7 +79,10 @@ def ingredients(substances: str | None, strengths: str | None, units: str | None
     """FDA's parallel ``; `` lists as one entry per active ingredient (raw FDA values)."""
     names, numbers, unit_list = _split(substances), _split(strengths), _split(units)
     count = max(len(names), len(numbers), len(unit_list))
-    pick = lambda items, i: items[i] if i < len(items) else ""  # noqa: E731
+
+    def pick(items: list[str], i: int) -> str:
+        return items[i] if i < len(items) else ""
+
     return [Ingredient(pick(names, i), pick(numbers, i), pick(unit_list, i)) for i in range(count)]
 
 

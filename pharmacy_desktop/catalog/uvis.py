@@ -156,7 +156,10 @@ def convert(tsv: Path, out_dir: Path) -> ConvertSummary:
             row = raw.rstrip("\r\n").split("\t")
             if len(row) != len(header):
                 continue
-            get = lambda name: row[col[name]].strip()  # noqa: E731
+
+            def get(name: str, row: list[str] = row) -> str:
+                return row[col[name]].strip()
+
             product_ndc, package_ndc = _split_ndc(get("NDC"), get("FORMAT"))
             product_id = product_ndc + PRODUCT_ID_SUFFIX
             if product_ndc not in products:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     Session,
+    UOWTransaction,
     declared_attr,
     mapped_column,
     sessionmaker,
@@ -105,7 +106,7 @@ def install_session_hooks(factory: sessionmaker[Session]) -> None:
             )
 
     @event.listens_for(factory, "before_flush")
-    def _fill_audit_columns(session: Session, _ctx, _instances) -> None:
+    def _fill_audit_columns(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
         actor = session.info.get(ACTOR_KEY)
         if actor is None:
             return
@@ -119,7 +120,7 @@ def install_session_hooks(factory: sessionmaker[Session]) -> None:
                 obj.updated_by = actor
 
 
-def money(precision: int = 10, scale: int = 2) -> Numeric:
+def money(precision: int = 10, scale: int = 2) -> Numeric[Decimal]:
     return Numeric(precision, scale, asdecimal=True)
 
 

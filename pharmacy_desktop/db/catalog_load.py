@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from sqlalchemy.engine import Engine
@@ -76,7 +76,9 @@ def _connection(url_or_engine: str | Engine) -> Iterator[psycopg.Connection]:
     if isinstance(url_or_engine, Engine):
         fairy = url_or_engine.raw_connection()
         try:
-            yield fairy.driver_connection
+            driver = fairy.driver_connection
+            assert isinstance(driver, psycopg.Connection)  # the psycopg dialect's connection
+            yield driver
         finally:
             fairy.close()
         return
@@ -126,16 +128,16 @@ def _load(
         _require_rows(cur, files, packages_read, rejected)
         source = source or (SOURCE_FINISHED if files.layout == LAYOUT_FINISHED else SOURCE_UNFINISHED)
         params = {"source": source, "today": today}
-        active_before = cur.execute(sql.ACTIVE_COUNT, params).fetchone()[0]
+        active_before = _one(cur, sql.ACTIVE_COUNT, params)[0]
         clock.lap("read_and_copy")
         report("saving", 0, _SAVING_STEPS)
 
         rejected += _set_aside(cur, params, files)
-        kept = cur.execute("SELECT count(*) FROM stage_package WHERE NOT skip").fetchone()[0]
+        kept = _one(cur, "SELECT count(*) FROM stage_package WHERE NOT skip")[0]
         clock.lap("checks")
         report("saving", 1, _SAVING_STEPS)
 
-        products_added, products_updated = cur.execute(sql.UPSERT_PRODUCTS, params).fetchone()
+        products_added, products_updated = _one(cur, sql.UPSERT_PRODUCTS, params)
         if deactivate_missing:
             cur.execute(sql.MISSING_PRODUCTS, params)
         clock.lap("products")
@@ -167,9 +169,17 @@ def _load(
     return result
 
 
+def _one(cur: psycopg.Cursor, query: LiteralString, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
+    """The one row of a query that always returns one (a count, an upsert's tallies)."""
+    row = cur.execute(query, params).fetchone()
+    if row is None:
+        raise RuntimeError("a catalog load query returned no row")
+    return row
+
+
 def _require_rows(cur: psycopg.Cursor, files: CatalogFiles, packages: int, rejected: list[Rejection]) -> None:
     """A file without a single usable product or package is damage, never a catalog."""
-    products = cur.execute("SELECT count(*) FROM stage_product").fetchone()[0]
+    products = _one(cur, "SELECT count(*) FROM stage_product")[0]
     for count, name in ((products, files.product_name), (packages, files.package_name)):
         if not count:
             why = f"all {len(rejected)} rows were rejected" if rejected else "it holds only a header"
@@ -231,10 +241,10 @@ def _write_packages(
     conn: psycopg.Connection, cur: psycopg.Cursor, params: dict[str, Any], clock: _Clock
 ) -> tuple[int, int, int]:
     """Upsert the staged packages: ``(added, updated, deactivated by an ended marketing date)``."""
-    new_rows, ended, existing = cur.execute(sql.PACKAGE_COUNTS, params).fetchone()
+    new_rows, ended, existing = _one(cur, sql.PACKAGE_COUNTS, params)
     rebuild = _drop_for_bulk(conn, cur) if new_rows >= BULK_MIN_NEW and new_rows > existing else []
     clock.lap("package_counts")
-    added, updated = cur.execute(sql.UPSERT_MEDICATIONS, params).fetchone()
+    added, updated = _one(cur, sql.UPSERT_MEDICATIONS, params)
     clock.lap("upsert_medications")
     if rebuild:
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")

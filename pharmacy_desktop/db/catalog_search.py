@@ -47,7 +47,7 @@ class CatalogSearchQueries:
 
     def spellings(self, words: list[str]) -> list[tuple[str, bool, str | None, float | None]]:
         """(word, some catalog word contains it, a similar catalog word or None, its similarity)."""
-        return [tuple(r) for r in self.session.execute(_SPELLINGS, {"words": words})]  # type: ignore[misc]
+        return [tuple(r) for r in self.session.execute(_SPELLINGS, {"words": words})]
 
     def by_product_ndc(self, product_ndc: str, limit: int) -> list[Any]:
         """Every package of a product NDC ("0071-0157"), active first."""
@@ -113,9 +113,9 @@ def with_search_queries(target: Any, work: Callable[[CatalogSearchQueries], T]) 
         if target.session is not None:
             return work(CatalogSearchQueries(target.session))
         with target as uow:
-            return work(CatalogSearchQueries(uow.session))
+            return work(CatalogSearchQueries(uow.active_session))
     if isinstance(target, UnitOfWorkFactory):
         with target() as uow:
-            return work(CatalogSearchQueries(uow.session))
+            return work(CatalogSearchQueries(uow.active_session))
     with target() as session:  # a sessionmaker
         return work(CatalogSearchQueries(session))

@@ -11,6 +11,7 @@ parameter. A URL handed to Alembic or to another thread therefore carries its TL
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -70,7 +71,7 @@ def connect(
     autocommit: bool = False,
     application_name: str = APPLICATION_NAME,
     connect_timeout: float = CONNECT_TIMEOUT,
-    **kwargs,
+    **kwargs: Any,
 ) -> psycopg.Connection:
     """A raw psycopg connection (LISTEN, COPY, role administration)."""
     return psycopg.connect(
@@ -88,7 +89,7 @@ def engine(
     sslmode: str | None = None,
     application_name: str = APPLICATION_NAME,
     connect_timeout: float = CONNECT_TIMEOUT,
-    **kwargs,
+    **kwargs: Any,
 ) -> Engine:
     """A SQLAlchemy engine; extra keyword arguments go to ``create_engine`` (pool settings)."""
     connect_args = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -9,7 +11,7 @@ from pharmacy_desktop.db import connect
 
 
 def make_engine(
-    url: str, *, sslmode: str | None = None, application_name: str = connect.APPLICATION_NAME, **kwargs
+    url: str, *, sslmode: str | None = None, application_name: str = connect.APPLICATION_NAME, **kwargs: Any
 ) -> Engine:
     """The app's pooled engine, made by the one connection factory (db/connect.py)."""
     return connect.engine(

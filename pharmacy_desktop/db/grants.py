@@ -15,6 +15,11 @@ Revision 0008 applies the same rules to grants made before it existed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
 FUNCTION_WRITTEN = (
     "audit_schema.domain_events",
     "audit_schema.access_logs",
@@ -27,12 +32,13 @@ USER_PROFILE_COLUMNS = ("email", "phone", "first_name", "last_name", "license_nu
 NEVER_DELETED = ("prescription_schema.prescriptions",)
 
 
-def restrict_app_role(conn, app: str, schemas: tuple[str, ...]) -> None:
+def restrict_app_role(conn: psycopg.Connection, app: str, schemas: tuple[str, ...]) -> None:
     """Take back from ``app`` (a quoted identifier) what only functions may do; ``conn`` is a psycopg
     connection of the owner or a superuser. Tables a database at an older revision lacks are skipped."""
 
     def exists(table: str) -> bool:
-        return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()[0]
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+        return row is not None and bool(row[0])
 
     for table in FUNCTION_WRITTEN:
         if exists(table):

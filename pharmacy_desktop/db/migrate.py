@@ -44,7 +44,10 @@ def current(url: str) -> str | None:
 def head() -> str:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    current = ScriptDirectory.from_config(cfg).get_current_head()
+    if current is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return current
 
 
 def is_up_to_date(url: str) -> bool:

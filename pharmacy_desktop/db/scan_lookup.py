@@ -37,7 +37,7 @@ def lookup_ndc_keys(target: Any, keys: list[str]) -> list[Any]:
         if target.session is not None:
             return list(target.session.execute(_LOOKUP, {"keys": keys}))
         with target as uow:
-            return list(uow.session.execute(_LOOKUP, {"keys": keys}))
+            return list(uow.active_session.execute(_LOOKUP, {"keys": keys}))
     if isinstance(target, UnitOfWorkFactory):
         target = target.session_factory
     if isinstance(target, sessionmaker):
@@ -59,6 +59,7 @@ def _single_read(engine: Engine, keys: list[str]) -> list[Any]:
         raise DatabaseUnavailable(_OFFLINE) from exc
     try:
         driver = pooled.driver_connection
+        assert isinstance(driver, psycopg.Connection)  # the psycopg dialect's connection
         driver.autocommit = True
         try:
             with driver.cursor(row_factory=namedtuple_row) as cursor:

@@ -25,12 +25,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import bindparam, event, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from pharmacy_desktop.db.base import ACTOR_KEY
@@ -95,13 +97,19 @@ class UnitOfWork:
 
     # -- repositories (one per schema, built on first use within the session) ---------------
 
-    def _repository(self, cls: type[R]) -> R:
+    @property
+    def active_session(self) -> Session:
+        """The session of the 'with' block."""
         if self.session is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        return self.session
+
+    def _repository(self, cls: type[R]) -> R:
+        session = self.active_session
         repo = self._repositories.get(cls)
         if repo is None:
-            repo = self._repositories[cls] = cls(self.session)  # type: ignore[call-arg]
-        return repo  # type: ignore[no-any-return]
+            repo = self._repositories[cls] = cls(session)  # type: ignore[call-arg]
+        return repo
 
     @property
     def users(self) -> UserRepository:
@@ -159,7 +167,7 @@ class UnitOfWork:
             if self.session.in_transaction():
                 self._set_acting_user(self.session.connection(), check=False)
 
-    def _set_acting_user(self, connection, *, check: bool) -> None:
+    def _set_acting_user(self, connection: Connection, *, check: bool) -> None:
         value = str(self._actor_id) if self._actor_id else ""
         if not (check and self._actor_id):
             connection.execute(select(func.set_config("pharmacy.user_id", value, True)))
@@ -173,7 +181,7 @@ class UnitOfWork:
         if state in _REFUSALS:
             raise AccountNotUsable(state)
 
-    def _on_begin(self, session: Session, transaction, connection) -> None:
+    def _on_begin(self, session: Session, transaction: SessionTransaction, connection: Connection) -> None:
         if self._actor_id is not None:  # no setting: the database's acting user is NULL
             self._set_acting_user(connection, check=self.check_account)
 
@@ -186,14 +194,17 @@ class UnitOfWork:
         self.committed = False
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
+        session = self.active_session
         try:
             if not self.committed:
-                self.session.rollback()
+                session.rollback()
             if isinstance(exc, AccountNotUsable):
                 self._record_refusal(exc)
         finally:
-            self.session.close()
+            session.close()
             self.session = None
         if exc is not None and _is_connection_error(exc):
             raise DatabaseUnavailable(
@@ -206,12 +217,14 @@ class UnitOfWork:
         """The refused account's attempt goes to the audit trail (in its own transaction)."""
         self.check_account = False
         self._notices = []
+        actor = self._actor_id
+        assert actor is not None  # only an acting account is checked, so only one is refused
         try:
-            self.record("StaleSessionRefused", "user", self._actor_id, {"reason": f"account {exc.state}"})
+            self.record("StaleSessionRefused", "user", actor, {"reason": f"account {exc.state}"})
             self.commit()
         except DBAPIError:  # the refusal stands even if it cannot be written
             log.warning("could not record a refused stale session", exc_info=True)
-            self.session.rollback()
+            self.active_session.rollback()
 
     # -- events and notices -----------------------------------------------------------------
 
@@ -230,8 +243,8 @@ class UnitOfWork:
             event_data=_jsonable(payload),
             user_id=self.actor_id,
         )
-        with self.session.no_autoflush:  # pending rows are flushed when the work is ready, not here
-            self.session.execute(
+        with self.active_session.no_autoflush:  # pending rows are flushed when the work is ready, not here
+            self.active_session.execute(
                 select(
                     func.audit_schema.record_event(
                         event.id,
@@ -256,8 +269,8 @@ class UnitOfWork:
             user_agent=user_agent
             or (f"pharmacy-desktop@{self.workstation}" if self.workstation else "pharmacy-desktop"),
         )
-        with self.session.no_autoflush:
-            self.session.execute(
+        with self.active_session.no_autoflush:
+            self.active_session.execute(
                 select(func.audit_schema.log_access(entry.id, action, resource_type, resource_id, entry.user_agent))
             )
         return entry
@@ -276,27 +289,27 @@ class UnitOfWork:
 
     def flush(self) -> None:
         try:
-            self.session.flush()
+            self.active_session.flush()
         except StaleDataError as exc:
             raise concurrent_update(exc) from exc
 
     def commit(self) -> None:
         try:
-            self.session.flush()
+            self.active_session.flush()
             for notice in self._notices:
-                self.session.execute(select(func.pg_notify(CHANGE_CHANNEL, json.dumps(notice)[:7900])))
-            self.session.commit()
+                self.active_session.execute(select(func.pg_notify(CHANGE_CHANNEL, json.dumps(notice)[:7900])))
+            self.active_session.commit()
         except StaleDataError as exc:
-            self.session.rollback()
+            self.active_session.rollback()
             raise concurrent_update(exc) from exc
         self.committed = True
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.active_session.rollback()
 
     def ping(self) -> bool:
         """One trivial round trip on this unit of work's connection."""
-        return self.session.scalar(select(literal(1))) == 1
+        return self.active_session.scalar(select(literal(1))) == 1
 
 
 class UnitOfWorkFactory:

@@ -66,9 +66,9 @@ def parse_promised(text: str, now: dt.datetime | None = None) -> dt.datetime | N
         day = now + dt.timedelta(days=days)
         candidates = [day.replace(hour=h, minute=minute) for h in hours]
         return next((c for c in candidates if c >= now), candidates[-1])
-    for day in (0, 1):
+    for offset in (0, 1):
         for h in hours:
-            candidate = (now + dt.timedelta(days=day)).replace(hour=h, minute=minute)
+            candidate = (now + dt.timedelta(days=offset)).replace(hour=h, minute=minute)
             if candidate >= now:
                 return candidate
     raise AssertionError("unreachable: some time within a day is ahead")  # pragma: no cover

@@ -6,22 +6,23 @@ imported (nothing here changes the environment on import).
 """
 
 import os as _os
+from collections.abc import MutableMapping as _MutableMapping
 
 ESCPOS_CACHE_VARIABLE = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 
 
-def use_escpos_cache(environ: "dict[str, str] | None" = None) -> str:
+def use_escpos_cache(environ: "_MutableMapping[str, str] | None" = None) -> str:
     """Point python-escpos at the user cache directory (unless already pointed somewhere) and drop a
     torn cache file there; returns the folder. Call before escpos is first imported."""
-    environ = _os.environ if environ is None else environ
-    if ESCPOS_CACHE_VARIABLE not in environ:
+    env: _MutableMapping[str, str] = _os.environ if environ is None else environ
+    if ESCPOS_CACHE_VARIABLE not in env:
         import platformdirs as _platformdirs
 
         cache = _os.path.join(_platformdirs.user_cache_dir("pharmacy-desktop", appauthor=False), "escpos")
         _os.makedirs(cache, exist_ok=True)
-        environ[ESCPOS_CACHE_VARIABLE] = cache
-    _drop_torn_capabilities_cache(environ[ESCPOS_CACHE_VARIABLE])
-    return environ[ESCPOS_CACHE_VARIABLE]
+        env[ESCPOS_CACHE_VARIABLE] = cache
+    _drop_torn_capabilities_cache(env[ESCPOS_CACHE_VARIABLE])
+    return env[ESCPOS_CACHE_VARIABLE]
 
 
 def _drop_torn_capabilities_cache(folder: str) -> None:

@@ -13,17 +13,21 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from escpos.constants import CODEPAGE_CHANGE, GS, NUL
+from escpos import constants as _escpos_constants
 from escpos.printer import Dummy
 
-from pharmacy_desktop.domain.dispensing import format_quantity
 from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
+from pharmacy_desktop.domain.stock import format_quantity
 
 from .documents import TRANSFER_CAUTION, LabelData, ReceiptData
 from .profiles import PrinterProfile, encode_for, transliterate
 
 __all__ = ["render_label", "render_receipt", "render_test_page", "format_ndc"]
+
+CODEPAGE_CHANGE: bytes = _escpos_constants.CODEPAGE_CHANGE  # python-escpos is untyped
+GS: bytes = _escpos_constants.GS
+NUL: bytes = _escpos_constants.NUL
 
 _CODE128 = 73  # GS k m=73: function B, CODE128
 _CODE39_A = 4  # GS k m=4: function A, CODE39, NUL-terminated
@@ -163,7 +167,8 @@ class _Job:
             self.feed(6)
 
     def output(self) -> bytes:
-        return self.printer.output
+        out: bytes = self.printer.output
+        return out
 
 
 def wrap(text: str, width: int, indent: int = 0) -> list[str]:

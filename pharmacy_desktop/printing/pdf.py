@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.code128 import Code128
@@ -32,7 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pharmacy_desktop.domain.dispensing import format_quantity
+from pharmacy_desktop.domain.stock import format_quantity
 
 from .documents import TRANSFER_CAUTION, LabelData
 from .layouts import format_ndc
@@ -103,11 +103,11 @@ def _us_date(day: date) -> str:
     return day.strftime("%m/%d/%Y")
 
 
-def _label_flowables(label: LabelData, width: float) -> list:
+def _label_flowables(label: LabelData, width: float) -> list[Any]:
     small = _style("small", 7.5)
     small_bold = _style("small-bold", 7.5, bold=True)
     note = _style("note", 7)
-    story: list = []
+    story: list[Any] = []
     story.append(Paragraph(_text(label.patient_name), _style("patient", 14, bold=True)))
     if label.patient_address:
         story.append(Paragraph(_text(label.patient_address), note))
@@ -136,7 +136,7 @@ def _label_flowables(label: LabelData, width: float) -> list:
     ]
     barcode = Code128(label.rx_number, barHeight=0.38 * inch, barWidth=0.011 * inch, humanReadable=True, fontSize=7)
     barcode_width = max(barcode.width, 1.2 * inch)
-    right: list = [barcode]
+    right: list[Any] = [barcode]
     if label.is_reprint:
         reprint = Table(
             [[Paragraph(_text("REPRINT"), _style("reprint", 9, bold=True, align=TA_CENTER))]],
@@ -277,12 +277,12 @@ def format_cell(value: object) -> str:
     return str(value)
 
 
-class _NumberedCanvas(Canvas):
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type information
     """Holds pages back until the end so each footer can say "Page X of Y"."""
 
-    def __init__(self, *args, spec: ReportSpec, printed_at: datetime, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, spec: ReportSpec, printed_at: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
+        self._pages: list[dict[str, Any]] = []
         self._spec = spec
         self._printed_at = printed_at
 
@@ -351,7 +351,7 @@ def render_report(spec: ReportSpec) -> bytes:
     body_rows = len(data) - 1
     if spec.totals is not None:
         data.append(row_of(spec.totals, bold_styles))
-    story: list = [Paragraph(_text(spec.title), _style("title", 15, bold=True))]
+    story: list[Any] = [Paragraph(_text(spec.title), _style("title", 15, bold=True))]
     if spec.subtitle:
         story.append(Paragraph(_text(spec.subtitle), _style("subtitle", 9.5)))
     story.append(Spacer(1, 8))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from escpos.capabilities import CAPABILITIES
 
@@ -139,15 +140,16 @@ def profile_names() -> list[str]:
     return sorted(n for n, p in CAPABILITIES["profiles"].items() if _font_a_columns(p) >= _MIN_COLUMNS)
 
 
-def _font_a_columns(data: dict) -> int:
+def _font_a_columns(data: dict[str, Any]) -> int:
     return int(data.get("fonts", {}).get("0", {}).get("columns", 0))
 
 
 def _python_codec(code_page: str) -> str | None:
-    return CAPABILITIES["encodings"].get(code_page, {}).get("python_encode")
+    encoding: str | None = CAPABILITIES["encodings"].get(code_page, {}).get("python_encode")
+    return encoding
 
 
-def _code_page_numbers(data: dict) -> dict[str, int]:
+def _code_page_numbers(data: dict[str, Any]) -> dict[str, int]:
     # Some profiles list one code page under several numbers: take the lowest, deterministically.
     numbers: dict[str, int] = {}
     for number, page in sorted(data["codePages"].items(), key=lambda kv: int(kv[0])):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,7 +24,7 @@ SCHEMA = "patient_schema"
 _PATIENT_FK = f"{SCHEMA}.patients.id"
 
 
-def _children(back: str = "patient") -> dict:
+def _children(back: str = "patient") -> dict[str, Any]:
     # the tables say ON DELETE CASCADE: let the database do it (passive_deletes)
     return dict(back_populates=back, lazy="raise", cascade="all, delete-orphan", passive_deletes=True)
 

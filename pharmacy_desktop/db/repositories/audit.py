@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Select, String, cast, func, or_, select
 
@@ -26,7 +27,7 @@ class AuditRepository(Repository[DomainEvent]):
         )
         return list(self.session.scalars(stmt))
 
-    def recent_events(self, **filters) -> list[DomainEvent]:
+    def recent_events(self, **filters: Any) -> list[DomainEvent]:
         """Newest first; ``since`` inclusive, ``until`` exclusive (filters: see ``events_query``)."""
         return list(self.session.scalars(self.events_query(**filters)))
 
@@ -40,7 +41,7 @@ class AuditRepository(Repository[DomainEvent]):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 200,
-    ) -> Select:
+    ) -> Select[tuple[DomainEvent]]:
         """The filtered, newest-first query behind ``recent_events``; callers may add columns and joins."""
         stmt = select(DomainEvent).order_by(DomainEvent.sequence_number.desc()).limit(limit)
         for column, value in (
@@ -57,7 +58,7 @@ class AuditRepository(Repository[DomainEvent]):
             stmt = stmt.where(DomainEvent.occurred_at < until)
         return stmt
 
-    def access_logs(self, **filters) -> list[AccessLog]:
+    def access_logs(self, **filters: Any) -> list[AccessLog]:
         """Who opened what, newest first (filters: see ``access_query``)."""
         return list(self.session.scalars(self.access_query(**filters)))
 
@@ -71,7 +72,7 @@ class AuditRepository(Repository[DomainEvent]):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 200,
-    ) -> Select:
+    ) -> Select[tuple[AccessLog]]:
         """The filtered, newest-first query behind ``access_logs``; callers may add columns and joins."""
         stmt = select(AccessLog).order_by(AccessLog.accessed_at.desc(), AccessLog.id).limit(limit)
         for column, value in (
@@ -95,7 +96,7 @@ class AuditRepository(Repository[DomainEvent]):
         stmt = select(User.id, User.first_name, User.last_name, User.username).execution_options(include_deleted=True)
         return {str(i): f"{f} {l} ({u})" for i, f, l, u in self.session.execute(stmt)}
 
-    def events_with_actors(self, *, about_user: uuid.UUID | None = None, **filters) -> list[tuple]:
+    def events_with_actors(self, *, about_user: uuid.UUID | None = None, **filters: Any) -> list[tuple[Any, ...]]:
         """(event, username, first name, last name) newest first (filters: see ``events_query``);
         ``about_user``: the acting user or the account the event is about (a failed sign-in has no actor)."""
         stmt = (
@@ -113,7 +114,7 @@ class AuditRepository(Repository[DomainEvent]):
             )
         return [tuple(row) for row in self.session.execute(stmt)]
 
-    def access_with_names(self, **filters) -> list[tuple]:
+    def access_with_names(self, **filters: Any) -> list[tuple[Any, ...]]:
         """(access log, username, first name, last name, "Last, First" of a patient) newest first
         (filters: see ``access_query``)."""
         patient_name = func.concat(Patient.last_name, ", ", Patient.first_name)

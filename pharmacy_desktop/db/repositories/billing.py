@@ -94,4 +94,5 @@ class BillingRepository(Repository[Invoice]):
         return Decimal(self.session.execute(stmt).scalar_one())
 
     def _next(self, sequence: str) -> int:
-        return self.session.execute(text(f"SELECT nextval('billing_schema.{sequence}')")).scalar_one()
+        value: int = self.session.execute(text(f"SELECT nextval('billing_schema.{sequence}')")).scalar_one()
+        return value

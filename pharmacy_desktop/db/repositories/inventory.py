@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Row, func, select, text
 from sqlalchemy.orm import selectinload
@@ -203,7 +204,7 @@ class InventoryRepository(Repository[InventoryItem]):
         """Rebuild inventory_summary without blocking readers (it has the unique index for it)."""
         self.session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY inventory_schema.inventory_summary"))
 
-    def summary(self, *, low_only: bool = False) -> list[Row]:
+    def summary(self, *, low_only: bool = False) -> list[Row[Any]]:
         """Rows of inventory_summary as of its last refresh (id, ndc_code, drug_name,
         quantity_on_hand, reorder_point, batch_count, nearest_expiry), by drug name."""
         stmt = select(inventory_summary).order_by(inventory_summary.c.drug_name, inventory_summary.c.ndc_code)

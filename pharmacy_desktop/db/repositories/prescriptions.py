@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select, text
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from pharmacy_desktop.db.base import ACTOR_KEY
 from pharmacy_desktop.db.models.notifications import PrintJob
@@ -57,7 +57,9 @@ class PrescriptionRepository(Repository[Prescription]):
     ) -> list[Prescription]:
         """A work queue: STAT first, then (``promised_first``) the earliest promised time, then the
         oldest by ``since`` ('received_at' or 'filled_at')."""
-        order = [func.coalesce(Prescription.is_stat, False).desc()]
+        order: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = [
+            func.coalesce(Prescription.is_stat, False).desc()
+        ]
         if promised_first:
             order.append(Prescription.promised_at.asc().nulls_last())
         order += [getattr(Prescription, _SINCE[since]).asc().nulls_last(), Prescription.prescription_number]

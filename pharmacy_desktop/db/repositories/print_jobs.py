@@ -93,7 +93,8 @@ class PrintJobRepository(Repository[PrintJob]):
             .values(**values, version=PrintJob.version + 1, updated_at=func.now())
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        changed: int = result.rowcount  # type: ignore[attr-defined]  # a CursorResult for DML
+        return changed
 
     # -- what a vial label is built from ----------------------------------------------------------
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, text, update
+from sqlalchemy import ColumnElement, Row, any_, func, select, text, update
 
 from pharmacy_desktop.db.models.users import (
     AuthFailure,
@@ -120,7 +121,8 @@ class UserRepository(Repository[User]):
             .execution_options(synchronize_session="fetch")
         )
         result = self.session.execute(stmt)
-        return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for DML
+        changed: int = result.rowcount  # type: ignore[attr-defined]  # a CursorResult for DML
+        return changed
 
     def display_names(self, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
         """User id -> "First Last" (ids of no account left out)."""
@@ -185,7 +187,7 @@ class UserRepository(Repository[User]):
         )
         return self.session.scalar(stmt) is not None
 
-    def standing(self, user_id: uuid.UUID, session_id: uuid.UUID | None) -> Row | None:
+    def standing(self, user_id: uuid.UUID, session_id: uuid.UUID | None) -> Row[Any] | None:
         """(is_active, deleted_at, locked_until, session, revoked_at, expires_at) of the account and
         one of its sessions, in one round trip (it runs before every permitted action)."""
         return self.session.execute(
@@ -298,7 +300,7 @@ class UserRepository(Repository[User]):
                 .select_from(AuthFailure)
                 .where(
                     AuthFailure.method.in_(methods),
-                    AuthFailure.user_ids.any(user_id),
+                    any_(AuthFailure.user_ids) == user_id,
                     AuthFailure.occurred_at > since,
                     AuthFailure.occurred_at <= at,
                 )
