@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import audit_log
-from pharmacy_desktop.services.audit_log import AccessRow, AuditFilter, EventRow
+from pharmacy_desktop.services.audit_log import AccessRow, AuditFilter, EventRow, UserChoice
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
@@ -46,7 +46,7 @@ RESOURCE_TITLES = {
 }
 
 
-def _who(row) -> str:
+def _who(row: EventRow | AccessRow) -> str:
     return f"{row.user_name} ({row.username})" if row.username else "—"
 
 
@@ -57,14 +57,18 @@ def _about(row: EventRow) -> str:
     return kind if row.aggregate_id.int <= 1 else f"{kind.rstrip('s')} {str(row.aggregate_id)[:8]}"
 
 
-class _EventsModel(RowsModel):
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+class _EventsModel(RowsModel[EventRow]):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and index.isValid() and self.row(index.row()).warning:
             return QBrush(QColor(*STOP_TINT))
         return super().data(index, role)
 
 
-def _table(model) -> QTableView:
+def _py_date(date: QDate) -> dt.date:
+    return dt.date(date.year(), date.month(), date.day())
+
+
+def _table(model: RowsModel[EventRow] | RowsModel[AccessRow]) -> QTableView:
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -153,7 +157,7 @@ class AuditScreen(Screen):
                 ("Details", "details"),
             ]
         )
-        self.access_model = RowsModel(
+        self.access_model: RowsModel[AccessRow] = RowsModel(
             [
                 ("When", "accessed_at"),
                 ("Who", _who),
@@ -233,7 +237,7 @@ class AuditScreen(Screen):
             )
         self.refresh()
 
-    def _show_choices(self, choices) -> None:
+    def _show_choices(self, choices: tuple[list[UserChoice], list[str], list[str]]) -> None:
         users, types, resources = choices
         self._choices_loaded = True
         keep = (self.user.currentData(), self.event_type.currentData(), self.resource.currentData())
@@ -248,8 +252,8 @@ class AuditScreen(Screen):
             combo.setCurrentIndex(max(0, combo.findData(value)))
 
     def current_filter(self) -> AuditFilter:
-        since = dt.datetime.combine(self.since.date().toPython(), dt.time()).astimezone()
-        until = dt.datetime.combine(self.until.date().toPython() + dt.timedelta(days=1), dt.time()).astimezone()
+        since = dt.datetime.combine(_py_date(self.since.date()), dt.time()).astimezone()
+        until = dt.datetime.combine(_py_date(self.until.date()) + dt.timedelta(days=1), dt.time()).astimezone()
         resource_id = None
         text = self.resource_id.text().strip()
         if text:
@@ -268,7 +272,7 @@ class AuditScreen(Screen):
 
     def refresh(self) -> None:
         flt = self.current_filter()
-        if flt.since >= flt.until:
+        if flt.since is not None and flt.until is not None and flt.since >= flt.until:
             self.error.show_message("The From date is after the To date: change one of them.")
             return
         self.error.show_message("")
@@ -276,7 +280,7 @@ class AuditScreen(Screen):
         problems = self.problems_only.isChecked()
         if self.tabs.currentIndex() == 0:
 
-            def load():
+            def load() -> list[EventRow]:
                 rows = audit_log.list_events(ctx.uow_factory, actor, flt)
                 return [r for r in rows if r.warning] if problems else rows
 

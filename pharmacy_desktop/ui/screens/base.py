@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
 
 
 class Screen(QWidget):
@@ -61,7 +64,7 @@ class Screen(QWidget):
         name = cls.__name__.removesuffix("Screen")
         return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
-    def scan_feedback(self):
+    def scan_feedback(self) -> ScanFeedback | None:
         """The shell's good/bad scan line (None outside the shell)."""
         return getattr(self.window(), "scan_feedback", None)
 

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -94,8 +94,8 @@ class Product(CatalogProduct):
         )
 
 
-class _HitsModel(RowsModel):
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+class _HitsModel(RowsModel[DrugHit]):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         hit = self.row(index.row())
@@ -115,12 +115,17 @@ class _ArrowsToTable(QObject):
         super().__init__(screen)
         self.screen = screen
 
-    def eventFilter(self, watched, event):  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.KeyPress and event.key() in (
-            Qt.Key.Key_Down,
-            Qt.Key.Key_Up,
-            Qt.Key.Key_PageDown,
-            Qt.Key.Key_PageUp,
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key()
+            in (
+                Qt.Key.Key_Down,
+                Qt.Key.Key_Up,
+                Qt.Key.Key_PageDown,
+                Qt.Key.Key_PageUp,
+            )
         ):
             self.screen.move_selection(event.key())
             return True

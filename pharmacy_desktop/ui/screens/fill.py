@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,13 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.dispensing import DAW_MEANING, Match, dispensing_unit, format_quantity
+from pharmacy_desktop.domain.barcodes import rx_number_from_scan
+from pharmacy_desktop.domain.dispensing import DAW_MEANING, Match, dispensing_unit
 from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.places import Place
+from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import fill as service
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.services.printer_settings import printer_settings_from
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
@@ -64,7 +69,7 @@ class FillScreen(QueueScreen):
         ("Ctrl+R", "refresh the queue"),
     )
 
-    def __init__(self, context, actor, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
         self.view: FillView | None = None
         self.check: FillCheck | None = None
@@ -73,7 +78,7 @@ class FillScreen(QueueScreen):
         shortcut(self, "Alt+P", self.partial_fill)
         shortcut(self, "Alt+Q", self.edit_quantity)
         for n in range(1, 10):
-            shortcut(self, f"Alt+{n}", lambda n=n: self.choose(n))
+            shortcut(self, f"Alt+{n}", partial(self.choose, n))
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -215,7 +220,7 @@ class FillScreen(QueueScreen):
     def handle_scan(self, text: str) -> bool:
         if self._scan_while_stopped():
             return True
-        number = service.rx_number_from_scan(text)
+        number = rx_number_from_scan(text)
         if number is not None and (self.view is None or number != self.view.rx_number):
             actor = self.actor
             run_in_background(
@@ -277,6 +282,7 @@ class FillScreen(QueueScreen):
             return
         self.partial_button.setEnabled(check.partial_possible)
         if check.ok:
+            assert check.quantity is not None  # an OK check says what it would fill
             lots = ", ".join(
                 f"lot {l.lot or '—'} exp {l.expiry.strftime('%m/%d/%Y') if l.expiry else '—'}: {format_quantity(l.quantity)}"
                 for l in check.lines

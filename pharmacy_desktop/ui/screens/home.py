@@ -154,7 +154,7 @@ class HomeScreen(Screen):
         if self.isVisible():
             self.refresh()
 
-    def _visible_steps(self):
+    def _visible_steps(self) -> list[tuple[str, str, str, str, str]]:
         if not any(self.actor.can(p) for p in SEES_WORKFLOW):
             return [s for s in STEPS if self.actor.can(s[3])]
         return list(STEPS)
@@ -167,10 +167,11 @@ class HomeScreen(Screen):
         self._built_for = self.actor.role
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().hide()  # at once: deleteLater waits for the event loop
-                item.widget().setParent(None)
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # at once: deleteLater waits for the event loop
+                widget.setParent(None)
+                widget.deleteLater()
         self.cards = {}
         for i, (status, title, key, permission, meaning) in enumerate(steps):
             card = QueueCard(title, key, meaning)

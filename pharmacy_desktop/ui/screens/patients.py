@@ -8,6 +8,7 @@ listed; Alt+K keeps your edits on top of theirs (then Ctrl+S), Alt+L loads their
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -25,7 +26,7 @@ from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import patients
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.patients import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
+from pharmacy_desktop.services.patient_forms import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error
@@ -81,7 +82,9 @@ class PatientsScreen(Screen):
         left_layout.addWidget(heading("Find a patient", 2))
         self.search = PatientSearch(lambda text: patients.search_patients(factory, self.actor, text))
         self.search.results.setMaximumHeight(16777215)
-        self.search.layout().addStretch(1)
+        search_layout = self.search.layout()
+        assert isinstance(search_layout, QVBoxLayout)  # SearchAsYouType's own
+        search_layout.addStretch(1)
         self.search.chosen.connect(lambda hit: self.open_patient(hit.patient_id))
         left_layout.addWidget(self.search, 1)
         self.new_button = QPushButton("New patient (Alt+N)")
@@ -164,7 +167,7 @@ class PatientsScreen(Screen):
         self.form.setEnabled(on)
         self.save_button.setEnabled(on and self.actor.can(patients.EDIT))
 
-    def open_patient(self, patient_id) -> None:
+    def open_patient(self, patient_id: uuid.UUID) -> None:
         factory, actor = self.context.uow_factory, self.actor
         run_in_background(
             self,

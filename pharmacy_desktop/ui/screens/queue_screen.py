@@ -14,7 +14,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.base import Screen, heading
 from pharmacy_desktop.ui.widgets.fill_common import (
     HardStop,
@@ -58,7 +60,7 @@ class LiveScreen(Screen):
 class QueueScreen(LiveScreen):
     queue_heading = ""  # 'Fill queue': the title above the queue, with the count after a load
 
-    def __init__(self, context, actor, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
         self.rows: list[QueueRow] = []
         self.busy = False
@@ -125,7 +127,7 @@ class QueueScreen(LiveScreen):
         self.queue.set_rows([])
         self._reset()
 
-    def set_actor(self, actor) -> None:
+    def set_actor(self, actor: Actor) -> None:
         super().set_actor(actor)
         self._reset()  # what someone else opened or scanned never counts for the next user
 

@@ -13,6 +13,7 @@ scanner" (Alt+P / Alt+C, or Ctrl+Tab). A scan while the settings are open shows 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -39,7 +40,9 @@ from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
@@ -95,7 +98,7 @@ class SettingsScreen(Screen):
         ("Scan", "shows the scanner test: raw input, timing and what the barcode resolved to"),
     )
 
-    def __init__(self, context, actor, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(context, actor, parent)
         layout = page_layout(
             self,
@@ -135,7 +138,7 @@ class SettingsScreen(Screen):
             grid.addWidget(row.test, base, 3)
             grid.addWidget(row.result, base + 1, 1, 1, 3)
             row.test.clicked.connect(lambda _=False, r=role: self.test_page(r))
-            shortcut(self, _TEST_KEYS[role], lambda r=role: self.test_page(r))
+            shortcut(self, _TEST_KEYS[role], partial(self.test_page, role))
         grid.setColumnStretch(1, 1)
         hint = QLabel(
             "Network printers usually listen on port 9100. The model sets the paper width and the "

@@ -63,7 +63,7 @@ class UsersScreen(Screen):
         super().__init__(context, actor, parent)
         self._editing: UserRow | None = None  # None: a new account
         self._awaiting_badge = False
-        self.model = RowsModel(
+        self.model: RowsModel[UserRow] = RowsModel(
             [
                 ("Name", "full_name"),
                 ("Username", "username"),

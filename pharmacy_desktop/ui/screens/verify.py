@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.dispensing import format_quantity
+from pharmacy_desktop.domain.barcodes import rx_number_from_scan
 from pharmacy_desktop.domain.places import Place
+from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.domain.workflow import Permission
-from pharmacy_desktop.services import fill as fill_service
 from pharmacy_desktop.services import verify as service
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleMismatch, ReturnResult, VerifyView
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
@@ -59,7 +61,7 @@ class VerifyScreen(QueueScreen):
         ("Ctrl+R", "refresh the queue"),
     )
 
-    def __init__(self, context, actor, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
         self.view: VerifyView | None = None
         self.bottles: dict[uuid.UUID, str] = {}  # item -> the bottle scan that matched it
@@ -234,7 +236,7 @@ class VerifyScreen(QueueScreen):
     def handle_scan(self, text: str) -> bool:
         if self._scan_while_stopped():
             return True
-        number = fill_service.rx_number_from_scan(text)
+        number = rx_number_from_scan(text)
         if number is not None:
             if self.view is not None and number == self.view.rx_number:
                 self.result.show_result("info", "This label is already open. Now scan the stock bottle.")
@@ -383,7 +385,7 @@ class VerifyScreen(QueueScreen):
             self._stop("WRONG BOTTLE — DO NOT APPROVE", exc.message)
             return
         self.result.show_result("problem", user_message(exc))
-        self.approve_button.setEnabled(bool(self.view) and len(self.bottles) == len(self.view.lines))
+        self.approve_button.setEnabled(self.view is not None and len(self.bottles) == len(self.view.lines))
 
     def _problem(self, exc: Exception) -> None:
         if self.pages.currentWidget() is self.work_page:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import will_call as service
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.will_call import BinSummary, WaitingRx
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
@@ -29,7 +33,7 @@ class WillCallScreen(LiveScreen):
         ("Ctrl+R", "refresh"),
     )
 
-    def __init__(self, context, actor, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
         self.bins: list[BinSummary] = []
         self.rows: list[WaitingRx] = []
@@ -163,7 +167,7 @@ class WillCallScreen(LiveScreen):
         self._load(lambda: service.find_by_label_scan(self.context.uow_factory, actor, text), None)
         return True
 
-    def _load(self, fn, headline: str | None) -> None:
+    def _load(self, fn: Callable[[], list[WaitingRx]], headline: str | None) -> None:
         run_in_background(
             self, fn, lambda rows: self._show_rows(rows, headline), self._failed, busy_message="Searching will-call…"
         )

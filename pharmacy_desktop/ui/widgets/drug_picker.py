@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QListWidgetItem, QSizePolicy, QWidget
 
-from pharmacy_desktop.services.intake import DrugChoice
+from pharmacy_desktop.services.prescription_form import DrugChoice
 from pharmacy_desktop.ui.style import CONTROLLED
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
 from pharmacy_desktop.ui.widgets.patient_banner import big_font
@@ -38,7 +38,9 @@ class DrugPicker(SearchAsYouType):
         self.selected = ElidedLabel("No drug chosen")  # one line, elided: never wider than the form
         self.selected.setObjectName("drugChosen")
         self.selected.setFont(big_font(self.selected, 5))
-        self.layout().addWidget(self.selected)
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        layout.addWidget(self.selected)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     @property

@@ -7,7 +7,7 @@ grows to fit (and never narrows again): one long drug name made the shell wider 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle, QStyleOption, QWidget
 
 
@@ -26,7 +26,7 @@ class ElidedLabel(QLabel):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(min(self.MIN_WIDTH, super().minimumSizeHint().width()), super().minimumSizeHint().height())
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         option = QStyleOption()
         option.initFrom(self)
         painter = QPainter(self)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.ui.screens.base import shortcut  # noqa: F401  (the queue screens import it from here)
+from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND
 
 RED = ERROR
@@ -112,7 +112,7 @@ class RowsTable(QTableWidget):
         if rows:
             self.selectRow(min(max(current, 0), len(rows) - 1))
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
             self.activated_row.emit(self.currentRow())
             event.accept()
@@ -161,12 +161,12 @@ class ScanPrompt(QFrame):
             f"#scanPromptText, #scanPromptFocus {{ color: {colour}; }}"
         )
 
-    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
         super().focusInEvent(event)
         self.focus_hint.show()
         self.set_state(self.state)
 
-    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
         super().focusOutEvent(event)
         self.focus_hint.hide()
         self.set_state(self.state)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from pharmacy_desktop.services.patients import PatientProfile
+from pharmacy_desktop.services.patient_forms import PatientProfile
 from pharmacy_desktop.ui.style import ALLERGY_STYLE, NKDA_STYLE, UNKNOWN_STYLE
 
 
@@ -93,7 +93,9 @@ class PatientBanner(QFrame):
 
     def _fit_height(self) -> None:
         """Wrapped labels ask for the height their text needs at the banner's current width."""
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        margins = layout.contentsMargins()
         width = max(self.width() - margins.left() - margins.right(), 100)
         for label in (self.facts, self.allergies, self.extra):
             needed = label.heightForWidth(width) if label.text() else 0

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.services import patients
-from pharmacy_desktop.services.patients import (
+from pharmacy_desktop.services.patient_forms import (
     AllergyEntry,
     ConditionEntry,
     InsuranceEntry,
@@ -50,6 +50,10 @@ Column = tuple[str, str, Callable[[Any], str], Callable[[str], Any]]  # header, 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _item_text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item else ""
 
 
 def _opt(text: str) -> str | None:
@@ -110,7 +114,7 @@ class EntryTable(QTableWidget):
     def entries(self) -> tuple[Any, ...]:
         result = []
         for row in range(self.rowCount()):
-            texts = [(self.item(row, col).text() if self.item(row, col) else "") for col in range(len(self.columns))]
+            texts = [_item_text(self.item(row, col)) for col in range(len(self.columns))]
             if not any(t.strip() for t in texts):
                 continue
             values = {field: from_text(text) for (_, field, _, from_text), text in zip(self.columns, texts)}
@@ -122,7 +126,7 @@ class PatientFormWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.errors: dict[str, QLabel] = {}
-        self.fields: dict[str, QWidget] = {}
+        self.fields: dict[str, QLineEdit | QComboBox] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("patientTabs")
         layout = QVBoxLayout(self)
@@ -133,7 +137,7 @@ class PatientFormWidget(QWidget):
         grid = QGridLayout(details)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
-        spec = [
+        spec: list[tuple[str, str, QLineEdit | QComboBox, int, int]] = [
             ("first_name", "&First name", QLineEdit(), 0, 0),
             ("middle_name", "Middle", QLineEdit(), 0, 2),
             ("last_name", "Las&t name", QLineEdit(), 2, 0),

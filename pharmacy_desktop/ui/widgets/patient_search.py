@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from pharmacy_desktop.services.patients import PatientHit
+from pharmacy_desktop.services.patient_forms import PatientHit
 from pharmacy_desktop.ui.style import STOP_TEXT
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QStyle,
@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.outcomes import DurStatus
-from pharmacy_desktop.services.review import Alert, QueueRow
+from pharmacy_desktop.services.review import Alert
+from pharmacy_desktop.services.work_queues import QueueRow
 from pharmacy_desktop.ui.style import (
     FOCUS,
     PASSED,
@@ -76,7 +77,7 @@ def med_text(med: Any) -> str:
 class QueueModel(RowsModel[QueueRow]):
     """The review queue: STAT rows in bold; the tooltip names the Rx number."""
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if index.isValid() and role == Qt.ItemDataRole.FontRole and self.row(index.row()).is_stat:
             font = QFont()
             font.setBold(True)
@@ -108,7 +109,9 @@ def alert_text(alert: Alert) -> str:
 class AlertDelegate(QStyledItemDelegate):
     """Keeps each alert's severity colour when it is highlighted; the highlight is a thick frame."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         opt = QStyleOptionViewItem(option)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.barcodes import GS, split_aim_prefix
+from pharmacy_desktop.domain.barcodes import split_aim_prefix
+from pharmacy_desktop.domain.gs1 import GS
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.scanner import KeyBurst, ScannerFilter, ScannerSettings
 
@@ -189,8 +190,8 @@ class ScannerTestPage(QWidget):
             ("Resolved to:", self.resolution),
             ("", self.details),
         )
-        for row, (label, field) in enumerate(rows):
-            grid.addWidget(_row_label(label), row, 0)
+        for row, (caption, field) in enumerate(rows):
+            grid.addWidget(_row_label(caption), row, 0)
             grid.addWidget(field, row, 1)
         last = QGroupBox("Scanner test — last input" if compact else "Last input")
         last.setLayout(grid)
