@@ -16,37 +16,33 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from pharmacy_desktop.domain.dates import PromisedTimeError, parse_date, parse_promised, promised_text
-from pharmacy_desktop.domain.daw import DAW_CODES, DAW_SHORT
+from pharmacy_desktop.domain.dates import PromisedTimeError
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import intake, patients
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.intake import DrugChoice, ItemInput, PrescriberInput, PrescriptionInput
-from pharmacy_desktop.services.patients import PatientHit, PatientProfile
+from pharmacy_desktop.services.patient_forms import PatientHit, PatientProfile, PrescriberEntry
+from pharmacy_desktop.services.prescription_form import (
+    DrugChoice,
+    PrescriptionInput,
+    ReturnedPrescription,
+    SavedPrescription,
+)
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
-from pharmacy_desktop.ui.style import ERROR, ERROR_STYLE, HINT_STYLE, PASSED, PASSED_STYLE, TEXT, WARNING_STYLE
-from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
-from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
-from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
-from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
-from pharmacy_desktop.ui.widgets.sig_field import SigField
+from pharmacy_desktop.ui.style import ERROR, PASSED, TEXT, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.intake_boxes import FieldErrors, ItemBox, PatientBox, PrescriberBox, PrescriptionBox
 
 
 class IntakeScreen(Screen):
@@ -69,11 +65,9 @@ class IntakeScreen(Screen):
         super().__init__(context, actor, parent)
         self.profile: PatientProfile | None = None
         self.correcting: tuple[Any, int, str] | None = None  # (rx id, version, rx number)
-        self.returned: list[intake.ReturnedPrescription] = []
-        self.errors: dict[str, QLabel] = {}
+        self.returned: list[ReturnedPrescription] = []
         self.saving = False
-        self.last_saved: intake.SavedPrescription | None = None
-        self._loaded_promised: tuple[str, dt.datetime] | None = None  # (read-back text, time) when correcting
+        self.last_saved: SavedPrescription | None = None
         uow_factory = context.uow_factory
 
         outer = QVBoxLayout(self)
@@ -102,96 +96,31 @@ class IntakeScreen(Screen):
         columns.addLayout(left, 5)
         columns.addLayout(right, 6)
 
-        # -- patient -------------------------------------------------------------------------
-        patient_box = QGroupBox("1  Patient  (Alt+P)")
-        patient_layout = QVBoxLayout(patient_box)
-        self.patient_search = PatientSearch(lambda text: patients.search_patients(uow_factory, self.actor, text))
+        errors = FieldErrors()
+        self.errors = errors.labels
+        self._field_errors = errors
+        self.patient_box = PatientBox(errors, lambda text: patients.search_patients(uow_factory, self.actor, text))
+        self.prescriber_box = PrescriberBox(errors)
+        self.rx_box = PrescriptionBox(errors)
+        self.item_box = ItemBox(errors, lambda text: intake.find_drugs(uow_factory, text))
+        left.addWidget(self.patient_box)
+        left.addWidget(self.prescriber_box)
+        left.addStretch(1)
+        right.addWidget(self.rx_box)
+        right.addWidget(self.item_box)
+        right.addStretch(1)
+        pb, pr, rx, it = self.patient_box, self.prescriber_box, self.rx_box, self.item_box
+        self.patient_search, self.banner, self.preferred = pb.patient_search, pb.banner, pr.preferred
+        self.prescriber_name, self.prescriber_npi = pr.prescriber_name, pr.prescriber_npi
+        self.prescriber_dea, self.prescriber_phone = pr.prescriber_dea, pr.prescriber_phone
+        self.source, self.written, self.stat, self.notes = rx.source, rx.written, rx.stat, rx.notes
+        self.promised, self.promised_hint = rx.promised, rx.promised_hint
+        self.drug, self.quantity, self.unit, self.days = it.drug, it.quantity, it.unit, it.days
+        self.sig, self.refills, self.daw = it.sig, it.refills, it.daw
         self.patient_search.chosen.connect(self._patient_chosen)
         self.patient_search.edit.textEdited.connect(self._patient_search_edited)
-        self.banner = PatientBanner()
-        patient_layout.addWidget(self.patient_search)
-        patient_layout.addWidget(self._error_label("patient"))
-        patient_layout.addWidget(self.banner)
-        left.addWidget(patient_box)
-
-        # -- prescriber ----------------------------------------------------------------------
-        prescriber_box = QGroupBox("2  Prescriber")
-        grid = QGridLayout(prescriber_box)
-        self.preferred = ShrinkableCombo(18)
-        self.preferred.setObjectName("preferredPrescriber")
-        self.preferred.addItem("(type the prescriber below)")
         self.preferred.activated.connect(self._preferred_chosen)
-        self.prescriber_name = self._line("prescriberName", "Dr. First Last")
-        self.prescriber_npi = self._line("prescriberNpi", "10 digits")
-        self.prescriber_npi.setMaxLength(10)
-        self.prescriber_dea = self._line("prescriberDea", "e.g. AB1234563 (controlled drugs)")
-        self.prescriber_phone = self._line("prescriberPhone", "(217) 555-0190")
-        self._row(grid, 0, "Pre&ferred", self.preferred, None)
-        self._row(grid, 1, "Na&me", self.prescriber_name, "prescriber_name")
-        self._row(grid, 3, "NP&I", self.prescriber_npi, "prescriber_npi")
-        self._row(grid, 5, "D&EA", self.prescriber_dea, "prescriber_dea")
-        self._row(grid, 7, "P&hone", self.prescriber_phone, "prescriber_phone")
-        left.addWidget(prescriber_box)
-        left.addStretch(1)
-
-        # -- prescription --------------------------------------------------------------------
-        rx_box = QGroupBox("3  Prescription")
-        grid = QGridLayout(rx_box)
-        self.source = ShrinkableCombo(8)
-        self.source.setObjectName("source")
-        for source in intake.SOURCES:
-            self.source.addItem(source.capitalize(), source)
-        self.written = self._line("writtenDate", "MM/DD/YYYY")
-        self.written.setText(f"{dt.date.today():%m/%d/%Y}")
-        self.stat = QCheckBox("STAT (patient waiting)")
-        self.stat.setObjectName("stat")
-        self.notes = self._line("notes", "Notes for the pharmacist (optional)")
-        self.promised = self._line("promisedAt", "4pm, 16:30, +2h")
-        self.promised.setAccessibleName("Promised time")
-        self.promised.setToolTip(
-            "When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. Empty: no promised time."
-        )
-        self.promised_hint = QLabel("")
-        self.promised_hint.setObjectName("promisedHint")
-        self.promised_hint.setWordWrap(True)
-        self.promised_hint.setVisible(False)
-        self.promised.textChanged.connect(self._promised_edited)
-        self._row(grid, 0, "&Source", self.source, "source")
-        self._row(grid, 0, "&Written", self.written, "written_date", column=2)
-        grid.addWidget(self.stat, 2, 1)
-        self._row(grid, 2, "Promised &time", self.promised, None, column=2)
-        grid.addWidget(self.promised_hint, 3, 2, 1, 2, Qt.AlignmentFlag.AlignRight)  # "→ today 4:00 PM"
-        self._row(grid, 4, "N&otes", self.notes, "notes", span=3)
-        right.addWidget(rx_box)
-
-        # -- item -----------------------------------------------------------------------------
-        item_box = QGroupBox("4  Drug and directions")
-        grid = QGridLayout(item_box)
-        self.drug = DrugPicker(lambda text: intake.find_drugs(uow_factory, text))
         self.drug.chosen.connect(self._drug_chosen)
-        self.quantity = self._line("quantity", "e.g. 30")
-        self.unit = QComboBox()
-        self.unit.setObjectName("quantityUnit")
-        self.unit.addItems(list(intake.QUANTITY_UNITS))
-        self.days = self._line("daysSupply", "1-365")
-        self.sig = SigField()
-        self.refills = self._line("refills", "0")
-        self.refills.setText("0")
-        self.daw = ShrinkableCombo(24)
-        self.daw.setObjectName("daw")
-        for code, text in DAW_CODES.items():
-            self.daw.add_item(f"{code} — {text}", code, short=f"{code} — {DAW_SHORT.get(code, text)}")
-        self._row(grid, 0, "&Drug", self.drug, "items[0].drug", span=3)
-        self._row(grid, 2, "&Quantity", self.quantity, "items[0].quantity")
-        self._row(grid, 2, "&Unit", self.unit, "items[0].quantity_unit", column=2)
-        self._row(grid, 4, "Da&ys supply", self.days, "items[0].days_supply")
-        self._row(grid, 4, "&Refills", self.refills, "items[0].refills", column=2)
-        self._row(grid, 6, "SI&G", self.sig, "items[0].sig", span=3)
-        self._row(grid, 8, "D&AW", self.daw, "items[0].daw_code", span=3)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        right.addWidget(item_box)
-        right.addStretch(1)
 
         # -- actions --------------------------------------------------------------------------
         bar = QHBoxLayout()
@@ -212,26 +141,7 @@ class IntakeScreen(Screen):
 
         order = [
             self.returned_list,
-            self.patient_search.edit,
-            self.patient_search.results,
-            self.preferred,
-            self.prescriber_name,
-            self.prescriber_npi,
-            self.prescriber_dea,
-            self.prescriber_phone,
-            self.source,
-            self.written,
-            self.stat,
-            self.promised,
-            self.notes,
-            self.drug.edit,
-            self.drug.results,
-            self.quantity,
-            self.unit,
-            self.days,
-            self.refills,
-            self.sig.edit,
-            self.daw,
+            *(w for box in self._boxes() for w in box.tab_order()),
             self.save_button,
             self.clear_button,
         ]
@@ -239,43 +149,13 @@ class IntakeScreen(Screen):
             QWidget.setTabOrder(first, second)
         # Alt+D (drug) and Alt+G (SIG) come from the field labels' mnemonics
         search = self.patient_search.edit
-        shortcut(self, "Alt+P", lambda: (search.setFocus(), search.selectAll()))
+
+        def focus_search() -> None:
+            search.setFocus()
+            search.selectAll()
+
+        shortcut(self, "Alt+P", focus_search)
         shortcut(self, "Alt+N", self.clear_form)
-
-    # -- building ---------------------------------------------------------------------------------
-
-    def _line(self, name: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setObjectName(name)
-        edit.setPlaceholderText(placeholder)
-        return edit
-
-    def _error_label(self, key: str) -> QLabel:
-        label = QLabel("")
-        label.setObjectName(f"error:{key}")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        label.setVisible(False)
-        self.errors[key] = label
-        return label
-
-    def _row(
-        self,
-        grid: QGridLayout,
-        row: int,
-        text: str,
-        widget: QWidget,
-        key: str | None,
-        *,
-        column: int = 0,
-        span: int = 1,
-    ) -> None:
-        label = QLabel(text)
-        label.setBuddy(widget.focusProxy() or widget)
-        grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(widget, row, column + 1, 1, span)
-        if key:
-            grid.addWidget(self._error_label(key), row + 1, column + 1, 1, span)
 
     # -- screen hooks --------------------------------------------------------------------------
 
@@ -324,7 +204,7 @@ class IntakeScreen(Screen):
             self, lambda: intake.returned_to_intake(factory, actor), self._show_returned, lambda exc: None
         )
 
-    def _show_returned(self, rows: list[intake.ReturnedPrescription]) -> None:
+    def _show_returned(self, rows: list[ReturnedPrescription]) -> None:
         self.returned = rows
         self.returned_list.clear()
         for r in rows:
@@ -339,6 +219,7 @@ class IntakeScreen(Screen):
         form = returned.form
 
         def load() -> tuple[PatientProfile, DrugChoice | None]:
+            assert form.patient_id is not None  # a saved prescription has its patient
             profile = patients.open_patient(factory, actor, form.patient_id)
             item = form.items[0] if form.items else None
             drug = intake.drug_choice(factory, item.medication_id) if item and item.medication_id else None
@@ -351,28 +232,10 @@ class IntakeScreen(Screen):
             self.mode.setText(f"Correcting Rx {returned.rx_number}: “{returned.note}”")
             self.mode.setStyleSheet(WARNING_STYLE)
             self._set_profile(profile, prefill=False)
-            p = form.prescriber
-            self.prescriber_name.setText(p.name)
-            self.prescriber_npi.setText(p.npi)
-            self.prescriber_dea.setText(p.dea or "")
-            self.prescriber_phone.setText(p.phone or "")
-            self.source.setCurrentIndex(max(0, self.source.findData(form.source)))
-            if form.written_date:
-                self.written.setText(f"{form.written_date:%m/%d/%Y}")
-            self.stat.setChecked(form.is_stat)
-            if form.promised_at:
-                self._loaded_promised = (promised_text(form.promised_at), form.promised_at)
-                self.promised.setText(self._loaded_promised[0])
-            self.notes.setText(form.notes or "")
+            self.prescriber_box.set_prescriber(form.prescriber)
+            self.rx_box.load(form)
             if form.items:
-                item = form.items[0]
-                self.drug.set_choice(drug)
-                self.quantity.setText(f"{item.quantity}")
-                self.unit.setCurrentText(item.quantity_unit or "")
-                self.days.setText(str(item.days_supply))
-                self.sig.setText(item.sig)
-                self.refills.setText(str(item.refills))
-                self.daw.setCurrentIndex(max(0, self.daw.findData(item.daw_code)))
+                self.item_box.load(form.items[0], drug)
             self.prescriber_name.setFocus()
 
         run_in_background(self, load, loaded, busy_message="Opening the prescription…")
@@ -400,15 +263,7 @@ class IntakeScreen(Screen):
         self.banner.show_profile(profile)
         self.patient_search.edit.setText(profile.display_name)
         self._set_error("patient", None)
-        self.preferred.clear()
-        self.preferred.addItem("(type the prescriber below)", None)
-        for p in profile.form.prescribers:
-            # the NPI is in its own field right below: the closed box names the prescriber
-            self.preferred.add_item(
-                f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""),
-                p,
-                short=f"{p.name}" + (f" · {p.specialty}" if p.specialty else ""),
-            )
+        self.prescriber_box.set_choices(profile.form.prescribers)
         if prefill and profile.form.prescribers and not self.prescriber_name.text().strip():
             self.preferred.setCurrentIndex(1)
             self._preferred_chosen(1)
@@ -418,30 +273,15 @@ class IntakeScreen(Screen):
 
     def _preferred_chosen(self, index: int) -> None:
         p = self.preferred.itemData(index)
-        if isinstance(p, patients.PrescriberEntry):
-            self.prescriber_name.setText(p.name)
-            self.prescriber_npi.setText(p.npi)
-            self.prescriber_dea.setText(p.dea or "")
-            self.prescriber_phone.setText(p.phone or "")
+        if isinstance(p, PrescriberEntry):
+            self.prescriber_box.set_prescriber(p)
 
     def _promised_edited(self, text: str) -> None:
-        """Reads the promised time back as it is typed ("→ today 4:00 PM"), or says what to type."""
-        try:
-            when = self.promised_at()
-        except PromisedTimeError as exc:
-            self.promised_hint.setText(f"✖ {exc}" if len(text.strip()) > 1 else "e.g. 4pm, 16:30, +2h")
-            self.promised_hint.setStyleSheet(ERROR_STYLE if len(text.strip()) > 1 else HINT_STYLE)
-        else:
-            self.promised_hint.setText(f"→ {promised_text(when)}" if when else "")
-            self.promised_hint.setStyleSheet(PASSED_STYLE)
-        self.promised_hint.setVisible(bool(self.promised_hint.text()))
+        self.rx_box.promised_edited(text)
 
     def promised_at(self) -> dt.datetime | None:
         """The promised time typed, or None; raises ``PromisedTimeError`` when it is not a time."""
-        loaded = self._loaded_promised
-        if loaded is not None and self.promised.text() == loaded[0]:
-            return loaded[1]  # a corrected prescription keeps its promised time unless it is retyped
-        return parse_promised(self.promised.text())
+        return self.rx_box.promised_at()
 
     def _drug_chosen(self, choice: DrugChoice | None) -> None:
         if choice is None:
@@ -455,24 +295,9 @@ class IntakeScreen(Screen):
     def form(self, promised_at: dt.datetime | None = None) -> PrescriptionInput:
         return PrescriptionInput(
             patient_id=self.profile.patient_id if self.profile else None,
-            prescriber=PrescriberInput(
-                self.prescriber_name.text(),
-                self.prescriber_npi.text(),
-                self.prescriber_dea.text() or None,
-                self.prescriber_phone.text() or None,
-            ),
-            items=(
-                ItemInput(
-                    self.drug.choice.medication_id if self.drug.choice else None,
-                    self.quantity.text(),
-                    self.days.text(),
-                    self.sig.text(),
-                    self.refills.text(),
-                    self.unit.currentText(),
-                    self.daw.currentData(),
-                ),
-            ),
-            written_date=parse_date(self.written.text()),
+            prescriber=self.prescriber_box.prescriber(),
+            items=(self.item_box.item(),),
+            written_date=self.rx_box.written_date(),
             source=self.source.currentData(),
             is_stat=self.stat.isChecked(),
             notes=self.notes.text() or None,
@@ -503,7 +328,7 @@ class IntakeScreen(Screen):
         self._say("Saving…", TEXT)
         run_in_background(self, work, self._saved, self._failed, busy_message="Saving the prescription…")
 
-    def _saved(self, saved: intake.SavedPrescription) -> None:
+    def _saved(self, saved: SavedPrescription) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
         self.last_saved = saved
@@ -532,33 +357,17 @@ class IntakeScreen(Screen):
     def _show_errors(self, field_errors: dict[str, str]) -> None:
         for key in self.errors:
             self._set_error(key, field_errors.get(key))
-        focus = {
-            "patient": self.patient_search.edit,
-            "prescriber_name": self.prescriber_name,
-            "prescriber_npi": self.prescriber_npi,
-            "prescriber_dea": self.prescriber_dea,
-            "prescriber_phone": self.prescriber_phone,
-            "source": self.source,
-            "notes": self.notes,
-            "written_date": self.written,
-            "items[0].drug": self.drug.edit,
-            "items[0].quantity": self.quantity,
-            "items[0].quantity_unit": self.unit,
-            "items[0].days_supply": self.days,
-            "items[0].refills": self.refills,
-            "items[0].sig": self.sig.edit,
-            "items[0].daw_code": self.daw,
-        }
+        focus = {key: widget for box in self._boxes() for key, widget in box.focus_for().items()}
         for key, widget in focus.items():
             if key in field_errors:
                 widget.setFocus()
                 break
 
+    def _boxes(self) -> tuple[PatientBox, PrescriberBox, PrescriptionBox, ItemBox]:
+        return (self.patient_box, self.prescriber_box, self.rx_box, self.item_box)
+
     def _set_error(self, key: str, text: str | None) -> None:
-        label = self.errors.get(key)
-        if label is not None:
-            label.setText(f"✖ {text}" if text else "")
-            label.setVisible(bool(text))
+        self._field_errors.set(key, text)
 
     def _say(self, text: str, colour: str) -> None:
         self.message.setText(text)
@@ -570,27 +379,11 @@ class IntakeScreen(Screen):
         self.mode.setText("")
         self.patient_search.clear()
         self.banner.show_profile(None)
-        self.preferred.clear()
-        self.preferred.addItem("(type the prescriber below)", None)
-        for edit in (
-            self.prescriber_name,
-            self.prescriber_npi,
-            self.prescriber_dea,
-            self.prescriber_phone,
-            self.notes,
-            self.quantity,
-            self.days,
-        ):
+        self.prescriber_box.set_choices(())
+        for edit in (self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone):
             edit.clear()
-        self.refills.setText("0")
-        self.sig.setText("")
-        self.drug.clear()
-        self.source.setCurrentIndex(0)
-        self.written.setText(f"{dt.date.today():%m/%d/%Y}")
-        self.stat.setChecked(False)
-        self._loaded_promised = None
-        self.promised.clear()
-        self.daw.setCurrentIndex(0)
+        self.rx_box.clear()
+        self.item_box.clear()
         for key in self.errors:
             self._set_error(key, None)
         self.message.setText("")

@@ -11,35 +11,31 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
-    QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from pharmacy_desktop.domain.outcomes import PrintJobStatus
 from pharmacy_desktop.domain.places import Place
-from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, PrintJobRow
 from pharmacy_desktop.services.printer_settings import printer_settings_from
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.print_actions import ActionPanel, job_age, job_status_text
 
 # -- the dispatcher's state on the GUI thread ---------------------------------------------------
 
@@ -65,106 +61,6 @@ def connect_status_bar(dispatcher: Any, window: Any) -> PrinterStateRelay:
 # -- the screen ---------------------------------------------------------------------------------
 
 
-def _age(row: PrintJobRow) -> str:
-    if row.created_at is None:
-        return ""
-    return row.created_at.astimezone().strftime("%m/%d %H:%M")
-
-
-def _status(row: PrintJobRow) -> str:
-    symbol = {"printed": "✔", "cancelled": "–", "sending": "…", "queued": "○"}.get(row.status, "✖")
-    if row.confirmed is False:
-        symbol = "?"
-    return f"{symbol} {row.status_text}"
-
-
-class ActionPanel(QGroupBox):
-    """The form of the chosen action (reprint / redirect / cancel), inline: Enter confirms, Esc backs out."""
-
-    confirmed = Signal()
-    dismissed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("printActionPanel")
-        self.mode = ""
-        self.explain = QLabel()
-        self.explain.setWordWrap(True)
-        self.reason = QLineEdit()
-        self.reason.setObjectName("reason")
-        self.printer = QLineEdit()
-        self.printer.setObjectName("printerUri")
-        self.printer.setPlaceholderText("tcp://10.0.0.6:9100, file:/dev/usb/lp0, usb:04b8:0202, serial:/dev/ttyS0")
-        self.profile = QComboBox()
-        self.profile.setObjectName("printerProfile")
-        self.profile.addItems(profile_names())
-        self.profile.setCurrentText("default")
-        self.ok = QPushButton()
-        self.ok.setObjectName("confirmAction")
-        self.ok.setDefault(True)
-        self.back = QPushButton("Back (Esc)")
-        self.form = QFormLayout()
-        self.form.addRow("&Reason", self.reason)
-        self.form.addRow("Printer a&ddress", self.printer)
-        self.form.addRow("Printer &model", self.profile)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.back)
-        buttons.addWidget(self.ok)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.explain)
-        layout.addLayout(self.form)
-        layout.addLayout(buttons)
-        self.ok.clicked.connect(self.confirmed)
-        self.back.clicked.connect(self.dismissed)
-        for field in (self.reason, self.printer):
-            field.returnPressed.connect(self.confirmed)
-        QShortcut(
-            QKeySequence("Esc"),
-            self,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-            activated=self.dismissed.emit,
-        )
-        self.hide()
-
-    def open_for(self, mode: str, row: PrintJobRow) -> None:
-        self.mode = mode
-        what = f"{row.kind.lower()}{f' of Rx {row.rx_number}' if row.rx_number else ''}"
-        show_reason = mode in ("reprint", "cancel")
-        show_printer = mode in ("reprint", "redirect")
-        self.form.setRowVisible(self.reason, show_reason)
-        self.form.setRowVisible(self.printer, show_printer)
-        self.form.setRowVisible(self.profile, show_printer)
-        self.reason.clear()
-        self.printer.clear()
-        self.profile.setCurrentText(row.printer_profile or "default")
-        if mode == "reprint":
-            self.setTitle("Reprint")
-            self.explain.setText(
-                f"Print the {what} again. It is marked REPRINT and logged with your name and the reason. "
-                "Leave the printer address empty for this workstation's printer."
-            )
-            self.reason.setPlaceholderText("required, e.g. label smudged, vial replaced")
-            self.ok.setText("Reprint (Enter)")
-        elif mode == "redirect":
-            self.setTitle("Redirect to another printer")
-            self.explain.setText(f"Send the waiting {what} to another printer now.")
-            self.ok.setText("Redirect (Enter)")
-        else:
-            self.setTitle("Cancel job")
-            self.explain.setText(
-                f"Take the {what} out of the queue; it will not print. It stays on record as cancelled."
-            )
-            self.reason.setPlaceholderText("optional, e.g. printed by hand")
-            self.ok.setText("Cancel job (Enter)")
-        self.show()
-        (self.printer if mode == "redirect" else self.reason).setFocus()
-
-    def close_panel(self) -> None:
-        self.mode = ""
-        self.hide()
-
-
 class PrintQueueScreen(Screen):
     key = key_for(Place.PRINT_QUEUE)
     title = "Print queue"
@@ -179,7 +75,7 @@ class PrintQueueScreen(Screen):
         ("Esc", "close the reprint / redirect / cancel form"),
     )
 
-    def __init__(self, context, actor, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(context, actor, parent)
         self._failed = 0
         self._selected: uuid.UUID | None = None
@@ -208,13 +104,13 @@ class PrintQueueScreen(Screen):
 
         self.model: RowsModel[PrintJobRow] = RowsModel(
             [
-                ("Status", _status),
+                ("Status", job_status_text),
                 ("Job", lambda r: r.kind),
                 ("Rx", "rx_number"),
                 ("What", "description"),
                 ("Printer", self._printer_text),
                 ("Tries", "attempts"),
-                ("Queued", _age),
+                ("Queued", job_age),
             ]
         )
         self.table = QTableView()
@@ -432,6 +328,7 @@ class PrintQueueScreen(Screen):
         uri = self.panel.printer.text().strip() or None
         profile = self.panel.profile.currentText() if uri else None
         mode = self.panel.mode
+        work: Callable[[], object]
         if mode == "reprint":
             if not reason:
                 self.message.show_message("Type the reason for the reprint (it is logged), then press Enter.")

@@ -1,0 +1,302 @@
+"""The intake screen's four numbered boxes (patient, prescriber, prescription, drug and directions),
+each with its fields, the error line under each field, and how its fields fill in, read out and clear."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from pharmacy_desktop.domain.dates import PromisedTimeError, parse_date, parse_promised, promised_text
+from pharmacy_desktop.domain.daw import DAW_CODES, DAW_SHORT
+from pharmacy_desktop.services import intake
+from pharmacy_desktop.services.patient_forms import PatientHit, PrescriberEntry
+from pharmacy_desktop.services.prescription_form import DrugChoice, ItemInput, PrescriberInput, PrescriptionInput
+from pharmacy_desktop.ui.style import ERROR_STYLE, HINT_STYLE, PASSED_STYLE
+from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
+from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
+from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
+from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
+from pharmacy_desktop.ui.widgets.sig_field import SigField
+
+NO_PREFERRED = "(type the prescriber below)"
+
+
+def line(name: str, placeholder: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class FieldErrors:
+    """The error line under each field, by the service's field key ("items[0].sig"), in form order."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, QLabel] = {}
+
+    def label(self, key: str) -> QLabel:
+        label = QLabel("")
+        label.setObjectName(f"error:{key}")
+        label.setStyleSheet(ERROR_STYLE)
+        label.setWordWrap(True)
+        label.setVisible(False)
+        self.labels[key] = label
+        return label
+
+    def set(self, key: str, text: str | None) -> None:
+        label = self.labels.get(key)
+        if label is not None:
+            label.setText(f"✖ {text}" if text else "")
+            label.setVisible(bool(text))
+
+    def row(
+        self,
+        grid: QGridLayout,
+        row: int,
+        text: str,
+        widget: QWidget,
+        key: str | None,
+        *,
+        column: int = 0,
+        span: int = 1,
+    ) -> None:
+        label = QLabel(text)
+        label.setBuddy(widget.focusProxy() or widget)
+        grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(widget, row, column + 1, 1, span)
+        if key:
+            grid.addWidget(self.label(key), row + 1, column + 1, 1, span)
+
+
+class PatientBox(QGroupBox):
+    def __init__(self, errors: FieldErrors, search: Callable[[str], list[PatientHit]]) -> None:
+        super().__init__("1  Patient  (Alt+P)")
+        patient_layout = QVBoxLayout(self)
+        self.patient_search = PatientSearch(search)
+        self.banner = PatientBanner()
+        patient_layout.addWidget(self.patient_search)
+        patient_layout.addWidget(errors.label("patient"))
+        patient_layout.addWidget(self.banner)
+
+    def tab_order(self) -> list[QWidget]:
+        return [self.patient_search.edit, self.patient_search.results]
+
+    def focus_for(self) -> dict[str, QWidget]:
+        """The field to put the focus in when the service names the key."""
+        return {"patient": self.patient_search.edit}
+
+
+class PrescriberBox(QGroupBox):
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__("2  Prescriber")
+        grid = QGridLayout(self)
+        self.preferred = ShrinkableCombo(18)
+        self.preferred.setObjectName("preferredPrescriber")
+        self.preferred.addItem(NO_PREFERRED)
+        self.prescriber_name = line("prescriberName", "Dr. First Last")
+        self.prescriber_npi = line("prescriberNpi", "10 digits")
+        self.prescriber_npi.setMaxLength(10)
+        self.prescriber_dea = line("prescriberDea", "e.g. AB1234563 (controlled drugs)")
+        self.prescriber_phone = line("prescriberPhone", "(217) 555-0190")
+        errors.row(grid, 0, "Pre&ferred", self.preferred, None)
+        errors.row(grid, 1, "Na&me", self.prescriber_name, "prescriber_name")
+        errors.row(grid, 3, "NP&I", self.prescriber_npi, "prescriber_npi")
+        errors.row(grid, 5, "D&EA", self.prescriber_dea, "prescriber_dea")
+        errors.row(grid, 7, "P&hone", self.prescriber_phone, "prescriber_phone")
+
+    def tab_order(self) -> list[QWidget]:
+        return [self.preferred, self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone]
+
+    def focus_for(self) -> dict[str, QWidget]:
+        return {
+            "prescriber_name": self.prescriber_name,
+            "prescriber_npi": self.prescriber_npi,
+            "prescriber_dea": self.prescriber_dea,
+            "prescriber_phone": self.prescriber_phone,
+        }
+
+    def set_choices(self, prescribers: tuple[PrescriberEntry, ...] | list[PrescriberEntry]) -> None:
+        """The patient's preferred prescribers (none: only the line that says to type one)."""
+        self.preferred.clear()
+        self.preferred.addItem(NO_PREFERRED, None)
+        for p in prescribers:
+            # the NPI is in its own field right below: the closed box names the prescriber
+            self.preferred.add_item(
+                f"{p.name} · NPI {p.npi}" + (f" · {p.specialty}" if p.specialty else ""),
+                p,
+                short=f"{p.name}" + (f" · {p.specialty}" if p.specialty else ""),
+            )
+
+    def set_prescriber(self, p: PrescriberEntry | PrescriberInput) -> None:
+        self.prescriber_name.setText(p.name)
+        self.prescriber_npi.setText(p.npi)
+        self.prescriber_dea.setText(p.dea or "")
+        self.prescriber_phone.setText(p.phone or "")
+
+    def prescriber(self) -> PrescriberInput:
+        return PrescriberInput(
+            self.prescriber_name.text(),
+            self.prescriber_npi.text(),
+            self.prescriber_dea.text() or None,
+            self.prescriber_phone.text() or None,
+        )
+
+
+class PrescriptionBox(QGroupBox):
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__("3  Prescription")
+        self.loaded_promised: tuple[str, dt.datetime] | None = None  # (read-back text, time) when correcting
+        grid = QGridLayout(self)
+        self.source = ShrinkableCombo(8)
+        self.source.setObjectName("source")
+        for source in intake.SOURCES:
+            self.source.addItem(source.capitalize(), source)
+        self.written = line("writtenDate", "MM/DD/YYYY")
+        self.written.setText(f"{dt.date.today():%m/%d/%Y}")
+        self.stat = QCheckBox("STAT (patient waiting)")
+        self.stat.setObjectName("stat")
+        self.notes = line("notes", "Notes for the pharmacist (optional)")
+        self.promised = line("promisedAt", "4pm, 16:30, +2h")
+        self.promised.setAccessibleName("Promised time")
+        self.promised.setToolTip(
+            "When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. Empty: no promised time."
+        )
+        self.promised_hint = QLabel("")
+        self.promised_hint.setObjectName("promisedHint")
+        self.promised_hint.setWordWrap(True)
+        self.promised_hint.setVisible(False)
+        self.promised.textChanged.connect(self.promised_edited)
+        errors.row(grid, 0, "&Source", self.source, "source")
+        errors.row(grid, 0, "&Written", self.written, "written_date", column=2)
+        grid.addWidget(self.stat, 2, 1)
+        errors.row(grid, 2, "Promised &time", self.promised, None, column=2)
+        grid.addWidget(self.promised_hint, 3, 2, 1, 2, Qt.AlignmentFlag.AlignRight)  # "→ today 4:00 PM"
+        errors.row(grid, 4, "N&otes", self.notes, "notes", span=3)
+
+    def tab_order(self) -> list[QWidget]:
+        return [self.source, self.written, self.stat, self.promised, self.notes]
+
+    def focus_for(self) -> dict[str, QWidget]:
+        return {"source": self.source, "notes": self.notes, "written_date": self.written}
+
+    def promised_edited(self, text: str) -> None:
+        """Reads the promised time back as it is typed ("→ today 4:00 PM"), or says what to type."""
+        try:
+            when = self.promised_at()
+        except PromisedTimeError as exc:
+            self.promised_hint.setText(f"✖ {exc}" if len(text.strip()) > 1 else "e.g. 4pm, 16:30, +2h")
+            self.promised_hint.setStyleSheet(ERROR_STYLE if len(text.strip()) > 1 else HINT_STYLE)
+        else:
+            self.promised_hint.setText(f"→ {promised_text(when)}" if when else "")
+            self.promised_hint.setStyleSheet(PASSED_STYLE)
+        self.promised_hint.setVisible(bool(self.promised_hint.text()))
+
+    def promised_at(self) -> dt.datetime | None:
+        """The promised time typed, or None; raises ``PromisedTimeError`` when it is not a time."""
+        loaded = self.loaded_promised
+        if loaded is not None and self.promised.text() == loaded[0]:
+            return loaded[1]  # a corrected prescription keeps its promised time unless it is retyped
+        return parse_promised(self.promised.text())
+
+    def load(self, form: PrescriptionInput) -> None:
+        self.source.setCurrentIndex(max(0, self.source.findData(form.source)))
+        if form.written_date:
+            self.written.setText(f"{form.written_date:%m/%d/%Y}")
+        self.stat.setChecked(form.is_stat)
+        if form.promised_at:
+            self.loaded_promised = (promised_text(form.promised_at), form.promised_at)
+            self.promised.setText(self.loaded_promised[0])
+        self.notes.setText(form.notes or "")
+
+    def written_date(self) -> dt.date | None:
+        return parse_date(self.written.text())
+
+    def clear(self) -> None:
+        self.notes.clear()
+        self.source.setCurrentIndex(0)
+        self.written.setText(f"{dt.date.today():%m/%d/%Y}")
+        self.stat.setChecked(False)
+        self.loaded_promised = None
+        self.promised.clear()
+
+
+class ItemBox(QGroupBox):
+    def __init__(self, errors: FieldErrors, find_drugs: Callable[[str], list[DrugChoice]]) -> None:
+        super().__init__("4  Drug and directions")
+        grid = QGridLayout(self)
+        self.drug = DrugPicker(find_drugs)
+        self.quantity = line("quantity", "e.g. 30")
+        self.unit = QComboBox()
+        self.unit.setObjectName("quantityUnit")
+        self.unit.addItems(list(intake.QUANTITY_UNITS))
+        self.days = line("daysSupply", "1-365")
+        self.sig = SigField()
+        self.refills = line("refills", "0")
+        self.refills.setText("0")
+        self.daw = ShrinkableCombo(24)
+        self.daw.setObjectName("daw")
+        for code, text in DAW_CODES.items():
+            self.daw.add_item(f"{code} — {text}", code, short=f"{code} — {DAW_SHORT.get(code, text)}")
+        errors.row(grid, 0, "&Drug", self.drug, "items[0].drug", span=3)
+        errors.row(grid, 2, "&Quantity", self.quantity, "items[0].quantity")
+        errors.row(grid, 2, "&Unit", self.unit, "items[0].quantity_unit", column=2)
+        errors.row(grid, 4, "Da&ys supply", self.days, "items[0].days_supply")
+        errors.row(grid, 4, "&Refills", self.refills, "items[0].refills", column=2)
+        errors.row(grid, 6, "SI&G", self.sig, "items[0].sig", span=3)
+        errors.row(grid, 8, "D&AW", self.daw, "items[0].daw_code", span=3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+
+    def tab_order(self) -> list[QWidget]:
+        return [
+            self.drug.edit,
+            self.drug.results,
+            self.quantity,
+            self.unit,
+            self.days,
+            self.refills,
+            self.sig.edit,
+            self.daw,
+        ]
+
+    def focus_for(self) -> dict[str, QWidget]:
+        return {
+            "items[0].drug": self.drug.edit,
+            "items[0].quantity": self.quantity,
+            "items[0].quantity_unit": self.unit,
+            "items[0].days_supply": self.days,
+            "items[0].refills": self.refills,
+            "items[0].sig": self.sig.edit,
+            "items[0].daw_code": self.daw,
+        }
+
+    def load(self, item: ItemInput, drug: DrugChoice | None) -> None:
+        self.drug.set_choice(drug)
+        self.quantity.setText(f"{item.quantity}")
+        self.unit.setCurrentText(item.quantity_unit or "")
+        self.days.setText(str(item.days_supply))
+        self.sig.setText(item.sig)
+        self.refills.setText(str(item.refills))
+        self.daw.setCurrentIndex(max(0, self.daw.findData(item.daw_code)))
+
+    def item(self) -> ItemInput:
+        return ItemInput(
+            self.drug.choice.medication_id if self.drug.choice else None,
+            self.quantity.text(),
+            self.days.text(),
+            self.sig.text(),
+            self.refills.text(),
+            self.unit.currentText(),
+            self.daw.currentData(),
+        )
+
+    def clear(self) -> None:
+        self.quantity.clear()
+        self.days.clear()
+        self.refills.setText("0")
+        self.sig.setText("")
+        self.drug.clear()
+        self.daw.setCurrentIndex(0)

@@ -1,0 +1,388 @@
+"""The clinical review screen's two sides: the queue with the patient's active medications, and the
+work area (the drug, the patient, the prescription, the DUR alerts, the reason line, the decisions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.domain.outcomes import DurStatus
+from pharmacy_desktop.domain.workflow import RxStatus
+from pharmacy_desktop.services.review import MIN_REASON, ReviewDetail
+from pharmacy_desktop.ui.screens.base import heading
+from pharmacy_desktop.ui.style import FOCUS, HINT, PASSED, STOP_TEXT, WARNING
+from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
+from pharmacy_desktop.ui.widgets.review_lists import (
+    AlertDelegate,
+    QueueModel,
+    alert_style,
+    alert_text,
+    med_text,
+    queue_patient_drug,
+    queue_waiting,
+)
+
+RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
+
+
+class ReasonLine(QFrame):
+    """The reason line under the alerts: what is asked, and a field; Enter confirms, Esc cancels.
+
+    ``too_short`` when Enter comes before a few words; ``confirmed`` just before the action runs;
+    ``escaped`` when Esc closed it."""
+
+    too_short = Signal()
+    confirmed = Signal()
+    escaped = Signal()
+
+    def __init__(self, min_length: int = MIN_REASON, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.min_length = min_length
+        self.action: Callable[[str], None] | None = None
+        self.setObjectName("reasonFrame")
+        self.setStyleSheet(f"QFrame#reasonFrame {{ border: 2px solid {FOCUS}; border-radius: 4px; }}")
+        reason_layout = QHBoxLayout(self)
+        self.label = QLabel("Reason:")
+        self.label.setObjectName("reasonLabel")
+        self.label.setWordWrap(True)  # "Send Rx … back to intake — what to correct:" never widens the screen
+        self.field = QLineEdit()
+        self.field.setObjectName("reason")
+        self.field.setPlaceholderText("Type the reason, Enter to confirm, Esc to cancel")
+        self.label.setBuddy(self.field)
+        reason_layout.addWidget(self.label)
+        reason_layout.addWidget(self.field, 1)
+        self.setVisible(False)
+        self.field.installEventFilter(self)
+
+    def ask(self, label: str, action: Callable[[str], None]) -> None:
+        self.action = action
+        self.label.setText(label)
+        self.field.clear()
+        self.setVisible(True)
+        self.field.setFocus()
+
+    def cancel(self) -> None:
+        self.action = None
+        self.setVisible(False)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.field and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if (
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            ):
+                action, text = self.action, self.field.text()
+                if action is not None:
+                    if len(" ".join(text.split())) < self.min_length:
+                        self.too_short.emit()
+                        return True
+                    self.cancel()
+                    self.confirmed.emit()
+                    action(text)
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.cancel()
+                self.escaped.emit()
+                return True
+        return False
+
+
+def status_text(detail: ReviewDetail, done: str = "") -> tuple[str, str]:
+    """What the pharmacist does next, and its colour; ``done`` ("Acknowledged.") says first what just happened."""
+    done = f"{done} " if done else ""
+    if detail.status != RxStatus.RECEIVED:
+        return f"{done}Rx {detail.rx_number} is {detail.status}.", PASSED
+    if detail.returned_note:
+        return f"{done}↩ Sent back to intake: {detail.returned_note}", WARNING
+    if detail.open_alerts:
+        stops = sum(1 for a in detail.open_alerts if a.needs_override)
+        warns = len(detail.open_alerts) - stops
+        parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + (
+            [f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else []
+        )
+        lead = "Still open" if done else "Not ready to approve"
+        return f"{done}{lead} — " + "; ".join(parts) + ".", STOP_TEXT
+    if any(a.is_alert for a in detail.alerts):
+        return f"✓ {done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED
+    return f"✓ {done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED
+
+
+class ReviewQueuePanel(QWidget):
+    """The left side: the queue (two-line rows) over the open patient's other prescriptions."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        queue_layout = QVBoxLayout(self)
+        queue_layout.setContentsMargins(0, 0, 0, 0)
+        self.queue_title = heading("Waiting for review", 2)
+        queue_layout.addWidget(self.queue_title)
+        # two-line rows, as in the fill queue: "STAT · patient · alerts" over the drug; the waiting time
+        # over the promised time. The Rx number is in the tooltip and the work area.
+        self.model = QueueModel(
+            [("Patient / drug", queue_patient_drug), ("Waiting", queue_waiting), ("Rx", "rx_number")]
+        )
+        self.queue = QTableView()
+        self.queue.setObjectName("reviewQueue")
+        self.queue.setModel(self.model)
+        self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.queue.verticalHeader().setVisible(False)
+        self.queue.verticalHeader().setDefaultSectionSize(self.queue.fontMetrics().lineSpacing() * 2 + 12)
+        self.queue.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.queue.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # what is left (elided, tooltip in full)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.queue.setColumnHidden(2, True)
+        self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.queue.setWordWrap(False)
+        self.queue.setAccessibleName("Review queue")
+        self.queue.setTabKeyNavigation(False)  # Tab leaves the queue for the alerts
+        queue_layout.addWidget(self.queue, 1)
+        self.queue_empty = QLabel("✓ Nothing waiting for review.")
+        self.queue_empty.setVisible(False)
+        queue_layout.addWidget(self.queue_empty)
+        # the open patient's other prescriptions under the queue, where the height is: at least three
+        # in view without scrolling, and the alerts on the right keep their room at 1280x800
+        self.meds_box = QGroupBox("Active medications")
+        self.meds = QListWidget()
+        self.meds.setObjectName("activeMeds")
+        self.meds.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.meds.setWordWrap(False)  # three short lines each (drug; directions; fill), elided, tooltip in full
+        self.meds.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.meds.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.meds.setAccessibleName("Active medications")
+        # three medications in view without scrolling (four at most, then it scrolls)
+        self.meds.setSpacing(1)
+        self.meds.setMinimumHeight(self.meds_height(3))
+        self.meds.setMaximumHeight(self.meds_height(4))
+        meds_layout = QVBoxLayout(self.meds_box)
+        meds_layout.setContentsMargins(4, 2, 4, 4)
+        meds_layout.addWidget(self.meds)
+        queue_layout.addWidget(self.meds_box)
+
+    def meds_height(self, count: int) -> int:
+        """The list's height for ``count`` medications of three lines each."""
+        return (
+            self.meds.fontMetrics().lineSpacing() * 3 + 2 * self.meds.spacing() + 2
+        ) * count + 2 * self.meds.frameWidth()
+
+    def show_meds(self, detail: ReviewDetail | None) -> None:
+        self.meds.clear()
+        if detail is None:
+            self.meds_box.setTitle("Active medications")
+            return
+        for med in detail.active_medications:
+            item = QListWidgetItem(med_text(med))
+            item.setToolTip(med_text(med).replace("\n    ", "\n"))
+            self.meds.addItem(item)
+        if not detail.active_medications:
+            self.meds.addItem("No other active prescriptions")
+        self.meds_box.setTitle(f"Active medications ({len(detail.active_medications)})")
+
+
+class ReviewWorkArea(QWidget):
+    """The right side: what is being reviewed, its alerts with their actions, and the decisions."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        work_layout = QVBoxLayout(self)
+        work_layout.setContentsMargins(6, 0, 0, 0)
+        work_layout.setSpacing(6)
+        self.drug_title = QLabel("Choose a prescription in the queue")
+        self.drug_title.setObjectName("drugTitle")
+        self.drug_title.setFont(big_font(self.drug_title, 9))
+        self.drug_title.setWordWrap(True)
+        work_layout.addWidget(self.drug_title)
+
+        middle = QHBoxLayout()
+        self.banner = PatientBanner()
+        left_col = QVBoxLayout()
+        left_col.addWidget(self.banner)
+        left_col.addStretch(1)
+        middle.addLayout(left_col, 2)
+        rx_box = QGroupBox("Prescription")
+        self.rx_text = QLabel("")
+        self.rx_text.setObjectName("rxDetails")
+        self.rx_text.setWordWrap(True)
+        self.rx_text.setTextFormat(Qt.TextFormat.RichText)
+        self.rx_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        QVBoxLayout(rx_box).addWidget(self.rx_text)
+        middle.addWidget(rx_box, 3)  # the wider: its label column takes room
+        # the patient and the prescription take the height their text needs; the alert list the rest
+        work_layout.addLayout(middle, 0)
+
+        # the title stays short: a group box title never wraps, so a long one widens the screen
+        alerts_box = QGroupBox("DUR alerts — acknowledge each; hard stops need a reason")
+        alerts_layout = QVBoxLayout(alerts_box)
+        self.alerts = QListWidget()
+        self.alerts.setObjectName("alerts")
+        self.alerts.setWordWrap(True)
+        self.alerts.setAccessibleName("DUR alerts")
+        self.alerts.setSpacing(2)
+        self.alerts.setItemDelegate(AlertDelegate(self.alerts))
+        self.alerts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.alerts.setMinimumHeight(int(self.alerts.fontMetrics().lineSpacing() * 4.5))  # a hard stop and more
+        alerts_layout.addWidget(self.alerts, 1)
+        # the actions on the highlighted alert sit under the alert list
+        alert_actions = QHBoxLayout()
+        alert_actions.addStretch(1)
+        self.ack_button = QPushButton("Acknowledge (Alt+A)")
+        self.override_button = QPushButton("Override… (Alt+O)")
+        self.rerun_button = QPushButton(f"Re-run DUR ({RERUN_DUR_KEY})")
+        self.rerun_button.setObjectName("rerunDur")
+        self.rerun_button.setToolTip(
+            "Run the DUR checks again, e.g. after the patient's allergies or "
+            "medications changed. Earlier acknowledgements stay on record."
+        )
+        alert_actions.insertWidget(0, self.rerun_button)
+        alert_actions.addWidget(self.ack_button)
+        alert_actions.addWidget(self.override_button)
+        alerts_layout.addLayout(alert_actions)
+        work_layout.addWidget(alerts_box, 1)
+
+        self.reason_frame = ReasonLine()
+        self.reason_label, self.reason = self.reason_frame.label, self.reason_frame.field
+        work_layout.addWidget(self.reason_frame)
+
+        self.message = QLabel("")
+        self.message.setObjectName("reviewMessage")
+        self.message.setWordWrap(True)
+        work_layout.addWidget(self.message)
+
+        # the decisions on the whole prescription: the way back on the left, approve on the right
+        actions = QHBoxLayout()
+        self.back_button = QPushButton("Back to intake… (Alt+B)")
+        self.reject_button = QPushButton("Reject… (Alt+R)")
+        self.approve_button = QPushButton("Approve (Ctrl+Enter)")
+        self.approve_button.setObjectName("approveButton")
+        actions.addWidget(self.back_button)
+        actions.addWidget(self.reject_button)
+        actions.addStretch(1)
+        actions.addWidget(self.approve_button)
+        work_layout.addLayout(actions)
+
+    def show_detail(self, detail: ReviewDetail | None) -> None:
+        if detail is None:
+            self.drug_title.setText("Choose a prescription in the queue")
+            self.banner.show_profile(None)
+            self.rx_text.setText("")
+            self.alerts.clear()
+            return
+        stat = "STAT · " if detail.is_stat else ""
+        self.drug_title.setText(f"{stat}{detail.drug_line}")
+        self.banner.show_profile(detail.patient, details=False)  # insurance is not a clinical question
+        conditions = [c.condition_name for c in detail.patient.form.conditions if c.is_active]
+        self.banner.extra.setText(f"Conditions: {', '.join(conditions)}" if conditions else "")
+        self.rx_text.setText(rx_html(detail))
+        self.alerts.clear()
+        for alert in detail.alerts:
+            item = QListWidgetItem(alert_text(alert))
+            _, _, colour, background = alert_style(alert)
+            item.setForeground(QBrush(QColor(colour)))
+            item.setBackground(QBrush(QColor(background)))
+            if alert.status != DurStatus.PASSED and not alert.resolved:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            icon = {
+                "✖": QStyle.StandardPixmap.SP_MessageBoxCritical,
+                "⚠": QStyle.StandardPixmap.SP_MessageBoxWarning,
+                "✔": QStyle.StandardPixmap.SP_DialogApplyButton,
+            }.get(alert_style(alert)[0])
+            if icon is not None:
+                item.setIcon(self.style().standardIcon(icon))
+            item.setData(Qt.ItemDataRole.UserRole, alert.validation_id)
+            self.alerts.addItem(item)
+
+    def set_actions_enabled(self, on: bool) -> None:
+        for button in (
+            self.ack_button,
+            self.override_button,
+            self.back_button,
+            self.reject_button,
+            self.approve_button,
+            self.rerun_button,
+        ):
+            button.setEnabled(on)
+
+    def set_tab_order(self, first: QWidget) -> None:
+        """``first`` (the queue) → alerts → the alert actions → the decisions."""
+        order = [
+            first,
+            self.alerts,
+            self.rerun_button,
+            self.ack_button,
+            self.override_button,
+            self.back_button,
+            self.reject_button,
+            self.approve_button,
+        ]
+        for before, after in zip(order, order[1:]):
+            QWidget.setTabOrder(before, after)
+
+
+def review_splitter(panel: ReviewQueuePanel, area: ReviewWorkArea) -> QSplitter:
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.addWidget(panel)
+    splitter.addWidget(area)
+    # the queue (two-line rows, readable drug names) keeps about two fifths of the width; neither side
+    # can be dragged away entirely
+    splitter.setChildrenCollapsible(False)
+    splitter.setStretchFactor(0, 2)
+    splitter.setStretchFactor(1, 3)
+    splitter.setSizes([385, 575])
+    return splitter
+
+
+def rx_html(d: ReviewDetail) -> str:
+    """The prescription box: a two-column table (label, value), escaped."""
+
+    def esc(text: object) -> str:
+        return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    rows = [
+        ("Rx", f"{esc(d.rx_number)} · {esc(d.source)}" + (" · <b>STAT</b>" if d.is_stat else "")),
+        (
+            "Prescriber",
+            f"{esc(d.prescriber_name)}<br>NPI {esc(d.prescriber_npi)} · DEA {esc(d.prescriber_dea or '—')}",
+        ),
+        ("Written", f"{d.written_date:%m/%d/%Y} · expires {d.expiration_date:%m/%d/%Y}"),
+    ]
+    for item in d.items:
+        schedule = f" <b>[{esc(item.schedule)}]</b>" if item.schedule else ""
+        if len(d.items) > 1:  # one drug: it is the screen's title, in large type, already
+            rows.append(("Drug", f"<b>{esc(item.drug)}</b>{schedule}"))
+        rows += [
+            (
+                "Quantity",
+                f"{esc(item.quantity)} {esc(item.quantity_unit)} · {item.days_supply} days · "
+                f"{'No refills' if not item.refills else f'{item.refills} refills'} · DAW {esc(item.daw_code)}",
+            ),
+            ("SIG", f"{esc(item.sig)}<br><b>“{esc(item.directions)}”</b>"),
+        ]
+    if d.notes:
+        rows.append(("Notes", esc(d.notes)))
+    if d.received_by:
+        rows.append(("Entered by", esc(d.received_by)))
+    body = "".join(f"<tr><td style='color:{HINT};padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
