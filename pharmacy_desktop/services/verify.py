@@ -19,7 +19,7 @@ from pharmacy_desktop.db.models.prescriptions import PrescriptionRefill
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain import stock
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
@@ -27,11 +27,8 @@ from pharmacy_desktop.services import auth, print_queue, stock_allocation, will_
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import (
     DrugView,
-    RxHeader,
     drug_view,
-    header_fields,
     patient_name,
-    product_of,
     rx_number_from_scan,
 )
 from pharmacy_desktop.services.prescription_views import (
@@ -39,6 +36,7 @@ from pharmacy_desktop.services.prescription_views import (
 )
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
 from pharmacy_desktop.services.text_checks import require_clean_text
+from pharmacy_desktop.services.verify_view import FilledLine, VerifyView, build_view, pending_refills
 from pharmacy_desktop.services.work_queues import QueueRow, verify_queue
 
 __all__ = [
@@ -58,35 +56,6 @@ __all__ = [
 ]
 
 RETURN = stock_allocation.RETURN
-
-
-@dataclass(frozen=True)
-class FilledLine:
-    item_id: uuid.UUID
-    refill_id: uuid.UUID
-    prescribed: DrugView
-    filled: DrugView
-    prescribed_quantity: Decimal
-    filled_quantity: Decimal
-    unit: str
-    sig: str
-    directions: str
-    days_supply: int
-    fill_number: int  # 0 = original
-    lot: str | None
-    expiry: dt.date | None
-    is_partial: bool
-    match: str
-    match_message: str
-    filled_by: str
-    filled_at: dt.datetime | None
-    label_lines: tuple[str, ...]
-    label_status: str
-
-
-@dataclass(frozen=True)
-class VerifyView(RxHeader):
-    lines: tuple[FilledLine, ...]
 
 
 @dataclass(frozen=True)
@@ -127,99 +96,11 @@ class BottleMismatch(PharmacyError):
 # -- queue and open -------------------------------------------------------------------------------
 
 
-def _pending(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[PrescriptionRefill]:
-    return uow.prescriptions.pending_refills(prescription_id)
-
-
-def _user_name(uow: UnitOfWork, user_id: uuid.UUID | None) -> str:
-    user = uow.users.get(user_id) if user_id else None
-    return f"{user.first_name} {user.last_name}" if user else ""
-
-
-def _label_lines(uow: UnitOfWork, refill: PrescriptionRefill) -> tuple[tuple[str, ...], str]:
-    from pharmacy_desktop.printing.codec import label_from_json
-    from pharmacy_desktop.services import labels
-
-    job = uow.prescriptions.print_job(refill.label_job_id)
-    try:
-        label = label_from_json(job.document) if job is not None else labels.build_vial_label(uow, refill.id)
-    except PharmacyError as exc:
-        return (f"(label not available: {exc.message})",), "missing"
-    lines = [
-        label.patient_name,
-        f"{label.drug_name} {label.strength}".strip() + (f" [{label.schedule}]" if label.schedule else ""),
-        label.directions,
-        f"Qty {rules.format_quantity(label.quantity)} {label.quantity_unit} · "
-        + (f"Refills: {label.refills_remaining}" if label.refills_remaining else "No refills"),
-        f"Rx {label.rx_number} · Fill {label.fill_number} · {label.date_filled.strftime('%m/%d/%Y')}",
-        label.prescriber_name,
-        f"Discard by {label.discard_by.strftime('%m/%d/%Y')}",
-        f"NDC {label.ndc11}",
-    ]
-    if label.generic_for:
-        lines.insert(3, f"Generic for {label.generic_for}")
-    if label.transfer_caution:
-        lines.append("Caution: Federal law prohibits transfer of this drug.")
-    return tuple(lines), job.status if job is not None else "not queued"
-
-
-def _view(uow: UnitOfWork, rx: Any) -> VerifyView:
-    patient = uow.prescriptions.patient(rx.patient_id)
-    items = {i.id: i for i in rx.items}
-    lines = []
-    for refill in _pending(uow, rx.id):
-        item = items.get(refill.prescription_item_id)
-        if item is None:
-            continue
-        filled_med = uow.prescriptions.medication(refill.medication_id)
-        prescribed = drug_view(item.medication, item.written_medication_name)
-        filled = drug_view(filled_med, refill.ndc_code)
-        if item.medication is not None and filled_med is not None:
-            result = rules.match_product(
-                product_of(item.medication),
-                product_of(filled_med),
-                substitution_allowed=item.substitution_allowed,
-                daw_code=item.daw_code,
-                patient_allows_generic=patient.allow_generic_substitution if patient else True,
-            )
-            match, message = result.match.value, result.message
-        else:
-            match, message = "unknown", "The prescribed or the filled product is not in the catalog."
-        label_lines, label_status = _label_lines(uow, refill)
-        lines.append(
-            FilledLine(
-                item_id=item.id,
-                refill_id=refill.id,
-                prescribed=prescribed,
-                filled=filled,
-                prescribed_quantity=item.quantity,
-                filled_quantity=refill.quantity_dispensed,
-                unit=rules.dispensing_unit(
-                    item.quantity, item.quantity_unit, filled_med.dosage_form if filled_med else None
-                ),
-                sig=item.sig,
-                directions=item.directions or "",
-                days_supply=refill.days_supply,
-                fill_number=refill.refill_number,
-                lot=refill.lot_number,
-                expiry=refill.expiration_date,
-                is_partial=refill.is_partial,
-                match=match,
-                match_message=message,
-                filled_by=_user_name(uow, refill.filled_by),
-                filled_at=refill.created_at,
-                label_lines=label_lines,
-                label_status=label_status,
-            )
-        )
-    return VerifyView(**header_fields(rx, patient), lines=tuple(lines))
-
-
 def open_for_verify(uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID) -> VerifyView:
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, Permission.FINAL_VERIFY)
         rx = _rx(uow, prescription_id)
-        view = _view(uow, rx)
+        view = build_view(uow, rx)
         uow.log_access("open_for_verify", "patient", rx.patient_id)
         uow.commit()
         return view
@@ -242,7 +123,7 @@ def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
                 f"Rx {number} is '{rx.status.replace('_', ' ')}', not waiting for final verification."
             )
         rx = _rx(uow, rx.id)
-        view = _view(uow, rx)
+        view = build_view(uow, rx)
         uow.log_access("open_for_verify", "patient", rx.patient_id)
         uow.commit()
         return view
@@ -261,7 +142,9 @@ def _check_bottle(
 ) -> BottleCheck:
     scan = resolve_scan(uow, scan_text, today=today)
     pending = [
-        r for r in (pending if pending is not None else _pending(uow, rx.id)) if r.prescription_item_id not in done
+        r
+        for r in (pending if pending is not None else pending_refills(uow, rx.id))
+        if r.prescription_item_id not in done
     ]
     if scan.status == AMBIGUOUS:
         keys = set(scan.candidates)
@@ -274,6 +157,8 @@ def _check_bottle(
     else:
         med = uow.prescriptions.medication(scan.medication_id)
     scanned = drug_view(med)
+    if med is None:  # a filled line whose product left the catalog
+        return BottleCheck(False, "The scanned product is not in the catalog. Scan the bottle it was filled from.")
     for refill in pending:
         if refill.ndc_code != med.ndc_code:
             continue
@@ -289,7 +174,7 @@ def _check_bottle(
                 scan.lot,
                 scan.expiry,
             )
-        problem = rules.lot_problem(scan.lot, scan.expiry, "active", today=today)
+        problem = stock.lot_problem(scan.lot, scan.expiry, "active", today=today)
         if problem:
             return BottleCheck(False, problem, refill.prescription_item_id, scanned, scan.lot, scan.expiry)
         return BottleCheck(
@@ -384,7 +269,7 @@ def approve(
                 raise ValidationFailed(
                     f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}', not waiting for final verification."
                 )
-            pending = _pending(uow, rx.id)
+            pending = pending_refills(uow, rx.id)
             if not pending:
                 raise ValidationFailed(f"Rx {rx.prescription_number} has no fill to verify. Send it back to fill.")
             done: set[uuid.UUID] = set()
@@ -392,6 +277,7 @@ def approve(
                 check = _check_bottle(uow, rx, text, day, done, pending)
                 if not check.ok:
                     raise BottleMismatch(check)
+                assert check.item_id is not None  # a matching bottle names the item it matched
                 done.add(check.item_id)
             missing = [r for r in pending if r.prescription_item_id not in done]
             if missing:
@@ -461,7 +347,7 @@ def return_to_fill(
                     f"Rx {rx.prescription_number} is '{rx.status.replace('_', ' ')}': only a filled prescription "
                     "awaiting final verification can go back to fill."
                 )
-            pending = _pending(uow, rx.id)
+            pending = pending_refills(uow, rx.id)
             refill_ids = [r.id for r in pending]
             returned, item_ids = stock_allocation.put_back(
                 uow,
