@@ -16,6 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pharmacy_desktop.db.models.users import User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -102,7 +103,7 @@ def require(
         require_current(uow, actor, doing=what)
         if uow.users.granted_now(actor.user_id, permission):
             return
-    what = what()
+    described = what()
     refuse(
         uow,
         actor,
@@ -116,11 +117,11 @@ def require(
     )
     if actor.can(permission):
         raise PermissionDenied(
-            f"{actor.display_name} may no longer {what}: the account's role changed. "
+            f"{actor.display_name} may no longer {described}: the account's role changed. "
             "Sign out, and ask an administrator if this is wrong."
         )
     raise PermissionDenied(
-        f"{actor.display_name} ({actor.role}) may not {what}. "
+        f"{actor.display_name} ({actor.role}) may not {described}. "
         f"This needs the '{permission}' permission: ask a pharmacist or manager to sign in."
     )
 
@@ -148,7 +149,7 @@ def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], 
     )
 
 
-def refuse(uow: UnitOfWork, actor: Actor, event: str, data: dict) -> None:
+def refuse(uow: UnitOfWork, actor: Actor, event: str, data: dict[str, Any]) -> None:
     """Roll back the refused work and commit only the refusal, stamped with the refused actor."""
     uow.rollback()
     uow.discard_notices()  # nothing of the refused work may be announced
@@ -192,6 +193,7 @@ def is_locked(user: User, at: dt.datetime) -> bool:
 
 def locked_error(user: User, at: dt.datetime) -> AccountLocked:
     """For someone already signed in (lock screen, password change): the account is no secret to them."""
+    assert user.locked_until is not None  # asked only of a locked account
     minutes = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
     return AccountLocked(
         f"This account is locked after {MAX_FAILED_ATTEMPTS} wrong passwords. "

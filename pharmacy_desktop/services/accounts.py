@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -271,7 +272,7 @@ def _active_admins(uow: UnitOfWork) -> int:
 
 
 def update_user(
-    uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int, **changes
+    uow_factory: UnitOfWorkFactory, actor: Actor, user_id: uuid.UUID, expected_version: int, **changes: Any
 ) -> None:
     """Change an account; refused when someone saved it since ``expected_version`` was read."""
     allowed = {"role", "license_number", "is_active", "email", "phone", "first_name", "last_name"}

@@ -25,7 +25,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from pharmacy_desktop.db.catalog_search import CatalogSearchQueries, with_search_queries
-from pharmacy_desktop.domain.barcodes import GS, InvalidScan, parse_scan
+from pharmacy_desktop.domain.barcodes import parse_scan
+from pharmacy_desktop.domain.gs1 import GS, InvalidScan
 from pharmacy_desktop.domain.product_names import strength_of
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|[^\W\d_]+")
@@ -114,7 +115,7 @@ def _spellings(queries: CatalogSearchQueries, tokens: list[str]) -> list[list[st
     similar: dict[str, list[tuple[str, float]]] = {}
     for word, is_known, other, score in queries.spellings(words):
         known[word] = is_known
-        if other is not None and other != word:
+        if other is not None and score is not None and other != word:
             similar.setdefault(word, []).append((other, score))
     choices = []
     for token in tokens:

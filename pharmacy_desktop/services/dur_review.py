@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
-from pharmacy_desktop.domain import dur
+from pharmacy_desktop.domain import dur, dur_facts
+from pharmacy_desktop.domain.interaction_rules import interaction_rules_for
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.errors import NotFound
@@ -49,16 +50,16 @@ def schedule_of(med: Any) -> Schedule:
         return Schedule.CII if med.is_controlled_substance else Schedule.NONE
 
 
-def drug_facts(med: Any, written_name: str, pharm_classes: str | None = None) -> dur.DrugFacts:
+def drug_facts(med: Any, written_name: str, pharm_classes: str | None = None) -> dur_facts.DrugFacts:
     if med is None:
-        return dur.DrugFacts(generic_name=written_name)
+        return dur_facts.DrugFacts(generic_name=written_name)
     ingredients: tuple[str, ...] = ()
     if isinstance(med.active_ingredients, list):
         ingredients = tuple(str(i.get("name")) for i in med.active_ingredients if isinstance(i, dict) and i.get("name"))
     classes = tuple(c.strip() for c in (pharm_classes or med.pharmacologic_class or "").split(",") if c.strip())
     generic = med.generic_name or med.drug_name
     brand = med.brand_name
-    return dur.DrugFacts(
+    return dur_facts.DrugFacts(
         # the FDA catalog shouts ("AMOXICILLIN"); alert messages read better in normal case
         generic_name=generic.lower() if generic.isupper() else generic,
         brand_name=brand.title() if brand and brand.isupper() else brand,
@@ -79,7 +80,7 @@ def _pharm_classes(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, str]
     return uow.dur.pharm_classes(product_ids)
 
 
-def _facts(med: Any, written: str, classes: dict[uuid.UUID, str]) -> dur.DrugFacts:
+def _facts(med: Any, written: str, classes: dict[uuid.UUID, str]) -> dur_facts.DrugFacts:
     return drug_facts(med, written, classes.get(med.product_id) if med is not None and med.product_id else None)
 
 
@@ -89,27 +90,27 @@ def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return uow.dur.last_fills(item_ids)
 
 
-def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur.DrugFacts]) -> tuple[dur.InteractionRule, ...]:
+def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur_facts.DrugFacts]) -> tuple[dur_facts.InteractionRule, ...]:
     """Rules from ``drug_interactions`` naming an ingredient of any of ``drugs``, at generic level."""
     keys = sorted(frozenset().union(*(d.name_keys for d in drugs)))
     if not keys:
         return ()
     rules = uow.dur.interaction_pairs(keys)
-    return dur.interaction_rules_for(
-        list(drugs), [dur.InteractionRule(a, b, sev, desc, mgmt) for a, b, sev, desc, mgmt in sorted(rules)]
+    return interaction_rules_for(
+        list(drugs), [dur_facts.InteractionRule(a, b, sev, desc, mgmt) for a, b, sev, desc, mgmt in sorted(rules)]
     )
 
 
 def gather(
     uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date, classes: dict[uuid.UUID, str] | None = None
-) -> dur.DurContext:
+) -> dur_facts.DurContext:
     """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
     active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
     meds = [item.medication, *(i.medication for i in rx.items), *(i.medication for i in active)]
     classes = classes if classes is not None else _pharm_classes(uow, meds)
     fills = _last_fills(uow, [i.id for i in active] + [item.id])
-    others: list[dur.ActiveMedication] = [
-        dur.ActiveMedication(
+    others: list[dur_facts.ActiveMedication] = [
+        dur_facts.ActiveMedication(
             rx.prescription_number,
             _facts(i.medication, i.written_medication_name, classes),
             None,
@@ -120,9 +121,10 @@ def gather(
         if i.id != item.id
     ]
     for other in active:
+        assert other.prescription is not None  # active_medications joins each item's prescription
         last = fills.get(other.id)
         others.append(
-            dur.ActiveMedication(
+            dur_facts.ActiveMedication(
                 other.prescription.prescription_number,
                 _facts(other.medication, other.written_medication_name, classes),
                 last[0] if last else None,
@@ -131,27 +133,28 @@ def gather(
             )
         )
     allergies = tuple(
-        dur.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
+        dur_facts.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
         for a in uow.dur.active_allergies(rx.patient_id)
     )
     new_drug = _facts(item.medication, item.written_medication_name, classes)
     previous = fills.get(item.id)
-    return dur.DurContext(
-        item=dur.NewItem(
+    return dur_facts.DurContext(
+        item=dur_facts.NewItem(
             new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
         ),
-        prescriber=dur.Prescriber(rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea),
+        prescriber=dur_facts.Prescriber(rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea),
         today=today,
         allergies=allergies,
         active_medications=tuple(others),
         interaction_rules=interaction_rules(uow, [new_drug, *(m.drug for m in others)]),
-        previous_fill=dur.PreviousFill(*previous) if previous else None,
+        previous_fill=dur_facts.PreviousFill(*previous) if previous else None,
     )
 
 
 def _allergen_type(value: str | None) -> str:
     # the patient form says "drug"; the DUR vocabulary says "medication"
-    return "medication" if (value or "").lower() in ("", "drug", "medication") else value.lower()
+    kind = (value or "").lower()
+    return "medication" if kind in ("", "drug", "medication") else kind
 
 
 def run_dur(
@@ -201,7 +204,7 @@ def current_validations(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[Any
 
 
 def _severity_rank(severity: str | None) -> int:
-    order = dur.SEVERITY_ORDER
+    order = dur_facts.SEVERITY_ORDER
     return order.index(severity) if severity in order else len(order)
 
 
@@ -227,6 +230,7 @@ def active_medication_list(
     fills = _last_fills(uow, [i.id for i in items])
     result = []
     for i in items:
+        assert i.prescription is not None  # active_medications joins each item's prescription
         med = i.medication
         name = i.written_medication_name
         schedule = schedule_of(med)

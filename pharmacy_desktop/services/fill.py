@@ -153,7 +153,11 @@ class ScanNotUsable(FillRefused):
     pass
 
 
-_ERRORS = {HARD_STOP: WrongProduct, INSUFFICIENT: InsufficientStock, REFUSED: StockRefused}
+_ERRORS: dict[str, type[FillRefused]] = {
+    HARD_STOP: WrongProduct,
+    INSUFFICIENT: InsufficientStock,
+    REFUSED: StockRefused,
+}
 
 
 # -- open -----------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from pharmacy_desktop.domain import dispensing as rules
+from pharmacy_desktop.domain import stock as stock_rules
 from pharmacy_desktop.domain.clock import utcnow
-from pharmacy_desktop.domain.dispensing import StockLine
 from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.schedules import parse_schedule, refill_problem
+from pharmacy_desktop.domain.stock import StockLine
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.services.prescription_views import DrugView, drug_view, load_prescription, product_of
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult
@@ -302,7 +303,7 @@ def _planned(
     item, stock, scanned = ev.item, ev.stock, base.scanned
     assert scanned is not None
     on_hand, available = stock.quantity_on_hand, source.available
-    plan = rules.plan_quantity(
+    plan = stock_rules.plan_quantity(
         item.quantity,
         available,
         on_hand=on_hand,
@@ -325,10 +326,12 @@ def _planned(
     lines = source.lines_for(plan.quantity)
     if source.stocks:
         for line in lines:
-            if (w := rules.expiry_warning(line.expiration_date, item.days_supply, today=today)) and w not in warnings:
+            if (
+                w := stock_rules.expiry_warning(line.expiration_date, item.days_supply, today=today)
+            ) and w not in warnings:
                 warnings.append(w)
     partial_note = (
-        f" Partial fill: {rules.format_quantity(plan.quantity)} of {rules.format_quantity(item.quantity)} "
+        f" Partial fill: {stock_rules.format_quantity(plan.quantity)} of {stock_rules.format_quantity(item.quantity)} "
         f"{item.quantity_unit}."
         if plan.is_partial
         else ""

@@ -326,7 +326,7 @@ def correct_prescription(
                 f"Rx {rx.prescription_number} is {rx.status} and can no longer be corrected at intake."
             )
         drugs = _check(uow, form, today)
-        assert form.written_date is not None
+        assert form.written_date is not None and form.patient_id is not None  # _check required both
         schedules = [dur_review.schedule_of(drugs[i.medication_id]) for i in form.items if i.medication_id]
         for key, value in _prescriber_values(form.prescriber).items():
             setattr(rx, key, value)

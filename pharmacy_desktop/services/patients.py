@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
+from pharmacy_desktop.db.base import Base
 from pharmacy_desktop.db.models.patients import (
     Patient,
     PatientAllergy,
@@ -249,7 +250,8 @@ def _shown(name: str, value: Any) -> str:
         return value.strftime("%m/%d/%Y")
     if isinstance(value, tuple):
         texts = [
-            getattr(v, "text", None) or getattr(v, "name", None) or getattr(v, "condition_name", "") for v in value
+            getattr(v, "text", None) or getattr(v, "name", None) or getattr(v, "condition_name", None) or ""
+            for v in value
         ]
         return "; ".join(texts) or "(none)"
     return str(value)
@@ -328,7 +330,7 @@ def update_patient(
 
 def _sync_children(uow: UnitOfWork, patient_id: uuid.UUID, form: PatientForm, *, fresh: bool) -> None:
     """Make the child rows match the form; unchanged rows keep their ids and history."""
-    specs: list[tuple[type, Iterable[Any], Callable[[Any], dict[str, Any]], Callable[[Any], Any]]] = [
+    specs: list[tuple[type[Base], Iterable[Any], Callable[[Any], dict[str, Any]], Callable[[Any], Any]]] = [
         (
             PatientAllergy,
             form.allergies,
@@ -382,7 +384,7 @@ def _sync_children(uow: UnitOfWork, patient_id: uuid.UUID, form: PatientForm, *,
     ]
     for model, entries, values_of, key_of in specs:
         existing = [] if fresh else uow.patients.children(model, patient_id)
-        by_key = {}
+        by_key: dict[Any, Any] = {}
         for row in existing:
             row_values = {c: getattr(row, c) for c in _columns_of(model)}
             by_key.setdefault(key_of(row_values), row)
@@ -402,5 +404,5 @@ def _sync_children(uow: UnitOfWork, patient_id: uuid.UUID, form: PatientForm, *,
                 uow.patients.delete_child(row)
 
 
-def _columns_of(model: type) -> list[str]:
+def _columns_of(model: type[Base]) -> list[str]:
     return [c.key for c in model.__table__.columns if c.key not in ("id", "patient_id")]

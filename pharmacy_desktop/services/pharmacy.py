@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, fields
 
 from pharmacy_desktop.db.models.users import PharmacyProfile
-from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import auth
@@ -98,7 +98,7 @@ def save_profile(uow_factory: UnitOfWorkFactory, actor: Actor | None, profile: P
         uow.commit()
 
 
-def _save(uow, actor: Actor | None, profile: Profile) -> None:
+def _save(uow: UnitOfWork, actor: Actor | None, profile: Profile) -> None:
     errors = _problems(profile)
     if errors:
         raise ValidationFailed(

@@ -135,7 +135,7 @@ def queue_vial_label(
     ``printers`` (this workstation's printers) chooses the printer model it is rendered for first.
     """
     refill = uow.print_jobs.refill(refill_id)
-    if refill is None:
+    if refill is None or refill.prescription_id is None:
         raise NotFound("That fill was not found; it may have been returned on another workstation.")
     rx_number = uow.print_jobs.prescription_number(refill.prescription_id)
     if refill.status == "returned":

@@ -26,7 +26,7 @@ _WHAT = {"label": "label", "receipt": "receipt", "test_page": "test page", "repo
 
 def backoff_seconds(attempts: int) -> float:
     """Wait before the next automatic try, after `attempts` failed tries (1 -> 5 s, 2 -> 10 s ...)."""
-    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    return min(BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
 @dataclass(frozen=True)

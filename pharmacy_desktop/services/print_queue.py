@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TypedDict
 
 from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
@@ -46,6 +47,15 @@ __all__ = [
     "print_test_page",
     "queue_label_for_rx",
 ]
+
+
+class _Target(TypedDict):
+    """Where a reprint goes (the keyword arguments the queue functions share)."""
+
+    printer_uri: str | None
+    printer_profile: str | None
+    printers: PrinterSettings | None
+    workstation: str | None
 
 
 @dataclass(frozen=True)
@@ -187,10 +197,12 @@ def reprint(
             )
         if not reason:
             raise ValidationFailed('Say why it is printed again (e.g. "label smudged").', {"reason": "required"})
-        target = dict(
+        target = _Target(
             printer_uri=printer_uri, printer_profile=printer_profile, printers=printers, workstation=workstation
         )
         if original.job_type == "label" and original.reference_type == "prescription_refill":
+            if original.reference_id is None:
+                raise NotFound("The fill of this label was not found; it may have been returned.")
             new_id = queue_vial_label(
                 uow, actor, refill_id=original.reference_id, reprint_of=original.id, reason=reason, **target
             )

@@ -36,6 +36,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.models.notifications import PrintJob
@@ -62,7 +63,7 @@ __all__ = ["PrintSender", "SendResult", "PrinterState", "backoff_seconds", "MAX_
 
 log = logging.getLogger(__name__)
 
-Renderer = Callable[[str, dict, str, str], bytes]
+Renderer = Callable[[str, dict[str, Any], str, str], bytes]
 # (uri, bytes, timeout, ask_status) -> what is known afterwards (None: nothing, not confirmed)
 Sender = Callable[[str, bytes, float, bool], "Delivery | None"]
 
@@ -301,15 +302,17 @@ class PrintSender:
             if item.error is not None:
                 results.append(self._record_failure(item, item.error))
                 continue
+            uri = item.uri
+            assert uri is not None  # a job without a printer got its error when it was claimed
             try:
-                delivery = self._sender(item.uri, item.payload, self.timeout, _answers_status(item.profile))
+                delivery = self._sender(uri, item.payload, self.timeout, _answers_status(item.profile))
             except PrinterNotReady as error:  # took the bytes: they may print once fixed, so no auto retry
                 result = self._record_failure(item, error, retry=False)
-                failed[item.uri] = (result.message, item.next_attempt)
+                failed[uri] = (result.message, item.next_attempt)
                 results.append(result)
             except PrinterError as error:
                 result = self._record_failure(item, error)
-                failed[item.uri] = (result.message, item.next_attempt)
+                failed[uri] = (result.message, item.next_attempt)
                 results.append(result)
             except Exception as error:  # a bug must not leave the job 'sending' forever
                 log.exception("sending print job %s failed unexpectedly", item.id)

@@ -52,7 +52,7 @@ def switch_retry_at(uow: UnitOfWork, workstation: str, at: dt.datetime) -> dt.da
     """When the next PIN/badge may be checked on ``workstation`` (None: now): each failure within the
     window doubles the wait after the last one."""
     count, last = uow.users.failures_at(workstation, _SWITCH_METHODS, at - LOCKOUT, at)
-    if not count:
+    if not count or last is None:
         return None
     wait = min(dt.timedelta(seconds=2 ** min(count - 1, 16)), MAX_SWITCH_DELAY)
     return last + wait if last + wait > at else None

@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
-from pharmacy_desktop.domain.dur import Check
+from pharmacy_desktop.domain.dur_facts import Check
 from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.auth import Actor, require
-from pharmacy_desktop.services.patients import PatientProfile, load_profile
+from pharmacy_desktop.services.patient_forms import PatientProfile
+from pharmacy_desktop.services.patients import load_profile
 from pharmacy_desktop.services.text_checks import require_clean_text
+from pharmacy_desktop.services.work_queues import QueueRow as QueueRow  # re-exported: review.QueueRow
+from pharmacy_desktop.services.work_queues import review_queue as review_queue  # re-exported
 
 REVIEW = Permission.REVIEW
 OVERRIDE = Permission.OVERRIDE_DUR
@@ -256,7 +259,7 @@ def _validation(uow: UnitOfWork, validation_id: uuid.UUID) -> tuple[Prescription
         raise NotFound("That alert was not found; reload the prescription.")
     if not row.is_current:
         raise ValidationFailed("That alert was replaced by a newer DUR run; reload the prescription.")
-    rx = uow.prescriptions.get(row.prescription_id)
+    rx = uow.prescriptions.get(row.prescription_id) if row.prescription_id is not None else None
     if rx is None or rx.status != RxStatus.RECEIVED.value:
         raise ValidationFailed("This prescription is no longer waiting for review; reload the queue.")
     return row, rx

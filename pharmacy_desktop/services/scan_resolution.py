@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from pharmacy_desktop.db.scan_lookup import lookup_ndc_keys
-from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, InvalidScan, Scan, parse_scan
+from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, Scan, parse_scan
+from pharmacy_desktop.domain.gs1 import InvalidScan
 from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.outcomes import ScanLookup
 from pharmacy_desktop.domain.product_names import strength_of

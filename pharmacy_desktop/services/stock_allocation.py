@@ -23,8 +23,8 @@ from typing import Any
 
 from pharmacy_desktop.db.retry import StockMoved
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
-from pharmacy_desktop.domain import dispensing as rules
-from pharmacy_desktop.domain.dispensing import BatchStock, StockLine
+from pharmacy_desktop.domain import stock as rules
+from pharmacy_desktop.domain.stock import BatchStock, StockLine
 
 DISPENSE = "dispense"
 RETURN = "return_to_stock"
@@ -170,12 +170,13 @@ def put_back(
     Returns the (lot, quantity) put back and the ids of the stock items changed.
     """
     moves = uow.inventory.movements_for(REFILL_REFERENCE, refill_ids, DISPENSE)
-    items = {i.id: i for i in uow.inventory.lock_items({m.inventory_item_id for m in moves})}
+    items = {i.id: i for i in uow.inventory.lock_items({m.inventory_item_id for m in moves if m.inventory_item_id})}
     batch_ids = sorted({m.batch_id for m in moves if m.batch_id})
     batches = {b.id: b for b in uow.inventory.lock_batches(batch_ids)}
     returned: list[tuple[str | None, Decimal]] = []
     for move in moves:
         qty = -move.quantity_change
+        assert move.inventory_item_id is not None  # a dispense always names its stock item
         item = items[move.inventory_item_id]
         before = item.quantity_on_hand
         lot = None

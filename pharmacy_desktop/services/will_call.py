@@ -15,6 +15,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.product_names import strength_of
+from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.domain.text_fields import strip_controls
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -109,7 +110,7 @@ def _rows(uow: UnitOfWork, *, now: dt.datetime | None = None, **which: Any) -> l
                 drug=name,
                 schedule=rules.schedule_label(med.dea_schedule) if med else None,
                 quantity=(
-                    f"{rules.format_quantity(qty)} "
+                    f"{format_quantity(qty)} "
                     f"{rules.dispensing_unit(qty, item.quantity_unit, med.dosage_form if med else None)}"
                 )
                 if item and qty is not None

@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import auth, dur_review
 from pharmacy_desktop.services.auth import Actor
@@ -88,7 +88,7 @@ def status_queue(
                     patient_name=patient_name(patients.get(rx.patient_id)),
                     drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
                     schedule=view.schedule,
-                    quantity=f"{rules.format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
+                    quantity=f"{format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
                     received_at=rx.received_at,
                     promised_at=rx.promised_at,
                     waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
