@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from barcode.charsets import code128 as _c128  # type: ignore[import-untyped]
+from barcode.charsets import code128 as _c128
 from PIL import Image, ImageDraw, ImageFont
 
 from .profiles import PrinterProfile, codec_for_code_page
