@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "seeds" / "000_6be8ba39444b26a2.txt"
+SHARED_DIR = REPO.parent / "shared"  # the project's shared/ folder sits beside the checkout (CI too)
+SHARED = SHARED_DIR / "seeds" / "000_6be8ba39444b26a2.txt"
 COPY = REPO / "docs" / "database-design.md"
 
 

@@ -16,11 +16,12 @@ from pharmacy_desktop.catalog import uvis
 from pharmacy_desktop.catalog.fda import Rejection
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.services.catalog_import import import_catalog
+from tests.design_doc import SHARED_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "catalog"
 UNFINISHED = DEMO / "unfinished"
-SHARED = Path("/work/shared/data/fda-ndc")
+SHARED = SHARED_DIR / "data" / "fda-ndc"
 
 DEMO_PACKAGES = 3032  # 3,033 rows, one malformed (53157-121-BO)
 DEMO_PRODUCTS = 1300

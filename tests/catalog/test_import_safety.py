@@ -18,8 +18,9 @@ import pytest
 from pharmacy_desktop.catalog.fda import CatalogFormatError
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.services.catalog_import import MAX_DEACTIVATE_SHARE, ImportRefused, import_catalog
+from tests.design_doc import SHARED_DIR
 
-SHARED = Path("/work/shared/data/fda-ndc")
+SHARED = SHARED_DIR / "data" / "fda-ndc"
 PRODUCTS = SHARED / "unfinished_product.txt"
 PACKAGES = SHARED / "unfinished_package.txt"
 GOOD_PACKAGES = 6618  # 6,619 rows, one malformed (package code "02", SOURCE.md)
