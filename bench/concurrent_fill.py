@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_patients import add_patients  # noqa: E402
 from scan_lookup import percentile  # noqa: E402
 
 from pharmacy_desktop.config import libpq_url  # noqa: E402
@@ -61,7 +62,6 @@ LOT_SCAN_SHARE = 0.2
 def setup(url: str, n_rx: int, seed: int):
     from pharmacy_desktop.db.engine import make_engine, make_session_factory
     from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem
-    from pharmacy_desktop.db.models.patients import Patient
     from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
     from pharmacy_desktop.db.models.users import PharmacyProfile
     from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
@@ -145,21 +145,7 @@ def setup(url: str, n_rx: int, seed: int):
                 )
             meds.append(med)
             lots.append(batches)
-        patients = []
-        for i in range(200):
-            p = Patient(
-                patient_number=f"B{i:06d}",
-                first_name=f"Pat{i}",
-                last_name=f"Bench{i}",
-                date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
-                phone_primary="(217) 555-0000",
-                address_line1=f"{i} Elm St",
-                city="Springfield",
-                state="IL",
-                zip_code="62701",
-            )
-            s.add(p)
-            patients.append(p)
+        patients = add_patients(s, 200, number_prefix="B", last_name="Bench", first_birth_year=1950)
         s.flush()
         now = dt.datetime.now(dt.UTC)
         for n in range(n_rx):

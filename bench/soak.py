@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_patients import add_patients  # noqa: E402
 from scan_lookup import percentile  # noqa: E402
 
 from pharmacy_desktop.config import libpq_url  # noqa: E402
@@ -113,7 +114,6 @@ class World:
 
 def setup(url: str, workstations: int) -> World:
     from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem
-    from pharmacy_desktop.db.models.patients import Patient
     from pharmacy_desktop.db.models.prescriptions import Medication
     from pharmacy_desktop.db.models.users import PharmacyProfile
     from pharmacy_desktop.services import auth
@@ -203,21 +203,7 @@ def setup(url: str, workstations: int) -> World:
                     )
                 )
                 meds.append((med.id, ndc_to_upc_a(package)))
-            patients = []
-            for i in range(PATIENTS):
-                p = Patient(
-                    patient_number=f"S{i:06d}",
-                    first_name=f"Pat{i}",
-                    last_name=f"Soak{i}",
-                    date_of_birth=dt.date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
-                    phone_primary="(217) 555-0000",
-                    address_line1=f"{i} Elm St",
-                    city="Springfield",
-                    state="IL",
-                    zip_code="62701",
-                )
-                s.add(p)
-                patients.append(p)
+            patients = add_patients(s, PATIENTS, number_prefix="S", last_name="Soak", first_birth_year=1940)
             s.flush()
             ids = [p.id for p in patients]
             uow.commit()
