@@ -8,7 +8,8 @@ revision 0008 (which check the acting user's permission in the database) or not 
   acting user), failures through ``user_schema.record_auth_failure``;
 - on ``users``: INSERT, DELETE, and UPDATE of everything but the profile columns: accounts are
   created, given a role, (de)activated, deleted, unlocked and given credentials by functions;
-- DELETE on tables with soft delete (``deleted_at``) and on prescriptions (cancelled, never deleted).
+- DELETE on tables with soft delete (``deleted_at``), on prescriptions (cancelled, never deleted) and on
+  money and pickup records (refunds and reversals are new rows).
 
 Revision 0008 applies the same rules to grants made before it existed.
 """
@@ -29,7 +30,21 @@ FUNCTION_WRITTEN = (
     "user_schema.role_permissions",
 )
 USER_PROFILE_COLUMNS = ("email", "phone", "first_name", "last_name", "license_number", "updated_at", "version")
-NEVER_DELETED = ("prescription_schema.prescriptions",)
+NEVER_DELETED = (
+    "prescription_schema.prescriptions",
+    # money and pickups are corrected by new rows (refunds, reversals), never by deleting (revision 0010)
+    "billing_schema.sales",
+    "billing_schema.sale_tenders",
+    "billing_schema.sale_voids",
+    "billing_schema.drawer_closes",
+    "billing_schema.discount_uses",
+    "billing_schema.invoices",
+    "billing_schema.invoice_items",
+    "billing_schema.payments",
+    "billing_schema.insurance_claims",
+    "prescription_schema.pickups",
+    "prescription_schema.pickup_items",
+)
 
 
 def restrict_app_role(conn: psycopg.Connection, app: str, schemas: tuple[str, ...]) -> None:

@@ -40,13 +40,17 @@ from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.repositories.audit import AuditRepository
 from pharmacy_desktop.db.repositories.base import concurrent_update
 from pharmacy_desktop.db.repositories.billing import BillingRepository
+from pharmacy_desktop.db.repositories.billing_claims import ClaimRepository
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
 from pharmacy_desktop.db.repositories.notifications import NotificationRepository
 from pharmacy_desktop.db.repositories.patients import PatientRepository
+from pharmacy_desktop.db.repositories.pickups import PickupRepository
 from pharmacy_desktop.db.repositories.prescriptions import PrescriptionRepository
 from pharmacy_desktop.db.repositories.print_jobs import PrintJobRepository
+from pharmacy_desktop.db.repositories.sales import SalesRepository
+from pharmacy_desktop.db.repositories.store_products import StoreProductRepository
 from pharmacy_desktop.db.repositories.users import UserRepository
 from pharmacy_desktop.db.repositories.workload import WorkloadRepository
 from pharmacy_desktop.errors import DatabaseUnavailable, PermissionDenied
@@ -136,6 +140,10 @@ class UnitOfWork:
         return self._repository(BillingRepository)
 
     @property
+    def claims(self) -> ClaimRepository:
+        return self._repository(ClaimRepository)
+
+    @property
     def notifications(self) -> NotificationRepository:
         return self._repository(NotificationRepository)
 
@@ -154,6 +162,18 @@ class UnitOfWork:
     @property
     def workload(self) -> WorkloadRepository:
         return self._repository(WorkloadRepository)
+
+    @property
+    def sales(self) -> SalesRepository:
+        return self._repository(SalesRepository)
+
+    @property
+    def pickups(self) -> PickupRepository:
+        return self._repository(PickupRepository)
+
+    @property
+    def store_products(self) -> StoreProductRepository:
+        return self._repository(StoreProductRepository)
 
     @property
     def actor_id(self) -> uuid.UUID | None:

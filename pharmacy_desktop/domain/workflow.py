@@ -1,8 +1,13 @@
 """The prescription state machine: which moves exist, their names, and who may make them.
 
-States are the strings of ``prescriptions.status``. ``received``..``ready`` are *open* (work is
-still pending in the pharmacy and the Rx can be rejected or cancelled); ``dispensed`` has left the
-building and can only complete; ``completed``, ``rejected`` and ``cancelled`` are terminal.
+States are the strings of ``prescriptions.status``. ``received``..``ready`` and ``on_hold`` are
+*open* (work is still pending in the pharmacy and the Rx can be rejected or cancelled);
+``dispensed`` has left the building and can only complete; ``completed``, ``rejected`` and
+``cancelled`` are terminal.
+
+``on_hold``: a bag left in will-call too long was returned to stock (its fill undone, refills
+restored, claim reversed). The prescription keeps its number and history; when the patient asks
+for it again, ``reactivate`` puts it back in the fill queue (``validated``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ class RxStatus(StrEnum):
     VALIDATED = "validated"
     IN_PROGRESS = "in_progress"
     READY = "ready"
+    ON_HOLD = "on_hold"
     DISPENSED = "dispensed"
     COMPLETED = "completed"
     REJECTED = "rejected"
@@ -32,6 +38,11 @@ class Permission:
     FINAL_VERIFY = "prescription.final_verify"
     DISPENSE = "prescription.dispense"
     CANCEL = "prescription.cancel"
+    # point of sale (revisions 0004 and 0010)
+    SELL = "pos.sell"
+    VOID = "pos.void"
+    REFUND = "pos.refund"
+    CLOSE_DRAWER = "pos.close_drawer"
 
 
 class InvalidTransition(ValueError):
@@ -47,7 +58,7 @@ class Transition:
 
 
 _S = RxStatus
-OPEN_STATES = frozenset({_S.RECEIVED, _S.VALIDATED, _S.IN_PROGRESS, _S.READY})
+OPEN_STATES = frozenset({_S.RECEIVED, _S.VALIDATED, _S.IN_PROGRESS, _S.READY, _S.ON_HOLD})
 TERMINAL_STATES = frozenset({_S.COMPLETED, _S.REJECTED, _S.CANCELLED})
 
 _FORWARD = (
@@ -57,6 +68,8 @@ _FORWARD = (
     Transition(_S.IN_PROGRESS, _S.READY, "final_verify", Permission.FINAL_VERIFY),
     Transition(_S.IN_PROGRESS, _S.VALIDATED, "return_to_fill", Permission.FINAL_VERIFY),
     Transition(_S.READY, _S.DISPENSED, "dispense", Permission.DISPENSE),
+    Transition(_S.READY, _S.ON_HOLD, "return_to_stock", Permission.DISPENSE),
+    Transition(_S.ON_HOLD, _S.VALIDATED, "reactivate", Permission.FILL),
     Transition(_S.DISPENSED, _S.COMPLETED, "complete", Permission.DISPENSE),
 )
 # Rejecting is a clinical decision (pharmacist); cancelling is clerical (patient or prescriber

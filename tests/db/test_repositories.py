@@ -717,6 +717,7 @@ def test_invoices_and_payments(uow_factory, patients, engine):
                 patient_id=patients["john"],
                 invoice_date=TODAY - dt.timedelta(days=days_ago),
                 subtotal=Decimal("12.50"),
+                insurance_payment=Decimal("2.50"),
                 patient_copay=Decimal("10.00"),
                 total_amount=Decimal("12.50"),
                 status=status,

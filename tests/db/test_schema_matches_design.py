@@ -28,6 +28,9 @@ TYPE_MAP = {
 }
 # Columns a later revision widened on purpose, with the reason in that revision.
 WIDENED = {"ndc_code", "dispensed_ndc"}
+# NOT NULL relaxed on purpose, each for a reason the design document did not foresee:
+# a sale's front-store invoice has no prescription (revision 0010; a CHECK wants a sale instead).
+RELAXED = {("billing_schema", "invoices", "prescription_id")}
 
 
 def expected_type(doc_type: str) -> tuple[str, int | None, int | None, int | None]:
@@ -91,7 +94,7 @@ def test_every_column_type_nullability_and_default(conn, key):
                 assert length == exp_len, f"{key[1]}.{name} length {length} != {exp_len}"
         if exp_prec is not None:
             assert (precision, scale) == (exp_prec, exp_scale), f"{key[1]}.{name} numeric({precision},{scale})"
-        if col.not_null:
+        if col.not_null and (*key, name) not in RELAXED:
             assert nullable == "NO", f"{key[1]}.{name} should be NOT NULL"
         if col.default is not None:
             assert default is not None, f"{key[1]}.{name} lost its DEFAULT {col.default}"

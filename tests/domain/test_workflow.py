@@ -23,8 +23,16 @@ ALLOWED = [
     (R.IN_PROGRESS, R.READY, "final_verify", Permission.FINAL_VERIFY),
     (R.READY, R.DISPENSED, "dispense", Permission.DISPENSE),
     (R.DISPENSED, R.COMPLETED, "complete", Permission.DISPENSE),
-    *[(s, R.REJECTED, "reject", Permission.REVIEW) for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)],
-    *[(s, R.CANCELLED, "cancel", Permission.CANCEL) for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY)],
+    (R.READY, R.ON_HOLD, "return_to_stock", Permission.DISPENSE),
+    (R.ON_HOLD, R.VALIDATED, "reactivate", Permission.FILL),
+    *[
+        (s, R.REJECTED, "reject", Permission.REVIEW)
+        for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY, R.ON_HOLD)
+    ],
+    *[
+        (s, R.CANCELLED, "cancel", Permission.CANCEL)
+        for s in (R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY, R.ON_HOLD)
+    ],
 ]
 
 
@@ -56,6 +64,9 @@ def test_the_table_has_exactly_the_listed_transitions() -> None:
         (R.CANCELLED, R.VALIDATED),
         (R.RECEIVED, R.RECEIVED),
         (R.COMPLETED, R.CANCELLED),
+        (R.ON_HOLD, R.READY),  # back on the shelf only by filling it again
+        (R.ON_HOLD, R.DISPENSED),
+        (R.DISPENSED, R.ON_HOLD),  # medicine that left the counter never goes back to stock
     ],
 )
 def test_forbidden_transitions(source: RxStatus, target: RxStatus) -> None:
@@ -85,7 +96,7 @@ def test_unknown_state() -> None:
 
 
 def test_open_and_terminal_states() -> None:
-    assert [s for s in R if is_open(s)] == [R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY]
+    assert [s for s in R if is_open(s)] == [R.RECEIVED, R.VALIDATED, R.IN_PROGRESS, R.READY, R.ON_HOLD]
     assert [s for s in R if is_terminal(s)] == [R.COMPLETED, R.REJECTED, R.CANCELLED]
     assert not is_open("dispensed") and not is_terminal("dispensed")
 
@@ -102,6 +113,7 @@ def test_status_values_match_the_database() -> None:
         "validated",
         "in_progress",
         "ready",
+        "on_hold",  # revision 0010: returned to stock from will-call
         "dispensed",
         "completed",
         "rejected",

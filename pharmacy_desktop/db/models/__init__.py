@@ -10,7 +10,19 @@ from pharmacy_desktop.db.models import (
     users,
 )
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
-from pharmacy_desktop.db.models.billing import Discount, InsuranceClaim, Invoice, InvoiceItem, Payment, PricingRule
+from pharmacy_desktop.db.models.billing import (
+    Discount,
+    DiscountUse,
+    DrawerClose,
+    InsuranceClaim,
+    Invoice,
+    InvoiceItem,
+    Payment,
+    PricingRule,
+    Sale,
+    SaleTender,
+    SaleVoid,
+)
 from pharmacy_desktop.db.models.catalog import DrugProduct
 from pharmacy_desktop.db.models.inventory import (
     InventoryBatch,
@@ -19,6 +31,7 @@ from pharmacy_desktop.db.models.inventory import (
     PurchaseOrder,
     PurchaseOrderItem,
     StockAdjustment,
+    StoreProduct,
     Supplier,
 )
 from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate, PrintJob
@@ -28,10 +41,13 @@ from pharmacy_desktop.db.models.patients import (
     PatientCondition,
     PatientInsurance,
     PatientPrescriber,
+    PatientRelationship,
 )
 from pharmacy_desktop.db.models.prescriptions import (
     DrugInteraction,
     Medication,
+    Pickup,
+    PickupItem,
     Prescription,
     PrescriptionItem,
     PrescriptionRefill,
@@ -60,6 +76,15 @@ SCHEMAS = (
 
 __all__ = [
     "SCHEMAS",
+    "PickupItem",
+    "Pickup",
+    "PatientRelationship",
+    "StoreProduct",
+    "SaleVoid",
+    "SaleTender",
+    "Sale",
+    "DrawerClose",
+    "DiscountUse",
     "AccessLog",
     "DomainEvent",
     "Discount",

@@ -218,3 +218,21 @@ inventory_summary = table(
     column("nearest_expiry", Date),
     schema=SCHEMA,
 )
+
+
+class StoreProduct(UUIDPrimaryKey, Timestamps, Base):
+    """A front-store item sold by UPC at the counter (revision 0010): price, taxable, stock."""
+
+    __tablename__ = "store_products"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="store_products_price_check"),
+        CheckConstraint("quantity_on_hand >= 0", name="store_products_quantity_on_hand_check"),
+        {"schema": SCHEMA},
+    )
+
+    upc: Mapped[str] = mapped_column(String(14), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    taxable: Mapped[bool] = mapped_column(server_default=text("true"))
+    quantity_on_hand: Mapped[int] = mapped_column(server_default=text("0"))
+    is_active: Mapped[bool] = mapped_column(server_default=text("true"))

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy_desktop.db.base import (
@@ -76,6 +76,8 @@ class Patient(UUIDPrimaryKey, Timestamps, CreatedBy, UpdatedBy, SoftDelete, Vers
     allow_generic_substitution: Mapped[bool | None] = mapped_column(server_default=text("true"))
 
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
+    # revision 0010: the HIPAA Notice of Privacy Practices is acknowledged once, at a first pickup
+    privacy_notice_acknowledged_at: Mapped[dt.datetime | None]
 
     allergies: Mapped[list[PatientAllergy]] = relationship(**_children())
     conditions: Mapped[list[PatientCondition]] = relationship(**_children())
@@ -116,6 +118,33 @@ class PatientCondition(UUIDPrimaryKey, CreatedAt, CreatedBy, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[Patient | None] = relationship(back_populates="conditions", lazy="raise")
+
+
+class PatientRelationship(UUIDPrimaryKey, CreatedAt, CreatedBy, Base):
+    """Revision 0009: the related person (a patient, or a named person who is not one) may pick up
+    ``patient_id``'s prescriptions when ``may_pick_up``."""
+
+    __tablename__ = "patient_relationships"
+    __table_args__ = (
+        CheckConstraint(
+            "related_patient_id IS NOT NULL OR related_name IS NOT NULL", name="ck_patient_relationships_someone"
+        ),
+        CheckConstraint("related_patient_id <> patient_id", name="ck_patient_relationships_not_self"),
+        CheckConstraint(
+            "relationship IN ('spouse', 'parent', 'child', 'guardian', 'caregiver', 'sibling', 'other')",
+            name="patient_relationships_relationship_check",
+        ),
+        Index("idx_patient_relationships_related", "related_patient_id"),
+        UniqueConstraint("patient_id", "related_patient_id", name="uq_patient_relationships_pair"),
+        {"schema": SCHEMA},
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_PATIENT_FK, ondelete="CASCADE"))
+    related_patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_PATIENT_FK, ondelete="CASCADE"))
+    related_name: Mapped[str | None] = mapped_column(String(200))
+    relationship_type: Mapped[str] = mapped_column("relationship", String(20))
+    may_pick_up: Mapped[bool] = mapped_column(server_default=text("true"))
+    is_active: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
 class PatientInsurance(UUIDPrimaryKey, Timestamps, Base):

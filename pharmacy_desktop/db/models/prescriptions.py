@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -272,6 +272,78 @@ class WillCallBin(UUIDPrimaryKey, CreatedAt, Base):
     code: Mapped[str] = mapped_column(String(10), unique=True)
     description: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class Pickup(UUIDPrimaryKey, Base):
+    """Who collected a patient's prescriptions in a sale (revision 0010): the date-of-birth check, the
+    picker and relationship, the picker's ID for Schedule II-V, the signature and what it acknowledged."""
+
+    __tablename__ = "pickups"
+    __table_args__ = (
+        CheckConstraint("dob_confirmed", name="pickups_dob_confirmed_check"),
+        CheckConstraint(
+            "NOT has_controlled OR (id_type IS NOT NULL AND id_number IS NOT NULL AND id_state IS NOT NULL)",
+            name="ck_pickups_controlled_id",
+        ),
+        CheckConstraint(
+            "id_type IN ('drivers_license', 'state_id', 'passport', 'military_id', 'other')",
+            name="pickups_id_type_check",
+        ),
+        CheckConstraint(
+            "picker_relationship IN ('self', 'spouse', 'parent', 'child', 'guardian', 'caregiver', 'sibling', 'other')",
+            name="pickups_picker_relationship_check",
+        ),
+        CheckConstraint("octet_length(signature_png) > 0", name="pickups_signature_png_check"),
+        Index("idx_pickups_sale_id", "sale_id"),
+        Index("idx_pickups_patient_id", "patient_id"),
+        {"schema": SCHEMA},
+    )
+
+    sale_id: Mapped[uuid.UUID]  # billing_schema.sales (no cross-schema key)
+    patient_id: Mapped[uuid.UUID]
+    picker_name: Mapped[str] = mapped_column(String(200))
+    picker_relationship: Mapped[str] = mapped_column(String(20))
+    picker_patient_id: Mapped[uuid.UUID | None]
+    dob_confirmed: Mapped[bool]
+    has_controlled: Mapped[bool] = mapped_column(server_default=text("false"))
+    id_type: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(50))
+    id_state: Mapped[str | None] = mapped_column(String(2))
+    id_expiry: Mapped[dt.date | None]
+    signature_png: Mapped[bytes] = mapped_column(LargeBinary)
+    acknowledged_receipt: Mapped[bool] = mapped_column(server_default=text("false"))
+    acknowledged_counseling: Mapped[bool] = mapped_column(server_default=text("false"))
+    acknowledged_privacy_notice: Mapped[bool] = mapped_column(server_default=text("false"))
+    picked_up_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+    recorded_by: Mapped[uuid.UUID | None]
+    workstation: Mapped[str | None] = mapped_column(String(100))
+
+    items: Mapped[list[PickupItem]] = relationship(
+        back_populates="pickup", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PickupItem(UUIDPrimaryKey, Base):
+    """One prescription handed over in a pickup, with its counseling: accepted (by which
+    pharmacist), declined, or not required."""
+
+    __tablename__ = "pickup_items"
+    __table_args__ = (
+        CheckConstraint("counseling IN ('accepted', 'declined', 'not_required')", name="pickup_items_counseling_check"),
+        CheckConstraint("(counseling = 'accepted') = (counseled_by IS NOT NULL)", name="ck_pickup_items_counselor"),
+        Index("idx_pickup_items_prescription", "prescription_id"),
+        {"schema": SCHEMA},
+    )
+
+    pickup_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(f"{SCHEMA}.pickups.id", ondelete="CASCADE"))
+    prescription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_PRESCRIPTION_FK))
+    prescription_refill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.prescription_refills.id"))
+    counseling: Mapped[str] = mapped_column(String(20))
+    counseled_by: Mapped[uuid.UUID | None]
+    counseled_at: Mapped[dt.datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    pickup: Mapped[Pickup] = relationship(back_populates="items", lazy="raise")
 
 
 class PrescriptionValidation(UUIDPrimaryKey, Base):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, INET, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -138,7 +139,13 @@ class PharmacyProfile(Timestamps, Base):
     """The one row (id = 1) of pharmacy details printed on labels and receipts (revision 0004)."""
 
     __tablename__ = "pharmacy_profile"
-    __table_args__ = (CheckConstraint("id = 1", name="pharmacy_profile_id_check"), {"schema": SCHEMA})
+    __table_args__ = (
+        CheckConstraint("will_call_return_days BETWEEN 1 AND 60", name="pharmacy_profile_will_call_return_days_check"),
+        CheckConstraint("dispensing_fee >= 0", name="pharmacy_profile_dispensing_fee_check"),
+        CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="pharmacy_profile_tax_rate_check"),
+        CheckConstraint("id = 1", name="pharmacy_profile_id_check"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, server_default=text("1"))
     name: Mapped[str] = mapped_column(String(255))
@@ -152,3 +159,8 @@ class PharmacyProfile(Timestamps, Base):
     ncpdp: Mapped[str | None] = mapped_column(String(7))
     dea: Mapped[str | None] = mapped_column(String(20))
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.users.id"))
+    # revision 0010: point of sale settings
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(6, 5), server_default=text("0"))
+    dispensing_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("0"))
+    will_call_return_days: Mapped[int] = mapped_column(server_default=text("10"))
+    receipt_drug_names: Mapped[bool] = mapped_column(server_default=text("false"))
