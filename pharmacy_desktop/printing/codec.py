@@ -12,7 +12,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from pharmacy_desktop.printing.documents import LabelData, PharmacyInfo, ReceiptData, ReceiptLine
+from pharmacy_desktop.printing.documents import LabelData, PharmacyInfo, ReceiptData, ReceiptLine, ReceiptTender
 from pharmacy_desktop.printing.layouts import render_label, render_receipt, render_test_page
 from pharmacy_desktop.printing.profiles import get_profile
 
@@ -20,9 +20,7 @@ __all__ = ["label_to_json", "label_from_json", "receipt_to_json", "receipt_from_
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, PharmacyInfo):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, ReceiptLine):
+    if isinstance(value, (PharmacyInfo, ReceiptLine, ReceiptTender)):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
@@ -55,18 +53,58 @@ def receipt_to_json(receipt: ReceiptData) -> dict[str, Any]:
     return {"kind": "receipt", **{f.name: _plain(getattr(receipt, f.name)) for f in fields(receipt)}}
 
 
+def _decimals(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: Decimal(v) if k in names and v is not None else v for k, v in values.items()}
+
+
+_LINE_DECIMALS = ("price", "quantity", "unit_price", "dispensing_fee", "discount", "insurance_paid", "tax")
+
+
+def _receipt_line(data: dict[str, Any]) -> ReceiptLine:
+    values = dict(data)
+    if "amount" in values:  # stored before the sale receipt (issue 13): the line's price
+        values["price"] = values.pop("amount")
+    return ReceiptLine(**_decimals(values, *_LINE_DECIMALS))
+
+
+def _legacy_tenders(values: dict[str, Any]) -> None:
+    """A receipt stored before split tenders had one payment method: read it as one tender, so a
+    job queued then still prints and reprints after the upgrade."""
+    method = values.pop("payment_method", None)
+    tendered = values.pop("tendered", None)
+    last_four = values.pop("card_last_four", None)
+    if method is None or "tenders" in values:
+        return
+    method = {"card": "credit_card", "credit": "credit_card", "debit": "debit_card"}.get(method, method)
+    cash = method == "cash"
+    if cash and tendered is None:
+        tendered = str(Decimal(values["total"]) + Decimal(values.get("change") or "0"))
+    values["tenders"] = [
+        {
+            "method": method,
+            "amount": values["total"],
+            "card_last_four": last_four,
+            "cash_tendered": tendered if cash else None,
+        }
+    ]
+    if values.get("change") is None:
+        values["change"] = "0.00"
+
+
 def receipt_from_json(data: dict[str, Any]) -> ReceiptData:
     values = {k: v for k, v in data.items() if k != "kind"}
+    _legacy_tenders(values)
     values["pharmacy"] = _pharmacy(values["pharmacy"])
     values["datetime"] = dt.datetime.fromisoformat(values["datetime"])
-    values["lines"] = tuple(
-        ReceiptLine(description=line["description"], amount=Decimal(line["amount"]), rx_number=line.get("rx_number"))
-        for line in values["lines"]
+    if values.get("reprinted_at") is not None:
+        values["reprinted_at"] = dt.datetime.fromisoformat(values["reprinted_at"])
+    values["lines"] = tuple(_receipt_line(line) for line in values["lines"])
+    values["tenders"] = tuple(
+        ReceiptTender(**_decimals(t, "amount", "cash_tendered")) for t in values.get("tenders", ())
     )
-    for name in ("subtotal", "tax", "insurance_paid", "copay_total", "total", "tendered", "change"):
-        if values.get(name) is not None:
-            values[name] = Decimal(values[name])
-    return ReceiptData(**values)
+    values["invoice_numbers"] = tuple(values.get("invoice_numbers", ()))
+    money = ("subtotal", "tax", "insurance_paid", "copay_total", "total", "change", "discount_total")
+    return ReceiptData(**_decimals(values, *money))
 
 
 def render_document(job_type: str, document: dict[str, Any], profile_name: str, printer_name: str = "") -> bytes:

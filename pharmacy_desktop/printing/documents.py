@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+
+from pharmacy_desktop.domain.money import ZERO
 
 __all__ = [
     "PharmacyInfo",
     "LabelData",
     "ReceiptLine",
+    "ReceiptTender",
     "ReceiptData",
+    "TENDER_NAMES",
+    "CARD_METHODS",
     "discard_by_date",
     "normalize_schedule",
     "needs_transfer_caution",
@@ -123,19 +129,122 @@ class LabelData:
         return needs_transfer_caution(self.schedule)
 
 
+TENDER_NAMES = {"cash": "Cash", "credit_card": "Credit card", "debit_card": "Debit card", "check": "Check"}
+CARD_METHODS = frozenset({"credit_card", "debit_card"})
+
+
+def _check_last_four(owner: str, last_four: str | None) -> None:
+    # A receipt must never carry more of a card number than the last four digits.
+    if last_four is not None and not (len(last_four) == 4 and last_four.isascii() and last_four.isdigit()):
+        raise ValueError(f"{owner}: card_last_four must be exactly 4 digits")
+
+
 @dataclass(frozen=True)
 class ReceiptLine:
+    """One item of a sale.
+
+    A prescription line (``rx_number`` set) prints as "Rx 1234567"; its ``description`` (the drug)
+    prints only when the pharmacy turns drug names on (``ReceiptData.show_drug_names``): a receipt
+    left on a counter should not say what someone takes. A front-store line prints its description
+    (the product name). ``price`` is the item price (quantity x unit price) before the fee, the
+    discount and insurance; ``tax`` is the line's share when the sale service knows it (the sale's
+    tax is printed in the totals either way).
+    """
+
     description: str
-    amount: Decimal
+    price: Decimal
     rx_number: str | None = None
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    dispensing_fee: Decimal = ZERO
+    discount: Decimal = ZERO
+    discount_code: str | None = None
+    insurance_paid: Decimal = ZERO
+    tax: Decimal = ZERO
 
     def __post_init__(self) -> None:
-        _require_decimal("ReceiptLine", amount=self.amount)
+        _require_decimal(
+            "ReceiptLine",
+            price=self.price,
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            dispensing_fee=self.dispensing_fee,
+            discount=self.discount,
+            insurance_paid=self.insurance_paid,
+            tax=self.tax,
+        )
+        for name in ("dispensing_fee", "discount", "insurance_paid", "tax"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"ReceiptLine.{name} cannot be negative")
+
+    @property
+    def is_prescription(self) -> bool:
+        return self.rx_number is not None
+
+    @property
+    def gross(self) -> Decimal:
+        """Price plus dispensing fee: what the line adds to the subtotal."""
+        return self.price + self.dispensing_fee
+
+    @property
+    def total(self) -> Decimal:
+        """What the line is worth: price + fee + tax - discount."""
+        return self.gross + self.tax - self.discount
+
+    @property
+    def copay(self) -> Decimal:
+        """What the patient pays for the line: its total less what insurance paid."""
+        return self.total - self.insurance_paid
+
+
+@dataclass(frozen=True)
+class ReceiptTender:
+    """One tender of a sale. ``amount`` is what was applied to the sale; for cash,
+    ``cash_tendered`` is what was handed over (the change comes from it)."""
+
+    method: str  # cash, credit_card, debit_card, check
+    amount: Decimal
+    card_last_four: str | None = None
+    check_number: str | None = None
+    cash_tendered: Decimal | None = None
+    auth_code: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_decimal("ReceiptTender", amount=self.amount, cash_tendered=self.cash_tendered)
+        if not self.method.strip():
+            raise ValueError("ReceiptTender.method is required")
+        if self.amount < 0:
+            raise ValueError("ReceiptTender.amount cannot be negative")
+        _check_last_four("ReceiptTender", self.card_last_four)
+        if self.cash_tendered is not None and self.cash_tendered < self.amount:
+            raise ValueError("ReceiptTender.cash_tendered is less than the amount applied")
+
+    @property
+    def is_cash(self) -> bool:
+        return self.method.strip().lower() == "cash"
+
+    @property
+    def title(self) -> str:
+        """How the receipt names the tender: "Credit card ****4242", "Check #1043", "Cash"."""
+        method = self.method.strip().lower()
+        name = TENDER_NAMES.get(method, method.replace("_", " ").capitalize())
+        if self.card_last_four:
+            return f"{name} ****{self.card_last_four}"
+        if self.check_number:
+            return f"{name} #{self.check_number}"
+        return name
 
 
 @dataclass(frozen=True)
 class ReceiptData:
-    """A point-of-sale receipt. Amounts are printed as given; the sale service computes them."""
+    """A point-of-sale receipt. Amounts are printed as given; the sale service computes them.
+
+    ``receipt_number`` is the sale number ("S000123"); ``invoice_numbers`` the sale's invoices (one
+    per filled prescription, one for the front-store items). Totals read top-down as the
+    arithmetic goes: ``subtotal`` (lines' price + fee) - ``discount_total`` - ``insurance_paid`` +
+    ``tax`` = ``total``, what the patient pays; ``copay_total`` is the prescriptions' part of it.
+    ``reprinted_at`` set makes it a reprint: REPRINT at top and bottom, and the drawer stays shut.
+    """
 
     pharmacy: PharmacyInfo
     receipt_number: str
@@ -147,10 +256,13 @@ class ReceiptData:
     insurance_paid: Decimal
     copay_total: Decimal
     total: Decimal
-    payment_method: str
-    tendered: Decimal | None = None
-    change: Decimal | None = None
-    card_last_four: str | None = None
+    tenders: tuple[ReceiptTender, ...] = ()
+    change: Decimal = ZERO
+    invoice_numbers: tuple[str, ...] = ()
+    discount_total: Decimal = ZERO
+    discount_code: str | None = None
+    show_drug_names: bool = False
+    reprinted_at: _dt.datetime | None = None  # `datetime` is a field name in this class body
     counseling: str = ""
     footer: str = ""
 
@@ -162,13 +274,26 @@ class ReceiptData:
             insurance_paid=self.insurance_paid,
             copay_total=self.copay_total,
             total=self.total,
-            tendered=self.tendered,
             change=self.change,
+            discount_total=self.discount_total,
         )
-        # A receipt must never carry more of a card number than the last four digits.
-        if self.card_last_four is not None and not (len(self.card_last_four) == 4 and self.card_last_four.isdigit()):
-            raise ValueError("card_last_four must be exactly 4 digits")
+        # Change comes only from cash: what was handed over beyond what was applied.
+        handed_back = sum(
+            (t.cash_tendered - t.amount for t in self.tenders if t.is_cash and t.cash_tendered is not None), ZERO
+        )
+        if self.change != handed_back:
+            raise ValueError(f"change {self.change} does not match the cash tendered beyond the sale ({handed_back})")
 
     @property
     def is_cash(self) -> bool:
-        return self.payment_method.strip().lower() == "cash"
+        """Any part paid in cash: the drawer opens."""
+        return any(t.is_cash for t in self.tenders)
+
+    @property
+    def is_reprint(self) -> bool:
+        return self.reprinted_at is not None
+
+    @property
+    def payment_summary(self) -> str:
+        """The tender methods in one word or a few ("cash", "cash + credit_card"; "no payment")."""
+        return " + ".join(dict.fromkeys(t.method for t in self.tenders)) or "no payment"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from escpos import constants as _escpos_constants
@@ -20,7 +20,7 @@ from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.domain.ndc import format_ndc11, format_ndc12
 from pharmacy_desktop.domain.stock import format_quantity
 
-from .documents import TRANSFER_CAUTION, LabelData, ReceiptData
+from .documents import TRANSFER_CAUTION, LabelData, ReceiptData, ReceiptLine, ReceiptTender
 from .profiles import PrinterProfile, encode_for, transliterate
 
 __all__ = ["render_label", "render_receipt", "render_test_page", "format_ndc"]
@@ -118,8 +118,9 @@ class _Job:
         self._style()
         self._line(char * self.profile.columns)
 
-    def reverse_banner(self, text: str) -> None:
-        self._style(bold=True, align="center")
+    def reverse_banner(self, text: str, *, big: bool = False) -> None:
+        """White on black, centred; `big` prints it double width and height (a receipt's REPRINT)."""
+        self._style(bold=True, double_width=big, double_height=big, align="center")
         self.printer.set(invert=True)
         self._line(f" {transliterate(text, self.profile.codec)} ")
         self.printer.set(invert=False)
@@ -254,32 +255,37 @@ def _pharmacy_footer(job: _Job, label: LabelData) -> None:
 
 
 def render_receipt(receipt: ReceiptData, profile: PrinterProfile, kick_drawer: bool | None = None) -> bytes:
-    """A point-of-sale receipt; `kick_drawer` defaults to "paid in cash"."""
+    """A point-of-sale receipt; `kick_drawer` defaults to "paid (partly) in cash, and not a reprint"."""
     job = _Job(profile)
     pharmacy = receipt.pharmacy
+    if receipt.reprinted_at is not None:
+        _reprint_banner(job, receipt.reprinted_at)
     job.para(pharmacy.name, bold=True, double_height=True, align="center")
     for line in pharmacy.address_lines:
         job.para(line, align="center")
     job.para(f"Phone {pharmacy.phone}", align="center")
     job.rule()
     job.pair(f"Receipt {receipt.receipt_number}", receipt.datetime.strftime("%m/%d/%Y %H:%M"))
+    if receipt.invoice_numbers:
+        label = "Invoice" if len(receipt.invoice_numbers) == 1 else "Invoices"
+        job.para(f"{label} {', '.join(receipt.invoice_numbers)}")
     job.para(f"Cashier: {receipt.cashier}")
     job.rule()
     for item in receipt.lines:
-        job.pair(item.description, format_money(item.amount))
-        if item.rx_number:
-            job.para(f"Rx {item.rx_number}", indent=2)
+        _receipt_line(job, item, receipt.show_drug_names)
     job.rule()
-    # In the order the arithmetic reads: subtotal - insurance + tax = total.
-    _amounts(job, [("Subtotal", receipt.subtotal), ("Insurance paid", -receipt.insurance_paid), ("Tax", receipt.tax)])
+    # In the order the arithmetic reads: subtotal - discount - insurance + tax = total.
+    totals: list[tuple[str, Decimal]] = [("Subtotal", receipt.subtotal)]
+    if receipt.discount_total:
+        totals.append((_discount_title(receipt.discount_code), -receipt.discount_total))
+    totals += [("Insurance paid", -receipt.insurance_paid), ("Tax", receipt.tax)]
+    _amounts(job, totals)
     job.pair("TOTAL", format_money(receipt.total), bold=True, double_height=True)
     job.pair("Includes Rx copay", format_money(receipt.copay_total))
     job.feed()
-    method = receipt.payment_method.strip().capitalize()
-    if receipt.card_last_four:
-        method = f"{method} ****{receipt.card_last_four}"
-    job.pair(f"Paid by {method}", format_money(receipt.tendered if receipt.tendered is not None else receipt.total))
-    if receipt.change is not None:
+    for tender in receipt.tenders:
+        _tender(job, tender)
+    if receipt.is_cash:
         job.pair("Change", format_money(receipt.change), bold=True)
     job.rule()
     if receipt.counseling:
@@ -287,11 +293,59 @@ def render_receipt(receipt: ReceiptData, profile: PrinterProfile, kick_drawer: b
     if receipt.footer:
         job.feed()
         job.para(receipt.footer, align="center")
-    kick = receipt.is_cash if kick_drawer is None else kick_drawer
+    if receipt.reprinted_at is not None:
+        job.feed()
+        _reprint_banner(job, receipt.reprinted_at)
+    # A reprint never opens the drawer: no money changes hands.
+    kick = receipt.is_cash and not receipt.is_reprint if kick_drawer is None else kick_drawer
     if kick:
         job.kick_drawer()
     job.cut()
     return job.output()
+
+
+def _reprint_banner(job: _Job, at: datetime) -> None:
+    job.reverse_banner("REPRINT", big=True)
+    job.para(f"Reprinted {at.strftime('%m/%d/%Y %H:%M')}", bold=True, align="center")
+
+
+def _discount_title(code: str | None) -> str:
+    return f"Discount {code}" if code else "Discount"
+
+
+def _receipt_line(job: _Job, item: ReceiptLine, show_drug_names: bool) -> None:
+    """The item on one line with its gross (price + fee), then what changed what the patient pays."""
+    if item.rx_number is not None:
+        job.pair(f"Rx {item.rx_number}", format_money(item.gross))
+        if show_drug_names and item.description.strip():
+            job.para(item.description, indent=2)
+    else:
+        job.pair(item.description, format_money(item.gross))
+    if item.quantity is not None and item.unit_price is not None and item.quantity != 1:
+        job.para(f"{format_quantity(item.quantity)} @ {format_money(item.unit_price)}", indent=2)
+    details: list[tuple[str, Decimal]] = []
+    if item.dispensing_fee:
+        details += [("Price", item.price), ("Dispensing fee", item.dispensing_fee)]
+    if item.discount:
+        details.append((_discount_title(item.discount_code), -item.discount))
+    if item.insurance_paid:
+        details.append(("Insurance paid", -item.insurance_paid))
+    if item.tax:
+        details.append(("Tax", item.tax))
+    if item.rx_number is not None:
+        details.append(("Copay", item.copay))
+    elif details:
+        details.append(("Item total", item.copay))
+    for name, amount in details:
+        job.pair(f"  {name}", format_money(amount))
+
+
+def _tender(job: _Job, tender: ReceiptTender) -> None:
+    job.pair(tender.title, format_money(tender.amount))
+    if tender.is_cash and tender.cash_tendered is not None:
+        job.pair("  Tendered", format_money(tender.cash_tendered))
+    if tender.auth_code:
+        job.para(f"Auth {tender.auth_code}", indent=2)
 
 
 def _amounts(job: _Job, rows: Iterable[tuple[str, Decimal]]) -> None:

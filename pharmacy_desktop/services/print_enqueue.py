@@ -13,6 +13,7 @@ explicitly. The caller passes the workstation's `PrinterSettings`: nothing here 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from typing import Any
@@ -209,9 +210,15 @@ def queue_receipt(
     printers: PrinterSettings | None = None,
     workstation: str | None = None,
 ) -> uuid.UUID:
-    """Queue a point-of-sale receipt in the caller's unit of work (no commit); returns the job id."""
+    """Queue a point-of-sale receipt in the caller's unit of work (no commit); returns the job id.
+
+    A reprint (``reprint_of`` set) is marked REPRINT with the time it was asked for, so a copy
+    can never pass for the original, and it does not open the cash drawer.
+    """
     if reprint_of is not None and not (reason or "").strip():
         raise ValidationFailed("Say why the receipt is printed again.", {"reason": "required for a reprint"})
+    if reprint_of is not None and receipt.reprinted_at is None:
+        receipt = dataclasses.replace(receipt, reprinted_at=dt.datetime.now().replace(microsecond=0))
     rx_numbers = [line.rx_number for line in receipt.lines if line.rx_number]
     job = add_job(
         uow,
@@ -219,7 +226,7 @@ def queue_receipt(
         job_type="receipt",
         role="receipt",
         document=codec.receipt_to_json(receipt),
-        description=f"Receipt {receipt.receipt_number} · {format_money(receipt.total)} {receipt.payment_method}",
+        description=f"Receipt {receipt.receipt_number} · {format_money(receipt.total)} {receipt.payment_summary}",
         printer_uri=printer_uri,
         printer_profile=printer_profile,
         printers=printers,

@@ -10,13 +10,14 @@ import pytest
 from barcode import Code128
 from PIL import Image
 
-from pharmacy_desktop.domain.money import format_money
+from pharmacy_desktop.domain.money import ZERO, format_money
 from pharmacy_desktop.printing.documents import (
     TRANSFER_CAUTION,
     LabelData,
     PharmacyInfo,
     ReceiptData,
     ReceiptLine,
+    ReceiptTender,
     discard_by_date,
     needs_transfer_caution,
     normalize_schedule,
@@ -81,8 +82,7 @@ def make_receipt(**changes: object) -> ReceiptData:
         insurance_paid=Decimal("50.50"),
         copay_total=Decimal("10.00"),
         total=Decimal("19.62"),
-        payment_method="cash",
-        tendered=Decimal("20.00"),
+        tenders=(ReceiptTender("cash", Decimal("19.62"), cash_tendered=Decimal("20.00")),),
         change=Decimal("0.38"),
         counseling="accepted",
         footer="Thank you!",
@@ -305,9 +305,10 @@ def test_receipt_lists_items_with_rx_numbers_and_totals_from_decimal(profile):
     text = printed.text
     assert "Main Street Pharmacy" in text and "Receipt R-000123" in text and "03/14/2025 14:05" in text
     assert "Cashier: jdoe" in text
-    item = [line.text for line in printed.lines if line.text.startswith("Oxycodone/APAP")][0]
+    item = [line.text for line in printed.lines if line.text.startswith("Rx 6001234")][0]
     assert item.endswith("$42.50") and len(item) == profile.columns
-    assert "  Rx 6001234" in text and "  Rx 6001235" in text
+    assert "Rx 6001235" in text and "Ibuprofen 200 mg 100 ct" in text
+    assert "Oxycodone" not in text and "Atorvastatin" not in text  # drug names are off by default
     amounts = [("Subtotal", "$69.49"), ("Insurance paid", "-$50.50"), ("Tax", "$0.63"), ("TOTAL", "$19.62")]
     amounts.append(("Includes Rx copay", "$10.00"))
     for label, amount in amounts:
@@ -317,9 +318,9 @@ def test_receipt_lists_items_with_rx_numbers_and_totals_from_decimal(profile):
     assert order == sorted(order)
     total = line_with(printed, "TOTAL")
     assert total.bold and total.double_height
-    assert "Paid by Cash" in text and [line.text for line in printed.lines if line.text.startswith("Change")][
-        0
-    ].endswith("$0.38")
+    tenders = [line.text for line in printed.lines if line.text.startswith(("Cash ", "  Tendered"))]
+    assert tenders[0].endswith("$19.62") and tenders[1].endswith("$20.00")
+    assert [line.text for line in printed.lines if line.text.startswith("Change")][0].endswith("$0.38")
     assert "Pharmacist counseling: accepted" in text
     assert "Thank you!" in text
 
@@ -334,20 +335,20 @@ def test_cash_receipt_kicks_the_drawer_on_pin_2_then_cuts(profile):
 
 
 def test_card_receipt_does_not_kick_the_drawer_and_shows_only_the_last_four(profile):
-    card = make_receipt(payment_method="card", tendered=None, change=None, card_last_four="4242")
+    card = make_receipt(tenders=(ReceiptTender("credit_card", Decimal("19.62"), card_last_four="4242"),), change=ZERO)
     data = render_receipt(card, profile)
     printed = parse(data)
     assert printed.kicks == [] and b"\x1bp" not in data
     assert printed.cuts == [Cut(partial=True)]
-    assert "Paid by Card ****4242" in printed.text
+    assert "Credit card ****4242" in printed.text
     assert "Change" not in printed.text
     with pytest.raises(ValueError, match="4 digits"):
-        make_receipt(card_last_four="4111111111111111")
+        ReceiptTender("credit_card", Decimal("19.62"), card_last_four="4111111111111111")
 
 
 def test_explicit_kick_drawer_overrides_the_payment_method(profile):
     assert parse(render_receipt(make_receipt(), profile, kick_drawer=False)).kicks == []
-    card = make_receipt(payment_method="card", card_last_four="4242")
+    card = make_receipt(tenders=(ReceiptTender("credit_card", Decimal("19.62"), card_last_four="4242"),), change=ZERO)
     assert len(parse(render_receipt(card, profile, kick_drawer=True)).kicks) == 1
 
 

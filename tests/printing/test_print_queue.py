@@ -22,7 +22,7 @@ from pharmacy_desktop.db.models.notifications import PrintJob
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionRefill
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.printing import codec
-from pharmacy_desktop.printing.documents import TRANSFER_CAUTION, PharmacyInfo, ReceiptData, ReceiptLine
+from pharmacy_desktop.printing.documents import TRANSFER_CAUTION, PharmacyInfo, ReceiptData, ReceiptLine, ReceiptTender
 from pharmacy_desktop.printing.printer_status import STATUS_QUERIES
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_sender import MAX_AUTOMATIC_ATTEMPTS, PrintSender, backoff_seconds
@@ -105,8 +105,7 @@ def receipt(**changes) -> ReceiptData:
         insurance_paid=Decimal("32.00"),
         copay_total=Decimal("10.00"),
         total=Decimal("10.00"),
-        payment_method="cash",
-        tendered=Decimal("20.00"),
+        tenders=(ReceiptTender("cash", Decimal("10.00"), cash_tendered=Decimal("20.00")),),
         change=Decimal("10.00"),
         counseling="offered, accepted",
         footer="Thank you",
@@ -221,7 +220,9 @@ def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
         print_queue.queue_receipt(
             uow,
             actors["technician"],
-            receipt(payment_method="card", card_last_four="4242", tendered=None, change=None),
+            receipt(
+                tenders=(ReceiptTender("credit_card", Decimal("10.00"), card_last_four="4242"),), change=Decimal("0.00")
+            ),
             reference_type="sale",
             reference_id=uuid.uuid4(),
             printers=printer_settings_from(cfg),
@@ -229,7 +230,7 @@ def test_card_receipt_opens_no_drawer(uow_factory, actors, pharmacy, printer):
         uow.commit()
     PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
     parsed = parse(fake.wait_jobs(1)[0])
-    assert parsed.kicks == [] and "Paid by Card ****4242" in parsed.words
+    assert parsed.kicks == [] and "Credit card ****4242" in parsed.words
 
 
 def test_queueing_rolls_back_with_the_work_it_belongs_to(uow_factory, actors, fill):
