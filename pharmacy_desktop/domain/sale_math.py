@@ -47,12 +47,13 @@ class RxCharge:
 
     def __post_init__(self) -> None:
         if decimal_field(self.quantity, "quantity") <= 0:
-            raise ValueError(f"{self.description}: quantity must be more than 0")
+            raise ValueError("a prescription's quantity must be more than 0")
+        # Messages name no drug: with the sale they would tell what the patient takes.
         for what in ("ingredient_price", "dispensing_fee", "insurance_paid"):
-            decimal_field(getattr(self, what), f"{self.description}: {what.replace('_', ' ')}")
+            decimal_field(getattr(self, what), f"a prescription's {what.replace('_', ' ')}")
         if to_money(self.insurance_paid) > self.price:
             raise ValueError(
-                f"{self.description}: the plan paid {format_money(self.insurance_paid)}, more than the price "
+                f"the plan paid {format_money(self.insurance_paid)} for a prescription priced "
                 f"{format_money(self.price)}; price it at the plan's allowed amount"
             )
 
