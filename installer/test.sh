@@ -2,7 +2,9 @@
 # The whole test suite: installs what is missing, then the static checks (ruff lint and format,
 # mypy, the import-linter layer contracts in pyproject.toml), then pytest. The suite starts its own
 # throwaway PostgreSQL cluster and runs Qt offscreen; nothing needs to be set up by hand.
-# Extra arguments go to pytest (e.g. -n 2 for two processes, -k fill).
+# pytest runs in two processes (pytest-xdist, -n 2: this is a 2-core machine; the suite is mostly
+# waiting on PostgreSQL, Qt and sockets); the few real-time tests share a group. Extra arguments go to
+# pytest and win over these defaults (e.g. -n 0 for one process, -k fill).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash installer/setup.sh --dev
@@ -14,4 +16,4 @@ echo "== mypy"
 echo "== import contracts"
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

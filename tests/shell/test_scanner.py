@@ -294,6 +294,7 @@ def test_focus_change_mid_burst_replays_to_the_first_widget(qtbot, window, scann
 # -- real elapsed time, through the window as the platform delivers keys ------------------
 
 
+@pytest.mark.xdist_group("real_time")
 def test_real_time_scan_and_human_typing(qtbot, window):
     """No injected clock: the key events' own time stamps and the real hold timer decide."""
     scanner = make_filter(ScannerSettings(max_gap_ms=50))
