@@ -19,7 +19,8 @@ class Place(StrEnum):
     DRUG_LOOKUP = "drug lookup"
     FILL = "fill"
     VERIFY = "final verification"
-    WILL_CALL = "will-call"
+    PICKUP = "pickup"  # will-call (the bins) is part of the pickup screen
+    WILL_CALL = "pickup"  # an alias of PICKUP: messages that send someone to will-call reach pickup
     PATIENTS = "patients"
     PRINT_QUEUE = "print queue"
     USERS = "users"

@@ -22,7 +22,7 @@ PLACE_KEYS: dict[Place, str] = {
     Place.DRUG_LOOKUP: "F4",
     Place.FILL: "F5",
     Place.VERIFY: "F6",
-    Place.WILL_CALL: "F7",
+    Place.PICKUP: "F7",  # Place.WILL_CALL is the same place
     Place.PATIENTS: "F9",
     Place.PRINT_QUEUE: "F10",
     Place.USERS: "Alt+U",

@@ -640,21 +640,21 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         ]
         shot("verify-approved")
 
-        # -- F7 will-call shows it -----------------------------------------------------------------
+        # -- F7 pickup's will-call page shows it ----------------------------------------------------
         hands.f_key(Qt.Key.Key_F7)
         will_call = window.current_screen()
-        assert type(will_call).__name__ == "WillCallScreen"
-        qtbot.waitUntil(lambda: any(r.rx_number == rx_number for r in will_call.rows), timeout=10_000)
-        waiting = next(r for r in will_call.rows if r.rx_number == rx_number)
+        assert type(will_call).__name__ == "PickupScreen"
+        qtbot.waitUntil(lambda: any(r.rx_number == rx_number for r in will_call.finder.rows), timeout=10_000)
+        waiting = next(r for r in will_call.finder.rows if r.rx_number == rx_number)
         assert waiting.bin_code == bin_code and patient_last in waiting.patient_name
         shot("will-call")
         hands.scan(label_barcode)
         qtbot.waitUntil(
             lambda: (
                 will_call.mode == "scan"
-                and will_call.rows
-                and all(r.rx_number == rx_number or patient_last in r.patient_name for r in will_call.rows)
-                and bin_code in will_call.headline.text()
+                and will_call.finder.rows
+                and all(r.rx_number == rx_number or patient_last in r.patient_name for r in will_call.finder.rows)
+                and bin_code in will_call.finder.headline.text()
             ),
             timeout=10_000,
         )

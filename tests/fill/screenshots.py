@@ -216,8 +216,8 @@ def main() -> int:
     from pharmacy_desktop.ui.app import make_application
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.screens.fill import FillScreen
+    from pharmacy_desktop.ui.screens.pickup import PickupScreen
     from pharmacy_desktop.ui.screens.verify import VerifyScreen
-    from pharmacy_desktop.ui.screens.will_call import WillCallScreen
     from tests.fill.ui_helpers import context_for
 
     _keep_none_alive()
@@ -229,7 +229,7 @@ def main() -> int:
         tech, rph, ids = populate(factory)
         context = context_for(factory)
 
-        window = MainWindow(context, tech, [FillScreen, VerifyScreen, WillCallScreen])
+        window = MainWindow(context, tech, [FillScreen, VerifyScreen, PickupScreen])
         window.resize(1280, 800)
         window.set_database_connected(True)
         window.show()
@@ -251,7 +251,7 @@ def main() -> int:
         fill_screen.acknowledge_stop()
         window.close()
 
-        window = MainWindow(context, rph, [FillScreen, VerifyScreen, WillCallScreen])
+        window = MainWindow(context, rph, [FillScreen, VerifyScreen, PickupScreen])
         window.resize(1280, 800)
         window.set_database_connected(True)
         window.show()
@@ -268,7 +268,7 @@ def main() -> int:
 
         will_call = window.screens[2]
         window.show_screen(will_call)
-        wait_until(lambda: will_call.table.rowCount() >= 6 and will_call.bin_table.rowCount() >= 8)
+        wait_until(lambda: will_call.finder.table.rowCount() >= 6 and will_call.finder.bin_table.rowCount() >= 8)
         settle()
         window.grab().save(str(OUT / "will-call.png"))
         window.close()

@@ -14,8 +14,8 @@ from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.services import fill, verify
 from pharmacy_desktop.ui.main_window import MainWindow
 from pharmacy_desktop.ui.screens.fill import FillScreen
+from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
-from pharmacy_desktop.ui.screens.will_call import WillCallScreen
 from tests.fill import factories as f
 from tests.fill.ui_helpers import Counter, context_for
 
@@ -44,7 +44,7 @@ def long_world(uow_factory):
 
 
 def shell(qtbot, uow_factory, actor) -> MainWindow:
-    window = MainWindow(context_for(uow_factory), actor, [FillScreen, VerifyScreen, WillCallScreen])
+    window = MainWindow(context_for(uow_factory), actor, [FillScreen, VerifyScreen, PickupScreen])
     qtbot.addWidget(window)
     window.resize(*DISPLAY)
     window.set_database_connected(True)
@@ -99,7 +99,7 @@ def test_will_call_with_long_names_keeps_the_shell_1280_wide(qtbot, app_look, uo
     window = shell(qtbot, uow_factory, actors["pharmacist"])
     screen = window.screens[2]
     window.show_screen(screen)
-    qtbot.waitUntil(lambda: screen.table.rowCount() == 1 and screen.bin_table.rowCount() >= 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: screen.finder.table.rowCount() == 1 and screen.finder.bin_table.rowCount() >= 1, timeout=WAIT)
     settle(qtbot)
     assert window.width() == DISPLAY[0], f"will-call grew the shell to {window.width()} px"
     assert window.minimumSizeHint().width() <= DISPLAY[0]
@@ -134,7 +134,7 @@ def test_a_long_chosen_drug_does_not_widen_the_shell_for_the_rest_of_the_day(qtb
     from pharmacy_desktop.ui.screens.intake import IntakeScreen
 
     window = MainWindow(
-        context_for(uow_factory), actors["technician"], [IntakeScreen, FillScreen, VerifyScreen, WillCallScreen]
+        context_for(uow_factory), actors["technician"], [IntakeScreen, FillScreen, VerifyScreen, PickupScreen]
     )
     qtbot.addWidget(window)
     window.resize(*DISPLAY)

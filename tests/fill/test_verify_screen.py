@@ -1,4 +1,4 @@
-"""Final verification and will-call screens driven by scanner input and keys (pytest-qt)."""
+"""Final verification and the pickup screen's will-call page driven by scanner input and keys (pytest-qt)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pharmacy_desktop.services import fill
+from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
-from pharmacy_desktop.ui.screens.will_call import WillCallScreen
 from tests.fill import factories as f
 from tests.fill.test_fill_screen import WAIT, on_hand, status_of
 from tests.fill.ui_helpers import Counter, context_for
@@ -90,14 +90,16 @@ def test_will_call_scan_shows_the_bag_and_its_bin(qtbot, uow_factory, actors, fi
     from pharmacy_desktop.services import verify
 
     verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
-    screen = show(qtbot, WillCallScreen(context_for(uow_factory), actors["technician"]))
+    screen = show(qtbot, PickupScreen(context_for(uow_factory), actors["technician"]))
     counter = Counter(screen)
     try:
         screen.activate()
-        qtbot.waitUntil(lambda: screen.bin_table.rowCount() == 8 and screen.table.rowCount() == 1, timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: screen.finder.bin_table.rowCount() == 8 and screen.finder.table.rowCount() == 1, timeout=WAIT
+        )
         counter.scan(filled.rx_number)
-        qtbot.waitUntil(lambda: "bin A" in screen.headline.text(), timeout=WAIT)
-        assert screen.headline.text().startswith("Gonzalez, Maria")
-        assert screen.table.item(0, 4).text() == "Lisinopril 20 mg tablet"
+        qtbot.waitUntil(lambda: "bin A" in screen.finder.headline.text(), timeout=WAIT)
+        assert screen.finder.headline.text().startswith("Gonzalez, Maria")
+        assert screen.finder.table.item(0, 4).text() == "Lisinopril 20 mg tablet"
     finally:
         counter.close()

@@ -10,12 +10,12 @@ from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.home import HomeScreen
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
+from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
 from pharmacy_desktop.ui.screens.review import ReviewScreen
 from pharmacy_desktop.ui.screens.settings import SettingsScreen
 from pharmacy_desktop.ui.screens.users import UsersScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
-from pharmacy_desktop.ui.screens.will_call import WillCallScreen
 
 SCREENS: tuple[type[Screen], ...] = (
     HomeScreen,
@@ -24,7 +24,7 @@ SCREENS: tuple[type[Screen], ...] = (
     DrugLookupScreen,  # F4
     FillScreen,  # F5
     VerifyScreen,  # F6
-    WillCallScreen,  # F7
+    PickupScreen,  # F7 (will-call is part of it)
     PatientsScreen,  # F9
     PrintQueueScreen,  # F10
     UsersScreen,  # Alt+U

@@ -1,0 +1,154 @@
+"""The sale page of the pickup screen: whose bag it is, the lines (take / leave, counseling), who
+picks up, the signature and the payment, and the Complete button that says what is missing.
+
+Layout only: the pickup screen fills it from the services' DTOs and reacts to its signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop.ui.style import HINT, PASSED, WARNING
+from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, big
+from pharmacy_desktop.ui.widgets.pickup_identity import IdentityPanel
+from pharmacy_desktop.ui.widgets.pickup_items import PickupItemsTable
+from pharmacy_desktop.ui.widgets.pickup_tender import TenderPanel
+from pharmacy_desktop.ui.widgets.signature_pad import SignaturePad
+
+ACKNOWLEDGES = "By signing, the patient (or the person picking up) acknowledges receiving the prescriptions"
+
+
+class SaleBanner(ResultBanner):
+    WORDS = {"ok": "DONE", "warning": "CHECK", "problem": "NOT DONE", "info": ""}
+
+
+class SignatureBox(QGroupBox):
+    """What the signature acknowledges, and the pad."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Signature (Alt+G)", parent)
+        self.setObjectName("signatureBox")
+        self.acknowledges = QLabel("")
+        self.acknowledges.setObjectName("signatureAcknowledges")
+        self.acknowledges.setWordWrap(True)
+        self.acknowledges.setStyleSheet(f"color: {HINT};")
+        self.pad = SignaturePad(prompt="Sign on the pad · Alt+C clears")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.acknowledges)
+        layout.addWidget(self.pad, 1)
+
+    def set_acknowledgements(self, counseling_offered: bool, privacy_notice: bool) -> None:
+        parts = [ACKNOWLEDGES]
+        if counseling_offered:
+            parts.append("that counseling was offered")
+        if privacy_notice:
+            parts.append("the HIPAA Notice of Privacy Practices (first pickup)")
+        self.acknowledges.setText(
+            ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
+        )
+
+
+class SalePage(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.patient = big("", 7, name="pickupPatient")
+        self.patient.setTextFormat(Qt.TextFormat.PlainText)
+        self.bag = big("", 1, name="pickupBag", wrap=False)
+        self.bag.setTextFormat(Qt.TextFormat.PlainText)
+        head = QHBoxLayout()
+        head.addWidget(self.patient, 1)
+        head.addWidget(self.bag, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.items = PickupItemsTable()
+        self.accept_counsel = QPushButton("Counseling accepted — pharmacist (Ctrl+K)")
+        self.accept_counsel.setObjectName("counselAccepted")
+        self.decline_counsel = QPushButton("Declined (Ctrl+D)")
+        self.decline_counsel.setObjectName("counselDeclined")
+        self.store_upc = QLineEdit()
+        self.store_upc.setObjectName("storeUpc")
+        self.store_upc.setPlaceholderText("item UPC (Alt+I) — or scan it")
+        self.store_upc.setMaximumWidth(230)
+        self.void_line = QPushButton("Void line (Alt+L)")
+        self.void_line.setObjectName("voidLine")
+        line_actions = QHBoxLayout()
+        line_actions.addWidget(QLabel("Space: take / leave"))
+        line_actions.addWidget(self.accept_counsel)
+        line_actions.addWidget(self.decline_counsel)
+        line_actions.addStretch(1)
+        line_actions.addWidget(self.store_upc)
+        line_actions.addWidget(self.void_line)
+
+        self.identity = IdentityPanel()
+        self.signature = SignatureBox()
+        self.tender = TenderPanel()
+        self.identity.setMinimumWidth(250)
+        self.signature.setMinimumWidth(300)
+        self.tender.setMinimumWidth(270)
+        middle = QHBoxLayout()
+        middle.setSpacing(6)
+        middle.addWidget(self.identity, 3)
+        middle.addWidget(self.signature, 4)
+        middle.addWidget(self.tender, 3)
+
+        self.reason = QLineEdit()
+        self.reason.setObjectName("voidReason")
+        self.reason.hide()
+        self.result = SaleBanner()
+        self.missing = QLabel("")
+        self.missing.setObjectName("missingLine")
+        self.missing.setWordWrap(True)
+        self.void_sale = QPushButton("Void sale (Alt+V)")
+        self.void_sale.setObjectName("voidSale")
+        self.close_button = QPushButton("Close (Esc)")
+        self.complete = QPushButton("Complete (Ctrl+Enter)")
+        self.complete.setObjectName("completeButton")
+        self.complete.setMinimumHeight(40)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.missing, 1)
+        bottom.addWidget(self.void_sale)
+        bottom.addWidget(self.close_button)
+        bottom.addWidget(self.complete)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        layout.addWidget(self.items, 5)
+        layout.addLayout(line_actions)
+        layout.addLayout(middle, 4)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.result)
+        layout.addLayout(bottom)
+
+    def show_missing(self, missing: Sequence[str]) -> None:
+        """Complete is enabled only when nothing is missing; the line says what still is."""
+        self.complete.setEnabled(not missing)
+        if missing:
+            self.missing.setText("Missing: " + "; ".join(missing))
+            self.missing.setStyleSheet(f"color: {WARNING}; font-weight: bold;")
+        else:
+            self.missing.setText("✔ Everything is there: Ctrl+Enter completes the sale.")
+            self.missing.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
+
+    def ask_reason(self, placeholder: str) -> None:
+        self.reason.setPlaceholderText(placeholder)
+        self.reason.clear()
+        self.reason.show()
+        self.reason.setFocus()
+
+    def hide_reason(self) -> None:
+        self.reason.hide()
+        self.reason.clear()
