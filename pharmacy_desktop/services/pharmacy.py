@@ -1,14 +1,18 @@
-"""The pharmacy profile (name, address, phone, NPI, NCPDP, DEA) printed on labels, and first run."""
+"""The pharmacy profile (name, address, phone, NPI, NCPDP, DEA) printed on labels, first run, and the
+point-of-sale settings kept on the same row (sales tax rate, dispensing fee, days a bag may wait in
+will-call before it is returned to stock, drug names on receipts)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
 
 from pharmacy_desktop.db.models.users import PharmacyProfile
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem
+from pharmacy_desktop.domain.money import ZERO, format_money
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
@@ -148,6 +152,142 @@ def first_run(
         uow.users.pharmacy_profile_for_saving().updated_by = user_id
         uow.commit()
     return auth.sign_in(uow_factory, username, password, workstation)
+
+
+# -- point-of-sale settings (issue 13) ------------------------------------------------------------
+
+# Ceilings a person's typo runs into, well above any real figure: the highest combined US sales tax
+# is under 12 %, a dispensing fee is a few dollars. The database allows a rate up to 100 %, but
+# "825" typed for 8.25 % must not reach the register. Days: the column's CHECK (1..60).
+MAX_TAX_PERCENT = Decimal(20)
+MAX_DISPENSING_FEE = Decimal(100)
+RETURN_DAYS = (1, 60)
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class PosSettings:
+    tax_rate: Decimal  # a fraction: 0.0825 is 8.25 %, charged on taxable front-store items only
+    dispensing_fee: Decimal  # dollars added to every fill's usual-and-customary price
+    will_call_return_days: int  # a bag waiting longer is listed for return to stock
+    receipt_drug_names: bool  # False: receipts show the Rx number only (privacy at the counter)
+
+    @property
+    def tax_percent(self) -> Decimal:
+        """The rate as the person types it (8.25 for 0.0825), without trailing zeros."""
+        percent = self.tax_rate * _HUNDRED
+        return percent.quantize(Decimal(1)) if percent == percent.to_integral() else percent.normalize()
+
+
+DEFAULT_POS_SETTINGS = PosSettings(ZERO, ZERO, 10, False)  # the column defaults of revision 0010
+
+
+def _number(text: str) -> Decimal | None:
+    cleaned = text.strip().removeprefix("$").removesuffix("%").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def parse_pos_settings(
+    tax_percent: str, dispensing_fee: str, will_call_return_days: int | str, receipt_drug_names: bool
+) -> PosSettings:
+    """The settings as typed on the settings screen (tax as a percentage, fee in dollars), checked.
+
+    Raises ValidationFailed naming every field that is wrong; nothing is rounded silently: a rate
+    with more than three decimals of a percent or a fee with fractions of a cent is refused.
+    """
+    errors: dict[str, str] = {}
+    rate = ZERO
+    percent = _number(tax_percent)
+    if percent is None:
+        errors["tax_rate"] = "Type the sales tax rate as a percentage, e.g. 8.25 (0 where there is none)"
+    elif percent < 0 or percent > MAX_TAX_PERCENT:
+        errors["tax_rate"] = f"A sales tax rate is between 0 and {MAX_TAX_PERCENT} % (8.25 for 8.25 %)"
+    elif percent.as_tuple().exponent < -3:  # type: ignore[operator]  # finite: an int exponent
+        errors["tax_rate"] = "The sales tax rate has at most three decimals (8.125)"
+    else:
+        rate = percent / _HUNDRED
+    fee = _number(dispensing_fee)
+    if fee is None:
+        errors["dispensing_fee"] = "Type the dispensing fee in dollars, e.g. 2.50 (0 for none)"
+    elif fee < 0 or fee > MAX_DISPENSING_FEE:
+        errors["dispensing_fee"] = f"A dispensing fee is between $0.00 and {format_money(MAX_DISPENSING_FEE)}"
+    elif fee.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: an int exponent
+        errors["dispensing_fee"] = "The dispensing fee is in dollars and cents (2.50)"
+    days: int | None
+    try:
+        days = int(str(will_call_return_days).strip())
+    except ValueError:
+        days = None
+    low, high = RETURN_DAYS
+    if days is None or not low <= days <= high:
+        errors["will_call_return_days"] = (
+            f"Days in will-call before return to stock: a whole number from {low} to {high}"
+        )
+    if errors:
+        raise ValidationFailed("Check the point-of-sale settings: " + "; ".join(errors.values()) + ".", errors)
+    assert fee is not None and days is not None
+    return PosSettings(rate, fee.quantize(Decimal("0.01")), days, bool(receipt_drug_names))
+
+
+def pos_settings_in(uow: UnitOfWork) -> PosSettings:
+    """The settings in ``uow`` (the column defaults before a profile exists): for the sale services."""
+    row = uow.users.pharmacy_profile()
+    if row is None:
+        return DEFAULT_POS_SETTINGS
+    return PosSettings(
+        Decimal(row.tax_rate if row.tax_rate is not None else ZERO),
+        Decimal(row.dispensing_fee if row.dispensing_fee is not None else ZERO),
+        int(row.will_call_return_days if row.will_call_return_days is not None else 10),
+        bool(row.receipt_drug_names),
+    )
+
+
+def pos_settings(uow_factory: UnitOfWorkFactory) -> PosSettings:
+    with uow_factory() as uow:
+        return pos_settings_in(uow)
+
+
+def save_pos_settings(uow_factory: UnitOfWorkFactory, actor: Actor, settings: PosSettings) -> PosSettings:
+    """Save the point-of-sale settings (permission ``settings.manage``); checked again here, so a
+    caller that built PosSettings itself cannot store what the screen would refuse."""
+    if not isinstance(settings.tax_rate, Decimal) or not isinstance(settings.dispensing_fee, Decimal):
+        raise TypeError("point-of-sale amounts are Decimal")  # a float here is a programming error
+    checked = parse_pos_settings(
+        str((settings.tax_rate * _HUNDRED).normalize()),
+        str(settings.dispensing_fee.normalize()),
+        settings.will_call_return_days,
+        settings.receipt_drug_names,
+    )
+    with uow_factory(actor.user_id) as uow:
+        auth.require(uow, actor, "settings.manage", doing="change the point-of-sale settings")
+        if uow.users.pharmacy_profile() is None:
+            raise ValidationFailed("Set up the pharmacy profile first; the point-of-sale settings are kept with it.")
+        row = uow.users.pharmacy_profile_for_saving()
+        row.tax_rate = checked.tax_rate
+        row.dispensing_fee = checked.dispensing_fee
+        row.will_call_return_days = checked.will_call_return_days
+        row.receipt_drug_names = checked.receipt_drug_names
+        row.updated_by = actor.user_id
+        uow.record(
+            "PosSettingsSaved",
+            "pharmacy",
+            _PROFILE_ID,
+            {
+                "tax_rate": str(checked.tax_rate),
+                "dispensing_fee": str(checked.dispensing_fee),
+                "will_call_return_days": checked.will_call_return_days,
+                "receipt_drug_names": checked.receipt_drug_names,
+            },
+        )
+        uow.notify("settings", _PROFILE_ID)
+        uow.commit()
+    return checked
 
 
 # -- the day's workload (home screen) ------------------------------------------------------------

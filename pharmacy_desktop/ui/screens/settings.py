@@ -6,8 +6,11 @@ has its own printers. The configuration object is changed in place, so the print
 the other screens use the new printers at once; the running scanner filter and idle lock get the
 new timings when the settings are saved.
 
-Two tabs keep the screen within a 1280x800 display: "Printers and screen lock" and "Barcode
-scanner" (Alt+P / Alt+C, or Ctrl+Tab). A scan while the settings are open shows the scanner tab.
+Tabs keep the screen within a 1280x800 display: "Printers and screen lock", "Barcode scanner" and
+"Point of sale" (Alt+P / Alt+C / Alt+O, or Ctrl+Tab). A scan while the settings are open shows the
+scanner tab. The point-of-sale tab (ui/widgets/pos_settings.py) is the exception to "this
+workstation": tax rate, dispensing fee, will-call days and receipt drug names are the pharmacy's,
+saved in the database; Ctrl+S on that tab saves them.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
+from pharmacy_desktop.ui.widgets.pos_settings import PosSettingsPage
 from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
 
 _ROLE_USE = {
@@ -91,9 +95,9 @@ class SettingsScreen(Screen):
     permission = "settings.manage"
     help_keys = (
         ("Ctrl+1 / Ctrl+2 / Ctrl+3", "print a test page on the label / receipt / report printer"),
-        ("Ctrl+S", "save the settings of this workstation"),
+        ("Ctrl+S", "save the settings of this workstation (on the point-of-sale tab: the pharmacy's)"),
         ("Ctrl+Z", "undo unsaved changes"),
-        ("Alt+P / Alt+C", "printers and screen lock / barcode scanner and scanner test"),
+        ("Alt+P / Alt+C / Alt+O", "printers and screen lock / barcode scanner and scanner test / point of sale"),
         ("Ctrl+Tab", "the next tab"),
         ("Scan", "shows the scanner test: raw input, timing and what the barcode resolved to"),
     )
@@ -213,6 +217,8 @@ class SettingsScreen(Screen):
         self.scanner_slot.addWidget(self.scanner_missing)
         scanner_layout.addLayout(self.scanner_slot, 1)
         self.tabs.addTab(self.scanner_tab, "Barcode s&canner")
+        self.pos_page = PosSettingsPage(context.uow_factory, actor)
+        self.tabs.addTab(self.pos_page, "P&oint of sale")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.error = ErrorLine()
@@ -243,7 +249,10 @@ class SettingsScreen(Screen):
         self._focus_tab()
 
     def _focus_tab(self) -> None:
-        if self.tabs.currentWidget() is self.scanner_tab:
+        if self.tabs.currentWidget() is self.pos_page:
+            self.pos_page.load()  # the pharmacy's settings, as another workstation may have saved them
+            self.pos_page.tax_rate.setFocus()
+        elif self.tabs.currentWidget() is self.scanner_tab:
             (self.scanner_page.typing_box if self.scanner_page is not None else self.scanner_gap).setFocus()
         else:
             self.rows["label"].uri.setFocus()
@@ -295,6 +304,8 @@ class SettingsScreen(Screen):
         self.scanner_gap.setValue(cfg.scanner_gap_ms)
         self.scanner_min.setValue(cfg.scanner_min_length)
         self.error.show_message("")
+        if self.pos_page.loaded is not None:  # Ctrl+Z: the point-of-sale tab as last loaded or saved
+            self.pos_page.show_settings(self.pos_page.loaded)
 
     def form_printers(self) -> dict[str, PrinterConfig]:
         """The printers typed in the form, checked; ValidationFailed names the one that is wrong."""
@@ -309,6 +320,9 @@ class SettingsScreen(Screen):
         return printers
 
     def save(self) -> None:
+        if self.tabs.currentWidget() is self.pos_page:
+            self.pos_page.save()
+            return
         try:
             printers = self.form_printers()
         except ValidationFailed as error:
