@@ -34,6 +34,7 @@ PERMISSIONS = {
     "pos.void": "void sale lines and sales before they complete",
     "pos.close_drawer": "count and close the cash drawer",
 }
+STATES_0006 = "'received', 'validated', 'in_progress', 'ready', 'dispensed', 'completed', 'rejected', 'cancelled'"
 GRANTS = {
     "technician": ["prescription.dispense"],
     "pharmacist": ["prescription.dispense", "pos.void", "pos.close_drawer"],
@@ -254,6 +255,9 @@ def upgrade() -> None:
             ADD COLUMN will_call_return_days INTEGER NOT NULL DEFAULT 10
                 CHECK (will_call_return_days BETWEEN 1 AND 60),
             ADD COLUMN receipt_drug_names BOOLEAN NOT NULL DEFAULT false;
+        ALTER TABLE prescription_schema.prescriptions DROP CONSTRAINT ck_prescriptions_status,
+            ADD CONSTRAINT ck_prescriptions_status CHECK (status IN ('received', 'validated', 'in_progress',
+                'ready', 'on_hold', 'dispensed', 'completed', 'rejected', 'cancelled'));  -- on_hold: returned to stock
     """)
     permissions = sa.table(
         "permissions",
@@ -281,6 +285,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(  # on_hold rows must be moved first (reactivated or cancelled)
+        "ALTER TABLE prescription_schema.prescriptions DROP CONSTRAINT ck_prescriptions_status, "
+        f"ADD CONSTRAINT ck_prescriptions_status CHECK (status IN ({STATES_0006}))"
+    )
     op.execute(
         sa.text(
             "DELETE FROM user_schema.role_permissions WHERE permission_id IN "

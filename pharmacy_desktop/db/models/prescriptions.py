@@ -21,6 +21,7 @@ PRESCRIPTION_STATES = (
     "validated",
     "in_progress",
     "ready",
+    "on_hold",  # revision 0010: returned to stock
     "dispensed",
     "completed",
     "rejected",
