@@ -6,6 +6,11 @@ else the embedded server, migrated and, on its first start, loaded with the demo
 the engine and the unit-of-work factory, and hand out the workstation's printers, print sender,
 scanner timing and what the change listener connects to. Nothing below this module builds any of
 them from the configuration itself.
+
+The claims switch (``adjudicator``) and the card terminal (``payment_terminal``) are the built-in
+simulators (``adapters/``) for now: one of each per application, so a retried card charge reaches
+the terminal that remembers its reference. A real switch or gateway will be chosen by a
+configuration key (e.g. ``[adapters] adjudicator = "..."``) read here, and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -21,6 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.adapters.adjudication import Adjudicator, SimulatedAdjudicator
+from pharmacy_desktop.adapters.payment_terminal import PaymentTerminal, SimulatedTerminal
 from pharmacy_desktop.config import Config, PrinterConfig
 from pharmacy_desktop.db.connect import resolve_url
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
@@ -55,6 +62,8 @@ class Application:
     config: Config
     embedded: EmbeddedPostgres | None = None
     notes: tuple[str, ...] = ()
+    adjudicator: Adjudicator = field(default_factory=SimulatedAdjudicator)
+    payment_terminal: PaymentTerminal = field(default_factory=SimulatedTerminal)
 
     @property
     def workstation(self) -> str:

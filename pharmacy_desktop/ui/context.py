@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pharmacy_desktop.adapters.adjudication import Adjudicator, SimulatedAdjudicator
+from pharmacy_desktop.adapters.payment_terminal import PaymentTerminal, SimulatedTerminal
 from pharmacy_desktop.app import make_print_sender
 from pharmacy_desktop.config import Config
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
@@ -24,6 +26,8 @@ class AppContext:
     made without one (a test, a screen shown on its own) gets one from the composition root that
     is not started: it sends when asked (a test page) and a wake-up is a no-op.
     ``scanner``: the application's scanner filter, a Qt object the shell sets when it installs it.
+    ``adjudicator`` / ``payment_terminal``: the claims switch and the card terminal (the application's;
+    a context made without them gets its own simulators).
     """
 
     uow_factory: UnitOfWorkFactory
@@ -33,6 +37,8 @@ class AppContext:
     config_path: Path | None = None  # where the settings screen saves; None: the user config directory
     print_sender: PrintSender = field(default=None)  # type: ignore[assignment]  # always set after __init__
     scanner: ScannerFilter | None = None
+    adjudicator: Adjudicator = field(default_factory=SimulatedAdjudicator)
+    payment_terminal: PaymentTerminal = field(default_factory=SimulatedTerminal)
 
     def __post_init__(self) -> None:
         if self.print_sender is None:
@@ -52,4 +58,6 @@ class AppContext:
             database_url=app.url,
             config_path=config_path,
             print_sender=print_sender,
+            adjudicator=app.adjudicator,
+            payment_terminal=app.payment_terminal,
         )

@@ -36,6 +36,7 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
+from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
     ResultBanner,
     ScanPrompt,
@@ -85,7 +86,8 @@ class FillScreen(QueueScreen):
     def _build(self) -> None:
         left = self._build_queue("fillQueue")
         pages = self._build_pages("Scan an Rx label\nor pick a prescription and press Enter", "fillStatus", 2)
-        self._split(left, pages, [400, 660], (4, 6))
+        right, self.claim = with_claim_banner(pages)
+        self._split(left, right, [400, 660], (4, 6))
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
@@ -390,6 +392,11 @@ class FillScreen(QueueScreen):
             f"Put the vial and the stock bottle in the basket {where}."
         )
         self.refresh()
+        self.claim.bill(self.context, self.actor, result.refill_id, result.rx_number)
+
+    def clear_sensitive(self) -> None:
+        super().clear_sensitive()
+        self.claim.clear()
 
     def _fill_failed(self, exc: Exception) -> None:
         self.busy = False

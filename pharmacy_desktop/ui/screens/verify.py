@@ -35,6 +35,7 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER, FRAME
+from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
     GREEN,
     RED,
@@ -67,6 +68,7 @@ class VerifyScreen(QueueScreen):
         self.bottles: dict[uuid.UUID, str] = {}  # item -> the bottle scan that matched it
         self.approved: ApproveResult | None = None
         self.returned: ReturnResult | None = None
+        self.returned_reason = ""
         self._build()
         shortcut(self, "Alt+R", self.start_return)
 
@@ -75,7 +77,8 @@ class VerifyScreen(QueueScreen):
     def _build(self) -> None:
         left = self._build_queue("verifyQueue")
         pages = self._build_pages("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)", "verifyStatus", 3)
-        self._split(left, pages, [300, 760], (0, 1))
+        right, self.claim = with_claim_banner(pages)
+        self._split(left, right, [300, 760], (0, 1))
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
@@ -199,6 +202,10 @@ class VerifyScreen(QueueScreen):
         self.pages.setCurrentWidget(self.work_page)
         self._select_in_queue(view.prescription_id)
         self.prompt.setFocus()  # the bottle scan goes to the prompt, and it shows it
+        rx_id = view.prescription_id
+        self.claim.load(
+            self.context, self.actor, rx_id, lambda: self.view is not None and self.view.prescription_id == rx_id
+        )
 
     def _show_line(self, index: int) -> None:
         assert self.view is not None
@@ -358,6 +365,7 @@ class VerifyScreen(QueueScreen):
             self.result.show_result("problem", "Type why it goes back to fill, then press Enter.")
             return
         self.busy = True
+        self.returned_reason = reason
         run_in_background(
             self,
             lambda: service.return_to_fill(
@@ -378,6 +386,9 @@ class VerifyScreen(QueueScreen):
             "Destroy the printed vial label."
         )
         self.refresh()
+        self.claim.reverse_returned(
+            self.context, self.actor, result.prescription_id, f"returned to fill: {self.returned_reason}"
+        )
 
     def _action_failed(self, exc: Exception) -> None:
         self.busy = False
@@ -401,6 +412,7 @@ class VerifyScreen(QueueScreen):
         self.reason.clear()
         self.approve_button.setEnabled(False)
         self.label_text.clear()
+        self.claim.clear()
         self.status.clear()
         self.idle_prompt.set_text("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)")
         self.pages.setCurrentWidget(self.idle_page)
