@@ -146,7 +146,8 @@ def request_digest(request: ClaimRequest) -> str:
 def _rejected(plan: SimulatedPlan | None, codes: tuple[str, ...], next_fill: dt.date | None = None) -> ClaimResponse:
     reasons = "; ".join(f"{c} {reject_code(c).ncpdp_text}" for c in codes)
     name = plan.name if plan is not None else "the processor"
-    suffix = f" (the plan pays again on or after {next_fill})" if next_fill is not None else ""
+    when = f"{next_fill:%m/%d/%Y}" if next_fill is not None else ""
+    suffix = f" (the plan pays again on or after {when})" if next_fill is not None else ""
     return ClaimResponse(
         status="rejected",
         reject_codes=codes,

@@ -110,8 +110,8 @@ def _state(primary: ClaimView, secondary: ClaimView | None, cash: str) -> tuple[
     if primary.status == "failed":
         return "failed", f"No answer from {primary.plan}'s claims processor: resubmit the claim (the fill is saved)."
     if primary.status == "rejected":
-        codes = ", ".join(primary.reject_codes)
-        return "rejected", f"Rejected by {primary.plan} ({codes}). Until it is resolved the patient pays {cash}."
+        said = primary.message or f"Rejected by {primary.plan} ({', '.join(primary.reject_codes)})."
+        return "rejected", f"{said} Until it is resolved the patient pays {cash}."
     if primary.status == "reversed":
         return "reversed", f"Claim {primary.claim_number} to {primary.plan} was reversed."
     paid = f"Paid by {primary.plan}: plan pays {_money(primary.plan_paid)}, patient pays {_money(primary.patient_pay)}."

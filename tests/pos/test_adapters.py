@@ -190,7 +190,7 @@ def test_refill_too_soon_says_when_the_plan_pays_again() -> None:
     last = FILL_DAY - dt.timedelta(days=10)
     response = SimulatedAdjudicator().submit(claim(last_fill_date=last, last_days_supply=30))
     assert response.next_fill_date == last + dt.timedelta(days=23)  # ceil(0.75 * 30)
-    assert str(last + dt.timedelta(days=23)) in response.message
+    assert f"on or after {last + dt.timedelta(days=23):%m/%d/%Y}" in response.message
 
 
 @pytest.mark.parametrize(

@@ -272,7 +272,9 @@ def test_refill_too_soon_names_the_day_the_plan_pays_again(uow_factory, actors, 
     outcome = claims.adjudicate_fill(
         uow_factory, actors["technician"], SimulatedAdjudicator(), direct_fill(uow_factory, world, number=1)
     )
-    assert str(TODAY - dt.timedelta(days=10) + dt.timedelta(days=23)) in outcome.claims[0].message
+    day = TODAY - dt.timedelta(days=10) + dt.timedelta(days=23)
+    assert f"the plan pays again on or after {day:%m/%d/%Y}" in outcome.claims[0].message
+    assert f"the plan pays again on or after {day:%m/%d/%Y}" in outcome.message
 
 
 def test_a_claim_that_cannot_be_sent_says_what_to_correct_and_writes_no_claim(uow_factory, actors, world):
@@ -521,7 +523,8 @@ def test_the_fill_screen_shows_a_rejection_after_the_fill_without_blocking_it(qt
     assert status_of(uow_factory, world.rx_id) == "in_progress"  # the fill stands
     shown = screen.claim.text()
     assert shown.startswith(
-        f"CLAIM REJECTED — Rx {world.rx_number}: Rejected by Blue Cross Blue Shield of Illinois (65)"
+        f"CLAIM REJECTED — Rx {world.rx_number}: Rejected by Blue Cross Blue Shield of Illinois: "
+        "65 Patient Is Not Covered. Until it is resolved the patient pays $17.00."
     )
     assert "65 Patient Is Not Covered: The plan says the patient is not covered" in shown and "What to do:" in shown
     assert screen.claim.isVisible() and STOP_BORDER in screen.claim.styleSheet()
