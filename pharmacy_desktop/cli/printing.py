@@ -1,4 +1,4 @@
-"""`pharmacy-desktop print test-page|label|queue`: the same queue, layouts and sender as the app.
+"""`pharmacy-desktop print test-page|label|receipt|queue`: the same queue, layouts and sender as the app.
 
 A job printed from here is recorded in the print queue of this workstation first; if the printer
 does not take it, it stays there (the app retries it) and the command exits with 6.
@@ -21,7 +21,7 @@ EXIT_NOT_PRINTED = 6
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The command group's parsers; --database-url is added to every one by cli.build_parser."""
-    printing = subparsers.add_parser("print", help="print a test page or a vial label; list the print queue")
+    printing = subparsers.add_parser("print", help="print a test page, a vial label or a receipt; list the print queue")
     actions = printing.add_subparsers(dest="print_command", metavar="ACTION", required=True)
 
     def printer_options(parser: argparse.ArgumentParser, default_role: str) -> None:
@@ -48,6 +48,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     printer_options(label, "label")
     label.set_defaults(handler=cmd_label)
+
+    receipt = actions.add_parser("receipt", help="reprint a sale's receipt, marked REPRINT")
+    receipt.add_argument(
+        "number", metavar="INVOICE_NUMBER", help="an invoice number (INV000123) or the sale number (S000123)"
+    )
+    receipt.add_argument(
+        "--reason",
+        default="Reprinted from the command line",
+        help="why the receipt is printed again (logged with the reprint)",
+    )
+    printer_options(receipt, "receipt")
+    receipt.set_defaults(handler=cmd_receipt)
 
     queue = actions.add_parser("queue", help="list this workstation's print jobs (waiting first)")
     queue.add_argument("--all-workstations", action="store_true")
@@ -107,6 +119,25 @@ def cmd_label(args: argparse.Namespace) -> int:
             db.uow_factory,
             None,
             args.rx_number,
+            reason=args.reason,
+            workstation=cfg.workstation_name,
+            printer_uri=args.printer,
+            printer_profile=args.profile,
+            printers=printer_settings_from(cfg),
+        )
+        return _send(db, cfg, job_id, args.timeout)
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
+    from pharmacy_desktop.services.receipt_reprint import reprint_receipt
+
+    cfg = _config()
+    with database(args, cfg=cfg) as db:  # one read of the workstation configuration
+        job_id = reprint_receipt(
+            db.uow_factory,
+            None,
+            args.number,
             reason=args.reason,
             workstation=cfg.workstation_name,
             printer_uri=args.printer,

@@ -41,6 +41,7 @@ from pharmacy_desktop.db.repositories.audit import AuditRepository
 from pharmacy_desktop.db.repositories.base import concurrent_update
 from pharmacy_desktop.db.repositories.billing import BillingRepository
 from pharmacy_desktop.db.repositories.billing_claims import ClaimRepository
+from pharmacy_desktop.db.repositories.billing_reports import BillingReportsRepository
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
@@ -142,6 +143,10 @@ class UnitOfWork:
     @property
     def claims(self) -> ClaimRepository:
         return self._repository(ClaimRepository)
+
+    @property
+    def billing_reports(self) -> BillingReportsRepository:
+        return self._repository(BillingReportsRepository)
 
     @property
     def notifications(self) -> NotificationRepository:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import shutil
 import subprocess
-from datetime import date, datetime
+import threading
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.printing.day_end import (
     CSV_COLUMNS,
     ControlledPickup,
@@ -23,6 +26,9 @@ from pharmacy_desktop.printing.day_end import (
     day_end_pdf,
     mask_id_number,
 )
+from pharmacy_desktop.services import day_end
+from tests.pos.day_end_sales import Picker, Tender, controlled_fill, refund, ring_up, void
+from tests.printing.conftest import make_fill, pharmacy  # noqa: F401 (pharmacy is a fixture)
 
 D = Decimal
 needs_poppler = pytest.mark.skipif(
@@ -249,3 +255,218 @@ def test_day_end_amounts_must_be_decimal():
         z_data(tax_total=3.18)
     with pytest.raises(TypeError, match="Decimal"):
         DrawerLine("cash", D("1.00"), 1.0)  # type: ignore[arg-type]
+
+
+# ---- the day end against the real database (services/day_end.py) ------------------------------
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def day(uow_factory, actors, request):
+    """A day at two counters: cash with change, card + cash for a C-II picked up by a caregiver with
+    her driver's license, a check with a discount and tax, a cash refund, a void; a debit card sale
+    of an uncontrolled prescription at the other counter."""
+    request.getfixturevalue("pharmacy")  # the profile row (tests/printing/conftest.py)
+    tech, manager = actors["technician"], actors["manager"]
+    oxy = controlled_fill(uow_factory, actors, "6002001")
+    atorva = make_fill(uow_factory, actors, rx_number="6002002")
+    sales = {
+        "cash": ring_up(
+            uow_factory, tech, workstation="COUNTER-1", tenders=[Tender("cash", D("19.62"), cash_tendered=D("20.00"))]
+        ),
+        "split": ring_up(
+            uow_factory,
+            tech,
+            workstation="COUNTER-1",
+            tenders=[Tender("credit_card", D("25.00"), last_four="4242"), Tender("cash", D("10.00"), D("10.00"))],
+            fill=oxy,
+            insurance=D("30.00"),
+            picker=Picker("Maria Doe", "caregiver", "drivers_license", "D123-4567-8901", "IL"),
+        ),
+        "check": ring_up(
+            uow_factory,
+            tech,
+            workstation="COUNTER-1",
+            tenders=[Tender("check", D("12.00"), check_number="1043")],
+            discount=D("2.00"),
+            tax=D("1.00"),
+        ),
+        "debit": ring_up(
+            uow_factory,
+            tech,
+            workstation="COUNTER-2",
+            tenders=[Tender("debit_card", D("40.00"), last_four="0007")],
+            fill=atorva,
+        ),
+    }
+    refund(uow_factory, manager, sales["cash"], 0, D("5.00"))
+    void(uow_factory, tech, workstation="COUNTER-1", amount=D("3.99"))
+    return sales
+
+
+def events(uow_factory, event_type: str):
+    from sqlalchemy import select
+
+    from pharmacy_desktop.db.models.audit import DomainEvent
+
+    with uow_factory() as uow:
+        rows = list(uow.session.scalars(select(DomainEvent).where(DomainEvent.event_type == event_type)))
+        uow.session.expunge_all()
+        return rows
+
+
+def test_the_drawer_should_hold_its_sales_less_its_refunds_plus_the_float(uow_factory, actors, day):
+    rph = actors["pharmacist"]
+    first = day_end.drawer_expected(uow_factory, rph, TODAY, "COUNTER-1", opening_float=D("100.00"))
+    assert [(t.method, t.sales, t.refunds, t.expected) for t in first.tenders] == [
+        ("cash", D("29.62"), D("5.00"), D("124.62")),  # 19.62 (20.00 less 0.38 change) + 10.00 - 5.00 + float
+        ("credit_card", D("25.00"), D("0.00"), D("25.00")),
+        ("check", D("12.00"), D("0.00"), D("12.00")),
+    ]
+    assert first.opening_float == D("100.00") and first.closed_at is None
+    other = day_end.drawer_expected(uow_factory, rph, TODAY, "COUNTER-2")
+    assert [(t.method, t.expected) for t in other.tenders] == [("cash", D("0.00")), ("debit_card", D("40.00"))]
+    yesterday = day_end.drawer_expected(uow_factory, rph, TODAY - timedelta(days=1), "COUNTER-1")
+    assert [(t.method, t.expected) for t in yesterday.tenders] == [("cash", D("0.00"))]
+
+
+def test_a_drawer_is_closed_once_with_its_counts_and_variance(uow_factory, actors, day):
+    rph = actors["pharmacist"]
+    counted = {"cash": D("124.50"), "credit_card": D("25.00"), "check": D("12.00")}
+    close = day_end.close_drawer(uow_factory, rph, TODAY, "COUNTER-1", D("100.00"), counted, "  short a dime  ")
+    assert [(c.method, c.expected, c.counted, c.variance) for c in close.counts] == [
+        ("cash", D("124.62"), D("124.50"), D("-0.12")),
+        ("credit_card", D("25.00"), D("25.00"), D("0.00")),
+        ("check", D("12.00"), D("12.00"), D("0.00")),
+    ]
+    assert close.variance == D("-0.12") and close.notes == "short a dime" and close.closed_by == rph.display_name
+    with pytest.raises(ValidationFailed, match="already closed by .* once a day"):
+        day_end.close_drawer(uow_factory, actors["manager"], TODAY, "COUNTER-1", D("100.00"), counted)
+    [event] = events(uow_factory, "DrawerClosed")
+    assert event.event_data["variance"]["cash"] == "-0.12" and event.user_id == rph.user_id
+    again = day_end.drawer_expected(uow_factory, rph, TODAY, "COUNTER-1")
+    assert again.closed_at is not None and again.opening_float == D("100.00") and again.expected("cash") == D("124.62")
+    with uow_factory() as uow:
+        [row] = uow.billing_reports.drawer_closes(TODAY)
+        assert row.counted == {"cash": "124.50", "credit_card": "25.00", "check": "12.00"}
+        assert row.expected["cash"] == "124.62" and row.variance["cash"] == "-0.12"
+
+
+def test_every_tender_is_counted_and_counts_are_money(uow_factory, actors, day):
+    rph = actors["pharmacist"]
+    close = functools.partial(day_end.close_drawer, uow_factory, rph, TODAY, "COUNTER-1", D("100.00"))
+    with pytest.raises(ValidationFailed, match=r"check \(expected \$12.00\)") as missing:
+        close({"cash": D("124.62"), "credit_card": D("25.00")})
+    assert missing.value.field_errors == {"check": "required"}
+    with pytest.raises(ValidationFailed, match="cannot be negative"):
+        close({"cash": D("-1.00"), "credit_card": D("25.00"), "check": D("12.00")})
+    with pytest.raises(ValidationFailed, match="'bitcoin' is not a tender"):
+        close({"cash": D("124.62"), "bitcoin": D("1.00")})
+    with pytest.raises(TypeError):
+        close({"cash": 124.62, "credit_card": D("25.00"), "check": D("12.00")})
+    with pytest.raises(ValidationFailed, match="has not begun"):
+        day_end.close_drawer(uow_factory, rph, TODAY + timedelta(days=1), "COUNTER-1", D("0"), {"cash": D("0")})
+    with uow_factory() as uow:
+        assert uow.billing_reports.drawer_closes(TODAY) == []  # nothing was written by a refusal
+
+
+def test_a_technician_may_not_count_or_close_a_drawer(uow_factory, actors, day):
+    tech = actors["technician"]
+    with pytest.raises(PermissionDenied, match="pos.close_drawer"):
+        day_end.drawer_expected(uow_factory, tech, TODAY, "COUNTER-1")
+    with pytest.raises(PermissionDenied, match="pos.close_drawer"):
+        day_end.close_drawer(uow_factory, tech, TODAY, "COUNTER-2", D("0"), {"cash": D("0"), "debit_card": D("40")})
+    close = day_end.close_drawer(
+        uow_factory, actors["manager"], TODAY, "COUNTER-2", D("0"), {"cash": D("0"), "debit_card": D("40")}
+    )
+    assert close.variance == D("0.00")
+
+
+def test_two_workstations_closing_the_same_drawer_at_once_close_it_once(uow_factory, actors, day):
+    """The second close passes the 'already closed?' check before the first commits; the UNIQUE
+    constraint refuses it once the first commits, with the same clear message."""
+    rph, manager = actors["pharmacist"], actors["manager"]
+    counts = {"cash": D("0"), "debit_card": D("40.00")}
+    outcome: list[object] = []
+    with uow_factory(rph.user_id) as first:
+        first.billing_reports.add_drawer_close(
+            day=TODAY,
+            workstation="COUNTER-2",
+            opening_float=D("0"),
+            expected={},
+            counted={},
+            variance={},
+            notes=None,
+            closed_by=rph.user_id,
+        )
+
+        def second() -> None:
+            try:
+                outcome.append(day_end.close_drawer(uow_factory, manager, TODAY, "COUNTER-2", D("0"), counts))
+            except ValidationFailed as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive()  # waiting on the first close's row
+        first.commit()
+    thread.join(10)
+    [result] = outcome
+    assert isinstance(result, ValidationFailed) and "closed on another workstation a moment ago" in result.message
+    with uow_factory() as uow:
+        assert len(uow.billing_reports.drawer_closes(TODAY)) == 1
+
+
+def test_the_day_end_data_has_every_figure_of_the_day(uow_factory, actors, day):
+    day_end.close_drawer(
+        uow_factory,
+        actors["pharmacist"],
+        TODAY,
+        "COUNTER-1",
+        D("100.00"),
+        {"cash": D("124.62"), "credit_card": D("25.00"), "check": D("12.00")},
+    )
+    data = day_end.day_end_data(uow_factory, actors["manager"], TODAY)
+    assert data.pharmacy_name == "Main Street Pharmacy" and data.business_date == TODAY
+    assert data.workstations == ("COUNTER-1", "COUNTER-2")
+    assert [(t.method, t.count, t.amount) for t in data.sales_by_tender] == [
+        ("cash", 2, D("29.62")),
+        ("check", 1, D("12.00")),
+        ("credit_card", 1, D("25.00")),
+        ("debit_card", 1, D("40.00")),
+    ]
+    assert [(t.method, t.count, t.amount) for t in data.refunds_by_tender] == [("cash", 1, D("5.00"))]
+    assert (data.voids_count, data.voids_amount) == (1, D("3.99"))
+    assert (data.discounts_total, data.tax_total, data.insurance_paid_total) == (D("2.00"), D("1.00"), D("30.00"))
+    assert data.prescriptions_picked_up == 2
+    [pickup] = data.controlled_pickups
+    assert (pickup.rx_number, pickup.schedule, pickup.picker_name) == ("6002001", "C-II", "Maria Doe")
+    assert pickup.drug == "Oxycodone HCl 20 mg"
+    assert (pickup.id_type, pickup.id_number, pickup.id_state) == ("drivers_license", "****8901", "IL")
+    assert pickup.picked_up_at.date() == TODAY and pickup.picked_up_at.tzinfo is not None
+    closed, open_ = data.drawers
+    assert closed.is_closed and closed.opening_float == D("100.00") and closed.closed_by
+    assert [(line.method, line.expected, line.counted, line.variance) for line in closed.lines][0] == (
+        "cash",
+        D("124.62"),
+        D("124.62"),
+        D("0.00"),
+    )
+    assert not open_.is_closed and [(line.method, line.expected, line.counted) for line in open_.lines] == [
+        ("cash", D("0.00"), None),
+        ("debit_card", D("40.00"), None),
+    ]
+    [viewed] = events(uow_factory, "DayEndReportViewed")
+    assert viewed.event_data["business_date"] == TODAY.isoformat() and viewed.user_id == actors["manager"].user_id
+    csv_text = day_end_csv(data)
+    assert "D123" not in csv_text and "****8901" in csv_text
+
+
+def test_who_may_see_the_z_report(uow_factory, actors, day):
+    with pytest.raises(PermissionDenied):
+        day_end.day_end_data(uow_factory, actors["technician"], TODAY)
+    assert day_end.day_end_data(uow_factory, actors["pharmacist"], TODAY).prescriptions_picked_up == 2
+    quiet = day_end.day_end_data(uow_factory, None, TODAY - timedelta(days=1))  # the command line
+    assert quiet.workstations == () and quiet.sales_by_tender == () and quiet.drawers == ()

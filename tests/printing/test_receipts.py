@@ -6,7 +6,10 @@ layouts), so a wrong tender line, a missing drawer kick or a drug name printed b
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +26,7 @@ from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_sender import PrintSender
 from pharmacy_desktop.services.printer_settings import printer_settings_from
 from tests.escpos_parse import Cut, DrawerKick, Parsed, parse
+from tests.pos.day_end_sales import Tender, ring_up
 from tests.printing.conftest import read_all, read_silently, workstation_config
 
 D = Decimal
@@ -264,3 +268,98 @@ def test_a_queued_receipt_prints_and_its_reprint_is_marked_and_opens_no_drawer(u
         stored = uow.print_jobs.get(reprint_id)
         assert stored.is_reprint and stored.document["reprinted_at"] is not None
         assert "credit_card + check + cash" in stored.description
+
+
+# ---- `print receipt NUMBER`: a sale's receipt again, found by any of its numbers -------------------
+
+
+def run_print(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pharmacy_desktop", "print", *args, "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+
+
+@pytest.fixture
+def sold(uow_factory, actors, pharmacy, printer):
+    """A split card + cash sale whose receipt printed on a fake printer."""
+    fake = printer(read_all)
+    cfg = workstation_config(receipt_uri=fake.uri)
+    sale = ring_up(
+        uow_factory,
+        actors["technician"],
+        workstation="test-ws",
+        tenders=[Tender("credit_card", D("25.00"), last_four="4242"), Tender("cash", D("10.00"), D("20.00"))],
+        printers=printer_settings_from(cfg),
+    )
+    assert PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()[0].ok
+    original = parse(fake.wait_jobs(1)[0])
+    assert "REPRINT" not in original.text and len(original.kicks) == 1
+    return sale, fake
+
+
+def test_print_receipt_by_invoice_number_reprints_it_marked_and_logged(database_url, uow_factory, sold, printer):
+    sale, _ = sold
+    fake = printer(read_all)
+    done = run_print(
+        database_url,
+        "receipt",
+        sale.invoice_number,
+        "--printer",
+        fake.uri,
+        "--profile",
+        "TM-T88V",
+        "--reason",
+        "lost it",
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Printed on {fake.uri}" in done.stdout
+    printed = parse(fake.wait_jobs(1)[0])
+    assert printed.text.count("REPRINT") == 2 and "Reprinted " in printed.text
+    assert f"Receipt {sale.sale_number}" in printed.text and "Credit card ****4242" in printed.text
+    assert printed.kicks == []  # the cash was taken at the sale: a copy opens no drawer
+    with uow_factory() as uow:
+        [job] = [j for j in uow.print_jobs.for_reference("sale", sale.sale_id) if j.is_reprint]
+        assert job.reprint_of == sale.receipt_job_id and job.printer_uri == fake.uri
+        [event] = [e for e in events_of(uow, "ReceiptReprinted")]
+        assert event.event_data["reason"] == "lost it" and event.event_data["receipt_number"] == sale.sale_number
+
+
+def test_print_receipt_by_sale_number_and_unknown_numbers(database_url, uow_factory, sold, printer):
+    sale, _ = sold
+    fake = printer(read_all)
+    done = run_print(database_url, "receipt", sale.sale_number.lower(), "--printer", fake.uri)
+    assert done.returncode == 0, done.stderr
+    assert parse(fake.wait_jobs(1)[0]).text.count("REPRINT") == 2
+    unknown = run_print(database_url, "receipt", "INV999999", "--printer", fake.uri)
+    assert unknown.returncode == 2 and "No sale has the number 'INV999999'" in unknown.stderr
+
+
+def test_reprinting_a_receipt_needs_the_sell_permission(uow_factory, actors, sold):
+    from pharmacy_desktop.errors import PermissionDenied
+    from pharmacy_desktop.services.receipt_reprint import reprint_receipt
+
+    sale, fake = sold
+    with pytest.raises(PermissionDenied):
+        reprint_receipt(uow_factory, actors["admin"], sale.sale_number, reason="copy", workstation="test-ws")
+    job_id = reprint_receipt(
+        uow_factory,
+        actors["technician"],
+        sale.invoice_number,
+        reason="copy",
+        workstation="test-ws",
+        printer_uri=fake.uri,
+    )
+    with uow_factory() as uow:
+        assert uow.print_jobs.get(job_id).document["reprinted_at"] is not None
+
+
+def events_of(uow, event_type: str):
+    from sqlalchemy import select
+
+    from pharmacy_desktop.db.models.audit import DomainEvent
+
+    return list(uow.session.scalars(select(DomainEvent).where(DomainEvent.event_type == event_type)))

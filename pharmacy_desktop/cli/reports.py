@@ -1,0 +1,101 @@
+"""`pharmacy-desktop report NAME --format pdf|csv --output FILE`: the app's reports from the command line.
+
+Each report is one entry of REPORTS: its name, help text, how to add its own arguments, and how
+to build its PDF and CSV from the database. A new report (the inventory reports) is a new entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pharmacy_desktop.cli.options import database
+from pharmacy_desktop.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+FORMATS = ("pdf", "csv")
+Render = Callable[["UnitOfWorkFactory", argparse.Namespace, str], bytes]
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    render: Render  # (uow factory, parsed arguments, "pdf" | "csv") -> the file's bytes
+
+
+def _date(text: str) -> dt.date:
+    # Checked here rather than as an argparse type, so a wrong date is refused like any wrong input
+    # (exit 2, one line saying what to type) after the command line itself parsed.
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"{text!r} is not a date: write it YYYY-MM-DD, e.g. 2026-12-02.") from None
+
+
+def _day_end_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the business date")
+
+
+def _day_end(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.day_end import day_end_csv, day_end_pdf
+    from pharmacy_desktop.services.day_end import day_end_data
+
+    data = day_end_data(uow_factory, None, _date(args.date))
+    return day_end_pdf(data) if fmt == "pdf" else day_end_csv(data).encode("utf-8")
+
+
+REPORTS = (
+    Report(
+        "day-end",
+        "the Z report of a business day: sales and refunds by tender, voids, discounts, tax, insurance, "
+        "prescriptions picked up, controlled pickups with the picker's ID, drawer counts",
+        _day_end_arguments,
+        _day_end,
+    ),
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The command group's parsers; --database-url is added to every one by cli.build_parser."""
+    group = subparsers.add_parser("report", help="write a report as PDF or CSV")
+    names = group.add_subparsers(dest="report_name", metavar="REPORT", required=True)
+    for report in REPORTS:
+        parser = names.add_parser(report.name, help=report.help, description=report.help)
+        report.add_arguments(parser)
+        parser.add_argument("--format", choices=FORMATS, default="pdf", help="pdf (default) or csv")
+        parser.add_argument("--output", "-o", type=Path, required=True, metavar="FILE", help="the file to write")
+        parser.set_defaults(handler=cmd_report, report=report)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary file beside it: an interrupted run never leaves half a report."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    report: Report = args.report
+    path: Path = args.output
+    if not path.parent.is_dir():
+        raise ValidationFailed(f"The folder {path.parent} does not exist: create it or choose another --output.")
+    with database(args) as db:
+        data = report.render(db.uow_factory, args, args.format)
+    _write(path, data)
+    print(f"Wrote the {report.name} report ({args.format.upper()}, {len(data):,} bytes) to {path}.")
+    return 0

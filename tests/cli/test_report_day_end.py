@@ -1,0 +1,97 @@
+"""`pharmacy-desktop report day-end` run as a real subprocess against the test database."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from pharmacy_desktop.cli import reports
+from tests.pos.day_end_sales import Picker, Tender, controlled_fill, refund, ring_up
+from tests.printing.conftest import pharmacy  # noqa: F401 (a fixture)
+
+D = Decimal
+TODAY = dt.date.today()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pharmacy_desktop", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+
+
+@pytest.fixture
+def sales(uow_factory, actors, pharmacy):  # noqa: F811 (the imported fixture)
+    tech = actors["technician"]
+    oxy = controlled_fill(uow_factory, actors, "6003001", schedule="CII")
+    cash = ring_up(
+        uow_factory, tech, workstation="COUNTER-1", tenders=[Tender("cash", D("19.62"), cash_tendered=D("20.00"))]
+    )
+    ring_up(
+        uow_factory,
+        tech,
+        workstation="COUNTER-1",
+        tenders=[Tender("credit_card", D("25.00"), last_four="4242")],
+        fill=oxy,
+        picker=Picker("Maria Doe", "caregiver", "passport", "X99887766", "NY"),
+    )
+    refund(uow_factory, actors["manager"], cash, 0, D("5.00"))
+
+
+def test_day_end_csv_from_the_command_line(database_url, sales, tmp_path):
+    out = tmp_path / "z.csv"
+    done = run_cli("report", "day-end", "--date", TODAY.isoformat(), "--format", "csv", "--output", str(out),
+                   "--database-url", database_url)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"to {out}" in done.stdout
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8"))))
+    by = {(r["section"], r["item"]): r for r in rows if r["section"] != "controlled_pickups"}
+    assert (by[("sales", "cash")]["count"], by[("sales", "cash")]["amount"]) == ("1", "19.62")
+    assert by[("sales", "credit_card")]["amount"] == "25.00" and by[("sales", "total")]["amount"] == "44.62"
+    assert by[("refunds", "cash")]["amount"] == "5.00"
+    assert by[("prescriptions", "picked_up")]["count"] == "1"
+    [pickup] = [r for r in rows if r["section"] == "controlled_pickups"]
+    assert (pickup["rx_number"], pickup["schedule"], pickup["id_number"]) == ("6003001", "C-II", "****7766")
+    assert "99887" not in out.read_text()
+    assert by[("drawer", "not_closed")]["workstation"] == "COUNTER-1"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".z.csv.")]  # no temporary file left
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_day_end_pdf_from_the_command_line_with_the_url_after_the_command(database_url, sales, tmp_path):
+    out = tmp_path / "z.pdf"
+    done = run_cli("--database-url", database_url, "report", "day-end", "--date", TODAY.isoformat(), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.split())
+    assert "Z report" in words and f"Business date {TODAY:%m/%d/%Y}" in words and "Page 1 of 1" in words
+    assert "Rx 6003001" in words and "Passport ****7766 (NY)" in words and "Drawer COUNTER-1 NOT CLOSED" in words
+
+
+def test_a_bad_date_or_folder_is_refused_with_what_to_type(database_url, tmp_path):
+    bad = run_cli(
+        "report", "day-end", "--date", "12/02/2026", "-o", str(tmp_path / "z.pdf"), "--database-url", database_url
+    )
+    assert bad.returncode == 2 and "write it YYYY-MM-DD" in bad.stderr
+    nowhere = tmp_path / "missing" / "z.pdf"
+    done = run_cli("report", "day-end", "--date", TODAY.isoformat(), "-o", str(nowhere), "--database-url", database_url)
+    assert done.returncode == 2 and "does not exist" in done.stderr and not nowhere.parent.exists()
+    unknown = run_cli("report", "no-such-report", "--database-url", database_url)
+    assert unknown.returncode == 2 and "day-end" in unknown.stderr
+
+
+def test_a_new_report_is_one_table_entry():
+    assert [r.name for r in reports.REPORTS] == ["day-end"]
+    assert all(callable(r.render) and callable(r.add_arguments) for r in reports.REPORTS)
