@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from pharmacy_desktop.db.models.patients import Patient, PatientAllergy
+from pharmacy_desktop.db.models.patients import Patient, PatientAllergy, PatientRelationship
 from pharmacy_desktop.db.repositories.base import Repository
 
 _PATIENT_NUMBER = re.compile(r"^[Pp]\d{1,19}$")
@@ -95,6 +95,34 @@ class PatientRepository(Repository[Patient]):
     def by_number(self, patient_number: str) -> Patient | None:
         stmt = select(Patient).where(Patient.patient_number == patient_number.strip().upper())
         return self.session.scalars(stmt).first()
+
+    # -- household pickup (revision 0009): a row (P, R, may_pick_up) lets R pick up P's prescriptions --
+
+    def may_pick_up_for(self, patient_id: uuid.UUID) -> list[PatientRelationship]:
+        """The people (patients or named persons) the patient allows to pick up their prescriptions."""
+        stmt = (
+            select(PatientRelationship)
+            .where(
+                PatientRelationship.patient_id == patient_id,
+                PatientRelationship.may_pick_up.is_(True),
+                PatientRelationship.is_active.is_(True),
+            )
+            .order_by(PatientRelationship.created_at, PatientRelationship.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def authorized_by(self, picker_patient_id: uuid.UUID) -> list[PatientRelationship]:
+        """The rows of the patients who allow ``picker_patient_id`` to pick up their prescriptions."""
+        stmt = (
+            select(PatientRelationship)
+            .where(
+                PatientRelationship.related_patient_id == picker_patient_id,
+                PatientRelationship.may_pick_up.is_(True),
+                PatientRelationship.is_active.is_(True),
+            )
+            .order_by(PatientRelationship.created_at, PatientRelationship.id)
+        )
+        return list(self.session.scalars(stmt))
 
     def next_patient_number(self) -> str:
         """P100001, P100002, ... from a sequence, so two workstations never hand out the same number."""

@@ -346,3 +346,76 @@ class PrescriptionRepository(Repository[Prescription]):
             .options(selectinload(Prescription.items))  # with their items: one query, not one per row
         )
         return list(self.session.scalars(stmt).all())
+
+    # -- pickup and point of sale (issue 13) -----------------------------------------------------
+
+    def ready_fills(
+        self, patient_ids: Iterable[uuid.UUID], ready_status: str
+    ) -> list[tuple[Prescription, PrescriptionRefill, PrescriptionItem | None, Medication | None, WillCallBin | None]]:
+        """The verified fills of these patients' ready prescriptions, oldest ready first, each with its
+        item, the medication filled and the bin."""
+        ids = list(patient_ids)
+        if not ids:
+            return []
+        stmt = (
+            select(Prescription, PrescriptionRefill, PrescriptionItem, Medication, WillCallBin)
+            .join(PrescriptionRefill, PrescriptionRefill.prescription_id == Prescription.id)
+            .outerjoin(PrescriptionItem, PrescriptionItem.id == PrescriptionRefill.prescription_item_id)
+            .outerjoin(Medication, Medication.id == PrescriptionRefill.medication_id)
+            .outerjoin(WillCallBin, WillCallBin.id == Prescription.will_call_bin_id)
+            .where(
+                Prescription.patient_id.in_(ids),
+                Prescription.status == ready_status,
+                PrescriptionRefill.status == "verified",
+            )
+            .order_by(
+                Prescription.ready_at.asc().nulls_last(),
+                Prescription.prescription_number,
+                PrescriptionRefill.created_at,
+                PrescriptionRefill.id,
+            )
+        )
+        return [(rx, refill, item, med, bin_) for rx, refill, item, med, bin_ in self.session.execute(stmt)]
+
+    def lock_for_sale(self, prescription_ids: Iterable[uuid.UUID]) -> list[Prescription]:
+        """Lock the prescriptions ``FOR UPDATE`` in id order (two sales of overlapping carts never
+        deadlock: both take the locks in the same order); current values, not the identity map's."""
+        ids = sorted(set(prescription_ids))
+        if not ids:
+            return []
+        stmt = (
+            select(Prescription)
+            .where(Prescription.id.in_(ids))
+            .order_by(Prescription.id)
+            .with_for_update(of=Prescription)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def verified_fills(self, prescription_ids: Iterable[uuid.UUID]) -> list[PrescriptionRefill]:
+        """The fills verified and waiting to be handed over, of these prescriptions (current values)."""
+        ids = list(prescription_ids)
+        if not ids:
+            return []
+        stmt = (
+            select(PrescriptionRefill)
+            .where(PrescriptionRefill.prescription_id.in_(ids), PrescriptionRefill.status == "verified")
+            .order_by(PrescriptionRefill.prescription_id, PrescriptionRefill.created_at, PrescriptionRefill.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def last_dispensed_fill(self, refill: PrescriptionRefill) -> PrescriptionRefill | None:
+        """The latest earlier fill of the same prescription item that was handed to the patient."""
+        stmt = (
+            select(PrescriptionRefill)
+            .where(
+                PrescriptionRefill.prescription_id == refill.prescription_id,
+                PrescriptionRefill.prescription_item_id == refill.prescription_item_id,
+                PrescriptionRefill.id != refill.id,
+                PrescriptionRefill.status == "dispensed",
+            )
+            .order_by(PrescriptionRefill.refill_number.desc(), PrescriptionRefill.created_at.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()

@@ -32,6 +32,11 @@ class SalesRepository(Repository[Sale]):
         value: int = self.session.execute(text("SELECT nextval('billing_schema.sale_number_seq')")).scalar_one()
         return f"S{value:06d}"
 
+    def lock_key(self, key: uuid.UUID) -> None:
+        """Serialize the completions of one sale key until this transaction ends: a second
+        workstation (or a retry) finishing the same sale waits, then finds the first one's sale."""
+        self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(key), 13))))
+
     def by_idempotency_key(self, key: uuid.UUID) -> Sale | None:
         return self.session.scalars(select(Sale).where(Sale.idempotency_key == key)).first()
 
@@ -69,6 +74,9 @@ class SalesRepository(Repository[Sale]):
     def discount_by_code(self, code: str) -> Discount | None:
         """Codes are matched without regard to case ('spring10' finds 'SPRING10')."""
         return self.session.scalars(select(Discount).where(func.upper(Discount.code) == code.strip().upper())).first()
+
+    def get_discount(self, discount_id: uuid.UUID) -> Discount | None:
+        return self.session.get(Discount, discount_id)
 
     def take_discount_use(self, discount_id: uuid.UUID) -> bool:
         """Count one use atomically; False when the code is used up (two counters at once never pass
