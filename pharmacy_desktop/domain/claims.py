@@ -12,7 +12,7 @@ do at the counter; screens show those two, never a bare number.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -150,7 +150,7 @@ class ClaimRequest:
     """
 
     bin_number: str
-    member_id: str
+    member_id: str = field(repr=False)  # identifies the patient: never in a log line or message
     ndc11: str
     quantity: Decimal
     days_supply: int

@@ -231,8 +231,9 @@ def _bill(
             response = adjudicator.submit(step.request)
         except AdjudicationUnavailable as exc:
             failure = str(exc) or "The claims processor did not answer."
-        except Exception:  # an adapter's own failure: the claim is still resubmittable
-            log.exception("claim submission failed in the adjudicator")
+        except Exception as exc:  # an adapter's own failure: the claim is still resubmittable
+            # the type only: an adapter's message may quote the request (member ID, patient)
+            log.error("claim submission failed in the adjudicator: %s", type(exc).__name__)
             failure = "The claims processor could not be reached."
         _answer(uow_factory, actor, step.claim_id, response, failure)
         if response is None or not response.approved:
@@ -301,8 +302,8 @@ def reverse_claims(
             answer = adjudicator.reverse(external_id, reason)
         except AdjudicationUnavailable as exc:
             answer, failure = None, str(exc) or "The claims processor did not answer."
-        except Exception:
-            log.exception("claim reversal failed in the adjudicator")
+        except Exception as exc:
+            log.error("claim reversal failed in the adjudicator: %s", type(exc).__name__)
             answer, failure = None, "The claims processor could not be reached."
         with access.unchecked(uow_factory, actor.user_id) as uow:
             claim = uow.claims.lock_claim(claim_id)

@@ -121,6 +121,10 @@ def test_a_request_no_payer_would_accept_is_refused_by_field(changes: dict[str, 
     assert str(caught.value).startswith("The claim cannot be sent:")
 
 
+def test_a_request_s_repr_leaves_the_member_id_out() -> None:
+    assert "COM123456789" not in repr(claim()) and "610014" in repr(claim())
+
+
 def test_a_refused_request_never_echoes_the_member_id() -> None:
     with pytest.raises(InvalidClaim) as caught:
         claim(member_id="SECRET-" + "9" * 20, bin_number="1")

@@ -8,6 +8,7 @@ a failing or crashing processor is a small adapter that raises, as a real switch
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from decimal import Decimal
@@ -399,7 +400,7 @@ class Exploding:
     """A switch client whose connection breaks (its own exception, not the domain's)."""
 
     def submit(self, request: ClaimRequest) -> ClaimResponse:
-        raise ConnectionResetError("peer reset")
+        raise ConnectionResetError(f"peer reset sending member {request.member_id}")  # a careless client
 
     def reverse(self, external_claim_id: str, reason: str) -> ReversalResponse:
         raise ConnectionResetError("peer reset")
@@ -414,12 +415,14 @@ class Dying(Exploding):
         raise AppStopped
 
 
-def test_a_processor_that_breaks_leaves_a_failed_claim_and_resubmit_bills_it(uow_factory, actors, world):
+def test_a_processor_that_breaks_leaves_a_failed_claim_and_resubmit_bills_it(uow_factory, actors, world, caplog):
     add_plan(uow_factory, world.patient_id)
     refill_id = fill_it(uow_factory, actors, world)
 
-    failed = claims.adjudicate_fill(uow_factory, actors["technician"], Exploding(), refill_id)
+    with caplog.at_level(logging.INFO):
+        failed = claims.adjudicate_fill(uow_factory, actors["technician"], Exploding(), refill_id)
     assert failed.status == "failed" and "resubmit" in failed.message
+    assert "ConnectionResetError" in caplog.text and "COM123456789" not in caplog.text
     [row] = claim_rows(uow_factory)
     assert row.status == "failed" and row.notes == "The claims processor could not be reached."
     assert claims.adjudicate_fill(uow_factory, actors["technician"], Exploding(), refill_id).status == "failed"
