@@ -3,8 +3,9 @@ first start and by ``pharmacy-desktop demo``.
 
 Everything goes through the same code the app uses: the catalog through the FDA import, accounts
 and the pharmacy profile through the auth and pharmacy services, prescriptions through the review,
-fill and verification services. Re-running it changes nothing: it loads
-only into a pharmacy that has no users yet.
+fill (with its insurance claims) and verification services, the day's pickups through the point of
+sale (demo/pos.py, demo/pickups.py). Re-running it changes nothing: it loads only into a pharmacy
+that has no users yet.
 
 Names, addresses and phone numbers are made up (555 numbers); NPI and DEA numbers are made up but
 pass their check digits, as real ones must.
@@ -33,7 +34,7 @@ from pharmacy_desktop.db.models.patients import (
     PatientInsurance,
     PatientPrescriber,
 )
-from pharmacy_desktop.db.models.prescriptions import DrugInteraction, Medication, WillCallBin
+from pharmacy_desktop.db.models.prescriptions import DrugInteraction, Medication, Prescription, WillCallBin
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_check_digit, npi_check_digit
@@ -130,6 +131,7 @@ _FORMULARY = {
     "digoxin": ("TABLET", "1 T PO QD", 30, 30),
     "amiodarone": ("TABLET", "1 T PO QD", 30, 30),
     "methylphenidate": ("TABLET", "1 T PO BID", 60, 30),
+    "saxagliptin": ("TABLET", "1 T PO QD", 30, 30),  # Onglyza: the simulated plans want prior authorization
 }
 
 
@@ -146,6 +148,8 @@ class DemoSummary:
     inventory_items: int = 0
     interactions: int = 0
     prescriptions: dict[str, int] | None = None
+    store_products: int = 0
+    sales: int = 0
     skipped: bool = False
 
     def __str__(self) -> str:
@@ -155,7 +159,8 @@ class DemoSummary:
         return (
             f"Demo pharmacy loaded: {self.catalog}; {self.users} staff accounts, {self.patients} patients, "
             f"{self.prescribers} prescribers, {self.inventory_items} stocked items, "
-            f"{self.interactions} drug interactions; prescriptions: {states or 'none'}."
+            f"{self.interactions} drug interactions, {self.store_products} front-store products; "
+            f"prescriptions: {states or 'none'}; {self.sales} sales at the counter."
         )
 
 
@@ -192,11 +197,20 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         summary.patients = len(patient_ids)
         summary.inventory_items = _inventory(uow_factory, rng, meds, actors["manager"].user_id, today)
         _bins(uow_factory)
+        from pharmacy_desktop.adapters.adjudication import SimulatedAdjudicator
+        from pharmacy_desktop.demo import pickups, pos
         from pharmacy_desktop.demo.prescriptions import load_prescriptions
 
+        summary.store_products = pos.load_reference(uow_factory, actors, patient_ids, meds, today)
+        adjudicator = SimulatedAdjudicator()  # the app's default switch: claims paid here reverse there too
+        ready: dict[tuple[int, str], uuid.UUID] = {}
         summary.prescriptions = load_prescriptions(
-            uow_factory, actors, rng, patient_ids, prescribers, meds, _FORMULARY, today
+            uow_factory, actors, rng, patient_ids, prescribers, meds, _FORMULARY, today, adjudicator, ready
         )
+        summary.sales = pickups.load_pickups(uow_factory, adjudicator, ready, patient_ids, today)
+        with uow_factory() as uow:  # where every prescription stands after the day at the counter
+            rows = uow.active_session.execute(select(Prescription.status, func.count()).group_by(Prescription.status))
+            summary.prescriptions = {status: int(count) for status, count in rows}
         log.info("%s", summary)
         return summary
     finally:

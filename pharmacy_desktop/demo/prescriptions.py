@@ -1,9 +1,12 @@
-"""Demo prescriptions in every workflow state, for the demo pharmacy (see demo.py).
+"""Demo prescriptions in every workflow state, for the demo pharmacy (see loader.py).
 
 History (completed fills from past months) is written directly: it stands for the pharmacy's
-records from before this system. Everything current goes through the workflow services (intake,
-DUR review, fill, verification), so the demo's queues hold exactly what the app itself would have
-produced.
+records imported from the system it used before this one, so it has no sale, invoice or pickup
+here (a real conversion brings prescriptions and fill dates, not the old register's receipts).
+Everything current goes through the workflow services (intake, DUR review, fill with its insurance
+claims, verification), so the demo's queues hold exactly what the app itself would have produced;
+the bags picked up today go through the point-of-sale services in ``demo/pickups.py``. Nothing
+dispensed or completed is written here, except that history.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pharmacy_desktop.adapters.adjudication import Adjudicator
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.product_names import strength_of
@@ -24,6 +28,9 @@ from pharmacy_desktop.domain.schedules import Schedule, default_expiration, pars
 from pharmacy_desktop.domain.sig import expand_sig
 
 log = logging.getLogger(__name__)
+
+# marks the history imported from the previous system (no sale, invoice or pickup record here)
+HISTORY_NOTE = "Imported from the previous pharmacy system (fill history)."
 
 # (patient index, generic) pairs of long-term therapy already on file: DUR has something to find
 _HISTORY = (
@@ -48,9 +55,9 @@ _HISTORY = (
     (15, "atorvastatin"),
 )
 
-# records from before this system, in the two states no screen produces yet (pickup and cancel
-# arrive with the point-of-sale work): (patient index, generic, status)
-_ON_FILE = ((29, "lisinopril", "dispensed"), (26, "cephalexin", "cancelled"))
+# a record from before this system in a state no screen produces (cancelled at the prescriber's
+# request): (patient index, generic, status)
+_ON_FILE = ((26, "cephalexin", "cancelled"),)
 
 # today's work: (patient index, generic, stat, where it should end up)
 _CURRENT = (
@@ -70,6 +77,20 @@ _CURRENT = (
     (26, "trazodone", False, "ready"),
     (27, "gabapentin", False, "ready"),
     (28, "metoprolol", False, "rejected"),
+    # bags for the point of sale (demo/pickups.py sells, refunds and returns them; see PICKUPS there)
+    (8, "cephalexin", False, "ready"),
+    (9, "metoprolol", False, "ready"),
+    (11, "losartan", False, "ready"),
+    (12, "gabapentin", False, "ready"),
+    (3, "omeprazole", False, "ready"),
+    (14, "hydrocodone", False, "ready"),  # C-II: picked up with the picker's ID, counseled by the pharmacist
+    (7, "carvedilol", False, "ready"),
+    (6, "omeprazole", False, "ready"),  # waited too long in will-call: returned to stock
+    # waiting for the screens: a bag older than the return days, a C-IV, a prior authorization
+    # rejection (Onglyza: 75 in the simulated plans), and patient 26's bag that patient 25 may collect
+    (4, "losartan", False, "ready"),
+    (20, "lorazepam", False, "ready"),
+    (28, "saxagliptin", False, "ready"),
 )
 
 
@@ -148,7 +169,11 @@ def load_prescriptions(
     meds: dict[str, uuid.UUID],
     formulary: dict[str, tuple[str, str, int, int]],
     today: dt.date,
+    adjudicator: Adjudicator,
+    ready: dict[tuple[int, str], uuid.UUID] | None = None,
 ) -> dict[str, int]:
+    """The history and today's prescriptions; counts per status. ``ready`` (if given) receives the
+    prescriptions that reached will-call, by (patient index, generic), for the point of sale."""
     tech, rph = actors["technician"], actors["pharmacist"]
     counts: dict[str, int] = {}
     with uow_factory(tech.user_id) as uow:
@@ -170,6 +195,7 @@ def load_prescriptions(
                 status="completed",
             )
             rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.UTC)
+            rx.notes = HISTORY_NOTE
             uow.active_session.flush()
             item = uow.active_session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
             last_fill = today - dt.timedelta(days=days - rng.randint(2, 8))  # due for a refill soon
@@ -206,33 +232,12 @@ def load_prescriptions(
                 tech.user_id,
                 status=status,
             )
-            if status == "dispensed":
-                uow.active_session.flush()
-                item = uow.active_session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
-                picked_up = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)
-                rx.validated_by, rx.verified_by, rx.dispensed_by = rph.user_id, rph.user_id, tech.user_id
-                rx.dispensed_at = picked_up
-                uow.active_session.add(
-                    PrescriptionRefill(
-                        prescription_id=rx.id,
-                        prescription_item_id=item.id,
-                        refill_number=0,
-                        medication_id=med.id,
-                        ndc_code=med.ndc_code,
-                        quantity_dispensed=item.quantity,
-                        days_supply=days,
-                        filled_date=picked_up.date(),
-                        filled_by=tech.user_id,
-                        status="dispensed",
-                        verified_by=rph.user_id,
-                    )
-                )
-            else:
+            if status == "cancelled":
                 rx.notes = "Cancelled at the prescriber's request (therapy changed)."
             counts[status] = counts.get(status, 0) + 1
         uow.commit()
 
-    current: list[tuple[uuid.UUID, str]] = []
+    current: list[tuple[uuid.UUID, str, tuple[int, str]]] = []
     with uow_factory(tech.user_id) as uow:
         for index, generic, stat, target in _CURRENT:
             if generic not in meds or index >= len(patient_ids):
@@ -252,25 +257,30 @@ def load_prescriptions(
                 stat=stat,
             )
             uow.record("PrescriptionReceived", "prescription", rx.id, {"rx_number": rx.prescription_number})
-            current.append((rx.id, target))
+            current.append((rx.id, target, (index, generic)))
         uow.commit()
 
-    for rx_id, target in current:
-        reached = _advance(uow_factory, actors, rx_id, target)
+    for rx_id, target, key in current:
+        reached = _advance(uow_factory, actors, adjudicator, rx_id, target)
         counts[reached] = counts.get(reached, 0) + 1
+        if reached == "ready" and ready is not None:
+            ready[key] = rx_id
     return counts
 
 
-def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid.UUID, target: str) -> str:
+def _advance(
+    uow_factory: UnitOfWorkFactory, actors: dict[str, Any], adjudicator: Adjudicator, rx_id: uuid.UUID, target: str
+) -> str:
     """Move a received prescription through the real services towards ``target``; returns where it got.
 
     The pharmacist reviews (the demo overrides any alert with a stated reason), the technician fills
-    by "scanning" the prescribed package's NDC, the pharmacist verifies with the same scan.
+    by "scanning" the prescribed package's NDC and the fill is billed to the patient's plans (as the
+    fill screen does once the fill is saved), the pharmacist verifies with the same scan.
     """
     if target == "received":
         return "received"
     from pharmacy_desktop.demo.approvals import approve_as_demo
-    from pharmacy_desktop.services import fill, review, verify  # the workflow, exactly as the app runs it
+    from pharmacy_desktop.services import claims, fill, review, verify  # the workflow, exactly as the app runs it
 
     rph, tech = actors["pharmacist"], actors["technician"]
     try:
@@ -288,7 +298,8 @@ def _advance(uow_factory: UnitOfWorkFactory, actors: dict[str, Any], rx_id: uuid
             ).first()
         if ndc is None:
             raise LookupError(f"prescription {rx_id} has no product to scan")
-        fill.fill(uow_factory, tech, rx_id, ndc)
+        filled = fill.fill(uow_factory, tech, rx_id, ndc)
+        claims.adjudicate_fill(uow_factory, tech, adjudicator, filled.refill_id)
         if target == "in_progress":
             return "in_progress"
         verify.approve(uow_factory, rph, rx_id, bottle_scans=[ndc])

@@ -16,6 +16,7 @@ from pharmacy_desktop.db.models import (
     Prescription,
     User,
 )
+from pharmacy_desktop.db.models.billing import Sale
 from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 from pharmacy_desktop.services import auth
 
@@ -60,21 +61,27 @@ def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
             >= 1
         )
         statuses = set(s.scalars(select(Prescription.status).distinct()))
+        # every workflow state a prescription rests in ('dispensed' lasts only inside the sale's
+        # transaction: a bag handed over is 'completed'; 'on_hold' is the bag returned to stock)
         assert statuses == {
             "received",
             "validated",
             "in_progress",
             "ready",
-            "dispensed",
             "completed",
             "rejected",
             "cancelled",
-        }  # every workflow state
+            "on_hold",
+        }
+        # the day at the counter went through the point of sale (tests/pos/test_demo_pos.py has the rest)
+        assert summary.sales >= 7 and summary.store_products >= 5
+        assert s.scalar(select(func.count()).select_from(Sale)) == summary.sales
 
     for username, password in DEMO_PASSWORDS.items():
         assert auth.sign_in(uow_factory, username, password, "test-ws").username == username
 
     again = load_demo(database_url, today=today, patients=30)
     assert again.skipped
+    assert str(again) == "Demo data already present: nothing changed."
     with uow_factory() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Patient)) == 30
