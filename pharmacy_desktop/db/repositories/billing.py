@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.base import ACTOR_KEY
-from pharmacy_desktop.db.models.billing import Invoice, Payment
+from pharmacy_desktop.db.models.billing import Invoice, InvoiceItem, Payment
 from pharmacy_desktop.db.repositories.base import Repository
 
 
@@ -85,6 +85,44 @@ class BillingRepository(Repository[Invoice]):
         self.session.add(payment)
         self.flush()
         return payment
+
+    def add_refund(
+        self,
+        original: Payment,
+        amount: Decimal,
+        payment_method: str,
+        *,
+        reason: str,
+        transaction_id: str | None = None,
+        card_last_four: str | None = None,
+    ) -> Payment:
+        """A refund row (status 'refunded', amount > 0) giving back part or all of ``original``: same invoice,
+        patient and tender; ``payment_method`` is how the money went back (a check comes back as cash).
+        ``processed_by`` is the unit of work's actor: who made the refund."""
+        payment = Payment(
+            payment_number=self.next_payment_number(),
+            invoice_id=original.invoice_id,
+            patient_id=original.patient_id,
+            payment_date=dt.date.today(),
+            payment_method=payment_method,
+            amount=amount,
+            card_last_four=card_last_four,
+            transaction_id=transaction_id,
+            status="refunded",
+            processed_by=self.session.info.get(ACTOR_KEY),
+            sale_tender_id=original.sale_tender_id,
+            refund_of=original.id,
+            reason=reason,
+        )
+        self.session.add(payment)
+        self.flush()
+        return payment
+
+    def add_item(self, item: InvoiceItem) -> InvoiceItem:
+        """One more line on an invoice (a refund line, a negative tax line)."""
+        self.session.add(item)
+        self.flush()
+        return item
 
     def amount_paid(self, invoice_id: uuid.UUID) -> Decimal:
         """Sum of the invoice's completed payments."""

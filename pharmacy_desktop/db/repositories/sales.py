@@ -43,6 +43,11 @@ class SalesRepository(Repository[Sale]):
     def by_number(self, sale_number: str) -> Sale | None:
         return self.session.scalars(select(Sale).where(Sale.sale_number == sale_number)).first()
 
+    def by_invoice_number(self, invoice_number: str) -> Sale | None:
+        """The sale an invoice (prescription or front-store) belongs to; refunds find a sale by either number."""
+        stmt = select(Sale).join(Invoice, Invoice.sale_id == Sale.id).where(Invoice.invoice_number == invoice_number)
+        return self.session.scalars(stmt).first()
+
     def with_tenders(self, sale_id: uuid.UUID, *, for_update: bool = False) -> Sale | None:
         stmt = select(Sale).where(Sale.id == sale_id).options(selectinload(Sale.tenders))
         if for_update:
