@@ -167,6 +167,8 @@ def write_pickups(
     counseling: dict[uuid.UUID, Counseling],
     privacy_needed: bool,
 ) -> list[Pickup]:
+    if not bags:
+        return []  # front-store items only: nothing to hand over
     picker = request.picker
     assert picker is not None  # checked before anything is written
     ident = picker.identification
