@@ -220,9 +220,7 @@ def plan_refund(
         cancel = live_rx
     drafts = {i.id: store_draft(uow, i) for i in invoices if is_store_invoice(i)}
     wanted: dict[uuid.UUID, list[StoreLineRefund]] = {}
-    where = {
-        item.id: (invoice_id, index) for invoice_id, (_, items) in drafts.items() for index, item in enumerate(items)
-    }
+    where = {item.id: (invoice_id, item) for invoice_id, (_, items) in drafts.items() for item in items}
     if whole_sale:
         for invoice_id, (draft, items) in drafts.items():
             left: dict[Any, Decimal] = {}
@@ -235,13 +233,10 @@ def plan_refund(
                     wanted.setdefault(invoice_id, []).append(StoreLineRefund(item.id, int(units), item.id in opened))
     else:
         for choice in store_lines:
-            if (
-                choice.invoice_item_id not in where
-                or drafts[where[choice.invoice_item_id][0]][1][where[choice.invoice_item_id][1]].item_type
-                != "front_store"
-            ):
+            owner, row = where.get(choice.invoice_item_id, (None, None))
+            if owner is None or row is None or row.item_type != "front_store":
                 raise ValidationFailed("That item is not a front-store item of this sale. Choose from the sale's list.")
-            wanted.setdefault(where[choice.invoice_item_id][0], []).append(choice)
+            wanted.setdefault(owner, []).append(choice)
     seq_of = {t.id: t.seq for t in sale.tenders}
     shares: list[Share] = []
     for invoice in cancel:

@@ -97,17 +97,16 @@ def open_refund(uow_factory: UnitOfWorkFactory, actor: Actor, number: str) -> Re
                 )
                 continue
             draft, rows = store_draft(uow, invoice)
+            # units refunded per product, counted off its sold lines in order (a UPC scanned twice is two lines)
+            back: dict[object, Decimal] = {}
+            for line in draft.lines:
+                if line.item_type == "refund":
+                    back[line.product_id] = back.get(line.product_id, ZERO) - line.quantity
             for row, line in zip(rows, draft.lines, strict=True):
                 if line.item_type != "front_store":
                     continue
-                back = sum(
-                    (
-                        -ln.quantity
-                        for ln in draft.lines
-                        if ln.item_type == "refund" and ln.product_id == line.product_id
-                    ),
-                    ZERO,
-                )
+                taken = min(line.quantity, back.get(line.product_id, ZERO))
+                back[line.product_id] = back.get(line.product_id, ZERO) - taken
                 items.append(
                     RefundItem(
                         row.id,
@@ -115,7 +114,7 @@ def open_refund(uow_factory: UnitOfWorkFactory, actor: Actor, number: str) -> Re
                         line.description,
                         line.unit_price,
                         int(line.quantity),
-                        max(0, int(line.quantity - back)),
+                        int(line.quantity - taken),
                     )
                 )
         refunded = sum((p.amount for i in invoices for p in i.payments if p.status == "refunded"), ZERO)

@@ -213,6 +213,8 @@ def test_partial_refunds_of_store_items_then_the_prescription(uow_factory, actor
     )
     assert first.amount == D("7.03") and first.sale_status == "partially_refunded"  # 6.49 + 0.54 tax
     assert first.items == (("Aspirin 81 mg 120 ct", 1, True),) and shelf(uow_factory, ASPIRIN_UPC) == 9
+    left = {i.description: i.left for i in refunds.open_refund(uow_factory, manager, sold.sale_number).items}
+    assert left == {"Aspirin 81 mg 120 ct": 1, "Bandages 30 ct": 1}
     [store] = [i for i in rows(uow_factory, Invoice, Invoice.sale_id == sold.sale_id) if i.prescription_id is None]
     added = rows(uow_factory, InvoiceItem, InvoiceItem.invoice_id == store.id, InvoiceItem.total_price < 0)
     assert sorted((i.item_type, i.quantity, i.unit_price, i.total_price) for i in added) == [
