@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.money import ZERO, InsufficientPayment, format_money, to_money
 from pharmacy_desktop.domain.sale_math import TenderExceedsBalance, plan_tenders
@@ -205,22 +206,26 @@ def complete_sale(
 ) -> SaleResult:
     """Complete the sale in one transaction (see the module docstring); ``SaleRefused`` writes nothing."""
     day = _today(today)
-    with uow_factory(actor.user_id) as uow:
-        _require_for(uow, actor, request)
-        uow.sales.lock_key(request.sale_key)
-        done = _existing(uow, request.sale_key)
-        if done is not None:
-            return done
-        try:
-            result = _complete(uow, actor, request, printers, day)
-        except (TenderExceedsBalance, InsufficientPayment) as exc:
-            raise SaleRefused(str(exc), {"tenders": str(exc)}) from None
-        except ValidationFailed as exc:
-            if isinstance(exc, SaleRefused):
-                raise
-            raise SaleRefused(exc.message, exc.field_errors) from None
-        uow.commit()
-        return result
+
+    def attempt(_: int) -> SaleResult:
+        with uow_factory(actor.user_id) as uow:
+            _require_for(uow, actor, request)
+            uow.sales.lock_key(request.sale_key)
+            done = _existing(uow, request.sale_key)
+            if done is not None:
+                return done
+            try:
+                result = _complete(uow, actor, request, printers, day)
+            except (TenderExceedsBalance, InsufficientPayment) as exc:
+                raise SaleRefused(str(exc), {"tenders": str(exc)}) from None
+            except ValidationFailed as exc:
+                if isinstance(exc, SaleRefused):
+                    raise
+                raise SaleRefused(exc.message, exc.field_errors) from None
+            uow.commit()
+            return result
+
+    return with_retry(attempt)  # a deadlock or serialization failure runs it again (same key: at most once)
 
 
 def _complete(
@@ -281,7 +286,8 @@ def _complete(
             "The patient has not acknowledged the privacy notice yet: offer it and have them acknowledge it.",
             {"acknowledged_privacy_notice": "required the first time"},
         )
-    for upc, product in cart.products.items():
+    # in id order, as the prescriptions: two sales of the same items never wait on each other in a circle
+    for upc, product in sorted(cart.products.items(), key=lambda kv: kv[1].id):
         quantity = sum(i.quantity for i in request.store_items if i.upc.strip() == upc)
         if not uow.store_products.take_stock(product.id, quantity):
             raise SaleRefused(f"{product.name} is out of stock (fewer than {quantity} on the shelf).")

@@ -53,14 +53,16 @@ def ready_rx(uow_factory, actors, pos: Pos, drug: f.Drug = f.LISINOPRIL_20_100, 
     return rx_id, refill_id, number
 
 
-def insure(uow_factory, patient_id, bin_number=COMMERCIAL, provider="Blue Cross Blue Shield of Illinois"):
+def insure(
+    uow_factory, patient_id, bin_number=COMMERCIAL, provider="Blue Cross Blue Shield of Illinois", member="COM123456789"
+):
     with uow_factory() as uow:
         uow.session.add(
             PatientInsurance(
                 patient_id=patient_id,
                 insurance_provider=provider,
                 insurance_type="primary",
-                policy_number="COM123456789",
+                policy_number=member,
                 group_number="GRP1234",
                 bin_number=bin_number,
                 pcn_number="BCBSIL",

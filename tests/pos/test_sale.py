@@ -207,6 +207,39 @@ def test_insurance_copay_is_what_the_counter_collects(uow_factory, actors, pos):
         )
 
 
+def test_a_rejected_claim_sells_at_the_cash_price_and_says_why(uow_factory, actors, pos):
+    tech = actors["technician"]
+    insure(uow_factory, pos.patient_id, member="TERM0001")  # the simulator: 65 coverage terminated
+    ready_rx(uow_factory, actors, pos, bill=True)
+    [line] = pickup.open_pickup(uow_factory, tech, pos.patient_id).prescriptions
+    assert line.price.status == "rejected" and line.price.sellable and line.price.reject_codes == ("65",)
+    assert line.price.patient_pay == D("17.00") and line.price.insurance_paid == 0
+    assert line.price.reject_lines[0].startswith("65") and "Rejected by Blue Cross" in line.price.message
+    view = pickup.open_pickup(uow_factory, tech, pos.patient_id)
+    request = priced(uow_factory, tech, request_for(pos, view), tenders=(TenderIn("cash", D("17.00")),))
+    result = sale.complete_sale(uow_factory, tech, request)
+    with uow_factory() as uow:
+        [invoice] = uow.session.scalars(select(Invoice).where(Invoice.sale_id == result.sale_id)).all()
+        assert (invoice.insurance_payment, invoice.patient_copay) == (0, D("17.00"))
+
+
+def test_no_coupon_on_a_line_a_government_plan_pays(uow_factory, actors, pos):
+    tech = actors["technician"]
+    add_discount(uow_factory, "SAVE10")
+    insure(uow_factory, pos.patient_id, "004336", "Medicare Part D - SilverScript")
+    ready_rx(uow_factory, actors, pos, bill=True)
+    view = pickup.open_pickup(uow_factory, tech, pos.patient_id)
+    assert view.prescriptions[0].price.government_plan and view.prescriptions[0].price.patient_pay == D("4.00")
+    quote = sale.quote_sale(uow_factory, tech, request_for(pos, view, discount_code="SAVE10"))
+    assert "federal anti-kickback" in quote.discount_refused and quote.patient_pay == D("4.00")
+    # on the store item in the same sale it applies
+    quote = sale.quote_sale(
+        uow_factory, tech, request_for(pos, view, discount_code="SAVE10", store_items=(CartItem(ASPIRIN_UPC),))
+    )
+    assert quote.discount_refused is None and quote.discount == D("0.65")
+    assert [line.discount for line in quote.lines] == [0, D("0.65")]
+
+
 def test_a_claim_without_an_answer_cannot_be_sold(uow_factory, actors, pos):
     tech = actors["technician"]
     insure(uow_factory, pos.patient_id)
