@@ -3,8 +3,9 @@
 Each workstation (a thread with its own engine and connection pool, signed in as its own
 technician and pharmacist) loops: intake (a new prescription) -> clinical review (open, clear
 every DUR alert, approve) -> fill (open, scan the bottle) -> final verification (open, scan the
-bottle, approve into a will-call bin) -> will-call (look the bin up). Pickup / point of sale does
-not exist yet, so the loop ends in will-call.
+bottle, approve into a will-call bin) -> will-call (look the bin up) -> pickup (open the patient's
+pickup, quote the bag, complete the sale in cash: date of birth, counseling declined, signature).
+The soak's patients have no insurance: the bag sells at the cash price (AWP x quantity + fee).
 
 Watched meanwhile:
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -65,7 +67,9 @@ PRODUCTS = (
 )
 STOCK_PER_PRODUCT = 10_000_000
 PATIENTS = 300
-TRANSITIONS = ("received", "validated", "in_progress", "ready")
+TRANSITIONS = ("received", "validated", "in_progress", "ready", "completed")
+AWP_PER_TABLET = Decimal("0.12")  # the cash price needs a price: AWP x quantity + the fee
+DISPENSING_FEE = Decimal("2.00")
 
 
 # -- counting what is sent ------------------------------------------------------------------------
@@ -110,6 +114,7 @@ class CountingFactory(UnitOfWorkFactory):
 class World:
     patients: list[uuid.UUID]
     meds: list[tuple[uuid.UUID, str]]  # (medication id, the bottle's UPC-A)
+    birth_dates: dict[uuid.UUID, str] = field(default_factory=dict)  # as typed at the counter: MM/DD/YYYY
 
 
 def setup(url: str, workstations: int) -> World:
@@ -165,6 +170,7 @@ def setup(url: str, workstations: int) -> World:
                     state="IL",
                     zip_code="62701",
                     phone="(217) 555-0199",
+                    dispensing_fee=DISPENSING_FEE,
                 )
             )
             meds = []
@@ -189,6 +195,7 @@ def setup(url: str, workstations: int) -> World:
                     quantity_on_hand=Decimal(STOCK_PER_PRODUCT),
                     reorder_point=Decimal(100),
                     reorder_quantity=Decimal(1000),
+                    average_wholesale_price=AWP_PER_TABLET,
                 )
                 s.add(item)
                 s.flush()
@@ -206,8 +213,9 @@ def setup(url: str, workstations: int) -> World:
             patients = add_patients(s, PATIENTS, number_prefix="S", last_name="Soak", first_birth_year=1940)
             s.flush()
             ids = [p.id for p in patients]
+            births = {p.id: f"{p.date_of_birth:%m/%d/%Y}" for p in patients}
             uow.commit()
-        return World(ids, meds)
+        return World(ids, meds, births)
     finally:
         engine.dispose()
 
@@ -244,6 +252,7 @@ class Tally:
 def counter_day(
     url: str, index: int, world: World, counter: NoticeCount, tally: Tally, stop: threading.Event, seed: int
 ) -> None:
+    from pharmacy_desktop.demo.signature import signature_png
     from pharmacy_desktop.services import auth, fill, intake, review, verify, will_call
 
     rng = random.Random(seed + index)
@@ -254,10 +263,12 @@ def counter_day(
         tech = auth.sign_in(factory, f"tech{index}", PASSWORD, name)
         rph = auth.sign_in(factory, f"rph{index}", PASSWORD, name)
         prescriber = intake.PrescriberInput("Dr. Sarah Chen", NPI, None, "(217) 555-0190")
+        signature = signature_png(f"soak {index}")
         while not stop.is_set():
             med_id, upc = rng.choice(world.meds)
+            patient_id = rng.choice(world.patients)
             form = intake.PrescriptionInput(
-                patient_id=rng.choice(world.patients),
+                patient_id=patient_id,
                 prescriber=prescriber,
                 written_date=TODAY,
                 source="paper",
@@ -296,12 +307,45 @@ def counter_day(
                 tally.made(rx_id, "ready")
                 step = "will-call"
                 tally.timed("will-call: bin", will_call.bin_contents, factory, tech, result.bin_code)
+                step = "pickup"
+                tally.timed("pickup", pick_up, factory, tech, world, patient_id, rx_id, signature, tally)
+                tally.made(rx_id, "completed")
             except Exception as exc:  # noqa: BLE001 - counted and reported: a soak must not stop at one
                 tally.failed(step, exc)
     except Exception as exc:  # noqa: BLE001 - sign-in or engine trouble: the workstation is out
         tally.failed(f"workstation {index}", exc)
     finally:
         engine.dispose()
+
+
+def pick_up(factory, tech, world: World, patient_id: uuid.UUID, rx_id: uuid.UUID, signature: bytes, tally: Tally):
+    """The patient collects this prescription (other bags of theirs stay in the bin): open, quote,
+    complete in cash with a $20 note too many. Each step timed on its own too."""
+    from pharmacy_desktop.services import pickup, sale
+
+    view = tally.timed("pickup: open", pickup.open_pickup, factory, tech, patient_id)
+    lines = [rx for rx in view.prescriptions if rx.prescription_id == rx_id]
+    if not lines:
+        raise LookupError("the bag just verified is not in the patient's pickup")
+    request = sale.SaleRequest(
+        sale_key=uuid.uuid4(),
+        patient_id=patient_id,
+        prescriptions=tuple(
+            sale.CartRx(rx.refill_id, "declined" if rx.counseling_required else "not_required") for rx in lines
+        ),
+        birth_date=world.birth_dates[patient_id],
+        picker=sale.Picker(view.patient_name, "self", patient_id),
+        signature_png=signature,
+        acknowledged_receipt=True,
+        acknowledged_counseling=True,
+        acknowledged_privacy_notice=True,
+    )
+    quote = tally.timed("pickup: quote", sale.quote_sale, factory, tech, request)
+    if not quote.sellable:
+        raise ValueError(f"the bag cannot be sold: {quote.problems[0]}")
+    cash = sale.TenderIn("cash", quote.patient_pay, cash_tendered=(quote.patient_pay // 20 + 1) * 20)
+    request = dataclasses.replace(request, tenders=(cash,), expected_patient_pay=quote.patient_pay)
+    return tally.timed("pickup: complete sale", sale.complete_sale, factory, tech, request)
 
 
 # -- watchers -------------------------------------------------------------------------------------
@@ -371,6 +415,7 @@ class Report:
     transitions_lost: int
     prescriptions_done: int
     samples: list[tuple[float, float, int]]  # (seconds, RSS MB, connections)
+    picked_up: int = 0  # of those, sold at the counter
 
     @property
     def connections_baseline(self) -> int:
@@ -464,6 +509,7 @@ def run_soak(
         transitions_made=len(tally.transitions),
         transitions_lost=len(lost),
         prescriptions_done=sum(1 for _, status in tally.transitions if status == "ready"),
+        picked_up=sum(1 for _, status in tally.transitions if status == "completed"),
         samples=samples,
     )
 
@@ -471,7 +517,7 @@ def run_soak(
 def print_report(r: Report, out=print) -> None:
     out(
         f"{r.workstations} workstations for {r.seconds:.0f} s: {r.prescriptions_done} prescriptions from intake to "
-        f"will-call ({r.prescriptions_done / r.seconds * 60:.0f}/min); pickup is not built yet"
+        f"will-call ({r.prescriptions_done / r.seconds * 60:.0f}/min), {r.picked_up} of them picked up and paid"
     )
     out("transactions per kind (p50 / p99 / max ms):")
     for kind in sorted(r.calls):

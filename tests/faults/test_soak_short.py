@@ -28,6 +28,7 @@ def test_three_workstations_for_15_seconds_no_errors_no_lost_notices_no_leaked_c
     assert report.errors == [], "\n".join(lines)
     assert report.prescriptions_done >= WORKSTATIONS  # each workstation got through at least one counter day
     assert report.calls["fill"] >= report.prescriptions_done
+    assert report.picked_up == report.calls["pickup: complete sale"] == report.prescriptions_done  # every bag sold
     assert report.notices_sent > 0 and report.notices_heard == report.notices_sent, "\n".join(lines)
     assert report.transitions_made >= 4 * report.prescriptions_done  # received, validated, in progress, ready
     assert report.transitions_lost == 0, "\n".join(lines)
@@ -36,6 +37,6 @@ def test_three_workstations_for_15_seconds_no_errors_no_lost_notices_no_leaked_c
     assert report.ok
     figures(
         f"soak, {WORKSTATIONS} workstations x {SECONDS} s (pytest)",
-        f"{report.prescriptions_done} prescriptions intake to will-call, errors 0, notices {report.notices_sent} "
-        f"sent / {report.notices_heard} heard, connections {report.connections} (baseline, max, end)",
+        f"{report.prescriptions_done} prescriptions intake to will-call and picked up, errors 0, "
+        f"notices {report.notices_sent} sent / {report.notices_heard} heard, connections {report.connections} (baseline, max, end)",
     )
