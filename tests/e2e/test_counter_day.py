@@ -648,16 +648,10 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         waiting = next(r for r in will_call.finder.rows if r.rx_number == rx_number)
         assert waiting.bin_code == bin_code and patient_last in waiting.patient_name
         shot("will-call")
-        hands.scan(label_barcode)
-        qtbot.waitUntil(
-            lambda: (
-                will_call.mode == "scan"
-                and will_call.finder.rows
-                and all(r.rx_number == rx_number or patient_last in r.patient_name for r in will_call.finder.rows)
-                and bin_code in will_call.finder.headline.text()
-            ),
-            timeout=10_000,
-        )
+        hands.scan(label_barcode)  # the bag's label opens the patient's pickup
+        qtbot.waitUntil(lambda: will_call.cart is not None, timeout=10_000)
+        assert {rx.rx_number for rx in will_call.cart.view.prescriptions} >= {rx_number}
+        assert patient_last in will_call.sale.patient.text() and bin_code in will_call.sale.bag.text()
         shot("will-call-scan")
     finally:
         hands.close()

@@ -87,6 +87,7 @@ def test_return_to_fill_by_alt_r_reason_and_enter(qtbot, verify_screen, uow_fact
 
 
 def test_will_call_scan_shows_the_bag_and_its_bin(qtbot, uow_factory, actors, filled):
+    """F7's will-call page lists the bag; a scan of its label opens that patient's pickup."""
     from pharmacy_desktop.services import verify
 
     verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
@@ -97,9 +98,11 @@ def test_will_call_scan_shows_the_bag_and_its_bin(qtbot, uow_factory, actors, fi
         qtbot.waitUntil(
             lambda: screen.finder.bin_table.rowCount() == 8 and screen.finder.table.rowCount() == 1, timeout=WAIT
         )
+        assert screen.finder.table.item(0, 3).text() == "Lisinopril 20 mg tablet"
         counter.scan(filled.rx_number)
-        qtbot.waitUntil(lambda: "bin A" in screen.finder.headline.text(), timeout=WAIT)
-        assert screen.finder.headline.text().startswith("Gonzalez, Maria")
-        assert screen.finder.table.item(0, 4).text() == "Lisinopril 20 mg tablet"
+        qtbot.waitUntil(lambda: screen.cart is not None, timeout=WAIT)
+        assert screen.sale.patient.text().startswith("Gonzalez, Maria")
+        assert screen.sale.bag.text() == "Bin A"
+        assert screen.sale.items.rows[0].drug.startswith("Lisinopril 20 mg tablet")
     finally:
         counter.close()

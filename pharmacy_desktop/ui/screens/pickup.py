@@ -1,31 +1,43 @@
 """F7 Pickup: find the bag (scan its label, type the patient's name, or pick a bin), then hand it
 over: take or leave each prescription, date of birth, who picks up, ID for controlled
-substances, counseling, signature, payment, receipt.
+substances, counseling, signature, payment; the receipt goes to the print queue.
 
 Will-call is the find page of this screen: the bins, what waits in each, and the bags waiting
 longer than the pharmacy's return-to-stock days (Alt+W), returned with one scan per bag.
+
+The cart lives here until the sale completes (``ui/widgets/pickup_cart.py``); every change asks
+the server for a new quote, and completion sends the whole cart (``services/sale.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from pharmacy_desktop.domain.barcodes import rx_number_from_scan
+from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.domain.workflow import Permission
-from pharmacy_desktop.services import will_call
+from pharmacy_desktop.services import cosign, pickup, return_to_stock, sale
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.will_call import BinSummary, WaitingRx
+from pharmacy_desktop.services.pickup import BirthDateCheck, PickupView
+from pharmacy_desktop.services.printer_settings import printer_settings_from
+from pharmacy_desktop.services.return_to_stock import ReturnResult
+from pharmacy_desktop.services.sale import SaleQuote, SaleRefused, SaleResult
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import LiveScreen
 from pharmacy_desktop.ui.widgets.fill_common import shortcut
+from pharmacy_desktop.ui.widgets.pickup_cart import Cart, Counsel, totals_lines
 from pharmacy_desktop.ui.widgets.pickup_find import FindPanel
+from pharmacy_desktop.ui.widgets.pickup_identity import PickerChoice
+from pharmacy_desktop.ui.widgets.pickup_payments import Payments
 from pharmacy_desktop.ui.widgets.pickup_sale import SalePage
+from pharmacy_desktop.ui.widgets.pickup_signoff import PharmacistSignOff
+from pharmacy_desktop.ui.widgets.pickup_wiring import missing_for, request_for, wire_keys
 
 
 class PickupScreen(LiveScreen):
@@ -34,28 +46,31 @@ class PickupScreen(LiveScreen):
     permission = Permission.DISPENSE
     change_topics = ("prescriptions", "will_call", "sales")
     help_keys = (
-        ("Scan", "the bag or vial label: opens that patient's pickup (a store item's UPC adds it)"),
-        ("Alt+N", "find by patient name; Enter opens the selected bag"),
-        ("Alt+B", "the bins; Enter shows what is in the selected bin"),
+        ("Scan", "the bag or vial label: that patient's pickup; a store item's UPC adds it to the sale"),
+        ("Alt+N / Alt+B", "find by patient name / the bins; Enter opens the selected bag"),
         ("Alt+W", "return to stock: bags waiting longer than the days shown; scan each bag"),
         ("Space", "take / leave the selected prescription (left ones stay in the bin)"),
-        ("Alt+D", "date of birth as the patient says it, Enter"),
+        ("Alt+D", "date of birth as the person at the counter says it, Enter"),
         ("Alt+P / Alt+Y", "who picks up / the picker's ID (controlled substances)"),
-        ("Ctrl+K / Ctrl+D", "counseling accepted (pharmacist PIN or badge) / declined"),
+        ("Ctrl+K / Ctrl+D", "counseling accepted (pharmacist's PIN or badge) / declined"),
         ("Alt+G / Alt+C", "the signature pad / clear it"),
-        ("Alt+O", "discount code"),
+        ("Alt+I / Alt+O", "a store item's UPC / discount code"),
         ("Alt+T, Alt+M, Alt+R, Alt+K", "tender amount, cash given, card, check number"),
         ("Alt+L / Alt+V", "void the selected line / the whole sale (with a reason)"),
         ("Ctrl+Enter", "complete the sale (when nothing is missing)"),
         ("Esc", "back to will-call / cancel"),
-        ("Ctrl+R", "refresh"),
     )
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
-        self.mode = "all"
-        self.return_mode = False
-        self.finder = FindPanel()
+        self.cart: Cart | None = None
+        self.quoting = 0  # quotes in flight: only the newest one is shown
+        self.busy = False
+        self.completed: SaleResult | None = None
+        self.returned: ReturnResult | None = None
+        self.signoff: PharmacistSignOff | None = None  # the pharmacist's sign-off dialog, while open
+        self.finder = FindPanel(context, actor)
+        self.finder.open_requested.connect(self.open_patient)
         self.sale = SalePage()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.finder)
@@ -63,127 +78,312 @@ class PickupScreen(LiveScreen):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
-
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(250)
-        self._search_timer.timeout.connect(self._search)
-        self.finder.search.textEdited.connect(lambda _t: self._search_timer.start())
-        self.finder.bin_table.activated_row.connect(self._open_bin)
-        self.finder.table.activated_row.connect(self._open_row)
-        self.finder.days.valueChanged.connect(lambda _v: self.show_stale() if self.mode == "stale" else None)
-
-        shortcut(self, "Alt+N", self.focus_search)
-        shortcut(self, "Alt+B", self.finder.bin_table.setFocus)
-        shortcut(self, "Alt+W", self.show_stale)
-        shortcut(self, "Escape", self.escape_pressed)
-        shortcut(self, "Ctrl+R", self.refresh)
+        self.payments = Payments(self)
+        wire_keys(self, shortcut)
 
     # -- shell hooks ------------------------------------------------------------------------------
 
+    def set_actor(self, actor: Actor) -> None:
+        super().set_actor(actor)
+        self.finder.actor = actor
+        if self.cart is not None and not self.sale.tender.tenders:
+            self.close_sale()  # what someone else opened never counts for the next user
+
     def clear_sensitive(self) -> None:
         self.finder.clear()
-        self.pages.setCurrentWidget(self.finder)
-
-    # -- find page (will-call) --------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.pages.setCurrentWidget(self.finder)
-        self.finder.search.setFocus()
-        self.finder.search.selectAll()
-
-    def refresh(self) -> None:
-        actor = self.actor
-        run_in_background(
-            self,
-            lambda: will_call.list_bins(self.context.uow_factory, actor),
-            self._show_bins,
-            busy_message="Loading will-call…",
-        )
-        {"all": self.show_all, "stale": self.show_stale}.get(self.mode, lambda: None)()
-
-    def _show_bins(self, bins: list[BinSummary]) -> None:
-        self.finder.show_bins(bins)
-
-    def _open_bin(self, row: int) -> None:
-        if 0 <= row < len(self.finder.bins):
-            code, actor = self.finder.bins[row].code, self.actor
-            self._set_mode("bin")
-            self._load(lambda: will_call.bin_contents(self.context.uow_factory, actor, code), f"Bin {code}")
-
-    def show_all(self) -> None:
-        actor = self.actor
-        self._set_mode("all")
-        self._load(lambda: will_call.bin_contents(self.context.uow_factory, actor), "Everything in will-call")
-
-    def show_stale(self) -> None:
-        actor, days = self.actor, self.finder.days.value()
-        self.pages.setCurrentWidget(self.finder)
-        self._set_mode("stale")
-        self._load(
-            lambda: will_call.waiting_longer_than(self.context.uow_factory, actor, days),
-            f"Waiting more than {days} days — scan each bag to return it to stock",
-            stale_days=days,
-        )
-
-    def _search(self) -> None:
-        text, actor = self.finder.search.text().strip(), self.actor
-        if len(text) < 2:
-            return
-        self._set_mode("search")
-        self._load(
-            lambda: will_call.find_by_patient_name(self.context.uow_factory, actor, text), f"Patients matching '{text}'"
-        )
-
-    def _set_mode(self, mode: str) -> None:
-        self.mode = mode
-        self.return_mode = mode == "stale"
-        self.finder.set_return_mode(self.return_mode)
-
-    def _load(self, fn: Callable[[], list[WaitingRx]], headline: str, *, stale_days: int | None = None) -> None:
-        run_in_background(
-            self,
-            fn,
-            lambda rows: self.finder.show_rows(rows, headline, stale_days=stale_days),
-            lambda exc: self.finder.show_problem(user_message(exc)),
-            busy_message="Searching will-call…",
-        )
-
-    def _open_row(self, row: int) -> None:
-        if 0 <= row < len(self.finder.rows):
-            self.open_bag(self.finder.rows[row].rx_number)
-
-    # -- scans ------------------------------------------------------------------------------------
-
-    def handle_scan(self, text: str) -> bool:
-        self.open_bag(text)
-        return True
-
-    def open_bag(self, label: str) -> None:
-        """The bag's label (or any of its vial labels): that patient's pickup."""
-        actor = self.actor
-        self._set_mode("scan")
-        run_in_background(
-            self,
-            lambda: will_call.find_by_label_scan(self.context.uow_factory, actor, label),
-            self._show_bag,
-            lambda exc: self.finder.show_problem(user_message(exc)),
-            busy_message="Finding the bag…",
-        )
-
-    def _show_bag(self, rows: list[WaitingRx]) -> None:
-        bins = ", ".join(sorted({r.bin_code for r in rows}))
-        headline = f"{rows[0].patient_name}: bin {bins}" if rows else ""
-        self.finder.show_rows(rows, headline)
-
-    # -- keys -------------------------------------------------------------------------------------
-
-    def escape_pressed(self) -> None:
-        if self.pages.currentWidget() is self.sale:
-            self.pages.setCurrentWidget(self.finder)
-        elif self.return_mode:
-            self.show_all()
+        if self.cart is not None and not self.sale.tender.tenders:
+            self.close_sale()
 
     def on_change(self, notice: dict[str, Any]) -> None:
-        if notice.get("topic") in self.change_topics and self.isVisible() and self.pages.currentWidget() is self.finder:
-            self.refresh()
+        if self.isVisible() and self.pages.currentWidget() is self.finder:
+            super().on_change(notice)
+
+    def refresh(self) -> None:
+        if self.pages.currentWidget() is self.finder:
+            self.finder.refresh()
+        elif self.cart is not None:
+            self.requote()
+
+    def activate(self) -> None:
+        super().activate()
+        actor = self.actor
+        run_in_background(
+            self, lambda: return_to_stock.return_days(self.context.uow_factory, actor), self.finder.days.setValue
+        )
+
+    # -- find page --------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        if self.cart is None:
+            self.finder.search.setFocus()
+            self.finder.search.selectAll()
+
+    def focus_bins(self) -> None:
+        if self.cart is None:
+            self.finder.bin_table.setFocus()
+
+    def show_stale(self) -> None:
+        if self.cart is None:
+            self.finder.show_stale()
+
+    def handle_scan(self, text: str) -> bool:
+        if self.cart is None and self.finder.return_mode:
+            self._return_bag(text)
+        elif self.cart is None:
+            self._open(lambda: pickup.find_by_scan(self.context.uow_factory, self.actor, text))
+        elif rx_number_from_scan(text) is not None and len(text.strip()) < 11:
+            self._scan_in_sale(text)
+        else:
+            self.add_store_item(text)
+        return True
+
+    def _scan_in_sale(self, text: str) -> None:
+        assert self.cart is not None
+        number = rx_number_from_scan(text)
+        found = next((rx for rx in self.cart.view.prescriptions if rx.rx_number == number), None)
+        if found is None:
+            self.sale.result.show_result(
+                "warning", f"Rx {number} is not in this pickup. Finish or close this sale first."
+            )
+        else:
+            self.cart.take[found.refill_id] = True
+            self.sale.result.show_result("info", f"Rx {number} is in this pickup (taken).")
+            self._cart_changed()
+
+    def open_patient(self, patient_id: uuid.UUID) -> None:
+        self._open(lambda: pickup.open_pickup(self.context.uow_factory, self.actor, patient_id))
+
+    def _open(self, fn: Any) -> None:
+        run_in_background(
+            self, fn, self._show_view, lambda e: self.finder.show_problem(user_message(e)), busy_message="Opening…"
+        )
+
+    def _return_bag(self, text: str) -> None:
+        actor, adjudicator = self.actor, self.context.adjudicator
+        run_in_background(
+            self,
+            lambda: return_to_stock.return_to_stock(self.context.uow_factory, actor, adjudicator, text),
+            self._returned,
+            lambda e: self.finder.show_problem(user_message(e)),
+            busy_message="Returning to stock…",
+        )
+
+    def _returned(self, result: ReturnResult) -> None:
+        self.returned = result
+        self.finder.show_stale()
+        self.finder.show_done(result.message)
+
+    # -- the sale: open, quote, show --------------------------------------------------------------
+
+    def _show_view(self, view: PickupView) -> None:
+        if not view.prescriptions:
+            self.finder.show_problem(f"Nothing is waiting for {view.patient_name}.")
+            return
+        self.cart = Cart(view)
+        self.completed = None
+        self.sale.reset(view.patient_name, sorted({rx.bin_code or "—" for rx in view.prescriptions}))
+        pickers = [PickerChoice(p.name, p.relationship, p.patient_id) for p in view.pickers]
+        self.sale.identity.reset(pickers)
+        self.pages.setCurrentWidget(self.sale)
+        self._cart_changed()
+        self.sale.items.setFocus()
+
+    def _cart_changed(self) -> None:
+        cart = self.cart
+        assert cart is not None
+        self.sale.identity.set_patients(cart.patients())
+        schedules = cart.schedules()
+        self.sale.identity.set_controlled(bool(schedules), schedules)
+        privacy = not cart.view.privacy_notice_acknowledged
+        self.sale.signature.set_acknowledgements(cart.counseling_offered(), privacy)
+        self.sale.show_rows(cart.rows())
+        self.requote()
+
+    def requote(self) -> None:
+        cart, actor = self.cart, self.actor
+        if cart is None:
+            return
+        self.quoting += 1
+        ticket, request = self.quoting, cart.request()
+        self.update_missing()
+        run_in_background(
+            self,
+            lambda: sale.quote_sale(self.context.uow_factory, actor, request),
+            lambda quote: self._show_quote(ticket, cart, quote),
+            lambda exc: self._quote_failed(ticket, exc),
+            busy_message="Pricing…",
+        )
+
+    def _show_quote(self, ticket: int, cart: Cart, quote: SaleQuote) -> None:
+        if ticket != self.quoting or cart is not self.cart:
+            return  # a newer quote is on its way, or the sale was closed
+        self.quoting = 0
+        cart.quote = quote
+        self.sale.show_rows(cart.rows())
+        self.sale.tender.set_totals(totals_lines(quote), quote.patient_pay)
+        if cart.discount_code:
+            refused = quote.discount_refused
+            self.sale.tender.set_discount_status(
+                refused is None, refused or f"{cart.discount_code}: −{format_money(quote.discount)}"
+            )
+        self.update_missing()
+
+    def _quote_failed(self, ticket: int, exc: Exception) -> None:
+        if ticket == self.quoting:
+            self.quoting = 0
+            self.sale.result.show_result("problem", user_message(exc))
+            self.update_missing()
+
+    def update_missing(self) -> None:
+        if self.cart is not None:
+            self.sale.show_missing(missing_for(self.cart, self.sale, pricing=self.quoting > 0))
+
+    # -- lines ------------------------------------------------------------------------------------
+
+    def set_take(self, refill_id: uuid.UUID, take: bool) -> None:
+        if self.cart is not None:
+            self.cart.take[refill_id] = take
+            self._cart_changed()
+
+    def add_store_item(self, text: str) -> None:
+        cart, actor = self.cart, self.actor
+        if cart is None:
+            return
+        run_in_background(
+            self,
+            lambda: sale.scan_store_item(self.context.uow_factory, actor, text),
+            lambda item: self._store_item_found(cart, item.upc, item.name),
+            lambda exc: self.sale.result.show_result("problem", user_message(exc)),
+            busy_message="Looking up the item…",
+        )
+
+    def _store_item_found(self, cart: Cart, upc: str, name: str) -> None:
+        if cart is self.cart:
+            cart.store[upc] = cart.store.get(upc, 0) + 1
+            self.sale.store_upc.clear()
+            self.sale.result.show_result("info", f"Added {name}.")
+            self._cart_changed()
+
+    def apply_discount(self, code: str) -> None:
+        if self.cart is not None:
+            self.cart.discount_code = code
+            if not code:
+                self.sale.tender.set_discount_status(None, "")
+            self.requote()
+
+    # -- counseling -------------------------------------------------------------------------------
+
+    def counsel_accepted(self) -> None:
+        row, cart, actor = self.sale.items.current(), self.cart, self.actor
+        if cart is None or row is None or row.kind != "rx":
+            return
+        rx = cart.rx(row.key)  # type: ignore[arg-type]
+        assert rx is not None
+        context = self.context
+
+        def check(credential: str, method: str) -> Actor:
+            return cosign.pharmacist_signoff(context.uow_factory, credential, method, context.workstation, actor)
+
+        dialog = PharmacistSignOff(f"Rx {rx.rx_number} — {rx.drug}", check, self)
+        dialog.accepted.connect(lambda: self._counseled(rx.refill_id, Counsel("accepted", dialog.result_value)))
+        dialog.finished.connect(lambda _result: self._back_from_dialog())
+        dialog.open()
+        self.signoff = dialog
+
+    def _back_from_dialog(self) -> None:
+        self.signoff = None
+        self.window().activateWindow()  # the keys work on this screen again at once
+        self.sale.items.setFocus()
+
+    def counsel_declined(self) -> None:
+        row = self.sale.items.current()
+        if self.cart is not None and row is not None and row.kind == "rx":
+            self._counseled(row.key, Counsel("declined"))  # type: ignore[arg-type]
+
+    def _counseled(self, refill_id: uuid.UUID, counsel: Counsel) -> None:
+        if self.cart is not None:
+            self.cart.counsel[refill_id] = counsel
+            self.sale.show_rows(self.cart.rows())
+            self.update_missing()
+
+    # -- date of birth ----------------------------------------------------------------------------
+
+    def check_dob(self, patient_id: uuid.UUID, typed: str) -> None:
+        actor = self.actor
+        run_in_background(
+            self,
+            lambda: pickup.confirm_birth_date(self.context.uow_factory, actor, patient_id, typed),
+            lambda check: self._dob_checked(patient_id, check),
+            lambda exc: self.sale.identity.set_dob_result(patient_id, False, user_message(exc)),
+            busy_message="Checking the date of birth…",
+        )
+
+    def _dob_checked(self, patient_id: uuid.UUID, check: BirthDateCheck) -> None:
+        self.sale.identity.set_dob_result(patient_id, check.ok, check.message)
+        nxt = self.sale.identity.first_unconfirmed()
+        (nxt or self.sale.identity.picker).setFocus()
+
+    # -- completion -------------------------------------------------------------------------------
+
+    def complete(self) -> None:
+        cart, actor = self.cart, self.actor
+        if cart is None or self.busy or cart.quote is None:
+            return
+        missing = missing_for(cart, self.sale, pricing=self.quoting > 0)
+        if missing:
+            self.sale.show_missing(missing)
+            self.sale.signature.pad.check()
+            return
+        request = request_for(cart, self.sale)
+        printers = printer_settings_from(self.context.config)
+        self.busy = True
+        self.sale.complete.setEnabled(False)
+        run_in_background(
+            self,
+            lambda: sale.complete_sale(self.context.uow_factory, actor, request, printers=printers),
+            self._completed,
+            self._complete_failed,
+            busy_message="Completing the sale…",
+        )
+
+    def _completed(self, result: SaleResult) -> None:
+        self.busy = False
+        self.completed = result
+        self.context.print_sender.wake()
+        change = f" Change due {format_money(result.change_due)}." if result.change_due else ""
+        rx = f" Rx {', '.join(result.rx_numbers)} handed over." if result.rx_numbers else ""
+        self.close_sale(
+            f"✔ Sale {result.sale_number} complete: {format_money(result.patient_pay)}.{change}{rx} Receipt queued."
+        )
+
+    def _complete_failed(self, exc: Exception) -> None:
+        self.busy = False
+        message = user_message(exc)
+        if isinstance(exc, SaleRefused) and any(t.transaction_id for t in self.sale.tender.tenders):
+            message += " Void the card payments (Alt+V voids the sale and them) before starting again."
+        self.sale.result.show_result("problem", message)
+        self.update_missing()
+
+    # -- closing ----------------------------------------------------------------------------------
+
+    def close_sale(self, message: str = "") -> None:
+        self.cart = None
+        self.quoting = 0
+        self.sale.hide_reason()
+        self.pages.setCurrentWidget(self.finder)
+        self.finder.refresh()
+        if message:
+            self.finder.show_done(message)
+        self.finder.prompt.setFocus()
+
+    def escape_pressed(self) -> None:
+        if self.sale.reason.isVisible():
+            self.sale.hide_reason()
+            self.payments.void_kind = ""
+        elif self.cart is not None:
+            if self.sale.tender.tenders:
+                self.sale.result.show_result("warning", "Payments were taken: complete the sale, or void it (Alt+V).")
+            else:
+                self.close_sale("Pickup closed; nothing was sold. The bags stay in their bins.")
+        elif self.finder.return_mode:
+            self.finder.show_all()

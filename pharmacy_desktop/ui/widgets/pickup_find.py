@@ -1,18 +1,24 @@
 """Will-call inside the pickup screen: the bins, what waits in each and for how long, the search by
 patient name, and the list of bags waiting longer than the pharmacy's return-to-stock days.
 
-The panel only shows ``WaitingRx``/``BinSummary`` rows; the pickup screen loads them and decides
-what a scan or Enter on a row does.
+The panel loads its lists itself (``services.will_call``, off the GUI thread); what a scan or Enter
+on a row does is the pickup screen's (``open_requested``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
+from pharmacy_desktop.services import will_call
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.will_call import BinSummary, WaitingRx
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
-from pharmacy_desktop.ui.style import ERROR, WARNING
+from pharmacy_desktop.ui.style import ERROR, PASSED, WARNING
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell
 
 FIND_PROMPT = "SCAN THE BAG OR VIAL LABEL\nor type the patient's name (Alt+N)"
@@ -20,8 +26,15 @@ RETURN_PROMPT = "RETURN TO STOCK  ▶  scan each bag's label\n(Esc ends)"
 
 
 class FindPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    """``mode``: what the list shows ('all', 'bin', 'search', 'stale': the return-to-stock list)."""
+
+    open_requested = Signal(object)  # the patient id of the row chosen (Enter / double click)
+
+    def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
+        self.context = context
+        self.actor = actor
+        self.mode = "all"
         self.bins: list[BinSummary] = []
         self.rows: list[WaitingRx] = []
 
@@ -50,7 +63,8 @@ class FindPanel(QWidget):
         search_row.addWidget(self.days)
         self.headline = big("", 5, name="pickupHeadline")
         self.caption = big("", 1, name="pickupCaption")
-        self.table = RowsTable(["Bin", "Patient", "DOB", "Rx", "Drug", "Qty", "Waiting"], stretch=4)
+        # no date of birth here: the person at the counter must say it, and the pickup checks it
+        self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
         self.table.setObjectName("willCallTable")
 
         right = QWidget()
@@ -71,6 +85,75 @@ class FindPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self.search_now)
+        self.search.textEdited.connect(lambda _t: self._search_timer.start())
+        self.bin_table.activated_row.connect(self.open_bin)
+        self.table.activated_row.connect(self._row_chosen)
+        self.days.valueChanged.connect(lambda _v: self.show_stale() if self.mode == "stale" else None)
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        actor = self.actor
+        run_in_background(
+            self,
+            lambda: will_call.list_bins(self.context.uow_factory, actor),
+            self.show_bins,
+            busy_message="Loading will-call…",
+        )
+        {"all": self.show_all, "stale": self.show_stale}.get(self.mode, lambda: None)()
+
+    def open_bin(self, row: int) -> None:
+        if 0 <= row < len(self.bins):
+            code, actor = self.bins[row].code, self.actor
+            self.set_mode("bin")
+            self._load(lambda: will_call.bin_contents(self.context.uow_factory, actor, code), f"Bin {code}")
+
+    def show_all(self) -> None:
+        actor = self.actor
+        self.set_mode("all")
+        self._load(lambda: will_call.bin_contents(self.context.uow_factory, actor), "Everything in will-call")
+
+    def show_stale(self) -> None:
+        actor, days = self.actor, self.days.value()
+        self.set_mode("stale")
+        self._load(
+            lambda: will_call.waiting_longer_than(self.context.uow_factory, actor, days),
+            f"Waiting more than {days} days — scan each bag to return it to stock",
+            stale_days=days,
+        )
+
+    def search_now(self) -> None:
+        text, actor = self.search.text().strip(), self.actor
+        if len(text) < 2:
+            return
+        self.set_mode("search")
+        self._load(
+            lambda: will_call.find_by_patient_name(self.context.uow_factory, actor, text), f"Patients matching '{text}'"
+        )
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.set_return_mode(mode == "stale")
+
+    def _load(self, fn: Callable[[], list[WaitingRx]], headline: str, *, stale_days: int | None = None) -> None:
+        run_in_background(
+            self,
+            fn,
+            lambda rows: self.show_rows(rows, headline, stale_days=stale_days),
+            lambda exc: self.show_problem(user_message(exc)),
+            busy_message="Searching will-call…",
+        )
+
+    def _row_chosen(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            self.open_requested.emit(self.rows[row].patient_id)
+
+    # -- showing --------------------------------------------------------------------------------------
+
     def show_bins(self, bins: list[BinSummary]) -> None:
         self.bins = bins
         self.bin_table.set_rows([[b.code, str(b.count), str(b.patients), b.waiting_text()] for b in bins])
@@ -82,7 +165,6 @@ class FindPanel(QWidget):
                 [
                     r.bin_code,
                     r.patient_name,
-                    r.patient_dob.strftime("%m/%d/%Y") if r.patient_dob else "",
                     r.rx_number,
                     drug_cell(r.drug, r.schedule),
                     r.quantity,
@@ -101,8 +183,17 @@ class FindPanel(QWidget):
         self.headline.setText(text)
         self.headline.setStyleSheet(f"color: {ERROR};")
 
+    def show_done(self, text: str) -> None:
+        """What the last action did (a sale completed, a bag returned), above the list."""
+        self.headline.setText(text)
+        self.headline.setStyleSheet(f"color: {PASSED};")
+
     def set_return_mode(self, on: bool) -> None:
         self.prompt.set_text(RETURN_PROMPT if on else FIND_PROMPT, "problem" if on else "waiting")
+
+    @property
+    def return_mode(self) -> bool:
+        return self.mode == "stale"
 
     def clear(self) -> None:
         self.rows = []

@@ -1,17 +1,30 @@
-"""Who picks up: the date of birth the patient says (typed every time), the picker (the patient or
-a person the patient allows), and, for Schedule II-V, the picker's government ID.
+"""Who picks up: the date of birth of every patient whose bag is taken (typed every time, as the
+person at the counter says it), the picker (the patient or a person the patient allows), and, for
+Schedule II-V, the picker's government ID.
 
-The panel only collects; the service checks the date of birth and the ID again at completion.
+The panel only collects; the service checks each date of birth as it is typed (the screen asks it)
+and everything again at completion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.ui.style import ERROR, HINT, PASSED
@@ -26,15 +39,15 @@ ID_TYPES = (
 
 
 @dataclass(frozen=True)
-class Picker:
+class PickerChoice:
     """A person who may pick up: the patient (relationship 'self') or someone the patient listed."""
 
     name: str
     relationship: str  # 'self', 'spouse', 'parent', ...
-    patient_id: object | None = None  # the picker's own patient record, when they have one
+    patient_id: uuid.UUID | None = None  # the picker's own patient record, when they have one
 
     def label(self) -> str:
-        return f"{self.name} (patient)" if self.relationship == "self" else f"{self.name} — {self.relationship}"
+        return f"{self.name} (self)" if self.relationship == "self" else f"{self.name} ({self.relationship})"
 
 
 @dataclass(frozen=True)
@@ -45,28 +58,59 @@ class PickerId:
     expiry: dt.date | None
 
 
-class IdentityPanel(QGroupBox):
-    """``dob_entered(date)`` when a whole date is typed (Enter); ``changed`` on any edit."""
+class BirthDateField(QWidget):
+    """One patient's date of birth as typed, and whether the service found it matches."""
 
-    dob_entered = Signal(object)
+    def __init__(self, patient_id: object, name: str, main: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.patient_id = patient_id
+        self.name = name
+        self.ok = False
+        self.edit = QLineEdit()
+        self.edit.setObjectName("dobConfirm" if main else "dobConfirmHousehold")
+        self.edit.setPlaceholderText("mm/dd/yyyy, Enter")
+        self.edit.setAccessibleName(f"Date of birth of {name}, as the person at the counter says it")
+        self.status = QLabel("")
+        self.status.setObjectName("dobStatus")
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.status)
+        self.set_result(None)
+
+    def set_result(self, ok: bool | None, message: str = "") -> None:
+        """None: not checked yet; True: matches; False: does not (``message`` says what to do)."""
+        self.ok = bool(ok)
+        if ok is None:
+            self.status.setText(message)
+            self.status.setStyleSheet(f"color: {HINT};")
+        elif ok:
+            self.status.setText("✔ confirmed")
+            self.status.setToolTip(message)
+            self.status.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
+        else:
+            self.status.setText("✖ " + message)
+            self.status.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
+        self.status.setVisible(bool(self.status.text()))
+
+
+class IdentityPanel(QGroupBox):
+    """``dob_entered(patient_id, text)`` on Enter in a date of birth; ``changed`` on any edit."""
+
+    dob_entered = Signal(object, str)
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Identity", parent)
         self.setObjectName("identityPanel")
-        self.dob_ok = False
         self.controlled = False
-        self.pickers: list[Picker] = []
-
-        self.dob = QLineEdit()
-        self.dob.setObjectName("dobConfirm")
-        self.dob.setPlaceholderText("mm/dd/yyyy, Enter")
-        self.dob.setAccessibleName("Date of birth as the patient says it")
-        self.dob.returnPressed.connect(self._dob_typed)
-        self.dob.textEdited.connect(self._dob_edited)
-        self.dob_status = QLabel("")
-        self.dob_status.setObjectName("dobStatus")
-        self.dob_status.setWordWrap(True)
+        self.pickers: list[PickerChoice] = []
+        self.dobs: list[BirthDateField] = []
+        self.dob_form = QFormLayout()
+        self.dob_form.setContentsMargins(0, 0, 0, 0)
+        self.dob_form.setVerticalSpacing(2)
 
         self.picker = QComboBox()
         self.picker.setObjectName("pickerChoice")
@@ -90,16 +134,29 @@ class IdentityPanel(QGroupBox):
         self.id_expiry = QLineEdit()
         self.id_expiry.setObjectName("idExpiry")
         self.id_expiry.setPlaceholderText("mm/dd/yyyy")
+        self.id_expiry.setAccessibleName("ID expiry date")
+        self.id_expiry.setMinimumWidth(self.id_expiry.fontMetrics().horizontalAdvance("00/00/00000") + 12)
+        self.id_state.setAccessibleName("ID issuing state")
+        self.id_number.setAccessibleName("ID number")
         for field in (self.id_number, self.id_state, self.id_expiry):
             field.textEdited.connect(lambda _t: self.changed.emit())
         self.id_type.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        id_form = QFormLayout(self.id_box)
-        id_form.setContentsMargins(6, 4, 6, 4)
         # only the first field has a key (Alt+Y); Tab goes on through number, state and expiry
-        id_form.addRow("ID t&ype", self.id_type)
-        id_form.addRow("Number", self.id_number)
-        id_form.addRow("Issuing state", self.id_state)
-        id_form.addRow("Expires", self.id_expiry)
+        id_type_label = QLabel("ID t&ype")
+        id_type_label.setBuddy(self.id_type)
+        self.id_state.setMaximumWidth(self.id_state.fontMetrics().horizontalAdvance("MMMM") + 12)
+        id_grid = QGridLayout(self.id_box)
+        id_grid.setContentsMargins(6, 4, 6, 4)
+        id_grid.setVerticalSpacing(3)
+        id_grid.addWidget(id_type_label, 0, 0)
+        id_grid.addWidget(self.id_type, 0, 1, 1, 3)
+        id_grid.addWidget(QLabel("Number"), 1, 0)
+        id_grid.addWidget(self.id_number, 1, 1, 1, 3)
+        id_grid.addWidget(QLabel("State"), 2, 0)
+        id_grid.addWidget(self.id_state, 2, 1)
+        id_grid.addWidget(QLabel("Expires"), 2, 2)
+        id_grid.addWidget(self.id_expiry, 2, 3)
+        id_grid.setColumnStretch(3, 1)
         self.id_hint = QLabel("No controlled substance in this pickup: no ID needed.")
         self.id_hint.setObjectName("idHint")
         self.id_hint.setWordWrap(True)
@@ -107,15 +164,11 @@ class IdentityPanel(QGroupBox):
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        dob_label = QLabel("&DOB (ask)")
-        dob_label.setToolTip("Ask the patient for their date of birth and type what they say; never read it to them")
-        form.addRow(dob_label, self.dob)
-        dob_label.setBuddy(self.dob)
-        form.addRow("", self.dob_status)
         form.addRow("&Picked up by", self.picker)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
+        layout.addLayout(self.dob_form)
         layout.addLayout(form)
         layout.addWidget(self.id_box)
         layout.addWidget(self.id_hint)
@@ -124,15 +177,14 @@ class IdentityPanel(QGroupBox):
 
     # -- set by the screen --------------------------------------------------------------------------
 
-    def reset(self, pickers: list[Picker]) -> None:
+    def reset(self, pickers: list[PickerChoice]) -> None:
         self.pickers = list(pickers)
         self.picker.blockSignals(True)
         self.picker.clear()
         for p in self.pickers:
             self.picker.addItem(p.label())
         self.picker.blockSignals(False)
-        self.dob.clear()
-        self.set_dob_result(None)
+        self.set_patients([])
         for field in (self.id_number, self.id_state, self.id_expiry):
             field.clear()
         self.id_type.setCurrentIndex(0)
@@ -145,26 +197,51 @@ class IdentityPanel(QGroupBox):
         self.id_hint.setVisible(not controlled)
         self.changed.emit()
 
-    def set_dob_result(self, ok: bool | None, message: str = "") -> None:
-        """None: not checked yet; True: matches; False: does not (``message`` says what to do)."""
-        self.dob_ok = bool(ok)
-        if ok is None:
-            self.dob_status.setText(message)
-            self.dob_status.setStyleSheet(f"color: {HINT};")
-        elif ok:
-            self.dob_status.setText(message or "✔ Date of birth confirmed")
-            self.dob_status.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
-        else:
-            self.dob_status.setText(f"✖ {message}")
-            self.dob_status.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
+    def set_patients(self, patients: Sequence[tuple[object, str]]) -> None:
+        """The patients whose bags are taken, the one at the counter first: one date of birth each.
+        A patient already listed keeps what was typed and checked."""
+        kept = {f.patient_id: f for f in self.dobs}
+        while self.dob_form.rowCount():
+            row = self.dob_form.takeRow(0)  # its field is kept or deleted below; its label goes
+            label_widget = row.labelItem.widget() if row.labelItem is not None else None
+            if label_widget is not None:
+                label_widget.deleteLater()
+        self.dobs = []
+        for n, (patient_id, name) in enumerate(patients):
+            field = kept.pop(patient_id, None) or self._new_field(patient_id, name, main=n == 0)
+            label = QLabel("&DOB (ask)" if n == 0 else f"DOB {name.split(',')[0]}")
+            label.setToolTip(f"Ask for {name}'s date of birth and type what you hear; never read it out")
+            label.setBuddy(field.edit)
+            self.dob_form.addRow(label, field)
+            self.dobs.append(field)
+        for field in kept.values():
+            field.deleteLater()
         self.changed.emit()
+
+    def _new_field(self, patient_id: object, name: str, *, main: bool) -> BirthDateField:
+        field = BirthDateField(patient_id, name, main)
+        field.edit.returnPressed.connect(lambda: self._dob_typed(field))
+        field.edit.textEdited.connect(lambda _t: self._dob_edited(field))
+        return field
+
+    def set_dob_result(self, patient_id: object, ok: bool | None, message: str = "") -> None:
+        for field in self.dobs:
+            if field.patient_id == patient_id:
+                field.set_result(ok, message)
+        self.changed.emit()
+
+    def typed_dob(self, patient_id: object) -> str:
+        return next((f.edit.text().strip() for f in self.dobs if f.patient_id == patient_id), "")
+
+    def dob_confirmed(self, patient_id: object) -> bool:
+        return any(f.ok for f in self.dobs if f.patient_id == patient_id)
+
+    def first_unconfirmed(self) -> QLineEdit | None:
+        return next((f.edit for f in self.dobs if not f.ok), None)
 
     # -- read by the screen -------------------------------------------------------------------------
 
-    def typed_dob(self) -> dt.date | None:
-        return parse_date(self.dob.text())
-
-    def chosen_picker(self) -> Picker | None:
+    def chosen_picker(self) -> PickerChoice | None:
         i = self.picker.currentIndex()
         return self.pickers[i] if 0 <= i < len(self.pickers) else None
 
@@ -182,8 +259,9 @@ class IdentityPanel(QGroupBox):
     def missing(self, today: dt.date | None = None) -> list[str]:
         """What is still needed, in words for the "missing" line under Complete."""
         needed = []
-        if not self.dob_ok:
-            needed.append("date of birth confirmed")
+        for n, field in enumerate(self.dobs):
+            if not field.ok:
+                needed.append("date of birth confirmed" if n == 0 else f"{field.name}'s date of birth confirmed")
         if self.chosen_picker() is None:
             needed.append("who picks up")
         if self.controlled:
@@ -201,13 +279,15 @@ class IdentityPanel(QGroupBox):
 
     # -- internals ------------------------------------------------------------------------------------
 
-    def _dob_edited(self, _text: str) -> None:
-        if self.dob_ok or self.dob_status.text():
-            self.set_dob_result(None)
+    def _dob_edited(self, field: BirthDateField) -> None:
+        if field.ok or field.status.text():
+            field.set_result(None)
+            self.changed.emit()
 
-    def _dob_typed(self) -> None:
-        day = self.typed_dob()
-        if day is None:
-            self.set_dob_result(False, "Type the date as mm/dd/yyyy, then Enter.")
+    def _dob_typed(self, field: BirthDateField) -> None:
+        text = field.edit.text().strip()
+        if parse_date(text) is None:
+            field.set_result(False, "Type the date as mm/dd/yyyy, then Enter.")
+            self.changed.emit()
             return
-        self.dob_entered.emit(day)
+        self.dob_entered.emit(field.patient_id, text)

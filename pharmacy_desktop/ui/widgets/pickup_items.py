@@ -36,6 +36,7 @@ class ItemRow:
     counseling: str  # 'offer needed', 'accepted — J. Smith, RPh', 'declined', 'not required'
     counseling_state: str  # 'needed' | 'accepted' | 'declined' | 'not_required'
     controlled: bool = False
+    claim_detail: str = ""  # the claim's whole message (a rejection's text and what to do): tooltip and detail line
 
 
 class PickupItemsTable(QTableWidget):
@@ -55,7 +56,7 @@ class PickupItemsTable(QTableWidget):
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(max(40, int(self.fontMetrics().height() * 2.6)))
+        self.verticalHeader().setDefaultSectionSize(max(56, int(self.fontMetrics().height() * 3.4)))  # 3 lines
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -90,6 +91,8 @@ class PickupItemsTable(QTableWidget):
                 if c in (PRICE, INSURANCE, COPAY):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 items.append(item)
+            if row.claim_detail:
+                items[CLAIM].setToolTip(row.claim_detail)
             self._colour(items, row)
             for c, item in enumerate(items):
                 self.setItem(r, c, item)

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.ui.style import HINT, PASSED, WARNING
+from pharmacy_desktop.ui.style import HINT, PASSED, STOP_TEXT, WARNING
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, big
 from pharmacy_desktop.ui.widgets.pickup_identity import IdentityPanel
-from pharmacy_desktop.ui.widgets.pickup_items import PickupItemsTable
+from pharmacy_desktop.ui.widgets.pickup_items import ItemRow, PickupItemsTable
 from pharmacy_desktop.ui.widgets.pickup_tender import TenderPanel
 from pharmacy_desktop.ui.widgets.signature_pad import SignaturePad
 
-ACKNOWLEDGES = "By signing, the patient (or the person picking up) acknowledges receiving the prescriptions"
+ACKNOWLEDGES = "Signing acknowledges receipt of the prescriptions"
 
 
 class SaleBanner(ResultBanner):
@@ -55,7 +55,7 @@ class SignatureBox(QGroupBox):
         if counseling_offered:
             parts.append("that counseling was offered")
         if privacy_notice:
-            parts.append("the HIPAA Notice of Privacy Practices (first pickup)")
+            parts.append("the HIPAA privacy notice (first pickup)")
         self.acknowledges.setText(
             ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
         )
@@ -73,6 +73,11 @@ class SalePage(QWidget):
         head.addWidget(self.bag, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.items = PickupItemsTable()
+        self.detail = QLabel("")
+        self.detail.setObjectName("claimDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.hide()
         self.accept_counsel = QPushButton("Counseling accepted — pharmacist (Ctrl+K)")
         self.accept_counsel.setObjectName("counselAccepted")
         self.decline_counsel = QPushButton("Declined (Ctrl+D)")
@@ -94,14 +99,12 @@ class SalePage(QWidget):
         self.identity = IdentityPanel()
         self.signature = SignatureBox()
         self.tender = TenderPanel()
-        self.identity.setMinimumWidth(250)
-        self.signature.setMinimumWidth(300)
-        self.tender.setMinimumWidth(270)
+        self.tender.setMinimumWidth(260)
         middle = QHBoxLayout()
         middle.setSpacing(6)
-        middle.addWidget(self.identity, 3)
-        middle.addWidget(self.signature, 4)
-        middle.addWidget(self.tender, 3)
+        middle.addWidget(self.identity, 6)
+        middle.addWidget(self.signature, 7)
+        middle.addWidget(self.tender, 6)
 
         self.reason = QLineEdit()
         self.reason.setObjectName("voidReason")
@@ -127,11 +130,41 @@ class SalePage(QWidget):
         layout.setSpacing(6)
         layout.addLayout(head)
         layout.addWidget(self.items, 5)
+        layout.addWidget(self.detail)
         layout.addLayout(line_actions)
         layout.addLayout(middle, 4)
         layout.addWidget(self.reason)
         layout.addWidget(self.result)
         layout.addLayout(bottom)
+
+    def reset(self, patient_name: str, bins: Sequence[str]) -> None:
+        """A new pickup: nothing typed, signed or paid yet."""
+        self.patient.setText(patient_name)
+        self.bag.setText(f"Bin {', '.join(bins)}")
+        self.identity.reset([])
+        self.signature.pad.clear()
+        self.signature.pad.message.hide()
+        self.tender.reset()
+        self.store_upc.clear()
+        self.hide_reason()
+        self.result.clear()
+        self.detail.hide()
+
+    def _show_detail(self) -> None:
+        """Every rejected or unanswered claim in full (its text and what to do), whatever row is
+        selected: a rejection is never only a colour in a cell."""
+        lines = [
+            f"Rx {row.who.split(chr(10))[0].removeprefix('Rx ')}: {row.claim_detail}"
+            for row in self.items.rows
+            if row.kind == "rx" and row.take and row.claim_state in ("rejected", "pending") and row.claim_detail
+        ]
+        self.detail.setText("\n".join(lines))
+        self.detail.setStyleSheet(f"color: {STOP_TEXT};")
+        self.detail.setVisible(bool(lines))
+
+    def show_rows(self, rows: Sequence[ItemRow]) -> None:
+        self.items.set_rows(rows)
+        self._show_detail()
 
     def show_missing(self, missing: Sequence[str]) -> None:
         """Complete is enabled only when nothing is missing; the line says what still is."""

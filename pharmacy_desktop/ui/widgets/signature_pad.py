@@ -95,7 +95,7 @@ class SignatureCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_TabletTracking, False)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setMinimumSize(SIZE.width() // 2, SIZE.height() // 2)
+        self.setMinimumSize(SIZE.width() * 2 // 5, SIZE.height() * 2 // 5)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.strokes: list[Stroke] = []
         self._drawing = False

@@ -1,0 +1,154 @@
+"""Payments and voids of the pickup screen: the card at the terminal (off the GUI thread), taking a
+tender back, and voiding a line, a card payment or the whole sale with a reason (``sale.void_cart``,
+which also voids the card approvals at the terminal).
+
+The screen's ``payments``; kept apart so the screen module stays readable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pharmacy_desktop.domain.money import ZERO
+from pharmacy_desktop.services import sale
+from pharmacy_desktop.services.sale import CardResult, VoidResult
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.widgets.pickup_cart import Cart
+from pharmacy_desktop.ui.widgets.pickup_tender import TenderLine
+from pharmacy_desktop.ui.widgets.pickup_wiring import tender_in
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.ui.screens.pickup import PickupScreen
+
+
+class Payments:
+    def __init__(self, screen: PickupScreen) -> None:
+        self.screen = screen
+        self.void_kind = ""  # 'line', 'sale' or 'card' while the reason line is open
+
+    # -- tenders ----------------------------------------------------------------------------------
+
+    def take_card(self, amount: Any) -> None:
+        cart, terminal = self.screen.cart, self.screen.context.payment_terminal
+        if cart is None or self.screen.busy:
+            return
+        seq = self.screen.sale.tender.next_card_seq()
+        self.screen.busy = True
+        self.screen.sale.tender.show_message("Card: follow the terminal (insert, tap or swipe)…", problem=False)
+        run_in_background(
+            self.screen,
+            lambda: sale.take_card(terminal, cart.sale_key, seq, amount),
+            lambda result: self._card_done(cart, seq, result),
+            self._card_failed,
+            busy_message="Waiting for the card terminal…",
+        )
+
+    def _card_done(self, cart: Cart, seq: int, result: CardResult) -> None:
+        self.screen.busy = False
+        if cart is not self.screen.cart:
+            return
+        if result.approved and result.tender is not None:
+            t = result.tender
+            line = TenderLine(
+                t.method, t.amount, None, ZERO, None, t.card_last_four, t.transaction_id, t.auth_code, seq
+            )
+            self.screen.sale.tender.card_approved(line)
+        else:
+            self.screen.sale.tender.show_message(result.message)
+        self.screen.update_missing()
+
+    def _card_failed(self, exc: Exception) -> None:
+        self.screen.busy = False
+        self.screen.sale.tender.show_message(user_message(exc))
+
+    def remove_tender(self, index: int) -> None:
+        tender = self.screen.sale.tender.tenders[index] if 0 <= index < len(self.screen.sale.tender.tenders) else None
+        if tender is None:
+            return
+        if tender.transaction_id:  # a card approval is voided at the terminal, with a reason
+            self.screen.sale.tender.list.setCurrentRow(index)
+            self.start_void("card")
+        else:
+            self.screen.sale.tender.remove_tender(index)
+            self.screen.update_missing()
+
+    # -- voids ------------------------------------------------------------------------------------
+
+    def start_void(self, kind: str) -> None:
+        if self.screen.cart is None or self.screen.busy:
+            return
+        row = self.screen.sale.items.current()
+        if kind == "line" and row is None:
+            return
+        self.void_kind = kind
+        what = {"line": "this line", "sale": "the whole sale", "card": "this card payment"}[kind]
+        self.screen.sale.ask_reason(f"Why is {what} voided? Enter to void, Esc to cancel")
+
+    def confirm_void(self) -> None:
+        cart, actor, reason, kind = (
+            self.screen.cart,
+            self.screen.actor,
+            self.screen.sale.reason.text().strip(),
+            self.void_kind,
+        )
+        if cart is None or self.screen.busy or not kind:
+            return
+        lines, approvals, whole = self._void_scope(cart, kind)
+        self.screen.busy = True
+        terminal = self.screen.context.payment_terminal
+        run_in_background(
+            self.screen,
+            lambda: sale.void_cart(
+                self.screen.context.uow_factory,
+                actor,
+                terminal,
+                cart.sale_key,
+                reason,
+                lines=lines,
+                whole=whole,
+                approvals=approvals,
+            ),
+            lambda result: self._voided(cart, kind, result),
+            self._void_failed,
+            busy_message="Voiding…",
+        )
+
+    def _void_scope(self, cart: Cart, kind: str) -> tuple[list[sale.VoidLine], list[sale.TenderIn], bool]:
+        tenders = self.screen.sale.tender
+        if kind == "sale":
+            total = cart.quote.patient_pay if cart.quote else ZERO
+            lines = [sale.VoidLine(f"Pickup of {cart.view.patient_name}", total)]
+            return lines, [tender_in(t) for t in tenders.tenders if t.transaction_id], True
+        if kind == "card":
+            t = tenders.tenders[tenders.list.currentRow()]
+            return [sale.VoidLine(f"Card payment ····{t.card_last_four}", t.amount)], [tender_in(t)], False
+        row = self.screen.sale.items.current()
+        assert row is not None
+        amount = next(
+            (line.patient_pay for line in (cart.quote.lines if cart.quote else ()) if line.key == str(row.key)), ZERO
+        )
+        return [sale.VoidLine(row.drug.replace("\n", " "), amount)], [], False
+
+    def _voided(self, cart: Cart, kind: str, result: VoidResult) -> None:
+        self.screen.busy = False
+        self.screen.sale.hide_reason()
+        self.void_kind = ""
+        problems = " ".join(result.problems)
+        if kind == "sale":
+            self.screen.close_sale(f"Sale voided. {problems}".strip())
+            return
+        if kind == "card":
+            self.screen.sale.tender.remove_tender(self.screen.sale.tender.list.currentRow())
+        else:
+            row = self.screen.sale.items.current()
+            if row is not None and row.kind == "store":
+                cart.store.pop(str(row.key).removeprefix("upc:"), None)
+            elif row is not None:
+                cart.take[row.key] = False  # type: ignore[index]
+            self.screen._cart_changed()
+        self.screen.sale.result.show_result("warning" if problems else "ok", problems or "Voided.")
+        self.screen.update_missing()
+
+    def _void_failed(self, exc: Exception) -> None:
+        self.screen.busy = False
+        self.screen.sale.result.show_result("problem", user_message(exc))
