@@ -27,7 +27,6 @@ from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services.access import Actor
 from pharmacy_desktop.services.cosign import signed_off_recently
 from pharmacy_desktop.services.pickup import birth_date_matches, counseling_need
-from pharmacy_desktop.services.prescription_views import patient_name
 from pharmacy_desktop.services.sale_cart import SaleRequest, TenderIn
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -92,7 +91,7 @@ def _check_card(n: int, tender: TenderIn) -> None:
         raise refuse(f"Tender {n}: the terminal's answer has no card last four digits; take the card again.", "tenders")
 
 
-def _relationship(uow: UnitOfWork, request: SaleRequest, bag_patient: uuid.UUID) -> str:
+def _relationship(uow: UnitOfWork, request: SaleRequest, bag_patient: uuid.UUID, rx_numbers: str) -> str:
     """The picker's relationship to the patient whose bag it is, or ValidationFailed."""
     picker = request.picker
     if picker is None or not (picker.name or "").strip():
@@ -105,10 +104,10 @@ def _relationship(uow: UnitOfWork, request: SaleRequest, bag_patient: uuid.UUID)
             return row.relationship_type
         if picker.patient_id is None and (row.related_name or "").strip().lower() == picker.name.strip().lower():
             return row.relationship_type
-    owner = patient_name(uow.patients.get(bag_patient))
+    # messages name prescriptions, never people: they may be logged or shown on a screen others see
     raise refuse(
-        f"{picker.name.strip()} is not on {owner}'s list of people who may pick up. Leave that bag in the bin, "
-        "or have the patient add them to their profile.",
+        f"The person picking up is not on the list of people who may pick up Rx {rx_numbers}. Leave that bag "
+        "in the bin, or have its patient add them to their profile.",
         "picker",
     )
 
@@ -155,16 +154,20 @@ def check_bags(
         by_patient.setdefault(owner, []).append(refill)
     bags = []
     for owner, fills in by_patient.items():
-        name = patient_name(uow.patients.get(owner))
+        numbers = ", ".join(
+            dict.fromkeys(prescriptions[f.prescription_id].prescription_number for f in fills if f.prescription_id)
+        )
         if not (typed.get(owner) or "").strip():
-            raise refuse(f"Confirm {name}'s date of birth: ask for it and type it.", "birth_date")
-        if not birth_date_matches(uow, owner, typed[owner]):
-            uow.record("PickupBirthDateMismatch", "patient", owner, {"sale_key": request.sale_key})
             raise refuse(
-                f"The date of birth typed for {name} does not match our records. Ask again; do not hand over the bag.",
+                f"Confirm the date of birth of the patient of Rx {numbers}: ask for it and type it.", "birth_date"
+            )
+        if not birth_date_matches(uow, owner, typed[owner]):
+            raise refuse(
+                f"The date of birth typed for the patient of Rx {numbers} does not match our records. Ask again; "
+                "do not hand over the bag.",
                 "birth_date",
             )
-        relationship = _relationship(uow, request, owner)
+        relationship = _relationship(uow, request, owner, numbers)
         has_controlled = any(controlled.get(f.id, False) for f in fills)
         bags.append(Bag(owner, relationship, tuple(fills), has_controlled))
     if any(bag.has_controlled for bag in bags):

@@ -467,7 +467,7 @@ def test_household_pickup_by_a_spouse_who_is_allowed(uow_factory, actors, pos):
     request = request_for(
         pos, view, patient_id=husband, birth_date="09/03/1955", picker=Picker("Luis Gonzalez", "self", husband)
     )
-    with pytest.raises(SaleRefused, match="Confirm Gonzalez, Maria's date of birth"):
+    with pytest.raises(SaleRefused, match=f"Confirm the date of birth of the patient of Rx {mine[2]}"):
         sale.complete_sale(
             uow_factory, tech, priced(uow_factory, tech, request, tenders=(TenderIn("cash", D("34.00")),))
         )
