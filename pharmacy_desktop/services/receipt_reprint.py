@@ -1,8 +1,9 @@
 """A sale's receipt printed again (`pharmacy-desktop print receipt NUMBER`), marked REPRINT.
 
-The copy is the receipt as it was printed at the sale (the document stored with its print job),
-found by the sale number or any of the sale's invoice numbers: a receipt reprinted after a refund
-still shows the sale as it was paid.
+Found by the sale number or any of the sale's invoice numbers; the receipt is built from the sale's
+stored rows (services/receipts.receipt_for_sale, the same builder as at completion), so a copy
+printed after a refund shows the refund lines too. The new job points at the sale's original
+receipt job (``reprint_of``) and the reprint is logged with its reason.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import uuid
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.errors import NotFound, ValidationFailed
-from pharmacy_desktop.printing import codec
-from pharmacy_desktop.services import access
+from pharmacy_desktop.services import access, receipts
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.print_enqueue import RECEIPT_REPRINT_PERMISSION, queue_receipt
 from pharmacy_desktop.services.printer_settings import PrinterSettings
@@ -45,19 +45,19 @@ def reprint_receipt(
                 f"No sale has the number {wanted!r}, and no sale's invoice has it. "
                 "Check the sale or invoice number printed on the receipt."
             )
-        original = uow.print_jobs.get(sale.receipt_job_id) if sale.receipt_job_id else None
-        if original is None:  # the sale's own pointer first; else its first receipt job
+        original = sale.receipt_job_id
+        if original is None or uow.print_jobs.get(original) is None:  # else the sale's first receipt job
             jobs = uow.print_jobs.for_reference("sale", sale.id)
-            original = next((job for job in jobs if job.job_type == "receipt" and not job.is_reprint), None)
+            original = next((j.id for j in jobs if j.job_type == "receipt" and not j.is_reprint), None)
         if original is None:
-            raise NotFound(f"Sale {sale.sale_number} has no receipt on record to print again.")
+            raise NotFound(f"Sale {sale.sale_number} never had a receipt queued, so there is none to print again.")
         job_id = queue_receipt(
             uow,
             actor,
-            codec.receipt_from_json(original.document),
+            receipts.receipt_for_sale(uow, sale.id, reprint=True),
             reference_type="sale",
             reference_id=sale.id,
-            reprint_of=original.id,
+            reprint_of=original,
             reason=reason,
             printer_uri=printer_uri,
             printer_profile=printer_profile,

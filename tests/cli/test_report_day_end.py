@@ -13,9 +13,12 @@ from decimal import Decimal
 
 import pytest
 
+from pharmacy_desktop.adapters.payment_terminal import SimulatedTerminal
 from pharmacy_desktop.cli import reports
-from tests.pos.day_end_sales import Picker, Tender, controlled_fill, refund, ring_up
-from tests.printing.conftest import pharmacy  # noqa: F401 (a fixture)
+from pharmacy_desktop.services.sale import Picker, PickerId
+from tests.fill import factories as f
+from tests.pos.conftest import ASPIRIN_UPC, allow_pickup, pos, ready_rx  # noqa: F401 (pos is a fixture)
+from tests.pos.day_end_sales import at, card, cash, refund_all, sell
 
 D = Decimal
 TODAY = dt.date.today()
@@ -32,21 +35,24 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def sales(uow_factory, actors, pharmacy):  # noqa: F811 (the imported fixture)
-    tech = actors["technician"]
-    oxy = controlled_fill(uow_factory, actors, "6003001", schedule="CII")
-    cash = ring_up(
-        uow_factory, tech, workstation="COUNTER-1", tenders=[Tender("cash", D("19.62"), cash_tendered=D("20.00"))]
-    )
-    ring_up(
+def sales(uow_factory, actors, request):
+    """Aspirin for cash (refunded), a C-II by credit card picked up by a caregiver with her passport."""
+    pharmacy = request.getfixturevalue("pos")  # tests/pos/conftest.py: checks the billing invariants after
+    one = at(actors["technician"], "COUNTER-1")
+    allow_pickup(uow_factory, pharmacy.patient_id, name="Ana Ruiz", relationship="caregiver")
+    aspirin = sell(uow_factory, one, pharmacy.patient_id, store=[ASPIRIN_UPC], pay=cash("10.00"))
+    rx_id, oxy, number = ready_rx(uow_factory, actors, pharmacy, f.OXYCODONE_5, refills=0, quantity=20)
+    passport = PickerId("passport", "X99887766", "NY", TODAY.replace(year=TODAY.year + 2))
+    sell(
         uow_factory,
-        tech,
-        workstation="COUNTER-1",
-        tenders=[Tender("credit_card", D("25.00"), last_four="4242")],
-        fill=oxy,
-        picker=Picker("Maria Doe", "caregiver", "passport", "X99887766", "NY"),
+        one,
+        pharmacy.patient_id,
+        refills=[oxy],
+        picker=Picker("Ana Ruiz", "caregiver", None, passport),
+        pay=card(SimulatedTerminal(), "credit", "4242"),
     )
-    refund(uow_factory, actors["manager"], cash, 0, D("5.00"))
+    refund_all(uow_factory, actors["manager"], aspirin.sale_number)
+    return number
 
 
 def test_day_end_csv_from_the_command_line(database_url, sales, tmp_path):
@@ -57,12 +63,13 @@ def test_day_end_csv_from_the_command_line(database_url, sales, tmp_path):
     assert f"to {out}" in done.stdout
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8"))))
     by = {(r["section"], r["item"]): r for r in rows if r["section"] != "controlled_pickups"}
-    assert (by[("sales", "cash")]["count"], by[("sales", "cash")]["amount"]) == ("1", "19.62")
-    assert by[("sales", "credit_card")]["amount"] == "25.00" and by[("sales", "total")]["amount"] == "44.62"
-    assert by[("refunds", "cash")]["amount"] == "5.00"
+    assert (by[("sales", "cash")]["count"], by[("sales", "cash")]["amount"]) == ("1", "7.03")
+    assert by[("sales", "credit_card")]["amount"] == "12.00" and by[("sales", "total")]["amount"] == "19.03"
+    assert by[("refunds", "cash")]["amount"] == "7.03" and by[("tax", "tax")]["amount"] == "0.54"
     assert by[("prescriptions", "picked_up")]["count"] == "1"
     [pickup] = [r for r in rows if r["section"] == "controlled_pickups"]
-    assert (pickup["rx_number"], pickup["schedule"], pickup["id_number"]) == ("6003001", "C-II", "****7766")
+    assert (pickup["rx_number"], pickup["schedule"], pickup["id_number"]) == (sales, "C-II", "****7766")
+    assert (pickup["picker_name"], pickup["id_type"], pickup["id_state"]) == ("Ana Ruiz", "passport", "NY")
     assert "99887" not in out.read_text()
     assert by[("drawer", "not_closed")]["workstation"] == "COUNTER-1"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".z.csv.")]  # no temporary file left
@@ -77,7 +84,7 @@ def test_day_end_pdf_from_the_command_line_with_the_url_after_the_command(databa
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     words = " ".join(text.split())
     assert "Z report" in words and f"Business date {TODAY:%m/%d/%Y}" in words and "Page 1 of 1" in words
-    assert "Rx 6003001" in words and "Passport ****7766 (NY)" in words and "Drawer COUNTER-1 NOT CLOSED" in words
+    assert f"Rx {sales}" in words and "Passport ****7766 (NY)" in words and "Drawer COUNTER-1 NOT CLOSED" in words
 
 
 def test_a_bad_date_or_folder_is_refused_with_what_to_type(database_url, tmp_path):

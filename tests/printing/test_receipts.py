@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 
+from pharmacy_desktop.adapters.payment_terminal import SimulatedTerminal
 from pharmacy_desktop.printing import codec
 from pharmacy_desktop.printing.documents import PharmacyInfo, ReceiptData, ReceiptLine, ReceiptTender
 from pharmacy_desktop.printing.layouts import render_receipt
@@ -26,7 +27,8 @@ from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.print_sender import PrintSender
 from pharmacy_desktop.services.printer_settings import printer_settings_from
 from tests.escpos_parse import Cut, DrawerKick, Parsed, parse
-from tests.pos.day_end_sales import Tender, ring_up
+from tests.pos.conftest import ASPIRIN_UPC, pos, ready_rx  # noqa: F401 (pos is a fixture)
+from tests.pos.day_end_sales import card, cash, sell
 from tests.printing.conftest import read_all, read_silently, workstation_config
 
 D = Decimal
@@ -284,18 +286,23 @@ def run_print(database_url: str, *args: str) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture
-def sold(uow_factory, actors, pharmacy, printer):
-    """A split card + cash sale whose receipt printed on a fake printer."""
+def sold(uow_factory, actors, printer, request):
+    """A prescription and aspirin paid by credit card and cash, its receipt printed on a fake printer."""
+    pharmacy = request.getfixturevalue("pos")  # tests/pos/conftest.py: checks the billing invariants after
     fake = printer(read_all)
     cfg = workstation_config(receipt_uri=fake.uri)
-    sale = ring_up(
+    _, refill_id, _ = ready_rx(uow_factory, actors, pharmacy)
+    sale = sell(
         uow_factory,
         actors["technician"],
-        workstation="test-ws",
-        tenders=[Tender("credit_card", D("25.00"), last_four="4242"), Tender("cash", D("10.00"), D("20.00"))],
+        pharmacy.patient_id,
+        refills=[refill_id],
+        store=[ASPIRIN_UPC],
+        pay=card(SimulatedTerminal(), "credit", "4242", "5.00", then=cash("20.00")),
         printers=printer_settings_from(cfg),
     )
-    assert PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()[0].ok
+    sent = PrintSender(uow_factory, lambda: printer_settings_from(cfg), "test-ws").send_pending()
+    assert [r.ok for r in sent if r.printer_role == "receipt"] == [True]  # (the fill's label has no printer here)
     original = parse(fake.wait_jobs(1)[0])
     assert "REPRINT" not in original.text and len(original.kicks) == 1
     return sale, fake
@@ -307,7 +314,7 @@ def test_print_receipt_by_invoice_number_reprints_it_marked_and_logged(database_
     done = run_print(
         database_url,
         "receipt",
-        sale.invoice_number,
+        sale.invoice_numbers[-1],
         "--printer",
         fake.uri,
         "--profile",
@@ -348,7 +355,7 @@ def test_reprinting_a_receipt_needs_the_sell_permission(uow_factory, actors, sol
     job_id = reprint_receipt(
         uow_factory,
         actors["technician"],
-        sale.invoice_number,
+        sale.invoice_numbers[0],
         reason="copy",
         workstation="test-ws",
         printer_uri=fake.uri,
