@@ -5,7 +5,8 @@ At the demo's front counter (its own workstation, ``COUNTER``) the technician, t
 the manager sign in with their passwords; then, for each pickup in ``PICKUPS``: open the pickup,
 quote the cart, take the cards at the (simulated) terminal, and complete the sale with the typed
 date of birth, the picker (and for a controlled substance their ID), counseling (declined, or
-accepted and completed by the pharmacist's PIN sign-off) and a signature. Then a manager refunds
+accepted and completed by the pharmacist's PIN sign-off) and a signature (one cart has a line voided
+before it is paid). Then a manager refunds
 an unopened front-store item, a bag that waited longer than the return days goes back to stock by
 its Rx number, and the pharmacist closes the counter's drawer for the day (the Z report's data).
 
@@ -61,6 +62,7 @@ class DemoPickup:
     discount: str | None = None
     counseling: str = "declined"  # for the fills that need it: 'declined', or 'accepted' (pharmacist's PIN)
     photo_id: bool = False  # the picker's driver's license (a controlled substance)
+    voided: str | None = None  # a store item scanned, then voided before the sale (the patient changed their mind)
 
 
 PICKUPS = (
@@ -72,6 +74,7 @@ PICKUPS = (
         ("losartan",),
         (("Vitamin D3", 1), ("Loratadine", 1)),
         tenders=("cash:10", "card"),
+        voided="Lip balm",
     ),
     DemoPickup("insurance copay by check", 12, ("gabapentin",), tenders=("check",)),
     DemoPickup("discount code", 3, ("omeprazole",), (("Reading glasses", 1),), tenders=("debit",), discount="WELCOME5"),
@@ -206,6 +209,11 @@ def _sell(
         else None
     )
     key = uuid.uuid5(_KEYS, pickup.name)
+    if pickup.voided:
+        item = sale.scan_store_item(counter.uow_factory, counter.tech, product_upc(pickup.voided))
+        line = sale.VoidLine(item.name, item.price)
+        why = "Patient changed their mind"
+        sale.void_cart(counter.uow_factory, counter.tech, counter.terminal, key, why, lines=[line], today=counter.today)
     request = sale.SaleRequest(
         sale_key=key,
         patient_id=patient_id,

@@ -34,7 +34,7 @@ from pharmacy_desktop.demo import pos as demo_pos
 from pharmacy_desktop.demo.pickups import CASH_SHORT, COUNTER, OPENING_FLOAT, PICKUPS
 from pharmacy_desktop.demo.prescriptions import HISTORY_NOTE
 from pharmacy_desktop.domain.barcodes import parse_scan
-from pharmacy_desktop.services import auth, pickup, sale_pricing
+from pharmacy_desktop.services import auth, day_end, pickup, sale_pricing
 from tests.conftest import create_database, drop_database
 from tests.pos.invariants import CHECKS
 
@@ -220,3 +220,21 @@ def test_billing_invariants_hold_on_the_demo_database(demo):
             if rows:
                 problems[name] = sorted(rows)
     assert not problems, problems
+
+
+def test_the_z_report_of_the_demo_day(demo):
+    """What the day-end report shows for the demo's day: every tender, the refund, the voided line,
+    the discount, tax, insurance, the prescriptions handed over, the C-II with the ID, the closed drawer."""
+    _, factory, _ = demo
+    data = day_end.day_end_data(factory, None, TODAY)
+    assert {t.method for t in data.sales_by_tender} == {"cash", "credit_card", "debit_card", "check"}
+    assert [t.method for t in data.refunds_by_tender] == ["cash"]
+    assert data.voids_count == 1 and data.voids_amount == next(
+        p.price for p in demo_pos.PRODUCTS if "Lip balm" in p.name
+    )
+    assert data.discounts_total == Decimal("5.00") and data.tax_total > 0 and data.insurance_paid_total > 0
+    assert data.prescriptions_picked_up == len(PICKUPS)
+    [controlled] = data.controlled_pickups
+    assert controlled.id_type and controlled.id_state == "IL" and "7812" not in controlled.id_number  # masked
+    [drawer] = [d for d in data.drawers if d.workstation == COUNTER]
+    assert drawer.closed_at is not None and drawer.opening_float == OPENING_FLOAT
