@@ -15,20 +15,18 @@ saved in the database; Ctrl+S on that tab saves them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QStyle,
@@ -41,7 +39,6 @@ from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.config import Config, PrinterConfig
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
-from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
@@ -52,41 +49,10 @@ from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
 from pharmacy_desktop.ui.widgets.pos_settings import PosSettingsPage
+from pharmacy_desktop.ui.widgets.printer_row import ROLE_USE, TEST_KEYS
+from pharmacy_desktop.ui.widgets.printer_row import PrinterRow as PrinterRow
+from pharmacy_desktop.ui.widgets.printer_row import TestOutcome as TestOutcome
 from pharmacy_desktop.ui.widgets.scanner_test import ScannerTestPage
-
-_ROLE_USE = {
-    "label": "vial labels at fill",
-    "receipt": "receipts and the cash drawer",
-    "report": "reports and label sheets",
-}
-_TEST_KEYS = {"label": "Ctrl+1", "receipt": "Ctrl+2", "report": "Ctrl+3"}
-
-
-@dataclass(frozen=True)
-class TestOutcome:
-    ok: bool
-    message: str
-
-
-class PrinterRow:
-    """The widgets of one printer role."""
-
-    def __init__(self, role: str, parent: QWidget) -> None:
-        self.role = role
-        self.uri = QLineEdit(parent)
-        self.uri.setObjectName(f"{role}Uri")
-        self.uri.setPlaceholderText("tcp://10.0.0.5:9100  ·  file:/dev/usb/lp0  ·  usb:04b8:0202  ·  serial:/dev/ttyS0")
-        self.uri.setMinimumWidth(260)
-        self.profile = QComboBox(parent)
-        self.profile.setObjectName(f"{role}Profile")
-        self.profile.addItems(profile_names())
-        self.profile.setMinimumWidth(150)
-        self.test = QPushButton(f"Print test page ({_TEST_KEYS[role]})", parent)
-        self.test.setObjectName(f"{role}Test")
-        self.result = QLabel(parent)
-        self.result.setObjectName(f"{role}Result")
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
 
 
 class SettingsScreen(Screen):
@@ -133,7 +99,7 @@ class SettingsScreen(Screen):
         for i, role in enumerate(("label", "receipt", "report")):
             row = PrinterRow(role, printers)
             self.rows[role] = row
-            name = QLabel(f"<b>{ROLE_TITLES[role]}</b><br><small>{_ROLE_USE[role]}</small>")
+            name = QLabel(f"<b>{ROLE_TITLES[role]}</b><br><small>{ROLE_USE[role]}</small>")
             name.setBuddy(row.uri)
             base = 1 + i * 2
             grid.addWidget(name, base, 0)
@@ -142,7 +108,7 @@ class SettingsScreen(Screen):
             grid.addWidget(row.test, base, 3)
             grid.addWidget(row.result, base + 1, 1, 1, 3)
             row.test.clicked.connect(lambda _=False, r=role: self.test_page(r))
-            shortcut(self, _TEST_KEYS[role], partial(self.test_page, role))
+            shortcut(self, TEST_KEYS[role], partial(self.test_page, role))
         grid.setColumnStretch(1, 1)
         hint = QLabel(
             "Network printers usually listen on port 9100. The model sets the paper width and the "
