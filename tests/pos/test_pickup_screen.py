@@ -4,6 +4,7 @@ invariants are checked after each test), the receipt sent to a fake TCP printer 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from decimal import Decimal
@@ -13,17 +14,19 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from pharmacy_desktop.db.models.billing import Invoice, Payment, Sale, SaleTender
+from pharmacy_desktop.db.models.audit import DomainEvent
+from pharmacy_desktop.db.models.billing import Invoice, Payment, Sale, SaleTender, SaleVoid
 from pharmacy_desktop.db.models.prescriptions import Pickup, PickupItem, Prescription, PrescriptionRefill
 from pharmacy_desktop.services import auth
+from pharmacy_desktop.services import pickup as pickup_service
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from tests.escpos_parse import parse
 from tests.fill import factories as f
 from tests.fill.ui_helpers import Counter
-from tests.pos.conftest import insure, ready_rx
+from tests.pos.conftest import ASPIRIN_UPC, add_discount, add_patient, allow_pickup, insure, ready_rx
 from tests.pos.test_signature_pad import darkest_near
 from tests.printing.conftest import printer, workstation_config  # noqa: F401 - printer is a fixture
 from tests.shell.windows import DISPLAY, open_shell, settle
@@ -228,3 +231,183 @@ def test_screenshot_with_a_controlled_prescription_and_an_insurance_rejection(
     assert window.size().width() == DISPLAY[0] and window.size().height() == DISPLAY[1]
     out = DOCS if os.environ.get("PHARMACY_SCREENSHOTS") == "1" else tmp_path
     assert window.grab().save(str(out / "pickup.png"))
+
+
+# -- the rest of the counter's keys ---------------------------------------------------------------
+
+
+def open_bag(qtbot, counter, screen, number):
+    counter.scan(number)
+    qtbot.waitUntil(lambda: screen.cart is not None and screen.cart.quote is not None, timeout=WAIT)
+
+
+def wait_priced(qtbot, screen):
+    qtbot.waitUntil(lambda: screen.quoting == 0 and screen.cart.quote is not None, timeout=WAIT)
+
+
+def test_household_store_item_discount_declined_card_then_split_and_void_line(
+    qtbot, uow_factory, actors, pos, counter_screen
+):
+    """Maria picks up her own bag and her husband's (he allows it): a date of birth for each; an item
+    by UPC; a code that does not apply says why; a declined card says what to do; card + cash split;
+    a line voided with its reason; then the sale completes with two bags."""
+    screen, counter, _ = counter_screen
+    page = screen.sale
+    husband = add_patient(uow_factory, "Jorge", "Gonzalez", date_of_birth=dt.date(1955, 3, 9))
+    allow_pickup(uow_factory, husband, pos.patient_id, relationship="spouse")
+    add_discount(uow_factory, "BIG50", kind="fixed_amount", value="5", minimum_purchase_amount=D("500"))
+    _, _, own = ready_rx(uow_factory, actors, pos)
+    _, his_refill, _ = ready_rx(uow_factory, actors, pos, f.METFORMIN_500, patient_id=husband, quantity=60)
+    open_bag(qtbot, counter, screen, own)
+    assert [r.who.split("\n")[1] for r in page.items.rows] == ["Gonzalez, Maria", "Gonzalez, Jorge (household)"]
+    assert [f.name for f in page.identity.dobs] == ["Gonzalez, Maria", "Gonzalez, Jorge"]
+    assert page.tender.total_due.text() == "Total due  $49.00"  # $17.00 + 60 x $0.50 + $2.00
+
+    # his bag stays in the bin (Space on his row), then goes back in the sale
+    page.items.selectRow(1)
+    page.items.setFocus()
+    counter.press(Qt.Key.Key_Space)  # the scanner filter holds a printable key a moment (a scan?)
+    qtbot.waitUntil(lambda: not screen.cart.take[his_refill], timeout=WAIT)
+    wait_priced(qtbot, screen)
+    assert page.tender.total_due.text() == "Total due  $17.00" and len(page.identity.dobs) == 1
+    assert page.items.rows[1].take is False and page.items.rows[1].copay == "$32.00"  # shown, greyed, not charged
+    counter.press(Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: screen.cart.take[his_refill], timeout=WAIT)
+    wait_priced(qtbot, screen)
+    assert page.tender.total_due.text() == "Total due  $49.00" and len(page.identity.dobs) == 2
+
+    # an item by UPC (scanned), and a code that does not apply
+    counter.scan(ASPIRIN_UPC)
+    qtbot.waitUntil(lambda: screen.cart.store == {ASPIRIN_UPC: 1}, timeout=WAIT)
+    wait_priced(qtbot, screen)
+    assert page.items.rows[-1].kind == "store" and page.items.rows[-1].drug.startswith("Aspirin 81 mg 120 ct")
+    assert page.tender.total_due.text() == "Total due  $56.03"  # + $6.49 and 8.25 % tax on it ($0.54)
+    alt(counter, Qt.Key.Key_O)
+    counter.type("BIG50")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.tender.discount_status.isVisible(), timeout=WAIT)
+    assert page.tender.discount_status.text().startswith("✖") and "$500.00" in page.tender.discount_status.text()
+    assert "discount code that applies" in page.missing.text()
+    page.tender.discount.clear()
+    counter.press(Qt.Key.Key_Return)  # an empty code takes it off
+    wait_priced(qtbot, screen)
+
+    # void the aspirin line (a reason is required)
+    page.items.selectRow(2)
+    alt(counter, Qt.Key.Key_L)
+    assert page.reason.isVisible() and page.reason.hasFocus()
+    counter.type("customer changed their mind")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.cart.store == {}, timeout=WAIT)
+    wait_priced(qtbot, screen)
+    assert page.tender.total_due.text() == "Total due  $49.00"
+
+    # both dates of birth, the signature, counseling declined for both
+    for field, dob in zip(page.identity.dobs, (DOB, "03/09/1955"), strict=True):
+        field.edit.setFocus()
+        counter.type(dob)
+        counter.press(Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda field=field: field.ok, timeout=WAIT)
+    for row in (0, 1):
+        page.items.selectRow(row)
+        counter.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert [r.counseling_state for r in page.items.rows] == ["declined", "declined"]
+    sign(page.signature.pad.canvas, SIGNATURE)
+
+    # the card is declined first, then $20.00 on a card and the rest in cash
+    screen.context.payment_terminal.queue_outcomes("decline")
+    alt(counter, Qt.Key.Key_T)
+    counter.type("20")
+    alt(counter, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: "Declined" in page.tender.message.text(), timeout=WAIT)
+    assert "another card" in page.tender.message.text() and page.tender.tenders == []
+    alt(counter, Qt.Key.Key_R)  # the amount is still typed: the next card is approved
+    qtbot.waitUntil(lambda: len(page.tender.tenders) == 1, timeout=WAIT)
+    card = page.tender.tenders[0]
+    assert (card.method, card.amount, card.card_last_four, card.seq) == ("credit_card", D("20.00"), "4242", 2)
+    assert page.tender.balance.text() == "Remaining  $29.00"
+    alt(counter, Qt.Key.Key_M)
+    counter.type("30")
+    counter.press(Qt.Key.Key_Return)
+    assert page.tender.balance.text() == "Change due  $1.00"
+    qtbot.waitUntil(page.complete.isEnabled, timeout=WAIT)
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.completed is not None, timeout=WAIT)
+
+    with uow_factory() as uow:
+        sale = uow.session.get(Sale, screen.completed.sale_id)
+        assert (sale.total_amount, sale.change_due) == (D("49.00"), D("1.00"))
+        tenders = uow.session.scalars(select(SaleTender).where(SaleTender.sale_id == sale.id)).all()
+        assert sorted((t.method, t.amount) for t in tenders) == [("cash", D("29.00")), ("credit_card", D("20.00"))]
+        bags = uow.session.scalars(select(Pickup).where(Pickup.sale_id == sale.id)).all()
+        assert {(b.patient_id, b.picker_relationship) for b in bags} == {
+            (pos.patient_id, "self"),
+            (husband, "spouse"),
+        }
+        assert uow.session.get(PrescriptionRefill, his_refill).status == "dispensed"
+        [void] = uow.session.scalars(select(SaleVoid)).all()
+        assert (void.kind, void.reason, void.amount) == ("line", "customer changed their mind", D("6.49"))
+
+
+def test_escape_keeps_a_sale_with_payments_and_a_voided_sale_voids_the_card(qtbot, uow_factory, actors, pos):
+    """A pharmacist (pos.void) takes a card, Esc refuses to drop the sale, Alt+V voids it and the card."""
+    context = AppContext(uow_factory=uow_factory, config=workstation_config(), workstation="test-ws")
+    screen = PickupScreen(context, actors["pharmacist"])
+    qtbot.addWidget(screen)
+    with qtbot.waitActive(screen):
+        screen.show()
+        screen.activateWindow()
+    counter = Counter(screen)
+    try:
+        _, refill_id, number = ready_rx(uow_factory, actors, pos)
+        open_bag(qtbot, counter, screen, number)
+        alt(counter, Qt.Key.Key_R)
+        qtbot.waitUntil(lambda: len(screen.sale.tender.tenders) == 1, timeout=WAIT)
+        card_id = screen.sale.tender.tenders[0].transaction_id
+        counter.press(Qt.Key.Key_Escape)
+        assert screen.cart is not None and "void it" in screen.sale.result.text.text()
+        alt(counter, Qt.Key.Key_V)
+        counter.press(Qt.Key.Key_Return)  # no reason: nothing voided
+        qtbot.waitUntil(lambda: "Say why" in screen.sale.result.text.text(), timeout=WAIT)
+        assert screen.cart is not None
+        screen.sale.reason.setFocus()
+        counter.type("wrong patient")
+        counter.press(Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: screen.cart is None, timeout=WAIT)
+        assert "Sale voided" in screen.finder.headline.text()
+        with uow_factory() as uow:
+            [void] = uow.session.scalars(select(SaleVoid)).all()
+            assert (void.kind, void.reason, void.amount) == ("sale", "wrong patient", D("17.00"))
+            assert uow.session.get(PrescriptionRefill, refill_id).status == "verified"  # still in the bin
+            [event] = uow.session.scalars(select(DomainEvent).where(DomainEvent.event_type == "SaleVoided")).all()
+            assert event.event_data["card_voids"] == [card_id]  # the approval was voided at the terminal
+        assert pickup_service.open_pickup(uow_factory, actors["pharmacist"], pos.patient_id).prescriptions
+    finally:
+        counter.close()
+
+
+def test_a_scan_in_the_return_to_stock_list_returns_the_bag(qtbot, uow_factory, actors, pos, counter_screen):
+    screen, counter, _ = counter_screen
+    rx_id, refill_id, number = ready_rx(uow_factory, actors, pos)
+    with uow_factory() as uow:
+        uow.session.execute(
+            update(Prescription)
+            .where(Prescription.id == rx_id)
+            .values(ready_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=12))
+        )
+        uow.commit()
+    screen.activate()
+    qtbot.waitUntil(lambda: screen.finder.days.value() == 10, timeout=WAIT)  # the pharmacy's setting
+    alt(counter, Qt.Key.Key_W)
+    qtbot.waitUntil(lambda: [r.rx_number for r in screen.finder.rows] == [number], timeout=WAIT)
+    assert screen.finder.return_mode and "RETURN TO STOCK" in screen.finder.prompt.label.text()
+    counter.scan(number)
+    qtbot.waitUntil(lambda: screen.returned is not None, timeout=WAIT)
+    assert screen.cart is None  # the scan returned the bag; it did not open a sale
+    assert f"Rx {number} returned to stock" in screen.finder.headline.text()
+    qtbot.waitUntil(lambda: screen.finder.rows == [], timeout=WAIT)
+    with uow_factory() as uow:
+        assert uow.session.get(Prescription, rx_id).status == "on_hold"
+        assert uow.session.get(PrescriptionRefill, refill_id).status == "returned"
+    counter.press(Qt.Key.Key_Escape)  # leaves the return-to-stock list: a scan opens pickups again
+    assert not screen.finder.return_mode

@@ -34,6 +34,8 @@ class Cart:
     store: dict[str, int] = field(default_factory=dict)  # UPC -> quantity, in the order scanned
     discount_code: str = ""
     quote: SaleQuote | None = None
+    card_seq: int = 0  # card attempts so far (each its own terminal reference)
+    unanswered_card: tuple[int, Decimal] | None = None  # (seq, amount) of a charge that timed out
 
     def __post_init__(self) -> None:
         for rx in self.view.prescriptions:

@@ -29,22 +29,30 @@ class Payments:
     # -- tenders ----------------------------------------------------------------------------------
 
     def take_card(self, amount: Any) -> None:
+        """Charge ``amount`` at the terminal. Each attempt has its own reference (``sale_key:seq``),
+        except the retry of one that timed out: the same reference, so a charge that went through
+        after all is returned, never taken twice."""
         cart, terminal = self.screen.cart, self.screen.context.payment_terminal
         if cart is None or self.screen.busy:
             return
-        seq = self.screen.sale.tender.next_card_seq()
+        if cart.unanswered_card is not None and cart.unanswered_card[1] == amount:
+            seq = cart.unanswered_card[0]
+        else:
+            cart.card_seq += 1
+            seq = cart.card_seq
         self.screen.busy = True
         self.screen.sale.tender.show_message("Card: follow the terminal (insert, tap or swipe)…", problem=False)
         run_in_background(
             self.screen,
             lambda: sale.take_card(terminal, cart.sale_key, seq, amount),
-            lambda result: self._card_done(cart, seq, result),
+            lambda result: self._card_done(cart, seq, amount, result),
             self._card_failed,
             busy_message="Waiting for the card terminal…",
         )
 
-    def _card_done(self, cart: Cart, seq: int, result: CardResult) -> None:
+    def _card_done(self, cart: Cart, seq: int, amount: Any, result: CardResult) -> None:
         self.screen.busy = False
+        cart.unanswered_card = (seq, amount) if result.status == "timed_out" else None
         if cart is not self.screen.cart:
             return
         if result.approved and result.tender is not None:

@@ -211,9 +211,6 @@ class TenderPanel(QGroupBox):
     def change_due(self) -> Decimal:
         return sum((t.change_due for t in self.tenders), ZERO)
 
-    def next_card_seq(self) -> int:
-        return max((t.seq for t in self.tenders), default=0) + 1
-
     def fully_paid(self) -> bool:
         return self.paid() == self.due
 
