@@ -6,9 +6,9 @@ the manager sign in with their passwords; then, for each pickup in ``PICKUPS``: 
 quote the cart, take the cards at the (simulated) terminal, and complete the sale with the typed
 date of birth, the picker (and for a controlled substance their ID), counseling (declined, or
 accepted and completed by the pharmacist's PIN sign-off) and a signature (one cart has a line voided
-before it is paid). Then a manager refunds
-an unopened front-store item, a bag that waited longer than the return days goes back to stock by
-its Rx number, and the pharmacist closes the counter's drawer for the day (the Z report's data).
+before it is paid). Then a manager refunds an unopened front-store item, a bag that waited longer
+than the return days goes back to stock by its Rx number, and the pharmacist closes the counter's
+drawer for the day (the Z report's data).
 
 The only thing written by hand is the age of two bags (``ready_at`` moved back): the demo cannot
 wait ten days for a bag to become a return-to-stock candidate.
@@ -56,9 +56,8 @@ class DemoPickup:
     patient: int
     generics: tuple[str, ...]
     store: tuple[tuple[str, int], ...] = ()  # (product name start, quantity)
-    tenders: tuple[str, ...] = (
-        "cash",
-    )  # 'cash' (the rest, handed over rounded up), 'cash:10', 'card', 'debit', 'check'
+    # 'cash' (the rest, handed over rounded up to a $20 note), 'cash:10' ($10 cash), 'card', 'debit', 'check'
+    tenders: tuple[str, ...] = ("cash",)
     discount: str | None = None
     counseling: str = "declined"  # for the fills that need it: 'declined', or 'accepted' (pharmacist's PIN)
     photo_id: bool = False  # the picker's driver's license (a controlled substance)
