@@ -314,6 +314,9 @@ def _complete(
             "patient_pay": sale.patient_pay,
             "tenders": [t.method for t in tender_rows],
             "invoices": [i.invoice_number for i in invoices],
+            "store_items": {
+                upc: sum(i.quantity for i in request.store_items if i.upc.strip() == upc) for upc in cart.products
+            },
         },
     )
     uow.notify("sales", sale.id)
