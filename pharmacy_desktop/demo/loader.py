@@ -523,7 +523,7 @@ def _inventory(
                     InventoryTransaction(
                         inventory_item_id=item.id,
                         batch_id=batch.id,
-                        transaction_type="receive",
+                        transaction_type="receipt",
                         quantity_change=quantity,
                         quantity_before=on_hand,
                         quantity_after=on_hand + quantity,

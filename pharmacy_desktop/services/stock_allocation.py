@@ -26,8 +26,8 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import stock as rules
 from pharmacy_desktop.domain.stock import BatchStock, StockLine
 
-DISPENSE = "dispense"
-RETURN = "return_to_stock"
+DISPENSE = "dispensed"  # the design document's ledger vocabulary (revision 0011)
+RETURN = "return"
 REFILL_REFERENCE = "prescription_refill"
 
 WHOLE, LOT, FEFO = "whole", "lot", "fefo"

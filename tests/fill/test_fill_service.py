@@ -92,7 +92,7 @@ def test_exact_bottle_fills_deducts_stock_records_refill_and_queues_label(uow_fa
     assert on_hand == 470 and batches == {"L100": 470}
     [move] = moves
     assert (move.transaction_type, move.quantity_change, move.quantity_before, move.quantity_after) == (
-        "dispense",
+        "dispensed",
         -30,
         500,
         470,

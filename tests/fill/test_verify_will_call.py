@@ -118,7 +118,7 @@ def test_return_to_fill_reverses_every_stock_movement(uow_factory, actors):
     on_hand, batches, moves = stock_of(uow_factory, world.item_id)
     assert on_hand == 120 and batches == {"EARLY": 20, "LATE": 100}
     kinds = sorted((m.transaction_type, m.quantity_change) for m in moves)
-    assert kinds == [("dispense", -20), ("dispense", -10), ("return_to_stock", 10), ("return_to_stock", 20)]
+    assert kinds == [("dispensed", -20), ("dispensed", -10), ("return", 10), ("return", 20)]
     assert sum(m.quantity_change for m in moves) == 0
     rx, refills, item = rx_state(uow_factory, world.rx_id)
     assert rx.status == "validated" and "wrong count" in rx.returned_note

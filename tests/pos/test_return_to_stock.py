@@ -154,7 +154,7 @@ def test_one_scan_returns_the_bag_into_the_same_lots_and_reverses_the_claim(uow_
     assert sorted(result.returned) == [("EARLY", 20), ("LATE", 10)]
     on_hand, lots, moves = stock_of(uow_factory, world.item_id)
     assert on_hand == 120 and lots == {"EARLY": 20, "LATE": 100}
-    back = [m for m in moves if m.transaction_type == "return_to_stock"]
+    back = [m for m in moves if m.transaction_type == "return"]
     assert sorted(m.quantity_change for m in back) == [10, 20]
     assert {m.reference_type for m in back} == {"prescription_refill"}
     assert {m.reference_id for m in back} == {bag.refill_id}
@@ -163,7 +163,7 @@ def test_one_scan_returns_the_bag_into_the_same_lots_and_reverses_the_claim(uow_
             select(InventoryTransaction).where(InventoryTransaction.reference_id == bag.refill_id)
         ).all()
         by_type = {(m.transaction_type, m.batch_id, abs(m.quantity_change)) for m in lot_moves}
-    assert {(b, q) for t, b, q in by_type if t == "dispense"} == {(b, q) for t, b, q in by_type if t != "dispense"}
+    assert {(b, q) for t, b, q in by_type if t == "dispensed"} == {(b, q) for t, b, q in by_type if t != "dispensed"}
 
     rx, refills, item = rx_state(uow_factory, world.rx_id)
     assert rx.status == "on_hold" and rx.will_call_bin_id is None

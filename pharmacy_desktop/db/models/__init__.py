@@ -26,10 +26,14 @@ from pharmacy_desktop.db.models.billing import (
 from pharmacy_desktop.db.models.catalog import DrugProduct
 from pharmacy_desktop.db.models.inventory import (
     InventoryBatch,
+    InventoryCount,
+    InventoryCountLine,
     InventoryItem,
     InventoryTransaction,
     PurchaseOrder,
     PurchaseOrderItem,
+    Recall,
+    ReceivedPackage,
     StockAdjustment,
     StoreProduct,
     Supplier,
@@ -76,6 +80,10 @@ SCHEMAS = (
 
 __all__ = [
     "SCHEMAS",
+    "Recall",
+    "ReceivedPackage",
+    "InventoryCountLine",
+    "InventoryCount",
     "PickupItem",
     "Pickup",
     "PatientRelationship",

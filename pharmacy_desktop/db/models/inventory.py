@@ -7,7 +7,24 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, column, table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    column,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +71,7 @@ class InventoryItem(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
     last_counted_at: Mapped[dt.datetime | None]
+    par_level: Mapped[Decimal | None] = _qty()  # revision 0011: order up to this level
 
     batches: Mapped[list[InventoryBatch]] = relationship(
         back_populates="item", lazy="raise", order_by="InventoryBatch.expiration_date"
@@ -66,6 +84,10 @@ class InventoryBatch(UUIDPrimaryKey, CreatedAt, Versioned, Base):
         Index("idx_inventory_batches_inventory_item_id", "inventory_item_id"),
         Index("idx_inventory_batches_expiration_date", "expiration_date"),
         CheckConstraint("quantity_remaining >= 0", name="ck_inventory_batches_remaining"),
+        Index("idx_inventory_batches_lot", "batch_number"),
+        CheckConstraint(
+            "status IN ('active', 'expired', 'recalled', 'returned', 'destroyed')", name="ck_inventory_batches_status"
+        ),
         {"schema": SCHEMA},
     )
 
@@ -85,6 +107,11 @@ class InventoryBatch(UUIDPrimaryKey, CreatedAt, Versioned, Base):
     status: Mapped[str | None] = mapped_column(String(20), server_default=text("'active'"))
     # added NOT NULL by revision 0002 (two fills from the same lot must not lose an update)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"), nullable=False)
+    # revision 0011: quarantine (status 'expired' or 'recalled'), where the lot came from
+    quarantined_at: Mapped[dt.datetime | None]
+    recall_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.recalls.id"))
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    purchase_order_item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.purchase_order_items.id"))
 
     item: Mapped[InventoryItem | None] = relationship(back_populates="batches", lazy="raise")
 
@@ -103,6 +130,8 @@ class Supplier(UUIDPrimaryKey, Timestamps, Base):
     minimum_order_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
+    dea_number: Mapped[str | None] = mapped_column(String(9))  # revision 0011
+    account_number: Mapped[str | None] = mapped_column(String(50))
 
 
 class PurchaseOrder(UUIDPrimaryKey, Timestamps, CreatedBy, Base):
@@ -110,6 +139,14 @@ class PurchaseOrder(UUIDPrimaryKey, Timestamps, CreatedBy, Base):
     __table_args__ = (
         Index("idx_purchase_orders_supplier_id", "supplier_id"),
         Index("idx_purchase_orders_status", "status"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'partially_received', 'received', 'cancelled')",
+            name="ck_purchase_orders_status",
+        ),
+        CheckConstraint(
+            "NOT is_schedule_ii OR status IN ('pending', 'cancelled') OR dea_order_number IS NOT NULL",
+            name="ck_purchase_orders_c2_form",
+        ),
         {"schema": SCHEMA},
     )
 
@@ -128,6 +165,11 @@ class PurchaseOrder(UUIDPrimaryKey, Timestamps, CreatedBy, Base):
     total_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
     notes: Mapped[str | None] = mapped_column(Text)
+    # revision 0011: a Schedule II order carries its DEA Form 222 / CSOS order number once sent
+    is_schedule_ii: Mapped[bool] = mapped_column(server_default=text("false"))
+    dea_order_number: Mapped[str | None] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime | None]
+    sent_by: Mapped[uuid.UUID | None]
 
     supplier: Mapped[Supplier | None] = relationship(lazy="raise")
     items: Mapped[list[PurchaseOrderItem]] = relationship(
@@ -137,7 +179,13 @@ class PurchaseOrder(UUIDPrimaryKey, Timestamps, CreatedBy, Base):
 
 class PurchaseOrderItem(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "purchase_order_items"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        CheckConstraint(
+            "quantity_received >= 0 AND quantity_received <= quantity_ordered", name="ck_purchase_order_items_received"
+        ),
+        CheckConstraint("quantity_ordered > 0", name="ck_purchase_order_items_ordered"),
+        {"schema": SCHEMA},
+    )
 
     purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(f"{SCHEMA}.purchase_orders.id", ondelete="CASCADE")
@@ -161,6 +209,15 @@ class InventoryTransaction(UUIDPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         Index("idx_inventory_transactions_inventory_item_id", "inventory_item_id"),
         Index("idx_inventory_transactions_transaction_date", "transaction_date"),
+        Index("uq_inventory_transactions_item_seq", "inventory_item_id", "seq", unique=True),
+        Index("idx_inventory_transactions_reference", "reference_type", "reference_id"),
+        CheckConstraint(
+            "transaction_type IN ('receipt', 'dispensed', 'adjustment', 'return', 'expired', 'damaged', 'transfer')",
+            name="ck_inventory_transactions_type",
+        ),
+        CheckConstraint(
+            "quantity_after = quantity_before + quantity_change", name="ck_inventory_transactions_arithmetic"
+        ),
         {"schema": SCHEMA},
     )
 
@@ -180,11 +237,30 @@ class InventoryTransaction(UUIDPrimaryKey, CreatedAt, Base):
 
     transaction_date: Mapped[dt.datetime | None] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
     performed_by: Mapped[uuid.UUID | None]
+    # revision 0011: the ledger's total order (ties on transaction_date cannot reorder it)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
 
 
 class StockAdjustment(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "stock_adjustments"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        Index("idx_stock_adjustments_status", "status"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="stock_adjustments_status_check"),
+        CheckConstraint("dea_form IN ('106', '41')", name="stock_adjustments_dea_form_check"),
+        CheckConstraint(
+            "adjustment_type IN ('physical_count', 'damage', 'theft', 'loss', 'expiry', 'return_to_supplier', "
+            "'destruction', 'system_error')",
+            name="ck_stock_adjustments_type",
+        ),
+        CheckConstraint(
+            "quantity_difference = quantity_actual - quantity_expected", name="ck_stock_adjustments_difference"
+        ),
+        CheckConstraint(
+            "approved_by IS NULL OR performed_by IS NULL OR approved_by <> performed_by",
+            name="ck_stock_adjustments_four_eyes",
+        ),
+        {"schema": SCHEMA},
+    )
 
     inventory_item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_ITEM_FK))
     batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_BATCH_FK))
@@ -204,6 +280,17 @@ class StockAdjustment(UUIDPrimaryKey, CreatedAt, Base):
     adjustment_date: Mapped[dt.date]
     performed_by: Mapped[uuid.UUID | None]
 
+    # revision 0011: pending until someone else approves (stock changes only then)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
+    is_controlled: Mapped[bool] = mapped_column(server_default=text("false"))
+    value_difference: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    decided_by: Mapped[uuid.UUID | None]
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    count_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.inventory_counts.id"))
+    transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.inventory_transactions.id"))
+    dea_form: Mapped[str | None] = mapped_column(String(3))
+
 
 # The materialized view of revisions 0001/0002: read-only and outside Base.metadata so that
 # nothing ever tries to create it as a table.
@@ -212,12 +299,24 @@ inventory_summary = table(
     column("id", UUID(as_uuid=True)),
     column("ndc_code", String(12)),
     column("drug_name", String(255)),
+    column("strength", String(50)),
+    column("dosage_form", String(100)),
+    column("dea_schedule", String(5)),
     column("quantity_on_hand", Numeric(10, 2)),
+    column("quantity_unit", String(20)),
     column("reorder_point", Numeric(10, 2)),
+    column("reorder_quantity", Numeric(10, 2)),
+    column("par_level", Numeric(10, 2)),
+    column("bin_location", String(50)),
+    column("requires_refrigeration", Boolean),
+    column("unit_cost", Numeric(10, 4)),
+    column("average_wholesale_price", Numeric(10, 4)),
+    column("last_counted_at", DateTime(timezone=True)),
     column("batch_count", Integer),
     column("nearest_expiry", Date),
+    column("quarantined_quantity", Numeric(10, 2)),
     schema=SCHEMA,
-)
+)  # revision 0011 redefined it: what the inventory screen lists
 
 
 class StoreProduct(UUIDPrimaryKey, Timestamps, Base):
@@ -236,3 +335,92 @@ class StoreProduct(UUIDPrimaryKey, Timestamps, Base):
     taxable: Mapped[bool] = mapped_column(server_default=text("true"))
     quantity_on_hand: Mapped[int] = mapped_column(server_default=text("0"))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+# -- revision 0011 -----------------------------------------------------------------------------------
+
+
+class Recall(UUIDPrimaryKey, Base):
+    """A manufacturer's recall of one lot of one NDC; the batches it quarantined point at it."""
+
+    __tablename__ = "recalls"
+    __table_args__ = (
+        UniqueConstraint("ndc_code", "lot_number", name="uq_recalls_lot"),
+        CheckConstraint("recall_class IN ('I', 'II', 'III')", name="recalls_recall_class_check"),
+        {"schema": SCHEMA},
+    )
+
+    ndc_code: Mapped[str] = mapped_column(String(12))
+    lot_number: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text)
+    recall_class: Mapped[str | None] = mapped_column(String(3))
+    initiated_by: Mapped[uuid.UUID | None]
+    initiated_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+
+
+class InventoryCount(UUIDPrimaryKey, Base):
+    """A cycle count of a shelf or a list of items, by scanning; blind hides the expected quantity."""
+
+    __tablename__ = "inventory_counts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'submitted', 'closed', 'cancelled')", name="inventory_counts_status_check"),
+        {"schema": SCHEMA},
+    )
+
+    count_number: Mapped[str] = mapped_column(String(20), unique=True)
+    scope: Mapped[str] = mapped_column(Text)
+    is_blind: Mapped[bool] = mapped_column(server_default=text("true"))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'open'"))
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+    submitted_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    lines: Mapped[list[InventoryCountLine]] = relationship(
+        back_populates="count", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class InventoryCountLine(UUIDPrimaryKey, Base):
+    __tablename__ = "inventory_count_lines"
+    __table_args__ = (
+        UniqueConstraint("count_id", "inventory_item_id", name="uq_inventory_count_lines_item"),
+        CheckConstraint("counted_quantity >= 0", name="inventory_count_lines_counted_quantity_check"),
+        {"schema": SCHEMA},
+    )
+
+    count_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(f"{SCHEMA}.inventory_counts.id", ondelete="CASCADE"))
+    inventory_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_ITEM_FK))
+    expected_quantity: Mapped[Decimal] = _qty()
+    counted_quantity: Mapped[Decimal | None] = _qty()
+    counted_by: Mapped[uuid.UUID | None]
+    counted_at: Mapped[dt.datetime | None]
+
+    count: Mapped[InventoryCount] = relationship(back_populates="lines", lazy="raise")
+
+
+class ReceivedPackage(UUIDPrimaryKey, Base):
+    """One package scanned in at receiving: its GTIN and serial (received once), lot and expiry."""
+
+    __tablename__ = "received_packages"
+    __table_args__ = (
+        Index(
+            "uq_received_packages_serial",
+            "gtin",
+            "serial_number",
+            unique=True,
+            postgresql_where=text("serial_number IS NOT NULL"),
+        ),
+        CheckConstraint("quantity > 0", name="received_packages_quantity_check"),
+        {"schema": SCHEMA},
+    )
+
+    purchase_order_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(f"{SCHEMA}.purchase_order_items.id"))
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_BATCH_FK))
+    gtin: Mapped[str] = mapped_column(String(14))
+    serial_number: Mapped[str | None] = mapped_column(String(50))
+    lot_number: Mapped[str] = mapped_column(String(50))
+    expiration_date: Mapped[dt.date]
+    quantity: Mapped[Decimal] = _qty()
+    received_by: Mapped[uuid.UUID | None]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))

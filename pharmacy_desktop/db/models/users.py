@@ -144,6 +144,8 @@ class PharmacyProfile(Timestamps, Base):
         CheckConstraint("dispensing_fee >= 0", name="pharmacy_profile_dispensing_fee_check"),
         CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="pharmacy_profile_tax_rate_check"),
         CheckConstraint("id = 1", name="pharmacy_profile_id_check"),
+        CheckConstraint("adjustment_approval_units >= 0", name="pharmacy_profile_adjustment_approval_units_check"),
+        CheckConstraint("adjustment_approval_value >= 0", name="pharmacy_profile_adjustment_approval_value_check"),
         {"schema": SCHEMA},
     )
 
@@ -164,3 +166,6 @@ class PharmacyProfile(Timestamps, Base):
     dispensing_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("0"))
     will_call_return_days: Mapped[int] = mapped_column(server_default=text("10"))
     receipt_drug_names: Mapped[bool] = mapped_column(server_default=text("false"))
+    # revision 0011: stock adjustments above either size wait for someone else's approval
+    adjustment_approval_units: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("50"))
+    adjustment_approval_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("100"))
