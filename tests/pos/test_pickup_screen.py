@@ -102,6 +102,13 @@ def test_schedule_ii_pickup_by_keyboard_and_scanner(qtbot, uow_factory, actors, 
     qtbot.waitUntil(lambda: page.identity.dobs[0].ok, timeout=WAIT)
     assert "date of birth" not in page.missing.text()
 
+    # no money is taken for a C-II before the picker's ID is there
+    alt(counter, Qt.Key.Key_M)
+    counter.type("10")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Record the picker's ID first" in page.tender.message.text(), timeout=WAIT)
+    assert page.tender.tenders == []
+
     # the patient picks up; the ID: type (Alt+Y), Tab, number, state, expiry
     assert page.identity.chosen_picker().relationship == "self"
     alt(counter, Qt.Key.Key_Y)
@@ -141,6 +148,7 @@ def test_schedule_ii_pickup_by_keyboard_and_scanner(qtbot, uow_factory, actors, 
     # cash: $10 given for $8.00, $2.00 change; then Complete is the only thing left
     alt(counter, Qt.Key.Key_M)
     assert page.tender.cash.hasFocus()
+    counter.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # the refused "10" is still there
     counter.type("10")
     counter.press(Qt.Key.Key_Return)
     assert page.tender.balance.text() == "Change due  $2.00"
@@ -411,3 +419,29 @@ def test_a_scan_in_the_return_to_stock_list_returns_the_bag(qtbot, uow_factory, 
         assert uow.session.get(PrescriptionRefill, refill_id).status == "returned"
     counter.press(Qt.Key.Key_Escape)  # leaves the return-to-stock list: a scan opens pickups again
     assert not screen.finder.return_mode
+
+
+def test_counseling_sign_off_by_badge_scan_and_a_technician_cannot_sign_off(
+    qtbot, uow_factory, actors, pos, counter_screen
+):
+    """The pharmacist's badge scanned into the sign-off dialog counsels; a technician's PIN is refused
+    (counseling is a pharmacist's), and Esc leaves the offer open."""
+    from pharmacy_desktop.services import accounts
+
+    screen, counter, _ = counter_screen
+    tech, rph = actors["technician"], actors["pharmacist"]
+    accounts.set_badge(uow_factory, rph, rph.user_id, "BADGE-RPH-0042")
+    auth.set_pin(uow_factory, tech, "1357")
+    _, _, number = ready_rx(uow_factory, actors, pos)
+    open_bag(qtbot, counter, screen, number)
+    counter.press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.signoff is not None and screen.signoff.isVisible(), timeout=WAIT)
+    dialog = screen.signoff
+    counter.type("1357")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not a pharmacist" in dialog.error.text(), timeout=WAIT)
+    assert dialog.isVisible() and screen.sale.items.rows[0].counseling_state == "needed"
+    counter.scan("BADGE-RPH-0042")
+    qtbot.waitUntil(lambda: screen.sale.items.rows[0].counseling_state == "accepted", timeout=WAIT)
+    assert not dialog.isVisible() and screen.actor is tech
+    assert screen.cart.counsel[screen.cart.view.prescriptions[0].refill_id].counselor.user_id == rph.user_id

@@ -79,6 +79,7 @@ class PickupScreen(LiveScreen):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
         self.payments = Payments(self)
+        self.sale.tender.gate = self.tender_refused
         wire_keys(self, shortcut)
 
     # -- shell hooks ------------------------------------------------------------------------------
@@ -95,8 +96,12 @@ class PickupScreen(LiveScreen):
             self.close_sale()
 
     def on_change(self, notice: dict[str, Any]) -> None:
-        if self.isVisible() and self.pages.currentWidget() is self.finder:
+        if not self.isVisible():
+            return
+        if self.cart is None:
             super().on_change(notice)
+        elif notice.get("topic") in ("prescriptions", "sales", "will_call") and not self.busy:
+            self.requote()  # a bag sold or returned at another workstation shows up as a problem now
 
     def refresh(self) -> None:
         if self.pages.currentWidget() is self.finder:
@@ -233,6 +238,15 @@ class PickupScreen(LiveScreen):
             self.quoting = 0
             self.sale.result.show_result("problem", user_message(exc))
             self.update_missing()
+
+    def tender_refused(self) -> str | None:
+        """No money is taken for a controlled substance before the picker's ID is recorded."""
+        if self.cart is None or not self.cart.schedules():
+            return None
+        missing = [m for m in self.sale.identity.missing() if "ID" in m]
+        if missing:
+            return f"Record the picker's ID first ({', '.join(missing)}; Alt+Y): a controlled substance is in the bag."
+        return None
 
     def update_missing(self) -> None:
         if self.cart is not None:

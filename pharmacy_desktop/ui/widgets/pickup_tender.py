@@ -8,7 +8,7 @@ The service re-prices and re-checks everything at completion.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -80,6 +80,9 @@ class TenderPanel(QGroupBox):
         self.setObjectName("tenderPanel")
         self.due = ZERO
         self.tenders: list[TenderLine] = []
+        # what must be done before any money is taken (the screen's rule: the picker's ID for a
+        # controlled substance); returns why not, or None
+        self.gate: Callable[[], str | None] = lambda: None
 
         self.discount = QLineEdit()
         self.discount.setObjectName("discountCode")
@@ -217,7 +220,12 @@ class TenderPanel(QGroupBox):
     # -- the cashier's actions --------------------------------------------------------------------
 
     def _amount_to_apply(self) -> Decimal | None:
-        """The typed amount for this tender (at most what remains), else all that remains."""
+        """The typed amount for this tender (at most what remains), else all that remains; None
+        (with the reason shown) when no tender may be taken now."""
+        refused = self.gate()
+        if refused:
+            self.show_message(refused)
+            return None
         typed = self.amount.text().strip()
         if not typed:
             return self.remaining()
