@@ -164,10 +164,11 @@ class InventoryRepository(Repository[InventoryItem]):
         return transaction
 
     def transactions_for(self, item_id: uuid.UUID, limit: int = 200) -> list[InventoryTransaction]:
+        """The item's ledger, newest first by ``seq`` (its total order; timestamps tie within a transaction)."""
         stmt = (
             select(InventoryTransaction)
             .where(InventoryTransaction.inventory_item_id == item_id)
-            .order_by(InventoryTransaction.transaction_date.desc(), InventoryTransaction.created_at.desc())
+            .order_by(InventoryTransaction.seq.desc())
             .limit(limit)
         )
         return list(self.session.scalars(stmt))
