@@ -23,6 +23,7 @@ from sqlalchemy import select
 from pharmacy_desktop.adapters.adjudication import Adjudicator
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.demo.history_sales import import_history_sale
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
 from pharmacy_desktop.domain.sig import expand_sig
@@ -199,21 +200,23 @@ def load_prescriptions(
             uow.active_session.flush()
             item = uow.active_session.query(PrescriptionItem).filter_by(prescription_id=rx.id).one()
             last_fill = today - dt.timedelta(days=days - rng.randint(2, 8))  # due for a refill soon
-            uow.active_session.add(
-                PrescriptionRefill(
-                    prescription_id=rx.id,
-                    prescription_item_id=item.id,
-                    refill_number=0,
-                    medication_id=med.id,
-                    ndc_code=med.ndc_code,
-                    quantity_dispensed=item.quantity,
-                    days_supply=days,
-                    filled_date=last_fill,
-                    filled_by=tech.user_id,
-                    status="dispensed",
-                    verified_by=rph.user_id,
-                )
+            refill = PrescriptionRefill(
+                prescription_id=rx.id,
+                prescription_item_id=item.id,
+                refill_number=0,
+                medication_id=med.id,
+                ndc_code=med.ndc_code,
+                quantity_dispensed=item.quantity,
+                days_supply=days,
+                filled_date=last_fill,
+                filled_by=tech.user_id,
+                status="dispensed",
+                verified_by=rph.user_id,
             )
+            uow.active_session.add(refill)
+            uow.active_session.flush()
+            rx.dispensed_by, rx.dispensed_at = tech.user_id, dt.datetime.combine(last_fill, dt.time(15, 30), dt.UTC)
+            import_history_sale(uow, refill, patient_ids[index], item.written_medication_name, tech.user_id, last_fill)
             counts["completed"] = counts.get("completed", 0) + 1
         for index, generic, status in _ON_FILE:
             if generic not in meds or index >= len(patient_ids):
