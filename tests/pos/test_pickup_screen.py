@@ -158,8 +158,8 @@ def test_schedule_ii_pickup_by_keyboard_and_scanner(qtbot, uow_factory, actors, 
     qtbot.waitUntil(lambda: screen.completed is not None, timeout=WAIT)
     result = screen.completed
     assert screen.pages.currentWidget() is screen.finder and screen.cart is None
-    assert f"Sale {result.sale_number} complete" in screen.finder.headline.text()
-    assert "Change due $2.00" in screen.finder.headline.text()
+    assert f"Sale {result.sale_number} complete" in screen.finder.notice.text()
+    assert "Change due $2.00" in screen.finder.notice.text()
 
     with uow_factory() as uow:
         sale = uow.session.get(Sale, result.sale_id)
@@ -382,7 +382,7 @@ def test_escape_keeps_a_sale_with_payments_and_a_voided_sale_voids_the_card(qtbo
         counter.type("wrong patient")
         counter.press(Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: screen.cart is None, timeout=WAIT)
-        assert "Sale voided" in screen.finder.headline.text()
+        assert "Sale voided" in screen.finder.notice.text()
         with uow_factory() as uow:
             [void] = uow.session.scalars(select(SaleVoid)).all()
             assert (void.kind, void.reason, void.amount) == ("sale", "wrong patient", D("17.00"))
@@ -412,8 +412,8 @@ def test_a_scan_in_the_return_to_stock_list_returns_the_bag(qtbot, uow_factory, 
     counter.scan(number)
     qtbot.waitUntil(lambda: screen.returned is not None, timeout=WAIT)
     assert screen.cart is None  # the scan returned the bag; it did not open a sale
-    assert f"Rx {number} returned to stock" in screen.finder.headline.text()
-    qtbot.waitUntil(lambda: screen.finder.rows == [], timeout=WAIT)
+    qtbot.waitUntil(lambda: screen.finder.rows == [], timeout=WAIT)  # the list reloaded without it ...
+    assert f"Rx {number} returned to stock" in screen.finder.notice.text()  # ... and says what happened
     with uow_factory() as uow:
         assert uow.session.get(Prescription, rx_id).status == "on_hold"
         assert uow.session.get(PrescriptionRefill, refill_id).status == "returned"

@@ -37,7 +37,7 @@ from pharmacy_desktop.ui.widgets.pickup_identity import PickerChoice
 from pharmacy_desktop.ui.widgets.pickup_payments import Payments
 from pharmacy_desktop.ui.widgets.pickup_sale import SalePage
 from pharmacy_desktop.ui.widgets.pickup_signoff import PharmacistSignOff
-from pharmacy_desktop.ui.widgets.pickup_wiring import missing_for, request_for, wire_keys
+from pharmacy_desktop.ui.widgets.pickup_wiring import missing_for, request_for, tender_refused, wire_keys
 
 
 class PickupScreen(LiveScreen):
@@ -79,7 +79,7 @@ class PickupScreen(LiveScreen):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
         self.payments = Payments(self)
-        self.sale.tender.gate = self.tender_refused
+        self.sale.tender.gate = lambda: tender_refused(self.cart, self.sale)
         wire_keys(self, shortcut)
 
     # -- shell hooks ------------------------------------------------------------------------------
@@ -135,7 +135,8 @@ class PickupScreen(LiveScreen):
         if self.cart is None and self.finder.return_mode:
             self._return_bag(text)
         elif self.cart is None:
-            self._open(lambda: pickup.find_by_scan(self.context.uow_factory, self.actor, text))
+            uow_factory, actor = self.context.uow_factory, self.actor
+            self._open(lambda: pickup.find_by_scan(uow_factory, actor, text))
         elif rx_number_from_scan(text) is not None and len(text.strip()) < 11:
             self._scan_in_sale(text)
         else:
@@ -156,7 +157,8 @@ class PickupScreen(LiveScreen):
             self._cart_changed()
 
     def open_patient(self, patient_id: uuid.UUID) -> None:
-        self._open(lambda: pickup.open_pickup(self.context.uow_factory, self.actor, patient_id))
+        uow_factory, actor = self.context.uow_factory, self.actor
+        self._open(lambda: pickup.open_pickup(uow_factory, actor, patient_id))
 
     def _open(self, fn: Any) -> None:
         run_in_background(
@@ -181,6 +183,7 @@ class PickupScreen(LiveScreen):
     # -- the sale: open, quote, show --------------------------------------------------------------
 
     def _show_view(self, view: PickupView) -> None:
+        self.finder.show_done("")
         if not view.prescriptions:
             self.finder.show_problem(f"Nothing is waiting for {view.patient_name}.")
             return
@@ -238,15 +241,6 @@ class PickupScreen(LiveScreen):
             self.quoting = 0
             self.sale.result.show_result("problem", user_message(exc))
             self.update_missing()
-
-    def tender_refused(self) -> str | None:
-        """No money is taken for a controlled substance before the picker's ID is recorded."""
-        if self.cart is None or not self.cart.schedules():
-            return None
-        missing = [m for m in self.sale.identity.missing() if "ID" in m]
-        if missing:
-            return f"Record the picker's ID first ({', '.join(missing)}; Alt+Y): a controlled substance is in the bag."
-        return None
 
     def update_missing(self) -> None:
         if self.cart is not None:

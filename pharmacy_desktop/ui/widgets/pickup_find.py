@@ -61,6 +61,9 @@ class FindPanel(QWidget):
         search_row.addWidget(self.search, 1)
         search_row.addWidget(days_label)
         search_row.addWidget(self.days)
+        self.notice = big("", 2, name="pickupNotice")  # what the last sale or return did: stays until the next
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.hide()
         self.headline = big("", 5, name="pickupHeadline")
         self.caption = big("", 1, name="pickupCaption")
         # no date of birth here: the person at the counter must say it, and the pickup checks it
@@ -71,6 +74,7 @@ class FindPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.prompt)
+        right_layout.addWidget(self.notice)
         right_layout.addLayout(search_row)
         right_layout.addWidget(self.headline)
         right_layout.addWidget(self.caption)
@@ -168,11 +172,12 @@ class FindPanel(QWidget):
                     r.rx_number,
                     drug_cell(r.drug, r.schedule),
                     r.quantity,
-                    r.waiting,
+                    f"⚠ {r.waiting}" if r.waiting_days >= self.days.value() else r.waiting,  # a word, not colour alone
                 ]
                 for r in rows
             ],
-            marks=["late" if stale_days is not None and r.waiting_days >= stale_days else None for r in rows],
+            # a bag past the return-to-stock days is marked (in the bin column) in every list
+            marks=["late" if r.waiting_days >= self.days.value() else None for r in rows],
         )
         self.headline.setStyleSheet(f"color: {WARNING};" if stale_days is not None else "")
         self.headline.setText(headline)
@@ -184,9 +189,11 @@ class FindPanel(QWidget):
         self.headline.setStyleSheet(f"color: {ERROR};")
 
     def show_done(self, text: str) -> None:
-        """What the last action did (a sale completed, a bag returned), above the list."""
-        self.headline.setText(text)
-        self.headline.setStyleSheet(f"color: {PASSED};")
+        """What the last action did (a sale completed, a bag returned), under the prompt; the list
+        reloading does not take it away."""
+        self.notice.setText(text)
+        self.notice.setStyleSheet(f"color: {PASSED};")
+        self.notice.setVisible(bool(text))
 
     def set_return_mode(self, on: bool) -> None:
         self.prompt.set_text(RETURN_PROMPT if on else FIND_PROMPT, "problem" if on else "waiting")
@@ -196,6 +203,7 @@ class FindPanel(QWidget):
         return self.mode == "stale"
 
     def clear(self) -> None:
+        self.show_done("")
         self.rows = []
         self.table.set_rows([])
         self.headline.clear()

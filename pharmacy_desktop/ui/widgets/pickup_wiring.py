@@ -90,6 +90,16 @@ def missing_for(cart: Cart, page: SalePage, *, pricing: bool) -> list[str]:
     return missing
 
 
+def tender_refused(cart: Cart | None, page: SalePage) -> str | None:
+    """No money is taken for a controlled substance before the picker's ID is recorded."""
+    if cart is None or not cart.schedules():
+        return None
+    missing = [m for m in page.identity.missing() if "ID" in m]
+    if missing:
+        return f"Record the picker's ID first ({', '.join(missing)}; Alt+Y): a controlled substance is in the bag."
+    return None
+
+
 def tender_in(t: TenderLine) -> TenderIn:
     return TenderIn(
         method=t.method,
