@@ -445,3 +445,55 @@ def test_counseling_sign_off_by_badge_scan_and_a_technician_cannot_sign_off(
     qtbot.waitUntil(lambda: screen.sale.items.rows[0].counseling_state == "accepted", timeout=WAIT)
     assert not dialog.isVisible() and screen.actor is tech
     assert screen.cart.counsel[screen.cart.view.prescriptions[0].refill_id].counselor.user_id == rph.user_id
+
+
+def test_a_card_that_timed_out_is_tried_again_under_the_same_reference(qtbot, uow_factory, actors, pos, counter_screen):
+    screen, counter, _ = counter_screen
+    terminal = screen.context.payment_terminal
+    _, _, number = ready_rx(uow_factory, actors, pos)
+    open_bag(qtbot, counter, screen, number)
+    terminal.queue_outcomes("timeout")
+    alt(counter, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: "No answer from the card terminal" in screen.sale.tender.message.text(), timeout=WAIT)
+    assert "nothing was charged" in screen.sale.tender.message.text() and screen.sale.tender.tenders == []
+    alt(counter, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: len(screen.sale.tender.tenders) == 1, timeout=WAIT)
+    assert screen.sale.tender.tenders[0].seq == 1  # the same reference as the attempt that timed out
+    assert terminal.captures == 1 and screen.sale.tender.balance.text() == "Paid in full"
+
+
+def test_tender_panel_cash_change_check_split_and_limits(qtbot):
+    """The tender panel alone: what it refuses, and what a split leaves to pay."""
+    from pharmacy_desktop.ui.widgets.pickup_tender import TenderPanel
+
+    panel = TenderPanel()
+    qtbot.addWidget(panel)
+    panel.set_totals([("Goods and fees", "$23.45")], D("23.45"))
+    panel.check.setText("12a")
+    panel.add_check()
+    assert "check number" in panel.message.text() and panel.tenders == []
+    panel.amount.setText("30")
+    panel.check.setText("1001")
+    panel.add_check()
+    assert "Only $23.45 remains" in panel.message.text() and panel.tenders == []
+    panel.amount.setText("10.00")
+    panel.add_check()
+    assert [(t.method, t.amount, t.check_number) for t in panel.tenders] == [("check", D("10.00"), "1001")]
+    assert panel.balance.text() == "Remaining  $13.45"
+    panel.cash.setText("abc")
+    panel.add_cash()
+    assert "cash the customer gave" in panel.message.text()
+    panel.cash.setText("5")
+    panel.add_cash()  # less than what remains: a part payment, no change
+    assert panel.balance.text() == "Remaining  $8.45" and panel.change_due() == D("0.00")
+    panel.cash.setText("$20")
+    panel.add_cash()
+    assert panel.balance.text() == "Change due  $11.55" and panel.fully_paid()
+    panel.cash.setText("1")
+    panel.add_cash()
+    assert "Nothing remains" in panel.message.text() and len(panel.tenders) == 3
+    panel.gate = lambda: "Record the picker's ID first."
+    panel.remove_tender(2)
+    panel.cash.setText("20")
+    panel.add_cash()
+    assert panel.message.text() == "Record the picker's ID first." and len(panel.tenders) == 2
