@@ -1,7 +1,7 @@
 """Pickup and point of sale: sales, tenders, voids, drawer closes, pickups with signature and ID,
 claims with their NCPDP fields, front-store products, POS settings and permissions.
 
-- sales: one row per completed sale; ``idempotency_key`` is UNIQUE, so a double press, a retry after
+- sales: one row per completed sale (with the tax rate it was sold at, for its refunds); ``idempotency_key`` is UNIQUE, so a double press, a retry after
   a dropped connection or two workstations finishing the same sale can never make a second one.
 - invoices: one per filled prescription (``prescription_refill_id``; a live one at most) plus one
   front-store invoice per sale (``prescription_id`` NULL — the design document's NOT NULL did not
@@ -60,6 +60,7 @@ def upgrade() -> None:
             completed_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP,
             subtotal DECIMAL(10, 2) NOT NULL CHECK (subtotal >= 0),
             tax_amount DECIMAL(10, 2) NOT NULL DEFAULT 0 CHECK (tax_amount >= 0),
+            tax_rate DECIMAL(6, 5) NOT NULL DEFAULT 0 CHECK (tax_rate >= 0 AND tax_rate < 1),
             discount_amount DECIMAL(10, 2) NOT NULL DEFAULT 0 CHECK (discount_amount >= 0),
             insurance_payment DECIMAL(10, 2) NOT NULL DEFAULT 0 CHECK (insurance_payment >= 0),
             total_amount DECIMAL(10, 2) NOT NULL CHECK (total_amount >= 0),

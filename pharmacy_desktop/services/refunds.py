@@ -120,8 +120,7 @@ def _plan(
     uow: UnitOfWork, number: str, request: dict[str, Any], *, lock: bool
 ) -> tuple[RefundPlan, Sale, list[Invoice]]:
     sale, invoices = find_sale(uow, number, lock=lock)
-    profile = uow.users.pharmacy_profile()
-    rate = tax_rate_of(Decimal(profile.tax_rate if profile is not None and profile.tax_rate is not None else 0))
+    rate = tax_rate_of(Decimal(sale.tax_rate))  # the rate it was sold at, whatever the profile says today
     return plan_refund(uow, sale, invoices, tax_rate=rate, **request), sale, invoices
 
 

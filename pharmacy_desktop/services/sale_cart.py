@@ -163,6 +163,7 @@ class PricedCart:
     grant: DiscountGrant | None
     discount_refused: str | None
     problems: list[str]
+    tax_rate: Decimal = Decimal("0")  # the profile's rate the cart was priced at (kept with the sale)
 
 
 def store_key(upc: str) -> str:
@@ -355,6 +356,7 @@ def price_cart(
     cart.grant = grant
     profile = uow.users.pharmacy_profile()
     rate = Decimal(profile.tax_rate) if profile is not None and profile.tax_rate is not None else ZERO
+    cart.tax_rate = rate
     cart.draft = draft_sale(rx_charges, store_charges, grant, rate)
     per_line = dict(grant.per_line) if grant is not None else {}
     cart.lines = [

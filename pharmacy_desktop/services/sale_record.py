@@ -47,6 +47,7 @@ def write_sale(
         business_date=today,
         subtotal=draft.subtotal,
         tax_amount=draft.tax,
+        tax_rate=cart.tax_rate,
         discount_amount=draft.discount,
         insurance_payment=draft.insurance,
         total_amount=draft.total,

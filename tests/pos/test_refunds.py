@@ -435,3 +435,24 @@ def test_a_store_refund_meanwhile_is_no_conflict_for_the_prescription(uow_factor
     assert result.sale_status == "refunded" and result.amount == D("17.00")
     assert sum((p.amount for p in refunds_of(uow_factory, sold.sale_id)), D(0)) == sold.patient_pay
     assert_billing_invariants_now(uow_factory)
+
+
+def test_a_store_refund_gives_back_the_tax_at_the_rate_it_was_sold_at(uow_factory, actors, pos):
+    sold = sell(uow_factory, actors, pos, rx=False, items=[(ASPIRIN_UPC, 1)])
+    assert sold.patient_pay == D("7.03")  # 6.49 + 8.25 % tax (0.54)
+    with uow_factory() as uow:  # the tax rate goes up after the sale
+        uow.users.pharmacy_profile().tax_rate = D("0.10")
+        uow.commit()
+    [item] = refunds.open_refund(uow_factory, actors["manager"], sold.sale_number).items
+    back = refunds.refund(
+        uow_factory,
+        actors["manager"],
+        SimulatedTerminal(),
+        sold.sale_number,
+        reason="wrong item",
+        store_lines=[StoreLineRefund(item.invoice_item_id, 1)],
+    )
+    assert back.amount == D("7.03")  # not 6.49 + 10 % (0.65)
+    with uow_factory() as uow:
+        assert uow.sales.get(sold.sale_id).tax_rate == D("0.08250")
+    assert_billing_invariants_now(uow_factory)

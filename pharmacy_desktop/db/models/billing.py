@@ -275,6 +275,7 @@ class Sale(UUIDPrimaryKey, Base):
         CheckConstraint("total_amount >= 0", name="sales_total_amount_check"),
         CheckConstraint("insurance_payment >= 0", name="sales_insurance_payment_check"),
         CheckConstraint("status IN ('completed', 'partially_refunded', 'refunded')", name="sales_status_check"),
+        CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="sales_tax_rate_check"),
         Index("idx_sales_business_date", "business_date", "workstation"),
         Index("idx_sales_patient_id", "patient_id"),
         {"schema": SCHEMA},
@@ -290,6 +291,7 @@ class Sale(UUIDPrimaryKey, Base):
     completed_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
     subtotal: Mapped[Decimal] = _money()
     tax_amount: Mapped[Decimal] = _money(server_default=text("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(6, 5), server_default=text("0"))  # refunds use it
     discount_amount: Mapped[Decimal] = _money(server_default=text("0"))
     insurance_payment: Mapped[Decimal] = _money(server_default=text("0"))
     total_amount: Mapped[Decimal] = _money()
