@@ -14,6 +14,7 @@ from pharmacy_desktop.services import sale
 from pharmacy_desktop.services.sale import CardResult, VoidResult
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.widgets.pickup_cart import Cart
+from pharmacy_desktop.ui.widgets.pickup_items import ItemRow
 from pharmacy_desktop.ui.widgets.pickup_tender import TenderLine
 from pharmacy_desktop.ui.widgets.pickup_wiring import tender_in
 
@@ -93,69 +94,78 @@ class Payments:
         self.screen.sale.ask_reason(f"Why is {what} voided? Enter to void, Esc to cancel")
 
     def confirm_void(self) -> None:
-        cart, actor, reason, kind = (
-            self.screen.cart,
-            self.screen.actor,
-            self.screen.sale.reason.text().strip(),
-            self.void_kind,
-        )
-        if cart is None or self.screen.busy or not kind:
+        screen = self.screen
+        cart, actor, reason, kind = screen.cart, screen.actor, screen.sale.reason.text().strip(), self.void_kind
+        if cart is None or screen.busy or not kind:
             return
-        lines, approvals, whole = self._void_scope(cart, kind)
-        self.screen.busy = True
-        terminal = self.screen.context.payment_terminal
+        target = self._void_target(kind)  # what is voided, fixed now: the selection may move meanwhile
+        if target is None:
+            return
+        lines, approvals, whole = self._void_scope(cart, kind, target)
+        screen.busy = True
+        uow_factory, terminal = screen.context.uow_factory, screen.context.payment_terminal
         run_in_background(
-            self.screen,
+            screen,
             lambda: sale.void_cart(
-                self.screen.context.uow_factory,
-                actor,
-                terminal,
-                cart.sale_key,
-                reason,
-                lines=lines,
-                whole=whole,
-                approvals=approvals,
+                uow_factory, actor, terminal, cart.sale_key, reason, lines=lines, whole=whole, approvals=approvals
             ),
-            lambda result: self._voided(cart, kind, result),
+            lambda result: self._voided(cart, kind, target, result),
             self._void_failed,
             busy_message="Voiding…",
         )
 
-    def _void_scope(self, cart: Cart, kind: str) -> tuple[list[sale.VoidLine], list[sale.TenderIn], bool]:
+    def _void_target(self, kind: str) -> ItemRow | TenderLine | None:
+        page = self.screen.sale
+        if kind == "card":
+            row = page.tender.list.currentRow()
+            return page.tender.tenders[row] if 0 <= row < len(page.tender.tenders) else None
+        if kind == "line":
+            return page.items.current()
+        return TenderLine("sale", ZERO)  # the whole sale: no single target
+
+    def _void_scope(
+        self, cart: Cart, kind: str, target: ItemRow | TenderLine
+    ) -> tuple[list[sale.VoidLine], list[sale.TenderIn], bool]:
         tenders = self.screen.sale.tender
         if kind == "sale":
             total = cart.quote.patient_pay if cart.quote else ZERO
-            lines = [sale.VoidLine(f"Pickup of {cart.view.patient_name}", total)]
+            lines = [sale.VoidLine("Pickup sale", total)]
             return lines, [tender_in(t) for t in tenders.tenders if t.transaction_id], True
-        if kind == "card":
-            t = tenders.tenders[tenders.list.currentRow()]
-            return [sale.VoidLine(f"Card payment ····{t.card_last_four}", t.amount)], [tender_in(t)], False
-        row = self.screen.sale.items.current()
-        assert row is not None
+        if isinstance(target, TenderLine):
+            return (
+                [sale.VoidLine(f"Card payment ····{target.card_last_four}", target.amount)],
+                [tender_in(target)],
+                False,
+            )
         amount = next(
-            (line.patient_pay for line in (cart.quote.lines if cart.quote else ()) if line.key == str(row.key)), ZERO
+            (line.patient_pay for line in (cart.quote.lines if cart.quote else ()) if line.key == str(target.key)), ZERO
         )
-        return [sale.VoidLine(row.drug.replace("\n", " "), amount)], [], False
+        # the Rx number or "Store item" and the drug or product: never the patient's name
+        what = f"{target.who.splitlines()[0]}: {target.drug.splitlines()[0]}"
+        return [sale.VoidLine(what, amount)], [], False
 
-    def _voided(self, cart: Cart, kind: str, result: VoidResult) -> None:
-        self.screen.busy = False
-        self.screen.sale.hide_reason()
+    def _voided(self, cart: Cart, kind: str, target: ItemRow | TenderLine, result: VoidResult) -> None:
+        screen = self.screen
+        screen.busy = False
+        screen.sale.hide_reason()
         self.void_kind = ""
         problems = " ".join(result.problems)
         if kind == "sale":
-            self.screen.close_sale(f"Sale voided. {problems}".strip())
+            screen.close_sale(f"Sale voided. {problems}".strip())
             return
-        if kind == "card":
-            self.screen.sale.tender.remove_tender(self.screen.sale.tender.list.currentRow())
+        if cart is not screen.cart:
+            return
+        if isinstance(target, TenderLine):
+            index = next((i for i, t in enumerate(screen.sale.tender.tenders) if t is target), -1)
+            screen.sale.tender.remove_tender(index)
+        elif target.kind == "store":
+            cart.store.pop(str(target.key).removeprefix("upc:"), None)
+            screen._cart_changed()
         else:
-            row = self.screen.sale.items.current()
-            if row is not None and row.kind == "store":
-                cart.store.pop(str(row.key).removeprefix("upc:"), None)
-            elif row is not None:
-                cart.take[row.key] = False  # type: ignore[index]
-            self.screen._cart_changed()
-        self.screen.sale.result.show_result("warning" if problems else "ok", problems or "Voided.")
-        self.screen.update_missing()
+            cart.take[target.key] = False  # type: ignore[index]  # an Rx line voided stays in its bin
+            screen._cart_changed()
+        screen.sale.result.show_result("warning" if problems else "ok", problems or "Voided.")
+        screen.update_missing()
 
     def _void_failed(self, exc: Exception) -> None:
         self.screen.busy = False
