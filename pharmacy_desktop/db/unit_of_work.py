@@ -50,6 +50,7 @@ from pharmacy_desktop.db.repositories.patients import PatientRepository
 from pharmacy_desktop.db.repositories.pickups import PickupRepository
 from pharmacy_desktop.db.repositories.prescriptions import PrescriptionRepository
 from pharmacy_desktop.db.repositories.print_jobs import PrintJobRepository
+from pharmacy_desktop.db.repositories.quarantine import QuarantineRepository
 from pharmacy_desktop.db.repositories.sales import SalesRepository
 from pharmacy_desktop.db.repositories.store_products import StoreProductRepository
 from pharmacy_desktop.db.repositories.users import UserRepository
@@ -179,6 +180,10 @@ class UnitOfWork:
     @property
     def store_products(self) -> StoreProductRepository:
         return self._repository(StoreProductRepository)
+
+    @property
+    def quarantine(self) -> QuarantineRepository:
+        return self._repository(QuarantineRepository)
 
     @property
     def actor_id(self) -> uuid.UUID | None:

@@ -8,41 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import stock_ledger
 from tests.fill import factories
 from tests.inventory.invariants import assert_inventory_invariants, inventory_problems
+from tests.inventory.ledger_world import new_batch, new_item
 
 TODAY = dt.date.today()
-
-
-def new_item(uow, med) -> InventoryItem:
-    item = InventoryItem(
-        medication_id=med.id,
-        ndc_code=med.ndc_code,
-        quantity_on_hand=Decimal(0),
-        quantity_unit="tablet",
-        reorder_point=Decimal(50),
-        reorder_quantity=Decimal(500),
-    )
-    uow.session.add(item)
-    uow.session.flush()
-    return item
-
-
-def new_batch(uow, item, lot: str, *, days: int = 400) -> InventoryBatch:
-    batch = InventoryBatch(
-        inventory_item_id=item.id,
-        batch_number=lot,
-        expiration_date=TODAY + dt.timedelta(days=days),
-        quantity_received=Decimal(0),
-        quantity_remaining=Decimal(0),
-        received_date=TODAY,
-    )
-    uow.session.add(batch)
-    uow.session.flush()
-    return batch
 
 
 @pytest.fixture
