@@ -37,6 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from pharmacy_desktop.db.base import ACTOR_KEY
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
+from pharmacy_desktop.db.repositories.adjustments import AdjustmentRepository
 from pharmacy_desktop.db.repositories.audit import AuditRepository
 from pharmacy_desktop.db.repositories.base import concurrent_update
 from pharmacy_desktop.db.repositories.billing import BillingRepository
@@ -136,6 +137,10 @@ class UnitOfWork:
     @property
     def inventory(self) -> InventoryRepository:
         return self._repository(InventoryRepository)
+
+    @property
+    def adjustments(self) -> AdjustmentRepository:
+        return self._repository(AdjustmentRepository)
 
     @property
     def billing(self) -> BillingRepository:
