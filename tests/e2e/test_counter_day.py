@@ -563,7 +563,7 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
                 select(InventoryTransaction).where(InventoryTransaction.reference_id == refill.id)
             ).all()
             assert moves and sum(m.quantity_change for m in moves) == Decimal(-30)
-            assert {(m.transaction_type, m.performed_by) for m in moves} == {("dispense", tech_id)}
+            assert {(m.transaction_type, m.performed_by) for m in moves} == {("dispensed", tech_id)}
             job = uow.session.get(PrintJob, result.label_job_id)
             assert job.job_type == "label" and job.workstation == WORKSTATION
         after_fill = on_hand(uow_factory, drug_id)
