@@ -1,8 +1,7 @@
 """Places in the application a message can send a person to.
 
 A service names the place ("reprint it from the print queue"); only the UI knows which key
-opens it (``ui/keys.py``) and adds it. A place that has no screen yet (inventory) is named
-for the person who does the work there, never promised as a screen.
+opens it (``ui/keys.py``) and adds it.
 """
 
 from __future__ import annotations
@@ -26,4 +25,4 @@ class Place(StrEnum):
     USERS = "users"
     AUDIT_LOG = "audit log"
     SETTINGS = "Settings"
-    INVENTORY = "inventory"  # no screen yet: receiving is done by the pharmacist or buyer
+    INVENTORY = "inventory"  # stock, orders, receiving, counts, adjustments, recalls, reports

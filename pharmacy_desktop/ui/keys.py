@@ -2,7 +2,7 @@
 
 Services name places (``domain.places.Place``) in their messages; the UI adds the key where a
 message mentions a place that has one: "reprint it from the print queue" reads "... print
-queue (F10)". A place without a screen (inventory) has no key and is left as written.
+queue (F10)". A place without a key is left as written.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ PLACE_KEYS: dict[Place, str] = {
     Place.FILL: "F5",
     Place.VERIFY: "F6",
     Place.PICKUP: "F7",  # Place.WILL_CALL is the same place
+    Place.INVENTORY: "F8",
     Place.PATIENTS: "F9",
     Place.PRINT_QUEUE: "F10",
     Place.USERS: "Alt+U",
@@ -33,8 +34,8 @@ LOCK_KEY = "F12"
 HELP_KEY = "F1"
 
 # only the places a message sends someone to are marked in free text; a screen's name such as
-# "fill" is an everyday word and is never rewritten
-_MENTIONED = (Place.PRINT_QUEUE, Place.SETTINGS)
+# "fill" is an everyday word and is never rewritten ("receive it into inventory" sends the buyer to F8)
+_MENTIONED = (Place.PRINT_QUEUE, Place.SETTINGS, Place.INVENTORY)
 
 
 def key_for(place: Place) -> str:
@@ -48,7 +49,10 @@ def where(place: Place) -> str:
     return f"{place.value} ({key})" if key else place.value
 
 
-_PATTERNS = tuple((place, re.compile(rf"\b{re.escape(place.value)}\b")) for place in _MENTIONED)
+# "inventory" is also an everyday word ("the inventory valuation"): only "into/in/from inventory" names the
+# place, and "inventory.view" (a permission's name) never does
+_PHRASES = {Place.INVENTORY: r"\b(?:into|in|from) inventory\b(?![.]\w)"}
+_PATTERNS = tuple((place, re.compile(_PHRASES.get(place, rf"\b{re.escape(place.value)}\b"))) for place in _MENTIONED)
 
 
 def _append_key(key: str) -> Callable[[re.Match[str]], str]:

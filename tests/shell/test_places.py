@@ -11,9 +11,9 @@ from pharmacy_desktop.ui.keys import PLACE_KEYS, key_for, where, with_keys
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "pharmacy_desktop"
 
 
-def test_every_key_is_used_once_and_inventory_has_none():
+def test_every_key_is_used_once_and_inventory_is_f8():
     assert len(set(PLACE_KEYS.values())) == len(PLACE_KEYS)
-    assert key_for(Place.INVENTORY) == "" and where(Place.INVENTORY) == "inventory"
+    assert key_for(Place.INVENTORY) == "F8" and where(Place.INVENTORY) == "inventory (F8)"
     assert key_for(Place.PRINT_QUEUE) == "F10" and key_for(Place.SETTINGS) == "Alt+S"
     assert where(Place.PRINT_QUEUE) == "print queue (F10)"
 
@@ -33,7 +33,7 @@ def test_with_keys_never_doubles_a_key_already_given():
         "The label waits in the print queue (F10); it is tried again in 5 s.",
         "if not, reprint it (Ctrl+P in the print queue, F10).",
         "Enter its address in Settings (Alt+S).",
-        "Ask the pharmacist or buyer to receive it into inventory first, then scan again.",
+        "Ask the pharmacist or buyer to receive it into inventory (F8) first, then scan again.",
     ):
         assert with_keys(text) == text
 
@@ -49,4 +49,11 @@ def test_no_service_promises_a_screen_that_does_not_exist():
     for path in [*(PACKAGE / "services").rglob("*.py"), *(PACKAGE / "domain").rglob("*.py")]:
         promised |= set(re.findall(r"\((F\d{1,2})\)", path.read_text()))
     assert promised <= keys, promised - keys
-    assert "F8" not in keys
+
+
+def test_the_buyer_is_sent_to_inventory_f8_but_a_permission_name_is_left_alone():
+    assert with_keys("Ask the pharmacist or buyer to receive it into inventory first, then scan again.") == (
+        "Ask the pharmacist or buyer to receive it into inventory (F8) first, then scan again."
+    )
+    assert with_keys("You need inventory.view to see stock.") == "You need inventory.view to see stock."
+    assert with_keys("You may not see the inventory valuation.") == "You may not see the inventory valuation."

@@ -9,6 +9,7 @@ from pharmacy_desktop.ui.screens.drug_lookup import DrugLookupScreen
 from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.home import HomeScreen
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
+from pharmacy_desktop.ui.screens.inventory import InventoryScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
@@ -25,6 +26,7 @@ SCREENS: tuple[type[Screen], ...] = (
     FillScreen,  # F5
     VerifyScreen,  # F6
     PickupScreen,  # F7 (will-call is part of it)
+    InventoryScreen,  # F8
     PatientsScreen,  # F9
     PrintQueueScreen,  # F10
     UsersScreen,  # Alt+U
