@@ -25,6 +25,7 @@ from pharmacy_desktop.db.retry import StockMoved
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import stock as rules
 from pharmacy_desktop.domain.stock import BatchStock, StockLine
+from pharmacy_desktop.services import stock_ledger
 
 DISPENSE = "dispensed"  # the design document's ledger vocabulary (revision 0011)
 RETURN = "return"
@@ -167,7 +168,9 @@ def put_back(
 ) -> tuple[list[tuple[str | None, Decimal]], list[uuid.UUID]]:
     """Reverse the dispensing of these fills, lot by lot, in the lock order (items, then lots, by id).
 
-    Returns the (lot, quantity) put back and the ids of the stock items changed.
+    Returns the (lot, quantity) put back and the ids of the stock items changed. The ledger rows
+    go through ``stock_ledger.post`` and are stamped with the unit of work's actor (the callers
+    open it as ``performed_by``). Units of a lot quarantined meanwhile go back into quarantine.
     """
     moves = uow.inventory.movements_for(REFILL_REFERENCE, refill_ids, DISPENSE)
     items = {i.id: i for i in uow.inventory.lock_items({m.inventory_item_id for m in moves if m.inventory_item_id})}
@@ -178,23 +181,36 @@ def put_back(
         qty = -move.quantity_change
         assert move.inventory_item_id is not None  # a dispense always names its stock item
         item = items[move.inventory_item_id]
-        before = item.quantity_on_hand
-        lot = None
-        if move.batch_id:
-            batch = batches[move.batch_id]
-            batch.quantity_remaining = batch.quantity_remaining + qty
-            lot = batch.batch_number
-        item.quantity_on_hand = before + qty
-        uow.inventory.add_transaction(
-            item.id,
-            RETURN,
-            qty,
-            before,
-            batch_id=move.batch_id,
+        batch = batches[move.batch_id] if move.batch_id else None
+        stock_ledger.post(
+            uow,
+            item,
+            change=qty,
+            kind=RETURN,
+            batch=batch,
             reference_type=REFILL_REFERENCE,
             reference_id=move.reference_id,
             reason=reason,
-            performed_by=performed_by,
         )
-        returned.append((lot, qty))
+        if batch is not None and not stock_ledger.is_available(batch):
+            _back_into_quarantine(uow, item, batch, qty, reason)
+        returned.append((batch.batch_number if batch else None, qty))
     return returned, list(items)
+
+
+def _back_into_quarantine(uow: UnitOfWork, item: Any, batch: Any, qty: Decimal, reason: str) -> None:
+    """Units of a lot quarantined since they were dispensed (recalled, expired) go back to the
+    quarantine bin, not to the shelf: the return row is followed by the lot's quarantine row, so
+    on hand stays the sum of the available lots and the ledger shows both steps."""
+    recalled = batch.status == "recalled"
+    stock_ledger.post(
+        uow,
+        item,
+        change=-qty,
+        kind=stock_ledger.ADJUSTMENT if recalled else stock_ledger.EXPIRED,
+        batch=batch,
+        reference_type="recall" if recalled else "batch",
+        reference_id=batch.recall_id if recalled else batch.id,
+        reason=f"{reason}: lot {batch.batch_number} is {batch.status}, back into quarantine",
+    )
+    batch.quantity_remaining = batch.quantity_remaining + qty

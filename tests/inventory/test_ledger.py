@@ -127,3 +127,40 @@ def test_stock_without_a_ledger_row_is_flagged_unless_allowed(uow_factory, engin
         uow.commit()
     assert any(p.startswith("stock without a ledger row") for p in inventory_problems(engine))
     assert inventory_problems(engine, allow_unledgered_opening=True) == []
+
+
+def test_fill_and_return_to_fill_keep_the_chain_and_quarantine(uow_factory, engine, actors):
+    """stock_allocation's writers (fill, return to fill) chain from the locked item; units of a lot
+    recalled after the fill go back into quarantine, not onto the shelf."""
+    from pharmacy_desktop.services import fill, quarantine, verify
+    from tests.inventory.ledger_world import TODAY, receive
+
+    world = factories.world(uow_factory, stock_for=())
+    drug = factories.LISINOPRIL_20_100
+    with uow_factory() as uow:
+        med = uow.session.get(factories.Medication, world.meds[drug.package_ndc])
+        item_id = new_item(uow, med).id
+        other = factories.add_prescription(uow, factories.add_patient(uow, "Ann", "Lee"), med)
+        uow.commit()
+    expiry = TODAY + dt.timedelta(days=300)
+    receive(uow_factory, item_id, "R1", 100, expiry=expiry)
+    receive(uow_factory, item_id, "G1", 100, expiry=expiry + dt.timedelta(days=30))
+    tech, rph = actors["technician"], actors["pharmacist"]
+    fill.fill(uow_factory, tech, other.id, drug.datamatrix("G1", expiry + dt.timedelta(days=30)))
+    verify.return_to_fill(uow_factory, rph, other.id, "wrong count")
+    assert_inventory_invariants(engine)
+    fill.fill(uow_factory, tech, world.rx_id, drug.datamatrix("R1", expiry))
+    quarantine.recall_lot(uow_factory, rph, drug.package_ndc, "R1", reason="Dissolution")
+    assert_inventory_invariants(engine)
+    verify.return_to_fill(uow_factory, rph, world.rx_id, "recalled lot")
+    with uow_factory() as uow:
+        rows = stock_ledger.transactions_for(uow, item_id)
+        assert [(r.transaction_type, r.reference_type, r.quantity_change, r.quantity_after) for r in rows[:3]] == [
+            ("adjustment", "recall", -30, 100),
+            ("return", "prescription_refill", 30, 130),
+            ("adjustment", "recall", -70, 100),
+        ]
+        lots = {b.batch_number: (b.status, b.quantity_remaining) for b in uow.inventory.batches_of(item_id)}
+        assert lots == {"R1": ("recalled", 100), "G1": ("active", 100)}
+        assert uow.inventory.require(item_id).quantity_on_hand == 100
+    assert_inventory_invariants(engine)
