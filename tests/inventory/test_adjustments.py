@@ -3,6 +3,7 @@ invariants after each scenario."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -290,3 +291,40 @@ def test_requests_a_person_gets_wrong_are_refused_with_what_to_do(uow_factory, e
         request(batch_id=batch_id(uow_factory, item, "LIS-OLD"))
     assert stock_of(uow_factory, item)[0] == before[0] - 40
     assert_inventory_invariants(engine)
+
+
+def test_two_approvers_at_once_and_fills_meanwhile_apply_it_once(uow_factory, engine, actors, world):
+    item, tech = world["lisinopril"], actors["technician"]
+    approvers = [actors["pharmacist"], actors["manager"]]
+    for _ in range(3):
+        made = adjustments.request_adjustment(
+            uow_factory, tech, item_id=item, adjustment_type="loss", change=D(-25), reason="not on the shelf"
+        )
+        assert made.status == "pending"  # $125
+        before = stock_of(uow_factory, item)[0]
+        start = threading.Barrier(3)
+        outcomes: list[object] = []
+
+        def approve(actor):
+            start.wait()
+            try:
+                outcomes.append(adjustments.approve_adjustment(uow_factory, actor, made.id).status)
+            except ValidationFailed as exc:
+                outcomes.append(exc.message)
+
+        def fill():
+            start.wait()
+            dispense(uow_factory, actors["manager"].user_id, item, "LIS-NEW", 1)
+
+        threads = [threading.Thread(target=approve, args=(a,)) for a in approvers] + [threading.Thread(target=fill)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(outcomes) == 2 and outcomes.count("approved") == 1, outcomes
+        assert any("already approved" in str(o) for o in outcomes), outcomes
+        assert stock_of(uow_factory, item)[0] == before - 25 - 1
+        with uow_factory() as uow:
+            rows = uow.inventory.movements_for(adjustments.REFERENCE, [made.id], "adjustment")
+            assert sum(r.quantity_change for r in rows) == D(-25)  # once (a row per lot it took from)
+        assert_inventory_invariants(engine)
