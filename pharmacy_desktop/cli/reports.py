@@ -54,6 +54,67 @@ def _day_end(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str)
     return day_end_pdf(data) if fmt == "pdf" else day_end_csv(data).encode("utf-8")
 
 
+def _period_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="the first day (included)")
+    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="the last day (included)")
+
+
+def _days_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--days", type=int, default=90, metavar="N", help="expiring within N days (default 90)")
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _optional_date(text: str | None) -> dt.date | None:
+    return None if text is None else _date(text)
+
+
+# The inventory reports (services/inventory_reports.py; layouts in printing/inventory_reports.py and
+# printing/controlled_log.py). The command line acts as no one (actor None), as for the day-end report.
+
+
+def _controlled_log(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.controlled_log import controlled_log_csv, controlled_log_pdf
+    from pharmacy_desktop.services.inventory_reports import controlled_log
+
+    log = controlled_log(uow_factory, None, start=_optional_date(args.start), end=_optional_date(args.end))
+    return controlled_log_pdf(log) if fmt == "pdf" else controlled_log_csv(log).encode("utf-8")
+
+
+def _expiring(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.inventory_reports import expiring_csv, expiring_pdf
+    from pharmacy_desktop.services.inventory_reports import expiring
+
+    report = expiring(uow_factory, None, days=args.days)
+    return expiring_pdf(report) if fmt == "pdf" else expiring_csv(report).encode("utf-8")
+
+
+def _valuation(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.inventory_reports import valuation_csv, valuation_pdf
+    from pharmacy_desktop.services.inventory_reports import valuation
+
+    report = valuation(uow_factory, None)
+    return valuation_pdf(report) if fmt == "pdf" else valuation_csv(report).encode("utf-8")
+
+
+def _dispensing_log(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.inventory_reports import dispensing_csv, dispensing_pdf
+    from pharmacy_desktop.services.inventory_reports import dispensing_log
+
+    log = dispensing_log(uow_factory, None, start=_optional_date(args.start), end=_optional_date(args.end))
+    return dispensing_pdf(log) if fmt == "pdf" else dispensing_csv(log).encode("utf-8")
+
+
+def _reorder(uow_factory: UnitOfWorkFactory, args: argparse.Namespace, fmt: str) -> bytes:
+    from pharmacy_desktop.printing.inventory_reports import reorder_csv, reorder_pdf
+    from pharmacy_desktop.services.inventory_reports import reorder
+
+    report = reorder(uow_factory, None)
+    return reorder_pdf(report) if fmt == "pdf" else reorder_csv(report).encode("utf-8")
+
+
 REPORTS = (
     Report(
         "day-end",
@@ -61,6 +122,37 @@ REPORTS = (
         "prescriptions picked up, controlled pickups with the picker's ID, drawer counts",
         _day_end_arguments,
         _day_end,
+    ),
+    Report(
+        "controlled-log",
+        "the perpetual inventory of each Schedule II-V item: opening balance, every receipt, dispense, "
+        "adjustment and return with the running balance (default: the whole ledger up to now)",
+        _period_arguments,
+        _controlled_log,
+    ),
+    Report(
+        "expiring",
+        "lots with stock expiring within N days (expired and quarantined lots included)",
+        _days_arguments,
+        _expiring,
+    ),
+    Report(
+        "inventory-valuation",
+        "on hand x unit cost and x AWP per item, with totals",
+        _no_arguments,
+        _valuation,
+    ),
+    Report(
+        "dispensing-log",
+        "every dispense in the period (default: today): Rx, patient, drug, NDC, quantity, lot, pharmacist",
+        _period_arguments,
+        _dispensing_log,
+    ),
+    Report(
+        "reorder",
+        "the items below their reorder point, with suggested quantities",
+        _no_arguments,
+        _reorder,
     ),
 )
 

@@ -46,6 +46,7 @@ from pharmacy_desktop.db.repositories.billing_reports import BillingReportsRepos
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
+from pharmacy_desktop.db.repositories.inventory_reports import InventoryReportsRepository
 from pharmacy_desktop.db.repositories.notifications import NotificationRepository
 from pharmacy_desktop.db.repositories.patients import PatientRepository
 from pharmacy_desktop.db.repositories.pickups import PickupRepository
@@ -141,6 +142,10 @@ class UnitOfWork:
     @property
     def adjustments(self) -> AdjustmentRepository:
         return self._repository(AdjustmentRepository)
+
+    @property
+    def inventory_reports(self) -> InventoryReportsRepository:
+        return self._repository(InventoryReportsRepository)
 
     @property
     def billing(self) -> BillingRepository:
