@@ -4,6 +4,7 @@ invariants are checked after each test), the receipt sent to a fake TCP printer 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -21,6 +22,7 @@ from pharmacy_desktop.db.models.billing import Invoice, Payment, Sale, SaleTende
 from pharmacy_desktop.db.models.prescriptions import Pickup, PickupItem, Prescription, PrescriptionRefill
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services import pickup as pickup_service
+from pharmacy_desktop.services import sale as sale_service
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from tests.escpos_parse import parse
@@ -316,9 +318,12 @@ def test_household_store_item_discount_declined_card_then_split_and_void_line(
         counter.type(dob)
         counter.press(Qt.Key.Key_Return)
         qtbot.waitUntil(lambda field=field: field.ok, timeout=WAIT)
-    for row in (0, 1):
-        page.items.selectRow(row)
-        counter.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    alt(counter, Qt.Key.Key_E)  # back to the lines: counseling declined on each (Ctrl+D), Down to the next
+    assert page.items.hasFocus()
+    page.items.selectRow(0)
+    counter.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    counter.press(Qt.Key.Key_Down)
+    counter.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert [r.counseling_state for r in page.items.rows] == ["declined", "declined"]
     sign(page.signature.pad.canvas, SIGNATURE)
 
@@ -497,3 +502,40 @@ def test_tender_panel_cash_change_check_split_and_limits(qtbot):
     panel.cash.setText("20")
     panel.add_cash()
     assert panel.message.text() == "Record the picker's ID first." and len(panel.tenders) == 2
+
+
+def test_a_bag_sold_at_another_workstation_meanwhile_is_refused_here(qtbot, uow_factory, actors, pos, counter_screen):
+    """Two counters have the same bag open; the other one completes first: here Complete is refused,
+    nothing is sold twice, and the screen shows the bag is gone."""
+    from tests.pos.test_sale import priced
+    from tests.pos.test_sale import request_for as other_counter
+
+    screen, counter, _ = counter_screen
+    page = screen.sale
+    _, _, number = ready_rx(uow_factory, actors, pos)
+    open_bag(qtbot, counter, screen, number)
+    page.identity.dobs[0].edit.setText(DOB)
+    screen.check_dob(pos.patient_id, DOB)
+    qtbot.waitUntil(lambda: page.identity.dobs[0].ok, timeout=WAIT)
+    counter.press(Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    sign(page.signature.pad.canvas, SIGNATURE)
+    alt(counter, Qt.Key.Key_M)
+    counter.type("20")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(page.complete.isEnabled, timeout=WAIT)
+
+    view = pickup_service.open_pickup(uow_factory, actors["pharmacist"], pos.patient_id)
+    request = priced(uow_factory, actors["pharmacist"], other_counter(pos, view))
+    first = sale_service.complete_sale(
+        uow_factory,
+        actors["pharmacist"],
+        dataclasses.replace(request, tenders=(sale_service.TenderIn("cash", request.expected_patient_pay),)),
+    )
+
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.result.isVisible() and "another workstation" in page.result.text.text(), timeout=WAIT)
+    assert screen.completed is None and screen.cart is not None
+    qtbot.waitUntil(lambda: screen.quoting == 0 and "no longer waiting" in page.missing.text(), timeout=WAIT)
+    assert not page.complete.isEnabled()
+    with uow_factory() as uow:
+        assert [s.id for s in uow.session.scalars(select(Sale)).all()] == [first.sale_id]

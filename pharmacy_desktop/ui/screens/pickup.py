@@ -49,7 +49,7 @@ class PickupScreen(LiveScreen):
         ("Scan", "the bag or vial label: that patient's pickup; a store item's UPC adds it to the sale"),
         ("Alt+N / Alt+B", "find by patient name / the bins; Enter opens the selected bag"),
         ("Alt+W", "return to stock: bags waiting longer than the days shown; scan each bag"),
-        ("Space", "take / leave the selected prescription (left ones stay in the bin)"),
+        ("Alt+E, Space", "the lines; take / leave the selected prescription (left ones stay in the bin)"),
         ("Alt+D", "date of birth as the person at the counter says it, Enter"),
         ("Alt+P / Alt+Y", "who picks up / the picker's ID (controlled substances)"),
         ("Ctrl+K / Ctrl+D", "counseling accepted (pharmacist's PIN or badge) / declined"),
@@ -368,9 +368,9 @@ class PickupScreen(LiveScreen):
         self.busy = False
         message = user_message(exc)
         if isinstance(exc, SaleRefused) and any(t.transaction_id for t in self.sale.tender.tenders):
-            message += " Void the card payments (Alt+V voids the sale and them) before starting again."
+            message += " If the sale cannot go ahead, void it (Alt+V): that voids the card payments too."
         self.sale.result.show_result("problem", message)
-        self.update_missing()
+        self.requote()  # the total and the lines as they are now (another workstation may have sold one)
 
     # -- closing ----------------------------------------------------------------------------------
 

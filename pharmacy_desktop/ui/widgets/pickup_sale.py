@@ -89,7 +89,7 @@ class SalePage(QWidget):
         self.void_line = QPushButton("Void line (Alt+L)")
         self.void_line.setObjectName("voidLine")
         line_actions = QHBoxLayout()
-        line_actions.addWidget(QLabel("Space: take / leave"))
+        line_actions.addWidget(QLabel("Alt+E lines · Space: take / leave"))
         line_actions.addWidget(self.accept_counsel)
         line_actions.addWidget(self.decline_counsel)
         line_actions.addStretch(1)

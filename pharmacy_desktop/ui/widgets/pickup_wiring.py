@@ -29,6 +29,7 @@ def wire_keys(screen: PickupScreen, shortcut: Callable[[Any, str, Callable[[], A
         ("Alt+W", screen.show_stale),
         ("Escape", screen.escape_pressed),
         ("Ctrl+R", screen.refresh),
+        ("Alt+E", page.items.setFocus),
         ("Ctrl+K", screen.counsel_accepted),
         ("Ctrl+D", screen.counsel_declined),
         ("Alt+G", page.signature.pad.setFocus),
