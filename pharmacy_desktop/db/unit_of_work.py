@@ -46,6 +46,7 @@ from pharmacy_desktop.db.repositories.billing_reports import BillingReportsRepos
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
+from pharmacy_desktop.db.repositories.inventory_view import InventoryViewRepository
 from pharmacy_desktop.db.repositories.inventory_reports import InventoryReportsRepository
 from pharmacy_desktop.db.repositories.notifications import NotificationRepository
 from pharmacy_desktop.db.repositories.patients import PatientRepository
@@ -138,6 +139,10 @@ class UnitOfWork:
     @property
     def inventory(self) -> InventoryRepository:
         return self._repository(InventoryRepository)
+
+    @property
+    def inventory_view(self) -> InventoryViewRepository:
+        return self._repository(InventoryViewRepository)
 
     @property
     def adjustments(self) -> AdjustmentRepository:

@@ -1,0 +1,146 @@
+"""The inventory screen's reads (uow.inventory_view): the items list from inventory_summary, the
+lots of one item from the live tables.
+
+The list is a search as you type, so it reads the materialized view (one row per active item, the
+medication's name and schedule and the lots' nearest expiry already joined): over 2,000 items a
+search is a scan of a few hundred kilobytes, a few milliseconds (bench/reports.py times
+``search``). The view is as fresh as its last REFRESH (the screen refreshes it in the background
+after stock changes); the lots of the item on show, and its on hand, are read live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, func, select, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, Recall, inventory_summary
+from pharmacy_desktop.db.models.prescriptions import Medication
+from pharmacy_desktop.db.repositories.base import Repository
+
+s = inventory_summary.c
+
+
+def _escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class InventoryViewRepository(Repository[InventoryItem]):
+    model = InventoryItem
+    label = "stock item"
+
+    def search(
+        self,
+        *,
+        words: Sequence[str] = (),
+        ndc_prefix: str | None = None,
+        ndcs: Sequence[str] = (),
+        below_reorder: bool = False,
+        expiring_by: dt.date | None = None,
+        quarantined: bool = False,
+        controlled: bool = False,
+        limit: int = 200,
+    ) -> list[Row[Any]]:
+        """Rows of inventory_summary matching every condition given, by drug name then NDC.
+
+        ``words``: each must appear in the drug's name, strength or form (any case); ``ndc_prefix``:
+        11-digit keys starting with these digits; ``ndcs``: exactly these keys (a scan's candidates).
+        """
+        conditions: list[ColumnElement[bool]] = []
+        described = func.concat_ws(" ", s.drug_name, s.strength, s.dosage_form)
+        for word in words:
+            conditions.append(described.ilike(f"%{_escaped(word)}%", escape="\\"))
+        if ndc_prefix:
+            conditions.append(s.ndc_code.like(f"{_escaped(ndc_prefix)}%", escape="\\"))
+        if ndcs:
+            conditions.append(s.ndc_code.in_(list(ndcs)))
+        if below_reorder:
+            conditions.append(s.quantity_on_hand <= s.reorder_point)  # as InventoryRepository.low_stock
+        if expiring_by is not None:
+            conditions.append(s.nearest_expiry <= expiring_by)
+        if quarantined:
+            conditions.append(s.quarantined_quantity > 0)
+        if controlled:
+            conditions.append(and_(s.dea_schedule.is_not(None), s.dea_schedule != ""))
+        stmt = (
+            select(inventory_summary)
+            .where(*conditions)
+            .order_by(func.lower(s.drug_name), s.strength, s.ndc_code)
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt))
+
+    def summary_row(self, item_id: uuid.UUID) -> Row[Any] | None:
+        return self.session.execute(select(inventory_summary).where(s.id == item_id)).first()
+
+    def live_item(self, item_id: uuid.UUID) -> Row[Any] | None:
+        """The item with its medication as it is now (the summary may lag a change by a moment)."""
+        stmt = (
+            select(
+                InventoryItem.id,
+                InventoryItem.ndc_code,
+                Medication.drug_name,
+                Medication.strength,
+                Medication.dosage_form,
+                Medication.dea_schedule,
+                InventoryItem.quantity_on_hand,
+                InventoryItem.quantity_unit,
+                InventoryItem.reorder_point,
+                InventoryItem.reorder_quantity,
+                InventoryItem.par_level,
+                InventoryItem.bin_location,
+                InventoryItem.requires_refrigeration,
+                InventoryItem.unit_cost,
+                InventoryItem.average_wholesale_price,
+                InventoryItem.last_counted_at,
+                InventoryItem.is_active,
+            )
+            .join(Medication, Medication.id == InventoryItem.medication_id)
+            .where(InventoryItem.id == item_id)
+        )
+        return self.session.execute(stmt).first()
+
+    def lots(self, item_id: uuid.UUID) -> list[Row[Any]]:
+        """Every lot of the item, those still on the shelf first (active, then quarantined), then by
+        expiry; with the recall's reason for a recalled lot."""
+        order = func.array_position(
+            text("ARRAY['active','recalled','expired','returned','destroyed']::varchar[]"), InventoryBatch.status
+        )
+        stmt = (
+            select(
+                InventoryBatch.id,
+                InventoryBatch.batch_number,
+                InventoryBatch.expiration_date,
+                InventoryBatch.received_date,
+                InventoryBatch.quantity_received,
+                InventoryBatch.quantity_remaining,
+                InventoryBatch.status,
+                InventoryBatch.unit_cost,
+                InventoryBatch.quarantined_at,
+                Recall.reason.label("recall_reason"),
+            )
+            .outerjoin(Recall, Recall.id == InventoryBatch.recall_id)
+            .where(InventoryBatch.inventory_item_id == item_id)
+            .order_by(order, InventoryBatch.expiration_date, InventoryBatch.batch_number)
+        )
+        return list(self.session.execute(stmt))
+
+    def refresh_summary(self) -> None:
+        """Rebuild inventory_summary without blocking readers (it has the unique index for it)."""
+        self.session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY inventory_schema.inventory_summary"))
+
+    def missing_from_summary(self) -> bool:
+        """True when an active item is not in the summary yet (a new item since the last refresh)."""
+        stmt = select(
+            select(InventoryItem.id)
+            .where(
+                InventoryItem.is_active.is_(True),
+                ~select(s.id).where(s.id == InventoryItem.id).exists(),
+            )
+            .exists()
+        )
+        return bool(self.session.execute(stmt).scalar())
