@@ -53,6 +53,7 @@ from pharmacy_desktop.db.repositories.patients import PatientRepository
 from pharmacy_desktop.db.repositories.pickups import PickupRepository
 from pharmacy_desktop.db.repositories.prescriptions import PrescriptionRepository
 from pharmacy_desktop.db.repositories.print_jobs import PrintJobRepository
+from pharmacy_desktop.db.repositories.purchasing import PurchasingRepository
 from pharmacy_desktop.db.repositories.quarantine import QuarantineRepository
 from pharmacy_desktop.db.repositories.sales import SalesRepository
 from pharmacy_desktop.db.repositories.store_products import StoreProductRepository
@@ -151,6 +152,10 @@ class UnitOfWork:
     @property
     def inventory_reports(self) -> InventoryReportsRepository:
         return self._repository(InventoryReportsRepository)
+
+    @property
+    def purchasing(self) -> PurchasingRepository:
+        return self._repository(PurchasingRepository)
 
     @property
     def billing(self) -> BillingRepository:

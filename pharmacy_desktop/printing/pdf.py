@@ -87,7 +87,7 @@ def _winansi(char: str) -> bool:
 
 def _text(value: str) -> str:
     """Paragraph markup for `value`: transliterated to what the font has, then XML-escaped."""
-    return escape(transliterate_for(value, _fonts().has)).replace("\n", "<br/>")
+    return "<br/>".join(escape(transliterate_for(part, _fonts().has)) for part in value.split("\n"))
 
 
 def _style(
