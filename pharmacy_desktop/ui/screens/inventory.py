@@ -29,6 +29,9 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.screens.base import Screen, shortcut
+from pharmacy_desktop.ui.widgets.inventory_orders import OrdersPage
+from pharmacy_desktop.ui.widgets.inventory_recalls import RecallsPage
+from pharmacy_desktop.ui.widgets.inventory_reports import ReportsPage
 from pharmacy_desktop.ui.widgets.inventory_stock import StockPage
 
 VIEW = "inventory.view"
@@ -44,6 +47,9 @@ class InventoryPage:
 # the pages in tab order; SCREEN B appends Orders (Alt+O), Receiving (Alt+R), Recalls (Alt+L), Reports (Alt+P)
 PAGES: list[InventoryPage] = [
     InventoryPage("S&tock", StockPage),
+    InventoryPage("&Orders", OrdersPage),
+    InventoryPage("Reca&lls", RecallsPage, "inventory.recall"),
+    InventoryPage("Re&ports", ReportsPage),
 ]
 
 
