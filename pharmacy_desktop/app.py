@@ -35,6 +35,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
+    from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.print_sender import PrintSender
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,12 @@ class Application:
     def make_print_sender(self) -> PrintSender:
         """This workstation's print sender (not started: the GUI starts it, a command sends one job)."""
         return make_print_sender(self.uow_factory, self.config, self.workstation)
+
+    def make_expiry_job(self) -> ExpiryJob:
+        """This workstation's daily expiry pass (not started: the GUI starts it; a command runs one pass)."""
+        from pharmacy_desktop.services.expiry_job import ExpiryJob
+
+        return ExpiryJob(self.uow_factory)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -22,6 +22,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.ui.changes import ChangeListener
     from pharmacy_desktop.ui.main_window import MainWindow
@@ -100,6 +101,7 @@ class Session(QObject):
         self.scanner: ScannerFilter | None = None
         self.dispatcher: ScanDispatcher | None = None  # scans -> the active screen
         self.printing: PrintSender | None = None  # print jobs -> printers, on its own thread
+        self.expiry: ExpiryJob | None = None  # the daily expiry pass, on its own thread
         self.startup = StartupWindow()
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
@@ -136,6 +138,8 @@ class Session(QObject):
         listener = self.listener = ChangeListener(database.listen_url, self)
         listener.start()
         self._start_printing(printing, listener)
+        self.expiry = database.make_expiry_job()
+        self.expiry.start()
         self.startup.hide()
         self._show_sign_in()
         log.info("database ready (%s); sign-in shown", database.source)
@@ -199,6 +203,8 @@ class Session(QObject):
             return
         if self.printing is not None:
             self.printing.stop()
+        if self.expiry is not None:
+            self.expiry.stop()
         if self.listener is not None:
             self.listener.stop()
         if self.database is not None:

@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -284,4 +286,42 @@ def test_recall_and_expire_from_the_command_line(database_url, uow_factory, engi
     assert sorted(q["lot"] for q in json.loads(later.stdout)["lots"]) == ["OK1", "R1"]  # OTHER's R1; SMALL's OK1
     assert run_cli("inventory", "expire", "--date", "tomorrow", "--database-url", database_url).returncode == 2
     assert on_hand(uow_factory, items[OTHER]) == 0
+    assert_inventory_invariants(engine)
+
+
+def test_the_workstation_expiry_job_runs_once_a_day_on_its_thread(uow_factory, engine):
+    from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.expiry_job import ExpiryJob
+
+    world = f.world(uow_factory, stock_for=())
+    with uow_factory() as uow:
+        item = new_item(uow, uow.session.get(f.Medication, world.meds[METFORMIN.package_ndc])).id
+        uow.commit()
+    receive(uow_factory, item, "OLD", 40, expiry=TODAY - dt.timedelta(days=1))
+    receive(uow_factory, item, "SOON", 25, expiry=TODAY + dt.timedelta(days=1))
+    clock = {"today": TODAY}
+    job = Application.make_expiry_job(SimpleNamespace(uow_factory=uow_factory))  # what the GUI starts
+    assert isinstance(job, ExpiryJob) and job.poll_interval >= 60  # a look every few minutes, not a busy loop
+    job.poll_interval, job.today = 0.05, lambda: clock["today"]
+
+    job.start()
+    try:
+        deadline = time.monotonic() + 30
+        while job.last_run != TODAY and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.running and job.last_run == TODAY
+        assert [q.lot for q in job.last_result.lots] == ["OLD"]
+        first = job.last_result
+        time.sleep(0.3)  # several looks the same day: no second pass
+        assert job.last_result is first
+        clock["today"] = TODAY + dt.timedelta(days=2)  # the date changes: one pass more
+        job.wake()
+        while job.last_run != clock["today"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [q.lot for q in job.last_result.lots] == ["SOON"]
+    finally:
+        job.stop()
+    assert not job.running
+    assert batches(uow_factory, item) == {"OLD": ("expired", 40), "SOON": ("expired", 25)}
+    assert on_hand(uow_factory, item) == 0
     assert_inventory_invariants(engine)
