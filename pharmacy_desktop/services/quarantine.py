@@ -186,6 +186,7 @@ def recall_lot(
         with uow_factory(actor.user_id if actor else None) as uow:
             if actor is not None:
                 access.require(uow, actor, PERMISSION, doing="recall a lot")
+            uow.quarantine.serialize_recall(product, lot)
             recall = uow.quarantine.recall_for(product, lot)
             existed = recall is not None
             if recall is None:

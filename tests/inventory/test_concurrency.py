@@ -123,3 +123,27 @@ def test_receiving_and_filling_the_same_item_at_once(uow_factory, database_url, 
         assert [kind for kind, _ in rows][-1] == "adjustment"  # nothing taken from HOT after the recall
         assert [kind for kind, _ in rows].count("dispensed") == (1 if took_hot else 0)
     assert_inventory_invariants(engine)
+
+
+def test_the_same_recall_on_two_workstations_at_once(uow_factory, database_url, engine, actors):
+    world = f.world(uow_factory, stock_for=())
+    with uow_factory() as uow:
+        small = new_item(uow, uow.session.get(f.Medication, world.meds[DRUG.package_ndc])).id
+        big = new_item(uow, uow.session.get(f.Medication, world.meds[f.LISINOPRIL_20_1000.package_ndc])).id
+        uow.commit()
+    receive(uow_factory, small, "R9", 100)
+    receive(uow_factory, big, "R9", 1000)
+    outcomes = at_once(
+        database_url,
+        [
+            lambda factory: quarantine.recall_lot(factory, None, DRUG.package_ndc, "R9", reason="one"),
+            lambda factory: quarantine.recall_lot(factory, None, f.LISINOPRIL_20_1000.package_ndc, "r9", reason="two"),
+        ],
+    )
+    assert all(isinstance(o, quarantine.RecallResult) for o in outcomes), outcomes
+    assert outcomes[0].recall_id == outcomes[1].recall_id
+    assert sorted(o.already_recorded for o in outcomes) == [False, True]
+    assert sorted(q.quantity for o in outcomes for q in o.lots) == [100, 1000]  # each lot quarantined once
+    with uow_factory() as uow:
+        assert uow.inventory.require(small).quantity_on_hand == 0 and uow.inventory.require(big).quantity_on_hand == 0
+    assert_inventory_invariants(engine)

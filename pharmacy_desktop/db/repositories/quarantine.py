@@ -45,6 +45,12 @@ class QuarantineRepository:
 
     # -- recalls -------------------------------------------------------------------------------
 
+    def serialize_recall(self, product_key: str, lot: str) -> None:
+        """Transaction advisory lock per product and lot: two workstations recalling the same lot at
+        once record one recall (the second waits, then finds it)."""
+        key = f"recall:{product_key}:{lot.strip().upper()}"
+        self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 14))))
+
     def recall_for(self, product_key: str, lot: str) -> Recall | None:
         """The recall of this lot of the product (recorded under any of its packages' NDCs), first one."""
         stmt = (
