@@ -107,20 +107,20 @@ def _schedule(value: str | None) -> Schedule:
         return Schedule.NONE
 
 
-def over_receipt_problem(drug: str, ordered: Decimal, received: Decimal, adding: Decimal) -> str | None:
-    """Why receiving ``adding`` more units on a line would be refused, or None."""
-    if received + adding <= ordered:
+def over_receipt_problem(
+    drug: str, ordered: Decimal, received: Decimal, adding: Decimal, *, scanned: Decimal = ZERO
+) -> str | None:
+    """Why receiving ``adding`` more units on a line would be refused, or None. ``scanned``: units
+    of the packages scanned before this one in the same delivery."""
+    if received + scanned + adding <= ordered:
         return None
-    left = ordered - received
-    if left <= 0:
-        return (
-            f"{drug}: all {format_quantity(ordered)} units ordered were already received. This package is "
-            "more than was ordered: set it aside and call the supplier (it goes back or on a new order)."
-        )
+    left = max(ordered - received - scanned, ZERO)
+    counted = f"{format_quantity(received)} of {format_quantity(ordered)} units received"
+    if scanned:
+        counted += f", {format_quantity(scanned)} more in the packages scanned before it"
     return (
-        f"{drug}: {format_quantity(adding)} more units would be more than ordered "
-        f"({format_quantity(received)} of {format_quantity(ordered)} received, {format_quantity(left)} left). "
-        "Set the extra package aside and call the supplier."
+        f"{drug}: this package ({format_quantity(adding)} units) is more than ordered ({counted}; "
+        f"{format_quantity(left)} left). Set it aside and call the supplier (it goes back, or on a new order)."
     )
 
 

@@ -46,6 +46,7 @@ class ScannedPackage:
     number: int  # 1-based position in the scans, how messages name the package
     gtin: str
     ndc_candidates: tuple[str, ...]
+    ndc10: str
     lot: str
     expiry: dt.date
     serial: str | None
@@ -65,6 +66,7 @@ class OrderLine:
     ordered: Decimal
     received: Decimal
     package_size: Decimal | None  # units in one package, None when the catalog does not say
+    ndc10: str | None = None  # the package NDC's ten digits (labeler form without dashes), when known
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,9 @@ def parse_package(text: str, number: int, *, today: dt.date) -> ScannedPackage:
             f"Package {number}: its barcode carries no {missing}. Receive it only with the lot and expiry on "
             "record: set it aside and ask the supplier."
         )
-    package = ScannedPackage(number, scan.gtin, scan.ndc_candidates, scan.lot.strip(), scan.expiry, scan.serial)
+    package = ScannedPackage(
+        number, scan.gtin, scan.ndc_candidates, scan.ndc10 or "", scan.lot.strip(), scan.expiry, scan.serial
+    )
     if package.expiry < today:
         raise ReceivingRefused(
             f"{package.name} expired on {package.expiry:%m/%d/%Y}. Do not put it on the shelf: "
@@ -122,8 +126,16 @@ def parse_package(text: str, number: int, *, today: dt.date) -> ScannedPackage:
     return package
 
 
+def _matches(package: ScannedPackage, line: OrderLine) -> bool:
+    # The GTIN's ten digits do not say the NDC's shape: 64725-1020-1 and 64725-0102-1 share the
+    # 11-digit key 64725010201 as candidates. The catalog's package NDC, when known, decides.
+    if line.ndc10 is not None:
+        return line.ndc10 == package.ndc10
+    return line.ndc in package.ndc_candidates
+
+
 def _line_for(package: ScannedPackage, lines: Sequence[OrderLine], po_number: str) -> OrderLine:
-    matching = [line for line in lines if line.ndc in package.ndc_candidates]
+    matching = [line for line in lines if _matches(package, line)]
     if not matching:
         raise ReceivingRefused(
             f"{package.name}: NDC of GTIN {package.gtin} is not on purchase order {po_number}. "
@@ -169,7 +181,9 @@ def plan_receipt(
                 f"{line.drug}: the catalog does not say how many units a package holds. "
                 "Type the units in one package, then receive again."
             )
-        problem = over_receipt_problem(line.drug, line.ordered, line.received + adding.get(line.id, Decimal(0)), size)
+        problem = over_receipt_problem(
+            line.drug, line.ordered, line.received, size, scanned=adding.get(line.id, Decimal(0))
+        )
         if problem:
             raise ReceivingRefused(f"{package.name}: {problem}")
         adding[line.id] = adding.get(line.id, Decimal(0)) + size

@@ -75,9 +75,11 @@ def test_is_schedule_ii():
 
 def test_over_receipt_and_status():
     assert p.over_receipt_problem("Lisinopril", D(300), D(200), D(100)) is None
+    assert p.over_receipt_problem("Lisinopril", D(300), D(100), D(100), scanned=D(100)) is None
     message = p.over_receipt_problem("Lisinopril", D(300), D(250), D(100))
-    assert "250 of 300 received, 50 left" in message and "aside" in message
-    assert "already received" in p.over_receipt_problem("Lisinopril", D(300), D(300), D(100))
+    assert "(100 units) is more than ordered (250 of 300 units received; 50 left)" in message and "aside" in message
+    message = p.over_receipt_problem("Lisinopril", D(300), D(200), D(100), scanned=D(100))
+    assert "200 of 300 units received, 100 more in the packages scanned before it; 0 left" in message
     assert p.order_status_after_receipt([(D(300), D(300)), (D(100), D(100))]) == "received"
     assert p.order_status_after_receipt([(D(300), D(100)), (D(100), D(0))]) == "partially_received"
     assert p.order_status_after_receipt([(D(300), D(0))]) == "sent"
@@ -117,7 +119,10 @@ def test_plan_groups_by_lot():
 
 
 def test_plan_refusals():
-    with pytest.raises(r.ReceivingRefused, match="Package 4 .*more than ordered|Package 4 .*already received"):
+    with pytest.raises(
+        r.ReceivingRefused,
+        match=r"Package 4 .*more than ordered \(0 of 300 units received, 300 more in the packages scanned before it",
+    ):
         plan([scan(serial=str(n)) for n in range(4)])
     with pytest.raises(r.ReceivingRefused, match="scanned twice"):
         plan([scan(serial="1"), scan(serial="1")])
@@ -137,3 +142,13 @@ def test_plan_refusals():
         plan([scan()], lines=(unknown,))
     (typed,) = plan([scan()], lines=(unknown,), units={LINE.id: D(30)})
     assert typed.quantity == D(30)
+
+
+def test_package_ndc_decides_between_lines_sharing_an_11_digit_key():
+    # 64725-1020-1 and 64725-0102-1 both give 64725010201 as a candidate key from the same ten digits
+    lisinopril = r.OrderLine(uuid.uuid4(), uuid.uuid4(), NDC11, "Lisinopril", D(300), D(0), D(100), "6472510201")
+    metformin = r.OrderLine(uuid.uuid4(), uuid.uuid4(), "64725010201", "Metformin", D(100), D(0), D(100), "6472501021")
+    (receipt,) = plan([scan()], lines=(metformin, lisinopril))
+    assert receipt.line_id == lisinopril.id
+    (receipt,) = plan([scan(ndc="64725-0102-1")], lines=(lisinopril, metformin))
+    assert receipt.line_id == metformin.id
