@@ -187,3 +187,37 @@ def test_schedule_ii_order_received(uow_factory, actors, buyer, engine):
     on_hand, lots, rows = stock(uow_factory, buyer.items[OXYCODONE.package_ndc])
     assert on_hand == D(200) and rows == [("receipt", D(200), "purchase_order_item")]
     assert_inventory_invariants(engine)
+
+
+def test_two_receivers_and_a_fill_at_once(uow_factory, database_url, actors, buyer, order, engine):
+    """Three workstations at the same instant: two scan two bottles each into the same order (one
+    bottle more than ordered between them), one fills from the same item. The order lock lets one
+    receiver through whole and refuses the other; the fill's units and the receipts add up."""
+    from pharmacy_desktop.services import fill
+    from tests.fill import factories as f
+    from tests.inventory.test_concurrency import at_once
+
+    tech, manager = actors["technician"], actors["manager"]
+    item_id = buyer.items[LISINOPRIL.package_ndc]
+    with uow_factory() as uow:
+        med = uow.session.get(f.Medication, uow.inventory.require(item_id).medication_id)
+        rx_id = f.add_prescription(uow, f.add_patient(uow), med, quantity=30).id
+        uow.commit()
+    outcomes = at_once(
+        database_url,
+        [
+            lambda factory: receiving.receive(factory, tech, order.id, [lis("W1", "11"), lis("W1", "12")]),
+            lambda factory: receiving.receive(factory, manager, order.id, [lis("W2", "21"), lis("W2", "22")]),
+            lambda factory: fill.fill(factory, tech, rx_id, LISINOPRIL.upc),
+        ],
+    )
+    received = [o for o in outcomes[:2] if isinstance(o, receiving.ReceiptResult)]
+    refused = [o for o in outcomes[:2] if isinstance(o, ValidationFailed)]
+    assert len(received) == 1 and len(refused) == 1, outcomes
+    assert "more than ordered" in refused[0].message
+    assert isinstance(outcomes[2], fill.FillResult), outcomes[2]
+    on_hand, lots, rows = stock(uow_factory, item_id)
+    assert on_hand == D(40 + 200 - 30)
+    assert sorted(k for k in lots if k.startswith("W")) in (["W1"], ["W2"])
+    assert order_row(uow_factory, order.id).status == "partially_received"
+    assert_inventory_invariants(engine)
