@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.screens.base import Screen, shortcut
 from pharmacy_desktop.ui.widgets.inventory_orders import OrdersPage
 from pharmacy_desktop.ui.widgets.inventory_recalls import RecallsPage
+from pharmacy_desktop.ui.widgets.inventory_receiving import ReceivingPage
 from pharmacy_desktop.ui.widgets.inventory_reports import ReportsPage
 from pharmacy_desktop.ui.widgets.inventory_stock import StockPage
 
@@ -48,6 +49,7 @@ class InventoryPage:
 PAGES: list[InventoryPage] = [
     InventoryPage("S&tock", StockPage),
     InventoryPage("&Orders", OrdersPage),
+    InventoryPage("&Receiving", ReceivingPage, "inventory.receive"),
     InventoryPage("Reca&lls", RecallsPage, "inventory.recall"),
     InventoryPage("Re&ports", ReportsPage),
 ]

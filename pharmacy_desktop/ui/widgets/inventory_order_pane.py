@@ -28,9 +28,24 @@ def money(value: Decimal) -> str:
     return f"${value:,.2f}"
 
 
+def unit_money(value: Decimal) -> str:
+    """A unit price keeps its fractions of a cent ($0.0315 a tablet), at least two decimals."""
+    text = f"{value:,.4f}".rstrip("0")
+    return "$" + (text + "0" * (2 - len(text.partition(".")[2])))
+
+
+def ndc_text(ndc: str) -> str:
+    """An 11-digit key as 5-4-2 for reading; anything else as it is."""
+    return f"{ndc[:5]}-{ndc[5:9]}-{ndc[9:]}" if len(ndc) == 11 and ndc.isdigit() else ndc
+
+
+def po_text(po_number: str) -> str:
+    return po_number if po_number.upper().startswith("PO") else f"PO {po_number}"
+
+
 def order_label(order: OrderView) -> str:
     c2 = "  [C-II: DEA 222 / CSOS]" if order.is_schedule_ii else ""
-    return f"PO {order.po_number} — {order.supplier_name} — {STATUS_WORDS.get(order.status, order.status)}{c2}"
+    return f"{po_text(order.po_number)} — {order.supplier_name} — {STATUS_WORDS.get(order.status, order.status)}{c2}"
 
 
 class OrderPane(QWidget):
@@ -130,11 +145,11 @@ class OrderPane(QWidget):
             [
                 (
                     drug_cell(line.drug, line.schedule or None),
-                    line.ndc,
+                    ndc_text(line.ndc),
                     line.package,
                     format_quantity(line.quantity_ordered),
                     format_quantity(line.quantity_received),
-                    money(line.unit_price),
+                    unit_money(line.unit_price),
                     money(line.amount),
                 )
                 for line in order.lines
@@ -162,4 +177,4 @@ class OrderPane(QWidget):
     def fill_edit(self) -> None:
         line = self.selected_line()
         self.quantity.setText(format_quantity(line.quantity_ordered) if line else "")
-        self.price.setText(f"{line.unit_price:.2f}" if line else "")
+        self.price.setText(str(line.unit_price) if line else "")  # every digit: an edit never rounds it

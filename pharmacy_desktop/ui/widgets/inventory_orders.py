@@ -33,16 +33,16 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import ERROR_STYLE, PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
-from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money
+from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money, ndc_text, po_text
 from pharmacy_desktop.ui.widgets.inventory_reports import default_folder, open_folder, write_file
 
 OPEN_STATUSES = ("pending", "sent", "partially_received")
-ORDER_HEADERS = ("PO", "Supplier", "Status", "Lines", "Total", "Date")
+ORDER_HEADERS = ("PO", "Supplier", "Status", "Total")
 SUGGESTION_HEADERS = ("Supplier", "Drug", "NDC", "On hand", "Reorder pt", "On order", "Order qty", "Amount")
 
 
 def save_order_pdf(folder: Path, po_number: str, pdf: bytes) -> Path:
-    return write_file(folder / f"PO-{po_number}.pdf", pdf)
+    return write_file(folder / f"{po_text(po_number).replace(' ', '-')}.pdf", pdf)
 
 
 class OrdersPage(QWidget):
@@ -90,7 +90,7 @@ class OrdersPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("<b>Purchase orders</b> (open ones; Enter opens)"))
+        left_layout.addWidget(QLabel("<b>Open purchase orders</b> (Enter opens)"))
         left_layout.addWidget(self.order_list, 1)
         left_layout.addWidget(suggest)
 
@@ -112,7 +112,7 @@ class OrdersPage(QWidget):
         split.addWidget(self.pages)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([420, 640])
+        split.setSizes([420, 840])
         split.setChildrenCollapsible(False)
 
         self.status = QLabel("Alt+G shows what is below its reorder point; Ctrl+D turns it into draft orders.")
@@ -176,9 +176,7 @@ class OrdersPage(QWidget):
                     o.po_number + ("  C-II" if o.is_schedule_ii else ""),
                     o.supplier_name,
                     STATUS_WORDS.get(o.status, o.status),
-                    str(len(o.lines)),
                     money(o.total),
-                    o.order_date.strftime("%m/%d"),
                 )
                 for o in self.orders
             ]
@@ -204,13 +202,13 @@ class OrdersPage(QWidget):
         self.suggestions = list(groups)
         rows = []
         for group in self.suggestions:
-            supplier = group.supplier_name + ("  (C-II order)" if group.is_schedule_ii else "")
+            supplier = group.supplier_name + (" C-II" if group.is_schedule_ii else "")
             for s in group.lines:
                 rows.append(
                     (
                         supplier,
                         drug_cell(s.drug, s.schedule or None),
-                        s.ndc,
+                        ndc_text(s.ndc),
                         format_quantity(s.on_hand),
                         format_quantity(s.reorder_point),
                         format_quantity(s.on_order),
@@ -341,7 +339,7 @@ class OrdersPage(QWidget):
         self.busy = False
         self.last_pdf = path
         self._show_order(result.order)
-        self._say(f"✔ PO {result.order.po_number} sent. Its PDF is saved as {path} (Ctrl+O opens the folder).",
+        self._say(f"✔ {po_text(result.order.po_number)} sent. Its PDF is saved as {path} (Ctrl+O opens the folder).",
                   PASSED_STYLE)  # fmt: skip
         self.refresh()
 

@@ -36,6 +36,7 @@ from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR_STYLE, HINT_STYLE, PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_disposal import DisposalPanel, confirm_witnesses
+from pharmacy_desktop.ui.widgets.inventory_order_pane import ndc_text
 
 PATIENT_HEADERS = ("Patient", "Phone", "E-mail", "Rx", "Filled", "Qty", "Lot", "Status")
 LOT_HEADERS = ("Drug", "NDC", "Lot", "Expires", "Qty", "Why", "Since")
@@ -111,7 +112,7 @@ class RecallsPage(QWidget):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.patients_heading = QLabel("Patients who received the lot (for outreach)")
         self.patients_heading.setStyleSheet("font-weight: bold;")
-        self.patients = RowsTable(PATIENT_HEADERS, stretch=0)
+        self.patients = RowsTable(PATIENT_HEADERS, stretch=2)
         self.patients.setObjectName("recallPatients")
         self.quarantine_heading = QLabel("In quarantine — Alt+E return to supplier, Alt+X destroy")
         self.quarantine_heading.setStyleSheet("font-weight: bold;")
@@ -203,7 +204,7 @@ class RecallsPage(QWidget):
             else ""
         )
         self._say(
-            f"✔ Lot {result.lot} of NDC {result.ndc} recalled{again}: {len(result.lots)} lot(s), "
+            f"✔ Lot {result.lot} of NDC {ndc_text(result.ndc)} recalled{again}: {len(result.lots)} lot(s), "
             f"{format_quantity(units)} units moved to quarantine — fill refuses them. "
             f"{patients} patient(s) received this lot: contact them below.",
             PASSED_STYLE,
@@ -235,7 +236,7 @@ class RecallsPage(QWidget):
             [
                 (
                     drug_cell(f"{lot.drug} {lot.strength or ''}".strip(), lot.schedule),
-                    lot.ndc,
+                    ndc_text(lot.ndc),
                     lot.lot,
                     lot.expiration_date.strftime("%m/%d/%Y"),
                     format_quantity(lot.quantity),

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -93,11 +94,11 @@ def _reorder(
 
 
 REPORTS = (
-    ReportKind("controlled-log", "Controlled-substance log (C-II–V perpetual inventory)", PERIOD, _controlled),
+    ReportKind("controlled-log", "Controlled-substance log (C-II–V)", PERIOD, _controlled),
     ReportKind("expiring", "Expiring stock", DAYS, _expiring),
-    ReportKind("inventory-valuation", "Inventory valuation (cost and AWP)", NOTHING, _valuation),
+    ReportKind("inventory-valuation", "Inventory valuation (cost, AWP)", NOTHING, _valuation),
     ReportKind("dispensing-log", "Dispensing log", PERIOD, _dispensing),
-    ReportKind("reorder", "Reorder list (below reorder point)", NOTHING, _reorder),
+    ReportKind("reorder", "Reorder list", NOTHING, _reorder),
 )
 
 
@@ -108,6 +109,15 @@ class BuiltReport:
     rows: tuple[tuple[str, ...], ...]
     total_rows: int
     saved_to: Path | None
+
+
+_WORDS = {"ndc": "NDC", "awp": "AWP", "rx": "Rx", "dea": "DEA"}
+
+
+def column_title(name: str) -> str:
+    """'quantity_in' -> 'Quantity in', 'ndc' -> 'NDC': a CSV column's name as the screen shows it."""
+    words = [_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]]) if words else name
 
 
 def _day(value: QDate) -> dt.date:
@@ -192,7 +202,8 @@ class ReportsPage(QWidget):
         for kind in REPORTS:
             self.choice.addItem(kind.title)
         self.choice.setCurrentRow(0)
-        self.choice.setMaximumWidth(380)
+        self.choice.setFixedWidth(330)
+        self.choice.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.choice.currentRowChanged.connect(self._kind_changed)
         self.choice.itemActivated.connect(lambda _: self.show_report())
 
@@ -330,7 +341,13 @@ class ReportsPage(QWidget):
         self.busy = False
         self.last = built
         self.table.setColumnCount(max(1, len(built.header)))
-        self.table.setHorizontalHeaderLabels(list(built.header))
+        # the CSV's column names, in words on the screen (the file keeps them as they are)
+        self.table.setHorizontalHeaderLabels([column_title(h) for h in built.header])
+        header = self.table.horizontalHeader()
+        wide = built.header.index("drug") if "drug" in built.header else len(built.header) - 1
+        for column in range(len(built.header)):
+            mode = QHeaderView.ResizeMode.Stretch if column == wide else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
         self.table.set_rows(built.rows)
         shown = "" if built.total_rows <= len(built.rows) else f" (the first {len(built.rows)} shown)"
         rows = f"{built.total_rows} row{'s' if built.total_rows != 1 else ''}{shown}"
