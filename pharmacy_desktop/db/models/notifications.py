@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,7 +17,22 @@ SCHEMA = "notification_schema"
 
 class NotificationTemplate(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "notification_templates"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        # revision 0012: one active template per event and channel
+        Index(
+            "uq_notification_templates_active",
+            "event_trigger",
+            "notification_type",
+            unique=True,
+            postgresql_where=text("is_active"),
+        ),
+        CheckConstraint("notification_type IN ('sms', 'email', 'push')", name="ck_notification_templates_type"),
+        CheckConstraint(
+            "event_trigger IN ('prescription_ready', 'refill_due', 'pickup_reminder', 'prescription_delayed')",
+            name="ck_notification_templates_event",
+        ),
+        {"schema": SCHEMA},
+    )
 
     template_name: Mapped[str] = mapped_column(String(100), unique=True)
     notification_type: Mapped[str] = mapped_column(String(50))
@@ -27,6 +42,7 @@ class NotificationTemplate(UUIDPrimaryKey, Timestamps, Base):
     body_template: Mapped[str] = mapped_column(Text)
 
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
+    updated_by: Mapped[uuid.UUID | None]  # revision 0012
 
 
 class Notification(UUIDPrimaryKey, CreatedAt, Base):
@@ -35,6 +51,16 @@ class Notification(UUIDPrimaryKey, CreatedAt, Base):
         Index("idx_notifications_patient_id", "patient_id"),
         Index("idx_notifications_status", "status"),
         Index("idx_notifications_created_at", "created_at"),
+        # revision 0012: the outbox the sender claims; one message per patient per event
+        Index("idx_notifications_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
+        UniqueConstraint("message_id", name="uq_notifications_message_id"),
+        UniqueConstraint("patient_id", "event_key", name="uq_notifications_event"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'delivered', 'failed', 'bounced', 'cancelled')",
+            name="ck_notifications_status",
+        ),
+        CheckConstraint("notification_type IN ('sms', 'email', 'push')", name="ck_notifications_type"),
+        CheckConstraint("retry_count >= 0 AND retry_count <= max_retries + 1", name="ck_notifications_retries"),
         {"schema": SCHEMA},
     )
 
@@ -60,6 +86,15 @@ class Notification(UUIDPrimaryKey, CreatedAt, Base):
 
     reference_type: Mapped[str | None] = mapped_column(String(50))
     reference_id: Mapped[uuid.UUID | None]
+
+    # revision 0012
+    event_key: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    next_attempt_at: Mapped[dt.datetime | None]
+    claimed_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[dt.datetime | None]
+    cancelled_by: Mapped[uuid.UUID | None]
 
     template: Mapped[NotificationTemplate | None] = relationship(lazy="raise")
 

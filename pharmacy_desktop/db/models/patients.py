@@ -78,6 +78,11 @@ class Patient(UUIDPrimaryKey, Timestamps, CreatedBy, UpdatedBy, SoftDelete, Vers
     is_active: Mapped[bool | None] = mapped_column(server_default=text("true"))
     # revision 0010: the HIPAA Notice of Privacy Practices is acknowledged once, at a first pickup
     privacy_notice_acknowledged_at: Mapped[dt.datetime | None]
+    # revision 0012: consent to be contacted, and opt-out per channel (an SMS "STOP")
+    contact_consent_at: Mapped[dt.datetime | None]
+    contact_consent_by: Mapped[uuid.UUID | None]
+    sms_opt_out_at: Mapped[dt.datetime | None]
+    email_opt_out_at: Mapped[dt.datetime | None]
 
     allergies: Mapped[list[PatientAllergy]] = relationship(**_children())
     conditions: Mapped[list[PatientCondition]] = relationship(**_children())

@@ -145,6 +145,8 @@ class PharmacyProfile(Timestamps, Base):
         CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="pharmacy_profile_tax_rate_check"),
         CheckConstraint("id = 1", name="pharmacy_profile_id_check"),
         CheckConstraint("adjustment_approval_units >= 0", name="pharmacy_profile_adjustment_approval_units_check"),
+        CheckConstraint("refill_due_days BETWEEN 0 AND 30", name="pharmacy_profile_refill_due_days_check"),
+        CheckConstraint("pickup_reminder_days BETWEEN 1 AND 30", name="pharmacy_profile_pickup_reminder_days_check"),
         CheckConstraint("adjustment_approval_value >= 0", name="pharmacy_profile_adjustment_approval_value_check"),
         {"schema": SCHEMA},
     )
@@ -169,3 +171,10 @@ class PharmacyProfile(Timestamps, Base):
     # revision 0011: stock adjustments above either size wait for someone else's approval
     adjustment_approval_units: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("50"))
     adjustment_approval_value: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("100"))
+    # revision 0012: patient notifications
+    quiet_hours_start: Mapped[dt.time] = mapped_column(server_default=text("'21:00:00'"))
+    quiet_hours_end: Mapped[dt.time] = mapped_column(server_default=text("'08:00:00'"))
+    refill_due_days: Mapped[int] = mapped_column(server_default=text("7"))
+    pickup_reminder_days: Mapped[int] = mapped_column(server_default=text("5"))
+    email_drug_names: Mapped[bool] = mapped_column(server_default=text("false"))
+    notification_workstation: Mapped[str | None] = mapped_column(String(100))
