@@ -46,8 +46,8 @@ from pharmacy_desktop.db.repositories.billing_reports import BillingReportsRepos
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
-from pharmacy_desktop.db.repositories.inventory_view import InventoryViewRepository
 from pharmacy_desktop.db.repositories.inventory_reports import InventoryReportsRepository
+from pharmacy_desktop.db.repositories.inventory_view import InventoryViewRepository
 from pharmacy_desktop.db.repositories.notifications import NotificationRepository
 from pharmacy_desktop.db.repositories.patients import PatientRepository
 from pharmacy_desktop.db.repositories.pickups import PickupRepository
