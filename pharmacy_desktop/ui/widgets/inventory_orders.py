@@ -82,6 +82,7 @@ class OrdersPage(QWidget):
 
     def _build(self) -> None:
         self.order_list = RowsTable(ORDER_HEADERS, stretch=1)
+        self.order_list.setMinimumHeight(110)
         self.order_list.setObjectName("orderList")
         self.order_list.activated_row.connect(self._open_row)
         suggest = QPushButton("Reorder suggestions (Alt+G)")
@@ -90,9 +91,11 @@ class OrdersPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("<b>Open purchase orders</b> (Enter opens)"))
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("<b>Open purchase orders</b> (↑/↓, Enter opens)"), 1)
+        heading.addWidget(suggest)
+        left_layout.addLayout(heading)
         left_layout.addWidget(self.order_list, 1)
-        left_layout.addWidget(suggest)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_suggestions())
@@ -107,12 +110,14 @@ class OrdersPage(QWidget):
         self.dea_number, self.send_button = self.pane.dea_number, self.pane.send_button
         self.pages.addWidget(self.pane)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # the orders above, the suggestions or the open order below at the full width (the shell
+        # leaves about 1000 px beside its navigation: a side-by-side split clipped the lines' columns)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.pages)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
-        split.setSizes([420, 840])
+        split.setSizes([170, 530])
         split.setChildrenCollapsible(False)
 
         self.status = QLabel("Alt+G shows what is below its reorder point; Ctrl+D turns it into draft orders.")

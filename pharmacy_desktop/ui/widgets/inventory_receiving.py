@@ -35,7 +35,7 @@ from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, RowsTable, Sca
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_label, po_text
 
 ORDER_HEADERS = ("PO", "Supplier", "Status", "Sent")
-LINE_HEADERS = ("Drug", "NDC", "Ordered", "Received before", "Scanned now", "Still due", "Progress")
+LINE_HEADERS = ("Drug", "NDC", "Ordered", "Received before", "Scanned now", "Still due", "Line")
 PACKAGE_HEADERS = ("#", "Drug", "Lot", "Expires", "Serial", "Units")
 
 
@@ -69,6 +69,7 @@ class ReceivingPage(QWidget):
 
     def _build(self) -> None:
         self.order_list = RowsTable(ORDER_HEADERS, stretch=1)
+        self.order_list.setMinimumHeight(90)
         self.order_list.setObjectName("receivableOrders")
         self.order_list.activated_row.connect(self._pick_row)
         left = QWidget()
@@ -89,12 +90,12 @@ class ReceivingPage(QWidget):
         self.lines.setObjectName("receivingLines")
         self.packages = RowsTable(PACKAGE_HEADERS, stretch=1)
         self.packages.setObjectName("scannedPackages")
-        self.receive_button = QPushButton("Receive the scanned packages (Ctrl+Enter)")
+        self.receive_button = QPushButton("Receive (Ctrl+Enter)")
         self.receive_button.setObjectName("receiveButton")
         self.receive_button.setMinimumHeight(40)
         self.receive_button.setEnabled(False)
         self.receive_button.clicked.connect(self.receive)
-        undo = QPushButton("Take back last scan (Ctrl+Z)")
+        undo = QPushButton("Undo scan (Ctrl+Z)")
         undo.clicked.connect(self.undo_scan)
         clear = QPushButton("Forget scans (Esc)")
         clear.clicked.connect(self.clear_scans)
@@ -114,10 +115,13 @@ class ReceivingPage(QWidget):
         right_layout.addWidget(self.packages, 2)
         right_layout.addLayout(actions)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # the orders above, the delivery below at the full width (about 1000 px beside the navigation)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([330, 730])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 4)
+        split.setSizes([130, 570])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -283,9 +287,7 @@ class ReceivingPage(QWidget):
         count = len(self.scans)
         self.receive_button.setEnabled(bool(count) and not self.busy)
         self.receive_button.setText(
-            f"Receive {count} package{'s' if count != 1 else ''} (Ctrl+Enter)"
-            if count
-            else "Receive the scanned packages (Ctrl+Enter)"
+            f"Receive {count} package{'s' if count != 1 else ''} (Ctrl+Enter)" if count else "Receive (Ctrl+Enter)"
         )
         if order is not None:
             self.order_title.setText(f"{order_label(order)}  —  {done} of {len(order.lines)} line(s) complete")
