@@ -117,6 +117,9 @@ def test_recall_by_scan_lists_the_patients_then_returns_the_lot(
     qtbot.waitUntil(lambda: page.quarantined.rowCount() == 0, timeout=WAIT)
     assert_inventory_invariants(engine)
 
+    page.clear_sensitive()  # sign-out: the patients' names and phones leave the screen
+    assert page.patients.rowCount() == 0 and page.recall is None
+
 
 def test_destroying_a_controlled_lot_takes_two_witnesses_with_their_passwords(
     qtbot, uow_factory, engine, actors, recalled_shelf, counter_for

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -159,8 +160,9 @@ class OrdersPage(QWidget):
     def handle_scan(self, text: str) -> bool:
         return False
 
-    def on_change(self, notice: dict) -> None:  # type: ignore[type-arg]
-        if notice.get("topic") == purchasing.TOPIC and not self.busy:
+    def on_change(self, notice: dict[str, Any]) -> None:
+        # hidden, nothing to do: activate() loads the list again when the page is shown
+        if notice.get("topic") == purchasing.TOPIC and self.isVisible() and not self.busy:
             self.refresh()
 
     def refresh(self) -> None:

@@ -12,6 +12,7 @@ each proves who they are with their own username and password here (see ``confir
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -151,6 +152,19 @@ class RecallsPage(QWidget):
             self._failed,
             busy_message="Loading the quarantine…",
         )
+
+    def on_change(self, notice: dict[str, Any]) -> None:
+        # another workstation's recall, expiry pass or disposal changes the quarantine list
+        if notice.get("topic") == "inventory" and self.isVisible() and not self.busy:
+            self.refresh()
+
+    def clear_sensitive(self) -> None:
+        """Sign-out: the patients of a recall (names, phones, e-mails) leave the screen."""
+        self.recall = None
+        self.patients.set_rows([])
+        self.patients_heading.setText("Patients who received the lot (for outreach)")
+        self.disposal_panel.close_panel()
+        self._say("Scan a package of the recalled lot, or type its NDC and lot, then the reason.", "")
 
     def handle_scan(self, text: str) -> bool:
         """A package's barcode: its NDC and lot go into the form (resolved against the catalog)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -146,8 +147,9 @@ class ReceivingPage(QWidget):
             busy_message="Loading the orders to receive…",
         )
 
-    def on_change(self, notice: dict) -> None:  # type: ignore[type-arg]
-        if notice.get("topic") == "purchase_orders" and not self.busy and not self.scans:
+    def on_change(self, notice: dict[str, Any]) -> None:
+        # a list reloaded under the scans would not change them; hidden, activate() reloads it
+        if notice.get("topic") == "purchase_orders" and self.isVisible() and not self.busy:
             self.refresh()
 
     def _show_orders(self, orders: list[OrderView]) -> None:

@@ -285,6 +285,12 @@ class ReportsPage(QWidget):
     def handle_scan(self, text: str) -> bool:
         return False
 
+    def clear_sensitive(self) -> None:
+        """Sign-out: a report on the screen (the dispensing log names patients) is cleared."""
+        self.last = None
+        self.table.setRowCount(0)
+        self._say("Choose a report and press Enter to see it, Ctrl+S to save it.", "")
+
     def kind(self) -> ReportKind:
         return REPORTS[max(0, self.choice.currentRow())]
 
