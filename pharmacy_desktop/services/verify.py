@@ -23,7 +23,7 @@ from pharmacy_desktop.domain import stock
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
-from pharmacy_desktop.services import auth, print_queue, stock_allocation, will_call
+from pharmacy_desktop.services import auth, notification_outbox, print_queue, stock_allocation, will_call
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import (
     DrugView,
@@ -312,6 +312,17 @@ def approve(
             uow.notify("prescriptions", rx.id, status=rx.status)
             uow.notify("will_call", bin_.id)
             patient = uow.prescriptions.patient(rx.patient_id)
+            if patient is not None:  # "ready" in the same transaction: one message for the day's prescriptions
+                notification_outbox.enqueue(
+                    uow,
+                    patient,
+                    "prescription_ready",
+                    reference_type="prescription",
+                    reference_id=rx.id,
+                    event_key=notification_outbox.ready_event_key(patient.id, now.astimezone().date()),
+                    now=now,
+                    details=notification_outbox.ready_details(uow, patient.id, now),
+                )
             uow.commit()
             return ApproveResult(rx.id, rx.prescription_number, bin_.code, patient_name(patient), name)
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import aliased
 
 from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.repositories.base import Repository
 
 
@@ -28,6 +35,85 @@ class NotificationRepository(Repository[Notification]):
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.scalars(stmt))
 
+    def claim_due(self, now: dt.datetime, lease_expired_before: dt.datetime, limit: int = 20) -> list[Notification]:
+        """Rows due now, locked with SKIP LOCKED (another sender's rows are passed over).
+
+        Due: 'pending' whose next attempt has come, or 'sending' whose sender's lease ran out
+        (it died between sending and recording: sent again once, with the same message id).
+        """
+        stmt = (
+            select(Notification)
+            .where(
+                or_(
+                    (Notification.status == "pending")
+                    & (Notification.next_attempt_at.is_(None) | (Notification.next_attempt_at <= now)),
+                    (Notification.status == "sending") & (Notification.claimed_at < lease_expired_before),
+                )
+            )
+            .order_by(Notification.next_attempt_at.nulls_first(), Notification.created_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def for_event(self, patient_id: uuid.UUID, event_key: str) -> list[Notification]:
+        """The rows of one event (the key, and its follow-ups ``key#2``, ``key#3`` ...), newest last, locked."""
+        stmt = (
+            select(Notification)
+            .where(
+                Notification.patient_id == patient_id,
+                or_(Notification.event_key == event_key, Notification.event_key.startswith(event_key + "#")),
+            )
+            .order_by(Notification.created_at, Notification.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def insert_unless_exists(self, values: dict[str, Any]) -> uuid.UUID | None:
+        """Insert one outbox row; None when the patient already has a row with that event key
+        (another transaction's insert of the same event is waited for, then left alone)."""
+        stmt = (
+            insert(Notification)
+            .values(**values)
+            .on_conflict_do_nothing(constraint="uq_notifications_event")
+            .returning(Notification.id)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def by_message_id(self, message_id: str) -> Notification | None:
+        return self.session.scalars(select(Notification).where(Notification.message_id == message_id)).first()
+
+    def by_external_id(self, external_id: str) -> Notification | None:
+        return self.session.scalars(select(Notification).where(Notification.external_id == external_id)).first()
+
+    def for_patient(self, patient_id: uuid.UUID, limit: int = 200) -> list[Notification]:
+        stmt = (
+            select(Notification)
+            .where(Notification.patient_id == patient_id)
+            .order_by(Notification.created_at.desc(), Notification.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    # -- templates -----------------------------------------------------------------------------
+
+    def active_template(self, event: str, channel: str) -> NotificationTemplate | None:
+        stmt = select(NotificationTemplate).where(
+            NotificationTemplate.event_trigger == event,
+            NotificationTemplate.notification_type == channel,
+            NotificationTemplate.is_active.is_(True),
+        )
+        return self.session.scalars(stmt).first()
+
+    def add_template_unless_exists(self, values: dict[str, Any]) -> None:
+        """Insert a template unless one with its name, or an active one of its event and channel, exists."""
+        self.session.execute(insert(NotificationTemplate).values(**values).on_conflict_do_nothing())
+
+    def any_template(self) -> bool:
+        return self.session.scalars(select(NotificationTemplate.id).limit(1)).first() is not None
+
     def template_by_name(self, template_name: str, *, active_only: bool = True) -> NotificationTemplate | None:
         stmt = select(NotificationTemplate).where(NotificationTemplate.template_name == template_name)
         if active_only:
@@ -39,3 +125,22 @@ class NotificationRepository(Repository[Notification]):
         if active_only:
             stmt = stmt.where(NotificationTemplate.is_active.is_not(False))
         return list(self.session.scalars(stmt))
+
+    # -- what a message is about (prescription_schema, read only) ------------------------------
+
+    def ready_since(self, patient_id: uuid.UUID, since: dt.datetime) -> list[tuple[uuid.UUID, str]]:
+        """The patient's prescriptions waiting in will-call that became ready at or after ``since``:
+        (prescription id, drug name of each item: the dispensed product, else the written one)."""
+        dispensed = aliased(Medication)
+        stmt = (
+            select(Prescription.id, dispensed.drug_name, PrescriptionItem.written_medication_name)
+            .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
+            .outerjoin(dispensed, dispensed.id == PrescriptionItem.dispensed_medication_id)
+            .where(
+                Prescription.patient_id == patient_id,
+                Prescription.status == "ready",
+                Prescription.ready_at >= since,
+            )
+            .order_by(Prescription.ready_at, Prescription.id, PrescriptionItem.id)
+        )
+        return [(rx_id, drug or written) for rx_id, drug, written in self.session.execute(stmt)]
