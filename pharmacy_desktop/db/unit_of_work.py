@@ -48,6 +48,7 @@ from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
 from pharmacy_desktop.db.repositories.inventory_reports import InventoryReportsRepository
 from pharmacy_desktop.db.repositories.inventory_view import InventoryViewRepository
+from pharmacy_desktop.db.repositories.notification_admin import NotificationAdminRepository
 from pharmacy_desktop.db.repositories.notifications import NotificationRepository
 from pharmacy_desktop.db.repositories.patients import PatientRepository
 from pharmacy_desktop.db.repositories.pickups import PickupRepository
@@ -172,6 +173,10 @@ class UnitOfWork:
     @property
     def notifications(self) -> NotificationRepository:
         return self._repository(NotificationRepository)
+
+    @property
+    def notification_admin(self) -> NotificationAdminRepository:
+        return self._repository(NotificationAdminRepository)
 
     @property
     def print_jobs(self) -> PrintJobRepository:

@@ -1,0 +1,278 @@
+"""services/notification_admin.py on the real PostgreSQL: templates, a patient's preferences and
+messages, the pharmacy-wide list with resend and cancel. The messages are written by the real
+outbox (a final verification), never inserted by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pharmacy_desktop.db.models.notifications import Notification
+from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, ValidationFailed
+from pharmacy_desktop.services import notification_admin as admin
+from pharmacy_desktop.services.notification_admin import ContactPreferences, TemplateEdit
+from tests.notifications.conftest import add_rx, fill_and_verify, notifications, set_patient, set_profile
+
+
+def _set_row(uow_factory, notification_id, **values):
+    """What the sender records after a try (the sender's own tests cover how it decides)."""
+    with uow_factory() as uow:
+        row = uow.session.get(Notification, notification_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        uow.commit()
+
+
+def _row(uow_factory, notification_id) -> Notification:
+    with uow_factory() as uow:
+        row = uow.session.get(Notification, notification_id)
+        uow.session.expunge(row)
+        return row
+
+
+@pytest.fixture
+def ready(uow_factory, actors, world):
+    """The patient's "ready" e-mail, queued by a final verification."""
+    fill_and_verify(uow_factory, actors, world.rx_id)
+    [row] = notifications(uow_factory, world.patient_id)
+    return row
+
+
+# -- templates ---------------------------------------------------------------------------------------
+
+
+def test_templates_are_checked_when_saved_and_one_per_event_and_channel_is_active(uow_factory, actors, world, ready):
+    manager = actors["admin"]  # settings.manage
+    rows = admin.list_templates(uow_factory, manager)
+    email = next(t for t in rows if (t.event, t.channel) == ("prescription_ready", "email"))
+    assert email.active and "{{patient_first_name}}" in email.body
+
+    # an unknown placeholder is refused, and nothing is written
+    bad = TemplateEdit(
+        email.id, email.name, email.event, email.channel, email.subject, "Hi {{first_name}}", email.updated_at
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        admin.save_template(uow_factory, manager, bad)
+    assert "{{first_name}}" in refused.value.field_errors["body"]
+    # an SMS naming drugs is refused (minimum necessary)
+    sms = next(t for t in rows if (t.event, t.channel) == ("prescription_ready", "sms"))
+    with pytest.raises(ValidationFailed) as refused:
+        admin.save_template(
+            uow_factory,
+            manager,
+            TemplateEdit(sms.id, sms.name, "prescription_ready", "sms", None, "{{drug_names}} ready"),
+        )
+    assert "may not name drugs" in refused.value.message
+    assert next(t for t in admin.list_templates(uow_factory, manager) if t.id == email.id).body == email.body
+
+    # a good edit is saved with who did it
+    edited = admin.save_template(
+        uow_factory,
+        manager,
+        TemplateEdit(
+            email.id,
+            email.name,
+            email.event,
+            email.channel,
+            "Ready at {{pharmacy_name}}",
+            "Hi {{ patient_first_name }}, {{rx_count}} {{rx_plural}} ready.",
+            email.updated_at,
+        ),
+    )
+    assert edited.subject == "Ready at {{pharmacy_name}}" and edited.updated_by == manager.display_name
+    # a second manager who loaded the old version is told, not allowed to overwrite
+    with pytest.raises(ConcurrentUpdate):
+        admin.save_template(
+            uow_factory,
+            manager,
+            TemplateEdit(email.id, email.name, email.event, email.channel, email.subject, "Old text", email.updated_at),
+        )
+
+    # a new template of the same event and channel is saved inactive; activating it switches
+    new = admin.save_template(
+        uow_factory,
+        manager,
+        TemplateEdit(None, "Ready, short", "prescription_ready", "email", "Ready", "{{patient_first_name}}: ready."),
+    )
+    assert not new.active
+    with pytest.raises(ValidationFailed) as refused:  # names are unique
+        admin.save_template(
+            uow_factory, manager, TemplateEdit(None, "Ready, short", "refill_due", "sms", None, "Refill due.")
+        )
+    assert "name" in refused.value.field_errors
+    after = admin.activate_template(uow_factory, manager, new.id)
+    active = [t for t in after if (t.event, t.channel) == ("prescription_ready", "email") and t.active]
+    assert [t.id for t in active] == [new.id]
+
+    # the outbox now renders the new template
+    add = add_rx(uow_factory, world)
+    set_patient(uow_factory, ready.patient_id, email="maria.new@example.org")
+    fill_and_verify(uow_factory, actors, add)
+    latest = notifications(uow_factory, ready.patient_id)[-1]
+    assert latest.message.startswith("Maria: ready.")
+
+    # the preview shows what a patient reads: the pharmacy's name and phone, never braces or drugs
+    subject, body = admin.preview_template(uow_factory, "email", "At {{pharmacy_name}}", "{{drug_names}} {{rx_count}}")
+    assert subject == "At Main Street Pharmacy" and "{{" not in body and "Lisinopril" not in body
+    set_profile(uow_factory, email_drug_names=True)
+    assert "Lisinopril" in admin.preview_template(uow_factory, "email", "x", "{{drug_names}}")[1]
+    assert admin.preview_template(uow_factory, "sms", None, "{{drug_names}}")[1] == ""
+
+
+def test_only_settings_managers_edit_templates(uow_factory, actors, ready):
+    for role in ("technician", "pharmacist", "manager"):
+        with pytest.raises(PermissionDenied):
+            admin.list_templates(uow_factory, actors[role])
+    template = admin.list_templates(uow_factory, actors["admin"])[0]
+    with pytest.raises(PermissionDenied):
+        admin.activate_template(uow_factory, actors["pharmacist"], template.id)
+
+
+def test_deactivating_the_only_template_is_allowed_and_activating_a_broken_one_is_not(uow_factory, actors, ready):
+    manager = actors["admin"]
+    sms = next(t for t in admin.list_templates(uow_factory, manager) if (t.event, t.channel) == ("refill_due", "sms"))
+    rows = admin.deactivate_template(uow_factory, manager, sms.id)
+    assert not next(t for t in rows if t.id == sms.id).active
+    with uow_factory() as uow:  # a template broken outside the screen (an import, an old version)
+        uow.notification_admin.template(sms.id).body_template = "{{diagnosis}}"
+        uow.commit()
+    with pytest.raises(ValidationFailed, match="diagnosis"):
+        admin.activate_template(uow_factory, manager, sms.id)
+
+
+# -- a patient's preferences and messages -------------------------------------------------------------
+
+
+def test_preferences_record_consent_with_who_and_when_and_opt_out_per_channel(uow_factory, actors, world, ready):
+    tech = actors["technician"]
+    view = admin.patient_messages(uow_factory, tech, ready.patient_id)
+    assert view.preferences == ContactPreferences("email", True, False, False)
+    assert view.sends_to == "Messages go by e-mail to maria.gonzalez@example.org."
+    [message] = view.messages
+    assert (message.event, message.status, message.channel) == ("prescription_ready", "pending", "email")
+    assert message.event_title == "Ready for pickup" and message.status_title == "waiting" and message.open
+
+    before = view.version
+    at = dt.datetime(2026, 12, 2, 15, 30, tzinfo=dt.UTC)
+    saved = admin.save_preferences(
+        uow_factory, tech, ready.patient_id, ContactPreferences("email", True, False, True), now=at
+    )
+    assert saved.email_opt_out_at == at and saved.version == before + 1
+    assert saved.sends_to == "No messages are sent: the patient opted out of e-mail."
+    # the outbox honours it: the next verification writes nothing
+    add = add_rx(uow_factory, world)
+    _set_row(uow_factory, ready.id, status="sent", sent_at=utcnow())  # the first one went out
+    fill_and_verify(uow_factory, actors, add)
+    assert len(notifications(uow_factory, ready.patient_id)) == 1
+
+    # consent withdrawn, then recorded again by the pharmacist: who and when are theirs
+    admin.save_preferences(uow_factory, tech, ready.patient_id, ContactPreferences("sms", False, False, False), now=at)
+    later = at + dt.timedelta(hours=1)
+    again = admin.save_preferences(
+        uow_factory, actors["pharmacist"], ready.patient_id, ContactPreferences("sms", True, False, False), now=later
+    )
+    assert again.consent_at == later and again.consent_by == actors["pharmacist"].display_name
+    assert again.preferences == ContactPreferences("sms", True, False, False) and again.email_opt_out_at is None
+    assert again.sends_to.startswith("Messages go by SMS to +1")
+    with uow_factory() as uow:
+        changes = [str(e.event_data) for e in _domain_events(uow) if e.event_type == "PatientContactPreferencesChanged"]
+    assert len(changes) == 3 and all("maria" not in data.lower() for data in changes)
+
+
+def _domain_events(uow):
+    from pharmacy_desktop.db.models.audit import DomainEvent
+
+    return list(uow.session.query(DomainEvent))
+
+
+def test_preferences_are_refused_without_permission_or_an_address(uow_factory, actors, ready):
+    with pytest.raises(PermissionDenied):  # a manager may look, not change what reaches a patient
+        admin.save_preferences(
+            uow_factory, actors["manager"], ready.patient_id, ContactPreferences("sms", True, False, False)
+        )
+    assert admin.patient_messages(uow_factory, actors["manager"], ready.patient_id).messages
+    set_patient(uow_factory, ready.patient_id, email=None, communication_preference="sms")
+    with pytest.raises(ValidationFailed, match="E-mail needs an address"):
+        admin.save_preferences(
+            uow_factory, actors["technician"], ready.patient_id, ContactPreferences("email", True, False, False)
+        )
+    with pytest.raises(ValidationFailed):
+        admin.save_preferences(
+            uow_factory, actors["technician"], ready.patient_id, ContactPreferences("pigeon", True, False, False)
+        )
+
+
+# -- the pharmacy-wide list: resend and cancel ---------------------------------------------------------
+
+
+def test_resend_is_a_new_attempt_of_the_same_row_to_the_corrected_address(uow_factory, actors, ready):
+    tech = actors["technician"]
+    _set_row(
+        uow_factory,
+        ready.id,
+        status="bounced",
+        retry_count=5,
+        max_retries=5,
+        error_message="550 mailbox unavailable",
+        next_attempt_at=None,
+    )
+    [listed] = admin.outstanding_messages(uow_factory, actors["manager"])
+    assert listed.id == ready.id and listed.patient_name == "Gonzalez, Maria" and listed.status_title == "BOUNCED"
+    set_patient(uow_factory, ready.patient_id, email="maria.fixed@example.org")
+
+    now = utcnow()
+    resent = admin.resend_message(uow_factory, tech, ready.id, now=now)
+    row = _row(uow_factory, ready.id)
+    assert (row.status, row.message_id, row.recipient) == ("pending", ready.message_id, "maria.fixed@example.org")
+    assert row.max_retries == 6 and row.retry_count == 5 and row.next_attempt_at == now
+    assert resent.status == "pending" and resent.open
+    # it is due for the sender at once: the sender's own claim query takes it
+    with uow_factory() as uow:
+        due = uow.notifications.claim_due(utcnow(), utcnow() - dt.timedelta(minutes=5))
+        assert [n.id for n in due] == [ready.id]
+
+
+def test_resend_waits_for_the_end_of_quiet_hours(uow_factory, actors, ready):
+    _set_row(uow_factory, ready.id, status="failed", retry_count=5, max_retries=5)
+    set_profile(uow_factory, quiet_hours_start=dt.time(21), quiet_hours_end=dt.time(8))
+    late = dt.datetime.combine(dt.date(2026, 12, 2), dt.time(23, 0)).astimezone()
+    admin.resend_message(uow_factory, actors["technician"], ready.id, now=late)
+    expected = dt.datetime.combine(dt.date(2026, 12, 3), dt.time(8, 0)).astimezone()
+    assert _row(uow_factory, ready.id).next_attempt_at == expected
+
+
+def test_resend_is_refused_when_the_patient_may_no_longer_be_contacted_that_way(uow_factory, actors, ready):
+    tech = actors["technician"]
+    _set_row(uow_factory, ready.id, status="failed", retry_count=5, max_retries=5)
+    set_patient(uow_factory, ready.patient_id, email_opt_out_at=utcnow())
+    with pytest.raises(ValidationFailed, match="opted out of e-mail"):
+        admin.resend_message(uow_factory, tech, ready.id)
+    set_patient(uow_factory, ready.patient_id, email_opt_out_at=None, communication_preference="sms")
+    with pytest.raises(ValidationFailed, match="now gets messages by SMS"):
+        admin.resend_message(uow_factory, tech, ready.id)
+    assert _row(uow_factory, ready.id).status == "failed"
+
+
+def test_cancel_stops_a_waiting_message_and_a_message_being_sent_is_left_alone(uow_factory, actors, ready):
+    tech = actors["technician"]
+    _set_row(uow_factory, ready.id, status="sending", claimed_at=utcnow(), claimed_by="counter-2")
+    for act in (admin.cancel_message, admin.resend_message):
+        with pytest.raises(ConcurrentUpdate, match="being sent right now"):
+            act(uow_factory, tech, ready.id)
+    _set_row(uow_factory, ready.id, status="pending", claimed_at=None, claimed_by=None)
+    with pytest.raises(PermissionDenied):
+        admin.cancel_message(uow_factory, actors["manager"], ready.id)
+
+    cancelled = admin.cancel_message(uow_factory, tech, ready.id)
+    row = _row(uow_factory, ready.id)
+    assert row.status == "cancelled" and row.cancelled_by == tech.user_id and cancelled.cancelled_at is not None
+    assert admin.outstanding_messages(uow_factory, tech) == []
+    with pytest.raises(ValidationFailed, match="was cancelled"):
+        admin.resend_message(uow_factory, tech, ready.id)
+    with uow_factory() as uow:  # the sender never takes it
+        assert uow.notifications.claim_due(utcnow(), utcnow()) == []
+    _set_row(uow_factory, ready.id, status="sent")
+    with pytest.raises(ValidationFailed, match="already sent"):
+        admin.cancel_message(uow_factory, tech, ready.id)
