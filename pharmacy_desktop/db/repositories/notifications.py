@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate
+from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.repositories.base import Repository
 
@@ -87,6 +88,25 @@ class NotificationRepository(Repository[Notification]):
 
     def by_external_id(self, external_id: str) -> Notification | None:
         return self.session.scalars(select(Notification).where(Notification.external_id == external_id)).first()
+
+    def waiting_for(self, patient_id: uuid.UUID, channel: str) -> list[Notification]:
+        """The patient's messages on a channel not sent yet (pending or being retried), locked."""
+        stmt = (
+            select(Notification)
+            .where(
+                Notification.patient_id == patient_id,
+                Notification.notification_type == channel,
+                Notification.status == "pending",
+            )
+            .with_for_update()
+        )
+        return list(self.session.scalars(stmt))
+
+    def patients_with_sms_number(self, digits: str) -> list[Patient]:
+        """Patients whose primary phone is this ten-digit US number (written any way), locked."""
+        phone = func.regexp_replace(Patient.phone_primary, "[^0-9]", "", "g")
+        stmt = select(Patient).where(phone.in_([digits, "1" + digits])).with_for_update()
+        return list(self.session.scalars(stmt))
 
     def for_patient(self, patient_id: uuid.UUID, limit: int = 200) -> list[Notification]:
         stmt = (
