@@ -17,7 +17,7 @@ another pass claims it again, counts that as a retry and sends it once more, wit
 message id: at most one duplicate, which the mail client or provider can drop by that id.
 
 `start()` runs passes on a daemon thread every ``poll_interval`` seconds and whenever `wake()` is
-called. The app starts it only on the pharmacy's sending workstation
+called; before each, ``daily_jobs`` (the refill-due and pickup-reminder jobs, once per day). The app starts it only on the pharmacy's sending workstation
 (``pharmacy_profile.notification_workstation``); ``pharmacy-desktop notifications run`` runs the
 same passes from a server or a cron job. Errors are logged by kind, never with an address, a
 message text or SQL.
@@ -92,6 +92,7 @@ class NotificationSender:
         poll_interval: float = 30.0,
         clock: Callable[[], dt.datetime] = _utcnow,
         after_send: Callable[[uuid.UUID], None] | None = None,
+        daily_jobs: Callable[[dt.datetime], object] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.workstation = workstation
@@ -103,6 +104,7 @@ class NotificationSender:
         self.poll_interval = poll_interval
         self._clock = clock
         self._after_send = after_send  # between sending and recording (the crash tests stop here)
+        self._daily_jobs = daily_jobs  # notification_jobs.DailyJobs.run_due: refill due, pickup reminders
         self._pass_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -140,6 +142,8 @@ class NotificationSender:
             if self._stop.is_set():
                 break
             try:
+                if self._daily_jobs is not None:
+                    self._daily_jobs(self._clock())
                 self.send_pending()
             except Exception as error:  # keep going: the messages are safe in the outbox
                 kind = "database" if database_unreachable(error) else type(error).__name__

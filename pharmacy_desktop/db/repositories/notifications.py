@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from pharmacy_desktop.db.models.notifications import Notification, NotificationTemplate
 from pharmacy_desktop.db.models.patients import Patient
-from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.repositories.base import Repository
 
 
@@ -164,3 +164,66 @@ class NotificationRepository(Repository[Notification]):
             .order_by(Prescription.ready_at, Prescription.id, PrescriptionItem.id)
         )
         return [(rx_id, drug or written) for rx_id, drug, written in self.session.execute(stmt)]
+
+    def last_fills_running_out(self, first: dt.date, last: dt.date) -> list[Any]:
+        """The last dispensed fill of each prescription item whose supply ends between ``first`` and
+        ``last``, with refills left and no newer fill under way: (patient_id, prescription_id,
+        refill_id, filled_date, days_supply, refills_remaining, expiration_date, drug_name)."""
+        last_fill = (
+            select(PrescriptionRefill)
+            .where(PrescriptionRefill.status == "dispensed")
+            .order_by(
+                PrescriptionRefill.prescription_item_id,
+                PrescriptionRefill.filled_date.desc(),
+                PrescriptionRefill.refill_number.desc(),
+            )
+            .distinct(PrescriptionRefill.prescription_item_id)
+            .subquery()
+        )
+        under_way = (
+            select(PrescriptionRefill.id)
+            .where(
+                PrescriptionRefill.prescription_item_id == PrescriptionItem.id,
+                PrescriptionRefill.status.in_(("filled", "verified")),
+            )
+            .exists()
+        )
+        ends = last_fill.c.filled_date + last_fill.c.days_supply
+        medication = aliased(Medication)
+        stmt = (
+            select(
+                Prescription.patient_id,
+                Prescription.id,
+                last_fill.c.id,
+                last_fill.c.filled_date,
+                last_fill.c.days_supply,
+                PrescriptionItem.refills_remaining,
+                Prescription.expiration_date,
+                func.coalesce(medication.drug_name, PrescriptionItem.written_medication_name),
+            )
+            .join(PrescriptionItem, PrescriptionItem.id == last_fill.c.prescription_item_id)
+            .join(Prescription, Prescription.id == PrescriptionItem.prescription_id)
+            .outerjoin(medication, medication.id == last_fill.c.medication_id)
+            .where(
+                ends.between(first, last),
+                PrescriptionItem.refills_remaining > 0,
+                Prescription.status.not_in(("cancelled", "rejected", "on_hold")),
+                ~under_way,
+            )
+            .order_by(Prescription.patient_id, ends, Prescription.id)
+        )
+        return list(self.session.execute(stmt))
+
+    def waiting_in_will_call(self, ready_before: dt.datetime) -> list[tuple[uuid.UUID, uuid.UUID, dt.datetime]]:
+        """Prescriptions ready (bagged, not picked up) since before ``ready_before``: (patient, rx, ready_at)."""
+        stmt = (
+            select(Prescription.patient_id, Prescription.id, Prescription.ready_at)
+            .where(Prescription.status == "ready", Prescription.ready_at < ready_before)
+            .order_by(Prescription.patient_id, Prescription.ready_at, Prescription.id)
+        )
+        return [(p, r, at) for p, r, at in self.session.execute(stmt)]
+
+    def patients_by_id(self, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, Patient]:
+        if not patient_ids:
+            return {}
+        return {p.id: p for p in self.session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))}
