@@ -134,3 +134,41 @@ def test_inside_quiet_hours_the_message_waits_for_their_end(uow_factory, actors,
     waits = row.next_attempt_at - dt.datetime.now(dt.UTC)
     assert dt.timedelta(hours=1, minutes=50) < waits <= dt.timedelta(hours=2)
     assert row.next_attempt_at.astimezone().time().replace(tzinfo=None) == end
+
+
+def test_texts_through_the_simulator_delivery_callback_and_stop(uow_factory, actors, world):
+    from pharmacy_desktop.adapters.sms import DeliveryReport, SmsSimulator
+    from pharmacy_desktop.services.notification_sender import (
+        NotificationSender,
+        record_delivery,
+        record_inbound_sms,
+    )
+
+    set_patient(uow_factory, world.patient_id, communication_preference="sms")
+    fill_and_verify(uow_factory, actors, world.rx_id)
+    sms = SmsSimulator()
+    sms.fail_next(1)
+    sender = NotificationSender(uow_factory, workstation="ws", sms=sms)
+    assert [o.status for o in sender.send_pending()] == ["pending"]  # provider outage: retried later
+    later = utcnow() + dt.timedelta(minutes=2)
+    assert [
+        o.status for o in NotificationSender(uow_factory, workstation="ws", sms=sms, clock=lambda: later).send_pending()
+    ] == ["sent"]
+    [text] = sms.sent
+    [row] = notifications(uow_factory, world.patient_id)
+    assert text.to == "+12175550142" and text.message_id == row.message_id and row.external_id == text.external_id
+    assert record_delivery(uow_factory, DeliveryReport(text.external_id, "delivered"))
+    assert notifications(uow_factory, world.patient_id)[0].status == "delivered"
+    assert not record_delivery(uow_factory, DeliveryReport("nobody", "delivered"))
+
+    # a second prescription's text is waiting when the patient replies STOP: it never goes out
+    second = add_rx(uow_factory, world)
+    fill_and_verify(uow_factory, actors, second)
+    assert record_inbound_sms(uow_factory, "+1 217 555 0142", "Stop") == 1
+    assert record_inbound_sms(uow_factory, "+1 217 555 0142", "thanks!") == 0
+    rows = notifications(uow_factory, world.patient_id)
+    assert [r.status for r in rows] == ["delivered", "cancelled"] and "STOP" in rows[1].error_message
+    with uow_factory() as uow:
+        assert uow.session.get(f.Patient, world.patient_id).sms_opt_out_at is not None
+    assert NotificationSender(uow_factory, workstation="ws", sms=sms, clock=lambda: later).send_pending() == []
+    assert len(sms.sent) == 1
