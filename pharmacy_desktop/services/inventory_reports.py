@@ -99,22 +99,6 @@ def _drug(name: str, strength: str | None) -> str:
 # ---- controlled log ---------------------------------------------------------------------------
 
 
-def _reference(row: LedgerRow) -> str:
-    """What a ledger row was for, in a few words: the Rx, the order, the adjustment, the lot."""
-    lot = f"lot {row.lot}" if row.lot else ""
-    if row.rx_number:
-        fill = f" fill {row.refill_number}" if row.refill_number else ""
-        return " ".join(p for p in (f"Rx {row.rx_number}{fill}", lot) if p)
-    if row.po_number:
-        return " ".join(p for p in (row.po_number, lot) if p)
-    if row.adjustment_type:
-        form = f" (DEA {row.dea_form})" if row.dea_form else ""
-        return " ".join(p for p in (row.adjustment_type.replace("_", " ") + form, lot) if p)
-    if row.reference_type == "recall":
-        return " ".join(p for p in ("recall", lot) if p)
-    return " ".join(p for p in (lot, (row.reason or row.reference_type or "")[:60]) if p)
-
-
 def _entries(rows: list[LedgerRow], opening: Decimal) -> tuple[LogEntry, ...]:
     balance = opening
     entries = []
@@ -125,7 +109,7 @@ def _entries(rows: list[LedgerRow], opening: Decimal) -> tuple[LogEntry, ...]:
             LogEntry(
                 at=row.at.astimezone(),
                 kind=row.kind,
-                reference=_reference(row),
+                reference=row.reference,
                 quantity_in=change if change > 0 else None,
                 quantity_out=-change if change < 0 else None,
                 balance=balance,

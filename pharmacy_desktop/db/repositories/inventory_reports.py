@@ -50,19 +50,11 @@ class ControlledItemRow(NamedTuple):
 
 class LedgerRow(NamedTuple):
     item_id: uuid.UUID
-    seq: int
     at: dt.datetime
     kind: str
     quantity_before: Decimal
     quantity_change: Decimal
-    reference_type: str | None
-    reason: str | None
-    lot: str | None
-    rx_number: str | None
-    refill_number: int | None
-    po_number: str | None
-    adjustment_type: str | None
-    dea_form: str | None
+    reference: str  # "Rx 2000123 fill 2 lot AB1", "PO000042 lot AB1", "damage (DEA 106) lot AB1", "recall lot AB1"
 
 
 class ExpiringRow(NamedTuple):
@@ -130,22 +122,21 @@ WHERE m.dea_schedule IS NOT NULL AND btrim(m.dea_schedule) <> ''
 ORDER BY m.drug_name, m.strength, i.ndc_code
 """)
 
-# The range of each item's rows (by seq) the period covers; NULL bounds = from the first / to the last.
-_LEDGER = text("""
-WITH bounds AS (
-    SELECT inventory_item_id AS item_id,
-           min(seq) FILTER (WHERE CAST(:start AS timestamptz) IS NULL OR transaction_date >= :start) AS lo,
-           max(seq) FILTER (WHERE CAST(:stop AS timestamptz) IS NULL OR transaction_date < :stop) AS hi
-    FROM inventory_schema.inventory_transactions
-    WHERE inventory_item_id = ANY(:items)
-    GROUP BY inventory_item_id
-)
-SELECT t.inventory_item_id, t.seq, t.transaction_date, t.transaction_type, t.quantity_before, t.quantity_change,
-       t.reference_type, t.reason, b.batch_number, p.prescription_number, r.refill_number,
-       po.po_number, a.adjustment_type, a.dea_form
-FROM bounds
-JOIN inventory_schema.inventory_transactions t
-  ON t.inventory_item_id = bounds.item_id AND t.seq BETWEEN bounds.lo AND bounds.hi
+_ITEMS = bindparam("items", type_=ARRAY(UUID(as_uuid=True)))
+
+# A ledger row and a few words naming what it was for (Rx and fill, PO, adjustment, recall; lot).
+_LEDGER_ROW = """
+SELECT t.inventory_item_id, t.transaction_date, t.transaction_type, t.quantity_before, t.quantity_change,
+       btrim(CASE
+           WHEN p.prescription_number IS NOT NULL
+               THEN 'Rx ' || p.prescription_number || CASE WHEN r.refill_number > 0 THEN ' fill ' || r.refill_number ELSE '' END
+           WHEN po.po_number IS NOT NULL THEN po.po_number
+           WHEN a.adjustment_type IS NOT NULL
+               THEN replace(a.adjustment_type, '_', ' ') || COALESCE(' (DEA ' || a.dea_form || ')', '')
+           WHEN t.reference_type = 'recall' THEN 'recall'
+           ELSE left(COALESCE(t.reason, t.reference_type, ''), 60)
+       END || COALESCE(' lot ' || b.batch_number, ''))
+{source}
 LEFT JOIN inventory_schema.inventory_batches b ON b.id = t.batch_id
 LEFT JOIN prescription_schema.prescription_refills r
   ON t.reference_type = 'prescription_refill' AND r.id = t.reference_id
@@ -157,8 +148,32 @@ LEFT JOIN inventory_schema.purchase_orders po ON po.id = COALESCE(
     poi.purchase_order_id,
     CASE WHEN t.reference_type = 'purchase_order' THEN t.reference_id END)
 LEFT JOIN inventory_schema.stock_adjustments a ON a.transaction_id = t.id
+{where}
 ORDER BY t.inventory_item_id, t.seq
-""").bindparams(bindparam("items", type_=ARRAY(UUID(as_uuid=True))))
+"""
+# The whole ledger of the items.
+_LEDGER_ALL = text(
+    _LEDGER_ROW.format(
+        source="FROM inventory_schema.inventory_transactions t", where="WHERE t.inventory_item_id = ANY(:items)"
+    )
+).bindparams(_ITEMS)
+# The range of each item's rows (by seq) the period covers; NULL bounds = from the first / to the last.
+_LEDGER_PERIOD = text(
+    """
+WITH bounds AS (
+    SELECT inventory_item_id AS item_id,
+           min(seq) FILTER (WHERE CAST(:start AS timestamptz) IS NULL OR transaction_date >= :start) AS lo,
+           max(seq) FILTER (WHERE CAST(:stop AS timestamptz) IS NULL OR transaction_date < :stop) AS hi
+    FROM inventory_schema.inventory_transactions
+    WHERE inventory_item_id = ANY(:items)
+    GROUP BY inventory_item_id
+)"""
+    + _LEDGER_ROW.format(
+        source="FROM bounds JOIN inventory_schema.inventory_transactions t\n"
+        "  ON t.inventory_item_id = bounds.item_id AND t.seq BETWEEN bounds.lo AND bounds.hi",
+        where="",
+    )
+).bindparams(_ITEMS)
 
 # Where an item's balance stood at the start of the period: before its first row on or after it.
 _OPENING = text("""
@@ -166,7 +181,7 @@ SELECT DISTINCT ON (inventory_item_id) inventory_item_id, quantity_before
 FROM inventory_schema.inventory_transactions
 WHERE inventory_item_id = ANY(:items) AND transaction_date >= :start
 ORDER BY inventory_item_id, seq
-""").bindparams(bindparam("items", type_=ARRAY(UUID(as_uuid=True))))
+""").bindparams(_ITEMS)
 
 _EXPIRING = text("""
 SELECT i.ndc_code, m.drug_name, m.strength, b.batch_number, b.expiration_date, b.quantity_remaining,
@@ -248,11 +263,15 @@ class InventoryReportsRepository(Repository[InventoryItem]):
         self, item_ids: Sequence[uuid.UUID], start: dt.datetime | None, stop: dt.datetime | None
     ) -> list[LedgerRow]:
         """The ledger rows of these items in [start, stop) as a contiguous seq range per item, by item
-        then seq, each with what names its reference (lot, Rx and fill, PO, adjustment)."""
+        then seq, each with a few words naming its reference (Rx and fill, PO, adjustment, recall; lot)."""
         if not item_ids:
             return []
-        params = {"items": list(item_ids), "start": start, "stop": stop}
-        return [LedgerRow(*row) for row in self.session.execute(_LEDGER, params)]
+        if start is None and stop is None:  # the whole ledger: no range to work out first
+            result = self.session.execute(_LEDGER_ALL, {"items": list(item_ids)})
+        else:
+            result = self.session.execute(_LEDGER_PERIOD, {"items": list(item_ids), "start": start, "stop": stop})
+        # all() fetches in one call: iterating the result row by row costs more than the query here
+        return [LedgerRow(*row) for row in result.all()]
 
     def opening_balances(self, item_ids: Sequence[uuid.UUID], start: dt.datetime) -> dict[uuid.UUID, Decimal]:
         """Item -> quantity before its first ledger row dated on or after ``start`` (items with none
