@@ -36,6 +36,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 if TYPE_CHECKING:
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
     from pharmacy_desktop.services.expiry_job import ExpiryJob
+    from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,14 @@ class Application:
 
         return ExpiryJob(self.uow_factory)
 
+    def make_notification_sender(self, *, chosen_only: bool = True) -> NotificationSender:
+        """The patient-notification sender (not started). ``chosen_only``: it works only while this
+        is the pharmacy's sending workstation (the app); the ``notifications run`` command sends
+        wherever it runs."""
+        return make_notification_sender(
+            self.uow_factory, self.config, self.workstation, chosen_only=chosen_only, demo=self.embedded is not None
+        )
+
     def close(self) -> None:
         self.engine.dispose()
         if self.embedded is not None:
@@ -106,6 +115,43 @@ def make_print_sender(uow_factory: UnitOfWorkFactory, config: Config, workstatio
     from pharmacy_desktop.services.printer_settings import printer_settings_from
 
     return PrintSender(uow_factory, lambda: printer_settings_from(config), workstation)
+
+
+def make_notification_sender(
+    uow_factory: UnitOfWorkFactory, config: Config, workstation: str, *, chosen_only: bool = True, demo: bool = False
+) -> NotificationSender:
+    """The one place the notification adapters are built from the configuration: the mail server
+    (PHARMACY_SMTP_URL or ``[notifications] smtp_url``, password from the keyring) and the SMS
+    provider (``sms_url``: an https provider URL, token from the keyring, or "simulator"; the
+    embedded demo database uses the simulator when nothing is configured). A channel left
+    unconfigured is not guessed: its messages wait, retried, with an error saying what to set."""
+    from pharmacy_desktop.adapters import sms as sms_mod
+    from pharmacy_desktop.adapters.smtp_mail import SmtpEmailSender, parse_smtp_url
+    from pharmacy_desktop.keyring_store import get_secret
+    from pharmacy_desktop.services.notification_jobs import DailyJobs
+    from pharmacy_desktop.services.notification_sender import NotificationSender
+
+    email = None
+    mail_url = config_mod.smtp_url(config)
+    if mail_url:
+        try:
+            email = SmtpEmailSender(parse_smtp_url(mail_url), get_secret(config_mod.smtp_secret_key(mail_url)))
+        except ValueError as error:
+            log.warning("notification e-mail is off: %s", error)
+    sms: sms_mod.SmsProvider | None = None
+    sms_url = config.sms_url or ("simulator" if demo else "")
+    if sms_url == "simulator":
+        sms = sms_mod.SmsSimulator()
+    elif sms_url:
+        try:
+            token = get_secret(config_mod.sms_secret_key(sms_url)) or ""
+            sms = sms_mod.HttpSmsProvider(sms_mod.parse_sms_url(sms_url), token)
+        except ValueError as error:
+            log.warning("notification SMS is off: %s", error)
+    return NotificationSender(
+        uow_factory, workstation=workstation, email=email, sms=sms, daily_jobs=DailyJobs(uow_factory).run_due,
+        chosen_only=chosen_only,
+    )  # fmt: skip
 
 
 def configured_url(cli_url: str | None, cfg: Config) -> tuple[str | None, str]:

@@ -56,6 +56,10 @@ class Config:
     scanner_gap_ms: int = 30
     scanner_min_length: int = 6
     printers: dict[str, PrinterConfig] = field(default_factory=dict)
+    # [notifications]: smtp://user@host:587 or smtps://user@host:465 (password in the keyring);
+    # sms: "simulator" or https://api.provider/...?account=ID&from=+1NNN (token in the keyring)
+    smtp_url: str = ""
+    sms_url: str = ""
 
     def printer(self, role: str) -> PrinterConfig | None:
         printer = self.printers.get(role)
@@ -71,6 +75,7 @@ def load(path: Path | None = None) -> Config:
     db = raw.get("database", {})
     ws = raw.get("workstation", {})
     scanner = raw.get("scanner", {})
+    notifications = raw.get("notifications", {})
     printers = {
         role: PrinterConfig(uri=str(p.get("uri", "")), profile=str(p.get("profile", "default")))
         for role, p in raw.get("printers", {}).items()
@@ -83,6 +88,8 @@ def load(path: Path | None = None) -> Config:
         scanner_gap_ms=int(scanner.get("gap_ms", 30)),
         scanner_min_length=int(scanner.get("min_length", 6)),
         printers=printers,
+        smtp_url=str(notifications.get("smtp_url", "")),
+        sms_url=str(notifications.get("sms_url", "")),
     )
 
 
@@ -109,6 +116,13 @@ def save(config: Config, path: Path | None = None) -> Path:
             f"[printers.{role}]",
             f"uri = {_toml_str(printer.uri)}",
             f"profile = {_toml_str(printer.profile)}",
+        ]
+    if config.smtp_url or config.sms_url:
+        lines += [
+            "",
+            "[notifications]",
+            f"smtp_url = {_toml_str(strip_password(config.smtp_url))}",
+            f"sms_url = {_toml_str(config.sms_url)}",
         ]
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -195,3 +209,26 @@ def remember_password(url: str) -> str:
     if parts.password is not None:
         set_secret(secret_key_for(url), unquote(parts.password))
     return strip_password(url)
+
+
+# -- patient notifications (mail server, SMS provider) ------------------------------------------
+
+
+def smtp_url(config: Config) -> str:
+    """The mail server: PHARMACY_SMTP_URL wins over ``[notifications] smtp_url``."""
+    import os
+
+    return os.environ.get("PHARMACY_SMTP_URL") or config.smtp_url
+
+
+def smtp_secret_key(url: str) -> str:
+    """The keyring entry of a mail server's password (``notifications set-password`` writes it)."""
+    parts = urlsplit(url)
+    return f"smtp:{unquote(parts.username or '')}@{parts.hostname}:{parts.port or ''}"
+
+
+def sms_secret_key(url: str) -> str:
+    """The keyring entry of an SMS provider account's token."""
+    parts = urlsplit(url)
+    account = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("account", "")
+    return f"sms:{unquote(account)}@{parts.hostname}"

@@ -83,6 +83,20 @@ class HttpSmsSettings:
     timeout: float = 15.0
 
 
+def parse_sms_url(url: str) -> HttpSmsSettings:
+    """``https://api.twilio.com/2010-04-01?account=AC123&from=%2B12175550100`` (the token is in the keyring)."""
+    parts = urllib.parse.urlsplit((url or "").strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("The SMS provider URL must be https://host/path?account=ID&from=+1NNNNNNNNNN.")
+    if parts.password:
+        raise ValueError("Do not put the SMS token in the URL: it is kept in the keyring.")
+    query = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query).items()}
+    if not query.get("account") or not query.get("from"):
+        raise ValueError("The SMS provider URL needs ?account=ID&from=+1NNNNNNNNNN.")
+    base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return HttpSmsSettings(base, query["account"], query["from"], float(query.get("timeout", 15)))
+
+
 class HttpSmsProvider:
     def __init__(self, settings: HttpSmsSettings, token: str):
         self.settings = settings

@@ -12,14 +12,15 @@ import argparse
 import logging
 import sys
 
-from pharmacy_desktop.cli import catalog, db, demo, inventory, printing, reports, screenshots, users
+from pharmacy_desktop.cli import catalog, db, demo, inventory, notifications, printing, reports, screenshots, users
 from pharmacy_desktop.cli.options import add_db_option, every_parser, merge_database_url
 from pharmacy_desktop.errors import PharmacyError
 from pharmacy_desktop.logging_setup import FILE_ONLY, scrub, setup_logging
 
 log = logging.getLogger("pharmacy_desktop.cli")
 
-COMMAND_GROUPS = (db, demo, catalog, inventory, printing, reports, users, screenshots)  # each adds its parsers: register(sub)
+# each adds its parsers: register(sub)
+COMMAND_GROUPS = (db, demo, catalog, inventory, notifications, printing, reports, users, screenshots)
 
 
 def cmd_app(args: argparse.Namespace) -> int:

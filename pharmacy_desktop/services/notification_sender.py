@@ -6,7 +6,7 @@ One pass (`send_pending`), like the print sender:
    never take the same row), set 'sending' with ``claimed_at``/``claimed_by`` (the lease); a
    patient who opted out or withdrew consent since the row was written gets it cancelled
    instead; commit.
-2. send each through its adapter (`adapters/email.py`, `adapters/sms.py`), holding no lock and
+2. send each through its adapter (`adapters/smtp_mail.py`, `adapters/sms.py`), holding no lock and
    no connection.
 3. record, in a new transaction: 'sent' with ``sent_at`` and the provider's id; a temporary failure
    puts it back to 'pending' with ``retry_count`` + 1 and an exponential back-off
@@ -32,8 +32,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pharmacy_desktop.adapters.email import EmailError, SmtpEmailSender
 from pharmacy_desktop.adapters.sms import DeliveryReport, SmsError, SmsProvider, is_stop
+from pharmacy_desktop.adapters.smtp_mail import EmailError, SmtpEmailSender
 from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow as _utcnow
@@ -93,6 +93,7 @@ class NotificationSender:
         clock: Callable[[], dt.datetime] = _utcnow,
         after_send: Callable[[uuid.UUID], None] | None = None,
         daily_jobs: Callable[[dt.datetime], object] | None = None,
+        chosen_only: bool = False,
     ) -> None:
         self.uow_factory = uow_factory
         self.workstation = workstation
@@ -105,6 +106,9 @@ class NotificationSender:
         self._clock = clock
         self._after_send = after_send  # between sending and recording (the crash tests stop here)
         self._daily_jobs = daily_jobs  # notification_jobs.DailyJobs.run_due: refill due, pickup reminders
+        # the app's thread: work only while this is the pharmacy's sending workstation (read at each
+        # pass, so choosing another workstation in the settings needs no restart)
+        self.chosen_only = chosen_only
         self._pass_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -142,6 +146,8 @@ class NotificationSender:
             if self._stop.is_set():
                 break
             try:
+                if self.chosen_only and sending_workstation(self.uow_factory) != self.workstation:
+                    continue
                 if self._daily_jobs is not None:
                     self._daily_jobs(self._clock())
                 self.send_pending()
@@ -156,6 +162,12 @@ class NotificationSender:
                 self._trouble = None
 
     # -- one pass --------------------------------------------------------------------------------
+
+    def run_once(self) -> list[SendOutcome]:
+        """The daily jobs (if not run yet today), then one sending pass (``notifications run --once``)."""
+        if self._daily_jobs is not None:
+            self._daily_jobs(self._clock())
+        return self.send_pending()
 
     def send_pending(self) -> list[SendOutcome]:
         """Claim, send and record every due message (in batches); returns what happened to each."""

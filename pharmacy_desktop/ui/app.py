@@ -23,6 +23,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
     from pharmacy_desktop.services.expiry_job import ExpiryJob
+    from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.ui.changes import ChangeListener
     from pharmacy_desktop.ui.main_window import MainWindow
@@ -102,6 +103,7 @@ class Session(QObject):
         self.dispatcher: ScanDispatcher | None = None  # scans -> the active screen
         self.printing: PrintSender | None = None  # print jobs -> printers, on its own thread
         self.expiry: ExpiryJob | None = None  # the daily expiry pass, on its own thread
+        self.notifying: NotificationSender | None = None  # patient messages, on its own thread
         self.startup = StartupWindow()
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
@@ -140,6 +142,8 @@ class Session(QObject):
         self._start_printing(printing, listener)
         self.expiry = database.make_expiry_job()
         self.expiry.start()
+        self.notifying = database.make_notification_sender()  # sends only on the pharmacy's chosen workstation
+        self.notifying.start()
         self.startup.hide()
         self._show_sign_in()
         log.info("database ready (%s); sign-in shown", database.source)
@@ -205,6 +209,8 @@ class Session(QObject):
             self.printing.stop()
         if self.expiry is not None:
             self.expiry.stop()
+        if self.notifying is not None:
+            self.notifying.stop(timeout=5)
         if self.listener is not None:
             self.listener.stop()
         if self.database is not None:

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from pharmacy_desktop.adapters.email import SmtpEmailSender, parse_smtp_url
+from pharmacy_desktop.adapters.smtp_mail import SmtpEmailSender, parse_smtp_url
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.services.notification_sender import NotificationSender

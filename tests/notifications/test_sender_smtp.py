@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pharmacy_desktop.adapters.email import SmtpEmailSender, parse_smtp_url
+from pharmacy_desktop.adapters.smtp_mail import SmtpEmailSender, parse_smtp_url
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.services.notification_sender import LEASE, NotificationSender
 from tests.fill import factories as f
@@ -205,3 +205,72 @@ def test_smtp_url_rules():
         with pytest.raises(ValueError, match=words) as caught:
             parse_smtp_url(bad)
         assert "secret" not in str(caught.value)
+
+
+def test_notifications_run_once_and_plan_from_the_command_line(uow_factory, actors, world, smtp, database_url):
+    from tests.cli.conftest import run_cli
+    from tests.notifications.test_jobs import DAY, dispensed_rx
+
+    fill_and_verify(uow_factory, actors, world.rx_id)
+    dispensed_rx(uow_factory, world, ran_out_in=3)
+    with uow_factory() as uow:
+        number = uow.session.get(f.Patient, world.patient_id).patient_number
+    planned = run_cli("notifications", "plan", "--date", DAY.isoformat(), "--database-url", database_url)
+    assert planned.returncode == 0, planned.stderr
+    assert "refill_due" in planned.stdout and number in planned.stdout and "would send" in planned.stdout
+    assert "Maria" not in planned.stdout and "Gonzalez" not in planned.stdout
+    bad = run_cli("notifications", "plan", "--date", "12/02/2026", "--database-url", database_url)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+    done = run_cli(
+        "notifications", "run", "--once", "--database-url", database_url, env={"PHARMACY_SMTP_URL": plain_url(smtp)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Notifications: 2 sent." in done.stdout
+    assert sorted(m["Subject"] for m in smtp.messages) == [
+        "A refill is due soon",
+        "Ready for pickup at Main Street Pharmacy",
+    ]
+    again = run_cli(
+        "notifications", "run", "--once", "--database-url", database_url, env={"PHARMACY_SMTP_URL": plain_url(smtp)}
+    )
+    assert "nothing due" in again.stdout and len(smtp.messages) == 2
+
+
+def test_the_app_sender_works_only_on_the_chosen_workstation(uow_factory, actors, world, smtp, tmp_path, monkeypatch):
+    import time
+
+    from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.app import make_notification_sender
+    from pharmacy_desktop.keyring_store import set_secret
+    from tests.notifications.conftest import set_profile
+
+    path = tmp_path / "workstation.toml"
+    url = f"smtp://rx%40mainstreet.example@127.0.0.1:{smtp.port}?starttls=no"
+    config_mod.save(config_mod.Config(workstation_name="counter-2", smtp_url=url, sms_url="simulator"), path)
+    cfg = config_mod.load(path)
+    assert (cfg.smtp_url, cfg.sms_url) == (url, "simulator")
+    monkeypatch.setenv("PHARMACY_SMTP_URL", plain_url(smtp))
+    assert config_mod.smtp_url(cfg) == plain_url(smtp)  # the environment wins
+    monkeypatch.delenv("PHARMACY_SMTP_URL")
+    set_secret(config_mod.smtp_secret_key(url), "mail-secret")
+    sender = make_notification_sender(uow_factory, cfg, "counter-2")
+    assert sender.email is not None and sender.email._password == "mail-secret" and sender.sms is not None
+    assert sender.email.settings.username == "rx@mainstreet.example"
+
+    # the aiosmtpd server accepts no AUTH on a plain connection: use the password-less URL for sending
+    sender = make_notification_sender(uow_factory, config_mod.Config(smtp_url=plain_url(smtp)), "counter-2")
+    sender.poll_interval = 0.2
+    fill_and_verify(uow_factory, actors, world.rx_id)
+    sender.start()
+    try:
+        time.sleep(1.5)
+        assert smtp.messages == []  # no workstation chosen yet
+        set_profile(uow_factory, notification_workstation="counter-2")
+        deadline = time.monotonic() + 20
+        while not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(smtp.messages) == 1
+    finally:
+        sender.stop()
+    assert not sender.running

@@ -1,5 +1,7 @@
 """E-mail to patients over SMTP (standard library only): STARTTLS or implicit TLS.
 
+(Named smtp_mail, not email: a module called email would shadow the standard library package.)
+
 Configured by one URL (``[notifications] smtp_url`` in the workstation file, or PHARMACY_SMTP_URL):
 
 - ``smtps://user@mail.example.org:465``: TLS from the first byte (implicit TLS);
