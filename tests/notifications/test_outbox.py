@@ -172,3 +172,40 @@ def test_texts_through_the_simulator_delivery_callback_and_stop(uow_factory, act
         assert uow.session.get(f.Patient, world.patient_id).sms_opt_out_at is not None
     assert NotificationSender(uow_factory, workstation="ws", sms=sms, clock=lambda: later).send_pending() == []
     assert len(sms.sent) == 1
+
+
+def test_two_workstations_enqueueing_the_same_event_at_once_write_one_row(uow_factory, world):
+    import threading
+
+    key = "ready:race"
+    with uow_factory() as uow:
+        notification_outbox.seed_default_templates(uow)
+        uow.commit()
+    first = uow_factory()
+    with first:
+        patient = first.session.get(f.Patient, world.patient_id)
+        out_a = notification_outbox.enqueue(
+            first, patient, "prescription_ready", reference_type="prescription", reference_id=world.rx_id,
+            event_key=key, now=utcnow(), details=notification_outbox.MessageDetails(rx_count=1),
+        )  # fmt: skip
+        assert out_a.reason == "queued"
+        result = {}
+
+        def second() -> None:  # blocks on the first's uncommitted row, then finds it and updates it
+            with uow_factory() as uow:
+                other = uow.session.get(f.Patient, world.patient_id)
+                result["out"] = notification_outbox.enqueue(
+                    uow, other, "prescription_ready", reference_type="prescription", reference_id=world.rx_id,
+                    event_key=key, now=utcnow(), details=notification_outbox.MessageDetails(rx_count=2),
+                )  # fmt: skip
+                uow.commit()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # waiting for the first transaction
+        first.commit()
+    thread.join(30)
+    assert result["out"].reason == "updated" and result["out"].notification_id == out_a.notification_id
+    [row] = notifications(uow_factory, world.patient_id)
+    assert "2 prescriptions ready" in row.message

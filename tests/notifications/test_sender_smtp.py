@@ -274,3 +274,31 @@ def test_the_app_sender_works_only_on_the_chosen_workstation(uow_factory, actors
     finally:
         sender.stop()
     assert not sender.running
+
+
+def test_two_senders_at_once_send_each_message_once(uow_factory, actors, world, smtp):
+    import threading
+
+    from pharmacy_desktop.services.notification_outbox import enqueue
+
+    with uow_factory() as uow:
+        patients = [f.add_patient(uow, f"Pat{i}", "Example", email=f"pat{i}@example.org") for i in range(12)]
+        for p in patients:
+            p.communication_preference, p.contact_consent_at = "email", utcnow()
+        uow.flush()
+        for p in patients:
+            assert enqueue(
+                uow, p, "refill_due", reference_type=None, reference_id=None, event_key=f"k:{p.id}", now=utcnow()
+            ).queued
+        uow.commit()
+    senders = [make_sender(uow_factory, smtp, batch_size=3) for _ in range(2)]
+    results: list = [None, None]
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, senders[i].send_pending())) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    sent = [o.notification_id for r in results for o in r if o.status == "sent"]
+    assert len(sent) == len(set(sent)) == 12
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == len(set(ids)) == 12
