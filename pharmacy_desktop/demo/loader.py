@@ -202,12 +202,16 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         from pharmacy_desktop.demo.prescriptions import load_prescriptions
 
         summary.store_products = pos.load_reference(uow_factory, actors, patient_ids, meds, today)
+        from pharmacy_desktop.demo import notifications as demo_notifications
+
+        demo_notifications.prepare_patients(uow_factory, actors, patient_ids, today)  # before today's "ready"
         adjudicator = SimulatedAdjudicator()  # the app's default switch: claims paid here reverse there too
         ready: dict[tuple[int, str], uuid.UUID] = {}
         summary.prescriptions = load_prescriptions(
             uow_factory, actors, rng, patient_ids, prescribers, meds, _FORMULARY, today, adjudicator, ready
         )
         summary.sales = pickups.load_pickups(uow_factory, adjudicator, ready, patient_ids, today)
+        demo_notifications.load_history(uow_factory, actors, patient_ids, today)
         with uow_factory() as uow:  # where every prescription stands after the day at the counter
             rows = uow.active_session.execute(select(Prescription.status, func.count()).group_by(Prescription.status))
             summary.prescriptions = {status: int(count) for status, count in rows}

@@ -25,4 +25,5 @@ class Place(StrEnum):
     USERS = "users"
     AUDIT_LOG = "audit log"
     SETTINGS = "Settings"
+    MESSAGES = "patient messages"  # texts and e-mails that failed or wait (issue 16)
     INVENTORY = "inventory"  # stock, orders, receiving, counts, adjustments, recalls, reports

@@ -31,6 +31,7 @@ from pharmacy_desktop.domain import notification_recipients, quiet_hours
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.notification_templates import CHANNELS, EVENTS, message_values, render, template_problems
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
+from pharmacy_desktop.services import notification_outbox
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.notification_views import (
     CHANNEL_TITLES,
@@ -77,11 +78,19 @@ SAMPLE_DRUGS = ("Lisinopril 10 mg", "Atorvastatin 20 mg")
 def list_templates(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[TemplateRow]:
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, MANAGE_TEMPLATES, doing="edit patient message templates")
+        if not uow.notification_admin.all_templates():
+            # a pharmacy that never sent a message: show the texts the outbox would start with
+            notification_outbox.seed_default_templates(uow)
+            uow.commit()
         return _templates(uow)
 
 
 def _templates(uow: UnitOfWork) -> list[TemplateRow]:
-    rows = uow.notification_admin.all_templates()
+    order = {event: i for i, event in enumerate(EVENTS)}  # the order of the day: ready, refill, still waiting...
+    rows = sorted(
+        uow.notification_admin.all_templates(),
+        key=lambda t: (order.get(t.event_trigger, 99), t.notification_type != "sms", not t.is_active, t.template_name),
+    )
     names = uow.notification_admin.user_names({t.updated_by for t in rows if t.updated_by})
     return [template_row(t, names.get(t.updated_by) if t.updated_by else None) for t in rows]
 
@@ -138,7 +147,7 @@ def save_template(uow_factory: UnitOfWorkFactory, actor: Actor, edit: TemplateEd
             row = found
             if (row.event_trigger, row.notification_type) != (edit.event, edit.channel):
                 raise ValidationFailed(
-                    "A template keeps its event and channel: save the text as a new template instead (Alt+W)."
+                    "A template keeps its event and channel: save the text as a new template instead (Alt+V)."
                 )
             if edit.expected_updated_at is not None and row.updated_at != edit.expected_updated_at:
                 raise ConcurrentUpdate(
@@ -337,7 +346,8 @@ def save_preferences(
                     "email_opt_out": preferences.email_opt_out,
                 },
             )
-            uow.notify("patients", p.id)
+            # with the version it made: a screen already showing that version has nothing to reload
+            uow.notify("patients", p.id, version=p.version)
         view = _patient_view(uow, patient_id, HISTORY_LIMIT)
         uow.commit()
         return view

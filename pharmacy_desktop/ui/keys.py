@@ -26,6 +26,7 @@ PLACE_KEYS: dict[Place, str] = {
     Place.INVENTORY: "F8",
     Place.PATIENTS: "F9",
     Place.PRINT_QUEUE: "F10",
+    Place.MESSAGES: "F11",
     Place.USERS: "Alt+U",
     Place.AUDIT_LOG: "Alt+A",
     Place.SETTINGS: "Alt+S",

@@ -9,10 +9,12 @@ listed; Alt+K keeps your edits on top of theirs (then Ctrl+S), Alt+L loads their
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,6 +28,7 @@ from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import patients
 from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.notification_admin import PatientMessages
 from pharmacy_desktop.services.patient_forms import PatientChanged, PatientHit, PatientProfile, PossibleDuplicate
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
@@ -44,6 +47,7 @@ from pharmacy_desktop.ui.style import (
 )
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
+from pharmacy_desktop.ui.widgets.patient_notifications import PatientNotificationsPanel
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
 
 PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; background: {background}; }}"
@@ -58,7 +62,8 @@ class PatientsScreen(Screen):
         ("Enter / Down", "open the highlighted patient / move into the results"),
         ("Ctrl+S", "save"),
         ("Alt+N", "new patient"),
-        ("Alt+1 … Alt+5", "details, allergies, conditions, insurance, prescribers"),
+        ("Alt+1 … Alt+6", "details, allergies, conditions, insurance, prescribers, contact and messages"),
+        ("Alt+P", "on Contact: save how the patient may be contacted"),
         ("Insert / Ctrl+Delete", "add / remove a row in a list"),
         ("Alt+Y", "create anyway (not a duplicate)"),
         ("Alt+K / Alt+L", "after a conflict: keep mine / load theirs"),
@@ -110,6 +115,9 @@ class PatientsScreen(Screen):
         right_layout.addWidget(self.notice)
 
         self.form = PatientFormWidget()
+        self.messages = PatientNotificationsPanel(factory, actor)  # issue 16: contact preferences, messages
+        self.form.tabs.addTab(self.messages, "&6 Contact")
+        self.messages.saved.connect(self._preferences_saved)
         right_layout.addWidget(self.form, 1)
         bar = QHBoxLayout()
         self.message = QLabel("")
@@ -141,8 +149,13 @@ class PatientsScreen(Screen):
         if self.profile is None:
             self.search.edit.setFocus()
 
+    def set_actor(self, actor: Actor) -> None:
+        super().set_actor(actor)
+        self.messages.set_actor(actor)
+
     def clear_sensitive(self) -> None:
         self.profile = None
+        self.messages.show_patient(None)
         self.search.clear()
         self.banner.show_profile(None)
         self.form.set_form(None)
@@ -154,6 +167,7 @@ class PatientsScreen(Screen):
             notice.get("topic") == "patients"
             and self.profile is not None
             and notice.get("id") == str(self.profile.patient_id)
+            and notice.get("version") != self.profile.version  # not the version on screen (our own save)
         ):
             self._say(
                 "ⓘ This patient was just changed on another workstation. Alt+L loads the new version "
@@ -178,6 +192,7 @@ class PatientsScreen(Screen):
 
     def _opened(self, profile: PatientProfile) -> None:
         self.profile = profile
+        self.messages.show_patient(profile.patient_id)
         self.conflict = None
         self.banner.show_profile(profile)
         self.form.set_form(profile.form)
@@ -189,6 +204,7 @@ class PatientsScreen(Screen):
 
     def new_patient(self) -> None:
         self.profile = None
+        self.messages.show_patient(None)
         self.conflict = None
         self.banner.show_profile(None)
         self.banner.name.setText("New patient")
@@ -257,6 +273,17 @@ class PatientsScreen(Screen):
             self._say(f"✖ {exc.message}", ERROR)
             return
         show_error(self, exc)
+
+    def _preferences_saved(self, view: PatientMessages) -> None:
+        """The Messages tab saved the contact preferences: the open profile takes the new version and
+        channel, so Ctrl+S afterwards neither reports our own save as a conflict nor undoes it."""
+        if self.profile is None or self.profile.patient_id != view.patient_id:
+            return
+        form = replace(self.profile.form, communication_preference=view.preferences.channel)
+        self.profile = replace(self.profile, version=view.version, form=form)
+        combo = self.form.fields["communication_preference"]
+        if isinstance(combo, QComboBox):
+            combo.setCurrentText(view.preferences.channel)
 
     def keep_mine(self) -> None:
         if self.conflict is None or self.profile is None:

@@ -10,6 +10,7 @@ from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.home import HomeScreen
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.inventory import InventoryScreen
+from pharmacy_desktop.ui.screens.messages import MessagesScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
@@ -29,6 +30,7 @@ SCREENS: tuple[type[Screen], ...] = (
     InventoryScreen,  # F8
     PatientsScreen,  # F9
     PrintQueueScreen,  # F10
+    MessagesScreen,  # F11
     UsersScreen,  # Alt+U
     AuditScreen,  # Alt+A
     SettingsScreen,  # Alt+S

@@ -48,6 +48,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
+from pharmacy_desktop.ui.widgets.notification_templates import NotificationTemplatesPage
 from pharmacy_desktop.ui.widgets.pos_settings import PosSettingsPage
 from pharmacy_desktop.ui.widgets.printer_row import ROLE_USE, TEST_KEYS
 from pharmacy_desktop.ui.widgets.printer_row import PrinterRow as PrinterRow
@@ -64,6 +65,7 @@ class SettingsScreen(Screen):
         ("Ctrl+S", "save the settings of this workstation (on the point-of-sale tab: the pharmacy's)"),
         ("Ctrl+Z", "undo unsaved changes"),
         ("Alt+P / Alt+C / Alt+O", "printers and screen lock / barcode scanner and scanner test / point of sale"),
+        ("Alt+M", "patient message templates (Ctrl+S saves the template, Alt+V as a new one, Alt+K puts it in use)"),
         ("Ctrl+Tab", "the next tab"),
         ("Scan", "shows the scanner test: raw input, timing and what the barcode resolved to"),
     )
@@ -185,6 +187,8 @@ class SettingsScreen(Screen):
         self.tabs.addTab(self.scanner_tab, "Barcode s&canner")
         self.pos_page = PosSettingsPage(context.uow_factory, actor)
         self.tabs.addTab(self.pos_page, "P&oint of sale")
+        self.templates_page = NotificationTemplatesPage(context.uow_factory, actor)  # the pharmacy's, like POS
+        self.tabs.addTab(self.templates_page, "Patient &messages")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.error = ErrorLine()
@@ -218,6 +222,9 @@ class SettingsScreen(Screen):
         if self.tabs.currentWidget() is self.pos_page:
             self.pos_page.load()  # the pharmacy's settings, as another workstation may have saved them
             self.pos_page.tax_rate.setFocus()
+        elif self.tabs.currentWidget() is self.templates_page:
+            self.templates_page.load()
+            self.templates_page.table.setFocus()
         elif self.tabs.currentWidget() is self.scanner_tab:
             (self.scanner_page.typing_box if self.scanner_page is not None else self.scanner_gap).setFocus()
         else:
@@ -288,6 +295,9 @@ class SettingsScreen(Screen):
     def save(self) -> None:
         if self.tabs.currentWidget() is self.pos_page:
             self.pos_page.save()
+            return
+        if self.tabs.currentWidget() is self.templates_page:
+            self.templates_page.save()
             return
         try:
             printers = self.form_printers()
