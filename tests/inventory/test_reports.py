@@ -273,3 +273,17 @@ def test_each_pdf_has_title_period_pharmacy_and_pages(uow_factory, actors, histo
         words = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
         for needle in [*expected[name], "Main Street Pharmacy", "Page 1 of 1", "Printed "]:
             assert needle in words, (name, needle)
+
+
+def test_after_the_demo_the_controlled_log_ends_at_on_hand_for_every_item(database_url, uow_factory):
+    from pharmacy_desktop.demo import load_demo
+
+    load_demo(database_url, today=TODAY, patients=30)
+    log = reports.controlled_log(uow_factory, None)
+    assert log.items  # the demo stocks controlled drugs
+    rows = rows_of(controlled_log_csv(log))
+    closing = check_running_balances(rows)
+    with uow_factory() as uow:
+        on_hand = {i.ndc: i.on_hand for i in uow.inventory_reports.controlled_items()}
+    assert closing == {ndc: on_hand[ndc] for ndc in closing}
+    assert {ndc for ndc, qty in on_hand.items() if qty} <= {i.ndc for i in log.items}  # every one holding stock

@@ -15,11 +15,14 @@ never skips a movement.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
+import psycopg
+from psycopg.rows import args_row
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
@@ -266,12 +269,15 @@ class InventoryReportsRepository(Repository[InventoryItem]):
         then seq, each with a few words naming its reference (Rx and fill, PO, adjustment, recall; lot)."""
         if not item_ids:
             return []
-        if start is None and stop is None:  # the whole ledger: no range to work out first
-            result = self.session.execute(_LEDGER_ALL, {"items": list(item_ids)})
-        else:
-            result = self.session.execute(_LEDGER_PERIOD, {"items": list(item_ids), "start": start, "stop": stop})
-        # all() fetches in one call: iterating the result row by row costs more than the query here
-        return [LedgerRow(*row) for row in result.all()]
+        whole = start is None and stop is None  # the whole ledger: no range to work out first
+        statement = _LEDGER_ALL if whole else _LEDGER_PERIOD
+        # Tens of thousands of rows: read on the session's own connection (same transaction) with the
+        # driver's cursor, straight into LedgerRow: SQLAlchemy's Row objects cost as much as the query.
+        driver = self.session.connection().connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)  # the psycopg dialect's connection
+        sql = re.sub(r":(\w+)", r"%(\1)s", statement.text)
+        with driver.cursor(row_factory=args_row(LedgerRow)) as cursor:
+            return cursor.execute(sql, {"items": list(item_ids), "start": start, "stop": stop}).fetchall()
 
     def opening_balances(self, item_ids: Sequence[uuid.UUID], start: dt.datetime) -> dict[uuid.UUID, Decimal]:
         """Item -> quantity before its first ledger row dated on or after ``start`` (items with none
