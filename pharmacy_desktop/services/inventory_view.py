@@ -222,3 +222,18 @@ def refresh_summary(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         uow.inventory_view.refresh_summary()
         uow.commit()
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    id: uuid.UUID
+    count_number: str
+    scope: str
+    opened_at: dt.datetime
+
+
+def open_counts(uow_factory: UnitOfWorkFactory, actor: Actor) -> tuple[OpenCount, ...]:
+    """The counts still being counted, oldest first (to take one up again at any workstation)."""
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, VIEW, doing="see stock counts")
+        return tuple(OpenCount(c.id, c.count_number, c.scope, c.created_at) for c in uow.adjustments.open_counts())

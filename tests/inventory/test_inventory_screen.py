@@ -170,3 +170,173 @@ def test_screenshot_of_the_stock_page(qtbot, uow_factory, actors, shelf, tmp_pat
     out = DOCS if os.environ.get("PHARMACY_SCREENSHOTS") == "1" else tmp_path
     assert window.grab().save(str(out / "inventory.png"))
     assert inventory_view.EXPIRY_WINDOWS == (30, 60, 90)
+
+    # the other two pages of this engineer's, to look at (never in the README)
+    from pharmacy_desktop.ui.widgets.inventory_adjustments import AdjustmentsPage
+    from pharmacy_desktop.ui.widgets.inventory_counts import CountsPage
+
+    adjust = screen.page(AdjustmentsPage)
+    screen.show_page(AdjustmentsPage)
+    adjust.finder.set_choice(page.rows[2])
+    qtbot.waitUntil(lambda: adjust.stock is not None, timeout=WAIT)
+    adjust.quantity.setText("4")
+    adjust.reason.setText("bottle dropped, tablets crushed")
+    adjust.request()
+    qtbot.waitUntil(lambda: adjust.result.kind == "done", timeout=WAIT)
+    adjust.finder.set_choice(page.rows[3])
+    qtbot.waitUntil(lambda: adjust.stock is not None and adjust.stock.item.schedule == "CII", timeout=WAIT)
+    adjust.type.setCurrentIndex(adjust.type.findData("theft"))
+    adjust.quantity.setText("5")
+    adjust.reason.setText("5 short at shift change")
+    adjust.request()
+    qtbot.waitUntil(lambda: adjust.result.kind == "warning" and adjust.queue.rowCount() == 1, timeout=WAIT)
+    settle()
+    assert window.grab().save(str(tmp_path / "inventory-adjustments.png"))
+    counts = screen.page(CountsPage)
+    screen.show_page(CountsPage)
+    counts.shelf.setText("A-1")
+    counts.open_shelf()
+    qtbot.waitUntil(lambda: counts.sheet is not None, timeout=WAIT)
+    settle()
+    assert window.grab().save(str(tmp_path / "inventory-counts.png"))
+
+
+# -- adjustments ----------------------------------------------------------------------------------
+
+
+def on_hand(uow_factory, item_id) -> Decimal:
+    with uow_factory() as uow:
+        return uow.inventory.require(item_id).quantity_on_hand
+
+
+def choose_by_scan(qtbot, counter, page, drug) -> None:
+    counter.scan(drug.upc)
+    qtbot.waitUntil(lambda: page.stock is not None and page.stock.item.ndc == drug.ndc11, timeout=WAIT)
+
+
+def request_by_keys(qtbot, counter, page, *, drug, kind: str, quantity: str, reason: str) -> None:
+    choose_by_scan(qtbot, counter, page, drug)
+    counter.press(Qt.Key.Key_Y, ALT)
+    counter.press(Qt.Key.Key_Home)
+    for _ in range(8):
+        if page.type.currentData() == kind:
+            break
+        counter.press(Qt.Key.Key_Down)
+    assert page.type.currentData() == kind
+    counter.press(Qt.Key.Key_Q, ALT)
+    counter.type(quantity)
+    counter.press(Qt.Key.Key_E, ALT)
+    counter.type(reason)
+    page.result.say("hint", "")
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.result.text() != "", timeout=WAIT)
+
+
+def test_adjustments_by_keys_small_at_once_controlled_waits_and_four_eyes(
+    qtbot, inventory, uow_factory, actors, shelf, engine
+):
+    from pharmacy_desktop.ui.widgets.inventory_adjustments import AdjustmentsPage
+
+    screen, counter = inventory
+    page = screen.page(AdjustmentsPage)
+    counter.press(Qt.Key.Key_D, ALT)
+    assert screen.current_page() is page and QApplication.focusWidget() is page.finder.edit
+    assert not page.approve_button.isEnabled()  # a technician can request, not approve
+
+    # a small damage of a non-controlled item: approved at once by the system
+    request_by_keys(qtbot, counter, page, drug=f.METFORMIN_500, kind="damage", quantity="4", reason="dropped")
+    assert page.result.kind == "done" and "Approved at once" in page.result.text(), page.result.text()
+    assert on_hand(uow_factory, shelf["metformin"]) == D(26)
+
+    # theft of a controlled substance: waits, the stock unchanged, Form 106 data noted
+    request_by_keys(qtbot, counter, page, drug=f.OXYCODONE_5, kind="theft", quantity="5", reason="missing")
+    assert page.result.kind == "warning" and "WAITING for approval (a controlled substance)" in page.result.text()
+    assert "DEA Form 106" in page.result.text()
+    assert on_hand(uow_factory, shelf["oxycodone"]) == D(60)
+    qtbot.waitUntil(lambda: page.queue.rowCount() == 1, timeout=WAIT)
+    assert page.queue.item(0, 4).text() == "−5" and page.queue.item(0, 7).text().endswith("(you)")
+
+    # a refusal in words: no reason
+    choose_by_scan(qtbot, counter, page, f.LISINOPRIL_20_100)
+    counter.press(Qt.Key.Key_Q, ALT)
+    counter.type("3")
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.result.kind == "problem", timeout=WAIT)
+    assert "reason" in page.result.text().lower()
+
+    # the requester may not decide it even with the right; someone else approves it
+    screen.set_actor(actors["pharmacist"])
+    request_by_keys(qtbot, counter, page, drug=f.LISINOPRIL_20_100, kind="damage", quantity="30", reason="wet")
+    assert "above the pharmacy's approval threshold" in page.result.text()
+    page.load_queue()
+    qtbot.waitUntil(lambda: page.queue.rowCount() == 2, timeout=WAIT)
+    own = next(n for n, v in enumerate(page.pending) if v.requested_by == actors["pharmacist"].user_id)
+    counter.press(Qt.Key.Key_W, ALT)
+    page.queue.selectRow(own)
+    counter.press(Qt.Key.Key_V, ALT)
+    qtbot.waitUntil(lambda: page.decision.kind == "problem", timeout=WAIT)
+    assert "someone else" in page.decision.text().lower() or "own" in page.decision.text().lower()
+    assert on_hand(uow_factory, shelf["lisinopril"]) == D(100)
+
+    theft = next(n for n, v in enumerate(page.pending) if v.requested_by == actors["technician"].user_id)
+    page.queue.setFocus()
+    page.queue.selectRow(theft)
+    counter.press(Qt.Key.Key_N, ALT)
+    counter.type("counted twice, 5 short")
+    counter.press(Qt.Key.Key_V, ALT)
+    qtbot.waitUntil(lambda: page.decision.kind == "done", timeout=WAIT)
+    assert "Approved" in page.decision.text()
+    assert on_hand(uow_factory, shelf["oxycodone"]) == D(55)
+    qtbot.waitUntil(lambda: page.queue.rowCount() == 1, timeout=WAIT)
+    assert_inventory_invariants(engine)
+
+
+# -- counts ---------------------------------------------------------------------------------------
+
+
+def test_a_blind_shelf_count_by_scanning_gives_the_variance_list(qtbot, inventory, uow_factory, shelf, engine):
+    from pharmacy_desktop.ui.widgets.inventory_counts import CountsPage
+
+    screen, counter = inventory
+    page = screen.page(CountsPage)
+    counter.press(Qt.Key.Key_C, ALT)
+    assert screen.current_page() is page
+    counter.press(Qt.Key.Key_F, ALT)
+    counter.type("A-1")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.sheet is not None and page.pages.currentWidget() is page.counting, timeout=WAIT)
+    assert [page.lines.item(r, 0).text() for r in range(page.lines.rowCount())] == [
+        "Lisinopril 20 mg",
+        "Metformin Hydrochloride 500 mg",
+    ]
+    # blind: no column, cell or line on the page says the quantity on record
+    shown = [page.lines.item(r, c).text() for r in range(page.lines.rowCount()) for c in range(4)]
+    assert all("100" not in text and "30" not in text for text in shown), shown
+    assert [page.lines.horizontalHeaderItem(c).text() for c in range(4)] == ["Drug", "NDC", "Bin", "Counted"]
+
+    counter.scan(f.OXYCODONE_5.upc)  # not on this shelf
+    qtbot.waitUntil(lambda: "not on this count's list" in page.message.text(), timeout=WAIT)
+    counter.scan(f.LISINOPRIL_20_100.upc)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.entry, timeout=WAIT)
+    counter.type("70")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.lines.item(0, 3).text() == "70 tablet", timeout=WAIT)
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # metformin not counted yet
+    qtbot.waitUntil(lambda: "not counted yet: Metformin" in page.message.text(), timeout=WAIT)
+    expiry = dt.date.today().replace(year=dt.date.today().year + 1)
+    counter.scan(f.METFORMIN_500.datamatrix("M-1", expiry))
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.entry, timeout=WAIT)
+    counter.type("30")
+    counter.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.lines.item(1, 3).text() == "30 tablet", timeout=WAIT)
+    assert on_hand(uow_factory, shelf["lisinopril"]) == D(100)  # counting changes nothing
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.pages.currentWidget() is page.done, timeout=WAIT)
+    assert page.variances.rowCount() == 1
+    cells = [page.variances.item(0, c).text() for c in range(6)]
+    assert cells == ["Lisinopril", "64725-1020-01", "100", "70", "−30", "WAITING for approval"]
+    assert "1 waiting for approval" in page.done_heading.text()
+    assert on_hand(uow_factory, shelf["lisinopril"]) == D(100)  # until someone approves it
+    with uow_factory() as uow:
+        assert uow.inventory.require(shelf["metformin"]).last_counted_at is not None
+    assert_inventory_invariants(engine)

@@ -29,6 +29,8 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.screens.base import Screen, shortcut
+from pharmacy_desktop.ui.widgets.inventory_adjustments import AdjustmentsPage
+from pharmacy_desktop.ui.widgets.inventory_counts import CountsPage
 from pharmacy_desktop.ui.widgets.inventory_orders import OrdersPage
 from pharmacy_desktop.ui.widgets.inventory_recalls import RecallsPage
 from pharmacy_desktop.ui.widgets.inventory_receiving import ReceivingPage
@@ -48,6 +50,8 @@ class InventoryPage:
 # the pages in tab order; SCREEN B appends Orders (Alt+O), Receiving (Alt+R), Recalls (Alt+L), Reports (Alt+P)
 PAGES: list[InventoryPage] = [
     InventoryPage("S&tock", StockPage),
+    InventoryPage("A&djustments", AdjustmentsPage),
+    InventoryPage("&Counts", CountsPage, "inventory.adjust"),
     InventoryPage("&Orders", OrdersPage),
     InventoryPage("&Receiving", ReceivingPage, "inventory.receive"),
     InventoryPage("Reca&lls", RecallsPage, "inventory.recall"),
@@ -60,7 +64,7 @@ class InventoryScreen(Screen):
     title = "Inventory"
     permission = VIEW
     screenshot_role = "pharmacist"
-    change_topics = ("inventory", "prescriptions")
+    change_topics = ("inventory", "prescriptions", "stock_adjustments")
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
@@ -73,6 +77,8 @@ class InventoryScreen(Screen):
             self.pages.append(page)
             self.tabs.addTab(page, spec.label)
         self.tabs.currentChanged.connect(self._page_changed)
+        counts = self.page(CountsPage)
+        counts.stock_rows = lambda: list(self.page(StockPage).rows)  # "count the items listed on Stock"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.tabs)

@@ -7,10 +7,16 @@ import datetime as dt
 from decimal import Decimal
 
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QTableWidget, QWidget
 
+from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.stock import format_quantity
+from pharmacy_desktop.services import inventory_view
+from pharmacy_desktop.services.auth import Actor
+from pharmacy_desktop.services.inventory_view import StockQuery, StockRow
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, HINT, INFO, PASSED, STOP_TEXT, WARNING
+from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 
 COLOURS = {
     "problem": ERROR,
@@ -58,6 +64,11 @@ def qty(value: Decimal | None, unit: str = "") -> str:
     return f"{shown} {unit}".strip()
 
 
+def ndc_shown(key: str) -> str:
+    """An 11-digit NDC key as printed on the package (5-4-2); anything else as it is."""
+    return format_ndc11(key) if len(key) == 11 and key.isdigit() else key
+
+
 def day(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -70,3 +81,49 @@ def days_left(value: dt.date | None, today: dt.date) -> str:
     if left < 0:
         return f"EXPIRED {value.isoformat()}"
     return f"{value.isoformat()} (in {left} d)"
+
+
+class ItemFinder(SearchAsYouType):
+    """A stock item by name or NDC as you type (Enter picks); ``chosen`` gets the StockRow or None."""
+
+    escape_clears = True
+
+    def __init__(self, context: AppContext, actor: Actor, *, name: str, parent: QWidget | None = None):
+        self.context = context
+        self.actor = actor
+        self.choice: StockRow | None = None
+        super().__init__(
+            self._find,
+            parent,
+            name=name,
+            placeholder="Drug name or NDC — or scan the package",
+            accessible_name="Stock item",
+            list_height=150,
+        )
+        self.not_found = "No stock item matches."
+
+    def _find(self, text: str) -> list[StockRow]:
+        return list(inventory_view.search_stock(self.context.uow_factory, self.actor, StockQuery(text=text)).rows)
+
+    def _edited(self, text: str) -> None:
+        if self.choice is not None:  # typing over a chosen item un-chooses it
+            self.choice = None
+            self.chosen.emit(None)
+        super()._edited(text)
+
+    def item(self, found: StockRow) -> QListWidgetItem:
+        schedule = f"[{found.schedule}] " if found.schedule else ""
+        return QListWidgetItem(
+            f"{schedule}{found.title}   NDC {found.ndc_shown} · on hand {qty(found.on_hand, found.unit)}"
+            f" · bin {found.bin_location or '—'}"
+        )
+
+    def picked(self, found: StockRow) -> None:
+        self.set_choice(found)
+
+    def set_choice(self, found: StockRow | None) -> None:
+        self._forget_search()
+        self.choice = found
+        self.edit.setText(found.title if found else "")
+        self._show([], "")
+        self.chosen.emit(found)
