@@ -236,7 +236,8 @@ def resend_message(
         row.recipient = who.address  # a corrected address or number is used (the reason for most resends)
         row.status = "pending"
         row.claimed_at = row.claimed_by = None
-        row.max_retries = max(row.max_retries or 0, (row.retry_count or 0) + 1)  # one more try, at least
+        # the sender gives up once retry_count passes max_retries: one more try at least from here
+        row.max_retries = max(row.max_retries or 0, row.retry_count or 0)
         profile = uow.users.pharmacy_profile()
         row.next_attempt_at = (
             quiet_hours.next_allowed(at, profile.quiet_hours_start, profile.quiet_hours_end) if profile else at

@@ -8,12 +8,15 @@ import datetime as dt
 
 import pytest
 
+from pharmacy_desktop.adapters.smtp_mail import SmtpEmailSender, parse_smtp_url
 from pharmacy_desktop.db.models.notifications import Notification
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.errors import ConcurrentUpdate, PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import notification_admin as admin
 from pharmacy_desktop.services.notification_admin import ContactPreferences, TemplateEdit
+from pharmacy_desktop.services.notification_sender import NotificationSender
 from tests.notifications.conftest import add_rx, fill_and_verify, notifications, set_patient, set_profile
+from tests.notifications.smtp_server import SmtpServer
 
 
 def _set_row(uow_factory, notification_id, **values):
@@ -207,31 +210,52 @@ def test_preferences_are_refused_without_permission_or_an_address(uow_factory, a
 # -- the pharmacy-wide list: resend and cancel ---------------------------------------------------------
 
 
-def test_resend_is_a_new_attempt_of_the_same_row_to_the_corrected_address(uow_factory, actors, ready):
-    tech = actors["technician"]
-    _set_row(
-        uow_factory,
-        ready.id,
-        status="bounced",
-        retry_count=5,
-        max_retries=5,
-        error_message="550 mailbox unavailable",
-        next_attempt_at=None,
-    )
-    [listed] = admin.outstanding_messages(uow_factory, actors["manager"])
-    assert listed.id == ready.id and listed.patient_name == "Gonzalez, Maria" and listed.status_title == "BOUNCED"
-    set_patient(uow_factory, ready.patient_id, email="maria.fixed@example.org")
+def _sender(uow_factory, server: SmtpServer) -> NotificationSender:
+    url = f"smtp://127.0.0.1:{server.port}?starttls=no&from=rx@mainstreet.example"
+    return NotificationSender(uow_factory, workstation="sender-ws", email=SmtpEmailSender(parse_smtp_url(url)))
 
-    now = utcnow()
-    resent = admin.resend_message(uow_factory, tech, ready.id, now=now)
+
+def test_a_bounced_email_resent_to_the_corrected_address_goes_out_with_the_same_message_id(uow_factory, actors, ready):
+    """A real SMTP server refuses the address; staff correct it and resend; the sender sends the same row."""
+    tech = actors["technician"]
+    with SmtpServer() as smtp:
+        smtp.recorder.refuse_rcpt.add("maria.gonzalez@example.org")
+        _sender(uow_factory, smtp).send_pending()
+        assert _row(uow_factory, ready.id).status == "bounced"
+        [listed] = admin.outstanding_messages(uow_factory, actors["manager"])
+        assert (listed.id, listed.patient_name, listed.status_title) == (ready.id, "Gonzalez, Maria", "BOUNCED")
+        assert "550" in listed.error
+
+        set_patient(uow_factory, ready.patient_id, email="maria.fixed@example.org")
+        resent = admin.resend_message(uow_factory, tech, ready.id)
+        assert resent.status == "pending" and resent.recipient == "maria.fixed@example.org"
+        [outcome] = _sender(uow_factory, smtp).send_pending()
+        assert outcome.status == "sent"
+        [message] = smtp.messages
+        assert message["To"] == "maria.fixed@example.org" and message["Message-ID"] == ready.message_id
     row = _row(uow_factory, ready.id)
-    assert (row.status, row.message_id, row.recipient) == ("pending", ready.message_id, "maria.fixed@example.org")
-    assert row.max_retries == 6 and row.retry_count == 5 and row.next_attempt_at == now
-    assert resent.status == "pending" and resent.open
-    # it is due for the sender at once: the sender's own claim query takes it
-    with uow_factory() as uow:
-        due = uow.notifications.claim_due(utcnow(), utcnow() - dt.timedelta(minutes=5))
-        assert [n.id for n in due] == [ready.id]
+    assert (row.status, row.message_id) == ("sent", ready.message_id)
+    assert admin.outstanding_messages(uow_factory, tech) == []
+    assert admin.patient_messages(uow_factory, tech, ready.patient_id).messages[0].status_title == "sent"
+
+
+def test_a_message_that_failed_after_its_retries_gets_one_more_try_when_resent(uow_factory, actors, ready):
+    """The sender gives up after max_retries; resend grants exactly one more attempt, then it fails again."""
+    with SmtpServer() as smtp:
+        smtp.recorder.refuse_data = 100  # "451 try again later", every time
+        _set_row(uow_factory, ready.id, max_retries=0)  # no back-off retries: fail at the first refusal
+        _sender(uow_factory, smtp).send_pending()
+        failed = _row(uow_factory, ready.id)
+        assert (failed.status, failed.retry_count) == ("failed", 1)
+        admin.resend_message(uow_factory, actors["technician"], ready.id)
+        with uow_factory() as uow:  # due at once for the sender's own claim query
+            assert [n.id for n in uow.notifications.claim_due(utcnow(), utcnow() - dt.timedelta(minutes=5))] == [
+                ready.id
+            ]
+        [outcome] = _sender(uow_factory, smtp).send_pending()
+        assert outcome.status == "failed"
+        assert _row(uow_factory, ready.id).retry_count == 2
+        assert smtp.messages == []
 
 
 def test_resend_waits_for_the_end_of_quiet_hours(uow_factory, actors, ready):
