@@ -133,6 +133,10 @@ def test_f11_cancel_needs_a_second_delete_and_esc_keeps_the_message(qtbot, app_l
 
 def test_f11_for_a_manager_lists_but_does_not_resend(qtbot, app_look, context, actors, ready):
     window, screen = open_shell(qtbot, context, actors["manager"], MessagesScreen)
+    home = window.visible_screens()[0]
+    assert window.show_screen(home) and window.current_screen() is home
+    _key(qtbot, home, Qt.Key.Key_F11)  # the shell's key opens the list from anywhere
+    assert window.current_screen() is screen
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=TIMEOUT)
     assert not screen.resend_button.isEnabled()
     _key(qtbot, screen.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)

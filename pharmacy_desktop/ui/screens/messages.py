@@ -268,12 +268,13 @@ class MessagesScreen(Screen):
 
     def _done(self, text: str) -> None:
         self._say(text, PASSED_STYLE)
-        self.context_wake()
+        self._wake_sender()
         self.reload()
         self.table.setFocus()
 
-    def context_wake(self) -> None:
-        """Wake this workstation's notification sender if it runs here (resend: at once, not at its next look)."""
+    def _wake_sender(self) -> None:
+        """Wake the notification sender if the context carries one (resend: at once, not at its next
+        look); without one, the sender on the pharmacy's sending workstation takes it at its next pass."""
         sender = getattr(self.context, "notification_sender", None)
         wake = getattr(sender, "wake", None)
         if callable(wake):
