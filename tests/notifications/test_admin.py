@@ -300,3 +300,46 @@ def test_cancel_stops_a_waiting_message_and_a_message_being_sent_is_left_alone(u
     _set_row(uow_factory, ready.id, status="sent")
     with pytest.raises(ValidationFailed, match="already sent"):
         admin.cancel_message(uow_factory, tech, ready.id)
+
+
+def test_cancel_racing_the_sender_either_stops_the_message_or_is_refused_never_both(uow_factory, actors, world):
+    """Two workstations: one cancels while the sender claims. Either the cancel came first (nothing
+    reaches the SMTP server) or the sender did (the cancel is refused, the message is sent once)."""
+    import threading
+
+    from pharmacy_desktop.errors import PharmacyError
+
+    tech = actors["technician"]
+    with SmtpServer() as smtp:
+        for round_ in range(4):
+            set_patient(uow_factory, world.patient_id, email=f"maria.{round_}@example.org")
+            rx_id = add_rx(uow_factory, world) if round_ else world.rx_id
+            fill_and_verify(uow_factory, actors, rx_id)
+            row = notifications(uow_factory, world.patient_id)[-1]
+            assert row.status == "pending"
+            refused: list[PharmacyError] = []
+            start = threading.Barrier(2)
+
+            def cancel(row_id=row.id, refused=refused, start=start):
+                start.wait()
+                try:
+                    admin.cancel_message(uow_factory, tech, row_id)
+                except PharmacyError as error:
+                    refused.append(error)
+
+            def send(start=start):
+                start.wait()
+                _sender(uow_factory, smtp).send_pending()
+
+            threads = [threading.Thread(target=cancel), threading.Thread(target=send)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            final = _row(uow_factory, row.id)
+            delivered = [m for m in smtp.messages if m["Message-ID"] == row.message_id]
+            if refused:
+                assert final.status == "sent" and len(delivered) == 1
+            else:
+                assert final.status == "cancelled" and delivered == []
+    # which one won each round is up to the scheduler; each outcome is checked above
