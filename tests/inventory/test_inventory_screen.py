@@ -59,7 +59,12 @@ def wait_listed(qtbot, page: StockPage, expected: list[str]) -> None:
     qtbot.waitUntil(lambda: listed(page) == expected, timeout=WAIT)
 
 
-ALL = ["Lisinopril 10 mg TABLET", "Lisinopril 20 mg TABLET", "Metformin Hydrochloride 500 mg TABLET"]
+ALL = [
+    "Insulin Lispro 100 unit/mL INJECTION, SOLUTION",
+    "Lisinopril 10 mg TABLET",
+    "Lisinopril 20 mg TABLET",
+    "Metformin Hydrochloride 500 mg TABLET",
+]
 OXY = "[CII] Oxycodone Hydrochloride 5 mg TABLET"
 
 
@@ -100,10 +105,10 @@ def test_stock_search_as_you_type_filters_by_keys_and_lots_of_the_item(qtbot, in
     counter.press(Qt.Key.Key_F, ALT)
     counter.press(Qt.Key.Key_Down)
     assert QApplication.focusWidget() is page.items
-    assert page.items.currentRow() == 2  # the item selected before (metformin) stays selected
+    assert page.items.currentRow() == 3  # the item selected before (metformin) stays selected
     counter.press(Qt.Key.Key_Up)
     counter.press(Qt.Key.Key_Up)
-    assert page.items.currentRow() == 0
+    assert page.items.currentRow() == 1
     qtbot.waitUntil(lambda: page.lots.rowCount() == 2, timeout=WAIT)
     lots = [[page.lots.item(r, c).text() for c in (0, 4, 5)] for r in range(2)]
     assert lots == [
@@ -163,7 +168,7 @@ def test_screenshot_of_the_stock_page(qtbot, uow_factory, actors, shelf, tmp_pat
     page = screen.page(StockPage)
     wait_listed(qtbot, page, [*ALL, OXY])
     page.items.setFocus()
-    page.items.selectRow(0)
+    page.items.selectRow(1)  # lisinopril 10 mg: a lot on the shelf and a recalled one set aside
     qtbot.waitUntil(lambda: page.lots.rowCount() == 2, timeout=WAIT)
     settle()
     assert window.size().width() == DISPLAY[0] and window.size().height() == DISPLAY[1]
@@ -177,13 +182,13 @@ def test_screenshot_of_the_stock_page(qtbot, uow_factory, actors, shelf, tmp_pat
 
     adjust = screen.page(AdjustmentsPage)
     screen.show_page(AdjustmentsPage)
-    adjust.finder.set_choice(page.rows[2])
+    adjust.finder.set_choice(page.rows[3])
     qtbot.waitUntil(lambda: adjust.stock is not None, timeout=WAIT)
     adjust.quantity.setText("4")
     adjust.reason.setText("bottle dropped, tablets crushed")
     adjust.request()
     qtbot.waitUntil(lambda: adjust.result.kind == "done", timeout=WAIT)
-    adjust.finder.set_choice(page.rows[3])
+    adjust.finder.set_choice(page.rows[4])
     qtbot.waitUntil(lambda: adjust.stock is not None and adjust.stock.item.schedule == "CII", timeout=WAIT)
     adjust.type.setCurrentIndex(adjust.type.findData("theft"))
     adjust.quantity.setText("5")
@@ -340,3 +345,25 @@ def test_a_blind_shelf_count_by_scanning_gives_the_variance_list(qtbot, inventor
     with uow_factory() as uow:
         assert uow.inventory.require(shelf["metformin"]).last_counted_at is not None
     assert_inventory_invariants(engine)
+
+
+def test_the_fill_screen_sends_a_bottle_without_stock_record_to_inventory_f8(qtbot, uow_factory, actors):
+    from pharmacy_desktop.ui.screens.fill import FillScreen
+
+    world = f.world(uow_factory, stock_for=(f.METFORMIN_500,))  # lisinopril prescribed, never received
+    screen = FillScreen(context_for(uow_factory), actors["technician"])
+    qtbot.addWidget(screen)
+    screen.resize(*DISPLAY)
+    with qtbot.waitActive(screen):
+        screen.show()
+        screen.activateWindow()
+    counter = Counter(screen)
+    try:
+        counter.scan(world.rx_number)
+        qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)
+        counter.scan(f.LISINOPRIL_20_100.upc)
+        qtbot.waitUntil(lambda: screen.check is not None, timeout=WAIT)
+        assert "No stock record" in screen.result.text.text()
+        assert "receive it into inventory (F8) first" in screen.result.text.text()
+    finally:
+        counter.close()

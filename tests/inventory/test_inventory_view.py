@@ -45,6 +45,7 @@ def test_search_by_name_and_ndc_lists_items_with_what_the_buyer_needs(uow_factor
     tech = actors["technician"]
     everything = inventory_view.search_stock(uow_factory, tech, StockQuery())
     assert names(everything) == [
+        "Insulin Lispro 100 unit/mL",
         "Lisinopril 10 mg",
         "Lisinopril 20 mg",
         "Metformin Hydrochloride 500 mg",
@@ -113,7 +114,7 @@ def test_the_lots_of_an_item_are_read_live_and_the_list_after_a_refresh(uow_fact
         ("L10-A", "recalled", D(80)),
     ]
     assert stock.lots[1].recall_reason == "Dissolution failure" and stock.lots[1].quarantined_at is not None
-    assert stock.lots[0].quantity_received == D(100) and stock.lots[0].unit_cost is None
+    assert stock.lots[0].quantity_received == D(100) and stock.lots[0].unit_cost == D("0.1")
 
     def listed_on_hand():
         (row,) = inventory_view.search_stock(uow_factory, tech, StockQuery(text="lisinopril 10")).rows

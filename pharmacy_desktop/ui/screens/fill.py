@@ -32,7 +32,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.keys import key_for
+from pharmacy_desktop.ui.keys import key_for, with_keys
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
@@ -305,7 +305,7 @@ class FillScreen(QueueScreen):
             options = "\n".join(f"Alt+{i + 1}: {c.label}" for i, c in enumerate(check.choices))
             self.result.show_result("warning", f"{check.message}\n{options}")
         else:
-            self.result.show_result("problem", check.message, check.warnings)
+            self.result.show_result("problem", with_keys(check.message), check.warnings)  # "inventory (F8)"
         self.prompt.set_text("▶  SCAN ANOTHER STOCK BOTTLE", "problem")
 
     def _hard_stop(self, check: FillCheck) -> None:

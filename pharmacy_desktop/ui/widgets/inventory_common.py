@@ -1,11 +1,14 @@
 """Small pieces the inventory pages share: a message line, coloured cells, quantities and dates as
-a buyer reads them, and the item finder (type a name or NDC, or scan) the Adjustments page uses."""
+a buyer reads them, the item finder (type a name or NDC, or scan) the Adjustments page uses, and the
+background refresh of inventory_summary after change notices."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QTableWidget, QWidget
 
@@ -15,9 +18,12 @@ from pharmacy_desktop.services import inventory_view
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.inventory_view import StockQuery, StockRow
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, HINT, INFO, PASSED, STOP_TEXT, WARNING
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 
+log = logging.getLogger(__name__)
+REFRESH_DEBOUNCE_MS = 1500  # a burst of fills: one refresh of the summary
 COLOURS = {
     "problem": ERROR,
     "warning": WARNING,
@@ -127,3 +133,47 @@ class ItemFinder(SearchAsYouType):
         self.edit.setText(found.title if found else "")
         self._show([], "")
         self.chosen.emit(found)
+
+
+class SummaryRefresher(QObject):
+    """Refreshes inventory_summary on a worker thread after change notices, at most one at a time."""
+
+    refreshed = Signal()
+
+    def __init__(self, parent: QWidget, context: AppContext, delay_ms: int = REFRESH_DEBOUNCE_MS):
+        super().__init__(parent)
+        self.context = context
+        self.running = False
+        self.again = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(delay_ms)
+        self.timer.timeout.connect(self.run)
+
+    def request(self) -> None:
+        self.timer.start()  # restarted by every notice: the refresh follows the last of a burst
+
+    def run(self) -> None:
+        if self.running:
+            self.again = True
+            return
+        self.running = True
+        uow_factory = self.context.uow_factory
+        parent = self.parent()
+        assert isinstance(parent, QWidget)
+        run_in_background(
+            parent, lambda: inventory_view.refresh_summary(uow_factory), lambda _: self._done(), self._failed
+        )
+
+    def _failed(self, exc: Exception) -> None:
+        # the list still shows the summary as of its last refresh; the lots pane is live either way
+        log.warning("inventory summary not refreshed: %s", type(exc).__name__)
+        self._done()
+
+    def _done(self) -> None:
+        self.running = False
+        if self.again:
+            self.again = False
+            self.run()
+        else:
+            self.refreshed.emit()

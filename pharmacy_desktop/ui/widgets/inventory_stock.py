@@ -10,11 +10,11 @@ one refresh, and the list reloads. The lots pane is read live for the selected i
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
+from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,13 +34,11 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell, scaled
-from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, day, days_left, paint, qty
+from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, SummaryRefresher, day, days_left, paint, qty
 
-log = logging.getLogger(__name__)
 ITEM_HEADERS = ["Drug", "NDC", "On hand", "Reorder at", "Order qty", "Nearest expiry", "Bin", "Notes"]
 LOT_HEADERS = ["Lot", "Expires", "Received", "Qty received", "Remaining", "Status", "Unit cost"]
 SOON_DAYS = 30  # an expiry this close is marked on the list
-REFRESH_DEBOUNCE_MS = 1500  # a burst of fills: one refresh of the summary
 SEARCH_DEBOUNCE_MS = 150
 STATUS_WORDS = {
     "active": "on the shelf",
@@ -49,50 +47,6 @@ STATUS_WORDS = {
     "returned": "returned to supplier",
     "destroyed": "destroyed",
 }
-
-
-class SummaryRefresher(QObject):
-    """Refreshes inventory_summary on a worker thread after change notices, at most one at a time."""
-
-    refreshed = Signal()
-
-    def __init__(self, parent: QWidget, context: AppContext, delay_ms: int = REFRESH_DEBOUNCE_MS):
-        super().__init__(parent)
-        self.context = context
-        self.running = False
-        self.again = False
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(delay_ms)
-        self.timer.timeout.connect(self.run)
-
-    def request(self) -> None:
-        self.timer.start()  # restarted by every notice: the refresh follows the last of a burst
-
-    def run(self) -> None:
-        if self.running:
-            self.again = True
-            return
-        self.running = True
-        uow_factory = self.context.uow_factory
-        parent = self.parent()
-        assert isinstance(parent, QWidget)
-        run_in_background(
-            parent, lambda: inventory_view.refresh_summary(uow_factory), lambda _: self._done(), self._failed
-        )
-
-    def _failed(self, exc: Exception) -> None:
-        # the list still shows the summary as of its last refresh; the lots pane is live either way
-        log.warning("inventory summary not refreshed: %s", type(exc).__name__)
-        self._done()
-
-    def _done(self) -> None:
-        self.running = False
-        if self.again:
-            self.again = False
-            self.run()
-        else:
-            self.refreshed.emit()
 
 
 def item_cells(row: StockRow, today: dt.date) -> list[str]:
@@ -116,12 +70,20 @@ def item_cells(row: StockRow, today: dt.date) -> list[str]:
     ]
 
 
+def unit_cost(value: Decimal | None) -> str:
+    """$0.10, $0.1234: cents always, the tenths of a cent a wholesaler's price may have."""
+    if value is None:
+        return "—"
+    whole, cents = f"{value:.4f}".split(".")
+    return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
+
+
 def lot_cells(lot: LotRow, unit: str, today: dt.date) -> list[str]:
     status = STATUS_WORDS.get(lot.status, lot.status)
     if lot.recall_reason:
         status += f": {lot.recall_reason}"
     expires = days_left(lot.expiry, today) if lot.on_shelf else day(lot.expiry)
-    cost = f"${lot.unit_cost:.4f}".rstrip("0").rstrip(".") if lot.unit_cost is not None else "—"
+    cost = unit_cost(lot.unit_cost)
     return [lot.lot, expires, day(lot.received), qty(lot.quantity_received), qty(lot.remaining, unit), status, cost]
 
 
