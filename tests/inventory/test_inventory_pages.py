@@ -363,6 +363,41 @@ def test_receiving_by_scanned_datamatrix_partial_then_over_receipt_refused_then_
     qtbot.waitUntil(lambda: page.orders == [], timeout=WAIT)  # nothing left to receive
 
 
+def test_a_package_size_the_catalog_lacks_is_typed_once_then_scans_count_it(
+    qtbot, uow_factory, engine, actors, buyer, counter_for
+):
+    tech = actors["technician"]
+    item = buyer.items[LISINOPRIL.package_ndc]
+    order = sent_order(uow_factory, tech, buyer.suppliers["McKesson"], [(item, D(200), D("0.04"))])
+    with uow_factory() as uow:  # a catalog row without its package description
+        uow.session.get(f.Medication, uow.inventory.require(item).medication_id).package_description = None
+        uow.commit()
+    page = show(qtbot, ReceivingPage(context_for(uow_factory), tech))
+    counter = counter_for(page)
+    page.activate()
+    qtbot.waitUntil(lambda: len(page.orders) == 1, timeout=WAIT)
+    page.pick_order(page.orders[0])
+    counter.scan(LISINOPRIL.datamatrix("U-1", R1_EXPIRY, serial="U1"))
+    qtbot.waitUntil(lambda: not page.checking, timeout=WAIT)
+    assert page.result.state == "problem" and "how many units a package holds" in page.result.text.text()
+    assert page.scans == []
+
+    page.lines.setFocus()
+    page.lines.selectRow(0)
+    counter.press(Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    assert page.package_units.hasFocus()
+    counter.type("100")
+    counter.press(Qt.Key.Key_Return)
+    assert page.units and page.prompt.hasFocus()
+    counter.scan(LISINOPRIL.datamatrix("U-1", R1_EXPIRY, serial="U1"))
+    qtbot.waitUntil(lambda: not page.checking, timeout=WAIT)
+    assert page.result.state == "ok", page.result.text.text()
+    counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.last_receipt is not None, timeout=WAIT)
+    assert page.last_receipt.order.id == order.id and page.last_receipt.order.status == "partially_received"
+    assert batch_state(uow_factory, item)["U-1"] == ("active", 100)
+
+
 def test_the_pages_are_tabs_of_the_inventory_screen_with_alt_keys_and_scans_reach_them(
     qtbot, uow_factory, actors, buyer
 ):

@@ -11,13 +11,14 @@ receives every accepted package in one transaction; the lines show their progres
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -47,6 +48,7 @@ class ReceivingPage(QWidget):
         ("Scan", "each package's 2D barcode (DataMatrix)"),
         ("Ctrl+Enter", "receive the scanned packages"),
         ("Ctrl+Z", "take back the last scan"),
+        ("Alt+N", "units in one package, for a line the catalog has no package size for"),
         ("Esc", "forget the scans (nothing is received)"),
     )
 
@@ -59,6 +61,7 @@ class ReceivingPage(QWidget):
         self.order: OrderView | None = None
         self.scans: list[str] = []
         self.checks: list[PackageCheck] = []
+        self.units: dict[uuid.UUID, Decimal] = {}  # units per package typed for a line the catalog has no size for
         self.last_receipt: ReceiptResult | None = None
         self.checking = False
         self.busy = False
@@ -67,6 +70,7 @@ class ReceivingPage(QWidget):
         shortcut(self, "Ctrl+Enter", self.receive)
         shortcut(self, "Ctrl+Z", self.undo_scan)
         shortcut(self, "Esc", self.clear_scans)
+        shortcut(self, "Alt+N", self.package_units.setFocus)
 
     def _build(self) -> None:
         self.order_list = RowsTable(ORDER_HEADERS, stretch=1)
@@ -89,6 +93,11 @@ class ReceivingPage(QWidget):
         self.result.WORDS = {"ok": "ADDED", "warning": "CHECK", "problem": "REFUSED", "info": ""}
         self.lines = RowsTable(LINE_HEADERS, stretch=0)
         self.lines.setObjectName("receivingLines")
+        self.package_units = QLineEdit()
+        self.package_units.setObjectName("packageUnits")
+        self.package_units.setPlaceholderText("only when the catalog does not say")
+        self.package_units.setMaximumWidth(220)
+        self.package_units.returnPressed.connect(self.set_package_units)
         self.packages = RowsTable(PACKAGE_HEADERS, stretch=1)
         self.packages.setObjectName("scannedPackages")
         self.receive_button = QPushButton("Receive (Ctrl+Enter)")
@@ -112,6 +121,11 @@ class ReceivingPage(QWidget):
         right_layout.addWidget(self.result)
         right_layout.addWidget(QLabel("<b>Lines</b>"))
         right_layout.addWidget(self.lines, 3)
+        units_row = QHBoxLayout()
+        units_row.addWidget(QLabel("Units in one package of the selected line (Alt+N):"))
+        units_row.addWidget(self.package_units)
+        units_row.addStretch(1)
+        right_layout.addLayout(units_row)
         right_layout.addWidget(QLabel("<b>Packages scanned, not yet received</b>"))
         right_layout.addWidget(self.packages, 2)
         right_layout.addLayout(actions)
@@ -179,6 +193,8 @@ class ReceivingPage(QWidget):
         if self.scans and (self.order is None or order.id != self.order.id):
             self.result.show_result("warning", "Receive or forget (Esc) the packages scanned for this order first.")
             return
+        if self.order is None or order.id != self.order.id:
+            self.units.clear()
         self.order = order
         self.order_title.setText(order_label(order))
         self.prompt.set_text("▶  SCAN EACH PACKAGE'S 2D BARCODE")
@@ -196,11 +212,11 @@ class ReceivingPage(QWidget):
         if self.checking or self.busy:
             self.result.show_result("warning", "Still checking the last package: scan this one again in a moment.")
             return True
-        actor, factory, pending = self.actor, self.context.uow_factory, list(self.scans)
+        actor, factory, pending, units = self.actor, self.context.uow_factory, list(self.scans), dict(self.units)
         self.checking = True
         run_in_background(
             self,
-            lambda: receiving.check_package(factory, actor, order.id, text, pending=pending),
+            lambda: receiving.check_package(factory, actor, order.id, text, pending=pending, units=units),
             lambda check: self._accepted(text, check),
             self._refused,
         )
@@ -226,6 +242,24 @@ class ReceivingPage(QWidget):
     def _refused(self, exc: Exception) -> None:
         self.checking = False
         self.result.show_result("problem", user_message(exc).removeprefix("Nothing was received. "))
+        self.prompt.setFocus()
+
+    def set_package_units(self) -> None:
+        """A package whose size the catalog lacks: the person reads it off the box and types it."""
+        order, row = self.order, self.lines.currentRow()
+        if order is None or not 0 <= row < len(order.lines) or self.scans:
+            self.result.show_result("warning", "Pick the line first, before scanning its packages (Esc forgets scans).")
+            return
+        try:
+            units = Decimal(self.package_units.text().strip())
+        except InvalidOperation:
+            units = Decimal(0)
+        if units <= 0:
+            self.result.show_result("problem", "Type the number of units in one package, e.g. 100.")
+            return
+        line = order.lines[row]
+        self.units[line.id] = units
+        self.result.show_result("info", f"{line.drug}: {format_quantity(units)} units a package. Scan its packages.")
         self.prompt.setFocus()
 
     def undo_scan(self) -> None:
@@ -303,12 +337,12 @@ class ReceivingPage(QWidget):
         if not self.scans:
             self.result.show_result("problem", "No package scanned yet: scan each package's 2D barcode first.")
             return
-        actor, factory, scans = self.actor, self.context.uow_factory, list(self.scans)
+        actor, factory, scans, units = self.actor, self.context.uow_factory, list(self.scans), dict(self.units)
         self.busy = True
         self.receive_button.setEnabled(False)
         run_in_background(
             self,
-            lambda: receiving.receive(factory, actor, order.id, scans),
+            lambda: receiving.receive(factory, actor, order.id, scans, units=units),
             self._received,
             self._receive_failed,
             busy_message="Receiving the delivery…",
