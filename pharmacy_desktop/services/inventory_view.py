@@ -25,7 +25,7 @@ from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_
 
 VIEW = "inventory.view"
 EXPIRY_WINDOWS = (30, 60, 90)  # the screen's "expiring within" choices, in days
-LIST_LIMIT = 200  # rows a search shows; more means "narrow the search"
+LIST_LIMIT = 100  # rows a search shows (a screenful or two); more means "type more" — a short prefix stays cheap
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 
 
