@@ -64,7 +64,7 @@ class InventoryScreen(Screen):
     title = "Inventory"
     permission = VIEW
     screenshot_role = "pharmacist"
-    change_topics = ("inventory", "prescriptions", "stock_adjustments")
+    change_topics = ("inventory", "prescriptions", "stock_adjustments", "purchase_orders")
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
