@@ -260,6 +260,14 @@ def test_adjustments_by_keys_small_at_once_controlled_waits_and_four_eyes(
     assert on_hand(uow_factory, shelf["oxycodone"]) == D(60)
     qtbot.waitUntil(lambda: page.queue.rowCount() == 1, timeout=WAIT)
     assert page.queue.item(0, 4).text() == "−5" and page.queue.item(0, 7).text().endswith("(you)")
+    counter.press(Qt.Key.Key_W, ALT)
+    page.queue.selectRow(0)
+    counter.press(Qt.Key.Key_K, ALT)  # the DEA Form 106 data, from the records
+    qtbot.waitUntil(lambda: getattr(page, "form_box", None) is not None and page.form_box.isVisible(), timeout=WAIT)
+    form = page.form_box.text()
+    assert "Oxycodone Hydrochloride 5 mg" in form and "Quantity theft: 5 tablet" in form and "NDC: 0406-0552-01" in form
+    assert "Description: missing" in form
+    page.form_box.accept()  # OK: back to the list, the keys work again
 
     # a refusal in words: no reason
     choose_by_scan(qtbot, counter, page, f.LISINOPRIL_20_100)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,8 +33,17 @@ from pharmacy_desktop.services.inventory_view import ItemStock, StockRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
-from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell, local_time
-from pharmacy_desktop.ui.widgets.inventory_common import ItemFinder, MessageLine, paint, qty
+from pharmacy_desktop.ui.widgets.fill_common import RowsTable
+from pharmacy_desktop.ui.widgets.inventory_common import (
+    ItemFinder,
+    MessageLine,
+    form_106_text,
+    outcome_text,
+    paint,
+    qty,
+    queue_cells,
+    signed,
+)
 
 QUEUE_HEADERS = ["Requested", "Drug", "Lot", "Type", "Change", "Value", "Reason", "By"]
 QUANTITY_HINTS = {
@@ -40,38 +51,6 @@ QUANTITY_HINTS = {
     rules.SYSTEM_ERROR: "+ found / − missing",
 }
 LOST_HINT = "units lost"
-
-
-def signed(value: Decimal) -> str:
-    return f"+{qty(value)}" if value > 0 else f"−{qty(-value)}" if value < 0 else "0"
-
-
-def outcome_text(view: AdjustmentView) -> tuple[str, str]:
-    """(kind, words) for the result of a request."""
-    what = f"{view.type_label} of {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
-    form = " DEA Form 106 data recorded (theft or loss of a controlled substance)." if view.dea_form == "106" else ""
-    if view.status == rules.APPROVED:
-        return "done", f"✔ Approved at once (small, not controlled): {what}. The stock has changed.{form}"
-    why = "a controlled substance" if view.is_controlled else "above the pharmacy's approval threshold"
-    return "warning", (
-        f"WAITING for approval ({why}): {what}. The stock changes only when someone else with approval "
-        f"rights approves it.{form}"
-    )
-
-
-def queue_cells(view: AdjustmentView) -> list[str]:
-    value = f"${abs(view.value):.2f}" if view.value is not None else "no cost"
-    schedule = "controlled" if view.is_controlled else None
-    return [
-        local_time(view.requested_at),
-        drug_cell(f"{view.drug_name} {view.strength or ''}".strip(), schedule),
-        view.lot or "any",
-        view.type_label + (" (106)" if view.dea_form == "106" else ""),
-        signed(view.change),
-        value,
-        view.reason,
-        view.requested_by_name,
-    ]
 
 
 class AdjustmentsPage(QWidget):
@@ -92,8 +71,8 @@ class AdjustmentsPage(QWidget):
         self.pending: list[AdjustmentView] = []
         self.busy = False
         self._build()
-        shortcut(self, "Ctrl+Return", self.request)
-        shortcut(self, "Ctrl+Enter", self.request)
+        for keys, slot in (("Ctrl+Return", self.request), ("Ctrl+Enter", self.request), ("Alt+K", self.show_form_106)):
+            shortcut(self, keys, slot)
 
     def _build(self) -> None:
         form = QGroupBox("Request an adjustment")
@@ -176,6 +155,10 @@ class AdjustmentsPage(QWidget):
         decide.addWidget(self.note, 1)
         decide.addWidget(self.approve_button)
         decide.addWidget(self.reject_button)
+        self.form_button = QPushButton("DEA Form 106 data (Alt+K)")
+        self.form_button.setObjectName("adjustForm106")
+        self.form_button.clicked.connect(self.show_form_106)
+        decide.addWidget(self.form_button)
         self.decision = MessageLine("decisionResult")
         heading = QHBoxLayout()
         heading.addWidget(title)
@@ -386,6 +369,28 @@ class AdjustmentsPage(QWidget):
             lambda exc: self.decision.say("problem", user_message(exc)),
             busy_message="Approving…" if approve else "Rejecting…",
         )
+
+    def show_form_106(self) -> None:
+        """The data of a DEA Form 106 for the selected controlled theft or loss, from its records."""
+        view = self.selected()
+        if view is None or view.dea_form != "106":
+            self.decision.say("problem", "Select a controlled theft or loss (marked 106) in the list first.")
+            return
+        uow_factory, actor = self.context.uow_factory, self.actor
+        run_in_background(
+            self,
+            lambda: adjustments.form_106(uow_factory, actor, view.id),
+            self._form_arrived,
+            lambda exc: self.decision.say("problem", user_message(exc)),
+        )
+
+    def _form_arrived(self, form: Any) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "DEA Form 106 data", form_106_text(form), parent=self)
+        box.setObjectName("form106")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: (self.window().activateWindow(), self.queue.setFocus()))
+        box.open()  # not exec(): the GUI never waits
+        self.form_box = box
 
     def _decided(self, view: AdjustmentView) -> None:
         self.note.clear()

@@ -12,14 +12,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QTableWidget, QWidget
 
+from pharmacy_desktop.domain import adjustments as rules
+from pharmacy_desktop.domain.adjustments import Form106
 from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services import inventory_view
+from pharmacy_desktop.services.adjustments import AdjustmentView
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.inventory_view import StockQuery, StockRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, HINT, INFO, PASSED, STOP_TEXT, WARNING
+from pharmacy_desktop.ui.widgets.fill_common import drug_cell, local_time
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,52 @@ def qty(value: Decimal | None, unit: str = "") -> str:
         return "—"
     shown = format_quantity(value)
     return f"{shown} {unit}".strip()
+
+
+def signed(value: Decimal) -> str:
+    return f"+{qty(value)}" if value > 0 else f"−{qty(-value)}" if value < 0 else "0"
+
+
+def form_106_text(form: Form106) -> str:
+    """The DEA Form 106 fields as the pharmacist-in-charge copies them into the DEA's form."""
+    lines = [
+        f"Registrant: {form.registrant_name}, DEA {form.registrant_dea or '— (not on the pharmacy profile)'}",
+        f"Address: {form.registrant_address}",
+        f"Date of {form.type_of_loss}: {form.date_of_loss.isoformat()}",
+        f"Drug: {form.drug_name} {form.strength or ''} {form.dosage_form or ''}".rstrip(),
+        f"NDC: {ndc_shown(form.ndc)}   Schedule: {form.schedule or '—'}",
+        f"Quantity {form.type_of_loss}: {qty(form.quantity, form.quantity_unit)}   Lot: {form.lot_number or '—'}",
+        f"Description: {form.description}",
+    ]
+    return "\n".join(lines)
+
+
+def outcome_text(view: AdjustmentView) -> tuple[str, str]:
+    """(kind, words) for the result of a request."""
+    what = f"{view.type_label} of {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
+    form = " DEA Form 106 data recorded (theft or loss of a controlled substance)." if view.dea_form == "106" else ""
+    if view.status == rules.APPROVED:
+        return "done", f"✔ Approved at once (small, not controlled): {what}. The stock has changed.{form}"
+    why = "a controlled substance" if view.is_controlled else "above the pharmacy's approval threshold"
+    return "warning", (
+        f"WAITING for approval ({why}): {what}. The stock changes only when someone else with approval "
+        f"rights approves it.{form}"
+    )
+
+
+def queue_cells(view: AdjustmentView) -> list[str]:
+    value = f"${abs(view.value):.2f}" if view.value is not None else "no cost"
+    schedule = "controlled" if view.is_controlled else None
+    return [
+        local_time(view.requested_at),
+        drug_cell(f"{view.drug_name} {view.strength or ''}".strip(), schedule),
+        view.lot or "any",
+        view.type_label + (" (106)" if view.dea_form == "106" else ""),
+        signed(view.change),
+        value,
+        view.reason,
+        view.requested_by_name,
+    ]
 
 
 def ndc_shown(key: str) -> str:

@@ -36,8 +36,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, local_time
-from pharmacy_desktop.ui.widgets.inventory_adjustments import signed
-from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, qty
+from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, qty, signed
 
 SHEET_HEADERS = ["Drug", "NDC", "Bin", "Counted"]
 VARIANCE_HEADERS = ["Drug", "NDC", "On record", "Counted", "Variance", "Adjustment"]
