@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, select
 
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
-from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction, Supplier
+from pharmacy_desktop.db.models.inventory import InventoryItem
 from pharmacy_desktop.db.models.patients import (
     Patient,
     PatientAllergy,
@@ -41,6 +41,7 @@ from pharmacy_desktop.domain.identifiers import dea_check_digit, npi_check_digit
 from pharmacy_desktop.domain.interaction_rules import WELL_KNOWN_INTERACTIONS
 
 if TYPE_CHECKING:
+    from pharmacy_desktop.demo.inventory_history import HistorySummary
     from pharmacy_desktop.services.auth import Actor
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ _FORMULARY = {
 }
 
 
-# below their reorder point in the demo (and not used by today's fills)
+# below their reorder point in the demo (and not used by today's fills): not reordered after the first order
 _LOW_STOCK = frozenset({"digoxin", "furosemide", "naproxen", "prednisone", "fluconazole"})
 
 
@@ -150,6 +151,7 @@ class DemoSummary:
     prescriptions: dict[str, int] | None = None
     store_products: int = 0
     sales: int = 0
+    inventory_history: HistorySummary | None = None
     skipped: bool = False
 
     def __str__(self) -> str:
@@ -160,7 +162,13 @@ class DemoSummary:
             f"Demo pharmacy loaded: {self.catalog}; {self.users} staff accounts, {self.patients} patients, "
             f"{self.prescribers} prescribers, {self.inventory_items} stocked items, "
             f"{self.interactions} drug interactions, {self.store_products} front-store products; "
-            f"prescriptions: {states or 'none'}; {self.sales} sales at the counter."
+            f"prescriptions: {states or 'none'}; {self.sales} sales at the counter"
+            + (
+                f"; a year of inventory history ({self.inventory_history.ledger_rows:,} stock movements, "
+                f"{self.inventory_history.orders} purchase orders)."
+                if self.inventory_history
+                else "."
+            )
         )
 
 
@@ -196,6 +204,11 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         patient_ids = _patients(uow_factory, rng, patients, prescribers, today)
         summary.patients = len(patient_ids)
         summary.inventory_items = _inventory(uow_factory, rng, meds, actors["manager"].user_id, today)
+        from pharmacy_desktop.demo.inventory_history import load_inventory_history
+
+        summary.inventory_history = load_inventory_history(
+            engine, actors, meds, patient_ids, prescribers, _FORMULARY, _LOW_STOCK, today
+        )
         _bins(uow_factory)
         from pharmacy_desktop.adapters.adjudication import SimulatedAdjudicator
         from pharmacy_desktop.demo import pickups, pos
@@ -460,83 +473,27 @@ def _inventory(
     received_by: uuid.UUID,
     today: dt.date,
 ) -> int:
-    """Stock for the formulary: two batches each (one near expiry for some), a few below reorder point."""
+    """The formulary's stock items, empty: the stock arrives through the year of purchase orders
+    and receipts of demo/inventory_history.py (strict ledger opening: every unit has its receipt)."""
     with uow_factory(received_by) as uow:
-        for name, contact in (
-            ("Cardinal Health", "Order desk"),
-            ("McKesson", "Customer service"),
-            ("AmerisourceBergen", "Account manager"),
-        ):
-            uow.active_session.add(
-                Supplier(
-                    name=name,
-                    contact_name=contact,
-                    phone="(800) 555-0100",
-                    email=f"orders@{name.split()[0].lower()}.example",
-                    payment_terms="Net 30",
-                )
-            )
         count = 0
-        for position, (generic, med_id) in enumerate(sorted(meds.items())):
+        for position, (_generic, med_id) in enumerate(sorted(meds.items())):
             med = uow.active_session.get(Medication, med_id)
             if med is None:
                 raise LookupError(f"demo medication {med_id} is not in the catalog")
-            low = generic in _LOW_STOCK
-            item = InventoryItem(
-                medication_id=med_id,
-                ndc_code=med.ndc_code,
-                bin_location=f"{'ABCDEFGH'[position % 8]}-{position + 1:02d}",
-                quantity_on_hand=Decimal(0),
-                quantity_unit="EA",
-                reorder_point=Decimal(100),
-                reorder_quantity=Decimal(500),
-                unit_cost=Decimal(rng.randint(3, 90)) / Decimal(100),
-                average_wholesale_price=Decimal(rng.randint(10, 250)) / Decimal(100),
+            uow.active_session.add(
+                InventoryItem(
+                    medication_id=med_id,
+                    ndc_code=med.ndc_code,
+                    bin_location=f"{'ABCDEFGH'[position % 8]}-{position + 1:02d}",
+                    quantity_on_hand=Decimal(0),
+                    quantity_unit="EA",
+                    reorder_point=Decimal(100),
+                    reorder_quantity=Decimal(500),
+                    unit_cost=Decimal(rng.randint(3, 90)) / Decimal(100),
+                    average_wholesale_price=Decimal(rng.randint(10, 250)) / Decimal(100),
+                )
             )
-            uow.active_session.add(item)
-            uow.active_session.flush()
-            batches = [
-                (
-                    f"L{rng.randint(100000, 999999)}",
-                    today + dt.timedelta(days=rng.choice((25, 45, 300))),
-                    Decimal(40 if low else rng.choice((100, 200, 300))),
-                ),
-                (
-                    f"L{rng.randint(100000, 999999)}",
-                    today + dt.timedelta(days=rng.randint(400, 900)),
-                    Decimal(0 if low else rng.choice((500, 1000))),
-                ),
-            ]
-            on_hand = Decimal(0)
-            for lot, expiry, quantity in batches:
-                if not quantity:
-                    continue
-                batch = InventoryBatch(
-                    inventory_item_id=item.id,
-                    batch_number=lot,
-                    expiration_date=expiry,
-                    quantity_received=quantity,
-                    quantity_remaining=quantity,
-                    unit_cost=item.unit_cost,
-                    received_date=today - dt.timedelta(days=20),
-                    received_by=received_by,
-                )
-                uow.active_session.add(batch)
-                uow.active_session.flush()
-                uow.active_session.add(
-                    InventoryTransaction(
-                        inventory_item_id=item.id,
-                        batch_id=batch.id,
-                        transaction_type="receipt",
-                        quantity_change=quantity,
-                        quantity_before=on_hand,
-                        quantity_after=on_hand + quantity,
-                        reason="Opening stock (demo)",
-                        performed_by=received_by,
-                    )
-                )
-                on_hand += quantity
-            item.quantity_on_hand = on_hand
             count += 1
         uow.commit()
     return count

@@ -38,10 +38,13 @@ def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
         first = s.scalars(select(Patient).order_by(Patient.patient_number)).first()
         allergens = s.scalars(select(PatientAllergy.allergen_name).where(PatientAllergy.patient_id == first.id)).all()
         assert "Penicillin" in allergens
-        # stock: every item's on-hand is the sum of its batches, some items are below reorder point
+        # stock: every item's on-hand is the sum of its available batches (a recalled or expired lot
+        # keeps what sits in quarantine), some items are below reorder point
         for item in s.scalars(select(InventoryItem)):
             batches = s.scalars(
-                select(InventoryBatch.quantity_remaining).where(InventoryBatch.inventory_item_id == item.id)
+                select(InventoryBatch.quantity_remaining).where(
+                    InventoryBatch.inventory_item_id == item.id, InventoryBatch.status == "active"
+                )
             )
             assert item.quantity_on_hand == sum(batches)
         assert (

@@ -276,6 +276,8 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
             .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
             .join(Medication, Medication.id == PrescriptionItem.medication_id)
             .where(func.lower(Medication.generic_name).like("simvastatin%"))
+            .order_by(Patient.patient_number)  # the demo's story patient (the year's fills have more)
+            .limit(1)
         ).one()
         patient_id, patient_last, patient_first = patient.id, patient.last_name, patient.first_name
         drug = uow.session.scalars(

@@ -105,9 +105,9 @@ def test_every_bag_handed_over_went_through_a_sale(demo):
         refills = s.scalars(
             select(PrescriptionRefill).where(PrescriptionRefill.prescription_id.in_([rx.id for rx in history]))
         ).all()
-        assert all(r.filled_date < TODAY - dt.timedelta(days=15) for r in refills)
+        assert all(r.filled_date < TODAY for r in refills)  # a year of it, up to days ago (demo/history_fills.py)
         imported = s.scalars(select(Sale).where(Sale.workstation == "imported")).all()
-        assert len(imported) == len(history)
+        assert len(imported) == len(refills)  # one imported sale per fill handed over
         # every sale made here has its receipt in the print queue
         assert all(
             sale.receipt_job_id is not None for sale in s.scalars(select(Sale)) if sale.workstation != "imported"
@@ -138,7 +138,9 @@ def test_controlled_pickup_with_id_and_pharmacist_counseling(demo):
     _, factory, _ = demo
     with factory() as uow:
         s = uow.session
-        controlled = s.scalars(select(Pickup).where(Pickup.has_controlled.is_(True))).all()
+        controlled = s.scalars(
+            select(Pickup).where(Pickup.has_controlled.is_(True), Pickup.workstation != "imported")
+        ).all()
         assert len(controlled) == 1
         bag = controlled[0]
         assert (bag.id_type, bag.id_state) == ("drivers_license", "IL") and bag.id_number and bag.id_expiry > TODAY
