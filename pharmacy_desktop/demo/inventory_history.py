@@ -18,12 +18,13 @@ What happens, in date order (day 0 is a year before the demo's ``today``):
 
 Dates. The services write "now". Each step runs with the clock held at its historical moment
 (``domain.clock.set_at``, this thread only), so what the services stamp in Python (order, receipt,
-decision and quarantine dates) is that moment; what the database stamps itself (the ledger's
-``transaction_date``, a package's ``received_at``, ``created_at`` ...: the transaction's start,
-``now()``) is set to the same moment by a ``before_commit`` hook of this loader's sessions, in the
-same transaction, for the inventory rows that transaction wrote. Steps run in chronological order,
-so the ledger's ``seq`` order and its dates agree. The audit trail (domain events, access log) is
-append-only: it keeps the time the demo was loaded.
+decision and quarantine dates) is that moment; the columns the database would date itself (the
+ledger's ``transaction_date``, a package's ``received_at``, every ``created_at`` ...: ``now()``) are
+given the same moment by a ``before_flush`` hook of this loader's sessions before the rows are
+inserted, in the same transaction. Steps run in chronological order (the fills of the days between
+two other steps in one transaction, each day's rows on its own date), so the ledger's ``seq`` order
+and its dates agree. The audit trail (domain events, access log, written by database functions)
+keeps the time the demo was loaded.
 """
 
 from __future__ import annotations
