@@ -99,7 +99,9 @@ def test_will_call_with_long_names_keeps_the_shell_1280_wide(qtbot, app_look, uo
     window = shell(qtbot, uow_factory, actors["pharmacist"])
     screen = window.screens[2]
     window.show_screen(screen)
-    qtbot.waitUntil(lambda: screen.finder.table.rowCount() == 1 and screen.finder.bin_table.rowCount() >= 1, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: screen.finder.table.rowCount() == 1 and screen.finder.bin_table.rowCount() >= 1, timeout=WAIT
+    )
     settle(qtbot)
     assert window.width() == DISPLAY[0], f"will-call grew the shell to {window.width()} px"
     assert window.minimumSizeHint().width() <= DISPLAY[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
@@ -28,7 +29,11 @@ RED = ERROR
 GREEN = PASSED
 
 
-def scaled(label: QLabel, delta: float, bold: bool = True) -> QLabel:
+W = TypeVar("W", bound=QWidget)
+
+
+def scaled(label: W, delta: float, bold: bool = True) -> W:
+    """``label`` (any widget with text) with its font ``delta`` points larger, bold by default."""
     font = QFont(label.font())
     font.setPointSizeF(max(6.0, font.pointSizeF() + delta))
     font.setBold(bold)
@@ -235,7 +240,7 @@ class HardStop(QFrame):
         self.next_step = big("", 2, name="hardStopNext")
         self.button = QPushButton("I have put the bottle back (Enter)")
         self.button.setObjectName("hardStopAcknowledge")
-        scaled(self.button, 4)  # type: ignore[arg-type]
+        scaled(self.button, 4)
         self.button.setMinimumHeight(56)
         self.button.clicked.connect(self._acknowledge)
         top = QHBoxLayout()

@@ -384,11 +384,15 @@ class AdjustmentsPage(QWidget):
             lambda exc: self.decision.say("problem", user_message(exc)),
         )
 
+    def _form_closed(self, _result: int) -> None:
+        self.window().activateWindow()
+        self.queue.setFocus()
+
     def _form_arrived(self, form: Any) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "DEA Form 106 data", form_106_text(form), parent=self)
         box.setObjectName("form106")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result: (self.window().activateWindow(), self.queue.setFocus()))
+        box.finished.connect(self._form_closed)
         box.open()  # not exec(): the GUI never waits
         self.form_box = box
 

@@ -162,7 +162,7 @@ class StockPage(QWidget):
         self.items.setObjectName("stockItems")
         self.items.setAccessibleName("Stock items")
         self.items.itemSelectionChanged.connect(lambda: self.lot_timer.start())
-        self.items.activated_row.connect(lambda _r: self.lots.setFocus())
+        self.items.activated_row.connect(self._focus_lots)
         self.items.installEventFilter(self)
 
         self.item_line = QLabel("Select an item to see its lots.")
@@ -198,6 +198,9 @@ class StockPage(QWidget):
         shortcut(self, "Alt+F", self.focus_search)
 
     # -- page hooks -------------------------------------------------------------------------------
+
+    def _focus_lots(self, _row: int) -> None:
+        self.lots.setFocus()
 
     def activate(self) -> None:
         """Shown: bring the summary up to date first (a new item, a change while away), then list."""
