@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from pharmacy_desktop.db.repositories.inventory_reports import LedgerRow, ReorderRow
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.clock import local_now
 from pharmacy_desktop.domain.money import to_money
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.errors import ValidationFailed
@@ -65,10 +66,6 @@ def _allow(uow: UnitOfWork, actor: Actor | None, doing: str, *, inventory_too: b
     if inventory_too and not actor.can(REPORTS_PERMISSION):
         permission = INVENTORY_PERMISSION
     access.require(uow, actor, permission, doing=doing)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().astimezone().replace(microsecond=0)
 
 
 def _pharmacy_name(uow: UnitOfWork) -> str:
@@ -174,7 +171,7 @@ def controlled_log(
                     on_hand=item.on_hand,
                 )
             )
-        log = ControlledLog(_pharmacy_name(uow), start, end, _now(), tuple(logs))
+        log = ControlledLog(_pharmacy_name(uow), start, end, local_now().replace(microsecond=0), tuple(logs))
         _viewed(uow, "ControlledLogViewed", start, end, items=len(logs))
         return log
 
@@ -215,7 +212,7 @@ def expiring(
             )  # fmt: skip
             for r in uow.inventory_reports.expiring_batches(today + dt.timedelta(days=days))
         )
-        return ExpiringReport(_pharmacy_name(uow), days, today, _now(), lots)
+        return ExpiringReport(_pharmacy_name(uow), days, today, local_now().replace(microsecond=0), lots)
 
 
 def _value(quantity: Decimal, price: Decimal | None) -> Decimal | None:
@@ -239,7 +236,7 @@ def valuation(uow_factory: UnitOfWorkFactory, actor: Actor | None) -> ValuationR
             )
             for r in uow.inventory_reports.valuation()
         )
-        return ValuationReport(_pharmacy_name(uow), _now(), lines)
+        return ValuationReport(_pharmacy_name(uow), local_now().replace(microsecond=0), lines)
 
 
 # ---- dispensing log, reorder ------------------------------------------------------------------
@@ -272,7 +269,7 @@ def dispensing_log(
             )
             for r in rows
         )
-        log = DispensingLog(_pharmacy_name(uow), start, end, _now(), lines)
+        log = DispensingLog(_pharmacy_name(uow), start, end, local_now().replace(microsecond=0), lines)
         _viewed(uow, "DispensingLogViewed", start, end, dispenses=len(lines))
         return log
 
@@ -307,4 +304,4 @@ def reorder(uow_factory: UnitOfWorkFactory, actor: Actor | None) -> ReorderRepor
     with uow_factory(actor.user_id if actor else None) as uow:
         _allow(uow, actor, "see the reorder list", inventory_too=True)
         lines = tuple(_reorder_line(r) for r in uow.inventory_reports.below_reorder_point())
-        return ReorderReport(_pharmacy_name(uow), _now(), lines)
+        return ReorderReport(_pharmacy_name(uow), local_now().replace(microsecond=0), lines)
