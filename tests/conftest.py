@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -201,3 +202,16 @@ def app_look(qapp):
     yield qapp
     qapp.setFont(font)
     qapp.setStyleSheet(sheet)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes():
+    """No background operation (ui/ops.run_in_background) outlives its test and the test's database:
+    a pool thread still querying while the next test's fixtures tear down or start crashed a worker."""
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")  # a test that never touched Qt has nothing to wait for
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10_000)
+        widgets.QApplication.processEvents()

@@ -13,7 +13,6 @@ never taken below ``LOW_FLOOR``. Everything is deterministic.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 import uuid
 from collections.abc import Callable
@@ -23,29 +22,24 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from pharmacy_desktop.db.models.billing import Invoice, InvoiceItem, Payment, Sale, SaleTender
 from pharmacy_desktop.db.models.inventory import InventoryBatch
 from pharmacy_desktop.db.models.prescriptions import (
     Medication,
-    Pickup,
-    PickupItem,
     PrescriptionItem,
     PrescriptionRefill,
 )
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.demo.history_sales import HISTORY_PRICE, IMPORTED
+from pharmacy_desktop.demo.history_sales import imported_sale_rows, write_imported_sales
 from pharmacy_desktop.demo.prescriptions import _CURRENT as CURRENT
 from pharmacy_desktop.demo.prescriptions import _HISTORY as HISTORY
 from pharmacy_desktop.demo.prescriptions import _ON_FILE as ON_FILE
 from pharmacy_desktop.demo.prescriptions import HISTORY_NOTE, _new_prescription
-from pharmacy_desktop.demo.signature import signature_png
 from pharmacy_desktop.domain import clock
 from pharmacy_desktop.domain import stock as stock_rules
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.services import stock_ledger
 from pharmacy_desktop.services.stock_allocation import REFILL_REFERENCE, batch_stock
 
-_signature = functools.lru_cache(maxsize=None)(signature_png)  # one per patient: drawing it is slow
 LOW_FLOOR = Decimal(40)  # the low-stock items are dispensed down to about this, never reordered
 ZERO = Decimal("0.00")
 
@@ -298,9 +292,8 @@ def _imported_sales(
     patient_ids: list[uuid.UUID],
     cashier_id: uuid.UUID,
 ) -> None:
-    """The day's fills handed over: per fill the rows of demo/history_sales.import_history_sale
-    (sale, cash tender, paid invoice, payment, signed pickup; a controlled fill's pickup with the
-    ID the patient showed, made up), numbered in bulk and written in one flush."""
+    """The day's fills handed over: per fill the rows of demo/history_sales.imported_sale_rows
+    (a controlled fill's pickup with the ID the patient showed, made up), numbered in bulk."""
     if not handed:
         return
     n = len(handed)
@@ -309,94 +302,16 @@ def _imported_sales(
         _numbers(uow, "invoice_number_seq", "INV", n),
         _numbers(uow, "payment_number_seq", "PAY", n),
     )
-    # three waves, parents first (the models do not declare every key between these tables)
-    waves: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    for k, (refill, patient, description, controlled, day) in enumerate(handed):
-        at = dt.datetime.combine(day, dt.time(15, 30), dt.UTC)
-        patient_id = patient_ids[patient]
-        sale_id, tender_id, invoice_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        price = HISTORY_PRICE
-        waves[0].append(
-            Sale(
-                id=sale_id,
-                sale_number=sales[k],
-                idempotency_key=uuid.uuid4(),
-                patient_id=patient_id,
-                workstation=IMPORTED,
-                cashier_id=cashier_id,
-                business_date=day,
-                completed_at=at,
-                subtotal=price,
-                total_amount=price,
-                patient_pay=price,
-                cash_tendered=price,
-            )
+    rows = [
+        imported_sale_rows(
+            refill,
+            patient_ids[patient],
+            description,
+            cashier_id,
+            day,
+            (sales[k], invoices[k], payments[k]),
+            picker_id=("drivers_license", f"D{4000000 + patient * 137}", "IL") if controlled else None,
         )
-        waves[1].append(
-            SaleTender(id=tender_id, sale_id=sale_id, seq=1, method="cash", amount=price, cash_tendered=price)
-        )
-        invoice = Invoice(
-            id=invoice_id,
-            invoice_number=invoices[k],
-            prescription_id=refill.prescription_id,
-            prescription_refill_id=refill.id,
-            sale_id=sale_id,
-            patient_id=patient_id,
-            invoice_date=day,
-            subtotal=price,
-            tax_amount=ZERO,
-            discount_amount=ZERO,
-            insurance_payment=ZERO,
-            patient_copay=price,
-            total_amount=price,
-            status="paid",
-            notes="Imported from the previous pharmacy system.",
-            created_by=cashier_id,
-        )
-        invoice.items.append(
-            InvoiceItem(
-                item_type="medication",
-                description=description,
-                quantity=Decimal("1"),
-                unit_price=price,
-                total_price=price,
-                ndc_code=refill.ndc_code,
-            )
-        )
-        waves[1].append(invoice)
-        waves[2].append(
-            Payment(
-                payment_number=payments[k],
-                invoice_id=invoice_id,
-                patient_id=patient_id,
-                payment_date=day,
-                payment_method="cash",
-                amount=price,
-                status="completed",
-                processed_by=cashier_id,
-                sale_tender_id=tender_id,
-            )
-        )
-        pickup = Pickup(
-            sale_id=sale_id,
-            patient_id=patient_id,
-            picker_name="Patient",
-            picker_relationship="self",
-            dob_confirmed=True,
-            signature_png=_signature(str(patient_id)),
-            acknowledged_receipt=True,
-            acknowledged_counseling=True,
-            picked_up_at=at,
-            recorded_by=cashier_id,
-            workstation=IMPORTED,
-        )
-        if controlled:
-            pickup.has_controlled = True
-            pickup.id_type, pickup.id_number, pickup.id_state = "drivers_license", f"D{4000000 + patient * 137}", "IL"
-        pickup.items.append(
-            PickupItem(prescription_id=refill.prescription_id, prescription_refill_id=refill.id, counseling="declined")
-        )
-        waves[2].append(pickup)
-    for wave in waves:
-        uow.active_session.add_all(wave)
-        uow.flush()
+        for k, (refill, patient, description, controlled, day) in enumerate(handed)
+    ]
+    write_imported_sales(uow, rows)

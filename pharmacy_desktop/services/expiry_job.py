@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 
 from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+from pharmacy_desktop.services.background_worker import BackgroundWorker
 from pharmacy_desktop.services.quarantine import ExpiryResult, quarantine_expired
 
 log = logging.getLogger(__name__)
 
 
-class ExpiryJob:
+class ExpiryJob(BackgroundWorker):
+    thread_name = "expiry-job"
+
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -29,36 +31,11 @@ class ExpiryJob:
         poll_interval: float = 900.0,
         today: Callable[[], dt.date] = dt.date.today,
     ):
+        super().__init__(poll_interval)
         self.uow_factory = uow_factory
-        self.poll_interval = poll_interval
         self.today = today
         self.last_run: dt.date | None = None  # the date of the last pass that succeeded
         self.last_result: ExpiryResult | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="expiry-job", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wake(self) -> None:
-        """Look now (tests; a clock change)."""
-        self._wake.set()
 
     def run_if_due(self) -> ExpiryResult | None:
         """One look: the pass when the date changed since the last successful one, else nothing."""
@@ -71,14 +48,11 @@ class ExpiryJob:
             log.info("expiry pass %s: %d lot(s) quarantined", day.isoformat(), len(result.lots))
         return result
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_if_due()
-            except Exception as error:  # keep going: the next look tries again
-                if database_unreachable(error):
-                    log.warning("expiry pass postponed: the database cannot be reached (%s)", type(error).__name__)
-                else:  # a database error's text carries SQL and parameters: its kind only
-                    log.error("expiry pass failed (%s); tried again at the next look", type(error).__name__)
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
+    def run_pass(self) -> object:
+        return self.run_if_due()
+
+    def pass_failed(self, error: Exception) -> None:  # the next look tries again
+        if database_unreachable(error):
+            log.warning("expiry pass postponed: the database cannot be reached (%s)", type(error).__name__)
+        else:  # a database error's text carries SQL and parameters: its kind only
+            log.error("expiry pass failed (%s); tried again at the next look", type(error).__name__)

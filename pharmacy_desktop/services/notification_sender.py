@@ -38,6 +38,7 @@ from pharmacy_desktop.db.failures import database_unreachable
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow as _utcnow
 from pharmacy_desktop.domain.notification_recipients import sms_number
+from pharmacy_desktop.services.background_worker import BackgroundWorker
 
 __all__ = [
     "LEASE",
@@ -78,7 +79,7 @@ class _Claimed:
     claimed_at: dt.datetime
 
 
-class NotificationSender:
+class NotificationSender(BackgroundWorker):
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -102,7 +103,7 @@ class NotificationSender:
         self.from_name = from_name
         self.lease = lease
         self.batch_size = batch_size
-        self.poll_interval = poll_interval
+        super().__init__(poll_interval)
         self._clock = clock
         self._after_send = after_send  # between sending and recording (the crash tests stop here)
         self._daily_jobs = daily_jobs  # notification_jobs.DailyJobs.run_due: refill due, pickup reminders
@@ -110,56 +111,30 @@ class NotificationSender:
         # pass, so choosing another workstation in the settings needs no restart)
         self.chosen_only = chosen_only
         self._pass_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._trouble: str | None = None
 
     # -- the thread ------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="notification-sender", daemon=True)
-        self._thread.start()
-        self.wake()
+    thread_name = "notification-sender"
 
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def stop_timeout(self) -> float:
+        return 30.0
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def run_pass(self) -> object:
+        if self.chosen_only and sending_workstation(self.uow_factory) != self.workstation:
+            return None
+        return self.run_once()
 
-    def wake(self) -> None:
-        self._wake.set()
+    def pass_failed(self, error: Exception) -> None:  # the messages are safe in the outbox
+        kind = "database" if database_unreachable(error) else type(error).__name__
+        if self._trouble != kind:
+            log.warning("notification pass failed (%s); retrying every %g s", kind, self.poll_interval)
+        self._trouble = kind
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                if self.chosen_only and sending_workstation(self.uow_factory) != self.workstation:
-                    continue
-                if self._daily_jobs is not None:
-                    self._daily_jobs(self._clock())
-                self.send_pending()
-            except Exception as error:  # keep going: the messages are safe in the outbox
-                kind = "database" if database_unreachable(error) else type(error).__name__
-                if self._trouble != kind:
-                    log.warning("notification pass failed (%s); retrying every %g s", kind, self.poll_interval)
-                self._trouble = kind
-            else:
-                if self._trouble is not None:
-                    log.info("notification sender resumed")
-                self._trouble = None
+    def pass_succeeded(self) -> None:
+        if self._trouble is not None:
+            log.info("notification sender resumed")
+        self._trouble = None
 
     # -- one pass --------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from pharmacy_desktop.printing import transports
 from pharmacy_desktop.printing.addresses import Delivery, PrinterError, PrinterNotReady
 from pharmacy_desktop.printing.codec import render_document
 from pharmacy_desktop.printing.profiles import UnknownProfile, get_profile
+from pharmacy_desktop.services.background_worker import BackgroundWorker
 from pharmacy_desktop.services.print_outcomes import (
     INTERRUPTED_MESSAGE,
     MAX_AUTOMATIC_ATTEMPTS,
@@ -90,7 +91,7 @@ class _Claimed:
     next_attempt: dt.datetime | None = None  # set when a send fails: when it is tried again
 
 
-class PrintSender:
+class PrintSender(BackgroundWorker):
     """Sends this workstation's print jobs; the GUI and the command line share it."""
 
     def __init__(
@@ -110,7 +111,8 @@ class PrintSender:
         self.printers = printers
         self.workstation = workstation
         self.timeout = timeout
-        self.poll_interval = poll_interval
+        super().__init__(poll_interval)
+        self.thread_name = f"print-sender-{workstation}"
         self.batch_size = batch_size
         self._renderer = renderer or render_document
         self._sender = sender or (
@@ -120,9 +122,6 @@ class PrintSender:
         self._listeners: list[Callable[[PrinterState], None]] = []
         self._listeners_lock = threading.Lock()
         self._pass_lock = threading.Lock()  # one pass at a time per dispatcher
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._role_errors: dict[str, str] = {}
         self._trouble: str | None = None  # what the last failed pass hit: "database" or an error text
         self.state = PrinterState(None, "not checked")
@@ -152,44 +151,16 @@ class PrintSender:
 
     # -- the thread ------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"print-sender-{self.workstation}", daemon=True)
-        self._thread.start()
-        self.wake()
+    thread_name = "print-sender"
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after the job being sent (at most about one transport timeout)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(self.timeout * 3 if timeout is None else timeout)
-            self._thread = None
+    def stop_timeout(self) -> float:
+        """After the job being sent: at most about one transport timeout."""
+        return self.timeout * 3
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def run_pass(self) -> object:
+        return self.send_pending()
 
-    def wake(self) -> None:
-        """Look for due jobs now (call after committing a queued job)."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.send_pending()
-            except Exception as error:  # keep going: the jobs are safe in the database
-                self._pass_failed(error)
-            else:
-                self._pass_succeeded()
-
-    def _pass_failed(self, error: Exception) -> None:
+    def pass_failed(self, error: Exception) -> None:
         """Say so once per outage, not once per poll: a database away for an hour is one warning.
 
         Database errors carry the SQL and its parameters, so only their kind is logged; anything
@@ -209,7 +180,7 @@ class PrintSender:
             log.error("print queue pass failed; retrying every %g s", self.poll_interval, exc_info=error)
         self._trouble = key
 
-    def _pass_succeeded(self) -> None:
+    def pass_succeeded(self) -> None:
         if self._trouble == "database":
             log.info("print queue resumed: the database is reachable again")
         elif self._trouble is not None:

@@ -201,15 +201,3 @@ def rx_form(
         source="paper",
         is_stat=stat,
     )
-
-
-@pytest.fixture(autouse=True)
-def _background_work_finishes():
-    """No background operation outlives its test (and the test's database)."""
-    yield
-    from PySide6.QtCore import QThreadPool
-    from PySide6.QtWidgets import QApplication
-
-    if QApplication.instance() is not None:
-        QThreadPool.globalInstance().waitForDone(10_000)
-        QApplication.processEvents()

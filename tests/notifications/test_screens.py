@@ -41,15 +41,6 @@ def context(uow_factory, database_url) -> AppContext:
     )
 
 
-@pytest.fixture(autouse=True)
-def _background_work_finishes():
-    yield
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(10_000)
-    QApplication.processEvents()
-
-
 def _shot(window, name: str) -> None:
     settle()
     image = window.grab()

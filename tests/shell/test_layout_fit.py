@@ -22,7 +22,7 @@ from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
-from tests.intake.conftest import _background_work_finishes, make_patient, meds, rx_form  # noqa: F401 - fixtures
+from tests.intake.conftest import make_patient, meds, rx_form  # noqa: F401 - fixtures
 from tests.shell.windows import DISPLAY, settle
 from tests.shell.windows import open_shell as open_shell_at_display
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.models.audit import DomainEvent
-from pharmacy_desktop.db.models.prescriptions import Pickup, PickupItem
+from pharmacy_desktop.db.models.prescriptions import Pickup
 from pharmacy_desktop.db.repositories.base import Repository
 
 
@@ -20,10 +20,6 @@ class PickupRepository(Repository[Pickup]):
 
     def of_sale(self, sale_id: uuid.UUID) -> list[Pickup]:
         stmt = select(Pickup).where(Pickup.sale_id == sale_id).options(selectinload(Pickup.items))
-        return list(self.session.scalars(stmt))
-
-    def items_for_prescription(self, prescription_id: uuid.UUID) -> list[PickupItem]:
-        stmt = select(PickupItem).where(PickupItem.prescription_id == prescription_id)
         return list(self.session.scalars(stmt))
 
     def signoff_since(

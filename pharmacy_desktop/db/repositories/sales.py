@@ -1,11 +1,10 @@
-"""billing_schema at the point of sale: sales, tenders, voids, discounts and their uses, pricing rules.
+"""billing_schema at the point of sale: sales, tenders, voids, discounts and their uses.
 
 Invoices and payments keep their own repository (billing.py); claims are in billing_claims.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from sqlalchemy import func, select, text, update
@@ -15,7 +14,6 @@ from pharmacy_desktop.db.models.billing import (
     Discount,
     DiscountUse,
     Invoice,
-    PricingRule,
     Sale,
     SaleTender,
     SaleVoid,
@@ -105,18 +103,3 @@ class SalesRepository(Repository[Sale]):
         self.session.add(use)
         self.flush()
         return use
-
-    # -- pricing rules ---------------------------------------------------------------------------
-
-    def pricing_rules_on(self, day: dt.date) -> list[PricingRule]:
-        """Active rules in force on ``day``, highest priority first."""
-        stmt = (
-            select(PricingRule)
-            .where(
-                PricingRule.is_active.is_not(False),
-                PricingRule.effective_date <= day,
-                (PricingRule.expiration_date.is_(None)) | (PricingRule.expiration_date >= day),
-            )
-            .order_by(PricingRule.priority.desc().nulls_last(), PricingRule.rule_name)
-        )
-        return list(self.session.scalars(stmt))
