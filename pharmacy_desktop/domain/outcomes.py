@@ -43,3 +43,18 @@ class PrintJobStatus(StrEnum):
     PRINTED = "printed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class NotificationStatus(StrEnum):
+    """notification_schema.notifications.status (revision 0012)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    CANCELLED = "cancelled"
+
+
+UNDELIVERABLE = frozenset({NotificationStatus.FAILED, NotificationStatus.BOUNCED})

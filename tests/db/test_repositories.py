@@ -787,7 +787,11 @@ def test_notification_queue_and_templates(uow_factory, patients, database_url):
             [
                 template,
                 NotificationTemplate(
-                    template_name="old", notification_type="sms", event_trigger="x", body_template="-", is_active=False
+                    template_name="old",
+                    notification_type="sms",
+                    event_trigger="refill_due",
+                    body_template="-",
+                    is_active=False,
                 ),
             ]
         )

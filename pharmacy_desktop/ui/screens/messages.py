@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.outcomes import UNDELIVERABLE, NotificationStatus
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import notification_admin
 from pharmacy_desktop.services.auth import Actor
@@ -42,7 +43,7 @@ from pharmacy_desktop.ui.widgets.patient_notifications import message_detail
 
 
 def _next_try(row: MessageRow) -> Any:
-    return row.next_attempt_at if row.status == "pending" else None
+    return row.next_attempt_at if row.status == NotificationStatus.PENDING else None
 
 
 class MessagesScreen(Screen):
@@ -178,17 +179,17 @@ class MessagesScreen(Screen):
 
     def _loaded(self, rows: list[MessageRow]) -> None:
         self.all_rows = rows
-        failed = sum(1 for r in rows if r.status in ("failed", "bounced"))
+        failed = sum(1 for r in rows if r.status in UNDELIVERABLE)
         if failed != self._failed:
             self._failed = failed
             self.counts_changed()
-        waiting = sum(1 for r in rows if r.status == "pending")
+        waiting = sum(1 for r in rows if r.status == NotificationStatus.PENDING)
         self.counts.setText(f"{failed} failed · {waiting} waiting · {len(rows) - failed - waiting} being sent")
         self._filter()
 
     def _filter(self) -> None:
         keep = self._selected
-        rows = [r for r in self.all_rows if not self.failed_only.isChecked() or r.status in ("failed", "bounced")]
+        rows = [r for r in self.all_rows if not self.failed_only.isChecked() or r.status in UNDELIVERABLE]
         self.model.set_rows(rows)
         target = next((i for i, r in enumerate(rows) if r.id == keep), 0 if rows else -1)
         if target >= 0:
