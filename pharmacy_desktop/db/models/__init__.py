@@ -3,6 +3,7 @@
 from pharmacy_desktop.db.models import (
     audit,
     billing,
+    clinical,
     inventory,
     notifications,
     patients,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy_desktop.db.base import (
@@ -49,6 +50,11 @@ class Patient(UUIDPrimaryKey, Timestamps, CreatedBy, UpdatedBy, SoftDelete, Vers
             text("lower((first_name)::text)"),
         ),
         Index("idx_patients_phone_digits", text("regexp_replace((phone_primary)::text, '[^0-9]', '', 'g')")),
+        # revision 0013
+        CheckConstraint("weight_kg > 0 AND weight_kg < 700", name="patients_weight_kg_check"),
+        CheckConstraint(
+            "pregnancy_status IN ('unknown', 'pregnant', 'not_pregnant')", name="patients_pregnancy_status_check"
+        ),
         {"schema": SCHEMA},
     )
 
@@ -83,6 +89,14 @@ class Patient(UUIDPrimaryKey, Timestamps, CreatedBy, UpdatedBy, SoftDelete, Vers
     contact_consent_by: Mapped[uuid.UUID | None]
     sms_opt_out_at: Mapped[dt.datetime | None]
     email_opt_out_at: Mapped[dt.datetime | None]
+    # revision 0013: the clinical profile DUR reads; the version is bumped by triggers whenever
+    # allergies, conditions, weight, pregnancy, breastfeeding, birth date, sex or active medications change
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    weight_recorded_at: Mapped[dt.date | None]
+    pregnancy_status: Mapped[str] = mapped_column(String(20), server_default=text("'unknown'"))
+    breastfeeding: Mapped[bool] = mapped_column(server_default=text("false"))
+    clinical_profile_version: Mapped[int] = mapped_column(server_default=text("1"))
+    clinical_profile_changed_at: Mapped[dt.datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
 
     allergies: Mapped[list[PatientAllergy]] = relationship(**_children())
     conditions: Mapped[list[PatientCondition]] = relationship(**_children())

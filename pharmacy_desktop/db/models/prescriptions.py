@@ -106,6 +106,10 @@ class Prescription(UUIDPrimaryKey, Timestamps, Versioned, Base):
     prescriber_dea: Mapped[str | None] = mapped_column(String(20))
     prescriber_phone: Mapped[str | None] = mapped_column(String(20))
     prescriber_address: Mapped[str | None] = mapped_column(Text)
+    # revision 0013: the name in parts (multi-word surnames) and the DEA schedules the prescriber holds
+    prescriber_first_name: Mapped[str | None] = mapped_column(String(100))
+    prescriber_last_name: Mapped[str | None] = mapped_column(String(100))
+    prescriber_dea_schedules: Mapped[str | None] = mapped_column(String(20))
 
     prescription_date: Mapped[dt.date]
     written_date: Mapped[dt.date]
@@ -374,3 +378,8 @@ class PrescriptionValidation(UUIDPrimaryKey, Base):
     acknowledged_by: Mapped[uuid.UUID | None]
     acknowledged_at: Mapped[dt.datetime | None]
     override_reason: Mapped[str | None] = mapped_column(Text)
+    # revision 0013: the clinical profile version the run saw; NCPDP DUR codes of an override
+    profile_version: Mapped[int | None]
+    ncpdp_reason_code: Mapped[str | None] = mapped_column(String(2))
+    ncpdp_professional_code: Mapped[str | None] = mapped_column(String(2))
+    ncpdp_result_code: Mapped[str | None] = mapped_column(String(2))

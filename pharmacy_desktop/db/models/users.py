@@ -178,3 +178,5 @@ class PharmacyProfile(Timestamps, Base):
     pickup_reminder_days: Mapped[int] = mapped_column(server_default=text("5"))
     email_drug_names: Mapped[bool] = mapped_column(server_default=text("false"))
     notification_workstation: Mapped[str | None] = mapped_column(String(100))
+    # revision 0013: the verifying pharmacist must differ from the one who filled
+    independent_verification: Mapped[bool] = mapped_column(server_default=text("true"))
