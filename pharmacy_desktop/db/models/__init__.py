@@ -80,6 +80,7 @@ SCHEMAS = (
 )
 
 __all__ = [
+    "clinical",
     "SCHEMAS",
     "Recall",
     "ReceivedPackage",
