@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from .clinical_knowledge import ClinicalKnowledge
 from .outcomes import DurStatus
 from .schedules import Schedule, parse_schedule
 
@@ -36,6 +37,12 @@ class Check:
     DOSE = "dose_check"
     EARLY_REFILL = "early_refill"
     CONTROLLED = "controlled_substance"
+    DRUG_DISEASE = "drug_disease"
+    PREGNANCY = "pregnancy"
+    LACTATION = "lactation"
+    AGE = "age"
+    SEX = "sex"
+    PRESCRIBER = "prescriber"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +76,15 @@ def split_ingredients(generic_name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class IngredientStrength:
+    """One active ingredient's amount per unit, as FDA writes it ("mg/1", "mg/5mL", "ug/1", "g/100g")."""
+
+    ingredient: str  # normalize_ingredient form
+    amount: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
 class DrugFacts:
     generic_name: str
     brand_name: str | None = None
@@ -79,11 +95,14 @@ class DrugFacts:
     pharm_classes: tuple[str, ...] = ()  # FDA PHARM_CLASSES entries
     schedule: Schedule = Schedule.NONE  # any ScheduleLike is accepted and normalised
     ingredients: tuple[str, ...] = ()  # empty: taken from generic_name
+    strengths: tuple[IngredientStrength, ...] = ()  # per unit of the product; empty: unknown
+    release: str = "any"  # 'immediate' | 'extended' | 'any' (not known)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", parse_schedule(self.schedule))
         object.__setattr__(self, "pharm_classes", tuple(self.pharm_classes))
         object.__setattr__(self, "ingredients", tuple(self.ingredients))
+        object.__setattr__(self, "strengths", tuple(self.strengths))
 
     @property
     def ingredient_keys(self) -> frozenset[str]:
@@ -146,6 +165,41 @@ class Prescriber:
     npi: str
     dea: str | None = None
     last_name: str | None = None  # taken from ``name`` when absent
+    dea_schedules: frozenset[str] | None = None  # {"2", "2N", "3", "3N", "4", "5"}; None: not recorded
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    icd10_code: str | None = None
+
+
+Pregnancy = Literal["unknown", "pregnant", "not_pregnant"]
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """What the patient-level checks (age, sex, pregnancy, lactation, disease, mg/kg) read."""
+
+    birth_date: date | None = None
+    sex: Literal["F", "M"] | None = None
+    weight_kg: Decimal | None = None
+    pregnancy: Pregnancy = "unknown"
+    breastfeeding: bool = False
+    conditions: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+
+    def age_years(self, today: date) -> Decimal | None:
+        """Age in whole years on ``today`` (None when the birth date is not recorded)."""
+        if self.birth_date is None:
+            return None
+        years = today.year - self.birth_date.year
+        if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return Decimal(max(years, 0))
 
 
 @dataclass(frozen=True)
@@ -172,6 +226,8 @@ class DurContext:
     active_medications: tuple[ActiveMedication, ...] = ()
     interaction_rules: tuple[InteractionRule, ...] = ()
     previous_fill: PreviousFill | None = None
+    patient: PatientFacts | None = None  # None: no patient facts gathered (patient checks warn)
+    knowledge: ClinicalKnowledge = field(default_factory=lambda: ClinicalKnowledge(empty=True))
 
 
 @dataclass(frozen=True)
