@@ -10,7 +10,32 @@ import re
 
 NPI_PREFIX = "80840"
 # First letter of a DEA number: the registrant type (practitioner, mid-level, distributor, ...).
+# Every letter DEA has issued (suppliers and pharmacies are checked against this one).
 DEA_REGISTRANT_TYPES = frozenset("ABCDEFGHJKLMPRSTUX")
+# DEA Diversion Control, "Registrant type" first letters: A, B, F, G = hospital / clinic /
+# practitioner / teaching institution / pharmacy; M = mid-level practitioner (NP, PA, OD, ...);
+# P-U = manufacturer, distributor, researcher, analytical lab, importer, exporter, reverse
+# distributor, narcotic treatment program; X = the former DATA-waiver (buprenorphine) number,
+# only ever used beside the practitioner's own number and retired in 2023. Older issues used C
+# (practitioner), D (teaching institution), E (manufacturer), H-L (lab, importer, exporter,
+# reverse distributor). Only A, B, F, G and M may write a prescription.
+PRESCRIBER_DEA_TYPES = frozenset("ABFGM")
+MID_LEVEL_DEA_TYPES = frozenset("M")
+_NON_PRESCRIBER_KINDS = {
+    "C": "an older practitioner series no longer issued",
+    "D": "a teaching institution",
+    "E": "a manufacturer",
+    "H": "an analytical laboratory",
+    "J": "an importer",
+    "K": "an exporter",
+    "L": "a reverse distributor",
+    "P": "a manufacturer, distributor or researcher",
+    "R": "a manufacturer, distributor or researcher",
+    "S": "a researcher, lab or narcotic treatment program",
+    "T": "a researcher, lab or narcotic treatment program",
+    "U": "a narcotic treatment program",
+    "X": "a former DATA-waiver number (retired in 2023; write the practitioner's own DEA number)",
+}
 _DIGITS = frozenset("0123456789")
 # Institutional practitioners (residents) write the hospital's DEA number plus an internal
 # suffix, e.g. "AB1234563-R0451"; only the first nine characters carry the checksum.
@@ -51,6 +76,9 @@ def npi_problem(npi: str | None) -> str | None:
         return "NPI must contain digits only."
     if len(text) != 10:
         return f"NPI must be 10 digits, not {len(text)}."
+    if text[0] not in "12":
+        # NPPES issues individual NPIs from 1 and organization NPIs from 2 only
+        return f"NPI must start with 1 or 2 (not {text[0]}); look for a typo."
     if npi_check_digit(text[:9]) != int(text[9]):
         return "NPI check digit is wrong (Luhn check with prefix 80840 fails); look for a typo."
     return None
@@ -75,9 +103,52 @@ def dea_check_digit(digits6: str) -> int:
 
 def _name_initials(last_name: str) -> set[str]:
     # A hyphenated or multi-word surname may be registered under any of its parts
-    # ("Smith-Jones" as S or J, "van Dyke" as V or D).
-    words = re.split(r"[\s\-']+", last_name.strip().upper())
-    return {w[0] for w in words if w and w[0].isalpha()}
+    # ("Smith-Jones" as S or J, "van Dyke" as V or D, "de la Cruz" as D, L or C,
+    # "O'Brien" as O or B).
+    words = re.split(r"[\s\-'\u2019.]+", last_name.strip().upper())
+    return {w[0] for w in words if w and w[0].isascii() and w[0].isalpha()}
+
+
+def dea_name_problem(dea: str | None, last_name: str | None) -> str | None:
+    """The second letter of ``dea`` against the first letter of any word of ``last_name``.
+
+    None when it matches, when the second character is '9' (a business name), or when either is
+    missing. A mismatch may be a registration under a former name: the caller decides whether a
+    pharmacist may override it.
+    """
+    text = normalize_dea(dea)
+    if len(text) < 2 or not last_name or not last_name.strip() or text[1] == "9":
+        return None
+    initials = _name_initials(last_name)
+    if not initials or text[1] in initials:
+        return None
+    expected = "' or '".join(sorted(initials))
+    return (
+        f"DEA second letter '{text[1]}' does not match the prescriber's last name "
+        f"'{last_name.strip()}' (expected '{expected}')."
+    )
+
+
+def dea_registrant_problem(dea: str | None) -> str | None:
+    """None when the first letter of ``dea`` is one that may write prescriptions."""
+    text = normalize_dea(dea)
+    if not text or text[0] in PRESCRIBER_DEA_TYPES:
+        return None
+    kind = _NON_PRESCRIBER_KINDS.get(text[0], "not a registrant type DEA issues")
+    allowed = ", ".join(sorted(PRESCRIBER_DEA_TYPES))
+    return f"DEA number starting with '{text[0]}' is {kind}: a prescriber's DEA number starts with {allowed}."
+
+
+def prescriber_dea_problem(dea: str | None, last_name: str | None = None, *, check_name: bool = True) -> str | None:
+    """What is wrong with ``dea`` as a prescriber's DEA number, or None.
+
+    Format and checksum (``dea_problem``), then the registrant type (A, B, F, G, M only), then,
+    with ``check_name``, the second letter against the surname (any of its words).
+    """
+    problem = dea_problem(dea) or dea_registrant_problem(dea)
+    if problem is None and check_name:
+        problem = dea_name_problem(dea, last_name)
+    return problem
 
 
 def dea_problem(dea: str | None, last_name: str | None = None) -> str | None:
@@ -99,14 +170,9 @@ def dea_problem(dea: str | None, last_name: str | None = None) -> str | None:
     if base[0] not in DEA_REGISTRANT_TYPES:
         types = " ".join(sorted(DEA_REGISTRANT_TYPES))
         return f"DEA number cannot start with '{base[0]}': registrant types are {types}."
-    if last_name and last_name.strip() and base[1] != "9":
-        initials = _name_initials(last_name)
-        if initials and base[1] not in initials:
-            expected = "' or '".join(sorted(initials))
-            return (
-                f"DEA second letter '{base[1]}' does not match the prescriber's last name "
-                f"'{last_name.strip()}' (expected '{expected}')."
-            )
+    name_issue = dea_name_problem(base, last_name)
+    if name_issue:
+        return name_issue
     expected_digit = dea_check_digit(base[2:8])
     if expected_digit != int(base[8]):
         return f"DEA checksum fails: last digit is {base[8]}, the checksum gives {expected_digit}; look for a typo."

@@ -1,13 +1,17 @@
 import pytest
 
 from pharmacy_desktop.domain.identifiers import (
+    PRESCRIBER_DEA_TYPES,
     dea_check_digit,
     dea_is_valid,
+    dea_name_problem,
     dea_problem,
+    dea_registrant_problem,
     normalize_dea,
     npi_check_digit,
     npi_is_valid,
     npi_problem,
+    prescriber_dea_problem,
     prescriber_last_name,
 )
 
@@ -126,3 +130,90 @@ def test_normalize_dea() -> None:
 )
 def test_prescriber_last_name(name: str, last: str | None) -> None:
     assert prescriber_last_name(name) == last
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 15 item 6: NPI first digit, prescriber registrant types, multi-word surnames
+
+
+@pytest.mark.parametrize("first", "03456789")
+def test_npi_must_start_with_1_or_2(first: str) -> None:
+    first9 = first + "23456789"
+    npi = first9 + str(npi_check_digit(first9))  # a correct Luhn digit: only the first digit is wrong
+    problem = npi_problem(npi)
+    assert problem is not None and "start with 1 or 2" in problem
+
+
+@pytest.mark.parametrize("first", "12")
+def test_npi_starting_with_1_or_2_passes(first: str) -> None:
+    first9 = first + "23456789"
+    assert npi_problem(first9 + str(npi_check_digit(first9))) is None
+
+
+def _dea(letters: str, six: str = "123456") -> str:
+    return f"{letters}{six}{dea_check_digit(six)}"
+
+
+@pytest.mark.parametrize(
+    ("letters", "last_name"),
+    [
+        ("AD", "de la Cruz"),
+        ("AL", "de la Cruz"),
+        ("BC", "de la Cruz"),
+        ("FV", "Van Buren"),
+        ("GB", "Van Buren"),
+        ("MO", "O'Brien"),
+        ("MB", "O'Brien"),
+        ("A9", "Walgreen Co"),  # a business registrant
+        ("MS", "Smith"),  # mid-level practitioner
+    ],
+)
+def test_prescriber_dea_accepts_any_word_of_the_surname(letters: str, last_name: str) -> None:
+    dea = _dea(letters)
+    assert prescriber_dea_problem(dea, last_name) is None
+    assert dea_name_problem(dea, last_name) is None
+
+
+@pytest.mark.parametrize(
+    ("letters", "last_name"),
+    [("AX", "de la Cruz"), ("AC", "Van Buren"), ("BS", "Jones")],
+)
+def test_prescriber_dea_refuses_a_letter_no_word_starts_with(letters: str, last_name: str) -> None:
+    problem = prescriber_dea_problem(_dea(letters), last_name)
+    assert problem is not None and "does not match" in problem and last_name in problem
+    # the format itself is fine: a pharmacist may override a name mismatch (former name)
+    assert prescriber_dea_problem(_dea(letters), last_name, check_name=False) is None
+
+
+@pytest.mark.parametrize(
+    ("letter", "fragment"),
+    [
+        ("E", "manufacturer"),
+        ("P", "distributor"),
+        ("R", "distributor"),
+        ("S", "researcher"),
+        ("T", "narcotic treatment"),
+        ("U", "narcotic treatment"),
+        ("X", "DATA-waiver"),
+        ("C", "no longer issued"),
+        ("D", "teaching institution"),
+        ("K", "exporter"),
+    ],
+)
+def test_non_prescriber_registrants_are_refused_as_prescribers(letter: str, fragment: str) -> None:
+    dea = _dea(letter + "S")
+    assert dea_problem(dea, "Smith") is None  # a valid DEA number (a supplier may hold it) ...
+    problem = prescriber_dea_problem(dea, "Smith")  # ... but not a prescriber's
+    assert problem is not None and fragment in problem and "A, B, F, G, M" in problem
+    assert dea_registrant_problem(dea) == problem
+
+
+def test_prescriber_letters_are_the_dea_list() -> None:
+    assert PRESCRIBER_DEA_TYPES == frozenset("ABFGM")
+    for letter in "ABFGM":
+        assert dea_registrant_problem(_dea(letter + "S")) is None
+
+
+def test_prescriber_dea_still_checks_format_and_checksum() -> None:
+    assert "checksum" in (prescriber_dea_problem("AB1234564") or "")
+    assert "required" in (prescriber_dea_problem("") or "")
