@@ -22,28 +22,23 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from .sig_phrases import frequency_phrase_at, route_phrase_at
+from .sig_tokens import _duration_at, _frequency_at, _Quantity, _quantity_at, _Token, _tokenize
 from .sig_vocabulary import (  # the tables; private to the SIG reader
-    _DOTTED_CODE,
-    _DURATION,
-    _DURATION_NAMES,
     _FREQS,
-    _GLUED_DOSE,
     _INDICATIONS,
     _INHALATION,
     _LEADING_VERBS,
     _ML,
-    _NUMBER,
-    _NUMBER_WORDS,
     _PATCH,
     _PUFF,
-    _QUANTITY,
+    _REFUSED,
     _ROUTES,
     _SUPPOSITORY,
     _UNITS,
     _VERBS,
     _WORDS,
     _Freq,
-    _frequency,
     _Route,
     _Unit,
 )
@@ -73,120 +68,6 @@ def sig_problem(text: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Tokens
-
-
-@dataclass(frozen=True)
-class _Token:
-    raw: str  # as typed, without trailing punctuation
-    key: str  # upper case, dots of "B.I.D." removed
-    trail: str = ""  # trailing punctuation, kept in the output
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for word in text.split():
-        raw = word.rstrip(",;:")
-        trail = word[len(raw) :]
-        key = raw.upper()
-        if _DOTTED_CODE.fullmatch(key):
-            key = key.replace(".", "")
-        elif key.endswith(".") and len(key) > 1:
-            raw, key, trail = raw[:-1], key[:-1], "." + trail
-        if not key:
-            tokens.append(_Token(word, word))
-            continue
-        glued = _GLUED_DOSE.fullmatch(key)
-        if glued and glued[2] in _UNITS:
-            cut = len(glued[1])
-            tokens.append(_Token(raw[:cut], key[:cut]))
-            tokens.append(_Token(raw[cut:], key[cut:], trail))
-        else:
-            tokens.append(_Token(raw, key, trail))
-    return tokens
-
-
-def _number_value(text: str) -> Fraction:
-    return Fraction(text)  # Fraction accepts "1/2", "0.5" and ".5"
-
-
-def _number_text(text: str) -> str:
-    # ISMP: always a leading zero, never a trailing zero ("0.5 mL", "1 mL", not ".5" or "1.0").
-    if "/" in text:
-        return text
-    value = Decimal(text)
-    return str(int(value)) if value == value.to_integral() else format(value.normalize(), "f")
-
-
-@dataclass(frozen=True)
-class _Quantity:
-    low: Fraction
-    high: Fraction
-    text: str
-
-
-def _quantity_at(tokens: list[_Token], i: int) -> tuple[_Quantity, int] | None:
-    """A dose amount at ``i`` ("2", "1-2", "1/2", "1 1/2", "1 TO 2", "ONE"), tokens used."""
-    key = _NUMBER_WORDS.get(tokens[i].key, tokens[i].key)
-    match = _QUANTITY.fullmatch(key)
-    if not match:
-        return None
-    low = high = _number_value(match[1])
-    text = _number_text(match[1])
-    used = 1
-    if match[2]:
-        high = _number_value(match[2])
-        text = f"{text} to {_number_text(match[2])}"
-    elif i + 1 < len(tokens):
-        nxt = tokens[i + 1].key
-        if "/" not in key and "/" in nxt and _NUMBER.fullmatch(nxt) and _number_value(nxt) < 1:
-            low = high = low + _number_value(nxt)  # mixed number "1 1/2"
-            text, used = f"{text} {nxt}", 2
-        elif nxt in ("TO", "-") and i + 2 < len(tokens):
-            other = _NUMBER_WORDS.get(tokens[i + 2].key, tokens[i + 2].key)
-            if _NUMBER.fullmatch(other):
-                high = _number_value(other)
-                text, used = f"{text} to {_number_text(other)}", 3
-    if high < low:
-        low, high = high, low
-    return _Quantity(low, high, text), used
-
-
-def _joined(tokens: list[_Token], i: int, count: int) -> str | None:
-    if i + count > len(tokens):
-        return None
-    return "".join(t.key for t in tokens[i : i + count])
-
-
-def _duration_at(tokens: list[_Token], i: int) -> tuple[str, int] | None:
-    """ "X7D", "X 7 DAYS", "FOR 2 WEEKS" -> ("for 7 days", tokens used)."""
-    if not tokens[i].key.startswith(("X", "FOR")):
-        return None
-    for count in (1, 2, 3):
-        joined = _joined(tokens, i, count)
-        match = joined and _DURATION.fullmatch(joined)
-        if match and int(match[1]) > 0:
-            n = int(match[1])
-            name = _DURATION_NAMES[match[2][0]]
-            return f"for {n} {name}{'' if n == 1 else 's'}", count
-    return None
-
-
-def _frequency_at(tokens: list[_Token], i: int) -> tuple[_Freq, int] | None:
-    """A frequency code, also when split by spaces ("Q 6 H", "Q AM", "Q4-6 HRS")."""
-    freq = _frequency(tokens[i].key)
-    if freq:
-        return freq, 1
-    if re.fullmatch(r"Q([0-9]+(-[0-9]+)?)?", tokens[i].key):
-        for count in (2, 3):
-            joined = _joined(tokens, i, count)
-            freq = _frequency(joined) if joined else None
-            if freq:
-                return freq, count
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 # Parsing
 
 
@@ -205,6 +86,7 @@ class _Parse:
     routes: list[_Route]
     freqs: list[_Freq]
     prn: bool
+    refused: list[str]
 
 
 def _is_code(tokens: list[_Token], i: int) -> bool:
@@ -220,7 +102,8 @@ def _parse(text: str) -> _Parse:
     if problem:
         raise InvalidSig(problem)
     tokens = _tokenize(text)
-    p = _Parse([], [], [], [], [], False)
+    p = _Parse([], [], [], [], [], False, [])
+    keys = [t.key for t in tokens]
 
     def emit(kind: str, phrase: str, last: int, key: str = "") -> None:
         p.pieces.append(_Piece(kind, phrase + tokens[last].trail, key))
@@ -257,6 +140,29 @@ def _parse(text: str) -> _Parse:
                 continue
             emit("prn", "as needed for" if following else "as needed", i)
             i += 1
+            continue
+
+        if key in _REFUSED:
+            # Two meanings: kept as typed, never translated; the reason says what to write.
+            p.refused.append(_REFUSED[key])
+            p.unknown.append(tok.raw + tok.trail)
+            emit("unknown", tok.raw, i)
+            i += 1
+            continue
+
+        written_freq = frequency_phrase_at(keys, i)
+        if written_freq:
+            freq, used = written_freq
+            p.freqs.append(freq)
+            emit("freq", freq.phrase, i + used - 1, freq.kind)
+            i += used
+            continue
+        route = route_phrase_at(keys, i)
+        if route:
+            written, used = route
+            p.routes.append(written)
+            emit("route", written.phrase, i + used - 1, "")
+            i += used
             continue
 
         duration = _duration_at(tokens, i)
@@ -352,12 +258,23 @@ def unknown_tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SigAnalysis:
+    """What a SIG says. ``directions`` is the word-by-word reading, with unknown or refused tokens
+    kept as typed; it may be printed only when ``understood``. The dose and interval fields are
+    set only for an understood SIG with one dose (not a taper)."""
+
     directions: str
-    unknown: tuple[str, ...]
+    unknown: tuple[str, ...]  # tokens not understood, refused ones included, as typed
     prn: bool
-    daily_min: Decimal | None  # fewest units a day (0 for PRN)
+    daily_min: Decimal | None  # fewest units a day (0 for PRN); weekly 1 tablet -> 1/7
     daily_max: Decimal | None  # most units a day
     daily_unit: str | None = None  # what daily_min/max count: "tablets", "mL" ...
+    dose_min: Decimal | None = None  # units per administration ("1-2 T" -> 1 and 2)
+    dose_max: Decimal | None = None
+    dose_unit: str | None = None  # "tablets", "mL" (teaspoonfuls converted), or as written: "mg", "drops", "puffs"
+    min_interval_hours: Decimal | None = None  # shortest time between doses: Q4-6H -> 4, QID -> 6, weekly -> 168
+    period_days: int | None = None  # the regimen repeats every: 1 daily, 2 every other day, 7 weekly
+    refused: str | None = None  # why the SIG may not be read at all (error-prone abbreviation)
+    understood: bool = True  # False: some token unknown or refused; print no automatic directions
 
     def unit_for(self, amount: Decimal) -> str:
         """``daily_unit`` in the number ``amount`` takes ("1 tablet", "2 tablets")."""
@@ -409,12 +326,32 @@ def _dispensing_name(unit: _Unit | None) -> str:
     return unit.plural if unit.dispensing_factor == 1 else _ML.plural
 
 
+def _dose(p: _Parse) -> tuple[Fraction, Fraction, str] | None:
+    if len(p.doses) != 1 or p.doses[0][0] is None:
+        return None
+    qty, unit = p.doses[0]
+    assert qty is not None
+    factor = unit.dispensing_factor if unit is not None else Fraction(1)
+    if factor is None:
+        assert unit is not None
+        return qty.low, qty.high, unit.plural
+    return qty.low * factor, qty.high * factor, _dispensing_name(unit)
+
+
+def _period_days(per_day: Fraction) -> int:
+    # 3 times a week is 3/7 a day: the regimen repeats every 7 days; anything daily or more is 1.
+    return 1 if per_day >= 1 else per_day.denominator
+
+
 def analyze_sig(text: str) -> SigAnalysis:
-    """Directions, unknown tokens and the daily range of units in one pass."""
+    """Directions, unknown tokens, the dose, interval and the daily range of units in one pass."""
     p = _parse(text or "")
     directions = " ".join(_pieces(p)) if text and text.strip() else ""
+    understood = bool(directions) and not p.unknown and not p.refused
     daily = _daily_range(p)
     unit = p.doses[0][1] if daily and p.doses else None
+    dose = _dose(p) if understood else None
+    per_day = _doses_per_day(p.freqs) if understood and len(p.doses) <= 1 else None
     return SigAnalysis(
         directions=directions[:1].upper() + directions[1:],
         unknown=tuple(p.unknown),
@@ -422,6 +359,13 @@ def analyze_sig(text: str) -> SigAnalysis:
         daily_min=_decimal(daily[0]) if daily else None,
         daily_max=_decimal(daily[1]) if daily else None,
         daily_unit=_dispensing_name(unit) if daily else None,
+        dose_min=_decimal(dose[0]) if dose else None,
+        dose_max=_decimal(dose[1]) if dose else None,
+        dose_unit=dose[2] if dose else None,
+        min_interval_hours=_decimal(Fraction(24) / per_day) if per_day else None,
+        period_days=_period_days(per_day) if per_day else None,
+        refused=" ".join(dict.fromkeys(p.refused)) or None,
+        understood=understood,
     )
 
 

@@ -80,22 +80,21 @@ class _Route:
 
 _ROUTES: dict[str, _Route] = {}
 for _keys, _route in (
-    ("PO ORAL", _Route("by mouth", "take")),
-    ("SL", _Route("under the tongue", "place")),
+    ("PO ORAL ORALLY", _Route("by mouth", "take")),
+    ("SL SUBLINGUAL SUBLINGUALLY", _Route("under the tongue", "place")),
     ("BUCC", _Route("between the cheek and gum", "place")),
-    ("TOP", _Route("topically", "apply")),
+    ("TOP TOPICAL TOPICALLY", _Route("topically", "apply")),
     ("TD", _Route("to the skin", "apply")),
     ("AA AAA", _Route("to the affected area", "apply")),
     ("OU", _Route("in both eyes", "instill")),
-    ("OD", _Route("in the right eye", "instill")),
     ("OS", _Route("in the left eye", "instill")),
     ("AU", _Route("in both ears", "instill")),
     ("AD", _Route("in the right ear", "instill")),
     ("AS", _Route("in the left ear", "instill")),
-    ("PR", _Route("rectally", "insert")),
-    ("PV", _Route("vaginally", "insert")),
+    ("PR RECTALLY", _Route("rectally", "insert")),
+    ("PV VAGINALLY", _Route("vaginally", "insert")),
     ("INH", _Route("by inhalation", "inhale")),
-    ("SQ SC SUBQ SUBCUT", _Route("subcutaneously", "inject")),
+    ("SQ SC SUBQ SUBCUT SUBCUTANEOUSLY", _Route("subcutaneously", "inject")),
     ("IM", _Route("into the muscle", "inject")),
     ("IV", _Route("intravenously", "inject")),
     ("NAS", _Route("in the nose", "use")),
@@ -127,8 +126,6 @@ for _keys, _freq in (
     ("QID", _interval("4 times a day", 4)),
     ("QOD", _interval("every other day", Fraction(1, 2))),
     ("QWK QW QWEEK WEEKLY", _interval("once a week", Fraction(1, 7))),
-    ("BIW", _interval("2 times a week", Fraction(2, 7))),
-    ("TIW", _interval("3 times a week", Fraction(3, 7))),
     ("QMO QMONTH MONTHLY", _interval("once a month", Fraction(1, 30))),
     ("QHS HS", _Freq("at bedtime", Fraction(1), "event")),
     ("QAM", _Freq("every morning", Fraction(1), "event")),
@@ -193,11 +190,26 @@ _INDICATIONS = {
     "SEVERE": "severe", "MODERATE": "moderate", "MILD": "mild", "BREAKTHROUGH": "breakthrough",
     "CHEST": "chest", "MUSCLE": "muscle", "BACK": "back",
 }  # fmt: skip
-# Plain words are known (not warned about) and printed in lower case.
+# Error-prone abbreviations (ISMP list; The Joint Commission "Do Not Use") that have more than one
+# meaning: never translated; the reason says what to write instead. Key -> reason.
+_REFUSED = {
+    "OD": "OD is an error-prone abbreviation (once daily or right eye): write 'once daily' or 'in the right eye'.",
+    "TIW": "TIW is an error-prone abbreviation (3 times a week, misread as 3 times a day or twice a "
+    "week): write '3 times a week'.",
+    "BIW": "BIW is an error-prone abbreviation (twice a week, misread as twice a day): write '2 times a week'.",
+    "SS": "SS is an error-prone abbreviation (sliding scale or one-half): write 'sliding scale' or '1/2'.",
+    "D/C": "D/C is an error-prone abbreviation (discharge or discontinue): write the word.",
+    "CC": "cc is an error-prone abbreviation (misread as u, units): write 'mL'.",
+    "QN": "QN is an error-prone abbreviation (nightly, misread as every hour): write 'at bedtime'.",
+    "Q1D": "Q1D is an error-prone abbreviation (once daily, misread as 4 times a day): write 'once a day'.",
+}
+# Plain words are known (not warned about) and printed in lower case. DAY, WEEK, TIMES, HOURS,
+# EVERY are not: they mean something only inside a phrase ("4 times a day", "every 6 hours",
+# "for 7 days", domain/sig_phrases.py); left over alone they are not understood.
 _WORDS = frozenset(
     """A AN AND OR THEN WITH WITHOUT FOOD MEALS MEAL WATER MILK IN INTO ON TO OF AT BY FOR THE EACH
-    EYE EYES EAR EARS NOSTRIL NOSTRILS MOUTH TONGUE AFFECTED AREA SKIN THIN LAYER DAY DAYS HOUR
-    HOURS WEEK WEEKS TIME TIMES NIGHT MORNING EVENING BEDTIME UP MAX MAXIMUM PER DO NOT EXCEED MORE
+    EYE EYES EAR EARS NOSTRIL NOSTRILS MOUTH TONGUE AFFECTED AREA SKIN THIN LAYER NIGHT MORNING
+    EVENING BEDTIME UP MAX MAXIMUM PER DO NOT EXCEED MORE
     THAN EMPTY STOMACH SHAKE WELL BEFORE AFTER USING NEEDED DIRECTED ONLY ALTERNATING UNTIL GONE
     FINISHED ALL DOSE DOSES""".split()
 )

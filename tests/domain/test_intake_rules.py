@@ -41,7 +41,7 @@ SIG_CODES = {
     "SL": ("1 T SL Q5MIN PRN", "Place 1 tablet under the tongue every 5 minutes as needed"),
     "TOP": ("APP TOP BID", "Apply topically 2 times a day"),
     "OU": ("1 GTT OU BID", "Instill 1 drop in both eyes 2 times a day"),
-    "OD": ("1 GTT OD QID", "Instill 1 drop in the right eye 4 times a day"),
+    "RIGHT EYE (not OD)": ("1 GTT IN THE RIGHT EYE QID", "Instill 1 drop in the right eye 4 times a day"),
     "OS": ("1 GTT OS TID", "Instill 1 drop in the left eye 3 times a day"),
     "GTT": ("2 GTT AU QID", "Instill 2 drops in both ears 4 times a day"),
     "INH / PUFF": ("2 PUFF INH Q4H PRN", "Inhale 2 puffs every 4 hours as needed"),

@@ -32,7 +32,7 @@ EXPANSIONS = [
     ),
     ("APP TOP BID", "Apply topically 2 times a day"),
     ("2 GTT OU BID", "Instill 2 drops in both eyes 2 times a day"),
-    ("1 GTT OD QID", "Instill 1 drop in the right eye 4 times a day"),
+    ("1 GTT IN THE RIGHT EYE QID", "Instill 1 drop in the right eye 4 times a day"),
     ("1 GTT OS TID", "Instill 1 drop in the left eye 3 times a day"),
     ("3 GTTS AU QID", "Instill 3 drops in both ears 4 times a day"),
     ("4 GTT AD BID", "Instill 4 drops in the right ear 2 times a day"),

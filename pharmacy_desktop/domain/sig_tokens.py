@@ -1,0 +1,135 @@
+"""SIG tokens: splitting the text, dose amounts ("1-2", "1 1/2", "ONE"), durations ("X7D",
+"FOR 10 DAYS") and frequency codes split by spaces ("Q 6 H"). Used by ``domain/sig.py``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from .sig_vocabulary import (
+    _DOTTED_CODE,
+    _DURATION,
+    _DURATION_NAMES,
+    _GLUED_DOSE,
+    _NUMBER,
+    _NUMBER_WORDS,
+    _QUANTITY,
+    _UNITS,
+    _Freq,
+    _frequency,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True)
+class _Token:
+    raw: str  # as typed, without trailing punctuation
+    key: str  # upper case, dots of "B.I.D." removed
+    trail: str = ""  # trailing punctuation, kept in the output
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for word in text.split():
+        raw = word.rstrip(",;:")
+        trail = word[len(raw) :]
+        key = raw.upper()
+        if _DOTTED_CODE.fullmatch(key):
+            key = key.replace(".", "")
+        elif key.endswith(".") and len(key) > 1:
+            raw, key, trail = raw[:-1], key[:-1], "." + trail
+        if not key:
+            tokens.append(_Token(word, word))
+            continue
+        glued = _GLUED_DOSE.fullmatch(key)
+        if glued and glued[2] in _UNITS:
+            cut = len(glued[1])
+            tokens.append(_Token(raw[:cut], key[:cut]))
+            tokens.append(_Token(raw[cut:], key[cut:], trail))
+        else:
+            tokens.append(_Token(raw, key, trail))
+    return tokens
+
+
+def _number_value(text: str) -> Fraction:
+    return Fraction(text)  # Fraction accepts "1/2", "0.5" and ".5"
+
+
+def _number_text(text: str) -> str:
+    # ISMP: always a leading zero, never a trailing zero ("0.5 mL", "1 mL", not ".5" or "1.0").
+    if "/" in text:
+        return text
+    value = Decimal(text)
+    return str(int(value)) if value == value.to_integral() else format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    low: Fraction
+    high: Fraction
+    text: str
+
+
+def _quantity_at(tokens: list[_Token], i: int) -> tuple[_Quantity, int] | None:
+    """A dose amount at ``i`` ("2", "1-2", "1/2", "1 1/2", "1 TO 2", "ONE"), tokens used."""
+    key = _NUMBER_WORDS.get(tokens[i].key, tokens[i].key)
+    match = _QUANTITY.fullmatch(key)
+    if not match:
+        return None
+    low = high = _number_value(match[1])
+    text = _number_text(match[1])
+    used = 1
+    if match[2]:
+        high = _number_value(match[2])
+        text = f"{text} to {_number_text(match[2])}"
+    elif i + 1 < len(tokens):
+        nxt = tokens[i + 1].key
+        if "/" not in key and "/" in nxt and _NUMBER.fullmatch(nxt) and _number_value(nxt) < 1:
+            low = high = low + _number_value(nxt)  # mixed number "1 1/2"
+            text, used = f"{text} {nxt}", 2
+        elif nxt in ("TO", "-") and i + 2 < len(tokens):
+            other = _NUMBER_WORDS.get(tokens[i + 2].key, tokens[i + 2].key)
+            if _NUMBER.fullmatch(other):
+                high = _number_value(other)
+                text, used = f"{text} to {_number_text(other)}", 3
+    if high < low:
+        low, high = high, low
+    return _Quantity(low, high, text), used
+
+
+def _joined(tokens: list[_Token], i: int, count: int) -> str | None:
+    if i + count > len(tokens):
+        return None
+    return "".join(t.key for t in tokens[i : i + count])
+
+
+def _duration_at(tokens: list[_Token], i: int) -> tuple[str, int] | None:
+    """ "X7D", "X 7 DAYS", "FOR 2 WEEKS" -> ("for 7 days", tokens used)."""
+    if not tokens[i].key.startswith(("X", "FOR")):
+        return None
+    for count in (1, 2, 3):
+        joined = _joined(tokens, i, count)
+        match = joined and _DURATION.fullmatch(joined)
+        if match and int(match[1]) > 0:
+            n = int(match[1])
+            name = _DURATION_NAMES[match[2][0]]
+            return f"for {n} {name}{'' if n == 1 else 's'}", count
+    return None
+
+
+def _frequency_at(tokens: list[_Token], i: int) -> tuple[_Freq, int] | None:
+    """A frequency code, also when split by spaces ("Q 6 H", "Q AM", "Q4-6 HRS")."""
+    freq = _frequency(tokens[i].key)
+    if freq:
+        return freq, 1
+    if re.fullmatch(r"Q([0-9]+(-[0-9]+)?)?", tokens[i].key):
+        for count in (2, 3):
+            joined = _joined(tokens, i, count)
+            freq = _frequency(joined) if joined else None
+            if freq:
+                return freq, count
+    return None

@@ -1,0 +1,136 @@
+"""Issue 15 item 5: SIGs that misprinted, phrases of several words, error-prone abbreviations
+refused, and the dose / interval / period fields the dose-range check reads."""
+
+from decimal import Decimal
+
+import pytest
+
+from pharmacy_desktop.domain.sig import analyze_sig, expand_sig
+
+# The issue's misreads, each with what the label must say.
+ISSUE_SIGS = [
+    ("1 tab po once a week", "Take 1 tablet by mouth once a week"),
+    ("four times daily", "Use 4 times a day"),
+    ("1 tab po four times daily", "Take 1 tablet by mouth 4 times a day"),
+    ("apply bid to aa", "Apply 2 times a day to the affected area"),
+]
+
+PHRASES = [
+    ("1 T PO DAILY", "Take 1 tablet by mouth once a day"),
+    ("1 tab po weekly", "Take 1 tablet by mouth once a week"),
+    ("1 tab po q week", "Take 1 tablet by mouth once a week"),
+    ("1 tab po once weekly", "Take 1 tablet by mouth once a week"),
+    ("1 cap po twice daily", "Take 1 capsule by mouth 2 times a day"),
+    ("1 cap po twice a day", "Take 1 capsule by mouth 2 times a day"),
+    ("1 T PO 3 TIMES A DAY", "Take 1 tablet by mouth 3 times a day"),
+    ("1 T PO three times per day", "Take 1 tablet by mouth 3 times a day"),
+    ("1 T PO 3X DAILY", "Take 1 tablet by mouth 3 times a day"),
+    ("1 T PO 3X/DAY", "Take 1 tablet by mouth 3 times a day"),
+    ("1 tab po three times a week", "Take 1 tablet by mouth 3 times a week"),
+    ("1 tab po every other day", "Take 1 tablet by mouth every other day"),
+    ("2 tabs po every Monday", "Take 2 tablets by mouth every Monday"),
+    ("1 tab po on Mondays", "Take 1 tablet by mouth every Monday"),
+    ("1 tab po every Monday and Thursday", "Take 1 tablet by mouth every Monday and Thursday"),
+    ("1 tab po every 6 hours", "Take 1 tablet by mouth every 6 hours"),
+    ("1 tab po every 4 to 6 hours prn pain", "Take 1 tablet by mouth every 4 to 6 hours as needed for pain"),
+    ("1 tab po every 4-6 hrs prn", "Take 1 tablet by mouth every 4 to 6 hours as needed"),
+    ("1 tab po every day", "Take 1 tablet by mouth once a day"),
+    ("1 tab po every morning", "Take 1 tablet by mouth every morning"),
+    ("1 tab po every night at bedtime", "Take 1 tablet by mouth at bedtime"),
+    ("1 tab po daily in the morning", "Take 1 tablet by mouth once a day in the morning"),
+    ("1 tab by mouth bid", "Take 1 tablet by mouth 2 times a day"),
+    ("2 gtt in the right eye bid", "Instill 2 drops in the right eye 2 times a day"),
+    ("1 gtt in both eyes qhs", "Instill 1 drop in both eyes at bedtime"),
+    ("apply to the affected area tid", "Apply to the affected area 3 times a day"),
+    ("1 T PO QD X 7 DAYS", "Take 1 tablet by mouth once a day for 7 days"),
+]
+
+
+@pytest.mark.parametrize(("sig", "expected"), ISSUE_SIGS + PHRASES)
+def test_phrases_read_as_one_meaning(sig: str, expected: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.directions == expected
+    assert analysis.understood and analysis.unknown == () and analysis.refused is None
+
+
+@pytest.mark.parametrize(
+    ("sig", "token"),
+    [("1 tab po od", "od"), ("1 GTT OD QID", "OD"), ("2 GTT OU TIW", "TIW"), ("1 T PO BIW", "BIW"),
+     ("10 units sq ss", "ss"), ("5 cc po bid", "cc"), ("1 T PO QN", "QN"), ("1 T PO Q1D", "Q1D")],
+)  # fmt: skip
+def test_error_prone_abbreviations_are_refused_with_the_reason(sig: str, token: str) -> None:
+    analysis = analyze_sig(sig)
+    assert not analysis.understood
+    assert analysis.refused and token.upper() in analysis.refused.upper() and "write" in analysis.refused
+    assert token in analysis.unknown
+    assert analysis.dose_max is None and analysis.min_interval_hours is None and analysis.period_days is None
+
+
+def test_od_is_never_read_as_the_right_eye_nor_once_daily() -> None:
+    analysis = analyze_sig("1 tab po od")
+    assert "right eye" not in analysis.directions and "once a day" not in analysis.directions
+    assert analysis.refused == (
+        "OD is an error-prone abbreviation (once daily or right eye): write 'once daily' or 'in the right eye'."
+    )
+
+
+@pytest.mark.parametrize(
+    "sig",
+    ["1 t po 3 times", "1 t po times a day", "1 t po every", "1 t po a day", "1 tab po every blue moon",
+     "1 tab po for days", "1 t po twice", "1 t po bid frobnicate"],
+)  # fmt: skip
+def test_leftover_phrase_words_are_not_understood(sig: str) -> None:
+    analysis = analyze_sig(sig)
+    assert not analysis.understood and analysis.unknown and analysis.refused is None
+    assert analysis.dose_max is None and analysis.period_days is None
+
+
+def test_empty_sig_is_not_understood() -> None:
+    assert not analyze_sig("").understood and not analyze_sig("  ").understood
+
+
+@pytest.mark.parametrize(
+    ("sig", "dose", "unit", "interval", "period"),
+    [
+        ("1 T PO BID", ("1", "1"), "tablets", "12", 1),
+        ("1 tab po four times daily", ("1", "1"), "tablets", "6", 1),
+        ("1-2 T PO Q4-6H PRN", ("1", "2"), "tablets", "4", 1),
+        ("1 T PO Q4H", ("1", "1"), "tablets", "4", 1),
+        ("2 TSP PO TID", ("10", "10"), "mL", "8", 1),
+        ("10 MG PO QD", ("10", "10"), "mg", "24", 1),
+        ("2 PUFF INH Q4H PRN", ("2", "2"), "puffs", "4", 1),
+        ("1 T PO QOD", ("1", "1"), "tablets", "48", 2),
+        ("1 tab po once a week", ("1", "1"), "tablets", "168", 7),
+        ("4 T PO EVERY MONDAY", ("4", "4"), "tablets", "168", 7),
+        ("1 T PO Q WEEK", ("1", "1"), "tablets", "168", 7),
+        ("1 tab po three times a week", ("1", "1"), "tablets", "56", 7),
+        ("1 PATCH TD Q72H", ("1", "1"), "patches", "72", 3),
+    ],
+)
+def test_dose_interval_and_period(sig: str, dose: tuple[str, str], unit: str, interval: str, period: int) -> None:
+    analysis = analyze_sig(sig)
+    assert (analysis.dose_min, analysis.dose_max) == (Decimal(dose[0]), Decimal(dose[1]))
+    assert analysis.dose_unit == unit
+    assert analysis.min_interval_hours == Decimal(interval)
+    assert analysis.period_days == period
+
+
+def test_weekly_daily_average_stays_a_seventh() -> None:
+    analysis = analyze_sig("1 tab po once a week")
+    assert analysis.daily_max == analysis.daily_min == Decimal("0.1429")
+
+
+@pytest.mark.parametrize("sig", ["UD", "2 T PO STAT", "1 T PO PRN", "1 T PO X1", "1 T PO QD, THEN 2 T PO QD"])
+def test_no_interval_when_the_sig_gives_no_rate(sig: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.understood
+    assert analysis.min_interval_hours is None and analysis.period_days is None
+
+
+def test_taper_has_no_single_dose() -> None:
+    assert analyze_sig("1 T PO QD, THEN 2 T PO QD").dose_max is None
+
+
+def test_expand_keeps_unknown_and_refused_tokens_as_typed() -> None:
+    assert expand_sig("1 tab po od") == "Take 1 tablet by mouth od"
+    assert expand_sig("1 t po 3 times") == "Take 1 tablet by mouth 3 times"
