@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .dur_facts import FAILED, WARNING, Check, DurContext, DurFinding, Status, passed_finding
 from .identifiers import (
+    DEA_SCHEDULE_CODES,
     dea_name_problem,
     dea_problem,
     dea_registrant_problem,
@@ -24,8 +25,6 @@ from .identifiers import (
     prescriber_last_name,
 )
 from .schedules import Schedule
-
-DEA_SCHEDULE_CODES = ("2", "2N", "3", "3N", "4", "5")
 
 # Controlled ingredients that are NOT narcotics (21 CFR 1308.12(d)-(f), 1308.13(b)-(e)): a
 # registration for 2N or 3N covers them; every other C-II/C-III ingredient needs 2 or 3.

@@ -7,6 +7,7 @@ field) or None; the ``*_is_valid`` functions are their boolean forms.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 NPI_PREFIX = "80840"
 # First letter of a DEA number: the registrant type (practitioner, mid-level, distributor, ...).
@@ -186,18 +187,66 @@ def dea_is_valid(dea: str | None, prescriber_last_name: str | None = None) -> bo
 _CREDENTIALS = frozenset("MD DO NP PA PA-C DDS DMD DPM OD APRN FNP CNP DNP RN PHARMD PHD MBBS JR SR II III IV".split())
 
 
-def prescriber_last_name(name: str) -> str | None:
-    """Best-effort last name from "Dr. Jane Smith, MD" or "Smith, Jane"; None if unclear."""
+# Lower-case words that begin a multi-word surname ("de la Cruz", "Van Buren", "von Trapp").
+SURNAME_PARTICLES = frozenset("da das de del della der des di dos du la le los van von ter ten st st. saint".split())
+
+
+def split_prescriber_name(name: str) -> tuple[str | None, str | None]:
+    """(first, last) from "Dr. Maria de la Cruz, MD", "Martin Van Buren" or "de la Cruz, Maria".
+
+    Titles and credentials are dropped; surname particles stay with the surname. Best effort for
+    a name typed in one field: the intake form asks for the two parts separately.
+    """
     text = (name or "").strip()
     if not text:
-        return None
+        return None, None
     if "," in text:
         head, tail = text.split(",", 1)
-        tail_words = {w.strip(".").upper() for w in tail.replace(",", " ").split()}
-        if tail_words and not tail_words <= _CREDENTIALS:
-            return head.strip() or None  # "Last, First"
+        tail_words = [w for w in tail.replace(",", " ").split() if w.strip(".").upper() not in _CREDENTIALS]
+        if tail_words:  # "Last, First"
+            return " ".join(tail_words) or None, " ".join(head.split()) or None
         text = head
     words = [w for w in text.replace(",", " ").split() if w.strip(".").upper() not in _CREDENTIALS]
     if words and words[0].strip(".").upper() in {"DR", "DOCTOR"}:
         words = words[1:]
-    return words[-1].strip(".") if words else None
+    if not words:
+        return None, None
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in SURNAME_PARTICLES:
+        start -= 1
+    last = " ".join(w.strip(".") if i == len(words) - 1 else w for i, w in enumerate(words) if i >= start)
+    first = " ".join(words[:start]) or None
+    return first, last or None
+
+
+def prescriber_last_name(name: str) -> str | None:
+    """Best-effort last name from "Dr. Jane Smith, MD", "Smith, Jane" or "Maria de la Cruz"; None if unclear."""
+    return split_prescriber_name(name)[1]
+
+
+DEA_SCHEDULE_CODES = ("2", "2N", "3", "3N", "4", "5")
+
+
+def parse_dea_schedules(text: str | None) -> frozenset[str] | None:
+    """The stored form "2 2N 3 3N 4 5" (prescriptions.prescriber_dea_schedules) as a set; None: not recorded."""
+    if text is None:
+        return None
+    return frozenset(code for code in text.upper().replace(",", " ").split() if code in DEA_SCHEDULE_CODES)
+
+
+def format_dea_schedules(codes: Iterable[str] | None) -> str | None:
+    """The stored form of a collection of schedule codes, in the DEA order; None stays None."""
+    if codes is None:
+        return None
+    chosen = {str(c).strip().upper() for c in codes}
+    return " ".join(code for code in DEA_SCHEDULE_CODES if code in chosen)
+
+
+def dea_schedules_problem(codes: Iterable[str] | None) -> str | None:
+    """None when every code is one of 2, 2N, 3, 3N, 4, 5."""
+    if codes is None:
+        return None
+    wrong = sorted({str(c).strip().upper() for c in codes} - set(DEA_SCHEDULE_CODES))
+    if wrong:
+        return f"DEA schedules are {', '.join(DEA_SCHEDULE_CODES)} (not {', '.join(wrong)})."
+    return None

@@ -7,12 +7,16 @@ from pharmacy_desktop.domain.identifiers import (
     dea_name_problem,
     dea_problem,
     dea_registrant_problem,
+    dea_schedules_problem,
+    format_dea_schedules,
     normalize_dea,
     npi_check_digit,
     npi_is_valid,
     npi_problem,
+    parse_dea_schedules,
     prescriber_dea_problem,
     prescriber_last_name,
+    split_prescriber_name,
 )
 
 
@@ -217,3 +221,30 @@ def test_prescriber_letters_are_the_dea_list() -> None:
 def test_prescriber_dea_still_checks_format_and_checksum() -> None:
     assert "checksum" in (prescriber_dea_problem("AB1234564") or "")
     assert "required" in (prescriber_dea_problem("") or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("Dr. Maria de la Cruz, MD", "Maria", "de la Cruz"),
+        ("Martin Van Buren", "Martin", "Van Buren"),
+        ("de la Cruz, Maria", "Maria", "de la Cruz"),
+        ("Dr. Jane Q. Smith", "Jane Q.", "Smith"),
+        ("Ludwig von Trapp DO", "Ludwig", "von Trapp"),
+        ("Dr. Martin van Buren, MD", "Martin", "van Buren"),
+        ("", None, None),
+    ],
+)
+def test_split_prescriber_name_keeps_surname_particles(name: str, first: str | None, last: str | None) -> None:
+    assert split_prescriber_name(name) == (first, last)
+
+
+def test_dea_schedules_stored_form() -> None:
+    assert format_dea_schedules(["5", "2n", "2"]) == "2 2N 5"
+    assert format_dea_schedules([]) == ""
+    assert format_dea_schedules(None) is None
+    assert parse_dea_schedules("2 2N 5") == frozenset({"2", "2N", "5"})
+    assert parse_dea_schedules("") == frozenset()
+    assert parse_dea_schedules(None) is None
+    assert dea_schedules_problem(["2", "6"]) is not None
+    assert dea_schedules_problem(["2", "3N"]) is None
