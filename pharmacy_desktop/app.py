@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -154,6 +155,13 @@ def make_notification_sender(
     )  # fmt: skip
 
 
+def _migrate_embedded(url: str) -> Path | None:
+    from pharmacy_desktop.db import migrate
+    from pharmacy_desktop.db.backup import backup_dir
+
+    return migrate.upgrade_with_backup(url, backup_dir())
+
+
 def configured_url(cli_url: str | None, cfg: Config) -> tuple[str | None, str]:
     if cli_url:
         return cli_url, "command line"
@@ -171,9 +179,15 @@ def open_database(
     cfg: Config | None = None,
     migrate_embedded: bool = True,
     seed_demo: bool = True,
+    check_revision: bool = True,
 ) -> Application:
     """Connect to the configured server, or start the private embedded one (migrated; on its very
-    first start the demo pharmacy is loaded unless ``seed_demo`` is False)."""
+    first start the demo pharmacy is loaded unless ``seed_demo`` is False).
+
+    The revision guard (db/migrate.py): a database newer than this app is refused
+    (``DatabaseTooNew``); the embedded one, when older, is migrated after a backup; a configured
+    server behind this app is refused (``DatabaseNeedsUpgrade``: an administrator runs
+    ``pharmacy-desktop db upgrade``) unless ``check_revision`` is False."""
     from pharmacy_desktop.printing import use_escpos_cache
 
     use_escpos_cache()  # before anything built here imports escpos
@@ -189,10 +203,13 @@ def open_database(
         url = embedded.start()
         log.info("embedded database started (%s)", embedded.data_dir)
         if migrate_embedded:
-            from pharmacy_desktop.db import migrate
-
-            if not migrate.is_up_to_date(url):
-                migrate.upgrade(url)
+            try:  # a newer app's database is refused; an older one is migrated after a backup
+                saved = _migrate_embedded(url)
+            except BaseException:
+                embedded.stop()
+                raise
+            if saved is not None:
+                notes.append(f"database upgraded after a backup ({saved.name})")
         if first_start and seed_demo:
             from pharmacy_desktop.demo import load_demo
 
@@ -202,6 +219,10 @@ def open_database(
         # keyring password and sslmode go into the URL: everything built from the URL (the listener,
         # migrations, the catalog import) then connects the same way as this engine
         url = resolve_url(url, sslmode=cfg.sslmode or None)
+        if check_revision:  # a shared server is migrated only by an administrator (db upgrade)
+            from pharmacy_desktop.db import migrate
+
+            migrate.require_compatible(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     return Application(

@@ -1,12 +1,13 @@
-"""`pharmacy-desktop db upgrade|downgrade|current|connect|create-roles`."""
+"""`pharmacy-desktop db upgrade|downgrade|current|connect|create-roles|backup|restore`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
-from pharmacy_desktop.cli import roles
+from pharmacy_desktop.cli import backup, roles
 from pharmacy_desktop.cli.options import UsageError, checked, chosen_database, raw_url
 from pharmacy_desktop.logging_setup import FILE_ONLY
 
@@ -14,10 +15,15 @@ log = logging.getLogger("pharmacy_desktop.cli")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    db = subparsers.add_parser("db", help="database schema: upgrade, downgrade, current")
+    db = subparsers.add_parser(
+        "db", help="the database: upgrade, downgrade, current, connect, create-roles, backup, restore"
+    )
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = db_sub.add_parser("upgrade", help="migrate forwards (default: to head)")
+    up = db_sub.add_parser(
+        "upgrade", help="migrate forwards (default: to head) as the database owner, after a backup of the database"
+    )
     up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("--backup-dir", type=Path, metavar="DIR", help="where the backup taken first goes")
     up.set_defaults(handler=cmd_db_upgrade)
     down = db_sub.add_parser(
         "downgrade",
@@ -41,13 +47,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     connect.add_argument("--no-password", action="store_true", help="the server needs no password (e.g. a certificate)")
     connect.set_defaults(handler=cmd_db_connect)
     roles.register(db_sub)
+    backup.register(db_sub)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from pharmacy_desktop.db import migrate
+    from pharmacy_desktop.db.backup import backup_dir
 
-    with raw_url(args) as url:
-        migrate.upgrade(url, args.revision)
+    with chosen_database(args) as (url, source):
+        if not migrate.can_migrate(url):
+            print(
+                f"error: only an administrator may upgrade this database ({source}): the role connected is not "
+                "its owner. Run it with the owner's credentials, e.g. 'pharmacy-desktop db upgrade --database-url "
+                "postgresql://pharmacy_schema_owner@HOST/DATABASE'. Nothing was changed.",
+                file=sys.stderr,
+            )
+            return 2
+        saved = migrate.upgrade_with_backup(url, args.backup_dir or backup_dir(), args.revision)
+        if saved is not None:
+            print(f"backup taken first: {saved}")
         print(f"database at revision {migrate.current(url)}")
     return 0
 
@@ -67,9 +85,14 @@ def cmd_db_current(args: argparse.Namespace) -> int:
     from pharmacy_desktop.db import migrate
 
     with raw_url(args) as url:
-        current = migrate.current(url)
-        head = migrate.head()
-        state = "up to date" if current == head else f"head is {head}: run 'pharmacy-desktop db upgrade'"
+        found = migrate.inspect_revision(url)
+        current, head = found.revision, found.head
+        if found.status == "newer":
+            state = f"newer than this app's head {head}: {found.too_new_message()}"
+        elif found.status == "unknown":
+            state = "this role cannot read the revision"
+        else:
+            state = "up to date" if current == head else f"head is {head}: run 'pharmacy-desktop db upgrade'"
         print(f"{current or 'base (empty)'} ({state})")
     return 0
 

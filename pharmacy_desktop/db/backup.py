@@ -189,6 +189,12 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         conn.execute(statement)
     revision = None
     if conn.execute("SELECT to_regclass('public.alembic_version')").fetchone() != (None,):
+        readable = conn.execute("SELECT has_table_privilege('public.alembic_version', 'SELECT')").fetchone()
+        if not (readable and readable[0]):
+            raise BackupError(
+                "A backup or restore needs the database owner's credentials (an administrator's), not the "
+                "application role's: give --database-url postgresql://pharmacy_schema_owner@HOST/DATABASE."
+            )
         row = conn.execute("SELECT version_num FROM public.alembic_version").fetchone()
         revision = row[0] if row else None
     tables = conn.execute(
@@ -445,3 +451,17 @@ def drop_kept(url: str, names: list[str]) -> None:
             if KEPT_MARK not in name:
                 raise BackupError(f"{name} is not a database kept by a restore; it was not dropped.")
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def backup_dir() -> Path:
+    """Where this workstation keeps its backups (nightly ones and those taken before an upgrade)."""
+    from pharmacy_desktop import config as config_mod
+
+    return config_mod.data_dir() / "backups"
+
+
+def database_exists(url: str) -> bool:
+    info = _conninfo(url)
+    target = info.get("dbname", "")
+    with _maintenance(info, target) as admin:
+        return _exists(admin, target)

@@ -25,6 +25,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import pool, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from pharmacy_desktop.db import connect
@@ -70,6 +71,22 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
     stamp(url)
+    seed_clinical(url)
+
+
+def seed_clinical(url: str) -> None:
+    """The curated clinical knowledge (``resources/clinical/``) when it changed (db/clinical_load.py)."""
+    from pharmacy_desktop.db import clinical_load
+
+    engine = _engine(url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            clinical_load.ensure_seed(raw.driver_connection)  # type: ignore[arg-type]
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -77,7 +94,7 @@ def downgrade(url: str, revision: str) -> None:
     stamp(url)
 
 
-def _engine(url: str):  # type: ignore[no-untyped-def]
+def _engine(url: str) -> Engine:
     return connect.engine(url, poolclass=pool.NullPool, application_name="pharmacy-desktop-migrate")
 
 
@@ -235,3 +252,22 @@ def can_migrate(url: str) -> bool:
             )
     finally:
         engine.dispose()
+
+
+def upgrade_with_backup(url: str, backup_dir: Path, revision: str = "head") -> Path | None:
+    """Migrate a database behind this app, after a backup of it in ``backup_dir`` (none for an empty
+    database: nothing to lose). Refuses a database newer than this app. Returns the backup's path."""
+    from pharmacy_desktop.db import backup
+
+    state = require_compatible(url, may_migrate=True)
+    if state.status == "current" and revision in ("head", state.head):
+        return None
+    saved = None
+    if state.revision is not None:
+        import datetime as dt
+
+        saved = backup_dir / f"before-upgrade-{state.revision}-{dt.datetime.now():%Y-%m-%d-%H%M%S}{backup.SUFFIX}"
+        backup.backup(url, saved)
+        log.info("backup before the upgrade from %s: %s", state.revision, saved.name)
+    upgrade(url, revision)
+    return saved
