@@ -4,15 +4,24 @@ Every check leaves ``prescription_validations`` rows (one per finding, at least 
 per check and item). A new run marks the earlier rows ``is_current = false``, so what the
 pharmacist saw before stays on record and only the current alerts need acknowledging.
 
-Facts gathered: the patient's active drug allergies; the other items of this prescription and the
-patient's other active prescriptions (with their last fill); interaction pairs from
-``drug_interactions`` matched at the generic level (a pair stored between two packages applies to
-every package of the same generics); the prescriber's DEA number; previous fills of this
+Facts gathered: the patient's clinical profile (birth date, sex, weight, pregnancy, breastfeeding,
+active conditions), active drug allergies; the other items of this prescription and the patient's
+other active prescriptions (with their last fill); each drug's ingredients, strengths and release
+(``services/dur_drugs.py``); the clinical knowledge for those ingredients, allergies and conditions
+(``uow.clinical.knowledge_for``) with the pharmacy's own ``drug_interactions`` rows added as
+ingredient-level rules; the prescriber's DEA number and schedules; previous fills of this
 prescription (for a refill).
+
+Staleness: a run first reads the patient's ``clinical_profile_version`` (bumped by database
+triggers on every change to allergies, conditions, weight, pregnancy, breastfeeding, birth date,
+sex or active medications) and stores it on every row it writes. Results are stale when no row is
+current or a current row saw another version; ``rerun_waiting`` re-runs the patient's waiting
+prescriptions after such a change, in the unit of work that made it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,10 +31,14 @@ from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import dur, dur_facts
-from pharmacy_desktop.domain.interaction_rules import interaction_rules_for
-from pharmacy_desktop.domain.product_names import strength_of
-from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
+from pharmacy_desktop.domain.clinical_knowledge import ClinicalKnowledge, InteractionRule, Subject
+from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.errors import NotFound
+from pharmacy_desktop.services.dur_drugs import ProductRow
+from pharmacy_desktop.services.dur_drugs import drug_facts as drug_facts  # re-exported: dur_review.drug_facts
+from pharmacy_desktop.services.dur_drugs import schedule_of as schedule_of  # re-exported: dur_review.schedule_of
+
+LEGACY_SOURCE = "Pharmacy interaction table (drug_interactions)"
 
 
 @dataclass(frozen=True)
@@ -40,48 +53,26 @@ class ActiveMed:
     days_supply: int | None
 
 
-def schedule_of(med: Any) -> Schedule:
-    if med is None:
-        return Schedule.NONE
-    try:
-        return parse_schedule(med.dea_schedule)
-    except ValueError:
-        # an unreadable schedule on a controlled product: treat it as the strictest dispensable one
-        return Schedule.CII if med.is_controlled_substance else Schedule.NONE
+@dataclass(frozen=True)
+class PatientPart:
+    """What one DUR run reads about the patient, once for every item of the prescription."""
+
+    profile_version: int | None
+    facts: dur_facts.PatientFacts | None
+    allergies: tuple[dur_facts.Allergy, ...]
+    others: tuple[dur_facts.ActiveMedication, ...]  # the patient's other active prescriptions
+    knowledge: ClinicalKnowledge
+    interaction_rules: tuple[dur_facts.InteractionRule, ...]
 
 
-def drug_facts(med: Any, written_name: str, pharm_classes: str | None = None) -> dur_facts.DrugFacts:
-    if med is None:
-        return dur_facts.DrugFacts(generic_name=written_name)
-    ingredients: tuple[str, ...] = ()
-    if isinstance(med.active_ingredients, list):
-        ingredients = tuple(str(i.get("name")) for i in med.active_ingredients if isinstance(i, dict) and i.get("name"))
-    classes = tuple(c.strip() for c in (pharm_classes or med.pharmacologic_class or "").split(",") if c.strip())
-    generic = med.generic_name or med.drug_name
-    brand = med.brand_name
-    return dur_facts.DrugFacts(
-        # the FDA catalog shouts ("AMOXICILLIN"); alert messages read better in normal case
-        generic_name=generic.lower() if generic.isupper() else generic,
-        brand_name=brand.title() if brand and brand.isupper() else brand,
-        strength=strength_of(med, generic),  # paired in the order of the name the alert shows
-        dosage_form=med.dosage_form,
-        route=med.route,
-        therapeutic_class=med.therapeutic_class,
-        pharm_classes=classes,
-        schedule=schedule_of(med),
-        ingredients=ingredients,
-    )
-
-
-def _pharm_classes(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, str]:
+def _products(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, ProductRow]:
     product_ids = {m.product_id for m in meds if m is not None and m.product_id is not None}
-    if not product_ids:
-        return {}
-    return uow.dur.pharm_classes(product_ids)
+    return uow.dur.products(product_ids) if product_ids else {}
 
 
-def _facts(med: Any, written: str, classes: dict[uuid.UUID, str]) -> dur_facts.DrugFacts:
-    return drug_facts(med, written, classes.get(med.product_id) if med is not None and med.product_id else None)
+def _facts(med: Any, written: str, products: dict[uuid.UUID, ProductRow]) -> dur_facts.DrugFacts:
+    product = products.get(med.product_id) if med is not None and med.product_id else None
+    return drug_facts(med, written, product)
 
 
 def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[dt.date, int]]:
@@ -90,64 +81,51 @@ def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     return uow.dur.last_fills(item_ids)
 
 
-def interaction_rules(uow: UnitOfWork, drugs: Iterable[dur_facts.DrugFacts]) -> tuple[dur_facts.InteractionRule, ...]:
-    """Rules from ``drug_interactions`` naming an ingredient of any of ``drugs``, at generic level."""
+def legacy_rules(uow: UnitOfWork, drugs: Iterable[dur_facts.DrugFacts]) -> tuple[InteractionRule, ...]:
+    """The pharmacy's ``drug_interactions`` rows naming an ingredient of ``drugs``, as rules between
+    ingredients (a pair stored between two packages applies to every product of those ingredients)."""
     keys = sorted(frozenset().union(*(d.name_keys for d in drugs)))
     if not keys:
         return ()
-    rules = uow.dur.interaction_pairs(keys)
-    return interaction_rules_for(
-        list(drugs), [dur_facts.InteractionRule(a, b, sev, desc, mgmt) for a, b, sev, desc, mgmt in sorted(rules)]
-    )
+    rules: dict[tuple[str, str], InteractionRule] = {}
+    for a, b, severity, description, management in sorted(uow.dur.interaction_pairs(keys)):
+        for ing_a in dur_facts.split_ingredients(a):
+            for ing_b in dur_facts.split_ingredients(b):
+                if ing_a == ing_b:
+                    continue
+                key = (min(ing_a, ing_b), max(ing_a, ing_b))
+                rules.setdefault(
+                    key,
+                    InteractionRule(
+                        Subject("ingredient", key[0]),
+                        Subject("ingredient", key[1]),
+                        severity,
+                        description,
+                        management,
+                        LEGACY_SOURCE,
+                    ),
+                )
+    return tuple(rules.values())
 
 
-def gather(
-    uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date, classes: dict[uuid.UUID, str] | None = None
-) -> dur_facts.DurContext:
-    """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
-    active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
-    meds = [item.medication, *(i.medication for i in rx.items), *(i.medication for i in active)]
-    classes = classes if classes is not None else _pharm_classes(uow, meds)
-    fills = _last_fills(uow, [i.id for i in active] + [item.id])
-    others: list[dur_facts.ActiveMedication] = [
-        dur_facts.ActiveMedication(
-            rx.prescription_number,
-            _facts(i.medication, i.written_medication_name, classes),
-            None,
-            i.days_supply,
-            Decimal(i.quantity),
-        )
-        for i in rx.items
-        if i.id != item.id
-    ]
-    for other in active:
-        assert other.prescription is not None  # active_medications joins each item's prescription
-        last = fills.get(other.id)
-        others.append(
-            dur_facts.ActiveMedication(
-                other.prescription.prescription_number,
-                _facts(other.medication, other.written_medication_name, classes),
-                last[0] if last else None,
-                last[1] if last else other.days_supply,
-                Decimal(other.quantity),
-            )
-        )
-    allergies = tuple(
-        dur_facts.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
-        for a in uow.dur.active_allergies(rx.patient_id)
-    )
-    new_drug = _facts(item.medication, item.written_medication_name, classes)
-    previous = fills.get(item.id)
-    return dur_facts.DurContext(
-        item=dur_facts.NewItem(
-            new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
-        ),
-        prescriber=dur_facts.Prescriber(rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea),
-        today=today,
-        allergies=allergies,
-        active_medications=tuple(others),
-        interaction_rules=interaction_rules(uow, [new_drug, *(m.drug for m in others)]),
-        previous_fill=dur_facts.PreviousFill(*previous) if previous else None,
+def _sex(gender: str | None) -> str | None:
+    value = (gender or "").strip().lower()
+    return "F" if value in ("f", "female") else "M" if value in ("m", "male") else None
+
+
+def patient_facts(uow: UnitOfWork, patient_id: uuid.UUID) -> dur_facts.PatientFacts | None:
+    row = uow.dur.patient_facts(patient_id)
+    if row is None:
+        return None
+    born, gender, weight, pregnancy, breastfeeding = row
+    sex = _sex(gender)
+    return dur_facts.PatientFacts(
+        birth_date=born,
+        sex="F" if sex == "F" else "M" if sex == "M" else None,
+        weight_kg=Decimal(weight) if weight is not None else None,
+        pregnancy=pregnancy if pregnancy in ("pregnant", "not_pregnant") else "unknown",
+        breastfeeding=bool(breastfeeding),
+        conditions=tuple(dur_facts.Condition(name, code) for name, code in uow.dur.active_conditions(patient_id)),
     )
 
 
@@ -157,20 +135,131 @@ def _allergen_type(value: str | None) -> str:
     return "medication" if kind in ("", "drug", "medication") else kind
 
 
+def _knowledge(
+    uow: UnitOfWork,
+    drugs: Sequence[dur_facts.DrugFacts],
+    allergies: Sequence[dur_facts.Allergy],
+    facts: dur_facts.PatientFacts | None,
+) -> ClinicalKnowledge:
+    ingredients = sorted(frozenset().union(*(d.ingredient_keys for d in drugs))) if drugs else []
+    knowledge = uow.clinical.knowledge_for(
+        ingredients,
+        [a.allergen_name for a in allergies],
+        [c.name for c in facts.conditions] + [c.icd10_code for c in facts.conditions if c.icd10_code]
+        if facts is not None
+        else [],
+    )
+    legacy = legacy_rules(uow, drugs)
+    if not legacy:
+        return knowledge
+    return dataclasses.replace(knowledge, interactions=(*knowledge.interactions, *legacy))
+
+
+def patient_part(uow: UnitOfWork, rx: Any, *, today: dt.date, profile_version: int | None = None) -> PatientPart:
+    """Everything a run reads about ``rx``'s patient and drugs (``rx`` with its items and medications)."""
+    if profile_version is None:
+        profile_version = uow.dur.profile_version(rx.patient_id)
+    active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
+    products = _products(uow, [*(i.medication for i in rx.items), *(i.medication for i in active)])
+    fills = _last_fills(uow, [i.id for i in active])
+    others: list[dur_facts.ActiveMedication] = []
+    for other in active:
+        assert other.prescription is not None  # active_medications joins each item's prescription
+        last = fills.get(other.id)
+        others.append(
+            dur_facts.ActiveMedication(
+                other.prescription.prescription_number,
+                _facts(other.medication, other.written_medication_name, products),
+                last[0] if last else None,
+                last[1] if last else other.days_supply,
+                Decimal(other.quantity),
+            )
+        )
+    allergies = tuple(
+        dur_facts.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
+        for a in uow.dur.active_allergies(rx.patient_id)
+    )
+    facts = patient_facts(uow, rx.patient_id)
+    drugs = [_facts(i.medication, i.written_medication_name, products) for i in rx.items] + [m.drug for m in others]
+    knowledge = _knowledge(uow, drugs, allergies, facts)
+    return PatientPart(profile_version, facts, allergies, tuple(others), knowledge, ())
+
+
+def _schedules(text: str | None) -> frozenset[str] | None:
+    if text is None or not text.strip():
+        return None
+    return frozenset(text.replace(",", " ").upper().split())
+
+
+def prescriber_of(rx: Any) -> dur_facts.Prescriber:
+    return dur_facts.Prescriber(
+        rx.prescriber_name,
+        rx.prescriber_npi,
+        rx.prescriber_dea,
+        last_name=getattr(rx, "prescriber_last_name", None),
+        dea_schedules=_schedules(getattr(rx, "prescriber_dea_schedules", None)),
+        first_name=getattr(rx, "prescriber_first_name", None),
+    )
+
+
+def context_for(
+    uow: UnitOfWork, rx: Any, item: Any, part: PatientPart, *, today: dt.date, products: dict[uuid.UUID, ProductRow]
+) -> dur_facts.DurContext:
+    """The DUR facts for one item of ``rx``: the other items of ``rx`` count as active medications."""
+    same_rx = [
+        dur_facts.ActiveMedication(
+            rx.prescription_number,
+            _facts(i.medication, i.written_medication_name, products),
+            None,
+            i.days_supply,
+            Decimal(i.quantity),
+        )
+        for i in rx.items
+        if i.id != item.id
+    ]
+    new_drug = _facts(item.medication, item.written_medication_name, products)
+    previous = _last_fills(uow, [item.id]).get(item.id)
+    return dur_facts.DurContext(
+        item=dur_facts.NewItem(
+            new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
+        ),
+        prescriber=prescriber_of(rx),
+        today=today,
+        allergies=part.allergies,
+        active_medications=(*same_rx, *part.others),
+        interaction_rules=part.interaction_rules,
+        previous_fill=dur_facts.PreviousFill(*previous) if previous else None,
+        patient=part.facts,
+        knowledge=part.knowledge,
+    )
+
+
+def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date) -> dur_facts.DurContext:
+    """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
+    part = patient_part(uow, rx, today=today)
+    return context_for(uow, rx, item, part, today=today, products=_products(uow, [i.medication for i in rx.items]))
+
+
 def run_dur(
     uow: UnitOfWork, prescription_id: uuid.UUID, *, today: dt.date | None = None, performed_by: uuid.UUID | None = None
 ) -> list[Any]:
-    """Run every check for every item; supersede earlier rows; return the new current rows."""
+    """Run every check for every item; supersede earlier rows; return the new current rows.
+
+    The patient's profile version is read before any fact, so a change committed meanwhile by
+    another workstation leaves these rows older than the profile: stale, never silently current."""
     today = today or dt.date.today()
+    uow.flush()  # the triggers see this unit of work's own changes before the version is read
     rx = uow.prescriptions.get_with_items(prescription_id)
     if rx is None:
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
+    version = uow.dur.profile_version(rx.patient_id)
     uow.dur.supersede(rx.id)
-    classes = _pharm_classes(uow, [i.medication for i in rx.items])
+    part = patient_part(uow, rx, today=today, profile_version=version)
+    products = _products(uow, [i.medication for i in rx.items])
     rows: list[Any] = []
     actor = performed_by or uow.actor_id
     for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)):
-        for finding in dur.run_dur(gather(uow, rx, item, today=today, classes=classes)):
+        for finding in dur.run_dur(context_for(uow, rx, item, part, today=today, products=products)):
             row = uow.dur.add_validation(
                 prescription_id=rx.id,
                 prescription_item_id=item.id,
@@ -181,12 +270,41 @@ def run_dur(
                 details={**finding.details, "drug": item.written_medication_name},
                 performed_by=actor,
                 is_current=True,
+                profile_version=version,
             )
             rows.append(row)
     uow.flush()
     counts = {s: sum(1 for r in rows if r.validation_status == s) for s in ("failed", "warning", "passed")}
-    uow.record("DurChecked", "prescription", rx.id, {"rx_number": rx.prescription_number, **counts})
+    uow.record(
+        "DurChecked", "prescription", rx.id, {"rx_number": rx.prescription_number, "profile_version": version, **counts}
+    )
     return rows
+
+
+def is_stale(uow: UnitOfWork, prescription_id: uuid.UUID, patient_id: uuid.UUID | None = None) -> bool:
+    """No current DUR rows, or rows that saw another version of the patient's clinical profile."""
+    if patient_id is None:
+        patient_id = uow.dur.patient_of(prescription_id)
+        if patient_id is None:
+            return False
+    version = uow.dur.profile_version(patient_id)
+    seen = uow.dur.current_profile_versions(prescription_id)
+    return not seen or any(v is None or v != version for v in seen)
+
+
+def rerun_waiting(
+    uow: UnitOfWork, patient_id: uuid.UUID, *, excluding: uuid.UUID | None = None, today: dt.date | None = None
+) -> int:
+    """Run DUR again for the patient's prescriptions waiting for review whose results are stale
+    (call it after the change to the profile, in the same unit of work); how many were run."""
+    uow.flush()
+    count = 0
+    for rx_id in uow.dur.waiting_prescriptions(patient_id):
+        if rx_id != excluding and is_stale(uow, rx_id, patient_id):
+            run_dur(uow, rx_id, today=today)
+            uow.notify("prescriptions", rx_id, status="received")
+            count += 1
+    return count
 
 
 def current_validations(uow: UnitOfWork, prescription_id: uuid.UUID) -> list[Any]:

@@ -15,10 +15,14 @@ import uuid
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.domain.identifiers import normalize_dea
+from pharmacy_desktop.domain.identifiers import (
+    DEA_SCHEDULE_CODES,
+    format_dea_schedules,
+    normalize_dea,
+    parse_dea_schedules,
+)
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule
-from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
@@ -38,6 +42,7 @@ from pharmacy_desktop.services.prescription_form import (  # the form's names, u
     SavedPrescription,
     SigPreview,
     decimal_or_none,
+    directions_for,
     expiration_for,
     field_errors,
     form_text_errors,
@@ -147,7 +152,7 @@ def _items(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication]) -> list[
                 quantity_unit=(item.quantity_unit or unit_for_form(med.dosage_form)).strip(),
                 days_supply=integer_or_none(item.days_supply),
                 sig=" ".join(item.sig.split()),
-                directions=analyze_sig(item.sig).directions,
+                directions=directions_for(item),
                 refills_authorized=refills,
                 refills_remaining=refills,
                 daw_code=item.daw_code,
@@ -185,8 +190,12 @@ def _replace_items(rx: Prescription, new_items: list[PrescriptionItem]) -> None:
 
 
 def _prescriber_values(p: PrescriberInput) -> dict[str, object]:
+    first, last = p.name_parts
     return dict(
-        prescriber_name=" ".join(p.name.split()),
+        prescriber_name=p.full_name,
+        prescriber_first_name=first,
+        prescriber_last_name=last,
+        prescriber_dea_schedules=format_dea_schedules(p.dea_schedules),
         prescriber_npi=p.npi.strip(),
         prescriber_dea=normalize_dea(p.dea) or None,
         prescriber_phone=(p.phone or "").strip() or None,
@@ -246,6 +255,7 @@ def submit_prescription(
             },
         )
         dur_review.run_dur(uow, rx.id, today=today)
+        dur_review.rerun_waiting(uow, rx.patient_id, excluding=rx.id, today=today)  # a new active medication
         saved = _saved(uow, rx)
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()
@@ -273,11 +283,23 @@ def returned_to_intake(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Ret
         return result
 
 
+def _schedules_tuple(text: str | None) -> tuple[str, ...] | None:
+    codes = parse_dea_schedules(text)
+    return None if codes is None else tuple(c for c in DEA_SCHEDULE_CODES if c in codes)
+
+
 def _form_of(rx: Prescription) -> PrescriptionInput:
     return PrescriptionInput(
         patient_id=rx.patient_id,
         prescriber=PrescriberInput(
-            rx.prescriber_name, rx.prescriber_npi, rx.prescriber_dea, rx.prescriber_phone, rx.prescriber_address
+            rx.prescriber_name,
+            rx.prescriber_npi,
+            rx.prescriber_dea,
+            rx.prescriber_phone,
+            rx.prescriber_address,
+            first_name=rx.prescriber_first_name,
+            last_name=rx.prescriber_last_name,
+            dea_schedules=_schedules_tuple(rx.prescriber_dea_schedules),
         ),
         items=tuple(
             ItemInput(
@@ -288,6 +310,7 @@ def _form_of(rx: Prescription) -> PrescriptionInput:
                 i.refills_authorized,
                 i.quantity_unit,
                 i.daw_code or "0",
+                i.directions,
             )
             for i in rx.items
         ),
@@ -345,6 +368,7 @@ def correct_prescription(
             "PrescriptionCorrected", "prescription", rx.id, {"rx_number": rx.prescription_number, "returned_note": note}
         )
         dur_review.run_dur(uow, rx.id, today=today)
+        dur_review.rerun_waiting(uow, rx.patient_id, excluding=rx.id, today=today)  # a new active medication
         saved = _saved(uow, rx)
         uow.notify("prescriptions", rx.id, status=rx.status)
         uow.commit()

@@ -26,6 +26,7 @@ from pharmacy_desktop.db.models.patients import (
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.text_fields import strip_controls
 from pharmacy_desktop.errors import NotFound
+from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.auth import Actor, require
 from pharmacy_desktop.services.patient_forms import (  # the form's names, used as patients.X by callers
     ALLERGEN_TYPES,
@@ -311,6 +312,7 @@ def update_patient(
         patient.updated_at = dt.datetime.now(dt.UTC)
         uow.flush()
         _sync_children(uow, patient.id, form, fresh=False)
+        dur_review.rerun_waiting(uow, patient.id)  # a clinical change (the triggers said so): no stale DUR waits
         uow.record(
             "PatientUpdated",
             "patient",

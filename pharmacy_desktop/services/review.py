@@ -1,9 +1,14 @@
 """Clinical review (pharmacist): the queue, the prescription with its DUR alerts, the decisions.
 
 - Queue: ``received`` prescriptions not sent back to intake, STAT first, then the oldest.
-- Every current ``warning`` must be acknowledged; every ``failed`` alert must be overridden with a
-  reason by someone holding ``prescription.override_dur``. ``approve`` moves the prescription to
-  ``validated`` only when nothing is left open.
+- Every current ``warning`` must be acknowledged; every ``failed`` alert must be overridden by
+  someone holding ``prescription.override_dur``, with the three NCPDP DUR codes (reason for service,
+  professional service, result of service) and a note (``domain.ncpdp_dur.override_problem``).
+  ``approve`` moves the prescription to ``validated`` only when nothing is left open.
+- DUR cannot go stale: ``open_review`` runs the checks again when the patient's clinical profile
+  changed since they ran (or they never ran); ``approve`` refuses stale results (it runs them again,
+  commits the new alerts and raises ``ProfileChangedSinceDur``) and holds the profile row (FOR SHARE)
+  so no allergy can be added between its check and its commit.
 - ``reject`` (with a reason) ends it; ``send_back_to_intake`` (with a note) keeps it ``received``
   but out of this queue until intake corrects it.
 Every decision is a domain event carrying the acting user; a refused permission is one too.
@@ -17,6 +22,7 @@ import uuid
 
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain import ncpdp_dur
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import InvalidTransition, Permission, RxStatus, get_transition
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
@@ -35,6 +41,18 @@ REVIEW = Permission.REVIEW
 OVERRIDE = Permission.OVERRIDE_DUR
 MIN_REASON = 5
 
+STALE_MESSAGE = (
+    "The patient's profile changed since these checks ran (allergy, condition, weight, pregnancy or "
+    "medication). The checks were run again: review the new alerts before approving."
+)
+NOT_RUN_MESSAGE = "The DUR checks had not run for this prescription. They ran now: review the alerts before approving."
+
+
+class ProfileChangedSinceDur(ValidationFailed):
+    """Approval refused: the DUR results were older than the patient's clinical profile. The checks
+    were run again (committed) before this was raised; the caller reloads the prescription."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading
 
@@ -44,15 +62,16 @@ def open_review(
 ) -> ReviewDetail:
     """The prescription beside the patient's profile, active medications and every DUR result.
 
-    DUR runs here if the prescription has no current results (e.g. entered before this system).
-    Opening it shows the patient's record, so an access log row is written.
+    DUR runs here when the prescription waits for review and its results are stale: none current
+    (e.g. entered before this system) or older than the last change to the patient's clinical
+    profile. Opening it shows the patient's record, so an access log row is written.
     """
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="review prescriptions", subject=("prescription", prescription_id))
         rx = uow.prescriptions.get_with_items(prescription_id)
         if rx is None:
             raise NotFound("The prescription was not found; it may have been removed on another workstation.")
-        if rx.status == RxStatus.RECEIVED.value and not dur_review.has_current(uow, rx.id):
+        if rx.status == RxStatus.RECEIVED.value and dur_review.is_stale(uow, rx.id, rx.patient_id):
             dur_review.run_dur(uow, rx.id, today=today)
         detail = build_detail(uow, rx, today)
         uow.log_access("view", "patient", rx.patient_id)
@@ -125,9 +144,23 @@ def acknowledge_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_i
         uow.commit()
 
 
-def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: uuid.UUID, reason: str) -> None:
-    """Override an alert (blocking or not) with a reason; needs ``prescription.override_dur``."""
+def override_alert(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    validation_id: uuid.UUID,
+    reason: str,
+    *,
+    reason_code: str | None = None,
+    professional_code: str | None = None,
+    result_code: str | None = None,
+) -> None:
+    """Override an alert with a note and the NCPDP DUR codes; needs ``prescription.override_dur``.
+
+    ``reason_code`` (reason for service, 439-E4) defaults to the one for the alert's check. A hard
+    stop needs all three codes and a note that says something (``ncpdp_dur.override_problem``); a
+    warning needs a note of a few words and takes the codes when given."""
     reason = " ".join((reason or "").split())
+    codes = [(c or "").strip().upper() or None for c in (reason_code, professional_code, result_code)]
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, OVERRIDE, doing="override DUR alerts", subject=_alert_subject(uow, validation_id))
         if len(reason) < MIN_REASON:
@@ -139,7 +172,12 @@ def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: 
         row, rx = _validation(uow, validation_id)
         if row.validation_status == "passed":
             return
+        reason_for = codes[0] or ncpdp_dur.reason_for(row.validation_type)
+        problem = ncpdp_dur.override_problem(row.validation_status, reason_for, codes[1], codes[2], reason)
+        if problem:
+            raise ValidationFailed(problem, {"reason": problem})
         row.acknowledged_by, row.acknowledged_at, row.override_reason = actor.user_id, utcnow(), reason
+        row.ncpdp_reason_code, row.ncpdp_professional_code, row.ncpdp_result_code = reason_for, codes[1], codes[2]
         uow.record(
             "DurAlertOverridden",
             "prescription",
@@ -151,6 +189,7 @@ def override_alert(uow_factory: UnitOfWorkFactory, actor: Actor, validation_id: 
                 "severity": row.severity,
                 "message": row.message,
                 "reason": reason,
+                "ncpdp": {"reason": reason_for, "professional": codes[1], "result": codes[2]},
                 "license_number": actor.license_number,
             },
         )
@@ -185,14 +224,30 @@ def _move(rx: Prescription, target: RxStatus) -> None:
 def approve(
     uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, expected_version: int | None = None
 ) -> ReviewDetail:
-    """``received`` -> ``validated`` once every alert is acknowledged or overridden."""
+    """``received`` -> ``validated`` once every alert is acknowledged or overridden and the alerts
+    are as new as the patient's clinical profile (else ``ProfileChangedSinceDur``, after a re-run)."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="validate prescriptions", subject=("prescription", prescription_id))
+        patient_id = uow.dur.patient_of(prescription_id)
+        if patient_id is not None:
+            # the profile row first (as a profile change takes it, then the prescription's key): no
+            # allergy can be added between the staleness check and this decision's commit
+            uow.dur.profile_version(patient_id, lock="share")
         rx = _open_rx(uow, prescription_id, expected_version)
         if rx.returned_note:
             raise ValidationFailed(f"Rx {rx.prescription_number} was sent back to intake and waits for corrections.")
-        if not dur_review.has_current(uow, rx.id):
+        if rx.status == RxStatus.RECEIVED.value and dur_review.is_stale(uow, rx.id, rx.patient_id):
+            never_ran = not dur_review.has_current(uow, rx.id)
             dur_review.run_dur(uow, rx.id)
+            uow.record(
+                "ApprovalRefusedStaleDur",
+                "prescription",
+                rx.id,
+                {"rx_number": rx.prescription_number, "never_ran": never_ran},
+            )
+            uow.notify("prescriptions", rx.id, status=rx.status)
+            uow.commit()
+            raise ProfileChangedSinceDur(NOT_RUN_MESSAGE if never_ran else STALE_MESSAGE)
         alerts = build_alerts(uow, dur_review.current_validations(uow, rx.id))
         open_ = [a for a in alerts if a.is_alert and not a.resolved]
         if open_:
@@ -215,7 +270,11 @@ def approve(
                 "rx_number": rx.prescription_number,
                 "pharmacist": actor.display_name,
                 "license_number": actor.license_number,
-                "overrides": [{"check": a.check, "reason": a.override_reason} for a in alerts if a.override_reason],
+                "overrides": [
+                    {"check": a.check, "reason": a.override_reason, "ncpdp": a.ncpdp_codes}
+                    for a in alerts
+                    if a.override_reason
+                ],
                 "acknowledged": sum(1 for a in alerts if a.is_alert),
             },
         )
@@ -243,6 +302,9 @@ def reject(
                 {"reason": "Type the reason for rejecting."},
             )
         require_clean_text("reason", Prescription.rejection_reason, reason, "The reason")
+        patient_id = uow.dur.patient_of(prescription_id)
+        if patient_id is not None:  # rejecting bumps the profile (a trigger): its row first, as approve does
+            uow.dur.profile_version(patient_id, lock="update")
         rx = _open_rx(uow, prescription_id, expected_version)
         previous = rx.status
         _move(rx, RxStatus.REJECTED)

@@ -26,6 +26,12 @@ CHECK_LABELS = {
     Check.DOSE: "Dose / quantity",
     Check.EARLY_REFILL: "Early refill",
     Check.CONTROLLED: "Controlled substance",
+    Check.DRUG_DISEASE: "Drug-disease",
+    Check.PREGNANCY: "Pregnancy",
+    Check.LACTATION: "Breastfeeding",
+    Check.AGE: "Age",
+    Check.SEX: "Sex",
+    Check.PRESCRIBER: "Prescriber",
 }
 
 
@@ -46,6 +52,16 @@ class Alert:
     acknowledged_by: str | None
     acknowledged_at: dt.datetime | None
     override_reason: str | None
+    source: str = ""  # where the rule comes from ("FDA label: Contraindications (4)")
+    ncpdp_reason: str | None = None  # NCPDP 439-E4 reason for service ("DA")
+    ncpdp_professional: str | None = None  # 440-E5 professional service ("M0")
+    ncpdp_result: str | None = None  # 441-E6 result of service ("1G")
+
+    @property
+    def ncpdp_codes(self) -> str:
+        """ "DA/M0/1G" when the override carried codes, else ''."""
+        codes = [self.ncpdp_reason, self.ncpdp_professional, self.ncpdp_result]
+        return "/".join(c or "—" for c in codes) if any(codes) else ""
 
     @property
     def is_alert(self) -> bool:
@@ -70,7 +86,8 @@ class Alert:
         if self.resolved:
             who = self.acknowledged_by or "pharmacist"
             if self.override_reason:
-                return f"Overridden by {who}: {self.override_reason}"
+                codes = f" [{self.ncpdp_codes}]" if self.ncpdp_codes else ""
+                return f"Overridden by {who}{codes}: {self.override_reason}"
             return f"Acknowledged by {who}"
         return "Needs override with a reason" if self.needs_override else "Needs acknowledgement"
 
@@ -148,6 +165,10 @@ def build_alerts(uow: UnitOfWork, rows: list[PrescriptionValidation]) -> tuple[A
             names.get(r.acknowledged_by) if r.acknowledged_by else None,
             r.acknowledged_at,
             r.override_reason,
+            str((r.details or {}).get("source") or ""),
+            r.ncpdp_reason_code,
+            r.ncpdp_professional_code,
+            r.ncpdp_result_code,
         )
         for r in rows
     )

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pharmacy_desktop.domain.clinical_knowledge import ClinicalKnowledge
+
 
 @dataclass
 class FakeMedication:
@@ -85,6 +87,7 @@ class FakeValidation:
     performed_by: uuid.UUID | None
     is_current: bool
     acknowledged_at: dt.datetime | None = None
+    profile_version: int | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -137,6 +140,30 @@ class FakeDur:
     def pharm_classes(self, product_ids: Any) -> dict[uuid.UUID, str]:
         return {pid: c for pid, c in self.store.pharm_classes.items() if pid in set(product_ids) and c}
 
+    def products(self, product_ids: Any) -> dict[uuid.UUID, tuple[Any, ...]]:
+        return {pid: (c, None, None, None, None, None) for pid, c in self.pharm_classes(product_ids).items()}
+
+    def profile_version(self, patient_id: uuid.UUID, *, lock: str | None = None) -> int:
+        return self.store.profile_versions.get(patient_id, 1)
+
+    def patient_facts(self, patient_id: uuid.UUID) -> None:
+        return None  # no patient row in the fake: the patient checks say they could not decide
+
+    def active_conditions(self, patient_id: uuid.UUID) -> list[tuple[str, str | None]]:
+        return []
+
+    def waiting_prescriptions(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        return [
+            rx.id for rx in self.store.prescriptions.values() if rx.patient_id == patient_id and rx.status == "received"
+        ]
+
+    def patient_of(self, prescription_id: uuid.UUID) -> uuid.UUID | None:
+        rx = self.store.prescriptions.get(prescription_id)
+        return rx.patient_id if rx else None
+
+    def current_profile_versions(self, prescription_id: uuid.UUID) -> list[int | None]:
+        return sorted({r.profile_version for r in self.current(prescription_id)}, key=lambda v: v or 0)
+
     def last_fills(self, item_ids: Any) -> dict[uuid.UUID, tuple[dt.date, int]]:
         wanted = set(item_ids)
         fills = sorted(
@@ -185,6 +212,14 @@ class FakeDur:
         return bool(self.current(prescription_id))
 
 
+class FakeClinical:
+    def __init__(self, store: FakeDurStore):
+        self.store = store
+
+    def knowledge_for(self, ingredients: Any, allergy_texts: Any = (), condition_texts: Any = ()) -> ClinicalKnowledge:
+        return self.store.knowledge
+
+
 @dataclass
 class FakeDurStore:
     """What the fake database holds; shared by every unit of work a test opens on it."""
@@ -194,6 +229,8 @@ class FakeDurStore:
     interactions: list[FakeInteraction] = field(default_factory=list)
     fills: list[FakeFill] = field(default_factory=list)
     pharm_classes: dict[uuid.UUID, str] = field(default_factory=dict)
+    profile_versions: dict[uuid.UUID, int] = field(default_factory=dict)  # patient -> clinical profile version
+    knowledge: ClinicalKnowledge = field(default_factory=lambda: ClinicalKnowledge(empty=True))
     validations: list[FakeValidation] = field(default_factory=list)
     events: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = field(default_factory=list)
 
@@ -210,6 +247,7 @@ class FakeDurUnitOfWork:
         self.actor_id = actor_id
         self.prescriptions = FakePrescriptions(store)
         self.dur = FakeDur(store)
+        self.clinical = FakeClinical(store)
         self.committed = False
         self.flushes = 0
         self._events: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = []
@@ -228,6 +266,9 @@ class FakeDurUnitOfWork:
 
     def flush(self) -> None:
         self.flushes += 1
+
+    def notify(self, topic: str, entity_id: uuid.UUID, **extra: Any) -> None:
+        pass
 
     def record(
         self, event_type: str, aggregate_type: str, aggregate_id: uuid.UUID, data: dict[str, Any] | None = None

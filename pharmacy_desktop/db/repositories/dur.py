@@ -14,13 +14,17 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy_desktop.db.models.catalog import DrugProduct
-from pharmacy_desktop.db.models.patients import PatientAllergy
+from pharmacy_desktop.db.models.patients import Patient, PatientAllergy, PatientCondition
 from pharmacy_desktop.db.models.prescriptions import (
     DrugInteraction,
     Medication,
+    Prescription,
     PrescriptionRefill,
     PrescriptionValidation,
 )
+
+# the prescription states in which a DUR result still waits for the pharmacist's decision
+WAITING_FOR_REVIEW = ("received",)
 
 
 class DurRepository:
@@ -34,6 +38,83 @@ class DurRepository:
             return {}
         rows = self.session.execute(select(DrugProduct.id, DrugProduct.pharm_classes).where(DrugProduct.id.in_(wanted)))
         return {pid: classes for pid, classes in rows if classes}
+
+    def products(self, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str | None, ...]]:
+        """Catalog product -> (pharm_classes, substance_name, active_numerator_strength,
+        active_ingredient_unit, dosage_form, proprietary_name): FDA's ';'-separated parallel lists."""
+        wanted = set(product_ids)
+        if not wanted:
+            return {}
+        p = DrugProduct
+        rows = self.session.execute(
+            select(
+                p.id,
+                p.pharm_classes,
+                p.substance_name,
+                p.active_numerator_strength,
+                p.active_ingredient_unit,
+                p.dosage_form,
+                p.proprietary_name,
+            ).where(p.id.in_(wanted))
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+    # -- the patient's clinical profile ------------------------------------------------------------
+
+    def profile_version(self, patient_id: uuid.UUID, *, lock: str | None = None) -> int | None:
+        """The patient's ``clinical_profile_version`` as the database holds it now (never the
+        session's cached row: the triggers bump it behind the ORM's back).
+
+        ``lock='share'`` keeps the profile from changing until the transaction ends (approval);
+        ``lock='update'`` for a change that will bump it (a prescription leaving the active set)."""
+        query = select(Patient.clinical_profile_version).where(Patient.id == patient_id)
+        if lock == "share":
+            query = query.with_for_update(read=True)
+        elif lock == "update":
+            query = query.with_for_update(key_share=True)
+        return self.session.execute(query).scalar()
+
+    def patient_facts(self, patient_id: uuid.UUID) -> tuple[Any, ...] | None:
+        """(date_of_birth, gender, weight_kg, pregnancy_status, breastfeeding) of the patient."""
+        p = Patient
+        row = self.session.execute(
+            select(p.date_of_birth, p.gender, p.weight_kg, p.pregnancy_status, p.breastfeeding).where(
+                p.id == patient_id
+            )
+        ).first()
+        return tuple(row) if row is not None else None
+
+    def active_conditions(self, patient_id: uuid.UUID) -> list[tuple[str, str | None]]:
+        """(condition name, ICD-10-CM code) of the patient's active conditions."""
+        c = PatientCondition
+        rows = self.session.execute(
+            select(c.condition_name, c.icd_10_code)
+            .where(c.patient_id == patient_id, c.is_active.is_not(False))
+            .order_by(c.condition_name)
+        )
+        return [(name, code) for name, code in rows]
+
+    def waiting_prescriptions(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        """The patient's prescriptions whose DUR waits for the pharmacist (oldest first)."""
+        return list(
+            self.session.scalars(
+                select(Prescription.id)
+                .where(Prescription.patient_id == patient_id, Prescription.status.in_(WAITING_FOR_REVIEW))
+                .order_by(Prescription.created_at, Prescription.id)
+            )
+        )
+
+    def patient_of(self, prescription_id: uuid.UUID) -> uuid.UUID | None:
+        return self.session.scalar(select(Prescription.patient_id).where(Prescription.id == prescription_id))
+
+    def current_profile_versions(self, prescription_id: uuid.UUID) -> list[int | None]:
+        """The profile versions the current DUR rows saw (one entry per distinct version)."""
+        v = PrescriptionValidation
+        return list(
+            self.session.scalars(
+                select(v.profile_version).where(v.prescription_id == prescription_id, v.is_current.is_(True)).distinct()
+            )
+        )
 
     def last_fills(self, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, int]]:
         """Prescription item -> (date, days supply) of its latest fill not returned."""
