@@ -10,7 +10,12 @@ from decimal import Decimal, InvalidOperation
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.domain.daw import DAW_CODES, DAW_CODES_TEXT
-from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem, prescriber_last_name
+from pharmacy_desktop.domain.identifiers import (
+    dea_schedules_problem,
+    npi_problem,
+    prescriber_dea_problem,
+    split_prescriber_name,
+)
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, max_refills
 from pharmacy_desktop.domain.sig import InvalidSig, analyze_sig, sig_problem
 from pharmacy_desktop.domain.workflow import Permission
@@ -30,11 +35,35 @@ MAX_WRITTEN_AGE_DAYS = 365
 
 @dataclass(frozen=True)
 class PrescriberInput:
+    """``name`` is the whole name as printed ("Maria de la Cruz"); with ``last_name`` given (the
+    intake form asks for first and last separately) the name is built from the parts."""
+
     name: str
     npi: str
     dea: str | None = None
     phone: str | None = None
     address: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None  # "de la Cruz", "Van Buren": the DEA second letter may match any word
+    dea_schedules: tuple[str, ...] | None = None  # ("2", "2N", "3", "3N", "4", "5"); None: not recorded
+
+    @property
+    def name_parts(self) -> tuple[str | None, str | None]:
+        """(first, last): the typed parts, else split from ``name`` (surname particles kept)."""
+        first = " ".join((self.first_name or "").split()) or None
+        last = " ".join((self.last_name or "").split()) or None
+        if first or last:
+            return first, last
+        return split_prescriber_name(self.name)
+
+    @property
+    def full_name(self) -> str:
+        """prescriptions.prescriber_name: "First Last" from the parts, else the name as typed."""
+        first = " ".join((self.first_name or "").split())
+        last = " ".join((self.last_name or "").split())
+        if first or last:
+            return " ".join(part for part in (first, last) if part)
+        return " ".join((self.name or "").split())
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,9 @@ class ItemInput:
     refills: int | str | None = 0
     quantity_unit: str | None = None  # defaults from the dosage form
     daw_code: str = "0"
+    # Typed by the technician when the SIG is not understood (an unknown word, or a refused
+    # abbreviation such as OD); required then, and only then used for the label.
+    directions: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,14 +125,18 @@ class SigPreview:
     directions: str
     unknown: tuple[str, ...]
     problem: str = ""  # the SIG cannot be read at all (e.g. a 4,000-digit number): what to fix
+    refused: str = ""  # an error-prone abbreviation (OD ...): why it is not translated
+    understood: bool = True  # False: no automatic directions; the technician types them
 
     @property
     def message(self) -> str:
         if self.problem:
             return self.problem
+        if self.refused:
+            return f"{self.refused} Type the directions for the label."
         if not self.unknown:
             return self.directions
-        return f"{self.directions}  — not a known code: {' '.join(self.unknown)}"
+        return f"Not understood: {' '.join(self.unknown)}. Type the directions for the label, or fix the SIG."
 
 
 @dataclass(frozen=True)
@@ -121,7 +157,23 @@ def preview_sig(text: str) -> SigPreview:
         analysis = analyze_sig(text or "")
     except InvalidSig as exc:
         return SigPreview("", (), exc.message)
-    return SigPreview(analysis.directions, analysis.unknown)
+    return SigPreview(
+        analysis.directions,
+        analysis.unknown,
+        refused=analysis.refused or "",
+        understood=analysis.understood or not (text or "").strip(),
+    )
+
+
+MAX_DIRECTIONS = 500
+
+
+def directions_for(item: ItemInput) -> str:
+    """What the label says: the SIG's reading when it is fully understood, else what was typed."""
+    analysis = analyze_sig(item.sig or "")
+    if analysis.understood:
+        return analysis.directions
+    return " ".join((item.directions or "").split())
 
 
 def expiration_for(written_date: dt.date, schedules: list[Schedule]) -> dt.date:
@@ -190,7 +242,9 @@ def field_errors(
     elif not patient_exists:
         errors["patient"] = "This patient no longer exists; search again."
     p = form.prescriber
-    if not (p.name or "").strip():
+    if (p.first_name or "").strip() and not (p.last_name or "").strip():
+        errors["prescriber_last_name"] = "Prescriber last name is required."
+    elif not p.full_name:
         errors["prescriber_name"] = "Prescriber name is required."
     problem = npi_problem(p.npi)
     if problem:
@@ -215,6 +269,9 @@ def field_errors(
         elif med is None:
             errors[f"{key}.drug"] = "That drug is not in the catalog any more; search again."
         elif schedule is Schedule.CI:
+    problem = dea_schedules_problem(p.dea_schedules)
+    if problem:
+        errors["prescriber_dea_schedules"] = problem
             errors[f"{key}.drug"] = "Schedule I substances cannot be prescribed."
         elif med.is_active is False:
             errors[f"{key}.drug"] = "That package is no longer marketed; choose a current one."
@@ -234,8 +291,14 @@ def field_errors(
             errors[f"{key}.sig"] = "SIG is required (e.g. 1 T PO BID)."
         elif problem:
             errors[f"{key}.sig"] = problem
-        elif sig.unknown:
-            errors[f"{key}.sig"] = f"Not a known SIG code: {' '.join(sig.unknown)}. Fix it or write the words out."
+        elif not sig.understood and not (item.directions or "").strip():
+            why = sig.refused or f"Not understood: {' '.join(sig.unknown)}."
+            errors[f"{key}.sig"] = (
+                f"{why} Type the directions for the label under the SIG (the pharmacist sees them flagged), "
+                "or fix the SIG."
+            )
+        elif not sig.understood and len(" ".join((item.directions or "").split())) > MAX_DIRECTIONS:
+            errors[f"{key}.sig"] = f"Directions have at most {MAX_DIRECTIONS} characters."
         refills = integer_or_none(item.refills)
         limit = max_refills(schedule)
         if refills is None:
@@ -252,15 +315,13 @@ def field_errors(
             errors[f"{key}.quantity_unit"] = "Unit is required (tablet, capsule, mL ...)."
         if schedule is not Schedule.NONE:
             controlled.append(schedule.display)
-    if controlled:
-        if not (p.dea or "").strip():
-            errors["prescriber_dea"] = f"DEA number is required for a controlled substance ({controlled[0]})."
-        else:
-            problem = dea_problem(p.dea, prescriber_last_name(p.name or ""))
-            if problem:
-                errors["prescriber_dea"] = problem
+    if controlled and not (p.dea or "").strip():
+        errors["prescriber_dea"] = f"DEA number is required for a controlled substance ({controlled[0]})."
     elif (p.dea or "").strip():
-        problem = dea_problem(p.dea, prescriber_last_name(p.name or ""))
+        # format, checksum and registrant type refuse the number here; a second letter that matches
+        # no word of the surname (a registration under a former name?) is the DUR prescriber check's
+        # hard stop, which the pharmacist may override with a reason
+        problem = prescriber_dea_problem(p.dea, check_name=False)
         if problem:
             errors["prescriber_dea"] = problem
     errors.update(texts)  # a NUL or an over-long value explains a "looks wrong" above better
@@ -282,7 +343,9 @@ def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
     """Lengths (from the columns) and control characters of every text typed into the prescription."""
     p = form.prescriber
     fields_ = [
-        ("prescriber_name", Prescription.prescriber_name, p.name),
+        ("prescriber_name", Prescription.prescriber_name, p.full_name),
+        ("prescriber_first_name", Prescription.prescriber_first_name, p.first_name),
+        ("prescriber_last_name", Prescription.prescriber_last_name, p.last_name),
         ("prescriber_npi", Prescription.prescriber_npi, p.npi),
         ("prescriber_dea", Prescription.prescriber_dea, p.dea),
         ("prescriber_phone", Prescription.prescriber_phone, p.phone),
@@ -298,6 +361,8 @@ def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
             (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code),
         ]
         labels.update(
+    "prescriber_first_name": "Prescriber first name",
+    "prescriber_last_name": "Prescriber last name",
             {f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit", f"items[{i}].daw_code": "DAW code"}
         )
     # the SIG is one line (it is printed on the label); its column is TEXT only for long directions
