@@ -28,6 +28,7 @@ from pharmacy_desktop.catalog.fda import (
     read_products,
 )
 from pharmacy_desktop.db import catalog_sql as sql
+from pharmacy_desktop.db.clinical_load import derive_epc_classes
 from pharmacy_desktop.db.unit_of_work import CHANGE_CHANNEL
 
 # progress(phase, done, total): "reading" counts bytes of both files, "saving" database steps.
@@ -150,6 +151,8 @@ def _load(
         if added or updated:  # new names for typo correction; readers keep the old list meanwhile
             cur.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY prescription_schema.drug_words")
             clock.lap("words")
+            derive_epc_classes(cur)  # the FDA classes of new ingredients into the clinical knowledge
+            clock.lap("epc_classes")
         report("saving", 5, _SAVING_STEPS)
 
         rejected.sort(key=lambda r: ("package" in r.reason.split(" ", 1)[0], r.line))

@@ -44,6 +44,7 @@ from pharmacy_desktop.db.repositories.billing import BillingRepository
 from pharmacy_desktop.db.repositories.billing_claims import ClaimRepository
 from pharmacy_desktop.db.repositories.billing_reports import BillingReportsRepository
 from pharmacy_desktop.db.repositories.catalog import MedicationRepository
+from pharmacy_desktop.db.repositories.clinical import ClinicalRepository
 from pharmacy_desktop.db.repositories.dur import DurRepository
 from pharmacy_desktop.db.repositories.inventory import InventoryRepository
 from pharmacy_desktop.db.repositories.inventory_reports import InventoryReportsRepository
@@ -189,6 +190,10 @@ class UnitOfWork:
     @property
     def dur(self) -> DurRepository:
         return self._repository(DurRepository)
+
+    @property
+    def clinical(self) -> ClinicalRepository:
+        return self._repository(ClinicalRepository)
 
     @property
     def workload(self) -> WorkloadRepository:
