@@ -246,6 +246,9 @@ def field_errors(
         errors["prescriber_last_name"] = "Prescriber last name is required."
     elif not p.full_name:
         errors["prescriber_name"] = "Prescriber name is required."
+    problem = dea_schedules_problem(p.dea_schedules)
+    if problem:
+        errors["prescriber_dea_schedules"] = problem
     problem = npi_problem(p.npi)
     if problem:
         errors["prescriber_npi"] = problem
@@ -269,9 +272,6 @@ def field_errors(
         elif med is None:
             errors[f"{key}.drug"] = "That drug is not in the catalog any more; search again."
         elif schedule is Schedule.CI:
-    problem = dea_schedules_problem(p.dea_schedules)
-    if problem:
-        errors["prescriber_dea_schedules"] = problem
             errors[f"{key}.drug"] = "Schedule I substances cannot be prescribed."
         elif med.is_active is False:
             errors[f"{key}.drug"] = "That package is no longer marketed; choose a current one."
@@ -330,6 +330,8 @@ def field_errors(
 
 _TEXT_LABELS = {
     "prescriber_name": "Prescriber name",
+    "prescriber_first_name": "Prescriber first name",
+    "prescriber_last_name": "Prescriber last name",
     "prescriber_npi": "NPI",
     "prescriber_dea": "DEA number",
     "prescriber_phone": "Prescriber phone",
@@ -361,8 +363,6 @@ def form_text_errors(form: PrescriptionInput) -> dict[str, str]:
             (f"items[{i}].daw_code", PrescriptionItem.daw_code, item.daw_code),
         ]
         labels.update(
-    "prescriber_first_name": "Prescriber first name",
-    "prescriber_last_name": "Prescriber last name",
             {f"items[{i}].sig": "SIG", f"items[{i}].quantity_unit": "Unit", f"items[{i}].daw_code": "DAW code"}
         )
     # the SIG is one line (it is printed on the label); its column is TEXT only for long directions
