@@ -17,15 +17,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .dur_allergy import (  # noqa: F401 - re-exported: callers use dur.<name>
-    ALLERGEN_BRANDS,
-    ALLERGY_CLASSES,
-    CROSS_SENSITIVITY,
-    AllergyClass,
-    allergen_classes,
-    check_allergies,
-    drug_classes,
-)
+from .clinical_knowledge import ClinicalKnowledge  # noqa: F401 - re-exported
+from .dur_allergy import Allergen, allergen_classes, check_allergies, resolve_allergen  # noqa: F401 - re-exported
+from .dur_dose import check_dose, mg_per_unit  # noqa: F401 - re-exported
+from .dur_drugs import check_duplication, check_interactions  # noqa: F401 - re-exported
 from .dur_facts import (  # noqa: F401 - re-exported: callers use dur.<name>
     ACKNOWLEDGE_ONLY_SEVERITIES,
     EARLY_REFILL_THRESHOLD,
@@ -37,11 +32,14 @@ from .dur_facts import (  # noqa: F401 - re-exported: callers use dur.<name>
     ActiveMedication,
     Allergy,
     Check,
+    Condition,
     DrugFacts,
     DurContext,
     DurFinding,
+    IngredientStrength,
     InteractionRule,
     NewItem,
+    PatientFacts,
     Prescriber,
     PreviousFill,
     Status,
@@ -49,184 +47,12 @@ from .dur_facts import (  # noqa: F401 - re-exported: callers use dur.<name>
     passed_finding,
     split_ingredients,
 )
-from .identifiers import dea_problem, prescriber_last_name
+from .dur_patient import check_age, check_disease, check_lactation, check_pregnancy, check_sex
+from .dur_prescriber import check_prescriber
 from .interaction_rules import WELL_KNOWN_INTERACTIONS, interaction_rules_for  # noqa: F401 - re-exported
 from .schedules import Schedule, max_refills, refill_problem
-from .sig import analyze_sig
 
 _passed = passed_finding
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-# ---------------------------------------------------------------------------------------------
-# Drug-drug interactions
-
-
-def check_interactions(ctx: DurContext) -> list[DurFinding]:
-    """New drug against each active medication, generic level, any ingredient, either order."""
-    new = ctx.item.drug
-    new_keys = new.name_keys
-    findings: list[DurFinding] = []
-    for med in ctx.active_medications:
-        other_keys = med.drug.name_keys
-        seen: set[tuple[str, str]] = set()
-        for rule in ctx.interaction_rules:
-            a, b = normalize_ingredient(rule.generic_a), normalize_ingredient(rule.generic_b)
-            if not ((a in new_keys and b in other_keys) or (b in new_keys and a in other_keys)):
-                continue
-            pair = (min(a, b), max(a, b))
-            if pair in seen:
-                continue
-            seen.add(pair)
-            severity = rule.severity.strip().lower()
-            status = WARNING if severity in ACKNOWLEDGE_ONLY_SEVERITIES else FAILED
-            findings.append(
-                DurFinding(
-                    Check.INTERACTION,
-                    status,
-                    severity,
-                    f"{severity.capitalize()} interaction: {new.display_name} with "
-                    f"{med.drug.display_name} (Rx {med.rx_number}). {rule.description}",
-                    {
-                        "drug": new.display_name,
-                        "interacting_drug": med.drug.display_name,
-                        "interacting_rx_number": med.rx_number,
-                        "generic_a": rule.generic_a,
-                        "generic_b": rule.generic_b,
-                        "description": rule.description,
-                        "management": rule.management,
-                    },
-                )
-            )
-    if findings:
-        return findings
-    count = len(ctx.active_medications)
-    return _passed(
-        Check.INTERACTION,
-        f"No interactions with {_plural(count, 'active medication')}.",
-        active_medications=count,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Therapeutic duplication
-
-
-def check_duplication(ctx: DurContext) -> list[DurFinding]:
-    """Same ingredient, or same therapeutic class, already active."""
-    drug = ctx.item.drug
-    own_class = (drug.therapeutic_class or "").strip().lower()
-    findings: list[DurFinding] = []
-    for med in ctx.active_medications:
-        shared = sorted(drug.ingredient_keys & med.drug.ingredient_keys)
-        details = {"other_rx_number": med.rx_number, "other_drug": med.drug.display_name}
-        if shared:
-            findings.append(
-                DurFinding(
-                    Check.DUPLICATION,
-                    WARNING,
-                    "significant",
-                    f"Duplicate ingredient: {', '.join(shared)} is also in active Rx "
-                    f"{med.rx_number} ({med.drug.display_name}).",
-                    {**details, "match": "ingredient", "ingredients": shared},
-                )
-            )
-        elif own_class and own_class == (med.drug.therapeutic_class or "").strip().lower():
-            findings.append(
-                DurFinding(
-                    Check.DUPLICATION,
-                    WARNING,
-                    "significant",
-                    f"Therapeutic duplication: {drug.display_name} and active Rx {med.rx_number} "
-                    f"({med.drug.display_name}) are both {drug.therapeutic_class}.",
-                    {**details, "match": "therapeutic_class", "class": drug.therapeutic_class},
-                )
-            )
-    return findings or _passed(Check.DUPLICATION, "No duplicate therapy among active medications.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Dose / duration sanity
-
-
-def _num(value: Decimal) -> str:
-    return str(int(value)) if value == value.to_integral() else format(value.normalize(), "f")
-
-
-def check_dose(ctx: DurContext) -> list[DurFinding]:
-    """Quantity and days supply against the daily amount the SIG allows."""
-    item = ctx.item
-    days, quantity = item.days_supply, item.quantity
-    facts = {"quantity": str(quantity), "days_supply": days, "sig": item.sig}
-    if days <= 0 or days > MAX_DAYS_SUPPLY:
-        return [
-            DurFinding(
-                Check.DOSE,
-                FAILED,
-                "serious",
-                f"Days supply {days} is not plausible (must be 1 to {MAX_DAYS_SUPPLY}).",
-                facts,
-            )
-        ]
-    if quantity <= 0:
-        return [DurFinding(Check.DOSE, FAILED, "serious", f"Quantity {quantity} must be above 0.", facts)]
-    sig = analyze_sig(item.sig)
-    if sig.unknown:
-        return [
-            DurFinding(
-                Check.DOSE,
-                WARNING,
-                "minor",
-                f"SIG has unrecognised codes ({' '.join(sig.unknown)}); check the directions and the quantity by hand.",
-                {**facts, "unknown_tokens": list(sig.unknown)},
-            )
-        ]
-    if sig.daily_max is None or sig.daily_min is None or sig.daily_max <= 0:
-        return _passed(Check.DOSE, "No daily amount in the SIG to compare with the quantity.", **facts)
-    tolerance = max(Decimal(1), Decimal(days) / 10)
-    shortest = quantity / sig.daily_max
-    longest = quantity / sig.daily_min if sig.daily_min > 0 else None
-    rate = (
-        _num(sig.daily_max) if sig.daily_min == sig.daily_max else (f"{_num(sig.daily_min)} to {_num(sig.daily_max)}")
-    )
-    facts |= {
-        "daily_min": str(sig.daily_min),
-        "daily_max": str(sig.daily_max),
-        "daily_unit": sig.daily_unit,
-        "days_at_max": str(round(shortest, 1)),
-    }
-    if days < shortest - tolerance:
-        return [
-            DurFinding(
-                Check.DOSE,
-                WARNING,
-                "significant",
-                f"Quantity {_num(quantity)} lasts at least {_num(round(shortest, 1))} days "
-                f"at up to {_num(sig.daily_max)} {sig.unit_for(sig.daily_max)} a day, "
-                f"but the days supply is {days}.",
-                facts,
-            )
-        ]
-    if longest is not None and days > longest + tolerance:
-        return [
-            DurFinding(
-                Check.DOSE,
-                WARNING,
-                "significant",
-                f"Quantity {_num(quantity)} lasts only {_num(round(longest, 1))} days at "
-                f"{_num(sig.daily_min)} {sig.unit_for(sig.daily_min)} a day, "
-                f"but the days supply is {days}.",
-                facts,
-            )
-        ]
-    return _passed(
-        Check.DOSE,
-        f"Quantity {_num(quantity)} fits {days} days at {rate} {sig.unit_for(sig.daily_max)} a day.",
-        **facts,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,15 +95,20 @@ def check_early_refill(ctx: DurContext) -> list[DurFinding]:
     if ctx.today < due:
         used = round(Decimal(max(elapsed, 0)) * 100 / days_supply)
         source = f" (Rx {rx_number})" if rx_number else ""
+        controlled = ctx.item.drug.schedule is not Schedule.NONE
+        # A controlled substance (Schedule II-V) refilled early is a hard stop: a pharmacist must
+        # override it with the NCPDP codes and a note.
+        status, severity = (FAILED, "serious") if controlled else (WARNING, "significant")
+        label = f" of a {ctx.item.drug.schedule.display} drug" if controlled else ""
         return [
             DurFinding(
                 Check.EARLY_REFILL,
-                WARNING,
-                "significant",
-                f"Early refill: last filled {last_fill.isoformat()}{source} "
+                status,
+                severity,
+                f"Early refill{label}: last filled {last_fill.isoformat()}{source} "
                 f"for {days_supply} days; {elapsed} days elapsed ({used}%). "
                 f"Due on {due.isoformat()}.",
-                details,
+                {**details, "controlled": controlled},
             )
         ]
     return _passed(Check.EARLY_REFILL, f"Not early: due since {due.isoformat()}.", **details)
@@ -288,7 +119,7 @@ def check_early_refill(ctx: DurContext) -> list[DurFinding]:
 
 
 def check_controlled(ctx: DurContext) -> list[DurFinding]:
-    """DEA number present and valid; refill limits; written-date window."""
+    """DEA number present; refill limits; written-date window (DEA validity: ``check_prescriber``)."""
     item, prescriber = ctx.item, ctx.prescriber
     schedule = item.drug.schedule
     if schedule is Schedule.NONE:
@@ -296,13 +127,9 @@ def check_controlled(ctx: DurContext) -> list[DurFinding]:
     label = schedule.display
     base = {"schedule": label, "dea": prescriber.dea, "refills_authorized": item.refills_authorized}
     problems: list[tuple[str, str]] = []
-    last_name = prescriber.last_name or prescriber_last_name(prescriber.name)
+    # The validity of a DEA number (format, registrant type, surname) is the prescriber check's.
     if not (prescriber.dea or "").strip():
         problems.append(("dea_missing", f"A prescriber DEA number is required for {label} drugs."))
-    else:
-        dea_issue = dea_problem(prescriber.dea, last_name)
-        if dea_issue:
-            problems.append(("dea_invalid", dea_issue))
     limit = max_refills(schedule)
     if limit is not None and item.refills_authorized > limit:
         text = (
@@ -318,7 +145,7 @@ def check_controlled(ctx: DurContext) -> list[DurFinding]:
         if window:
             problems.append(("expired", window))
     if not problems:
-        return _passed(Check.CONTROLLED, f"{label}: DEA number and refill limits are valid.", **base)
+        return _passed(Check.CONTROLLED, f"{label}: DEA number present, refill limits and dates are valid.", **base)
     return [DurFinding(Check.CONTROLLED, FAILED, "serious", text, {**base, "rule": rule}) for rule, text in problems]
 
 
@@ -330,8 +157,14 @@ CHECKS = (
     check_interactions,
     check_duplication,
     check_dose,
+    check_disease,
+    check_pregnancy,
+    check_lactation,
+    check_age,
+    check_sex,
     check_early_refill,
     check_controlled,
+    check_prescriber,
 )
 
 
@@ -345,3 +178,23 @@ def run_dur(ctx: DurContext) -> list[DurFinding]:
 def blocking(findings: Iterable[DurFinding]) -> list[DurFinding]:
     """The findings that block approval until a pharmacist overrides them."""
     return [f for f in findings if f.blocks_approval]
+
+
+# ---------------------------------------------------------------------------------------------
+# Output vocabulary (``dur check`` and the review screen)
+
+_CATEGORY = {Check.ALLERGY: "drug_allergy", Check.DOSE: "dose_range"}
+
+
+def category_of(check: str) -> str:
+    """The alert category of a check: "allergy_check" -> "drug_allergy", "dose_check" -> "dose_range"."""
+    return _CATEGORY.get(check, check)
+
+
+def output_severity(finding: DurFinding) -> str:
+    """hard_stop (failed), warning, info (a minor warning) or passed."""
+    if finding.status == FAILED:
+        return "hard_stop"
+    if finding.status == WARNING:
+        return "info" if finding.severity == "minor" else "warning"
+    return PASSED

@@ -1,14 +1,22 @@
-"""The drug-allergy check: the allergen against generic name, brand, ingredients and class.
+"""The drug-allergy check: each recorded allergen against the drug, through clinical knowledge.
 
-Most of this module is its tables (allergy classes with their members and FDA class markers,
-brands an allergy is recorded by, resolved to ingredients).
+An allergen text resolves to ingredients and classes: an allergen term of the knowledge ("pcn",
+"sulfa"), a brand found in the catalog ("Zoloft" -> sertraline), a class code or name, or an
+ingredient name; a misspelling is read as the closest known word ("penicilin" -> penicillin, said
+in the finding). Then: the drug contains the ingredient -> contraindicated; the drug is in one of
+the allergen's allergy classes -> serious; an ``allergy_cross`` row (penicillins -> cephalosporins,
+sulfonamide antibiotics -> celecoxib) -> its own severity. A medication allergy that matches
+nothing the system knows is flagged, never silently ignored. Without knowledge only the plain
+ingredient match is made and the check says the rest could not be decided.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from .clinical_knowledge import ClinicalKnowledge
 from .dur_facts import (
     FAILED,
     WARNING,
@@ -19,119 +27,100 @@ from .dur_facts import (
     DurFinding,
     normalize_ingredient,
     passed_finding,
+    split_ingredients,
 )
+from .dur_rules import drug_class_codes, status_for, undecided
+
+_NON_DRUG_ALLERGEN_TYPES = frozenset({"food", "environmental"})
+DID_YOU_MEAN_CUTOFF = 0.8
 
 
 @dataclass(frozen=True)
-class AllergyClass:
-    name: str
-    aliases: frozenset[str]  # allergen names that mean the whole class
-    members: frozenset[str]  # normalised generic names
-    markers: tuple[str, ...]  # lower-case fragments of FDA pharm class / therapeutic class text
+class Allergen:
+    """What an allergy text means: ingredients and class codes (empty: not recognised)."""
+
+    text: str
+    ingredients: frozenset[str]
+    classes: frozenset[str]
+    read_as: str | None = None  # the known word a misspelled text was read as
+
+    @property
+    def recognised(self) -> bool:
+        return bool(self.ingredients or self.classes)
 
 
-def _cls(name: str, aliases: str, members: str, *markers: str) -> AllergyClass:
-    def split(text: str) -> frozenset[str]:
-        return frozenset(w.strip() for w in text.split(",") if w.strip())
-
-    return AllergyClass(name, split(aliases), split(members), markers)
+def _class_by_name(knowledge: ClinicalKnowledge) -> dict[str, str]:
+    return {name.strip().lower(): code for code, name in knowledge.class_names.items()}
 
 
-ALLERGY_CLASSES: tuple[AllergyClass, ...] = (
-    _cls("penicillins", "penicillin, penicillins, pcn, pen",
-         "amoxicillin, ampicillin, penicillin, penicillin g, penicillin v, penicillin g benzathine,"
-         " penicillin g procaine, dicloxacillin, cloxacillin, nafcillin, oxacillin, piperacillin,"
-         " ticarcillin, carbenicillin, mezlocillin",
-         "penicillin-class", "penicillins [cs]"),
-    _cls("cephalosporins", "cephalosporin, cephalosporins",
-         "cephalexin, cefadroxil, cephradine, cefazolin, cefuroxime, cefprozil, cefaclor,"
-         " cefoxitin, cefotetan, cefdinir, cefpodoxime, cefixime, cefditoren, ceftibuten,"
-         " ceftriaxone, cefotaxime, ceftazidime, cefepime, ceftaroline",
-         "cephalosporin"),
-    _cls("sulfonamide antibiotics",
-         "sulfa, sulfa drugs, sulfa antibiotics, sulfonamide, sulfonamides",
-         "sulfamethoxazole, sulfadiazine, sulfisoxazole, sulfasalazine, sulfacetamide",
-         "sulfonamide antibacterial"),
-    _cls("NSAIDs", "nsaid, nsaids, non-steroidal anti-inflammatory drugs",
-         "aspirin, ibuprofen, naproxen, diclofenac, meloxicam, celecoxib, indomethacin, ketorolac,"
-         " etodolac, nabumetone, piroxicam, sulindac, ketoprofen, oxaprozin, flurbiprofen,"
-         " fenoprofen, mefenamic acid, diflunisal, salsalate",
-         "nonsteroidal anti-inflammatory", "anti-inflammatory agents, non-steroidal"),
-    _cls("opioids", "opioid, opioids, opiate, opiates, narcotic, narcotics",
-         "codeine, morphine, hydrocodone, oxycodone, hydromorphone, oxymorphone, fentanyl,"
-         " methadone, tramadol, tapentadol, meperidine, buprenorphine, levorphanol, dihydrocodeine",
-         "opioid agonist"),
-    _cls("statins", "statin, statins, hmg-coa reductase inhibitors",
-         "atorvastatin, simvastatin, rosuvastatin, pravastatin, lovastatin, fluvastatin,"
-         " pitavastatin",
-         "hmg-coa reductase inhibitor"),
-    _cls("ACE inhibitors", "ace inhibitor, ace inhibitors, acei, ace-i",
-         "lisinopril, enalapril, enalaprilat, ramipril, benazepril, captopril, quinapril,"
-         " fosinopril, moexipril, perindopril, trandolapril",
-         "angiotensin converting enzyme inhibitor"),
-    _cls("macrolides", "macrolide, macrolides",
-         "azithromycin, clarithromycin, erythromycin, fidaxomicin",
-         "macrolide"),
-    _cls("fluoroquinolones", "fluoroquinolone, fluoroquinolones, quinolone, quinolones",
-         "ciprofloxacin, levofloxacin, moxifloxacin, ofloxacin, norfloxacin, gemifloxacin,"
-         " delafloxacin",
-         "fluoroquinolone", "quinolones [cs]"),
-    _cls("tetracyclines", "tetracycline, tetracyclines",
-         "tetracycline, doxycycline, minocycline, demeclocycline, omadacycline, sarecycline,"
-         " eravacycline",
-         "tetracycline-class", "tetracyclines [cs]"),
-)  # fmt: skip
-_CLASS_BY_NAME = {c.name: c for c in ALLERGY_CLASSES}
-# (allergy class, drug class): partial cross-reactivity, a warning rather than a hard stop.
-CROSS_SENSITIVITY = frozenset({("penicillins", "cephalosporins"), ("cephalosporins", "penicillins")})
-
-# Allergies are often recorded by brand; these resolve to ingredients.
-ALLERGEN_BRANDS: dict[str, tuple[str, ...]] = {
-    "augmentin": ("amoxicillin", "clavulanate"), "amoxil": ("amoxicillin",),
-    "keflex": ("cephalexin",), "bactrim": ("sulfamethoxazole", "trimethoprim"),
-    "bactrim ds": ("sulfamethoxazole", "trimethoprim"),
-    "septra": ("sulfamethoxazole", "trimethoprim"),
-    "advil": ("ibuprofen",), "motrin": ("ibuprofen",), "aleve": ("naproxen",),
-    "naprosyn": ("naproxen",), "celebrex": ("celecoxib",), "toradol": ("ketorolac",),
-    "zithromax": ("azithromycin",), "z-pak": ("azithromycin",), "zpak": ("azithromycin",),
-    "biaxin": ("clarithromycin",), "cipro": ("ciprofloxacin",), "levaquin": ("levofloxacin",),
-    "vibramycin": ("doxycycline",), "tylenol with codeine": ("acetaminophen", "codeine"),
-    "tylenol #3": ("acetaminophen", "codeine"), "vicodin": ("hydrocodone", "acetaminophen"),
-    "norco": ("hydrocodone", "acetaminophen"), "percocet": ("oxycodone", "acetaminophen"),
-    "ultram": ("tramadol",), "lipitor": ("atorvastatin",), "zocor": ("simvastatin",),
-    "crestor": ("rosuvastatin",), "prinivil": ("lisinopril",), "zestril": ("lisinopril",),
-}  # fmt: skip
-_NON_DRUG_ALLERGEN_TYPES = frozenset({"food", "environmental"})
+def _resolve_exact(text: str, knowledge: ClinicalKnowledge) -> tuple[set[str], set[str]]:
+    lower = " ".join(text.lower().split())
+    key = normalize_ingredient(text)
+    ingredients: set[str] = set()
+    classes: set[str] = set()
+    for word in dict.fromkeys((lower, key)):
+        for subject in knowledge.allergen_terms.get(word, ()):
+            (ingredients if subject.kind == "ingredient" else classes).add(subject.code)
+        ingredients |= knowledge.brand_ingredients.get(word, frozenset())
+        if word in knowledge.class_names:
+            classes.add(word)
+        named = _class_by_name(knowledge).get(word)
+        if named:
+            classes.add(named)
+    if not (ingredients or classes):
+        parts = split_ingredients(text)
+        known = [p for p in parts if p in knowledge.ingredient_classes or p in knowledge.vocabulary]
+        if known and len(known) == len(parts):
+            ingredients |= set(known)
+    return ingredients, classes
 
 
-def _allergen_ingredients(allergen: str) -> frozenset[str]:
-    key = normalize_ingredient(allergen)
-    return frozenset({key, *ALLERGEN_BRANDS.get(key, ())})
+def _allergy_classes_of(ingredients: set[str], knowledge: ClinicalKnowledge) -> set[str]:
+    # An allergy to an ingredient extends to its therapeutic classes (amoxicillin -> penicillins,
+    # aspirin -> NSAIDs), not to the broad allergy groupings above them (beta-lactams: penicillins
+    # and cephalosporins cross-react only partly, which allergy_cross says) nor to FDA EPC text.
+    return {c for c in knowledge.classes_of(frozenset(ingredients)) if knowledge.class_kinds.get(c) == "therapeutic"}
 
 
-def allergen_classes(allergen: str) -> frozenset[str]:
-    """Names of the allergy classes an allergen belongs to ("PCN" -> {"penicillins"})."""
-    keys = _allergen_ingredients(allergen)
-    return frozenset(c.name for c in ALLERGY_CLASSES if keys & (c.aliases | c.members))
-
-
-def drug_classes(drug: DrugFacts) -> frozenset[str]:
-    """Allergy classes of a drug, by ingredient or by FDA pharm class / therapeutic class text."""
-    texts = [t.lower() for t in (*drug.pharm_classes, drug.therapeutic_class or "") if t]
-    keys = drug.name_keys
-    return frozenset(
-        c.name for c in ALLERGY_CLASSES if keys & c.members or any(m in t for m in c.markers for t in texts)
+def _candidates(knowledge: ClinicalKnowledge) -> list[str]:
+    words = (
+        set(knowledge.vocabulary)
+        | set(knowledge.allergen_terms)
+        | set(knowledge.brand_ingredients)
+        | set(knowledge.ingredient_classes)
+        | set(_class_by_name(knowledge))
     )
+    return sorted(words)
 
 
-def _brand_matches(allergen_key: str, brand: str | None) -> bool:
+def resolve_allergen(text: str, knowledge: ClinicalKnowledge) -> Allergen:
+    """The ingredients and classes an allergy text names, reading a misspelling as the closest word."""
+    ingredients, classes = _resolve_exact(text, knowledge)
+    read_as = None
+    if not (ingredients or classes):
+        close = difflib.get_close_matches(
+            " ".join(text.lower().split()), _candidates(knowledge), n=1, cutoff=DID_YOU_MEAN_CUTOFF
+        )
+        if close:
+            read_as = close[0]
+            ingredients, classes = _resolve_exact(read_as, knowledge)
+    classes |= _allergy_classes_of(ingredients, knowledge)
+    return Allergen(text, frozenset(ingredients), frozenset(classes), read_as)
+
+
+def allergen_classes(allergen: str, knowledge: ClinicalKnowledge) -> frozenset[str]:
+    """Class codes an allergen names or belongs to ("PCN" -> {"penicillin"})."""
+    return resolve_allergen(allergen, knowledge).classes
+
+
+def _brand_matches(allergen: str, brand: str | None) -> bool:
     if not brand:
         return False
-    brand_key = normalize_ingredient(brand)
-    return brand_key == allergen_key or brand_key.startswith(allergen_key + " ")
+    allergen_key, brand_key = normalize_ingredient(allergen), normalize_ingredient(brand)
+    return bool(allergen_key) and (brand_key == allergen_key or brand_key.startswith(allergen_key + " "))
 
 
-def _allergy_details(allergy: Allergy, **extra: Any) -> dict[str, Any]:
+def _details(allergy: Allergy, **extra: Any) -> dict[str, Any]:
     return {
         "allergen": allergy.allergen_name,
         "allergy_severity": allergy.severity,
@@ -140,66 +129,97 @@ def _allergy_details(allergy: Allergy, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _allergy_note(allergy: Allergy) -> str:
+def _note(allergy: Allergy) -> str:
     parts = [p for p in (allergy.severity, allergy.reaction) if p]
     return f" (recorded: {', '.join(parts)})" if parts else ""
 
 
+def _read_as(allergen: Allergen) -> str:
+    return f" ('{allergen.text}' read as '{allergen.read_as}': correct the allergy record)" if allergen.read_as else ""
+
+
+def _one_allergy(allergy: Allergy, drug: DrugFacts, knowledge: ClinicalKnowledge) -> DurFinding | None:
+    note = _note(allergy)
+    allergen = resolve_allergen(allergy.allergen_name, knowledge)
+    direct = sorted((allergen.ingredients | {normalize_ingredient(allergy.allergen_name)}) & drug.name_keys)
+    if direct or _brand_matches(allergy.allergen_name, drug.brand_name):
+        return DurFinding(
+            Check.ALLERGY,
+            FAILED,
+            "contraindicated",
+            f"Allergy: patient is allergic to {allergy.allergen_name}{note}{_read_as(allergen)}; "
+            f"{drug.display_name} contains it.",
+            _details(allergy, match="ingredient", ingredients=direct, read_as=allergen.read_as),
+        )
+    drug_classes = drug_class_codes(drug, knowledge)
+    shared = sorted(allergen.classes & drug_classes)
+    if shared:
+        names = ", ".join(knowledge.class_name(c) for c in shared)
+        return DurFinding(
+            Check.ALLERGY,
+            FAILED,
+            "serious",
+            f"Allergy: patient is allergic to {allergy.allergen_name}{note}{_read_as(allergen)}; "
+            f"{drug.display_name} is in the same class ({names}).",
+            _details(allergy, match="class", classes=shared, read_as=allergen.read_as),
+        )
+    for cross in knowledge.allergy_cross:
+        if cross.allergy_class in allergen.classes and cross.subject.matches(drug.name_keys, drug_classes):
+            severity = cross.severity.strip().lower()
+            return DurFinding(
+                Check.ALLERGY,
+                status_for(severity),
+                severity,
+                f"Possible cross-sensitivity: patient is allergic to {allergy.allergen_name}{note}"
+                f"{_read_as(allergen)} ({knowledge.class_name(cross.allergy_class)}); {drug.display_name}: "
+                f"{cross.message} Check the reaction history before dispensing.",
+                _details(
+                    allergy,
+                    match="cross_sensitivity",
+                    allergy_class=cross.allergy_class,
+                    source=cross.source,
+                    read_as=allergen.read_as,
+                ),
+            )
+    if allergen.read_as:
+        return DurFinding(
+            Check.ALLERGY,
+            WARNING,
+            "minor",
+            f"Allergy '{allergy.allergen_name}' is not a known drug name; did you mean "
+            f"'{allergen.read_as}'? No conflict with {drug.display_name} as read. Correct the allergy record.",
+            _details(allergy, match="did_you_mean", read_as=allergen.read_as),
+        )
+    if not allergen.recognised:
+        return DurFinding(
+            Check.ALLERGY,
+            WARNING,
+            "significant",
+            f"Allergy '{allergy.allergen_name}' matches no drug, class or brand the system knows: "
+            f"check it against {drug.display_name} by hand and correct the allergy record.",
+            _details(allergy, match="unrecognised"),
+        )
+    return None
+
+
 def check_allergies(ctx: DurContext) -> list[DurFinding]:
-    """Allergen against generic name, brand name, ingredients and class."""
-    drug = ctx.item.drug
-    drug_keys = drug.name_keys
-    classes = drug_classes(drug)
+    """Each medication allergy against the drug's ingredients, brand, classes and cross-sensitivity."""
+    drug, knowledge = ctx.item.drug, ctx.knowledge
     medication_allergies = [a for a in ctx.allergies if (a.allergen_type or "").lower() not in _NON_DRUG_ALLERGEN_TYPES]
-    findings: list[DurFinding] = []
-    for allergy in medication_allergies:
-        allergen_keys = _allergen_ingredients(allergy.allergen_name)
-        note = _allergy_note(allergy)
-        direct = sorted(allergen_keys & drug_keys)
-        if direct or _brand_matches(normalize_ingredient(allergy.allergen_name), drug.brand_name):
-            findings.append(
-                DurFinding(
-                    Check.ALLERGY,
-                    FAILED,
-                    "contraindicated",
-                    f"Allergy: patient is allergic to {allergy.allergen_name}{note}; {drug.display_name} contains it.",
-                    _allergy_details(allergy, match="ingredient", ingredients=direct),
-                )
-            )
-            continue
-        allergic_to = allergen_classes(allergy.allergen_name)
-        shared = sorted(allergic_to & classes)
-        if shared:
-            findings.append(
-                DurFinding(
-                    Check.ALLERGY,
-                    FAILED,
-                    "serious",
-                    f"Allergy: patient is allergic to {allergy.allergen_name}{note}; "
-                    f"{drug.display_name} is in the same class ({', '.join(shared)}).",
-                    _allergy_details(allergy, match="class", classes=shared),
-                )
-            )
-            continue
-        cross = sorted((a, d) for a in allergic_to for d in classes if (a, d) in CROSS_SENSITIVITY)
-        if cross:
-            allergy_class, drug_class = cross[0]
-            findings.append(
-                DurFinding(
-                    Check.ALLERGY,
-                    WARNING,
-                    "significant",
-                    f"Possible cross-sensitivity: patient is allergic to {allergy.allergen_name}"
-                    f"{note} ({allergy_class}); {drug.display_name} is one of the "
-                    f"{drug_class}. Check the reaction history before dispensing.",
-                    _allergy_details(
-                        allergy,
-                        match="cross_sensitivity",
-                        allergy_class=allergy_class,
-                        drug_class=drug_class,
-                    ),
-                )
-            )
+    if knowledge.empty and medication_allergies:
+        direct = [
+            a
+            for a in medication_allergies
+            if normalize_ingredient(a.allergen_name) in drug.name_keys
+            or _brand_matches(a.allergen_name, drug.brand_name)
+        ]
+        findings = [f for a in direct if (f := _one_allergy(a, drug, knowledge)) is not None]
+        return findings + undecided(
+            Check.ALLERGY,
+            "No clinical knowledge is loaded: allergy classes, brands and cross-sensitivity could not be "
+            f"checked for {drug.display_name}. Check the patient's allergies by hand.",
+        )
+    findings = [f for a in medication_allergies if (f := _one_allergy(a, drug, knowledge)) is not None]
     if findings:
         return findings
     count = len(medication_allergies)

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from pharmacy_desktop.domain.dur import (
-    ALLERGY_CLASSES,
     WELL_KNOWN_INTERACTIONS,
     ActiveMedication,
     Allergy,
@@ -16,6 +15,7 @@ from pharmacy_desktop.domain.dur import (
     DurFinding,
     InteractionRule,
     NewItem,
+    PatientFacts,
     Prescriber,
     PreviousFill,
     allergen_classes,
@@ -26,14 +26,16 @@ from pharmacy_desktop.domain.dur import (
     check_duplication,
     check_early_refill,
     check_interactions,
-    drug_classes,
+    check_prescriber,
     interaction_rules_for,
     normalize_ingredient,
     refill_due_date,
     run_dur,
     split_ingredients,
 )
+from pharmacy_desktop.domain.dur_facts import IngredientStrength
 from pharmacy_desktop.domain.schedules import Schedule
+from tests.domain.dur_knowledge import KB
 
 TODAY = date(2025, 3, 1)
 D = Decimal
@@ -41,6 +43,11 @@ D = Decimal
 AMOXICILLIN = DrugFacts(
     "Amoxicillin", "Amoxil", "500 mg", "capsule", "oral", "Antibiotics",
     ("Penicillin-class Antibacterial [EPC]", "Penicillins [CS]"), None, ("AMOXICILLIN",),
+    (IngredientStrength("amoxicillin", Decimal(250), "mg/1"),),
+)  # fmt: skip
+AMOXICILLIN_SUSPENSION = DrugFacts(
+    "Amoxicillin", None, "250 mg/5 mL", "suspension", "oral",
+    strengths=(IngredientStrength("amoxicillin", Decimal(250), "mg/5mL"),),
 )  # fmt: skip
 AUGMENTIN = DrugFacts("Amoxicillin and Clavulanate Potassium", "Augmentin", "875-125 mg")
 CEPHALEXIN = DrugFacts("Cephalexin", "Keflex", "500 mg", pharm_classes=("Cephalosporin Antibacterial [EPC]",))
@@ -81,6 +88,7 @@ def item(
 
 def ctx(new: NewItem | None = None, **kwargs: object) -> DurContext:
     kwargs.setdefault("interaction_rules", WELL_KNOWN_INTERACTIONS)
+    kwargs.setdefault("knowledge", KB)
     kwargs.setdefault("prescriber", PRESCRIBER)
     return DurContext(item=new or item(), today=TODAY, **kwargs)  # type: ignore[arg-type]
 
@@ -257,6 +265,7 @@ def test_penicillin_allergy_flags_amoxicillin() -> None:
     assert finding.status == "failed" and finding.blocks_approval
     assert "allergic to Penicillin (recorded: severe, hives)" in finding.message
     assert "same class (penicillins)" in finding.message
+    assert finding.details["classes"] == ["penicillin"]
 
 
 def test_penicillin_allergy_flags_amoxicillin_without_catalog_classes() -> None:
@@ -286,7 +295,7 @@ def test_cephalosporin_cross_sensitivity_for_penicillin_allergy() -> None:
     assert (finding.status, finding.severity) == ("warning", "significant")
     assert not finding.blocks_approval
     assert "Possible cross-sensitivity" in finding.message
-    assert finding.details["drug_class"] == "cephalosporins"
+    assert finding.details["allergy_class"] == "penicillin"
 
 
 def test_cephalosporin_allergy_flags_cephalosporin() -> None:
@@ -314,12 +323,9 @@ def test_allergy_classes(allergen: str, drug: DrugFacts) -> None:
     assert finding.status == "failed", finding.message
 
 
-def test_every_allergy_class_has_members_and_aliases() -> None:
-    assert len(ALLERGY_CLASSES) == 10
-    for allergy_class in ALLERGY_CLASSES:
-        assert allergy_class.members and allergy_class.aliases and allergy_class.markers
-    assert allergen_classes("PCN") == {"penicillins"}
-    assert drug_classes(CEPHALEXIN) == {"cephalosporins"}
+def test_allergen_classes_come_from_the_knowledge() -> None:
+    assert allergen_classes("PCN", KB) == {"penicillin"}
+    assert allergen_classes("amoxicillin", KB) == {"penicillin"}  # not the beta-lactam grouping
 
 
 @pytest.mark.parametrize(
@@ -373,12 +379,20 @@ def test_no_duplication() -> None:
         (240, 30, "1-2 T PO Q6H PRN"),
         (30, 30, "1-2 T PO Q6H PRN"),  # PRN may last longer
         (150, 10, "1 TSP PO TID"),  # teaspoons in mL
-        (30, 30, "UD"),  # nothing to compare
     ],
 )
 def test_dose_plausible(quantity: int, days: int, sig: str) -> None:
-    finding = only(check_dose(ctx(item(quantity=quantity, days=days, sig=sig))))
+    drug = AMOXICILLIN_SUSPENSION if "TSP" in sig else AMOXICILLIN
+    finding = only(check_dose(ctx(item(drug, quantity=quantity, days=days, sig=sig))))
     assert finding.status == "passed", finding.message
+
+
+def test_dose_without_a_countable_sig_is_not_a_silent_pass() -> None:
+    # "UD" (as directed): nothing to compare the quantity with, and the dose range cannot be
+    # checked either: a warning (it used to pass).
+    finding = only(check_dose(ctx(item(quantity=30, days=30, sig="UD"))))
+    assert (finding.status, finding.details["undecided"]) == ("warning", True)
+    assert "no countable dose" in finding.message
 
 
 def test_dose_passed_message() -> None:
@@ -528,15 +542,22 @@ def test_missing_dea_fails() -> None:
     assert finding.details["rule"] == "dea_missing"
 
 
+def prescriber_findings(prescriber: Prescriber) -> list[DurFinding]:
+    new = item(ALPRAZOLAM, quantity=30, days=30, sig="1 T PO QD")
+    return check_prescriber(ctx(new, prescriber=replace(prescriber, dea_schedules=frozenset({"4"}))))
+
+
 def test_bad_dea_checksum_fails() -> None:
-    finding = only(controlled(ALPRAZOLAM, prescriber=replace(PRESCRIBER, dea="AB1234564")))
+    # DEA validity moved to the prescriber check (domain/dur_prescriber.py): one alert, not two.
+    assert only(controlled(ALPRAZOLAM, prescriber=replace(PRESCRIBER, dea="AB1234564"))).status == "passed"
+    finding = only(prescriber_findings(replace(PRESCRIBER, dea="AB1234564")))
     assert finding.details["rule"] == "dea_invalid"
     assert "checksum fails" in finding.message
 
 
 def test_dea_of_another_prescriber_fails() -> None:
-    finding = only(controlled(ALPRAZOLAM, prescriber=Prescriber("Dr. Sam Smith", "1234567893", "AB1234563")))
-    assert "last name 'Smith'" in finding.message
+    finding = only(prescriber_findings(Prescriber("Dr. Sam Smith", "1234567893", "AB1234563")))
+    assert finding.status == "failed" and "Smith" in finding.message
 
 
 def test_postdated_controlled_prescription_fails() -> None:
@@ -552,23 +573,32 @@ def test_several_controlled_problems_are_separate_findings() -> None:
 # --------------------------------------------------------------------------- run_dur
 
 
+ADULT = PatientFacts(date(1980, 5, 1), "M", D(80), "not_pregnant")
+
+
 def test_run_dur_penicillin_allergic_patient_gets_amoxicillin() -> None:
-    findings = run_dur(ctx(item(AMOXICILLIN), allergies=(Allergy("Penicillin"),)))
+    findings = run_dur(ctx(item(AMOXICILLIN), allergies=(Allergy("Penicillin"),), patient=ADULT))
     assert {f.check for f in findings} == {
         "allergy_check",
         "drug_interaction",
         "therapeutic_duplication",
         "dose_check",
+        "drug_disease",
+        "pregnancy",
+        "lactation",
+        "age",
+        "sex",
         "early_refill",
         "controlled_substance",
+        "prescriber",
     }
     assert findings[0].check == "allergy_check" and findings[0].status == "failed"
     assert [f.check for f in blocking(findings)] == ["allergy_check"]
 
 
 def test_run_dur_clean_prescription_has_only_passed_findings() -> None:
-    findings = run_dur(ctx(item(AMOXICILLIN)))
-    assert len(findings) == 6
+    findings = run_dur(ctx(item(AMOXICILLIN), patient=ADULT))
+    assert len(findings) == 12
     assert all(f.status == "passed" for f in findings)
     assert blocking(findings) == []
 
@@ -583,6 +613,7 @@ def test_finding_details_are_json_ready() -> None:
                 active(ALPRAZOLAM),
             ),
             previous_fill=PreviousFill(TODAY - timedelta(days=5), 30),
+            patient=ADULT,
         )
     )
     json.dumps([f.details for f in findings])
