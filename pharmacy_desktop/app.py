@@ -36,6 +36,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
+    from pharmacy_desktop.services.backup_job import NightlyBackup
     from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
@@ -94,6 +95,16 @@ class Application:
         from pharmacy_desktop.services.expiry_job import ExpiryJob
 
         return ExpiryJob(self.uow_factory)
+
+    def make_nightly_backup(self) -> NightlyBackup | None:
+        """The nightly backup with its retention (not started: the GUI starts it), on the workstation
+        that hosts the database (the embedded server); None elsewhere."""
+        if self.embedded is None:
+            return None
+        from pharmacy_desktop.db.backup import backup_dir
+        from pharmacy_desktop.services.backup_job import NightlyBackup
+
+        return NightlyBackup(self.url, backup_dir())
 
     def make_notification_sender(self, *, chosen_only: bool = True) -> NotificationSender:
         """The patient-notification sender (not started). ``chosen_only``: it works only while this

@@ -22,6 +22,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.backup_job import NightlyBackup
     from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
@@ -104,6 +105,7 @@ class Session(QObject):
         self.printing: PrintSender | None = None  # print jobs -> printers, on its own thread
         self.expiry: ExpiryJob | None = None  # the daily expiry pass, on its own thread
         self.notifying: NotificationSender | None = None  # patient messages, on its own thread
+        self.backups: NightlyBackup | None = None  # the hosting workstation's nightly backup
         self.startup = StartupWindow()
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
@@ -142,6 +144,9 @@ class Session(QObject):
         self._start_printing(printing, listener)
         self.expiry = database.make_expiry_job()
         self.expiry.start()
+        self.backups = database.make_nightly_backup()
+        if self.backups is not None:
+            self.backups.start()
         self.notifying = database.make_notification_sender()  # sends only on the pharmacy's chosen workstation
         self.notifying.start()
         self.startup.hide()
@@ -186,6 +191,10 @@ class Session(QObject):
         from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
 
         connect_status_bar(self.printing, window)
+        if self.backups is not None and actor.role == "admin":
+            from pharmacy_desktop.ui.widgets.backup_age import backup_age_label
+
+            window.statusBar().addPermanentWidget(backup_age_label(self.backups.folder, window))
         self.dispatcher = ScanDispatcher(window.scan_target, window.scan_feedback, parent=window)
         self.dispatcher.connect_to(self.scanner)
         screen = self.app.primaryScreen()
@@ -209,6 +218,8 @@ class Session(QObject):
             self.printing.stop()
         if self.expiry is not None:
             self.expiry.stop()
+        if self.backups is not None:
+            self.backups.stop()
         if self.notifying is not None:
             self.notifying.stop(timeout=5)
         if self.listener is not None:

@@ -73,7 +73,15 @@ def test_every_command_group_is_an_explicit_import_with_the_database_option():
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) >= {"db", "demo", "catalog", "scan", "print", "users", "screenshots"}
     db_actions = next(a for a in sub.choices["db"]._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(db_actions.choices) == {"upgrade", "downgrade", "current", "connect", "create-roles"}
+    assert set(db_actions.choices) == {
+        "upgrade",
+        "downgrade",
+        "current",
+        "connect",
+        "create-roles",
+        "backup",
+        "restore",
+    }
     for old in ("cli_admin", "cli_catalog", "cli_print", "cli_confirm", "bootstrap", "demo_prescriptions", "secrets"):
         assert not (PACKAGE / f"{old}.py").exists(), old
     assert "demo_approve" not in (PACKAGE / "services" / "review.py").read_text()
