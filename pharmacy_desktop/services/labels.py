@@ -13,7 +13,7 @@ from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.dispensing import dispensing_unit
 from pharmacy_desktop.domain.product_names import strength_of
-from pharmacy_desktop.domain.sig import expand_sig
+from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.printing.documents import LabelData, PharmacyInfo, discard_by_date
 
@@ -79,7 +79,15 @@ def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool 
         raise NotFound(f"Rx {rx.prescription_number}: the patient record was not found.")
     name, brand = _drug_names(dispensed, written)
     strength = " ".join(p for p in (strength_of(dispensed, name) or "", _form(dispensed.dosage_form)) if p)
-    directions = (item.directions or "").strip() or expand_sig(item.sig)
+    directions = (item.directions or "").strip()
+    if not directions:  # rows saved before directions were stored: the SIG's reading, when understood
+        sig = analyze_sig(item.sig or "")
+        if not sig.understood:
+            raise ValidationFailed(
+                f"Rx {rx.prescription_number}: the SIG is not fully understood and no directions were typed, "
+                "so the label cannot say how to take it. Send the prescription back to intake to type the directions."
+            )
+        directions = sig.directions
     # What is left after this fill; never more than the item says (a transfer may have used some).
     remaining = max(0, min(item.refills_remaining, item.refills_authorized - refill.refill_number))
     address = f"{patient.address_line1}, {patient.city}, {patient.state} {patient.zip_code}"

@@ -259,6 +259,7 @@ class ItemBox(QGroupBox):
             self.days,
             self.refills,
             self.sig.edit,
+            self.sig.directions,
             self.daw,
         ]
 
@@ -279,6 +280,7 @@ class ItemBox(QGroupBox):
         self.unit.setCurrentText(item.quantity_unit or "")
         self.days.setText(str(item.days_supply))
         self.sig.setText(item.sig)
+        self.sig.set_typed_directions(item.directions)
         self.refills.setText(str(item.refills))
         self.daw.setCurrentIndex(max(0, self.daw.findData(item.daw_code)))
 
@@ -291,6 +293,7 @@ class ItemBox(QGroupBox):
             self.refills.text(),
             self.unit.currentText(),
             self.daw.currentData(),
+            self.sig.typed_directions(),
         )
 
     def clear(self) -> None:
@@ -298,5 +301,6 @@ class ItemBox(QGroupBox):
         self.days.clear()
         self.refills.setText("0")
         self.sig.setText("")
+        self.sig.set_typed_directions(None)
         self.drug.clear()
         self.daw.setCurrentIndex(0)

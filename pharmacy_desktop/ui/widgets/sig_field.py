@@ -1,4 +1,8 @@
-"""SIG typed as codes with its plain-language expansion right under it, updated on every key."""
+"""SIG typed as codes with its plain-language expansion right under it, updated on every key.
+
+A SIG that is not fully understood (an unknown word, or a refused abbreviation such as OD) gives
+no automatic directions: the reason is shown and a directions line appears for the technician to
+type what the label must say (the service requires it then)."""
 
 from __future__ import annotations
 
@@ -25,8 +29,16 @@ class SigField(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self.directions = QLineEdit()
+        self.directions.setObjectName("directions")
+        self.directions.setPlaceholderText(
+            "Type the directions for the label, e.g. Instill 1 drop in the right eye once a day"
+        )
+        self.directions.setAccessibleName("Directions typed for the label")
+        self.directions.setVisible(False)
         layout.addWidget(self.edit)
         layout.addWidget(self.expansion)
+        layout.addWidget(self.directions)
         self.setFocusProxy(self.edit)
         self.edit.textChanged.connect(self._update)
         self._update("")
@@ -37,19 +49,26 @@ class SigField(QWidget):
     def setText(self, text: str) -> None:  # noqa: N802
         self.edit.setText(text)
 
+    def typed_directions(self) -> str | None:
+        """The directions typed when the SIG is not understood; None when it is."""
+        return self.directions.text() if self.directions.isVisibleTo(self) else None
+
+    def set_typed_directions(self, text: str | None) -> None:
+        self.directions.setText(text or "")
+
     def _update(self, text: str) -> None:
         if not text.strip():
             self.expansion.setText("Label will read: —")
             self.expansion.setStyleSheet(HINT_STYLE)
+            self.directions.setVisible(False)
             return
         preview = self._preview(text)
+        self.directions.setVisible(not preview.problem and not preview.understood)
         if preview.problem:
             self.expansion.setText(f"⚠ {preview.problem}")
             self.expansion.setStyleSheet(WARNING_STYLE)
-        elif preview.unknown:
-            self.expansion.setText(
-                f"⚠ Label will read: “{preview.directions}” — not a known code: {' '.join(preview.unknown)}"
-            )
+        elif not preview.understood:
+            self.expansion.setText(f"⚠ No automatic directions. {preview.message}")
             self.expansion.setStyleSheet(WARNING_STYLE)
         else:
             self.expansion.setText(f"✓ Label will read: “{preview.directions}”")
