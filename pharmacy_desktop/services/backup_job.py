@@ -3,8 +3,9 @@ backups folder, then the retention (domain/backup_retention.py: 7 daily, 4 weekl
 nightly files. A thread of its own (services/background_worker.py), never the GUI thread.
 
 "Nightly": the first look of a day on which no nightly backup exists yet (the app of a pharmacy
-is seldom running at night); a look every ``poll_interval`` seconds, so an app left open overnight
-takes it soon after midnight. A failed backup (disk full, server away) is tried at the next look.
+is seldom running at night); a look every ``poll_interval`` seconds (none in the first
+``first_delay`` seconds: not while the app starts), so an app left open overnight takes it soon
+after midnight. A failed backup (disk full, server away) is tried at the next look.
 Only backups named ``nightly-*`` are ever deleted; a backup taken by hand or before an upgrade stays.
 """
 
@@ -83,8 +84,11 @@ class NightlyBackup(BackgroundWorker):
         poll_interval: float = 900.0,
         now: Callable[[], dt.datetime] = dt.datetime.now,
         make_backup: Callable[[str, Path], object] | None = None,
+        first_delay: float = 600.0,
     ):
         super().__init__(poll_interval)
+        self.first_delay = first_delay  # not while the app is starting (nor in a short-lived test app)
+        self._created = now()
         self.url = url
         self.folder = Path(folder)
         self.now = now
@@ -92,6 +96,8 @@ class NightlyBackup(BackgroundWorker):
         self.last_path: Path | None = None
 
     def due(self) -> bool:
+        if (self.now() - self._created).total_seconds() < self.first_delay:
+            return False
         today = self.now().date()
         return not any(moment.date() == today for moment in nightly_backups(self.folder))
 

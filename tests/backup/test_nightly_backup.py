@@ -24,6 +24,8 @@ def _fake_backup(url: str, path) -> None:
 def test_once_a_day_and_the_retention_keeps_eleven_at_most(tmp_path):
     clock = Clock(dt.datetime(2026, 10, 1, 1, 0))
     job = NightlyBackup("unused", tmp_path, now=clock, make_backup=_fake_backup)
+    assert job.run_if_due() is None  # not in its first ten minutes
+    clock.moment += dt.timedelta(minutes=10)
     by_hand = tmp_path / "before-upgrade-0012-2026-09-01-100000.pharmacy-backup"
     by_hand.write_bytes(b"dump")
     assert job.run_if_due() is not None
@@ -41,7 +43,7 @@ def test_once_a_day_and_the_retention_keeps_eleven_at_most(tmp_path):
 
 
 def test_a_real_nightly_backup_is_a_restorable_file(database_url, tmp_path):
-    job = NightlyBackup(database_url, tmp_path)
+    job = NightlyBackup(database_url, tmp_path, first_delay=0)
     job.start()
     try:
         job.wake()
