@@ -111,7 +111,11 @@ class IntakeScreen(Screen):
         right.addStretch(1)
         pb, pr, rx, it = self.patient_box, self.prescriber_box, self.rx_box, self.item_box
         self.patient_search, self.banner, self.preferred = pb.patient_search, pb.banner, pr.preferred
-        self.prescriber_name, self.prescriber_npi = pr.prescriber_name, pr.prescriber_npi
+        self.prescriber_name, self.prescriber_last, self.prescriber_npi = (
+            pr.prescriber_name,
+            pr.prescriber_last,
+            pr.prescriber_npi,
+        )
         self.prescriber_dea, self.prescriber_phone = pr.prescriber_dea, pr.prescriber_phone
         self.source, self.written, self.stat, self.notes = rx.source, rx.written, rx.stat, rx.notes
         self.promised, self.promised_hint = rx.promised, rx.promised_hint
@@ -264,12 +268,12 @@ class IntakeScreen(Screen):
         self.patient_search.edit.setText(profile.display_name)
         self._set_error("patient", None)
         self.prescriber_box.set_choices(profile.form.prescribers)
-        if prefill and profile.form.prescribers and not self.prescriber_name.text().strip():
+        if prefill and profile.form.prescribers and not self.prescriber_box.has_name():
             self.preferred.setCurrentIndex(1)
             self._preferred_chosen(1)
         if prefill:
             # with the prescriber filled in, the next thing to type is the drug
-            (self.drug.edit if self.prescriber_name.text().strip() else self.prescriber_name).setFocus()
+            (self.drug.edit if self.prescriber_box.has_name() else self.prescriber_name).setFocus()
 
     def _preferred_chosen(self, index: int) -> None:
         p = self.preferred.itemData(index)
@@ -380,8 +384,7 @@ class IntakeScreen(Screen):
         self.patient_search.clear()
         self.banner.show_profile(None)
         self.prescriber_box.set_choices(())
-        for edit in (self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone):
-            edit.clear()
+        self.prescriber_box.clear()
         self.rx_box.clear()
         self.item_box.clear()
         for key in self.errors:

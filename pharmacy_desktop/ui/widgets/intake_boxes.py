@@ -7,10 +7,21 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pharmacy_desktop.domain.dates import PromisedTimeError, parse_date, parse_promised, promised_text
 from pharmacy_desktop.domain.daw import DAW_CODES, DAW_SHORT
+from pharmacy_desktop.domain.identifiers import DEA_SCHEDULE_CODES, split_prescriber_name
 from pharmacy_desktop.services import intake
 from pharmacy_desktop.services.patient_forms import PatientHit, PrescriberEntry
 from pharmacy_desktop.services.prescription_form import DrugChoice, ItemInput, PrescriberInput, PrescriptionInput
@@ -90,31 +101,69 @@ class PatientBox(QGroupBox):
 
 
 class PrescriberBox(QGroupBox):
+    """First and last name apart (a surname of several words, "de la Cruz", is one field), NPI,
+    DEA number and the DEA schedules the prescriber holds (none ticked: not recorded)."""
+
     def __init__(self, errors: FieldErrors) -> None:
         super().__init__("2  Prescriber")
         grid = QGridLayout(self)
         self.preferred = ShrinkableCombo(18)
         self.preferred.setObjectName("preferredPrescriber")
         self.preferred.addItem(NO_PREFERRED)
-        self.prescriber_name = line("prescriberName", "Dr. First Last")
+        self.prescriber_name = line("prescriberFirstName", "First")  # the first field of the name
+        self.prescriber_last = line("prescriberLastName", "Last (e.g. de la Cruz)")
+        names = QWidget()
+        name_row = QHBoxLayout(names)
+        name_row.setContentsMargins(0, 0, 0, 0)
+        name_row.addWidget(self.prescriber_name, 2)
+        name_row.addWidget(self.prescriber_last, 3)
+        names.setFocusProxy(self.prescriber_name)
         self.prescriber_npi = line("prescriberNpi", "10 digits")
         self.prescriber_npi.setMaxLength(10)
         self.prescriber_dea = line("prescriberDea", "e.g. AB1234563 (controlled drugs)")
+        self.schedule_boxes: dict[str, QCheckBox] = {}
+        schedules = QWidget()
+        schedules.setObjectName("prescriberSchedules")
+        schedule_row = QHBoxLayout(schedules)
+        schedule_row.setContentsMargins(0, 0, 0, 0)
+        for code in DEA_SCHEDULE_CODES:
+            box = QCheckBox(code)
+            box.setObjectName(f"schedule{code}")
+            box.setToolTip(
+                f"The prescriber's DEA registration covers schedule {code}"
+                + (" (non-narcotic)" if code.endswith("N") else "")
+            )
+            self.schedule_boxes[code] = box
+            schedule_row.addWidget(box)
+        schedule_row.addStretch(1)
+        schedules.setFocusProxy(self.schedule_boxes[DEA_SCHEDULE_CODES[0]])
         self.prescriber_phone = line("prescriberPhone", "(217) 555-0190")
         errors.row(grid, 0, "Pre&ferred", self.preferred, None)
-        errors.row(grid, 1, "Na&me", self.prescriber_name, "prescriber_name")
-        errors.row(grid, 3, "NP&I", self.prescriber_npi, "prescriber_npi")
-        errors.row(grid, 5, "D&EA", self.prescriber_dea, "prescriber_dea")
-        errors.row(grid, 7, "P&hone", self.prescriber_phone, "prescriber_phone")
+        errors.row(grid, 1, "Na&me", names, "prescriber_name")
+        grid.addWidget(errors.label("prescriber_last_name"), 3, 1)
+        errors.row(grid, 4, "NP&I", self.prescriber_npi, "prescriber_npi")
+        errors.row(grid, 6, "D&EA", self.prescriber_dea, "prescriber_dea")
+        errors.row(grid, 8, "S&chedules", schedules, "prescriber_dea_schedules")
+        errors.row(grid, 10, "P&hone", self.prescriber_phone, "prescriber_phone")
 
     def tab_order(self) -> list[QWidget]:
-        return [self.preferred, self.prescriber_name, self.prescriber_npi, self.prescriber_dea, self.prescriber_phone]
+        return [
+            self.preferred,
+            self.prescriber_name,
+            self.prescriber_last,
+            self.prescriber_npi,
+            self.prescriber_dea,
+            *self.schedule_boxes.values(),
+            self.prescriber_phone,
+        ]
 
     def focus_for(self) -> dict[str, QWidget]:
         return {
             "prescriber_name": self.prescriber_name,
+            "prescriber_last_name": self.prescriber_last,
             "prescriber_npi": self.prescriber_npi,
             "prescriber_dea": self.prescriber_dea,
+            "prescriber_dea_schedules": self.schedule_boxes[DEA_SCHEDULE_CODES[0]],
             "prescriber_phone": self.prescriber_phone,
         }
 
@@ -131,17 +180,41 @@ class PrescriberBox(QGroupBox):
             )
 
     def set_prescriber(self, p: PrescriberEntry | PrescriberInput) -> None:
-        self.prescriber_name.setText(p.name)
+        if isinstance(p, PrescriberInput):
+            first, last = p.name_parts
+            held = set(p.dea_schedules or ())
+        else:
+            first, last = split_prescriber_name(p.name)
+            held = set()
+        self.prescriber_name.setText(first or "")
+        self.prescriber_last.setText(last or "")
         self.prescriber_npi.setText(p.npi)
         self.prescriber_dea.setText(p.dea or "")
+        for code, box in self.schedule_boxes.items():
+            box.setChecked(code in held)
         self.prescriber_phone.setText(p.phone or "")
 
+    def has_name(self) -> bool:
+        return bool(self.prescriber_name.text().strip() or self.prescriber_last.text().strip())
+
+    def clear(self) -> None:
+        for edit in (self.prescriber_name, self.prescriber_last, self.prescriber_npi, self.prescriber_dea):
+            edit.clear()
+        for box in self.schedule_boxes.values():
+            box.setChecked(False)
+        self.prescriber_phone.clear()
+
     def prescriber(self) -> PrescriberInput:
+        first, last = self.prescriber_name.text().strip(), self.prescriber_last.text().strip()
+        held = tuple(code for code, box in self.schedule_boxes.items() if box.isChecked())
         return PrescriberInput(
-            self.prescriber_name.text(),
+            " ".join(part for part in (first, last) if part),
             self.prescriber_npi.text(),
             self.prescriber_dea.text() or None,
             self.prescriber_phone.text() or None,
+            first_name=first or None,
+            last_name=last or None,
+            dea_schedules=held or None,
         )
 
 
