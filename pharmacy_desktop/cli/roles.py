@@ -148,6 +148,8 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
                     f"ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {a}"
                 )
             restrict_app_role(conn, a, SCHEMAS)  # what only revision 0008's functions may write
+            # inventory_summary is refreshed through revision 0014's refresh_inventory_summary(), a SECURITY
+            # DEFINER function: handed over to the owner above, EXECUTE granted with the schema's functions
             if conn.info.server_version >= 170000:  # MAINTAIN: refresh the typo list without owning it
                 conn.execute(f"GRANT MAINTAIN ON prescription_schema.drug_words TO {a}")
     return urls

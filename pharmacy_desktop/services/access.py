@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from pharmacy_desktop.db.models.users import User, UserSession
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -29,6 +29,7 @@ MAX_SWITCH_DELAY = dt.timedelta(seconds=60)
 SESSION_LENGTH = dt.timedelta(hours=12)  # one shift
 ROLES = ("pharmacist", "technician", "manager", "admin")
 NOBODY = uuid.UUID(int=0)  # aggregate id of events about an unknown account
+T = TypeVar("T")
 
 _MINUTES = int(LOCKOUT.total_seconds() // 60)
 # one refusal for an unknown user, a wrong password and a locked account: it tells nobody which
@@ -124,6 +125,42 @@ def require(
         f"{actor.display_name} ({actor.role}) may not {described}. "
         f"This needs the '{permission}' permission: ask a pharmacist or manager to sign in."
     )
+
+
+class Permit(NamedTuple):
+    """What a repository needs to check a permission inside its own read statement (see ``read_with``)."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID | None
+    permission: str
+    at: dt.datetime
+
+
+def read_with(
+    uow: UnitOfWork,
+    actor: Actor,
+    permission: str,
+    read: Callable[[Permit | None], tuple[bool, T]],
+    *,
+    doing: str | None = None,
+) -> T:
+    """``require`` then ``read``, in one round trip instead of three, for reads on every key press.
+
+    ``read(permit)`` runs the query with ``require``'s checks (account standing, session, the role's
+    permission, all as of now) in the same statement and returns (allowed, result); ``read(None)``
+    runs it unchecked. Why not a cache of granted permissions per session: an account deactivated or
+    moved to another role at another workstation must stop at its next action, and nothing here
+    would hear of it; checked in the statement, the answer is as fresh as ``require``'s and costs no
+    extra round trip. When the statement says no, ``require`` decides as ever (it records and raises
+    the refusal with its usual words); should it let the actor through after all (the app's clock
+    and the database's disagreeing about a session's end), the read runs once more, unchecked.
+    """
+    if actor.can(permission):
+        allowed, result = read(Permit(actor.user_id, actor.session_id, permission, utcnow()))
+        if allowed:
+            return result
+    require(uow, actor, permission, doing=doing)
+    return read(None)[1]
 
 
 def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], str] = "do that") -> None:

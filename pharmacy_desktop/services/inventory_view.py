@@ -20,7 +20,7 @@ from pharmacy_desktop.domain.barcodes import parse_scan
 from pharmacy_desktop.domain.gs1 import InvalidScan
 from pharmacy_desktop.domain.ndc import InvalidNDC, format_ndc11, to_ndc11
 from pharmacy_desktop.errors import NotFound, ValidationFailed
-from pharmacy_desktop.services.access import Actor, require
+from pharmacy_desktop.services.access import Actor, Permit, read_with, require
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
 
 VIEW = "inventory.view"
@@ -156,16 +156,22 @@ def search_stock(uow_factory: UnitOfWorkFactory, actor: Actor, query: StockQuery
     if query.expiring_days is not None and query.expiring_days not in EXPIRY_WINDOWS:
         raise ValidationFailed("Choose expiring within 30, 60 or 90 days.")
     expiring_by = dt.date.today() + dt.timedelta(days=query.expiring_days) if query.expiring_days else None
+    terms = dict(
+        search_terms(query.text),
+        below_reorder=query.below_reorder,
+        expiring_by=expiring_by,
+        quarantined=query.quarantined,
+        controlled=query.controlled,
+        limit=LIST_LIMIT + 1,
+    )
     with uow_factory(actor.user_id) as uow:
-        require(uow, actor, VIEW, doing="see the stock")
-        rows = uow.inventory_view.search(
-            **search_terms(query.text),
-            below_reorder=query.below_reorder,
-            expiring_by=expiring_by,
-            quarantined=query.quarantined,
-            controlled=query.controlled,
-            limit=LIST_LIMIT + 1,
-        )
+        view = uow.inventory_view
+
+        def read(permit: Permit | None) -> tuple[bool, list[Any]]:
+            return view.search_if_may(*permit, **terms) if permit else (True, view.search(**terms))
+
+        # on every key press: the permission checked in the search's own statement (access.read_with)
+        rows = read_with(uow, actor, VIEW, read, doing="see the stock")
         return StockList(tuple(_row(r) for r in rows[:LIST_LIMIT]), more=len(rows) > LIST_LIMIT)
 
 

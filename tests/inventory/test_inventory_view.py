@@ -138,3 +138,43 @@ def test_only_who_may_see_inventory_sees_it(uow_factory, actors, shelf):
         inventory_view.item_stock(uow_factory, actors["admin"], shelf["lisinopril"])
     with pytest.raises(NotFound):
         inventory_view.item_stock(uow_factory, actors["technician"], uuid.uuid4())
+
+
+def test_search_as_you_type_refuses_at_once_when_the_account_changes(uow_factory, actors, shelf):
+    """The search checks the permission inside its own statement (access.read_with): no cache, so a
+    role change, a deactivation or a sign-out elsewhere stops the very next key press, and the refusal
+    is recorded with require's words."""
+    from pharmacy_desktop.services import auth
+    from tests.conftest import make_actor
+    from tests.security.conftest import events
+
+    admin = actors["admin"]
+    buyer = make_actor(uow_factory, "technician", "buyer1")
+    assert search(uow_factory, buyer, text="lisinopril") != []
+
+    def listed_version():
+        return next(r for r in auth.list_users(uow_factory, admin) if r.username == "buyer1").version
+
+    auth.update_user(uow_factory, admin, buyer.user_id, listed_version(), role="admin")  # no inventory.view
+    with pytest.raises(PermissionDenied, match="may no longer see the stock: the account's role changed"):
+        search(uow_factory, buyer, text="lisinopril")
+    (denied,) = events(uow_factory, "PermissionDenied")
+    assert (denied.aggregate_id, denied.event_data["permission"]) == (buyer.user_id, "inventory.view")
+
+    auth.update_user(uow_factory, admin, buyer.user_id, listed_version(), role="technician")
+    assert search(uow_factory, buyer, text="lisinopril") != []  # the same Actor, allowed again
+    auth.sign_out(uow_factory, buyer)
+    with pytest.raises(PermissionDenied, match="the session ended"):
+        search(uow_factory, buyer, text="lisinopril")
+
+    other = make_actor(uow_factory, "technician", "buyer2")
+    auth.update_user(
+        uow_factory,
+        admin,
+        other.user_id,
+        next(r.version for r in auth.list_users(uow_factory, admin) if r.username == "buyer2"),
+        is_active=False,
+    )
+    with pytest.raises(PermissionDenied):
+        search(uow_factory, other, text="lisinopril")
+    assert len(events(uow_factory, "StaleSessionRefused")) == 2

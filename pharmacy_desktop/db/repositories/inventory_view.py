@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, text
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, text, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, Recall, inventory_summary
 from pharmacy_desktop.db.models.prescriptions import Medication
+from pharmacy_desktop.db.models.users import Permission, Role, RolePermission, User, UserSession
 from pharmacy_desktop.db.repositories.base import Repository
 
 s = inventory_summary.c
@@ -27,6 +28,40 @@ s = inventory_summary.c
 
 def _escaped(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def may_now(user_id: uuid.UUID, session_id: uuid.UUID | None, permission: str, at: dt.datetime) -> ColumnElement[bool]:
+    """True when the account may act with ``permission`` at ``at``: what services/access.require asks
+    in two round trips (UserRepository.standing and granted_now), as one boolean expression to put in
+    the statement that reads: the account active, not deleted, not locked, its role holding the
+    permission, and its session (if it has one) neither revoked nor expired. Read in the same
+    statement, the answer is as fresh as require's: an account deactivated or moved to another role a
+    moment ago is refused on its next key press (no cache to go stale).
+    """
+    granted = exists(
+        select(User.id)
+        .join(Role, Role.name == User.role)
+        .join(RolePermission, RolePermission.role_id == Role.id)
+        .join(Permission, Permission.id == RolePermission.permission_id)
+        .where(
+            User.id == user_id,
+            User.is_active.is_(True),
+            User.deleted_at.is_(None),
+            or_(User.locked_until.is_(None), User.locked_until <= at),
+            Permission.name == permission,
+        )
+    )
+    if session_id is None:
+        return granted
+    live = exists(
+        select(UserSession.id).where(
+            UserSession.id == session_id,
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > at,
+        )
+    )
+    return and_(granted, live)
 
 
 class InventoryViewRepository(Repository[InventoryItem]):
@@ -50,6 +85,30 @@ class InventoryViewRepository(Repository[InventoryItem]):
         ``words``: each must appear in the drug's name, strength or form (any case); ``ndc_prefix``:
         11-digit keys starting with these digits; ``ndcs``: exactly these keys (a scan's candidates).
         """
+        stmt = self._search_statement(
+            words=words,
+            ndc_prefix=ndc_prefix,
+            ndcs=ndcs,
+            below_reorder=below_reorder,
+            expiring_by=expiring_by,
+            quarantined=quarantined,
+            controlled=controlled,
+            limit=limit,
+        )
+        return list(self.session.execute(stmt))
+
+    @staticmethod
+    def _search_statement(
+        *,
+        words: Sequence[str] = (),
+        ndc_prefix: str | None = None,
+        ndcs: Sequence[str] = (),
+        below_reorder: bool = False,
+        expiring_by: dt.date | None = None,
+        quarantined: bool = False,
+        controlled: bool = False,
+        limit: int = 200,
+    ) -> Select[Any]:
         conditions: list[ColumnElement[bool]] = []
         described = func.concat_ws(" ", s.drug_name, s.strength, s.dosage_form)
         for word in words:
@@ -66,13 +125,36 @@ class InventoryViewRepository(Repository[InventoryItem]):
             conditions.append(s.quarantined_quantity > 0)
         if controlled:
             conditions.append(and_(s.dea_schedule.is_not(None), s.dea_schedule != ""))
-        stmt = (
+        return (
             select(inventory_summary)
             .where(*conditions)
             .order_by(func.lower(s.drug_name), s.strength, s.ndc_code)
             .limit(limit)
         )
-        return list(self.session.execute(stmt))
+
+    def search_if_may(
+        self,
+        user_id: uuid.UUID,
+        session_id: uuid.UUID | None,
+        permission: str,
+        at: dt.datetime,
+        **search: Any,
+    ) -> tuple[bool, list[Row[Any]]]:
+        """``search`` and the permission check (``may_now``) in one statement, one round trip:
+        (False, []) when the account may not (nothing is read then: PostgreSQL evaluates the check
+        once, before the scan), else (True, the rows)."""
+        gate = select(may_now(user_id, session_id, permission, at).label("allowed")).subquery("gate")
+        found = self._search_statement(**search).where(gate.c.allowed).lateral("found")
+        stmt = (
+            select(gate.c.allowed, found)
+            .select_from(gate)
+            .outerjoin(found, true())
+            .order_by(func.lower(found.c.drug_name), found.c.strength, found.c.ndc_code)
+        )
+        rows = list(self.session.execute(stmt.execution_options(include_deleted=True)))
+        if not rows or not rows[0].allowed:
+            return False, []
+        return True, [r for r in rows if r.id is not None]
 
     def summary_row(self, item_id: uuid.UUID) -> Row[Any] | None:
         return self.session.execute(select(inventory_summary).where(s.id == item_id)).first()
@@ -130,8 +212,10 @@ class InventoryViewRepository(Repository[InventoryItem]):
         return list(self.session.execute(stmt))
 
     def refresh_summary(self) -> None:
-        """Rebuild inventory_summary without blocking readers (it has the unique index for it)."""
-        self.session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY inventory_schema.inventory_summary"))
+        """Rebuild inventory_summary without blocking readers (it has the unique index for it), through
+        revision 0014's function: REFRESH needs the view's owner, and workstations connect as the
+        application role."""
+        self.session.execute(text("SELECT inventory_schema.refresh_inventory_summary()"))
 
     def missing_from_summary(self) -> bool:
         """True when an active item is not in the summary yet (a new item since the last refresh)."""
