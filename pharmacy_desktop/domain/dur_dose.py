@@ -119,25 +119,28 @@ def _applies(limit: DoseLimit, route: str, release: str, age: Decimal) -> bool:
 
 
 class _Regimen:
+    """Milligrams a dose, a day (average) and a week, and doses a week, from the SIG."""
+
     def __init__(self, sig: SigAnalysis, per_unit: Decimal) -> None:
         daily = sig.daily_max or Decimal(0)
         dose = getattr(sig, "dose_max", None)
-        period = getattr(sig, "period_days", None)
+        self.interval: Decimal | None = getattr(sig, "min_interval_hours", None)
+        self.per_week: Decimal | None = None
+        self.single_mg: Decimal | None = None
         self.daily_mg = daily * per_unit
-        self.weekly_mg = self.daily_mg * 7
-        self.single_mg = dose * per_unit if isinstance(dose, Decimal) else None
-        self.interval = getattr(sig, "min_interval_hours", None)
         if isinstance(dose, Decimal) and dose > 0:
-            self.per_week: Decimal | None = daily * 7 / dose
-        elif isinstance(period, int) and period > 0:
-            self.per_week = Decimal(7) / period
-        else:
-            self.per_week = None
+            per_week = daily * 7 / dose
+            nearest = per_week.to_integral()
+            # the SIG's daily average is rounded to 4 places: 1 a week is 0.1429 a day
+            self.per_week = nearest if abs(per_week - nearest) < Decimal("0.01") else per_week
+            self.single_mg = dose * per_unit
+            self.daily_mg = self.single_mg * self.per_week / 7
+        self.weekly_mg = self.daily_mg * 7
 
 
 def _problems(limit: DoseLimit, r: _Regimen, name: str, weight: Decimal | None) -> list[str]:
     out: list[str] = []
-    if limit.weekly_only and r.per_week is not None and r.per_week > Decimal("1.01"):
+    if limit.weekly_only and r.per_week is not None and r.per_week > 1:
         out.append(f"{name} is taken once a week; this SIG gives it {_num(r.per_week)} times a week")
     if limit.max_weekly_mg is not None and r.weekly_mg > limit.max_weekly_mg:
         out.append(f"{name} {_num(r.weekly_mg)} mg a week is above the maximum of {_num(limit.max_weekly_mg)} mg")
@@ -268,7 +271,7 @@ def check_dose(ctx: DurContext) -> list[DurFinding]:
     if refused:
         return [
             _undecided(
-                f"The SIG cannot be used: {refused}. The directions must be typed; the dose was not checked.",
+                f"The SIG cannot be used: {refused.rstrip('.')}. The directions must be typed; the dose was not checked.",
                 {**facts, "refused": refused},
             )
         ]

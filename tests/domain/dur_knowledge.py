@@ -2,7 +2,9 @@
 resources/clinical/classes.csv: leaf classes with their parents expanded, as the repository gives
 them). Sources are named as the seed names them."""
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pharmacy_desktop.domain.clinical_knowledge import (
     AgeRule,
@@ -14,6 +16,16 @@ from pharmacy_desktop.domain.clinical_knowledge import (
     PregnancyRule,
     SexRule,
     Subject,
+)
+from pharmacy_desktop.domain.dur_facts import (
+    ActiveMedication,
+    DrugFacts,
+    DurContext,
+    IngredientStrength,
+    NewItem,
+    PatientFacts,
+    Prescriber,
+    normalize_ingredient,
 )
 
 D = Decimal
@@ -368,3 +380,55 @@ def knowledge() -> ClinicalKnowledge:
 
 
 KB = knowledge()
+
+
+# --------------------------------------------------------------------------- building contexts
+
+TODAY = date(2026, 11, 20)
+PRESCRIBER = Prescriber(
+    "Dr. Jane Brown", "1234567893", "AB1234563", "Brown", frozenset({"2", "2N", "3", "3N", "4", "5"})
+)
+
+
+def drug(generic: str, amount: str | None = None, unit: str = "mg/1", **kw: Any) -> DrugFacts:
+    """A product of one ingredient (or a combination given as "a/b" with no strength)."""
+    strengths = ()
+    if amount is not None:
+        strengths = (IngredientStrength(normalize_ingredient(generic), Decimal(amount), unit),)
+    kw.setdefault("route", "oral")
+    return DrugFacts(generic, strengths=strengths, **kw)
+
+
+def born(years: int, today: date = TODAY) -> date:
+    return date(today.year - years, 1, 1)
+
+
+def patient(age: int | None = 50, sex: str | None = "M", **kw: Any) -> PatientFacts:
+    return PatientFacts(born(age) if age is not None else None, sex, **kw)  # type: ignore[arg-type]
+
+
+def context(
+    new: DrugFacts,
+    sig: str = "1 tab po qd",
+    quantity: int = 30,
+    days: int = 30,
+    *,
+    active: tuple[DrugFacts, ...] = (),
+    who: PatientFacts | None = None,
+    kb: ClinicalKnowledge | None = None,
+    **kw: Any,
+) -> DurContext:
+    item = NewItem(new, Decimal(quantity), days, sig, 0, TODAY)
+    meds = tuple(ActiveMedication(f"RX{i}", d) for i, d in enumerate(active, 1))
+    return DurContext(
+        item,
+        kw.pop("prescriber", PRESCRIBER),
+        TODAY,
+        active_medications=meds,
+        patient=who if who is not None else patient(),
+        knowledge=kb if kb is not None else KB,
+        **kw,
+    )
+
+
+NO_KNOWLEDGE = ClinicalKnowledge(empty=True)
