@@ -229,7 +229,7 @@ class Session(QObject):
 
 
 class QuitOnSignals(QObject):
-    """SIGTERM and SIGHUP (logout, systemd, kill) quit the app the way closing its window does.
+    """SIGTERM, SIGHUP and SIGINT (logout, systemd, kill, Ctrl+C) quit the app the way closing its window does.
 
     Python runs a signal handler only when the interpreter gets control, which Qt's event loop
     in C++ does not give it. So the C-level handler writes to a socket pair
@@ -238,7 +238,9 @@ class QuitOnSignals(QObject):
     listener, database, the embedded server).
     """
 
-    SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
+    SIGNALS = tuple(
+        s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None), signal.SIGINT) if s
+    )  # SIGINT: Ctrl+C in the terminal that started it (run.sh on a virtual screen says to press it)
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
