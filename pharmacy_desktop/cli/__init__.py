@@ -12,7 +12,19 @@ import argparse
 import logging
 import sys
 
-from pharmacy_desktop.cli import catalog, db, demo, inventory, notifications, printing, reports, screenshots, users
+from pharmacy_desktop.cli import (
+    catalog,
+    clinical,
+    db,
+    demo,
+    dur,
+    inventory,
+    notifications,
+    printing,
+    reports,
+    screenshots,
+    users,
+)
 from pharmacy_desktop.cli.options import add_db_option, every_parser, merge_database_url
 from pharmacy_desktop.errors import PharmacyError
 from pharmacy_desktop.logging_setup import FILE_ONLY, scrub, setup_logging
@@ -20,7 +32,7 @@ from pharmacy_desktop.logging_setup import FILE_ONLY, scrub, setup_logging
 log = logging.getLogger("pharmacy_desktop.cli")
 
 # each adds its parsers: register(sub)
-COMMAND_GROUPS = (db, demo, catalog, inventory, notifications, printing, reports, users, screenshots)
+COMMAND_GROUPS = (db, demo, catalog, clinical, dur, inventory, notifications, printing, reports, users, screenshots)
 
 
 def cmd_app(args: argparse.Namespace) -> int:
