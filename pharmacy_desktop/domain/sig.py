@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .sig_phrases import frequency_phrase_at, route_phrase_at
-from .sig_tokens import _duration_at, _frequency_at, _Quantity, _quantity_at, _Token, _tokenize
+from .sig_tokens import _duration_at, _frequency_at, _limit_at, _Quantity, _quantity_at, _Token, _tokenize
 from .sig_vocabulary import (  # the tables; private to the SIG reader
     _FREQS,
     _INDICATIONS,
@@ -87,6 +87,7 @@ class _Parse:
     freqs: list[_Freq]
     prn: bool
     refused: list[str]
+    limit: tuple[_Quantity, _Unit | None] | None = None  # "max 6 tablets a day"
 
 
 def _is_code(tokens: list[_Token], i: int) -> bool:
@@ -133,7 +134,7 @@ def _parse(text: str) -> _Parse:
             continue
         if key == "PRN":
             p.prn = True
-            following = i + 1 < n and not _is_code(tokens, i + 1) and nxt not in _WORDS
+            following = i + 1 < n and not _is_code(tokens, i + 1) and nxt not in _WORDS and not _limit_at(tokens, i + 1)
             if nxt == "FOR":
                 emit("prn", "as needed for", i + 1)
                 i += 2
@@ -148,6 +149,15 @@ def _parse(text: str) -> _Parse:
             p.unknown.append(tok.raw + tok.trail)
             emit("unknown", tok.raw, i)
             i += 1
+            continue
+
+        limit = _limit_at(tokens, i)
+        if limit and p.limit is None:
+            most, most_unit, used = limit
+            p.limit = (most, most_unit)
+            unit_text = f" {most_unit.form(most.high > 1)}" if most_unit else ""
+            emit("limit", f"no more than {most.text}{unit_text} a day", i + used - 1)
+            i += used
             continue
 
         written_freq = frequency_phrase_at(keys, i)
@@ -208,6 +218,15 @@ def _parse(text: str) -> _Parse:
             p.unknown.append(tok.raw + tok.trail)
             emit("unknown", tok.raw, i)
         i += 1
+    if p.limit is not None and p.limit[1] is None and len(p.doses) == 1 and p.doses[0][1] is not None:
+        # "max 6 a day" counts what each dose counts: "no more than 6 tablets a day"
+        most, unit = p.limit[0], p.doses[0][1]
+        for piece in p.pieces:
+            if piece.kind == "limit":
+                piece.text = piece.text.replace(f" {most.text} a day", f" {most.text} {unit.form(most.high > 1)} a day")
+    for before, piece in zip(p.pieces, p.pieces[1:], strict=False):
+        if piece.kind == "limit" and not before.text.endswith((",", ";", ".")):
+            before.text += ";"  # "as needed for pain; no more than 6 tablets a day"
     return p
 
 
@@ -313,8 +332,11 @@ def _daily_range(p: _Parse) -> tuple[Fraction, Fraction] | None:
     per_day = _doses_per_day(p.freqs)
     if factor is None or per_day is None:
         return None
-    low = Fraction(0) if p.prn else qty.low * per_day * factor
-    return low, qty.high * per_day * factor
+    high = qty.high * per_day * factor
+    if p.limit is not None and p.limit[1] in (None, unit):  # "max 6 tablets a day" caps the rate
+        high = min(high, p.limit[0].high * factor)
+    low = Fraction(0) if p.prn else min(qty.low * per_day * factor, high)
+    return low, high
 
 
 _SINGULARS = {u.plural: u.singular for u in _UNITS.values()} | {"units": "unit"}

@@ -19,6 +19,7 @@ from .sig_vocabulary import (
     _UNITS,
     _Freq,
     _frequency,
+    _Unit,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -132,4 +133,31 @@ def _frequency_at(tokens: list[_Token], i: int) -> tuple[_Freq, int] | None:
             freq = _frequency(joined) if joined else None
             if freq:
                 return freq, count
+    return None
+
+
+_LIMIT_OPENERS = (("DO", "NOT", "EXCEED"), ("NOT", "TO", "EXCEED"), ("NO", "MORE", "THAN"), ("MAXIMUM", "OF"),
+                  ("MAX", "OF"), ("MAXIMUM",), ("MAX",), ("NTE",))  # fmt: skip
+_LIMIT_PERIODS = (("IN", "24", "HOURS"), ("IN", "24", "HRS"), ("PER", "24", "HOURS"), ("PER", "24", "HRS"),
+                  ("IN", "24H"), ("PER", "DAY"), ("A", "DAY"), ("EACH", "DAY"), ("/DAY",), ("/24H",), ("DAILY",))  # fmt: skip
+
+
+def _limit_at(tokens: list[_Token], i: int) -> tuple[_Quantity, _Unit | None, int] | None:
+    """A daily maximum: "MAX 6 TABS PER DAY", "DO NOT EXCEED 8 IN 24 HOURS", "NTE 4 DAILY":
+    (amount, unit or None, tokens used). Without a period it is not a daily maximum (None)."""
+    keys = [t.key for t in tokens]
+    for opener in _LIMIT_OPENERS:
+        if tuple(keys[i : i + len(opener)]) != opener:
+            continue
+        j = i + len(opener)
+        amount = _quantity_at(tokens, j) if j < len(tokens) else None
+        if amount is None or amount[0].low != amount[0].high:
+            return None
+        j += amount[1]
+        unit = _UNITS.get(keys[j]) if j < len(keys) else None
+        j += unit is not None
+        for period in _LIMIT_PERIODS:
+            if tuple(keys[j : j + len(period)]) == period:
+                return amount[0], unit, j + len(period) - i
+        return None
     return None

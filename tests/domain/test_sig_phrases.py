@@ -134,3 +134,28 @@ def test_taper_has_no_single_dose() -> None:
 def test_expand_keeps_unknown_and_refused_tokens_as_typed() -> None:
     assert expand_sig("1 tab po od") == "Take 1 tablet by mouth od"
     assert expand_sig("1 t po 3 times") == "Take 1 tablet by mouth 3 times"
+
+
+@pytest.mark.parametrize(
+    ("sig", "expected", "daily_max"),
+    [
+        ("1-2 tab po q4h prn pain max 6 tabs per day",
+         "Take 1 to 2 tablets by mouth every 4 hours as needed for pain; no more than 6 tablets a day", "6"),
+        ("1 tab po q4h prn do not exceed 4 in 24 hours",
+         "Take 1 tablet by mouth every 4 hours as needed; no more than 4 tablets a day", "4"),
+        ("1 tab po q6h prn, max 3 a day", "Take 1 tablet by mouth every 6 hours as needed, no more than 3 tablets a day",
+         "3"),
+        ("1 T PO Q6H PRN NTE 8 TABS DAILY", "Take 1 tablet by mouth every 6 hours as needed; no more than 8 tablets a day",
+         "4"),  # the interval allows fewer than the cap
+    ],
+)  # fmt: skip
+def test_daily_maximum_is_read_and_caps_the_daily_amount(sig: str, expected: str, daily_max: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.directions == expected and analysis.understood
+    assert analysis.daily_max == Decimal(daily_max) and analysis.daily_min == 0
+
+
+def test_maximum_without_a_period_is_not_a_daily_cap() -> None:
+    analysis = analyze_sig("1 t po q4h max 6 tabs")
+    assert analysis.directions == "Take 1 tablet by mouth every 4 hours max 6 tablets"
+    assert analysis.daily_max is None  # two amounts: not certain
