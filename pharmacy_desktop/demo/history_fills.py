@@ -30,10 +30,7 @@ from pharmacy_desktop.db.models.prescriptions import (
 )
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.demo.history_sales import imported_sale_rows, write_imported_sales
-from pharmacy_desktop.demo.prescriptions import _CURRENT as CURRENT
-from pharmacy_desktop.demo.prescriptions import _HISTORY as HISTORY
-from pharmacy_desktop.demo.prescriptions import _ON_FILE as ON_FILE
-from pharmacy_desktop.demo.prescriptions import HISTORY_NOTE, _new_prescription
+from pharmacy_desktop.demo.prescriptions import CURRENT, HISTORY, HISTORY_NOTE, ON_FILE, new_prescription
 from pharmacy_desktop.domain import clock
 from pharmacy_desktop.domain import stock as stock_rules
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
@@ -226,7 +223,7 @@ def _prescription(
     session = uow.active_session
     known = rxs.known.get(f.rx_key)
     if known is None:
-        rx = _new_prescription(
+        rx = new_prescription(
             uow,
             uow.prescriptions.next_rx_number(),
             patient_ids[f.patient],

@@ -48,7 +48,7 @@ from pharmacy_desktop.db.models.inventory import InventoryItem, InventoryTransac
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.demo import history_events, history_fills
-from pharmacy_desktop.demo.prescriptions import _CURRENT as CURRENT
+from pharmacy_desktop.demo.prescriptions import CURRENT
 from pharmacy_desktop.domain import clock
 from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14
 from pharmacy_desktop.domain.identifiers import dea_check_digit

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 HISTORY_NOTE = "Imported from the previous pharmacy system (fill history)."
 
 # (patient index, generic) pairs of long-term therapy already on file: DUR has something to find
-_HISTORY = (
+HISTORY = (
     (1, "warfarin"),
     (1, "metoprolol"),
     (2, "simvastatin"),
@@ -58,10 +58,10 @@ _HISTORY = (
 
 # a record from before this system in a state no screen produces (cancelled at the prescriber's
 # request): (patient index, generic, status)
-_ON_FILE = ((26, "cephalexin", "cancelled"),)
+ON_FILE = ((26, "cephalexin", "cancelled"),)
 
 # today's work: (patient index, generic, stat, where it should end up)
-_CURRENT = (
+CURRENT = (
     (0, "amoxicillin", False, "received"),  # penicillin allergy: the alert blocks approval
     (1, "ibuprofen", True, "received"),  # on warfarin: serious interaction, STAT
     (2, "clarithromycin", False, "received"),  # on simvastatin: contraindicated
@@ -106,7 +106,7 @@ def _medication(uow: UnitOfWork, med_id: uuid.UUID) -> Medication:
     return med
 
 
-def _new_prescription(
+def new_prescription(
     uow: UnitOfWork,
     rx_number: str,
     patient_id: uuid.UUID,
@@ -178,13 +178,13 @@ def load_prescriptions(
     tech, rph = actors["technician"], actors["pharmacist"]
     counts: dict[str, int] = {}
     with uow_factory(tech.user_id) as uow:
-        for index, generic in _HISTORY:
+        for index, generic in HISTORY:
             if generic not in meds or index >= len(patient_ids):
                 continue
             med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(60, 150))
-            rx = _new_prescription(
+            rx = new_prescription(
                 uow,
                 uow.prescriptions.next_rx_number(),
                 patient_ids[index],
@@ -218,13 +218,13 @@ def load_prescriptions(
             rx.dispensed_by, rx.dispensed_at = tech.user_id, dt.datetime.combine(last_fill, dt.time(15, 30), dt.UTC)
             import_history_sale(uow, refill, patient_ids[index], item.written_medication_name, tech.user_id, last_fill)
             counts["completed"] = counts.get("completed", 0) + 1
-        for index, generic, status in _ON_FILE:
+        for index, generic, status in ON_FILE:
             if generic not in meds or index >= len(patient_ids):
                 continue
             med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(5, 20))
-            rx = _new_prescription(
+            rx = new_prescription(
                 uow,
                 uow.prescriptions.next_rx_number(),
                 patient_ids[index],
@@ -242,12 +242,12 @@ def load_prescriptions(
 
     current: list[tuple[uuid.UUID, str, tuple[int, str]]] = []
     with uow_factory(tech.user_id) as uow:
-        for index, generic, stat, target in _CURRENT:
+        for index, generic, stat, target in CURRENT:
             if generic not in meds or index >= len(patient_ids):
                 continue
             med = _medication(uow, meds[generic])
             _form, sig, qty, days = formulary[generic]
-            rx = _new_prescription(
+            rx = new_prescription(
                 uow,
                 uow.prescriptions.next_rx_number(),
                 patient_ids[index],
@@ -305,7 +305,7 @@ def _advance(
         claims.adjudicate_fill(uow_factory, tech, adjudicator, filled.refill_id)
         if target == "in_progress":
             return "in_progress"
-        verify.approve(uow_factory, rph, rx_id, bottle_scans=[ndc])
+        verify.approve(uow_factory, rph, rx_id, label_scan="RX" + filled.rx_number, bottle_scans=[ndc])
         return "ready"
     except Exception:  # the demo must load even when one step refuses; the log says why
         log.exception("demo prescription %s stopped before %s", rx_id, target)
