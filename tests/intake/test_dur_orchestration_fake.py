@@ -21,6 +21,7 @@ from tests.fakes.dur_uow import (
     FakeMedication,
     FakePrescription,
 )
+from tests.domain.dur_knowledge import KB
 
 TODAY = dt.date(2026, 12, 2)
 RPH = uuid.uuid4()
@@ -57,7 +58,7 @@ def by_check(rows: list) -> dict[str, set[str]]:
 
 
 def test_an_allergy_is_a_hard_stop_written_for_the_pharmacist_and_counted():
-    store, patient = FakeDurStore(), uuid.uuid4()
+    store, patient = FakeDurStore(knowledge=KB), uuid.uuid4()  # penicillin -> amoxicillin: clinical knowledge
     store.allergies.append(FakeAllergy(patient, "Penicillin", reaction="hives"))
     rx = new_rx(store, patient, AMOXICILLIN, "RX100")
     rows = run(store, rx)
@@ -85,8 +86,14 @@ def test_nothing_is_decided_silently_every_check_leaves_a_row():
         dur.Check.INTERACTION,
         dur.Check.DUPLICATION,
         dur.Check.DOSE,
+        dur.Check.DRUG_DISEASE,
+        dur.Check.PREGNANCY,
+        dur.Check.LACTATION,
+        dur.Check.AGE,
+        dur.Check.SEX,
         dur.Check.EARLY_REFILL,
         dur.Check.CONTROLLED,
+        dur.Check.PRESCRIBER,
     }
     assert all(r.is_current and r.acknowledged_at is None for r in rows)
     assert "failed" not in {s for statuses in checks.values() for s in statuses}
@@ -95,7 +102,7 @@ def test_nothing_is_decided_silently_every_check_leaves_a_row():
 
 
 def test_an_interaction_with_an_active_medication_names_both_drugs():
-    store, patient = FakeDurStore(), uuid.uuid4()
+    store, patient = FakeDurStore(knowledge=KB), uuid.uuid4()
     store.interactions.append(FakeInteraction("Warfarin", "Ibuprofen", "serious", "Bleeding risk rises.", "Avoid."))
     warfarin = new_rx(store, patient, WARFARIN, "RX200")
     store.fills.append(FakeFill(warfarin.items[0].id, TODAY - dt.timedelta(days=3), 30))

@@ -104,8 +104,14 @@ def test_dose_warning_and_every_check_logged(uow_factory, actors, meds, make_pat
         "drug_interaction",
         "therapeutic_duplication",
         "dose_check",
+        "drug_disease",
+        "pregnancy",
+        "lactation",
+        "age",
+        "sex",
         "early_refill",
         "controlled_substance",
+        "prescriber",
     }
 
 

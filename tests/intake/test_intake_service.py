@@ -58,8 +58,14 @@ def test_submit_saves_received_with_directions_expiration_and_event(uow_factory,
         "drug_interaction",
         "therapeutic_duplication",
         "dose_check",
+        "drug_disease",
+        "pregnancy",
+        "lactation",
+        "age",
+        "sex",
         "early_refill",
         "controlled_substance",
+        "prescriber",
     }
 
 
