@@ -11,6 +11,7 @@ import pytest
 from pharmacy_desktop.domain import dur
 from pharmacy_desktop.errors import NotFound
 from pharmacy_desktop.services import dur_review
+from tests.domain.dur_knowledge import KB
 from tests.fakes.dur_uow import (
     FakeAllergy,
     FakeDurStore,
@@ -21,7 +22,6 @@ from tests.fakes.dur_uow import (
     FakeMedication,
     FakePrescription,
 )
-from tests.domain.dur_knowledge import KB
 
 TODAY = dt.date(2026, 12, 2)
 RPH = uuid.uuid4()
