@@ -282,3 +282,9 @@ def world(
             rx.prescription_number,
             items[prescribed.package_ndc].id if prescribed.package_ndc in items else None,
         )
+
+
+def label_scan(uow_factory, rx_id: uuid.UUID) -> str:
+    """What the scanner reads from the printed vial label of ``rx_id``: its Rx barcode (verify.approve needs it)."""
+    with uow_factory() as uow:
+        return "RX" + uow.session.get(Prescription, rx_id).prescription_number

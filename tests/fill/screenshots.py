@@ -196,7 +196,7 @@ def populate(factory):
     }
     for i, rx_id in enumerate(ids["waiting"]):
         fill.fill(factory, tech, rx_id, bottles[i].upc)
-        verify.approve(factory, rph, rx_id, bottle_scans=[bottles[i].upc])
+        verify.approve(factory, rph, rx_id, label_scan=f.label_scan(factory, rx_id), bottle_scans=[bottles[i].upc])
     with factory() as uow:
         for days, rx_id in zip((12, 9, 3, 1, 0, 0, 9), ids["waiting"]):
             uow.session.execute(

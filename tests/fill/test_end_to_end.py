@@ -51,7 +51,12 @@ def test_validated_to_ready_with_the_label_bytes(uow_factory, actors):
     assert opened.lines[0].lot == "K7781"
     assert verify.check_bottle(uow_factory, rph, opened.prescription_id, bottle).ok
     approved = verify.approve(
-        uow_factory, rph, opened.prescription_id, bottle_scans=[bottle], expected_version=opened.version
+        uow_factory,
+        rph,
+        opened.prescription_id,
+        label_scan=f.label_scan(uow_factory, opened.prescription_id),
+        bottle_scans=[bottle],
+        expected_version=opened.version,
     )
     [waiting] = will_call.bin_contents(uow_factory, tech, approved.bin_code)
     assert waiting.rx_number == world.rx_number and waiting.patient_name == "Gonzalez, Maria"

@@ -95,7 +95,13 @@ def test_a_fill_with_long_names_keeps_the_shell_1280_wide_and_names_the_unit(
 
 def test_will_call_with_long_names_keeps_the_shell_1280_wide(qtbot, app_look, uow_factory, actors, long_world):
     fill.fill(uow_factory, actors["technician"], long_world.rx_id, f.LISINOPRIL_20_100.upc)
-    verify.approve(uow_factory, actors["pharmacist"], long_world.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        long_world.rx_id,
+        label_scan=f.label_scan(uow_factory, long_world.rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     window = shell(qtbot, uow_factory, actors["pharmacist"])
     screen = window.screens[2]
     window.show_screen(screen)

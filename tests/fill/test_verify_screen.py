@@ -90,7 +90,13 @@ def test_will_call_scan_shows_the_bag_and_its_bin(qtbot, uow_factory, actors, fi
     """F7's will-call page lists the bag; a scan of its label opens that patient's pickup."""
     from pharmacy_desktop.services import verify
 
-    verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        filled.rx_id,
+        label_scan=f.label_scan(uow_factory, filled.rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     screen = show(qtbot, PickupScreen(context_for(uow_factory), actors["technician"]))
     counter = Counter(screen)
     try:

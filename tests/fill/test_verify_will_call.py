@@ -41,7 +41,13 @@ def test_bottle_check_matches_and_stops_on_wrong_bottle(uow_factory, actors, fil
 
 def test_approve_makes_it_ready_in_a_bin_with_the_pharmacist_recorded(uow_factory, actors, filled):
     pharmacist = actors["pharmacist"]
-    result = verify.approve(uow_factory, pharmacist, filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    result = verify.approve(
+        uow_factory,
+        pharmacist,
+        filled.rx_id,
+        label_scan=f.label_scan(uow_factory, filled.rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     assert result.bin_code == "A" and result.verified_by == pharmacist.display_name
     rx, [refill], _ = rx_state(uow_factory, filled.rx_id)
     assert rx.status == "ready" and rx.verified_by == pharmacist.user_id and rx.ready_at is not None
@@ -57,13 +63,37 @@ def test_approve_makes_it_ready_in_a_bin_with_the_pharmacist_recorded(uow_factor
         second_id, third_id = second.id, third.id
     for rx_id in (second_id, third_id):
         fill.fill(uow_factory, actors["technician"], rx_id, f.LISINOPRIL_20_100.upc)
-    assert verify.approve(uow_factory, pharmacist, second_id, bottle_scans=[f.LISINOPRIL_20_100.upc]).bin_code == "A"
-    assert verify.approve(uow_factory, pharmacist, third_id, bottle_scans=[f.LISINOPRIL_20_100.upc]).bin_code == "B"
+    assert (
+        verify.approve(
+            uow_factory,
+            pharmacist,
+            second_id,
+            label_scan=f.label_scan(uow_factory, second_id),
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+        ).bin_code
+        == "A"
+    )
+    assert (
+        verify.approve(
+            uow_factory,
+            pharmacist,
+            third_id,
+            label_scan=f.label_scan(uow_factory, third_id),
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+        ).bin_code
+        == "B"
+    )
 
 
 def test_a_technician_cannot_approve(uow_factory, actors, filled):
     with pytest.raises(PermissionDenied):
-        verify.approve(uow_factory, actors["technician"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+        verify.approve(
+            uow_factory,
+            actors["technician"],
+            filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+        )
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
@@ -72,15 +102,33 @@ def test_a_forged_actor_cannot_approve(uow_factory, actors, filled):
     tech = actors["technician"]
     forged = dataclasses.replace(tech, permissions=tech.permissions | {"prescription.final_verify"})
     with pytest.raises(PermissionDenied):
-        verify.approve(uow_factory, forged, filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+        verify.approve(
+            uow_factory,
+            forged,
+            filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+        )
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
 def test_approval_needs_the_bottle_scan(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
-        verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[])
+        verify.approve(
+            uow_factory,
+            actors["pharmacist"],
+            filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
+            bottle_scans=[],
+        )
     with pytest.raises(verify.BottleMismatch):
-        verify.approve(uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.METFORMIN_500.upc])
+        verify.approve(
+            uow_factory,
+            actors["pharmacist"],
+            filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
+            bottle_scans=[f.METFORMIN_500.upc],
+        )
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
@@ -94,6 +142,7 @@ def test_approval_of_a_changed_prescription_is_refused(uow_factory, actors, fill
             uow_factory,
             actors["pharmacist"],
             filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
             bottle_scans=[f.LISINOPRIL_20_100.upc],
             expected_version=view.version,
         )
@@ -148,7 +197,13 @@ def test_verify_queue_lists_filled_prescriptions(uow_factory, actors, filled):
 
 def make_ready(uow_factory, actors, rx_id):
     fill.fill(uow_factory, actors["technician"], rx_id, f.LISINOPRIL_20_100.upc)
-    return verify.approve(uow_factory, actors["pharmacist"], rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    return verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        rx_id,
+        label_scan=f.label_scan(uow_factory, rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
 
 
 def test_will_call_bins_contents_and_searches(uow_factory, actors, rx_world):
@@ -194,7 +249,12 @@ def test_label_scan_of_a_prescription_not_in_will_call_says_so(uow_factory, acto
 def test_chosen_bin_must_exist(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
         verify.approve(
-            uow_factory, actors["pharmacist"], filled.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc], bin_code="Q9"
+            uow_factory,
+            actors["pharmacist"],
+            filled.rx_id,
+            label_scan=f.label_scan(uow_factory, filled.rx_id),
+            bottle_scans=[f.LISINOPRIL_20_100.upc],
+            bin_code="Q9",
         )
 
 

@@ -150,7 +150,9 @@ def build(uow_factory, actors) -> History:
         rx_id, numbers[key] = _rx(uow_factory, med_ids, patient_id, drug, quantity)
         fill.fill(uow_factory, tech, rx_id, drug.upc)
         if key == "oxy":
-            verify.approve(uow_factory, rph, rx_id, bottle_scans=[drug.upc])
+            verify.approve(
+                uow_factory, rph, rx_id, label_scan=f.label_scan(uow_factory, rx_id), bottle_scans=[drug.upc]
+            )
         if key == "oxy_returned":
             verify.return_to_fill(uow_factory, rph, rx_id, "wrong quantity counted")
     with uow_factory(actor_id=rph.user_id) as uow:

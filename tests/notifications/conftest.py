@@ -47,7 +47,9 @@ def add_rx(uow_factory, world: f.World, drug: f.Drug = f.LISINOPRIL_20_100) -> u
 
 def fill_and_verify(uow_factory, actors, rx_id, drug: f.Drug = f.LISINOPRIL_20_100) -> None:
     fill.fill(uow_factory, actors["technician"], rx_id, drug.upc)
-    verify.approve(uow_factory, actors["pharmacist"], rx_id, bottle_scans=[drug.upc])
+    verify.approve(
+        uow_factory, actors["pharmacist"], rx_id, label_scan=f.label_scan(uow_factory, rx_id), bottle_scans=[drug.upc]
+    )
 
 
 def notifications(uow_factory, patient_id=None) -> list[Notification]:

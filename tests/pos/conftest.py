@@ -49,7 +49,9 @@ def ready_rx(uow_factory, actors, pos: Pos, drug: f.Drug = f.LISINOPRIL_20_100, 
     refill_id = fill.fill(uow_factory, actors["technician"], rx_id, drug.upc).refill_id
     if bill:
         claims.adjudicate_fill(uow_factory, actors["technician"], pos.adjudicator, refill_id)
-    verify.approve(uow_factory, actors["pharmacist"], rx_id, bottle_scans=[drug.upc])
+    verify.approve(
+        uow_factory, actors["pharmacist"], rx_id, label_scan=f.label_scan(uow_factory, rx_id), bottle_scans=[drug.upc]
+    )
     return rx_id, refill_id, number
 
 

@@ -19,7 +19,13 @@ def refill_of(uow_factory, actors, pos, previous: f.Drug, now: f.Drug = f.LISINO
         f.add_previous_fill(uow, rx, uow.session.get(Medication, pos.meds[previous.package_ndc]))
         uow.commit()
     fill.fill(uow_factory, actors["technician"], pos.world.rx_id, now.upc)
-    verify.approve(uow_factory, actors["pharmacist"], pos.world.rx_id, bottle_scans=[now.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        pos.world.rx_id,
+        label_scan=f.label_scan(uow_factory, pos.world.rx_id),
+        bottle_scans=[now.upc],
+    )
     [line] = pickup.open_pickup(uow_factory, actors["technician"], pos.patient_id).prescriptions
     return line
 

@@ -65,7 +65,13 @@ def make_ready_bag(uow_factory, actors, world, adjudicator, *, previous_fill=Tru
             uow.commit()
     filled = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
     outcome = claims.adjudicate_fill(uow_factory, actors["technician"], adjudicator, filled.refill_id)
-    verify.approve(uow_factory, actors["pharmacist"], world.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        world.rx_id,
+        label_scan=f.label_scan(uow_factory, world.rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     return filled.refill_id, outcome
 
 
@@ -123,7 +129,13 @@ def test_candidates_are_bags_ready_longer_than_the_pharmacy_setting_oldest_first
         uow.commit()
         other_id, other_number = other.id, other.prescription_number
     fill.fill(uow_factory, tech, other_id, f.LISINOPRIL_20_100.upc)
-    verify.approve(uow_factory, actors["pharmacist"], other_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        other_id,
+        label_scan=f.label_scan(uow_factory, other_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     age(uow_factory, other_id, 30)
     assert [r.rx_number for r in return_to_stock.return_candidates(uow_factory, tech)] == [
         other_number,
@@ -253,7 +265,13 @@ def test_a_cash_patient_without_claims_returns_too(uow_factory, actors, engine):
     world = f.world(uow_factory, lots=LOTS)
     adjudicator = SimulatedAdjudicator()
     fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
-    verify.approve(uow_factory, actors["pharmacist"], world.rx_id, bottle_scans=[f.LISINOPRIL_20_100.upc])
+    verify.approve(
+        uow_factory,
+        actors["pharmacist"],
+        world.rx_id,
+        label_scan=f.label_scan(uow_factory, world.rx_id),
+        bottle_scans=[f.LISINOPRIL_20_100.upc],
+    )
     result = return_to_stock.return_to_stock(uow_factory, actors["pharmacist"], adjudicator, world.rx_number)
     assert result.returned == (("EARLY", 20), ("LATE", 10)) or sorted(result.returned) == [("EARLY", 20), ("LATE", 10)]
     assert result.claims_reversed == () and result.claim_problems == ()

@@ -66,6 +66,7 @@ class VerifyScreen(QueueScreen):
         super().__init__(context, actor, parent)
         self.view: VerifyView | None = None
         self.bottles: dict[uuid.UUID, str] = {}  # item -> the bottle scan that matched it
+        self.label_scan: str | None = None  # the vial label's Rx barcode as scanned (approve sends it)
         self.approved: ApproveResult | None = None
         self.returned: ReturnResult | None = None
         self.returned_reason = ""
@@ -187,9 +188,10 @@ class VerifyScreen(QueueScreen):
             busy_message="Opening…",
         )
 
-    def _show_view(self, view: VerifyView) -> None:
+    def _show_view(self, view: VerifyView, label_scan: str | None = None) -> None:
         self._reset()
         self.view = view
+        self.label_scan = label_scan  # the service re-checks it at approval
         stat = "   ·   STAT" if view.is_stat else ""
         self.rx_line.setText(f"Rx {view.rx_number}{stat}   ·   {view.prescriber}")
         dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
@@ -246,13 +248,14 @@ class VerifyScreen(QueueScreen):
         number = rx_number_from_scan(text)
         if number is not None:
             if self.view is not None and number == self.view.rx_number:
-                self.result.show_result("info", "This label is already open. Now scan the stock bottle.")
+                self.label_scan = text
+                self.result.show_result("info", "Label scanned: it is this prescription's. Now scan the stock bottle.")
                 return True
             actor = self.actor
             run_in_background(
                 self,
                 lambda: service.open_by_label_scan(self.context.uow_factory, actor, text),
-                self._show_view,
+                lambda view: self._show_view(view, text),
                 self._problem,
                 busy_message="Opening the label's prescription…",
             )
@@ -329,12 +332,18 @@ class VerifyScreen(QueueScreen):
         if self.busy or view is None or not self.approve_button.isEnabled():
             return
         scans = [self.bottles[line.item_id] for line in view.lines if line.item_id in self.bottles]
+        label = self.label_scan
         self.busy = True
         self.approve_button.setEnabled(False)
         run_in_background(
             self,
             lambda: service.approve(
-                self.context.uow_factory, actor, view.prescription_id, bottle_scans=scans, expected_version=view.version
+                self.context.uow_factory,
+                actor,
+                view.prescription_id,
+                bottle_scans=scans,
+                label_scan=label,
+                expected_version=view.version,
             ),
             self._approved,
             self._action_failed,
@@ -406,6 +415,7 @@ class VerifyScreen(QueueScreen):
 
     def _reset(self) -> None:
         self.view = None
+        self.label_scan = None
         self.bottles = {}
         self.result.clear()
         self.reason.hide()

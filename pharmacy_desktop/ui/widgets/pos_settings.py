@@ -30,6 +30,7 @@ from pharmacy_desktop.services.pharmacy import RETURN_DAYS, PosSettings
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_BORDER
+from pharmacy_desktop.ui.widgets.verification_setting import VerificationSetting
 
 _FIELDS = ("tax_rate", "dispensing_fee", "will_call_return_days")
 
@@ -85,6 +86,8 @@ class PosSettingsPage(QWidget):
                 buddy.setBuddy(field)
         form.addRow(self.drug_names)
         outer.addWidget(box)
+        self.verification = VerificationSetting(uow_factory, actor)  # saved when toggled
+        outer.addWidget(self.verification)
         self.error = ErrorLine()
         self.notice = QLabel()
         self.notice.setObjectName("posNotice")
@@ -105,6 +108,7 @@ class PosSettingsPage(QWidget):
     def load(self) -> None:
         factory = self.uow_factory
         run_in_background(self, lambda: pharmacy.pos_settings(factory), self.show_settings, self._problem)
+        self.verification.load()
 
     def show_settings(self, settings: PosSettings) -> None:
         self.loaded = settings
