@@ -107,8 +107,13 @@ def mg_per_unit(strength: IngredientStrength, dispensing_unit: str | None) -> De
     return None
 
 
-def _applies(limit: DoseLimit, route: str, release: str, age: Decimal) -> bool:
-    if limit.route not in ("any", route) and route != "any":
+def _routes(route: str | None) -> frozenset[str]:
+    """ "ORAL" -> {"oral"}; "ORAL; SUBLINGUAL" -> both; unknown -> empty (every route's limits apply)."""
+    return frozenset(r.strip().lower() for r in re.split(r"[;,]", route or "") if r.strip())
+
+
+def _applies(limit: DoseLimit, routes: frozenset[str], release: str, age: Decimal) -> bool:
+    if limit.route != "any" and routes and limit.route not in routes:
         return False
     if release == "any":
         if limit.release not in ("any", "immediate"):
@@ -177,7 +182,7 @@ def _range_findings(ctx: DurContext, sig: SigAnalysis, facts: dict[str, Any]) ->
     age = patient.age_years(ctx.today) if patient else None
     weight = patient.weight_kg if patient else None
     child = age is not None and age < ADULT_AGE
-    route = (drug.route or "any").strip().lower() or "any"
+    routes = _routes(drug.route)
     strengths = {s.ingredient: s for s in drug.strengths}
     out: list[DurFinding] = []
     unlimited: list[str] = []
@@ -186,8 +191,16 @@ def _range_findings(ctx: DurContext, sig: SigAnalysis, facts: dict[str, Any]) ->
         if not rows:
             unlimited.append(ingredient)
             continue
-        band = [lim for lim in rows if _applies(lim, route, drug.release, age if age is not None else ADULT_AGE)]
+        band = [lim for lim in rows if _applies(lim, routes, drug.release, age if age is not None else ADULT_AGE)]
         details = {**facts, "ingredient": ingredient, "age": None if age is None else str(age)}
+        if age is None and any(lim.age_max_years is not None and lim.age_max_years <= ADULT_AGE for lim in rows):
+            out.append(
+                _undecided(
+                    f"The patient's age is not recorded: the adult dose limits of {ingredient} were used. "
+                    "Record the date of birth.",
+                    details,
+                )
+            )
         if not band:
             out.append(
                 _undecided(

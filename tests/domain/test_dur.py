@@ -72,6 +72,7 @@ MORPHINE = DrugFacts("Morphine Sulfate", "MS Contin", "15 mg", schedule="CII")
 ALPRAZOLAM = DrugFacts("Alprazolam", "Xanax", "0.5 mg", schedule="CIV")
 TESTOSTERONE = DrugFacts("Testosterone Cypionate", None, "200 mg/mL", schedule="CIII")
 
+ADULT = PatientFacts(date(1980, 5, 1), "M", D(80), "not_pregnant")
 PRESCRIBER = Prescriber("Dr. Jane Brown, MD", "1234567893", "AB1234563")
 
 
@@ -89,6 +90,7 @@ def item(
 def ctx(new: NewItem | None = None, **kwargs: object) -> DurContext:
     kwargs.setdefault("interaction_rules", WELL_KNOWN_INTERACTIONS)
     kwargs.setdefault("knowledge", KB)
+    kwargs.setdefault("patient", ADULT)
     kwargs.setdefault("prescriber", PRESCRIBER)
     return DurContext(item=new or item(), today=TODAY, **kwargs)  # type: ignore[arg-type]
 
@@ -571,9 +573,6 @@ def test_several_controlled_problems_are_separate_findings() -> None:
 
 
 # --------------------------------------------------------------------------- run_dur
-
-
-ADULT = PatientFacts(date(1980, 5, 1), "M", D(80), "not_pregnant")
 
 
 def test_run_dur_penicillin_allergic_patient_gets_amoxicillin() -> None:

@@ -131,3 +131,19 @@ def test_mg_per_unit_refuses_mismatched_units():
     assert mg_per_unit(IngredientStrength("x", D(250), "mg/5mL"), "tablets") is None
     assert mg_per_unit(IngredientStrength("x", D(25), "mg/1"), "mL") is None
     assert mg_per_unit(IngredientStrength("x", D(1), "[iU]/1"), "tablets") is None
+
+
+def test_age_unknown_uses_adult_limits_and_says_so_when_a_pediatric_band_exists():
+    findings = dose_findings(APAP_500, "1 tab po q6h", 120, who=patient(None, "F"))
+    assert [f.details.get("undecided") for f in findings] == [True]
+    assert "age is not recorded" in findings[0].message
+    # no pediatric band for warfarin: adult limits, nothing to say
+    assert dose_findings(WARFARIN_5, "1 tab po qd", who=patient(None, "F")) == []
+
+
+def test_limits_of_another_route_do_not_apply():
+    topical = drug("Warfarin Sodium", "5", route="TOPICAL")
+    (finding,) = dose_findings(topical, "1 tab po qd")
+    assert "No dose limit for warfarin at this age, route and release" in finding.message
+    several = drug("Warfarin Sodium", "4", route="ORAL; SUBLINGUAL")
+    assert dose_findings(several, "8 tabs po qd", 240)[0].status == "failed"
