@@ -166,6 +166,19 @@ def make_notification_sender(
     )  # fmt: skip
 
 
+def _check_revision(url: str) -> None:
+    """The revision guard for a configured server. A server that cannot be reached now is not an
+    error here (the app opens and reconnects, as before; each command fails on its first query)."""
+    from sqlalchemy.exc import OperationalError
+
+    from pharmacy_desktop.db import migrate
+
+    try:
+        migrate.require_compatible(url)
+    except OperationalError as exc:
+        log.warning("revision not checked: the database cannot be reached now (%s)", type(exc.orig).__name__)
+
+
 def _migrate_embedded(url: str) -> Path | None:
     from pharmacy_desktop.db import migrate
     from pharmacy_desktop.db.backup import backup_dir
@@ -231,9 +244,7 @@ def open_database(
         # migrations, the catalog import) then connects the same way as this engine
         url = resolve_url(url, sslmode=cfg.sslmode or None)
         if check_revision:  # a shared server is migrated only by an administrator (db upgrade)
-            from pharmacy_desktop.db import migrate
-
-            migrate.require_compatible(url)
+            _check_revision(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     return Application(
