@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .sig_phrases import frequency_phrase_at, route_phrase_at
+from .sig_phrases import days_at, frequency_phrase_at, route_phrase_at, timing_at
 from .sig_tokens import _duration_at, _frequency_at, _limit_at, _Quantity, _quantity_at, _Token, _tokenize
 from .sig_vocabulary import (  # the tables; private to the SIG reader
     _FREQS,
@@ -157,6 +157,13 @@ def _parse(text: str) -> _Parse:
             p.limit = (most, most_unit)
             unit_text = f" {most_unit.form(most.high > 1)}" if most_unit else ""
             emit("limit", f"no more than {most.text}{unit_text} a day", i + used - 1)
+            i += used
+            continue
+
+        words = timing_at(keys, i) or days_at(keys, i)
+        if words:
+            text_read, used = words
+            emit("word", text_read, i + used - 1)
             i += used
             continue
 

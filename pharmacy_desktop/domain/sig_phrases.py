@@ -208,3 +208,51 @@ def route_phrase_at(keys: list[str], i: int) -> tuple[_Route, int] | None:
         if best is None or j + len(words) - i > best[1]:
             best = (route, j + len(words) - i)
     return best
+
+
+# ---------------------------------------------------------------------------------------------
+# When, relative to something ("30 minutes before breakfast"), and which days ("on day 1")
+
+_SPAN_UNITS = {"MIN": "minute", "MINS": "minute", "MINUTE": "minute", "MINUTES": "minute", "HR": "hour",
+               "HRS": "hour", "HOUR": "hour", "HOURS": "hour"}  # fmt: skip
+_MOMENT_WORDS = frozenset({"BREAKFAST", "LUNCH", "DINNER", "SUPPER", "MEALS", "MEAL", "EATING", "FOOD", "BEDTIME",
+                           "ACTIVITY", "EXERCISE", "INTERCOURSE", "SURGERY", "PROCEDURE", "TRAVEL", "FLYING"})  # fmt: skip
+
+
+def timing_at(keys: list[str], i: int) -> tuple[str, int] | None:
+    """ "30 MIN BEFORE BREAKFAST", "1 HOUR BEFORE MEALS", "2 HRS AFTER A MEAL": words, tokens used."""
+    count = _count(keys[i]) if keys[i] not in ("ONE-HALF", "HALF") else None
+    if count is None and keys[i] not in ("30", "45", "60", "90"):
+        return None
+    n = count if count is not None else int(keys[i])
+    if i + 2 >= len(keys) or keys[i + 1] not in _SPAN_UNITS or keys[i + 2] not in ("BEFORE", "AFTER"):
+        return None
+    j = i + 3
+    article = j < len(keys) and keys[j] in ("A", "THE")
+    if article:
+        j += 1
+    if j >= len(keys) or keys[j] not in _MOMENT_WORDS:
+        return None
+    name = _SPAN_UNITS[keys[i + 1]]
+    words = [str(n), name if n == 1 else f"{name}s", keys[i + 2].lower()]
+    words += [keys[j - 1].lower()] if article else []
+    return " ".join([*words, keys[j].lower()]), j + 1 - i
+
+
+def days_at(keys: list[str], i: int) -> tuple[str, int] | None:
+    """ "ON DAY 1", "DAY 1", "ON DAYS 2-5", "DAYS 2 TO 5", "DAYS 2 THROUGH 5": words, tokens used."""
+    j = i + 1 if keys[i] == "ON" else i
+    if j + 1 >= len(keys) or keys[j] not in ("DAY", "DAYS"):
+        return None
+    span = re.fullmatch(r"([0-9]{1,3})-([0-9]{1,3})", keys[j + 1])
+    if span:
+        text, end = f"{int(span[1])} to {int(span[2])}", j + 2
+    elif keys[j + 1].isascii() and keys[j + 1].isdigit() and len(keys[j + 1]) <= 3:
+        text, end = str(int(keys[j + 1])), j + 2
+        if end + 1 < len(keys) and keys[end] in ("TO", "THROUGH", "-") and keys[end + 1].isascii():
+            if keys[end + 1].isdigit() and len(keys[end + 1]) <= 3:
+                text, end = f"{text} to {int(keys[end + 1])}", end + 2
+    else:
+        return None
+    plural = "days" if " to " in text else "day"
+    return " ".join((["on"] if keys[i] == "ON" else []) + [plural, text]), end - i

@@ -159,3 +159,25 @@ def test_maximum_without_a_period_is_not_a_daily_cap() -> None:
     analysis = analyze_sig("1 t po q4h max 6 tabs")
     assert analysis.directions == "Take 1 tablet by mouth every 4 hours max 6 tablets"
     assert analysis.daily_max is None  # two amounts: not certain
+
+
+@pytest.mark.parametrize(
+    ("sig", "expected"),
+    [
+        ("1 tab po qam 30 min before breakfast", "Take 1 tablet by mouth every morning 30 minutes before breakfast"),
+        ("1 tab po 30 minutes before a meal", "Take 1 tablet by mouth 30 minutes before a meal"),
+        ("70 mg po once a week 30 min before breakfast with a full glass of water",
+         "Take 70 mg by mouth once a week 30 minutes before breakfast with a full glass of water"),
+        ("2 tabs po on day 1, then 1 tab po daily on days 2-5",
+         "Take 2 tablets by mouth on day 1, then 1 tablet by mouth once a day on days 2 to 5"),
+        ("1 tab po qd days 2 through 5", "Take 1 tablet by mouth once a day days 2 to 5"),
+    ],
+)  # fmt: skip
+def test_timing_and_day_phrases(sig: str, expected: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.directions == expected and analysis.understood
+
+
+def test_timing_numbers_are_not_doses() -> None:
+    analysis = analyze_sig("70 mg po once a week 30 min before breakfast")
+    assert (analysis.dose_max, analysis.dose_unit, analysis.period_days) == (Decimal(70), "mg", 7)
