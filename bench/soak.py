@@ -290,6 +290,8 @@ def counter_day(
                             rph,
                             alert.validation_id,
                             "Soak: reviewed with the prescriber.",
+                            professional_code="M0",
+                            result_code="1G",
                         )
                     else:
                         tally.timed(

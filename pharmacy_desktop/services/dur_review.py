@@ -2,7 +2,9 @@
 
 Every check leaves ``prescription_validations`` rows (one per finding, at least one ``passed`` row
 per check and item). A new run marks the earlier rows ``is_current = false``, so what the
-pharmacist saw before stays on record and only the current alerts need acknowledging.
+pharmacist saw before stays on record and only the current alerts need acknowledging. A warning
+the new run repeats word for word keeps its acknowledgement (``details.carried_from`` names the row
+acknowledged); a hard stop is always decided again.
 
 Facts gathered: the patient's clinical profile (birth date, sex, weight, pregnancy, breastfeeding,
 active conditions), active drug allergies; the other items of this prescription and the patient's
@@ -253,6 +255,7 @@ def run_dur(
     if rx is None:
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
     version = uow.dur.profile_version(rx.patient_id)
+    acknowledged = _acknowledged_warnings(uow, rx.id)
     uow.dur.supersede(rx.id)
     part = patient_part(uow, rx, today=today, profile_version=version)
     products = _products(uow, [i.medication for i in rx.items])
@@ -272,6 +275,14 @@ def run_dur(
                 is_current=True,
                 profile_version=version,
             )
+            earlier = acknowledged.get(
+                _finding_key(item.id, finding.check, finding.status, finding.severity, finding.message)
+            )
+            if earlier is not None:  # the same warning, acknowledged in the run this one replaces
+                row.acknowledged_by, row.acknowledged_at = earlier.acknowledged_by, earlier.acknowledged_at
+                for column in _DECISION_COLUMNS:
+                    setattr(row, column, getattr(earlier, column, None))
+                row.details = {**(row.details or {}), "carried_from": str(earlier.id)}
             rows.append(row)
     uow.flush()
     counts = {s: sum(1 for r in rows if r.validation_status == s) for s in ("failed", "warning", "passed")}
@@ -279,6 +290,23 @@ def run_dur(
         "DurChecked", "prescription", rx.id, {"rx_number": rx.prescription_number, "profile_version": version, **counts}
     )
     return rows
+
+
+_DECISION_COLUMNS = ("override_reason", "ncpdp_reason_code", "ncpdp_professional_code", "ncpdp_result_code")
+
+
+def _finding_key(item_id: Any, check: str, status: str, severity: str | None, message: str | None) -> tuple[Any, ...]:
+    return (item_id, check, status, severity or "none", message or "")
+
+
+def _acknowledged_warnings(uow: UnitOfWork, prescription_id: uuid.UUID) -> dict[tuple[Any, ...], Any]:
+    """The current warnings a pharmacist acknowledged, by what they said: a re-run that says exactly
+    the same keeps the acknowledgement (a hard stop's override never carries: it is decided again)."""
+    return {
+        _finding_key(r.prescription_item_id, r.validation_type, r.validation_status, r.severity, r.message): r
+        for r in uow.dur.current(prescription_id)
+        if r.validation_status == "warning" and r.acknowledged_at is not None
+    }
 
 
 def is_stale(uow: UnitOfWork, prescription_id: uuid.UUID, patient_id: uuid.UUID | None = None) -> bool:

@@ -222,10 +222,19 @@ def _move(rx: Prescription, target: RxStatus) -> None:
 
 
 def approve(
-    uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, expected_version: int | None = None
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    prescription_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    seen_alerts: frozenset[uuid.UUID] | None = None,
 ) -> ReviewDetail:
     """``received`` -> ``validated`` once every alert is acknowledged or overridden and the alerts
-    are as new as the patient's clinical profile (else ``ProfileChangedSinceDur``, after a re-run)."""
+    are as new as the patient's clinical profile (else ``ProfileChangedSinceDur``, after a re-run).
+
+    ``seen_alerts``: the DUR rows the pharmacist looked at (``ReviewDetail.alert_ids``); when the
+    checks ran again since (another workstation changed the profile), approval is refused the same
+    way: the pharmacist looks at the new results first."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="validate prescriptions", subject=("prescription", prescription_id))
         patient_id = uow.dur.patient_of(prescription_id)
@@ -248,7 +257,12 @@ def approve(
             uow.notify("prescriptions", rx.id, status=rx.status)
             uow.commit()
             raise ProfileChangedSinceDur(NOT_RUN_MESSAGE if never_ran else STALE_MESSAGE)
-        alerts = build_alerts(uow, dur_review.current_validations(uow, rx.id))
+        current = dur_review.current_validations(uow, rx.id)
+        if seen_alerts is not None and frozenset(r.id for r in current) != seen_alerts:
+            uow.record("ApprovalRefusedStaleDur", "prescription", rx.id, {"rx_number": rx.prescription_number})
+            uow.commit()
+            raise ProfileChangedSinceDur(STALE_MESSAGE)
+        alerts = build_alerts(uow, current)
         open_ = [a for a in alerts if a.is_alert and not a.resolved]
         if open_:
             stops = sum(1 for a in open_ if a.needs_override)

@@ -56,6 +56,7 @@ class Alert:
     ncpdp_reason: str | None = None  # NCPDP 439-E4 reason for service ("DA")
     ncpdp_professional: str | None = None  # 440-E5 professional service ("M0")
     ncpdp_result: str | None = None  # 441-E6 result of service ("1G")
+    carried: bool = False  # acknowledged in an earlier run that said exactly the same
 
     @property
     def ncpdp_codes(self) -> str:
@@ -85,6 +86,8 @@ class Alert:
             return "Passed"
         if self.resolved:
             who = self.acknowledged_by or "pharmacist"
+            if self.carried:
+                who += " (before the checks ran again)"
             if self.override_reason:
                 codes = f" [{self.ncpdp_codes}]" if self.ncpdp_codes else ""
                 return f"Overridden by {who}{codes}: {self.override_reason}"
@@ -134,6 +137,11 @@ class ReviewDetail:
         return tuple(a for a in self.alerts if a.is_alert and not a.resolved)
 
     @property
+    def alert_ids(self) -> frozenset[uuid.UUID]:
+        """The DUR rows shown (``review.approve(seen_alerts=...)``: approval of what was seen, only)."""
+        return frozenset(a.validation_id for a in self.alerts)
+
+    @property
     def can_approve(self) -> bool:
         return self.status == RxStatus.RECEIVED.value and not self.open_alerts
 
@@ -169,6 +177,7 @@ def build_alerts(uow: UnitOfWork, rows: list[PrescriptionValidation]) -> tuple[A
             r.ncpdp_reason_code,
             r.ncpdp_professional_code,
             r.ncpdp_result_code,
+            bool((r.details or {}).get("carried_from")),
         )
         for r in rows
     )

@@ -1,8 +1,11 @@
 """F3 Clinical review (pharmacist): queue on the left, the prescription and its alerts on the right.
 
-Up/Down in the queue opens each prescription. Alerts show severity by colour, icon and words.
-Alt+A acknowledges the highlighted warning; Alt+O overrides the highlighted alert (a reason line
-opens: Enter confirms, Esc cancels); Ctrl+Enter approves (refused while any alert is open);
+Up/Down in the queue opens each prescription. Alerts show severity by colour, icon and words, every
+one in its own row (the checks that passed share one row at the end).
+Alt+A acknowledges the highlighted warning; Alt+O overrides the highlighted alert (a dialog: the
+three NCPDP DUR codes and a note; Enter records, Esc cancels); Ctrl+Enter approves (refused while any
+alert is open, and refused when the checks ran again since they were shown: the patient's profile
+changed; the new results are shown, the new alerts marked NEW, with a banner saying why);
 Alt+R rejects and Alt+B sends back to intake, each asking for the reason the same way.
 Ctrl+D runs the DUR checks again (e.g. after the patient's allergies or medications changed).
 """
@@ -23,7 +26,7 @@ from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import review
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.review import Alert, ReviewDetail
+from pharmacy_desktop.services.review import Alert, ProfileChangedSinceDur, ReviewDetail
 from pharmacy_desktop.services.work_queues import QueueRow, review_queue, review_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
@@ -36,6 +39,7 @@ from pharmacy_desktop.ui.style import (
     TEXT,
     WARNING,
 )
+from pharmacy_desktop.ui.widgets.review_override import OverrideDialog
 from pharmacy_desktop.ui.widgets.review_panels import (
     RERUN_DUR_KEY,
     ReviewQueuePanel,
@@ -53,7 +57,7 @@ class ReviewScreen(Screen):
         ("Up / Down", "queue: open the previous / next prescription"),
         ("Tab", "queue → alerts → actions"),
         ("Alt+A", "acknowledge the highlighted warning"),
-        ("Alt+O", "override the highlighted alert (type the reason, Enter)"),
+        ("Alt+O", "override the highlighted alert (NCPDP codes and a note, Enter)"),
         ("Ctrl+Enter", "approve (validated)"),
         ("Alt+R", "reject (type the reason, Enter)"),
         ("Alt+B", "send back to intake (type the note, Enter)"),
@@ -68,6 +72,7 @@ class ReviewScreen(Screen):
         self.detail: ReviewDetail | None = None
         self._count: int | None = None
         self._loading: uuid.UUID | None = None
+        self.override_dialog: OverrideDialog | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
@@ -124,6 +129,9 @@ class ReviewScreen(Screen):
             return
         if self.isVisible():
             self.refresh_queue()
+            detail = self.detail
+            if detail is not None and notice.get("id") == str(detail.prescription_id) and self.override_dialog is None:
+                self._reload(detail.prescription_id)  # e.g. the checks ran again after a profile change
         else:
             self.refresh_count()
 
@@ -220,19 +228,58 @@ class ReviewScreen(Screen):
 
     # -- showing ---------------------------------------------------------------------------------
 
-    def _show_detail(self, detail: ReviewDetail | None, *, keep_alert: int | None = None) -> None:
+    def _show_detail(
+        self, detail: ReviewDetail | None, *, keep_alert: int | None = None, new: frozenset[uuid.UUID] = frozenset()
+    ) -> None:
+        """``new``: alerts that appeared since the last time this prescription was shown (marked NEW)."""
+        previous = self.detail
         self.detail = detail
         self._cancel_reason()
+        if detail is None or previous is None or previous.prescription_id != detail.prescription_id:
+            self.work_area.show_stale(None)
+            self._new = frozenset()
+        self._new = (self._new | new) & (detail.alert_ids if detail is not None else frozenset())
         self.work_area.set_actions_enabled(detail is not None and detail.status == RxStatus.RECEIVED)
         self.queue_panel.show_meds(detail)
-        self.work_area.show_detail(detail)
+        self.work_area.show_detail(detail, new=frozenset(self._new))
         if detail is None:
             return
-        first_open = next((i for i, a in enumerate(detail.alerts) if a.is_alert and not a.resolved), None)
+        rows = self.work_area.row_alerts
+        first_open = next((i for i, a in enumerate(rows) if a is not None and not a.resolved), None)
         row = keep_alert if keep_alert is not None else (first_open if first_open is not None else 0)
-        if detail.alerts:
-            self.alerts.setCurrentRow(min(row, len(detail.alerts) - 1))
+        if rows:
+            self.alerts.setCurrentRow(min(row, len(rows) - 1))
         self._status_line()
+
+    _new: frozenset[uuid.UUID] = frozenset()
+
+    def _reload(self, rx_id: uuid.UUID, *, stale: str | None = None) -> None:
+        """Open ``rx_id`` again; alerts the pharmacist had not seen are marked NEW; ``stale`` is the
+        banner saying why approval was refused."""
+        factory, actor = self.context.uow_factory, self.actor
+        seen = self.detail.alert_ids if self.detail is not None else frozenset()
+
+        def shown(detail: ReviewDetail) -> None:
+            if self.detail is not None and self.detail.prescription_id != detail.prescription_id:
+                return  # another prescription was opened meanwhile
+            fresh = frozenset(a.validation_id for a in detail.alerts if a.is_alert and a.validation_id not in seen)
+            old_texts = {(a.check, a.message) for a in (self.detail.alerts if self.detail else ()) if a.is_alert}
+            new = frozenset(
+                a.validation_id
+                for a in detail.alerts
+                if a.validation_id in fresh and (a.check, a.message) not in old_texts
+            )
+            self._show_detail(detail, new=new)
+            if stale:
+                self.work_area.show_stale(f"⟳ Not approved. {stale}")
+                count = len(new)
+                self._say(
+                    f"✖ Not approved: the checks ran again. {count} new alert(s) marked NEW. " + status_text(detail)[0],
+                    STOP_TEXT,
+                )
+            self.alerts.setFocus()
+
+        run_in_background(self, lambda: review.open_review(factory, actor, rx_id), shown, self._failed)
 
     def _status_line(self, done: str = "") -> None:
         """What the pharmacist does next; ``done`` ("Acknowledged.") says first what just happened."""
@@ -248,8 +295,7 @@ class ReviewScreen(Screen):
     def current_alert(self) -> Alert | None:
         if self.detail is None:
             return None
-        row = self.alerts.currentRow()
-        return self.detail.alerts[row] if 0 <= row < len(self.detail.alerts) else None
+        return self.work_area.alert_at(self.alerts.currentRow())
 
     def _after_change(self, message: str) -> None:
         if self.detail is None:
@@ -295,15 +341,45 @@ class ReviewScreen(Screen):
             return
         factory, actor = self.context.uow_factory, self.actor
 
-        def confirm(reason: str) -> None:
+        def submit(reason: str, professional: str, result: str, note: str) -> None:
+            def done(_: object) -> None:
+                dialog.done_ok()
+                self._after_change("Override recorded.")
+
+            def failed(exc: Exception) -> None:
+                if isinstance(exc, (ValidationFailed, PermissionDenied)):
+                    dialog.refused(exc.message)
+                    return
+                dialog.refused(user_message(exc))
+
             run_in_background(
                 self,
-                lambda: review.override_alert(factory, actor, alert.validation_id, reason),
-                lambda _: self._after_change("Override recorded."),
-                self._failed,
+                lambda: review.override_alert(
+                    factory,
+                    actor,
+                    alert.validation_id,
+                    note,
+                    reason_code=reason,
+                    professional_code=professional,
+                    result_code=result,
+                ),
+                done,
+                failed,
+                busy_message="Recording the override…",
             )
 
-        self._ask(f"Override reason for “{alert.check_label}”:", confirm)
+        dialog = OverrideDialog(alert, submit, self)
+        self.override_dialog = dialog
+
+        def closed() -> None:
+            if self.override_dialog is dialog:
+                self.override_dialog = None
+            dialog.deleteLater()
+            self.window().activateWindow()  # the keys come back to the alerts
+            self.alerts.setFocus()
+
+        dialog.finished.connect(lambda _: closed())
+        dialog.open()  # not exec(): the GUI never waits
 
     def rerun_dur(self) -> None:
         """Run the DUR checks again for the open prescription; the alert list shows the new results."""
@@ -336,17 +412,25 @@ class ReviewScreen(Screen):
         factory, actor = self.context.uow_factory, self.actor
         rx_id, version = detail.prescription_id, detail.version
 
+        seen = detail.alert_ids
+
         def done(result: ReviewDetail) -> None:
             self._say(f"✓ Rx {result.rx_number} validated: it goes to the fill queue.", PASSED)
             self.detail = None
             self.refresh_queue()
             self.queue.setFocus()
 
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, ProfileChangedSinceDur):
+                self._reload(rx_id, stale=exc.message)  # the new results, what changed, why it was refused
+                return
+            self._failed(exc)
+
         run_in_background(
             self,
-            lambda: review.approve(factory, actor, rx_id, expected_version=version),
+            lambda: review.approve(factory, actor, rx_id, expected_version=version, seen_alerts=seen),
             done,
-            self._failed,
+            refused,
             busy_message="Approving…",
         )
 

@@ -91,19 +91,31 @@ class QueueModel(RowsModel[QueueRow]):
         return super().data(index, role)
 
 
-def alert_text(alert: Alert) -> str:
+def alert_text(alert: Alert, *, new: bool = False) -> str:
+    """An alert in a few lines: what and how bad, what to do, where the rule comes from, its state.
+    ``new``: it appeared when the checks ran again after the patient's profile changed."""
     icon, words, _, _ = alert_style(alert)
+    if new:
+        words = f"NEW {words}"
     severity = f" · {alert.severity}" if alert.severity not in ("none", "") else ""
     message = alert.message
     head, sep, rest = message.partition(": ")
     if sep and len(head.split()) <= 2 and head.lower().split()[-1] in alert.check_label.lower():
         message = rest  # "Allergy: patient is ..." under the label "Drug allergy"
     lines = [f"{icon} {words}{severity} — {alert.check_label}: {message}"]
-    if alert.management and alert.status != DurStatus.PASSED:
+    if alert.management and alert.status != DurStatus.PASSED and alert.management not in message:
         lines.append(f"     What to do: {alert.management}")
+    if alert.source and alert.status != DurStatus.PASSED:
+        lines.append(f"     Source: {alert.source}")
     if alert.status != DurStatus.PASSED:
         lines.append(f"     {alert.state_text}")
     return "\n".join(lines)
+
+
+def passed_summary(passed: list[Alert]) -> str:
+    """The checks that passed, in one row: every alert keeps its room in the list."""
+    labels = list(dict.fromkeys(a.check_label for a in passed))
+    return f"{STYLES['passed'][0]} PASSED — {len(labels)} check(s): {', '.join(labels)}"
 
 
 class AlertDelegate(QStyledItemDelegate):

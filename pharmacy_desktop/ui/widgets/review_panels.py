@@ -27,9 +27,19 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.outcomes import DurStatus
 from pharmacy_desktop.domain.workflow import RxStatus
-from pharmacy_desktop.services.review import MIN_REASON, ReviewDetail
+from pharmacy_desktop.services.review import MIN_REASON, Alert, ReviewDetail
 from pharmacy_desktop.ui.screens.base import heading
-from pharmacy_desktop.ui.style import FOCUS, HINT, PASSED, STOP_TEXT, WARNING
+from pharmacy_desktop.ui.style import (
+    FOCUS,
+    HINT,
+    PASSED,
+    PASSED_BACKGROUND,
+    PASSED_MUTED,
+    STOP_BACKGROUND,
+    STOP_BORDER,
+    STOP_TEXT,
+    WARNING,
+)
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.widgets.review_lists import (
     AlertDelegate,
@@ -37,11 +47,13 @@ from pharmacy_desktop.ui.widgets.review_lists import (
     alert_style,
     alert_text,
     med_text,
+    passed_summary,
     queue_patient_drug,
     queue_waiting,
 )
 
 RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
+ALERTS_TITLE = "DUR alerts — acknowledge each; hard stops need codes and a note"
 
 
 class ReasonLine(QFrame):
@@ -205,6 +217,7 @@ class ReviewWorkArea(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.row_alerts: list[Alert | None] = []  # the alert of each list row; None: the passed checks
         work_layout = QVBoxLayout(self)
         work_layout.setContentsMargins(6, 0, 0, 0)
         work_layout.setSpacing(6)
@@ -231,8 +244,19 @@ class ReviewWorkArea(QWidget):
         # the patient and the prescription take the height their text needs; the alert list the rest
         work_layout.addLayout(middle, 0)
 
+        # refused approval because the patient's profile changed: says so until another prescription opens
+        self.stale_banner = QLabel("")
+        self.stale_banner.setObjectName("staleBanner")
+        self.stale_banner.setWordWrap(True)
+        self.stale_banner.setStyleSheet(
+            f"QLabel#staleBanner {{ color: {STOP_TEXT}; background: {STOP_BACKGROUND}; font-weight: bold;"
+            f" border: 2px solid {STOP_BORDER}; border-radius: 4px; padding: 4px; }}"
+        )
+        self.stale_banner.setVisible(False)
+        work_layout.addWidget(self.stale_banner)
+
         # the title stays short: a group box title never wraps, so a long one widens the screen
-        alerts_box = QGroupBox("DUR alerts — acknowledge each; hard stops need a reason")
+        self.alerts_box = alerts_box = QGroupBox(ALERTS_TITLE)
         alerts_layout = QVBoxLayout(alerts_box)
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
@@ -281,12 +305,23 @@ class ReviewWorkArea(QWidget):
         actions.addWidget(self.approve_button)
         work_layout.addLayout(actions)
 
-    def show_detail(self, detail: ReviewDetail | None) -> None:
+    def alert_at(self, row: int) -> Alert | None:
+        """The alert shown in list row ``row`` (None for the passed checks' summary row)."""
+        return self.row_alerts[row] if 0 <= row < len(self.row_alerts) else None
+
+    def show_stale(self, text: str | None) -> None:
+        self.stale_banner.setText(text or "")
+        self.stale_banner.setVisible(bool(text))
+
+    def show_detail(self, detail: ReviewDetail | None, *, new: frozenset[object] = frozenset()) -> None:
+        """``new``: ids of alerts to mark NEW (they appeared when the checks ran again)."""
+        self.row_alerts = []
         if detail is None:
             self.drug_title.setText("Choose a prescription in the queue")
             self.banner.show_profile(None)
             self.rx_text.setText("")
             self.alerts.clear()
+            self.alerts_box.setTitle(ALERTS_TITLE)
             return
         stat = "STAT · " if detail.is_stat else ""
         self.drug_title.setText(f"{stat}{detail.drug_line}")
@@ -295,8 +330,19 @@ class ReviewWorkArea(QWidget):
         self.banner.extra.setText(f"Conditions: {', '.join(conditions)}" if conditions else "")
         self.rx_text.setText(rx_html(detail))
         self.alerts.clear()
-        for alert in detail.alerts:
-            item = QListWidgetItem(alert_text(alert))
+        shown = [a for a in detail.alerts if a.is_alert]
+        passed = [a for a in detail.alerts if not a.is_alert]
+        stops = sum(1 for a in detail.open_alerts if a.needs_override)
+        warns = len(detail.open_alerts) - stops
+        self.alerts_box.setTitle(
+            f"DUR alerts — {stops} hard stop(s), {warns} warning(s) open of {len(shown)}"
+            if detail.open_alerts
+            else f"DUR alerts — {len(shown)}, all resolved"
+            if shown
+            else "DUR alerts — none"
+        )
+        for alert in shown:
+            item = QListWidgetItem(alert_text(alert, new=alert.validation_id in new))
             _, _, colour, background = alert_style(alert)
             item.setForeground(QBrush(QColor(colour)))
             item.setBackground(QBrush(QColor(background)))
@@ -312,7 +358,16 @@ class ReviewWorkArea(QWidget):
             if icon is not None:
                 item.setIcon(self.style().standardIcon(icon))
             item.setData(Qt.ItemDataRole.UserRole, alert.validation_id)
+            item.setToolTip(alert_text(alert))
             self.alerts.addItem(item)
+            self.row_alerts.append(alert)
+        if passed:  # one row: every alert above keeps its room
+            item = QListWidgetItem(passed_summary(passed))
+            item.setForeground(QBrush(QColor(PASSED_MUTED)))
+            item.setBackground(QBrush(QColor(PASSED_BACKGROUND)))
+            item.setToolTip("\n".join(f"{a.check_label}: {a.message}" for a in passed))
+            self.alerts.addItem(item)
+            self.row_alerts.append(None)
 
     def set_actions_enabled(self, on: bool) -> None:
         for button in (
