@@ -23,7 +23,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .sig_phrases import days_at, frequency_phrase_at, route_phrase_at, timing_at
-from .sig_tokens import _duration_at, _frequency_at, _limit_at, _Quantity, _quantity_at, _Token, _tokenize
+from .sig_tokens import (
+    _conflict,
+    _doses_per_day,
+    _duration_at,
+    _frequency_at,
+    _limit_at,
+    _Quantity,
+    _quantity_at,
+    _Token,
+    _tokenize,
+)
 from .sig_vocabulary import (  # the tables; private to the SIG reader
     _FREQS,
     _INDICATIONS,
@@ -119,7 +129,7 @@ def _parse(text: str) -> _Parse:
             emit("verb", _LEADING_VERBS[key], i)
             i += 1
             continue
-        if key in _VERBS:
+        if key in _VERBS and not (key == "USE" and i > 0 and tokens[i - 1].key in ("AFTER", "BEFORE", "EACH")):
             emit("verb", _VERBS[key], i)
             i += 1
             continue
@@ -299,7 +309,7 @@ class SigAnalysis:
     dose_unit: str | None = None  # "tablets", "mL" (teaspoonfuls converted), or as written: "mg", "drops", "puffs"
     min_interval_hours: Decimal | None = None  # shortest time between doses: Q4-6H -> 4, QID -> 6, weekly -> 168
     period_days: int | None = None  # the regimen repeats every: 1 daily, 2 every other day, 7 weekly
-    refused: str | None = None  # why the SIG may not be read at all (error-prone abbreviation)
+    refused: str | None = None  # why the SIG may not be read: an error-prone abbreviation, two frequencies
     understood: bool = True  # False: some token unknown or refused; print no automatic directions
 
     def unit_for(self, amount: Decimal) -> str:
@@ -313,20 +323,6 @@ def _decimal(value: Fraction) -> Decimal:
         return Decimal(value.numerator)
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
-
-
-def _doses_per_day(freqs: list[_Freq]) -> Fraction | None:
-    if any(f.kind == "uncountable" for f in freqs):
-        return None
-    intervals = [f.per_day for f in freqs if f.kind == "interval" and f.per_day]
-    events = sum((f.per_day for f in freqs if f.kind == "event" and f.per_day), Fraction(0))
-    meals = sum((f.per_day for f in freqs if f.kind == "meals" and f.per_day), Fraction(0))
-    if len(intervals) > 1:
-        return None
-    if intervals:
-        # "QD HS" names the time of the one dose; "BID QHS" contradicts itself.
-        return intervals[0] if not events or events == intervals[0] else None
-    return events + meals or None
 
 
 def _daily_range(p: _Parse) -> tuple[Fraction, Fraction] | None:
@@ -376,6 +372,9 @@ def analyze_sig(text: str) -> SigAnalysis:
     """Directions, unknown tokens, the dose, interval and the daily range of units in one pass."""
     p = _parse(text or "")
     directions = " ".join(_pieces(p)) if text and text.strip() else ""
+    conflict = _conflict(p.freqs, len(p.doses))
+    if conflict:
+        p.refused.append(conflict)
     understood = bool(directions) and not p.unknown and not p.refused
     daily = _daily_range(p)
     unit = p.doses[0][1] if daily and p.doses else None

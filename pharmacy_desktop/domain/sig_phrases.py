@@ -136,7 +136,7 @@ def weekdays_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
         return None
     if keys[i] not in _DAY_PREFIX and not keys[i].endswith("S"):
         return None  # a bare "MONDAY" says when, not how often
-    phrase = "every " + " and ".join(days)
+    phrase = "every " + (days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1])
     return _interval(phrase, Fraction(len(days), 7)), j - i
 
 

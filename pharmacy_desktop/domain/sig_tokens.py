@@ -1,5 +1,6 @@
 """SIG tokens: splitting the text, dose amounts ("1-2", "1 1/2", "ONE"), durations ("X7D",
-"FOR 10 DAYS") and frequency codes split by spaces ("Q 6 H"). Used by ``domain/sig.py``."""
+"FOR 10 DAYS"), frequency codes split by spaces ("Q 6 H"), daily maximums, and the doses a day the
+frequencies add up to. Used by ``domain/sig.py``."""
 
 from __future__ import annotations
 
@@ -160,4 +161,31 @@ def _limit_at(tokens: list[_Token], i: int) -> tuple[_Quantity, _Unit | None, in
             if tuple(keys[j : j + len(period)]) == period:
                 return amount[0], unit, j + len(period) - i
         return None
+    return None
+
+
+def _doses_per_day(freqs: list[_Freq]) -> Fraction | None:
+    if any(f.kind == "uncountable" for f in freqs):
+        return None
+    intervals = [f.per_day for f in freqs if f.kind == "interval" and f.per_day]
+    events = sum((f.per_day for f in freqs if f.kind == "event" and f.per_day), Fraction(0))
+    meals = sum((f.per_day for f in freqs if f.kind == "meals" and f.per_day), Fraction(0))
+    if len(set(intervals)) > 1:
+        return None
+    if intervals:
+        # "QD HS" names the time of the one dose; "BID QHS" contradicts itself.
+        return intervals[0] if not events or events == intervals[0] else None
+    return events + meals or None
+
+
+def _conflict(freqs: list[_Freq], doses: int) -> str | None:
+    """Two rates for one dose ("daily every other day", "BID QHS"): which, to write one."""
+    if doses > 1 or any(f.kind == "uncountable" for f in freqs):
+        return None
+    rates = [f for f in freqs if f.kind in ("interval", "event") and f.per_day]
+    intervals = {f.per_day for f in rates if f.kind == "interval"}
+    events = sum((f.per_day for f in rates if f.kind == "event" and f.per_day), Fraction(0))
+    if len(intervals) > 1 or (intervals and events and events != next(iter(intervals))):
+        said = " and ".join(dict.fromkeys(f"'{f.phrase}'" for f in rates))
+        return f"The SIG gives two different frequencies ({said}): write one."
     return None

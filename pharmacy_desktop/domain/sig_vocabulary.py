@@ -141,6 +141,7 @@ for _keys, _freq in (
     ("ATC", _Freq("around the clock")),
     ("UD", _Freq("as directed")),
     ("STAT", _Freq("immediately")),
+    ("NOW", _Freq("now")),
     ("X1 ONCE", _Freq("1 time only")),
 ):
     for _key in _keys.split():
@@ -212,7 +213,7 @@ _WORDS = frozenset(
     EVENING BEDTIME UP MAX MAXIMUM PER DO NOT EXCEED MORE
     THAN EMPTY STOMACH SHAKE WELL BEFORE AFTER USING NEEDED DIRECTED ONLY ALTERNATING UNTIL GONE
     FINISHED ALL DOSE DOSES BREAKFAST LUNCH DINNER SUPPER FULL GLASS EATING LYING DOWN UPRIGHT STAY
-    REMAIN""".split()
+    REMAIN RINSE SWALLOW WHOLE CRUSH SPIT OUT USE""".split()
 )
 _NUMBER_WORDS = {
     "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7",

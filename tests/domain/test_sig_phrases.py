@@ -181,3 +181,26 @@ def test_timing_and_day_phrases(sig: str, expected: str) -> None:
 def test_timing_numbers_are_not_doses() -> None:
     analysis = analyze_sig("70 mg po once a week 30 min before breakfast")
     assert (analysis.dose_max, analysis.dose_unit, analysis.period_days) == (Decimal(70), "mg", 7)
+
+
+@pytest.mark.parametrize("sig", ["1 tab po daily every other day", "1 T PO BID QHS", "1 tab po weekly daily"])
+def test_two_frequencies_for_one_dose_are_refused(sig: str) -> None:
+    analysis = analyze_sig(sig)
+    assert not analysis.understood and analysis.unknown == ()
+    assert analysis.refused and analysis.refused.startswith("The SIG gives two different frequencies")
+
+
+@pytest.mark.parametrize(
+    ("sig", "expected"),
+    [
+        ("1 T PO QD HS", "Take 1 tablet by mouth once a day at bedtime"),  # the time of the one dose
+        ("1 T PO BID X 3 DAYS THEN 1 T PO QD",
+         "Take 1 tablet by mouth 2 times a day for 3 days then 1 tablet by mouth once a day"),  # a taper
+        ("1 tab po q monday wednesday friday", "Take 1 tablet by mouth every Monday, Wednesday and Friday"),
+        ("take 2 tablets by mouth now, then 1 tablet daily", "Take 2 tablets by mouth now, then 1 tablet once a day"),
+        ("1 puff inh bid rinse mouth after use", "Inhale 1 puff 2 times a day rinse mouth after use"),
+    ],
+)  # fmt: skip
+def test_one_rate_restated_or_a_taper_is_understood(sig: str, expected: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.understood and analysis.directions == expected
