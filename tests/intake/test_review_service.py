@@ -74,12 +74,14 @@ def test_technician_gets_permission_denied_and_it_is_recorded(uow_factory, actor
 
 
 def test_clean_prescription_approved_to_validated(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
+    # a man: an ACE inhibitor's pregnancy risk does not apply (for a patient of unrecorded sex it
+    # is a warning, never a silent pass)
+    patient = make_patient(gender="M")
     saved = submit(uow_factory, actors, patient, meds["lisinopril"], sig="1 T PO QD", quantity="30", days=30)
     rph = actors["pharmacist"]
     detail = review.open_review(uow_factory, rph, saved.prescription_id)
-    assert detail.can_approve and not detail.open_alerts
-    assert {a.status for a in detail.alerts} == {"passed"} and len(detail.alerts) == 6
+    assert detail.can_approve and not detail.open_alerts, [a.message for a in detail.open_alerts]
+    assert {a.status for a in detail.alerts} == {"passed"} and len(detail.alerts) == 12
     assert detail.patient.display_name == "Smith, John"
     result = review.approve(uow_factory, rph, saved.prescription_id, expected_version=detail.version)
     assert result.status == "validated"
@@ -111,7 +113,14 @@ def test_allergy_alert_blocks_until_overridden_with_reason(uow_factory, actors, 
     with pytest.raises(PermissionDenied):
         review.override_alert(uow_factory, actors["technician"], stop.validation_id, "Patient tolerated it")
 
-    review.override_alert(uow_factory, rph, stop.validation_id, "Prescriber contacted: rash only, benefit outweighs")
+    review.override_alert(
+        uow_factory,
+        rph,
+        stop.validation_id,
+        "Prescriber contacted: rash only, benefit outweighs",
+        professional_code="M0",
+        result_code="1G",
+    )
     detail = review.open_review(uow_factory, rph, saved.prescription_id)
     resolved = next(a for a in detail.alerts if a.validation_id == stop.validation_id)
     assert resolved.resolved and resolved.acknowledged_by == rph.display_name
@@ -123,7 +132,7 @@ def test_allergy_alert_blocks_until_overridden_with_reason(uow_factory, actors, 
 
 
 def test_warning_needs_acknowledgement(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
+    patient = make_patient(gender="M")
     kw = dict(sig="1 T PO QD", quantity="30", days=30)
     submit(uow_factory, actors, patient, meds["warfarin"], **kw)
     saved = submit(uow_factory, actors, patient, meds["aspirin"], **kw)
@@ -131,13 +140,21 @@ def test_warning_needs_acknowledgement(uow_factory, actors, meds, make_patient):
     detail = review.open_review(uow_factory, rph, saved.prescription_id)
     by_check = {a.check: a for a in detail.open_alerts}
     interaction = by_check["drug_interaction"]
-    assert interaction.needs_override and interaction.management == "Monitor INR."  # serious: hard stop
-    review.override_alert(uow_factory, rph, interaction.validation_id, "Cardiology wants both; INR monitored")
+    # serious: hard stop (the curated rule's management; the pharmacy's own row says "Monitor INR.")
+    assert interaction.needs_override and "INR" in interaction.management
+    review.override_alert(
+        uow_factory,
+        rph,
+        interaction.validation_id,
+        "Cardiology wants both; INR monitored",
+        professional_code="M0",
+        result_code="1G",
+    )
     assert review.approve(uow_factory, rph, saved.prescription_id).status == "validated"
 
 
 def test_duplicate_class_warning_acknowledged(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
+    patient = make_patient(gender="M")
     kw = dict(sig="1 T PO QD", quantity="30", days=30)
     submit(uow_factory, actors, patient, meds["lisinopril"], **kw)
     saved = submit(uow_factory, actors, patient, meds["enalapril"], **kw)
