@@ -179,19 +179,29 @@ def _prescriber(data: Mapping[str, Any] | None) -> dur_facts.Prescriber:
     )
 
 
-def _drug(uow: UnitOfWork, ndc_text: Any, where: str, products: dict[Any, Any]) -> dur_facts.DrugFacts:
-    if not isinstance(ndc_text, str) or not ndc_text.strip():
+def _ndc(text: Any, where: str) -> str:
+    if not isinstance(text, str) or not text.strip():
         raise CaseUnreadable(f"{where} must be an NDC")
     try:
-        ndc = to_ndc11(ndc_text)
+        return to_ndc11(text)
     except InvalidNDC as exc:
-        raise CaseUnreadable(f"{where} {ndc_text!r}: {exc}") from None
-    med = uow.catalog.by_ndc(ndc)
-    if med is None:
-        raise CaseUnreadable(f"{where} {ndc_text!r} is not in the catalog of this database")
-    if med.product_id is not None and med.product_id not in products:
-        products.update(uow.dur.products([med.product_id]))
-    return drug_facts(med, med.drug_name, products.get(med.product_id))
+        raise CaseUnreadable(f"{where} {text!r}: {exc}") from None
+
+
+def _drugs(uow: UnitOfWork, wanted: Sequence[tuple[Any, str]]) -> list[dur_facts.DrugFacts]:
+    """(NDC text, field) -> the catalog drugs, in that order: one query for the packages, one for
+    their FDA products."""
+    ndcs = [_ndc(text, where) for text, where in wanted]
+    meds = {m.ndc_code: m for m in uow.catalog.by_ndcs(ndcs)}
+    for ndc, (text, where) in zip(ndcs, wanted, strict=True):
+        if ndc not in meds:
+            raise CaseUnreadable(f"{where} {text!r} is not in the catalog of this database")
+    products = uow.dur.products({m.product_id for m in meds.values() if m.product_id is not None})
+    drugs = []
+    for ndc in ndcs:
+        med = meds[ndc]
+        drugs.append(drug_facts(med, med.drug_name, products.get(med.product_id) if med.product_id else None))
+    return drugs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,21 +213,25 @@ def build_context(uow: UnitOfWork, case: Any, *, today: dt.date | None = None) -
     new = _mapping(_field(case, "new", ""), "new")
     today = _date(case.get("today"), "today") or today or dt.date.today()
     facts, allergies = _patient(_mapping(case.get("patient") or {}, "patient"))
-    products: dict[Any, Any] = {}
-    new_drug = _drug(uow, _field(new, "ndc", "new."), "new.ndc", products)
+    _field(new, "ndc", "new.")
+    actives = [_mapping(raw, f"active[{i}]") for i, raw in enumerate(_list(case.get("active"), "active"))]
+    for i, med in enumerate(actives):
+        _field(med, "ndc", f"active[{i}].")
+    new_drug, *active_drugs = _drugs(
+        uow, [(new["ndc"], "new.ndc"), *((m["ndc"], f"active[{i}].ndc") for i, m in enumerate(actives))]
+    )
     others = []
-    for i, raw in enumerate(_list(case.get("active"), "active")):
+    for i, (med, drug) in enumerate(zip(actives, active_drugs, strict=True)):
         where = f"active[{i}]"
-        med = _mapping(raw, where)
+        days_supply = med.get("days_supply")
+        quantity = med.get("quantity")
         others.append(
             dur_facts.ActiveMedication(
                 str(med.get("rx_number") or f"case-{i + 1}"),
-                _drug(uow, _field(med, "ndc", f"{where}."), f"{where}.ndc", products),
+                drug,
                 _date(med.get("last_fill_date"), f"{where}.last_fill_date"),
-                None
-                if med.get("days_supply") is None
-                else int(_number(med["days_supply"], f"{where}.days_supply", integer=True)),
-                None if med.get("quantity") is None else _number(med["quantity"], f"{where}.quantity"),
+                None if days_supply is None else int(_number(days_supply, f"{where}.days_supply", integer=True)),
+                None if quantity is None else _number(quantity, f"{where}.quantity"),
             )
         )
     days = int(_number(_field(new, "days_supply", "new."), "new.days_supply", integer=True))

@@ -48,7 +48,9 @@ def test_nothing_loaded_is_empty_knowledge(uow_factory, pg_conn):
 def test_rules_for_the_drugs_and_their_classes_only(uow_factory, pg_conn, tmp_path):
     _load_small(pg_conn, tmp_path)
     with uow_factory() as uow:
-        k = uow.clinical.knowledge_for(["propranolol", "atorvastatin", "warfarin", "metronidazole", "codeine"])
+        k = uow.clinical.knowledge_for(
+            ["propranolol", "atorvastatin", "warfarin", "metronidazole", "codeine"], condition_texts=["asthma"]
+        )
     assert not k.empty
     # a leaf class brings its parent
     assert k.ingredient_classes["propranolol"] == {"beta_blocker_nonselective", "beta_blocker"}
@@ -101,3 +103,17 @@ def test_a_misspelled_allergen_brings_did_you_mean_words(uow_factory, pg_conn, t
         k = uow.clinical.knowledge_for(["cephalexin"], ["penicilin"])
     assert "penicillin" in k.vocabulary
     assert "penicilin" not in k.allergen_terms
+
+
+def test_disease_rules_follow_the_patients_conditions(uow_factory, pg_conn, tmp_path):
+    _load_small(pg_conn, tmp_path)
+    subject = Subject("class", "beta_blocker_nonselective")
+    with uow_factory() as uow:
+        by_code = uow.clinical.knowledge_for(["propranolol"], condition_texts=["J45.909"])
+        unrelated = uow.clinical.knowledge_for(["propranolol"], condition_texts=["K21.9", "heart failure"])
+        none = uow.clinical.knowledge_for(["propranolol"])
+        # a condition neither a code nor a known term: every rule of the drug, for a look by hand
+        unknown = uow.clinical.knowledge_for(["propranolol"], condition_texts=["wheezy chest", "K21.9"])
+    assert [r.subject for r in by_code.disease_rules] == [subject]
+    assert unrelated.disease_rules == () and none.disease_rules == ()
+    assert [r.subject for r in unknown.disease_rules] == [subject]

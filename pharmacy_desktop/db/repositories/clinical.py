@@ -33,6 +33,7 @@ from pharmacy_desktop.domain.dur_facts import normalize_ingredient
 
 S = "prescription_schema"
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
+_ICD10_LIKE = re.compile(r"^[a-z][0-9]{2}")  # as domain.dur_patient.condition_code reads a name
 _SIMILAR_MAX = 40  # "did you mean" candidates per unresolved allergy text
 
 _CLASSES_SQL = text(f"""
@@ -65,7 +66,11 @@ SELECT ingredient, source, route, release, age_min_years, age_max_years, max_sin
 """)
 _DISEASE_SQL = text(f"""
 SELECT subject_kind, subject, icd10_prefix, condition_name, severity, message, source
-  FROM {S}.clinical_disease_rules WHERE subject = ANY(:subjects) ORDER BY subject, icd10_prefix
+  FROM {S}.clinical_disease_rules
+ WHERE subject = ANY(:subjects)
+   AND (:all_rules OR EXISTS (SELECT 1 FROM unnest(CAST(:codes AS text[])) c
+                               WHERE c LIKE replace(upper(icd10_prefix), '.', '') || '%'))
+ ORDER BY subject, icd10_prefix
 """)
 _PREGNANCY_SQL = text(f"""
 SELECT subject_kind, subject, state, severity, message, source
@@ -190,6 +195,7 @@ class ClinicalRepository:
                 names[code] = name
                 kinds[code] = kind
 
+        condition_terms: dict[str, str] = dict(self._rows(_CONDITIONS_SQL, terms=conditions)) if conditions else {}
         unresolved = [a for a in allergies if a not in resolved and not any(k in brands for k in allergy_keys(a))]
         vocabulary = set(allergy_forms & (set(terms) | set(ingredient_classes) | set(brands)))
         for allergy in unresolved:
@@ -202,10 +208,7 @@ class ClinicalRepository:
             class_kinds=kinds,
             interactions=interactions,
             dose_limits=self._dose_limits(drugs),
-            disease_rules=tuple(
-                DiseaseRule(_subject(k, s), prefix, cname, sev, msg, src)
-                for k, s, prefix, cname, sev, msg, src in self._rows(_DISEASE_SQL, subjects=subjects)
-            ),
+            disease_rules=self._disease_rules(subjects, conditions, condition_terms),
             pregnancy_rules=tuple(
                 PregnancyRule(_subject(k, s), state, sev, msg, src)
                 for k, s, state, sev, msg, src in self._rows(_PREGNANCY_SQL, subjects=subjects)
@@ -222,8 +225,27 @@ class ClinicalRepository:
             allergen_terms={t: tuple(subs) for t, subs in terms.items()},
             brand_ingredients=brands,
             vocabulary=frozenset(vocabulary),
-            condition_terms=dict(self._rows(_CONDITIONS_SQL, terms=conditions)) if conditions else {},
+            condition_terms=condition_terms,
             empty=False,
+        )
+
+    def _disease_rules(
+        self, subjects: list[str], conditions: list[str], terms: dict[str, str]
+    ) -> tuple[DiseaseRule, ...]:
+        """The drugs' rules for the patient's conditions (by ICD-10-CM prefix); every rule of the drugs
+        when a condition is neither a code nor a known term (the check then asks for a look by hand)."""
+        if not conditions:
+            return ()
+        codes: list[str] = []
+        for condition in conditions:
+            code = terms.get(condition) or (condition if _ICD10_LIKE.match(condition) else None)
+            if code is None:
+                codes = []
+                break
+            codes.append(code.replace(".", "").replace(" ", "").upper())
+        rows = self._rows(_DISEASE_SQL, subjects=subjects, all_rules=not codes, codes=codes)
+        return tuple(
+            DiseaseRule(_subject(k, s), prefix, cname, sev, msg, src) for k, s, prefix, cname, sev, msg, src in rows
         )
 
     def _classes(self, ingredients: set[str]) -> tuple[dict[str, set[str]], dict[str, str], dict[str, str]]:
