@@ -1,28 +1,66 @@
-"""`pharmacy-desktop demo`: load the demo pharmacy (idempotent) and print the demo users."""
+"""`pharmacy-desktop demo`: load the demo pharmacy (idempotent) and print the demo users;
+`demo --reset`: the embedded database only, deleted (after a backup) and loaded afresh."""
 
 from __future__ import annotations
 
 import argparse
 
-from pharmacy_desktop.cli.options import raw_url
+from pharmacy_desktop.cli.options import UsageError, chosen_database, raw_url, source_name
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = subparsers.add_parser("demo", help="load demo data (idempotent) and print the demo users")
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="the embedded database only: back it up, delete it and load the demo pharmacy afresh (asks first)",
+    )
+    demo.add_argument("--yes", action="store_true", help="with --reset: do not ask (scripts)")
     demo.set_defaults(handler=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 
-    with raw_url(args) as url:
-        from pharmacy_desktop.db import migrate
+    if getattr(args, "reset", False):
+        url_summary = _reset(args)
+    else:
+        with raw_url(args) as url:
+            from pharmacy_desktop.db import migrate
 
-        if not migrate.is_up_to_date(url):
-            migrate.upgrade(url)
-        summary = load_demo(url)
-    print(summary)
+            if not migrate.is_up_to_date(url):
+                migrate.upgrade(url)
+            url_summary = str(load_demo(url))
+    print(url_summary)
     print("Demo users (username / password):")
     for username, password in DEMO_PASSWORDS.items():
         print(f"  {username:<12} {password}")
     return 0
+
+
+def _reset(args: argparse.Namespace) -> str:
+    from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.app import configured_url
+    from pharmacy_desktop.cli.confirm import confirm_destructive
+    from pharmacy_desktop.db import backup, migrate
+    from pharmacy_desktop.demo import load_demo
+
+    configured, source = configured_url(getattr(args, "database_url", None), config_mod.load())
+    if configured is not None:
+        raise UsageError(
+            f"'demo --reset' resets the embedded demo database only; this workstation uses a configured server "
+            f"(from {source_name(source)}). Nothing was changed."
+        )
+    with chosen_database(args) as (url, where):
+        confirm_destructive("delete everything and load the demo pharmacy afresh in", url, where, yes=args.yes)
+        saved = None
+        if migrate.inspect_revision(url).revision is not None:
+            import datetime as dt
+
+            saved = backup.backup_dir() / f"before-demo-reset-{dt.datetime.now():%Y-%m-%d-%H%M%S}{backup.SUFFIX}"
+            backup.backup(url, saved)
+        backup.recreate_empty(url)
+        migrate.upgrade(url)
+        summary = str(load_demo(url))
+    note = f"; the database before the reset is backed up in {saved}" if saved else ""
+    return f"demo reset{note}\n{summary}"

@@ -465,3 +465,16 @@ def database_exists(url: str) -> bool:
     target = info.get("dbname", "")
     with _maintenance(info, target) as admin:
         return _exists(admin, target)
+
+
+def recreate_empty(url: str) -> None:
+    """Drop the database of ``url`` and create it again, empty (``demo --reset``). Refused while
+    another connection uses it (the app is running)."""
+    info = _conninfo(url)
+    target = info.get("dbname", "")
+    with _maintenance(info, target) as admin:
+        others = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (target,)).fetchone()
+        if others and others[0]:
+            raise BackupError(f"The database {target} is in use (is the app open?): close the app, then try again.")
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
