@@ -124,3 +124,26 @@ def test_sig_not_understood_prints_only_what_the_technician_typed(uow_factory, a
 
     assert typed in words, f"{typed!r} not on the label:\n{words}"
     assert "right eye" not in words and token not in words.lower()
+
+
+def test_a_stored_sig_not_understood_without_directions_is_not_printed(uow_factory, actors, pharmacy):
+    """Rows saved before directions were stored fall back to the SIG's reading only when it is
+    understood; an OD SIG without directions is refused with what to do, nothing is queued."""
+    from pharmacy_desktop.db.models.notifications import PrintJob
+    from pharmacy_desktop.services.print_enqueue import queue_vial_label
+    from tests.printing.conftest import make_fill
+
+    tech = actors["technician"]
+    cfg = workstation_config(label_uri="tcp://127.0.0.1:9")
+    understood, _ = make_fill(uow_factory, actors, rx_number="6001001", sig="1 tab po four times daily")
+    refused, _ = make_fill(uow_factory, actors, rx_number="6001002", sig="1 tab po od")
+    with uow_factory(tech.user_id) as uow:
+        queue_vial_label(uow, tech, refill_id=understood, printers=printer_settings_from(cfg))
+        payload = bytes(uow.session.query(PrintJob).one().payload)
+        uow.commit()
+    assert "Take 1 tablet by mouth 4 times a day" in parse(payload).words
+    with uow_factory(tech.user_id) as uow, pytest.raises(ValidationFailed) as error:
+        queue_vial_label(uow, tech, refill_id=refused, printers=printer_settings_from(cfg))
+    assert "Rx 6001002: the SIG is not fully understood" in error.value.message
+    with uow_factory() as uow:
+        assert uow.session.query(PrintJob).count() == 1
