@@ -395,7 +395,13 @@ def restore(path: Path, url: str, *, now: dt.datetime | None = None) -> RestoreR
     kept = f"{_base(target)}{KEPT_MARK}{stamp}"
     with opened(path) as (manifest, dump):
         with _maintenance(info, target) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh)))
+            try:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh)))
+            except psycopg.errors.InsufficientPrivilege:
+                raise BackupError(
+                    "A restore needs a role that may create databases (on a shared server its administrator, "
+                    "e.g. --database-url postgresql://postgres@HOST/pharmacy). Nothing was changed."
+                ) from None
         try:
             conninfo, env = _tool_env(info, fresh)
             _run_tool(
