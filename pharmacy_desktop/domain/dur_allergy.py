@@ -82,7 +82,15 @@ def _allergy_classes_of(ingredients: set[str], knowledge: ClinicalKnowledge) -> 
     return {c for c in knowledge.classes_of(frozenset(ingredients)) if knowledge.class_kinds.get(c) == "therapeutic"}
 
 
-def _candidates(knowledge: ClinicalKnowledge) -> list[str]:
+def _candidates(word: str, knowledge: ClinicalKnowledge) -> list[str]:
+    """Known words that could pass the "did you mean" cutoff: same first letter (a misspelling
+    keeps it: "penicilin", "amoxicilin") and a length difflib's ratio allows (ratio = 2M/(a+b), so
+    the shorter is at least cutoff/(2-cutoff) of the longer). Keeps the look-up fast with a
+    vocabulary of the whole catalog."""
+    if not word:
+        return []
+    floor = DID_YOU_MEAN_CUTOFF / (2 - DID_YOU_MEAN_CUTOFF)
+    first, size = word[0], len(word)
     words = (
         set(knowledge.vocabulary)
         | set(knowledge.allergen_terms)
@@ -90,7 +98,7 @@ def _candidates(knowledge: ClinicalKnowledge) -> list[str]:
         | set(knowledge.ingredient_classes)
         | set(_class_by_name(knowledge))
     )
-    return sorted(words)
+    return sorted(w for w in words if w[:1] == first and min(len(w), size) >= floor * max(len(w), size))
 
 
 def resolve_allergen(text: str, knowledge: ClinicalKnowledge) -> Allergen:
@@ -98,9 +106,8 @@ def resolve_allergen(text: str, knowledge: ClinicalKnowledge) -> Allergen:
     ingredients, classes = _resolve_exact(text, knowledge)
     read_as = None
     if not (ingredients or classes):
-        close = difflib.get_close_matches(
-            " ".join(text.lower().split()), _candidates(knowledge), n=1, cutoff=DID_YOU_MEAN_CUTOFF
-        )
+        word = " ".join(text.lower().split())
+        close = difflib.get_close_matches(word, _candidates(word, knowledge), n=1, cutoff=DID_YOU_MEAN_CUTOFF)
         if close:
             read_as = close[0]
             ingredients, classes = _resolve_exact(read_as, knowledge)

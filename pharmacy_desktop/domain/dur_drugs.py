@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .clinical_knowledge import ClinicalKnowledge
+from .clinical_knowledge import ClinicalKnowledge, InteractionRule
 from .dur_facts import (
     SEVERITY_ORDER,
     WARNING,
@@ -51,12 +51,18 @@ def _rank(match: _Match) -> tuple[int, int]:
     return severity, match.class_sides
 
 
-def _matches(new: DrugFacts, other: DrugFacts, ctx: DurContext) -> list[_Match]:
+def _rules_of(new: DrugFacts, knowledge: ClinicalKnowledge) -> list[InteractionRule]:
+    """The rules with a side that may be the new drug: one pass over the knowledge per run."""
+    codes = new.name_keys | drug_class_codes(new, knowledge)
+    return [r for r in knowledge.interactions if r.a.code in codes or r.b.code in codes]
+
+
+def _matches(new: DrugFacts, other: DrugFacts, ctx: DurContext, rules: list[InteractionRule]) -> list[_Match]:
     knowledge = ctx.knowledge
     new_keys, other_keys = new.name_keys, other.name_keys
     new_classes, other_classes = drug_class_codes(new, knowledge), drug_class_codes(other, knowledge)
     found: dict[tuple[str, str], _Match] = {}
-    for rule in knowledge.interactions:
+    for rule in rules:
         for mine, theirs in ((rule.a, rule.b), (rule.b, rule.a)):
             if mine.matches(new_keys, new_classes) and theirs.matches(other_keys, other_classes):
                 key = (mine.code, theirs.code)
@@ -126,8 +132,9 @@ def check_interactions(ctx: DurContext) -> list[DurFinding]:
     """The new drug against each active medication: ingredient and class rules, either order."""
     new = ctx.item.drug
     findings: list[DurFinding] = []
+    rules = _rules_of(new, ctx.knowledge)
     for med in ctx.active_medications:
-        matches = _matches(new, med.drug, ctx)
+        matches = _matches(new, med.drug, ctx, rules)
         if matches:
             findings.append(_interaction(new, med, matches))
     count = len(ctx.active_medications)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 from .clinical_knowledge import ClinicalKnowledge
@@ -104,13 +105,13 @@ class DrugFacts:
         object.__setattr__(self, "ingredients", tuple(self.ingredients))
         object.__setattr__(self, "strengths", tuple(self.strengths))
 
-    @property
+    @cached_property
     def ingredient_keys(self) -> frozenset[str]:
         """Normalised ingredient names; a combination product has several."""
         names = [normalize_ingredient(i) for i in self.ingredients if i.strip()]
         return frozenset(names or split_ingredients(self.generic_name))
 
-    @property
+    @cached_property
     def name_keys(self) -> frozenset[str]:
         """Ingredients plus the whole generic name ("amoxicillin and clavulanate")."""
         return self.ingredient_keys | {normalize_ingredient(self.generic_name)}
