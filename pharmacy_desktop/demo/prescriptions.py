@@ -301,7 +301,15 @@ def _advance(
             ).first()
         if ndc is None:
             raise LookupError(f"prescription {rx_id} has no product to scan")
-        filled = fill.fill(uow_factory, tech, rx_id, ndc)
+        try:
+            filled = fill.fill(uow_factory, tech, rx_id, ndc)
+        except fill.StockRefused as asked:  # which lot is in the hand? the demo's technician takes a good one
+            choices = asked.check.lot_choices
+            usable = [c for c in choices if c.problem is None]
+            if not usable:
+                raise
+            lot = fill.ANY_LOT if len(usable) == len(choices) else usable[0].lot
+            filled = fill.fill(uow_factory, tech, rx_id, ndc, lot=lot)
         claims.adjudicate_fill(uow_factory, tech, adjudicator, filled.refill_id)
         if target == "in_progress":
             return "in_progress"

@@ -47,9 +47,12 @@ from pharmacy_desktop.services.prescription_views import (
 )
 from pharmacy_desktop.services.printer_settings import PrinterSettings
 from pharmacy_desktop.services.scan_resolution import resolve_scan
+from pharmacy_desktop.services.stock_allocation import ANY_LOT, LotChoice
 from pharmacy_desktop.services.work_queues import QueueRow, fill_queue
 
 __all__ = [
+    "ANY_LOT",
+    "LotChoice",
     "AMBIGUOUS_SCAN",
     "HARD_STOP",
     "INSUFFICIENT",
@@ -231,6 +234,7 @@ def check_scan(
     partial: bool = False,
     medication_id: uuid.UUID | None = None,
     today: dt.date | None = None,
+    lot: str | None = None,
 ) -> FillCheck:
     """What filling with this bottle would do; changes nothing (but a hard stop is recorded)."""
     with uow_factory(actor.user_id) as uow:
@@ -245,6 +249,7 @@ def check_scan(
             medication_id=medication_id,
             today=today or dt.date.today(),
             lock=False,
+            lot=lot,
         ).check
 
 
@@ -292,10 +297,13 @@ def fill(
     medication_id: uuid.UUID | None = None,
     today: dt.date | None = None,
     printers: PrinterSettings | None = None,
+    lot: str | None = None,
 ) -> FillResult:
     """Fill one item with the scanned bottle: deduct stock, record the fill, queue the label.
 
     ``printers`` (this workstation's, from the composition root) picks the label's printer model.
+    ``lot``: the lot in the hand when the scan carried none and the check asked (``lot_choices``);
+    ``ANY_LOT`` for several bottles first expiry first (refused while a held lot is on hand).
 
     Raises ``WrongProduct`` (hard stop), ``StockRefused``, ``InsufficientStock`` (its ``check``
     tells how much is usable; call again with ``partial=True`` to fill that), ``ScanNotUsable``.
@@ -315,6 +323,7 @@ def fill(
                 medication_id=medication_id,
                 today=day,
                 lock=True,
+                lot=lot,
                 lock_stock=number >= PESSIMISTIC_FROM_ATTEMPT,
             )
             if not result.check.ok:

@@ -26,7 +26,7 @@ from pharmacy_desktop.domain.stock import StockLine
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.services.prescription_views import DrugView, drug_view, load_prescription, product_of
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, ScanResult
-from pharmacy_desktop.services.stock_allocation import StockSource, stock_source
+from pharmacy_desktop.services.stock_allocation import LotChoice, StockSource, stock_source
 
 # the outcome codes (domain/outcomes.py), under the names this module has always used
 OK = FillOutcome.OK
@@ -74,6 +74,7 @@ class FillCheck:
     partial_possible: bool = False
     lines: tuple[LotLine, ...] = ()
     choices: tuple[Choice, ...] = ()
+    lot_choices: tuple[LotChoice, ...] = ()  # the scan had no lot: which of these is in the hand?
     item_id: uuid.UUID | None = None
     scan_text: str = ""
 
@@ -213,6 +214,7 @@ def evaluate(
     today: dt.date,
     lock: bool,
     lock_stock: bool | None = None,
+    lot: str | None = None,
 ) -> Evaluation:
     """``lock`` locks the prescription; ``lock_stock`` (default: same) the item and its lots too."""
     lock_stock = lock if lock_stock is None else lock_stock
@@ -276,11 +278,13 @@ def evaluate(
         days_supply=item.days_supply,
         drug_name=scanned.name,
         today=today,
+        chosen_lot=lot,
     )
     if source.problem is not None:
-        return Evaluation(
-            replace(base, status=REFUSED, message=source.problem, warnings=tuple(warnings)), rx, item, scanned_med
+        refused = replace(
+            base, status=REFUSED, message=source.problem, warnings=tuple(warnings), lot_choices=source.lot_choices
         )
+        return Evaluation(refused, rx, item, scanned_med)
     warnings += source.warnings
     ev = Evaluation(
         base, rx, item, scanned_med, stock, {b.id: b for b in batches}, (), fill_number, scan, refills, lock_stock

@@ -32,6 +32,54 @@ RETURN = "return"
 REFILL_REFERENCE = "prescription_refill"
 
 WHOLE, LOT, FEFO = "whole", "lot", "fefo"
+# A lot "chosen" at fill meaning: the units come from several bottles, first expiry first (only
+# when every lot of the NDC on hand is usable; otherwise the filler names the lot in the hand).
+ANY_LOT = "*"
+HELD_STATUSES = frozenset({"expired", "recalled"})  # quarantined on the premises
+GONE_STATUSES = frozenset({"returned", "destroyed"})  # no longer in the pharmacy
+
+
+@dataclass(frozen=True)
+class LotChoice:
+    """A lot on hand offered when a bottle scan did not say which lot it is."""
+
+    lot: str
+    expiry: dt.date
+    remaining: Decimal
+    status: str
+    problem: str | None = None  # why it cannot be dispensed (recalled, quarantined, expired); None: usable
+
+
+def lot_choices(batches: Sequence[Any], *, today: dt.date) -> tuple[LotChoice, ...]:
+    """The lots the bottle in the hand may be from, asked when the scan carries no lot and more than
+    one lot has units on hand or any lot of the NDC is quarantined or recalled (issue 15 item 7):
+    usable lots first, first expiry first, then the ones that must not be dispensed. Empty: no question.
+    """
+    on_hand = [b for b in batches if b.quantity_remaining > 0 and (b.status or "active").lower() not in GONE_STATUSES]
+    held = [b for b in batches if (b.status or "active").lower() in HELD_STATUSES]
+    if len(on_hand) <= 1 and not held:
+        return ()
+    listed = {b.id: b for b in on_hand + held}.values()
+    choices = [
+        LotChoice(
+            b.batch_number,
+            b.expiration_date,
+            b.quantity_remaining,
+            b.status or "active",
+            rules.lot_problem(b.batch_number, b.expiration_date, b.status, today=today),
+        )
+        for b in listed
+    ]
+    return tuple(sorted(choices, key=lambda c: (c.problem is not None, c.expiry, c.lot)))
+
+
+def lot_question(choices: Sequence[LotChoice]) -> str:
+    bad = [c for c in choices if c.problem]
+    why = f"{len(choices)} lots of this product are on record"
+    if bad:
+        kinds = sorted({("expired" if c.status == "active" else c.status) for c in bad})
+        why += f" ({len(bad)} {' or '.join(kinds)}: must not be dispensed)"
+    return f"Which lot is the bottle in your hand? {why}. Pick the lot printed on the bottle."
 
 
 @dataclass(frozen=True)
@@ -43,6 +91,7 @@ class StockSource:
     available: Decimal = Decimal(0)
     warnings: tuple[str, ...] = ()
     mode: str = WHOLE
+    lot_choices: tuple[LotChoice, ...] = ()  # with ``problem``: the scan needs the lot in the hand
     batch_id: uuid.UUID | None = None
     lot: str | None = None
     expiry: dt.date | None = None
@@ -70,9 +119,28 @@ def stock_source(
     days_supply: int,
     drug_name: str,
     today: dt.date,
+    chosen_lot: str | None = None,
 ) -> StockSource:
-    """Pure: the source for a bottle scan (``lot``/``expiry`` as scanned) given the item and its lots."""
+    """Pure: the source for a bottle scan (``lot``/``expiry`` as scanned) given the item and its lots.
+
+    A scan without a lot asks which lot is in the hand (``lot_choices``) when several lots are on
+    hand or one is held; ``chosen_lot`` answers it (a lot number, or ``ANY_LOT`` for several bottles
+    taken first expiry first, refused while a held or expired lot is on hand).
+    """
     on_hand = stock.quantity_on_hand
+    if not lot and chosen_lot and chosen_lot != ANY_LOT:
+        lot = chosen_lot.strip()
+    if not lot and batches and (choices := lot_choices(batches, today=today)):
+        if chosen_lot != ANY_LOT:
+            return StockSource(problem=lot_question(choices), lot_choices=choices)
+        if any(c.problem for c in choices):
+            return StockSource(
+                problem=(
+                    "A lot of this product that must not be dispensed is on hand: first-expiring-first cannot "
+                    "be assumed. " + lot_question(choices)
+                ),
+                lot_choices=choices,
+            )
     if lot:
         batch = next((b for b in batches if b.batch_number.strip().upper() == lot.strip().upper()), None)
         expiry = expiry or (batch.expiration_date if batch else None)

@@ -208,7 +208,19 @@ def test_fefo_across_lots_skips_expired_and_recalled(uow_factory, actors):
         ],
         statuses={"RCL": "recalled"},
     )
-    result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    # a scan without a lot: an expired and a recalled lot are on hand, so the filler says which lot
+    # is in the hand (issue 15 item 7); "several bottles, first expiry first" is refused meanwhile
+    check = svc.check_scan(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    assert [c.lot for c in check.lot_choices if c.problem is None] == ["EARLY", "LATE"]
+    with pytest.raises(svc.StockRefused):
+        svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot=svc.ANY_LOT)
+    with uow_factory() as uow:  # the held lots leave the shelf (returned to the supplier)
+        for batch in uow.session.scalars(
+            select(InventoryBatch).where(InventoryBatch.batch_number.in_(["GONE", "RCL"]))
+        ):
+            batch.status = "returned"
+        uow.commit()
+    result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot=svc.ANY_LOT)
     assert [(l.lot, l.quantity) for l in result.lines] == [("EARLY", 20), ("LATE", 10)]
     on_hand, batches, moves = stock_of(uow_factory, world.item_id)
     assert batches == {"LATE": 490, "EARLY": 0, "GONE": 50, "RCL": 50}
@@ -228,12 +240,15 @@ def test_insufficient_stock_says_on_hand_then_partial_fill(uow_factory, actors):
     world = f.world(
         uow_factory, lots=[("LOW", TODAY + dt.timedelta(days=300), 12), ("EXP", TODAY - dt.timedelta(days=1), 8)]
     )
-    with pytest.raises(svc.InsufficientStock) as caught:
+    with pytest.raises(svc.StockRefused) as asked:  # two lots on hand, one expired: which is in the hand?
         svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    assert [c.lot for c in asked.value.check.lot_choices] == ["LOW", "EXP"]
+    with pytest.raises(svc.InsufficientStock) as caught:
+        svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot="LOW")
     check = caught.value.check
     assert check.on_hand == 20 and check.available == 12 and check.partial_possible
     assert "20 tablet on hand" in check.message and "partial fill" in check.message
-    result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, partial=True)
+    result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, partial=True, lot="LOW")
     assert result.quantity == 12 and result.is_partial
     _, [refill], _ = rx_state(uow_factory, world.rx_id)
     assert refill.is_partial and refill.quantity_dispensed == 12 and refill.days_supply == 12

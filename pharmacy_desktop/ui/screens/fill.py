@@ -38,6 +38,7 @@ from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
 from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
+    LotPicker,
     ResultBanner,
     ScanPrompt,
     big,
@@ -66,6 +67,7 @@ class FillScreen(QueueScreen):
         ("Alt+P", "fill what is on hand as a partial fill"),
         ("Alt+Q", "edit the quantity"),
         ("Alt+1..9", "pick the product when a barcode matches several"),
+        ("↑/↓, Enter", "pick the lot in your hand when the barcode carries none"),
         ("Esc", "close the prescription"),
         ("Ctrl+R", "refresh the queue"),
     )
@@ -74,6 +76,7 @@ class FillScreen(QueueScreen):
         super().__init__(context, actor, parent)
         self.view: FillView | None = None
         self.check: FillCheck | None = None
+        self.chosen_lot: str | None = None  # the lot in the hand, picked when the scan carried none
         self.last_result: FillResult | None = None
         self._build()
         shortcut(self, "Alt+P", self.partial_fill)
@@ -101,6 +104,7 @@ class FillScreen(QueueScreen):
         self.returned.setStyleSheet(f"#returnedNote {{ color: {AMBER}; border: 2px solid {AMBER}; padding: 4px; }}")
         self.prompt = ScanPrompt("▶  SCAN THE STOCK BOTTLE")
         self.result = ResultBanner()
+        self.lot_picker = LotPicker()
         self.lots = QLabel()
         self.lots.setObjectName("lotLines")
         self.lots.setWordWrap(True)
@@ -145,6 +149,7 @@ class FillScreen(QueueScreen):
         layout.addWidget(self.returned)
         layout.addWidget(self.prompt)
         layout.addWidget(self.result)
+        layout.addWidget(self.lot_picker)
         layout.addWidget(self.lots)
         layout.addStretch(1)
         layout.addLayout(actions)
@@ -244,11 +249,15 @@ class FillScreen(QueueScreen):
         self._check(text)
         return True
 
-    def _check(self, text: str, *, partial: bool = False, medication_id: uuid.UUID | None = None) -> None:
+    def _check(
+        self, text: str, *, partial: bool = False, medication_id: uuid.UUID | None = None, lot: str | None = None
+    ) -> None:
         view, actor = self.view, self.actor
         assert view is not None
         quantity = self._quantity()
         self.check = None
+        self.chosen_lot = lot
+        self.lot_picker.dismiss()
         self.fill_button.setEnabled(False)
         self.prompt.set_text("Checking the bottle…")
         run_in_background(
@@ -261,6 +270,7 @@ class FillScreen(QueueScreen):
                 quantity=quantity,
                 partial=partial,
                 medication_id=medication_id,
+                lot=lot,
             ),
             self._show_check,
             self._failed,
@@ -279,8 +289,15 @@ class FillScreen(QueueScreen):
     def _show_check(self, check: FillCheck) -> None:
         self.check = check
         self.lots.setText("")
+        self.lot_picker.dismiss()
         if check.status == FillOutcome.HARD_STOP:
             self._hard_stop(check)
+            return
+        if check.lot_choices:  # the scan carried no lot: which one is in the hand?
+            self.result.show_result("warning", check.message, check.warnings)
+            every_lot_usable = all(c.problem is None for c in check.lot_choices)
+            self.lot_picker.show_choices(check.lot_choices, any_lot=service.ANY_LOT if every_lot_usable else None)
+            self.prompt.set_text("▶  WHICH LOT IS IN YOUR HAND?  ↑/↓ Enter", "problem")
             return
         self.partial_button.setEnabled(check.partial_possible)
         if check.ok:
@@ -332,7 +349,9 @@ class FillScreen(QueueScreen):
     # -- actions ----------------------------------------------------------------------------------
 
     def enter_pressed(self) -> None:
-        if self.pages.currentWidget() is self.hard_stop:
+        if self.pages.currentWidget() is self.work_page and self.lot_picker.isVisible():
+            self.choose_lot()
+        elif self.pages.currentWidget() is self.hard_stop:
             self.acknowledge_stop()
         elif self.pages.currentWidget() is self.work_page:
             if self.check is not None and self.check.ok:
@@ -350,9 +369,17 @@ class FillScreen(QueueScreen):
         if check is not None and check.status == FillOutcome.AMBIGUOUS and 0 < number <= len(check.choices):
             self._check(check.scan_text, medication_id=check.choices[number - 1].medication_id)
 
+    def choose_lot(self) -> None:
+        """Enter in the lot list: check the same scan again with the lot that is in the hand."""
+        check, lot = self.check, self.lot_picker.current_lot()
+        if check is None or lot is None or self.view is None:
+            return
+        medication_id = check.scanned.medication_id if check.scanned else None
+        self._check(check.scan_text, medication_id=medication_id, lot=lot)
+
     def partial_fill(self) -> None:
         if self.check is not None and self.check.partial_possible and self.check.scan_text:
-            self._check(self.check.scan_text, partial=True)
+            self._check(self.check.scan_text, partial=True, lot=self.chosen_lot)
 
     def confirm_fill(self) -> None:
         check, view, actor = self.check, self.view, self.actor
@@ -362,6 +389,7 @@ class FillScreen(QueueScreen):
         self.fill_button.setEnabled(False)
         quantity = check.quantity if check.is_partial or self._quantity() is not None else None
         printers = printer_settings_from(self.context.config)
+        lot = self.chosen_lot
         run_in_background(
             self,
             lambda: service.fill(
@@ -374,6 +402,7 @@ class FillScreen(QueueScreen):
                 partial=check.is_partial,
                 medication_id=check.scanned.medication_id if check.scanned else None,
                 printers=printers,
+                lot=lot,
             ),
             self._filled,
             self._fill_failed,
@@ -411,6 +440,11 @@ class FillScreen(QueueScreen):
         self.result.show_result("problem", user_message(exc))
 
     def escape_pressed(self) -> None:
+        if self.pages.currentWidget() is self.work_page and self.lot_picker.isVisible():
+            self.lot_picker.dismiss()
+            self.prompt.set_text("▶  SCAN THE STOCK BOTTLE", "problem")
+            self.prompt.setFocus()
+            return
         self.close_rx()
 
     def close_rx(self) -> None:
@@ -422,6 +456,8 @@ class FillScreen(QueueScreen):
     def _reset(self) -> None:
         self.view = None
         self.check = None
+        self.chosen_lot = None
+        self.lot_picker.dismiss()
         self.result.clear()
         self.lots.clear()
         self.fill_button.setEnabled(False)

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStyle,
     QTableWidget,
@@ -22,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.services.stock_allocation import LotChoice
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
-from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND
+from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
 
 RED = ERROR
 GREEN = PASSED
@@ -266,3 +269,48 @@ class HardStop(QFrame):
         if button:
             self.button.setText(button)
         self.button.setFocus()
+
+
+class LotPicker(QListWidget):
+    """Which lot is the bottle in the hand? Shown when a scan carried no lot and several lots are on
+    record (issue 15 item 7): ↑/↓ and Enter pick (the screen's Enter calls ``current_lot``); lots
+    that must not be dispensed are listed in red, and picking one is refused by the service."""
+
+    ANY_TEXT = "Several bottles: first expiry first"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("lotPicker")
+        scaled(self, 4, bold=False)
+        self.setAccessibleName("Lots on record: pick the lot printed on the bottle in your hand")
+        self.hide()
+
+    def show_choices(self, choices: Sequence[LotChoice], *, any_lot: str | None) -> None:
+        """``any_lot``: the value offered last for several bottles (first expiry first), or None."""
+        self.clear()
+        for c in choices:
+            text = f"Lot {c.lot}   ·   exp {c.expiry.strftime('%m/%d/%Y')}   ·   {c.remaining.normalize():f} on record"
+            if c.problem:
+                text += f"   ·   {'EXPIRED' if c.status == 'active' else c.status.upper()}: do not dispense"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, c.lot)
+            if c.problem:
+                item.setForeground(QColor(STOP_BORDER))
+            self.addItem(item)
+        if any_lot is not None:
+            item = QListWidgetItem(self.ANY_TEXT)
+            item.setData(Qt.ItemDataRole.UserRole, any_lot)
+            self.addItem(item)
+        self.setCurrentRow(0)
+        rows = self.count()
+        self.setFixedHeight(min(rows, 6) * (self.sizeHintForRow(0) + 2) + 2 * self.frameWidth() + 4)
+        self.show()
+        self.setFocus()
+
+    def current_lot(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None or not self.isVisible() else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def dismiss(self) -> None:
+        self.clear()
+        self.hide()
