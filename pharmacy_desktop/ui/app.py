@@ -123,10 +123,16 @@ class Session(QObject):
         run_in_background(self.startup, open_, self._database_ready, self._database_failed)
 
     def _database_failed(self, exc: Exception) -> None:
-        self.startup.message.setText(
-            f"The database could not be opened: {user_message(exc)}\n\n"
-            "Check the database settings (pharmacy-desktop --database-url …) or the network, then start again."
-        )
+        from pharmacy_desktop.db.migrate import DatabaseNeedsUpgrade, DatabaseTooNew
+
+        if isinstance(exc, (DatabaseTooNew, DatabaseNeedsUpgrade)):  # the message says what to install or run
+            text = f"This app cannot use the database.\n\n{user_message(exc)}"
+        else:
+            text = (
+                f"The database could not be opened: {user_message(exc)}\n\n"
+                "Check the database settings (pharmacy-desktop --database-url …) or the network, then start again."
+            )
+        self.startup.message.setText(text)
         bar = self.startup.findChild(QProgressBar)
         if bar is not None:
             bar.hide()

@@ -101,3 +101,21 @@ def test_the_application_role_reads_the_stamp(database_url, app_role_url):
     _as_newer_app(database_url, stamp=True)
     with pytest.raises(migrate.DatabaseTooNew, match="0999"):
         open_database(app_role_url)
+
+
+def test_the_app_started_on_a_newer_database_shows_the_message(database_url, qtbot, qapp):
+    import argparse
+
+    from pharmacy_desktop.ui.app import Session
+
+    _as_newer_app(database_url, stamp=True)
+    session = Session(qapp, argparse.Namespace(database_url=database_url))
+    qtbot.addWidget(session.startup)
+    session.start()
+    qtbot.waitUntil(lambda: "9.0.0" in session.startup.message.text(), timeout=30_000)
+    text = session.startup.message.text()
+    assert text.startswith("This app cannot use the database.") and "revision 0999" in text
+    assert session.database is None and session.signin_window is None
+    session.startup.resize(620, 260)
+    session.startup.grab().save("/tmp/h7_too_new.png")
+    qapp.aboutToQuit.disconnect(session.shutdown)
