@@ -89,8 +89,6 @@ for _keys, _route in (
     ("OU", _Route("in both eyes", "instill")),
     ("OS", _Route("in the left eye", "instill")),
     ("AU", _Route("in both ears", "instill")),
-    ("AD", _Route("in the right ear", "instill")),
-    ("AS", _Route("in the left ear", "instill")),
     ("PR RECTALLY", _Route("rectally", "insert")),
     ("PV VAGINALLY", _Route("vaginally", "insert")),
     ("INH", _Route("by inhalation", "inhale")),
@@ -127,7 +125,7 @@ for _keys, _freq in (
     ("QOD", _interval("every other day", Fraction(1, 2))),
     ("QWK QW QWEEK WEEKLY", _interval("once a week", Fraction(1, 7))),
     ("QMO QMONTH MONTHLY", _interval("once a month", Fraction(1, 30))),
-    ("QHS HS", _Freq("at bedtime", Fraction(1), "event")),
+    ("QHS", _Freq("at bedtime", Fraction(1), "event")),
     ("QAM", _Freq("every morning", Fraction(1), "event")),
     ("QPM", _Freq("every evening", Fraction(1), "event")),
     ("AM", _Freq("in the morning", Fraction(1), "event")),
@@ -202,6 +200,10 @@ _REFUSED = {
     "D/C": "D/C is an error-prone abbreviation (discharge or discontinue): write the word.",
     "CC": "cc is an error-prone abbreviation (misread as u, units): write 'mL'.",
     "QN": "QN is an error-prone abbreviation (nightly, misread as every hour): write 'at bedtime'.",
+    "HS": "HS is an error-prone abbreviation (at bedtime or half-strength): write 'QHS' or 'at bedtime'.",
+    "AS": "AS is an error-prone abbreviation (left ear, mistaken for left eye, or the word 'as'): write "
+    "'in the left ear'.",
+    "AD": "AD is an error-prone abbreviation (right ear, mistaken for right eye): write 'in the right ear'.",
     "Q1D": "Q1D is an error-prone abbreviation (once daily, misread as 4 times a day): write 'once a day'.",
 }
 # Plain words are known (not warned about) and printed in lower case. DAY, WEEK, TIMES, HOURS,

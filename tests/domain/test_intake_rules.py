@@ -27,7 +27,7 @@ SIG_CODES = {
     "TID": ("1 T PO TID", "Take 1 tablet by mouth 3 times a day"),
     "QID": ("1 T PO QID", "Take 1 tablet by mouth 4 times a day"),
     "QHS": ("1 T PO QHS", "Take 1 tablet by mouth at bedtime"),
-    "HS": ("1 T PO HS", "Take 1 tablet by mouth at bedtime"),
+    "AT BEDTIME (not HS)": ("1 T PO AT BEDTIME", "Take 1 tablet by mouth at bedtime"),
     "PRN": ("1 T PO Q6H PRN", "Take 1 tablet by mouth every 6 hours as needed"),
     "Q4H": ("1 T PO Q4H", "Take 1 tablet by mouth every 4 hours"),
     "Q6H": ("1 T PO Q6H", "Take 1 tablet by mouth every 6 hours"),

@@ -56,7 +56,8 @@ def test_phrases_read_as_one_meaning(sig: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("sig", "token"),
     [("1 tab po od", "od"), ("1 GTT OD QID", "OD"), ("2 GTT OU TIW", "TIW"), ("1 T PO BIW", "BIW"),
-     ("10 units sq ss", "ss"), ("5 cc po bid", "cc"), ("1 T PO QN", "QN"), ("1 T PO Q1D", "Q1D")],
+     ("10 units sq ss", "ss"), ("5 cc po bid", "cc"), ("1 T PO QN", "QN"), ("1 T PO Q1D", "Q1D"),
+     ("1 T PO HS", "HS"), ("2 GTT AS BID", "AS"), ("2 GTT AD BID", "AD"), ("apply as thin layer", "as")],
 )  # fmt: skip
 def test_error_prone_abbreviations_are_refused_with_the_reason(sig: str, token: str) -> None:
     analysis = analyze_sig(sig)
@@ -193,7 +194,7 @@ def test_two_frequencies_for_one_dose_are_refused(sig: str) -> None:
 @pytest.mark.parametrize(
     ("sig", "expected"),
     [
-        ("1 T PO QD HS", "Take 1 tablet by mouth once a day at bedtime"),  # the time of the one dose
+        ("1 T PO QD QHS", "Take 1 tablet by mouth once a day at bedtime"),  # the time of the one dose
         ("1 T PO BID X 3 DAYS THEN 1 T PO QD",
          "Take 1 tablet by mouth 2 times a day for 3 days then 1 tablet by mouth once a day"),  # a taper
         ("1 tab po q monday wednesday friday", "Take 1 tablet by mouth every Monday, Wednesday and Friday"),

@@ -21,7 +21,7 @@ FREQS = st.sampled_from(
      "EVERY 2 WEEKS", "QHS", "AT BEDTIME", "EVERY MORNING", "Q72H", "ONCE A MONTH"]
 )  # fmt: skip
 EXTRAS = st.sampled_from(["", "PRN", "PRN PAIN", "X 7 DAYS", "FOR 10 DAYS", "WITH FOOD", "30 MIN BEFORE BREAKFAST"])
-REFUSED = st.sampled_from(["OD", "TIW", "BIW", "SS", "D/C", "CC", "QN", "Q1D"])
+REFUSED = st.sampled_from(["OD", "TIW", "BIW", "SS", "D/C", "CC", "QN", "Q1D", "HS", "AS", "AD"])
 
 
 @PROPERTY
