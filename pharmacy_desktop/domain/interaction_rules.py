@@ -1,4 +1,10 @@
-"""Well-known drug interactions: reference data for demo databases and tests (a table)."""
+"""Well-known drug interactions as pharmacy-table rows (``drug_interactions``): the demo database's
+own rows and the legacy ingredient-pair form of ``DurContext.interaction_rules``.
+
+The DUR's clinical interactions come from clinical knowledge (``resources/clinical/interactions.csv``,
+ingredient or class level, sourced); every pair below is also in that seed. A pharmacy's own rows
+still apply (as ingredient-level rules).
+"""
 
 from __future__ import annotations
 
