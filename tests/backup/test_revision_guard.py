@@ -119,3 +119,54 @@ def test_the_app_started_on_a_newer_database_shows_the_message(database_url, qtb
     session.startup.resize(620, 260)
     session.startup.grab().save("/tmp/h7_too_new.png")
     qapp.aboutToQuit.disconnect(session.shutdown)
+
+
+class _ServerAt:
+    """Stands in for the embedded server: already initialized, its URL a test database."""
+
+    def __init__(self, url: str):
+        self.url, self.data_dir, self.initialized, self.stopped = url, "test", True, False
+
+    def start(self) -> str:
+        return self.url
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def _embedded_at(monkeypatch, tmp_path, url: str) -> _ServerAt:
+    import pharmacy_desktop.db.embedded as embedded_mod
+
+    server = _ServerAt(url)
+    monkeypatch.setattr(embedded_mod, "EmbeddedPostgres", lambda root: server)
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PHARMACY_DATABASE_URL", raising=False)
+    return server
+
+
+def test_the_embedded_database_behind_the_app_is_migrated_after_a_backup(database_url, monkeypatch, tmp_path):
+    from pharmacy_desktop.config import Config
+
+    migrate.downgrade(database_url, "-1")
+    older = migrate.current(database_url)
+    _embedded_at(monkeypatch, tmp_path, database_url)
+    app = open_database(cfg=Config(), seed_demo=False)
+    try:
+        assert migrate.current(database_url) == migrate.head()
+        saved = list((tmp_path / "backups").glob(f"before-upgrade-{older}-*.pharmacy-backup"))
+        assert len(saved) == 1 and backup_mod.read_manifest(saved[0]).revision == older
+        assert app.notes == (f"database upgraded after a backup ({saved[0].name})",)
+    finally:
+        app.engine.dispose()
+
+
+def test_the_embedded_database_newer_than_the_app_is_refused_and_its_server_stopped(
+    database_url, monkeypatch, tmp_path
+):
+    from pharmacy_desktop.config import Config
+
+    _as_newer_app(database_url, stamp=True)
+    server = _embedded_at(monkeypatch, tmp_path, database_url)
+    with pytest.raises(migrate.DatabaseTooNew, match="9.0.0"):
+        open_database(cfg=Config(), seed_demo=False)
+    assert server.stopped and not (tmp_path / "backups").exists()
