@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .clinical_knowledge import ClinicalKnowledge, Subject
-from .dur_facts import Check, Condition, DurContext, DurFinding, PatientFacts, passed_finding
+from .dur_facts import SEVERITY_ORDER, Check, Condition, DurContext, DurFinding, PatientFacts, passed_finding
 from .dur_rules import drug_class_codes, no_knowledge, status_for, undecided
 
 CHILDBEARING_AGE = (Decimal(12), Decimal(55))
@@ -31,10 +31,17 @@ class _Rule(Protocol):
     def source(self) -> str: ...
 
 
+def _rank(rule: _Rule) -> int:
+    severity = rule.severity.strip().lower()
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1  # unknown: most severe
+
+
 def _applicable(rules: Sequence[Any], ctx: DurContext) -> list[Any]:
+    """The rules about the drug (an ingredient or one of its classes), most severe first: when an
+    ingredient rule and a class rule say the same thing, the finding shows the stronger one."""
     drug = ctx.item.drug
     classes = drug_class_codes(drug, ctx.knowledge)
-    return [r for r in rules if r.subject.matches(drug.name_keys, classes)]
+    return sorted((r for r in rules if r.subject.matches(drug.name_keys, classes)), key=_rank)
 
 
 def _finding(check: str, rule: _Rule, message: str, knowledge: ClinicalKnowledge, **details: Any) -> DurFinding:
@@ -133,7 +140,7 @@ def check_pregnancy(ctx: DurContext) -> list[DurFinding]:
         return passed_finding(Check.PREGNANCY, "No pregnancy risk applies.")
     drug = ctx.item.drug
     if patient.pregnancy == "pregnant":
-        return [_finding(Check.PREGNANCY, r, f"Pregnant patient, {drug.display_name}:", ctx.knowledge) for r in rules]
+        return [_finding(Check.PREGNANCY, rules[0], f"Pregnant patient, {drug.display_name}:", ctx.knowledge)]
     age = patient.age_years(ctx.today)
     if patient.sex == "F" and age is not None and not (CHILDBEARING_AGE[0] <= age < CHILDBEARING_AGE[1]):
         return passed_finding(Check.PREGNANCY, "No pregnancy risk applies (age).")
@@ -152,7 +159,7 @@ def check_lactation(ctx: DurContext) -> list[DurFinding]:
     if not rules or not patient.breastfeeding:
         return passed_finding(Check.LACTATION, "No lactation risk applies.")
     drug = ctx.item.drug
-    return [_finding(Check.LACTATION, r, f"Breastfeeding patient, {drug.display_name}:", ctx.knowledge) for r in rules]
+    return [_finding(Check.LACTATION, rules[0], f"Breastfeeding patient, {drug.display_name}:", ctx.knowledge)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,17 +180,16 @@ def check_age(ctx: DurContext) -> list[DurFinding]:
             Check.AGE,
             f"The patient's date of birth is not recorded: age rules for {ctx.item.drug.display_name} could not be checked.",
         )
-    hits = [
-        r
-        for r in rules
-        if (r.age_min_years is None or age >= r.age_min_years) and (r.age_max_years is None or age < r.age_max_years)
-    ]
+    hits: dict[str, Any] = {}  # criteria -> its most severe rule (Beers, pediatric ...)
+    for r in rules:
+        if (r.age_min_years is None or age >= r.age_min_years) and (r.age_max_years is None or age < r.age_max_years):
+            hits.setdefault(r.criteria, r)
     drug = ctx.item.drug
     findings = [
         _finding(
             Check.AGE, r, f"Patient aged {age}, {drug.display_name}:", ctx.knowledge, age=str(age), criteria=r.criteria
         )
-        for r in hits
+        for r in hits.values()
     ]
     return findings or passed_finding(Check.AGE, f"No age-related risk at {age}.", age=str(age))
 
@@ -198,9 +204,8 @@ def check_sex(ctx: DurContext) -> list[DurFinding]:
     drug = ctx.item.drug
     if patient.sex is None:
         return undecided(Check.SEX, f"The patient's sex is not recorded: {drug.display_name} has sex-specific rules.")
-    findings = [
-        _finding(Check.SEX, r, f"{'Female' if r.sex == 'F' else 'Male'} patient, {drug.display_name}:", ctx.knowledge)
-        for r in rules
-        if r.sex == patient.sex
-    ]
-    return findings or passed_finding(Check.SEX, "No sex-specific contraindication.")
+    hit = next((r for r in rules if r.sex == patient.sex), None)
+    if hit is None:
+        return passed_finding(Check.SEX, "No sex-specific contraindication.")
+    sex = "Female" if hit.sex == "F" else "Male"
+    return [_finding(Check.SEX, hit, f"{sex} patient, {drug.display_name}:", ctx.knowledge)]

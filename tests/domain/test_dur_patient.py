@@ -2,10 +2,12 @@
 near-misses (an unrelated disease, an adult, a man, a cardioselective beta blocker) do not, and a
 missing fact is a warning, never a pass."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from pharmacy_desktop.domain.clinical_knowledge import DiseaseRule, PregnancyRule
 from pharmacy_desktop.domain.dur import (
     Condition,
     check_age,
@@ -15,7 +17,7 @@ from pharmacy_desktop.domain.dur import (
     check_sex,
     run_dur,
 )
-from tests.domain.dur_knowledge import NO_KNOWLEDGE, context, drug, patient
+from tests.domain.dur_knowledge import KB, NO_KNOWLEDGE, cls, context, drug, ing, patient
 
 D = Decimal
 IBUPROFEN = drug("Ibuprofen", "400")
@@ -191,3 +193,21 @@ def test_run_dur_reports_every_patient_category_for_the_issue_cases():
     assert ("drug_disease", "failed") in {(f.check, f.status) for f in findings}
     findings = run_dur(context(LORAZEPAM, "1 tab po qhs", 30, who=old_woman))
     assert ("age", "warning") in {(f.check, f.status) for f in findings}
+
+
+def test_an_ingredient_rule_and_a_class_rule_give_one_finding_the_stronger():
+    kb = replace(
+        KB,
+        pregnancy_rules=(
+            PregnancyRule(cls("anticoagulant"), "pregnancy", "significant", "Weaker.", "FDA label: Warnings (5.1)"),
+            *KB.pregnancy_rules,
+        ),
+        disease_rules=(
+            DiseaseRule(ing("ibuprofen"), "N18", "CKD", "minor", "Weaker.", "FDA label: Warnings (5.6)"),
+            *KB.disease_rules,
+        ),
+    )
+    pregnant = patient(30, "F", pregnancy="pregnant")
+    assert statuses(check_pregnancy(context(WARFARIN, who=pregnant, kb=kb))) == [("failed", "contraindicated")]
+    ckd = with_conditions(Condition("CKD 4", "N18.4"))
+    assert statuses(check_disease(context(IBUPROFEN, who=ckd, kb=kb))) == [("failed", "serious")]
