@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 from typing import Any
 
 from pharmacy_desktop.db.models.patients import (
@@ -17,7 +18,8 @@ from pharmacy_desktop.db.models.patients import (
     PatientInsurance,
     PatientPrescriber,
 )
-from pharmacy_desktop.domain.identifiers import dea_problem, npi_problem, prescriber_last_name
+from pharmacy_desktop.domain.body_weight import MAX_KG, WeightError, parse_weight_kg
+from pharmacy_desktop.domain.identifiers import npi_problem, prescriber_dea_problem
 from pharmacy_desktop.errors import ConcurrentUpdate, PharmacyError, ValidationFailed
 from pharmacy_desktop.services.text_checks import text_errors
 
@@ -111,6 +113,10 @@ class PatientForm:
     language_preference: str = "en"
     communication_preference: str = "sms"
     allow_generic_substitution: bool = True
+    # the clinical profile the DUR reads (saving a change bumps clinical_profile_version: a trigger)
+    weight_kg: Decimal | str | None = None  # a str is what was typed ("154 lb"): checked_form converts it
+    pregnancy_status: str = "unknown"  # PREGNANCY_STATES
+    breastfeeding: bool = False
     allergies: tuple[AllergyEntry, ...] = ()
     conditions: tuple[ConditionEntry, ...] = ()
     insurance: tuple[InsuranceEntry, ...] = ()
@@ -221,7 +227,11 @@ SCALAR_FIELDS = (
     "language_preference",
     "communication_preference",
     "allow_generic_substitution",
+    "weight_kg",
+    "pregnancy_status",
+    "breastfeeding",
 )
+PREGNANCY_STATES = ("unknown", "pregnant", "not_pregnant")
 LABELS = {
     "first_name": "First name",
     "middle_name": "Middle name",
@@ -239,6 +249,9 @@ LABELS = {
     "language_preference": "Language",
     "communication_preference": "Contact by",
     "allow_generic_substitution": "Generic substitution",
+    "weight_kg": "Weight (kg)",
+    "pregnancy_status": "Pregnancy",
+    "breastfeeding": "Breastfeeding",
     "allergies": "Allergies",
     "conditions": "Conditions",
     "insurance": "Insurance",
@@ -270,6 +283,15 @@ def form_errors(form: PatientForm, *, today: dt.date | None = None) -> dict[str,
     ):
         if _blank(getattr(form, name)):
             errors[name] = f"{label} is required."
+    if isinstance(form.weight_kg, str):  # _clean could not read it
+        try:
+            parse_weight_kg(form.weight_kg)
+        except WeightError as exc:
+            errors["weight_kg"] = str(exc)
+    elif form.weight_kg is not None and not Decimal(0) < form.weight_kg < MAX_KG:
+        errors["weight_kg"] = f"Weight must be above 0 and below {MAX_KG} kg."
+    if form.pregnancy_status not in PREGNANCY_STATES:
+        errors["pregnancy_status"] = "Pregnancy is unknown, pregnant or not pregnant."
     if form.date_of_birth is None:
         errors["date_of_birth"] = "Date of birth is required (MM/DD/YYYY)."
     elif form.date_of_birth > today:
@@ -325,7 +347,8 @@ def form_errors(form: PatientForm, *, today: dt.date | None = None) -> dict[str,
         if problem:
             errors[f"{key}.npi"] = problem
         if prescriber.dea:
-            problem = dea_problem(prescriber.dea, prescriber_last_name(prescriber.name))
+            # a surname mismatch is the DUR prescriber check's (overridable) hard stop, not a form error
+            problem = prescriber_dea_problem(prescriber.dea, check_name=False)
             if problem:
                 errors[f"{key}.dea"] = problem
     # last: a NUL or an over-long value explains a "looks wrong" above better than that message does
@@ -411,6 +434,15 @@ def _clean(form: PatientForm) -> PatientForm:
     for required in ("first_name", "last_name", "phone_primary", "address_line1", "city", "state", "zip_code"):
         values[required] = values[required] or ""
     values["state"] = values["state"].upper()
+    if isinstance(form.weight_kg, str):
+        try:
+            values["weight_kg"] = parse_weight_kg(form.weight_kg)
+        except WeightError:
+            values["weight_kg"] = form.weight_kg  # form_errors says what to type
+    elif form.weight_kg is not None:
+        values["weight_kg"] = Decimal(form.weight_kg).quantize(Decimal("0.01"))
+    values["pregnancy_status"] = values["pregnancy_status"] or "unknown"
+    values["breastfeeding"] = bool(form.breastfeeding)
     values["prescribers"] = tuple(
         replace(p, dea=(p.dea or "").strip().upper() or None, npi=p.npi.strip()) for p in form.prescribers
     )

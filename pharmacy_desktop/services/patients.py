@@ -158,6 +158,9 @@ def _profile(p: Patient) -> PatientProfile:
         language_preference=p.language_preference or "en",
         communication_preference=p.communication_preference or "sms",
         allow_generic_substitution=p.allow_generic_substitution is not False,
+        weight_kg=p.weight_kg,
+        pregnancy_status=p.pregnancy_status or "unknown",
+        breastfeeding=bool(p.breastfeeding),
         allergies=tuple(
             AllergyEntry(a.allergen_name, a.allergen_type, a.reaction, a.severity, a.notes)
             for a in sorted(p.allergies, key=lambda a: (a.allergen_type != "drug", a.allergen_name.lower()))
@@ -219,6 +222,8 @@ def create_patient(
                 hits,
             )
         patient = Patient(patient_number=uow.patients.next_patient_number(), **_scalar_values(form))
+        if form.weight_kg is not None:
+            patient.weight_recorded_at = dt.date.today()
         uow.patients.add(patient)
         _sync_children(uow, patient.id, form, fresh=True)
         uow.record(
@@ -308,6 +313,8 @@ def update_patient(
         for name in SCALAR_FIELDS:
             if name in changed:
                 setattr(patient, name, getattr(form, name))
+        if "weight_kg" in changed:
+            patient.weight_recorded_at = dt.date.today() if form.weight_kg is not None else None
         # children alone do not update the patient row: touch it so the version moves for everyone
         patient.updated_at = dt.datetime.now(dt.UTC)
         uow.flush()
