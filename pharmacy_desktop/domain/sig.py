@@ -28,10 +28,11 @@ from .sig_tokens import (
     _doses_per_day,
     _duration_at,
     _frequency_at,
+    _is_code,
+    _is_phrase,
     _limit_at,
     _Quantity,
     _quantity_at,
-    _Token,
     _tokenize,
 )
 from .sig_vocabulary import (  # the tables; private to the SIG reader
@@ -100,14 +101,6 @@ class _Parse:
     limit: tuple[_Quantity, _Unit | None] | None = None  # "max 6 tablets a day"
 
 
-def _is_code(tokens: list[_Token], i: int) -> bool:
-    key = tokens[i].key
-    return bool(
-        key in _UNITS or key in _ROUTES or key in _VERBS or key in ("PRN", "FOR")
-        or _frequency_at(tokens, i) or _duration_at(tokens, i) or _quantity_at(tokens, i)
-    )  # fmt: skip
-
-
 def _parse(text: str) -> _Parse:
     problem = sig_problem(text)
     if problem:
@@ -144,7 +137,9 @@ def _parse(text: str) -> _Parse:
             continue
         if key == "PRN":
             p.prn = True
-            following = i + 1 < n and not _is_code(tokens, i + 1) and nxt not in _WORDS and not _limit_at(tokens, i + 1)
+            following = (
+                i + 1 < n and not _is_code(tokens, i + 1) and nxt not in _WORDS and not _is_phrase(tokens, i + 1)
+            )
             if nxt == "FOR":
                 emit("prn", "as needed for", i + 1)
                 i += 2

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from .sig_phrases import days_at, frequency_phrase_at, route_phrase_at, timing_at
 from .sig_vocabulary import (
     _DOTTED_CODE,
     _DURATION,
@@ -17,7 +18,9 @@ from .sig_vocabulary import (
     _NUMBER,
     _NUMBER_WORDS,
     _QUANTITY,
+    _ROUTES,
     _UNITS,
+    _VERBS,
     _Freq,
     _frequency,
     _Unit,
@@ -189,3 +192,19 @@ def _conflict(freqs: list[_Freq], doses: int) -> str | None:
         said = " and ".join(dict.fromkeys(f"'{f.phrase}'" for f in rates))
         return f"The SIG gives two different frequencies ({said}): write one."
     return None
+
+
+def _is_code(tokens: list[_Token], i: int) -> bool:
+    key = tokens[i].key
+    return bool(
+        key in _UNITS or key in _ROUTES or key in _VERBS or key in ("PRN", "FOR")
+        or _frequency_at(tokens, i) or _duration_at(tokens, i) or _quantity_at(tokens, i)
+    )  # fmt: skip
+
+
+def _is_phrase(tokens: list[_Token], i: int) -> bool:
+    keys = [t.key for t in tokens]
+    return bool(
+        _limit_at(tokens, i) or timing_at(keys, i) or days_at(keys, i) or frequency_phrase_at(keys, i)
+        or route_phrase_at(keys, i)
+    )  # fmt: skip

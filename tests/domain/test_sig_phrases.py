@@ -205,3 +205,15 @@ def test_two_frequencies_for_one_dose_are_refused(sig: str) -> None:
 def test_one_rate_restated_or_a_taper_is_understood(sig: str, expected: str) -> None:
     analysis = analyze_sig(sig)
     assert analysis.understood and analysis.directions == expected
+
+
+@pytest.mark.parametrize(
+    ("sig", "expected"),
+    [
+        ("1 tab po prn every 4 hours", "Take 1 tablet by mouth as needed every 4 hours"),
+        ("1 tab po prn twice daily", "Take 1 tablet by mouth as needed 2 times a day"),
+        ("1 tab po prn pain", "Take 1 tablet by mouth as needed for pain"),
+    ],
+)
+def test_prn_before_a_phrase_is_not_an_indication(sig: str, expected: str) -> None:
+    assert analyze_sig(sig).directions == expected
