@@ -270,13 +270,10 @@ class ReviewScreen(Screen):
                 if a.validation_id in fresh and (a.check, a.message) not in old_texts
             )
             self._show_detail(detail, new=new)
-            if stale:
-                self.work_area.show_stale(f"⟳ Not approved. {stale}")
-                count = len(new)
-                self._say(
-                    f"✖ Not approved: the checks ran again. {count} new alert(s) marked NEW. " + status_text(detail)[0],
-                    STOP_TEXT,
-                )
+            if stale:  # the reason and what to do next in the banner; the message line would repeat it
+                found = f"{len(new)} new alert(s), marked NEW." if new else "No new alert."
+                self.work_area.show_stale(f"⟳ Not approved. {stale} {found}")
+                self._say("", STOP_TEXT)
             self.alerts.setFocus()
 
         run_in_background(self, lambda: review.open_review(factory, actor, rx_id), shown, self._failed)
@@ -288,6 +285,7 @@ class ReviewScreen(Screen):
 
     def _say(self, text: str, colour: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))  # no empty line taking the alerts' height
         self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     # -- actions ---------------------------------------------------------------------------------

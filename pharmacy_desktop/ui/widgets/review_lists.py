@@ -112,6 +112,36 @@ def alert_text(alert: Alert, *, new: bool = False) -> str:
     return "\n".join(lines)
 
 
+def alert_headline(alert: Alert, *, new: bool = False) -> str:
+    """An alert's row in the list, two short lines: what and how bad (the message's first sentence),
+    then its state. The whole alert is in the detail under the list and in the tooltip."""
+    first = alert_text(alert, new=new).split("\n", 1)[0]
+    head, sep, _ = first.partition(". ")
+    first = head + "." if sep else first
+    if alert.status == DurStatus.PASSED:
+        return first
+    return f"{first}\n     {alert.state_text}"
+
+
+def alert_detail_html(alert: Alert | None) -> str:
+    """The highlighted alert in full: message, what to do, where the rule comes from, its state."""
+    if alert is None:
+        return ""
+
+    def esc(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    icon, words, colour, _ = alert_style(alert)
+    parts = [f"<b style='color:{colour}'>{icon} {words} — {esc(alert.check_label)}</b>: {esc(alert.message)}"]
+    if alert.management and alert.management not in alert.message:
+        parts.append(f"<b>What to do:</b> {esc(alert.management)}")
+    if alert.source:
+        parts.append(f"<b>Source:</b> {esc(alert.source)}")
+    if alert.status != DurStatus.PASSED:
+        parts.append(f"<i>{esc(alert.state_text)}</i>")
+    return "<br>".join(parts)
+
+
 def passed_summary(passed: list[Alert]) -> str:
     """The checks that passed, in one row: every alert keeps its room in the list."""
     labels = list(dict.fromkeys(a.check_label for a in passed))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyle,
     QTableView,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,8 @@ from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.widgets.review_lists import (
     AlertDelegate,
     QueueModel,
+    alert_detail_html,
+    alert_headline,
     alert_style,
     alert_text,
     med_text,
@@ -223,7 +226,7 @@ class ReviewWorkArea(QWidget):
         work_layout.setSpacing(6)
         self.drug_title = QLabel("Choose a prescription in the queue")
         self.drug_title.setObjectName("drugTitle")
-        self.drug_title.setFont(big_font(self.drug_title, 9))
+        self.drug_title.setFont(big_font(self.drug_title, 5))  # large, and one line for most drugs
         self.drug_title.setWordWrap(True)
         work_layout.addWidget(self.drug_title)
 
@@ -248,8 +251,9 @@ class ReviewWorkArea(QWidget):
         self.stale_banner = QLabel("")
         self.stale_banner.setObjectName("staleBanner")
         self.stale_banner.setWordWrap(True)
+        self.stale_banner.setTextFormat(Qt.TextFormat.RichText)
         self.stale_banner.setStyleSheet(
-            f"QLabel#staleBanner {{ color: {STOP_TEXT}; background: {STOP_BACKGROUND}; font-weight: bold;"
+            f"QLabel#staleBanner {{ color: {STOP_TEXT}; background: {STOP_BACKGROUND};"
             f" border: 2px solid {STOP_BORDER}; border-radius: 4px; padding: 4px; }}"
         )
         self.stale_banner.setVisible(False)
@@ -260,13 +264,27 @@ class ReviewWorkArea(QWidget):
         alerts_layout = QVBoxLayout(alerts_box)
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
-        self.alerts.setWordWrap(True)
         self.alerts.setAccessibleName("DUR alerts")
         self.alerts.setSpacing(2)
         self.alerts.setItemDelegate(AlertDelegate(self.alerts))
         self.alerts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.alerts.setMinimumHeight(int(self.alerts.fontMetrics().lineSpacing() * 4.5))  # a hard stop and more
+        # two lines per alert (what, its state), elided: five alerts in view at once, at least; the
+        # highlighted one in full under the list
+        self.alerts.setWordWrap(False)
+        self.alerts.setTextElideMode(Qt.TextElideMode.ElideRight)
+        line = self.alerts.fontMetrics().lineSpacing()
+        self.alerts.setMinimumHeight(int(line * 6.8))  # three alerts at the least; the list takes what is left
         alerts_layout.addWidget(self.alerts, 1)
+        self.alert_detail = QTextBrowser()
+        self.alert_detail.setObjectName("alertDetail")
+        self.alert_detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the alerts to their actions
+        self.alert_detail.setFrameShape(QFrame.Shape.NoFrame)
+        self.alert_detail.setAccessibleName("The highlighted alert")
+        self.alert_detail.setFixedHeight(int(line * 3.7))  # three lines; a longer alert scrolls
+        alerts_layout.addWidget(self.alert_detail)
+        self.alerts.currentRowChanged.connect(
+            lambda row: self.alert_detail.setText(alert_detail_html(self.alert_at(row)))
+        )
         # the actions on the highlighted alert sit under the alert list
         alert_actions = QHBoxLayout()
         alert_actions.addStretch(1)
@@ -310,7 +328,11 @@ class ReviewWorkArea(QWidget):
         return self.row_alerts[row] if 0 <= row < len(self.row_alerts) else None
 
     def show_stale(self, text: str | None) -> None:
-        self.stale_banner.setText(text or "")
+        """``text``: "⟳ Not approved. <why and what next>" (its first sentence in bold), or None to hide."""
+        head, _, rest = (text or "").partition(". ")
+        html = f"<b>{_esc(head)}.</b> {_esc(rest)}" if rest else _esc(head)
+        self.stale_banner.setText(html)
+        self.stale_banner.setToolTip(text or "")
         self.stale_banner.setVisible(bool(text))
 
     def show_detail(self, detail: ReviewDetail | None, *, new: frozenset[object] = frozenset()) -> None:
@@ -321,6 +343,7 @@ class ReviewWorkArea(QWidget):
             self.banner.show_profile(None)
             self.rx_text.setText("")
             self.alerts.clear()
+            self.alert_detail.setText("")
             self.alerts_box.setTitle(ALERTS_TITLE)
             return
         stat = "STAT · " if detail.is_stat else ""
@@ -329,6 +352,7 @@ class ReviewWorkArea(QWidget):
         conditions = [c.condition_name for c in detail.patient.form.conditions if c.is_active]
         self.banner.extra.setText(f"Conditions: {', '.join(conditions)}" if conditions else "")
         self.rx_text.setText(rx_html(detail))
+        self.rx_text.setToolTip(f"Expires {detail.expiration_date:%m/%d/%Y}")
         self.alerts.clear()
         shown = [a for a in detail.alerts if a.is_alert]
         passed = [a for a in detail.alerts if not a.is_alert]
@@ -342,7 +366,7 @@ class ReviewWorkArea(QWidget):
             else "DUR alerts — none"
         )
         for alert in shown:
-            item = QListWidgetItem(alert_text(alert, new=alert.validation_id in new))
+            item = QListWidgetItem(alert_headline(alert, new=alert.validation_id in new))
             _, _, colour, background = alert_style(alert)
             item.setForeground(QBrush(QColor(colour)))
             item.setBackground(QBrush(QColor(background)))
@@ -403,10 +427,14 @@ def review_splitter(panel: ReviewQueuePanel, area: ReviewWorkArea) -> QSplitter:
     # the queue (two-line rows, readable drug names) keeps about two fifths of the width; neither side
     # can be dragged away entirely
     splitter.setChildrenCollapsible(False)
-    splitter.setStretchFactor(0, 2)
-    splitter.setStretchFactor(1, 3)
-    splitter.setSizes([385, 575])
+    splitter.setStretchFactor(0, 1)
+    splitter.setStretchFactor(1, 2)
+    splitter.setSizes([330, 630])  # the work area wide enough that the alerts wrap little
     return splitter
+
+
+def _esc(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def rx_html(d: ReviewDetail) -> str:
@@ -415,13 +443,17 @@ def rx_html(d: ReviewDetail) -> str:
     def esc(text: object) -> str:
         return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+    # compact (the alerts below need the height): the expiry is in the box's tooltip
     rows = [
-        ("Rx", f"{esc(d.rx_number)} · {esc(d.source)}" + (" · <b>STAT</b>" if d.is_stat else "")),
+        (
+            "Rx",
+            f"{esc(d.rx_number)} · {esc(d.source)} · written {d.written_date:%m/%d/%Y}"
+            + (" · <b>STAT</b>" if d.is_stat else ""),
+        ),
         (
             "Prescriber",
-            f"{esc(d.prescriber_name)}<br>NPI {esc(d.prescriber_npi)} · DEA {esc(d.prescriber_dea or '—')}",
+            f"{esc(d.prescriber_name)} · NPI {esc(d.prescriber_npi)} · DEA {esc(d.prescriber_dea or '—')}",
         ),
-        ("Written", f"{d.written_date:%m/%d/%Y} · expires {d.expiration_date:%m/%d/%Y}"),
     ]
     for item in d.items:
         schedule = f" <b>[{esc(item.schedule)}]</b>" if item.schedule else ""
@@ -433,7 +465,7 @@ def rx_html(d: ReviewDetail) -> str:
                 f"{esc(item.quantity)} {esc(item.quantity_unit)} · {item.days_supply} days · "
                 f"{'No refills' if not item.refills else f'{item.refills} refills'} · DAW {esc(item.daw_code)}",
             ),
-            ("SIG", f"{esc(item.sig)}<br><b>“{esc(item.directions)}”</b>"),
+            ("SIG", f"{esc(item.sig)} → <b>“{esc(item.directions)}”</b>"),
         ]
     if d.notes:
         rows.append(("Notes", esc(d.notes)))
