@@ -260,6 +260,27 @@ def test_every_demo_stock_ingredient_has_classes_and_an_adult_oral_dose_limit() 
         assert dose_for(ingredient, "40"), ingredient
 
 
+def test_catalog_salt_forms_of_seed_ingredients_are_in_the_seed() -> None:
+    """FDA substance names that normalize_ingredient leaves with an ester or salt word
+    ("ESCITALOPRAM OXALATE" -> "escitalopram oxalate") carry the rows of their base ingredient."""
+    catalog = SEED.parents[0] / "catalog" / "product.txt"
+    if not catalog.is_file():
+        pytest.skip("no catalog extract in resources/catalog")
+    known = set(leaf_classes())
+    different_substances = ("calcium ", "potassium ", "ferrous ", "lithium ", "sacubitril ")
+    missing = set()
+    with catalog.open(encoding="latin-1", newline="") as f:
+        for product in csv.DictReader(f, delimiter="\t"):
+            for name in split_ingredients(product.get("SUBSTANCENAME") or ""):
+                if name in known or name.startswith(different_substances):
+                    continue
+                if any(name.startswith(base + " ") for base in known):
+                    missing.add(name)
+    assert not missing, f"catalog salt forms without seed rows: {sorted(missing)}"
+    assert leaf_classes()["escitalopram oxalate"] == leaf_classes()["escitalopram"]
+    assert dose_for("escitalopram oxalate", "40")["max_daily_mg"] == dose_for("escitalopram", "40")["max_daily_mg"]
+
+
 # ---------------------------------------------------------------------------------------------
 # The issue's named cases
 
