@@ -36,6 +36,10 @@ _EVERY_MOMENTS = {
     ("NIGHT",): _Freq("every night", Fraction(1), "event"),
 }
 _MOMENTS = {
+    ("IN", "THE", "AM"): _FREQS["AM"],
+    ("IN", "AM"): _FREQS["AM"],
+    ("IN", "THE", "PM"): _FREQS["PM"],
+    ("IN", "PM"): _FREQS["PM"],
     ("AT", "BEDTIME"): _FREQS["QHS"],
     ("AT", "NIGHT"): _Freq("at night", Fraction(1), "event"),
     ("IN", "THE", "MORNING"): _FREQS["AM"],
@@ -140,6 +144,35 @@ def weekdays_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
     return _interval(phrase, Fraction(len(days), 7)), j - i
 
 
+_CLOCK = re.compile(r"(1[0-2]|[1-9])(?::([0-5][0-9]))?(AM|PM)?", re.ASCII)
+
+
+def clock_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
+    """ "AT 8 AM", "AT 8:30 PM", "AT 9PM": a once-a-day moment."""
+    if keys[i] != "AT":
+        return None
+    times: list[str] = []
+    j = i + 1
+    while j < len(keys):
+        match = _CLOCK.fullmatch(keys[j])
+        if not match:
+            break
+        half, end = match[3], j + 1
+        if half is None and end < len(keys) and keys[end] in ("AM", "PM"):
+            half, end = keys[end], end + 1
+        if half is None:
+            break  # "at 8": morning or evening is not said
+        times.append(f"{match[1]}{':' + match[2] if match[2] else ''} {half}")
+        j = end
+        if not (j + 1 < len(keys) and keys[j] == "AND" and _CLOCK.fullmatch(keys[j + 1])):
+            break
+        j += 1
+    if not times:
+        return None
+    used = j - i - (1 if keys[j - 1] == "AND" else 0)
+    return _Freq("at " + " and ".join(times), Fraction(len(times)), "event"), used
+
+
 def every_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
     """Frequencies that begin with "EVERY" (and the weekday and moment phrases)."""
     key = keys[i]
@@ -163,7 +196,7 @@ def every_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
 
 
 def frequency_phrase_at(keys: list[str], i: int) -> tuple[_Freq, int] | None:
-    return times_per_period_at(keys, i) or every_at(keys, i)
+    return times_per_period_at(keys, i) or clock_at(keys, i) or every_at(keys, i)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +211,7 @@ _ROUTE_BODIES: dict[tuple[str, ...], tuple[_Route, bool]] = {
     ("AFFECTED", "AREA"): (_ROUTES["AA"], False),
     ("AFFECTED", "AREAS"): (_Route("to the affected areas", "apply"), False),
     ("MOUTH",): (_ROUTES["PO"], True),
+    ("INHALATION",): (_ROUTES["INH"], True),
     ("RIGHT", "EYE"): (_RIGHT_EYE, False),
     ("LEFT", "EYE"): (_ROUTES["OS"], False),
     ("BOTH", "EYES"): (_ROUTES["OU"], False),

@@ -93,9 +93,13 @@ def _quantity_at(tokens: list[_Token], i: int) -> tuple[_Quantity, int] | None:
         text = f"{text} to {_number_text(match[2])}"
     elif i + 1 < len(tokens):
         nxt = tokens[i + 1].key
+        after = tokens[i + 2].key if i + 2 < len(tokens) else ""
         if "/" not in key and "/" in nxt and _NUMBER.fullmatch(nxt) and _number_value(nxt) < 1:
             low = high = low + _number_value(nxt)  # mixed number "1 1/2"
             text, used = f"{text} {nxt}", 2
+        elif "/" not in key and nxt == "AND" and "/" in after and _NUMBER.fullmatch(after) and _number_value(after) < 1:
+            low = high = low + _number_value(after)  # "1 and 1/2"
+            text, used = f"{text} {after}", 3
         elif nxt in ("TO", "-") and i + 2 < len(tokens):
             other = _NUMBER_WORDS.get(tokens[i + 2].key, tokens[i + 2].key)
             if _NUMBER.fullmatch(other):

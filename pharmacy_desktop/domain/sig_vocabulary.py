@@ -187,7 +187,12 @@ _INDICATIONS = {
     "ITCHING": "itching", "COUGH": "cough", "WHEEZING": "wheezing", "CONSTIPATION": "constipation",
     "DIARRHEA": "diarrhea", "MIGRAINE": "migraine", "SPASMS": "spasms", "AGITATION": "agitation",
     "SEVERE": "severe", "MODERATE": "moderate", "MILD": "mild", "BREAKTHROUGH": "breakthrough",
-    "CHEST": "chest", "MUSCLE": "muscle", "BACK": "back",
+    "CHEST": "chest", "MUSCLE": "muscle", "BACK": "back", "BP": "blood pressure", "BLOOD": "blood",
+    "PRESSURE": "pressure", "SUGAR": "sugar", "CHOLESTEROL": "cholesterol", "HEART": "heart",
+    "INFECTION": "infection", "ALLERGIES": "allergies", "ALLERGY": "allergy", "HEARTBURN": "heartburn",
+    "REFLUX": "reflux", "ACID": "acid", "GOUT": "gout", "ARTHRITIS": "arthritis", "THYROID": "thyroid",
+    "DEPRESSION": "depression", "MOOD": "mood", "ACNE": "acne", "RASH": "rash", "SWELLING": "swelling",
+    "CONGESTION": "congestion", "DIZZINESS": "dizziness", "SEIZURES": "seizures", "DIABETES": "diabetes",
 }  # fmt: skip
 # Error-prone abbreviations (ISMP list; The Joint Commission "Do Not Use") that have more than one
 # meaning: never translated; the reason says what to write instead. Key -> reason.

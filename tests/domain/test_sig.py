@@ -111,8 +111,8 @@ def test_unknown_tokens_pass_through_unchanged_and_are_listed() -> None:
 
 
 def test_unknown_token_after_prn_reads_as_indication() -> None:
-    assert expand_sig("1 T PO PRN gout") == "Take 1 tablet by mouth as needed for gout"
-    assert unknown_tokens("1 T PO PRN gout") == ["gout"]
+    assert expand_sig("1 T PO PRN hiccups") == "Take 1 tablet by mouth as needed for hiccups"
+    assert unknown_tokens("1 T PO PRN hiccups") == ["hiccups"]
 
 
 def test_empty_sig() -> None:

@@ -217,3 +217,26 @@ def test_one_rate_restated_or_a_taper_is_understood(sig: str, expected: str) -> 
 )
 def test_prn_before_a_phrase_is_not_an_indication(sig: str, expected: str) -> None:
     assert analyze_sig(sig).directions == expected
+
+
+@pytest.mark.parametrize(
+    ("sig", "expected", "interval"),
+    [
+        ("take 1 tablet by mouth at 8 am", "Take 1 tablet by mouth at 8 AM", "24"),
+        ("take 1 tablet at 8 am and 8 pm", "Take 1 tablet at 8 AM and 8 PM", "12"),
+        ("take 1 tablet at 8:30 pm", "Take 1 tablet at 8:30 PM", "24"),
+        ("1 tab po qd in am", "Take 1 tablet by mouth once a day in the morning", "24"),
+        ("take 1 and 1/2 tablets by mouth daily", "Take 1 1/2 tablets by mouth once a day", "24"),
+        ("use 2 puffs by inhalation every 4 to 6 hours", "Use 2 puffs by inhalation every 4 to 6 hours", "4"),
+        ("1 tab po qd for bp", "Take 1 tablet by mouth once a day for blood pressure", "24"),
+    ],
+)
+def test_clock_times_mixed_numbers_and_indications(sig: str, expected: str, interval: str) -> None:
+    analysis = analyze_sig(sig)
+    assert analysis.directions == expected and analysis.understood
+    assert analysis.min_interval_hours == Decimal(interval)
+
+
+def test_a_clock_time_without_am_or_pm_is_not_read_as_a_time() -> None:
+    analysis = analyze_sig("take 1 tablet at 8")
+    assert analysis.directions == "Take 1 tablet at 8" and analysis.dose_max is None
