@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.body_weight import WeightError, kg_to_lb, parse_weight_kg
 from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.services import patients
 from pharmacy_desktop.services.patient_forms import (
@@ -39,6 +42,8 @@ from pharmacy_desktop.services.patient_forms import (
     PrescriberEntry,
 )
 from pharmacy_desktop.ui.style import ERROR_STYLE
+
+PREGNANCY_TEXTS = {"unknown": "Unknown / not asked", "pregnant": "Pregnant", "not_pregnant": "Not pregnant"}
 
 
 def _date_text(value: dt.date | None) -> str:
@@ -167,9 +172,10 @@ class PatientFormWidget(QWidget):
         self.generic = QCheckBox("Generic substitution allowed")
         self.generic.setObjectName("field:allow_generic_substitution")
         grid.addWidget(self.generic, 14, 3)
+        self._build_clinical(grid, 16)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        grid.setRowStretch(16, 1)
+        grid.setRowStretch(19, 1)
         self.tabs.addTab(details, "&1 Details")
 
         self.allergies = EntryTable(
@@ -230,6 +236,51 @@ class PatientFormWidget(QWidget):
             page_layout.addWidget(self._error(key))
             self.tabs.addTab(page, title)
 
+    def _build_clinical(self, grid: QGridLayout, row: int) -> None:
+        """Weight (kg, or pounds with 'lb'), pregnancy, breastfeeding: what the DUR's dose, pregnancy and
+        lactation checks read. Saving a change re-runs the checks of the patient's waiting prescriptions."""
+        self.weight = QLineEdit()
+        self.weight.setObjectName("field:weight_kg")
+        self.weight.setPlaceholderText("kg, or pounds: 154 lb")
+        self.weight_hint = QLabel("")
+        self.weight_hint.setObjectName("weightHint")
+        self.weight.textChanged.connect(self._weight_edited)
+        weight_row = QWidget()
+        weight_layout = QHBoxLayout(weight_row)
+        weight_layout.setContentsMargins(0, 0, 0, 0)
+        weight_layout.addWidget(self.weight, 1)
+        weight_layout.addWidget(self.weight_hint, 1)
+        weight_row.setFocusProxy(self.weight)
+        self.pregnancy = QComboBox()
+        self.pregnancy.setObjectName("field:pregnancy_status")
+        for value, text in PREGNANCY_TEXTS.items():
+            self.pregnancy.addItem(text, value)
+        self.breastfeeding = QCheckBox("Br&eastfeeding")
+        self.breastfeeding.setObjectName("field:breastfeeding")
+        for text, widget, key, col in (
+            ("&Weight", weight_row, "weight_kg", 0),
+            ("Pre&gnancy", self.pregnancy, "pregnancy_status", 2),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget.focusProxy() or widget)
+            grid.addWidget(label, row, col)
+            grid.addWidget(widget, row, col + 1)
+            grid.addWidget(self._error(key), row + 1, col + 1)
+        grid.addWidget(self.breastfeeding, row + 2, 3)
+
+    def _weight_edited(self, text: str) -> None:
+        try:
+            kg = parse_weight_kg(text)
+        except WeightError:
+            self.weight_hint.setText("kg, or pounds with 'lb'")
+            return
+        if kg is None:
+            self.weight_hint.setText("")
+        elif text.strip().replace(" ", "").lower().rstrip("s").endswith(("lb", "pound", "#")):
+            self.weight_hint.setText(f"= {kg} kg")
+        else:
+            self.weight_hint.setText(f"= {kg_to_lb(kg)} lb")
+
     @staticmethod
     def _combo(values: list[str]) -> QComboBox:
         combo = QComboBox()
@@ -257,6 +308,10 @@ class PatientFormWidget(QWidget):
             else:
                 widget.setText(value or "")
         self.generic.setChecked(form.allow_generic_substitution)
+        self.weight.setText("" if form.weight_kg is None else str(form.weight_kg))
+        index = self.pregnancy.findData(form.pregnancy_status or "unknown")
+        self.pregnancy.setCurrentIndex(max(index, 0))
+        self.breastfeeding.setChecked(form.breastfeeding)
         self.allergies.set_entries(form.allergies)
         self.conditions.set_entries(form.conditions)
         self.insurance.set_entries(form.insurance)
@@ -274,9 +329,16 @@ class PatientFormWidget(QWidget):
                 values[key] = widget.text()
         values["language_preference"] = values["language_preference"] or "en"
         values["communication_preference"] = values["communication_preference"] or "sms"
+        try:  # a weight that is not one goes to the service as typed: it names what to fix
+            weight: Decimal | str | None = parse_weight_kg(self.weight.text())
+        except WeightError:
+            weight = self.weight.text()
         return PatientForm(
             **values,
             allow_generic_substitution=self.generic.isChecked(),
+            weight_kg=weight,
+            pregnancy_status=str(self.pregnancy.currentData() or "unknown"),
+            breastfeeding=self.breastfeeding.isChecked(),
             allergies=self.allergies.entries(),
             conditions=self.conditions.entries(),
             insurance=self.insurance.entries(),
@@ -298,9 +360,10 @@ class PatientFormWidget(QWidget):
         first = next(iter(field_errors), None)
         if first:
             base = first.split("[", 1)[0]
-            if base in self.fields:
+            clinical = {"weight_kg": self.weight, "pregnancy_status": self.pregnancy}
+            if base in self.fields or base in clinical:
                 self.tabs.setCurrentIndex(0)
-                self.fields[base].setFocus()
+                (self.fields.get(base) or clinical[base]).setFocus()
             else:
                 index = {"allergies": 1, "conditions": 2, "insurance": 3, "prescribers": 4}.get(base, 0)
                 self.tabs.setCurrentIndex(index)
