@@ -1,5 +1,7 @@
 """`pharmacy-desktop demo`: load the demo pharmacy (idempotent) and print the demo users;
-`demo --reset`: the embedded database only, deleted (after a backup) and loaded afresh."""
+`demo --reset`: the embedded database only, deleted (after a backup) and loaded afresh;
+`demo --remove`: the embedded database only, deleted (after a backup) and left empty, so the next
+start of the app asks to set up the pharmacy (its profile and first administrator)."""
 
 from __future__ import annotations
 
@@ -15,13 +17,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="the embedded database only: back it up, delete it and load the demo pharmacy afresh (asks first)",
     )
-    demo.add_argument("--yes", action="store_true", help="with --reset: do not ask (scripts)")
+    demo.add_argument(
+        "--remove",
+        action="store_true",
+        help="the embedded database only: back it up and delete the demo pharmacy; the next start sets up yours",
+    )
+    demo.add_argument("--yes", action="store_true", help="with --reset or --remove: do not ask (scripts)")
     demo.set_defaults(handler=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 
+    if getattr(args, "remove", False):
+        if args.reset:
+            raise UsageError("give --reset (a fresh demo) or --remove (no demo), not both")
+        print(_reset(args, load=False))
+        print("The next start of the app asks for your pharmacy's details and its first administrator.")
+        return 0
     if getattr(args, "reset", False):
         url_summary = _reset(args)
     else:
@@ -38,29 +51,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reset(args: argparse.Namespace) -> str:
+def _reset(args: argparse.Namespace, *, load: bool = True) -> str:
     from pharmacy_desktop import config as config_mod
     from pharmacy_desktop.app import configured_url
     from pharmacy_desktop.cli.confirm import confirm_destructive
     from pharmacy_desktop.db import backup, migrate
     from pharmacy_desktop.demo import load_demo
 
+    option = "--reset" if load else "--remove"
     configured, source = configured_url(getattr(args, "database_url", None), config_mod.load())
     if configured is not None:
         raise UsageError(
-            f"'demo --reset' resets the embedded demo database only; this workstation uses a configured server "
+            f"'demo {option}' changes the embedded demo database only; this workstation uses a configured server "
             f"(from {source_name(source)}). Nothing was changed."
         )
+    action = "delete everything and load the demo pharmacy afresh in" if load else "delete everything in"
     with chosen_database(args) as (url, where):
-        confirm_destructive("delete everything and load the demo pharmacy afresh in", url, where, yes=args.yes)
+        confirm_destructive(action, url, where, yes=args.yes)
         saved = None
         if migrate.inspect_revision(url).revision is not None:
             import datetime as dt
 
-            saved = backup.backup_dir() / f"before-demo-reset-{dt.datetime.now():%Y-%m-%d-%H%M%S}{backup.SUFFIX}"
+            name = f"before-demo-{option[2:]}-{dt.datetime.now():%Y-%m-%d-%H%M%S}{backup.SUFFIX}"
+            saved = backup.backup_dir() / name
             backup.backup(url, saved)
         backup.recreate_empty(url)
         migrate.upgrade(url)
-        summary = str(load_demo(url))
-    note = f"; the database before the reset is backed up in {saved}" if saved else ""
-    return f"demo reset{note}\n{summary}"
+        summary = str(load_demo(url)) if load else "the embedded database is empty"
+    note = f"; the database before it is backed up in {saved}" if saved else ""
+    return f"demo {'reset' if load else 'removed'}{note}\n{summary}"

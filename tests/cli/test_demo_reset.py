@@ -16,7 +16,7 @@ from tests.cli.conftest import scalar
 def test_reset_refuses_a_configured_server(database_url, actors, capsys):
     assert cli.main(["demo", "--reset", "--yes", "--database-url", database_url]) == 2
     err = capsys.readouterr().err
-    assert "resets the embedded demo database only" in err and "--database-url" in err
+    assert "changes the embedded demo database only" in err and "--database-url" in err
     assert "Nothing was changed" in err
     assert scalar(database_url, "SELECT count(*) FROM user_schema.users") == 4
 
@@ -30,3 +30,34 @@ def test_recreate_empty_refuses_while_in_use_then_empties(database_url, actors, 
     backup_mod.recreate_empty(database_url)
     assert migrate.current(database_url) is None
     assert scalar(database_url, "SELECT to_regclass('user_schema.users')") is None
+
+
+class _ServerAt:
+    """Stands in for the embedded server: its URL a test database."""
+
+    def __init__(self, url: str):
+        self.url, self.data_dir = url, "the test database"
+
+    def start(self) -> str:
+        return self.url
+
+    def stop(self) -> None:
+        pass
+
+
+def test_remove_backs_up_and_leaves_an_empty_pharmacy_to_set_up(database_url, actors, engine, monkeypatch, tmp_path):
+    import pharmacy_desktop.db.embedded as embedded_mod
+
+    engine.dispose()
+    monkeypatch.setattr(embedded_mod, "EmbeddedPostgres", lambda root: _ServerAt(database_url))
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PHARMACY_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("PHARMACY_DATABASE_URL", raising=False)
+    assert cli.main(["demo", "--remove"]) == 2  # no terminal, no --yes: nothing happens
+    assert scalar(database_url, "SELECT count(*) FROM user_schema.users") == 4
+
+    assert cli.main(["demo", "--remove", "--yes"]) == 0
+    assert migrate.current(database_url) == migrate.head()
+    assert scalar(database_url, "SELECT count(*) FROM user_schema.users") == 0  # the first start sets up
+    saved = list((tmp_path / "backups").glob("before-demo-remove-*.pharmacy-backup"))
+    assert len(saved) == 1 and backup_mod.read_manifest(saved[0]).rows["user_schema.users"] == 4
