@@ -70,6 +70,15 @@ def _item(items: dict[str, uuid.UUID], *choices: str) -> uuid.UUID:
     return next(items[g] for g in choices if g in items)
 
 
+def _stocked(uow_factory: UnitOfWorkFactory, items: dict[str, uuid.UUID], units: int, *choices: str) -> uuid.UUID:
+    """The first of ``choices`` with at least ``units`` on the shelf that day (else the first one)."""
+    with uow_factory() as uow:
+        for generic in choices:
+            if generic in items and uow.inventory.require(items[generic]).quantity_on_hand >= units:
+                return items[generic]
+    return _item(items, *choices)
+
+
 def _damage_small(uow_factory, actors, items, info, summary) -> None:  # type: ignore[no-untyped-def]
     # small and not controlled: approved at once by the system (under the pharmacy's thresholds)
     _request(
@@ -87,7 +96,7 @@ def _damage_large(uow_factory, actors, items, info, summary) -> None:  # type: i
     _request(
         uow_factory,
         actors,
-        _item(items, "omeprazole", "metformin"),
+        _stocked(uow_factory, items, 120, "omeprazole", "metformin", "lisinopril", "atorvastatin"),
         "damage",
         -60,
         "Water leak over shelf C: an opened bottle soaked and discarded.",

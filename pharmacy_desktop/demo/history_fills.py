@@ -38,6 +38,9 @@ from pharmacy_desktop.services import stock_ledger
 from pharmacy_desktop.services.stock_allocation import REFILL_REFERENCE, batch_stock
 
 LOW_FLOOR = Decimal(40)  # the low-stock items are dispensed down to about this, never reordered
+# how busy the year is (issue 14: "a few thousand" ledger rows): patients on each long-term drug
+# (of large quantities), and the days between two short courses of a drug
+LONG_TERM, LONG_TERM_LARGE, SHORT_EVERY = 6, 2, 7
 ZERO = Decimal("0.00")
 
 
@@ -68,10 +71,10 @@ def plan_fills(
     patients: int,
     days_of_history: int,
 ) -> list[Fill]:
-    """A year of fills: long-term therapy refilled every month by three patients (one for large
-    quantities; a new prescription each fill for C-II, every sixth fill for C-III-V), short courses
-    every two weeks, the low-stock items every five days (see below for who: with the default 50
-    patients, 21 of them; with 30, one)."""
+    """A year of fills: long-term therapy refilled every month by ``LONG_TERM`` patients (two for
+    large quantities; a new prescription each fill for C-II, every sixth fill for C-III-V), short
+    courses every ``SHORT_EVERY`` days, the low-stock items every five days (see below for who: with
+    the default 50 patients, 21 of them; with 30, one)."""
     fills: list[Fill] = []
     # the patients demo/prescriptions.py tells stories about keep exactly their prescriptions (the
     # screens and tests find them by their drugs): the year's fills go to the patients it leaves alone
@@ -81,7 +84,7 @@ def plan_fills(
         if generic not in meds or generic == "saxagliptin":  # Onglyza waits for prior authorization
             continue
         if days >= 30:
-            for patient in rng.sample(free, min(len(free), 1 if qty > 60 else 3)):
+            for patient in rng.sample(free, min(len(free), LONG_TERM_LARGE if qty > 60 else LONG_TERM)):
                 first = rng.randint(1, 29)
                 for n, day in enumerate(range(first, days_of_history - 2, days)):
                     if generic == "lorazepam":
@@ -93,7 +96,7 @@ def plan_fills(
                         key, refills = (patient, generic), 11
                     fills.append(Fill(day, patient, generic, sig, qty, days, key, refills))
         else:
-            every = 5 if generic in low_stock else 14
+            every = 5 if generic in low_stock else SHORT_EVERY
             for n, day in enumerate(range(rng.randint(1, every), days_of_history - 2, every)):
                 patient = rng.choice(free)
                 fills.append(Fill(day, patient, generic, sig, qty, days, (patient, generic, n), 0))
@@ -128,7 +131,8 @@ def dispense_days(
             .with_for_update()
         ):
             batches[batch.inventory_item_id][batch.id] = batch  # type: ignore[index]
-        cache: dict[uuid.UUID, Medication] = {}
+        wanted_meds = {meds[f.generic] for _, fills in days for f in fills if f.generic in meds}
+        cache = {m.id: m for m in uow.active_session.scalars(select(Medication).where(Medication.id.in_(wanted_meds)))}
         for day, fills in days:
             move_clock(day)
             done, left_out = _dispense_day(
