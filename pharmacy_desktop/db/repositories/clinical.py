@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -53,46 +54,54 @@ WITH RECURSIVE c(code) AS (
 )
 SELECT k.code, k.name, k.kind, k.parent_code FROM c JOIN {S}.clinical_classes k ON k.code = c.code
 """)
-_INTERACTIONS_SQL = text(f"""
-SELECT subject_a_kind, subject_a, subject_b_kind, subject_b, severity, mechanism, management, source
+_LOOKUP_SQL = text(f"""
+SELECT 'loaded' AS what, NULL AS a, NULL AS b, NULL AS c WHERE EXISTS (SELECT 1 FROM {S}.clinical_sources)
+UNION ALL
+SELECT 'term', term, subject_kind, subject FROM {S}.clinical_allergen_terms WHERE term = ANY(:terms)
+UNION ALL
+SELECT 'condition', term, icd10_prefix, NULL FROM {S}.clinical_condition_terms WHERE term = ANY(:conditions)
+ORDER BY 1, 2, 3, 4
+""")
+# every rule about the subjects under review in one round trip: (what, kind, subject, severity, message,
+# source, t1, t2, t3, t4, n1 .. n8, flag); each part says what its columns carry
+_RULES_SQL = text(f"""
+SELECT 'interaction' AS what, subject_a_kind, subject_a, severity, mechanism, source,
+       subject_b_kind AS t1, subject_b AS t2, management AS t3, NULL AS t4,
+       NULL::numeric AS n1, NULL::numeric AS n2, NULL::numeric AS n3, NULL::numeric AS n4,
+       NULL::numeric AS n5, NULL::numeric AS n6, NULL::numeric AS n7, NULL::numeric AS n8, NULL::boolean AS flag
   FROM {S}.clinical_interactions
  WHERE subject_a = ANY(:subjects) AND subject_b = ANY(:subjects) AND is_active
-""")
-_DOSE_SQL = text(f"""
-SELECT ingredient, source, route, release, age_min_years, age_max_years, max_single_mg, max_daily_mg,
-       max_single_mg_per_kg, max_daily_mg_per_kg, min_interval_hours, weekly_only, max_weekly_mg, note
-  FROM {S}.clinical_dose_limits WHERE ingredient = ANY(:ingredients)
- ORDER BY ingredient, route, release, age_min_years
-""")
-_DISEASE_SQL = text(f"""
-SELECT subject_kind, subject, icd10_prefix, condition_name, severity, message, source
+UNION ALL
+SELECT 'disease', subject_kind, subject, severity, message, source, icd10_prefix, condition_name, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM {S}.clinical_disease_rules
  WHERE subject = ANY(:subjects)
-   AND (:all_rules OR EXISTS (SELECT 1 FROM unnest(CAST(:codes AS text[])) c
-                               WHERE c LIKE replace(upper(icd10_prefix), '.', '') || '%'))
- ORDER BY subject, icd10_prefix
+   AND (:all_disease OR EXISTS (SELECT 1 FROM unnest(CAST(:codes AS text[])) c
+                                 WHERE c LIKE replace(upper(icd10_prefix), '.', '') || '%'))
+UNION ALL
+SELECT 'pregnancy', subject_kind, subject, severity, message, source, state, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {S}.clinical_pregnancy_rules WHERE subject = ANY(:subjects)
+UNION ALL
+SELECT 'age', subject_kind, subject, severity, message, source, criteria, NULL, NULL, NULL,
+       age_min_years, age_max_years, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {S}.clinical_age_rules WHERE subject = ANY(:subjects)
+UNION ALL
+SELECT 'sex', subject_kind, subject, severity, message, source, sex, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {S}.clinical_sex_rules WHERE subject = ANY(:subjects)
+UNION ALL
+SELECT 'cross', x.subject_kind, x.subject, x.severity, x.message, x.source, x.allergy_class, k.name, k.kind, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {S}.clinical_allergy_cross x JOIN {S}.clinical_classes k ON k.code = x.allergy_class
+ WHERE x.subject = ANY(:subjects)
+UNION ALL
+SELECT 'dose', 'ingredient', ingredient, NULL, note, source, route, release, NULL, NULL,
+       age_min_years, age_max_years, max_single_mg, max_daily_mg, max_single_mg_per_kg, max_daily_mg_per_kg,
+       min_interval_hours, max_weekly_mg, weekly_only
+  FROM {S}.clinical_dose_limits WHERE ingredient = ANY(:ingredients)
+ORDER BY 1, 3, 2, 7, 8, 11
 """)
-_PREGNANCY_SQL = text(f"""
-SELECT subject_kind, subject, state, severity, message, source
-  FROM {S}.clinical_pregnancy_rules WHERE subject = ANY(:subjects) ORDER BY subject, state
-""")
-_AGE_SQL = text(f"""
-SELECT subject_kind, subject, criteria, severity, message, source, age_min_years, age_max_years
-  FROM {S}.clinical_age_rules WHERE subject = ANY(:subjects) ORDER BY subject, criteria
-""")
-_SEX_SQL = text(f"""
-SELECT subject_kind, subject, sex, severity, message, source
-  FROM {S}.clinical_sex_rules WHERE subject = ANY(:subjects) ORDER BY subject, sex
-""")
-_CROSS_SQL = text(f"""
-SELECT allergy_class, subject_kind, subject, severity, message, source
-  FROM {S}.clinical_allergy_cross WHERE subject = ANY(:subjects) ORDER BY allergy_class, subject
-""")
-_TERMS_SQL = text(f"""
-SELECT term, subject_kind, subject FROM {S}.clinical_allergen_terms WHERE term = ANY(:terms)
- ORDER BY term, subject_kind, subject
-""")
-_CONDITIONS_SQL = text(f"SELECT term, icd10_prefix FROM {S}.clinical_condition_terms WHERE term = ANY(:terms)")
 _BRANDS_SQL = text(f"""
 SELECT DISTINCT lower(p.proprietary_name), p.substance_name
   FROM {S}.medications m JOIN {S}.drug_products p ON p.id = m.product_id
@@ -151,18 +160,27 @@ class ClinicalRepository:
         self, ingredients: Iterable[str], allergy_texts: Iterable[str] = (), condition_texts: Iterable[str] = ()
     ) -> ClinicalKnowledge:
         """The knowledge about ``ingredients`` (normalize_ingredient form) and their classes, the
-        allergen terms and brands of ``allergy_texts``, the condition terms of ``condition_texts``."""
+        allergen terms and brands of ``allergy_texts``, the condition terms of ``condition_texts``.
+
+        Round trips: terms and conditions (with "is anything loaded"), classes, the rules; then only
+        when needed: brands and their classes, class names of allergy terms, "did you mean" words."""
         drugs = {normalize_ingredient(i) for i in ingredients if i and i.strip()}
         allergies = [a for a in allergy_texts if a and a.strip()]
         conditions = sorted({" ".join(c.lower().split()) for c in condition_texts if c and c.strip()})
-        if not self.is_loaded():
-            return ClinicalKnowledge(empty=True)
-
         allergy_forms = {k for a in allergies for k in allergy_keys(a)}
+
+        loaded = False
         terms: dict[str, list[Subject]] = {}
-        if allergy_forms:
-            for term, kind, subject in self._rows(_TERMS_SQL, terms=sorted(allergy_forms)):
-                terms.setdefault(term, []).append(_subject(kind, subject))
+        condition_terms: dict[str, str] = {}
+        for what, key, kind, subject in self._rows(_LOOKUP_SQL, terms=sorted(allergy_forms), conditions=conditions):
+            if what == "loaded":
+                loaded = True
+            elif what == "term":
+                terms.setdefault(key, []).append(_subject(kind, subject))
+            else:
+                condition_terms[key] = kind
+        if not loaded:
+            return ClinicalKnowledge(empty=True)
         term_ingredients = {s.code for subs in terms.values() for s in subs if s.kind == "ingredient"}
         allergy_ingredients = {normalize_ingredient(a) for a in allergies} | term_ingredients
 
@@ -177,25 +195,16 @@ class ClinicalRepository:
             kinds.update(more_kinds)
 
         drug_classes = {c for i in drugs for c in ingredient_classes.get(i, ())}
-        subjects = sorted(drugs | drug_classes)
-        interactions = tuple(
-            InteractionRule(_subject(ak, a), _subject(bk, b), sev, mech, mgmt, src)
-            for ak, a, bk, b, sev, mech, mgmt, src in self._rows(_INTERACTIONS_SQL, subjects=subjects)
-            if (a in drugs if ak == "ingredient" else a in drug_classes)
-            and (b in drugs if bk == "ingredient" else b in drug_classes)
-        )
-        crosses = tuple(
-            AllergyCross(ac, _subject(k, s), sev, msg, src)
-            for ac, k, s, sev, msg, src in self._rows(_CROSS_SQL, subjects=subjects)
-        )
-        term_classes = {s.code for subs in terms.values() for s in subs if s.kind == "class"}
-        wanted_names = (term_classes | {c.allergy_class for c in crosses}) - set(names)
+        rules = self._rules(drugs, drug_classes, conditions, condition_terms)
+        for cross in rules.crosses:
+            names.setdefault(cross.allergy_class, rules.cross_names[cross.allergy_class][0])
+            kinds.setdefault(cross.allergy_class, rules.cross_names[cross.allergy_class][1])
+        wanted_names = {s.code for subs in terms.values() for s in subs if s.kind == "class"} - set(names)
         if wanted_names:
             for code, name, kind, _parent in self._rows(_CLASS_NAMES_SQL, codes=sorted(wanted_names)):
                 names[code] = name
                 kinds[code] = kind
 
-        condition_terms: dict[str, str] = dict(self._rows(_CONDITIONS_SQL, terms=conditions)) if conditions else {}
         unresolved = [a for a in allergies if a not in resolved and not any(k in brands for k in allergy_keys(a))]
         vocabulary = set(allergy_forms & (set(terms) | set(ingredient_classes) | set(brands)))
         for allergy in unresolved:
@@ -206,22 +215,13 @@ class ClinicalRepository:
             ingredient_classes={i: frozenset(c) for i, c in ingredient_classes.items()},
             class_names=names,
             class_kinds=kinds,
-            interactions=interactions,
-            dose_limits=self._dose_limits(drugs),
-            disease_rules=self._disease_rules(subjects, conditions, condition_terms),
-            pregnancy_rules=tuple(
-                PregnancyRule(_subject(k, s), state, sev, msg, src)
-                for k, s, state, sev, msg, src in self._rows(_PREGNANCY_SQL, subjects=subjects)
-            ),
-            age_rules=tuple(
-                AgeRule(_subject(k, s), crit, sev, msg, src, _decimal(lo), _decimal(hi))
-                for k, s, crit, sev, msg, src, lo, hi in self._rows(_AGE_SQL, subjects=subjects)
-            ),
-            sex_rules=tuple(
-                SexRule(_subject(k, s), sex, sev, msg, src)
-                for k, s, sex, sev, msg, src in self._rows(_SEX_SQL, subjects=subjects)
-            ),
-            allergy_cross=crosses,
+            interactions=tuple(rules.interactions),
+            dose_limits=tuple(rules.doses),
+            disease_rules=tuple(rules.diseases),
+            pregnancy_rules=tuple(rules.pregnancies),
+            age_rules=tuple(rules.ages),
+            sex_rules=tuple(rules.sexes),
+            allergy_cross=tuple(rules.crosses),
             allergen_terms={t: tuple(subs) for t, subs in terms.items()},
             brand_ingredients=brands,
             vocabulary=frozenset(vocabulary),
@@ -229,13 +229,13 @@ class ClinicalRepository:
             empty=False,
         )
 
-    def _disease_rules(
-        self, subjects: list[str], conditions: list[str], terms: dict[str, str]
-    ) -> tuple[DiseaseRule, ...]:
-        """The drugs' rules for the patient's conditions (by ICD-10-CM prefix); every rule of the drugs
-        when a condition is neither a code nor a known term (the check then asks for a look by hand)."""
-        if not conditions:
-            return ()
+    def _rules(self, drugs: set[str], drug_classes: set[str], conditions: list[str], terms: dict[str, str]) -> _Rules:
+        """Every rule about the drugs and their classes, in one round trip. Drug-disease rules only for
+        the patient's conditions (by ICD-10-CM prefix), or every rule of the drugs when a condition is
+        neither a code nor a known term (the check then asks for a look by hand)."""
+        out = _Rules()
+        if not drugs:
+            return out
         codes: list[str] = []
         for condition in conditions:
             code = terms.get(condition) or (condition if _ICD10_LIKE.match(condition) else None)
@@ -243,10 +243,36 @@ class ClinicalRepository:
                 codes = []
                 break
             codes.append(code.replace(".", "").replace(" ", "").upper())
-        rows = self._rows(_DISEASE_SQL, subjects=subjects, all_rules=not codes, codes=codes)
-        return tuple(
-            DiseaseRule(_subject(k, s), prefix, cname, sev, msg, src) for k, s, prefix, cname, sev, msg, src in rows
-        )
+        params = {
+            "subjects": sorted(drugs | drug_classes),
+            "ingredients": sorted(drugs),
+            "all_disease": bool(conditions) and not codes,
+            "codes": codes,
+        }
+
+        def present(kind: str, code: str) -> bool:
+            return code in drugs if kind == "ingredient" else code in drug_classes
+
+        for row in self._rows(_RULES_SQL, **params):
+            what, kind, code, severity, message, source, t1, t2, t3 = row[:9]
+            subject = _subject(kind, code)
+            if what == "interaction":
+                if present(kind, code) and present(t1, t2):
+                    out.interactions.append(InteractionRule(subject, _subject(t1, t2), severity, message, t3, source))
+            elif what == "disease":
+                out.diseases.append(DiseaseRule(subject, t1, t2, severity, message, source))
+            elif what == "pregnancy":
+                out.pregnancies.append(PregnancyRule(subject, t1, severity, message, source))
+            elif what == "age":
+                out.ages.append(AgeRule(subject, t1, severity, message, source, _decimal(row[10]), _decimal(row[11])))
+            elif what == "sex":
+                out.sexes.append(SexRule(subject, t1, severity, message, source))
+            elif what == "cross":
+                out.crosses.append(AllergyCross(t1, subject, severity, message, source))
+                out.cross_names[t1] = (t2, t3)
+            elif what == "dose":
+                out.doses.append(_dose_limit(code, source, t1, t2, message, row[10:18], row[18]))
+        return out
 
     def _classes(self, ingredients: set[str]) -> tuple[dict[str, set[str]], dict[str, str], dict[str, str]]:
         """ingredient -> class codes (parents included), code -> name, code -> kind."""
@@ -274,25 +300,36 @@ class ClinicalRepository:
             brands.setdefault(brand, set()).update(parts)
         return {b: frozenset(i) for b, i in brands.items()}
 
-    def _dose_limits(self, ingredients: set[str]) -> tuple[DoseLimit, ...]:
-        if not ingredients:
-            return ()
-        return tuple(
-            DoseLimit(
-                ingredient=r[0],
-                source=r[1],
-                route=r[2],
-                release=r[3],
-                age_min_years=Decimal(r[4]),
-                age_max_years=_decimal(r[5]),
-                max_single_mg=_decimal(r[6]),
-                max_daily_mg=_decimal(r[7]),
-                max_single_mg_per_kg=_decimal(r[8]),
-                max_daily_mg_per_kg=_decimal(r[9]),
-                min_interval_hours=_decimal(r[10]),
-                weekly_only=bool(r[11]),
-                max_weekly_mg=_decimal(r[12]),
-                note=r[13],
-            )
-            for r in self._rows(_DOSE_SQL, ingredients=sorted(ingredients))
-        )
+
+@dataclass
+class _Rules:
+    interactions: list[InteractionRule] = field(default_factory=list)
+    diseases: list[DiseaseRule] = field(default_factory=list)
+    pregnancies: list[PregnancyRule] = field(default_factory=list)
+    ages: list[AgeRule] = field(default_factory=list)
+    sexes: list[SexRule] = field(default_factory=list)
+    crosses: list[AllergyCross] = field(default_factory=list)
+    cross_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    doses: list[DoseLimit] = field(default_factory=list)
+
+
+def _dose_limit(
+    ingredient: str, source: str, route: str, release: str, note: str | None, numbers: Any, weekly_only: Any
+) -> DoseLimit:
+    age_min, age_max, single, daily, single_kg, daily_kg, interval, weekly = (_decimal(n) for n in numbers)
+    return DoseLimit(
+        ingredient=ingredient,
+        source=source,
+        route=route,
+        release=release,
+        age_min_years=age_min or Decimal(0),
+        age_max_years=age_max,
+        max_single_mg=single,
+        max_daily_mg=daily,
+        max_single_mg_per_kg=single_kg,
+        max_daily_mg_per_kg=daily_kg,
+        min_interval_hours=interval,
+        weekly_only=bool(weekly_only),
+        max_weekly_mg=weekly,
+        note=note,
+    )
