@@ -130,7 +130,7 @@ def test_intake_shows_errors_next_to_fields(qtbot, context, actors, meds, make_p
 
 
 def test_keyboard_only_intake_then_review_to_validated(qtbot, context, actors, meds, make_patient, uow_factory):
-    make_patient("John", "Smith")
+    make_patient("John", "Smith", gender="M")  # a man: lisinopril's pregnancy rule does not apply
     intake_screen = enter_prescription(
         qtbot, context, actors["technician"], "smith", "lisinopril 10", "30", "30", "1 T PO QD", promised="+2h"
     )
@@ -187,10 +187,17 @@ def test_penicillin_allergy_blocks_approval_until_overridden(
     keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # acknowledging is not enough
     assert "cannot just be acknowledged" in screen.message.text()
 
-    keys.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # override: the reason line opens
-    assert focus() is screen.reason
-    keys.press(Qt.Key.Key_Return)  # no reason: refused, line stays open
-    assert "Type the reason" in screen.message.text() and screen.reason_frame.isVisible()
+    keys.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # override: the dialog (NCPDP codes, a note)
+    qtbot.waitUntil(lambda: screen.override_dialog is not None, timeout=TIMEOUT)
+    dialog = screen.override_dialog
+    qtbot.waitUntil(lambda: focus() is dialog.professional_code, timeout=TIMEOUT)
+    keys.type("M0")  # prescriber consulted
+    keys.tab()
+    keys.type("1G")  # filled with prescriber approval
+    keys.tab()
+    assert focus() is dialog.note
+    keys.press(Qt.Key.Key_Return)  # no note: refused, the dialog stays open
+    assert "Type the note" in dialog.error.text() and dialog.isVisible()
     keys.type("Prescriber contacted: mild rash only, benefit outweighs risk")
     keys.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.detail is not None and not screen.detail.open_alerts, timeout=TIMEOUT)
@@ -410,7 +417,7 @@ def test_acknowledging_the_last_warning_says_what_to_do_next(qtbot, context, act
 
     from .conftest import rx_form
 
-    patient = make_patient()
+    patient = make_patient(gender="M")  # a man: the ACE inhibitors' pregnancy rule does not apply
     kw = dict(sig="1 T PO QD", quantity="30", days=30)
     first = intake.submit_prescription(
         uow_factory, actors["technician"], rx_form(patient.patient_id, meds["lisinopril"], **kw)
