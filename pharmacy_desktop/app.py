@@ -44,6 +44,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIRST_START_NOTE = "first start: demo data loaded"
+DEMO_MARKER = "demo-pharmacy"  # in the embedded folder: this workstation's database is the demo pharmacy
+
+
+def demo_marker() -> Path:
+    """The file that says the embedded database holds the demo pharmacy (written when the demo is
+    loaded into it, removed by ``demo --remove``): the sign-in then shows the demo accounts."""
+    return config_mod.data_dir() / "embedded" / DEMO_MARKER
+
+
+def mark_demo(loaded: bool) -> None:
+    marker = demo_marker()
+    if loaded:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("the embedded database holds the demo pharmacy\n", encoding="utf-8")
+    else:
+        marker.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,15 @@ class Application:
     notes: tuple[str, ...] = ()
     adjudicator: Adjudicator = field(default_factory=SimulatedAdjudicator)
     payment_terminal: PaymentTerminal = field(default_factory=SimulatedTerminal)
+
+    @property
+    def demo_accounts(self) -> tuple[tuple[str, str], ...]:
+        """(username, password) of the demo staff when this is the embedded demo pharmacy; else none."""
+        if self.embedded is None or not demo_marker().exists():
+            return ()
+        from pharmacy_desktop.demo import DEMO_PASSWORDS
+
+        return tuple(DEMO_PASSWORDS.items())
 
     @property
     def workstation(self) -> str:
@@ -239,6 +264,7 @@ def open_database(
 
             notes.append(FIRST_START_NOTE)
             load_demo(url)
+            mark_demo(True)
     else:
         # keyring password and sslmode go into the URL: everything built from the URL (the listener,
         # migrations, the catalog import) then connects the same way as this engine

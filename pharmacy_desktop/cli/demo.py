@@ -38,12 +38,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if getattr(args, "reset", False):
         url_summary = _reset(args)
     else:
+        from pharmacy_desktop import config as config_mod
+        from pharmacy_desktop.app import configured_url, mark_demo
+
+        embedded = configured_url(getattr(args, "database_url", None), config_mod.load())[0] is None
         with raw_url(args) as url:
             from pharmacy_desktop.db import migrate
 
             if not migrate.is_up_to_date(url):
                 migrate.upgrade(url)
-            url_summary = str(load_demo(url))
+            loaded = load_demo(url)
+            url_summary = str(loaded)
+        if embedded and not loaded.skipped:  # loaded into the embedded database now: the demo pharmacy
+            mark_demo(True)
     print(url_summary)
     print("Demo users (username / password):")
     for username, password in DEMO_PASSWORDS.items():
@@ -78,5 +85,8 @@ def _reset(args: argparse.Namespace, *, load: bool = True) -> str:
         backup.recreate_empty(url)
         migrate.upgrade(url)
         summary = str(load_demo(url)) if load else "the embedded database is empty"
+    from pharmacy_desktop.app import mark_demo
+
+    mark_demo(load)
     note = f"; the database before it is backed up in {saved}" if saved else ""
     return f"demo {'reset' if load else 'removed'}{note}\n{summary}"

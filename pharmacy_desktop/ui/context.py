@@ -39,6 +39,7 @@ class AppContext:
     scanner: ScannerFilter | None = None
     adjudicator: Adjudicator = field(default_factory=SimulatedAdjudicator)
     payment_terminal: PaymentTerminal = field(default_factory=SimulatedTerminal)
+    demo_accounts: tuple[tuple[str, str], ...] = ()  # shown at sign-in only on the embedded demo pharmacy
 
     def __post_init__(self) -> None:
         if self.print_sender is None:
@@ -60,4 +61,5 @@ class AppContext:
             print_sender=print_sender,
             adjudicator=app.adjudicator,
             payment_terminal=app.payment_terminal,
+            demo_accounts=app.demo_accounts,
         )

@@ -147,6 +147,21 @@ class FirstRunPanel(QWidget):
             self._show_field_errors(exc.field_errors)
 
 
+def demo_accounts_note(accounts: Sequence[tuple[str, str]]) -> QLabel | None:
+    """The demo pharmacy's accounts, on the sign-in of the embedded demo only (never a real pharmacy)."""
+    if not accounts:
+        return None
+    rows = "".join(f"<tr><td>{user}&nbsp;&nbsp;</td><td>{password}</td></tr>" for user, password in accounts)
+    note = QLabel(
+        "<b>Demo pharmacy</b>: sign in as<table>" + rows + "</table>"
+        "To set up your own pharmacy: quit, then run <tt>pharmacy-desktop demo --remove</tt>."
+    )
+    note.setObjectName("demoAccounts")
+    note.setWordWrap(True)
+    note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return note
+
+
 class SignInWindow(QWidget):
     signed_in = Signal(object)
 
@@ -165,7 +180,12 @@ class SignInWindow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 60, 24, 24)
         layout.addStretch(1)
-        layout.addWidget(self.pages, 3)
+        column = QVBoxLayout()
+        column.addWidget(self.pages, 1)
+        self.demo_accounts = demo_accounts_note(context.demo_accounts)
+        if self.demo_accounts is not None:
+            column.addWidget(self.demo_accounts)
+        layout.addLayout(column, 3)
         layout.addStretch(1)
         self.resize(900, 560)
         self.panel.username.setFocus()  # typing may start before the database has answered
@@ -175,6 +195,8 @@ class SignInWindow(QWidget):
     def _decide(self, first_run: bool) -> None:
         self.decided = True
         self.pages.setCurrentWidget(self.first_run if first_run else self.panel)
+        if self.demo_accounts is not None:  # the demo's accounts beside its sign-in, not beside a set-up
+            self.demo_accounts.setVisible(not first_run)
         if first_run:
             self.first_run.inputs["name"].setFocus()
             self.resize(1100, 640)

@@ -61,3 +61,37 @@ def test_remove_backs_up_and_leaves_an_empty_pharmacy_to_set_up(database_url, ac
     assert scalar(database_url, "SELECT count(*) FROM user_schema.users") == 0  # the first start sets up
     saved = list((tmp_path / "backups").glob("before-demo-remove-*.pharmacy-backup"))
     assert len(saved) == 1 and backup_mod.read_manifest(saved[0]).rows["user_schema.users"] == 4
+
+
+def test_the_sign_in_shows_the_demo_accounts_on_the_demo_only(
+    qtbot, database_url, uow_factory, actors, monkeypatch, tmp_path
+):
+    from pharmacy_desktop.app import Application, mark_demo
+    from pharmacy_desktop.config import Config
+    from pharmacy_desktop.ui.context import AppContext
+    from pharmacy_desktop.ui.signin_window import SignInWindow
+
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+
+    def window(embedded: object) -> SignInWindow:
+        app = Application(
+            url=database_url, source="test", engine=None, session_factory=None, uow_factory=uow_factory,
+            config=Config(workstation_name="test-ws"), embedded=embedded,
+        )  # fmt: skip
+        shown = SignInWindow(AppContext.from_application(app))
+        qtbot.addWidget(shown)
+        shown.show()
+        qtbot.waitUntil(lambda: shown.decided)
+        return shown
+
+    mark_demo(True)
+    demo = window(embedded=_ServerAt(database_url))
+    assert demo.demo_accounts is not None and demo.demo_accounts.isVisible()
+    assert demo.pages.currentWidget() is demo.panel
+    text = demo.demo_accounts.text()
+    assert "admin" in text and "Blue-Heron-2026" in text and "demo --remove" in text
+    demo.resize(900, 560)
+    demo.grab().save("/tmp/h7_signin_demo.png")
+    assert window(embedded=None).demo_accounts is None  # a configured server: never
+    mark_demo(False)
+    assert window(embedded=_ServerAt(database_url)).demo_accounts is None  # the demo removed
