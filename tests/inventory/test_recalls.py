@@ -56,7 +56,8 @@ def shelf(uow_factory, engine, actors):
     tech = actors["technician"]
     fill.fill(uow_factory, tech, world.rx_id, SMALL.datamatrix("R1", TODAY + dt.timedelta(days=400)))
     fill.fill(uow_factory, tech, rx_ann.id, SMALL.datamatrix("OK1", TODAY + dt.timedelta(days=100)))
-    fill.fill(uow_factory, tech, rx_lee.id, SMALL.upc)  # FEFO: the last 10 of OK1, then 20 of R1
+    # several bottles, first expiry first: the last 10 of OK1, then 20 of R1
+    fill.fill(uow_factory, tech, rx_lee.id, SMALL.upc, lot=fill.ANY_LOT)
     assert batches(uow_factory, items[SMALL]) == {"OK1": ("active", 0), "R1": ("active", 50)}
     assert_inventory_invariants(engine)
     return (
@@ -101,17 +102,21 @@ def test_recall_quarantines_every_package_and_lists_who_received_the_lot(uow_fac
         assert {a.resource_id for a in outreach} >= {world.patient_id}
     assert_inventory_invariants(engine)
 
-    # a recalled lot scanned at fill is refused; a scan without a lot never picks it
+    # a recalled lot scanned at fill is refused; a scan without a lot asks which lot is in the hand
+    # (the recalled one listed as such) and never picks one by itself (issue 15 item 7)
     with uow_factory() as uow:
         patient = f.add_patient(uow, "Sam", "Ortiz")
         rx4 = f.add_prescription(uow, patient, uow.session.get(f.Medication, world.meds[SMALL.package_ndc]))
         uow.commit()
     with pytest.raises(fill.StockRefused, match="RECALLED"):
         fill.fill(uow_factory, actors["technician"], rx4.id, SMALL.datamatrix("R1", TODAY + dt.timedelta(days=400)))
-    with pytest.raises(fill.InsufficientStock):
+    with pytest.raises(fill.StockRefused) as asked:
         fill.fill(uow_factory, actors["technician"], rx4.id, SMALL.upc)
+    assert [(c.lot, c.status) for c in asked.value.check.lot_choices if c.lot == "R1"] == [("R1", "recalled")]
+    with pytest.raises(fill.StockRefused, match="first-expiring-first cannot be assumed"):
+        fill.fill(uow_factory, actors["technician"], rx4.id, SMALL.upc, lot=fill.ANY_LOT)
     receive(uow_factory, items[SMALL], "NEW2", 60)
-    done = fill.fill(uow_factory, actors["technician"], rx4.id, SMALL.upc)
+    done = fill.fill(uow_factory, actors["technician"], rx4.id, SMALL.upc, lot="NEW2")
     assert [line.lot for line in done.lines] == ["NEW2"]
     assert batches(uow_factory, items[SMALL])["R1"] == ("recalled", 50)
     assert_inventory_invariants(engine)
