@@ -13,6 +13,7 @@ ingredient match is made and the check says the rest could not be decided.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from .dur_rules import drug_class_codes, status_for, undecided
 
 _NON_DRUG_ALLERGEN_TYPES = frozenset({"food", "environmental"})
 DID_YOU_MEAN_CUTOFF = 0.8
+_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class Allergen:
     text: str
     ingredients: frozenset[str]
     classes: frozenset[str]
-    read_as: str | None = None  # the known word a misspelled text was read as
+    read_as: str | None = None  # the known word(s) the text was read as
+    guessed: bool = False  # read_as is the closest known word to a misspelling ("did you mean")
 
     @property
     def recognised(self) -> bool:
@@ -105,12 +108,23 @@ def resolve_allergen(text: str, knowledge: ClinicalKnowledge) -> Allergen:
     """The ingredients and classes an allergy text names, reading a misspelling as the closest word."""
     ingredients, classes = _resolve_exact(text, knowledge)
     read_as = None
+    if not (ingredients or classes):  # "Sulfa drugs - rash", "PCN allergy": the known words in it
+        known = []
+        for word in dict.fromkeys(_WORD.findall(text.lower())):
+            found = _resolve_exact(word, knowledge)
+            if found[0] or found[1]:
+                known.append(word)
+                ingredients |= found[0]
+                classes |= found[1]
+        read_as = ", ".join(known) or None
     if not (ingredients or classes):
         word = " ".join(text.lower().split())
         close = difflib.get_close_matches(word, _candidates(word, knowledge), n=1, cutoff=DID_YOU_MEAN_CUTOFF)
         if close:
             read_as = close[0]
             ingredients, classes = _resolve_exact(read_as, knowledge)
+            classes |= _allergy_classes_of(ingredients, knowledge)
+            return Allergen(text, frozenset(ingredients), frozenset(classes), read_as, guessed=True)
     classes |= _allergy_classes_of(ingredients, knowledge)
     return Allergen(text, frozenset(ingredients), frozenset(classes), read_as)
 
@@ -142,7 +156,9 @@ def _note(allergy: Allergy) -> str:
 
 
 def _read_as(allergen: Allergen) -> str:
-    return f" ('{allergen.text}' read as '{allergen.read_as}': correct the allergy record)" if allergen.read_as else ""
+    if not allergen.read_as:
+        return ""
+    return f" ('{allergen.text}' read as '{allergen.read_as}': correct the allergy record)"
 
 
 def _one_allergy(allergy: Allergy, drug: DrugFacts, knowledge: ClinicalKnowledge) -> DurFinding | None:
@@ -188,7 +204,7 @@ def _one_allergy(allergy: Allergy, drug: DrugFacts, knowledge: ClinicalKnowledge
                     read_as=allergen.read_as,
                 ),
             )
-    if allergen.read_as:
+    if allergen.guessed:
         return DurFinding(
             Check.ALLERGY,
             WARNING,

@@ -98,3 +98,18 @@ def test_resolve_allergen():
     assert resolve_allergen("PCN", KB).classes >= {"penicillin"}
     assert resolve_allergen("Bactrim", KB).ingredients == {"sulfamethoxazole", "trimethoprim"}
     assert not resolve_allergen("qwertyuiop", KB).recognised
+
+
+@pytest.mark.parametrize(
+    ("allergen", "new", "status"),
+    [
+        ("Sulfa drugs - rash", drug("Celecoxib", "200"), "failed"),
+        ("PCN allergy (hives)", drug("Amoxicillin", "500"), "failed"),
+        ("Sulfa drugs - rash", drug("Lisinopril", "10"), "passed"),  # read, no conflict: no flag
+    ],
+)
+def test_allergy_text_with_other_words_is_read_by_its_known_words(allergen, new, status):
+    finding = one(allergy_findings(new, allergen))
+    assert finding.status == status, finding.message
+    if status == "failed":
+        assert "read as" in finding.message
