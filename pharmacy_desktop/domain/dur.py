@@ -4,7 +4,16 @@ A service gathers the facts into a ``DurContext`` and calls ``run_dur``. Every c
 list of ``DurFinding`` with at least one entry (a single ``passed`` finding when nothing is wrong),
 so each check always leaves a ``prescription_validations`` row, and every alert is its own row the
 pharmacist acknowledges. A ``failed`` finding blocks approval until a pharmacist overrides it with
-a reason; a ``warning`` must be acknowledged. ``details`` holds JSON-ready values only.
+a reason and the NCPDP codes (``domain/ncpdp_dur.py``); a ``warning`` must be acknowledged.
+``details`` holds JSON-ready values only.
+
+The clinical facts come from ``DurContext.knowledge`` (``ClinicalKnowledge``: classes,
+interactions, dose limits, disease/pregnancy/age/sex rules, allergen terms), never from tables in
+code. The checks live by topic: allergy (``dur_allergy``), interactions and duplication
+(``dur_drugs``), dose (``dur_dose``), disease, pregnancy, lactation, age and sex (``dur_patient``),
+prescriber (``dur_prescriber``), early refill and controlled substances (here). A check that cannot
+decide (no knowledge, no patient facts, unknown strength, a SIG not understood, a child without a
+weight) warns with ``details["undecided"]``; it never passes.
 
 Severity vocabulary (``drug_interactions.severity``): contraindicated > serious > significant >
 minor; ``none`` on passed findings.
