@@ -122,7 +122,7 @@ class VerifyScreen(QueueScreen):
         )
         self.filled_by = QLabel()
         self.filled_by.setWordWrap(True)
-        self.result = ResultBanner()
+        self.result = ResultBanner(problem_word="NOT APPROVED")
 
         self.reason = QLineEdit()
         self.reason.setObjectName("returnReason")

@@ -185,8 +185,9 @@ class ResultBanner(QFrame):
 
     WORDS = {"ok": "MATCH", "warning": "CHECK", "problem": "NOT FILLED", "info": ""}
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, problem_word: str = "NOT FILLED"):
         super().__init__(parent)
+        self.WORDS = {**ResultBanner.WORDS, "problem": problem_word}  # the verify screen: "NOT APPROVED"
         self.setObjectName("resultBanner")
         self.icon = QLabel()
         self.icon.setFixedSize(40, 40)
