@@ -110,7 +110,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--interactions", type=int, default=120_000)
     parser.add_argument(
-        "--profile", action="store_true", help="cProfile the review's run_dur (top 30 by cumulative time)"
+        "--profile",
+        choices=("run_dur", "knowledge_for", "dur_check"),
+        help="statement times of knowledge_for, the rules statement's plan, and a cProfile of this one",
     )
     args = parser.parse_args()
     with throwaway_database() as url, tempfile.TemporaryDirectory(prefix="pharmacy-bench-dur-") as tmp:
@@ -209,7 +211,8 @@ def main() -> int:
             import pstats
 
             profiler = cProfile.Profile()
-            profiler.runcall(lambda: [knowledge() for _ in range(20)])
+            target = {"run_dur": run_dur, "knowledge_for": knowledge, "dur_check": dur_check}[args.profile]
+            profiler.runcall(lambda: [target() for _ in range(20)])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         print(
             f"load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
