@@ -150,3 +150,39 @@ def test_an_unreadable_case_exits_2_with_the_reason(database_url, capsys, tmp_pa
 def test_a_missing_file_exits_2(database_url, capsys, tmp_path):
     assert main(["dur", "check", str(tmp_path / "nope.json"), "--database-url", database_url]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_catalog_import_derives_fda_epc_classes(catalog):
+    links = set(
+        catalog.execute(
+            f"SELECT ingredient, class_code FROM {S}.clinical_ingredient_classes WHERE class_code LIKE 'epc:%%'"
+        )
+    )
+    assert ("warfarin", "epc:Vitamin K Antagonist") in links
+    assert ("atorvastatin", "epc:HMG-CoA Reductase Inhibitor") in links
+    # after an import --replace the EPC classes are derived again, beside the imported classes
+    assert ("atorvastatin", "statin") in set(
+        catalog.execute(f"SELECT ingredient, class_code FROM {S}.clinical_ingredient_classes")
+    )
+
+
+def test_text_output_and_stdin(catalog, database_url, capsys, monkeypatch):
+    import io
+
+    case = _case(_ndc(catalog, "warfarin%"), active=[_ndc(catalog, "metronidazole%")])
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(case)))
+    assert main(["dur", "check", "-", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    assert "HARD_STOP" in out and "drug_interaction" in out and "drugs:" in out
+
+
+def test_clinical_import_refuses_a_bad_folder_with_file_and_line(database_url, capsys, tmp_path):
+    folder = write_folder(
+        tmp_path / "bad",
+        {"sources.csv": ["bad,x"], "interactions.csv": [f"ingredient,a,ingredient,b,major,m,g,{LABEL}"]},
+    )
+    assert main(["clinical", "import", str(folder), "--database-url", database_url]) == 2
+    err = capsys.readouterr().err
+    assert "interactions.csv line 2: severity 'major'" in err and "nothing was loaded" in err
+    assert main(["clinical", "status", "--database-url", database_url]) == 0
+    assert "bad" not in capsys.readouterr().out.split()
