@@ -36,6 +36,13 @@ from pharmacy_desktop.services.prescription_views import (
 )
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
 from pharmacy_desktop.services.text_checks import require_clean_text
+from pharmacy_desktop.services.verify_checks import (  # noqa: F401 - verify.<name> for callers
+    independent_verification,
+    independent_verification_on,
+    require_independent,
+    require_label,
+    set_independent_verification,
+)
 from pharmacy_desktop.services.verify_view import FilledLine, VerifyView, build_view, pending_refills
 from pharmacy_desktop.services.work_queues import QueueRow, verify_queue
 
@@ -245,55 +252,6 @@ def _expect_version(rx: Any, expected_version: int | None) -> None:
 # -- approve --------------------------------------------------------------------------------------
 
 
-def independent_verification_on(uow: UnitOfWork) -> bool:
-    """The pharmacy setting (default on): the verifying pharmacist is not the one who filled."""
-    profile = uow.users.pharmacy_profile()
-    return True if profile is None else bool(profile.independent_verification)
-
-
-def independent_verification(uow_factory: UnitOfWorkFactory) -> bool:
-    with uow_factory() as uow:
-        return independent_verification_on(uow)
-
-
-def set_independent_verification(uow_factory: UnitOfWorkFactory, actor: Actor, on: bool) -> bool:
-    """Turn the pharmacy's independent-verification rule on or off (settings.manage); returns it."""
-    with uow_factory(actor.user_id) as uow:
-        auth.require(uow, actor, "settings.manage", doing="change the verification setting")
-        row = uow.users.pharmacy_profile()
-        if row is None:
-            raise ValidationFailed("Enter the pharmacy details first (Settings, first start).")
-        if bool(row.independent_verification) != on:
-            row.independent_verification = on
-            row.updated_by = actor.user_id
-            uow.record("IndependentVerificationChanged", "pharmacy", uuid.UUID(int=1), {"on": on})
-        uow.commit()
-        return on
-
-
-def _require_label(rx: Any, label_scan: str | None) -> None:
-    """The printed vial label of this prescription was scanned (the service checks it, not only the screen)."""
-    if not (label_scan or "").strip():
-        raise ValidationFailed(
-            f"Scan the Rx barcode on the printed label of Rx {rx.prescription_number} before approving."
-        )
-    number = rx_number_from_scan(label_scan)
-    if number is None or number.lstrip("0") != str(rx.prescription_number).lstrip("0"):
-        raise ValidationFailed(
-            f"The label scanned is not Rx {rx.prescription_number}'s. Scan the label on this prescription's vial."
-        )
-
-
-def _require_independent(uow: UnitOfWork, rx: Any, pending: Sequence[Any], pharmacist: User) -> None:
-    if not independent_verification_on(uow):
-        return
-    if any(r.filled_by == pharmacist.id for r in pending) or rx.filled_by == pharmacist.id:
-        raise ValidationFailed(
-            f"Independent verification: you filled Rx {rx.prescription_number}, so another pharmacist must "
-            "verify it. (An administrator can turn this off in Settings, Point of sale: 'Independent verification'.)"
-        )
-
-
 def approve(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
@@ -324,8 +282,8 @@ def approve(
             pending = pending_refills(uow, rx.id)
             if not pending:
                 raise ValidationFailed(f"Rx {rx.prescription_number} has no fill to verify. Send it back to fill.")
-            _require_independent(uow, rx, pending, pharmacist)
-            _require_label(rx, label_scan)
+            require_independent(uow, rx, pending, pharmacist)
+            require_label(rx, label_scan)
             done: set[uuid.UUID] = set()
             for text in bottle_scans:
                 check = _check_bottle(uow, rx, text, day, done, pending)
