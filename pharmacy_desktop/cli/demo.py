@@ -45,7 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with raw_url(args) as url:
             from pharmacy_desktop.db import migrate
 
-            if not migrate.is_up_to_date(url):
+            if migrate.require_compatible(url, may_migrate=True).status != "current":  # a newer database: refused
                 migrate.upgrade(url)
             loaded = load_demo(url)
             url_summary = str(loaded)
@@ -74,6 +74,7 @@ def _reset(args: argparse.Namespace, *, load: bool = True) -> str:
         )
     action = "delete everything and load the demo pharmacy afresh in" if load else "delete everything in"
     with chosen_database(args) as (url, where):
+        migrate.require_compatible(url, may_migrate=True)  # never reset a newer app's database with this one
         confirm_destructive(action, url, where, yes=args.yes)
         saved = None
         if migrate.inspect_revision(url).revision is not None:

@@ -95,3 +95,11 @@ def test_the_sign_in_shows_the_demo_accounts_on_the_demo_only(
     assert window(embedded=None).demo_accounts is None  # a configured server: never
     mark_demo(False)
     assert window(embedded=_ServerAt(database_url)).demo_accounts is None  # the demo removed
+
+
+def test_demo_refuses_a_database_newer_than_the_app(database_url, capsys):
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
+        conn.execute("UPDATE public.alembic_version SET version_num = '0999'")
+    assert cli.main(["demo", "--database-url", database_url]) == 2
+    assert "revision 0999" in capsys.readouterr().err
+    assert scalar(database_url, "SELECT count(*) FROM user_schema.users") == 0
