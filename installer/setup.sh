@@ -88,7 +88,7 @@ has_backend() {
   .venv/bin/python -c 'import setuptools, wheel, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 68)' \
     >/dev/null 2>&1
 }
-has_backend || "${PIP[@]}" "setuptools>=68" wheel || true
+has_backend || "${PIP[@]}" --retries 1 --timeout 10 "setuptools>=68" wheel || true
 if has_backend; then
   PIP+=(--no-build-isolation)
 fi

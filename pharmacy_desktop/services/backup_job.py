@@ -61,8 +61,15 @@ def describe_age(last: dt.datetime | None, now: dt.datetime) -> str:
     return f"Last backup: {age}"
 
 
-def prune(folder: Path) -> list[Path]:
-    """Delete the nightly backups the retention does not keep; returns what was deleted."""
+def prune(folder: Path, now: dt.datetime | None = None) -> list[Path]:
+    """Delete the nightly backups the retention does not keep, and the work folders of backups
+    interrupted more than a day ago (db/backup.py writes in ``pharmacy-backup-*``); returns the files deleted."""
+    import shutil
+
+    limit = ((now or dt.datetime.now()) - dt.timedelta(days=1)).timestamp()
+    for work in folder.glob("pharmacy-backup-*"):
+        if work.is_dir() and work.stat().st_mtime < limit:
+            shutil.rmtree(work, ignore_errors=True)
     backups = nightly_backups(folder)
     keep = to_keep(backups)
     removed = []
@@ -113,7 +120,7 @@ class NightlyBackup(BackgroundWorker):
         path = self.folder / f"{PREFIX}{self.now():%Y-%m-%d-%H%M%S}{SUFFIX}"
         make(self.url, path)
         self.last_path = path
-        removed = prune(self.folder)
+        removed = prune(self.folder, self.now())
         log.info("nightly backup written (%s); %d old nightly backup(s) removed", path.name, len(removed))
         return path
 

@@ -4,6 +4,7 @@ to the nightly files only, the age shown to administrators."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from pharmacy_desktop.db import backup as backup_mod
 from pharmacy_desktop.services.backup_job import NightlyBackup, describe_age, last_backup_time, nightly_backups
@@ -28,6 +29,9 @@ def test_once_a_day_and_the_retention_keeps_eleven_at_most(tmp_path):
     clock.moment += dt.timedelta(minutes=10)
     by_hand = tmp_path / "before-upgrade-0012-2026-09-01-100000.pharmacy-backup"
     by_hand.write_bytes(b"dump")
+    interrupted = tmp_path / "pharmacy-backup-abc123"  # a dump cut short by a power cut
+    interrupted.mkdir()
+    os.utime(interrupted, (clock.moment.timestamp(), clock.moment.timestamp()))
     assert job.run_if_due() is not None
     clock.moment += dt.timedelta(hours=10)
     assert job.run_if_due() is None  # already one today
@@ -40,6 +44,7 @@ def test_once_a_day_and_the_retention_keeps_eleven_at_most(tmp_path):
     assert 7 < len(kept) <= 11
     assert (clock.moment - min(kept)).days <= 28
     assert by_hand.exists()  # a backup taken by hand or before an upgrade is never pruned
+    assert not interrupted.exists()  # its work folder is swept once it is a day old
 
 
 def test_a_real_nightly_backup_is_a_restorable_file(database_url, tmp_path):
