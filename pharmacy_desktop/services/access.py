@@ -128,7 +128,7 @@ def require(
 
 
 class Permit(NamedTuple):
-    """What a repository needs to check a permission inside its own read statement (see ``read_with``)."""
+    """What a repository needs to check a permission inside its own read statement (``permitted_read``)."""
 
     user_id: uuid.UUID
     session_id: uuid.UUID | None
@@ -136,31 +136,34 @@ class Permit(NamedTuple):
     at: dt.datetime
 
 
-def read_with(
-    uow: UnitOfWork,
+def permitted_read(
+    uow_factory: UnitOfWorkFactory,
     actor: Actor,
     permission: str,
-    read: Callable[[Permit | None], tuple[bool, T]],
+    at_once: Callable[[Permit], tuple[bool, T] | None],
+    in_uow: Callable[[UnitOfWork], T],
     *,
     doing: str | None = None,
 ) -> T:
-    """``require`` then ``read``, in one round trip instead of three, for reads on every key press.
+    """A read on every key press, with ``require``'s checks in the read's own statement.
 
-    ``read(permit)`` runs the query with ``require``'s checks (account standing, session, the role's
-    permission, all as of now) in the same statement and returns (allowed, result); ``read(None)``
-    runs it unchecked. Why not a cache of granted permissions per session: an account deactivated or
-    moved to another role at another workstation must stop at its next action, and nothing here
-    would hear of it; checked in the statement, the answer is as fresh as ``require``'s and costs no
-    extra round trip. When the statement says no, ``require`` decides as ever (it records and raises
-    the refusal with its usual words); should it let the actor through after all (the app's clock
-    and the database's disagreeing about a session's end), the read runs once more, unchecked.
+    ``at_once(permit)`` runs the read with require's checks (account standing, session, the role's
+    permission, all as of now) in the same statement, outside a unit of work, and returns (allowed,
+    result), or None when it cannot run that way. Why not a cache of granted permissions per session:
+    an account deactivated or moved to another role at another workstation must stop at its next
+    action, and nothing here would hear of it; checked in the statement, the answer is as fresh as
+    ``require``'s and costs no round trip of its own. When the statement says no (or cannot run),
+    a unit of work decides as ever: ``require`` records and raises the refusal with its usual words,
+    or (the app's clock and the database's disagreeing about a session's end) lets the actor
+    through, and ``in_uow(uow)`` reads.
     """
     if actor.can(permission):
-        allowed, result = read(Permit(actor.user_id, actor.session_id, permission, utcnow()))
-        if allowed:
-            return result
-    require(uow, actor, permission, doing=doing)
-    return read(None)[1]
+        answer = at_once(Permit(actor.user_id, actor.session_id, permission, utcnow()))
+        if answer is not None and answer[0]:
+            return answer[1]
+    with uow_factory(actor.user_id) as uow:
+        require(uow, actor, permission, doing=doing)
+        return in_uow(uow)
 
 
 def require_current(uow: UnitOfWork, actor: Actor, *, doing: str | Callable[[], str] = "do that") -> None:

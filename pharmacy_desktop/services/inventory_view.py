@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pharmacy_desktop.db.repositories.inventory_view import search_at_once
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.barcodes import parse_scan
 from pharmacy_desktop.domain.gs1 import InvalidScan
 from pharmacy_desktop.domain.ndc import InvalidNDC, format_ndc11, to_ndc11
 from pharmacy_desktop.errors import NotFound, ValidationFailed
-from pharmacy_desktop.services.access import Actor, Permit, read_with, require
+from pharmacy_desktop.services.access import Actor, permitted_read, require
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
 
 VIEW = "inventory.view"
@@ -164,15 +165,16 @@ def search_stock(uow_factory: UnitOfWorkFactory, actor: Actor, query: StockQuery
         controlled=query.controlled,
         limit=LIST_LIMIT + 1,
     )
-    with uow_factory(actor.user_id) as uow:
-        view = uow.inventory_view
-
-        def read(permit: Permit | None) -> tuple[bool, list[Any]]:
-            return view.search_if_may(*permit, **terms) if permit else (True, view.search(**terms))
-
-        # on every key press: the permission checked in the search's own statement (access.read_with)
-        rows = read_with(uow, actor, VIEW, read, doing="see the stock")
-        return StockList(tuple(_row(r) for r in rows[:LIST_LIMIT]), more=len(rows) > LIST_LIMIT)
+    # on every key press: one statement, the permission checked in it (access.permitted_read)
+    rows = permitted_read(
+        uow_factory,
+        actor,
+        VIEW,
+        lambda permit: search_at_once(uow_factory, *permit, **terms),
+        lambda uow: uow.inventory_view.search(**terms),
+        doing="see the stock",
+    )
+    return StockList(tuple(_row(r) for r in rows[:LIST_LIMIT]), more=len(rows) > LIST_LIMIT)
 
 
 def find_by_scan(uow_factory: UnitOfWorkFactory, actor: Actor, text: str) -> StockList:

@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, func, or_, select, text, true
+from sqlalchemy import Engine, Row, Select, and_, exists, func, or_, select, text, true
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, Recall, inventory_summary
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.models.users import Permission, Role, RolePermission, User, UserSession
 from pharmacy_desktop.db.repositories.base import Repository
+from pharmacy_desktop.errors import DatabaseUnavailable
 
 s = inventory_summary.c
 
@@ -62,6 +64,41 @@ def may_now(user_id: uuid.UUID, session_id: uuid.UUID | None, permission: str, a
         )
     )
     return and_(granted, live)
+
+
+def search_at_once(
+    uow_factory: Any, user_id: uuid.UUID, session_id: uuid.UUID | None, permission: str, at: dt.datetime, **search: Any
+) -> tuple[bool, list[Row[Any]]] | None:
+    """``InventoryViewRepository.search`` and the permission check (``may_now``) as one statement on a
+    pooled connection in autocommit: two round trips (the pool's ping, the statement) instead of a
+    unit of work's five (ping, BEGIN, acting user, query, ROLLBACK) and require's two more. A read
+    writes nothing, so it needs neither a transaction nor the acting user; the account checks the
+    unit of work makes on BEGIN are in ``may_now``. (False, []) when the account may not (nothing is
+    read then: PostgreSQL evaluates the check once, before the scan); None when ``uow_factory`` has
+    no engine to take a connection from (then use a unit of work).
+    """
+    engine = getattr(getattr(uow_factory, "session_factory", None), "kw", {}).get("bind")
+    if not isinstance(engine, Engine):
+        return None
+    gate = select(may_now(user_id, session_id, permission, at).label("allowed")).subquery("gate")
+    found = InventoryViewRepository._search_statement(**search).where(gate.c.allowed).lateral("found")
+    stmt = (
+        select(gate.c.allowed, found)
+        .select_from(gate)
+        .outerjoin(found, true())
+        .order_by(func.lower(found.c.drug_name), found.c.strength, found.c.ndc_code)
+    )
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rows = list(conn.execute(stmt))
+    except OperationalError as exc:
+        raise DatabaseUnavailable(
+            "The database connection was lost; nothing was shown. Check the network or the database server, "
+            "then try again."
+        ) from exc
+    if not rows or not rows[0].allowed:
+        return False, []
+    return True, [r for r in rows if r.id is not None]
 
 
 class InventoryViewRepository(Repository[InventoryItem]):
@@ -131,30 +168,6 @@ class InventoryViewRepository(Repository[InventoryItem]):
             .order_by(func.lower(s.drug_name), s.strength, s.ndc_code)
             .limit(limit)
         )
-
-    def search_if_may(
-        self,
-        user_id: uuid.UUID,
-        session_id: uuid.UUID | None,
-        permission: str,
-        at: dt.datetime,
-        **search: Any,
-    ) -> tuple[bool, list[Row[Any]]]:
-        """``search`` and the permission check (``may_now``) in one statement, one round trip:
-        (False, []) when the account may not (nothing is read then: PostgreSQL evaluates the check
-        once, before the scan), else (True, the rows)."""
-        gate = select(may_now(user_id, session_id, permission, at).label("allowed")).subquery("gate")
-        found = self._search_statement(**search).where(gate.c.allowed).lateral("found")
-        stmt = (
-            select(gate.c.allowed, found)
-            .select_from(gate)
-            .outerjoin(found, true())
-            .order_by(func.lower(found.c.drug_name), found.c.strength, found.c.ndc_code)
-        )
-        rows = list(self.session.execute(stmt.execution_options(include_deleted=True)))
-        if not rows or not rows[0].allowed:
-            return False, []
-        return True, [r for r in rows if r.id is not None]
 
     def summary_row(self, item_id: uuid.UUID) -> Row[Any] | None:
         return self.session.execute(select(inventory_summary).where(s.id == item_id)).first()
