@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="close the app after SECONDS (smoke tests of the installed app)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: a fresh database in a temporary folder, every screen rendered offscreen",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(sub)
@@ -65,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     merge_database_url(parser, args)
+    if args.self_test:  # its own temporary data folder and log, before setup_logging picks the real one
+        from pharmacy_desktop.self_test import run_self_test
+
+        return run_self_test()
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.command is not None)
     handler = getattr(args, "handler", None) or cmd_app
     try:

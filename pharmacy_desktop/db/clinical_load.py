@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pharmacy_desktop import paths
 from pharmacy_desktop.db.clinical_csv import checksum_of, read_directory
 from pharmacy_desktop.db.clinical_format import KNOWN_FILES, SOURCES_FILE, SPECS, ClinicalDataError, ParsedTable
 from pharmacy_desktop.domain.dur_facts import normalize_ingredient
@@ -48,7 +49,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCHEMA = "prescription_schema"
-SEED_DIR = Path(__file__).resolve().parents[2] / "resources" / "clinical"
+SEED_DIR = paths.clinical_seed_dir()
 EPC_SOURCE = "FDA NDC Directory: PHARM_CLASSES [EPC]"
 _LOCK_KEY = 0x5048_434C_494E  # one clinical load at a time ("PHCLIN")
 _CLASS_SPLIT = re.compile(r"(?<=\]),\s*")

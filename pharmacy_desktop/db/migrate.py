@@ -28,12 +28,13 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from pharmacy_desktop import paths
 from pharmacy_desktop.db import connect
 from pharmacy_desktop.errors import PharmacyError
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = paths.migrations_dir()
 APP_NAME = "pharmacy-desktop"
 
 # revision -> the first pharmacy-desktop release that knows it (a revision missing here: this release)

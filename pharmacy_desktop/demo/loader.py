@@ -20,11 +20,11 @@ import random
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 
+from pharmacy_desktop import paths
 from pharmacy_desktop.db.engine import make_engine, make_session_factory
 from pharmacy_desktop.db.models.inventory import InventoryItem
 from pharmacy_desktop.db.models.patients import (
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "resources" / "catalog"
+CATALOG_DIR = paths.catalog_dir()
 
 # username -> password; printed by `pharmacy-desktop demo` and in the README
 DEMO_PASSWORDS = {
@@ -180,8 +180,11 @@ def make_dea(letters: str, six: str) -> str:
     return letters + six + str(dea_check_digit(six))
 
 
-def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> DemoSummary:
-    """Load the demo pharmacy into the (migrated) database at ``url``; nothing if staff exist."""
+def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50, brief: bool = False) -> DemoSummary:
+    """Load the demo pharmacy into the (migrated) database at ``url``; nothing if staff exist.
+
+    ``brief`` (``--self-test``): the catalog, staff, formulary, patients, shelves and bins only; no
+    year of history, store, prescriptions, pickups or messages."""
     today = today or dt.date.today()
     engine = make_engine(url)
     try:
@@ -204,6 +207,9 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50) -> 
         patient_ids = _patients(uow_factory, rng, patients, prescribers, today)
         summary.patients = len(patient_ids)
         summary.inventory_items = _inventory(uow_factory, rng, meds, actors["manager"].user_id, today)
+        if brief:
+            _bins(uow_factory)
+            return summary
         from pharmacy_desktop.demo.inventory_history import load_inventory_history
 
         summary.inventory_history = load_inventory_history(

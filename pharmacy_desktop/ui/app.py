@@ -8,7 +8,6 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
@@ -16,6 +15,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from pharmacy_desktop import config as config_mod
+from pharmacy_desktop import paths
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pharmacy_desktop.ui.signin_window import SignInWindow
 
 log = logging.getLogger(__name__)
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = paths.resources_dir()
 
 
 def default_screens() -> list[type[Screen]]:
