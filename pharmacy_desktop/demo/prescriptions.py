@@ -24,6 +24,7 @@ from pharmacy_desktop.adapters.adjudication import Adjudicator
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.demo.history_sales import import_history_sale
+from pharmacy_desktop.domain.identifiers import split_prescriber_name
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule, default_expiration, parse_schedule
 from pharmacy_desktop.domain.sig import expand_sig
@@ -121,6 +122,7 @@ def new_prescription(
     refills: int = 3,
 ) -> Prescription:
     name, _specialty, npi, dea = prescriber
+    first, last = split_prescriber_name(name)
     sig, qty, days = sig_qty_days
     schedule = _schedule(med)
     if schedule and parse_schedule(schedule) is Schedule.CII:
@@ -129,8 +131,11 @@ def new_prescription(
         prescription_number=rx_number,
         patient_id=patient_id,
         prescriber_name=name,
+        prescriber_first_name=first,
+        prescriber_last_name=last,
         prescriber_npi=npi,
         prescriber_dea=dea,
+        prescriber_dea_schedules="2 2N 3 3N 4 5",  # the demo's prescribers hold every schedule
         prescriber_phone="(217) 555-0190",
         prescription_date=written,
         written_date=written,
