@@ -69,7 +69,7 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_db_restore(args: argparse.Namespace) -> int:
-    from pharmacy_desktop.db import backup, migrate
+    from pharmacy_desktop.db import backup, migrate, restore
 
     if args.file is None and not args.confirm_drop_old:
         raise UsageError("give the backup file to restore (pharmacy-desktop db restore FILE), or --confirm-drop-old")
@@ -88,12 +88,12 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
             f"{manifest.revision}, app {manifest.app_version}; {_summary(manifest.rows)}.",
             file=sys.stderr,
         )
-        if backup.database_exists(url):
+        if restore.database_exists(url):
             from pharmacy_desktop.cli.confirm import confirm_destructive
 
             print("The database in use is kept under another name until --confirm-drop-old.", file=sys.stderr)
             confirm_destructive(f"restore {args.file.name} in place of", url, source, yes=args.yes)
-        result = backup.restore(args.file, url)
+        result = restore.restore(args.file, url)
         print(
             f"restored and verified against the manifest ({len(result.manifest.rows)} tables' row counts, "
             f"{len(result.manifest.checksums)} checksums); {result.database} now holds the backup's data"
@@ -106,7 +106,7 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
         if result.kept is None:
             return 0
         if args.confirm_drop_old:
-            backup.drop_kept(url, [result.kept])
+            restore.drop_kept(url, [result.kept])
             print(f"the old database {result.kept} was dropped")
         else:
             print(
@@ -118,9 +118,9 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
 
 def _drop_kept(url: str, yes: bool) -> int:
     from pharmacy_desktop.cli.confirm import NotConfirmed
-    from pharmacy_desktop.db import backup
+    from pharmacy_desktop.db import restore
 
-    kept = backup.kept_databases(url)
+    kept = restore.kept_databases(url)
     if not kept:
         print("no database kept by a restore; nothing to drop")
         return 0
@@ -132,6 +132,6 @@ def _drop_kept(url: str, yes: bool) -> int:
         sys.stderr.flush()
         if sys.stdin.readline().strip() != "drop":
             raise NotConfirmed("not confirmed; nothing was dropped.")
-    backup.drop_kept(url, kept)
+    restore.drop_kept(url, kept)
     print(f"dropped: {', '.join(kept)}")
     return 0

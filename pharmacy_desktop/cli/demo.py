@@ -62,7 +62,7 @@ def _reset(args: argparse.Namespace, *, load: bool = True) -> str:
     from pharmacy_desktop import config as config_mod
     from pharmacy_desktop.app import configured_url
     from pharmacy_desktop.cli.confirm import confirm_destructive
-    from pharmacy_desktop.db import backup, migrate
+    from pharmacy_desktop.db import backup, migrate, restore
     from pharmacy_desktop.demo import load_demo
 
     option = "--reset" if load else "--remove"
@@ -83,7 +83,7 @@ def _reset(args: argparse.Namespace, *, load: bool = True) -> str:
             name = f"before-demo-{option[2:]}-{dt.datetime.now():%Y-%m-%d-%H%M%S}{backup.SUFFIX}"
             saved = backup.backup_dir() / name
             backup.backup(url, saved)
-        backup.recreate_empty(url)
+        restore.recreate_empty(url)
         migrate.upgrade(url)
         summary = str(load_demo(url)) if load else "the embedded database is empty"
     from pharmacy_desktop.app import mark_demo

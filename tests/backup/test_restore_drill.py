@@ -12,6 +12,7 @@ import pytest
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import backup as backup_mod
 from pharmacy_desktop.db import migrate
+from pharmacy_desktop.db import restore as restore_mod
 from tests.conftest import drop_database
 from tests.fill.factories import world
 
@@ -40,7 +41,7 @@ def test_backup_drop_restore_matches(pharmacy_url, pg_server, tmp_path):
         assert sorted(tar.getnames()) == ["database.dump", "manifest.json"]
 
     drop_database(pg_server, pharmacy_url)  # the disaster
-    result = backup_mod.restore(file, pharmacy_url)
+    result = restore_mod.restore(file, pharmacy_url)
     assert result.database == _name(pharmacy_url) and result.kept is None  # nothing left to keep
 
     after = backup_mod.database_snapshot(pharmacy_url)
@@ -55,16 +56,16 @@ def test_restore_keeps_the_old_database_until_dropped(pharmacy_url, tmp_path):
     backup_mod.backup(pharmacy_url, file)
     with psycopg.connect(libpq_url(pharmacy_url), autocommit=True) as conn:
         conn.execute("UPDATE patient_schema.patients SET first_name = 'Changed'")  # after the backup
-    result = backup_mod.restore(file, pharmacy_url)
+    result = restore_mod.restore(file, pharmacy_url)
     assert result.kept is not None and result.kept.startswith(_name(pharmacy_url) + "_before_restore_")
     with psycopg.connect(libpq_url(pharmacy_url)) as conn:
         assert conn.execute("SELECT first_name FROM patient_schema.patients").fetchone()[0] == "Maria"
     kept_url = pharmacy_url.rsplit("/", 1)[0] + "/" + result.kept
     with psycopg.connect(libpq_url(kept_url)) as conn:
         assert conn.execute("SELECT first_name FROM patient_schema.patients").fetchone()[0] == "Changed"
-    assert backup_mod.kept_databases(pharmacy_url) == [result.kept]
-    backup_mod.drop_kept(pharmacy_url, [result.kept])
-    assert backup_mod.kept_databases(pharmacy_url) == []
+    assert restore_mod.kept_databases(pharmacy_url) == [result.kept]
+    restore_mod.drop_kept(pharmacy_url, [result.kept])
+    assert restore_mod.kept_databases(pharmacy_url) == []
 
 
 def test_a_damaged_backup_is_refused_and_nothing_changes(pharmacy_url, tmp_path):
@@ -78,8 +79,8 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(pharmacy_url, tmp_path)
                 data = data[:-10] + b"x" * 10
             dst.addfile(member, io.BytesIO(data))
     with pytest.raises(backup_mod.BackupError, match="damaged"):
-        backup_mod.restore(damaged, pharmacy_url)
-    assert backup_mod.kept_databases(pharmacy_url) == []
+        restore_mod.restore(damaged, pharmacy_url)
+    assert restore_mod.kept_databases(pharmacy_url) == []
     assert backup_mod.differences(manifest, backup_mod.database_snapshot(pharmacy_url)) == []
 
 
@@ -96,7 +97,7 @@ def test_a_restore_that_does_not_match_its_manifest_is_removed(pharmacy_url, tmp
                 member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
     with pytest.raises(backup_mod.BackupError, match="patients: 1 rows instead of 2"):
-        backup_mod.restore(forged, pharmacy_url)
+        restore_mod.restore(forged, pharmacy_url)
     with psycopg.connect(libpq_url(pharmacy_url.rsplit("/", 1)[0] + "/postgres")) as conn:
         leftovers = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE '%restoring%'").fetchall()
     assert leftovers == []

@@ -15,6 +15,7 @@ from pharmacy_desktop.cli.roles import create_roles
 from pharmacy_desktop.config import libpq_url, with_keyring_password
 from pharmacy_desktop.db import backup as backup_mod
 from pharmacy_desktop.db import migrate
+from pharmacy_desktop.db import restore as restore_mod
 from tests.fill.factories import world
 
 _n = itertools.count()
@@ -39,8 +40,8 @@ def test_owner_backs_up_superuser_restores_and_the_app_role_still_works(shared, 
     assert manifest.rows["patient_schema.patients"] == 1
 
     with pytest.raises(backup_mod.BackupError, match="may create databases"):
-        backup_mod.restore(file, owner_url)  # the owner role has no CREATEDB
-    result = backup_mod.restore(file, database_url)  # the server's administrator
+        restore_mod.restore(file, owner_url)  # the owner role has no CREATEDB
+    result = restore_mod.restore(file, database_url)  # the server's administrator
     assert result.kept is not None
 
     with psycopg.connect(libpq_url(app_url)) as conn:  # CONNECT and the table rights came along
@@ -58,4 +59,4 @@ def test_owner_backs_up_superuser_restores_and_the_app_role_still_works(shared, 
             is False
         )
     assert migrate.inspect_revision(app_url).status == "current"  # the stamp came along
-    backup_mod.drop_kept(database_url, [result.kept])
+    restore_mod.drop_kept(database_url, [result.kept])

@@ -7,8 +7,8 @@ import os
 import psycopg
 
 from pharmacy_desktop.config import libpq_url
-from pharmacy_desktop.db import backup as backup_mod
 from pharmacy_desktop.db import migrate
+from pharmacy_desktop.db import restore as restore_mod
 from tests.cli.conftest import console_lines, run_cli, scalar
 
 
@@ -41,13 +41,13 @@ def test_backup_then_restore_then_drop_the_old_copy(database_url, actors, tmp_pa
     assert "restored and verified against the manifest" in restored.stdout
     assert "pharmacy-desktop db restore --confirm-drop-old" in restored.stdout
     assert scalar(database_url, "SELECT count(*) FROM user_schema.users WHERE email LIKE 'changed-%'") == 0
-    kept = backup_mod.kept_databases(database_url)
+    kept = restore_mod.kept_databases(database_url)
     assert len(kept) == 1
 
     dropped = run_cli("db", "restore", "--confirm-drop-old", "--yes", "--database-url", database_url)
     assert dropped.returncode == 0, dropped.stderr
     assert f"dropped: {kept[0]}" in dropped.stdout
-    assert backup_mod.kept_databases(database_url) == []
+    assert restore_mod.kept_databases(database_url) == []
 
 
 def test_a_file_that_is_not_a_backup_is_refused_before_anything(database_url, tmp_path):

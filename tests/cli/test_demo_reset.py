@@ -10,6 +10,7 @@ from pharmacy_desktop import cli
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import backup as backup_mod
 from pharmacy_desktop.db import migrate
+from pharmacy_desktop.db import restore as restore_mod
 from tests.cli.conftest import scalar
 
 
@@ -25,9 +26,9 @@ def test_recreate_empty_refuses_while_in_use_then_empties(database_url, actors, 
     engine.dispose()  # the fixtures' pool: only the connection below uses the database
     with psycopg.connect(libpq_url(database_url)):
         with pytest.raises(backup_mod.BackupError, match="is in use"):
-            backup_mod.recreate_empty(database_url)
+            restore_mod.recreate_empty(database_url)
     assert migrate.current(database_url) == migrate.head()
-    backup_mod.recreate_empty(database_url)
+    restore_mod.recreate_empty(database_url)
     assert migrate.current(database_url) is None
     assert scalar(database_url, "SELECT to_regclass('user_schema.users')") is None
 
