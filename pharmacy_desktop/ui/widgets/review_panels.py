@@ -427,9 +427,10 @@ def review_splitter(panel: ReviewQueuePanel, area: ReviewWorkArea) -> QSplitter:
     # the queue (two-line rows, readable drug names) keeps about two fifths of the width; neither side
     # can be dragged away entirely
     splitter.setChildrenCollapsible(False)
-    splitter.setStretchFactor(0, 1)
-    splitter.setStretchFactor(1, 2)
-    splitter.setSizes([330, 630])  # the work area wide enough that the alerts wrap little
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 5)
+    # the queue's "STAT · patient · alerts" line whole; the work area as wide as that leaves
+    splitter.setSizes([365, 595])
     return splitter
 
 
