@@ -102,12 +102,15 @@ SELECT 'dose', 'ingredient', ingredient, NULL, note, source, route, release, NUL
   FROM {S}.clinical_dose_limits WHERE ingredient = ANY(:ingredients)
 ORDER BY 1, 3, 2, 7, 8, 11
 """)
-_BRANDS_SQL = text(f"""
+# one LIKE per name, OR-ed: each can use the trigram index of medications.search_text (LIKE ANY(array)
+# cannot, and a catalog holds 300,000 packages)
+_BRANDS_SQL = f"""
 SELECT DISTINCT lower(p.proprietary_name), p.substance_name
   FROM {S}.medications m JOIN {S}.drug_products p ON p.id = m.product_id
- WHERE m.search_text LIKE ANY(:patterns) AND lower(p.proprietary_name) = ANY(:names)
-   AND p.substance_name IS NOT NULL
-""")
+ WHERE ({{likes}}) AND lower(p.proprietary_name) = ANY(:names) AND p.substance_name IS NOT NULL
+"""
+_MAX_BRAND_WORDS = 20
+_LIKE_SPECIAL = re.compile(r"[%_\\]")
 _SIMILAR_SQL = text(f"""
 SELECT w FROM (
     SELECT word AS w, similarity(word, :t) AS s FROM {S}.drug_words WHERE word % :t
@@ -293,9 +296,12 @@ class ClinicalRepository:
         names = sorted({k for a in allergy_texts for k in allergy_keys(a) if len(k) >= 3})
         if not names:
             return {}
-        patterns = [f"%{n.replace('%', '').replace('_', '')}%" for n in names]
+        names = names[:_MAX_BRAND_WORDS]
+        patterns = {f"p{i}": "%" + _LIKE_SPECIAL.sub("", n) + "%" for i, n in enumerate(names)}
+        likes = " OR ".join(f"m.search_text LIKE :{key}" for key in patterns)
+        statement = text(_BRANDS_SQL.format(likes=likes))
         brands: dict[str, set[str]] = {}
-        for brand, substances in self._rows(_BRANDS_SQL, patterns=patterns, names=names):
+        for brand, substances in self._rows(statement, names=names, **patterns):
             parts = {normalize_ingredient(s) for s in substances.split(";") if s.strip()}
             brands.setdefault(brand, set()).update(parts)
         return {b: frozenset(i) for b, i in brands.items()}
