@@ -38,9 +38,11 @@ from pharmacy_desktop.services import stock_ledger
 from pharmacy_desktop.services.stock_allocation import REFILL_REFERENCE, batch_stock
 
 LOW_FLOOR = Decimal(40)  # the low-stock items are dispensed down to about this, never reordered
-# how busy the year is (issue 14: "a few thousand" ledger rows): patients on each long-term drug
-# (of large quantities), and the days between two short courses of a drug
-LONG_TERM, LONG_TERM_LARGE, SHORT_EVERY = 6, 2, 7
+# how busy the year is: patients on each long-term drug (of large quantities), and the days between
+# two short courses of a drug. 3, 1, 14: ~1,040 ledger rows. 6, 2, 7 gave ~1,780 rows but made the
+# whole demo load ~1.6x the client CPU and ~2x the wall time (each dispensed row costs a fill, its
+# imported sale and stock_ledger.post's two flushes): kept at the lighter year (docs/BENCHMARKS.md).
+LONG_TERM, LONG_TERM_LARGE, SHORT_EVERY = 3, 1, 14
 ZERO = Decimal("0.00")
 
 
