@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -94,11 +95,19 @@ def _accounts(context: AppContext) -> tuple[dict[str, uuid.UUID], dict[str, set[
     return accounts, permissions
 
 
+def _qt_to_log(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own messages into the log file, not between the check lines (the offscreen platform's
+    'does not support propagateSizeHints()' on every window)."""
+    level = logging.ERROR if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg) else logging.DEBUG
+    logging.getLogger("qt").log(level, "%s", message)
+
+
 def check_screens(application: Application, report: Report) -> None:
     from pharmacy_desktop.ui.app import default_screens, make_application
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.signin_window import SignInWindow
 
+    qInstallMessageHandler(_qt_to_log)
     app = make_application(["pharmacy-desktop"])
     icon = QIcon(str(paths.icon_path()))
     if icon.isNull():

@@ -8,6 +8,7 @@ site dir, so .venv's editable finder for the checkout is never loaded)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -98,11 +99,18 @@ def test_wheel_carries_package_data_and_self_test_passes_outside_the_tree(tmp_pa
     elsewhere.mkdir()
     env = _clean_env(tmp_path)
     where = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import pharmacy_desktop, sys; print(pharmacy_desktop.__file__); print(sys.path)"],
+        [str(venv / "bin" / "python"), "-c", "import json, pharmacy_desktop, sys; print(pharmacy_desktop.__file__); print(json.dumps(sys.path))"],
         cwd=elsewhere, env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    assert where.splitlines()[0].startswith(str(venv)), where
-    assert str(ROOT) not in where  # the source tree is not on the path
+    module, path = where.splitlines()
+    assert module.startswith(str(venv)), where
+    # the source tree is not on the path (.venv's site-packages, which lies inside it, is: the dependencies)
+    assert not [
+        p
+        for p in json.loads(path)
+        if Path(elsewhere, p).resolve() == ROOT
+        or (Path(elsewhere, p, "pharmacy_desktop").is_dir() and not p.startswith(str(venv)))
+    ]
 
     result = subprocess.run(
         [str(venv / "bin" / "pharmacy-desktop"), "--self-test"],
