@@ -141,14 +141,16 @@ def build(uow_factory, actors) -> History:
         uow.commit()
         patient_id = patient.id
     numbers = {}
-    for key, drug, quantity in (
-        ("oxy", f.OXYCODONE_5, 30),
-        ("oxy_returned", f.OXYCODONE_5, 20),
-        ("alprazolam", ALPRAZOLAM, 60),
-        ("lisinopril", f.LISINOPRIL_20_100, 30),
+    # a bottle scan without a lot names the lot when the shelf has several (first expiry first over
+    # several bottles: ANY_LOT; alprazolam has a recalled lot on hand, so its good lot by name)
+    for key, drug, quantity, lot in (
+        ("oxy", f.OXYCODONE_5, 30, fill.ANY_LOT),
+        ("oxy_returned", f.OXYCODONE_5, 20, fill.ANY_LOT),
+        ("alprazolam", ALPRAZOLAM, 60, "AL1"),
+        ("lisinopril", f.LISINOPRIL_20_100, 30, fill.ANY_LOT),
     ):
         rx_id, numbers[key] = _rx(uow_factory, med_ids, patient_id, drug, quantity)
-        fill.fill(uow_factory, tech, rx_id, drug.upc)
+        fill.fill(uow_factory, tech, rx_id, drug.upc, lot=lot)
         if key == "oxy":
             verify.approve(
                 uow_factory, rph, rx_id, label_scan=f.label_scan(uow_factory, rx_id), bottle_scans=[drug.upc]
