@@ -36,9 +36,8 @@ from pharmacy_desktop.services.prescription_views import (
 )
 from pharmacy_desktop.services.scan_resolution import AMBIGUOUS, FOUND, resolve_scan
 from pharmacy_desktop.services.text_checks import require_clean_text
-from pharmacy_desktop.services.verify_checks import (  # noqa: F401 - verify.<name> for callers
+from pharmacy_desktop.services.verify_checks import (
     independent_verification,
-    independent_verification_on,
     require_independent,
     require_label,
     set_independent_verification,
@@ -47,6 +46,8 @@ from pharmacy_desktop.services.verify_view import FilledLine, VerifyView, build_
 from pharmacy_desktop.services.work_queues import QueueRow, verify_queue
 
 __all__ = [
+    "independent_verification",
+    "set_independent_verification",
     "ApproveResult",
     "BottleCheck",
     "BottleMismatch",
