@@ -167,7 +167,9 @@ def ensure_seed(conn: psycopg.Connection[Any], path: Path = SEED_DIR) -> LoadSum
     was done (already loaded, no seed folder, or a database before revision 0013).
 
     Only the seed (or nothing) loaded: the seed replaces the knowledge (rows it dropped go).
-    A licensed feed loaded as well: the seed's rows are added or updated and the feed's stay."""
+    A licensed feed merged over the seed: the seed's rows are added or updated and the feed's stay.
+    A feed that replaced the knowledge (``clinical import --replace``, the seed no longer recorded):
+    the seed is left out."""
     name = seed_name(path)
     if name is None:
         log.warning("no clinical seed in %s: the clinical checks will say they could not decide", path)
@@ -180,6 +182,9 @@ def ensure_seed(conn: psycopg.Connection[Any], path: Path = SEED_DIR) -> LoadSum
     if loaded.get(name) == checksum_of(path):
         return None
     others = set(loaded) - {name}
+    if others and name not in loaded:
+        log.info("clinical knowledge replaced by %s: the curated seed is left out", ", ".join(sorted(others)))
+        return None
     return load_directory(conn, path, replace=not others)
 
 

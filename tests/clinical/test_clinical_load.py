@@ -158,6 +158,27 @@ def test_ensure_seed_loads_once_and_again_when_the_seed_changes(pg_conn, small_f
     assert _count(pg_conn, "clinical_sex_rules") == 2
 
 
+def test_a_feed_that_replaced_the_knowledge_keeps_the_seed_out(pg_conn, small_folder, tmp_path):
+    _empty_knowledge(pg_conn)
+    clinical_load.ensure_seed(pg_conn, small_folder)
+    feed = write_folder(
+        tmp_path / "feed",
+        {"sources.csv": ["feed,x"], "interactions.csv": [f"ingredient,a,ingredient,b,minor,m,g,{LABEL}"]},
+    )
+    # merged over the seed: a changed seed is merged again, the feed's rows stay
+    load_directory(pg_conn, feed, replace=False)
+    with (small_folder / "sex_rules.csv").open("a") as f:
+        f.write(f"ingredient,dutasteride,F,contraindicated,Not for women,{LABEL}\n")
+    assert clinical_load.ensure_seed(pg_conn, small_folder) is not None
+    assert _count(pg_conn, "clinical_interactions") == 3
+    # the feed replaced everything: the seed stays out even when it changes
+    load_directory(pg_conn, feed, replace=True)
+    with (small_folder / "sex_rules.csv").open("a") as f:
+        f.write(f"ingredient,estradiol,M,serious,Not for men,{LABEL}\n")
+    assert clinical_load.ensure_seed(pg_conn, small_folder) is None
+    assert _count(pg_conn, "clinical_interactions") == 1 and _count(pg_conn, "clinical_sex_rules") == 0
+
+
 def test_every_migrated_database_carries_the_seed(pg_conn):
     """migrate.upgrade ends with ensure_seed: the test template (migrated once) holds the seed."""
     name = clinical_load.seed_name()
@@ -193,6 +214,11 @@ def test_epc_classes_come_from_single_ingredient_products(pg_conn):
     assert ("atorvastatin", "epc:HMG-CoA Reductase Inhibitor") in links
     assert ("sertraline", "epc:Serotonin Reuptake Inhibitor") in links
     assert not any(i == "acetaminophen" and c == "epc:Opioid Agonist" for i, c in links)
-    kind = pg_conn.execute(f"SELECT kind FROM {S}.clinical_classes WHERE code = 'epc:Opioid Agonist'").fetchone()
-    assert kind is None  # only from the combination product: not derived
+    derived = {
+        i
+        for (i,) in pg_conn.execute(
+            f"SELECT ingredient FROM {S}.clinical_ingredient_classes WHERE source = %s", (clinical_load.EPC_SOURCE,)
+        )
+    }
+    assert "acetaminophen" not in derived and "hydrocodone" not in derived  # only in the combination product
     assert clinical_load.epc_classes_of("A [CS], B [EPC], C [EPC]") == ["B", "C"]
