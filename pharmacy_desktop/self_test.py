@@ -64,11 +64,12 @@ def _one_line(text: str, limit: int = 300) -> str:
 @contextmanager
 def _isolated(folder: Path) -> Iterator[None]:
     """The temporary folder as the app's data and configuration folder; Qt offscreen."""
-    saved = {k: os.environ.get(k) for k in ("PHARMACY_DATA_DIR", "PHARMACY_CONFIG_DIR", "PHARMACY_DATABASE_URL")}
+    keys = ("PHARMACY_DATA_DIR", "PHARMACY_CONFIG_DIR", "PHARMACY_DATABASE_URL", "QT_QPA_PLATFORM")
+    saved = {k: os.environ.get(k) for k in keys}
     os.environ["PHARMACY_DATA_DIR"] = str(folder)
     os.environ["PHARMACY_CONFIG_DIR"] = str(folder / "config")
     os.environ.pop("PHARMACY_DATABASE_URL", None)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window on the person's screen
     try:
         yield
     finally:
@@ -137,15 +138,17 @@ def _run_checks(report: Report, folder: Path):  # type: ignore[no-untyped-def]  
     if report.run("PostgreSQL programs", lambda: str(find_bindir())) is None:
         return None
     # a fixed password: nothing of the self-test goes into the workstation's keyring
-    embedded = EmbeddedPostgres(folder / "embedded", password=secrets.token_urlsafe(24))
+    made: list[EmbeddedPostgres] = []
     started: list[str] = []
 
     def start() -> str:
-        started.append(embedded.start())
-        return f"port {embedded.state.port}" if embedded.state else ""
+        made.append(EmbeddedPostgres(folder / "embedded", password=secrets.token_urlsafe(24)))
+        started.append(made[0].start())
+        return f"port {made[0].state.port}" if made[0].state else ""
 
     if report.run("embedded database started", start) is None:
-        return embedded
+        return made[0] if made else None
+    embedded = made[0]
     url = started[0]  # it holds the password: never printed
 
     def migrated() -> str:
