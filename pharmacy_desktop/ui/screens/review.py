@@ -39,7 +39,8 @@ from pharmacy_desktop.ui.style import (
     TEXT,
     WARNING,
 )
-from pharmacy_desktop.ui.widgets.review_override import OverrideDialog
+from pharmacy_desktop.ui.widgets.review_lists import new_alerts
+from pharmacy_desktop.ui.widgets.review_override import OverrideDialog, open_override
 from pharmacy_desktop.ui.widgets.review_panels import (
     RERUN_DUR_KEY,
     ReviewQueuePanel,
@@ -254,27 +255,26 @@ class ReviewScreen(Screen):
     _new: frozenset[uuid.UUID] = frozenset()
 
     def _reload(self, rx_id: uuid.UUID, *, stale: str | None = None) -> None:
-        """Open ``rx_id`` again; alerts the pharmacist had not seen are marked NEW; ``stale`` is the
-        banner saying why approval was refused."""
+        """Open ``rx_id`` again; alerts the pharmacist had not seen are marked NEW. ``stale``: approval
+        was refused (the banner says why, the alerts get the keys); None: a change notice (nothing is
+        redrawn when nothing changed, e.g. the notice of this screen's own acknowledgement)."""
         factory, actor = self.context.uow_factory, self.actor
-        seen = self.detail.alert_ids if self.detail is not None else frozenset()
 
         def shown(detail: ReviewDetail) -> None:
-            if self.detail is not None and self.detail.prescription_id != detail.prescription_id:
+            if self.detail is None or self.detail.prescription_id != detail.prescription_id:
                 return  # another prescription was opened meanwhile
-            fresh = frozenset(a.validation_id for a in detail.alerts if a.is_alert and a.validation_id not in seen)
-            old_texts = {(a.check, a.message) for a in (self.detail.alerts if self.detail else ()) if a.is_alert}
-            new = frozenset(
-                a.validation_id
-                for a in detail.alerts
-                if a.validation_id in fresh and (a.check, a.message) not in old_texts
-            )
-            self._show_detail(detail, new=new)
+            if stale is None and detail == self.detail:
+                return
+            new = new_alerts(self.detail, detail)
+            keep = None if new else self.alerts.currentRow()
+            self._show_detail(detail, new=new, keep_alert=keep)
             if stale:  # the reason and what to do next in the banner; the message line would repeat it
                 found = f"{len(new)} new alert(s), marked NEW." if new else "No new alert."
                 self.work_area.show_stale(f"⟳ Not approved. {stale} {found}")
                 self._say("", STOP_TEXT)
-            self.alerts.setFocus()
+                self.alerts.setFocus()
+            elif new:
+                self._status_line(f"The checks ran again (the patient's profile changed): {len(new)} new alert(s).")
 
         run_in_background(self, lambda: review.open_review(factory, actor, rx_id), shown, self._failed)
 
@@ -337,47 +337,20 @@ class ReviewScreen(Screen):
         if not self.actor.can(review.OVERRIDE):
             self._say("Only a pharmacist can override a DUR alert: ask one to sign in (F12).", STOP_TEXT)
             return
-        factory, actor = self.context.uow_factory, self.actor
-
-        def submit(reason: str, professional: str, result: str, note: str) -> None:
-            def done(_: object) -> None:
-                dialog.done_ok()
-                self._after_change("Override recorded.")
-
-            def failed(exc: Exception) -> None:
-                if isinstance(exc, (ValidationFailed, PermissionDenied)):
-                    dialog.refused(exc.message)
-                    return
-                dialog.refused(user_message(exc))
-
-            run_in_background(
-                self,
-                lambda: review.override_alert(
-                    factory,
-                    actor,
-                    alert.validation_id,
-                    note,
-                    reason_code=reason,
-                    professional_code=professional,
-                    result_code=result,
-                ),
-                done,
-                failed,
-                busy_message="Recording the override…",
-            )
-
-        dialog = OverrideDialog(alert, submit, self)
-        self.override_dialog = dialog
 
         def closed() -> None:
-            if self.override_dialog is dialog:
-                self.override_dialog = None
-            dialog.deleteLater()
+            self.override_dialog = None
             self.window().activateWindow()  # the keys come back to the alerts
             self.alerts.setFocus()
 
-        dialog.finished.connect(lambda _: closed())
-        dialog.open()  # not exec(): the GUI never waits
+        self.override_dialog = open_override(
+            self,
+            self.context.uow_factory,
+            self.actor,
+            alert,
+            lambda: self._after_change("Override recorded."),
+            closed,
+        )
 
     def rerun_dur(self) -> None:
         """Run the DUR checks again for the open prescription; the alert list shows the new results."""

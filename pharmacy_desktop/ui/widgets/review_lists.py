@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain.outcomes import DurStatus
-from pharmacy_desktop.services.review import Alert
+from pharmacy_desktop.services.review import Alert, ReviewDetail
 from pharmacy_desktop.services.work_queues import QueueRow
 from pharmacy_desktop.ui.style import (
     FOCUS,
@@ -140,6 +140,18 @@ def alert_detail_html(alert: Alert | None) -> str:
     if alert.status != DurStatus.PASSED:
         parts.append(f"<i>{esc(alert.state_text)}</i>")
     return "<br>".join(parts)
+
+
+def new_alerts(before: ReviewDetail | None, after: ReviewDetail) -> frozenset[Any]:
+    """Alerts of ``after`` the pharmacist had not seen in ``before``: a row that was not shown and
+    says something no shown alert said (a re-run repeats the old findings in new rows)."""
+    seen = before.alert_ids if before is not None else frozenset()
+    said = {(a.check, a.message) for a in (before.alerts if before is not None else ()) if a.is_alert}
+    return frozenset(
+        a.validation_id
+        for a in after.alerts
+        if a.is_alert and a.validation_id not in seen and (a.check, a.message) not in said
+    )
 
 
 def passed_summary(passed: list[Alert]) -> str:

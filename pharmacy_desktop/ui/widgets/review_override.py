@@ -10,6 +10,7 @@ with the service's words, and the dialog closes only when the override is record
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
@@ -24,8 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain import ncpdp_dur
+from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
+from pharmacy_desktop.services import review
+from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.review import MIN_REASON, Alert
+from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.style import ERROR_STYLE, HINT_STYLE, STOP_TEXT, WARNING_TEXT
 
 # (reason, professional, result, note) -> nothing; the screen runs the service and answers with
@@ -148,6 +154,56 @@ class OverrideDialog(QDialog):
     def done_ok(self) -> None:
         self.busy = False
         self.accept()
+
+
+def open_override(
+    parent: QWidget,
+    factory: UnitOfWorkFactory,
+    actor: Actor,
+    alert: Alert,
+    recorded: Callable[[], None],
+    closed: Callable[[], None],
+) -> OverrideDialog:
+    """Open the dialog for ``alert``; it runs ``review.override_alert`` off the GUI thread, shows a
+    refusal in itself, and on success closes and calls ``recorded``; ``closed`` when it is gone."""
+    validation_id: uuid.UUID = alert.validation_id
+
+    def submit(reason: str, professional: str, result: str, note: str) -> None:
+        def done(_: object) -> None:
+            dialog.done_ok()
+            recorded()
+
+        def failed(exc: Exception) -> None:
+            known = isinstance(exc, (ValidationFailed, PermissionDenied))
+            dialog.refused(
+                exc.message if isinstance(exc, (ValidationFailed, PermissionDenied)) and known else user_message(exc)
+            )
+
+        run_in_background(
+            parent,
+            lambda: review.override_alert(
+                factory,
+                actor,
+                validation_id,
+                note,
+                reason_code=reason,
+                professional_code=professional,
+                result_code=result,
+            ),
+            done,
+            failed,
+            busy_message="Recording the override…",
+        )
+
+    dialog = OverrideDialog(alert, submit, parent)
+
+    def finished() -> None:
+        dialog.deleteLater()
+        closed()
+
+    dialog.finished.connect(lambda _: finished())
+    dialog.open()  # not exec(): the GUI never waits
+    return dialog
 
 
 def _esc(text: str) -> str:
