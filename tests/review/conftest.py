@@ -18,7 +18,10 @@ MINIMAL = Path(__file__).with_name("clinical_min")
 
 
 @pytest.fixture(autouse=True)
-def clinical_knowledge(engine, uow_factory):
+def clinical_knowledge(request):
+    if request.node.get_closest_marker("db") is None:
+        return  # a pure test: no database
+    engine, uow_factory = request.getfixturevalue("engine"), request.getfixturevalue("uow_factory")
     with uow_factory() as uow:
         loaded = uow.clinical.is_loaded()
     if not loaded:

@@ -231,3 +231,29 @@ def test_rerun_waiting_skips_results_that_are_current(uow_factory, actors, meds,
         assert dur_review.rerun_waiting(uow, patient.patient_id, today=dt.date.today()) == 1
         assert not dur_review.is_stale(uow, saved.prescription_id)
         uow.commit()
+
+
+def test_while_an_approval_holds_the_profile_an_allergy_cannot_be_written(uow_factory, actors, meds, make_patient):
+    """approve takes the patient's profile row FOR SHARE before its staleness check: a profile change
+    (the allergy's trigger updates that row) waits for the decision to commit. Shown with a lock
+    timeout on the writer, so nothing here depends on timing."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from pharmacy_desktop.db.models.patients import PatientAllergy
+
+    patient = make_patient()
+    submit(uow_factory, actors, patient, meds["amoxicillin"])
+    with uow_factory(actors["pharmacist"].user_id) as deciding:
+        deciding.dur.profile_version(patient.patient_id, lock="share")  # what approve does first
+        with uow_factory(actors["technician"].user_id) as writer:
+            writer.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            writer.session.add(
+                PatientAllergy(patient_id=patient.patient_id, allergen_type="drug", allergen_name="Penicillin")
+            )
+            with pytest.raises(OperationalError) as waited:
+                writer.session.flush()
+            assert getattr(waited.value.orig, "sqlstate", None) == "55P03"  # lock not available
+    with uow_factory() as uow:  # nothing held: the same write goes through
+        uow.session.add(PatientAllergy(patient_id=patient.patient_id, allergen_type="drug", allergen_name="Penicillin"))
+        uow.commit()
