@@ -15,6 +15,9 @@ stale, NCPDP DUR codes on overrides, prescriber DEA schedules, independent verif
   patient's active medications change). A DUR run records the version it saw; approval compares.
 - prescription_validations: ``profile_version`` and the NCPDP DUR codes of an override (reason for
   service, professional service, result of service).
+- prescription_items: ``directions_typed`` (the technician typed the directions because the SIG was
+  not understood; rows saved before are false, so a SIG the reader now refuses ("OD") never prints
+  the directions an older reader made of it).
 - prescriptions: ``prescriber_dea_schedules`` ("2 2N 3 3N 4 5"), ``prescriber_first_name`` /
   ``prescriber_last_name`` (multi-word surnames: "de la Cruz").
 - pharmacy_profile: ``independent_verification`` (the verifying pharmacist differs from the one who
@@ -235,6 +238,7 @@ def upgrade() -> None:
             ADD COLUMN ncpdp_reason_code VARCHAR(2),
             ADD COLUMN ncpdp_professional_code VARCHAR(2),
             ADD COLUMN ncpdp_result_code VARCHAR(2);
+        ALTER TABLE {s}.prescription_items ADD COLUMN directions_typed BOOLEAN NOT NULL DEFAULT false;
         ALTER TABLE {s}.prescriptions
             ADD COLUMN prescriber_first_name VARCHAR(100),
             ADD COLUMN prescriber_last_name VARCHAR(100),
@@ -248,6 +252,7 @@ def downgrade() -> None:
     s = "prescription_schema"
     op.execute(f"""
         ALTER TABLE user_schema.pharmacy_profile DROP COLUMN independent_verification;
+        ALTER TABLE {s}.prescription_items DROP COLUMN directions_typed;
         ALTER TABLE {s}.prescriptions
             DROP COLUMN prescriber_first_name, DROP COLUMN prescriber_last_name, DROP COLUMN prescriber_dea_schedules;
         ALTER TABLE {s}.prescription_validations

@@ -23,6 +23,7 @@ from pharmacy_desktop.domain.identifiers import (
 )
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule
+from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from pharmacy_desktop.services import dur_review
@@ -153,6 +154,7 @@ def _items(form: PrescriptionInput, drugs: dict[uuid.UUID, Medication]) -> list[
                 days_supply=integer_or_none(item.days_supply),
                 sig=" ".join(item.sig.split()),
                 directions=directions_for(item),
+                directions_typed=not analyze_sig(item.sig or "").understood,
                 refills_authorized=refills,
                 refills_remaining=refills,
                 daw_code=item.daw_code,
@@ -170,6 +172,7 @@ _ITEM_COLUMNS = (
     "days_supply",
     "sig",
     "directions",
+    "directions_typed",
     "refills_authorized",
     "refills_remaining",
     "daw_code",

@@ -80,13 +80,15 @@ def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool 
     name, brand = _drug_names(dispensed, written)
     strength = " ".join(p for p in (strength_of(dispensed, name) or "", _form(dispensed.dosage_form)) if p)
     directions = (item.directions or "").strip()
-    if not directions:  # rows saved before directions were stored: the SIG's reading, when understood
-        sig = analyze_sig(item.sig or "")
-        if not sig.understood:
-            raise ValidationFailed(
-                f"Rx {rx.prescription_number}: the SIG is not fully understood and no directions were typed, "
-                "so the label cannot say how to take it. Send the prescription back to intake to type the directions."
-            )
+    sig = analyze_sig(item.sig or "")
+    # A SIG the reader does not fully understand prints only what a technician typed for it: rows
+    # saved before directions could be typed hold an older reader's expansion ("OD" -> "right eye").
+    if not sig.understood and not (directions and item.directions_typed):
+        raise ValidationFailed(
+            f"Rx {rx.prescription_number}: the SIG is not fully understood and no directions were typed, "
+            "so the label cannot say how to take it. Send the prescription back to intake to type the directions."
+        )
+    if not directions:  # rows saved before directions were stored: the SIG's reading
         directions = sig.directions
     # What is left after this fill; never more than the item says (a transfer may have used some).
     remaining = max(0, min(item.refills_remaining, item.refills_authorized - refill.refill_number))

@@ -147,3 +147,37 @@ def test_a_stored_sig_not_understood_without_directions_is_not_printed(uow_facto
     assert "Rx 6001002: the SIG is not fully understood" in error.value.message
     with uow_factory() as uow:
         assert uow.session.query(PrintJob).count() == 1
+
+
+def test_directions_an_older_reader_made_of_a_now_refused_sig_are_not_printed(uow_factory, actors, pharmacy):
+    """A row saved before directions could be typed holds the old reader's expansion: "1 tab po od"
+    was stored as "... in the right eye". The SIG is now refused, and nothing says a technician typed
+    those directions, so the label is refused; the same text typed at intake prints."""
+    from pharmacy_desktop.db.models.notifications import PrintJob
+    from pharmacy_desktop.db.models.prescriptions import PrescriptionItem
+    from pharmacy_desktop.services.print_enqueue import queue_vial_label
+    from tests.printing.conftest import make_fill
+
+    tech = actors["technician"]
+    printers = printer_settings_from(workstation_config(label_uri="tcp://127.0.0.1:9"))
+    legacy, legacy_rx = make_fill(
+        uow_factory,
+        actors,
+        rx_number="6001003",
+        sig="1 tab po od",
+        directions="Take 1 tablet by mouth in the right eye",
+    )
+    with uow_factory(tech.user_id) as uow, pytest.raises(ValidationFailed) as error:
+        queue_vial_label(uow, tech, refill_id=legacy, printers=printers)
+    assert "Rx 6001003: the SIG is not fully understood" in error.value.message
+    with uow_factory(tech.user_id) as uow:
+        item = uow.session.query(PrescriptionItem).filter_by(prescription_id=legacy_rx).one()
+        item.directions = "Take 1 tablet by mouth once a day"
+        item.directions_typed = True
+        uow.commit()
+    with uow_factory(tech.user_id) as uow:
+        queue_vial_label(uow, tech, refill_id=legacy, printers=printers)
+        payload = bytes(uow.session.query(PrintJob).one().payload)
+        uow.commit()
+    words = parse(payload).words
+    assert "Take 1 tablet by mouth once a day" in words and "right eye" not in words

@@ -190,6 +190,8 @@ class PrescriptionItem(UUIDPrimaryKey, CreatedAt, Base):
     dispensed_ndc: Mapped[str | None] = mapped_column(String(12))
     # revision 0006: the plain-language SIG expansion approved with the item
     directions: Mapped[str | None] = mapped_column(Text)
+    # revision 0013: typed by the technician because the SIG was not understood
+    directions_typed: Mapped[bool] = mapped_column(server_default=text("false"))
 
     prescription: Mapped[Prescription | None] = relationship(back_populates="items", lazy="raise")
     medication: Mapped[Medication | None] = relationship(foreign_keys=[medication_id], lazy="raise")
