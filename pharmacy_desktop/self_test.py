@@ -97,8 +97,14 @@ def check_package_files() -> str:
     return f"{len(versions)} migrations, from the {where}"
 
 
-def run_self_test(keep: bool = False) -> int:
-    """Every check; 0 when all passed. ``keep``: leave the temporary folder (its log) for a look."""
+KEEP_VARIABLE = "PHARMACY_SELF_TEST_KEEP"  # set (to anything): keep the folder, its log and screens/*.png
+
+
+def run_self_test(keep: bool | None = None) -> int:
+    """Every check; 0 when all passed. ``keep``: leave the temporary folder (its log and the
+    rendered screens) for a look; by default when PHARMACY_SELF_TEST_KEEP is set, or a check failed."""
+    if keep is None:
+        keep = bool(os.environ.get(KEEP_VARIABLE))
     from pharmacy_desktop.logging_setup import setup_logging
 
     started = time.monotonic()
@@ -124,7 +130,10 @@ def run_self_test(keep: bool = False) -> int:
             f"self-test FAILED: {len(report.failed)} of {report.passed + len(report.failed)} checks ({elapsed:.0f} s); log in {folder / 'logs'}"
         )
         return 1
-    print(f"self-test passed: {report.passed} checks ({elapsed:.0f} s)")
+    print(
+        f"self-test passed: {report.passed} checks ({elapsed:.0f} s)"
+        + (f"; screens in {folder / 'screens'}" if keep else "")
+    )
     return 0
 
 
@@ -186,7 +195,7 @@ def _run_checks(report: Report, folder: Path):  # type: ignore[no-untyped-def]  
     try:
         from pharmacy_desktop.ui.self_test import check_screens
 
-        check_screens(application, report)
+        check_screens(application, report, folder / "screens")
     except Exception as exc:  # Qt missing or broken: one line, not a traceback
         log.exception("self-test: the window could not be checked")
         report.fail("main window", f"{type(exc).__name__}: {exc}")

@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from pharmacy_desktop.ui.screenshots import ROLE_PREFERENCE, first_role, settle
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
     from pharmacy_desktop.self_test import Report
+    from pharmacy_desktop.ui.screens.base import Screen
 
 SIZE = (1280, 800)
 
@@ -60,9 +62,10 @@ def _watching() -> Iterator[_Errors]:
         root.removeHandler(errors)
 
 
-def _rendered(widget: QWidget) -> None:
+def _rendered(widget: QWidget, png: Path) -> None:
     settle()
     image = widget.grab().toImage()
+    image.save(str(png))  # kept with the folder (PHARMACY_SELF_TEST_KEEP, or a failure) for a look
     if image.isNull() or image.width() < 200 or image.height() < 200:
         raise RuntimeError(f"rendered {image.width()}x{image.height()}")
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
@@ -102,12 +105,13 @@ def _qt_to_log(kind: QtMsgType, _context: QMessageLogContext, message: str) -> N
     logging.getLogger("qt").log(level, "%s", message)
 
 
-def check_screens(application: Application, report: Report) -> None:
+def check_screens(application: Application, report: Report, shots: Path) -> None:
     from pharmacy_desktop.ui.app import default_screens, make_application
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.signin_window import SignInWindow
 
     qInstallMessageHandler(_qt_to_log)
+    shots.mkdir(parents=True, exist_ok=True)
     app = make_application(["pharmacy-desktop"])
     icon = QIcon(str(paths.icon_path()))
     if icon.isNull():
@@ -122,7 +126,7 @@ def check_screens(application: Application, report: Report) -> None:
         window.resize(*SIZE)
         window.show()
         try:
-            _rendered(window)
+            _rendered(window, shots / "signin.png")
         finally:
             window.close()
             window.deleteLater()
@@ -131,7 +135,7 @@ def check_screens(application: Application, report: Report) -> None:
 
     classes = default_screens()
     accounts, permissions = _accounts(context)
-    by_role: dict[str, list[type]] = {}
+    by_role: dict[str, list[type[Screen]]] = {}
     for cls in classes:
         role = cls.screenshot_role or first_role(
             lambda p: {r for r, ps in permissions.items() if p in ps}, cls.permission
@@ -150,10 +154,10 @@ def check_screens(application: Application, report: Report) -> None:
         for cls in wanted:
             screen = next(s for s in shell.screens if type(s) is cls)
 
-            def show(screen: object = screen) -> None:
-                if shell.show_screen(screen) is False:  # type: ignore[arg-type]
+            def show(screen: Screen = screen, png: Path = shots / f"{cls.screenshot_name()}.png") -> None:
+                if shell.show_screen(screen) is False:
                     raise RuntimeError("the main window refused to show it")
-                _rendered(shell)
+                _rendered(shell, png)
 
             _check(report, f"screen {cls.screenshot_name()} (as {role})", show)
         shell.close()
