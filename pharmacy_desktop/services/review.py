@@ -323,6 +323,7 @@ def reject(
         previous = rx.status
         _move(rx, RxStatus.REJECTED)
         rx.rejection_reason = reason
+        dur_review.rerun_waiting(uow, rx.patient_id, excluding=rx.id)  # one active medication fewer
         uow.record(
             "PrescriptionRejected",
             "prescription",

@@ -257,3 +257,22 @@ def test_while_an_approval_holds_the_profile_an_allergy_cannot_be_written(uow_fa
     with uow_factory() as uow:  # nothing held: the same write goes through
         uow.session.add(PatientAllergy(patient_id=patient.patient_id, allergen_type="drug", allergen_name="Penicillin"))
         uow.commit()
+
+
+def test_rejecting_one_prescription_reruns_the_patients_other_waiting_ones(uow_factory, actors, meds, make_patient):
+    patient = make_patient()
+    warfarin = submit(uow_factory, actors, patient, meds["warfarin"], sig="1 T PO QD", days=30)
+    aspirin = submit(uow_factory, actors, patient, meds["aspirin"], sig="1 T PO QD", days=30)
+
+    def interaction_on_warfarin() -> bool:
+        with uow_factory() as uow:
+            return any(
+                r.validation_type == "drug_interaction" and r.validation_status != "passed"
+                for r in dur_review.current_validations(uow, warfarin.prescription_id)
+            )
+
+    assert interaction_on_warfarin()
+    review.reject(uow_factory, actors["pharmacist"], aspirin.prescription_id, "Patient stopped taking aspirin")
+    with uow_factory() as uow:
+        assert not dur_review.is_stale(uow, warfarin.prescription_id)
+    assert not interaction_on_warfarin(), "the rejected aspirin is no longer an active medication"
