@@ -10,6 +10,9 @@ the focus.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -70,7 +73,7 @@ def handle_open_warnings(qtbot, screen) -> None:
 
 
 def test_penicillin_allergy_added_while_amoxicillin_waits_refuses_approval(
-    qtbot, context, actors, meds, make_patient, uow_factory
+    qtbot, context, actors, meds, make_patient, uow_factory, tmp_path
 ):
     patient = make_patient()
     saved = intake.submit_prescription(
@@ -99,6 +102,9 @@ def test_penicillin_allergy_added_while_amoxicillin_waits_refuses_approval(
     assert screen.alerts.currentItem().text() == new_rows[0] and focus() is screen.alerts
     assert screen.current_alert().needs_override
     assert screen.work_area.alerts_box.title().startswith("DUR alerts — 1 hard stop(s)")
+
+    shot = Path(os.environ.get("REVIEW_SHOTS", tmp_path)) / "review-stale-allergy.png"
+    assert screen.grab().save(str(shot))  # looked at: the banner, the NEW hard stop highlighted, its detail
 
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # still refused: the hard stop is open
     qtbot.waitUntil(lambda: "Cannot approve" in screen.message.text(), timeout=TIMEOUT)

@@ -394,6 +394,7 @@ class ReviewScreen(Screen):
         def refused(exc: Exception) -> None:
             if isinstance(exc, ProfileChangedSinceDur):
                 self._reload(rx_id, stale=exc.message)  # the new results, what changed, why it was refused
+                self.refresh_queue()  # the queue's alert counts changed with the re-run
                 return
             self._failed(exc)
 

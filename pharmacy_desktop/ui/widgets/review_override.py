@@ -80,7 +80,9 @@ class OverrideDialog(QDialog):
         self.professional_code = code_combo(
             "ncpdpProfessional", ncpdp_dur.PROFESSIONAL_SERVICE, None, "Professional service"
         )
-        self.result_code = code_combo("ncpdpResult", ncpdp_dur.RESULT_OF_SERVICE, None, "Result of service")
+        # "not filled" results (2x) are no override: the pharmacist rejects instead (Alt+R)
+        filled = {code: meaning for code, meaning in ncpdp_dur.RESULT_OF_SERVICE.items() if not code.startswith("2")}
+        self.result_code = code_combo("ncpdpResult", filled, None, "Result of service")
         self.note = QLineEdit()
         self.note.setObjectName("overrideNote")
         self.note.setAccessibleName("Override note")
