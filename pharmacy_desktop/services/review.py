@@ -82,7 +82,8 @@ def open_review(
 def rerun_dur(
     uow_factory: UnitOfWorkFactory, actor: Actor, prescription_id: uuid.UUID, *, today: dt.date | None = None
 ) -> ReviewDetail:
-    """Run DUR again (e.g. after the profile changed); earlier acknowledgements stay on record."""
+    """Run DUR again (Ctrl+D); earlier rows stay on record, a warning repeated word for word keeps
+    its acknowledgement (``dur_review.run_dur``), hard stops are decided again."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, REVIEW, doing="run DUR checks", subject=("prescription", prescription_id))
         rx = _open_rx(uow, prescription_id, None)
