@@ -1,0 +1,74 @@
+"""The first-run wizard's "Connect to the pharmacy's server": test a server, then keep the choice.
+
+``test_connection`` tries the server and returns a plain :class:`Diagnosis`; ``save_connection``
+writes the URL (without its password) and the TLS mode to the workstation configuration and the
+password to the keyring, as ``pharmacy-desktop db connect`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.db.connection_probe import probe
+from pharmacy_desktop.domain.connection_diagnosis import ConnectionFacts, Diagnosis, diagnose
+
+SSLMODES = ("require", "verify-full", "verify-ca", "prefer", "disable")
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    host: str
+    port: int = 5432
+    database: str = "pharmacy"
+    user: str = "pharmacy_app"
+    password: str = ""
+    sslmode: str = "require"
+
+    def url(self, *, with_password: bool = True) -> str:
+        auth = quote(self.user, safe="")
+        if with_password and self.password:
+            auth += ":" + quote(self.password, safe="")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"postgresql+psycopg://{auth}@{host}:{self.port}/{quote(self.database, safe='')}"
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    facts: ConnectionFacts
+    diagnosis: Diagnosis
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnosis.ok
+
+
+def field_problems(choice: ServerChoice) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not choice.host.strip():
+        problems["host"] = "the server's name or IP address"
+    if not 0 < choice.port < 65536:
+        problems["port"] = "a port between 1 and 65535 (usually 5432)"
+    if not choice.database.strip():
+        problems["database"] = "the database name (usually 'pharmacy')"
+    if not choice.user.strip():
+        problems["user"] = "the user name (usually 'pharmacy_app')"
+    if choice.sslmode not in SSLMODES:
+        problems["sslmode"] = "one of " + ", ".join(SSLMODES)
+    return problems
+
+
+def try_connection(choice: ServerChoice, *, timeout: float = 5) -> ConnectionTest:
+    """Try the server as the app would; the diagnosis says what to fix (never raises for the network)."""
+    facts = probe(choice.url(), sslmode=choice.sslmode, timeout=timeout)
+    return ConnectionTest(facts, diagnose(facts))
+
+
+def save_connection(choice: ServerChoice, path: Path | None = None) -> Path:
+    """This workstation uses the server from now on: the password to the keyring, the rest to the file."""
+    cfg = config_mod.load(path)
+    cfg.database_url = config_mod.remember_password(choice.url())
+    cfg.sslmode = choice.sslmode
+    return config_mod.save(cfg, path)
