@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.ui.changes import ChangeListener
+    from pharmacy_desktop.ui.first_run import FirstRunWizard, StartChoice
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
     from pharmacy_desktop.ui.scanner import ScannerFilter
@@ -107,17 +108,37 @@ class Session(QObject):
         self.notifying: NotificationSender | None = None  # patient messages, on its own thread
         self.backups: NightlyBackup | None = None  # the hosting workstation's nightly backup
         self.startup = StartupWindow()
+        self.first_run: FirstRunWizard | None = None  # a new workstation's first page (ui/first_run.py)
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
+        from pharmacy_desktop.ui.first_run import FirstRunWizard, first_run_needed
+
+        if first_run_needed(getattr(self.args, "database_url", None), self.config):
+            # a new workstation: the demo, a pharmacy of its own, or the pharmacy's server? (ui/first_run.py)
+            self.first_run = FirstRunWizard()
+            self.first_run.decided.connect(self._first_run_decided)
+            self.first_run.show()
+            return
+        self._open_database()
+
+    def _first_run_decided(self, choice: StartChoice) -> None:
+        from pharmacy_desktop.ui.first_run import DEMO
+
+        if self.first_run is not None:
+            self.first_run.hide()
+        self.config = config_mod.load()  # "connect" saved the server to it
+        self._open_database(seed_demo=choice.mode == DEMO)
+
+    def _open_database(self, *, seed_demo: bool = True) -> None:
         self.startup.show()
         from pharmacy_desktop.app import open_database
 
         url = getattr(self.args, "database_url", None)
 
         def open_() -> Application:
-            self._opened = open_database(url, cfg=self.config)
+            self._opened = open_database(url, cfg=self.config, seed_demo=seed_demo)
             return self._opened
 
         run_in_background(self.startup, open_, self._database_ready, self._database_failed)

@@ -1,0 +1,294 @@
+"""The first page of a workstation with no configuration: the demo, a pharmacy of its own, or a server.
+
+Shown by ``ui/app.Session`` before anything is started (:func:`first_run_needed`). The choice
+comes back through :attr:`FirstRunWizard.decided` as a :class:`StartChoice`; the connection test
+and the saving of a server run off the GUI thread (``services/connection_check.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.services.connection_check import (
+    SSLMODES,
+    ConnectionTest,
+    ServerChoice,
+    field_problems,
+    save_connection,
+    try_connection,
+)
+from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.screens.base import heading
+from pharmacy_desktop.ui.signin import ErrorLine
+from pharmacy_desktop.ui.style import STOP_BORDER
+
+DEMO, SETUP, CONNECT = "demo", "setup", "connect"
+
+TLS_WORDS = {
+    "require": "require: encrypted (the hosting set-up's default)",
+    "verify-full": "verify-full: encrypted, and the server's certificate checked",
+    "verify-ca": "verify-ca: encrypted, certificate authority checked",
+    "prefer": "prefer: encrypted if the server offers it",
+    "disable": "disable: not encrypted (never on a shared network)",
+}
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    mode: str  # DEMO | SETUP | CONNECT
+    hosts_database: bool = False  # SETUP: this workstation serves the other counters
+
+
+def first_run_needed(cli_url: str | None, cfg: config_mod.Config) -> bool:
+    """No database named anywhere and no embedded database yet: ask how this computer is used."""
+    if cli_url or os.environ.get("PHARMACY_DATABASE_URL") or cfg.database_url:
+        return False
+    if config_mod.config_path().exists():
+        return False
+    try:
+        from pharmacy_desktop.db.embedded import EmbeddedPostgres
+
+        return not EmbeddedPostgres(config_mod.data_dir() / "embedded").initialized
+    except Exception:  # no PostgreSQL programs: the start-up's own message says so
+        return False
+
+
+def _choice_button(title: str, detail: str, name: str) -> QPushButton:
+    button = QPushButton(f"{title}\n{detail}")
+    button.setObjectName(name)
+    button.setMinimumHeight(72)
+    button.setStyleSheet("text-align: left; padding: 8px 14px;")
+    return button
+
+
+class ConnectPage(QWidget):
+    """Host, port, database, user, password, TLS mode; a test that says what is wrong; then use it."""
+
+    connected = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Connect to the pharmacy's server", 8))
+        intro = QLabel(
+            "Another workstation hosts the pharmacy's database. Enter what it showed when it was set up "
+            "(or what your administrator gave you), then test the connection."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.host = QLineEdit()
+        self.host.setPlaceholderText("counter1.local or 192.168.1.20")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(5432)
+        self.database = QLineEdit("pharmacy")
+        self.user = QLineEdit("pharmacy_app")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sslmode = QComboBox()
+        for mode in SSLMODES:
+            self.sslmode.addItem(TLS_WORDS[mode], mode)
+        for label, widget in (
+            ("&Server", self.host),
+            ("P&ort", self.port),
+            ("&Database", self.database),
+            ("&User", self.user),
+            ("&Password", self.password),
+            ("&TLS", self.sslmode),
+        ):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            form.addRow(caption, widget)
+        layout.addLayout(form)
+        self.result = QLabel()
+        self.result.setObjectName("connectionResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.result)
+        self.error = ErrorLine()
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        self.back = QPushButton("← Back")
+        self.test = QPushButton("Test the connection")
+        self.test.setDefault(True)
+        self.use = QPushButton("Use this server")
+        self.use.setEnabled(False)
+        buttons.addWidget(self.back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.test)
+        buttons.addWidget(self.use)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.test.clicked.connect(self.run_test)
+        self.use.clicked.connect(self.save)
+        for edit in (self.host, self.database, self.user, self.password):
+            edit.textChanged.connect(self._changed)
+            edit.returnPressed.connect(self.run_test)
+        self.port.valueChanged.connect(self._changed)
+        self.sslmode.currentIndexChanged.connect(self._changed)
+        self.last: ConnectionTest | None = None
+
+    def choice(self) -> ServerChoice:
+        return ServerChoice(
+            host=self.host.text().strip(),
+            port=self.port.value(),
+            database=self.database.text().strip(),
+            user=self.user.text().strip(),
+            password=self.password.text(),
+            sslmode=str(self.sslmode.currentData()),
+        )
+
+    def _changed(self, *_: object) -> None:
+        self.use.setEnabled(False)  # what was tested is no longer what is typed
+        self.last = None
+
+    def run_test(self) -> None:
+        choice = self.choice()
+        problems = field_problems(choice)
+        if problems:
+            self.error.show_message("Fill in: " + "; ".join(f"{k}: {v}" for k, v in problems.items()))
+            return
+        self.error.show_message("")
+        self.last = None
+        self.test.setEnabled(False)
+        self.use.setEnabled(False)
+        self.result.setText("Testing…")
+        run_in_background(self, lambda: try_connection(choice), self._tested, self._failed, busy_message="Testing…")
+
+    def _tested(self, found: ConnectionTest) -> None:
+        self.test.setEnabled(True)
+        self.last = found
+        colour = "#1b5e20" if found.ok else STOP_BORDER
+        mark = "✔" if found.ok else "✖"
+        self.result.setText(
+            f"<p style='color:{colour}'><b>{mark} {_escape(found.diagnosis.title)}</b></p>"
+            f"<p>{_escape(found.diagnosis.advice)}</p>"
+        )
+        self.use.setEnabled(found.ok)
+
+    def _failed(self, exc: Exception) -> None:
+        self.test.setEnabled(True)
+        self.result.setText("")
+        self.error.show_message(user_message(exc))
+
+    def save(self) -> None:
+        if self.last is None or not self.last.ok:
+            return
+        choice = self.choice()
+        self.use.setEnabled(False)
+        run_in_background(self, lambda: save_connection(choice), lambda _path: self.connected.emit(), self._failed)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SetUpPage(QWidget):
+    """A pharmacy of its own on this computer; optionally the server the other counters use."""
+
+    chosen = Signal(bool)  # hosts the database
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Set up my pharmacy on this computer", 8))
+        intro = QLabel(
+            "The pharmacy's database will live on this computer, empty: next you enter the pharmacy's "
+            "details and the first administrator."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.hosts = QCheckBox("This workstation hosts the pharmacy database (other counters will connect to it)")
+        self.hosts.setObjectName("hostsDatabase")
+        layout.addWidget(self.hosts)
+        hosting_note = QLabel(
+            "The other counters reach it over the local network, encrypted (TLS) and with a password of their own. "
+            "Keep this computer switched on while the pharmacy is open."
+        )
+        hosting_note.setWordWrap(True)
+        layout.addWidget(hosting_note)
+        buttons = QHBoxLayout()
+        self.back = QPushButton("← Back")
+        self.next = QPushButton("Continue")
+        self.next.setDefault(True)
+        buttons.addWidget(self.back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.next.clicked.connect(lambda: self.chosen.emit(self.hosts.isChecked()))
+
+
+class FirstRunWizard(QWidget):
+    """Before any database is started on a new workstation: how will this computer be used?"""
+
+    decided = Signal(object)  # StartChoice
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Pharmacy — first start")
+        self.setObjectName("firstRunWizard")
+        self.pages = QStackedWidget()
+        self.welcome = QWidget()
+        column = QVBoxLayout(self.welcome)
+        column.addWidget(heading("Welcome: how will this computer be used?", 8))
+        self.demo_button = _choice_button(
+            "Try the demo pharmacy",
+            "Made-up patients, stock and staff with public passwords, to learn the app. Remove it later.",
+            "chooseDemo",
+        )
+        self.setup_button = _choice_button(
+            "Set up my pharmacy on this computer",
+            "An empty pharmacy: its details, the first administrator; this computer may serve the other counters.",
+            "chooseSetUp",
+        )
+        self.connect_button = _choice_button(
+            "Connect to the pharmacy's server",
+            "Another workstation or a server already holds the pharmacy's database.",
+            "chooseConnect",
+        )
+        for button in (self.demo_button, self.setup_button, self.connect_button):
+            column.addWidget(button)
+        column.addStretch(1)
+        self.setup_page = SetUpPage()
+        self.connect_page = ConnectPage()
+        for page in (self.welcome, self.setup_page, self.connect_page):
+            self.pages.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.addWidget(self.pages)
+        self.demo_button.clicked.connect(lambda: self.decided.emit(StartChoice(DEMO)))
+        self.setup_button.clicked.connect(lambda: self.pages.setCurrentWidget(self.setup_page))
+        self.connect_button.clicked.connect(self._show_connect)
+        self.setup_page.back.clicked.connect(self._show_welcome)
+        self.connect_page.back.clicked.connect(self._show_welcome)
+        self.setup_page.chosen.connect(lambda hosts: self.decided.emit(StartChoice(SETUP, hosts_database=hosts)))
+        self.connect_page.connected.connect(lambda: self.decided.emit(StartChoice(CONNECT)))
+        self.resize(760, 560)
+        self.demo_button.setFocus()
+
+    def _show_welcome(self) -> None:
+        self.pages.setCurrentWidget(self.welcome)
+        self.demo_button.setFocus()
+
+    def _show_connect(self) -> None:
+        self.pages.setCurrentWidget(self.connect_page)
+        self.connect_page.host.setFocus()
