@@ -1,0 +1,78 @@
+"""A throwaway cluster made the pharmacy's server: a counter on the LAN connects with TLS as the app role."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from pharmacy_desktop.config import libpq_url
+from pharmacy_desktop.db import hosting, migrate
+from pharmacy_desktop.db.embedded import EmbeddedPostgres, free_port
+from pharmacy_desktop.domain import connection_diagnosis as cd
+from pharmacy_desktop.services.connection_check import ServerChoice, try_connection
+
+LAN = hosting.local_networks()
+
+
+@pytest.fixture
+def hosted(sandbox, monkeypatch):
+    if not LAN:
+        pytest.skip("this machine has no network address besides loopback")
+    address, _network = LAN[0]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(sandbox / f"hosting-config-{os.getpid()}"))
+    server = EmbeddedPostgres(sandbox / f"hosting-{os.getpid()}", password="hosting-test-password")
+    try:
+        migrate.upgrade(server.start())
+        plan = hosting.HostingPlan(listen_address=address, subnet=f"{address}/32", port=free_port())
+        result = hosting.apply(server, plan)
+        yield server, plan, result
+    finally:
+        server.stop(force=True)
+
+
+def choice(result: hosting.HostingResult, **changes: object) -> ServerChoice:
+    values: dict[str, object] = {
+        "host": result.host,
+        "port": result.port,
+        "database": result.database,
+        "user": result.app_role,
+        "password": result.app_password,
+        "sslmode": "require",
+    }
+    values.update(changes)
+    return ServerChoice(**values)  # type: ignore[arg-type]
+
+
+def test_a_counter_connects_over_tls_as_the_app_role(hosted):
+    server, plan, result = hosted
+    assert server.is_running() and server.state is not None and server.state.port == plan.port
+    found = try_connection(choice(result))
+    assert found.diagnosis.kind == cd.OK, found.diagnosis.text()
+
+    url = choice(result).url()
+    with psycopg.connect(libpq_url(url), sslmode="require") as conn:
+        assert conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (True,)
+        assert conn.execute("SHOW password_encryption").fetchone() == ("scram-sha-256",)
+        role = conn.execute("SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()
+        assert role == (False, False)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE inventory_schema.x (id int)")
+
+    # plaintext from the network: no entry (TLS required); the superuser: not from the network at all
+    assert try_connection(choice(result, sslmode="disable")).diagnosis.kind == cd.TLS_REQUIRED
+    superuser = try_connection(choice(result, user="pharmacy_owner", password="hosting-test-password"))
+    assert superuser.diagnosis.kind == cd.NOT_ALLOWED
+    assert try_connection(choice(result, password="wrong")).diagnosis.kind == cd.PASSWORD_REFUSED
+
+    assert result.unit_file is not None and result.unit_file.name == "pharmacy-db.service"
+    assert f"-p {plan.port}" in result.unit_file.read_text()
+    assert "BEGIN CERTIFICATE" in result.certificate.read_text()
+
+
+def test_applying_again_keeps_the_password(hosted):
+    server, plan, result = hosted
+    again = hosting.apply(server, plan, write_unit=False)
+    assert again.app_password == result.app_password
+    assert try_connection(choice(again)).ok
