@@ -13,7 +13,30 @@ from urllib.parse import quote
 
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.db.connection_probe import probe
+from pharmacy_desktop.db.hosting import (
+    DEFAULT_PORT,
+    HostingError,
+    HostingPlan,
+    HostingResult,
+    check_plan,
+    local_networks,
+)
 from pharmacy_desktop.domain.connection_diagnosis import ConnectionFacts, Diagnosis, diagnose
+
+__all__ = [
+    "DEFAULT_PORT",
+    "SSLMODES",
+    "ConnectionTest",
+    "HostingError",
+    "HostingPlan",
+    "HostingResult",
+    "ServerChoice",
+    "check_plan",
+    "field_problems",
+    "local_networks",
+    "save_connection",
+    "try_connection",
+]
 
 SSLMODES = ("require", "verify-full", "verify-ca", "prefer", "disable")
 

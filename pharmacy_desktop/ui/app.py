@@ -23,6 +23,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 if TYPE_CHECKING:
     from pharmacy_desktop.app import Application
     from pharmacy_desktop.services.backup_job import NightlyBackup
+    from pharmacy_desktop.services.connection_check import HostingPlan, HostingResult
     from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
@@ -109,6 +110,7 @@ class Session(QObject):
         self.backups: NightlyBackup | None = None  # the hosting workstation's nightly backup
         self.startup = StartupWindow()
         self.first_run: FirstRunWizard | None = None  # a new workstation's first page (ui/first_run.py)
+        self.hosting_result: HostingResult | None = None  # set up as the pharmacy's server: shown once
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
 
@@ -129,15 +131,25 @@ class Session(QObject):
         if self.first_run is not None:
             self.first_run.hide()
         self.config = config_mod.load()  # "connect" saved the server to it
-        self._open_database(seed_demo=choice.mode == DEMO)
+        self._open_database(seed_demo=choice.mode == DEMO, hosting=choice.hosting)
 
-    def _open_database(self, *, seed_demo: bool = True) -> None:
+    def _open_database(self, *, seed_demo: bool = True, hosting: HostingPlan | None = None) -> None:
         self.startup.show()
         from pharmacy_desktop.app import open_database
 
         url = getattr(self.args, "database_url", None)
+        if hosting is not None:
+            self.startup.message.setText("Making this computer the pharmacy's database server…")
 
         def open_() -> Application:
+            if hosting is not None:  # migrated first (the app role's grants need the tables), then served
+                from pharmacy_desktop.db import hosting as hosting_mod
+
+                first = open_database(url, cfg=self.config, seed_demo=False)
+                embedded = first.embedded
+                first.close()
+                assert embedded is not None  # no server configured: first_run_needed said so
+                self.hosting_result = hosting_mod.apply(embedded, hosting)
             self._opened = open_database(url, cfg=self.config, seed_demo=seed_demo)
             return self._opened
 
@@ -178,6 +190,10 @@ class Session(QObject):
         self.notifying.start()
         self.startup.hide()
         self._show_sign_in()
+        if self.hosting_result is not None:
+            from pharmacy_desktop.ui.first_run import show_hosting_result
+
+            show_hosting_result(self.hosting_result, self.signin_window)
         log.info("database ready (%s); sign-in shown", database.source)
 
     def _start_printing(self, printing: PrintSender, listener: ChangeListener) -> None:

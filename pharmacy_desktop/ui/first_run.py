@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -27,10 +28,16 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.services.connection_check import (
+    DEFAULT_PORT,
     SSLMODES,
     ConnectionTest,
+    HostingError,
+    HostingPlan,
+    HostingResult,
     ServerChoice,
+    check_plan,
     field_problems,
+    local_networks,
     save_connection,
     try_connection,
 )
@@ -53,7 +60,11 @@ TLS_WORDS = {
 @dataclass(frozen=True)
 class StartChoice:
     mode: str  # DEMO | SETUP | CONNECT
-    hosts_database: bool = False  # SETUP: this workstation serves the other counters
+    hosting: HostingPlan | None = None  # SETUP: this workstation serves the other counters
+
+    @property
+    def hosts_database(self) -> bool:
+        return self.hosting is not None
 
 
 def first_run_needed(cli_url: str | None, cfg: config_mod.Config) -> bool:
@@ -204,7 +215,7 @@ def _escape(text: str) -> str:
 class SetUpPage(QWidget):
     """A pharmacy of its own on this computer; optionally the server the other counters use."""
 
-    chosen = Signal(bool)  # hosts the database
+    chosen = Signal(object)  # HostingPlan | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +236,28 @@ class SetUpPage(QWidget):
         )
         hosting_note.setWordWrap(True)
         layout.addWidget(hosting_note)
+        self.hosting_form = QWidget()
+        form = QFormLayout(self.hosting_form)
+        self.address = QComboBox()
+        self.address.setEditable(True)
+        for address, network in local_networks():
+            self.address.addItem(f"{address}  (network {network})", (address, network))
+        self.subnet = QLineEdit()
+        self.subnet.setPlaceholderText("192.168.1.0/24")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(DEFAULT_PORT)
+        form.addRow("This computer's &address", self.address)
+        form.addRow("Counters' &network (confirm)", self.subnet)
+        form.addRow("P&ort", self.port)
+        layout.addWidget(self.hosting_form)
+        self.hosting_form.setEnabled(False)
+        self.hosts.toggled.connect(self.hosting_form.setEnabled)
+        self.address.currentIndexChanged.connect(self._address_chosen)
+        self._address_chosen()
+        self.error = ErrorLine()
+        layout.addWidget(self.error)
+        self.subnet.textEdited.connect(lambda _text: self.error.show_message(""))
         buttons = QHBoxLayout()
         self.back = QPushButton("← Back")
         self.next = QPushButton("Continue")
@@ -234,7 +267,31 @@ class SetUpPage(QWidget):
         buttons.addWidget(self.next)
         layout.addLayout(buttons)
         layout.addStretch(1)
-        self.next.clicked.connect(lambda: self.chosen.emit(self.hosts.isChecked()))
+        self.next.clicked.connect(self.attempt)
+
+    def _address_chosen(self, *_: object) -> None:
+        data = self.address.currentData()
+        if data:
+            self.subnet.setText(data[1])
+
+    def plan(self) -> HostingPlan:
+        data = self.address.currentData()
+        typed = self.address.currentText().split()[0] if self.address.currentText().strip() else ""
+        address = data[0] if data and self.address.currentText().startswith(data[0]) else typed
+        return HostingPlan(listen_address=address, subnet=self.subnet.text().strip(), port=self.port.value())
+
+    def attempt(self) -> None:
+        if not self.hosts.isChecked():
+            self.chosen.emit(None)
+            return
+        plan = self.plan()
+        try:
+            check_plan(plan)
+        except HostingError as exc:
+            self.error.show_message(exc.message)
+            return
+        self.error.show_message("")
+        self.chosen.emit(plan)
 
 
 class FirstRunWizard(QWidget):
@@ -280,7 +337,7 @@ class FirstRunWizard(QWidget):
         self.connect_button.clicked.connect(self._show_connect)
         self.setup_page.back.clicked.connect(self._show_welcome)
         self.connect_page.back.clicked.connect(self._show_welcome)
-        self.setup_page.chosen.connect(lambda hosts: self.decided.emit(StartChoice(SETUP, hosts_database=hosts)))
+        self.setup_page.chosen.connect(lambda plan: self.decided.emit(StartChoice(SETUP, hosting=plan)))
         self.connect_page.connected.connect(lambda: self.decided.emit(StartChoice(CONNECT)))
         self.resize(760, 560)
         self.demo_button.setFocus()
@@ -292,3 +349,36 @@ class FirstRunWizard(QWidget):
     def _show_connect(self) -> None:
         self.pages.setCurrentWidget(self.connect_page)
         self.connect_page.host.setFocus()
+
+
+def hosting_summary(result: HostingResult) -> str:
+    """What to type at each counter's "Connect to the pharmacy's server" page (the password once)."""
+    lines = [
+        "This computer now hosts the pharmacy database. At each other counter choose",
+        "\u201cConnect to the pharmacy's server\u201d and enter:",
+        "",
+        f"Server: {result.host}",
+        f"Port: {result.port}",
+        f"Database: {result.database}",
+        f"User: {result.app_role}",
+        f"Password: {result.app_password}",
+        "TLS: require",
+        "",
+        "The password is kept in this computer's keyring; write it down somewhere safe now.",
+    ]
+    if result.unit_file is not None:
+        lines += [
+            "",
+            f"To start the database with this computer: systemctl --user enable --now {result.unit_file.stem}",
+            f"(unit file: {result.unit_file})",
+        ]
+    return "\n".join(lines)
+
+
+def show_hosting_result(result: HostingResult, parent: QWidget | None) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Information, "Pharmacy — this computer is the server", "", parent=parent)
+    box.setText(hosting_summary(result))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setObjectName("hostingResult")
+    box.open()
+    return box

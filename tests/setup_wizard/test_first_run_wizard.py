@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pharmacy_desktop import config as config_mod
+from pharmacy_desktop.services.connection_check import HostingPlan
 from pharmacy_desktop.ui.first_run import CONNECT, DEMO, SETUP, FirstRunWizard, StartChoice, first_run_needed
 
 SHOTS = "/tmp/first_run_{}.png"
@@ -38,12 +39,35 @@ def test_demo_is_one_click(qtbot, wizard):
 def test_set_up_with_and_without_hosting(qtbot, wizard):
     qtbot.mouseClick(wizard.setup_button, Qt.MouseButton.LeftButton)
     assert wizard.pages.currentWidget() is wizard.setup_page
-    wizard.setup_page.hosts.setChecked(True)
+    page = wizard.setup_page
+    assert not page.hosting_form.isEnabled()
+    page.hosts.setChecked(True)
+    assert page.hosting_form.isEnabled()
+    page.address.setEditText("192.168.1.20")
+    page.subnet.setText("0.0.0.0/0")  # the whole internet: refused in words, nothing decided
+    with qtbot.assertNotEmitted(wizard.decided):
+        qtbot.mouseClick(page.next, Qt.MouseButton.LeftButton)
+    assert "too wide" in page.error.text()
+    page.subnet.setText("192.168.1.0/24")
     wizard.grab().save(SHOTS.format("setup"))
-    choice = decided(qtbot, wizard, lambda: qtbot.mouseClick(wizard.setup_page.next, Qt.MouseButton.LeftButton))
-    assert choice == StartChoice(SETUP, hosts_database=True)
-    qtbot.mouseClick(wizard.setup_page.back, Qt.MouseButton.LeftButton)
+    choice = decided(qtbot, wizard, lambda: qtbot.mouseClick(page.next, Qt.MouseButton.LeftButton))
+    assert choice == StartChoice(SETUP, hosting=HostingPlan("192.168.1.20", "192.168.1.0/24"))
+    assert choice.hosts_database
+    page.hosts.setChecked(False)
+    choice = decided(qtbot, wizard, lambda: qtbot.mouseClick(page.next, Qt.MouseButton.LeftButton))
+    assert choice == StartChoice(SETUP) and not choice.hosts_database
+    qtbot.mouseClick(page.back, Qt.MouseButton.LeftButton)
     assert wizard.pages.currentWidget() is wizard.welcome
+
+
+def test_hosting_summary_says_what_to_type_at_the_counters(tmp_path):
+    from pharmacy_desktop.services.connection_check import HostingResult
+    from pharmacy_desktop.ui.first_run import hosting_summary
+
+    result = HostingResult("192.168.1.20", 5432, "pharmacy", "pharmacy_app", "pw-123", tmp_path / "server.crt", None)
+    text = hosting_summary(result)
+    for words in ("Server: 192.168.1.20", "Port: 5432", "User: pharmacy_app", "Password: pw-123", "TLS: require"):
+        assert words in text
 
 
 def fill(page, url: str, password: str | None = None) -> None:
