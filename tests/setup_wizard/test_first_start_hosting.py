@@ -1,0 +1,77 @@
+"""The app's first start on a bare workstation: the wizard, "set up my pharmacy" hosting the database,
+then the empty pharmacy's profile page; a counter on the network can connect with what it shows."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from pharmacy_desktop.db import hosting
+from pharmacy_desktop.db.embedded import EmbeddedPostgres, free_port
+from pharmacy_desktop.domain import connection_diagnosis as cd
+from pharmacy_desktop.services.connection_check import ServerChoice, try_connection
+
+LAN = hosting.local_networks()
+
+
+@pytest.fixture
+def bare_workstation(sandbox, monkeypatch):
+    home = sandbox / f"bare-{os.getpid()}"
+    home.mkdir()
+    os.chmod(home, 0o755)
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(home))
+    monkeypatch.delenv("PHARMACY_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("PHARMACY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    yield home
+    EmbeddedPostgres(home / "embedded").stop(force=True)  # never leave a server behind
+
+
+@pytest.mark.skipif(not LAN, reason="this machine has no network address besides loopback")
+def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp):
+    from pharmacy_desktop.ui.app import Session
+
+    session = Session(qapp, argparse.Namespace(database_url=None))
+    qtbot.addWidget(session.startup)
+    try:
+        session.start()
+        wizard = session.first_run
+        assert wizard is not None and wizard.isVisible() and not session.startup.isVisible()
+        qtbot.mouseClick(wizard.setup_button, Qt.MouseButton.LeftButton)
+        page = wizard.setup_page
+        page.hosts.setChecked(True)
+        address = LAN[0][0]
+        page.address.setEditText(address)
+        page.subnet.setText(f"{address}/32")
+        page.port.setValue(free_port())
+        qtbot.mouseClick(page.next, Qt.MouseButton.LeftButton)
+        assert not wizard.isVisible()
+        qtbot.waitUntil(lambda: session.signin_window is not None and session.signin_window.decided, timeout=240_000)
+        signin = session.signin_window
+        assert signin.pages.currentWidget() is signin.first_run  # an empty pharmacy: its profile and first admin
+        assert signin.demo_accounts is None  # no demo accounts beside a real pharmacy's set-up
+
+        result = session.hosting_result
+        assert result is not None and result.host == address
+        box = signin.findChild(QMessageBox, "hostingResult")
+        assert box is not None and f"Password: {result.app_password}" in box.text()
+        box.grab().save("/tmp/first_run_hosting_result.png")
+        signin.grab().save("/tmp/first_run_profile_after_hosting.png")
+
+        counter = ServerChoice(
+            host=result.host, port=result.port, user=result.app_role, password=result.app_password, sslmode="require"
+        )
+        assert try_connection(counter).diagnosis.kind == cd.OK
+        assert try_connection(ServerChoice(**{**counter.__dict__, "sslmode": "disable"})).diagnosis.kind == (
+            cd.TLS_REQUIRED
+        )
+    finally:
+        session.shutdown()
+        qapp.aboutToQuit.disconnect(session.shutdown)
+        for window in (session.first_run, session.signin_window):
+            if window is not None:
+                window.close()
