@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pharmacy_desktop.ui.scanner import ScannerFilter
     from pharmacy_desktop.ui.screens.base import Screen
     from pharmacy_desktop.ui.signin_window import SignInWindow
+    from pharmacy_desktop.ui.widgets.first_run_printers import PrinterFinder
 
 log = logging.getLogger(__name__)
 RESOURCES = paths.resources_dir()
@@ -111,6 +112,8 @@ class Session(QObject):
         self.startup = StartupWindow()
         self.first_run: FirstRunWizard | None = None  # a new workstation's first page (ui/first_run.py)
         self.hosting_result: HostingResult | None = None  # set up as the pharmacy's server: shown once
+        self.first_choice: StartChoice | None = None  # what the first-run wizard chose (this start only)
+        self.printer_finder: PrinterFinder | None = None  # the wizard's printers step, after the first sign-in
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         app.aboutToQuit.connect(self.shutdown)
 
@@ -131,6 +134,7 @@ class Session(QObject):
         if self.first_run is not None:
             self.first_run.hide()
         self.config = config_mod.load()  # "connect" saved the server to it
+        self.first_choice = choice  # after the first sign-in: printers and scanner (_devices_step)
         self._open_database(seed_demo=choice.mode == DEMO, hosting=choice.hosting)
 
     def _open_database(self, *, seed_demo: bool = True, hosting: HostingPlan | None = None) -> None:
@@ -248,6 +252,23 @@ class Session(QObject):
         )
         window.show()
         self.signin_window.close()
+        if self.first_choice is not None and self.first_choice.mode != "demo":
+            self._devices_step(window, self.first_choice)
+        self.first_choice = None
+
+    def _devices_step(self, window: MainWindow, choice: StartChoice) -> None:
+        """The wizard's last step: the settings screen (test page, scanner test) and printers found on the network."""
+        from pharmacy_desktop.services.connection_check import local_networks
+        from pharmacy_desktop.ui.screens.settings import SettingsScreen
+        from pharmacy_desktop.ui.widgets.first_run_printers import PrinterFinder
+
+        settings = next((s for s in window.screens if isinstance(s, SettingsScreen)), None)
+        if settings is None or not window.show_screen(settings):
+            return  # this account may not change the workstation's settings
+        networks = local_networks()
+        network = choice.hosting.subnet if choice.hosting else (networks[0][1] if networks else "")
+        self.printer_finder = PrinterFinder(network, lambda role, uri: settings.rows[role].uri.setText(uri), window)
+        self.printer_finder.open()
 
     def shutdown(self) -> None:
         if self.database is None:

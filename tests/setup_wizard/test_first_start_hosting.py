@@ -62,6 +62,29 @@ def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp):
         box.grab().save("/tmp/first_run_hosting_result.png")
         signin.grab().save("/tmp/first_run_profile_after_hosting.png")
 
+        box.done(0)
+
+        # the profile and first administrator, then the wizard's last step: settings + printers found
+        values = {
+            "name": "Main Street Pharmacy", "address_line1": "1 Main St", "city": "Columbus", "state": "OH",
+            "zip_code": "43004", "phone": "614-555-0100", "first_name": "Ada", "last_name": "Admin",
+            "email": "ada@example.com", "username": "ada", "password": "Correct-Horse-2026",
+            "password2": "Correct-Horse-2026",
+        }  # fmt: skip
+        for name, value in values.items():
+            signin.first_run.inputs[name].setText(value)
+        qtbot.mouseClick(signin.first_run.submit, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: session.window is not None and session.printer_finder is not None, timeout=60_000)
+        assert session.window.screen_title.text() == "Workstation settings" or "ettings" in (
+            session.window.screen_title.text()
+        )
+        assert session.printer_finder.network.text() == f"{address}/32"
+        session.printer_finder.use("label", "tcp://192.168.1.50:9100")
+        settings = session.window.stack.currentWidget()
+        assert settings.rows["label"].uri.text() == "tcp://192.168.1.50:9100"
+        session.window.grab().save("/tmp/first_run_devices_window.png")
+        session.printer_finder.grab().save("/tmp/first_run_devices.png")
+
         counter = ServerChoice(
             host=result.host, port=result.port, user=result.app_role, password=result.app_password, sslmode="require"
         )
@@ -72,6 +95,6 @@ def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp):
     finally:
         session.shutdown()
         qapp.aboutToQuit.disconnect(session.shutdown)
-        for window in (session.first_run, session.signin_window):
+        for window in (session.first_run, session.signin_window, session.window):
             if window is not None:
                 window.close()

@@ -38,3 +38,31 @@ def test_only_the_pharmacy_network_is_searched():
     with pytest.raises(ValidationFailed, match="not a network"):
         discover("printers please")
     assert len(hosts_of("192.168.1.0/24")) == 254
+
+
+def test_the_wizard_step_offers_what_it_found(qtbot, listening_printer, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from pharmacy_desktop.services import printer_discovery
+    from pharmacy_desktop.ui.widgets import first_run_printers
+
+    monkeypatch.setattr(
+        first_run_printers, "discover", lambda network: printer_discovery.discover(network, port=listening_printer)
+    )
+    chosen: list[tuple[str, str]] = []
+    finder = first_run_printers.PrinterFinder("127.0.0.1/32", lambda role, uri: chosen.append((role, uri)))
+    qtbot.addWidget(finder)
+    finder.show()
+    qtbot.mouseClick(finder.search, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(finder.found), timeout=10_000)
+    uri = f"tcp://127.0.0.1:{listening_printer}"
+    assert finder.found == (uri,) and "1 printer(s) found" in finder.status.text()
+    receipt = finder.findChild(first_run_printers.QPushButton, "use_receipt_0")
+    qtbot.waitUntil(receipt.isVisible, timeout=5_000)
+    qtbot.mouseClick(receipt, Qt.MouseButton.LeftButton)
+    assert chosen == [("receipt", uri)] and receipt.text().startswith("✔")
+    finder.grab().save("/tmp/first_run_printers_found.png")
+
+    finder.network.setText("10.0.0.0/8")
+    qtbot.mouseClick(finder.search, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "too large" in finder.error.text(), timeout=10_000)
