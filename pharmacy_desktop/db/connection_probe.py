@@ -58,3 +58,22 @@ def _with(facts: ConnectionFacts, **changes: object) -> ConnectionFacts:
     from dataclasses import replace
 
     return replace(facts, **changes)  # type: ignore[arg-type]
+
+
+def server_certificate(host: str, port: int, *, timeout: float = 5) -> bytes | None:
+    """The server's TLS certificate (DER), read by PostgreSQL's own SSLRequest handshake, unverified:
+    the person compares its fingerprint with the one the hosting workstation showed. None when the
+    server does not offer TLS."""
+    import socket
+    import ssl
+    import struct
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # reading it is the point: trust comes from the fingerprint check
+    with socket.create_connection((host, port), timeout=timeout) as raw:
+        raw.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest
+        if raw.recv(1) != b"S":
+            return None
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            return tls.getpeercert(binary_form=True)

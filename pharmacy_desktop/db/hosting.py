@@ -75,6 +75,15 @@ class HostingResult:
     certificate: Path
     unit_file: Path | None
 
+    @property
+    def fingerprint(self) -> str:
+        """The certificate's SHA-256 fingerprint: the counters compare it before they trust the server."""
+        import ssl
+
+        from pharmacy_desktop.domain.connection_diagnosis import fingerprint
+
+        return fingerprint(ssl.PEM_cert_to_DER_cert(self.certificate.read_text(encoding="ascii")))
+
 
 def check_plan(plan: HostingPlan) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """The confirmed subnet, refused when it is not a private network, wider than a /16 (IPv4) or

@@ -8,6 +8,7 @@ The driver text is only matched, never shown (it may name the host's users or fi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 # the oldest PostgreSQL this app is tested against (server_version_num)
@@ -21,6 +22,7 @@ PASSWORD_REFUSED = "password_refused"
 NO_PASSWORD = "no_password"
 TLS_REQUIRED = "tls_required"
 TLS_UNAVAILABLE = "tls_unavailable"
+CERTIFICATE_MISMATCH = "certificate_mismatch"
 NOT_ALLOWED = "not_allowed"
 DATABASE_MISSING = "database_missing"
 USER_MISSING = "user_missing"
@@ -134,6 +136,13 @@ def _refused(facts: ConnectionFacts) -> Diagnosis:
             "Check the port number, that the database is running on the server, and that it listens on the "
             "network (not only on the server itself) and no firewall blocks the port.",
         )
+    if "certificate verify failed" in text or "root certificate file" in text or "server certificate for" in text:
+        return Diagnosis(
+            CERTIFICATE_MISMATCH,
+            f"The certificate of {host} is not the one this workstation trusts.",
+            "If the server was set up again, compare the fingerprint it shows and trust the new certificate; "
+            "otherwise something is pretending to be the server: ask your administrator before you connect.",
+        )
     if "timeout expired" in text or "timed out" in text:
         return Diagnosis(
             NO_ANSWER,
@@ -190,3 +199,9 @@ def _refused(facts: ConnectionFacts) -> Diagnosis:
 def _tls_needed(text: str, sslmode: str | None) -> bool:
     """pg_hba has only hostssl lines: a plaintext attempt reads 'no pg_hba.conf entry ... no encryption'."""
     return "no encryption" in text and sslmode in (None, "", "disable", "allow", "prefer")
+
+
+def fingerprint(der: bytes) -> str:
+    """A certificate's SHA-256 fingerprint as people compare it: 'AB:CD:...' (32 pairs)."""
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from pharmacy_desktop import config as config_mod
-from pharmacy_desktop.db.connection_probe import probe
+from pharmacy_desktop.db.connection_probe import probe, server_certificate
 from pharmacy_desktop.db.hosting import (
     DEFAULT_PORT,
     HostingError,
@@ -21,7 +21,7 @@ from pharmacy_desktop.db.hosting import (
     check_plan,
     local_networks,
 )
-from pharmacy_desktop.domain.connection_diagnosis import ConnectionFacts, Diagnosis, diagnose
+from pharmacy_desktop.domain.connection_diagnosis import ConnectionFacts, Diagnosis, diagnose, fingerprint
 
 __all__ = [
     "DEFAULT_PORT",
@@ -30,11 +30,14 @@ __all__ = [
     "HostingError",
     "HostingPlan",
     "HostingResult",
+    "ServerCertificate",
     "ServerChoice",
     "check_plan",
     "field_problems",
     "local_networks",
+    "read_certificate",
     "save_connection",
+    "trust_certificate",
     "try_connection",
 ]
 
@@ -49,13 +52,15 @@ class ServerChoice:
     user: str = "pharmacy_app"
     password: str = ""
     sslmode: str = "require"
+    sslrootcert: str = ""  # the pinned server certificate (verify-ca), once its fingerprint was confirmed
 
     def url(self, *, with_password: bool = True) -> str:
         auth = quote(self.user, safe="")
         if with_password and self.password:
             auth += ":" + quote(self.password, safe="")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"postgresql+psycopg://{auth}@{host}:{self.port}/{quote(self.database, safe='')}"
+        url = f"postgresql+psycopg://{auth}@{host}:{self.port}/{quote(self.database, safe='')}"
+        return url + (f"?sslrootcert={quote(self.sslrootcert, safe='/')}" if self.sslrootcert else "")
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,28 @@ def save_connection(choice: ServerChoice, path: Path | None = None) -> Path:
     cfg.database_url = config_mod.remember_password(choice.url())
     cfg.sslmode = choice.sslmode
     return config_mod.save(cfg, path)
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    der: bytes
+    fingerprint: str  # compared by the person with the one the hosting workstation showed
+
+
+def read_certificate(choice: ServerChoice, *, timeout: float = 5) -> ServerCertificate | None:
+    """The server's certificate, unverified (None: the server offers no TLS)."""
+    der = server_certificate(choice.host, choice.port, timeout=timeout)
+    return ServerCertificate(der, fingerprint(der)) if der else None
+
+
+def trust_certificate(choice: ServerChoice, certificate: ServerCertificate, folder: Path | None = None) -> ServerChoice:
+    """Keep the confirmed certificate in the configuration folder; the choice then verifies it (verify-ca)."""
+    import ssl
+
+    folder = folder or config_mod.config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"server-{choice.host.replace(':', '_')}-{choice.port}.crt"
+    path.write_text(ssl.DER_cert_to_PEM_cert(certificate.der), encoding="ascii")
+    from dataclasses import replace
+
+    return replace(choice, sslmode="verify-ca", sslrootcert=str(path))

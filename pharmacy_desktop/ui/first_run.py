@@ -366,6 +366,10 @@ def hosting_summary(result: HostingResult) -> str:
         "",
         "The password is kept in this computer's keyring; write it down somewhere safe now.",
     ]
+    try:
+        lines += ["", "Certificate fingerprint (compare it at each counter):", result.fingerprint]
+    except (OSError, ValueError):  # the certificate cannot be read here: the counters still connect with TLS
+        pass
     if result.unit_file is not None:
         lines += [
             "",

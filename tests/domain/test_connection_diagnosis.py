@@ -42,6 +42,8 @@ def connected(**facts: object) -> cd.Diagnosis:
         ('fatal:  database "pharmcy" does not exist', "3D000", cd.DATABASE_MISSING),
         ('fatal:  role "pharmacy_ap" does not exist', "28000", cd.USER_MISSING),
         ("fatal:  sorry, too many clients already", "53300", cd.SERVER_BUSY),
+        ("ssl error: certificate verify failed", None, cd.CERTIFICATE_MISMATCH),
+        ('could not read root certificate file "/x/server.crt": no such file', None, cd.CERTIFICATE_MISMATCH),
         ("something else entirely", None, cd.UNKNOWN),
     ],
 )
@@ -78,3 +80,11 @@ def test_revision_states() -> None:
     assert older.kind == cd.DATABASE_OLDER and older.ok and "0012" in older.title and "db upgrade" in older.advice
     assert connected(server_version_num=150018, revision_status="current").kind == cd.OK
     assert connected(server_version_num=150018, revision_status="unknown").ok  # the app role may not read it
+
+
+def test_fingerprint_is_sha256_in_pairs() -> None:
+    found = cd.fingerprint(b"certificate bytes")
+    assert len(found.split(":")) == 32 and found == found.upper()
+    assert found.startswith(
+        "".join(f"{b:02X}" for b in __import__("hashlib").sha256(b"certificate bytes").digest()[:1])
+    )

@@ -61,11 +61,14 @@ def test_set_up_with_and_without_hosting(qtbot, wizard):
 
 
 def test_hosting_summary_says_what_to_type_at_the_counters(tmp_path):
+    from pharmacy_desktop.db.hosting import make_certificate
     from pharmacy_desktop.services.connection_check import HostingResult
     from pharmacy_desktop.ui.first_run import hosting_summary
 
-    result = HostingResult("192.168.1.20", 5432, "pharmacy", "pharmacy_app", "pw-123", tmp_path / "server.crt", None)
+    cert, _key = make_certificate(tmp_path, ["counter1"], ["192.168.1.20"])
+    result = HostingResult("192.168.1.20", 5432, "pharmacy", "pharmacy_app", "pw-123", cert, None)
     text = hosting_summary(result)
+    assert result.fingerprint in text and len(result.fingerprint) == 95
     for words in ("Server: 192.168.1.20", "Port: 5432", "User: pharmacy_app", "Password: pw-123", "TLS: require"):
         assert words in text
 

@@ -76,3 +76,19 @@ def test_applying_again_keeps_the_password(hosted):
     again = hosting.apply(server, plan, write_unit=False)
     assert again.app_password == result.app_password
     assert try_connection(choice(again)).ok
+
+
+def test_a_counter_pins_the_certificate_it_confirmed(hosted, tmp_path):
+    from pharmacy_desktop.db.hosting import make_certificate
+    from pharmacy_desktop.services.connection_check import read_certificate, trust_certificate
+
+    _server, _plan, result = hosted
+    seen = read_certificate(choice(result))
+    assert seen is not None and seen.fingerprint == result.fingerprint  # what the hosting screen shows
+    pinned = trust_certificate(choice(result), seen, tmp_path)
+    assert pinned.sslmode == "verify-ca" and pinned.sslrootcert.endswith(".crt")
+    assert try_connection(pinned).diagnosis.kind == cd.OK
+
+    impostor_cert, _key = make_certificate(tmp_path / "impostor", ["impostor"], ["127.0.0.1"])
+    impostor = choice(result, sslmode="verify-ca", sslrootcert=str(impostor_cert))
+    assert try_connection(impostor).diagnosis.kind == cd.CERTIFICATE_MISMATCH
