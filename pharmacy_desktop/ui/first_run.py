@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,11 +35,14 @@ from pharmacy_desktop.services.connection_check import (
     HostingError,
     HostingPlan,
     HostingResult,
+    ServerCertificate,
     ServerChoice,
     check_plan,
     field_problems,
     local_networks,
+    read_certificate,
     save_connection,
+    trust_certificate,
     try_connection,
 )
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -134,6 +138,10 @@ class ConnectPage(QWidget):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.result)
+        self.trust = QCheckBox()
+        self.trust.setObjectName("trustCertificate")
+        self.trust.hide()
+        layout.addWidget(self.trust)
         self.error = ErrorLine()
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
@@ -156,6 +164,7 @@ class ConnectPage(QWidget):
         self.port.valueChanged.connect(self._changed)
         self.sslmode.currentIndexChanged.connect(self._changed)
         self.last: ConnectionTest | None = None
+        self.certificate: ServerCertificate | None = None
 
     def choice(self) -> ServerChoice:
         return ServerChoice(
@@ -182,11 +191,32 @@ class ConnectPage(QWidget):
         self.test.setEnabled(False)
         self.use.setEnabled(False)
         self.result.setText("Testing…")
-        run_in_background(self, lambda: try_connection(choice), self._tested, self._failed, busy_message="Testing…")
+        self.trust.hide()
+        self.trust.setChecked(False)
 
-    def _tested(self, found: ConnectionTest) -> None:
+        def work() -> tuple[ConnectionTest, ServerCertificate | None]:
+            found = try_connection(choice)
+            certificate = None
+            if found.ok and choice.sslmode in ("require", "prefer"):  # encrypted, server not yet verified
+                try:
+                    certificate = read_certificate(choice)
+                except OSError:
+                    certificate = None
+            return found, certificate
+
+        run_in_background(self, work, self._tested, self._failed, busy_message="Testing…")
+
+    def _tested(self, outcome: tuple[ConnectionTest, ServerCertificate | None]) -> None:
+        found, self.certificate = outcome
         self.test.setEnabled(True)
         self.last = found
+        if self.certificate is not None:
+            self.trust.setText(
+                "The server's certificate fingerprint is\n"
+                f"{self.certificate.fingerprint}\n"
+                "It matches the one the hosting computer showed: trust only this certificate (verify-ca)."
+            )
+            self.trust.show()
         colour = "#1b5e20" if found.ok else STOP_BORDER
         mark = "✔" if found.ok else "✖"
         self.result.setText(
@@ -204,8 +234,14 @@ class ConnectPage(QWidget):
         if self.last is None or not self.last.ok:
             return
         choice = self.choice()
+        certificate = self.certificate if not self.trust.isHidden() and self.trust.isChecked() else None
         self.use.setEnabled(False)
-        run_in_background(self, lambda: save_connection(choice), lambda _path: self.connected.emit(), self._failed)
+
+        def work() -> Path:
+            pinned = trust_certificate(choice, certificate) if certificate is not None else choice
+            return save_connection(pinned)
+
+        run_in_background(self, work, lambda _path: self.connected.emit(), self._failed)
 
 
 def _escape(text: str) -> str:

@@ -32,8 +32,11 @@ def bare_workstation(sandbox, monkeypatch):
 
 
 @pytest.mark.skipif(not LAN, reason="this machine has no network address besides loopback")
-def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp):
+def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp, monkeypatch):
+    from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.app import open_database
     from pharmacy_desktop.ui.app import Session
+    from pharmacy_desktop.ui.first_run import FirstRunWizard
 
     session = Session(qapp, argparse.Namespace(database_url=None))
     qtbot.addWidget(session.startup)
@@ -92,6 +95,38 @@ def test_set_up_hosting_then_the_profile_page(bare_workstation, qtbot, qapp):
         assert try_connection(ServerChoice(**{**counter.__dict__, "sslmode": "disable"})).diagnosis.kind == (
             cd.TLS_REQUIRED
         )
+
+        # another counter (its own configuration): the wizard's connect page, the fingerprint confirmed
+        counter_config = bare_workstation / "counter2-config"
+        monkeypatch.setenv("PHARMACY_CONFIG_DIR", str(counter_config))
+        other = FirstRunWizard()
+        qtbot.addWidget(other)
+        other.show()
+        qtbot.mouseClick(other.connect_button, Qt.MouseButton.LeftButton)
+        page = other.connect_page
+        page.host.setText(result.host)
+        page.port.setValue(result.port)
+        page.password.setText(result.app_password)
+        assert page.sslmode.currentData() == "require"  # the default
+        qtbot.mouseClick(page.test, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.last is not None, timeout=30_000)
+        assert page.use.isEnabled(), page.result.text()
+        assert not page.trust.isHidden() and result.fingerprint in page.trust.text()
+        page.trust.setChecked(True)
+        other.grab().save("/tmp/first_run_connect_pin.png")
+        with qtbot.waitSignal(other.decided, timeout=30_000):
+            qtbot.mouseClick(page.use, Qt.MouseButton.LeftButton)
+        saved = config_mod.load()
+        assert saved.sslmode == "verify-ca" and "sslrootcert=" in saved.database_url
+        assert result.app_password not in (counter_config / "workstation.toml").read_text()
+        counter_app = open_database(cfg=saved)  # as the app starts on that counter: keyring password, TLS pinned
+        try:
+            with counter_app.engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT current_user").scalar() == "pharmacy_app"
+                ssl_used = conn.exec_driver_sql("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").scalar()
+                assert ssl_used is True
+        finally:
+            counter_app.close()
     finally:
         session.shutdown()
         qapp.aboutToQuit.disconnect(session.shutdown)
