@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -255,12 +256,17 @@ def _certificate_with_openssl(cert: Path, key: Path, names: list[str], addresses
     )
 
 
-def apply(server: EmbeddedPostgres, plan: HostingPlan, *, write_unit: bool = True) -> HostingResult:
+def apply(
+    server: EmbeddedPostgres,
+    plan: HostingPlan,
+    *,
+    make_roles: Callable[[str, str, str], dict[str, str]],
+    write_unit: bool = True,
+) -> HostingResult:
     """Make ``server`` (an embedded cluster, migrated) the pharmacy's server: certificate, settings,
     pg_hba, restart on the fixed port, the app role. Idempotent (a second run keeps the passwords)."""
     import socket
 
-    from pharmacy_desktop.cli.roles import create_roles
     from pharmacy_desktop.config import secret_key_for
     from pharmacy_desktop.db.embedded_state import ServerState
     from pharmacy_desktop.keyring_store import get_secret
@@ -282,7 +288,7 @@ def apply(server: EmbeddedPostgres, plan: HostingPlan, *, write_unit: bool = Tru
     server.state = None
     admin_url = server.start()
     log.info("the embedded server now hosts the pharmacy database on %s:%s", plan.listen_address, plan.port)
-    urls = create_roles(admin_url, plan.owner_role, plan.app_role)
+    urls = make_roles(admin_url, plan.owner_role, plan.app_role)  # cli/roles.create_roles (db create-roles)
     password = get_secret(secret_key_for(urls[plan.app_role]))
     assert password is not None  # create_roles keeps it there
     unit = None

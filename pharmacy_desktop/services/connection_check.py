@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pharmacy_desktop import config as config_mod
@@ -34,12 +35,16 @@ __all__ = [
     "ServerChoice",
     "check_plan",
     "field_problems",
+    "host_this_workstation",
     "local_networks",
     "read_certificate",
     "save_connection",
     "trust_certificate",
     "try_connection",
 ]
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres
 
 SSLMODES = ("require", "verify-full", "verify-ca", "prefer", "disable")
 
@@ -125,3 +130,12 @@ def trust_certificate(choice: ServerChoice, certificate: ServerCertificate, fold
     from dataclasses import replace
 
     return replace(choice, sslmode="verify-ca", sslrootcert=str(path))
+
+
+def host_this_workstation(server: EmbeddedPostgres, plan: HostingPlan, *, write_unit: bool = True) -> HostingResult:
+    """The embedded cluster becomes the pharmacy's server (db/hosting.py), its app role made by the code
+    of ``db create-roles``."""
+    from pharmacy_desktop.cli.roles import create_roles
+    from pharmacy_desktop.db import hosting
+
+    return hosting.apply(server, plan, make_roles=create_roles, write_unit=write_unit)

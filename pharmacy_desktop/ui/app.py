@@ -147,13 +147,13 @@ class Session(QObject):
 
         def open_() -> Application:
             if hosting is not None:  # migrated first (the app role's grants need the tables), then served
-                from pharmacy_desktop.db import hosting as hosting_mod
+                from pharmacy_desktop.services.connection_check import host_this_workstation
 
                 first = open_database(url, cfg=self.config, seed_demo=False)
                 embedded = first.embedded
                 first.close()
                 assert embedded is not None  # no server configured: first_run_needed said so
-                self.hosting_result = hosting_mod.apply(embedded, hosting)
+                self.hosting_result = host_this_workstation(embedded, hosting)
             self._opened = open_database(url, cfg=self.config, seed_demo=seed_demo)
             return self._opened
 

@@ -11,7 +11,7 @@ from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import hosting, migrate
 from pharmacy_desktop.db.embedded import EmbeddedPostgres, free_port
 from pharmacy_desktop.domain import connection_diagnosis as cd
-from pharmacy_desktop.services.connection_check import ServerChoice, try_connection
+from pharmacy_desktop.services.connection_check import ServerChoice, host_this_workstation, try_connection
 
 LAN = hosting.local_networks()
 
@@ -26,7 +26,7 @@ def hosted(sandbox, monkeypatch):
     try:
         migrate.upgrade(server.start())
         plan = hosting.HostingPlan(listen_address=address, subnet=f"{address}/32", port=free_port())
-        result = hosting.apply(server, plan)
+        result = host_this_workstation(server, plan)
         yield server, plan, result
     finally:
         server.stop(force=True)
@@ -73,7 +73,7 @@ def test_a_counter_connects_over_tls_as_the_app_role(hosted):
 
 def test_applying_again_keeps_the_password(hosted):
     server, plan, result = hosted
-    again = hosting.apply(server, plan, write_unit=False)
+    again = host_this_workstation(server, plan, write_unit=False)
     assert again.app_password == result.app_password
     assert try_connection(choice(again)).ok
 
