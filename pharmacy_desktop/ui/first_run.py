@@ -409,7 +409,8 @@ def hosting_summary(result: HostingResult) -> str:
     if result.unit_file is not None:
         lines += [
             "",
-            f"To start the database with this computer: systemctl --user enable --now {result.unit_file.stem}",
+            "To keep the database running when the app is closed here: quit the app, run",
+            f"systemctl --user enable --now {result.unit_file.stem}, then start the app again",
             f"(unit file: {result.unit_file})",
         ]
     return "\n".join(lines)
