@@ -143,8 +143,10 @@ def main() -> int:
                 "clinical_disease_rules",
                 "clinical_ingredient_classes",
                 "clinical_classes",
+                "drug_interactions",
             )
         }
+        conn.autocommit = False  # the pool hands this connection on: its units of work must be able to roll back
         raw.close()
 
         with uow_factory() as uow:
@@ -205,19 +207,22 @@ def main() -> int:
                 times.append(time.perf_counter() - t0)
             print(f"{label:<18} {_stats(times)}   ({result} rows/alerts, {args.rounds} rounds)")
         if args.profile:
-            _statement_times(engine, knowledge)
+            target = {"run_dur": run_dur, "knowledge_for": knowledge, "dur_check": dur_check}[args.profile]
+            _statement_times(engine, target)
             _explain_rules(engine, ingredient_keys)
             import cProfile
             import pstats
 
             profiler = cProfile.Profile()
-            target = {"run_dur": run_dur, "knowledge_for": knowledge, "dur_check": dur_check}[args.profile]
             profiler.runcall(lambda: [target() for _ in range(20)])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         print(
             f"load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
         )
         print(f"patient {patient_id} keeps {len(meds) - 1} active prescriptions")
+        with uow_factory() as uow:
+            kept = uow.session.execute(_kept_rows(), {"rx": new_id}).scalar()
+        print(f"validation rows the rounds left behind (rolled back, so 0): {kept}")
         engine.dispose()
     return 0
 
@@ -273,6 +278,12 @@ def _explain_rules(engine, ingredients: list[str]) -> None:  # type: ignore[no-u
     for (line,) in plan:
         if "Execution" in line or "Planning" in line or "Scan" in line:
             print("   ", line.strip()[:150])
+
+
+def _kept_rows():  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    return text("SELECT count(*) FROM prescription_schema.prescription_validations WHERE prescription_id = :rx")
 
 
 def dur_text():  # type: ignore[no-untyped-def]

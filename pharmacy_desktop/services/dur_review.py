@@ -65,6 +65,10 @@ class PatientPart:
     others: tuple[dur_facts.ActiveMedication, ...]  # the patient's other active prescriptions
     knowledge: ClinicalKnowledge
     interaction_rules: tuple[dur_facts.InteractionRule, ...]
+    # read once with the rest (not once per item): the catalog products of every drug involved and
+    # the last fill of each item of the prescription under review
+    products: dict[uuid.UUID, ProductRow] = dataclasses.field(default_factory=dict)
+    item_fills: dict[uuid.UUID, tuple[dt.date, int]] | None = None
 
 
 def _products(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, ProductRow]:
@@ -163,7 +167,8 @@ def patient_part(uow: UnitOfWork, rx: Any, *, today: dt.date, profile_version: i
         profile_version = uow.dur.profile_version(rx.patient_id)
     active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
     products = _products(uow, [*(i.medication for i in rx.items), *(i.medication for i in active)])
-    fills = _last_fills(uow, [i.id for i in active])
+    own_items = [i.id for i in rx.items]
+    fills = _last_fills(uow, [*own_items, *(i.id for i in active)])  # one query for both
     others: list[dur_facts.ActiveMedication] = []
     for other in active:
         assert other.prescription is not None  # active_medications joins each item's prescription
@@ -184,7 +189,16 @@ def patient_part(uow: UnitOfWork, rx: Any, *, today: dt.date, profile_version: i
     facts = patient_facts(uow, rx.patient_id)
     drugs = [_facts(i.medication, i.written_medication_name, products) for i in rx.items] + [m.drug for m in others]
     knowledge = _knowledge(uow, drugs, allergies, facts)
-    return PatientPart(profile_version, facts, allergies, tuple(others), knowledge, ())
+    return PatientPart(
+        profile_version,
+        facts,
+        allergies,
+        tuple(others),
+        knowledge,
+        (),
+        products,
+        {i: fills[i] for i in own_items if i in fills},
+    )
 
 
 def _schedules(text: str | None) -> frozenset[str] | None:
@@ -205,9 +219,18 @@ def prescriber_of(rx: Any) -> dur_facts.Prescriber:
 
 
 def context_for(
-    uow: UnitOfWork, rx: Any, item: Any, part: PatientPart, *, today: dt.date, products: dict[uuid.UUID, ProductRow]
+    uow: UnitOfWork,
+    rx: Any,
+    item: Any,
+    part: PatientPart,
+    *,
+    today: dt.date,
+    products: dict[uuid.UUID, ProductRow] | None = None,
 ) -> dur_facts.DurContext:
-    """The DUR facts for one item of ``rx``: the other items of ``rx`` count as active medications."""
+    """The DUR facts for one item of ``rx``: the other items of ``rx`` count as active medications
+    (``products`` default: the ones ``part`` read)."""
+    if products is None:
+        products = part.products
     same_rx = [
         dur_facts.ActiveMedication(
             rx.prescription_number,
@@ -220,7 +243,10 @@ def context_for(
         if i.id != item.id
     ]
     new_drug = _facts(item.medication, item.written_medication_name, products)
-    previous = _last_fills(uow, [item.id]).get(item.id)
+    if part.item_fills is not None and item.id in {i.id for i in rx.items}:
+        previous = part.item_fills.get(item.id)
+    else:
+        previous = _last_fills(uow, [item.id]).get(item.id)
     return dur_facts.DurContext(
         item=dur_facts.NewItem(
             new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
@@ -239,7 +265,7 @@ def context_for(
 def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date) -> dur_facts.DurContext:
     """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
     part = patient_part(uow, rx, today=today)
-    return context_for(uow, rx, item, part, today=today, products=_products(uow, [i.medication for i in rx.items]))
+    return context_for(uow, rx, item, part, today=today)
 
 
 def run_dur(
@@ -255,36 +281,35 @@ def run_dur(
     if rx is None:
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
     version = uow.dur.profile_version(rx.patient_id)
-    acknowledged = _acknowledged_warnings(uow, rx.id)
-    uow.dur.supersede(rx.id)
+    acknowledged = _acknowledged_warnings(uow.dur.supersede(rx.id))  # the rows this run replaces
     part = patient_part(uow, rx, today=today, profile_version=version)
-    products = _products(uow, [i.medication for i in rx.items])
-    rows: list[Any] = []
+    pending: list[dict[str, Any]] = []
     actor = performed_by or uow.actor_id
     for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)):
-        for finding in dur.run_dur(context_for(uow, rx, item, part, today=today, products=products)):
-            row = uow.dur.add_validation(
-                prescription_id=rx.id,
-                prescription_item_id=item.id,
-                validation_type=finding.check,
-                validation_status=finding.status,
-                severity=finding.severity,
-                message=finding.message,
-                details={**finding.details, "drug": item.written_medication_name},
-                performed_by=actor,
-                is_current=True,
-                profile_version=version,
-            )
+        for finding in dur.run_dur(context_for(uow, rx, item, part, today=today)):
+            columns: dict[str, Any] = {
+                "prescription_id": rx.id,
+                "prescription_item_id": item.id,
+                "validation_type": finding.check,
+                "validation_status": finding.status,
+                "severity": finding.severity,
+                "message": finding.message,
+                "details": {**finding.details, "drug": item.written_medication_name},
+                "performed_by": actor,
+                "is_current": True,
+                "profile_version": version,
+            }
             earlier = acknowledged.get(
                 _finding_key(item.id, finding.check, finding.status, finding.severity, finding.message)
             )
             if earlier is not None:  # the same warning, acknowledged in the run this one replaces
-                row.acknowledged_by, row.acknowledged_at = earlier.acknowledged_by, earlier.acknowledged_at
+                columns["acknowledged_by"] = earlier.acknowledged_by
+                columns["acknowledged_at"] = earlier.acknowledged_at
                 for column in _DECISION_COLUMNS:
-                    setattr(row, column, getattr(earlier, column, None))
-                row.details = {**(row.details or {}), "carried_from": str(earlier.id)}
-            rows.append(row)
-    uow.flush()
+                    columns[column] = getattr(earlier, column, None)
+                columns["details"] = {**columns["details"], "carried_from": str(earlier.id)}
+            pending.append(columns)
+    rows = uow.dur.add_validations(pending)  # one INSERT for the whole run
     counts = {s: sum(1 for r in rows if r.validation_status == s) for s in ("failed", "warning", "passed")}
     uow.record(
         "DurChecked", "prescription", rx.id, {"rx_number": rx.prescription_number, "profile_version": version, **counts}
@@ -299,12 +324,13 @@ def _finding_key(item_id: Any, check: str, status: str, severity: str | None, me
     return (item_id, check, status, severity or "none", message or "")
 
 
-def _acknowledged_warnings(uow: UnitOfWork, prescription_id: uuid.UUID) -> dict[tuple[Any, ...], Any]:
-    """The current warnings a pharmacist acknowledged, by what they said: a re-run that says exactly
-    the same keeps the acknowledgement (a hard stop's override never carries: it is decided again)."""
+def _acknowledged_warnings(replaced: Iterable[Any]) -> dict[tuple[Any, ...], Any]:
+    """The warnings of the run being replaced that a pharmacist acknowledged, by what they said: a
+    re-run that says exactly the same keeps the acknowledgement (a hard stop's override never
+    carries: it is decided again)."""
     return {
         _finding_key(r.prescription_item_id, r.validation_type, r.validation_status, r.severity, r.message): r
-        for r in uow.dur.current(prescription_id)
+        for r in replaced
         if r.validation_status == "warning" and r.acknowledged_at is not None
     }
 

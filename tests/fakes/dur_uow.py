@@ -182,15 +182,29 @@ class FakeDur:
     def active_allergies(self, patient_id: uuid.UUID) -> list[FakeAllergy]:
         return [a for a in self.store.allergies if a.patient_id == patient_id and a.is_active]
 
-    def supersede(self, prescription_id: uuid.UUID) -> None:
+    def supersede(self, prescription_id: uuid.UUID) -> list[FakeValidation]:
+        replaced = [r for r in self.store.validations if r.prescription_id == prescription_id and r.is_current]
         for row in self.store.validations:
             if row.prescription_id == prescription_id:
                 row.is_current = False
+        return replaced
 
     def add_validation(self, **columns: Any) -> FakeValidation:
         row = FakeValidation(**columns)
         self.store.validations.append(row)
         return row
+
+    def add_validations(self, rows: Any) -> list[FakeValidation]:
+        written = []
+        for columns in rows:
+            fields = {k: v for k, v in columns.items() if k in FakeValidation.__dataclass_fields__}
+            row = FakeValidation(**fields)
+            for k, v in columns.items():  # acknowledgement and decision columns carried over
+                if k not in fields:
+                    setattr(row, k, v)
+            self.store.validations.append(row)
+            written.append(row)
+        return written
 
     def current(self, prescription_id: uuid.UUID) -> list[FakeValidation]:
         return [r for r in self.store.validations if r.prescription_id == prescription_id and r.is_current]

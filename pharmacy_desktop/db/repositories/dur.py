@@ -10,8 +10,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ARRAY, Text, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
 
 from pharmacy_desktop.db.models.catalog import DrugProduct
 from pharmacy_desktop.db.models.patients import Patient, PatientAllergy, PatientCondition
@@ -131,21 +131,37 @@ class DurRepository:
 
     def interaction_pairs(self, name_keys: Iterable[str]) -> set[tuple[str, str, str, str, str]]:
         """(generic 1, generic 2, severity, description, management) of the active pairs whose
-        generic (lower case) mentions any of ``name_keys``."""
-        keys = sorted(set(name_keys))
+        generic (lower case) mentions any of ``name_keys``.
+
+        Each medication named by an active pair is read once and tested once against all the keys
+        (``strpos`` over the key array: a plain substring test, no LIKE pattern to escape), the
+        pairs are then joined by id; not an OR of two LIKEs per key and pair over a double join."""
+        keys = sorted({k for k in name_keys if k})
         if not keys:
             return set()
-        m1, m2 = aliased(Medication), aliased(Medication)
-        g1 = func.lower(func.coalesce(m1.generic_name, m1.drug_name))
-        g2 = func.lower(func.coalesce(m2.generic_name, m2.drug_name))
-        mentions = or_(*(g.contains(k, autoescape=True) for k in keys for g in (g1, g2)))
+        di = DrugInteraction
+        active = di.is_active.is_not(False)
+        named_ids = (
+            select(di.medication_1_id.label("id"))
+            .where(active)
+            .union(select(di.medication_2_id.label("id")).where(active))
+        )
+        generic = func.lower(func.coalesce(Medication.generic_name, Medication.drug_name))
+        named = (
+            select(Medication.id.label("id"), generic.label("g"))
+            .where(Medication.id.in_(select(named_ids.subquery().c.id)))
+            .cte("named")
+        )
+        key = func.unnest(bindparam("keys", keys, type_=ARRAY(Text))).table_valued("k").render_derived(name="key")
+        mentioning = select(named.c.id).where(
+            select(literal(1)).select_from(key).where(func.strpos(named.c.g, key.c.k) > 0).exists()
+        )
+        n1, n2 = named.alias("n1"), named.alias("n2")
         rows = self.session.execute(
-            select(
-                g1, g2, DrugInteraction.severity, DrugInteraction.description, DrugInteraction.management_recommendation
-            )
-            .join(m1, m1.id == DrugInteraction.medication_1_id)
-            .join(m2, m2.id == DrugInteraction.medication_2_id)
-            .where(DrugInteraction.is_active.is_not(False), mentions)
+            select(n1.c.g, n2.c.g, di.severity, di.description, di.management_recommendation)
+            .join(n1, n1.c.id == di.medication_1_id)
+            .join(n2, n2.c.id == di.medication_2_id)
+            .where(active, or_(n1.c.id.in_(mentioning), n2.c.id.in_(mentioning)))
         )
         return {(a, b, sev, desc, mgmt or "") for a, b, sev, desc, mgmt in rows}
 
@@ -158,21 +174,39 @@ class DurRepository:
             )
         )
 
-    def supersede(self, prescription_id: uuid.UUID) -> None:
-        """The prescription's current validation rows stay on record, no longer current."""
-        self.session.execute(
-            update(PrescriptionValidation)
-            .where(
-                PrescriptionValidation.prescription_id == prescription_id, PrescriptionValidation.is_current.is_(True)
+    def supersede(self, prescription_id: uuid.UUID) -> list[PrescriptionValidation]:
+        """The prescription's current validation rows stay on record, no longer current; returns
+        them (one statement: UPDATE ... RETURNING, so a run needs no read of them beforehand)."""
+        return list(
+            self.session.scalars(
+                update(PrescriptionValidation)
+                .where(
+                    PrescriptionValidation.prescription_id == prescription_id,
+                    PrescriptionValidation.is_current.is_(True),
+                )
+                .values(is_current=False)
+                .returning(PrescriptionValidation)
+                .execution_options(synchronize_session=False)
             )
-            .values(is_current=False)
-            .execution_options(synchronize_session=False)
         )
 
     def add_validation(self, **columns: Any) -> PrescriptionValidation:
         row = PrescriptionValidation(**columns)
         self.session.add(row)
         return row
+
+    def add_validations(self, rows: Sequence[dict[str, Any]]) -> list[PrescriptionValidation]:
+        """Write the rows of one DUR run in ONE statement (INSERT ... VALUES (...), (...) RETURNING
+        the rows); the ORM objects come back in the order given. A column a row leaves out is NULL
+        (the server defaults fill ``id``, ``performed_at``, ``is_current`` unless given)."""
+        if not rows:
+            return []
+        keys = sorted({k for r in rows for k in r} - {"id"})  # one key set: one statement, not one per shape
+        ids: list[uuid.UUID] = [r.get("id") or uuid.uuid4() for r in rows]  # ours: the order is ours to keep
+        params = [{"id": i, **{k: r.get(k) for k in keys}} for i, r in zip(ids, rows)]
+        written = self.session.scalars(insert(PrescriptionValidation).returning(PrescriptionValidation), params)
+        by_id = {row.id: row for row in written}
+        return [by_id[i] for i in ids]
 
     def current(self, prescription_id: uuid.UUID) -> list[PrescriptionValidation]:
         return list(
