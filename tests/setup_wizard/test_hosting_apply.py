@@ -92,3 +92,33 @@ def test_a_counter_pins_the_certificate_it_confirmed(hosted, tmp_path):
     impostor_cert, _key = make_certificate(tmp_path / "impostor", ["impostor"], ["127.0.0.1"])
     impostor = choice(result, sslmode="verify-ca", sslrootcert=str(impostor_cert))
     assert try_connection(impostor).diagnosis.kind == cd.CERTIFICATE_MISMATCH
+
+
+def test_the_unit_command_runs_the_server_and_the_app_leaves_it_running(hosted, sandbox):
+    import shlex
+    import subprocess
+    import time
+
+    server, plan, result = hosted
+    server.stop(force=True)
+    assert not server.is_running()
+    exec_start = next(line for line in result.unit_file.read_text().splitlines() if line.startswith("ExecStart="))
+    command = shlex.split(exec_start.removeprefix("ExecStart="))
+    if server.os_user:  # the unit's User=postgres
+        command = ["runuser", "-u", server.os_user, "--", *command]
+    service = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not try_connection(choice(result)).ok:
+            assert service.poll() is None, "the unit's command exited"
+            assert time.monotonic() < deadline, "the server started by the unit's command never answered"
+            time.sleep(0.3)
+        app_side = EmbeddedPostgres(server.root, password="hosting-test-password")
+        url = app_side.start()  # as the app starts on the hosting workstation: it finds the server running
+        with psycopg.connect(libpq_url(url)) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        app_side.stop()  # the app quits ...
+        assert app_side.is_running() and service.poll() is None  # ... and the service's server keeps running
+    finally:
+        server.stop(force=True)
+        service.wait(timeout=60)
