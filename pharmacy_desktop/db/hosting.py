@@ -268,12 +268,21 @@ def apply(
     import socket
 
     from pharmacy_desktop.config import secret_key_for
+    from pharmacy_desktop.db.embedded import port_is_free
     from pharmacy_desktop.db.embedded_state import ServerState
     from pharmacy_desktop.keyring_store import get_secret
 
     check_plan(plan)
     was_running = server.is_running()
     server.start()  # initialized and reachable, for the files' owner and the roles
+    assert server.state is not None
+    if server.state.port != plan.port and not port_is_free(plan.port):
+        if not was_running:
+            server.stop()
+        raise HostingError(
+            f"Port {plan.port} is already used by another program on this computer (another PostgreSQL?). "
+            "Stop it, or choose another port. Nothing was changed."
+        )
     data = server.data_dir
     if not (data / CERT_FILE).exists():
         make_certificate(data, [socket.gethostname()], ["127.0.0.1", plan.listen_address])
@@ -287,6 +296,8 @@ def apply(
     server._save_state(ServerState(port=plan.port, password=server.state.password))
     server.state = None
     admin_url = server.start()
+    if server.state is None or server.state.port != plan.port:  # taken between the check and the restart
+        raise HostingError(f"Port {plan.port} was taken while the server restarted: choose another port, try again.")
     log.info("the embedded server now hosts the pharmacy database on %s:%s", plan.listen_address, plan.port)
     urls = make_roles(admin_url, plan.owner_role, plan.app_role)  # cli/roles.create_roles (db create-roles)
     password = get_secret(secret_key_for(urls[plan.app_role]))

@@ -122,3 +122,18 @@ def test_the_unit_command_runs_the_server_and_the_app_leaves_it_running(hosted, 
     finally:
         server.stop(force=True)
         service.wait(timeout=60)
+
+
+def test_a_port_in_use_is_refused_before_anything_changes(hosted):
+    import socket
+
+    server, plan, _result = hosted
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        before = (server.data_dir / "pg_hba.conf").read_text()
+        with pytest.raises(hosting.HostingError, match=f"Port {taken} is already used"):
+            host_this_workstation(server, hosting.HostingPlan(plan.listen_address, plan.subnet, port=taken))
+    assert (server.data_dir / "pg_hba.conf").read_text() == before
+    assert server.is_running() and server.state is not None and server.state.port == plan.port
