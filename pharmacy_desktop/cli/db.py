@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from pharmacy_desktop.cli import backup, roles
+from pharmacy_desktop.cli import backup, hosting, roles
 from pharmacy_desktop.cli.options import UsageError, checked, chosen_database, raw_url
 from pharmacy_desktop.logging_setup import FILE_ONLY
 
@@ -16,7 +16,7 @@ log = logging.getLogger("pharmacy_desktop.cli")
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = subparsers.add_parser(
-        "db", help="the database: upgrade, downgrade, current, connect, create-roles, backup, restore"
+        "db", help="the database: upgrade, downgrade, current, connect, create-roles, backup, restore, host"
     )
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_sub.add_parser(
@@ -48,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     connect.set_defaults(handler=cmd_db_connect)
     roles.register(db_sub)
     backup.register(db_sub)
+    hosting.register(db_sub)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

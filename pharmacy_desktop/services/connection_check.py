@@ -36,6 +36,7 @@ __all__ = [
     "check_plan",
     "field_problems",
     "host_this_workstation",
+    "hosting_summary",
     "local_networks",
     "read_certificate",
     "save_connection",
@@ -139,3 +140,32 @@ def host_this_workstation(server: EmbeddedPostgres, plan: HostingPlan, *, write_
     from pharmacy_desktop.db import hosting
 
     return hosting.apply(server, plan, make_roles=create_roles, write_unit=write_unit)
+
+
+def hosting_summary(result: HostingResult) -> str:
+    """What to type at each counter's "Connect to the pharmacy's server" page (the password once)."""
+    lines = [
+        "This computer now hosts the pharmacy database. At each other counter choose",
+        "\u201cConnect to the pharmacy's server\u201d and enter:",
+        "",
+        f"Server: {result.host}",
+        f"Port: {result.port}",
+        f"Database: {result.database}",
+        f"User: {result.app_role}",
+        f"Password: {result.app_password}",
+        "TLS: require",
+        "",
+        "The password is kept in this computer's keyring; write it down somewhere safe now.",
+    ]
+    try:
+        lines += ["", "Certificate fingerprint (compare it at each counter):", result.fingerprint]
+    except (OSError, ValueError):  # the certificate cannot be read here: the counters still connect with TLS
+        pass
+    if result.unit_file is not None:
+        lines += [
+            "",
+            "To keep the database running when the app is closed here: quit the app, run",
+            f"systemctl --user enable --now {result.unit_file.stem}, then start the app again",
+            f"(unit file: {result.unit_file})",
+        ]
+    return "\n".join(lines)

@@ -39,6 +39,7 @@ from pharmacy_desktop.services.connection_check import (
     ServerChoice,
     check_plan,
     field_problems,
+    hosting_summary,
     local_networks,
     read_certificate,
     save_connection,
@@ -385,35 +386,6 @@ class FirstRunWizard(QWidget):
     def _show_connect(self) -> None:
         self.pages.setCurrentWidget(self.connect_page)
         self.connect_page.host.setFocus()
-
-
-def hosting_summary(result: HostingResult) -> str:
-    """What to type at each counter's "Connect to the pharmacy's server" page (the password once)."""
-    lines = [
-        "This computer now hosts the pharmacy database. At each other counter choose",
-        "\u201cConnect to the pharmacy's server\u201d and enter:",
-        "",
-        f"Server: {result.host}",
-        f"Port: {result.port}",
-        f"Database: {result.database}",
-        f"User: {result.app_role}",
-        f"Password: {result.app_password}",
-        "TLS: require",
-        "",
-        "The password is kept in this computer's keyring; write it down somewhere safe now.",
-    ]
-    try:
-        lines += ["", "Certificate fingerprint (compare it at each counter):", result.fingerprint]
-    except (OSError, ValueError):  # the certificate cannot be read here: the counters still connect with TLS
-        pass
-    if result.unit_file is not None:
-        lines += [
-            "",
-            "To keep the database running when the app is closed here: quit the app, run",
-            f"systemctl --user enable --now {result.unit_file.stem}, then start the app again",
-            f"(unit file: {result.unit_file})",
-        ]
-    return "\n".join(lines)
 
 
 def show_hosting_result(result: HostingResult, parent: QWidget | None) -> QMessageBox:
