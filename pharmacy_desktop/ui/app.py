@@ -161,9 +161,16 @@ class Session(QObject):
 
     def _database_failed(self, exc: Exception) -> None:
         from pharmacy_desktop.db.migrate import DatabaseNeedsUpgrade, DatabaseTooNew
+        from pharmacy_desktop.services.connection_check import HostingError
 
         if isinstance(exc, (DatabaseTooNew, DatabaseNeedsUpgrade)):  # the message says what to install or run
             text = f"This app cannot use the database.\n\n{user_message(exc)}"
+        elif isinstance(exc, HostingError):  # the wizard's hosting step: the database itself was set up
+            text = (
+                f"This computer could not be made the pharmacy's server: {user_message(exc)}\n\n"
+                "Start the app again to use the pharmacy on this computer alone; to serve the other counters, "
+                "run 'pharmacy-desktop db host --subnet <the counters' network>' once the problem is solved."
+            )
         else:
             text = (
                 f"The database could not be opened: {user_message(exc)}\n\n"

@@ -43,3 +43,11 @@ def test_connect_reads_the_configuration_the_wizard_saved(session, qtbot, tmp_pa
     session._first_run_decided(StartChoice(CONNECT))
     qtbot.waitUntil(lambda: bool(session.calls), timeout=10_000)
     assert session.calls[0]["cfg"].database_url == "postgresql://pharmacy_app@db.lan/pharmacy"
+
+
+def test_a_failed_hosting_step_says_how_to_try_again(session, qtbot):
+    from pharmacy_desktop.services.connection_check import HostingError
+
+    session._database_failed(HostingError("Port 5432 is already used by another program on this computer."))
+    text = session.startup.message.text()
+    assert "could not be made the pharmacy's server" in text and "Port 5432" in text and "db host" in text
