@@ -81,6 +81,7 @@ def test_every_command_group_is_an_explicit_import_with_the_database_option():
         "create-roles",
         "backup",
         "restore",
+        "host",
     }
     for old in ("cli_admin", "cli_catalog", "cli_print", "cli_confirm", "bootstrap", "demo_prescriptions", "secrets"):
         assert not (PACKAGE / f"{old}.py").exists(), old
