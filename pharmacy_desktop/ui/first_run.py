@@ -49,7 +49,7 @@ from pharmacy_desktop.services.connection_check import (
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine
-from pharmacy_desktop.ui.style import STOP_BORDER
+from pharmacy_desktop.ui.style import OK_STATUS, STOP_BORDER
 
 DEMO, SETUP, CONNECT = "demo", "setup", "connect"
 
@@ -218,7 +218,7 @@ class ConnectPage(QWidget):
                 "It matches the one the hosting computer showed: trust only this certificate (verify-ca)."
             )
             self.trust.show()
-        colour = "#1b5e20" if found.ok else STOP_BORDER
+        colour = OK_STATUS if found.ok else STOP_BORDER
         mark = "✔" if found.ok else "✖"
         self.result.setText(
             f"<p style='color:{colour}'><b>{mark} {_escape(found.diagnosis.title)}</b></p>"
