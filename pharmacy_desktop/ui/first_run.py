@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCommandLinkButton,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -86,11 +87,10 @@ def first_run_needed(cli_url: str | None, cfg: config_mod.Config) -> bool:
         return False
 
 
-def _choice_button(title: str, detail: str, name: str) -> QPushButton:
-    button = QPushButton(f"{title}\n{detail}")
+def _choice_button(title: str, detail: str, name: str) -> QCommandLinkButton:
+    button = QCommandLinkButton(title, detail)  # Qt's wizard choice: the title bold, the detail beneath
     button.setObjectName(name)
     button.setMinimumHeight(72)
-    button.setStyleSheet("text-align: left; padding: 8px 14px;")
     return button
 
 
