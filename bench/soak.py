@@ -304,8 +304,16 @@ def counter_day(
                 tally.timed("fill", fill.fill, factory, tech, rx_id, upc)
                 tally.made(rx_id, "in_progress")
                 step = "verify"
-                tally.timed("verify: open", verify.open_for_verify, factory, rph, rx_id)
-                result = tally.timed("verify: approve", verify.approve, factory, rph, rx_id, bottle_scans=[upc])
+                seen = tally.timed("verify: open", verify.open_for_verify, factory, rph, rx_id)
+                result = tally.timed(
+                    "verify: approve",
+                    verify.approve,
+                    factory,
+                    rph,
+                    rx_id,
+                    bottle_scans=[upc],
+                    label_scan=f"RX{seen.rx_number}",  # the Rx barcode of the printed vial label
+                )
                 tally.made(rx_id, "ready")
                 step = "will-call"
                 tally.timed("will-call: bin", will_call.bin_contents, factory, tech, result.bin_code)

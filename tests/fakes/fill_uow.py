@@ -69,7 +69,7 @@ class FakePrescription:
     items: list[FakeItem]
     prescription_number: str = "1000001"
     status: str = "validated"
-    written_date: dt.date = field(default_factory=dt.date.today)
+    written_date: dt.date = dt.date(2026, 11, 30)  # before every fixed "today" the fake tests use
     expiration_date: dt.date = field(default_factory=lambda: dt.date.today() + dt.timedelta(days=365))
     filled_at: dt.datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)

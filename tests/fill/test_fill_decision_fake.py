@@ -15,6 +15,7 @@ import pytest
 
 from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14
 from pharmacy_desktop.services import fill_decision as decision
+from pharmacy_desktop.services.stock_allocation import ANY_LOT
 from tests.fakes.fill_uow import FakeFillUnitOfWork, FakeMedication
 
 TODAY = dt.date(2026, 12, 2)
@@ -74,7 +75,11 @@ def test_right_drug_fills_first_expiry_first(world):
         lisinopril, [("LATE", TODAY + dt.timedelta(days=500), 100), ("SOON", TODAY + dt.timedelta(days=200), 20)]
     )
 
-    ev = evaluate(uow, rx, "64725-1020-01")
+    # two lots on the shelf and none scanned: the technician is asked which (issue 15 item 7)
+    asked = evaluate(uow, rx, "64725-1020-01")
+    assert asked.check.status == decision.REFUSED and "Which lot" in asked.check.message
+    # "several bottles": first expiry first
+    ev = evaluate(uow, rx, "64725-1020-01", lot=ANY_LOT)
 
     assert ev.check.status == decision.OK, ev.check.message
     assert ev.check.match == "exact"

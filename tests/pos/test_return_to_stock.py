@@ -63,7 +63,7 @@ def make_ready_bag(uow_factory, actors, world, adjudicator, *, previous_fill=Tru
             rx = uow.prescriptions.get_with_items(world.rx_id)
             f.add_previous_fill(uow, rx, uow.session.get(f.Medication, world.meds[f.LISINOPRIL_20_100.package_ndc]))
             uow.commit()
-    filled = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    filled = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot=fill.ANY_LOT)
     outcome = claims.adjudicate_fill(uow_factory, actors["technician"], adjudicator, filled.refill_id)
     verify.approve(
         uow_factory,
@@ -128,7 +128,7 @@ def test_candidates_are_bags_ready_longer_than_the_pharmacy_setting_oldest_first
         other = f.add_prescription(uow, f.add_patient(uow, "Ann", "Lee"), med)
         uow.commit()
         other_id, other_number = other.id, other.prescription_number
-    fill.fill(uow_factory, tech, other_id, f.LISINOPRIL_20_100.upc)
+    fill.fill(uow_factory, tech, other_id, f.LISINOPRIL_20_100.upc, lot=fill.ANY_LOT)
     verify.approve(
         uow_factory,
         actors["pharmacist"],
@@ -214,7 +214,7 @@ def test_reactivate_puts_it_back_in_the_fill_queue_and_it_fills_again(uow_factor
     assert result.status == "validated"
     [row] = fill.fill_queue(uow_factory, actors["technician"])
     assert row.rx_number == world.rx_number and "Returned to stock" in row.returned_note
-    again = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    again = fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot=fill.ANY_LOT)
     assert again.refill_number == 1 and stock_of(uow_factory, world.item_id)[0] == 90
     with pytest.raises(ValidationFailed, match="not on hold"):
         return_to_stock.reactivate(uow_factory, actors["technician"], world.rx_id)
@@ -264,7 +264,7 @@ def test_an_unanswered_reversal_leaves_the_claim_paid_and_says_so(uow_factory, a
 def test_a_cash_patient_without_claims_returns_too(uow_factory, actors, engine):
     world = f.world(uow_factory, lots=LOTS)
     adjudicator = SimulatedAdjudicator()
-    fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
+    fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot=fill.ANY_LOT)
     verify.approve(
         uow_factory,
         actors["pharmacist"],
