@@ -215,3 +215,11 @@ def _background_work_finishes():
 
         QThreadPool.globalInstance().waitForDone(10_000)
         widgets.QApplication.processEvents()
+        # nor a modal dialog: one left open steals the next test's scans and keys ("A dialog is open")
+        for _ in range(20):
+            modal = widgets.QApplication.activeModalWidget()
+            if modal is None:
+                break
+            modal.hide()
+            modal.deleteLater()
+            widgets.QApplication.processEvents()
