@@ -6,22 +6,19 @@ intake service, and the listener finds it in its review queue."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pharmacy_desktop import config as config_mod
-from pharmacy_desktop.db import hosting, migrate
-from pharmacy_desktop.db.embedded import EmbeddedPostgres, free_port
+from pharmacy_desktop.db import hosting
+from pharmacy_desktop.db.embedded import EmbeddedPostgres
 from pharmacy_desktop.services.connection_check import (
     ServerChoice,
-    host_this_workstation,
     read_certificate,
     trust_certificate,
 )
@@ -29,7 +26,6 @@ from tests.app_process import private_workstation
 
 pytestmark = pytest.mark.xdist_group("real_time")
 
-LAN = hosting.local_networks()
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 20.0  # seconds a process line may take (the processes' own notice wait is shorter)
 
@@ -143,21 +139,6 @@ class Workstation:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-
-
-@pytest.fixture
-def hosted(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmbeddedPostgres, hosting.HostingResult]]:
-    if not LAN:
-        pytest.skip("this machine has no network address besides loopback")
-    address = LAN[0][0]
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(sandbox / f"two-processes-config-{os.getpid()}"))
-    server = EmbeddedPostgres(sandbox / f"two-processes-{os.getpid()}", password="hosting-test-password")
-    try:
-        migrate.upgrade(server.start())
-        result = host_this_workstation(server, hosting.HostingPlan(address, f"{address}/32", port=free_port()))
-        yield server, result
-    finally:
-        server.stop(force=True)
 
 
 def _pharmacy_data(owner_url: str) -> tuple[str, str]:

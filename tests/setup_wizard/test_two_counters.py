@@ -3,38 +3,16 @@ over TCP with TLS (its certificate pinned) as the app role — see each other's 
 
 from __future__ import annotations
 
-import os
-
 import psycopg
-import pytest
 
 from pharmacy_desktop import config as config_mod
-from pharmacy_desktop.db import connect, hosting, migrate
-from pharmacy_desktop.db.embedded import EmbeddedPostgres, free_port
+from pharmacy_desktop.db import connect
 from pharmacy_desktop.db.unit_of_work import CHANGE_CHANNEL
 from pharmacy_desktop.services.connection_check import (
     ServerChoice,
-    host_this_workstation,
     read_certificate,
     trust_certificate,
 )
-
-LAN = hosting.local_networks()
-
-
-@pytest.fixture
-def hosted(sandbox, monkeypatch):
-    if not LAN:
-        pytest.skip("this machine has no network address besides loopback")
-    address = LAN[0][0]
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(sandbox / f"two-counters-config-{os.getpid()}"))
-    server = EmbeddedPostgres(sandbox / f"two-counters-{os.getpid()}", password="hosting-test-password")
-    try:
-        migrate.upgrade(server.start())
-        result = host_this_workstation(server, hosting.HostingPlan(address, f"{address}/32", port=free_port()))
-        yield server, result
-    finally:
-        server.stop(force=True)
 
 
 def listener(url: str) -> psycopg.Connection:
