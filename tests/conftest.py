@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -205,9 +206,11 @@ def app_look(qapp):
 
 
 @pytest.fixture(autouse=True)
-def _background_work_finishes():
+def _background_work_finishes(request):
     """No background operation (ui/ops.run_in_background) outlives its test and the test's database:
-    a pool thread still querying while the next test's fixtures tear down or start crashed a worker."""
+    a pool thread still querying while the next test's fixtures tear down or start crashed a worker.
+    And the Qt objects a test dropped are collected here, on the GUI thread: left to the cyclic
+    garbage collector, they were once destroyed on a pool thread in the next test (a segfault)."""
     yield
     widgets = sys.modules.get("PySide6.QtWidgets")  # a test that never touched Qt has nothing to wait for
     if widgets is not None and widgets.QApplication.instance() is not None:
@@ -215,6 +218,8 @@ def _background_work_finishes():
 
         QThreadPool.globalInstance().waitForDone(10_000)
         widgets.QApplication.processEvents()
+        if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+            gc.collect()
         # nor a modal dialog: one left open steals the next test's scans and keys ("A dialog is open")
         for _ in range(20):
             modal = widgets.QApplication.activeModalWidget()
