@@ -94,6 +94,14 @@ def _choice_button(title: str, detail: str, name: str) -> QCommandLinkButton:
     return button
 
 
+def _page_head(layout: QVBoxLayout, title: str, text: str) -> None:
+    """A wizard page's heading and the sentence under it."""
+    layout.addWidget(heading(title, 8))
+    intro = QLabel(text)
+    intro.setWordWrap(True)
+    layout.addWidget(intro)
+
+
 class ConnectPage(QWidget):
     """Host, port, database, user, password, TLS mode; a test that says what is wrong; then use it."""
 
@@ -102,13 +110,12 @@ class ConnectPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Connect to the pharmacy's server", 8))
-        intro = QLabel(
+        _page_head(
+            layout,
+            "Connect to the pharmacy's server",
             "Another workstation hosts the pharmacy's database. Enter what it showed when it was set up "
-            "(or what your administrator gave you), then test the connection."
+            "(or what your administrator gave you), then test the connection.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         form = QFormLayout()
         self.host = QLineEdit()
         self.host.setPlaceholderText("counter1.local or 192.168.1.20")
@@ -257,13 +264,12 @@ class SetUpPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Set up my pharmacy on this computer", 8))
-        intro = QLabel(
+        _page_head(
+            layout,
+            "Set up my pharmacy on this computer",
             "The pharmacy's database will live on this computer, empty: next you enter the pharmacy's "
-            "details and the first administrator."
+            "details and the first administrator.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         self.hosts = QCheckBox("This workstation hosts the pharmacy database (other counters will connect to it)")
         self.hosts.setObjectName("hostsDatabase")
         layout.addWidget(self.hosts)
