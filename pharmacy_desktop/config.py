@@ -14,6 +14,8 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import platformdirs
 
+from pharmacy_desktop.atomic_file import write_atomically
+
 APP_NAME = "pharmacy-desktop"
 
 
@@ -124,10 +126,7 @@ def save(config: Config, path: Path | None = None) -> Path:
             f"smtp_url = {_toml_str(strip_password(config.smtp_url))}",
             f"sms_url = {_toml_str(config.sms_url)}",
         ]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomically(path, "\n".join(lines) + "\n")
 
 
 def _toml_str(value: str) -> str:

@@ -43,15 +43,17 @@ def sandbox() -> Path:
     return _SANDBOX
 
 
-def _reap_abandoned_sandboxes() -> None:
+def _reap_abandoned_sandboxes(root: Path | None = None) -> None:
     """Stop and remove the clusters of earlier test runs that were killed before they could clean up.
 
     Each run writes its pytest process id into its sandbox; a sandbox whose process is gone is
     abandoned (a CI job cancelled, a terminal closed), and its server would otherwise run forever.
+    Another worker may be reaping the same sandbox at the same moment: what goes wrong while reaping
+    someone else's leftovers is never this run's failure.
     """
-    from pharmacy_desktop.db.embedded import EmbeddedPostgres
+    from pharmacy_desktop.db.embedded import EmbeddedPostgres, EmbeddedServerError
 
-    for other in Path(tempfile.gettempdir()).glob("pharmacy-tests-*"):
+    for other in (root or Path(tempfile.gettempdir())).glob("pharmacy-tests-*"):
         if other == _SANDBOX:
             continue
         try:
@@ -62,8 +64,11 @@ def _reap_abandoned_sandboxes() -> None:
             pass
         except (OSError, ValueError):
             continue  # no owner file: not ours to judge
-        if (other / "cluster").exists():
-            EmbeddedPostgres(other / "cluster", password="test-only-password").stop(force=True)
+        try:
+            if (other / "cluster").exists():
+                EmbeddedPostgres(other / "cluster", password="test-only-password").stop(force=True)
+        except (OSError, EmbeddedServerError):
+            pass  # reaped by another worker meanwhile, or half gone: what is left is removed below
         shutil.rmtree(other, ignore_errors=True)
 
 

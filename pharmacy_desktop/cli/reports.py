@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pharmacy_desktop.atomic_file import write_atomically
 from pharmacy_desktop.cli.options import database
 from pharmacy_desktop.errors import ValidationFailed
 
@@ -169,18 +168,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         parser.set_defaults(handler=cmd_report, report=report)
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write through a temporary file beside it: an interrupted run never leaves half a report."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     report: Report = args.report
     path: Path = args.output
@@ -188,6 +175,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ValidationFailed(f"The folder {path.parent} does not exist: create it or choose another --output.")
     with database(args) as db:
         data = report.render(db.uow_factory, args, args.format)
-    _write(path, data)
+    write_atomically(path, data)  # an interrupted run never leaves half a report
     print(f"Wrote the {report.name} report ({args.format.upper()}, {len(data):,} bytes) to {path}.")
     return 0

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pharmacy_desktop.atomic_file import write_atomically
+
 OWNER_KEYS = ("postmaster_pid", "owner_pid", "owner_started")
 
 
@@ -64,10 +66,7 @@ class StateFile:
         return raw if isinstance(raw, dict) else {}
 
     def write(self, raw: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(raw))
-        tmp.replace(self.path)  # a process killed mid-write leaves the old file, not half of one
+        write_atomically(self.path, json.dumps(raw))  # never half a file, never a shared temporary
 
     def update(self, **values: object) -> None:
         self.write({**self.read(), **values})

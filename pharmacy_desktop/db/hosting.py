@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pharmacy_desktop.atomic_file import write_atomically
 from pharmacy_desktop.errors import PharmacyError
 
 if TYPE_CHECKING:
@@ -321,8 +322,4 @@ def apply(
 
 
 def _write_as_owner(server: EmbeddedPostgres, path: Path, content: str) -> None:
-    tmp = path.with_name(path.name + ".new")
-    tmp.write_text(content, encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    server._chown(tmp)
-    tmp.replace(path)
+    write_atomically(path, content, prepare=server._chown)

@@ -124,22 +124,26 @@ def test_missing_binaries_say_what_to_install(monkeypatch, tmp_path):
         find_bindir()
 
 
-def test_the_suite_reaps_clusters_of_killed_runs(tmp_path_factory):
+def test_the_suite_reaps_clusters_of_killed_runs(sandbox):
     """A test run killed before its teardown leaves a running cluster; the next run stops it."""
     import tempfile
 
     from pharmacy_desktop.db.embedded import EmbeddedPostgres
     from tests.conftest import _reap_abandoned_sandboxes
 
-    abandoned = Path(tempfile.mkdtemp(prefix="pharmacy-tests-"))
+    # a folder of its own: in the real temporary folder the other worker's reaper would see the
+    # pretend-abandoned sandbox too and race this one for it
+    tmp_root = sandbox / f"reap-{os.getpid()}"
+    tmp_root.mkdir(mode=0o755)
+    abandoned = Path(tempfile.mkdtemp(prefix="pharmacy-tests-", dir=tmp_root))
     os.chmod(abandoned, 0o755)
     server = EmbeddedPostgres(abandoned / "cluster", password="test-only-password")
     server.start()
     (abandoned / "owner.pid").write_text("4194303")  # above any live pid: the run is gone
-    alive = Path(tempfile.mkdtemp(prefix="pharmacy-tests-"))
+    alive = Path(tempfile.mkdtemp(prefix="pharmacy-tests-", dir=tmp_root))
     (alive / "owner.pid").write_text(str(os.getpid()))
     try:
-        _reap_abandoned_sandboxes()
+        _reap_abandoned_sandboxes(tmp_root)
         assert not abandoned.exists()
         assert not EmbeddedPostgres(abandoned / "cluster", password="test-only-password").is_running()
         assert alive.exists()  # a live run's sandbox is left alone

@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.atomic_file import write_atomically
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.printing import controlled_log as log_layout
 from pharmacy_desktop.printing import inventory_reports as layouts
@@ -129,18 +128,7 @@ def default_folder(name: str) -> Path:
     return Path(platformdirs.user_documents_dir()) / name
 
 
-def write_file(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+write_file = write_atomically  # never half a file
 
 
 def open_folder(path: Path) -> bool:
