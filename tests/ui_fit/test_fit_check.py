@@ -1,0 +1,97 @@
+"""The clipping finder itself: it sees what a person cannot read, and only that."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+
+from pharmacy_desktop.ui.fit_check import find_clipping
+from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
+
+pytestmark = pytest.mark.ui
+
+LONG = "Oxycodone Hydrochloride and Acetaminophen 10 mg/325 mg tablet"
+
+
+def _fixed(widget: QWidget, width: int, qtbot) -> QWidget:
+    qtbot.addWidget(widget)
+    widget.setFixedWidth(width)
+    widget.show()
+    return widget
+
+
+def test_a_label_narrower_than_its_text_is_clipped_and_an_elided_one_with_tooltip_is_not(qtbot):
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    plain = QLabel(LONG)
+    plain.setObjectName("plain")
+    plain.setMinimumWidth(0)
+    elided = ElidedLabel(LONG)
+    short = QLabel("Qty")
+    for w in (plain, elided, short):
+        layout.addWidget(w)
+    _fixed(host, 160, qtbot)
+    plain.setFixedWidth(140)
+    clips = find_clipping(host)
+    assert [(c.kind, c.text) for c in clips] == [("label", LONG)]
+    assert "plain" in clips[0].where
+
+
+def test_a_wrapped_label_cut_at_the_bottom_is_clipped(qtbot):
+    label = QLabel(LONG * 3)
+    label.setWordWrap(True)
+    label.setFixedSize(150, 20)
+    qtbot.addWidget(label)
+    label.show()
+    assert [c.kind for c in find_clipping(label)] == ["label"]
+
+
+def test_buttons_and_placeholders(qtbot):
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    button = QPushButton("Send the purchase order to the supplier")
+    button.setFixedWidth(90)
+    fits = QPushButton("OK")
+    edit = QLineEdit()
+    edit.setPlaceholderText("Name, date of birth (MM/DD/YYYY), phone or Rx number")
+    edit.setFixedWidth(120)
+    for w in (button, fits, edit):
+        layout.addWidget(w)
+    _fixed(host, 300, qtbot)
+    assert sorted(c.kind for c in find_clipping(host)) == ["button", "placeholder"]
+
+
+def test_tables_headers_cells_and_the_sideways_scrollbar(qtbot):
+    model = QStandardItemModel(2, 2)
+    model.setHorizontalHeaderLabels(["Package description", "On hand"])
+    model.setItem(0, 0, QStandardItem(LONG))
+    with_tip = QStandardItem(LONG)
+    with_tip.setToolTip(LONG)
+    model.setItem(1, 0, with_tip)
+    model.setItem(0, 1, QStandardItem("30"))
+    view = QTableView()
+    view.setModel(model)
+    view.setWordWrap(False)
+    view.setColumnWidth(0, 60)
+    view.setColumnWidth(1, 60)
+    view.resize(400, 200)
+    qtbot.addWidget(view)
+    view.show()
+    kinds = sorted((c.kind, c.text) for c in find_clipping(view))
+    assert kinds == [("cell", LONG), ("header", "Package description")]  # the tooltip row is fine
+
+    view.setColumnWidth(0, 900)
+    qtbot.wait(10)
+    assert "scrollbar" in [c.kind for c in find_clipping(view)]
+
+
+def test_hidden_widgets_are_not_looked_at(qtbot):
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    hidden = QLabel(LONG)
+    hidden.setFixedWidth(40)
+    layout.addWidget(hidden)
+    hidden.hide()
+    _fixed(host, 100, qtbot)
+    assert find_clipping(host) == []
