@@ -38,6 +38,14 @@ TEMPLATE_DB = "pharmacy_template"
 _counter = itertools.count()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What is alive once every test module is imported (modules, classes, the app's and the libraries'
+    tables) lives until the end: frozen out of the cyclic collector, the full collection after each
+    Qt test (below) scans only what tests made since, a few ms instead of ~150."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Path:
     return _SANDBOX
