@@ -12,26 +12,23 @@ import pytest
 from sqlalchemy import text
 
 from pharmacy_desktop.db.engine import make_engine
-from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
+from pharmacy_desktop.demo import DEMO_PASSWORDS
 from pharmacy_desktop.services import auth, purchasing, quarantine, quarantine_disposal
 from pharmacy_desktop.services.adjustment_views import pending_adjustments
 from pharmacy_desktop.services.inventory_reports import controlled_log
-from tests.conftest import create_database, drop_database
+from tests.conftest import DEMO_TODAY
 from tests.inventory.invariants import assert_inventory_invariants
 from tests.pos.invariants import assert_billing_invariants
 
-TODAY = dt.date(2026, 11, 26)
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
-def demo(pg_server, template_db):
-    """The demo pharmacy in a database of its own (the year of history is loaded once here)."""
-    url = create_database(pg_server, template_db)
-    summary = load_demo(url, today=TODAY, patients=30)
-    engine = make_engine(url)
-    yield summary, engine
+def demo(demo_template, demo_module_url):
+    """The demo pharmacy in a database of its own (a copy of the worker's demo template)."""
+    engine = make_engine(demo_module_url)
+    yield demo_template.summary, engine
     engine.dispose()
-    drop_database(pg_server, url)
 
 
 def test_invariants_and_the_ledger_in_date_order(demo):

@@ -275,10 +275,8 @@ def test_each_pdf_has_title_period_pharmacy_and_pages(uow_factory, actors, histo
             assert needle in words, (name, needle)
 
 
-def test_after_the_demo_the_controlled_log_ends_at_on_hand_for_every_item(database_url, uow_factory):
-    from pharmacy_desktop.demo import load_demo
-
-    load_demo(database_url, today=TODAY, patients=30)
+def test_after_the_demo_the_controlled_log_ends_at_on_hand_for_every_item(demo_uow_factory):
+    uow_factory = demo_uow_factory  # a copy of the demo pharmacy (tests/conftest.py demo_template)
     log = reports.controlled_log(uow_factory, None)
     assert log.items  # the demo stocks controlled drugs
     rows = rows_of(controlled_log_csv(log))

@@ -246,11 +246,18 @@ def test_template_tab_refuses_an_unknown_placeholder_and_saves_a_good_text(qtbot
 # -- the demo ------------------------------------------------------------------------------------------
 
 
-def test_demo_has_messages_in_each_status_and_todays_ready_emails_pending(qtbot, app_look, context):
-    from pharmacy_desktop.demo import load_demo
+def test_demo_has_messages_in_each_status_and_todays_ready_emails_pending(
+    qtbot, app_look, demo_uow_factory, demo_database_url
+):
     from pharmacy_desktop.demo.notifications import STOP_PATIENT
 
-    load_demo(context.database_url, patients=30)
+    # a copy of the demo pharmacy loaded today (tests/conftest.py demo_template)
+    context = AppContext(
+        uow_factory=demo_uow_factory,
+        config=Config(workstation_name="test-ws"),
+        workstation="test-ws",
+        database_url=demo_database_url,
+    )
     with context.uow_factory() as uow:
         s = uow.session
         statuses = dict(s.execute(select(Notification.status, func.count()).group_by(Notification.status)).all())

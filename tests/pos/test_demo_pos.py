@@ -6,7 +6,6 @@ still have bags to show (a controlled one, a rejected claim, a household member'
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -29,27 +28,25 @@ from pharmacy_desktop.db.models.inventory import StoreProduct
 from pharmacy_desktop.db.models.prescriptions import Pickup, PickupItem, PrescriptionRefill
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
+from pharmacy_desktop.demo import DEMO_PASSWORDS
 from pharmacy_desktop.demo import pos as demo_pos
 from pharmacy_desktop.demo.pickups import CASH_SHORT, COUNTER, OPENING_FLOAT, PICKUPS
 from pharmacy_desktop.demo.prescriptions import HISTORY_NOTE
 from pharmacy_desktop.domain.barcodes import parse_scan
 from pharmacy_desktop.services import auth, day_end, pickup, sale_pricing
-from tests.conftest import create_database, drop_database
+from tests.conftest import DEMO_TODAY
 from tests.pos.invariants import assert_billing_invariants
 
-TODAY = dt.date.today()  # the drawer of a future day cannot be closed: the demo's day is today
+TODAY = DEMO_TODAY  # today: the drawer of a future day cannot be closed
 
 
 @pytest.fixture(scope="module")
-def demo(pg_server, template_db):
-    url = create_database(pg_server, template_db)
-    summary = load_demo(url, today=TODAY, patients=30)
-    engine = make_engine(url)
+def demo(demo_template, demo_module_url):
+    """The demo pharmacy in a database of this module's own (a copy of the worker's demo template)."""
+    engine = make_engine(demo_module_url)
     factory = UnitOfWorkFactory(make_session_factory(engine), workstation="test-ws")
-    yield summary, factory, engine
+    yield demo_template.summary, factory, engine
     engine.dispose()
-    drop_database(pg_server, url)
 
 
 def patient_by_index(uow, index: int) -> Patient:
