@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from pharmacy_desktop import config as config_mod
@@ -65,13 +64,13 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName("pharmacy-desktop")
     app.setApplicationDisplayName("Pharmacy")
     app.setStyle("Fusion")
-    font = QFont(app.font())
-    if font.pointSizeF() < 11:
-        font.setPointSizeF(11)  # readable at arm's length
-    app.setFont(font)
-    style = RESOURCES / "style.qss"
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    # the platform's font size (at least 11 pt: read at arm's length), the light theme, 100 %; the
+    # signed-in user's theme and zoom replace them at sign-in (ui/display_prefs.py)
+    from pharmacy_desktop.ui.display_prefs import load_display
+    from pharmacy_desktop.ui.theme import apply_look
+
+    prefs = load_display()
+    apply_look(app, prefs.workstation_theme, prefs.workstation_zoom)
     return app
 
 

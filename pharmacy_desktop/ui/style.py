@@ -1,41 +1,46 @@
-"""The one palette: every colour the screens use, named for what it means, and the style sheets
-built from it. Colour never carries a meaning alone (a word or symbol always says it too).
+"""The colours the screens use, named for what they mean, and the small style sheets built from them.
+Colour never carries a meaning alone (a word or symbol always says it too).
 
-No hex colour is written anywhere else in ``ui/``.
+The tokens themselves (both themes, type scale, spacing) are in ``ui/design.py``; the application
+style sheet and palette in ``ui/theme.py``. The names here are the light theme's, for the inline
+styles of the screens. No hex colour is written anywhere else in ``ui/``.
 """
 
 from __future__ import annotations
 
+from pharmacy_desktop.ui.design import LIGHT
+
 # -- hard stop / error: the work cannot go on --------------------------------------------------
+STAT = LIGHT.stat  # a STAT prescription, past its promised time
 ERROR = "#b71c1c"  # error text, a refused or failed action
-STOP_TEXT = "#8b1a10"  # hard-stop text (DUR hard stop, allergy, conflict)
-STOP_BORDER = "#c62828"  # hard-stop border, failed status, alarm
-STOP_BACKGROUND = "#fdecea"
+STOP_TEXT = LIGHT.stop_text  # hard-stop text (DUR hard stop, allergy, conflict)
+STOP_BORDER = LIGHT.stop_border  # hard-stop border, failed status, alarm
+STOP_BACKGROUND = LIGHT.stop_background
 STOP_TINT = (198, 40, 40, 38)  # STOP_BORDER as a row tint (RGBA)
 # -- warning: look before going on ---------------------------------------------------------------
 WARNING = "#8a4b00"  # warning text (unreadable SIG, sent back, highlight an alert first)
-WARNING_TEXT = "#7a4a00"  # a DUR warning's text
+WARNING_TEXT = LIGHT.warning_text  # a DUR warning's text
 AMBER = "#8a5a00"  # prescribed and filled differ; a returned prescription's note
-WARNING_BORDER = "#e65100"
-WARNING_BACKGROUND = "#fff4e0"
+WARNING_BORDER = LIGHT.warning_border
+WARNING_BACKGROUND = LIGHT.warning_background
 # -- passed / done -------------------------------------------------------------------------------
-PASSED = "#1b5e20"  # passed, saved, done
+PASSED = LIGHT.passed_text  # passed, saved, done
 PASSED_MUTED = "#2e4a2e"  # a DUR check that passed
-PASSED_BORDER = "#2e7d32"
-PASSED_BACKGROUND = "#eef6ee"
+PASSED_BORDER = LIGHT.passed_border
+PASSED_BACKGROUND = LIGHT.passed_background
 OK_STATUS = "#1b7f3b"  # a connection or printer that answers; a good scan
 # -- other meanings ------------------------------------------------------------------------------
-CONTROLLED = "#6a1b9a"  # a controlled substance
-FOCUS = "#1565c0"  # the highlighted item, the reason line, information to act on
-INFO = "#0d47a1"  # waiting for the next step
+CONTROLLED = LIGHT.controlled  # a controlled substance
+FOCUS = LIGHT.focus  # the highlighted item, the reason line, information to act on
+INFO = LIGHT.info  # waiting for the next step
 # -- neutral -----------------------------------------------------------------------------------------
-TEXT = "#333"  # ordinary status text
-HINT = "#555"  # a hint, a label beside a value
-MUTED = "#6b6b6b"  # unknown / not checked, inactive
+TEXT = LIGHT.text  # ordinary status text
+HINT = LIGHT.hint  # a hint, a label beside a value
+MUTED = LIGHT.muted  # unknown / not checked, inactive
 FRAME = "#444"  # the frame of the label text at verification
 DASHED = "#777"  # the border of "allergies unknown"
 UNKNOWN_BACKGROUND = "#f3f3f3"
-WHITE = "#ffffff"
+WHITE = LIGHT.surface
 
 # -- style sheets ------------------------------------------------------------------------------------
 ERROR_STYLE = f"color: {ERROR}; font-weight: bold;"
