@@ -35,7 +35,7 @@ from pharmacy_desktop.db.models.prescriptions import (
     WillCallBin,
 )
 from pharmacy_desktop.db.models.users import User
-from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS, load_demo
+from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS
 from pharmacy_desktop.domain.barcodes import GS
 from pharmacy_desktop.ui.changes import ChangeListener
 from pharmacy_desktop.ui.context import AppContext
@@ -222,8 +222,15 @@ def switch_to(qtbot, hands, window, pin: str, *, expect_ok: bool = True) -> None
 
 
 @pytest.fixture
-def demo(database_url):
-    summary = load_demo(database_url)
+def database_url(demo_database_url):
+    """This module's database (and so uow_factory's): a copy of the demo pharmacy (tests/conftest.py
+    demo_template), not the empty one."""
+    return demo_database_url
+
+
+@pytest.fixture
+def demo(demo_template, database_url):
+    summary = demo_template.summary
     assert not summary.skipped
     return summary
 
