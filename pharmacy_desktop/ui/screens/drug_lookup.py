@@ -54,6 +54,7 @@ class DrugLookupScreen(Screen):
 
         self.search = QLineEdit()
         self.search.setObjectName("drugSearch")
+        self.search.setAccessibleName("Find a drug")
         self.search.setPlaceholderText("Drug name and strength (e.g. atorv 10), an NDC, or scan a bottle")
         self.search.setClearButtonEnabled(True)
         font = QFont(self.search.font())
@@ -67,6 +68,8 @@ class DrugLookupScreen(Screen):
         self.model = hits_model()
         self.table = QTableView()
         self.table.setObjectName("drugResults")
+        self.table.setAccessibleName("Drugs found")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the results (arrows move between rows)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -96,6 +96,8 @@ class MessagesScreen(Screen):
         )
         self.table = QTableView()
         self.table.setObjectName("outstandingMessages")
+        self.table.setAccessibleName("Outstanding messages")
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

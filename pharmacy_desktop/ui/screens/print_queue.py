@@ -115,6 +115,8 @@ class PrintQueueScreen(Screen):
         )
         self.table = QTableView()
         self.table.setObjectName("printJobs")
+        self.table.setAccessibleName("Print jobs")
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

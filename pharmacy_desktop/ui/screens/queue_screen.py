@@ -75,6 +75,7 @@ class QueueScreen(LiveScreen):
         self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
         self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
         self.queue.setObjectName(name)
+        self.queue.setAccessibleName(self.queue_heading)
         self.queue.activated_row.connect(self._open_row)
         self.queue_title = heading(self.queue_heading, 2)
         left = QWidget()

@@ -112,6 +112,8 @@ class PrescriberBox(QGroupBox):
         self.preferred.addItem(NO_PREFERRED)
         self.prescriber_name = line("prescriberFirstName", "First")  # the first field of the name
         self.prescriber_last = line("prescriberLastName", "Last (e.g. de la Cruz)")
+        self.prescriber_name.setAccessibleName("Prescriber first name")
+        self.prescriber_last.setAccessibleName("Prescriber last name")
         names = QWidget()
         name_row = QHBoxLayout(names)
         name_row.setContentsMargins(0, 0, 0, 0)

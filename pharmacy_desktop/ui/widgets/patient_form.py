@@ -241,6 +241,7 @@ class PatientFormWidget(QWidget):
         lactation checks read. Saving a change re-runs the checks of the patient's waiting prescriptions."""
         self.weight = QLineEdit()
         self.weight.setObjectName("field:weight_kg")
+        self.weight.setAccessibleName("Weight")
         self.weight.setPlaceholderText("kg, or pounds: 154 lb")
         self.weight_hint = QLabel("")
         self.weight_hint.setObjectName("weightHint")

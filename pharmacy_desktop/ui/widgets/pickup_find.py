@@ -40,6 +40,7 @@ class FindPanel(QWidget):
 
         self.bin_table = RowsTable(["Bin", "Rx", "Patients", "Oldest"], stretch=0)
         self.bin_table.setObjectName("binTable")
+        self.bin_table.setAccessibleName("Will-call bins")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -49,6 +50,7 @@ class FindPanel(QWidget):
         self.prompt = ScanPrompt(FIND_PROMPT, delta=5)
         self.search = QLineEdit()
         self.search.setObjectName("pickupSearch")
+        self.search.setAccessibleName("Find the patient or scan the bag")
         self.search.setPlaceholderText("Patient name (Alt+N) — or scan the bag's label")
         self.days = QSpinBox()
         self.days.setObjectName("returnDays")
@@ -69,6 +71,7 @@ class FindPanel(QWidget):
         # no date of birth here: the person at the counter must say it, and the pickup checks it
         self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
         self.table.setObjectName("willCallTable")
+        self.table.setAccessibleName("Prescriptions waiting for pickup")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
