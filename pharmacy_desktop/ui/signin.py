@@ -141,6 +141,7 @@ class LockScreen(QWidget):
         self.detail.setWordWrap(True)
         self.secret = QLineEdit()
         self.secret.setObjectName("resumeSecret")
+        self.secret.setAccessibleName("Password or PIN to resume")
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setPlaceholderText("password or PIN")
         self.resume_button = QPushButton("Resume (Enter)")

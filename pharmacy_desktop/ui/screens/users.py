@@ -79,6 +79,8 @@ class UsersScreen(Screen):
         )
         self.table = QTableView()
         self.table.setObjectName("usersTable")
+        self.table.setAccessibleName("Staff accounts")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the form (arrows move between rows)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -1,0 +1,182 @@
+"""Accessibility of every screen in the shell, the sign-in and lock screens, the first-run wizard and
+the dialogs (issue 18 item 4), with the application's own look (make_application):
+
+- every interactive control has an accessible name a screen reader announces;
+- every enabled control is reached by pressing Tab (a table swallowing Tab, a text box typing it, a
+  control without Tab focus are not), and shows that it has the focus (painted differently);
+- no status is colour alone: a coloured label always carries a word.
+
+The checks live in ``pharmacy_desktop/ui/a11y_check.py``; a failure names the widget's path.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from pharmacy_desktop.ui import a11y_check
+from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.scanner import ScannerFilter
+from pharmacy_desktop.ui.screens.registry import screen_classes
+from tests.shell.windows import open_shell, settle
+
+pytestmark = [pytest.mark.ui, pytest.mark.db]
+
+ROLES = ("pharmacist", "technician", "manager", "admin")
+
+
+@pytest.fixture
+def scanner(qapp):
+    scanner = ScannerFilter()
+    yield scanner
+    scanner.deleteLater()
+
+
+@pytest.fixture
+def full_context(context, scanner) -> AppContext:
+    context.scanner = scanner
+    return context
+
+
+def wait_loaded(qtbot) -> None:
+    from pharmacy_desktop.ui.screenshots import settle as settle_background
+
+    settle_background(timeout=10.0, minimum=0.1)
+    settle()
+
+
+def check_all(qtbot, root: QWidget, start: QWidget | None = None) -> list[str]:
+    """Every accessibility failure under ``root`` (a screen, window or dialog), as readable lines."""
+    problems = [f"no accessible name: {p}" for p in a11y_check.unnamed_controls(root)]
+    start = start or next((w for w in a11y_check.controls(root) if w.isEnabled()), None)
+    if start is not None:
+        chain, traps = a11y_check.tab_chain(start)
+        if a11y_check.unreachable_controls(root, chain):  # once round: what the first Tabs enabled (a row chosen)
+            chain, traps = a11y_check.tab_chain(start)
+        problems += [f"Tab stays on: {a11y_check.path_of(w, root)} ({type(w).__name__})" for w in traps]
+        problems += [f"not reached by Tab: {p}" for p in a11y_check.unreachable_controls(root, chain)]
+        reached = [w for w in chain if root is w or root.isAncestorOf(w)]
+        elsewhere = next((w for w in chain if w not in reached), None) or _other(root, reached)
+        if elsewhere is not None:
+            for widget in a11y_check.focus_invisible(reached, elsewhere):
+                problems.append(f"focus not visible: {a11y_check.path_of(widget, root)} ({type(widget).__name__})")
+    problems += [f"status by colour alone: {p}" for p in a11y_check.colour_only_status(root)]
+    return problems
+
+
+def _other(root: QWidget, reached: list[QWidget]) -> QWidget | None:
+    """A focusable widget of the same window outside ``reached`` (to take the focus away)."""
+    window = root.window()
+    for widget in window.findChildren(QWidget):
+        if widget not in reached and widget.isVisible() and widget.isEnabled() and widget.focusPolicy():
+            return widget
+    return reached[0] if len(reached) > 1 else None
+
+
+def role_for(actors, cls) -> str:
+    return next(r for r in ROLES if cls.permission is None or actors[r].can(cls.permission))
+
+
+# waiting on the application style sheet (H4): Fusion paints no focus on a check box or radio button
+CHECK_BOX_FOCUS = pytest.mark.xfail(
+    reason="check and combo boxes show no focus until the style sheet gives them a ring (H4)"
+)
+WAITING = {"InventoryScreen", "PrintQueueScreen", "MessagesScreen", "UsersScreen", "AuditScreen"}
+
+
+def screen_params():
+    return [pytest.param(cls, marks=CHECK_BOX_FOCUS) if cls.__name__ in WAITING else cls for cls in screen_classes()]
+
+
+@pytest.mark.parametrize("cls", screen_params(), ids=lambda cls: cls.__name__)
+def test_every_screen_is_named_reachable_and_focus_visible(qtbot, app_look, full_context, actors, cls):
+    window, screen = open_shell(qtbot, full_context, actors[role_for(actors, cls)], cls)
+    wait_loaded(qtbot)
+    problems = check_all(qtbot, screen)
+    window.close()
+    assert not problems, f"{cls.__name__}:\n" + "\n".join(problems)
+
+
+@pytest.mark.xfail(reason="the navigation list needs an accessible name (main_window, H4)")
+def test_the_shell_navigation_is_named_and_reachable(qtbot, app_look, full_context, actors):
+    from pharmacy_desktop.ui.screens.home import HomeScreen
+
+    window, _ = open_shell(qtbot, full_context, actors["pharmacist"], HomeScreen)
+    wait_loaded(qtbot)
+    problems = [f"no accessible name: {p}" for p in a11y_check.unnamed_controls(window)]
+    chain, traps = a11y_check.tab_chain(window.nav)
+    assert not traps
+    assert window.nav in chain
+    problems += [f"status by colour alone: {p}" for p in a11y_check.colour_only_status(window)]
+    window.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_lock_screen(qtbot, app_look, full_context, actors):
+    from pharmacy_desktop.ui.screens.home import HomeScreen
+
+    window, _ = open_shell(qtbot, full_context, actors["pharmacist"], HomeScreen)
+    window.lock("test", record=False)
+    wait_loaded(qtbot)
+    problems = check_all(qtbot, window.lock_screen)
+    window.close()
+    assert not problems, "\n".join(problems)
+
+
+def _signin_window(qtbot, context):
+    from pharmacy_desktop.ui.signin_window import SignInWindow
+
+    window = SignInWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    wait_loaded(qtbot)
+    return window
+
+
+def test_the_sign_in_window(qtbot, app_look, full_context, actors):
+    window = _signin_window(qtbot, full_context)
+    window.pages.setCurrentWidget(window.panel)
+    settle()
+    problems = check_all(qtbot, window.panel)
+    window.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_first_pharmacy_form(qtbot, app_look, full_context, actors):
+    window = _signin_window(qtbot, full_context)
+    window.pages.setCurrentWidget(window.first_run)
+    settle()
+    problems = check_all(qtbot, window.first_run)
+    window.close()
+    assert not problems, "\n".join(problems)
+
+
+@CHECK_BOX_FOCUS
+def test_the_first_run_wizard_pages(qtbot, app_look, qapp):
+    from pharmacy_desktop.ui.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard()
+    qtbot.addWidget(wizard)
+    wizard.resize(1280, 800)
+    with qtbot.waitActive(wizard):
+        wizard.show()
+        wizard.activateWindow()
+    problems = []
+    for index in range(wizard.pages.count()):
+        wizard.pages.setCurrentIndex(index)
+        settle()
+        page = wizard.pages.currentWidget()
+        problems += [f"page {index}: {p}" for p in check_all(qtbot, page)]
+    wizard.close()
+    assert not problems, "\n".join(problems)
+
+
+def _show_dialog(qtbot, dialog) -> None:
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    dialog.activateWindow()
+    QApplication.processEvents()
