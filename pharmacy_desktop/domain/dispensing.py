@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from pharmacy_desktop.domain.daw import DAW_PHRASE, SUBSTITUTION_FORBIDDING_DAW
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.domain.stock import (  # noqa: F401 - the fill rules are known as dispensing's
     USABLE_BATCH_STATUS,
@@ -110,13 +111,8 @@ def schedule_label(value: Any) -> str | None:
 
 
 def describe(name: str, strength: str | None, form: str | None) -> str:
-    text = name.strip()
-    low = text.lower()
-    if strength and _norm(strength) not in _norm(text):
-        text += f" {strength}"
-    if form and form.split(",")[0].strip().lower() not in low:
-        text += f" {form.split(',')[0].strip().lower()}"
-    return text
+    """The drug as a screen names it (``domain/drug_names``): 'Lisinopril 20 mg tablet'."""
+    return drug_display_name(name, strength, form)
 
 
 # -- normalisation ------------------------------------------------------------------------------
@@ -381,3 +377,10 @@ def dispensing_unit(quantity: Decimal | int | None, unit: str | None, dosage_for
     if any(w in _BY_WEIGHT for w in words):
         return "g"
     return "unit" if one else "units"
+
+
+def quantity_text(quantity: Decimal | int | None, unit: str | None, dosage_form: str | None) -> str:
+    """A quantity as a person counts it: '30 tablets', '150 mL', '1 capsule' (never '30 EA')."""
+    if quantity is None:
+        return ""
+    return f"{format_quantity(Decimal(quantity))} {dispensing_unit(quantity, unit, dosage_form)}"

@@ -13,6 +13,7 @@ from typing import Any
 from pharmacy_desktop.db.models.inventory import StockAdjustment
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import adjustments as rules
+from pharmacy_desktop.domain.drug_names import strength_text, title_case
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services.access import Actor, require
 
@@ -71,8 +72,8 @@ def adjustment_view(uow: UnitOfWork, adjustment: Any) -> AdjustmentView:
         id=adjustment.id,
         item_id=adjustment.inventory_item_id,
         ndc=item.ndc_code if item is not None else "",
-        drug_name=med.drug_name if med is not None else "",
-        strength=med.strength if med is not None else None,
+        drug_name=title_case(med.drug_name) if med is not None else "",
+        strength=(strength_text(med.strength) or None) if med is not None else None,
         adjustment_type=adjustment.adjustment_type,
         type_label=rules.TYPE_LABELS.get(adjustment.adjustment_type, adjustment.adjustment_type),
         batch_id=adjustment.batch_id,

@@ -26,6 +26,7 @@ from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import adjustments as rules
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.drug_names import drug_display_name, strength_text, title_case
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import adjustments
 from pharmacy_desktop.services.access import Actor, require
@@ -178,7 +179,9 @@ def submit_count(uow_factory: UnitOfWorkFactory, actor: Actor, count_id: uuid.UU
                 raise ValidationFailed(f"Count {count.count_number} was already {count.status}; nothing was changed.")
             rows = uow.adjustments.count_lines(count.id)
             missing = [
-                f"{med.drug_name} ({item.ndc_code})" for line, item, med in rows if line.counted_quantity is None
+                f"{title_case(med.drug_name)} ({item.ndc_code})"
+                for line, item, med in rows
+                if line.counted_quantity is None
             ]
             if missing:
                 shown = "; ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -211,7 +214,7 @@ def submit_count(uow_factory: UnitOfWorkFactory, actor: Actor, count_id: uuid.UU
                     VarianceLine(
                         item_id,
                         item.ndc_code,
-                        med.drug_name,
+                        drug_display_name(med.drug_name, med.strength),
                         v.expected,
                         v.counted,
                         v.difference,
@@ -267,8 +270,8 @@ def _sheet(uow: UnitOfWork, count: InventoryCount) -> CountSheet:
         CountLineView(
             item_id=item.id,
             ndc=item.ndc_code,
-            drug_name=med.drug_name,
-            strength=med.strength,
+            drug_name=title_case(med.drug_name),
+            strength=strength_text(med.strength) or None,
             bin_location=item.bin_location,
             unit=item.quantity_unit,
             counted=line.counted_quantity,
@@ -290,7 +293,7 @@ def _item_for_scan(uow: UnitOfWork, scan: str, on_count: dict[str, uuid.UUID]) -
             return listed[0]
     if result.status == FOUND:
         raise ValidationFailed(
-            f"{result.drug_name} ({result.package_ndc or result.ndc11}) is not on this count's list. "
+            f"{title_case(result.drug_name)} ({result.package_ndc or result.ndc11}) is not on this count's list. "
             "Put it back where it belongs, or count it in a count of its own shelf."
         )
     raise ValidationFailed(result.message)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.money import ZERO, format_money, to_money
 from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.errors import ValidationFailed
@@ -270,7 +271,7 @@ def day_end_data(uow_factory: UnitOfWorkFactory, actor: Actor | None, business_d
         pickups = tuple(
             ControlledPickup(
                 rx_number=row.rx_number,
-                drug=f"{row.drug_name} {row.strength or ''}".strip(),
+                drug=drug_display_name(row.drug_name, row.strength),
                 schedule=_schedule(row.dea_schedule),
                 picker_name=row.picker_name,
                 id_type=row.id_type or "",

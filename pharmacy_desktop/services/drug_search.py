@@ -26,6 +26,7 @@ from typing import Any
 
 from pharmacy_desktop.db.catalog_search import CatalogSearchQueries, with_search_queries
 from pharmacy_desktop.domain.barcodes import parse_scan
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.gs1 import GS, InvalidScan
 from pharmacy_desktop.domain.product_names import strength_of
 
@@ -43,8 +44,9 @@ _MIN_TYPO = 4  # "cap", "tab", "inj": form abbreviations, not typos
 
 
 def product_title(drug_name: str | None, strength: str | None, dosage_form: str | None) -> str:
-    """How a catalog product is named on screen and in messages: 'Lisinopril 20 mg tablet'."""
-    return " ".join(p for p in (drug_name, strength, (dosage_form or "").lower()) if p)
+    """How a catalog product is named on screen and in messages: 'Lisinopril 20 mg tablet'
+    (``domain/drug_names``)."""
+    return drug_display_name(drug_name, strength, dosage_form)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pharmacy_desktop.domain import dur_facts
+from pharmacy_desktop.domain.drug_names import title_case
 from pharmacy_desktop.domain.product_names import ingredients_from_json, strength_of
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 
@@ -113,9 +114,9 @@ def drug_facts(med: Any, written_name: str, product: ProductRow | str | None = N
     generic = med.generic_name or med.drug_name
     brand = med.brand_name
     return dur_facts.DrugFacts(
-        # the FDA catalog shouts ("AMOXICILLIN"); alert messages read better in normal case
-        generic_name=generic.lower() if generic.isupper() else generic,
-        brand_name=brand.title() if brand and brand.isupper() else brand,
+        # the FDA catalog shouts ("AMOXICILLIN"); alerts name drugs as every screen does (domain/drug_names)
+        generic_name=title_case(generic),
+        brand_name=title_case(brand) or None,
         strength=strength_of(med, generic),  # paired in the order of the name the alert shows
         dosage_form=med.dosage_form,
         route=med.route,

@@ -20,6 +20,7 @@ from typing import Any
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain import stock as stock_rules
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.outcomes import FillOutcome
 from pharmacy_desktop.domain.schedules import parse_schedule, refill_problem
 from pharmacy_desktop.domain.stock import StockLine
@@ -179,7 +180,7 @@ def scanned_product(
         chosen = next((c for c in scan.choices if c.medication_id == medication_id), None)
         if chosen is None:
             choices = tuple(
-                Choice(c.medication_id, f"{c.package_ndc or c.ndc11} {c.drug_name} {c.strength or ''}".strip())
+                Choice(c.medication_id, f"{c.package_ndc or c.ndc11} {drug_display_name(c.drug_name, c.strength)}")
                 for c in scan.choices
             )
             return None, replace(base, status=AMBIGUOUS_SCAN, message=scan.message, choices=choices)
@@ -233,7 +234,9 @@ def evaluate(
         base,
         prescribed=drug_view(prescribed_med, item.written_medication_name),
         prescribed_quantity=item.quantity,
-        unit=item.quantity_unit,
+        unit=rules.dispensing_unit(
+            item.quantity, item.quantity_unit, prescribed_med.dosage_form if prescribed_med else None
+        ),
         item_id=item.id,
     )
     fill_number = next_fill_number(refills, item.id)
@@ -311,7 +314,7 @@ def _planned(
         item.quantity,
         available,
         on_hand=on_hand,
-        unit=item.quantity_unit,
+        unit=rules.dispensing_unit(2, item.quantity_unit, ev.scanned_med.dosage_form),  # "20 tablets"
         drug=scanned.title,
         requested=quantity,
         allow_partial=partial,
@@ -335,8 +338,8 @@ def _planned(
             ) and w not in warnings:
                 warnings.append(w)
     partial_note = (
-        f" Partial fill: {stock_rules.format_quantity(plan.quantity)} of {stock_rules.format_quantity(item.quantity)} "
-        f"{item.quantity_unit}."
+        f" Partial fill: {stock_rules.format_quantity(plan.quantity)} of "
+        f"{rules.quantity_text(item.quantity, item.quantity_unit, ev.scanned_med.dosage_form)}."
         if plan.is_partial
         else ""
     )

@@ -15,6 +15,7 @@ import uuid
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.identifiers import (
     DEA_SCHEDULE_CODES,
     format_dea_schedules,
@@ -70,13 +71,7 @@ __all__ = [  # the form's names stay reachable as intake.X (screens, tests)
 
 def _label(med: Medication) -> str:
     name = (med.generic_name or med.drug_name).strip()
-    name = name[:1].upper() + name[1:].lower() if name.isupper() else name
-    if med.brand_name and med.brand_name.strip().lower() != name.lower():
-        brand = med.brand_name.strip()
-        brand = brand.title() if brand.isupper() else brand
-        name = f"{name} ({brand})"
-    parts = [name, strength_of(med, name) or "", (med.dosage_form or "").lower()]
-    return " ".join(p for p in parts if p).strip()
+    return drug_display_name(name, strength_of(med, name), med.dosage_form, brand=med.brand_name)
 
 
 def _choice(med: Medication) -> DrugChoice:

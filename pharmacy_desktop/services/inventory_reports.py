@@ -23,6 +23,7 @@ from decimal import Decimal
 from pharmacy_desktop.db.repositories.inventory_reports import LedgerRow, ReorderRow
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import local_now
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.money import to_money
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.errors import ValidationFailed
@@ -90,7 +91,7 @@ def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | N
 
 
 def _drug(name: str, strength: str | None) -> str:
-    return f"{name} {strength or ''}".strip()
+    return drug_display_name(name, strength)
 
 
 # ---- controlled log ---------------------------------------------------------------------------

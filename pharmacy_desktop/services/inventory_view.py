@@ -18,6 +18,8 @@ from typing import Any
 from pharmacy_desktop.db.repositories.inventory_view import search_at_once
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.barcodes import parse_scan
+from pharmacy_desktop.domain.dispensing import dispensing_unit, quantity_text
+from pharmacy_desktop.domain.drug_names import drug_display_name, title_case
 from pharmacy_desktop.domain.gs1 import InvalidScan
 from pharmacy_desktop.domain.ndc import InvalidNDC, format_ndc11, to_ndc11
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -65,7 +67,17 @@ class StockRow:
 
     @property
     def title(self) -> str:
-        return " ".join(p for p in (self.drug_name, self.strength, self.dosage_form) if p)
+        return drug_display_name(self.drug_name, self.strength, self.dosage_form)
+
+    @property
+    def on_hand_text(self) -> str:
+        """On hand in the unit it is counted out in: '120 tablets', '473 mL' (never '120 EA')."""
+        return quantity_text(self.on_hand, self.unit, self.dosage_form)
+
+    @property
+    def unit_name(self) -> str:
+        """One unit of stock, for prices and counts: 'tablet', 'mL'."""
+        return dispensing_unit(1, self.unit, self.dosage_form)
 
     @property
     def below_reorder(self) -> bool:
@@ -186,7 +198,11 @@ def find_by_scan(uow_factory: UnitOfWorkFactory, actor: Actor, text: str) -> Sto
             raise ValidationFailed(found.message)
         rows = uow.inventory_view.search(ndcs=found.candidates, limit=LIST_LIMIT)
         if not rows:
-            what = f"{found.drug_name} (NDC {found.package_ndc or found.ndc11})" if found.drug_name else "This product"
+            what = (
+                f"{title_case(found.drug_name)} (NDC {found.package_ndc or found.ndc11})"
+                if found.drug_name
+                else "This product"
+            )
             raise NotFound(
                 f"{what} is not stocked here: no inventory item for it. Receive it against a purchase order "
                 "to add it, or scan another package."

@@ -12,6 +12,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.dispensing import dispensing_unit
+from pharmacy_desktop.domain.drug_names import title_case
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -50,7 +51,7 @@ def _form(dosage_form: str | None) -> str:
     # FDA forms read "TABLET, FILM COATED": the first word is what a patient recognises
     if not dosage_form:
         return ""
-    return dosage_form.split(",")[0].strip().capitalize()
+    return dosage_form.split(",")[0].strip().capitalize()  # the label keeps the plain noun ("Tablet")
 
 
 def _drug_names(dispensed: Medication, written: Medication | None) -> tuple[str, str | None]:
@@ -61,7 +62,7 @@ def _drug_names(dispensed: Medication, written: Medication | None) -> tuple[str,
     brand = None
     if dispensed.is_generic and written is not None and written.brand_name and not written.is_generic:
         brand = written.brand_name
-    return name.title() if name.isupper() else name, brand
+    return title_case(name), title_case(brand) or None
 
 
 def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool = False) -> LabelData:

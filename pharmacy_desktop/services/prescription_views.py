@@ -9,7 +9,8 @@ from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.barcodes import rx_number_from_scan
-from pharmacy_desktop.domain.dispensing import Product
+from pharmacy_desktop.domain.dispensing import Product, describe
+from pharmacy_desktop.domain.drug_names import title_case
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.errors import NotFound
 
@@ -19,6 +20,7 @@ __all__ = [
     "drug_view",
     "header_fields",
     "load_prescription",
+    "medication_name",
     "patient_name",
     "product_of",
     "rx_header",
@@ -119,7 +121,7 @@ def _ingredient_strength(item: dict[str, Any]) -> str:
 
 def drug_view(med: Any | None, fallback_name: str = "") -> DrugView:
     if med is None:
-        return DrugView(None, fallback_name or "(not in catalog)", "", "", None)
+        return DrugView(None, title_case(fallback_name) or "(not in catalog)", "", "", None)
     p = product_of(med)
     size = p.package_size
     return DrugView(
@@ -134,6 +136,14 @@ def drug_view(med: Any | None, fallback_name: str = "") -> DrugView:
         brand_name=med.brand_name,
         package=str(size) if size else med.package_description,
     )
+
+
+def medication_name(med: Any | None, written: str | None = "") -> str:
+    """A prescription item's drug as every screen names it: the catalog product ('Atorvastatin
+    Calcium 10 mg tablet'), else the name as written, title-cased."""
+    if med is None:
+        return title_case(written)
+    return describe(med.drug_name, strength_of(med), med.dosage_form)
 
 
 def patient_name(patient: Any | None) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pharmacy_desktop.db.retry import with_retry
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pharmacy_desktop.domain.drug_names import strength_text, title_case
 from pharmacy_desktop.domain.money import to_money
 from pharmacy_desktop.domain.schedules import is_controlled
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -85,8 +86,8 @@ def quarantined_lots(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Quara
                 r.batch_id,
                 r.item_id,
                 r.ndc_code,
-                r.drug_name,
-                r.strength,
+                title_case(r.drug_name),
+                strength_text(r.strength) or None,
                 r.dea_schedule,
                 r.batch_number,
                 r.expiration_date,

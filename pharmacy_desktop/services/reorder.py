@@ -23,6 +23,7 @@ from typing import Any
 from pharmacy_desktop.db.models.inventory import Supplier
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import purchasing as rules
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.money import ZERO
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import purchase_checks as checks
@@ -194,4 +195,5 @@ def _default_supplier(suppliers: dict[uuid.UUID, Any], chosen: uuid.UUID | None)
 
 
 def drug_name(med: Any) -> str:
-    return " ".join(p for p in (med.drug_name, med.strength, med.dosage_form) if p)[:255]
+    """The line's drug as an order names it: 'Atorvastatin Calcium 10 mg tablet' (``domain/drug_names``)."""
+    return drug_display_name(med.drug_name, med.strength, med.dosage_form)[:255]

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.dispensing import dispensing_unit
 from pharmacy_desktop.domain.dur_facts import Check
 from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.services import dur_review
 from pharmacy_desktop.services.patient_forms import PatientProfile
 from pharmacy_desktop.services.patients import load_profile
+from pharmacy_desktop.services.prescription_views import medication_name
 
 CHECK_LABELS = {
     Check.ALLERGY: "Drug allergy",
@@ -190,10 +192,10 @@ def build_detail(uow: UnitOfWork, rx: Prescription, today: dt.date | None) -> Re
         schedule = dur_review.schedule_of(i.medication)
         items.append(
             ItemView(
-                i.written_medication_name,
+                medication_name(i.medication, i.written_medication_name),
                 schedule.display if schedule.roman else "",
                 f"{i.quantity.normalize():f}",
-                i.quantity_unit,
+                dispensing_unit(i.quantity, i.quantity_unit, i.medication.dosage_form if i.medication else None),
                 i.days_supply,
                 i.sig,
                 i.directions or "",

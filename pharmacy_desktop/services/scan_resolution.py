@@ -17,6 +17,7 @@ from typing import Any
 
 from pharmacy_desktop.db.scan_lookup import lookup_ndc_keys
 from pharmacy_desktop.domain.barcodes import KIND_NDC, KIND_NDC12, Scan, parse_scan
+from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.gs1 import InvalidScan
 from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.outcomes import ScanLookup
@@ -100,7 +101,7 @@ def interpret(scan: Scan, rows: Sequence[Any], *, today: dt.date | None = None) 
     if len(hits) > 1:
         choices = tuple(_choice(r) for r in hits)
         listed = "; ".join(
-            f"{c.package_ndc or _shown(c.ndc11)} {c.drug_name} {c.strength or ''}".strip() for c in choices
+            f"{c.package_ndc or _shown(c.ndc11)} {drug_display_name(c.drug_name, c.strength)}" for c in choices
         )
         return ScanResult(
             AMBIGUOUS,

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
-from pharmacy_desktop.domain.stock import format_quantity
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import auth, dur_review
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.prescription_views import drug_view, patient_name
+from pharmacy_desktop.services.prescription_views import drug_view, medication_name, patient_name
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ def status_queue(
                     patient_name=patient_name(patients.get(rx.patient_id)),
                     drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
                     schedule=view.schedule,
-                    quantity=f"{format_quantity(first.quantity)} {first.quantity_unit}" if first else "",
+                    quantity=quantity_text(first.quantity, first.quantity_unit, med.dosage_form if med else None)
+                    if first
+                    else "",
                     received_at=rx.received_at,
                     promised_at=rx.promised_at,
                     waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
@@ -123,7 +125,7 @@ def review_queue(uow_factory: UnitOfWorkFactory, actor: Actor, limit: int = 200)
         for rx in rows:
             patient = patients.get(rx.patient_id)
             items = sorted(rx.items, key=lambda i: i.created_at or utcnow())
-            drug = items[0].written_medication_name if items else ""
+            drug = medication_name(items[0].medication, items[0].written_medication_name) if items else ""
             if len(items) > 1:
                 drug += f" +{len(items) - 1}"
             schedule = dur_review.schedule_of(items[0].medication) if items else None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.domain.drug_names import (
     DrugName,
     drug_display_name,
@@ -258,3 +261,30 @@ def test_the_strength_is_always_shown_after_the_name(name: str, number: object, 
     shown = drug_display_name(name, strength, "TABLET, FILM COATED")
     assert shown.startswith(title_case(name))
     assert strength_text(strength) in shown or strength_text(strength).lower() in title_case(name).lower()
+
+
+# -- quantities in the dispensing unit -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "form", "shown"),
+    [
+        (30, "EA", "TABLET, FILM COATED", "30 tablets"),
+        (1, "EA", "CAPSULE, EXTENDED RELEASE", "1 capsule"),
+        (40, "ea", "TABLET", "40 tablets"),
+        (150, "EA", "SUSPENSION", "150 mL"),
+        (Decimal("2.5"), "mL", "SOLUTION", "2.5 mL"),
+        (30, "g", "CREAM", "30 g"),
+        (15, "EA", "OINTMENT", "15 g"),
+        (30, "tablets", None, "30 tablets"),
+        (1, "tablets", None, "1 tablet"),
+        (Decimal("30.000"), "EA", "TABLET", "30 tablets"),
+        (5, "EA", "KIT", "5 kits"),
+        (2, "EA", None, "2 units"),
+        (None, "EA", "TABLET", ""),
+    ],
+)
+def test_quantities_are_said_in_the_unit_counted_out_never_ea(
+    quantity: Decimal | int | None, unit: str, form: str | None, shown: str
+) -> None:
+    assert quantity_text(quantity, unit, form) == shown
