@@ -13,9 +13,14 @@ warm-up:
 
 - ``run_dur``: ``services.dur_review.run_dur`` for the new prescription, as the review screen
   runs it (gather the patient, drugs and knowledge, run every check, write the validation rows),
-  rolled back so every round sees the same database;
+  rolled back so every round sees the same database; four statements (``--profile run_dur`` lists
+  them): start the run (supersede, the patient, this and the other active items), the knowledge
+  (with the pharmacy's own pairs), the validation rows, the DurChecked event;
 - ``knowledge_for``: the clinical repository call alone (its share of the above);
 - ``dur check``: ``services.dur_case.check_case`` for the same drugs from JSON (the command's engine).
+
+Each line gives wall time percentiles and this process's CPU time (p50): on a shared machine the
+wall time follows the load, the CPU time much less (compare with the "unit of work only" line).
 
     .venv/bin/python bench/dur.py [--rounds 200] [--interactions 120000]
 """
@@ -200,12 +205,16 @@ def main() -> int:
             ("dur check (JSON)", dur_check),
         ):
             result = fn()  # warm-up
-            times = []
+            times, cpu = [], []
             for _ in range(args.rounds):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 fn()
                 times.append(time.perf_counter() - t0)
-            print(f"{label:<18} {_stats(times)}   ({result} rows/alerts, {args.rounds} rounds)")
+                cpu.append(time.process_time() - c0)
+            client = percentile(sorted(c * 1000 for c in cpu), 50)
+            print(
+                f"{label:<18} {_stats(times)}  client CPU p50 {client:5.2f} ms  ({result} rows/alerts, {args.rounds} rounds)"
+            )
         if args.profile:
             target = {"run_dur": run_dur, "knowledge_for": knowledge, "dur_check": dur_check}[args.profile]
             _statement_times(engine, target)
@@ -252,28 +261,19 @@ def _statement_times(engine, fn) -> None:  # type: ignore[no-untyped-def]
 
 
 def _explain_rules(engine, ingredients: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """The server's plan and time for the one statement that reads every rule."""
-    from sqlalchemy import text
-
+    """The server's plan and time for the one statement that reads the knowledge (terms, classes,
+    every rule, the pharmacy's own pairs): ``clinical._KNOWLEDGE_SQL``."""
     from pharmacy_desktop.db.repositories import clinical
 
+    params = {
+        "terms": ["penicillin", "sulfa"],
+        "conditions": ["asthma", "n18.4"],
+        "class_keys": sorted({*ingredients, "penicillin", "sulfa"}),
+        "ingredients": ingredients,
+        "legacy_keys": ingredients,
+    }
     with engine.connect() as conn:
-        classes = [
-            r[0]
-            for r in conn.execute(
-                text(
-                    "SELECT DISTINCT class_code FROM prescription_schema.clinical_ingredient_classes WHERE ingredient = ANY(:i)"
-                ),
-                {"i": ingredients},
-            )
-        ]
-        params = {
-            "subjects": sorted(set(ingredients) | set(classes)),
-            "ingredients": ingredients,
-            "all_disease": False,
-            "codes": ["N184", "J45"],
-        }
-        sql = str(clinical._RULES_SQL.compile(conn))
+        sql = str(clinical._KNOWLEDGE_SQL.compile(conn))
         plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
     for (line,) in plan:
         if "Execution" in line or "Planning" in line or "Scan" in line:

@@ -3,16 +3,20 @@
 The prescriptions, medications and allergies are plain objects a test builds; the validation rows
 the DUR writes stay in ``uow.validations`` (superseded ones included), and every recorded domain
 event in ``uow.events``. Same method names and meanings as ``db/repositories/dur.py`` and the
-prescription repository's ``get_with_items`` / ``active_medications``.
+prescription repository's ``get_with_items`` / ``active_medications``; ``start_run`` gives what
+``db/repositories/dur_run.start_run`` reads in one statement, from the same objects.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pharmacy_desktop.db.repositories.clinical import legacy_interactions
+from pharmacy_desktop.db.repositories.dur_run import ReviewItem, ReviewSubject, RunStart
 from pharmacy_desktop.domain.clinical_knowledge import ClinicalKnowledge
 
 
@@ -143,6 +147,61 @@ class FakeDur:
     def products(self, product_ids: Any) -> dict[uuid.UUID, tuple[Any, ...]]:
         return {pid: (c, None, None, None, None, None) for pid, c in self.pharm_classes(product_ids).items()}
 
+    def start_run(self, prescription_id: uuid.UUID, *, as_of: dt.date) -> RunStart | None:
+        rx = self.store.prescriptions.get(prescription_id)
+        if rx is None:
+            return None
+        subject = ReviewSubject(
+            prescription_id=rx.id,
+            patient_id=rx.patient_id,
+            prescription_number=rx.prescription_number,
+            written_date=rx.written_date,
+            prescriber_name=rx.prescriber_name,
+            prescriber_npi=rx.prescriber_npi,
+            prescriber_dea=rx.prescriber_dea,
+            prescriber_first_name=None,
+            prescriber_last_name=None,
+            prescriber_dea_schedules=None,
+            patient_found=False,  # no patient row in the fake: the patient checks say they could not decide
+            profile_version=self.profile_version(rx.patient_id),
+            date_of_birth=None,
+            gender=None,
+            weight_kg=None,
+            pregnancy_status=None,
+            breastfeeding=None,
+            conditions=(),
+            allergies=tuple(
+                (a.allergen_name, a.allergen_type, a.severity, a.reaction) for a in self.active_allergies(rx.patient_id)
+            ),
+        )
+        own = rx.items
+        others = FakePrescriptions(self.store).active_medications(rx.patient_id, excluding=rx.id, as_of=as_of)
+        items = [*own, *others]
+        products = self.products({i.medication.product_id for i in items if i.medication and i.medication.product_id})
+        fills = self.last_fills([i.id for i in items])
+        replaced = [r for r in self.supersede(rx.id) if r.acknowledged_at is not None]
+        return RunStart(
+            subject,
+            tuple(
+                ReviewItem(
+                    own=any(i is o for o in own),
+                    prescription_number=i.prescription.prescription_number if i.prescription else "",
+                    id=i.id,
+                    written_medication_name=i.written_medication_name,
+                    quantity=i.quantity,  # type: ignore[arg-type]
+                    days_supply=i.days_supply,
+                    sig=i.sig,
+                    refills_authorized=i.refills_authorized,
+                    created_at=i.created_at,
+                    medication=i.medication,  # type: ignore[arg-type]
+                    product=products.get(i.medication.product_id) if i.medication and i.medication.product_id else None,
+                    last_fill=fills.get(i.id),
+                )
+                for i in items
+            ),
+            tuple(replaced),  # type: ignore[arg-type]
+        )
+
     def profile_version(self, patient_id: uuid.UUID, *, lock: str | None = None) -> int:
         return self.store.profile_versions.get(patient_id, 1)
 
@@ -230,8 +289,16 @@ class FakeClinical:
     def __init__(self, store: FakeDurStore):
         self.store = store
 
-    def knowledge_for(self, ingredients: Any, allergy_texts: Any = (), condition_texts: Any = ()) -> ClinicalKnowledge:
-        return self.store.knowledge
+    def knowledge_for(
+        self, ingredients: Any, allergy_texts: Any = (), condition_texts: Any = (), *, legacy_keys: Any = ()
+    ) -> ClinicalKnowledge:
+        """The store's knowledge; with ``legacy_keys`` the store's interaction pairs naming them
+        among its interactions (as the real repository reads them in the same round trip)."""
+        keys = [k for k in legacy_keys if k]
+        legacy = legacy_interactions(FakeDur(self.store).interaction_pairs(keys)) if keys else ()
+        if not legacy:
+            return self.store.knowledge
+        return dataclasses.replace(self.store.knowledge, interactions=(*self.store.knowledge.interactions, *legacy))
 
 
 @dataclass

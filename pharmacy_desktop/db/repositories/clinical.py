@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from pharmacy_desktop.db.repositories.dur import LEGACY_PAIRS_SELECT, LEGACY_PAIRS_WITH
 from pharmacy_desktop.domain.clinical_knowledge import (
     AgeRule,
     AllergyCross,
@@ -30,11 +31,10 @@ from pharmacy_desktop.domain.clinical_knowledge import (
     SexRule,
     Subject,
 )
-from pharmacy_desktop.domain.dur_facts import normalize_ingredient
+from pharmacy_desktop.domain.dur_facts import normalize_ingredient, split_ingredients
 
 S = "prescription_schema"
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
-_ICD10_LIKE = re.compile(r"^[a-z][0-9]{2}")  # as domain.dur_patient.condition_code reads a name
 _SIMILAR_MAX = 40  # "did you mean" candidates per unresolved allergy text
 
 _CLASSES_SQL = text(f"""
@@ -46,60 +46,107 @@ WITH RECURSIVE c(ingredient, code) AS (
 )
 SELECT c.ingredient, c.code, k.name, k.kind FROM c JOIN {S}.clinical_classes k ON k.code = c.code
 """)
-_CLASS_NAMES_SQL = text(f"""
-WITH RECURSIVE c(code) AS (
-    SELECT code FROM {S}.clinical_classes WHERE code = ANY(:codes)
+# Everything a run needs in ONE round trip (what, kind, subject, severity, message, source, t1, t2, t3, t4,
+# n1 .. n8, flag); each part says what its columns carry:
+# - 'loaded' when any data set is loaded;
+# - the allergen terms of the allergy texts ('term': kind = subject kind, subject = the term, t1 = the
+#   subject) and the condition terms ('condition': subject = the term, t1 = its ICD-10-CM prefix);
+# - the classes, parents included, of the drugs, the allergy texts and the allergen terms'
+#   ingredients ('class': kind = the class kind, subject = the ingredient, t1 = code, t2 = name);
+# - the classes the allergen terms name, parents included ('term class': kind, subject = code,
+#   t1 = parent, t2 = name);
+# - every rule about the drugs (:ingredients) and their classes; drug-disease rules only for the
+#   patient's conditions (the code a condition term gives, or the text itself when it reads as a
+#   code), or every rule of the drugs when a condition is neither (the check then asks for a look
+#   by hand).
+# - the pharmacy's own drug_interactions pairs naming :legacy_keys ('legacy': subject = generic 1,
+#   t1 = generic 2, message = description, t2 = management): dur.LEGACY_PAIRS_SELECT.
+_KNOWLEDGE_SQL = text(f"""
+WITH RECURSIVE {LEGACY_PAIRS_WITH}, terms AS (
+    SELECT term, subject_kind, subject FROM {S}.clinical_allergen_terms WHERE term = ANY(CAST(:terms AS text[]))
+), conditions AS (
+    SELECT term, icd10_prefix FROM {S}.clinical_condition_terms WHERE term = ANY(CAST(:conditions AS text[]))
+), c(ingredient, code) AS (
+    SELECT ingredient, class_code FROM {S}.clinical_ingredient_classes
+     WHERE ingredient = ANY(CAST(:class_keys AS text[])
+                            || ARRAY(SELECT subject FROM terms WHERE subject_kind = 'ingredient'))
     UNION
-    SELECT k.parent_code FROM c JOIN {S}.clinical_classes k ON k.code = c.code WHERE k.parent_code IS NOT NULL
+    SELECT c.ingredient, k.parent_code FROM c JOIN {S}.clinical_classes k ON k.code = c.code
+     WHERE k.parent_code IS NOT NULL
+), term_classes(code) AS (
+    SELECT code FROM {S}.clinical_classes WHERE code IN (SELECT subject FROM terms WHERE subject_kind = 'class')
+    UNION
+    SELECT k.parent_code FROM term_classes t JOIN {S}.clinical_classes k ON k.code = t.code
+     WHERE k.parent_code IS NOT NULL
+), subjects AS (
+    SELECT ARRAY(SELECT unnest(CAST(:ingredients AS text[]))
+                 UNION SELECT code FROM c WHERE ingredient = ANY(CAST(:ingredients AS text[]))) AS s
+), codes AS (
+    -- a text reads as a code as domain.dur_patient.condition_code reads a name: ^[a-z][0-9]{{2}}
+    SELECT upper(replace(replace(coalesce(NULLIF((SELECT max(t.icd10_prefix) FROM conditions t WHERE t.term = x), ''),
+                                          CASE WHEN x ~ '^[a-z][0-9]{{2}}' THEN x END), '.', ''), ' ', '')) AS code
+      FROM unnest(CAST(:conditions AS text[])) x
 )
-SELECT k.code, k.name, k.kind, k.parent_code FROM c JOIN {S}.clinical_classes k ON k.code = c.code
-""")
-_LOOKUP_SQL = text(f"""
-SELECT 'loaded' AS what, NULL AS a, NULL AS b, NULL AS c WHERE EXISTS (SELECT 1 FROM {S}.clinical_sources)
-UNION ALL
-SELECT 'term', term, subject_kind, subject FROM {S}.clinical_allergen_terms WHERE term = ANY(:terms)
-UNION ALL
-SELECT 'condition', term, icd10_prefix, NULL FROM {S}.clinical_condition_terms WHERE term = ANY(:conditions)
-ORDER BY 1, 2, 3, 4
-""")
-# every rule about the subjects under review in one round trip: (what, kind, subject, severity, message,
-# source, t1, t2, t3, t4, n1 .. n8, flag); each part says what its columns carry
-_RULES_SQL = text(f"""
-SELECT 'interaction' AS what, subject_a_kind, subject_a, severity, mechanism, source,
-       subject_b_kind AS t1, subject_b AS t2, management AS t3, NULL AS t4,
+SELECT 'loaded' AS what, NULL AS kind, NULL AS subject, NULL AS severity, NULL AS message, NULL AS source,
+       NULL AS t1, NULL AS t2, NULL AS t3, NULL AS t4,
        NULL::numeric AS n1, NULL::numeric AS n2, NULL::numeric AS n3, NULL::numeric AS n4,
        NULL::numeric AS n5, NULL::numeric AS n6, NULL::numeric AS n7, NULL::numeric AS n8, NULL::boolean AS flag
+ WHERE EXISTS (SELECT 1 FROM {S}.clinical_sources)
+UNION ALL
+SELECT 'term', subject_kind, term, NULL, NULL, NULL, subject, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM terms
+UNION ALL
+SELECT 'condition', NULL, term, NULL, NULL, NULL, icd10_prefix, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM conditions
+UNION ALL
+SELECT 'class', k.kind, c.ingredient, NULL, NULL, NULL, c.code, k.name, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM c JOIN {S}.clinical_classes k ON k.code = c.code
+UNION ALL
+SELECT 'term class', k.kind, k.code, NULL, NULL, NULL, k.parent_code, k.name, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM term_classes t JOIN {S}.clinical_classes k ON k.code = t.code
+UNION ALL
+SELECT 'interaction', subject_a_kind, subject_a, severity, mechanism, source,
+       subject_b_kind, subject_b, management, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM {S}.clinical_interactions
- WHERE subject_a = ANY(:subjects) AND subject_b = ANY(:subjects) AND is_active
+ WHERE subject_a = ANY(CAST((SELECT s FROM subjects) AS text[])) AND subject_b = ANY(CAST((SELECT s FROM subjects) AS text[])) AND is_active
 UNION ALL
 SELECT 'disease', subject_kind, subject, severity, message, source, icd10_prefix, condition_name, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM {S}.clinical_disease_rules
- WHERE subject = ANY(:subjects)
-   AND (:all_disease OR EXISTS (SELECT 1 FROM unnest(CAST(:codes AS text[])) c
-                                 WHERE c LIKE replace(upper(icd10_prefix), '.', '') || '%'))
+ WHERE subject = ANY(CAST((SELECT s FROM subjects) AS text[]))
+   AND EXISTS (SELECT 1 FROM codes
+                WHERE codes.code IS NULL OR codes.code LIKE replace(upper(icd10_prefix), '.', '') || '%')
 UNION ALL
 SELECT 'pregnancy', subject_kind, subject, severity, message, source, state, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {S}.clinical_pregnancy_rules WHERE subject = ANY(:subjects)
+  FROM {S}.clinical_pregnancy_rules WHERE subject = ANY(CAST((SELECT s FROM subjects) AS text[]))
 UNION ALL
 SELECT 'age', subject_kind, subject, severity, message, source, criteria, NULL, NULL, NULL,
        age_min_years, age_max_years, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {S}.clinical_age_rules WHERE subject = ANY(:subjects)
+  FROM {S}.clinical_age_rules WHERE subject = ANY(CAST((SELECT s FROM subjects) AS text[]))
 UNION ALL
 SELECT 'sex', subject_kind, subject, severity, message, source, sex, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM {S}.clinical_sex_rules WHERE subject = ANY(:subjects)
+  FROM {S}.clinical_sex_rules WHERE subject = ANY(CAST((SELECT s FROM subjects) AS text[]))
 UNION ALL
 SELECT 'cross', x.subject_kind, x.subject, x.severity, x.message, x.source, x.allergy_class, k.name, k.kind, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM {S}.clinical_allergy_cross x JOIN {S}.clinical_classes k ON k.code = x.allergy_class
- WHERE x.subject = ANY(:subjects)
+ WHERE x.subject = ANY(CAST((SELECT s FROM subjects) AS text[]))
 UNION ALL
 SELECT 'dose', 'ingredient', ingredient, NULL, note, source, route, release, NULL, NULL,
        age_min_years, age_max_years, max_single_mg, max_daily_mg, max_single_mg_per_kg, max_daily_mg_per_kg,
        min_interval_hours, max_weekly_mg, weekly_only
-  FROM {S}.clinical_dose_limits WHERE ingredient = ANY(:ingredients)
+  FROM {S}.clinical_dose_limits WHERE ingredient = ANY(CAST(:ingredients AS text[]))
+UNION ALL
+SELECT 'legacy', NULL, g1, severity, description, NULL, g2, management, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM ({LEGACY_PAIRS_SELECT}) legacy
 ORDER BY 1, 3, 2, 7, 8, 11
 """)
 # one LIKE per name, OR-ed: each can use the trigram index of medications.search_text (LIKE ANY(array)
@@ -142,6 +189,34 @@ def allergy_keys(allergy_text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in keys if k))
 
 
+LEGACY_SOURCE = "Pharmacy interaction table (drug_interactions)"
+
+
+def legacy_interactions(pairs: Iterable[tuple[str, str, str, str, str]]) -> tuple[InteractionRule, ...]:
+    """The pharmacy's ``drug_interactions`` pairs (generic 1, generic 2, severity, description,
+    management) as rules between ingredients: a pair stored between two packages applies to every
+    product of those ingredients."""
+    rules: dict[tuple[str, str], InteractionRule] = {}
+    for a, b, severity, description, management in sorted(pairs):
+        for ing_a in split_ingredients(a):
+            for ing_b in split_ingredients(b):
+                if ing_a == ing_b:
+                    continue
+                key = (min(ing_a, ing_b), max(ing_a, ing_b))
+                rules.setdefault(
+                    key,
+                    InteractionRule(
+                        Subject("ingredient", key[0]),
+                        Subject("ingredient", key[1]),
+                        severity,
+                        description,
+                        management,
+                        LEGACY_SOURCE,
+                    ),
+                )
+    return tuple(rules.values())
+
+
 class ClinicalRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -160,34 +235,70 @@ class ClinicalRepository:
         return [tuple(r) for r in rows]
 
     def knowledge_for(
-        self, ingredients: Iterable[str], allergy_texts: Iterable[str] = (), condition_texts: Iterable[str] = ()
+        self,
+        ingredients: Iterable[str],
+        allergy_texts: Iterable[str] = (),
+        condition_texts: Iterable[str] = (),
+        *,
+        legacy_keys: Iterable[str] = (),
     ) -> ClinicalKnowledge:
         """The knowledge about ``ingredients`` (normalize_ingredient form) and their classes, the
-        allergen terms and brands of ``allergy_texts``, the condition terms of ``condition_texts``.
+        allergen terms and brands of ``allergy_texts``, the condition terms of ``condition_texts``;
+        with ``legacy_keys`` (``DrugFacts.name_keys``) the pharmacy's own ``drug_interactions`` pairs
+        naming them, as ingredient rules among the interactions (``legacy_interactions``), read in
+        the same round trip (as ``uow.dur.interaction_pairs`` reads them).
 
-        Round trips: terms and conditions (with "is anything loaded"), classes, the rules; then only
-        when needed: brands and their classes, class names of allergy terms, "did you mean" words."""
+        One round trip (``_KNOWLEDGE_SQL``: "is anything loaded", the terms, the classes and every
+        rule); more only for an allergy text that is no term, ingredient or class: brands and their
+        classes, "did you mean" words."""
         drugs = {normalize_ingredient(i) for i in ingredients if i and i.strip()}
         allergies = [a for a in allergy_texts if a and a.strip()]
         conditions = sorted({" ".join(c.lower().split()) for c in condition_texts if c and c.strip()})
         allergy_forms = {k for a in allergies for k in allergy_keys(a)}
 
+        rows = self._rows(
+            _KNOWLEDGE_SQL,
+            terms=sorted(allergy_forms),
+            conditions=conditions,
+            class_keys=sorted(drugs | {normalize_ingredient(a) for a in allergies} | allergy_forms),
+            ingredients=sorted(drugs),
+            legacy_keys=sorted({k for k in legacy_keys if k}),
+        )
         loaded = False
+        pairs: set[tuple[str, str, str, str, str]] = set()
+        term_classes: dict[str, tuple[str, str, str | None]] = {}  # code -> (name, kind, parent)
         terms: dict[str, list[Subject]] = {}
         condition_terms: dict[str, str] = {}
-        for what, key, kind, subject in self._rows(_LOOKUP_SQL, terms=sorted(allergy_forms), conditions=conditions):
+        ingredient_classes: dict[str, set[str]] = {}
+        names: dict[str, str] = {}
+        kinds: dict[str, str] = {}
+        rules = _Rules()
+        for row in rows:
+            what = row[0]
             if what == "loaded":
                 loaded = True
             elif what == "term":
-                terms.setdefault(key, []).append(_subject(kind, subject))
+                terms.setdefault(row[2], []).append(_subject(row[1], row[6]))
+            elif what == "condition":
+                condition_terms[row[2]] = row[6]
+            elif what == "class":
+                ingredient_classes.setdefault(row[2], set()).add(row[6])
+                names[row[6]] = row[7]
+                kinds[row[6]] = row[1]
+            elif what == "term class":
+                term_classes[row[2]] = (row[7], row[1], row[6])
+            elif what == "legacy":
+                pairs.add((row[2], row[6], row[3], row[4], row[7]))
             else:
-                condition_terms[key] = kind
+                rules.add(row)
+        legacy = legacy_interactions(pairs)
         if not loaded:
-            return ClinicalKnowledge(empty=True)
-        term_ingredients = {s.code for subs in terms.values() for s in subs if s.kind == "ingredient"}
-        allergy_ingredients = {normalize_ingredient(a) for a in allergies} | term_ingredients
+            return ClinicalKnowledge(empty=True, interactions=legacy)
+        drug_classes = {c for i in drugs for c in ingredient_classes.get(i, ())}
+        rules.interactions = [
+            r for r in rules.interactions if _present(r.a, drugs, drug_classes) and _present(r.b, drugs, drug_classes)
+        ]
 
-        ingredient_classes, names, kinds = self._classes(drugs | allergy_ingredients | allergy_forms)
         resolved = {a for a in allergies if any(k in terms or k in ingredient_classes for k in allergy_keys(a))}
         brands = self._brands([a for a in allergies if a not in resolved])
         brand_only = {i for ings in brands.values() for i in ings} - set(ingredient_classes)
@@ -197,16 +308,20 @@ class ClinicalRepository:
             names.update(more_names)
             kinds.update(more_kinds)
 
-        drug_classes = {c for i in drugs for c in ingredient_classes.get(i, ())}
-        rules = self._rules(drugs, drug_classes, conditions, condition_terms)
         for cross in rules.crosses:
             names.setdefault(cross.allergy_class, rules.cross_names[cross.allergy_class][0])
             kinds.setdefault(cross.allergy_class, rules.cross_names[cross.allergy_class][1])
-        wanted_names = {s.code for subs in terms.values() for s in subs if s.kind == "class"} - set(names)
-        if wanted_names:
-            for code, name, kind, _parent in self._rows(_CLASS_NAMES_SQL, codes=sorted(wanted_names)):
-                names[code] = name
-                kinds[code] = kind
+        named: set[str] = set()
+        # the classes allergen terms name that nothing above named, with their parents
+        wanted = sorted({s.code for subs in terms.values() for s in subs if s.kind == "class"} - set(names))
+        while wanted:
+            code = wanted.pop()
+            if code in term_classes and code not in named:
+                name, kind, parent = term_classes[code]
+                names[code], kinds[code] = name, kind
+                named.add(code)
+                if parent is not None:
+                    wanted.append(parent)
 
         unresolved = [a for a in allergies if a not in resolved and not any(k in brands for k in allergy_keys(a))]
         vocabulary = set(allergy_forms & (set(terms) | set(ingredient_classes) | set(brands)))
@@ -218,7 +333,7 @@ class ClinicalRepository:
             ingredient_classes={i: frozenset(c) for i, c in ingredient_classes.items()},
             class_names=names,
             class_kinds=kinds,
-            interactions=tuple(rules.interactions),
+            interactions=(*rules.interactions, *legacy),
             dose_limits=tuple(rules.doses),
             disease_rules=tuple(rules.diseases),
             pregnancy_rules=tuple(rules.pregnancies),
@@ -231,51 +346,6 @@ class ClinicalRepository:
             condition_terms=condition_terms,
             empty=False,
         )
-
-    def _rules(self, drugs: set[str], drug_classes: set[str], conditions: list[str], terms: dict[str, str]) -> _Rules:
-        """Every rule about the drugs and their classes, in one round trip. Drug-disease rules only for
-        the patient's conditions (by ICD-10-CM prefix), or every rule of the drugs when a condition is
-        neither a code nor a known term (the check then asks for a look by hand)."""
-        out = _Rules()
-        if not drugs:
-            return out
-        codes: list[str] = []
-        for condition in conditions:
-            code = terms.get(condition) or (condition if _ICD10_LIKE.match(condition) else None)
-            if code is None:
-                codes = []
-                break
-            codes.append(code.replace(".", "").replace(" ", "").upper())
-        params = {
-            "subjects": sorted(drugs | drug_classes),
-            "ingredients": sorted(drugs),
-            "all_disease": bool(conditions) and not codes,
-            "codes": codes,
-        }
-
-        def present(kind: str, code: str) -> bool:
-            return code in drugs if kind == "ingredient" else code in drug_classes
-
-        for row in self._rows(_RULES_SQL, **params):
-            what, kind, code, severity, message, source, t1, t2, t3 = row[:9]
-            subject = _subject(kind, code)
-            if what == "interaction":
-                if present(kind, code) and present(t1, t2):
-                    out.interactions.append(InteractionRule(subject, _subject(t1, t2), severity, message, t3, source))
-            elif what == "disease":
-                out.diseases.append(DiseaseRule(subject, t1, t2, severity, message, source))
-            elif what == "pregnancy":
-                out.pregnancies.append(PregnancyRule(subject, t1, severity, message, source))
-            elif what == "age":
-                out.ages.append(AgeRule(subject, t1, severity, message, source, _decimal(row[10]), _decimal(row[11])))
-            elif what == "sex":
-                out.sexes.append(SexRule(subject, t1, severity, message, source))
-            elif what == "cross":
-                out.crosses.append(AllergyCross(t1, subject, severity, message, source))
-                out.cross_names[t1] = (t2, t3)
-            elif what == "dose":
-                out.doses.append(_dose_limit(code, source, t1, t2, message, row[10:18], row[18]))
-        return out
 
     def _classes(self, ingredients: set[str]) -> tuple[dict[str, set[str]], dict[str, str], dict[str, str]]:
         """ingredient -> class codes (parents included), code -> name, code -> kind."""
@@ -317,6 +387,30 @@ class _Rules:
     crosses: list[AllergyCross] = field(default_factory=list)
     cross_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     doses: list[DoseLimit] = field(default_factory=list)
+
+    def add(self, row: Any) -> None:
+        """One rule row of ``_KNOWLEDGE_SQL``."""
+        what, kind, code, severity, message, source, t1, t2, t3 = row[:9]
+        subject = _subject(kind, code)
+        if what == "interaction":
+            self.interactions.append(InteractionRule(subject, _subject(t1, t2), severity, message, t3, source))
+        elif what == "disease":
+            self.diseases.append(DiseaseRule(subject, t1, t2, severity, message, source))
+        elif what == "pregnancy":
+            self.pregnancies.append(PregnancyRule(subject, t1, severity, message, source))
+        elif what == "age":
+            self.ages.append(AgeRule(subject, t1, severity, message, source, _decimal(row[10]), _decimal(row[11])))
+        elif what == "sex":
+            self.sexes.append(SexRule(subject, t1, severity, message, source))
+        elif what == "cross":
+            self.crosses.append(AllergyCross(t1, subject, severity, message, source))
+            self.cross_names[t1] = (t2, t3)
+        elif what == "dose":
+            self.doses.append(_dose_limit(code, source, t1, t2, message, row[10:18], row[18]))
+
+
+def _present(subject: Subject, drugs: set[str], drug_classes: set[str]) -> bool:
+    return subject.code in drugs if subject.kind == "ingredient" else subject.code in drug_classes
 
 
 def _dose_limit(

@@ -6,25 +6,52 @@ the queries of one use case, the DUR run; the tables are in the prescriptions sc
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from pharmacy_desktop.db.models.catalog import DrugProduct
 from pharmacy_desktop.db.models.patients import Patient, PatientAllergy, PatientCondition
 from pharmacy_desktop.db.models.prescriptions import (
-    DrugInteraction,
-    Medication,
     Prescription,
     PrescriptionRefill,
     PrescriptionValidation,
 )
+from pharmacy_desktop.db.repositories import dur_run
+from pharmacy_desktop.db.repositories.dur_run import RunStart
 
 # the prescription states in which a DUR result still waits for the pharmacist's decision
 WAITING_FOR_REVIEW = ("received",)
+
+
+# The pharmacy's active drug_interactions pairs whose generic (lower case) mentions any of
+# :legacy_keys: each medication named by an active pair is read once and tested once against all the
+# keys (strpos over the key array: a plain substring test, no LIKE pattern to escape), the pairs are
+# then joined by id. Shared with the clinical knowledge statement (clinical.py), which reads the
+# pairs in the same round trip as the rules.
+LEGACY_PAIRS_WITH = """
+legacy_active AS (
+    SELECT medication_1_id, medication_2_id, severity, description, management_recommendation
+      FROM prescription_schema.drug_interactions WHERE is_active IS NOT FALSE
+), legacy_named AS (
+    SELECT m.id, lower(coalesce(m.generic_name, m.drug_name)) AS g FROM prescription_schema.medications m
+     WHERE m.id IN (SELECT medication_1_id FROM legacy_active UNION SELECT medication_2_id FROM legacy_active)
+), legacy_mentioning AS (
+    SELECT id FROM legacy_named
+     WHERE EXISTS (SELECT 1 FROM unnest(CAST(:legacy_keys AS text[])) k WHERE strpos(g, k) > 0)
+)"""
+LEGACY_PAIRS_SELECT = """
+SELECT n1.g AS g1, n2.g AS g2, a.severity, a.description, coalesce(a.management_recommendation, '') AS management
+  FROM legacy_active a
+  JOIN legacy_named n1 ON n1.id = a.medication_1_id
+  JOIN legacy_named n2 ON n2.id = a.medication_2_id
+ WHERE a.medication_1_id IN (SELECT id FROM legacy_mentioning) OR a.medication_2_id IN (SELECT id FROM legacy_mentioning)
+"""
+_PAIRS_SQL = text(f"WITH {LEGACY_PAIRS_WITH} {LEGACY_PAIRS_SELECT}")
 
 
 class DurRepository:
@@ -58,6 +85,12 @@ class DurRepository:
             ).where(p.id.in_(wanted))
         )
         return {row[0]: tuple(row[1:]) for row in rows}
+
+    def start_run(self, prescription_id: uuid.UUID, *, as_of: dt.date) -> RunStart | None:
+        """Supersede the prescription's current validation rows and read what the run needs (the
+        prescription, the patient's profile, this and the other active items): ONE statement
+        (``dur_run.start_run``); None when there is no such prescription."""
+        return dur_run.start_run(self.session, prescription_id, as_of=as_of)
 
     # -- the patient's clinical profile ------------------------------------------------------------
 
@@ -135,35 +168,13 @@ class DurRepository:
 
         Each medication named by an active pair is read once and tested once against all the keys
         (``strpos`` over the key array: a plain substring test, no LIKE pattern to escape), the
-        pairs are then joined by id; not an OR of two LIKEs per key and pair over a double join."""
+        pairs are then joined by id; not an OR of two LIKEs per key and pair over a double join.
+        A fixed statement (no SQL built per call)."""
         keys = sorted({k for k in name_keys if k})
         if not keys:
             return set()
-        di = DrugInteraction
-        active = di.is_active.is_not(False)
-        named_ids = (
-            select(di.medication_1_id.label("id"))
-            .where(active)
-            .union(select(di.medication_2_id.label("id")).where(active))
-        )
-        generic = func.lower(func.coalesce(Medication.generic_name, Medication.drug_name))
-        named = (
-            select(Medication.id.label("id"), generic.label("g"))
-            .where(Medication.id.in_(select(named_ids.subquery().c.id)))
-            .cte("named")
-        )
-        key = func.unnest(bindparam("keys", keys, type_=ARRAY(Text))).table_valued("k").render_derived(name="key")
-        mentioning = select(named.c.id).where(
-            select(literal(1)).select_from(key).where(func.strpos(named.c.g, key.c.k) > 0).exists()
-        )
-        n1, n2 = named.alias("n1"), named.alias("n2")
-        rows = self.session.execute(
-            select(n1.c.g, n2.c.g, di.severity, di.description, di.management_recommendation)
-            .join(n1, n1.c.id == di.medication_1_id)
-            .join(n2, n2.c.id == di.medication_2_id)
-            .where(active, or_(n1.c.id.in_(mentioning), n2.c.id.in_(mentioning)))
-        )
-        return {(a, b, sev, desc, mgmt or "") for a, b, sev, desc, mgmt in rows}
+        rows = self.session.execute(_PAIRS_SQL, {"legacy_keys": keys})
+        return {(a, b, sev, desc, mgmt) for a, b, sev, desc, mgmt in rows}
 
     def active_allergies(self, patient_id: uuid.UUID) -> list[PatientAllergy]:
         return list(
@@ -174,39 +185,15 @@ class DurRepository:
             )
         )
 
-    def supersede(self, prescription_id: uuid.UUID) -> list[PrescriptionValidation]:
-        """The prescription's current validation rows stay on record, no longer current; returns
-        them (one statement: UPDATE ... RETURNING, so a run needs no read of them beforehand)."""
-        return list(
-            self.session.scalars(
-                update(PrescriptionValidation)
-                .where(
-                    PrescriptionValidation.prescription_id == prescription_id,
-                    PrescriptionValidation.is_current.is_(True),
-                )
-                .values(is_current=False)
-                .returning(PrescriptionValidation)
-                .execution_options(synchronize_session=False)
-            )
-        )
-
     def add_validation(self, **columns: Any) -> PrescriptionValidation:
         row = PrescriptionValidation(**columns)
         self.session.add(row)
         return row
 
-    def add_validations(self, rows: Sequence[dict[str, Any]]) -> list[PrescriptionValidation]:
-        """Write the rows of one DUR run in ONE statement (INSERT ... VALUES (...), (...) RETURNING
-        the rows); the ORM objects come back in the order given. A column a row leaves out is NULL
-        (the server defaults fill ``id``, ``performed_at``, ``is_current`` unless given)."""
-        if not rows:
-            return []
-        keys = sorted({k for r in rows for k in r} - {"id"})  # one key set: one statement, not one per shape
-        ids: list[uuid.UUID] = [r.get("id") or uuid.uuid4() for r in rows]  # ours: the order is ours to keep
-        params = [{"id": i, **{k: r.get(k) for k in keys}} for i, r in zip(ids, rows)]
-        written = self.session.scalars(insert(PrescriptionValidation).returning(PrescriptionValidation), params)
-        by_id = {row.id: row for row in written}
-        return [by_id[i] for i in ids]
+    def add_validations(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """The rows of one DUR run in ONE statement, returned as plain rows in the order given
+        (``dur_run.add_validations``)."""
+        return dur_run.add_validations(self.session, rows)
 
     def current(self, prescription_id: uuid.UUID) -> list[PrescriptionValidation]:
         return list(
