@@ -23,7 +23,6 @@ prescriptions after such a change, in the unit of work that made it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
@@ -31,17 +30,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pharmacy_desktop.db.repositories.clinical import LEGACY_SOURCE as LEGACY_SOURCE  # re-exported
+from pharmacy_desktop.db.repositories.clinical import legacy_interactions
+from pharmacy_desktop.db.repositories.dur_run import ReviewItem, ReviewSubject
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import dur, dur_facts
-from pharmacy_desktop.domain.clinical_knowledge import ClinicalKnowledge, InteractionRule, Subject
+from pharmacy_desktop.domain.clinical_knowledge import ClinicalKnowledge, InteractionRule
 from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.errors import NotFound
-from pharmacy_desktop.services.dur_drugs import ProductRow
 from pharmacy_desktop.services.dur_drugs import drug_facts as drug_facts  # re-exported: dur_review.drug_facts
 from pharmacy_desktop.services.dur_drugs import schedule_of as schedule_of  # re-exported: dur_review.schedule_of
 from pharmacy_desktop.services.prescription_views import medication_name
-
-LEGACY_SOURCE = "Pharmacy interaction table (drug_interactions)"
 
 
 @dataclass(frozen=True)
@@ -65,21 +64,7 @@ class PatientPart:
     allergies: tuple[dur_facts.Allergy, ...]
     others: tuple[dur_facts.ActiveMedication, ...]  # the patient's other active prescriptions
     knowledge: ClinicalKnowledge
-    interaction_rules: tuple[dur_facts.InteractionRule, ...]
-    # read once with the rest (not once per item): the catalog products of every drug involved and
-    # the last fill of each item of the prescription under review
-    products: dict[uuid.UUID, ProductRow] = dataclasses.field(default_factory=dict)
-    item_fills: dict[uuid.UUID, tuple[dt.date, int]] | None = None
-
-
-def _products(uow: UnitOfWork, meds: Iterable[Any]) -> dict[uuid.UUID, ProductRow]:
-    product_ids = {m.product_id for m in meds if m is not None and m.product_id is not None}
-    return uow.dur.products(product_ids) if product_ids else {}
-
-
-def _facts(med: Any, written: str, products: dict[uuid.UUID, ProductRow]) -> dur_facts.DrugFacts:
-    product = products.get(med.product_id) if med is not None and med.product_id else None
-    return drug_facts(med, written, product)
+    interaction_rules: tuple[dur_facts.InteractionRule, ...] = ()
 
 
 def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[dt.date, int]]:
@@ -90,29 +75,12 @@ def _last_fills(uow: UnitOfWork, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
 
 def legacy_rules(uow: UnitOfWork, drugs: Iterable[dur_facts.DrugFacts]) -> tuple[InteractionRule, ...]:
     """The pharmacy's ``drug_interactions`` rows naming an ingredient of ``drugs``, as rules between
-    ingredients (a pair stored between two packages applies to every product of those ingredients)."""
+    ingredients (a pair stored between two packages applies to every product of those ingredients).
+    A run reads them with the clinical knowledge (``knowledge_for(..., legacy_keys=...)``)."""
     keys = sorted(frozenset().union(*(d.name_keys for d in drugs)))
     if not keys:
         return ()
-    rules: dict[tuple[str, str], InteractionRule] = {}
-    for a, b, severity, description, management in sorted(uow.dur.interaction_pairs(keys)):
-        for ing_a in dur_facts.split_ingredients(a):
-            for ing_b in dur_facts.split_ingredients(b):
-                if ing_a == ing_b:
-                    continue
-                key = (min(ing_a, ing_b), max(ing_a, ing_b))
-                rules.setdefault(
-                    key,
-                    InteractionRule(
-                        Subject("ingredient", key[0]),
-                        Subject("ingredient", key[1]),
-                        severity,
-                        description,
-                        management,
-                        LEGACY_SOURCE,
-                    ),
-                )
-    return tuple(rules.values())
+    return legacy_interactions(uow.dur.interaction_pairs(keys))
 
 
 def _sex(gender: str | None) -> str | None:
@@ -120,19 +88,23 @@ def _sex(gender: str | None) -> str | None:
     return "F" if value in ("f", "female") else "M" if value in ("m", "male") else None
 
 
-def patient_facts(uow: UnitOfWork, patient_id: uuid.UUID) -> dur_facts.PatientFacts | None:
-    row = uow.dur.patient_facts(patient_id)
-    if row is None:
+def patient_facts(subject: ReviewSubject) -> dur_facts.PatientFacts | None:
+    """The patient's clinical facts as ``uow.dur.review_subject`` read them (None: no patient row)."""
+    if not subject.patient_found:
         return None
-    born, gender, weight, pregnancy, breastfeeding = row
-    sex = _sex(gender)
+    sex = _sex(subject.gender)
+    pregnancy = subject.pregnancy_status
     return dur_facts.PatientFacts(
-        birth_date=born,
+        birth_date=subject.date_of_birth,
         sex="F" if sex == "F" else "M" if sex == "M" else None,
-        weight_kg=Decimal(weight) if weight is not None else None,
-        pregnancy=pregnancy if pregnancy in ("pregnant", "not_pregnant") else "unknown",
-        breastfeeding=bool(breastfeeding),
-        conditions=tuple(dur_facts.Condition(name, code) for name, code in uow.dur.active_conditions(patient_id)),
+        weight_kg=Decimal(subject.weight_kg) if subject.weight_kg is not None else None,
+        pregnancy="pregnant"
+        if pregnancy == "pregnant"
+        else "not_pregnant"
+        if pregnancy == "not_pregnant"
+        else "unknown",
+        breastfeeding=bool(subject.breastfeeding),
+        conditions=tuple(dur_facts.Condition(name, code) for name, code in subject.conditions),
     )
 
 
@@ -148,58 +120,46 @@ def _knowledge(
     allergies: Sequence[dur_facts.Allergy],
     facts: dur_facts.PatientFacts | None,
 ) -> ClinicalKnowledge:
+    """The clinical knowledge with the pharmacy's own interaction pairs among its interactions (one
+    round trip: ``legacy_keys``)."""
     ingredients = sorted(frozenset().union(*(d.ingredient_keys for d in drugs))) if drugs else []
-    knowledge = uow.clinical.knowledge_for(
+    return uow.clinical.knowledge_for(
         ingredients,
         [a.allergen_name for a in allergies],
         [c.name for c in facts.conditions] + [c.icd10_code for c in facts.conditions if c.icd10_code]
         if facts is not None
         else [],
+        legacy_keys=sorted(frozenset().union(*(d.name_keys for d in drugs))) if drugs else [],
     )
-    legacy = legacy_rules(uow, drugs)
-    if not legacy:
-        return knowledge
-    return dataclasses.replace(knowledge, interactions=(*knowledge.interactions, *legacy))
 
 
-def patient_part(uow: UnitOfWork, rx: Any, *, today: dt.date, profile_version: int | None = None) -> PatientPart:
-    """Everything a run reads about ``rx``'s patient and drugs (``rx`` with its items and medications)."""
-    if profile_version is None:
-        profile_version = uow.dur.profile_version(rx.patient_id)
-    active = uow.prescriptions.active_medications(rx.patient_id, excluding=rx.id, as_of=today)
-    products = _products(uow, [*(i.medication for i in rx.items), *(i.medication for i in active)])
-    own_items = [i.id for i in rx.items]
-    fills = _last_fills(uow, [*own_items, *(i.id for i in active)])  # one query for both
-    others: list[dur_facts.ActiveMedication] = []
-    for other in active:
-        assert other.prescription is not None  # active_medications joins each item's prescription
-        last = fills.get(other.id)
-        others.append(
-            dur_facts.ActiveMedication(
-                other.prescription.prescription_number,
-                _facts(other.medication, other.written_medication_name, products),
-                last[0] if last else None,
-                last[1] if last else other.days_supply,
-                Decimal(other.quantity),
-            )
+def _drug(item: ReviewItem) -> dur_facts.DrugFacts:
+    return drug_facts(item.medication, item.written_medication_name, item.product)
+
+
+def patient_part(
+    uow: UnitOfWork, subject: ReviewSubject, items: Sequence[ReviewItem], drugs: dict[uuid.UUID, dur_facts.DrugFacts]
+) -> PatientPart:
+    """Everything a run reads about the patient of ``subject``: ``items`` (``uow.dur.review_items``)
+    are the prescription's own and the patient's other active ones, ``drugs`` their facts by item."""
+    others = tuple(
+        dur_facts.ActiveMedication(
+            other.prescription_number,
+            drugs[other.id],
+            other.last_fill[0] if other.last_fill else None,
+            other.last_fill[1] if other.last_fill else other.days_supply,
+            Decimal(other.quantity),
         )
+        for other in items
+        if not other.own
+    )
     allergies = tuple(
-        dur_facts.Allergy(a.allergen_name, _allergen_type(a.allergen_type), a.severity, a.reaction)
-        for a in uow.dur.active_allergies(rx.patient_id)
+        dur_facts.Allergy(name, _allergen_type(kind), severity, reaction)
+        for name, kind, severity, reaction in subject.allergies
     )
-    facts = patient_facts(uow, rx.patient_id)
-    drugs = [_facts(i.medication, i.written_medication_name, products) for i in rx.items] + [m.drug for m in others]
-    knowledge = _knowledge(uow, drugs, allergies, facts)
-    return PatientPart(
-        profile_version,
-        facts,
-        allergies,
-        tuple(others),
-        knowledge,
-        (),
-        products,
-        {i: fills[i] for i in own_items if i in fills},
-    )
+    facts = patient_facts(subject)
+    knowledge = _knowledge(uow, [drugs[i.id] for i in items if i.own] + [m.drug for m in others], allergies, facts)
+    return PatientPart(subject.profile_version, facts, allergies, others, knowledge)
 
 
 def _schedules(text: str | None) -> frozenset[str] | None:
@@ -220,53 +180,39 @@ def prescriber_of(rx: Any) -> dur_facts.Prescriber:
 
 
 def context_for(
-    uow: UnitOfWork,
-    rx: Any,
-    item: Any,
+    subject: ReviewSubject,
+    own: Sequence[ReviewItem],
+    item: ReviewItem,
     part: PatientPart,
+    drugs: dict[uuid.UUID, dur_facts.DrugFacts],
     *,
     today: dt.date,
-    products: dict[uuid.UUID, ProductRow] | None = None,
 ) -> dur_facts.DurContext:
-    """The DUR facts for one item of ``rx``: the other items of ``rx`` count as active medications
-    (``products`` default: the ones ``part`` read)."""
-    if products is None:
-        products = part.products
+    """The DUR facts for one item of the prescription: its other items (``own``) count as active
+    medications."""
     same_rx = [
-        dur_facts.ActiveMedication(
-            rx.prescription_number,
-            _facts(i.medication, i.written_medication_name, products),
-            None,
-            i.days_supply,
-            Decimal(i.quantity),
-        )
-        for i in rx.items
+        dur_facts.ActiveMedication(subject.prescription_number, drugs[i.id], None, i.days_supply, Decimal(i.quantity))
+        for i in own
         if i.id != item.id
     ]
-    new_drug = _facts(item.medication, item.written_medication_name, products)
-    if part.item_fills is not None and item.id in {i.id for i in rx.items}:
-        previous = part.item_fills.get(item.id)
-    else:
-        previous = _last_fills(uow, [item.id]).get(item.id)
     return dur_facts.DurContext(
         item=dur_facts.NewItem(
-            new_drug, Decimal(item.quantity), item.days_supply, item.sig, item.refills_authorized, rx.written_date
+            drugs[item.id],
+            Decimal(item.quantity),
+            item.days_supply,
+            item.sig,
+            item.refills_authorized,
+            subject.written_date,
         ),
-        prescriber=prescriber_of(rx),
+        prescriber=prescriber_of(subject),
         today=today,
         allergies=part.allergies,
         active_medications=(*same_rx, *part.others),
         interaction_rules=part.interaction_rules,
-        previous_fill=dur_facts.PreviousFill(*previous) if previous else None,
+        previous_fill=dur_facts.PreviousFill(*item.last_fill) if item.last_fill else None,
         patient=part.facts,
         knowledge=part.knowledge,
     )
-
-
-def gather(uow: UnitOfWork, rx: Any, item: Any, *, today: dt.date) -> dur_facts.DurContext:
-    """The DUR facts for one item of ``rx`` (items and their medications loaded)."""
-    part = patient_part(uow, rx, today=today)
-    return context_for(uow, rx, item, part, today=today)
 
 
 def run_dur(
@@ -274,22 +220,26 @@ def run_dur(
 ) -> list[Any]:
     """Run every check for every item; supersede earlier rows; return the new current rows.
 
-    The patient's profile version is read before any fact, so a change committed meanwhile by
-    another workstation leaves these rows older than the profile: stale, never silently current."""
+    The patient's profile version is read with the patient's facts, in one statement, before the
+    drugs: a change committed meanwhile by another workstation leaves these rows older than the
+    profile: stale, never silently current."""
     today = today or dt.date.today()
     uow.flush()  # the triggers see this unit of work's own changes before the version is read
-    rx = uow.prescriptions.get_with_items(prescription_id)
-    if rx is None:
+    start = uow.dur.start_run(prescription_id, as_of=today)  # supersedes the current rows; reads the facts
+    if start is None:
         raise NotFound("The prescription was not found; it may have been removed on another workstation.")
-    version = uow.dur.profile_version(rx.patient_id)
-    acknowledged = _acknowledged_warnings(uow.dur.supersede(rx.id))  # the rows this run replaces
-    part = patient_part(uow, rx, today=today, profile_version=version)
+    subject, items = start.subject, start.items
+    version = subject.profile_version
+    drugs = {i.id: _drug(i) for i in items}
+    acknowledged = _acknowledged_warnings(start.replaced)  # of the rows this run replaces
+    part = patient_part(uow, subject, items, drugs)
+    own = [i for i in items if i.own]
     pending: list[dict[str, Any]] = []
     actor = performed_by or uow.actor_id
-    for item in sorted(rx.items, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)):
-        for finding in dur.run_dur(context_for(uow, rx, item, part, today=today)):
+    for item in sorted(own, key=lambda i: i.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)):
+        for finding in dur.run_dur(context_for(subject, own, item, part, drugs, today=today)):
             columns: dict[str, Any] = {
-                "prescription_id": rx.id,
+                "prescription_id": prescription_id,
                 "prescription_item_id": item.id,
                 "validation_type": finding.check,
                 "validation_status": finding.status,
@@ -313,7 +263,10 @@ def run_dur(
     rows = uow.dur.add_validations(pending)  # one INSERT for the whole run
     counts = {s: sum(1 for r in rows if r.validation_status == s) for s in ("failed", "warning", "passed")}
     uow.record(
-        "DurChecked", "prescription", rx.id, {"rx_number": rx.prescription_number, "profile_version": version, **counts}
+        "DurChecked",
+        "prescription",
+        prescription_id,
+        {"rx_number": subject.prescription_number, "profile_version": version, **counts},
     )
     return rows
 
