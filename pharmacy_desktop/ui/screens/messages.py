@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -39,6 +38,7 @@ from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.patient_notifications import message_detail
 
 
@@ -105,9 +105,7 @@ class MessagesScreen(Screen):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.table, stretch=4, shrink=(2,), keep=None)  # the address takes the room left
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 

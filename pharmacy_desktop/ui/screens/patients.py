@@ -85,12 +85,24 @@ class PatientsScreen(Screen):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(heading("Find a patient", 2))
-        self.search = PatientSearch(lambda text: patients.search_patients(factory, self.actor, text))
+        self.search = PatientSearch(
+            lambda text: patients.search_patients(factory, self.actor, text), placeholder="Name, DOB or phone"
+        )
+        self.search.edit.setToolTip("Name (last, first), date of birth, phone or patient number")
         self.search.results.setMaximumHeight(16777215)
+        self.search_hint = QLabel(
+            "Type a patient's name (last, first), date of birth, phone or patient number; "
+            "Enter opens the one selected. No such patient yet? Alt+N adds one."
+        )
+        self.search_hint.setObjectName("patientSearchHint")
+        self.search_hint.setProperty("role", "hint")
+        self.search_hint.setWordWrap(True)
+        self.search.edit.textChanged.connect(lambda text: self.search_hint.setVisible(not text.strip()))
         search_layout = self.search.layout()
         assert isinstance(search_layout, QVBoxLayout)  # SearchAsYouType's own
         search_layout.addStretch(1)
         self.search.chosen.connect(lambda hit: self.open_patient(hit.patient_id))
+        left_layout.addWidget(self.search_hint)
         left_layout.addWidget(self.search, 1)
         self.new_button = QPushButton("New patient (Alt+N)")
         self.new_button.clicked.connect(self.new_patient)
@@ -130,7 +142,9 @@ class PatientsScreen(Screen):
         bar.addWidget(self.save_button)
         right_layout.addLayout(bar)
         splitter.addWidget(right)
-        splitter.setSizes([400, 880])
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([340, 900])
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
 
         for keys, slot in (

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -35,6 +34,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.print_actions import ActionPanel, job_age, job_status_text
 
 # -- the dispatcher's state on the GUI thread ---------------------------------------------------
@@ -97,9 +97,11 @@ class PrintQueueScreen(Screen):
         self.waiting_only.toggled.connect(lambda _: self.reload())
         self.counts = QLabel()
         self.counts.setObjectName("queueCounts")
+        self.reload_button = QPushButton("Reload (Ctrl+L)")  # up here: the action row fits 1024 px
         bar.addWidget(self.waiting_only)
         bar.addStretch(1)
         bar.addWidget(self.counts)
+        bar.addWidget(self.reload_button)
         layout.addLayout(bar)
 
         self.model: RowsModel[PrintJobRow] = RowsModel(
@@ -124,9 +126,7 @@ class PrintQueueScreen(Screen):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.table, stretch=3, shrink=(4,), keep=None)  # 'What' takes the room; the printer elides
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 
@@ -157,13 +157,12 @@ class PrintQueueScreen(Screen):
         self.reprint_button = QPushButton("Reprint… (Ctrl+P)")
         self.redirect_button = QPushButton("Redirect… (Ctrl+D)")
         self.cancel_button = QPushButton("Cancel job… (Del)")
-        self.reload_button = QPushButton("Reload (Ctrl+L)")
+        self.reload_button.setObjectName("reloadButton")
         for button, name in (
             (self.retry_button, "retryButton"),
             (self.reprint_button, "reprintButton"),
             (self.redirect_button, "redirectButton"),
             (self.cancel_button, "cancelButton"),
-            (self.reload_button, "reloadButton"),
         ):
             button.setObjectName(name)
             buttons.addWidget(button)

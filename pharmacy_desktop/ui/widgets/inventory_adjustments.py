@@ -33,6 +33,7 @@ from pharmacy_desktop.services.inventory_view import ItemStock, StockRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable
 from pharmacy_desktop.ui.widgets.inventory_common import (
     ItemFinder,
@@ -83,6 +84,7 @@ class AdjustmentsPage(QWidget):
         self.lot.setObjectName("adjustLot")
         self.lot.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.lot.setMinimumContentsLength(16)
+        self.lot.currentTextChanged.connect(self.lot.setToolTip)  # a narrow box elides; the tooltip has it all
         self.type = QComboBox()
         self.type.setObjectName("adjustType")
         for code in rules.REQUESTABLE:
@@ -95,6 +97,7 @@ class AdjustmentsPage(QWidget):
         self.reason = QLineEdit()
         self.reason.setObjectName("adjustReason")
         self.reason.setPlaceholderText("What happened (required): e.g. bottle dropped and broken")
+        self.reason.setToolTip("What happened (required): e.g. bottle dropped and broken")
         self.reason.returnPressed.connect(self.request)
         self.request_button = QPushButton("Request (Ctrl+Enter)")
         self.request_button.setObjectName("adjustRequest")
@@ -112,27 +115,29 @@ class AdjustmentsPage(QWidget):
             label = self.quantity_label if widget is self.quantity else QLabel(text)
             label.setBuddy(widget.edit if isinstance(widget, ItemFinder) else widget)
             made.append(label)
+        # two label-field pairs a row at most: the form fits a 1024 px display beside the navigation
         grid.addWidget(made[0], 0, 0)
-        grid.addWidget(self.finder, 0, 1, 1, 5)
+        grid.addWidget(self.finder, 0, 1, 1, 3)
         grid.addWidget(made[1], 1, 0)
         grid.addWidget(self.lot, 1, 1)
         grid.addWidget(made[2], 1, 2)
         grid.addWidget(self.type, 1, 3)
-        grid.addWidget(made[3], 1, 4)
-        grid.addWidget(self.quantity, 1, 5)
-        grid.addWidget(made[4], 2, 0)
-        grid.addWidget(self.reason, 2, 1, 1, 4)
-        grid.addWidget(self.request_button, 2, 5)
+        grid.addWidget(made[3], 2, 0)
+        grid.addWidget(self.quantity, 2, 1)
+        grid.addWidget(made[4], 3, 0)
+        grid.addWidget(self.reason, 3, 1, 1, 2)
+        grid.addWidget(self.request_button, 3, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(3, 1)
         self.item_info = MessageLine("adjustItemInfo")
-        grid.addWidget(self.item_info, 3, 1, 1, 5)
+        grid.addWidget(self.item_info, 4, 1, 1, 3)
         self.result = MessageLine("adjustResult")
 
         queue = QGroupBox()
         queue_layout = QVBoxLayout(queue)
         title = QLabel("&Waiting for approval")
         self.queue = RowsTable(QUEUE_HEADERS, stretch=6)
+        fit_columns(self.queue, stretch=1, shrink=(6, 7))
         self.queue.setObjectName("adjustQueue")
         self.queue.setAccessibleName("Adjustments waiting for approval")
         title.setBuddy(self.queue)
@@ -141,7 +146,8 @@ class AdjustmentsPage(QWidget):
         self.queue_hint.setWordWrap(True)
         self.note = QLineEdit()
         self.note.setObjectName("decisionNote")
-        self.note.setPlaceholderText("Why (required to reject; kept with the decision)")
+        self.note.setPlaceholderText("Why (required to reject)")
+        self.note.setToolTip("Why (required to reject; kept with the decision)")
         note_label = QLabel("Decision &note")
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("Appro&ve selected")
@@ -158,11 +164,11 @@ class AdjustmentsPage(QWidget):
         self.form_button = QPushButton("DEA Form 106 data (Alt+K)")
         self.form_button.setObjectName("adjustForm106")
         self.form_button.clicked.connect(self.show_form_106)
-        decide.addWidget(self.form_button)
         self.decision = MessageLine("decisionResult")
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addWidget(self.queue_hint, 1)
+        heading.addWidget(self.form_button)
         queue_layout.addLayout(heading)
         queue_layout.addWidget(self.queue, 1)
         queue_layout.addLayout(decide)

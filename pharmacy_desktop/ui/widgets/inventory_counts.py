@@ -35,6 +35,7 @@ from pharmacy_desktop.services.inventory_view import OpenCount, StockList, Stock
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, local_time
 from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, qty, signed
 
@@ -83,8 +84,18 @@ class CountsPage(QWidget):
         shortcut(self, "Ctrl+Enter", self.submit)
 
     def _build(self) -> None:
-        start = QGroupBox("Open a count (blind: the quantity on record is not shown while counting)")
-        row = QHBoxLayout(start)
+        start = QGroupBox("Open a count")
+        start.setToolTip("Blind: the quantity on record is not shown while counting")
+        start_layout = QVBoxLayout(start)
+        blind = QLabel("Blind: the quantity on record is not shown while counting.")
+        blind.setObjectName("countBlindHint")
+        blind.setProperty("role", "hint")
+        blind.setWordWrap(True)
+        start_layout.addWidget(blind)
+        row = QHBoxLayout()
+        resume_row = QHBoxLayout()
+        start_layout.addLayout(row)
+        start_layout.addLayout(resume_row)
         self.shelf = QLineEdit()
         self.shelf.setObjectName("countShelf")
         self.shelf.setPlaceholderText("e.g. A-1")
@@ -104,10 +115,10 @@ class CountsPage(QWidget):
         row.addWidget(self.shelf)
         row.addSpacing(16)
         row.addWidget(self.listed)
-        row.addSpacing(16)
-        row.addWidget(QLabel("Open counts"))
-        row.addWidget(self.open_list, 1)
-        row.addWidget(self.resume)
+        row.addStretch(1)
+        resume_row.addWidget(QLabel("Open counts"))
+        resume_row.addWidget(self.open_list, 1)
+        resume_row.addWidget(self.resume)
         self.message = MessageLine("countMessage")
 
         self.pages = QStackedWidget()
@@ -133,6 +144,7 @@ class CountsPage(QWidget):
         entry.addWidget(self.entry)
         entry.addWidget(self.entry_item, 1)
         self.lines = RowsTable(SHEET_HEADERS, stretch=0)
+        fit_columns(self.lines, stretch=0)
         self.lines.setObjectName("countLines")
         self.submit_button = QPushButton("Submit the count (Ctrl+Enter)")
         self.submit_button.setObjectName("countSubmit")
@@ -157,6 +169,7 @@ class CountsPage(QWidget):
         done_layout.setContentsMargins(0, 0, 0, 0)
         self.done_heading = big("", 3, name="varianceHeading")
         self.variances = RowsTable(VARIANCE_HEADERS, stretch=0)
+        fit_columns(self.variances, stretch=0, shrink=(5,))
         self.variances.setObjectName("countVariances")
         done_layout.addWidget(self.done_heading)
         done_layout.addWidget(self.variances, 1)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services.purchasing import OrderLineView, OrderView
 from pharmacy_desktop.ui.style import CONTROLLED
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 
 STATUS_WORDS = {
@@ -63,6 +64,7 @@ class OrderPane(QWidget):
         self.order_title.setWordWrap(True)
         self.order_title.setStyleSheet("font-weight: bold; font-size: 13pt;")
         self.lines = RowsTable(LINE_HEADERS, stretch=0)
+        fit_columns(self.lines, stretch=0, shrink=(2,))
         self.lines.setObjectName("orderLines")
         self.lines.installEventFilter(self)
         self.quantity = QLineEdit()

@@ -33,6 +33,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import ERROR_STYLE, PASSED_STYLE, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money, ndc_text, po_text
 from pharmacy_desktop.ui.widgets.inventory_reports import default_folder, open_folder, write_file
@@ -83,6 +84,7 @@ class OrdersPage(QWidget):
 
     def _build(self) -> None:
         self.order_list = RowsTable(ORDER_HEADERS, stretch=1)
+        fit_columns(self.order_list, stretch=1, keep=None)
         self.order_list.setMinimumHeight(110)
         self.order_list.setObjectName("orderList")
         self.order_list.activated_row.connect(self._open_row)
@@ -133,6 +135,7 @@ class OrdersPage(QWidget):
     def _build_suggestions(self) -> QWidget:
         page = QWidget()
         self.suggestion_table = RowsTable(SUGGESTION_HEADERS, stretch=1)
+        fit_columns(self.suggestion_table, stretch=1, shrink=(0,))
         self.suggestion_table.setObjectName("suggestionTable")
         self.suggestion_total = QLabel()
         make = QPushButton("Make draft orders (Ctrl+D)")

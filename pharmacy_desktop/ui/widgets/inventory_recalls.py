@@ -35,6 +35,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR_STYLE, HINT_STYLE, PASSED_STYLE, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_disposal import DisposalPanel, confirm_witnesses
 from pharmacy_desktop.ui.widgets.inventory_order_pane import ndc_text
@@ -78,10 +79,12 @@ class RecallsPage(QWidget):
     def _build(self) -> None:
         self.ndc = QLineEdit()
         self.ndc.setObjectName("recallNdc")
-        self.ndc.setPlaceholderText("NDC, e.g. 00093-7146-01 (or scan the package)")
+        self.ndc.setPlaceholderText("NDC, e.g. 00093-7146-01")
+        self.ndc.setToolTip("NDC, e.g. 00093-7146-01 (or scan the package)")
         self.lot = QLineEdit()
         self.lot.setObjectName("recallLot")
-        self.lot.setPlaceholderText("lot number as on the recall notice")
+        self.lot.setPlaceholderText("lot number")
+        self.lot.setToolTip("The lot number as on the recall notice")
         self.recall_class = QComboBox()
         self.recall_class.setObjectName("recallClass")
         for text, value in (("not given", None), ("Class I", "I"), ("Class II", "II"), ("Class III", "III")):
@@ -89,6 +92,7 @@ class RecallsPage(QWidget):
         self.reason = QLineEdit()
         self.reason.setObjectName("recallReason")
         self.reason.setPlaceholderText("the recall notice's wording, e.g. 'NDMA above the limit'")
+        self.reason.setToolTip("The recall notice's wording, e.g. 'NDMA above the limit'")
         self.reason.returnPressed.connect(self.submit_recall)
         submit = QPushButton("Quarantine the lot (Ctrl+Enter)")
         submit.setObjectName("recallSubmit")
@@ -114,10 +118,12 @@ class RecallsPage(QWidget):
         self.patients_heading = QLabel("Patients who received the lot (for outreach)")
         self.patients_heading.setStyleSheet("font-weight: bold;")
         self.patients = RowsTable(PATIENT_HEADERS, stretch=2)
+        fit_columns(self.patients, stretch=0, shrink=(2, 1), keep=None)
         self.patients.setObjectName("recallPatients")
         self.quarantine_heading = QLabel("In quarantine — Alt+E return to supplier, Alt+X destroy")
         self.quarantine_heading.setStyleSheet("font-weight: bold;")
         self.quarantined = RowsTable(LOT_HEADERS, stretch=0)
+        fit_columns(self.quarantined, stretch=0, shrink=(5,))
         self.quarantined.setObjectName("quarantinedLots")
 
         layout = QVBoxLayout(self)

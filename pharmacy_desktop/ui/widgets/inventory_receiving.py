@@ -33,6 +33,7 @@ from pharmacy_desktop.services.receiving import PackageCheck, ReceiptResult
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, RowsTable, ScanPrompt, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_label, po_text
 
@@ -74,6 +75,7 @@ class ReceivingPage(QWidget):
 
     def _build(self) -> None:
         self.order_list = RowsTable(ORDER_HEADERS, stretch=1)
+        fit_columns(self.order_list, stretch=1, keep=None)
         self.order_list.setMinimumHeight(90)
         self.order_list.setObjectName("receivableOrders")
         self.order_list.activated_row.connect(self._pick_row)
@@ -92,13 +94,16 @@ class ReceivingPage(QWidget):
         self.result = ResultBanner()
         self.result.WORDS = {"ok": "ADDED", "warning": "CHECK", "problem": "REFUSED", "info": ""}
         self.lines = RowsTable(LINE_HEADERS, stretch=0)
+        fit_columns(self.lines, stretch=0)
         self.lines.setObjectName("receivingLines")
         self.package_units = QLineEdit()
         self.package_units.setObjectName("packageUnits")
-        self.package_units.setPlaceholderText("e.g. 100 (if the catalog lacks it)")
+        self.package_units.setPlaceholderText("e.g. 100")
+        self.package_units.setToolTip("Units in one package, e.g. 100 (if the catalog lacks it)")
         self.package_units.setMaximumWidth(260)
         self.package_units.returnPressed.connect(self.set_package_units)
         self.packages = RowsTable(PACKAGE_HEADERS, stretch=1)
+        fit_columns(self.packages, stretch=1, shrink=(4,))
         self.packages.setObjectName("scannedPackages")
         self.receive_button = QPushButton("Receive (Ctrl+Enter)")
         self.receive_button.setObjectName("receiveButton")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -190,7 +191,8 @@ class ReportsPage(QWidget):
         for kind in REPORTS:
             self.choice.addItem(kind.title)
         self.choice.setCurrentRow(0)
-        self.choice.setFixedWidth(330)
+        widest = max(self.choice.fontMetrics().horizontalAdvance(kind.title) for kind in REPORTS)
+        self.choice.setFixedWidth(widest + 40)  # the titles whole, no wider
         self.choice.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.choice.currentRowChanged.connect(self._kind_changed)
         self.choice.itemActivated.connect(lambda _: self.show_report())
@@ -235,10 +237,11 @@ class ReportsPage(QWidget):
         self.open_button = QPushButton("Open folder (Ctrl+O)")
         self.open_button.setObjectName("reportOpenFolder")
         self.open_button.clicked.connect(self.open_folder)
-        buttons = QHBoxLayout()
-        for button in (show, self.save_button, self.open_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two a row: the page fits a 1024 px display beside the navigation
+        buttons.addWidget(show, 0, 0)
+        buttons.addWidget(self.save_button, 0, 1)
+        buttons.addWidget(self.open_button, 1, 1)
+        buttons.setColumnStretch(2, 1)
 
         left = QVBoxLayout()
         left.addWidget(QLabel("Report:"))

@@ -19,6 +19,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,6 +34,7 @@ from pharmacy_desktop.services.inventory_view import ItemStock, LotRow, StockLis
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell, scaled
 from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, SummaryRefresher, day, days_left, paint, qty
 
@@ -146,19 +148,23 @@ class StockPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(find)
         top.addWidget(scaled(self.search, 3, bold=False), 1)
-        filters = QHBoxLayout()
-        filters.addWidget(self.below)
-        filters.addSpacing(12)
-        filters.addWidget(expiring)
-        filters.addWidget(self.expiring)
-        filters.addSpacing(12)
-        filters.addWidget(self.quarantined)
-        filters.addSpacing(12)
-        filters.addWidget(self.controlled)
-        filters.addStretch(1)
+        # two rows of two: the filters fit a 1024 px display beside the navigation
+        filters = QGridLayout()
+        filters.setHorizontalSpacing(16)
+        filters.setVerticalSpacing(2)
+        expiry = QHBoxLayout()
+        expiry.addWidget(expiring)
+        expiry.addWidget(self.expiring)
+        expiry.addStretch(1)
+        filters.addWidget(self.below, 0, 0)
+        filters.addLayout(expiry, 0, 1)
+        filters.addWidget(self.quarantined, 1, 0)
+        filters.addWidget(self.controlled, 1, 1)
+        filters.setColumnStretch(2, 1)
         self.message = MessageLine("stockMessage")
 
         self.items = RowsTable(ITEM_HEADERS, stretch=0)
+        fit_columns(self.items, stretch=0, shrink=(7,))
         self.items.setObjectName("stockItems")
         self.items.setAccessibleName("Stock items")
         self.items.itemSelectionChanged.connect(lambda: self.lot_timer.start())
@@ -169,6 +175,7 @@ class StockPage(QWidget):
         self.item_line.setObjectName("stockItemLine")
         self.item_line.setWordWrap(True)
         self.lots = RowsTable(LOT_HEADERS, stretch=5)
+        fit_columns(self.lots, stretch=5, keep=None)
         self.lots.setObjectName("stockLots")
         self.lots.setAccessibleName("Lots of the selected item")
         self.lots.installEventFilter(self)

@@ -81,7 +81,13 @@ class EntryTable(QTableWidget):
         self.setObjectName(name)
         self.columns = list(columns)
         self.factory = factory
-        self.setHorizontalHeaderLabels([c[0] for c in columns])
+        # a title's "(what to type)" goes to its tooltip: the header stays short enough to read whole
+        for index, column in enumerate(columns):
+            title, _, values = column[0].partition(" (")
+            item = QTableWidgetItem(title)
+            if values:
+                item.setToolTip(f"{title}: {values.rstrip(')').replace('/', ', ')}")
+            self.setHorizontalHeaderItem(index, item)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setDefaultSectionSize(30)
         self.setTabKeyNavigation(False)
@@ -231,6 +237,7 @@ class PatientFormWidget(QWidget):
             page_layout = QVBoxLayout(page)
             hint = QLabel("Insert adds a row · type to edit a cell · Enter keeps it · Ctrl+Delete removes the row")
             hint.setObjectName("tableHint")
+            hint.setWordWrap(True)
             page_layout.addWidget(hint)
             page_layout.addWidget(table, 1)
             page_layout.addWidget(self._error(key))
@@ -242,7 +249,9 @@ class PatientFormWidget(QWidget):
         self.weight = QLineEdit()
         self.weight.setObjectName("field:weight_kg")
         self.weight.setAccessibleName("Weight")
-        self.weight.setPlaceholderText("kg, or pounds: 154 lb")
+        self.weight.setPlaceholderText("kg or lb")
+        self.weight.setToolTip("Weight in kg, or pounds with lb: 154 lb")
+        self.weight.setMinimumWidth(self.weight.fontMetrics().horizontalAdvance("000.0 lb") + 24)
         self.weight_hint = QLabel("")
         self.weight_hint.setObjectName("weightHint")
         self.weight.textChanged.connect(self._weight_edited)

@@ -110,8 +110,11 @@ class PatientNotificationsPanel(QWidget):
         opt_row.addWidget(self.sms_opt_out)
         opt_row.addWidget(self.email_opt_out)
         opt_row.addStretch(1)
-        opt_row.addWidget(self.save_button)
         form.addRow(opt_row)
+        save_row = QHBoxLayout()  # on a row of its own: the options fit a 1024 px display
+        save_row.addStretch(1)
+        save_row.addWidget(self.save_button)
+        form.addRow(save_row)
         self.sends_to = QLabel()
         self.sends_to.setObjectName("messageSendsTo")
         self.sends_to.setWordWrap(True)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pharmacy_desktop.services import will_call
 from pharmacy_desktop.services.auth import Actor
@@ -19,10 +29,23 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import ERROR, PASSED, WARNING
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell
 
 FIND_PROMPT = "SCAN THE BAG OR VIAL LABEL\nor type the patient's name (Alt+N)"
 RETURN_PROMPT = "RETURN TO STOCK  ▶  scan each bag's label\n(Esc ends)"
+NOTHING_READY = "No prescriptions ready for pickup. Scan a bag or search a patient."
+
+
+def empty_text(mode: str, headline: str, days: int) -> str:
+    """What an empty list says, and what to do next."""
+    if mode == "bin":
+        return f"{headline} is empty. Choose another bin (Alt+B), or scan a bag."
+    if mode == "search":
+        return "No prescriptions waiting for that name. Try the last name only, or scan the bag."
+    if mode == "stale":
+        return f"No bag has waited more than {days} days: nothing to return to stock. Esc goes back."
+    return NOTHING_READY
 
 
 class FindPanel(QWidget):
@@ -38,20 +61,34 @@ class FindPanel(QWidget):
         self.bins: list[BinSummary] = []
         self.rows: list[WaitingRx] = []
 
-        self.bin_table = RowsTable(["Bin", "Rx", "Patients", "Oldest"], stretch=0)
+        # the bins take only the room they need: three short columns, the empty bins hidden
+        self.bin_table = RowsTable(["Bin", "Rx", "Oldest"], stretch=0)
         self.bin_table.setObjectName("binTable")
         self.bin_table.setAccessibleName("Will-call bins")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
+        self.bin_fit = fit_columns(self.bin_table, stretch=0, keep=None)
+        self.show_empty = QCheckBox("Empty bins")
+        self.show_empty.setObjectName("showEmptyBins")
+        self.show_empty.setToolTip("Show the bins with nothing in them too")
+        self.show_empty.toggled.connect(lambda _on: self._hide_empty_bins())
+        self.bins_empty = QLabel("Every bin is empty.")
+        self.bins_empty.setObjectName("binsEmpty")
+        self.bins_empty.setWordWrap(True)
+        self.bins_empty.hide()
+        self.left = QWidget()
+        self.left.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        left_layout = QVBoxLayout(self.left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(heading("Bins (Alt+B)", 2))
+        left_layout.addWidget(self.bins_empty)
         left_layout.addWidget(self.bin_table, 1)
+        left_layout.addWidget(self.show_empty)
 
         self.prompt = ScanPrompt(FIND_PROMPT, delta=5)
         self.search = QLineEdit()
         self.search.setObjectName("pickupSearch")
         self.search.setAccessibleName("Find the patient or scan the bag")
-        self.search.setPlaceholderText("Patient name (Alt+N) — or scan the bag's label")
+        self.search.setPlaceholderText("Patient name (Alt+N)")
+        self.search.setToolTip("Type the patient's name (Alt+N), or scan the bag's label")
         self.days = QSpinBox()
         self.days.setObjectName("returnDays")
         self.days.setRange(1, 60)
@@ -72,6 +109,7 @@ class FindPanel(QWidget):
         self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
         self.table.setObjectName("willCallTable")
         self.table.setAccessibleName("Prescriptions waiting for pickup")
+        self.table_fit = fit_columns(self.table, stretch=3, shrink=(1, 4))  # the name gives way, never the drug
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -83,14 +121,13 @@ class FindPanel(QWidget):
         right_layout.addWidget(self.caption)
         right_layout.addWidget(self.table, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 700])
-        layout = QVBoxLayout(self)
+        # the bins pane sizes itself to its columns (no splitter: there is nothing more to show in it)
+        self._size_bins()
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.setSpacing(12)
+        layout.addWidget(self.left)
+        layout.addWidget(right, 1)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -163,7 +200,43 @@ class FindPanel(QWidget):
 
     def show_bins(self, bins: list[BinSummary]) -> None:
         self.bins = bins
-        self.bin_table.set_rows([[b.code, str(b.count), str(b.patients), b.waiting_text()] for b in bins])
+        self.bin_table.set_rows([[b.code, str(b.count), b.waiting_text()] for b in bins])
+        for row, b in enumerate(bins):
+            what = f"{b.count} prescription{'s' if b.count != 1 else ''} for {b.patients} patient{'s' if b.patients != 1 else ''}"
+            tip = f"Bin {b.code}{f' ({b.description})' if b.description else ''}: {what}"
+            tip += f", the oldest waiting {b.waiting_text()}" if b.count else ""
+            for column in range(self.bin_table.columnCount()):
+                item = self.bin_table.item(row, column)
+                if item is not None:
+                    item.setToolTip(tip)
+        self._hide_empty_bins()
+
+    def _hide_empty_bins(self) -> None:
+        show_all = self.show_empty.isChecked()
+        empty = [b.count == 0 for b in self.bins]
+        for row, is_empty in enumerate(empty):
+            self.bin_table.setRowHidden(row, is_empty and not show_all)
+        self.show_empty.setText(f"Empty bins ({sum(empty)})")
+        self.show_empty.setVisible(any(empty))
+        nothing = bool(self.bins) and all(empty) and not show_all
+        self.bins_empty.setVisible(nothing)
+        visible = [r for r in range(len(self.bins)) if not self.bin_table.isRowHidden(r)]
+        if visible and (self.bin_table.currentRow() not in visible):
+            self.bin_table.selectRow(visible[0])
+        self.bin_fit.fit()
+        self._size_bins()
+
+    def _size_bins(self) -> None:
+        """The bins pane as wide as its columns (and its heading), no wider: the list gets the rest."""
+        table = self.bin_table
+        columns = self.bin_fit.contents_width()
+        scroll = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, table)
+        width = columns + 2 * table.frameWidth() + scroll + 2
+        for widget in (self.show_empty, *self.left.findChildren(QLabel)):
+            if widget is not self.bins_empty:
+                width = max(width, widget.sizeHint().width())
+        self.bins_empty.setMaximumWidth(width)
+        self.left.setFixedWidth(width)
 
     def show_rows(self, rows: list[WaitingRx], headline: str, *, stale_days: int | None = None) -> None:
         self.rows = rows
@@ -185,7 +258,9 @@ class FindPanel(QWidget):
         self.headline.setStyleSheet(f"color: {WARNING};" if stale_days is not None else "")
         self.headline.setText(headline)
         n = len(rows)
-        self.caption.setText(f"{n} prescription{'s' if n != 1 else ''}" if rows else "Nothing found.")
+        self.caption.setText(
+            f"{n} prescription{'s' if n != 1 else ''}" if rows else empty_text(self.mode, headline, self.days.value())
+        )
 
     def show_problem(self, text: str) -> None:
         self.headline.setText(text)

@@ -68,7 +68,8 @@ class BirthDateField(QWidget):
         self.ok = False
         self.edit = QLineEdit()
         self.edit.setObjectName("dobConfirm" if main else "dobConfirmHousehold")
-        self.edit.setPlaceholderText("mm/dd/yyyy, Enter")
+        self.edit.setPlaceholderText("mm/dd/yyyy")
+        self.edit.setToolTip(f"{name}'s date of birth as the person at the counter says it (mm/dd/yyyy), then Enter")
         self.edit.setAccessibleName(f"Date of birth of {name}, as the person at the counter says it")
         self.status = QLabel("")
         self.status.setObjectName("dobStatus")
@@ -115,6 +116,8 @@ class IdentityPanel(QGroupBox):
         self.picker = QComboBox()
         self.picker.setObjectName("pickerChoice")
         self.picker.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        # a narrow panel elides the closed box; its tooltip (and the open list) has the whole name
+        self.picker.currentTextChanged.connect(self.picker.setToolTip)
 
         self.id_box = QGroupBox("Picker's ID — controlled substance")
         self.id_box.setObjectName("pickerIdBox")
@@ -128,7 +131,8 @@ class IdentityPanel(QGroupBox):
         self.id_state = QLineEdit()
         self.id_state.setObjectName("idState")
         self.id_state.setMaxLength(2)
-        self.id_state.setPlaceholderText("e.g. NY")
+        self.id_state.setPlaceholderText("NY")
+        self.id_state.setToolTip("The state that issued the ID: two letters, e.g. NY")
         self.id_state.setValidator(QRegularExpressionValidator(QRegularExpression("[A-Za-z]{0,2}"), self.id_state))
         self.id_state.textEdited.connect(lambda t: self.id_state.setText(t.upper()))
         self.id_expiry = QLineEdit()
@@ -144,7 +148,7 @@ class IdentityPanel(QGroupBox):
         # only the first field has a key (Alt+Y); Tab goes on through number, state and expiry
         id_type_label = QLabel("ID t&ype")
         id_type_label.setBuddy(self.id_type)
-        self.id_state.setMaximumWidth(self.id_state.fontMetrics().horizontalAdvance("MMMM") + 12)
+        self.id_state.setMaximumWidth(self.id_state.fontMetrics().horizontalAdvance("MMMM") + 24)
         id_grid = QGridLayout(self.id_box)
         id_grid.setContentsMargins(6, 4, 6, 4)
         id_grid.setVerticalSpacing(3)
@@ -183,6 +187,7 @@ class IdentityPanel(QGroupBox):
         self.picker.clear()
         for p in self.pickers:
             self.picker.addItem(p.label())
+        self.picker.setToolTip(self.picker.currentText())
         self.picker.blockSignals(False)
         self.set_patients([])
         for field in (self.id_number, self.id_state, self.id_expiry):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, MUTED, PASSED, STOP_BACKGROUND, WARNING
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 
 HEADERS = ["Take", "Rx / for", "Drug", "Price", "Ins. pays", "Copay", "Claim", "Counseling"]
 TAKE, WHO, DRUG, PRICE, INSURANCE, COPAY, CLAIM, COUNSELING = range(len(HEADERS))
@@ -58,13 +59,8 @@ class PickupItemsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(max(56, int(self.fontMetrics().height() * 3.4)))  # 3 lines
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(DRUG, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(CLAIM, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COUNSELING, QHeaderView.ResizeMode.Interactive)
-        self.setColumnWidth(CLAIM, 170)
-        self.setColumnWidth(COUNSELING, 150)
+        # the drug takes the room (never cut before its strength); claim, counseling and who wrap first
+        fit_columns(self, stretch=DRUG, shrink=(CLAIM, COUNSELING, WHO), floor_chars=12)
         self.rows: list[ItemRow] = []
         self.itemChanged.connect(self._item_changed)
 

@@ -1,0 +1,201 @@
+"""Column widths that give room to what matters, at any window width, with no sideways scrolling.
+
+:class:`ColumnFit` sizes the columns of a table view whenever its viewport or its rows change:
+
+- every column gets the width of its contents (numbers, dates, codes: never cut);
+- one column (the drug, the message) stretches over the room that is left;
+- when the room runs out, the columns named ``shrink`` (a patient's name, a note, an address) give
+  way first, down to a floor, so that the stretch column keeps what its ``keep`` function says
+  must stay readable (a drug's name through its strength: the form elides first); only when even
+  that does not fit does the stretch column elide further (no column is pushed out of sight);
+- the model must give a ToolTipRole for what may elide (RowsTable and the screens' models do).
+
+It sets the widths itself (sections are Fixed); the header stays the view's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import shiboken6
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
+
+CELL_MARGIN = 12  # px around a cell's text (the delegate's margins, and a little air)
+_STRENGTH = re.compile(
+    r"^.*?\d[\d.,]*\s*(?:mg|mcg|g|kg|mL|L|mEq|mmol|units?|IU|%)(?:\s*/\s*[\d.,]*\s*(?:mL|L|g|hr|h|actuation|spray))?"
+    r"(?:\s+(?:ER|XR|XL|SR|CR|DR|ODT|LA|CD|XT|EC|SA)\b)?",
+    re.IGNORECASE,
+)
+
+
+def through_strength(text: str) -> str:
+    """The part of a drug text a person must read whole: its name through the strength (and a
+    release marker like ER). '[C-IV] Lorazepam 1 mg tablet' -> '[C-IV] Lorazepam 1 mg'. A text
+    without a strength is kept whole up to its first line."""
+    first = text.split("\n", 1)[0]
+    match = _STRENGTH.match(first)
+    return match.group(0) if match else first
+
+
+class ColumnFit(QObject):
+    """Keeps the columns of ``view`` sized (see the module's docstring).
+
+    ``stretch``: the column that takes the room left; ``shrink``: the columns that elide first
+    (in the order given); ``keep``: the text of the stretch column that must stay whole (default:
+    :func:`through_strength`); ``floor_chars``: how narrow a shrinking column may get, in characters.
+    """
+
+    def __init__(
+        self,
+        view: QTableView,
+        *,
+        stretch: int,
+        shrink: Sequence[int] = (),
+        keep: Callable[[str], str] | None = through_strength,
+        floor_chars: int = 10,
+    ):
+        super().__init__(view)
+        self.view = view
+        self.stretch = stretch
+        self.shrink = tuple(shrink)
+        self.keep = keep
+        self.floor_chars = floor_chars
+        self._pending = False
+        header = view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
+        self._watch(view.model())
+
+    def _watch(self, model: object) -> None:
+        if model is None:
+            return
+        for signal in ("modelReset", "rowsInserted", "rowsRemoved", "dataChanged", "layoutChanged"):
+            getattr(model, signal).connect(self.schedule)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show) and watched is self._viewport:
+            self.fit()
+        return False
+
+    def schedule(self, *_args: object) -> None:
+        """Fit once the current batch of model changes is done (a table filled cell by cell)."""
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self._fit_now)
+
+    def _fit_now(self) -> None:
+        self._pending = False
+        if shiboken6.isValid(self.view):  # the view may be gone by the time the timer fires
+            self.fit()
+
+    # -- the widths ---------------------------------------------------------------------------------
+
+    def _text_width(self, text: str) -> int:
+        return self.view.fontMetrics().horizontalAdvance(text) + CELL_MARGIN
+
+    def _wanted(self, column: int) -> int:
+        """The column's contents: its header's size hint or its widest cell (first lines)."""
+        view, header = self.view, self.view.horizontalHeader()
+        model = view.model()
+        width = header.sectionSizeHint(column)
+        for row in range(min(model.rowCount(QModelIndex()), 200)):
+            if view.isRowHidden(row):
+                continue
+            index = model.index(row, column)
+            if view.indexWidget(index) is not None:
+                width = max(width, view.indexWidget(index).sizeHint().width())
+                continue
+            text = model.data(index, Qt.ItemDataRole.DisplayRole)
+            if text is None:
+                continue
+            lines = str(text).split("\n")
+            width = max(width, max(self._text_width(line) for line in lines) + self._icon_room(index))
+        return width
+
+    def _icon_room(self, index: QModelIndex) -> int:
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        check = index.data(Qt.ItemDataRole.CheckStateRole)
+        room = 0
+        if decoration is not None:
+            room += self.view.iconSize().width() + 4 if self.view.iconSize().width() > 0 else 20
+        if check is not None:
+            room += self.view.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 6
+        return room
+
+    def contents_width(self) -> int:
+        """The width of every shown column at its contents' width (a pane sized to its table)."""
+        model = self.view.model()
+        if model is None:
+            return 0
+        return sum(self._wanted(c) for c in range(model.columnCount(QModelIndex())) if not self.view.isColumnHidden(c))
+
+    def _kept(self) -> int:
+        """How narrow the stretch column may get: its header, and each row's part that must stay whole."""
+        view, header = self.view, self.view.horizontalHeader()
+        model = view.model()
+        width = header.sectionSizeHint(self.stretch)
+        if self.keep is None:
+            return width
+        for row in range(min(model.rowCount(QModelIndex()), 200)):
+            text = model.data(model.index(row, self.stretch), Qt.ItemDataRole.DisplayRole)
+            if text:
+                lines = [self.keep(line) for line in str(text).split("\n")]
+                width = max(width, max(self._text_width(line) for line in lines))
+        return width
+
+    def fit(self) -> None:
+        view = self.view
+        model = view.model()
+        if model is None:
+            return
+        header = view.horizontalHeader()
+        columns = [c for c in range(model.columnCount(QModelIndex())) if not view.isColumnHidden(c)]
+        if not columns:
+            return
+        available = view.viewport().width()
+        if available <= 0:
+            return
+        widths = {c: self._wanted(c) for c in columns}
+        stretch_wanted = widths.get(self.stretch, 0)
+        kept = min(self._kept(), stretch_wanted) if self.stretch in widths else 0
+        others = sum(w for c, w in widths.items() if c != self.stretch)
+        short = others + kept - available
+        floor = view.fontMetrics().averageCharWidth() * self.floor_chars
+        for column in self.shrink:  # the columns that give way, in order, down to their floor
+            if short <= 0 or column not in widths:
+                break
+            least = max(min(widths[column], floor), header.sectionSizeHint(column))
+            give = min(short, widths[column] - least)
+            if give > 0:
+                widths[column] -= give
+                short -= give
+        if self.stretch in widths:
+            # too narrow even so: the stretch column elides too (its tooltip has it all) rather than
+            # pushing the last columns out of sight
+            rest = available - sum(w for c, w in widths.items() if c != self.stretch)
+            widths[self.stretch] = max(rest, header.sectionSizeHint(self.stretch))
+        for column, width in widths.items():
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+
+
+def fit_columns(
+    view: QTableView,
+    *,
+    stretch: int,
+    shrink: Sequence[int] = (),
+    keep: Callable[[str], str] | None = through_strength,
+    floor_chars: int = 10,
+) -> ColumnFit:
+    """Install a :class:`ColumnFit` on ``view`` (kept alive as the view's child) and fit once."""
+    fitter = ColumnFit(view, stretch=stretch, shrink=shrink, keep=keep, floor_chars=floor_chars)
+    fitter.fit()
+    return fitter
