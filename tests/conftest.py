@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import itertools
@@ -159,20 +160,82 @@ class DemoTemplate:
 
 @pytest.fixture(scope="session")
 def demo_template(pg_server, template_db) -> DemoTemplate:
-    """The demo pharmacy (load_demo, today=DEMO_TODAY, 30 patients) loaded once per worker into a
-    database that is then only copied: ~17 s once instead of in every module that wants its data.
-    The tests whose subject is loading the demo (tests/db/test_demo.py, the first start) load it
-    themselves."""
-    from pharmacy_desktop.demo import load_demo
-
-    url = create_database(pg_server, template_db)
-    summary = load_demo(url, today=DEMO_TODAY, patients=30)
+    """The demo pharmacy (load_demo, today=DEMO_TODAY, 30 patients) in a database that is then only
+    copied: loaded once per run instead of in every module that wants its data. Under xdist the
+    first worker to need it loads it and leaves a pg_dump of it for the other, which restores that
+    (a few seconds instead of ~17). The tests whose subject is loading the demo
+    (tests/db/test_demo.py, the first start) load it themselves."""
+    shared = _run_shared_dir()
+    if shared is None:
+        url, summary = _load_demo(pg_server, template_db, None)
+    else:
+        with _locked(shared / "demo.lock"):
+            url, summary = _load_demo(pg_server, template_db, shared / f"demo-{DEMO_TODAY.isoformat()}")
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
         # a database is copied only while no one is connected to it: none may connect from now on
         conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
     return DemoTemplate(name, summary)
+
+
+def _load_demo(pg_server, template_db: str, dump: Path | None) -> tuple[str, Any]:
+    """(url, summary): restored from ``dump`` when another worker of this run left one, else loaded
+    (and dumped there for the other worker)."""
+    import pickle
+    import subprocess
+
+    from pharmacy_desktop.config import libpq_url
+    from pharmacy_desktop.demo import load_demo
+
+    if dump is not None and dump.with_suffix(".summary").exists():
+        url = create_database(pg_server, "template0")
+        subprocess.run(
+            [str(pg_server.bindir / "pg_restore"), "--exit-on-error", "-d", libpq_url(url), str(dump)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return url, pickle.loads(dump.with_suffix(".summary").read_bytes())
+    url = create_database(pg_server, template_db)
+    summary = load_demo(url, today=DEMO_TODAY, patients=30)
+    if dump is not None:
+        from pharmacy_desktop.atomic_file import write_atomically
+
+        partial = dump.with_suffix(".partial")
+        subprocess.run(
+            [str(pg_server.bindir / "pg_dump"), "-Fc", "-Z", "0", "-f", str(partial), libpq_url(url)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        partial.rename(dump)
+        write_atomically(dump.with_suffix(".summary"), pickle.dumps(summary))  # last: the dump is complete
+    return url, summary
+
+
+def _run_shared_dir() -> Path | None:
+    """A folder the xdist workers of this run share (None without xdist). Its owner.pid names the
+    controller, so the reaper removes it once the run is gone (and the controller at its end)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return None
+    shared = Path(tempfile.gettempdir()) / f"pharmacy-tests-shared-{run}"
+    shared.mkdir(exist_ok=True)
+    owner = shared / "owner.pid"
+    if not owner.exists():
+        from pharmacy_desktop.atomic_file import write_atomically
+
+        write_atomically(owner, str(os.getppid()))
+    return shared
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    import fcntl
+
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def create_demo_database(pg_server, demo_template: DemoTemplate) -> str:
@@ -233,6 +296,14 @@ def uow_factory(session_factory):
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SANDBOX, ignore_errors=True)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller: what its workers shared (_run_shared_dir)
+        for shared in Path(tempfile.gettempdir()).glob("pharmacy-tests-shared-*"):
+            try:
+                mine = int((shared / "owner.pid").read_text()) == os.getpid()
+            except (OSError, ValueError):
+                continue
+            if mine:
+                shutil.rmtree(shared, ignore_errors=True)
 
 
 TEST_PASSWORD = "Counter-Test-2026!"
