@@ -1,0 +1,441 @@
+"""Benchmark: does the GUI ever stall during a day at the counter?
+
+Drives the counter-day script of tests/e2e/test_counter_day.py in the real shell — sign-in, the
+technician's intake, the pharmacist's clinical review (every alert acknowledged or overridden), the
+technician's fill (a wrong bottle first: the hard stop), the label printed to a TCP printer, the
+pharmacist's final verification (label, then bottle), will-call and the pickup opened by the bag's
+scan — by keyboard and scanner events only, on the demo pharmacy in a throwaway PostgreSQL cluster,
+with the app's look (make_application), change listener and print sender wired as the app does.
+
+Meanwhile a zero-interval QTimer on the GUI thread notes every turn of the event loop; the gap between
+two turns is how long the window could not answer a key or repaint. Printed: max, p99, how many gaps
+over 50 ms, and the step each of the worst gaps happened in (target: max < 50 ms).
+
+The harness itself does no database work on the GUI thread once the day starts (it waits on what the
+screens show), so a gap is the app's.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--rounds 1] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import cast
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from PySide6.QtCore import QObject, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from scan_lookup import percentile  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+STALL_MS = 50.0
+WORKSTATION = "bench-ws"
+
+
+class StallMonitor(QObject):
+    """A zero-interval timer: each timeout is one turn of the event loop; the gap since the last is recorded
+    against the step the driver is in, with the GUI thread's CPU time in it (wall >> CPU: the thread
+    waited — on a socket, a lock, the GIL or the scheduler). A watchdog thread samples the GUI thread's
+    Python stack while a turn is overdue, so a long gap names the code it was in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = "start"
+        self.gaps: list[tuple[float, float, str]] = []  # (wall ms, GUI-thread CPU ms, step)
+        self.samples: dict[int, list[str]] = defaultdict(list)  # gap index -> where the GUI thread was
+        self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._timer.start()
+        # the sampler runs on the GUI thread itself (a signal handler sees its frame; reading another
+        # thread's frames from a watchdog thread crashed Python 3.11 here)
+        signal.signal(signal.SIGALRM, self._sample)
+        signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+
+    def enter(self, step: str) -> None:
+        self.step = step
+
+    def _tick(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.gaps.append(((now - self._last) * 1000, (cpu - self._last_cpu) * 1000, self.step))
+        self._last, self._last_cpu = now, cpu
+
+    def _sample(self, _signum: int, frame: object) -> None:
+        if (time.perf_counter() - self._last) * 1000 > STALL_MS * 0.8:
+            self.samples[len(self.gaps)].append(where(frame))
+
+
+def where(frame) -> str:
+    """The innermost frames of the app (pharmacy_desktop) on a stack, innermost last."""
+    ours = []
+    frame = cast(FrameType | None, frame)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if "pharmacy_desktop" in name or "site-packages" in name and not ours:
+            short = (
+                name.split("pharmacy_desktop/")[-1] if "pharmacy_desktop" in name else name.split("site-packages/")[-1]
+            )
+            ours.append(f"{short}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return " <- ".join(ours[:4]) or "(outside the app)"
+
+
+class Driver:
+    def __init__(self, monitor: StallMonitor) -> None:
+        self.monitor = monitor
+
+    def step(self, name: str) -> None:
+        self.monitor.enter(name)
+
+    def wait(self, condition: Callable[[], object], what: str, timeout: float = 20.0) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise TimeoutError(f"{self.monitor.step}: gave up waiting for {what}")
+            QTest.qWait(5)
+
+
+def pick_story(uow_factory) -> dict:
+    """The demo's patient on simvastatin, the atorvastatin the doctor wrote, a wrong bottle (lisinopril)."""
+    from pharmacy_desktop.db.models.inventory import InventoryItem
+    from pharmacy_desktop.db.models.patients import Patient
+    from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
+
+    with uow_factory() as uow:
+        patient = uow.session.scalars(
+            select(Patient)
+            .join(Prescription, Prescription.patient_id == Patient.id)
+            .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
+            .join(Medication, Medication.id == PrescriptionItem.medication_id)
+            .where(func.lower(Medication.generic_name).like("simvastatin%"))
+            .order_by(Patient.patient_number)
+            .limit(1)
+        ).one()
+
+        def stocked(name: str) -> Medication:
+            return uow.session.scalars(
+                select(Medication)
+                .join(InventoryItem, InventoryItem.medication_id == Medication.id)
+                .where(func.lower(Medication.generic_name).like(f"{name}%"))
+            ).one()
+
+        drug, wrong = stocked("atorvastatin"), stocked("lisinopril")
+        return {
+            "patient_id": patient.id,
+            "patient_last": patient.last_name,
+            "drug_id": drug.id,
+            "drug_ndc": drug.ndc_code,
+            "drug_strength": drug.strength,
+            "wrong_ndc": wrong.ndc_code,
+        }
+
+
+def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, story: dict) -> None:  # noqa: C901, PLR0915
+    from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS
+    from pharmacy_desktop.ui.changes import ChangeListener
+    from pharmacy_desktop.ui.main_window import MainWindow
+    from pharmacy_desktop.ui.screens import registry
+    from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
+    from pharmacy_desktop.ui.signin_window import SignInWindow
+    from tests.e2e.test_counter_day import Hands, code128_text
+    from tests.escpos_parse import parse
+
+    d = Driver(monitor)
+    d.step("sign-in window")
+    signin = SignInWindow(context)
+    signin.resize(1280, 800)
+    signin.show()
+    signin.activateWindow()
+    d.wait(lambda: QApplication.activeWindow() is signin, "the sign-in window")
+    signed: list = []
+    signin.signed_in.connect(signed.append)
+    QTest.keyClicks(signin.panel.username, "rph")
+    QTest.keyClick(signin.panel.username, Qt.Key.Key_Return)
+    QTest.keyClicks(signin.panel.password, DEMO_PASSWORDS["rph"])
+    d.wait(lambda: signin.decided, "the sign-in window to hear from the database")
+    d.step("sign in (password)")
+    QTest.keyClick(signin.panel.password, Qt.Key.Key_Return)
+    d.wait(lambda: signed, "signed in")
+    signin.close()
+
+    d.step("open the shell")
+    window = MainWindow(context, signed[0], registry.screen_classes())
+    listener = ChangeListener(context.database_url)
+    listener.changed.connect(window.on_change)
+    listener.connection_changed.connect(window.set_database_connected)
+    sender = context.print_sender
+    listener.changed.connect(lambda notice: sender.wake() if notice.get("topic") == "print_jobs" else None)
+    listener.start()
+    connect_status_bar(sender, window)
+    window.resize(1280, 800)
+    window.show()
+    window.activateWindow()
+    d.wait(lambda: QApplication.activeWindow() is window, "the shell")
+    hands = Hands(window, window.scan_target)
+    try:
+        d.wait(lambda: "connected" in window.database_status.text().lower(), "the database connected")
+
+        def switch(pin: str) -> None:
+            hands.f_key(Qt.Key.Key_F12)
+            for _ in range(10):
+                if window.lock_screen.pin.hasFocus():
+                    break
+                hands.press(Qt.Key.Key_Tab)
+            hands.type(pin)
+            hands.press(Qt.Key.Key_Return)
+            d.wait(lambda: not window.locked, "the switch of user")
+
+        d.step("lock, technician signs in (password)")
+        hands.f_key(Qt.Key.Key_F12)
+        while not window.lock_screen.sign_in.username.hasFocus():
+            hands.press(Qt.Key.Key_Tab)
+        hands.type("tech")
+        hands.press(Qt.Key.Key_Return)
+        hands.type(DEMO_PASSWORDS["tech"])
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: not window.locked and window.actor.username == "tech", "the technician")
+
+        d.step("intake: patient search")
+        hands.f_key(Qt.Key.Key_F2)
+        intake = window.current_screen()
+        hands.type(story["patient_last"][:4])
+        d.wait(lambda: any(h.patient_id == story["patient_id"] for h in intake.patient_search.hits), "the patient")
+        row = next(i for i, h in enumerate(intake.patient_search.hits) if h.patient_id == story["patient_id"])
+        for _ in range(row):
+            hands.press(Qt.Key.Key_Down)
+        d.step("intake: patient chosen")
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: intake.profile is not None, "the patient's profile")
+        d.step("intake: drug search")
+        hands.press(Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+        hands.type(f"atorva {story['drug_strength'].split()[0]}")
+        d.wait(lambda: any(c.medication_id == story["drug_id"] for c in intake.drug.choices), "the drug")
+        row = next(i for i, c in enumerate(intake.drug.choices) if c.medication_id == story["drug_id"])
+        for _ in range(row):
+            hands.press(Qt.Key.Key_Down)
+        hands.press(Qt.Key.Key_Return)
+        d.step("intake: quantity, days, refills, SIG")
+        hands.type("30")
+        hands.press(Qt.Key.Key_Tab)
+        hands.press(Qt.Key.Key_Tab)
+        hands.type("30")
+        hands.press(Qt.Key.Key_Tab)
+        hands.press(Qt.Key.Key_Backspace)
+        hands.type("2")
+        hands.press(Qt.Key.Key_Tab)
+        hands.type("1 T PO QHS")
+        d.step("intake: save")
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: intake.last_saved is not None, "the saved prescription")
+        rx_id, rx_number = intake.last_saved.prescription_id, intake.last_saved.rx_number
+
+        d.step("switch to the pharmacist (PIN)")
+        switch(DEMO_PINS["rph"])
+        d.step("review: queue")
+        hands.f_key(Qt.Key.Key_F3)
+        review = window.current_screen()
+        d.wait(lambda: any(r.prescription_id == rx_id for r in review.rows), "the new Rx in the review queue")
+        target = next(i for i, r in enumerate(review.rows) if r.prescription_id == rx_id)
+        while review.queue.currentIndex().row() < target:
+            hands.press(Qt.Key.Key_Down)
+        while review.queue.currentIndex().row() > target:
+            hands.press(Qt.Key.Key_Up)
+        d.wait(lambda: review.detail is not None and review.detail.prescription_id == rx_id, "the Rx open")
+        d.step("review: alerts")
+        hands.press(Qt.Key.Key_Tab)
+        for _ in range(40):  # a rerun on the same database has more (duplicate therapy) alerts
+            detail = review.detail
+            if not detail.open_alerts:
+                break
+            alert = detail.open_alerts[0]
+            row = detail.alerts.index(alert)
+            while review.alerts.currentRow() != row:
+                hands.press(Qt.Key.Key_Down if review.alerts.currentRow() < row else Qt.Key.Key_Up)
+            if alert.needs_override:
+                hands.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+                d.wait(lambda: review.override_dialog is not None, "the override dialog")
+                dialog = review.override_dialog
+                d.wait(lambda: dialog.professional_code.hasFocus(), "the override dialog's focus")
+                hands.type("M0")
+                hands.press(Qt.Key.Key_Tab)
+                hands.type("1G")
+                hands.press(Qt.Key.Key_Tab)
+                hands.type("Discussed with the prescriber, benefit outweighs risk")
+                hands.press(Qt.Key.Key_Return)
+            else:
+                hands.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+            d.wait(lambda: review.detail is not None and review.detail is not detail, "the alert resolved")
+        d.wait(lambda: review.detail is not None and not review.detail.open_alerts, "all alerts resolved")
+        d.step("review: approve")
+        hands.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        d.wait(lambda: f"Rx {rx_number} validated" in review.message.text(), "validated")
+
+        d.step("switch to the technician (PIN)")
+        switch(DEMO_PINS["tech"])
+        d.step("fill: queue")
+        hands.f_key(Qt.Key.Key_F5)
+        fill = window.current_screen()
+        d.wait(lambda: any(r.prescription_id == rx_id for r in fill.rows), "the Rx in the fill queue")
+        target = next(i for i, r in enumerate(fill.rows) if r.prescription_id == rx_id)
+        while fill.queue.currentRow() < target:
+            hands.press(Qt.Key.Key_Down)
+        while fill.queue.currentRow() > target:
+            hands.press(Qt.Key.Key_Up)
+        d.step("fill: open")
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: fill.view is not None and fill.view.prescription_id == rx_id, "the Rx open for fill")
+        d.step("fill: wrong bottle (hard stop)")
+        hands.scan(story["wrong_ndc"])
+        d.wait(lambda: fill.pages.currentWidget() is fill.hard_stop, "the hard stop")
+        hands.press(Qt.Key.Key_Return)
+        d.step("fill: right bottle")
+        hands.scan(story["drug_ndc"])
+        d.wait(lambda: fill.check is not None, "the bottle checked")
+        if fill.lot_picker.isVisible():
+            hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: fill.check is not None and fill.check.ok, "the bottle accepted")
+        d.step("fill: fill and queue the label")
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: fill.last_result is not None, "filled")
+        d.step("label printed")
+        sender.wake()
+        d.wait(lambda: label_printer.jobs, "the label at the printer", timeout=30)
+        printed = parse(label_printer.jobs[-1])
+        label_barcode = code128_text(next(b for b in printed.barcodes if rx_number.encode() in b.data))
+
+        d.step("switch to the pharmacist (PIN) ")
+        switch(DEMO_PINS["rph"])
+        d.step("verify: queue")
+        hands.f_key(Qt.Key.Key_F6)
+        verify = window.current_screen()
+        d.wait(lambda: any(r.prescription_id == rx_id for r in verify.rows), "the Rx in the verify queue")
+        d.step("verify: label scanned")
+        hands.scan(label_barcode)
+        d.wait(lambda: verify.view is not None and verify.view.prescription_id == rx_id, "the Rx open")
+        d.step("verify: bottle scanned")
+        hands.scan(story["drug_ndc"])
+        d.wait(lambda: verify.approve_button.isEnabled(), "approve enabled")
+        d.step("verify: approve")
+        hands.press(Qt.Key.Key_Return)
+        d.wait(lambda: verify.approved is not None, "approved into a bin")
+
+        d.step("will-call")
+        hands.f_key(Qt.Key.Key_F7)
+        pickup = window.current_screen()
+        d.wait(lambda: any(r.rx_number == rx_number for r in pickup.finder.rows), "the Rx at will-call")
+        d.step("pickup: the bag scanned")
+        hands.scan(label_barcode)
+        d.wait(lambda: pickup.cart is not None, "the pickup open")
+        d.step("end")
+        QTest.qWait(200)
+    finally:
+        hands.close()
+        listener.stop()
+        window.close()
+
+
+def report(monitor: StallMonitor, elapsed: float) -> None:
+    gaps = monitor.gaps
+    values = [g for g, _, _ in gaps]
+    over = [g for g in gaps if g[0] > STALL_MS]
+    print(f"event-loop turns: {len(values):,} in {elapsed:.1f} s")
+    print(
+        f"gap between turns: max {max(values):.1f} ms, p99 {percentile(values, 99):.2f} ms, "
+        f"p50 {percentile(values, 50):.3f} ms; over {STALL_MS:.0f} ms: {len(over)}"
+    )
+    by_step: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for gap, cpu, step in gaps:
+        by_step[step].append((gap, cpu))
+    print("\nper step: worst gap (GUI-thread CPU in it), gaps over 50 ms")
+    for step, pairs in by_step.items():
+        gap, cpu = max(pairs)
+        print(f"  {step:<40} {gap:7.1f} ms ({cpu:6.1f} CPU)   over 50 ms: {sum(g > STALL_MS for g, _ in pairs)}")
+    print("\nworst 12 gaps: wall, GUI-thread CPU, step, where the GUI thread was (sampled)")
+    ranked = sorted(range(len(gaps)), key=lambda i: gaps[i][0], reverse=True)[:12]
+    for i in ranked:
+        gap, cpu, step = gaps[i]
+        seen = monitor.samples.get(i, [])
+        common = max(set(seen), key=seen.count) if seen else "-"
+        print(f"  {gap:7.1f} ms {cpu:7.1f} CPU  {step:<36} {common}")
+    worst = max(gaps)
+    verdict = "met" if worst[0] < STALL_MS else "NOT met"
+    print(f"\nworst stall: {worst[0]:.1f} ms in '{worst[2]}' (target max < {STALL_MS:.0f} ms: {verdict})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="GUI stall benchmark: the counter day in the real shell")
+    parser.add_argument("--database-url", help="an empty database migrated to head (default: a throwaway cluster)")
+    parser.add_argument("--patients", type=int, default=30, help="demo patients (default 30)")
+    args = parser.parse_args()
+
+    from catalog_import import throwaway_database
+
+    from pharmacy_desktop.config import Config, PrinterConfig
+    from pharmacy_desktop.db.engine import make_engine, make_session_factory
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+    from pharmacy_desktop.demo import load_demo
+    from pharmacy_desktop.services.print_sender import PrintSender
+    from pharmacy_desktop.services.printer_settings import printer_settings_from
+    from pharmacy_desktop.ui.app import make_application
+    from pharmacy_desktop.ui.context import AppContext
+    from tests.printing.conftest import FakePrinter, read_all
+
+    with contextlib.ExitStack() as stack:
+        url = args.database_url or stack.enter_context(throwaway_database())
+        started = time.monotonic()
+        load_demo(url, patients=args.patients)
+        print(f"demo pharmacy loaded ({args.patients} patients) in {time.monotonic() - started:.1f} s")
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        uow_factory = UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION)
+        story = pick_story(uow_factory)
+        printer = FakePrinter(read_all)
+        stack.callback(printer.close)
+        config = Config(
+            workstation_name=WORKSTATION, printers={"label": PrinterConfig(uri=printer.uri, profile="TM-T88V")}
+        )
+        context = AppContext(uow_factory=uow_factory, config=config, workstation=WORKSTATION, database_url=url)
+        sender = PrintSender(uow_factory, lambda: printer_settings_from(config), WORKSTATION, poll_interval=0.3)
+        context.print_sender = sender
+        sender.start()
+        stack.callback(sender.stop)
+
+        make_application()
+        monitor = StallMonitor()
+        monitor.start()
+        started = time.monotonic()
+        try:
+            counter_day(context, uow_factory, printer, monitor, story)
+        finally:
+            monitor.stop()
+        report(monitor, time.monotonic() - started)
+        print(f"uptime: {os.popen('uptime').read().strip()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
