@@ -71,6 +71,8 @@ def tls_server(sandbox, pg_server):
     _write_as_server_owner(server, data / "pg_hba.conf", HBA.encode(), 0o600)
     with (data / "postgresql.auto.conf").open("a") as conf:
         conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+        # throwaway, as the suite's own cluster (tests/conftest.py): no flush to disk at each commit
+        conf.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
     ca_file = sandbox / "tls-ca.crt"
     ca_file.write_bytes(cert)
     server.start()
