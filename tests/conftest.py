@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,33 @@ def uow_factory(session_factory):
     from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
     return UnitOfWorkFactory(session_factory, workstation="test-ws")
+
+
+_WORKER_TIME: dict[str, list[float]] = {}  # xdist controller: worker -> [seconds in tests, tests, last report]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    node = getattr(report, "node", None)  # set on the controller's copy of a worker's report (xdist)
+    if node is not None:
+        seen = _WORKER_TIME.setdefault(node.gateway.id, [0.0, 0, 0.0])
+        seen[0] += report.duration
+        seen[1] += report.when == "call"
+        seen[2] = time.monotonic()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line per xdist worker: its seconds in tests (setup, call, teardown), how many, and when it
+    finished, counted from the first worker's end; a worker finishing minutes after the other means
+    a long xdist_group or fixture pins too much to it."""
+    if _WORKER_TIME:
+        first = min(seen[2] for seen in _WORKER_TIME.values())
+        terminalreporter.write_line(
+            "workers: "
+            + "; ".join(
+                f"{worker} {seen[0]:.0f} s in {seen[1]} tests, done +{seen[2] - first:.0f} s"
+                for worker, seen in sorted(_WORKER_TIME.items())
+            )
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
