@@ -7,15 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -29,13 +27,27 @@ from pharmacy_desktop.services import auth, health
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.database_watch import OVERDUE_AFTER_MS, PROBE_EVERY_MS, DatabaseWatch
+from pharmacy_desktop.ui.display import HELP as DISPLAY_HELP
+from pharmacy_desktop.ui.display import DisplayControl
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.idle import IdleWatcher
 from pharmacy_desktop.ui.keys import keys_in_use
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
 from pharmacy_desktop.ui.screens.base import Screen
+from pharmacy_desktop.ui.sidebar import SCREEN_ROLE, Sidebar
 from pharmacy_desktop.ui.signin import LockScreen
-from pharmacy_desktop.ui.status_bar import CHANGE_TOPICS, BusyStatus, DatabaseStatus, printers_pill
+from pharmacy_desktop.ui.status_bar import (
+    CHANGE_TOPICS,
+    BusyStatus,
+    DatabaseStatus,
+    IdentityStatus,
+    ScannerStatus,
+    StatusPill,
+    database_host,
+    printers_pill,
+)
+from pharmacy_desktop.ui.theme import title_font
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +81,10 @@ class MainWindow(QMainWindow):
         self.screen_title.setObjectName("screenTitle")
         self.user_badge = QLabel()
         self.user_badge.setObjectName("userBadge")
-        self.lock_button = QPushButton("Lock (F12)")
+        self.lock_button = QPushButton(icon("lock"), "Lock (F12)")
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(lambda: self.lock("button"))
-        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button = QPushButton(icon("sign_out"), "Sign out")
         self.sign_out_button.clicked.connect(self.sign_out)
         header = QFrame()
         header.setObjectName("header")
@@ -82,16 +94,7 @@ class MainWindow(QMainWindow):
         header_layout.addWidget(self.lock_button)
         header_layout.addWidget(self.sign_out_button)
 
-        self.nav = QListWidget()
-        self.nav.setObjectName("navigation")
-        self.nav.setMinimumWidth(250)
-        self.nav.setMaximumWidth(320)
-        nav_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # keys line up
-        nav_font.setPointSizeF(max(nav_font.pointSizeF(), self.font().pointSizeF()))
-        self.nav.setFont(nav_font)
-        self.nav.setSpacing(3)
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.nav = Sidebar()  # the app's font, an icon, the name and count, the key at the right edge
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.stack = QStackedWidget()
         for screen in self.screens:
@@ -123,7 +126,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.layers)
 
         self.busy = BusyStatus()
-        self.database_status = DatabaseStatus()
+        self.database_status = DatabaseStatus(host=database_host(context.database_url))
         self.database_status.reconnected.connect(self._catch_up)
         self.database_watch: DatabaseWatch | None = None
         if database_check_ms > 0:
@@ -138,12 +141,18 @@ class MainWindow(QMainWindow):
             self.database_watch.start()
         configured = sorted(role for role in context.config.printers if context.config.printer(role))
         self.printer_status = printers_pill(configured)
-        self.workstation_label = QLabel(f"Workstation: {context.workstation}")
+        self.scanner_status = ScannerStatus()  # only on a screen where a scan means something
+        self.workstation_label = IdentityStatus()  # who, as what, where
         bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        bar.addWidget(self.scanner_status)
         bar.addWidget(self.database_status)
         bar.addWidget(self.printer_status)
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.workstation_label)
+        self.display = DisplayControl(self)  # Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+Alt+H: this user's look
+        self.display.changed.connect(self.look_changed)
+        self.screen_title.setFont(title_font(self.screen_title))
 
         self._shortcuts: list[QShortcut] = []
         self._screen_shortcuts: list[tuple[QShortcut, Screen]] = []
@@ -171,48 +180,43 @@ class MainWindow(QMainWindow):
         return [s for s in self.screens if s.permission is None or self.actor.can(s.permission)]
 
     def _apply_actor(self) -> None:
+        self.display.for_user(self.actor.username)
+        self.workstation_label.set_identity(self.actor.display_name, self.actor.role_title, self.context.workstation)
         self.user_badge.setText(f"<b>{self.actor.display_name}</b> · {self.actor.role_title}")
         self.user_badge.setToolTip(f"Signed in as {self.actor.username} on {self.actor.workstation}")
         current = self.current_screen()
         for screen in self.screens:
             screen.set_actor(self.actor)
-        self.nav.blockSignals(True)
-        self.nav.clear()
-        for screen in self.visible_screens():
-            item = QListWidgetItem(self._nav_text(screen))
-            item.setData(Qt.ItemDataRole.UserRole, self.screens.index(screen))
-            self.nav.addItem(item)
-        self.nav.blockSignals(False)
-        self._fit_nav()
+        self.nav.set_entries(
+            [(self._nav_title(s), s.queue_count(), s.key, self.screens.index(s)) for s in self.visible_screens()]
+        )
         visible = self.visible_screens()
         target = current if current in visible else (visible[0] if visible else None)
         if target is not None:
             self.show_screen(target)
 
-    def _nav_text(self, screen: Screen) -> str:
-        count = screen.queue_count()
-        suffix = f"  ({count})" if count is not None else ""
-        title = screen.title.split(" — ")[0]  # "Intake — new prescription": the header shows the rest
-        return f"{screen.key:<6} {title}{suffix}"
+    @staticmethod
+    def _nav_title(screen: Screen) -> str:
+        return screen.title.split(" — ")[0]  # "Intake — new prescription": the header shows the rest
 
     def refresh_nav_counts(self) -> None:
         for row in range(self.nav.count()):
-            item = self.nav.item(row)
-            item.setText(self._nav_text(self.screens[item.data(Qt.ItemDataRole.UserRole)]))
+            screen = self.screens[self.nav.item(row).data(SCREEN_ROLE)]
+            self.nav.set_count(row, self._nav_title(screen), screen.queue_count())
 
-    def _fit_nav(self) -> None:
-        """Wide enough for every entry with its count ("F3     Clinical review  (12)"): nothing cut off."""
-        metrics = self.nav.fontMetrics()
-        texts = [self._nav_text(screen).split("  (")[0] + "  (99)" for screen in self.visible_screens()]
-        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
-        frame = 2 * self.nav.frameWidth() + 2 * self.nav.spacing() + 16
-        self.nav.setMinimumWidth(min(max(220, widest + frame), 320))
-        self.nav.setMaximumWidth(320)
+    def look_changed(self) -> None:
+        """Another theme or zoom: icons in the new colours and sizes, the sidebar as wide as its entries."""
+        self.screen_title.setFont(title_font(self))
+        self.nav.refresh_icons()
+        self.lock_button.setIcon(icon("lock"))
+        self.sign_out_button.setIcon(icon("sign_out"))
+        for pill in self.statusBar().findChildren(StatusPill):
+            pill.refresh_icon()
 
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.show_screen(self.screens[self.nav.item(row).data(Qt.ItemDataRole.UserRole)])
+        self.show_screen(self.screens[self.nav.item(row).data(SCREEN_ROLE)])
 
     def show_screen(self, screen: Screen) -> bool:
         if screen not in self.visible_screens() or self._locked:
@@ -225,11 +229,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(screen)
         self.screen_title.setText(f"{screen.title}")
         for row in range(self.nav.count()):
-            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == self.screens.index(screen):
+            if self.nav.item(row).data(SCREEN_ROLE) == self.screens.index(screen):
                 self.nav.blockSignals(True)
                 self.nav.setCurrentRow(row)
                 self.nav.blockSignals(False)
         self._update_screen_shortcuts()
+        self.scanner_status.set_scan_screen(type(screen).handle_scan is not Screen.handle_scan)
         screen.activate()
         return True
 
@@ -277,6 +282,7 @@ class MainWindow(QMainWindow):
         for screen in self.visible_screens():
             lines.append(f"{screen.key} — {screen.title}")
         lines += ["F12 — lock / switch user", "F1 — this help"]
+        lines += [f"{k} — {v}" for k, v in DISPLAY_HELP]
         current = self.current_screen()
         if current is not None and current.help_keys:
             lines.append(f"<br><b>{current.title}</b>")

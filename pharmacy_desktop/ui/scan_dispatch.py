@@ -95,6 +95,8 @@ class ScanFeedback(QFrame):
         self._text.setText(text)
         self.setAccessibleDescription(text)
         self._icon.setPixmap(self.style().standardIcon(icon).pixmap(24, 24) if icon else QPixmap())
+        # idle, the line is hidden: "Ready to scan." is the status bar's, on the screens that take scans
+        self.setVisible(state != "idle")
         colour = {"good": OK_STATUS, "bad": STOP_BORDER}.get(state)
         if colour:
             tint = "rgba(27,127,59,40)" if state == "good" else "rgba(198,40,40,40)"

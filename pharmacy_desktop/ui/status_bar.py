@@ -1,11 +1,15 @@
-"""The shell's status bar parts: the busy indicator and the database and printer states in words."""
+"""The shell's status bar parts: the busy indicator, the scanner, database and printer states in words
+with an icon, and who is working where (user, role, workstation)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from urllib.parse import urlsplit
 
-from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+
+from pharmacy_desktop.ui.icons import pixmap
+from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
 
 CHANGE_TOPICS = ("prescriptions", "patients", "inventory", "will_call", "print_jobs")  # what uow.notify sends
 
@@ -38,14 +42,41 @@ class BusyStatus(QWidget):
             self.setVisible(False)
 
 
-class StatusPill(QLabel):
-    """A state in words with a symbol, so it never relies on colour alone."""
+class StatusPill(QWidget):
+    """A state in words with an icon beside it (ui/icons.py), so it never relies on colour alone.
+    ``text()`` is the words ("Database: connected"), also the tooltip and the accessible name."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.icon = QLabel()
+        self.words = ElidedLabel()  # a narrow window shortens the words (…); the tooltip holds them whole
+        self.words.setTextFormat(Qt.TextFormat.PlainText)
+        self.words.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 10, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.words)
+        self._kind = "unknown"
+
+    def text(self) -> str:
+        return self.words.text()
 
     def set_state(self, name: str, ok: bool | None, detail: str) -> None:
-        symbol = {True: "●", False: "✖", None: "○"}[ok]
-        colour = {True: OK_STATUS, False: STOP_BORDER, None: MUTED}[ok]
-        self.setText(f"<span style='color:{colour}'>{symbol}</span> {name}: {detail}")
-        self.setToolTip(f"{name}: {detail}")
+        self.show_words({True: "passed", False: "stop", None: "unknown"}[ok], f"{name}: {detail}")
+
+    def show_words(self, kind: str, text: str) -> None:
+        self._kind = kind
+        self.words.setText(text)
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self.refresh_icon()
+
+    def refresh_icon(self) -> None:
+        """The icon in the theme's colour at the font's height (again after a theme or zoom change)."""
+        size = max(14, self.words.fontMetrics().height() - 2)
+        self.icon.setPixmap(pixmap(self._kind, size))
+        self.icon.setFixedSize(size, size)
 
 
 class DatabaseStatus(StatusPill):
@@ -55,8 +86,9 @@ class DatabaseStatus(StatusPill):
 
     reconnected = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, host: str = ""):
         super().__init__(parent)
+        self.host = host  # "this computer" / "db.example.lan": where the database is
         self.listener_ok: bool | None = None
         self.answers_ok: bool | None = None
         self.lost = False
@@ -80,7 +112,7 @@ class DatabaseStatus(StatusPill):
         elif self.answers_ok is False:
             self.set_state("Database", False, "reconnecting… (the database is not answering; saved work is safe)")
         elif self.listener_ok or self.answers_ok:
-            self.set_state("Database", True, "connected")
+            self.set_state("Database", True, f"connected ({self.host})" if self.host else "connected")
 
 
 def printers_pill(configured: list[str]) -> StatusPill:
@@ -89,3 +121,42 @@ def printers_pill(configured: list[str]) -> StatusPill:
     detail = f"{', '.join(configured)} configured, not checked yet" if configured else "none configured (Settings)"
     pill.set_state("Printers", None, detail)
     return pill
+
+
+def database_host(url: str) -> str:
+    """Where the database is, for a person: "this computer" or its host name (never a user or password)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    if not url:
+        return ""
+    if host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/"):
+        return "this computer"
+    return host
+
+
+class ScannerStatus(StatusPill):
+    """Whether a scan means something here: "Ready to scan" on a screen that takes scans, nothing elsewhere."""
+
+    READY = "Scanner: ready to scan"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._kind = "scanner"
+        self.show_words("scanner", self.READY)
+
+    def refresh_icon(self) -> None:
+        size = max(14, self.words.fontMetrics().height() - 2)
+        self.icon.setPixmap(pixmap("scanner", size))
+        self.icon.setFixedSize(size, size)
+
+    def set_scan_screen(self, takes_scans: bool) -> None:
+        self.setVisible(takes_scans)
+
+
+class IdentityStatus(StatusPill):
+    """Who is signed in, as what, at which workstation: "Priya Raman (Pharmacist) at counter-1"."""
+
+    def set_identity(self, display_name: str, role_title: str, workstation: str) -> None:
+        self.show_words("user", f"{display_name} ({role_title}) at {workstation}")

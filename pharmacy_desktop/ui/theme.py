@@ -66,6 +66,11 @@ def current_zoom(app: QApplication | None = None) -> int:
     return int(zoom) if isinstance(zoom, int) else DEFAULT_ZOOM
 
 
+def is_styled(app: QApplication) -> bool:
+    """Whether ``apply_look`` has dressed this application (a bare QApplication in a test has not)."""
+    return app.property(_THEME) is not None
+
+
 def apply_look(app: QApplication, theme: str | Palette = LIGHT, zoom: int = DEFAULT_ZOOM) -> None:
     """Font, palette and style sheet for ``theme`` at ``zoom`` %, on the whole application."""
     palette = theme if isinstance(theme, Palette) else palette_named(theme)
@@ -218,10 +223,9 @@ QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top left; le
 QListWidget#navigation {{
     background: {p.chrome}; border: none; border-right: {bw}px solid {p.border}; outline: none;
 }}
-QListWidget#navigation::item {{ color: {p.text}; padding: {pad_v}px {pad_h}px; border-radius: {radius}px; }}
+QListWidget#navigation::item {{ color: {p.text}; padding: {pad_v}px {pad_h}px; border: none; }}
 QListWidget#navigation::item:selected {{ color: {p.selection_text}; background: {p.selection}; }}
 QListWidget#navigation:focus {{ border-right: {fw}px solid {p.focus}; }}
-QListWidget#navigation::item:focus {{ border: {fw}px solid {p.focus}; }}
 
 QFrame#header {{ background: {p.surface}; border: none; border-bottom: {bw}px solid {p.border}; }}
 QLabel#screenTitle {{ color: {p.text}; }}
@@ -230,7 +234,7 @@ QLabel[role="muted"] {{ color: {p.muted}; }}
 
 QStatusBar {{ background: {p.chrome}; color: {p.text}; border-top: {bw}px solid {p.border}; }}
 QStatusBar::item {{ border: none; }}
-QStatusBar QLabel {{ color: {p.text}; padding: 0 {SPACE.m}px; }}
+QStatusBar QLabel {{ color: {p.text}; }}
 
 QTabBar::tab:focus {{ color: {p.focus}; }}
 QScrollArea {{ border: none; }}

@@ -6,17 +6,20 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.places import Place
 from pharmacy_desktop.services import pharmacy
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.design import TYPE
+from pharmacy_desktop.ui.icons import StatusLine
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading
 from pharmacy_desktop.ui.style import STOP_BORDER
+from pharmacy_desktop.ui.theme import scaled_font
 
 # status, title, key, permission that acts on it, what the number means
 STEPS = (
@@ -40,6 +43,30 @@ STEPS = (
 # who sees a step on the home page (acting on it or not: a technician wants to know what the
 # pharmacist has waiting too)
 SEES_WORKFLOW = ("prescription.fill", "prescription.review", "pos.sell")
+# the other queues a role works, below the workflow: (name, title, key, permission, what the number means)
+OTHER_QUEUES = (
+    ("messages", "Patient messages", key_for(Place.MESSAGES), "patient.view", "failed or bounced: send again or call"),
+    (
+        "reorder",
+        "Stock to reorder",
+        key_for(Place.INVENTORY),
+        "inventory.view",
+        "items at or below their reorder point",
+    ),
+)
+
+
+def other_counts(uow_factory: UnitOfWorkFactory, actor: Actor) -> dict[str, int]:
+    """The other queues' counts this actor may see (from the services the screens use; off the GUI thread)."""
+    from pharmacy_desktop.services import notification_admin, reorder
+
+    counts: dict[str, int] = {}
+    if actor.can("patient.view"):
+        rows = notification_admin.outstanding_messages(uow_factory, actor)
+        counts["messages"] = sum(1 for r in rows if r.status in ("failed", "bounced"))
+    if actor.can("inventory.view"):
+        counts["reorder"] = sum(len(group.lines) for group in reorder.reorder_suggestions(uow_factory, actor))
+    return counts
 
 
 def _age(since: dt.datetime | None, now: dt.datetime) -> str:
@@ -67,10 +94,7 @@ class QueueCard(QFrame):
         self.setObjectName("queueCard")
         self.key = key
         self.count = QLabel("…")
-        font = QFont(self.count.font())
-        font.setPointSizeF(font.pointSizeF() + 22)
-        font.setBold(True)
-        self.count.setFont(font)
+        self.count.setFont(scaled_font(self.count.font(), TYPE.number, bold=True))
         self.count.setObjectName("queueCount")
         self.title = heading(title, 3)
         self.meaning = QLabel(meaning)
@@ -78,12 +102,16 @@ class QueueCard(QFrame):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.urgent = StatusLine("stat")  # "1 STAT · 2 past promised time" with the STAT icon: words, not colour
+        self.urgent.text.setWordWrap(True)
+        self.urgent.hide()
         self.hint = QLabel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.title)
         layout.addWidget(self.count)
         layout.addWidget(self.meaning)
+        layout.addWidget(self.urgent)
         layout.addWidget(self.detail)
         layout.addStretch(1)
         layout.addWidget(self.hint)
@@ -114,9 +142,12 @@ class HomeScreen(Screen):
         self.cards: dict[str, QueueCard] = {}
         self.grid = QGridLayout()
         self.grid.setSpacing(12)
-        self.alarms = QLabel()
-        self.alarms.setWordWrap(True)
-        self.alarms.setTextFormat(Qt.TextFormat.RichText)
+        self.others: dict[str, QueueCard] = {}
+        self.other_grid = QGridLayout()
+        self.other_grid.setSpacing(12)
+        self.alarms = StatusLine("warning")
+        self.alarms.text.setWordWrap(True)
+        self.alarms.text.setTextFormat(Qt.TextFormat.RichText)
         self.alarms.hide()
         self.keys = QLabel()
         self.keys.setTextFormat(Qt.TextFormat.RichText)
@@ -132,6 +163,7 @@ class HomeScreen(Screen):
         layout.addWidget(self.where)
         layout.addWidget(self.error)
         layout.addLayout(self.grid)
+        layout.addLayout(self.other_grid)
         layout.addWidget(self.alarms)
         keys_title = heading("Keys", 2)
         layout.addWidget(keys_title)
@@ -173,6 +205,7 @@ class HomeScreen(Screen):
                 widget.setParent(None)
                 widget.deleteLater()
         self.cards = {}
+        self._build_others()
         for i, (status, title, key, permission, meaning) in enumerate(steps):
             card = QueueCard(title, key, meaning)
             card.hint.setText(
@@ -185,6 +218,25 @@ class HomeScreen(Screen):
             self.cards[status] = card
             self.grid.addWidget(card, 0, i)
         self._show_static()
+
+    def _build_others(self) -> None:
+        while self.other_grid.count():
+            item = self.other_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+        self.others = {}
+        for i, (name, title, key, _allowed, meaning) in enumerate(q for q in OTHER_QUEUES if self.actor.can(q[3])):
+            card = QueueCard(title, key, meaning)
+            card.setMinimumHeight(0)
+            card.setObjectName("queueCard")
+            card.hint.setText(f"<b>{key}</b> opens it")
+            self.others[name] = card
+            self.other_grid.addWidget(card, 0, i)
+        if self.others:
+            self.other_grid.setColumnStretch(len(self.others), 1)
 
     def _show_static(self) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -225,43 +277,48 @@ class HomeScreen(Screen):
             return
         self._loading = True
         ctx, actor = self.context, self.actor
-        run_in_background(self, lambda: pharmacy.workload(ctx.uow_factory, actor), self._show, self._failed)
+
+        def load() -> tuple[pharmacy.Workload, dict[str, int]]:
+            return pharmacy.workload(ctx.uow_factory, actor), other_counts(ctx.uow_factory, actor)
+
+        run_in_background(self, load, self._show, self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False
-        self.error.setText(f"⚠ The counts could not be loaded: {user_message(exc)}")
+        self.error.setText(f"Problem: the counts could not be loaded: {user_message(exc)}")
         self.error.show()
 
-    def _show(self, load: pharmacy.Workload) -> None:
+    def _show(self, loaded: tuple[pharmacy.Workload, dict[str, int]]) -> None:
+        load, others = loaded
         self._loading = False
+        for name, card in self.others.items():
+            count = others.get(name, 0)
+            card.count.setText(str(count))
+            card.detail.setText("" if count else "nothing waiting")
+            card.set_alarm(name == "messages" and count > 0)
         self.error.hide()
         now = dt.datetime.now(dt.UTC)
         for status, card in self.cards.items():
             q = load.queues.get(status) or pharmacy.QueueCount(status, 0, 0, 0, None)
             card.count.setText(str(q.count))
-            parts = []
-            if q.stat:
-                parts.append(f"<b>⚡ {q.stat} STAT</b>")
-            if q.overdue:
-                parts.append(f"<b>⚠ {q.overdue} past promised time</b>")
-            if q.count:
-                parts.append(f"oldest {_age(q.oldest_at, now)}")
-            card.detail.setText(" · ".join(parts) if parts else "nothing waiting")
+            urgent = [f"{q.stat} STAT"] if q.stat else []
+            urgent += [f"{q.overdue} past promised time"] if q.overdue else []
+            card.urgent.set("stat" if q.stat else "overdue", " · ".join(urgent))
+            card.urgent.text.setStyleSheet("font-weight: bold;")
+            card.urgent.setVisible(bool(urgent))
+            card.detail.setText(f"oldest {_age(q.oldest_at, now)}" if q.count else "nothing waiting")
             card.set_alarm(bool(q.stat or q.overdue))
         alarms = []
         if load.locked_accounts:
             alarms.append(
-                f"⚠ <b>{load.locked_accounts} account{'s are' if load.locked_accounts != 1 else ' is'} "
+                f"<b>{load.locked_accounts} account{'s are' if load.locked_accounts != 1 else ' is'} "
                 "locked</b> after wrong passwords" + (" (Users, Alt+U)" if self.actor.can("users.manage") else "")
             )
         if load.failed_sign_ins_today:
             alarms.append(
-                f"⚠ {load.failed_sign_ins_today} failed sign-in{'s' if load.failed_sign_ins_today != 1 else ''} "
+                f"{load.failed_sign_ins_today} failed sign-in{'s' if load.failed_sign_ins_today != 1 else ''} "
                 "today" + (" (Audit, Alt+A)" if self.actor.can("audit.view") else "")
             )
-        self.alarms.setText("<br>".join(alarms))
+        self.alarms.set("warning", "<br>".join(alarms))
         self.alarms.setVisible(bool(alarms))
-        self.updated.setText(
-            f"Updated {now.astimezone():%H:%M:%S}; counts refresh by themselves when another "
-            "workstation changes something."
-        )
+        self.updated.setText(f"Counts as of {now.astimezone():%H:%M}; they follow the other workstations' work.")

@@ -48,6 +48,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
+from pharmacy_desktop.ui.widgets.display_settings import DisplaySettingsGroup
 from pharmacy_desktop.ui.widgets.notification_templates import NotificationTemplatesPage
 from pharmacy_desktop.ui.widgets.pos_settings import PosSettingsPage
 from pharmacy_desktop.ui.widgets.printer_row import ROLE_USE, TEST_KEYS
@@ -134,7 +135,9 @@ class SettingsScreen(Screen):
         form.addRow(note)
         lock_row = QHBoxLayout()
         lock_row.addWidget(workstation, 1)
-        lock_row.addStretch(1)
+        display_file = context.config_path.parent / "display.toml" if context.config_path else None
+        self.display_group = DisplaySettingsGroup(display_file)  # theme and text size (ui/widgets/display_settings.py)
+        lock_row.addWidget(self.display_group, 1)
         printers_layout.addLayout(lock_row)
         printers_layout.addStretch(1)
         self.tabs.addTab(self.printers_tab, "&Printers and screen lock")
@@ -276,6 +279,7 @@ class SettingsScreen(Screen):
         self.idle_minutes.setValue(cfg.idle_lock_minutes)
         self.scanner_gap.setValue(cfg.scanner_gap_ms)
         self.scanner_min.setValue(cfg.scanner_min_length)
+        self.display_group.load()
         self.error.show_message("")
         if self.pos_page.loaded is not None:  # Ctrl+Z: the point-of-sale tab as last loaded or saved
             self.pos_page.show_settings(self.pos_page.loaded)
@@ -302,6 +306,11 @@ class SettingsScreen(Screen):
         try:
             printers = self.form_printers()
         except ValidationFailed as error:
+            self._problem(error)
+            return
+        try:
+            self.display_group.save(username=self.actor.username)
+        except OSError as error:
             self._problem(error)
             return
         cfg = self.context.config

@@ -1,0 +1,150 @@
+"""Icons from a maintained set (qtawesome's Material Design Icons) instead of text glyphs.
+
+An icon never says a status alone: it stands beside the words (``StatusLine``, the status bar's
+pills, the home page's cards). Colours come from the current theme (``ui/theme.current_theme``).
+
+    icon("passed")                    # a QIcon in the theme's "passed" colour
+    icon_for_place(Place.FILL)        # the sidebar's icon of a screen
+    pixmap("stop", 16)                # for a QLabel
+
+If qtawesome cannot be loaded (a broken install), icons are empty and the words still say it all.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from pharmacy_desktop.domain.places import Place
+from pharmacy_desktop.ui.design import Palette
+
+log = logging.getLogger(__name__)
+
+# status: (icon, palette token of its colour)
+STATUS: dict[str, tuple[str, str]] = {
+    "stop": ("mdi6.close-octagon", "stop_border"),  # hard stop, refused, failed
+    "warning": ("mdi6.alert", "warning_border"),  # look before going on
+    "passed": ("mdi6.check-circle", "passed_border"),  # passed, saved, connected
+    "info": ("mdi6.information", "info"),  # waiting for the next step
+    "unknown": ("mdi6.help-circle-outline", "muted"),  # not checked yet
+    "stat": ("mdi6.lightning-bolt", "stat"),  # STAT
+    "overdue": ("mdi6.timer-sand", "stat"),  # past the promised time
+    "controlled": ("mdi6.shield-lock-outline", "controlled"),  # a controlled substance
+}
+# things: (icon, palette token)
+THINGS: dict[str, tuple[str, str]] = {
+    "scanner": ("mdi6.barcode-scan", "text"),
+    "database": ("mdi6.database", "text"),
+    "printer": ("mdi6.printer", "text"),
+    "user": ("mdi6.account-circle", "text"),
+    "workstation": ("mdi6.monitor", "text"),
+    "lock": ("mdi6.lock-outline", "text"),
+    "sign_out": ("mdi6.logout", "text"),
+    "zoom_in": ("mdi6.magnify-plus-outline", "text"),
+    "zoom_out": ("mdi6.magnify-minus-outline", "text"),
+    "theme": ("mdi6.contrast-circle", "text"),
+    "stock": ("mdi6.store-alert", "text"),
+    "messages": ("mdi6.message-alert-outline", "text"),
+}
+PLACES: dict[Place, str] = {
+    Place.HOME: "mdi6.home",
+    Place.INTAKE: "mdi6.file-document-edit-outline",
+    Place.REVIEW: "mdi6.clipboard-check-outline",
+    Place.DRUG_LOOKUP: "mdi6.pill",
+    Place.FILL: "mdi6.flask-outline",
+    Place.VERIFY: "mdi6.check-decagram-outline",
+    Place.PICKUP: "mdi6.shopping-outline",
+    Place.INVENTORY: "mdi6.package-variant-closed",
+    Place.PATIENTS: "mdi6.account-multiple",
+    Place.PRINT_QUEUE: "mdi6.printer",
+    Place.MESSAGES: "mdi6.message-alert-outline",
+    Place.USERS: "mdi6.account-cog",
+    Place.AUDIT_LOG: "mdi6.history",
+    Place.SETTINGS: "mdi6.cog",
+}
+
+
+@cache
+def _qta() -> Any:
+    try:
+        import qtawesome  # type: ignore[import-untyped]
+
+        return qtawesome
+    except Exception as exc:  # an install without it: words only, never a failed start
+        log.warning("icons unavailable (%s): words only", type(exc).__name__)
+        return None
+
+
+def _theme() -> Palette:
+    from pharmacy_desktop.ui.theme import current_theme
+
+    return current_theme()
+
+
+def _make(name: str, colour: str, selected: str | None = None) -> QIcon:
+    qta = _qta()
+    if qta is None:
+        return QIcon()
+    try:
+        options: dict[str, Any] = {"color": colour}
+        if selected:
+            options["color_active"] = selected
+            options["color_selected"] = selected
+        return qta.icon(name, **options)  # type: ignore[no-any-return]
+    except Exception as exc:  # an icon name the installed set lacks: no icon, the words stay
+        log.warning("icon %s unavailable (%s)", name, type(exc).__name__)
+        return QIcon()
+
+
+def icon(kind: str, *, colour: str | None = None) -> QIcon:
+    """The icon of a status (``STATUS``) or a thing (``THINGS``) in the current theme's colour."""
+    name, token = STATUS.get(kind) or THINGS[kind]
+    theme = _theme()
+    return _make(name, colour or getattr(theme, token))
+
+
+def icon_for_place(place: Place | None) -> QIcon:
+    """A screen's icon for the sidebar: the theme's text colour, the selection's text colour when selected."""
+    name = PLACES.get(place) if place is not None else None
+    if name is None:
+        return QIcon()
+    theme = _theme()
+    return _make(name, theme.text, theme.selection_text)
+
+
+def pixmap(kind: str, size: int = 16) -> QPixmap:
+    return icon(kind).pixmap(QSize(size, size))
+
+
+class StatusLine(QWidget):
+    """An icon and the words beside it: a status a person reads without relying on colour."""
+
+    def __init__(self, kind: str = "unknown", text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.icon = QLabel()
+        self.text = QLabel(text)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        self.kind = kind
+        self.set(kind, text)
+
+    def set(self, kind: str, text: str) -> None:
+        self.kind = kind
+        size = max(14, self.text.fontMetrics().height())
+        self.icon.setPixmap(pixmap(kind, size))
+        self.icon.setFixedSize(size, size)
+        self.text.setText(text)
+        self.setAccessibleName(text)
+        self.setToolTip("")
+
+    def refresh_icon(self) -> None:
+        """After a theme or zoom change: the icon again in the new colour and size."""
+        self.set(self.kind, self.text.text())
