@@ -29,6 +29,7 @@ from pharmacy_desktop.ui.design import (
 _PLATFORM_POINTS = "pharmacyPlatformPoints"  # the platform's font size, read once before we change it
 _THEME = "pharmacyTheme"
 _ZOOM = "pharmacyZoom"
+_FONT_FACTOR = "pharmacyFontFactor"  # a widget's own font size over the base size
 
 KIND = "kind"  # the dynamic property of a button: "primary" | "danger"
 
@@ -80,25 +81,40 @@ def apply_look(app: QApplication, theme: str | Palette = LIGHT, zoom: int = DEFA
     font = QFont(app.font())
     font.setPointSizeF(points)
     changed_size = old > 0 and abs(old - points) > 0.05
-    app.setFont(font)
-    if changed_size:
-        _scale_own_fonts(app, points / old)
+    # the style sheet first: setting it puts back the fonts widgets were given before it (a heading's
+    # size at 100 %), so the widgets' own fonts are set again after it
+    sheet = stylesheet(palette, pixels(points))
+    changed_sheet = sheet != app.styleSheet()
+    if changed_sheet:
+        app.setStyleSheet(sheet)
     app.setPalette(qpalette(palette))
-    app.setStyleSheet(stylesheet(palette, pixels(points)))
+    app.setFont(font)
+    if (changed_size or changed_sheet) and old > 0:
+        _scale_own_fonts(app, old, points)
     app.setProperty(_THEME, palette.name)
     app.setProperty(_ZOOM, zoom)
 
 
-def _scale_own_fonts(app: QApplication, ratio: float) -> None:
-    """Widgets that set their own font (a heading, a count) keep their size relative to the base."""
+def _scale_own_fonts(app: QApplication, old: float, points: float) -> None:
+    """Widgets that set their own font (a heading, a count) keep their size relative to the base.
+
+    Each such widget's factor (its size over the base size when first seen) is kept on it, and its
+    size set from it: absolute, so a style sheet that puts back an earlier font changes nothing."""
     from PySide6.QtCore import Qt
 
     for widget in app.allWidgets():
-        if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
-            font = QFont(widget.font())
-            if font.pointSizeF() > 0:
-                font.setPointSizeF(round(font.pointSizeF() * ratio, 1))
-                widget.setFont(font)
+        if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+            continue
+        widget.ensurePolished()  # a first polish later (a screen not opened yet) would put back the old font
+        font = QFont(widget.font())
+        if font.pointSizeF() <= 0:
+            continue
+        factor = widget.property(_FONT_FACTOR)
+        if not isinstance(factor, float):
+            factor = font.pointSizeF() / old
+            widget.setProperty(_FONT_FACTOR, factor)
+        font.setPointSizeF(round(points * factor, 1))
+        widget.setFont(font)
 
 
 def pixels(points: float) -> int:
