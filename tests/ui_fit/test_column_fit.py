@@ -85,3 +85,20 @@ def test_new_rows_are_fitted(qtbot):
     for c, value in enumerate(["B2", "Montgomery-Vanderbilt, Alexandria", "Aspirin 81 mg tablet", "1,000 tablets"]):
         view.setItem(1, c, QTableWidgetItem(value))
     qtbot.waitUntil(lambda: view.columnWidth(3) >= view.fontMetrics().horizontalAdvance("1,000 tablets") + 8)
+
+
+def test_an_optional_column_steps_aside_while_narrow_and_comes_back(qtbot):
+    view = table(ROWS)
+    qtbot.addWidget(view)
+    fit_columns(view, stretch=2, shrink=(1,), optional=(3,))
+    view.resize(440, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()
+    assert view.isColumnHidden(3)  # the quantity stepped aside so the drug keeps its strength
+    kept = through_strength(ROWS[1][2])
+    assert view.columnWidth(2) >= view.fontMetrics().horizontalAdvance(kept) + CELL_MARGIN - 2
+    view.resize(1400, 200)
+    QApplication.processEvents()
+    assert not view.isColumnHidden(3)
+    assert sum(view.columnWidth(c) for c in range(4)) == view.viewport().width()

@@ -129,6 +129,12 @@ class PatientsScreen(Screen):
         self.form = PatientFormWidget()
         self.messages = PatientNotificationsPanel(factory, actor)  # issue 16: contact preferences, messages
         self.form.tabs.addTab(self.messages, "&6 Contact")
+        # every tab in view on a narrow window (no scroll arrows hiding the last ones): a tab too
+        # narrow for its title elides it, and its tooltip has it whole
+        self.form.tabs.setUsesScrollButtons(False)
+        self.form.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        for index in range(self.form.tabs.count()):
+            self.form.tabs.setTabToolTip(index, self.form.tabs.tabText(index).replace("&", ""))
         self.messages.saved.connect(self._preferences_saved)
         right_layout.addWidget(self.form, 1)
         bar = QHBoxLayout()

@@ -8,6 +8,8 @@
   way first, down to a floor, so that the stretch column keeps what its ``keep`` function says
   must stay readable (a drug's name through its strength: the form elides first); only when even
   that does not fit does the stretch column elide further (no column is pushed out of sight);
+- still short, the ``optional`` columns step aside (hidden until there is room), then every column
+  narrows toward its header's width: no column is ever pushed out of sight;
 - the model must give a ToolTipRole for what may elide (RowsTable and the screens' models do).
 
 It sets the widths itself (sections are Fixed); the header stays the view's own.
@@ -44,7 +46,9 @@ class ColumnFit(QObject):
 
     ``stretch``: the column that takes the room left; ``shrink``: the columns that elide first
     (in the order given); ``keep``: the text of the stretch column that must stay whole (default:
-    :func:`through_strength`); ``floor_chars``: how narrow a shrinking column may get, in characters.
+    :func:`through_strength`); ``floor_chars``: how narrow a shrinking column may get, in characters;
+    ``optional``: columns hidden while there is no room for them (what they say is shown elsewhere,
+    e.g. in the selected row's detail), shown again when the window grows.
     """
 
     def __init__(
@@ -55,11 +59,14 @@ class ColumnFit(QObject):
         shrink: Sequence[int] = (),
         keep: Callable[[str], str] | None = through_strength,
         floor_chars: int = 10,
+        optional: Sequence[int] = (),
     ):
         super().__init__(view)
         self.view = view
         self.stretch = stretch
         self.shrink = tuple(shrink)
+        self.optional = tuple(optional)
+        self._dropped: set[int] = set()
         self.keep = keep
         self.floor_chars = floor_chars
         self._pending = False
@@ -157,11 +164,11 @@ class ColumnFit(QObject):
         if model is None:
             return
         header = view.horizontalHeader()
-        columns = [c for c in range(model.columnCount(QModelIndex())) if not view.isColumnHidden(c)]
-        if not columns:
-            return
+        columns = [
+            c for c in range(model.columnCount(QModelIndex())) if not view.isColumnHidden(c) or c in self._dropped
+        ]
         available = view.viewport().width()
-        if available <= 0:
+        if not columns or available <= 0:
             return
         widths = {c: self._wanted(c) for c in columns}
         stretch_wanted = widths.get(self.stretch, 0)
@@ -170,16 +177,44 @@ class ColumnFit(QObject):
         short = others + kept - available
         floor = view.fontMetrics().averageCharWidth() * self.floor_chars
         for column in self.shrink:  # the columns that give way, in order, down to their floor
-            if short <= 0 or column not in widths:
+            if short <= 0:
                 break
-            least = max(min(widths[column], floor), header.sectionSizeHint(column))
-            give = min(short, widths[column] - least)
-            if give > 0:
-                widths[column] -= give
-                short -= give
+            if column in widths:
+                least = max(min(widths[column], floor), header.sectionSizeHint(column))
+                give = min(short, widths[column] - least)
+                if give > 0:
+                    widths[column] -= give
+                    short -= give
+        dropped: set[int] = set()
+        for column in self.optional:  # then the columns whose facts are shown elsewhere step aside
+            if short <= 0:
+                break
+            if column in widths and column != self.stretch:
+                short -= widths.pop(column)
+                dropped.add(column)
+        wanted = {c: self._wanted(c) for c in widths}
+        for column in reversed(self.shrink):  # a column stepped aside: the room it left goes back first
+            if short >= 0:
+                break
+            if column in widths:
+                back = min(-short, wanted[column] - widths[column])
+                widths[column] += back
+                short += back
+        if short > 0 and self.stretch in widths:  # the stretch column elides too (its tooltip has it)
+            short -= kept - header.sectionSizeHint(self.stretch)
+        for column in reversed(columns):  # still too narrow: every column toward its header's width
+            if short <= 0:
+                break
+            if column in widths and column != self.stretch:
+                give = min(short, widths[column] - header.sectionSizeHint(column))
+                if give > 0:
+                    widths[column] -= give
+                    short -= give
+        for column in self.optional:
+            if column in columns and view.isColumnHidden(column) != (column in dropped):
+                view.setColumnHidden(column, column in dropped)
+        self._dropped = dropped
         if self.stretch in widths:
-            # too narrow even so: the stretch column elides too (its tooltip has it all) rather than
-            # pushing the last columns out of sight
             rest = available - sum(w for c, w in widths.items() if c != self.stretch)
             widths[self.stretch] = max(rest, header.sectionSizeHint(self.stretch))
         for column, width in widths.items():
@@ -194,8 +229,9 @@ def fit_columns(
     shrink: Sequence[int] = (),
     keep: Callable[[str], str] | None = through_strength,
     floor_chars: int = 10,
+    optional: Sequence[int] = (),
 ) -> ColumnFit:
     """Install a :class:`ColumnFit` on ``view`` (kept alive as the view's child) and fit once."""
-    fitter = ColumnFit(view, stretch=stretch, shrink=shrink, keep=keep, floor_chars=floor_chars)
+    fitter = ColumnFit(view, stretch=stretch, shrink=shrink, keep=keep, floor_chars=floor_chars, optional=optional)
     fitter.fit()
     return fitter

@@ -164,7 +164,7 @@ class StockPage(QWidget):
         self.message = MessageLine("stockMessage")
 
         self.items = RowsTable(ITEM_HEADERS, stretch=0)
-        fit_columns(self.items, stretch=0, shrink=(7,))
+        fit_columns(self.items, stretch=0, shrink=(7, 5), optional=(7, 4))  # notes, order qty: in the lots line
         self.items.setObjectName("stockItems")
         self.items.setAccessibleName("Stock items")
         self.items.itemSelectionChanged.connect(lambda: self.lot_timer.start())
@@ -347,9 +347,11 @@ class StockPage(QWidget):
         item, today = stock.item, dt.date.today()
         counted = f" · counted {item.last_counted_at.astimezone():%Y-%m-%d}" if item.last_counted_at else ""
         cost = f" · ${item.unit_cost:.2f}/{item.unit}" if item.unit_cost is not None else ""
+        cells = item_cells(item, today)  # what a narrow list hides (order qty, notes) is said here too
+        notes = f" · {cells[7]}" if cells[7] else ""
         self.item_line.setText(
             f"<b>{drug_cell(item.title, item.schedule)}</b> · on hand now <b>{qty(item.on_hand, item.unit)}</b>"
-            f" · bin {item.bin_location or '—'}{cost}{counted}"
+            f" · bin {item.bin_location or '—'} · order {cells[4]}{cost}{counted}{notes}"
         )
         self.lots.set_rows([lot_cells(lot, item.unit, today) for lot in stock.lots])
         for n, lot in enumerate(stock.lots):

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableWidget,
@@ -42,6 +41,7 @@ from pharmacy_desktop.services.patient_forms import (
     PrescriberEntry,
 )
 from pharmacy_desktop.ui.style import ERROR_STYLE
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 
 PREGNANCY_TEXTS = {"unknown": "Unknown / not asked", "pregnant": "Pregnant", "not_pregnant": "Not pregnant"}
 
@@ -75,7 +75,13 @@ def _bool(text: str) -> bool:
 
 class EntryTable(QTableWidget):
     def __init__(
-        self, name: str, columns: Sequence[Column], factory: Callable[..., Any], parent: QWidget | None = None
+        self,
+        name: str,
+        columns: Sequence[Column],
+        factory: Callable[..., Any],
+        parent: QWidget | None = None,
+        *,
+        stretch: int = 0,
     ):
         super().__init__(0, len(columns), parent)
         self.setObjectName(name)
@@ -88,7 +94,11 @@ class EntryTable(QTableWidget):
             if values:
                 item.setToolTip(f"{title}: {values.rstrip(')').replace('/', ', ')}")
             self.setHorizontalHeaderItem(index, item)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # each column as wide as what is typed in it, the main one (the allergen, the plan, ...) takes
+        # the rest; a cell too narrow elides and its tooltip holds the whole text
+        others = tuple(c for c in reversed(range(len(columns))) if c != stretch)
+        fit_columns(self, stretch=stretch, keep=lambda text: text, shrink=others, floor_chars=8)
+        self.itemChanged.connect(self._keep_tooltip)
         self.verticalHeader().setDefaultSectionSize(30)
         self.setTabKeyNavigation(False)
         self.setEditTriggers(
@@ -109,11 +119,17 @@ class EntryTable(QTableWidget):
                 return True
         return False
 
+    def _keep_tooltip(self, item: QTableWidgetItem) -> None:
+        if item.toolTip() != item.text():
+            item.setToolTip(item.text())
+
     def add_row(self, values: Sequence[str] | None = None) -> None:
         row = self.rowCount()
         self.insertRow(row)
         for col, text in enumerate(values or [""] * len(self.columns)):
-            self.setItem(row, col, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            self.setItem(row, col, item)
         self.setCurrentCell(row, 0)
 
     def set_entries(self, entries: Sequence[Any]) -> None:
@@ -214,6 +230,7 @@ class PatientFormWidget(QWidget):
                 ("Member ID", "member_id", _text, str.strip),
             ],
             InsuranceEntry,
+            stretch=1,
         )
         self.prescribers = EntryTable(
             "prescribersTable",
