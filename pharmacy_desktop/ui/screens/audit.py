@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -35,6 +34,7 @@ from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_TINT
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.priority_table import PriorityTable
 
 RESOURCE_TITLES = {
     "user": "Accounts",
@@ -68,8 +68,9 @@ def _py_date(date: QDate) -> dt.date:
     return dt.date(date.year(), date.month(), date.day())
 
 
-def _table(model: RowsModel[EventRow] | RowsModel[AccessRow]) -> QTableView:
-    table = QTableView()
+def _table(model: RowsModel[EventRow] | RowsModel[AccessRow], stretch: int, priority: tuple[int, ...]) -> QTableView:
+    """No sideways scrolling: the ``stretch`` column takes the rest and elides (the tooltip has it whole)."""
+    table = PriorityTable(stretch=stretch, priority=priority)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -78,9 +79,6 @@ def _table(model: RowsModel[EventRow] | RowsModel[AccessRow]) -> QTableView:
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(30)
     table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
     return table
 
 
@@ -119,6 +117,13 @@ class AuditScreen(Screen):
         self.problems_only.setObjectName("problemsOnly")
         self.apply_button = QPushButton("Show (Enter)")
         self.apply_button.setObjectName("applyFilters")
+        for combo in (
+            self.user,
+            self.event_type,
+            self.resource,
+        ):  # as wide as the window allows, not the longest choice
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self._reset_choices()
 
         filters = QGridLayout()
@@ -135,15 +140,16 @@ class AuditScreen(Screen):
             caption.setBuddy(widget)
             filters.addWidget(caption, 0, col)
             filters.addWidget(widget, 1, col)
+        # the dates, problems only and Show on a second row: the filters fit 1024x768 beside the navigation
         since_label, until_label = QLabel("&From"), QLabel("&To (inclusive)")
         since_label.setBuddy(self.since)
         until_label.setBuddy(self.until)
-        filters.addWidget(since_label, 0, 4)
-        filters.addWidget(self.since, 1, 4)
-        filters.addWidget(until_label, 0, 5)
-        filters.addWidget(self.until, 1, 5)
-        filters.addWidget(self.problems_only, 1, 6)
-        filters.addWidget(self.apply_button, 1, 7)
+        filters.addWidget(since_label, 2, 0)
+        filters.addWidget(self.since, 3, 0)
+        filters.addWidget(until_label, 2, 1)
+        filters.addWidget(self.until, 3, 1)
+        filters.addWidget(self.problems_only, 3, 2)
+        filters.addWidget(self.apply_button, 3, 3)
         filters.setColumnStretch(0, 3)
         filters.setColumnStretch(1, 2)
         filters.setColumnStretch(3, 2)
@@ -167,10 +173,10 @@ class AuditScreen(Screen):
                 ("Workstation", "workstation"),
             ]
         )
-        self.events_table = _table(self.events_model)
+        self.events_table = _table(self.events_model, stretch=5, priority=(0, 1, 2, 4, 3))
         self.events_table.setObjectName("eventsTable")
         self.events_table.setAccessibleName("Events")
-        self.access_table = _table(self.access_model)
+        self.access_table = _table(self.access_model, stretch=3, priority=(0, 1, 2, 4))
         self.access_table.setObjectName("accessTable")
         self.access_table.setAccessibleName("Patient record access")
         self.tabs = QTabWidget()

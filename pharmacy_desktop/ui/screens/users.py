@@ -13,12 +13,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +31,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.priority_table import PriorityTable
 
 ROLE_TITLES = {"pharmacist": "Pharmacist", "technician": "Technician", "manager": "Manager", "admin": "Administrator"}
 
@@ -77,7 +76,8 @@ class UsersScreen(Screen):
                 ("Last sign-in", "last_login_at"),
             ]
         )
-        self.table = QTableView()
+        # no sideways scrolling: the name takes the rest; license, quick switch ... hide when narrow
+        self.table = PriorityTable(stretch=0, priority=(2, 4, 1, 6, 5, 3))
         self.table.setObjectName("usersTable")
         self.table.setAccessibleName("Staff accounts")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table for the form (arrows move between rows)
@@ -88,9 +88,6 @@ class UsersScreen(Screen):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._select(cur.row()))
 
         # the edit panel
@@ -121,7 +118,8 @@ class UsersScreen(Screen):
         self.password = QLineEdit()
         self.password.setObjectName("newPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("at least 10 characters, not the username")
+        self.password.setPlaceholderText("10 characters or more")
+        self.password.setToolTip("At least 10 characters, and not the username")
         self.password_label = QLabel("&Password")
         self.password_label.setBuddy(self.password)
         form.addRow(self.password_label, self.password)
@@ -276,7 +274,8 @@ class UsersScreen(Screen):
         self.active.setChecked(True)
         self.active.setEnabled(False)
         self.password_label.setText("&Password")
-        self.password.setPlaceholderText("at least 10 characters, not the username")
+        self.password.setPlaceholderText("10 characters or more")
+        self.password.setToolTip("At least 10 characters, and not the username")
         for button in (self.reset_button, self.unlock_button, self.badge_button):
             button.setEnabled(False)
         self.error.show_message("")

@@ -31,13 +31,18 @@ class PrinterRow:
         self.role = role
         self.uri = QLineEdit(parent)
         self.uri.setObjectName(f"{role}Uri")
-        self.uri.setPlaceholderText("tcp://10.0.0.5:9100  ·  file:/dev/usb/lp0  ·  usb:04b8:0202  ·  serial:/dev/ttyS0")
-        self.uri.setMinimumWidth(260)
+        self.uri.setPlaceholderText("e.g. tcp://10.0.0.5:9100")  # the other forms in the tooltip: fits 1024x768
+        self.uri.setToolTip(
+            "The printer's address: tcp://10.0.0.5:9100 (network), file:/dev/usb/lp0, usb:04b8:0202 (vendor:product)"
+            " or serial:/dev/ttyS0"
+        )
+        self.uri.setMinimumWidth(170)
         self.profile = QComboBox(parent)
         self.profile.setObjectName(f"{role}Profile")
         self.profile.addItems(profile_names())
-        self.profile.setMinimumWidth(150)
-        self.test = QPushButton(f"Print test page ({TEST_KEYS[role]})", parent)
+        self.profile.setMinimumWidth(110)
+        self.test = QPushButton(f"Test page ({TEST_KEYS[role]})", parent)
+        self.test.setToolTip("Print a test page on this printer")
         self.test.setObjectName(f"{role}Test")
         self.result = QLabel(parent)
         self.result.setObjectName(f"{role}Result")

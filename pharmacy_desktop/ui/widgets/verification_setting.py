@@ -16,9 +16,14 @@ class VerificationSetting(QGroupBox):
         super().__init__("Final verification (every workstation of the pharmacy)", parent)
         self.uow_factory, self.actor = uow_factory, actor
         layout = QVBoxLayout(self)
-        self.checkbox = QCheckBox(
-            "&Independent verification: the pharmacist who verifies a prescription may not be the one who filled it"
-        )
+        # the short name on the check box, the rule beneath it (wrapped: fits 1024x768)
+        self.checkbox = QCheckBox("&Independent verification")
+        rule = "The pharmacist who verifies a prescription may not be the one who filled it."
+        self.checkbox.setToolTip(rule)
+        self.checkbox.setAccessibleDescription(rule)
+        self.rule = QLabel(rule)
+        self.rule.setObjectName("subtitle")
+        self.rule.setWordWrap(True)
         self.checkbox.setObjectName("independentVerification")
         self.checkbox.setChecked(True)
         self.checkbox.clicked.connect(self._toggled)  # clicked: by the user only, not by load
@@ -26,6 +31,7 @@ class VerificationSetting(QGroupBox):
         self.notice.setObjectName("verificationNotice")
         self.notice.setWordWrap(True)
         layout.addWidget(self.checkbox)
+        layout.addWidget(self.rule)
         layout.addWidget(self.notice)
 
     def load(self) -> None:
