@@ -105,7 +105,9 @@ class MessagesScreen(Screen):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setAlternatingRowColors(True)
-        fit_columns(self.table, stretch=4, shrink=(2,), keep=None)  # the address takes the room left
+        # the address takes the room left (its start kept; the detail below has it whole); the
+        # message kind gives way to it first, the name and the times last
+        fit_columns(self.table, stretch=4, shrink=(1,), keep=lambda text: text[:20], floor_chars=12)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 

@@ -126,7 +126,8 @@ class PrintQueueScreen(Screen):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.setAlternatingRowColors(True)
-        fit_columns(self.table, stretch=3, shrink=(4,), keep=None)  # 'What' takes the room; the printer elides
+        # 'What' takes the room; the printer elides first
+        fit_columns(self.table, stretch=3, shrink=(4,), keep=lambda text: text)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 

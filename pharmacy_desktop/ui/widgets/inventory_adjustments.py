@@ -137,7 +137,7 @@ class AdjustmentsPage(QWidget):
         queue_layout = QVBoxLayout(queue)
         title = QLabel("&Waiting for approval")
         self.queue = RowsTable(QUEUE_HEADERS, stretch=6)
-        fit_columns(self.queue, stretch=1, shrink=(6, 7))
+        fit_columns(self.queue, stretch=1, shrink=(6, 7, 3))
         self.queue.setObjectName("adjustQueue")
         self.queue.setAccessibleName("Adjustments waiting for approval")
         title.setBuddy(self.queue)

@@ -118,9 +118,9 @@ class OrdersPage(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.pages)
-        split.setStretchFactor(0, 1)
+        split.setStretchFactor(0, 2)  # the open orders get room for a handful of rows at 768 px
         split.setStretchFactor(1, 3)
-        split.setSizes([170, 530])
+        split.setSizes([260, 440])
         split.setChildrenCollapsible(False)
 
         self.status = QLabel("Alt+G shows what is below its reorder point; Ctrl+D turns it into draft orders.")
