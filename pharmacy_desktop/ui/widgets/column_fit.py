@@ -88,8 +88,14 @@ class ColumnFit(QObject):
             getattr(model, signal).connect(self.schedule)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # never raise here: an exception inside a Qt virtual override takes the process down, and
+        # this filter can see the viewport's last events while the table is being destroyed
         if event.type() in (QEvent.Type.Resize, QEvent.Type.Show) and watched is self._viewport:
-            self.fit()
+            if shiboken6.isValid(self.view):
+                try:
+                    self.fit()
+                except RuntimeError:  # the table's C++ side went away under us
+                    pass
         return False
 
     def schedule(self, *_args: object) -> None:
@@ -101,7 +107,10 @@ class ColumnFit(QObject):
     def _fit_now(self) -> None:
         self._pending = False
         if shiboken6.isValid(self.view):  # the view may be gone by the time the timer fires
-            self.fit()
+            try:
+                self.fit()
+            except RuntimeError:
+                pass
 
     # -- the widths ---------------------------------------------------------------------------------
 
