@@ -139,4 +139,4 @@ def test_cli_search_json(catalog, capsys):
 
     assert main(["catalog", "search", "lipitor 40", "--database-url", catalog]) == 0
     out = capsys.readouterr().out
-    assert "0071-0157-23" in out and "Lipitor 40 mg tablet, film coated" in out
+    assert "0071-0157-23" in out and "Lipitor 40 mg tablet" in out

@@ -76,7 +76,7 @@ def test_upc_a_finds_the_package(catalog, uow_factory):
     assert result.package_description == "90 TABLET, FILM COATED in 1 BOTTLE (0071-0157-23)"
     assert str(result.medication_id) == lipitor_id(catalog)
     assert result.is_active is True and result.dea_schedule is None
-    assert result.message.startswith("Lipitor 40 mg tablet, film coated (0071-0157-23)")
+    assert result.message.startswith("Lipitor 40 mg tablet (0071-0157-23)")
 
 
 @pytest.mark.parametrize("human_readable", [False, True])

@@ -184,7 +184,7 @@ def test_penicillin_allergy_blocks_at_intake_dur(uow_factory, actors, meds, peni
 
 def test_drug_search_and_scan(uow_factory, meds):
     choices = intake.find_drugs(uow_factory, "oxycod")
-    assert [c.text for c in choices] == ["Oxycodone hydrochloride 5 mg tablet [C-II]"]
+    assert [c.text for c in choices] == ["Oxycodone Hydrochloride 5 mg tablet [C-II]"]
     scanned, message = intake.drug_from_scan(uow_factory, "00406-0552-62")
     assert [c.medication_id for c in scanned] == [meds["oxycodone"]], message
 
