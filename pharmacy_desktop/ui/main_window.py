@@ -206,8 +206,7 @@ class MainWindow(QMainWindow):
 
     def look_changed(self) -> None:
         """Another theme or zoom: icons in the new colours and sizes, the sidebar as wide as its entries."""
-        self.screen_title.setFont(title_font(self))
-        self.nav.refresh_icons()
+        self.nav.refresh_icons()  # the screen title's own font follows by itself (theme.apply_look)
         self.lock_button.setIcon(icon("lock"))
         self.sign_out_button.setIcon(icon("sign_out"))
         for pill in self.statusBar().findChildren(StatusPill):

@@ -85,34 +85,39 @@ def apply_look(app: QApplication, theme: str | Palette = LIGHT, zoom: int = DEFA
     # size at 100 %), so the widgets' own fonts are set again after it
     sheet = stylesheet(palette, pixels(points))
     changed_sheet = sheet != app.styleSheet()
+    own = _own_fonts(app, old) if (changed_size or changed_sheet) and old > 0 else []
     if changed_sheet:
         app.setStyleSheet(sheet)
     app.setPalette(qpalette(palette))
     app.setFont(font)
-    if (changed_size or changed_sheet) and old > 0:
-        _scale_own_fonts(app, old, points)
+    _set_own_fonts(own, points)
     app.setProperty(_THEME, palette.name)
     app.setProperty(_ZOOM, zoom)
 
 
-def _scale_own_fonts(app: QApplication, old: float, points: float) -> None:
-    """Widgets that set their own font (a heading, a count) keep their size relative to the base.
-
-    Each such widget's factor (its size over the base size when first seen) is kept on it, and its
-    size set from it: absolute, so a style sheet that puts back an earlier font changes nothing."""
+def _own_fonts(app: QApplication, old: float) -> list[tuple[QWidget, QFont, float]]:
+    """Widgets that set their own font (a heading, a count): the font and its size over the base size,
+    read before a style sheet change (which puts back the fonts widgets had when they were polished)."""
     from PySide6.QtCore import Qt
 
+    found: list[tuple[QWidget, QFont, float]] = []
     for widget in app.allWidgets():
         if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             continue
-        widget.ensurePolished()  # a first polish later (a screen not opened yet) would put back the old font
         font = QFont(widget.font())
-        if font.pointSizeF() <= 0:
-            continue
         factor = widget.property(_FONT_FACTOR)
         if not isinstance(factor, float):
+            if font.pointSizeF() <= 0:
+                continue
             factor = font.pointSizeF() / old
             widget.setProperty(_FONT_FACTOR, factor)
+        found.append((widget, font, factor))
+    return found
+
+
+def _set_own_fonts(own: list[tuple[QWidget, QFont, float]], points: float) -> None:
+    for widget, font, factor in own:
+        widget.ensurePolished()  # a first polish later (a screen not opened yet) would put back the old font
         font.setPointSizeF(round(points * factor, 1))
         widget.setFont(font)
 

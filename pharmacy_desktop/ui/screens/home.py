@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.places import Place
@@ -97,6 +97,7 @@ class QueueCard(QFrame):
         self.count.setFont(scaled_font(self.count.font(), TYPE.number, bold=True))
         self.count.setObjectName("queueCount")
         self.title = heading(title, 3)
+        self.title.setWordWrap(True)  # a narrow card or a large zoom: two lines, not a wider window
         self.meaning = QLabel(meaning)
         self.meaning.setWordWrap(True)
         self.detail = QLabel()
@@ -115,7 +116,6 @@ class QueueCard(QFrame):
         layout.addWidget(self.detail)
         layout.addStretch(1)
         layout.addWidget(self.hint)
-        self.setMinimumHeight(200)
         self.set_alarm(False)
 
     def set_alarm(self, alarm: bool) -> None:
@@ -156,7 +156,18 @@ class HomeScreen(Screen):
         self.updated = QLabel()
         self.updated.setObjectName("subtitle")
 
-        layout = QVBoxLayout(self)
+        # the page scrolls up and down when the zoom makes it taller than the window; never sideways
+        page = QWidget()
+        page.setObjectName("homePage")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(page)
         layout.setContentsMargins(20, 14, 20, 14)
         layout.setSpacing(10)
         layout.addWidget(self.greeting)
