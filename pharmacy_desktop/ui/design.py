@@ -47,6 +47,7 @@ class Palette:
     stat: str  # a STAT prescription, past its promised time
     info: str  # waiting for the next step, information to act on
     focus: str  # the keyboard focus ring; the highlighted item
+    focus_tint: str  # the background of a focused check box, radio button or combo box (no room for a ring)
     # -- actions and selection ----------------------------------------------------------------
     selection: str  # a selected row or sidebar entry
     selection_text: str
@@ -84,6 +85,7 @@ LIGHT = Palette(
     stat="#a31515",
     info="#0d47a1",
     focus="#1565c0",
+    focus_tint="#d6e6fa",
     selection="#1f5fa8",
     selection_text="#ffffff",
     primary="#1565c0",
@@ -119,6 +121,7 @@ HIGH_CONTRAST = Palette(
     stat="#7a0000",
     info="#002f6c",
     focus="#0033cc",
+    focus_tint="#ffff66",
     selection="#000000",
     selection_text="#ffffff",
     primary="#002f6c",
@@ -165,6 +168,7 @@ TEXT_PAIRS: tuple[tuple[str, str, bool], ...] = (
     ("info", "surface", False),
     ("info", "window", False),
     ("focus", "surface", False),
+    ("text", "focus_tint", False),
     ("selection_text", "selection", False),
     ("primary_text", "primary", False),
     ("danger_text", "danger", False),

@@ -221,6 +221,8 @@ QPushButton[kind="primary"]:disabled, QPushButton[kind="danger"]:disabled {{
 {focused} {{ border: {fw}px solid {p.focus}; padding: {focus_in_v}px {focus_in_h}px; }}
 QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled {{ color: {p.disabled_text}; background: {p.window}; }}
 QLineEdit:read-only {{ background: {p.surface_alt}; }}
+QCheckBox:focus, QRadioButton:focus {{ background: {p.focus_tint}; color: {p.text}; }}
+QComboBox:focus {{ background: {p.focus_tint}; color: {p.text}; }}
 
 QAbstractItemView {{
     color: {p.text}; background: {p.surface}; alternate-background-color: {p.surface_alt};
