@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -154,7 +155,7 @@ def demo_accounts_note(accounts: Sequence[tuple[str, str]]) -> QLabel | None:
     rows = "".join(f"<tr><td>{user}&nbsp;&nbsp;</td><td>{password}</td></tr>" for user, password in accounts)
     note = QLabel(
         "<b>Demo pharmacy</b>: sign in as<table>" + rows + "</table>"
-        "To set up your own pharmacy: quit, then run <tt>pharmacy-desktop demo --remove</tt>."
+        "To set up your own pharmacy: quit, then run<br><tt>pharmacy-desktop demo --remove</tt>"
     )
     note.setObjectName("demoAccounts")
     note.setWordWrap(True)
@@ -180,17 +181,36 @@ class SignInWindow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 60, 24, 24)
         layout.addStretch(1)
-        column = QVBoxLayout()
-        column.addWidget(self.pages, 1)
+        # one column, no wider than a form needs; the demo's accounts right beneath the sign-in (not at
+        # the bottom of a tall window), the free room below them
+        self.column = QWidget()
+        self.column.setObjectName("signInColumn")
+        column = QVBoxLayout(self.column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.pages)
         self.demo_accounts = demo_accounts_note(context.demo_accounts)
         if self.demo_accounts is not None:
+            column.addSpacing(16)
             column.addWidget(self.demo_accounts)
-        layout.addLayout(column, 3)
+        column.addStretch(1)
+        layout.addWidget(self.column, 3)
         layout.addStretch(1)
+        self.pages.currentChanged.connect(self._fit_column)
+        self._fit_column()
         self.resize(900, 560)
         self.panel.username.setFocus()  # typing may start before the database has answered
         self.decided = False  # until the database says whether this is the first start
         run_in_background(self, lambda: auth.needs_first_run(context.uow_factory), self._decide)
+
+    def _fit_column(self, *_args: object) -> None:
+        """The sign-in as wide as its fields need; the first pharmacy's longer form wider."""
+        self.column.setMaximumWidth(560 if self.pages.currentWidget() is self.panel else 1100)
+        for index in range(self.pages.count()):  # only the page on show sets the height (the note follows it)
+            page = self.pages.widget(index)
+            shown = page is self.pages.currentWidget()
+            policy = QSizePolicy.Policy.Preferred if shown else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.pages.updateGeometry()
 
     def _decide(self, first_run: bool) -> None:
         self.decided = True
