@@ -8,8 +8,10 @@
   way first, down to a floor, so that the stretch column keeps what its ``keep`` function says
   must stay readable (a drug's name through its strength: the form elides first); only when even
   that does not fit does the stretch column elide further (no column is pushed out of sight);
-- still short, the ``optional`` columns step aside (hidden until there is room), then every column
-  narrows toward its header's width: no column is ever pushed out of sight;
+- still short, the ``optional`` columns step aside (hidden until there is room), then the stretch
+  column elides below its ``keep`` text (a code or a date cut short is worth nothing; the drug's
+  tooltip, and the detail beside the table, have it whole), and last every other column narrows
+  toward its header's width: no column is ever pushed out of sight;
 - the model must give a ToolTipRole for what may elide (RowsTable and the screens' models do).
 
 It sets the widths itself (sections are Fixed); the header stays the view's own.
@@ -211,7 +213,7 @@ class ColumnFit(QObject):
                 short += back
         if short > 0 and self.stretch in widths:  # the stretch column elides too (its tooltip has it)
             short -= kept - header.sectionSizeHint(self.stretch)
-        for column in reversed(columns):  # still too narrow: every column toward its header's width
+        for column in reversed(columns):  # still too narrow: every other column toward its header's width
             if short <= 0:
                 break
             if column in widths and column != self.stretch:

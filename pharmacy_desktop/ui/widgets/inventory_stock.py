@@ -164,7 +164,7 @@ class StockPage(QWidget):
         self.message = MessageLine("stockMessage")
 
         self.items = RowsTable(ITEM_HEADERS, stretch=0)
-        fit_columns(self.items, stretch=0, shrink=(7, 5), optional=(7, 4))  # notes, order qty: in the lots line
+        fit_columns(self.items, stretch=0, shrink=(7, 5), optional=(7, 4, 6))  # notes, order, bin: lots line
         self.items.setObjectName("stockItems")
         self.items.setAccessibleName("Stock items")
         self.items.itemSelectionChanged.connect(lambda: self.lot_timer.start())
