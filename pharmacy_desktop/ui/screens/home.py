@@ -178,8 +178,6 @@ class HomeScreen(Screen):
         layout.addLayout(self.grid)
         layout.addLayout(self.other_grid)
         layout.addWidget(self.alarms)
-        keys_title = heading("Keys", 2)
-        layout.addWidget(keys_title)
         layout.addWidget(self.keys)
         layout.addStretch(1)
         layout.addWidget(self.updated)
@@ -259,19 +257,10 @@ class HomeScreen(Screen):
             f"{self.actor.role_title} · workstation {self.context.workstation} · "
             f"{now.astimezone():%A, %B} {now.astimezone().day}, {now.astimezone():%Y}"
         )
-        rows = [
-            f"<tr><td style='padding-right:14px'><b>{s.key}</b></td><td>{s.title}</td></tr>"
-            for s in self.shell_screens()
-            if s.key and s is not self
-        ]
-        rows += [
-            "<tr><td style='padding-right:14px'><b>F12</b></td><td>Lock / switch user</td></tr>",
-            "<tr><td style='padding-right:14px'><b>F1</b></td><td>Keys of the open screen</td></tr>",
-        ]
-        half = (len(rows) + 1) // 2
+        # each screen's key is beside its name in the sidebar; here only the keys that work everywhere
         self.keys.setText(
-            "<table><tr><td valign='top'><table>" + "".join(rows[:half]) + "</table></td>"
-            "<td width='40'></td><td valign='top'><table>" + "".join(rows[half:]) + "</table></td></tr></table>"
+            "<b>F12</b> locks or switches user · <b>F1</b> lists the keys of the open screen · "
+            "<b>Ctrl+=</b> / <b>Ctrl+-</b> larger / smaller text · <b>Ctrl+Alt+H</b> high contrast"
         )
 
     # -- data ----------------------------------------------------------------------------------
