@@ -342,18 +342,55 @@ def make_actor(uow_factory, role: str, username: str | None = None, *, workstati
     from pharmacy_desktop.services import auth
 
     username = username or f"{role}1"
-    auth.create_user(
-        uow_factory,
-        None if role == "admin" and username == "admin1" else _admin(uow_factory),
-        username=username,
-        password=TEST_PASSWORD,
-        email=f"{username}@pharmacy.test",
-        first_name=role.capitalize(),
-        last_name=username.title(),
-        role=role,
-        license_number="RPH-12345" if role == "pharmacist" else None,
-    )
-    return auth.sign_in(uow_factory, username, TEST_PASSWORD, workstation)
+    admin = None if role == "admin" and username == "admin1" else _admin(uow_factory)
+    with _test_password_hashed_once():
+        auth.create_user(
+            uow_factory,
+            admin,
+            username=username,
+            password=TEST_PASSWORD,
+            email=f"{username}@pharmacy.test",
+            first_name=role.capitalize(),
+            last_name=username.title(),
+            role=role,
+            license_number="RPH-12345" if role == "pharmacist" else None,
+        )
+        return auth.sign_in(uow_factory, username, TEST_PASSWORD, workstation)
+
+
+_test_password_hash: list[str] = []  # argon2id of TEST_PASSWORD, made (and checked) once per worker
+
+
+@contextlib.contextmanager
+def _test_password_hashed_once():
+    """While make_actor creates and signs in its account: the account gets the one argon2id hash of
+    TEST_PASSWORD this worker made (the app's parameters; the salt shared by the test accounts) and
+    the sign-in's check of that pair is the answer found once. Argon2 is slow on purpose (~30 ms a
+    run, idle): the `actors` fixture ran it 8 times, in ~440 tests. Any other secret or hash goes
+    to the real functions; the sign-in, PIN and password tests call the services unpatched."""
+    from pharmacy_desktop import security
+    from pharmacy_desktop.services import accounts, auth
+
+    if not _test_password_hash:
+        made = security.hash_secret(TEST_PASSWORD)
+        assert security.verify_secret(made, TEST_PASSWORD)
+        _test_password_hash.append(made)
+    (known,) = _test_password_hash
+
+    def hash_secret(secret: str) -> str:
+        return known if secret == TEST_PASSWORD else security.hash_secret(secret)
+
+    def verify_secret(stored_hash: str | None, secret: str) -> bool:
+        if stored_hash == known and secret == TEST_PASSWORD:
+            return True
+        return security.verify_secret(stored_hash, secret)
+
+    saved = accounts.hash_secret, auth.verify_secret
+    accounts.hash_secret, auth.verify_secret = hash_secret, verify_secret
+    try:
+        yield
+    finally:
+        accounts.hash_secret, auth.verify_secret = saved
 
 
 def _admin(uow_factory):
