@@ -70,7 +70,7 @@ class PriorityTable(QTableView):
             self._widths = {c: self._wanted(c) for c in range(model.columnCount())}
         wanted = self._widths
         header_floor = self.horizontalHeader().sectionSizeHint(self.stretch)
-        used = max(header_floor, min(wanted[self.stretch], room // 3))
+        used = max(header_floor, min(wanted[self.stretch], room // 4))
         shown = {self.stretch}
         for column in self.priority:
             if used + wanted[column] <= room:
