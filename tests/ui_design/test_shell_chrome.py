@@ -125,3 +125,23 @@ def test_high_contrast_by_key_is_remembered_and_comes_back_at_the_next_sign_in(q
     assert current_theme(look).name == "high_contrast"
     window.display.for_user(actors["pharmacist"].username)
     assert current_theme(look).name == "light"
+
+
+def test_the_settings_display_group_saves_the_workstation_look_and_shows_it(qtbot, look, context, actors, tmp_path):
+    from pharmacy_desktop.ui.screens.settings import SettingsScreen
+
+    context.config_path = tmp_path / "workstation.toml"
+    screen = SettingsScreen(context, actors["admin"])
+    qtbot.addWidget(screen)
+    group = screen.display_group
+    assert group.title() == "Display" and group.chosen() == ("light", 100)
+    group.theme.setCurrentIndex(group.theme.findData("high_contrast"))
+    group.zoom.setCurrentIndex(group.zoom.findData(125))
+    screen.save()
+    qtbot.waitUntil(lambda: "Settings saved" in screen.notice.text(), timeout=TIMEOUT)
+    saved = display_prefs.load_display(tmp_path / "display.toml")
+    assert (saved.workstation_theme, saved.workstation_zoom) == ("high_contrast", 125)
+    assert (current_theme(look).name, current_zoom(look)) == ("high_contrast", 125)  # on screen at once
+    group.theme.setCurrentIndex(0)
+    screen.load_from_config()  # Ctrl+Z: what is saved
+    assert group.chosen() == ("high_contrast", 125)
