@@ -28,6 +28,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import notification_recipients, refill_due
 from pharmacy_desktop.domain.clock import utcnow
+from pharmacy_desktop.domain.drug_names import title_case
 from pharmacy_desktop.services.notification_outbox import MessageDetails, enqueue
 
 __all__ = ["DailyJobs", "JobRun", "PlannedMessage", "plan", "run"]
@@ -83,7 +84,7 @@ def _candidates(uow: UnitOfWork, day: dt.date) -> list[_Candidate]:
             today=day, window_days=window, filled=filled, days_supply=supply, refills_remaining=left, expires=expires
         ):
             ends = refill_due.run_out(filled, supply)
-            details = MessageDetails(due_date=ends, drug_names=(drug,))
+            details = MessageDetails(due_date=ends, drug_names=(title_case(drug),))
             found.append(
                 _Candidate("refill_due", patient_id, refill_due.event_key(refill_id), "prescription", rx_id, details)
             )

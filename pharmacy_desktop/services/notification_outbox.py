@@ -35,6 +35,7 @@ from pharmacy_desktop.db.models.notifications import NotificationTemplate
 from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain import notification_recipients, quiet_hours
+from pharmacy_desktop.domain.drug_names import title_case
 from pharmacy_desktop.domain.notification_templates import (
     DEFAULT_TEMPLATES,
     EVENTS,
@@ -89,7 +90,7 @@ def ready_details(uow: UnitOfWork, patient_id: uuid.UUID, now: dt.datetime) -> M
     """The patient's prescriptions that became ready today (local) and still wait: count, pickup-by, drugs."""
     rows = uow.notifications.ready_since(patient_id, _local_day_start(now))
     rx_ids = list(dict.fromkeys(rx_id for rx_id, _ in rows))
-    drugs = tuple(dict.fromkeys(name for _, name in rows))
+    drugs = tuple(dict.fromkeys(title_case(name) for _, name in rows))  # FDA shouts; patients read title case
     profile = uow.users.pharmacy_profile()
     keep_days = profile.will_call_return_days if profile is not None else 10
     return MessageDetails(
