@@ -84,7 +84,7 @@ def _damage_small(uow_factory, actors, items, info, summary) -> None:  # type: i
     _request(
         uow_factory,
         actors,
-        _item(items, "lisinopril", "metformin"),
+        _stocked(uow_factory, items, 3, "lisinopril", "metformin", "amlodipine"),
         "damage",
         -3,
         "Bottle dropped at the counter; three tablets crushed.",
@@ -109,7 +109,7 @@ def _controlled_loss(uow_factory, actors, items, info, summary) -> None:  # type
     _request(
         uow_factory,
         actors,
-        _item(items, "lorazepam", "hydrocodone"),
+        _stocked(uow_factory, items, 4, "lorazepam", "hydrocodone"),
         "loss",
         -4,
         "Four tablets missing at the month-end controlled count; not found after a search.",
@@ -133,7 +133,7 @@ def _awaiting_approval(uow_factory, actors, items, info, summary) -> None:  # ty
     _request(
         uow_factory,
         actors,
-        _item(items, "atorvastatin", "lisinopril"),
+        _stocked(uow_factory, items, 70, "atorvastatin", "lisinopril", "metformin", "amlodipine"),
         "damage",
         -70,
         "Tote crushed in the delivery: bottles cracked, set aside for the manager.",
@@ -142,7 +142,7 @@ def _awaiting_approval(uow_factory, actors, items, info, summary) -> None:  # ty
     _request(
         uow_factory,
         actors,
-        _item(items, "hydrocodone", "lorazepam"),
+        _stocked(uow_factory, items, 2, "hydrocodone", "lorazepam"),
         "physical_count",
         -2,
         "Shelf count two short of the perpetual log at the weekly C-II count.",

@@ -4,10 +4,18 @@ Driving ``fill.fill`` with claims and verification for a year of fills would tak
 day's fills are written as the imported history of demo/prescriptions.py is (a prescription on
 the first fill, a refill per fill, its imported sale with a paid invoice, a cash payment and a
 signed pickup, as demo/history_sales.py writes them, here for the whole day at once), while the
-stock is taken through the ledger's one writer: ``stock_ledger.post``, a 'dispensed' row per lot
-referencing the refill, first expiry first out (domain/stock.allocate_fefo), under the item locks
-(items by id, then their lots). A fill the shelf cannot cover is left out; the low-stock items are
-never taken below ``LOW_FLOOR``. Everything is deterministic.
+stock is taken through the ledger's bulk path for history, ``stock_ledger.HistoryLedger`` (the same
+checks and arithmetic as ``stock_ledger.post``): a 'dispensed' row per lot referencing the refill,
+first expiry first out (domain/stock.allocate_fefo), under the item locks (items by id, then their
+lots). A fill the shelf cannot cover is left out; the low-stock items are never taken below
+``LOW_FLOOR``. Everything is deterministic.
+
+Cost. The fills of the days between two other stock steps are one transaction written in a few
+statements, whatever their number: nothing is flushed while the days run (``no_autoflush``), then
+the new prescriptions with their lines, the refills, the ledger rows (one INSERT), the items' and
+lots' new quantities (one UPDATE each) and the imported sales go in waves, parents first; the Rx
+numbers are taken from the sequence in bulk (``Prescriptions.numbers``). Rows keep their day: the
+loader dates what is added to its session at that moment, the refills and ledger rows are dated here.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +33,11 @@ from sqlalchemy import select, text
 from pharmacy_desktop.db.models.inventory import InventoryBatch
 from pharmacy_desktop.db.models.prescriptions import (
     Medication,
-    PrescriptionItem,
     PrescriptionRefill,
 )
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.demo.history_sales import imported_sale_rows, write_imported_sales
-from pharmacy_desktop.demo.prescriptions import CURRENT, HISTORY, HISTORY_NOTE, ON_FILE, new_prescription
+from pharmacy_desktop.demo.history_sales import imported_sale_rows, insert_imported_sales, insert_objects, stamp
+from pharmacy_desktop.demo.prescriptions import CURRENT, HISTORY, HISTORY_NOTE, ON_FILE, prescription_rows
 from pharmacy_desktop.domain import clock
 from pharmacy_desktop.domain import stock as stock_rules
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
@@ -39,10 +46,10 @@ from pharmacy_desktop.services.stock_allocation import REFILL_REFERENCE, batch_s
 
 LOW_FLOOR = Decimal(40)  # the low-stock items are dispensed down to about this, never reordered
 # how busy the year is: patients on each long-term drug (of large quantities), and the days between
-# two short courses of a drug. 3, 1, 14: ~1,040 ledger rows. 6, 2, 7 gave ~1,780 rows but made the
-# whole demo load ~1.6x the client CPU and ~2x the wall time (each dispensed row costs a fill, its
-# imported sale and stock_ledger.post's two flushes): kept at the lighter year (docs/BENCHMARKS.md).
-LONG_TERM, LONG_TERM_LARGE, SHORT_EVERY = 3, 1, 14
+# two short courses of a drug. 5, 2, 1: ~3,700 ledger rows (~3,600 fills; 3, 1, 14 gave ~1,040 with 50
+# patients, ~590 with 30). Cheap since the fills are written in bulk (module docstring); the cost
+# that grows with the year now is receiving its packages through the services (docs/BENCHMARKS.md).
+LONG_TERM, LONG_TERM_LARGE, SHORT_EVERY = 5, 2, 1
 ZERO = Decimal("0.00")
 
 
@@ -60,9 +67,23 @@ class Fill:
 
 @dataclass
 class Prescriptions:
-    """The history's prescriptions so far: key -> (prescription id, its line id, Rx number, fills)."""
+    """The history's prescriptions so far: key -> (prescription id, its line id, Rx number, fills);
+    ``numbers``: Rx numbers taken from the sequence and not used yet (in order); ``new``: the
+    prescriptions and lines made since the last write, not in the session (inserted in bulk)."""
 
     known: dict[tuple[Any, ...], list[Any]]
+    numbers: list[str] = field(default_factory=list)
+    new: list[Any] = field(default_factory=list)
+
+    def reserve(self, uow: UnitOfWork, fills: list[Fill]) -> None:
+        """Enough Rx numbers for the new prescriptions these fills could start, in one statement
+        (what the shelf leaves out is used by the next days: only the last days leave a gap)."""
+        wanted = len({f.rx_key for f in fills if f.rx_key not in self.known}) - len(self.numbers)
+        if wanted > 0:
+            rows = uow.active_session.execute(
+                text("SELECT nextval('prescription_schema.rx_number_seq') FROM generate_series(1, :n)"), {"n": wanted}
+            )
+            self.numbers += [str(value) for value in sorted(value for (value,) in rows)]
 
 
 def plan_fills(
@@ -73,20 +94,24 @@ def plan_fills(
     patients: int,
     days_of_history: int,
 ) -> list[Fill]:
-    """A year of fills: long-term therapy refilled every month by ``LONG_TERM`` patients (two for
-    large quantities; a new prescription each fill for C-II, every sixth fill for C-III-V), short
-    courses every ``SHORT_EVERY`` days, the low-stock items every five days (see below for who: with
-    the default 50 patients, 21 of them; with 30, one)."""
+    """A year of fills: long-term therapy refilled every month by ``LONG_TERM`` patients
+    (``LONG_TERM_LARGE`` for large quantities; a new prescription each fill for C-II, every sixth
+    fill for C-III-V), short courses every ``SHORT_EVERY`` days, the low-stock items every five days.
+    Who: the patients without work today (below; with the default 50 patients 25 of them, with 30
+    five), so the year is as busy whatever the roster (a small roster's few patients fill a lot)."""
     fills: list[Fill] = []
-    # the patients demo/prescriptions.py tells stories about keep exactly their prescriptions (the
-    # screens and tests find them by their drugs): the year's fills go to the patients it leaves alone
-    curated = {i for i, _ in HISTORY} | {i for i, *_ in CURRENT} | {i for i, *_ in ON_FILE}
-    free = [i for i in range(patients) if i not in curated] or [patients - 1]
+    # the patients of today's work (demo/prescriptions.py's CURRENT and ON_FILE stories) keep exactly
+    # their prescriptions (the screens and tests find them by their drugs): the year's fills go to the
+    # others, never the long-term drug a patient already has on file (HISTORY: due for a refill soon)
+    busy = {i for i, *_ in CURRENT} | {i for i, *_ in ON_FILE}
+    free = [i for i in range(patients) if i not in busy] or [patients - 1]
+    on_file = set(HISTORY)
     for generic, (_form, sig, qty, days) in sorted(formulary.items()):
         if generic not in meds or generic == "saxagliptin":  # Onglyza waits for prior authorization
             continue
         if days >= 30:
-            for patient in rng.sample(free, min(len(free), LONG_TERM_LARGE if qty > 60 else LONG_TERM)):
+            takers = [i for i in free if (i, generic) not in on_file] or free
+            for patient in rng.sample(takers, min(len(takers), LONG_TERM_LARGE if qty > 60 else LONG_TERM)):
                 first = rng.randint(1, 29)
                 for n, day in enumerate(range(first, days_of_history - 2, days)):
                     if generic == "lorazepam":
@@ -135,13 +160,34 @@ def dispense_days(
             batches[batch.inventory_item_id][batch.id] = batch  # type: ignore[index]
         wanted_meds = {meds[f.generic] for _, fills in days for f in fills if f.generic in meds}
         cache = {m.id: m for m in uow.active_session.scalars(select(Medication).where(Medication.id.in_(wanted_meds)))}
-        for day, fills in days:
-            move_clock(day)
-            done, left_out = _dispense_day(
-                uow, actors, fills, meds, items, low, patient_ids, prescribers, rxs, day, locked, batches, cache
-            )
-            handed += done
-            skipped += left_out
+        rxs.reserve(uow, [f for _, fills in days for f in fills])
+        ledger = stock_ledger.HistoryLedger(uow)
+        with uow.active_session.no_autoflush:  # written below in waves, not fill by fill
+            for day, fills in days:
+                move_clock(day)
+                done, left_out = _dispense_day(
+                    uow,
+                    actors,
+                    fills,
+                    meds,
+                    items,
+                    low,
+                    patient_ids,
+                    prescribers,
+                    rxs,
+                    day,
+                    locked,
+                    batches,
+                    cache,
+                    ledger,
+                )
+                handed += done
+                skipped += left_out
+        made, rxs.new = rxs.new, []
+        insert_objects(uow, [rx for rx, _line in made])  # parents first: prescriptions, lines, fills
+        insert_objects(uow, [line for _rx, line in made])
+        insert_objects(uow, [refill for refill, *_ in handed])
+        ledger.write()  # the ledger rows in one INSERT; the items and lots moved, one UPDATE each
         _imported_sales(uow, handed, patient_ids, tech.user_id)
         uow.commit()
     return len(handed), skipped
@@ -161,7 +207,9 @@ def _dispense_day(
     locked: dict[uuid.UUID, Any],
     batches: dict[uuid.UUID, dict[uuid.UUID, Any]],
     cache: dict[uuid.UUID, Medication],
+    ledger: stock_ledger.HistoryLedger,
 ) -> tuple[list[tuple[PrescriptionRefill, int, str, bool, dt.date]], int]:
+    """The day's fills: refills built (added to the session by the caller), stock posted to ``ledger``."""
     tech, rph = actors["technician"], actors["pharmacist"]
     handed: list[tuple[PrescriptionRefill, int, str, bool, dt.date]] = []
     skipped = 0
@@ -179,29 +227,29 @@ def _dispense_day(
         rx_id, line_id, rx_number, number = _prescription(uow, f, med, rxs, patient_ids, prescribers, day, tech, rph)
         picks = stock_rules.allocate_fefo(usable, qty, today=day).picks
         first = picks[0][0]
-        refill = PrescriptionRefill(
-            id=uuid.uuid4(),
-            prescription_id=rx_id,
-            prescription_item_id=line_id,
-            refill_number=number,
-            medication_id=med.id,
-            ndc_code=med.ndc_code,
-            quantity_dispensed=qty,
-            days_supply=f.days,
-            filled_date=day,
-            filled_by=tech.user_id,
-            status="dispensed",
-            inventory_item_id=item_id,
-            batch_id=first.batch_id,
-            lot_number=first.lot,
-            expiration_date=first.expiration_date,
-            verified_by=rph.user_id,
-            verified_at=clock.utcnow(),
+        refill = stamp(
+            PrescriptionRefill(
+                id=uuid.uuid4(),
+                prescription_id=rx_id,
+                prescription_item_id=line_id,
+                refill_number=number,
+                medication_id=med.id,
+                ndc_code=med.ndc_code,
+                quantity_dispensed=qty,
+                days_supply=f.days,
+                filled_date=day,
+                filled_by=tech.user_id,
+                status="dispensed",
+                inventory_item_id=item_id,
+                batch_id=first.batch_id,
+                lot_number=first.lot,
+                expiration_date=first.expiration_date,
+                verified_by=rph.user_id,
+                verified_at=clock.utcnow(),
+            )
         )
-        uow.active_session.add(refill)
         for pick, take in picks:
-            stock_ledger.post(
-                uow,
+            ledger.post(
                 locked[item_id],
                 change=-take,
                 kind=stock_ledger.DISPENSED,
@@ -226,12 +274,10 @@ def _prescription(
     rph: Any,
 ) -> tuple[uuid.UUID, uuid.UUID, str, int]:
     """The fill's prescription (written on its first fill) and the fill's number on it."""
-    session = uow.active_session
     known = rxs.known.get(f.rx_key)
     if known is None:
-        rx = new_prescription(
-            uow,
-            uow.prescriptions.next_rx_number(),
+        rx, line = prescription_rows(
+            rxs.numbers.pop(0),
             patient_ids[f.patient],
             prescribers[f.patient % len(prescribers)],
             med,
@@ -244,9 +290,8 @@ def _prescription(
         rx.validated_by, rx.validated_at = rph.user_id, clock.utcnow()
         rx.notes = HISTORY_NOTE
         rx.dispensed_by, rx.dispensed_at = tech.user_id, clock.utcnow()
-        # its line is still pending (written with the fill's first ledger row): give it its id now
-        line = next(o for o in session.new if isinstance(o, PrescriptionItem) and o.prescription_id == rx.id)
-        line_id = line.id = line.id or uuid.uuid4()
+        rxs.new.append((stamp(rx), stamp(line)))
+        line_id = line.id
         known = rxs.known[f.rx_key] = [rx.id, line_id, rx.prescription_number, 0]
     else:
         known[3] += 1  # the refills left on the prescription are counted once at the end (count_refills)
@@ -317,4 +362,4 @@ def _imported_sales(
         )
         for k, (refill, patient, description, controlled, day) in enumerate(handed)
     ]
-    write_imported_sales(uow, rows)
+    insert_imported_sales(uow, rows)

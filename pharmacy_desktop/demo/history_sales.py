@@ -16,11 +16,17 @@ import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
+from sqlalchemy import inspect as sa_inspect
+
+from pharmacy_desktop.db.base import ACTOR_KEY, CreatedBy, UpdatedBy
 from pharmacy_desktop.db.models.billing import Invoice, InvoiceItem, Payment, Sale, SaleTender
 from pharmacy_desktop.db.models.prescriptions import Pickup, PickupItem, PrescriptionRefill
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.demo.signature import signature_png
+from pharmacy_desktop.domain import clock
 
 IMPORTED = "imported"
 HISTORY_PRICE = Decimal("10.00")  # a flat cash price: the previous system's amounts are not the demo's point
@@ -144,6 +150,83 @@ def write_imported_sales(uow: UnitOfWork, rows: list[ImportedSale]) -> None:
     ):
         session.add_all(wave)
         uow.flush()
+
+
+def insert_imported_sales(uow: UnitOfWork, rows: list[ImportedSale]) -> None:
+    """The same rows as ``write_imported_sales``, never added to the session: one INSERT per table
+    (Core), parents first, for the year of history in bulk (demo/history_fills.py). What the session
+    would have filled is filled here: the acting user in ``created_by``, the moment (``clock``) in
+    the columns the database dates now(); the other server defaults are the database's."""
+    for row in rows:
+        row.pickup.id = row.pickup.id or uuid.uuid4()
+        for line in row.invoice.items:
+            line.invoice_id = row.invoice.id
+        for item in row.pickup.items:
+            item.pickup_id = row.pickup.id
+    for wave in (
+        [r.sale for r in rows],
+        [x for r in rows for x in (r.tender, r.invoice)],
+        [x for r in rows for x in (*r.invoice.items, r.payment, r.pickup)],
+        [x for r in rows for x in r.pickup.items],
+    ):
+        insert_objects(uow, wave)
+
+
+def stamp(obj: Any) -> Any:
+    """Put the moment (``clock``) into the columns of ``obj`` the database would date now(), where unset."""
+    now = clock.utcnow()
+    _table, pairs, dated = _columns(type(obj))
+    for key, column in pairs:
+        if column in dated and obj.__dict__.get(key) is None:
+            setattr(obj, key, now)
+    return obj
+
+
+def insert_objects(uow: UnitOfWork, objects: list[Any]) -> None:
+    """Mapped objects that were never added to the session, inserted with Core: one INSERT per
+    table (and set of columns given), in the order met: parents before children is the caller's
+    part. What the session would fill is filled: ``created_by``/``updated_by`` (the acting user) and
+    the columns the database dates now() (the moment, ``clock``); other server defaults are the
+    database's. No ORM event runs (no version counter, no flush hook): history rows only."""
+    session = uow.active_session
+    actor, now = session.info.get(ACTOR_KEY), clock.utcnow()
+    groups: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for obj in objects:
+        table, columns, dated = _columns(type(obj))
+        given = obj.__dict__
+        row = {column: given[key] for key, column in columns if key in given}
+        for column in dated:
+            if row.get(column) is None:
+                row[column] = now
+        if isinstance(obj, CreatedBy) and row.get("created_by") is None:
+            row["created_by"] = actor
+        if isinstance(obj, UpdatedBy) and row.get("updated_by") is None:
+            row["updated_by"] = actor
+        groups.setdefault((table, tuple(row)), []).append(row)
+    for (table, _names), same in groups.items():
+        session.execute(insert(table), same)
+
+
+_COLUMNS: dict[type, tuple[Table, tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+
+
+def _columns(cls: type) -> tuple[Table, tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(table, (attribute, column) pairs, the columns the database dates now()) of a mapped class."""
+    found = _COLUMNS.get(cls)
+    if found is None:
+        mapper: Any = sa_inspect(cls)
+        props = list(mapper.column_attrs)
+        pairs = tuple((prop.key, prop.columns[0].key) for prop in props)
+        dated = tuple(
+            prop.columns[0].key
+            for prop in props
+            if any(
+                w in str(getattr(prop.columns[0].server_default, "arg", "")).lower()
+                for w in ("now()", "current_timestamp")
+            )
+        )
+        found = _COLUMNS[cls] = (cast(Table, mapper.local_table), pairs, dated)
+    return found
 
 
 def import_history_sale(

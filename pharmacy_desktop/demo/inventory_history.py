@@ -20,8 +20,8 @@ Dates. The services write "now". Each step runs with the clock held at its histo
 (``domain.clock.set_at``, this thread only), so what the services stamp in Python (order, receipt,
 decision and quarantine dates) is that moment; the columns the database would date itself (the
 ledger's ``transaction_date``, a package's ``received_at``, every ``created_at`` ...: ``now()``) are
-given the same moment by a ``before_flush`` hook of this loader's sessions before the rows are
-inserted, in the same transaction. Steps run in chronological order (the fills of the days between
+given the same moment by hooks of this loader's sessions when a row is added (or, at the latest,
+before it is inserted), in the same transaction. Steps run in chronological order (the fills of the days between
 two other steps in one transaction, each day's rows on its own date), so the ledger's ``seq`` order
 and its dates agree. The audit trail (domain events, access log, written by database functions)
 keeps the time the demo was loaded.
@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 DAYS = 364
 CYCLE = 28  # days between the buyer's orders
 DELIVERY = 2  # days from sending to receiving
-SHORT_LIFE = 30  # a short-dated package of the first delivery expires this long after it
+SHORT_LIFE = 14  # a short-dated package of the first delivery expires this long after it
 SUPPLIERS = (
     ("McKesson", "Customer service", "RM", "314159"),  # ships C-II: a DEA registration of its own
     ("Cardinal Health", "Order desk", None, None),
@@ -85,9 +85,10 @@ class _History:
     def __init__(self, engine: Engine) -> None:
         sessions = make_session_factory(engine)
         event.listen(sessions, "before_flush", self._date_new_rows)
+        event.listen(sessions, "transient_to_pending", self._date_added_row)
         self.uow_factory = UnitOfWorkFactory(sessions, workstation="demo-history")
         self.at: dt.datetime | None = None
-        self._dated: dict[type, tuple[str, ...]] = {}
+        self._dated: dict[type, tuple[tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
 
     def _date_new_rows(self, session: Any, _context: Any, _instances: Any) -> None:
         """Rows about to be inserted get the moment in the columns the database would date now()."""
@@ -98,17 +99,39 @@ class _History:
                 if getattr(row, name) is None:
                     setattr(row, name, self.at)
 
+    def _date_added_row(self, _session: Any, row: Any) -> None:
+        """A row added now keeps this moment even when it is flushed later (the fills' bulk path),
+        and the plain literal defaults of the columns it leaves unset (``'filled'``, ``false``, ``0``):
+        with nothing left for the database to fill, the ORM inserts many rows in one statement
+        instead of one statement per row to read the defaults back."""
+        if self.at is None:
+            return
+        dated, literals = self._defaults(type(row))
+        for name in dated:
+            if getattr(row, name) is None:
+                setattr(row, name, self.at)
+        for name, value in literals:
+            if name not in row.__dict__:
+                setattr(row, name, value)
+
     def _dated_columns(self, cls: type) -> tuple[str, ...]:
-        names = self._dated.get(cls)
-        if names is None:
-            names = ()
+        return self._defaults(cls)[0]
+
+    def _defaults(self, cls: type) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...]]:
+        """(the columns the database dates now(), (column, literal default) pairs) of a mapped class."""
+        found = self._dated.get(cls)
+        if found is None:
+            dated: tuple[str, ...] = ()
+            literals: tuple[tuple[str, Any], ...] = ()
             for prop in sa_inspect(cls).column_attrs:  # type: ignore[var-annotated]
-                default = prop.columns[0].server_default
-                arg = str(getattr(default, "arg", "")).lower()
-                if "current_timestamp" in arg or "now()" in arg:
-                    names += (prop.key,)
-            self._dated[cls] = names
-        return names
+                column = prop.columns[0]
+                arg = str(getattr(column.server_default, "arg", "")).strip()
+                if "current_timestamp" in arg.lower() or "now()" in arg.lower():
+                    dated += (prop.key,)
+                elif (value := _literal(arg, column.type)) is not _NO_LITERAL:
+                    literals += ((prop.key, value),)
+            found = self._dated[cls] = (dated, literals)
+        return found
 
     def set(self, day: dt.date, hour: int, minute: int = 0) -> None:
         """Move the moment within a step (the caller's ``on`` puts the clock back afterwards)."""
@@ -124,6 +147,24 @@ class _History:
         finally:
             clock.reset(token)
             self.at = None
+
+
+_NO_LITERAL = object()
+
+
+def _literal(arg: str, sql_type: Any) -> Any:
+    """The Python value of a plain server default (a quoted string, true/false, a number), else _NO_LITERAL."""
+    if len(arg) >= 2 and arg[0] == arg[-1] == "'" and "'" not in arg[1:-1]:
+        return arg[1:-1]
+    if arg.lower() in ("true", "false"):
+        return arg.lower() == "true"
+    try:
+        python_type = sql_type.python_type
+    except NotImplementedError:
+        return _NO_LITERAL
+    if python_type in (int, Decimal) and arg.replace(".", "", 1).isdigit():
+        return python_type(arg)
+    return _NO_LITERAL
 
 
 def load_inventory_history(
@@ -160,7 +201,9 @@ def load_inventory_history(
             early[items[f.generic]] += f.qty
     today_uses = {generic for _, generic, _, _ in CURRENT}
     quiet = {item for generic, item in items.items() if generic not in today_uses}  # see history_events
-    short = {i for i in quiet if early[i] < 40}  # slow movers: a short-dated package outlives its use
+    # slow movers: a short-dated package (used first: first expiry first out) outlives their use
+    short = {i for i in quiet if early[i] < (info[i][1] or 100)}
+    _par_levels(uow_factory, fills, items, low)
     events = history_events.events(DAYS, DELIVERY + SHORT_LIFE + 1, quiet)
     receiving: dict[int, list[uuid.UUID]] = defaultdict(list)
     rxs = history_fills.Prescriptions({})
@@ -238,6 +281,23 @@ def load_inventory_history(
 
 
 # -- stock items, suppliers, orders, receipts -------------------------------------------------
+
+
+def _par_levels(
+    uow_factory: UnitOfWorkFactory, fills: list[history_fills.Fill], items: dict[str, uuid.UUID], low: set[uuid.UUID]
+) -> None:
+    """The buyer's settings from the pharmacy's usage (what a cycle of ``CYCLE`` days takes): reorder
+    below one cycle's use, up to two cycles' (par level). The low-stock items keep the loader's."""
+    use: dict[uuid.UUID, int] = defaultdict(int)
+    for f in fills:
+        if f.generic in items:
+            use[items[f.generic]] += f.qty
+    with uow_factory() as uow:
+        for item in uow.inventory.lock_items(set(use) - low):
+            cycle = use[item.id] * CYCLE // DAYS
+            item.reorder_point = Decimal(max(100, -(-cycle // 50) * 50))
+            item.par_level = Decimal(max(500, -(-2 * cycle // 100) * 100))
+        uow.commit()
 
 
 def _items(

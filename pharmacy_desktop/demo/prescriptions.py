@@ -12,6 +12,7 @@ dispensed or completed is written here, except that history.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import uuid
@@ -107,6 +108,12 @@ def _medication(uow: UnitOfWork, med_id: uuid.UUID) -> Medication:
     return med
 
 
+@functools.cache
+def _directions(sig: str) -> str:
+    """The SIG in words (the demo's few SIG codes, expanded once each)."""
+    return expand_sig(sig)
+
+
 def new_prescription(
     uow: UnitOfWork,
     rx_number: str,
@@ -121,6 +128,40 @@ def new_prescription(
     stat: bool = False,
     refills: int = 3,
 ) -> Prescription:
+    """A prescription and its one line (``prescription_rows``), added to the session and flushed."""
+    rx, line = prescription_rows(
+        rx_number,
+        patient_id,
+        prescriber,
+        med,
+        sig_qty_days,
+        written,
+        received_by,
+        status=status,
+        stat=stat,
+        refills=refills,
+    )
+    uow.active_session.add(rx)
+    uow.active_session.flush()
+    uow.active_session.add(line)
+    return rx
+
+
+def prescription_rows(
+    rx_number: str,
+    patient_id: uuid.UUID,
+    prescriber: tuple[str, str, str, str],
+    med: Medication,
+    sig_qty_days: tuple[str, int, int],
+    written: dt.date,
+    received_by: uuid.UUID,
+    *,
+    status: str,
+    stat: bool = False,
+    refills: int = 3,
+) -> tuple[Prescription, PrescriptionItem]:
+    """A prescription and its one line, built with their ids and not added to any session (the
+    history's bulk path inserts many at once: demo/history_fills.py)."""
     name, _specialty, npi, dea = prescriber
     first, last = split_prescriber_name(name)
     sig, qty, days = sig_qty_days
@@ -128,6 +169,7 @@ def new_prescription(
     if schedule and parse_schedule(schedule) is Schedule.CII:
         refills = 0
     rx = Prescription(
+        id=uuid.uuid4(),
         prescription_number=rx_number,
         patient_id=patient_id,
         prescriber_name=name,
@@ -145,25 +187,22 @@ def new_prescription(
         is_stat=stat,
         received_by=received_by,
     )
-    uow.active_session.add(rx)
-    uow.active_session.flush()
-    uow.active_session.add(
-        PrescriptionItem(
-            prescription_id=rx.id,
-            medication_id=med.id,
-            written_medication_name=f"{med.drug_name} {strength_of(med) or ''}".strip(),
-            quantity=Decimal(qty),
-            quantity_unit="EA",
-            days_supply=days,
-            sig=sig,
-            directions=expand_sig(sig),
-            refills_authorized=refills,
-            refills_remaining=refills,
-            substitution_allowed=True,
-            daw_code="0",
-        )
+    line = PrescriptionItem(
+        id=uuid.uuid4(),
+        prescription_id=rx.id,
+        medication_id=med.id,
+        written_medication_name=f"{med.drug_name} {strength_of(med) or ''}".strip(),
+        quantity=Decimal(qty),
+        quantity_unit="EA",
+        days_supply=days,
+        sig=sig,
+        directions=_directions(sig),
+        refills_authorized=refills,
+        refills_remaining=refills,
+        substitution_allowed=True,
+        daw_code="0",
     )
-    return rx
+    return rx, line
 
 
 def load_prescriptions(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, Table, func, insert, select, text
 from sqlalchemy.orm import selectinload
 
 from pharmacy_desktop.db.base import ACTOR_KEY
@@ -162,6 +162,16 @@ class InventoryRepository(Repository[InventoryItem]):
         self.session.add(transaction)
         self.flush()
         return transaction
+
+    def add_transactions(self, rows: list[dict[str, Any]]) -> None:
+        """Many ledger lines in one INSERT, in list order (``seq`` follows it): the bulk path of
+        services/stock_ledger.HistoryLedger. Each row names its columns (quantity_after included: the
+        table's CHECK holds it to before + change); ``performed_by`` defaults to the acting user."""
+        if not rows:
+            return
+        actor = self.session.info.get(ACTOR_KEY)
+        table = cast(Table, InventoryTransaction.__table__)
+        self.session.execute(insert(table), [{"performed_by": actor, **row} for row in rows])
 
     def transactions_for(self, item_id: uuid.UUID, limit: int = 200) -> list[InventoryTransaction]:
         """The item's ledger, newest first by ``seq`` (its total order; timestamps tie within a transaction)."""
