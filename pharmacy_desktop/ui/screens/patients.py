@@ -88,7 +88,7 @@ class PatientsScreen(Screen):
         self.search = PatientSearch(
             lambda text: patients.search_patients(factory, self.actor, text), placeholder="Name, DOB or phone"
         )
-        self.search.edit.setToolTip("Name (last, first), date of birth, phone or patient number")
+        self.search.edit.setToolTip("Name, DOB or phone: name (last, first), date of birth, phone or patient number")
         self.search.results.setMaximumHeight(16777215)
         self.search_hint = QLabel(
             "Type a patient's name (last, first), date of birth, phone or patient number; "

@@ -92,7 +92,7 @@ class RecallsPage(QWidget):
         self.reason = QLineEdit()
         self.reason.setObjectName("recallReason")
         self.reason.setPlaceholderText("the recall notice's wording, e.g. 'NDMA above the limit'")
-        self.reason.setToolTip("The recall notice's wording, e.g. 'NDMA above the limit'")
+        self.reason.setToolTip("the recall notice's wording, e.g. 'NDMA above the limit'")
         self.reason.returnPressed.connect(self.submit_recall)
         submit = QPushButton("Quarantine the lot (Ctrl+Enter)")
         submit.setObjectName("recallSubmit")

@@ -267,7 +267,7 @@ class PatientFormWidget(QWidget):
         self.weight.setObjectName("field:weight_kg")
         self.weight.setAccessibleName("Weight")
         self.weight.setPlaceholderText("kg or lb")
-        self.weight.setToolTip("Weight in kg, or pounds with lb: 154 lb")
+        self.weight.setToolTip("Weight in kg or lb: 70 kg, or pounds: 154 lb")
         self.weight.setMinimumWidth(self.weight.fontMetrics().horizontalAdvance("000.0 lb") + 24)
         self.weight_hint = QLabel("")
         self.weight_hint.setObjectName("weightHint")

@@ -88,7 +88,7 @@ class FindPanel(QWidget):
         self.search.setObjectName("pickupSearch")
         self.search.setAccessibleName("Find the patient or scan the bag")
         self.search.setPlaceholderText("Patient name (Alt+N)")
-        self.search.setToolTip("Type the patient's name (Alt+N), or scan the bag's label")
+        self.search.setToolTip("Patient name (Alt+N): type it, or scan the bag's label")
         self.days = QSpinBox()
         self.days.setObjectName("returnDays")
         self.days.setRange(1, 60)
@@ -109,7 +109,8 @@ class FindPanel(QWidget):
         self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
         self.table.setObjectName("willCallTable")
         self.table.setAccessibleName("Prescriptions waiting for pickup")
-        self.table_fit = fit_columns(self.table, stretch=3, shrink=(1, 4))  # the name gives way, never the drug
+        # the name gives way, then the Rx number and quantity step aside (the sale shows both): never the drug
+        self.table_fit = fit_columns(self.table, stretch=3, shrink=(1,), optional=(2, 4))
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

@@ -125,6 +125,12 @@ class IdentityPanel(QGroupBox):
         self.id_type.setObjectName("idType")
         for value, text in ID_TYPES:
             self.id_type.addItem(text, value)
+        # narrow boxes (their open lists and tooltips show the whole text): the panel fits 1024 px
+        for combo in (self.id_type, self.picker):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        self.id_type.setToolTip(self.id_type.currentText())
+        self.id_type.currentTextChanged.connect(self.id_type.setToolTip)
         self.id_number = QLineEdit()
         self.id_number.setObjectName("idNumber")
         self.id_number.setMaxLength(40)
@@ -152,15 +158,16 @@ class IdentityPanel(QGroupBox):
         id_grid = QGridLayout(self.id_box)
         id_grid.setContentsMargins(6, 4, 6, 4)
         id_grid.setVerticalSpacing(3)
+        # one field a row: the panel fits beside the signature and the payment on a 1024 px display
         id_grid.addWidget(id_type_label, 0, 0)
-        id_grid.addWidget(self.id_type, 0, 1, 1, 3)
+        id_grid.addWidget(self.id_type, 0, 1, 1, 2)
         id_grid.addWidget(QLabel("Number"), 1, 0)
-        id_grid.addWidget(self.id_number, 1, 1, 1, 3)
+        id_grid.addWidget(self.id_number, 1, 1, 1, 2)
         id_grid.addWidget(QLabel("State"), 2, 0)
         id_grid.addWidget(self.id_state, 2, 1)
-        id_grid.addWidget(QLabel("Expires"), 2, 2)
-        id_grid.addWidget(self.id_expiry, 2, 3)
-        id_grid.setColumnStretch(3, 1)
+        id_grid.addWidget(QLabel("Expires"), 3, 0)
+        id_grid.addWidget(self.id_expiry, 3, 1, 1, 2)
+        id_grid.setColumnStretch(2, 1)
         self.id_hint = QLabel("No controlled substance in this pickup: no ID needed.")
         self.id_hint.setObjectName("idHint")
         self.id_hint.setWordWrap(True)
@@ -198,7 +205,11 @@ class IdentityPanel(QGroupBox):
     def set_controlled(self, controlled: bool, schedules: str = "") -> None:
         self.controlled = controlled
         self.id_box.setVisible(controlled)
-        self.id_box.setTitle(f"Picker's ID — required for {schedules}" if schedules else "Picker's ID — required")
+        # short enough for the narrow panel; the box's tooltip says it in full
+        self.id_box.setTitle(f"ID required ({schedules})" if schedules else "ID required")
+        self.id_box.setToolTip(
+            f"The picker's ID is required for {schedules or 'a controlled substance'}: type, number, state, expiry"
+        )
         self.id_hint.setVisible(not controlled)
         self.changed.emit()
 

@@ -60,7 +60,7 @@ class PickupItemsTable(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(max(56, int(self.fontMetrics().height() * 3.4)))  # 3 lines
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # the drug takes the room (never cut before its strength); claim, counseling and who wrap first
-        fit_columns(self, stretch=DRUG, shrink=(CLAIM, COUNSELING, WHO), floor_chars=12)
+        fit_columns(self, stretch=DRUG, shrink=(CLAIM, COUNSELING, WHO), floor_chars=8)
         self.rows: list[ItemRow] = []
         self.itemChanged.connect(self._item_changed)
 

@@ -88,7 +88,7 @@ class SalePage(QWidget):
         self.store_upc = QLineEdit()
         self.store_upc.setObjectName("storeUpc")
         self.store_upc.setPlaceholderText("item UPC (Alt+I)")
-        self.store_upc.setToolTip("A store item: type its UPC (Alt+I) and Enter, or scan it")
+        self.store_upc.setToolTip("Scan a store item, or type its item UPC (Alt+I) and Enter")
         self.store_upc.setMaximumWidth(230)
         self.store_upc.setMinimumWidth(self.store_upc.fontMetrics().horizontalAdvance("item UPC (Alt+I)") + 24)
         self.void_line = QPushButton("Void line (Alt+L)")
