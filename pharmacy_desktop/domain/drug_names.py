@@ -88,12 +88,18 @@ UPPER = frozenset(
     ).split()
 )
 SMALL = frozenset("and with in of or for per to as by w/o".split())
+# after the strength, a form word is the form ("Zestril 10 mg tablet"), not part of a name
+FORM_WORDS = frozenset(
+    """tablet capsule caplet injection solution suspension syrup elixir cream ointment gel lotion patch
+    spray drops powder film lozenge suppository inhaler aerosol foam kit vial pen syringe chewable
+    injectable concentrate""".split()
+)
 _PARTS = re.compile(r"([-/])")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _RELEASE_SUFFIXES = frozenset("er xl xr sr cr dr odt la cd xt ec sa".split())
 
 
-def _case_word(word: str, first: bool, after_number: bool) -> str:
+def _case_word(word: str, first: bool, after_number: bool, past_strength: bool = False) -> str:
     """One run of letters (maybe with an apostrophe: "John's")."""
     if not (word.isupper() or word.islower()):
         return word  # the labeler's mixed case ("NovoLog", "pH", "Fe")
@@ -102,6 +108,8 @@ def _case_word(word: str, first: bool, after_number: bool) -> str:
         return SPECIAL[key]
     if after_number and key in UNITS:
         return UNITS[key]  # "2 MG" in a name; a lone "G" is a letter ("Penicillin G")
+    if past_strength and key.removesuffix("s") in FORM_WORDS:
+        return key  # "10 mg tablet": the form as the formatter writes it
     if key in UPPER:
         return word.upper()
     if key in SMALL and not first:
@@ -109,7 +117,7 @@ def _case_word(word: str, first: bool, after_number: bool) -> str:
     return word[:1].upper() + word[1:].lower()
 
 
-def _case_piece(piece: str, first: bool, after_number: bool) -> str:
+def _case_piece(piece: str, first: bool, after_number: bool, past_strength: bool = False) -> str:
     """A part of a word between hyphens or slashes: cased unless it holds a digit ("1a", "B12")."""
     if any(c.isdigit() for c in piece):
         m = re.fullmatch(r"([\d.,]+)([A-Za-z]+)", piece)  # "10MG" -> "10mg"
@@ -120,7 +128,7 @@ def _case_piece(piece: str, first: bool, after_number: bool) -> str:
     pos = 0
     for m in _WORD.finditer(piece):
         out.append(piece[pos : m.start()])
-        out.append(_case_word(m.group(), first and pos == 0, after_number))
+        out.append(_case_word(m.group(), first and pos == 0, after_number, past_strength))
         pos = m.end()
     out.append(piece[pos:])
     return "".join(out)
@@ -132,10 +140,11 @@ def title_case(name: str | None) -> str:
     out: list[str] = []
     for word in (name or "").split():
         after_number = bool(out) and out[-1][-1:].isdigit()
+        past_strength = any(c.isdigit() for w in out for c in w)
         pieces = _PARTS.split(word)
         out.append(
             "".join(
-                p if p in ("-", "/") else _case_piece(p, not out and i == 0, after_number and i == 0)
+                p if p in ("-", "/") else _case_piece(p, not out and i == 0, after_number and i == 0, past_strength)
                 for i, p in enumerate(pieces)
             )
         )

@@ -15,14 +15,12 @@ import uuid
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.identifiers import (
     DEA_SCHEDULE_CODES,
     format_dea_schedules,
     normalize_dea,
     parse_dea_schedules,
 )
-from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.schedules import Schedule
 from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.domain.workflow import RxStatus
@@ -52,6 +50,7 @@ from pharmacy_desktop.services.prescription_form import (  # the form's names, u
     preview_sig,
     unit_for_form,
 )
+from pharmacy_desktop.services.prescription_views import medication_name
 from pharmacy_desktop.services.scan_resolution import resolve_scan
 
 __all__ = [  # the form's names stay reachable as intake.X (screens, tests)
@@ -70,8 +69,7 @@ __all__ = [  # the form's names stay reachable as intake.X (screens, tests)
 
 
 def _label(med: Medication) -> str:
-    name = (med.generic_name or med.drug_name).strip()
-    return drug_display_name(name, strength_of(med, name), med.dosage_form, brand=med.brand_name)
+    return medication_name(med)
 
 
 def _choice(med: Medication) -> DrugChoice:

@@ -9,8 +9,8 @@ from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.barcodes import rx_number_from_scan
-from pharmacy_desktop.domain.dispensing import Product, describe
-from pharmacy_desktop.domain.drug_names import title_case
+from pharmacy_desktop.domain.dispensing import Product
+from pharmacy_desktop.domain.drug_names import drug_display_name, title_case
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.errors import NotFound
 
@@ -139,11 +139,13 @@ def drug_view(med: Any | None, fallback_name: str = "") -> DrugView:
 
 
 def medication_name(med: Any | None, written: str | None = "") -> str:
-    """A prescription item's drug as every screen names it: the catalog product ('Atorvastatin
-    Calcium 10 mg tablet'), else the name as written, title-cased."""
+    """A prescription item's drug as intake, review and the patient's medication list name it: the
+    catalog product, generic first with its brand ('Lisinopril (Zestril) 10 mg tablet'), else the
+    name as written, title-cased."""
     if med is None:
         return title_case(written)
-    return describe(med.drug_name, strength_of(med), med.dosage_form)
+    name = (med.generic_name or med.drug_name).strip()
+    return drug_display_name(name, strength_of(med, name), med.dosage_form, brand=med.brand_name)
 
 
 def patient_name(patient: Any | None) -> str:

@@ -89,6 +89,11 @@ REAL_NAMES = [
     ("Engystol", "Engystol"),
     ("CYNANCHUM VINCETOXICUM ROOT and SULFUR", "Cynanchum Vincetoxicum Root and Sulfur"),
     ("AND", "And"),  # a small word first is capitalised
+    # a form word after the strength is the form, written as the formatter writes it
+    ("Zestril 10 mg tablet", "Zestril 10 mg tablet"),
+    ("AMOXICILLIN 500 MG CAPSULES", "Amoxicillin 500 mg capsules"),
+    ("Metformin Hydrochloride 500 mg ER tablet", "Metformin Hydrochloride 500 mg ER tablet"),
+    ("LIDOCAINE PATCH 5%", "Lidocaine Patch 5%"),
 ]
 
 
@@ -187,6 +192,18 @@ def test_parts_let_a_narrow_view_drop_the_form_but_never_the_strength_or_release
     assert parts.short == "Metformin Hydrochloride (Glucophage XR) 500 mg ER"
     assert parts.full == "Metformin Hydrochloride (Glucophage XR) 500 mg ER tablet"
     assert str(parts) == parts.full
+
+
+def test_a_display_name_goes_through_again_unchanged() -> None:
+    for raw, strength, form in (
+        ("OXYCODONE AND ACETAMINOPHEN", "5 mg/325 mg", "TABLET"),
+        ("METFORMIN HYDROCHLORIDE", "500 MG", "TABLET, EXTENDED RELEASE"),
+        ("ONDANSETRON", "4 mg", "TABLET, ORALLY DISINTEGRATING"),
+        ("CEPHALEXIN", "250 mg/5 mL", "POWDER, FOR SUSPENSION"),
+    ):
+        shown = drug_display_name(raw, strength, form)
+        assert title_case(shown) == shown
+        assert drug_display_name(shown, strength, form) == shown
 
 
 def test_nothing_is_said_twice() -> None:
