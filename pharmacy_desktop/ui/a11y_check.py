@@ -169,7 +169,7 @@ def _display(widget: QWidget) -> bool:
         return False
     if isinstance(widget, (QTextEdit, QPlainTextEdit)):
         return widget.isReadOnly()
-    return isinstance(widget, QAbstractItemView) and not widget.editTriggers()
+    return isinstance(widget, QAbstractItemView)  # without the focus, nothing in it can be edited
 
 
 def _picture(widget: QWidget) -> QImage:

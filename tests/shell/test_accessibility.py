@@ -18,6 +18,7 @@ from pharmacy_desktop.ui import a11y_check
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.registry import screen_classes
+from tests.intake.conftest import make_patient, meds, rx_form  # noqa: F401 - fixtures
 from tests.shell.windows import open_shell, settle
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
@@ -77,18 +78,7 @@ def role_for(actors, cls) -> str:
     return next(r for r in ROLES if cls.permission is None or actors[r].can(cls.permission))
 
 
-# waiting on the application style sheet (H4): Fusion paints no focus on a check box or radio button
-CHECK_BOX_FOCUS = pytest.mark.xfail(
-    reason="check and combo boxes show no focus until the style sheet gives them a ring (H4)"
-)
-WAITING = {"InventoryScreen", "PrintQueueScreen", "MessagesScreen", "UsersScreen", "AuditScreen"}
-
-
-def screen_params():
-    return [pytest.param(cls, marks=CHECK_BOX_FOCUS) if cls.__name__ in WAITING else cls for cls in screen_classes()]
-
-
-@pytest.mark.parametrize("cls", screen_params(), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
 def test_every_screen_is_named_reachable_and_focus_visible(qtbot, app_look, full_context, actors, cls):
     window, screen = open_shell(qtbot, full_context, actors[role_for(actors, cls)], cls)
     wait_loaded(qtbot)
@@ -97,7 +87,6 @@ def test_every_screen_is_named_reachable_and_focus_visible(qtbot, app_look, full
     assert not problems, f"{cls.__name__}:\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(reason="the navigation list needs an accessible name (main_window, H4)")
 def test_the_shell_navigation_is_named_and_reachable(qtbot, app_look, full_context, actors):
     from pharmacy_desktop.ui.screens.home import HomeScreen
 
@@ -154,7 +143,6 @@ def test_the_first_pharmacy_form(qtbot, app_look, full_context, actors):
     assert not problems, "\n".join(problems)
 
 
-@CHECK_BOX_FOCUS
 def test_the_first_run_wizard_pages(qtbot, app_look, qapp):
     from pharmacy_desktop.ui.first_run import FirstRunWizard
 
@@ -180,3 +168,43 @@ def _show_dialog(qtbot, dialog) -> None:
         dialog.show()
     dialog.activateWindow()
     QApplication.processEvents()
+
+
+def test_the_printer_finder_dialog(qtbot, app_look, qapp):
+    from pharmacy_desktop.ui.widgets.first_run_printers import PrinterFinder
+
+    finder = PrinterFinder("127.0.0.1/32", lambda role, uri: None)
+    _show_dialog(qtbot, finder)
+    problems = check_all(qtbot, finder)
+    finder.reject()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_override_dialog(qtbot, app_look, full_context, actors, meds, make_patient):  # noqa: F811 - fixtures
+    import datetime as dt
+
+    from PySide6.QtCore import Qt
+
+    from pharmacy_desktop.services import intake
+    from pharmacy_desktop.services.patients import AllergyEntry
+    from pharmacy_desktop.ui.screens.review import ReviewScreen
+
+    patient = make_patient(
+        "Maria", "Garcia", dt.date(1961, 5, 17), allergies=(AllergyEntry("Penicillin", "drug", "Hives", "moderate"),)
+    )
+    intake.submit_prescription(
+        full_context.uow_factory, actors["technician"], rx_form(patient.patient_id, meds["amoxicillin"])
+    )
+    window, screen = open_shell(qtbot, full_context, actors["pharmacist"], ReviewScreen)
+    qtbot.waitUntil(lambda: screen.detail is not None and bool(screen.detail.open_alerts), timeout=15_000)
+    alert = next(a for a in screen.detail.open_alerts if a.needs_override)
+    screen.alerts.setCurrentRow(screen.detail.alerts.index(alert))
+    screen.alerts.setFocus()
+    qtbot.keyClick(screen.alerts, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: screen.override_dialog is not None and screen.override_dialog.isVisible(), timeout=15_000)
+    dialog = screen.override_dialog
+    settle()
+    problems = check_all(qtbot, dialog)
+    dialog.reject()
+    window.close()
+    assert not problems, "\n".join(problems)
