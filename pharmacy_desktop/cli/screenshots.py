@@ -24,20 +24,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     shots.add_argument("dir", type=Path)
     shots.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT (default 1280x800)")
+    shots.add_argument(
+        "--sizes",
+        help="several window sizes, e.g. 1024x768,1280x800,1920x1080: each into DIR/<WIDTHxHEIGHT>/ (replaces --size)",
+    )
     shots.add_argument("--only", nargs="*", metavar="NAME", help="only these screenshots (e.g. signin users)")
     shots.set_defaults(handler=cmd_screenshots)
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the command's own process, before Qt starts
-    width, _, height = args.size.partition("x")
+    sizes = [parse_size(text) for text in (args.sizes or args.size).split(",") if text.strip()]
     with database(args) as app:
         from pharmacy_desktop.ui.context import AppContext
 
-        written = render(AppContext.from_application(app), args.dir, (int(width), int(height)), only=args.only)
+        context = AppContext.from_application(app)
+        written: list[Path] = []
+        for size in sizes:
+            folder = args.dir / f"{size[0]}x{size[1]}" if args.sizes else args.dir
+            written += render(context, folder, size, only=args.only)
     for path in written:
         print(path)
     return 0
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x800' -> (1280, 800)."""
+    width, _, height = text.strip().lower().partition("x")
+    return int(width), int(height)
 
 
 def render(

@@ -243,7 +243,24 @@ def _header(header: QHeaderView, root: QWidget) -> list[Clip]:
             needed += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
         if header.orientation() == Qt.Orientation.Horizontal:
             found += _clip(header, root, "header", text, needed, header.sectionSize(logical))
+            found += _beyond_view(header, root, logical, text)
     return found
+
+
+def _beyond_view(header: QHeaderView, root: QWidget, logical: int, text: str) -> list[Clip]:
+    """A column that runs past the right edge of its view with no scroll bar to reach it (turned off):
+    a person never sees its cells, tooltip or not."""
+    view = header.parentWidget()
+    if not isinstance(view, QAbstractScrollArea):
+        return []
+    if view.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+        return []  # Qt shows a scroll bar to reach it (reported as a scroll bar)
+    shown = header.viewport().width()
+    start = header.sectionViewportPosition(logical)
+    end = start + header.sectionSize(logical)
+    if end <= shown + SLACK:
+        return []
+    return [Clip(path_of(header, root), "header", text, end - start, max(shown - start, 0))]
 
 
 def _cells(view: QAbstractItemView, root: QWidget) -> list[Clip]:

@@ -8,11 +8,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +28,7 @@ from pharmacy_desktop.ui.widgets.drug_details import Product as Product
 from pharmacy_desktop.ui.widgets.drug_details import ndc_display as ndc_display
 from pharmacy_desktop.ui.widgets.drug_details import schedule_of as schedule_of
 from pharmacy_desktop.ui.widgets.drug_details import schedule_text as schedule_text
+from pharmacy_desktop.ui.widgets.fit_table import FitTableView, through_strength
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 RESULT_LIMIT = 50
@@ -56,6 +55,7 @@ class DrugLookupScreen(Screen):
         self.search.setObjectName("drugSearch")
         self.search.setAccessibleName("Find a drug")
         self.search.setPlaceholderText("Drug name and strength (e.g. atorv 10), an NDC, or scan a bottle")
+        self.search.setToolTip(self.search.placeholderText())  # whole when a narrow window cuts it
         self.search.setClearButtonEnabled(True)
         font = QFont(self.search.font())
         font.setPointSizeF(font.pointSizeF() + 4)
@@ -66,7 +66,7 @@ class DrugLookupScreen(Screen):
         self.status.setWordWrap(True)
 
         self.model = hits_model()
-        self.table = QTableView()
+        self.table = FitTableView(stretch=0, shrink=(3,), keep=through_strength)  # the package elides first
         self.table.setObjectName("drugResults")
         self.table.setAccessibleName("Drugs found")
         self.table.setTabKeyNavigation(False)  # Tab leaves the results (arrows move between rows)
@@ -78,14 +78,6 @@ class DrugLookupScreen(Screen):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(32)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for column, width in ((0, 190), (1, 170)):  # long texts: elided, whole in the tooltip
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_hit(cur.row()))
 
         # details panel

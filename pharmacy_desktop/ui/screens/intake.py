@@ -43,6 +43,7 @@ from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.style import ERROR, PASSED, TEXT, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.intake_boxes import FieldErrors, ItemBox, PatientBox, PrescriberBox, PrescriptionBox
+from pharmacy_desktop.ui.widgets.reflow_columns import ReflowColumns
 
 
 class IntakeScreen(Screen):
@@ -89,12 +90,9 @@ class IntakeScreen(Screen):
         self.returned_box.setVisible(False)
         outer.addWidget(self.returned_box)
 
-        columns = QHBoxLayout()
-        columns.setSpacing(12)
-        outer.addLayout(columns, 1)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        columns.addLayout(left, 5)
-        columns.addLayout(right, 6)
+        self.columns = ReflowColumns(spacing=12, stretch=(5, 6))  # one column below ~800 px (1024x768)
+        outer.addWidget(self.columns, 1)
+        left, right = self.columns.left, self.columns.right
 
         errors = FieldErrors()
         self.errors = errors.labels

@@ -83,6 +83,9 @@ class QueueScreen(LiveScreen):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.queue_title)
         layout.addWidget(self.queue, 1)
+        # room for the STAT mark, "Last, First" and a drug through its strength, and the time waiting:
+        # the splitter never squeezes the queue below it on a 1024-pixel display
+        left.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * 28)
         return left
 
     def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:

@@ -86,22 +86,33 @@ class HitsModel(RowsModel[DrugHit]):
         hit = self.row(index.row())
         if role == Qt.ItemDataRole.ForegroundRole and not hit.is_active:
             return QBrush(QColor(MUTED))
-        if role == Qt.ItemDataRole.FontRole and index.column() == 2 and schedule_text(hit.dea_schedule):
+        if role == Qt.ItemDataRole.FontRole and index.column() == 1 and schedule_text(hit.dea_schedule):
             font = QFont()
             font.setBold(True)
             return font
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return hit.package_description or None
         return super().data(index, role)
 
 
+def package_short(description: str | None) -> str:
+    """The package's first count, for the results column: '100 CAPSULE in 1 BOTTLE, PLASTIC (...)' -> '100 capsule'
+    (the whole description is the cell's tooltip and in the details)."""
+    text = (description or "").split(" in ", 1)[0].split(" (", 1)[0].strip()
+    return text.lower() if text.isupper() else text
+
+
 def hits_model() -> HitsModel:
-    """The results table's columns: drug, strength and form, schedule, NDC, package."""
+    """The results table's columns: drug (name, strength, form), schedule, NDC, package.
+
+    The drug column stretches and elides at its end (the dosage form), the package shows its count;
+    each cell's tooltip holds the whole text."""
     return HitsModel(
         [
-            ("Drug", lambda h: h.drug_name if h.is_active else f"{h.drug_name} (inactive)"),
-            ("Strength, form", lambda h: " ".join(p for p in (h.strength, (h.dosage_form or "").lower()) if p)),
+            ("Drug", lambda h: h.title if h.is_active else f"{h.title} (inactive)"),
             ("Sched.", lambda h: schedule_text(h.dea_schedule)),
             ("NDC", lambda h: ndc_display(h.package_ndc, h.ndc11)),
-            ("Package", lambda h: h.package_description or ""),
+            ("Package", lambda h: package_short(h.package_description)),
         ]
     )
 

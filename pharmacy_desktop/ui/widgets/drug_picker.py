@@ -28,7 +28,7 @@ class DrugPicker(SearchAsYouType):
             find,
             parent,
             name="drug",
-            placeholder="Drug name and strength (e.g. amox 500), or scan the bottle",
+            placeholder="Drug and strength (amox 500), or scan",
             accessible_name="Drug",
             list_height=130,
         )

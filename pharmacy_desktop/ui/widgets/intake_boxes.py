@@ -39,6 +39,7 @@ def line(name: str, placeholder: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setObjectName(name)
     edit.setPlaceholderText(placeholder)
+    edit.setToolTip(placeholder)  # the whole hint when a narrow window cuts the placeholder
     return edit
 
 
@@ -111,7 +112,7 @@ class PrescriberBox(QGroupBox):
         self.preferred.setObjectName("preferredPrescriber")
         self.preferred.addItem(NO_PREFERRED)
         self.prescriber_name = line("prescriberFirstName", "First")  # the first field of the name
-        self.prescriber_last = line("prescriberLastName", "Last (e.g. de la Cruz)")
+        self.prescriber_last = line("prescriberLastName", "Last name")
         self.prescriber_name.setAccessibleName("Prescriber first name")
         self.prescriber_last.setAccessibleName("Prescriber last name")
         names = QWidget()
@@ -122,7 +123,8 @@ class PrescriberBox(QGroupBox):
         names.setFocusProxy(self.prescriber_name)
         self.prescriber_npi = line("prescriberNpi", "10 digits")
         self.prescriber_npi.setMaxLength(10)
-        self.prescriber_dea = line("prescriberDea", "e.g. AB1234563 (controlled drugs)")
+        self.prescriber_dea = line("prescriberDea", "e.g. AB1234563")
+        self.prescriber_dea.setToolTip("e.g. AB1234563: the prescriber's DEA number, needed for controlled drugs")
         self.schedule_boxes: dict[str, QCheckBox] = {}
         schedules = QWidget()
         schedules.setObjectName("prescriberSchedules")
@@ -234,10 +236,11 @@ class PrescriptionBox(QGroupBox):
         self.stat = QCheckBox("STAT (patient waiting)")
         self.stat.setObjectName("stat")
         self.notes = line("notes", "Notes for the pharmacist (optional)")
-        self.promised = line("promisedAt", "4pm, 16:30, +2h")
+        self.promised = line("promisedAt", "4pm, +2h")
         self.promised.setAccessibleName("Promised time")
         self.promised.setToolTip(
-            "When the patient was told it will be ready: 4pm, 4:30 pm, 16:30, +2h, +45m. Empty: no promised time."
+            "4pm, +2h: when the patient was told it will be ready (4pm, 4:30 pm, 16:30, +2h, +45m). "
+            "Empty: no promised time."
         )
         self.promised_hint = QLabel("")
         self.promised_hint.setObjectName("promisedHint")

@@ -36,7 +36,7 @@ class PatientSearch(SearchAsYouType):
         search: Callable[[str], list[PatientHit]],
         parent: QWidget | None = None,
         *,
-        placeholder: str = "Name (last, first), date of birth, phone or patient number",
+        placeholder: str = "Name (last, first), birth date, phone or patient #",
     ):
         super().__init__(
             search, parent, name="patient", placeholder=placeholder, accessible_name="Patient search", list_height=170

@@ -45,6 +45,7 @@ class SearchAsYouType(QWidget):
         self.edit = QLineEdit()
         self.edit.setObjectName(f"{name}Search")
         self.edit.setPlaceholderText(placeholder)
+        self.edit.setToolTip(placeholder)  # the whole hint when a narrow window cuts the placeholder
         self.edit.setAccessibleName(accessible_name)
         self.results = QListWidget()
         self.results.setObjectName(f"{name}Results")
