@@ -197,13 +197,17 @@ def test_saved_scanner_timing_applies_to_the_running_filter_at_once(qtbot, shell
     qtbot.waitUntil(lambda: page.last_burst is not None and page.last_burst.text == upc, timeout=TIMEOUT)
     assert not page.last_burst.is_scan and seen == []
 
+    settings.context.config.smtp_url = "smtp://mail.example.org:587"  # not on this page: kept as it is
+    settings.context.config.sms_url = "https://sms.example.org/send"
     settings.scanner_gap.setValue(60)
     settings.scanner_min.setValue(10)
     settings.save()
     qtbot.waitUntil(lambda: "Settings saved" in settings.notice.text(), timeout=TIMEOUT)
     assert (scanner.settings.max_gap_ms, scanner.settings.min_length) == (60, 10)
     assert "at most 60 ms apart, at least 10 characters" in page.settings_note.text()
-    assert config_mod.load(tmp_path / "workstation.toml").scanner_gap_ms == 60
+    saved = config_mod.load(tmp_path / "workstation.toml")
+    assert saved.scanner_gap_ms == 60
+    assert (saved.smtp_url, saved.sms_url) == ("smtp://mail.example.org:587", "https://sms.example.org/send")
 
     page.typing_box.setFocus()
     keys(upc, gap_ms=45)  # the same scanner now counts as one

@@ -314,14 +314,12 @@ class SettingsScreen(Screen):
             self._problem(error)
             return
         cfg = self.context.config
-        updated = Config(
-            database_url=cfg.database_url,
-            sslmode=cfg.sslmode,
-            workstation_name=cfg.workstation_name,
+        updated = replace(  # everything this page does not show (server, notifications) kept as it is
+            cfg,
+            printers=printers,
             idle_lock_minutes=float(self.idle_minutes.value()),
             scanner_gap_ms=self.scanner_gap.value(),
             scanner_min_length=self.scanner_min.value(),
-            printers=printers,
         )
         path = self.context.config_path
         run_in_background(
