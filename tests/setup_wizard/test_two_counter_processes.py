@@ -28,6 +28,7 @@ pytestmark = pytest.mark.xdist_group("real_time")
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 20.0  # seconds a process line may take (the processes' own notice wait is shorter)
+START_WAIT = 90.0  # a process's start (Python, Qt, the app, a TLS connection, sign-in) on a loaded machine
 
 # One counter workstation: opens the database as the app does (its own workstation.toml, the
 # password from its own keyring), signs its pharmacist in, LISTENs; then obeys lines on stdin:
@@ -121,13 +122,13 @@ class Workstation:
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
 
-    def expect(self, word: str) -> list[str]:
+    def expect(self, word: str, wait: float = WAIT) -> list[str]:
         try:
-            line = self.lines.get(timeout=WAIT)
+            line = self.lines.get(timeout=wait)
         except queue.Empty:
             self.proc.kill()
             _, err = self.proc.communicate()
-            raise AssertionError(f"{self.name} said nothing within {WAIT} s; stderr:\n{err[-3000:]}") from None
+            raise AssertionError(f"{self.name} said nothing within {wait} s; stderr:\n{err[-3000:]}") from None
         assert line.split()[0] == word, f"{self.name}: {line!r}"
         return line.split()[1:]
 
@@ -228,9 +229,9 @@ def test_two_processes_see_each_others_prescriptions_live(
     host = Workstation("host", host_env, script, ["rph_host", TEST_PASSWORD, patient_id, med_id, NPI, DEA])
     counter = Workstation("counter", counter_env, script, ["rph_counter", TEST_PASSWORD, patient_id, med_id, NPI, DEA])
     try:
-        user, _, *source = host.expect("READY")  # the owner over 127.0.0.1 (TLS or not: libpq's default)
+        user, _, *source = host.expect("READY", START_WAIT)  # the owner over 127.0.0.1 (TLS or not: libpq's default)
         assert (user, source) == ("pharmacy_owner", ["configuration", "file"])
-        assert counter.expect("READY") == [result.app_role, "ssl", "configuration", "file"]
+        assert counter.expect("READY", START_WAIT) == [result.app_role, "ssl", "configuration", "file"]
 
         counter.send("await")
         counter.expect("WAITING")
