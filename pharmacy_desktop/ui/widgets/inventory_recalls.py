@@ -123,7 +123,7 @@ class RecallsPage(QWidget):
         self.quarantine_heading = QLabel("In quarantine — Alt+E return to supplier, Alt+X destroy")
         self.quarantine_heading.setStyleSheet("font-weight: bold;")
         self.quarantined = RowsTable(LOT_HEADERS, stretch=0)
-        fit_columns(self.quarantined, stretch=0, shrink=(5,))
+        fit_columns(self.quarantined, stretch=0, shrink=(5,), optional=(6,))  # "since" steps aside first
         self.quarantined.setObjectName("quarantinedLots")
 
         layout = QVBoxLayout(self)
