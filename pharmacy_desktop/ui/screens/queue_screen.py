@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
@@ -85,7 +85,7 @@ class QueueScreen(LiveScreen):
         layout.addWidget(self.queue, 1)
         # room for the STAT mark, "Last, First" and a drug through its strength, and the time waiting:
         # the splitter never squeezes the queue below it on a 1024-pixel display
-        left.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * 28)
+        left.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * 40)
         return left
 
     def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:
@@ -105,7 +105,16 @@ class QueueScreen(LiveScreen):
         self.hard_stop.acknowledged.connect(self.acknowledge_stop)
         for page in (self.idle_page, self.work_page, self.hard_stop):
             self.pages.addWidget(page)
+        self.pages.currentChanged.connect(self._page_sizes)
+        self._page_sizes()
         return self.pages
+
+    def _page_sizes(self, _index: int = -1) -> None:
+        """Only the page on show claims its minimum size: the idle prompt leaves the queue its room on a
+        1024-pixel display instead of reserving the (hidden) work page's width."""
+        for page in (self.idle_page, self.work_page, self.hard_stop):
+            policy = QSizePolicy.Policy.Preferred if page is self.pages.currentWidget() else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
 
     def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)
