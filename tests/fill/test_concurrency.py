@@ -61,7 +61,7 @@ def test_two_workstations_race_for_the_last_units(uow_factory, database_url, act
     wins = [o for o in outcomes if isinstance(o, fill.FillResult)]
     losses = [o for o in outcomes if isinstance(o, fill.InsufficientStock)]
     assert len(wins) == 1 and len(losses) == 1, outcomes
-    assert "0 tablet on hand" in losses[0].message
+    assert "0 tablets on hand" in losses[0].message
     with uow_factory() as uow:
         s = uow.session
         assert s.get(InventoryItem, world.item_id).quantity_on_hand == 0
@@ -178,7 +178,7 @@ def test_units_gone_after_planning_end_as_insufficient_with_nothing_left_behind(
     _interfere(monkeypatch, database_url, world.item_id, 20)
     with pytest.raises(fill.InsufficientStock) as caught:
         fill.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc)
-    assert caught.value.check.available == 20 and "20 tablet on hand" in caught.value.message
+    assert caught.value.check.available == 20 and "20 tablets on hand" in caught.value.message
     with uow_factory() as uow:
         s = uow.session
         assert s.get(InventoryItem, world.item_id).quantity_on_hand == 20

@@ -109,7 +109,7 @@ def test_short_stock_offers_a_partial_fill_on_alt_p(qtbot, screen, counter, uow_
     qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)
     counter.scan(f.LISINOPRIL_20_100.upc)
     qtbot.waitUntil(lambda: screen.check is not None, timeout=WAIT)
-    assert screen.check.status == "insufficient" and "12 tablet on hand" in screen.result.text.text()
+    assert screen.check.status == "insufficient" and "12 tablets on hand" in screen.result.text.text()
     assert screen.partial_button.isEnabled() and not screen.fill_button.isEnabled()
     counter.press(Qt.Key.Key_Return)  # Enter does not fill what cannot be filled
     assert on_hand(uow_factory, world.item_id) == 12

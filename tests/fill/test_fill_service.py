@@ -247,7 +247,7 @@ def test_insufficient_stock_says_on_hand_then_partial_fill(uow_factory, actors):
         svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, lot="LOW")
     check = caught.value.check
     assert check.on_hand == 20 and check.available == 12 and check.partial_possible
-    assert "20 tablet on hand" in check.message and "partial fill" in check.message
+    assert "20 tablets on hand" in check.message and "partial fill" in check.message
     result = svc.fill(uow_factory, actors["technician"], world.rx_id, f.LISINOPRIL_20_100.upc, partial=True, lot="LOW")
     assert result.quantity == 12 and result.is_partial
     _, [refill], _ = rx_state(uow_factory, world.rx_id)
