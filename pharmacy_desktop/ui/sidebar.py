@@ -75,6 +75,9 @@ class NavDelegate(QStyledItemDelegate):
         return size
 
 
+COMPACT_WIDTH = 180  # px the sidebar may shrink to on a narrow display
+
+
 class Sidebar(QListWidget):
     """The navigation list: ``set_entries([(title, count, key, screen_index), ...])``."""
 
@@ -142,6 +145,12 @@ class Sidebar(QListWidget):
             widest_name = max(widest_name, metrics.horizontalAdvance(self.entry_text(title, 99)))
         icon = self.iconSize().width() + 8
         padding = 2 * 8 + 2 * self.spacing() + 2 * self.frameWidth() + 12  # the item's padding, the list's frame
-        needed = icon + widest_name + KEY_GAP + widest_key + 8 + padding
-        self.setMinimumWidth(max(200, needed))
-        self.setMaximumWidth(max(320, needed))
+        self._needed = needed = icon + widest_name + KEY_GAP + widest_key + 8 + padding
+        # as wide as its entries when the window has room; on a 1024 px display it gives way down to
+        # COMPACT_WIDTH first (a long name then elides, whole in its tooltip; icon and key stay)
+        self.setMinimumWidth(min(needed, COMPACT_WIDTH))
+        self.setMaximumWidth(max(COMPACT_WIDTH, needed))
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(max(COMPACT_WIDTH, getattr(self, "_needed", COMPACT_WIDTH)), super().sizeHint().height())
