@@ -207,6 +207,8 @@ class SignInWindow(QWidget):
         self.column.setMaximumWidth(560 if self.pages.currentWidget() is self.panel else 1100)
         for index in range(self.pages.count()):  # only the page on show sets the height (the note follows it)
             page = self.pages.widget(index)
+            if page is None:
+                continue
             shown = page is self.pages.currentWidget()
             policy = QSizePolicy.Policy.Preferred if shown else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)

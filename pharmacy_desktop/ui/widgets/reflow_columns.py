@@ -18,7 +18,9 @@ class ReflowColumns(QScrollArea):
     def __init__(self, spacing: int = 12, stretch: tuple[int, int] = (5, 6), parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("reflowColumns")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own: its fields are (and scroll it into view)
+        self.setFocusPolicy(
+            Qt.FocusPolicy.NoFocus
+        )  # not a Tab stop of its own: its fields are (and scroll it into view)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
