@@ -419,10 +419,21 @@ def app_look(qapp):
     from pharmacy_desktop.ui.app import make_application
 
     font, sheet = qapp.font(), qapp.styleSheet()
+    _delete_dropped_widgets(qapp)
     make_application()
     yield qapp
+    # a style sheet set on the application repolishes every widget alive: first the ones this test
+    # dropped (closed and deleteLater'd by pytest-qt, but processEvents never runs deferred deletes),
+    # or every later test pays for all the windows of the earlier ones (the run's end crawled)
+    _delete_dropped_widgets(qapp)
     qapp.setFont(font)
     qapp.setStyleSheet(sheet)
+
+
+def _delete_dropped_widgets(qapp) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)
@@ -438,6 +449,7 @@ def _background_work_finishes(request):
 
         QThreadPool.globalInstance().waitForDone(10_000)
         widgets.QApplication.processEvents()
+        _delete_dropped_widgets(widgets.QApplication.instance())  # what pytest-qt closed: gone now
         if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
             gc.collect()
         # nor a modal dialog: one left open steals the next test's scans and keys ("A dialog is open")
