@@ -184,6 +184,14 @@ def save_preferences(
 # -- the pharmacy-wide list ---------------------------------------------------------------------------
 
 
+NOT_DELIVERED = frozenset({"failed", "bounced"})  # the statuses of a message someone must look at
+
+
+def not_delivered_count(rows: list[MessageRow]) -> int:
+    """How many of ``rows`` failed or bounced (the home screen's count)."""
+    return sum(1 for r in rows if r.status in NOT_DELIVERED)
+
+
 def outstanding_messages(
     uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = OUTSTANDING_LIMIT
 ) -> list[MessageRow]:

@@ -63,7 +63,7 @@ def other_counts(uow_factory: UnitOfWorkFactory, actor: Actor) -> dict[str, int]
     counts: dict[str, int] = {}
     if actor.can("patient.view"):
         rows = notification_admin.outstanding_messages(uow_factory, actor)
-        counts["messages"] = sum(1 for r in rows if r.status in ("failed", "bounced"))
+        counts["messages"] = notification_admin.not_delivered_count(rows)
     if actor.can("inventory.view"):
         counts["reorder"] = sum(len(group.lines) for group in reorder.reorder_suggestions(uow_factory, actor))
     return counts
