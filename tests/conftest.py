@@ -430,6 +430,26 @@ def app_look(qapp):
     qapp.setStyleSheet(sheet)
 
 
+_PRISTINE_LOOK: dict = {}
+
+
+def _restore_look(app) -> None:
+    """Qt's own font, style sheet and palette again after a test that changed them and did not put
+    them back (a remembered zoom or theme applied by a shell at sign-in): later tests measure text."""
+    if not _PRISTINE_LOOK:
+        return
+    for name in ("pharmacyTheme", "pharmacyZoom"):
+        if app.property(name) is not None:
+            app.setProperty(name, None)
+    if app.font() != _PRISTINE_LOOK["font"]:
+        app.setFont(_PRISTINE_LOOK["font"])
+    if app.styleSheet() != _PRISTINE_LOOK["sheet"]:
+        _delete_dropped_widgets(app)
+        app.setStyleSheet(_PRISTINE_LOOK["sheet"])
+    if app.palette() != _PRISTINE_LOOK["palette"]:
+        app.setPalette(_PRISTINE_LOOK["palette"])
+
+
 def _delete_dropped_widgets(qapp) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent
 
@@ -442,9 +462,14 @@ def _background_work_finishes(request):
     a pool thread still querying while the next test's fixtures tear down or start crashed a worker.
     And the Qt objects a test dropped are collected here, on the GUI thread: left to the cyclic
     garbage collector, they were once destroyed on a pool thread in the next test (a segfault)."""
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None and not _PRISTINE_LOOK:
+        app = widgets.QApplication.instance()  # before any test could change it: Qt's own look
+        _PRISTINE_LOOK.update(font=app.font(), sheet=app.styleSheet(), palette=app.palette())
     yield
     widgets = sys.modules.get("PySide6.QtWidgets")  # a test that never touched Qt has nothing to wait for
     if widgets is not None and widgets.QApplication.instance() is not None:
+        _restore_look(widgets.QApplication.instance())
         from PySide6.QtCore import QThreadPool
 
         QThreadPool.globalInstance().waitForDone(10_000)
