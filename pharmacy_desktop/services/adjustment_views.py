@@ -14,6 +14,7 @@ from pharmacy_desktop.db.models.inventory import StockAdjustment
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import adjustments as rules
 from pharmacy_desktop.domain.drug_names import strength_text, title_case
+from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services.access import Actor, require
 
@@ -50,6 +51,7 @@ class AdjustmentView:
     transaction_id: uuid.UUID | None
     dea_form: str | None
     count_id: uuid.UUID | None
+    schedule: str = ""  # 'C-II' ... as every screen marks a controlled drug ('' when not controlled)
 
     @property
     def pending(self) -> bool:
@@ -61,6 +63,14 @@ def _name(uow: UnitOfWork, user_id: uuid.UUID | None) -> str | None:
         return None
     user = uow.users.get(user_id, include_deleted=True)
     return f"{user.first_name} {user.last_name}" if user is not None else None
+
+
+def _schedule(value: str | None) -> str:
+    try:
+        schedule = parse_schedule(value)
+    except ValueError:
+        return value or ""
+    return schedule.display if schedule.roman else ""
 
 
 def adjustment_view(uow: UnitOfWork, adjustment: Any) -> AdjustmentView:
@@ -96,6 +106,7 @@ def adjustment_view(uow: UnitOfWork, adjustment: Any) -> AdjustmentView:
         transaction_id=adjustment.transaction_id,
         dea_form=adjustment.dea_form,
         count_id=adjustment.count_id,
+        schedule=_schedule(med.dea_schedule) if med is not None else "",
     )
 
 

@@ -65,7 +65,7 @@ ALL = [  # named as domain/drug_names writes them
     "Lisinopril 20 mg tablet",
     "Metformin Hydrochloride 500 mg tablet",
 ]
-OXY = "[CII] Oxycodone Hydrochloride 5 mg tablet"
+OXY = "[C-II] Oxycodone Hydrochloride 5 mg tablet"
 
 
 def test_stock_search_as_you_type_filters_by_keys_and_lots_of_the_item(qtbot, inventory, engine):
@@ -260,6 +260,7 @@ def test_adjustments_by_keys_small_at_once_controlled_waits_and_four_eyes(
     assert on_hand(uow_factory, shelf["oxycodone"]) == D(60)
     qtbot.waitUntil(lambda: page.queue.rowCount() == 1, timeout=WAIT)
     assert page.queue.item(0, 4).text() == "−5" and page.queue.item(0, 7).text().endswith("(you)")
+    assert page.queue.item(0, 1).text().startswith("[C-II] Oxycodone")  # the schedule, as every screen marks it
     counter.press(Qt.Key.Key_W, ALT)
     page.queue.selectRow(0)
     counter.press(Qt.Key.Key_K, ALT)  # the DEA Form 106 data, from the records

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.services.stock_allocation import LotChoice
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
@@ -59,8 +60,18 @@ def drug_text(name: str, schedule: str | None) -> str:
 
 
 def drug_cell(name: str, schedule: str | None) -> str:
-    """In narrow table cells the schedule goes first, so eliding a long name never hides it."""
-    return f"[{schedule}] {name}" if schedule else name
+    """In narrow table cells the schedule goes first, so eliding a long name never hides it; it reads
+    the same everywhere ('[C-II]', also when the catalog gives FDA's 'CII')."""
+    return f"[{schedule_mark(schedule)}] {name}" if schedule else name
+
+
+def schedule_mark(schedule: str) -> str:
+    """'CII', 'C-II', '2' -> 'C-II'; a text that names no schedule is shown as it is."""
+    try:
+        parsed = parse_schedule(schedule)
+    except ValueError:
+        return schedule
+    return parsed.display if parsed.roman else schedule
 
 
 def minutes_text(minutes: int) -> str:

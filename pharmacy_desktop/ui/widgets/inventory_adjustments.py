@@ -34,7 +34,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
-from pharmacy_desktop.ui.widgets.fill_common import RowsTable
+from pharmacy_desktop.ui.widgets.fill_common import RowsTable, schedule_mark
 from pharmacy_desktop.ui.widgets.inventory_common import (
     ItemFinder,
     MessageLine,
@@ -269,7 +269,11 @@ class AdjustmentsPage(QWidget):
             "controlled" if stock.item.schedule else "hint",
             f"{stock.item.title}: on hand now {qty(stock.item.on_hand, stock.item.unit)}, bin "
             f"{stock.item.bin_location or '—'}"
-            + (f" · controlled ({stock.item.schedule}): approval always needed" if stock.item.schedule else ""),
+            + (
+                f" · controlled ({schedule_mark(stock.item.schedule)}): approval always needed"
+                if stock.item.schedule
+                else ""
+            ),
         )
 
     def request_arguments(self) -> dict[str, Any]:

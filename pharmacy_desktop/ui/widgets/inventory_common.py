@@ -107,7 +107,7 @@ def outcome_text(view: AdjustmentView) -> tuple[str, str]:
 
 def queue_cells(view: AdjustmentView) -> list[str]:
     value = f"${abs(view.value):.2f}" if view.value is not None else "no cost"
-    schedule = "controlled" if view.is_controlled else None
+    schedule = view.schedule or ("controlled" if view.is_controlled else None)  # '[C-II]' as everywhere
     return [
         local_time(view.requested_at),
         drug_cell(f"{view.drug_name} {view.strength or ''}".strip(), schedule),
