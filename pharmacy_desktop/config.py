@@ -21,7 +21,12 @@ APP_NAME = "pharmacy-desktop"
 
 def data_dir() -> Path:
     override = os.environ.get("PHARMACY_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return Path(override) if override else default_data_dir()
+
+
+def default_data_dir() -> Path:
+    """This OS user's own data folder (the one ``data_dir`` is when ``PHARMACY_DATA_DIR`` is not set)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_dir() -> Path:

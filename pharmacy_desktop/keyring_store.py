@@ -9,7 +9,8 @@ Which store is used:
 3. Otherwise (a headless workstation; or keyring fell back to keyrings.alt's plaintext file, which it
    does by itself when nothing better exists): ``EncryptedFileKeyring`` (secret_file.py), with a
    logged warning saying where the secrets are. Secrets an earlier version left in keyrings.alt's
-   plaintext file are moved into it and removed from the plaintext file.
+   plaintext file are moved into it and removed from the plaintext file: only the data folder's own
+   (that file is one per OS user; a private ``PHARMACY_DATA_DIR`` takes nothing that is not its own).
 
 ``storage_description()`` says where secrets actually are, for messages such as the one
 ``db create-roles`` prints.
@@ -82,17 +83,28 @@ def encrypted_fallback(folder: Path | str | None = None) -> KeyringBackend:
         "protection",
         backend.describe(),
     )
-    _move_plaintext_secrets(backend)
+    _move_plaintext_secrets(backend, backend.folder.parent)
     return backend
 
 
-def _move_plaintext_secrets(target: KeyringBackend) -> None:
-    """Secrets an earlier version wrote to keyrings.alt's plaintext file move into ``target``."""
+def _move_plaintext_secrets(target: KeyringBackend, data_folder: Path) -> None:
+    """This data folder's secrets an earlier version wrote to keyrings.alt's plaintext file move into ``target``.
+
+    The plaintext file is one per OS user (``~/.local/share/python_keyring/keyring_pass.cfg``), shared by
+    every data folder, and ``target`` is the store of one data folder (``data_folder``). A run with a
+    private ``PHARMACY_DATA_DIR`` (``screenshots``, ``--self-test``, a test) must not empty the
+    workstation's own entries into its throwaway store, so an entry moves only into the store of the
+    folder it belongs to: an embedded server's (``embedded:<its pgdata>``) to the folder holding that
+    pgdata; the others (database, mail, SMS passwords) to this OS user's own data folder, the one
+    ``PHARMACY_DATA_DIR`` unset gives. Every other entry, and every other service's, stays as it is.
+    """
     try:
         from keyrings.alt.escape import unescape
         from keyrings.alt.file import PlaintextKeyring
     except ImportError:
         return
+    from pharmacy_desktop.config import default_data_dir
+
     legacy = PlaintextKeyring()
     if not os.path.exists(legacy.file_path):
         return
@@ -101,9 +113,13 @@ def _move_plaintext_secrets(target: KeyringBackend) -> None:
     section = next((s for s in parser.sections() if unescape(s) == SERVICE), None)
     if section is None:
         return
+    own_folder = _resolved(data_folder)
+    is_default = own_folder == _resolved(default_data_dir())
     moved = 0
     for option in parser.options(section):
         username = unescape(option)
+        if not _belongs_to(username, own_folder, is_default=is_default):
+            continue
         value = legacy.get_password(SERVICE, username)
         if value is None:
             continue
@@ -112,6 +128,21 @@ def _move_plaintext_secrets(target: KeyringBackend) -> None:
         moved += 1
     if moved:
         log.warning("moved %d secret(s) out of the plaintext file %s into the encrypted store", moved, legacy.file_path)
+
+
+def _belongs_to(username: str, data_folder: Path, *, is_default: bool) -> bool:
+    """Is the secret entry ``username`` one of the data folder ``data_folder``'s (see ``_move_plaintext_secrets``)?"""
+    if not username.startswith("embedded:"):
+        return is_default
+    from pharmacy_desktop.db.embedded import outside_data_dir
+
+    pgdata = _resolved(Path(username.removeprefix("embedded:")))
+    root = data_folder / "embedded"
+    return pgdata.is_relative_to(data_folder) or pgdata == _resolved(outside_data_dir(root))
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
 
 
 def _current() -> KeyringBackend:

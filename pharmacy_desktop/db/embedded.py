@@ -92,6 +92,12 @@ def _traversable_by(path: Path, os_user: str) -> bool:
     return result.returncode == 0
 
 
+def outside_data_dir(root: Path) -> Path:
+    """The cluster of ``root`` when it cannot live inside it (root's home, closed to the postgres user)."""
+    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:12]
+    return Path("/var/lib/pharmacy-desktop") / f"embedded-{digest}" / "pgdata"
+
+
 class EmbeddedPostgres:
     """A private cluster: ``start()`` returns a SQLAlchemy URL; ``stop()`` only if we started it."""
 
@@ -115,8 +121,7 @@ class EmbeddedPostgres:
             return preferred
         # root's home is closed to the postgres user: keep the cluster in a traversable place
         # owned by postgres and remember where in the user data directory.
-        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
-        return Path("/var/lib/pharmacy-desktop") / f"embedded-{digest}" / "pgdata"
+        return outside_data_dir(self.root)
 
     def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]

@@ -111,13 +111,15 @@ def test_an_explicit_plaintext_backend_is_obeyed_but_called_plaintext(tmp_path, 
 
 def test_secrets_left_in_the_plaintext_file_move_into_the_encrypted_one(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # a plaintext file of this test only
+    monkeypatch.delenv("PHARMACY_DATA_DIR")  # the OS user's own data folder (tests/privacy/test_plaintext_move_scope)
     legacy = PlaintextKeyring()
-    legacy.set_password(keyring_store.SERVICE, "embedded:/data/pgdata", SECRET)
+    legacy.set_password(keyring_store.SERVICE, "db:pharmacy_app@db.local:5432/pharmacy", SECRET)
     legacy.set_password("another-app", "x", "theirs")
 
-    store = keyring_store.choose_backend(fail.Keyring(), environment={}, folder=tmp_path / "keyring")
-    assert store.get_password(keyring_store.SERVICE, "embedded:/data/pgdata") == SECRET
-    assert legacy.get_password(keyring_store.SERVICE, "embedded:/data/pgdata") is None
+    store = keyring_store.choose_backend(fail.Keyring(), environment={})
+    assert store.folder == tmp_path / "xdg" / "pharmacy-desktop" / "keyring"
+    assert store.get_password(keyring_store.SERVICE, "db:pharmacy_app@db.local:5432/pharmacy") == SECRET
+    assert legacy.get_password(keyring_store.SERVICE, "db:pharmacy_app@db.local:5432/pharmacy") is None
     plaintext = open(legacy.file_path, encoding="utf-8").read()
     assert base64.b64encode(SECRET.encode()).decode() not in plaintext
     assert legacy.get_password("another-app", "x") == "theirs"  # not ours to move
