@@ -12,7 +12,7 @@ from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWork
 from pharmacy_desktop.domain.dispensing import dispensing_unit
-from pharmacy_desktop.domain.drug_names import title_case
+from pharmacy_desktop.domain.drug_names import drug_name_parts, title_case
 from pharmacy_desktop.domain.product_names import strength_of
 from pharmacy_desktop.domain.sig import analyze_sig
 from pharmacy_desktop.errors import NotFound, ValidationFailed
@@ -47,11 +47,12 @@ def _patient_name(patient: Patient) -> str:
     return f"{patient.first_name}{middle} {patient.last_name}"
 
 
-def _form(dosage_form: str | None) -> str:
-    # FDA forms read "TABLET, FILM COATED": the first word is what a patient recognises
-    if not dosage_form:
-        return ""
-    return dosage_form.split(",")[0].strip().capitalize()  # the label keeps the plain noun ("Tablet")
+def _form(name: str, dosage_form: str | None) -> str:
+    """The form as every screen names it (``domain/drug_names``): FDA's "TABLET, FILM COATED,
+    EXTENDED RELEASE" -> "ER tablet", "TABLET, ORALLY DISINTEGRATING" -> "ODT"; the release kept (a
+    patient told "tablet" for an ER tablet might split it), left out when the name already says it."""
+    parts = drug_name_parts(name, None, dosage_form)
+    return " ".join(p for p in (parts.release, parts.form) if p)
 
 
 def _drug_names(dispensed: Medication, written: Medication | None) -> tuple[str, str | None]:
@@ -79,7 +80,7 @@ def build_vial_label(uow: UnitOfWork, refill_id: uuid.UUID, *, is_reprint: bool 
     if patient is None:
         raise NotFound(f"Rx {rx.prescription_number}: the patient record was not found.")
     name, brand = _drug_names(dispensed, written)
-    strength = " ".join(p for p in (strength_of(dispensed, name) or "", _form(dispensed.dosage_form)) if p)
+    strength = " ".join(p for p in (strength_of(dispensed, name) or "", _form(name, dispensed.dosage_form)) if p)
     directions = (item.directions or "").strip()
     sig = analyze_sig(item.sig or "")
     # A SIG the reader does not fully understand prints only what a technician typed for it: rows

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from pharmacy_desktop.config import libpq_url
-from pharmacy_desktop.domain.drug_names import title_case
+from pharmacy_desktop.domain.drug_names import drug_name_parts, title_case
 from pharmacy_desktop.domain.product_names import (
     MAX_LISTED,
     Ingredient,
@@ -241,7 +241,8 @@ def test_every_combination_prints_each_strength_paired_on_the_vial_label(demo_uo
             rx = factories.add_prescription(uow, patient, orm, written_name=orm.drug_name[:200])
             label = build_vial_label(uow, factories.add_previous_fill(uow, rx, orm).id)
             words = parse(render_label(label, profile)).words
-            strength = label.strength.removesuffix(" " + (orm.dosage_form or "").split(",")[0].strip().capitalize())
+            form = drug_name_parts(label.drug_name, None, orm.dosage_form)  # "ER tablet": the label's form
+            strength = label.strength.removesuffix(" " + " ".join(p for p in (form.release, form.form) if p))
             check_pairs(strength, label.drug_name, med["active_ingredients"])
             assert " ".join(f"{label.drug_name} {label.strength}".split()) in words, (med["package_ndc"], words)
             assert med["strength"] not in words
@@ -261,8 +262,8 @@ def test_the_label_of_the_issue_example_reads_right(demo_uow):
         factories.add_pharmacy(uow)
         patient = factories.add_patient(uow)
         for ndc, expected in (
-            ("00591034901", "Hydrocodone Bitartrate and Acetaminophen 5 mg/500 mg Tablet"),
-            ("54868442800", "Diovan HCT valsartan 160 mg / hydrochlorothiazide 12.5 mg Tablet"),
+            ("00591034901", "Hydrocodone Bitartrate and Acetaminophen 5 mg/500 mg tablet"),
+            ("54868442800", "Diovan HCT valsartan 160 mg / hydrochlorothiazide 12.5 mg tablet"),
         ):
             orm = uow.session.query(Medication).filter_by(ndc_code=ndc).one()
             rx = factories.add_prescription(uow, patient, orm)

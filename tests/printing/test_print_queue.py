@@ -138,7 +138,7 @@ def test_vial_label_goes_over_tcp_and_parses_back(uow_factory, actors, fill, pri
     assert parsed.lines[0].text.startswith("Zoë Ångström-")
     assert "Zoë Ångström- Lukasiewicz" in words and "?" not in words
     assert parsed.lines[0].double_height and parsed.lines[0].bold
-    assert "Atorvastatin Calcium 20 mg Tablet" in words
+    assert "Atorvastatin Calcium 20 mg tablet" in words
     assert "Take 1 tablet by mouth 2 times a day" in words  # SIG 1 T PO BID expanded
     assert "Rx: 6001234" in words and "Refills: 2" in words and "Qty: 60 tablets" in words
     assert "Prescriber: Dr. Maria Gonzalez" in words and "Fill #1" in words
