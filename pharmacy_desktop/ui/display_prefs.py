@@ -5,12 +5,21 @@ Kept beside the workstation configuration (``display.toml`` in the same folder a
 for each user who changed them, their own (Ctrl+= / Ctrl+- / Ctrl+0 and Ctrl+Alt+H in the shell).
 A user's choice wins over the workstation's while they are signed in. Usernames only: no patient
 data, no secret.
+
+Writes never run on the GUI thread: ``update`` (``remember_for_user``, ``remember_for_workstation``)
+queues a change and returns at once; one writer thread applies the queued changes in the order they
+were made, each on what the file holds then, and writes the file. Two quick changes (Ctrl+= twice)
+leave the last one; a person's choice and the workstation's made at the same moment both stay.
+``load_display`` shows the queued changes before they are written; ``flush`` waits for them.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import tomllib
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,7 +64,15 @@ def display_path() -> Path:
 
 
 def load_display(path: Path | None = None) -> DisplayPrefs:
+    """What the file holds, with the changes queued for it and not written yet."""
     path = path or display_path()
+    prefs = _read(path)
+    for change in _writer.queued(path):
+        prefs = change(prefs)
+    return prefs
+
+
+def _read(path: Path) -> DisplayPrefs:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -90,14 +107,94 @@ def save_display(prefs: DisplayPrefs, path: Path | None = None) -> Path:
     return write_atomically(path, "\n".join(lines) + "\n")
 
 
-def remember_for_user(username: str, *, theme: str | None = None, zoom: int | None = None) -> DisplayPrefs:
-    """Save one user's theme and/or zoom (read, change, write: the file is this workstation's)."""
-    prefs = load_display().with_user(username, theme=theme, zoom=zoom)
-    try:
-        save_display(prefs)
-    except OSError as exc:  # a read-only profile: the choice holds for this session
-        log.warning("display settings not saved (%s)", type(exc).__name__)
-    return prefs
+Change = Callable[[DisplayPrefs], DisplayPrefs]  # sets values (applying it twice changes nothing)
+
+
+def update(change: Change, path: Path | None = None) -> Future[DisplayPrefs]:
+    """Queue ``change`` for the file and return at once; the future ends with what was written
+    (or the OSError that stopped it)."""
+    return _writer.submit(path or display_path(), change)
+
+
+def remember_for_user(username: str, *, theme: str | None = None, zoom: int | None = None) -> Future[DisplayPrefs]:
+    """Save one user's theme and/or zoom, off the calling thread. A file that cannot be written (a
+    read-only profile) is logged: the choice holds for this session."""
+    written = update(lambda prefs: prefs.with_user(username, theme=theme, zoom=zoom))
+    written.add_done_callback(_log_failure)
+    return written
+
+
+def remember_for_workstation(theme: str, zoom: int, path: Path | None = None) -> Future[DisplayPrefs]:
+    """Save the workstation's theme and zoom, off the calling thread (the settings screen waits for
+    the future on a worker and reports an OSError)."""
+    return update(lambda prefs: replace(prefs, workstation_theme=theme, workstation_zoom=clamp_zoom(zoom)), path)
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every queued change is written (tests; the end of the app). False on timeout."""
+    return _writer.wait_idle(timeout)
+
+
+def _log_failure(written: Future[DisplayPrefs]) -> None:
+    error = written.exception()
+    if error is not None:
+        log.warning("display settings not saved (%s)", type(error).__name__)
+
+
+class _WriteBehind:
+    """One writer thread, started when there is work and gone when there is none. Not a daemon: a
+    change made just before the app exits is still written."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._queue: list[tuple[Path, Change, Future[DisplayPrefs]]] = []
+        self._thread: threading.Thread | None = None
+
+    def submit(self, path: Path, change: Change) -> Future[DisplayPrefs]:
+        future: Future[DisplayPrefs] = Future()
+        with self._lock:
+            self._queue.append((path, change, future))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="display-prefs-writer")
+                self._thread.start()
+        return future
+
+    def queued(self, path: Path) -> list[Change]:
+        """The changes for ``path`` not yet known to be written (the one being written included)."""
+        with self._lock:
+            return [change for where, change, _ in self._queue if where == path]
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        with self._lock:
+            return self._lock.wait_for(lambda: self._thread is None, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None
+                    self._lock.notify_all()
+                    return
+                path = self._queue[0][0]
+                batch = [item for item in self._queue if item[0] == path]
+            prefs, error = _read(path), None
+            try:
+                for _, change, _ in batch:
+                    prefs = change(prefs)
+                save_display(prefs, path)
+            except Exception as exc:  # OSError (a read-only profile) or a bug: the caller's future says it
+                error = exc
+            with self._lock:
+                for item in batch:
+                    self._queue.remove(item)
+            for _, _, future in batch:
+                if error is None:
+                    future.set_result(prefs)
+                else:
+                    future.set_exception(error)
+
+
+_writer = _WriteBehind()
 
 
 def _int(value: object) -> int:

@@ -43,6 +43,7 @@ from pharmacy_desktop.services import print_queue
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.print_queue import ROLE_TITLES, check_printer
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.display_prefs import DisplayPrefs
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
@@ -308,11 +309,7 @@ class SettingsScreen(Screen):
         except ValidationFailed as error:
             self._problem(error)
             return
-        try:
-            self.display_group.save(username=self.actor.username)
-        except OSError as error:
-            self._problem(error)
-            return
+        display_written = self.display_group.save()  # queued: written off the GUI thread (ui/display_prefs.py)
         cfg = self.context.config
         updated = replace(  # everything this page does not show (server, notifications) kept as it is
             cfg,
@@ -322,15 +319,16 @@ class SettingsScreen(Screen):
             scanner_min_length=self.scanner_min.value(),
         )
         path = self.context.config_path
+
+        def save() -> tuple[DisplayPrefs, Any]:  # on a worker: the display file first, as before
+            return display_written.result(timeout=60), config_mod.save(updated, path)
+
         run_in_background(
-            self,
-            lambda: config_mod.save(updated, path),
-            lambda saved: self._saved(updated, saved),
-            self._problem,
-            busy_message="Saving settings…",
+            self, save, lambda saved: self._saved(updated, *saved), self._problem, busy_message="Saving settings…"
         )
 
-    def _saved(self, updated: Config, path: Any) -> None:
+    def _saved(self, updated: Config, display: DisplayPrefs, path: Any) -> None:
+        self.display_group.show_look(display, self.actor.username)
         cfg = self.context.config
         # in place: the dispatcher and the screens hold this object
         cfg.printers.clear()

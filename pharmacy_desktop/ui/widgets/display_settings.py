@@ -1,13 +1,13 @@
 """The settings screen's "Display" group: this workstation's theme and text size.
 
-Saved with the workstation's other settings (Ctrl+S) in ``display.toml`` beside ``workstation.toml``
+Saved with the workstation's other settings (Ctrl+S, written off the GUI thread) in ``display.toml`` beside ``workstation.toml``
 (``ui/display_prefs.py``) and put on screen at once. A person's own choice (Ctrl+= / Ctrl+- /
 Ctrl+0, Ctrl+Alt+H) wins while they are signed in; the group says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
@@ -52,12 +52,14 @@ class DisplaySettingsGroup(QGroupBox):
     def chosen(self) -> tuple[str, int]:
         return str(self.theme.currentData()), int(self.zoom.currentData())
 
-    def save(self, *, username: str | None = None) -> None:
-        """Write the workstation's choice and show it now (unless ``username`` chose their own).
-        OSError when the file cannot be written: the caller reports it."""
+    def save(self) -> Future[display_prefs.DisplayPrefs]:
+        """Queue the workstation's choice; it is written off the GUI thread. The future ends with what
+        was written, or the OSError that stopped it: the caller waits for it on a worker and reports it."""
         theme, zoom = self.chosen()
-        prefs = replace(display_prefs.load_display(self.path), workstation_theme=theme, workstation_zoom=zoom)
-        display_prefs.save_display(prefs, self.path)
+        return display_prefs.remember_for_workstation(theme, zoom, self.path)
+
+    def show_look(self, prefs: display_prefs.DisplayPrefs, username: str | None = None) -> None:
+        """Put the saved look on screen now (unless ``username`` chose their own)."""
         app = QApplication.instance()
         if isinstance(app, QApplication) and is_styled(app):
             wanted = (prefs.theme_for(username), prefs.zoom_for(username))
