@@ -155,20 +155,23 @@ def pick_story(uow_factory) -> dict:
 
 
 def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, story: dict) -> None:  # noqa: C901, PLR0915
+    d = Driver(monitor)
+    # the harness's own modules, a step of their own (they import a few of the app's modules too: the
+    # print queue screen, the scanner; the app's others are imported below where the app imports them)
+    d.step("harness imports (not the app)")
     from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS
-    from pharmacy_desktop.ui.changes import ChangeListener
-    from pharmacy_desktop.ui.main_window import MainWindow
-    from pharmacy_desktop.ui.screens import registry
-    from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
-    from pharmacy_desktop.ui.signin_window import SignInWindow
     from tests.e2e.test_counter_day import Hands, code128_text
     from tests.escpos_parse import parse
 
-    d = Driver(monitor)
     d.step("sign-in window")
+    from pharmacy_desktop.ui.app import preload_modules
+    from pharmacy_desktop.ui.changes import ChangeListener  # Session._database_ready
+    from pharmacy_desktop.ui.signin_window import SignInWindow  # Session._show_sign_in
+
     signin = SignInWindow(context)
     signin.resize(1280, 800)
     signin.show()
+    preload_modules()  # as Session._show_sign_in: the shell's modules imported while the user types
     signin.activateWindow()
     d.wait(lambda: QApplication.activeWindow() is signin, "the sign-in window")
     signed: list = []
@@ -183,7 +186,11 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
     signin.close()
 
     d.step("open the shell")
-    window = MainWindow(context, signed[0], registry.screen_classes())
+    from pharmacy_desktop.ui.app import default_screens  # Session._signed_in
+    from pharmacy_desktop.ui.main_window import MainWindow
+    from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
+
+    window = MainWindow(context, signed[0], default_screens())
     listener = ChangeListener(context.database_url)
     listener.changed.connect(window.on_change)
     listener.connection_changed.connect(window.set_database_connected)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RESOURCES = paths.resources_dir()
+
+
+# the shell and its screens' modules (reportlab, the services, qtawesome ...): imported on a background
+# thread while the sign-in window is up, not on the GUI thread when the shell opens (bench/gui_stall.py)
+PRELOAD = (
+    "qtawesome",
+    "pharmacy_desktop.ui.main_window",
+    "pharmacy_desktop.ui.scan_dispatch",
+    "pharmacy_desktop.ui.screens.registry",
+)
+
+
+def preload_modules(names: Sequence[str] = PRELOAD) -> threading.Thread:
+    """Import ``names`` on a daemon thread (module code only: no widget is made there; Qt widgets are
+    made on the GUI thread, which finds the modules imported, or waits for the import in progress)."""
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # imported again where used, and failing there as it would have
+                log.warning("preloading %s failed: %s", name, type(exc).__name__)
+
+    thread = threading.Thread(target=run, name="preload-modules", daemon=True)
+    thread.start()
+    return thread
 
 
 def default_screens() -> list[type[Screen]]:
@@ -213,7 +241,10 @@ class Session(QObject):
         listener.changed.connect(self._print_notice)
 
     def _print_notice(self, notice: dict[str, object]) -> None:
-        if notice.get("topic") == "print_jobs" and notice.get("status") == "queued" and self.printing is not None:
+        # a job queued anywhere, or any change to this workstation's jobs (a retry, a redirect: the print
+        # queue screen woke the sender for these too, but it is built only once opened)
+        ours = self.context is not None and notice.get("workstation") in (None, self.context.workstation)
+        if notice.get("topic") == "print_jobs" and (notice.get("status") == "queued" or ours) and self.printing:
             self.printing.wake()
 
     def _show_sign_in(self) -> None:
@@ -223,6 +254,7 @@ class Session(QObject):
         signin_window = self.signin_window = SignInWindow(self.context)
         signin_window.signed_in.connect(self._signed_in)
         signin_window.show()
+        preload_modules()  # while a person types their name and password
 
     def _signed_in(self, actor: Actor) -> None:
         from pharmacy_desktop.ui.main_window import MainWindow
@@ -268,9 +300,10 @@ class Session(QObject):
         from pharmacy_desktop.ui.screens.settings import SettingsScreen
         from pharmacy_desktop.ui.widgets.first_run_printers import PrinterFinder
 
-        settings = next((s for s in window.screens if isinstance(s, SettingsScreen)), None)
-        if settings is None or not window.show_screen(settings):
+        if SettingsScreen not in window.screen_classes or not window.show_screen(SettingsScreen):
             return  # this account may not change the workstation's settings
+        settings = window.screen_of(SettingsScreen)
+        assert isinstance(settings, SettingsScreen)
         networks = local_networks()
         network = choice.hosting.subnet if choice.hosting else (networks[0][1] if networks else "")
         self.printer_finder = PrinterFinder(network, lambda role, uri: settings.rows[role].uri.setText(uri), window)

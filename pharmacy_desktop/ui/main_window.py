@@ -1,4 +1,8 @@
-"""The shell: navigation, who is acting, lock, status bar. Screens are their own modules."""
+"""The shell: navigation, who is acting, lock, status bar. Screens are their own modules.
+
+A screen is built the first time it is shown (``ui/screen_set.py``): the navigation, the keys and the
+F1 help read the classes; counts of a screen not built yet come from ``Screen.nav_count`` on a pool
+thread. ``window.screens`` builds them all (for tests and tools); the app never touches it."""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from pharmacy_desktop.ui.idle import IdleWatcher
 from pharmacy_desktop.ui.keys import keys_in_use
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
+from pharmacy_desktop.ui.screen_set import NavCounts, ScreenSet, may_open
 from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.sidebar import SCREEN_ROLE, Sidebar
 from pharmacy_desktop.ui.signin import LockScreen
@@ -72,7 +77,9 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.setWindowTitle("Pharmacy")
         self.setObjectName("mainWindow")
-        self.screens: list[Screen] = [cls(context, actor) for cls in screen_classes]
+        self._screens = ScreenSet(screen_classes, self._build_screen)
+        self._nav_counts = NavCounts(self._screens, context, actor, self)
+        self._nav_counts.counted.connect(self.refresh_nav_counts)
         self._locked = False
         self._hidden_dialogs: list[QDialog] = []
 
@@ -97,8 +104,6 @@ class MainWindow(QMainWindow):
         self.nav = Sidebar()  # the app's font, an icon, the name and count, the key at the right edge
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.stack = QStackedWidget()
-        for screen in self.screens:
-            self.stack.addWidget(screen)
         self.scan_feedback = ScanFeedback()
 
         work = QWidget()
@@ -155,7 +160,7 @@ class MainWindow(QMainWindow):
         self.screen_title.setFont(title_font(self.screen_title))
 
         self._shortcuts: list[QShortcut] = []
-        self._screen_shortcuts: list[tuple[QShortcut, Screen]] = []
+        self._screen_shortcuts: list[tuple[QShortcut, type[Screen]]] = []
         self._install_shortcuts()
         self._apply_actor()
 
@@ -174,10 +179,43 @@ class MainWindow(QMainWindow):
     def busy_indicator(self) -> BusyStatus:
         return self.busy
 
+    # -- screens, built when first needed -------------------------------------------------------
+
+    @property
+    def screens(self) -> list[Screen]:
+        """Every screen, built now if not yet: for tests and tools (the app builds each on first show)."""
+        return self._screens.all()
+
+    @property
+    def screen_classes(self) -> list[type[Screen]]:
+        return list(self._screens.classes)
+
+    def screen_of(self, cls: type[Screen]) -> Screen:
+        """The screen of class ``cls`` (built now if it was not yet)."""
+        return self._screens.get(self._screens.index_of(cls))
+
+    def built_screens(self) -> list[Screen]:
+        """The screens built so far (a change notice, a new user or the sign-out reaches these)."""
+        return self._screens.instances()
+
+    def _build_screen(self, cls: type[Screen]) -> Screen:
+        screen = cls(self.context, self.actor)
+        screen.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # until shown
+        self.stack.addWidget(screen)
+        screen.set_actor(self.actor)  # as the shell did to every screen after building them all
+        return screen
+
     # -- navigation ---------------------------------------------------------------------------
 
+    def _may_open(self, cls: type[Screen]) -> bool:
+        return may_open(cls, self.actor)
+
+    def _visible_indexes(self) -> list[int]:
+        return [i for i, cls in enumerate(self._screens.classes) if self._may_open(cls)]
+
     def visible_screens(self) -> list[Screen]:
-        return [s for s in self.screens if s.permission is None or self.actor.can(s.permission)]
+        """The screens this user may open, built (for tests, tools and ``Screen.shell_screens``)."""
+        return [self._screens.get(i) for i in self._visible_indexes()]
 
     def _apply_actor(self) -> None:
         self.display.for_user(self.actor.username)
@@ -185,24 +223,25 @@ class MainWindow(QMainWindow):
         self.user_badge.setText(f"<b>{self.actor.display_name}</b> · {self.actor.role_title}")
         self.user_badge.setToolTip(f"Signed in as {self.actor.username} on {self.actor.workstation}")
         current = self.current_screen()
-        for screen in self.screens:
+        for screen in self._screens.instances():
             screen.set_actor(self.actor)
-        self.nav.set_entries(
-            [(self._nav_title(s), s.queue_count(), s.key, self.screens.index(s)) for s in self.visible_screens()]
-        )
-        visible = self.visible_screens()
-        target = current if current in visible else (visible[0] if visible else None)
+        self._nav_counts.for_actor(self.actor)
+        visible = self._visible_indexes()
+        classes, counts = self._screens.classes, self._nav_counts
+        self.nav.set_entries([(self._nav_title(classes[i]), counts.count_of(i), classes[i].key, i) for i in visible])
+        current_index = self._screens.index_of(current) if current is not None else None
+        target = current_index if current_index in visible else (visible[0] if visible else None)
         if target is not None:
-            self.show_screen(target)
+            self._show_index(target)
 
     @staticmethod
-    def _nav_title(screen: Screen) -> str:
+    def _nav_title(screen: Screen | type[Screen]) -> str:
         return screen.title.split(" — ")[0]  # "Intake — new prescription": the header shows the rest
 
     def refresh_nav_counts(self) -> None:
         for row in range(self.nav.count()):
-            screen = self.screens[self.nav.item(row).data(SCREEN_ROLE)]
-            self.nav.set_count(row, self._nav_title(screen), screen.queue_count())
+            index = self.nav.item(row).data(SCREEN_ROLE)
+            self.nav.set_count(row, self._nav_title(self._screens.classes[index]), self._nav_counts.count_of(index))
 
     def look_changed(self) -> None:
         """Another theme or zoom: icons in the new colours and sizes, the sidebar as wide as its entries."""
@@ -215,12 +254,21 @@ class MainWindow(QMainWindow):
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.show_screen(self.screens[self.nav.item(row).data(SCREEN_ROLE)])
+        self._show_index(self.nav.item(row).data(SCREEN_ROLE))
 
-    def show_screen(self, screen: Screen) -> bool:
-        if screen not in self.visible_screens() or self._locked:
+    def show_screen(self, screen: Screen | type[Screen]) -> bool:
+        """Show a screen (or the screen of a class, built now if it was not yet)."""
+        try:
+            index = self._screens.index_of(screen)
+        except ValueError:
             return False
-        for other in self.screens:
+        return self._show_index(index)
+
+    def _show_index(self, index: int) -> bool:
+        if self._locked or not self._may_open(self._screens.classes[index]):
+            return False
+        screen = self._screens.get(index)
+        for other in self._screens.instances():
             # only the screen on show sets the window's minimum size: a hidden wide screen (the audit
             # trail) must not push the window past a 1280-pixel counter display
             policy = QSizePolicy.Policy.Preferred if other is screen else QSizePolicy.Policy.Ignored
@@ -228,7 +276,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(screen)
         self.screen_title.setText(f"{screen.title}")
         for row in range(self.nav.count()):
-            if self.nav.item(row).data(SCREEN_ROLE) == self.screens.index(screen):
+            if self.nav.item(row).data(SCREEN_ROLE) == index:
                 self.nav.blockSignals(True)
                 self.nav.setCurrentRow(row)
                 self.nav.blockSignals(False)
@@ -248,13 +296,13 @@ class MainWindow(QMainWindow):
         return self.lock_screen if self._locked else self.current_screen()
 
     def _install_shortcuts(self) -> None:
-        for screen in self.screens:
-            if screen.key:
-                shortcut = QShortcut(QKeySequence(screen.key), self)
+        for index, cls in enumerate(self._screens.classes):
+            if cls.key:
+                shortcut = QShortcut(QKeySequence(cls.key), self)
                 shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-                shortcut.activated.connect(lambda s=screen: self.show_screen(s))
+                shortcut.activated.connect(lambda i=index: self._show_index(i))
                 self._shortcuts.append(shortcut)
-                self._screen_shortcuts.append((shortcut, screen))
+                self._screen_shortcuts.append((shortcut, cls))
         lock = QShortcut(QKeySequence("F12"), self)
         lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
         lock.activated.connect(lambda: self.lock("F12"))
@@ -269,17 +317,17 @@ class MainWindow(QMainWindow):
         Two enabled shortcuts with the same keys are ambiguous to Qt and *neither* fires: the audit
         screen's Alt+A would otherwise silence the review screen's Alt+A (acknowledge) for everyone.
         """
-        visible = self.visible_screens()
         current = self.stack.currentWidget()
         local = keys_in_use(current) if isinstance(current, Screen) else set()
-        for shortcut, screen in self._screen_shortcuts:
+        for shortcut, cls in self._screen_shortcuts:
             keys = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
-            shortcut.setEnabled(screen in visible and (screen is current or keys not in local))
+            shortcut.setEnabled(self._may_open(cls) and (type(current) is cls or keys not in local))
 
     def show_help(self) -> None:
         lines = ["<b>Screens</b>"]
-        for screen in self.visible_screens():
-            lines.append(f"{screen.key} — {screen.title}")
+        for index in self._visible_indexes():
+            cls = self._screens.classes[index]
+            lines.append(f"{cls.key} — {cls.title}")
         lines += ["F12 — lock / switch user", "F1 — this help"]
         lines += [f"{k} — {v}" for k, v in DISPLAY_HELP]
         current = self.current_screen()
@@ -353,7 +401,7 @@ class MainWindow(QMainWindow):
 
     def sign_out(self) -> None:
         actor = self.actor
-        for screen in self.screens:
+        for screen in self._screens.instances():
             screen.clear_sensitive()
         self._cover()
         self.lock_screen.lock_for(None)
@@ -367,12 +415,14 @@ class MainWindow(QMainWindow):
     # -- change notices and status --------------------------------------------------------------
 
     def on_change(self, notice: dict[str, Any]) -> None:
-        for screen in self.screens:
+        """A change notice reaches the screens built so far; the counts of the others are counted again."""
+        for screen in self._screens.instances():
             try:
                 screen.on_change(notice)
             except Exception:
                 log.exception("screen %s failed on a change notice", type(screen).__name__)
         self.refresh_nav_counts()
+        self._nav_counts.count_soon()
 
     def set_database_connected(self, ok: bool) -> None:
         """From the change listener: its connection is up (True) or broke and is being retried."""

@@ -130,7 +130,7 @@ def render_screenshots(
         shell.set_database_connected(True)
         shell.resize(*size)
         shell.show()
-        screen = next(s for s in shell.screens if type(s) is cls)
+        screen = shell.screen_of(cls)
         shell.show_screen(screen)
         settle()
         screen.prepare_screenshot()

@@ -152,7 +152,7 @@ def check_screens(application: Application, report: Report, shots: Path) -> None
         shell.resize(*SIZE)
         shell.show()
         for cls in wanted:
-            screen = next(s for s in shell.screens if type(s) is cls)
+            screen = shell.screen_of(cls)
 
             def show(screen: Screen = screen, png: Path = shots / f"{cls.screenshot_name()}.png") -> None:
                 if shell.show_screen(screen) is False:

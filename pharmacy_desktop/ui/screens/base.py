@@ -52,6 +52,13 @@ class Screen(QWidget):
         """A cached count for the navigation (never a database call: the shell asks often)."""
         return None
 
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The navigation's count while the screen is not built yet (the shell builds a screen the first
+        time it is shown). Runs on a pool thread, so it may call services; None: no count. Once the
+        screen is built, its ``queue_count()`` is shown instead (this stays the fallback while that is None)."""
+        return None
+
     def prepare_screenshot(self) -> None:
         """Put realistic input on screen for `pharmacy-desktop screenshots` (e.g. a search)."""
 

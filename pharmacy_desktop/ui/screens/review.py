@@ -151,6 +151,11 @@ class ReviewScreen(Screen):
     def queue_count(self) -> int | None:
         return self._count
 
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The count before the screen is built (on a pool thread: the shell builds screens when shown)."""
+        return review_queue_size(context.uow_factory) if actor.can(review.REVIEW) else None
+
     def clear_sensitive(self) -> None:
         self.rows = []
         self.model.set_rows([])

@@ -103,11 +103,9 @@ class SignatureCanvas(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(SIZE.width(), SIZE.height())
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
-        return max(self.minimumHeight(), width * SIZE.height() // SIZE.width())
+    # No height-for-width: Qt asks a Python override on every layout pass of every ancestor (it held
+    # the GUI thread for ~0.3 s when the pickup's sale page opened, bench/gui_stall.py). The sheet
+    # keeps the stored image's 3:1 shape anyway: ``sheet()`` scales it to fit and centres it.
 
     # -- coordinates: the stored image's area, scaled to fit and centred in the widget ------------
 
