@@ -82,6 +82,7 @@ class Application:
     config: Config
     embedded: EmbeddedPostgres | None = None
     notes: tuple[str, ...] = ()
+    revision_unchecked: bool = False  # the server did not answer at open: recheck_revision when it does
     adjudicator: Adjudicator = field(default_factory=SimulatedAdjudicator)
     payment_terminal: PaymentTerminal = field(default_factory=SimulatedTerminal)
 
@@ -191,9 +192,10 @@ def make_notification_sender(
     )  # fmt: skip
 
 
-def _check_revision(url: str) -> None:
+def _check_revision(url: str) -> bool:
     """The revision guard for a configured server. A server that cannot be reached now is not an
-    error here (the app opens and reconnects, as before; each command fails on its first query)."""
+    error here (the app opens and reconnects, as before; each command fails on its first query): False
+    then, and the check is owed (``recheck_revision`` once the server answers)."""
     from sqlalchemy.exc import OperationalError
 
     from pharmacy_desktop.db import migrate
@@ -202,6 +204,16 @@ def _check_revision(url: str) -> None:
         migrate.require_compatible(url)
     except OperationalError as exc:
         log.warning("revision not checked: the database cannot be reached now (%s)", type(exc.orig).__name__)
+        return False
+    return True
+
+
+def recheck_revision(url: str) -> bool:
+    """The revision guard ``open_database`` could not run (``Application.revision_unchecked``), run when
+    the server answers again: True once checked; False while it still cannot be reached; a database
+    this app must not use raises as at open (``DatabaseTooNew`` naming the release to install,
+    ``DatabaseNeedsUpgrade``)."""
+    return _check_revision(url)
 
 
 def _migrate_embedded(url: str) -> Path | None:
@@ -244,6 +256,7 @@ def open_database(
     url, source = configured_url(cli_url, cfg)
     embedded = None
     notes: list[str] = []
+    revision_unchecked = False
     if url is None:
         from pharmacy_desktop.db.embedded import EmbeddedPostgres
 
@@ -269,8 +282,9 @@ def open_database(
         # keyring password and sslmode go into the URL: everything built from the URL (the listener,
         # migrations, the catalog import) then connects the same way as this engine
         url = resolve_url(url, sslmode=cfg.sslmode or None)
-        if check_revision:  # a shared server is migrated only by an administrator (db upgrade)
-            _check_revision(url)
+        # a shared server is migrated only by an administrator (db upgrade); one that does not answer
+        # now is checked when it does (recheck_revision: the app's reconnect path, ui/revision_recheck.py)
+        revision_unchecked = check_revision and not _check_revision(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     return Application(
@@ -282,4 +296,5 @@ def open_database(
         config=cfg,
         embedded=embedded,
         notes=tuple(notes),
+        revision_unchecked=revision_unchecked,
     )

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pharmacy_desktop.ui.changes import ChangeListener
     from pharmacy_desktop.ui.first_run import FirstRunWizard, StartChoice
     from pharmacy_desktop.ui.main_window import MainWindow
+    from pharmacy_desktop.ui.revision_recheck import RevisionRecheck
     from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
     from pharmacy_desktop.ui.scanner import ScannerFilter
     from pharmacy_desktop.ui.screens.base import Screen
@@ -142,6 +143,7 @@ class Session(QObject):
         self.first_choice: StartChoice | None = None  # what the first-run wizard chose (this start only)
         self.printer_finder: PrinterFinder | None = None  # the wizard's printers step, after the first sign-in
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
+        self.revision_recheck: RevisionRecheck | None = None  # the server was unreachable at open (issue 17)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
@@ -208,6 +210,17 @@ class Session(QObject):
         if bar is not None:
             bar.hide()
 
+    def _database_refused(self, exc: Exception) -> None:
+        """The database answered again at a revision this app must not use: refused as at start (the
+        windows closed, the background work and the database stopped, the message shown)."""
+        self.startup.show()  # first: closing the last other window would quit the app
+        self._database_failed(exc)
+        for window in (self.window, self.signin_window):
+            if window is not None:
+                window.close()
+        self.shutdown()
+        self.database = self._opened = None  # closed: the shutdown at quit has nothing left to do
+
     def _database_ready(self, database: Application) -> None:
         from pharmacy_desktop.ui.changes import ChangeListener
 
@@ -218,6 +231,11 @@ class Session(QObject):
         )
         listener = self.listener = ChangeListener(database.listen_url, self)
         listener.start()
+        if database.revision_unchecked:  # the server did not answer at open: the guard runs when it does
+            from pharmacy_desktop.ui.revision_recheck import RevisionRecheck
+
+            self.revision_recheck = RevisionRecheck(database.url, listener.connection_changed, listener.connected, self)
+            self.revision_recheck.refused.connect(self._database_refused)
         self._start_printing(printing, listener)
         self.expiry = database.make_expiry_job()
         self.expiry.start()
