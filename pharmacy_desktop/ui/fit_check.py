@@ -358,3 +358,56 @@ def _scrollbar(area: QAbstractScrollArea, root: QWidget) -> list[Clip]:
             path_of(area, root), "scrollbar", "(horizontal scroll bar)", bar.maximum() + bar.pageStep(), bar.pageStep()
         )
     ]
+
+
+# -- a drug's strength ----------------------------------------------------------------------------------
+
+
+def find_lost_strength(root: QWidget) -> list[Clip]:
+    """Every table or tree cell under ``root`` that names a drug and does not show it whole through
+    its strength (issue 18: "drug name and strength never elided before the strength"). A cell may
+    drop the form, wrap, or elide after the strength; what the delegate draws is what is judged."""
+    found: list[Clip] = []
+    for view in [root, *root.findChildren(QWidget)]:
+        if isinstance(view, (QTableView, QTreeView)) and view.model() is not None and _shown(view, root):
+            found += _strength_cells(view, root)
+    return found
+
+
+def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFont
+
+    from pharmacy_desktop.ui.widgets.column_fit import through_strength
+    from pharmacy_desktop.ui.widgets.drug_lines import cell_lines, has_strength, shown_text
+
+    model = view.model()
+    found: list[Clip] = []
+    for row in range(min(model.rowCount(QModelIndex()), CELL_ROWS)):
+        if isinstance(view, QTableView) and view.isRowHidden(row):
+            continue
+        for column in range(model.columnCount(QModelIndex())):
+            if view.isColumnHidden(column):
+                continue
+            index = model.index(row, column)
+            rect = view.visualRect(index)
+            if rect.width() <= 0 or rect.height() <= 0 or view.indexWidget(index) is not None:
+                continue
+            lines = cell_lines(shown_text(view, index))
+            font = index.data(Qt.ItemDataRole.FontRole)
+            metrics = QFontMetrics(font if isinstance(font, QFont) else view.font())
+            width, height = rect.width() - 8, rect.height()  # the delegate's margins
+            wrap = view.wordWrap()
+            flags = int(Qt.TextFlag.TextWordWrap) if wrap else 0
+            whole = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, "\n".join(lines)).height()
+            for number, line in enumerate(lines):
+                if not has_strength(line):
+                    continue
+                kept = through_strength(line)
+                through = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, "\n".join([*lines[:number], kept]))
+                needed_height = through.height() + (0 if whole <= height + SLACK else metrics.lineSpacing())
+                too_wide = not wrap and metrics.horizontalAdvance(kept) > width + SLACK
+                if too_wide or needed_height > height + SLACK:
+                    needed = metrics.horizontalAdvance(kept) if too_wide else needed_height
+                    found.append(Clip(path_of(view, root), "strength", kept, needed, width if too_wide else height))
+    return found

@@ -8,8 +8,8 @@ tooltip read); the delegate draws the name part (``NAME_ROLE``) and the key (``K
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from pharmacy_desktop.domain.places import Place
@@ -36,11 +36,12 @@ class NavDelegate(QStyledItemDelegate):
         super().__init__(view)
         self.view = view
         self.key_width = 0  # the widest key's advance, set by the sidebar when its entries change
+        self.show_keys = True  # False on a narrow window: the names keep the room (keys in the tooltips)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        key = str(index.data(KEY_ROLE) or "")
+        key = str(index.data(KEY_ROLE) or "") if self.show_keys else ""
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         view = self.view
@@ -69,13 +70,14 @@ class NavDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         size = super().sizeHint(option, index)
-        if index.data(KEY_ROLE):
+        if index.data(KEY_ROLE) and self.show_keys:
             size.setWidth(size.width() + KEY_GAP + self.key_width + 8)
         size.setHeight(max(size.height(), option.fontMetrics.height() + 12))
         return size
 
 
 COMPACT_WIDTH = 180  # px the sidebar may shrink to on a narrow display
+WINDOW_SHARE = 0.2  # of the window's width at most, down to COMPACT_WIDTH: the screens' tables come first
 
 
 class Sidebar(QListWidget):
@@ -91,6 +93,8 @@ class Sidebar(QListWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSpacing(2)
         self.setUniformItemSizes(True)
+        self._needed = self._names_only = COMPACT_WIDTH
+        self._watched: QWidget | None = None
         self.refresh_icon_size()
 
     def refresh_icon_size(self) -> None:
@@ -145,12 +149,41 @@ class Sidebar(QListWidget):
             widest_name = max(widest_name, metrics.horizontalAdvance(self.entry_text(title, 99)))
         icon = self.iconSize().width() + 8
         padding = 2 * 8 + 2 * self.spacing() + 2 * self.frameWidth() + 12  # the item's padding, the list's frame
-        self._needed = needed = icon + widest_name + KEY_GAP + widest_key + 8 + padding
-        # as wide as its entries when the window has room; on a 1024 px display it gives way down to
-        # COMPACT_WIDTH first (a long name then elides, whole in its tooltip; icon and key stay)
-        self.setMinimumWidth(min(needed, COMPACT_WIDTH))
-        self.setMaximumWidth(max(COMPACT_WIDTH, needed))
-        self.updateGeometry()
+        self._names_only = icon + widest_name + padding
+        self._needed = self._names_only + KEY_GAP + widest_key + 8
+        self._apply_width()
+
+    def width_for(self, window_width: int) -> int:
+        """The sidebar's width in a window ``window_width`` px wide: as wide as its entries when the
+        window has room, else at most WINDOW_SHARE of it, down to COMPACT_WIDTH (0: no window yet)."""
+        if window_width <= 0:
+            return self._needed
+        return max(COMPACT_WIDTH, min(self._needed, int(window_width * WINDOW_SHARE)))
+
+    def _apply_width(self) -> None:
+        """On a narrow window the sidebar gives way first: its keys step aside (they stay in each entry's
+        tooltip and accessible text), then a long name elides (whole in its tooltip)."""
+        window = self.window()
+        width = self.width_for(window.width() if window is not self else 0)
+        self.delegate.show_keys = width >= self._needed
+        self.setFixedWidth(width)
+        self.doItemsLayout()
+        self.viewport().update()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        window = self.window()
+        if window is not self and window is not self._watched:
+            if self._watched is not None:
+                self._watched.removeEventFilter(self)
+            self._watched = window
+            window.installEventFilter(self)
+        self._apply_width()
+        super().showEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            self._apply_width()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(max(COMPACT_WIDTH, getattr(self, "_needed", COMPACT_WIDTH)), super().sizeHint().height())
+        return QSize(self.minimumWidth(), super().sizeHint().height())

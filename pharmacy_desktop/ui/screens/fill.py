@@ -60,6 +60,7 @@ class FillScreen(QueueScreen):
     title = "Fill"
     permission = Permission.FILL
     queue_heading = "Fill queue"
+    preview_next = "Enter opens it (or scan its Rx label); then scan the stock bottle."
     help_keys = (
         ("Scan", "an Rx label opens it; the stock bottle checks it"),
         ("↑/↓, Enter", "open the selected prescription"),

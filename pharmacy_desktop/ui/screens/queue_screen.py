@@ -18,9 +18,11 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import (
     HardStop,
     RowsTable,
+    RxPreview,
     ScanPrompt,
     big,
     drug_cell,
@@ -59,6 +61,7 @@ class LiveScreen(Screen):
 
 class QueueScreen(LiveScreen):
     queue_heading = ""  # 'Fill queue': the title above the queue, with the count after a load
+    preview_next = ""  # what to do with the highlighted row ("Enter opens it, then scan the stock bottle")
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
@@ -74,9 +77,11 @@ class QueueScreen(LiveScreen):
     def _build_queue(self, name: str) -> QWidget:
         self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
         self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
+        fit_rows_to_lines(self.queue, 1)  # the drug through its strength: its form drops, then it wraps
         self.queue.setObjectName(name)
         self.queue.setAccessibleName(self.queue_heading)
         self.queue.activated_row.connect(self._open_row)
+        self.queue.itemSelectionChanged.connect(self._preview_highlighted)
         self.queue_title = heading(self.queue_heading, 2)
         left = QWidget()
         layout = QVBoxLayout(left)
@@ -95,7 +100,9 @@ class QueueScreen(LiveScreen):
         idle = QVBoxLayout(self.idle_page)
         self.idle_prompt = ScanPrompt(prompt)
         self.status = big("", status_delta, name=status_name)
+        self.preview = RxPreview()
         idle.addStretch(1)
+        idle.addWidget(self.preview)
         idle.addWidget(self.idle_prompt)
         idle.addWidget(self.status)
         idle.addStretch(2)
@@ -138,6 +145,7 @@ class QueueScreen(LiveScreen):
     def clear_sensitive(self) -> None:
         self.rows = []
         self.queue.set_rows([])
+        self.preview.show_row(None, "")
         self._reset()
 
     def set_actor(self, actor: Actor) -> None:
@@ -150,6 +158,12 @@ class QueueScreen(LiveScreen):
         self.rows = rows
         self.queue.set_rows([queue_cells(r) for r in rows], marks=[self.queue_mark(r) for r in rows])
         self.queue_title.setText(f"{self.queue_heading} ({len(rows)})")
+        self._preview_highlighted()
+
+    def _preview_highlighted(self) -> None:
+        """The idle page shows the highlighted row (patient, drug, quantity, what to do next)."""
+        row = self.queue.currentRow() if self.queue.selectionModel().hasSelection() else -1
+        self.preview.show_row(self.rows[row] if 0 <= row < len(self.rows) else None, self.preview_next)
 
     def queue_mark(self, row: QueueRow) -> str | None:
         return "stat" if row.is_stat else None

@@ -54,6 +54,7 @@ class VerifyScreen(QueueScreen):
     title = "Final verification"
     permission = Permission.FINAL_VERIFY
     queue_heading = "Awaiting verification"
+    preview_next = "Scan its vial label (step 1), or press Enter to open it."
     help_keys = (
         ("Scan", "1: the vial label's Rx barcode, 2: the stock bottle"),
         ("Enter", "approve into a will-call bin / acknowledge a hard stop"),

@@ -33,6 +33,7 @@ from pharmacy_desktop.ui.style import (
     STOP_BORDER,
     STOP_TEXT,
 )
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.widgets.review_lists import (
     AlertDelegate,
@@ -74,15 +75,14 @@ class ReviewQueuePanel(QWidget):
         self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.queue.verticalHeader().setVisible(False)
-        self.queue.verticalHeader().setDefaultSectionSize(self.queue.fontMetrics().lineSpacing() * 2 + 12)
-        self.queue.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.queue.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # what is left (elided, tooltip in full)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.queue.setColumnHidden(2, True)
         self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.queue.setWordWrap(False)
+        # the drug through its strength: its form drops first, then the line wraps (the row grows)
+        fit_rows_to_lines(self.queue, 0)
         self.queue.setAccessibleName("Review queue")
         self.queue.setTabKeyNavigation(False)  # Tab leaves the queue for the alerts
         queue_layout.addWidget(self.queue, 1)
@@ -186,15 +186,18 @@ class ReviewWorkArea(QWidget):
         self.alerts.setWordWrap(False)
         self.alerts.setTextElideMode(Qt.TextElideMode.ElideRight)
         line = self.alerts.fontMetrics().lineSpacing()
-        self.alerts.setMinimumHeight(int(line * 6.8))  # three alerts at the least; the list takes what is left
+        # as tall as its rows (three alerts at the least, then it scrolls): the room left goes to the
+        # highlighted alert's whole text under it (fit_alert_rows)
+        self.alerts_floor = int(line * 6.8)
+        self.alerts.setMinimumHeight(self.alerts_floor)
         alerts_layout.addWidget(self.alerts, 1)
         self.alert_detail = QTextBrowser()
         self.alert_detail.setObjectName("alertDetail")
         self.alert_detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the alerts to their actions
         self.alert_detail.setFrameShape(QFrame.Shape.NoFrame)
         self.alert_detail.setAccessibleName("The highlighted alert")
-        self.alert_detail.setFixedHeight(int(line * 3.7))  # three lines; a longer alert scrolls
-        alerts_layout.addWidget(self.alert_detail)
+        self.alert_detail.setMinimumHeight(int(line * 3.7))  # three lines at the least; it takes the room left
+        alerts_layout.addWidget(self.alert_detail, 2)
         self.alerts.currentRowChanged.connect(
             lambda row: self.alert_detail.setText(alert_detail_html(self.alert_at(row)))
         )
@@ -305,6 +308,14 @@ class ReviewWorkArea(QWidget):
             item.setToolTip("\n".join(f"{a.check_label}: {a.message}" for a in passed))
             self.alerts.addItem(item)
             self.row_alerts.append(None)
+        self.fit_alert_rows()
+
+    def fit_alert_rows(self) -> None:
+        """The alert list no taller than its rows: the space under them is the highlighted alert's."""
+        rows = sum(self.alerts.sizeHintForRow(r) + 2 * self.alerts.spacing() for r in range(self.alerts.count()))
+        wanted = max(self.alerts.fontMetrics().lineSpacing() * 2, rows + 2 * self.alerts.frameWidth() + 4)
+        self.alerts.setMinimumHeight(min(self.alerts_floor, wanted))
+        self.alerts.setMaximumHeight(wanted)
 
     def set_actions_enabled(self, on: bool) -> None:
         for button in (

@@ -1,0 +1,118 @@
+"""A table cell of a few lines, one of which names a drug, that never loses the drug's strength.
+
+:class:`DrugLinesDelegate` draws a cell such as ``"Moore, Charles\\n[C-II] Hydrocodone Bitartrate and
+Acetaminophen 10 mg/325 mg tablet"`` in the width its column has:
+
+- the whole text when every line fits;
+- else each line that names a drug without its form noun ("… 10 mg/325 mg": the form is the part a
+  pharmacist can spare, :func:`~pharmacy_desktop.ui.widgets.column_fit.through_strength`);
+- and when even that does not fit, the line wraps at its spaces (the row grows: the view's rows
+  must be sized to their contents, :func:`fit_rows_to_lines` does it) instead of eliding the name
+  before its strength.
+
+The model's tooltip keeps the whole text. :func:`shown_text` says what the delegate shows (the
+layout check in ``ui/fit_check`` reads it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from pharmacy_desktop.ui.widgets.column_fit import through_strength
+
+TEXT_MARGIN = 10  # px the style leaves around a cell's text (both sides together), and a little air
+_SENTINEL = " \u00b7"
+LINE_SEPARATOR = "\u2028"
+_NUMBER_UNIT = re.compile(r"(\d) (?=[A-Za-z%])")
+
+
+def has_strength(line: str) -> bool:
+    """True when ``line`` names a drug with a strength ("Lorazepam 1 mg tablet")."""
+    return through_strength(line + _SENTINEL) != line + _SENTINEL
+
+
+def short_line(line: str) -> str:
+    """A drug line without its form noun: '[C-IV] Lorazepam 1 mg tablet' -> '[C-IV] Lorazepam 1 mg';
+    a suffix like ' (+1 more)' stays. Any other line as it is."""
+    if not has_strength(line):
+        return line
+    kept = through_strength(line)
+    rest = line[len(kept) :]
+    more = rest[rest.rfind(" (+") :] if " (+" in rest and rest.endswith(")") else ""
+    return kept + more
+
+
+def cell_lines(text: str) -> list[str]:
+    """A cell's lines (Qt's item views turn "\\n" into U+2028, the line separator)."""
+    return text.replace(LINE_SEPARATOR, "\n").split("\n")
+
+
+def fitted_text(text: str, metrics: QFontMetrics, width: int) -> str:
+    """``text`` as it reads best in ``width`` px: whole when it fits, else its drug lines short
+    (the number and unit of a strength held together: "40 mg" never breaks over two lines)."""
+    lines = cell_lines(text)
+    room = width - TEXT_MARGIN
+    if all(metrics.horizontalAdvance(line) <= room for line in lines):
+        return text
+    shown = [line if metrics.horizontalAdvance(line) <= room else _held(short_line(line)) for line in lines]
+    return LINE_SEPARATOR.join(shown)
+
+
+def _held(line: str) -> str:
+    return _NUMBER_UNIT.sub("\\1\u00a0", line)
+
+
+class DrugLinesDelegate(QStyledItemDelegate):
+    """Shows a cell's drug lines whole through their strength (see the module's docstring).
+
+    ``min_lines``: the row's height in lines at the least (a queue's rows keep their air)."""
+
+    def __init__(self, parent: QWidget | None = None, *, min_lines: int = 2) -> None:
+        super().__init__(parent)
+        self.min_lines = min_lines
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if option.text:
+            option.text = fitted_text(option.text, QFontMetrics(option.font), option.rect.width())
+            option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        metrics = QFontMetrics(option.font)
+        floor = int(metrics.lineSpacing() * (self.min_lines + 0.9))
+        return QSize(size.width(), max(size.height() + 8, floor))
+
+
+def fit_rows_to_lines(view: QTableView, column: int, *, min_lines: int = 2) -> DrugLinesDelegate:
+    """``view``'s ``column`` drawn by a :class:`DrugLinesDelegate`, its rows as tall as their text."""
+    delegate = DrugLinesDelegate(view, min_lines=min_lines)
+    view.setItemDelegateForColumn(column, delegate)
+    view.setWordWrap(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return delegate
+
+
+def shown_text(view: QAbstractItemView, index: QModelIndex) -> str:
+    """The text the view's delegate draws in the cell ``index`` (before any eliding)."""
+    delegate = view.itemDelegateForIndex(index)
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    if not isinstance(delegate, QStyledItemDelegate):
+        return "" if text is None else str(text)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    option.font = view.font()
+    option.rect = view.visualRect(index)
+    delegate.initStyleOption(option, index)
+    return str(option.text)
