@@ -8,7 +8,6 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTableView
 
 from pharmacy_desktop.ui.fit_check import find_clipping
-from pharmacy_desktop.ui.widgets.fit_table import FitTableView
 
 pytestmark = pytest.mark.ui
 
@@ -38,20 +37,3 @@ def test_a_column_beyond_the_view_without_a_scroll_bar_is_clipped(qtbot):
     qtbot.waitExposed(view)
     clips = find_clipping(view)
     assert "Package" in [c.text for c in clips if c.kind == "header"]
-
-
-def test_the_fit_table_gives_the_drug_the_room_and_never_scrolls_sideways(qtbot):
-    view = FitTableView(stretch=0, shrink=(3,), floor=60)
-    qtbot.addWidget(view)
-    view.setModel(_model())
-    view.resize(420, 200)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit_columns()
-    header = view.horizontalHeader()
-    assert sum(header.sectionSize(c) for c in range(4)) <= view.viewport().width()
-    assert header.sectionSize(0) > max(header.sectionSize(c) for c in (1, 2, 3))  # the drug has the room
-    assert find_clipping(view) == []  # what elides has its tooltip; nothing runs off the edge
-    view.resize(1000, 200)
-    view.fit_columns()
-    assert header.sectionSize(0) >= view.fontMetrics().horizontalAdvance(ROW[0])  # whole when there is room

@@ -34,7 +34,7 @@ from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_TINT
 from pharmacy_desktop.ui.table_models import RowsModel
-from pharmacy_desktop.ui.widgets.priority_table import PriorityTable
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 
 RESOURCE_TITLES = {
     "user": "Accounts",
@@ -68,10 +68,12 @@ def _py_date(date: QDate) -> dt.date:
     return dt.date(date.year(), date.month(), date.day())
 
 
-def _table(model: RowsModel[EventRow] | RowsModel[AccessRow], stretch: int, priority: tuple[int, ...]) -> QTableView:
-    """No sideways scrolling: the ``stretch`` column takes the rest and elides (the tooltip has it whole)."""
-    table = PriorityTable(stretch=stretch, priority=priority)
+def _table(model: RowsModel[EventRow] | RowsModel[AccessRow], stretch: int, optional: tuple[int, ...]) -> QTableView:
+    """No sideways scrolling: the ``stretch`` column takes the rest (a quarter of the width at least)
+    and elides (the tooltip has it whole); the ``optional`` columns step aside when narrow, the first first."""
+    table = QTableView()
     table.setModel(model)
+    fit_columns(table, stretch=stretch, keep=None, optional=optional, stretch_share=0.25)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
@@ -173,10 +175,10 @@ class AuditScreen(Screen):
                 ("Workstation", "workstation"),
             ]
         )
-        self.events_table = _table(self.events_model, stretch=5, priority=(0, 1, 2, 4, 3))
+        self.events_table = _table(self.events_model, stretch=5, optional=(3, 4, 2, 1, 0))
         self.events_table.setObjectName("eventsTable")
         self.events_table.setAccessibleName("Events")
-        self.access_table = _table(self.access_model, stretch=3, priority=(0, 1, 2, 4))
+        self.access_table = _table(self.access_model, stretch=3, optional=(4, 2, 1, 0))
         self.access_table.setObjectName("accessTable")
         self.access_table.setAccessibleName("Patient record access")
         self.tabs = QTabWidget()

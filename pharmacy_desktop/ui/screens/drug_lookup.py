@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,12 +24,12 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.drug_details import ArrowsToTable, ProductDetails, hits_model
 from pharmacy_desktop.ui.widgets.drug_details import Product as Product
 from pharmacy_desktop.ui.widgets.drug_details import ndc_display as ndc_display
 from pharmacy_desktop.ui.widgets.drug_details import schedule_of as schedule_of
 from pharmacy_desktop.ui.widgets.drug_details import schedule_text as schedule_text
-from pharmacy_desktop.ui.widgets.fit_table import FitTableView, through_strength
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 RESULT_LIMIT = 50
@@ -66,11 +67,13 @@ class DrugLookupScreen(Screen):
         self.status.setWordWrap(True)
 
         self.model = hits_model()
-        self.table = FitTableView(stretch=0, shrink=(3,), keep=through_strength)  # the package elides first
+        self.table = QTableView()
         self.table.setObjectName("drugResults")
         self.table.setAccessibleName("Drugs found")
         self.table.setTabKeyNavigation(False)  # Tab leaves the results (arrows move between rows)
         self.table.setModel(self.model)
+        # the drug takes the room, whole through its strength; the package elides first, then steps aside
+        fit_columns(self.table, stretch=0, shrink=(3,), optional=(3,))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +32,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
-from pharmacy_desktop.ui.widgets.priority_table import PriorityTable
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 
 ROLE_TITLES = {"pharmacist": "Pharmacist", "technician": "Technician", "manager": "Manager", "admin": "Administrator"}
 
@@ -76,12 +77,14 @@ class UsersScreen(Screen):
                 ("Last sign-in", "last_login_at"),
             ]
         )
-        # no sideways scrolling: the name takes the rest; license, quick switch ... hide when narrow
-        self.table = PriorityTable(stretch=0, priority=(2, 4, 1, 6, 5, 3))
+        self.table = QTableView()
         self.table.setObjectName("usersTable")
         self.table.setAccessibleName("Staff accounts")
         self.table.setTabKeyNavigation(False)  # Tab leaves the table for the form (arrows move between rows)
         self.table.setModel(self.model)
+        # no sideways scrolling: the name takes the rest, whole; license, quick switch ... step aside when
+        # narrow (the form beside the table shows them for the selected row)
+        fit_columns(self.table, stretch=0, optional=(3, 5, 6, 1, 4, 2))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -1,18 +1,24 @@
-"""Column widths that give room to what matters, at any window width, with no sideways scrolling.
+"""Column widths that give room to what matters, at any window width, with no sideways scrolling:
+the one column-fitting widget of every table (queues, will-call, pickup, inventory, messages, print
+queue, patient form, users, audit trail, drug lookup).
 
 :class:`ColumnFit` sizes the columns of a table view whenever its viewport or its rows change:
 
 - every column gets the width of its contents (numbers, dates, codes: never cut);
-- one column (the drug, the message) stretches over the room that is left;
+- one column (the drug, the message, the name) stretches over the room that is left;
 - when the room runs out, the columns named ``shrink`` (a patient's name, a note, an address) give
   way first, down to a floor, so that the stretch column keeps what its ``keep`` function says
-  must stay readable (a drug's name through its strength: the form elides first); only when even
-  that does not fit does the stretch column elide further (no column is pushed out of sight);
-- still short, the ``optional`` columns step aside (hidden until there is room), then the stretch
-  column elides below its ``keep`` text (a code or a date cut short is worth nothing; the drug's
-  tooltip, and the detail beside the table, have it whole), and last every other column narrows
-  toward its header's width: no column is ever pushed out of sight;
-- the model must give a ToolTipRole for what may elide (RowsTable and the screens' models do).
+  must stay readable (a drug's name through its strength: the form elides first; a person's name
+  whole); ``stretch_share`` keeps it at least that share of the width too (the audit trail's
+  details: a quarter), when its text wants it;
+- still short, the ``optional`` columns step aside, least important first (hidden until there is
+  room; what they say is shown elsewhere, e.g. in the selected row's detail): a narrow one may
+  come back when a wider, more important one stepped aside; then the stretch column elides below
+  its ``keep`` text (a code or a date cut short is worth nothing; the drug's tooltip, and the detail
+  beside the table, have it whole), and last every other column narrows toward its header's
+  width: no column is ever pushed out of sight;
+- the model must give a ToolTipRole for what may elide (RowsTable, RowsModel and the screens'
+  models do).
 
 It sets the widths itself (sections are Fixed); the header stays the view's own.
 """
@@ -49,8 +55,10 @@ class ColumnFit(QObject):
     ``stretch``: the column that takes the room left; ``shrink``: the columns that elide first
     (in the order given); ``keep``: the text of the stretch column that must stay whole (default:
     :func:`through_strength`); ``floor_chars``: how narrow a shrinking column may get, in characters;
-    ``optional``: columns hidden while there is no room for them (what they say is shown elsewhere,
-    e.g. in the selected row's detail), shown again when the window grows.
+    ``optional``: columns hidden while there is no room for them, the least important first (what
+    they say is shown elsewhere, e.g. in the selected row's detail), shown again when the window
+    grows; ``stretch_share``: the share of the width (0 to 1) the stretch column keeps before an
+    optional column is shown, when its text wants it.
     """
 
     def __init__(
@@ -62,12 +70,14 @@ class ColumnFit(QObject):
         keep: Callable[[str], str] | None = through_strength,
         floor_chars: int = 10,
         optional: Sequence[int] = (),
+        stretch_share: float = 0.0,
     ):
         super().__init__(view)
         self.view = view
         self.stretch = stretch
         self.shrink = tuple(shrink)
-        self.optional = tuple(optional)
+        self.optional = tuple(c for c in optional if c != stretch)
+        self.stretch_share = stretch_share
         self._dropped: set[int] = set()
         self.keep = keep
         self.floor_chars = floor_chars
@@ -119,11 +129,15 @@ class ColumnFit(QObject):
     def _text_width(self, text: str) -> int:
         return self.view.fontMetrics().horizontalAdvance(text) + CELL_MARGIN
 
+    def _title(self, column: int) -> int:
+        """The header's title whole (sectionSizeHint is 0 while a column is hidden: an optional one)."""
+        return self.view.horizontalHeader().sectionSizeFromContents(column).width()
+
     def _wanted(self, column: int) -> int:
         """The column's contents: its header's size hint or its widest cell (first lines)."""
-        view, header = self.view, self.view.horizontalHeader()
+        view = self.view
         model = view.model()
-        width = header.sectionSizeHint(column)
+        width = self._title(column)
         for row in range(min(model.rowCount(QModelIndex()), 200)):
             if view.isRowHidden(row):
                 continue
@@ -157,9 +171,9 @@ class ColumnFit(QObject):
 
     def _kept(self) -> int:
         """How narrow the stretch column may get: its header, and each row's part that must stay whole."""
-        view, header = self.view, self.view.horizontalHeader()
+        view = self.view
         model = view.model()
-        width = header.sectionSizeHint(self.stretch)
+        width = self._title(self.stretch)
         if self.keep is None:
             return width
         for row in range(min(model.rowCount(QModelIndex()), 200)):
@@ -182,8 +196,11 @@ class ColumnFit(QObject):
         if not columns or available <= 0:
             return
         widths = {c: self._wanted(c) for c in columns}
+        wanted = dict(widths)  # what each column asks for, before any gives way
         stretch_wanted = widths.get(self.stretch, 0)
         kept = min(self._kept(), stretch_wanted) if self.stretch in widths else 0
+        if self.stretch in widths and self.stretch_share > 0:
+            kept = max(kept, min(stretch_wanted, int(available * self.stretch_share)))
         others = sum(w for c, w in widths.items() if c != self.stretch)
         short = others + kept - available
         floor = view.fontMetrics().averageCharWidth() * self.floor_chars
@@ -191,19 +208,23 @@ class ColumnFit(QObject):
             if short <= 0:
                 break
             if column in widths:
-                least = max(min(widths[column], floor), header.sectionSizeHint(column))
+                least = max(min(widths[column], floor), self._title(column))
                 give = min(short, widths[column] - least)
                 if give > 0:
                     widths[column] -= give
                     short -= give
-        dropped: set[int] = set()
+        dropped: list[int] = []
         for column in self.optional:  # then the columns whose facts are shown elsewhere step aside
             if short <= 0:
                 break
-            if column in widths and column != self.stretch:
+            if column in widths:
                 short -= widths.pop(column)
-                dropped.add(column)
-        wanted = {c: self._wanted(c) for c in widths}
+                dropped.append(column)
+        for column in reversed(dropped[:-1]):  # a narrow one comes back in the room a wide one left
+            if wanted[column] <= -short:
+                widths[column] = wanted[column]
+                short += wanted[column]
+                dropped.remove(column)
         for column in reversed(self.shrink):  # a column stepped aside: the room it left goes back first
             if short >= 0:
                 break
@@ -212,22 +233,22 @@ class ColumnFit(QObject):
                 widths[column] += back
                 short += back
         if short > 0 and self.stretch in widths:  # the stretch column elides too (its tooltip has it)
-            short -= kept - header.sectionSizeHint(self.stretch)
+            short -= kept - self._title(self.stretch)
         for column in reversed(columns):  # still too narrow: every other column toward its header's width
             if short <= 0:
                 break
             if column in widths and column != self.stretch:
-                give = min(short, widths[column] - header.sectionSizeHint(column))
+                give = min(short, widths[column] - self._title(column))
                 if give > 0:
                     widths[column] -= give
                     short -= give
         for column in self.optional:
             if column in columns and view.isColumnHidden(column) != (column in dropped):
                 view.setColumnHidden(column, column in dropped)
-        self._dropped = dropped
+        self._dropped = set(dropped)
         if self.stretch in widths:
             rest = available - sum(w for c, w in widths.items() if c != self.stretch)
-            widths[self.stretch] = max(rest, header.sectionSizeHint(self.stretch))
+            widths[self.stretch] = max(rest, self._title(self.stretch))
         for column, width in widths.items():
             if header.sectionSize(column) != width:
                 header.resizeSection(column, width)
@@ -241,8 +262,18 @@ def fit_columns(
     keep: Callable[[str], str] | None = through_strength,
     floor_chars: int = 10,
     optional: Sequence[int] = (),
+    stretch_share: float = 0.0,
 ) -> ColumnFit:
-    """Install a :class:`ColumnFit` on ``view`` (kept alive as the view's child) and fit once."""
-    fitter = ColumnFit(view, stretch=stretch, shrink=shrink, keep=keep, floor_chars=floor_chars, optional=optional)
+    """Install a :class:`ColumnFit` on ``view`` (kept alive as the view's child) and fit once.
+    The view's model is set first (the fitter follows its changes)."""
+    fitter = ColumnFit(
+        view,
+        stretch=stretch,
+        shrink=shrink,
+        keep=keep,
+        floor_chars=floor_chars,
+        optional=optional,
+        stretch_share=stretch_share,
+    )
     fitter.fit()
     return fitter
