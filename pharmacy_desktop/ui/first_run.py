@@ -74,10 +74,12 @@ class StartChoice:
 
 
 def first_run_needed(cli_url: str | None, cfg: config_mod.Config) -> bool:
-    """No database named anywhere and no embedded database yet: ask how this computer is used."""
+    """No database choice ever made: no server named anywhere (command line, environment, the
+    workstation file) and no embedded database yet. A workstation file that holds only printers or
+    scanner settings (prepared before the app first ran) is not a choice: the wizard still asks."""
     if cli_url or os.environ.get("PHARMACY_DATABASE_URL") or cfg.database_url:
         return False
-    if config_mod.config_path().exists():
+    if config_mod.load().database_url:  # ``cfg`` may not be the file's (a caller's own Config)
         return False
     try:
         from pharmacy_desktop.db.embedded import EmbeddedPostgres
