@@ -87,6 +87,7 @@ class OverrideDialog(QDialog):
         self.note.setObjectName("overrideNote")
         self.note.setAccessibleName("Override note")
         self.note.setPlaceholderText("Why it is safe to fill, e.g. 'Dr. Chen confirmed: rash 20 years ago, tolerated'")
+        self.note.setToolTip(self.note.placeholderText())  # a narrow dialog cuts the example: the tooltip has it all
         self.note.returnPressed.connect(self.submit)
         needed = (
             f"All three codes and a note of at least {ncpdp_dur.MIN_NOTE_LENGTH} characters that says why."
