@@ -378,8 +378,7 @@ def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QFont
 
-    from pharmacy_desktop.ui.widgets.column_fit import through_strength
-    from pharmacy_desktop.ui.widgets.drug_lines import cell_lines, has_strength, shown_text
+    from pharmacy_desktop.ui.widgets.drug_lines import cell_lines, has_strength, kept_part, shown_text
 
     model = view.model()
     found: list[Clip] = []
@@ -403,7 +402,7 @@ def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
             for number, line in enumerate(lines):
                 if not has_strength(line):
                     continue
-                kept = through_strength(line)
+                kept = kept_part(line)
                 through = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, "\n".join([*lines[:number], kept]))
                 needed_height = through.height() + (0 if whole <= height + SLACK else metrics.lineSpacing())
                 too_wide = not wrap and metrics.horizontalAdvance(kept) > width + SLACK

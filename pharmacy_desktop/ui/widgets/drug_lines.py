@@ -34,6 +34,7 @@ from pharmacy_desktop.ui.widgets.column_fit import through_strength
 TEXT_MARGIN = 10  # px the style leaves around a cell's text (both sides together), and a little air
 _SENTINEL = " \u00b7"
 LINE_SEPARATOR = "\u2028"
+_MORE_STRENGTH = re.compile(r"(?:\s*/\s*[\d.,]+\s*(?:mg|mcg|g|mL|L|mEq|mmol|units?|IU|%))+", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"(\d) (?=[A-Za-z%])")
 
 
@@ -42,12 +43,20 @@ def has_strength(line: str) -> bool:
     return through_strength(line + _SENTINEL) != line + _SENTINEL
 
 
+def kept_part(line: str) -> str:
+    """What must stay whole of a drug line: :func:`through_strength`, with every further strength
+    of a combination ("Hydrocodone … 10 mg/325 mg": through_strength alone stops at "10 mg")."""
+    kept = through_strength(line)
+    more = _MORE_STRENGTH.match(line, len(kept))
+    return kept + more.group(0) if more else kept
+
+
 def short_line(line: str) -> str:
     """A drug line without its form noun: '[C-IV] Lorazepam 1 mg tablet' -> '[C-IV] Lorazepam 1 mg';
     a suffix like ' (+1 more)' stays. Any other line as it is."""
     if not has_strength(line):
         return line
-    kept = through_strength(line)
+    kept = kept_part(line)
     rest = line[len(kept) :]
     more = rest[rest.rfind(" (+") :] if " (+" in rest and rest.endswith(")") else ""
     return kept + more
