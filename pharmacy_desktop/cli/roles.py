@@ -21,9 +21,12 @@ import hashlib
 import hmac
 import os
 import secrets
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+from pharmacy_desktop.cli.confirm import NotConfirmed
 from pharmacy_desktop.cli.options import raw_url
 
 if TYPE_CHECKING:
@@ -54,6 +57,14 @@ def register(db_actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     roles.add_argument("--app-role", default=DEFAULT_APP)
     roles.add_argument(
         "--configure", action="store_true", help="also make this workstation connect as the application role"
+    )
+    roles.add_argument(
+        "--reset-password",
+        "--yes",
+        dest="reset_password",
+        action="store_true",
+        help="a role that exists but whose password this computer does not have gets a new one without asking "
+        "(every workstation connecting as it must then store the new one); without a terminal to ask on, required",
     )
     roles.set_defaults(handler=cmd_create_roles)
 
@@ -90,10 +101,21 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
-def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_APP) -> dict[str, str]:
+ConfirmReset = Callable[[Sequence[str], str], None]  # (roles, where): returns to go on, raises NotConfirmed to stop
+
+
+def create_roles(
+    admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_APP, *, confirm_reset: ConfirmReset | None = None
+) -> dict[str, str]:
     """Create or update both roles on the database of ``admin_url`` (a superuser or CREATEROLE
     owner); returns role -> URL without password. Idempotent: re-running re-applies the grants and
-    keeps the passwords already in the keyring."""
+    keeps the passwords already in the keyring.
+
+    A role that exists already but whose password this computer's secret store lacks (another
+    workstation made it, or another database of the server) would get a new password, and every
+    workstation connecting as it would lose access: ``confirm_reset(roles, where)`` is asked first
+    and stops everything by raising; without it, refused (``NotConfirmed``). Nothing is changed
+    before the answer."""
     from pharmacy_desktop.config import secret_key_for
     from pharmacy_desktop.db import connect
     from pharmacy_desktop.db.grants import restrict_app_role
@@ -104,12 +126,18 @@ def create_roles(admin_url: str, owner: str = DEFAULT_OWNER, app: str = DEFAULT_
     with connect.connect(admin_url, autocommit=True) as conn:  # the URL's sslmode applies
         dbname = conn.info.dbname
         db = f'"{dbname}"'
+        known = {role: get_secret(secret_key_for(url)) for role, url in urls.items()}
+        existing = {
+            row[0] for row in conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(urls),))
+        }
+        unknown = [role for role in urls if role in existing and known[role] is None]
+        if unknown:
+            (confirm_reset or refuse_reset)(unknown, f"{conn.info.host}:{conn.info.port} (database {dbname})")
         for role, url in urls.items():
             key = secret_key_for(url)
-            password = get_secret(key) or secrets.token_urlsafe(24)
+            password = known[role] or secrets.token_urlsafe(24)
             verifier = scram_verifier(password)
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            verb = "ALTER" if exists else "CREATE"
+            verb = "ALTER" if role in existing else "CREATE"
             conn.execute(
                 f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
                 f"PASSWORD '{verifier}'"
@@ -182,11 +210,52 @@ def _hand_over(conn: psycopg.Connection[Any], owner: str) -> None:
         conn.execute(f"ALTER ROUTINE {signature} OWNER TO {owner}")
 
 
+def reset_warning(roles: Sequence[str], where: str) -> str:
+    names = ", ".join(roles)
+    return (
+        f"The role{'s' if len(roles) > 1 else ''} {names} already exist{'' if len(roles) > 1 else 's'} on {where}, "
+        "and this computer's secret store has no password for "
+        f"{'them' if len(roles) > 1 else 'it'}. Going on gives {'them' if len(roles) > 1 else 'it'} a NEW password: "
+        "every workstation (and service) that connects as it loses access until 'pharmacy-desktop db connect' "
+        "stores the new password there."
+    )
+
+
+def refuse_reset(roles: Sequence[str], where: str) -> None:
+    """``confirm_reset`` with nobody to ask: nothing is changed."""
+    raise NotConfirmed(
+        f"{reset_warning(roles, where)} Refused without a confirmation. To keep the passwords, run create-roles "
+        "on the computer that made the roles; to give new ones, run it again with --reset-password. Nothing was changed."
+    )
+
+
+def ask_reset(*, reset_password: bool, stdin: TextIO | None = None, stderr: TextIO | None = None) -> ConfirmReset:
+    """``confirm_reset`` for the command: --reset-password goes on; a terminal is asked; else refused."""
+
+    def confirm(roles: Sequence[str], where: str) -> None:
+        err, inp = stderr or sys.stderr, stdin or sys.stdin
+        if reset_password:
+            print(f"{reset_warning(roles, where)} (--reset-password: going on)", file=err)
+            return
+        if not inp.isatty():
+            refuse_reset(roles, where)
+        print(reset_warning(roles, where), file=err)
+        err.write("Type 'reset' to give new passwords; anything else stops: ")
+        err.flush()
+        answer = inp.readline().strip()
+        if answer != "reset":
+            raise NotConfirmed(f"not confirmed (typed {answer!r}, not 'reset'); nothing was changed.")
+
+    return confirm
+
+
 def cmd_create_roles(args: argparse.Namespace) -> int:
     from pharmacy_desktop import config as config_mod
 
     with raw_url(args) as url:
-        urls = create_roles(url, args.owner_role, args.app_role)
+        urls = create_roles(
+            url, args.owner_role, args.app_role, confirm_reset=ask_reset(reset_password=args.reset_password)
+        )
     print(f"owner role (run migrations as it):   {urls[args.owner_role]}")
     print(f"application role (workstations use): {urls[args.app_role]}")
     from pharmacy_desktop.keyring_store import storage_description

@@ -7,6 +7,7 @@ password to the keyring, as ``pharmacy-desktop db connect`` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,10 +137,25 @@ def trust_certificate(choice: ServerChoice, certificate: ServerCertificate, fold
 def host_this_workstation(server: EmbeddedPostgres, plan: HostingPlan, *, write_unit: bool = True) -> HostingResult:
     """The embedded cluster becomes the pharmacy's server (db/hosting.py), its app role made by the code
     of ``db create-roles``."""
+    from functools import partial
+
     from pharmacy_desktop.cli.roles import create_roles
     from pharmacy_desktop.db import hosting
 
-    return hosting.apply(server, plan, make_roles=create_roles, write_unit=write_unit)
+    make_roles = partial(create_roles, confirm_reset=_new_passwords_on_own_server)
+    return hosting.apply(server, plan, make_roles=make_roles, write_unit=write_unit)
+
+
+def _new_passwords_on_own_server(roles: Sequence[str], where: str) -> None:
+    """This workstation's own embedded server hosted again (on another port: the secret store keeps a
+    password per address): its roles get new passwords, which the hosting summary gives the counters."""
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "hosting again: the role(s) %s of this workstation's own server get new passwords (none stored for %s)",
+        ", ".join(roles),
+        where,
+    )
 
 
 def hosting_summary(result: HostingResult) -> str:
