@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from pharmacy_desktop.ui.ops import run_in_background
 
@@ -34,6 +34,7 @@ class RevisionRecheck(QObject):
         if connected:
             self.connection_changed(True)
 
+    @Slot(bool)  # a slot of this object: the listener's thread emits, the GUI thread runs it
     def connection_changed(self, connected: bool) -> None:
         if not connected or self.done or self._checking:
             return

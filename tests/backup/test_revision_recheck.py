@@ -52,9 +52,20 @@ def test_a_reachable_server_is_checked_at_open_and_not_owed(database_url):
         app.close()
 
 
-def test_the_app_refuses_a_newer_database_when_the_server_comes_back(proxy_url, database_url, qtbot, qapp):
+def test_the_app_refuses_a_newer_database_when_the_server_comes_back(proxy_url, database_url, qtbot, qapp, monkeypatch):
+    import threading
+
+    import pharmacy_desktop.app as app_mod
     from pharmacy_desktop.ui.app import Session
 
+    asked_from: list[str] = []
+    real = app_mod.recheck_revision
+
+    def recheck(where: str) -> bool:
+        asked_from.append(threading.current_thread().name)
+        return real(where)
+
+    monkeypatch.setattr(app_mod, "recheck_revision", recheck)
     proxy, url = proxy_url
     session = Session(qapp, argparse.Namespace(database_url=url))
     qtbot.addWidget(session.startup)
@@ -71,6 +82,7 @@ def test_the_app_refuses_a_newer_database_when_the_server_comes_back(proxy_url, 
         assert text.startswith("This app cannot use the database.") and "revision 0999" in text
         assert session.startup.isVisible() and not signin.isVisible()
         assert session.database is None  # closed, with the background work
+        assert asked_from and threading.main_thread().name not in asked_from  # never on the GUI thread
         session.startup.resize(620, 260)
         session.startup.grab().save("/tmp/h7_refused_on_reconnect.png")
     finally:
