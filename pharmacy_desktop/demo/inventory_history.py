@@ -6,10 +6,11 @@ What happens, in date order (day 0 is a year before the demo's ``today``):
 - every four weeks the buyer turns the reorder suggestions into draft orders
   (``purchasing.create_draft_orders``; C-II on an order of its own, sent with its CSOS number),
   sends them (``send_order``), and two days later the technician receives every package by its
-  scanned GS1 DataMatrix (``receiving.receive``: ]d2, GTIN, expiry, lot, GS, serial); the first
+  scanned GS1 DataMatrix (]d2, GTIN, expiry, lot, GS, serial), through the bulk path for history of
+  ``receiving.receive`` (demo/history_receiving.py: its checks, one INSERT per table); the first
   order is spread over the three suppliers, later suggestions follow each item's last supplier;
   the low-stock items of the loader are ordered once and never again;
-- every day the history's fills take their stock through ``stock_ledger.post`` (demo/history_fills.py
+- every day the history's fills take their stock through ``stock_ledger.HistoryLedger`` (demo/history_fills.py
   says why the fills are imported records rather than ``fill.fill`` runs, and how);
 - adjustments, a blind count, the daily expiry pass and a return to the supplier, a recall
   (demo/history_events.py);
@@ -47,10 +48,10 @@ from pharmacy_desktop.db.engine import make_session_factory
 from pharmacy_desktop.db.models.inventory import InventoryItem, InventoryTransaction
 from pharmacy_desktop.db.models.prescriptions import Medication
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.demo import history_events, history_fills
+from pharmacy_desktop.demo import history_events, history_fills, history_receiving
+from pharmacy_desktop.demo.history_receiving import SHORT_LIFE
 from pharmacy_desktop.demo.prescriptions import CURRENT
 from pharmacy_desktop.domain import clock
-from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14
 from pharmacy_desktop.domain.identifiers import dea_check_digit
 from pharmacy_desktop.domain.schedules import Schedule, parse_schedule
 from pharmacy_desktop.services.purchase_views import package_units
@@ -60,7 +61,6 @@ log = logging.getLogger(__name__)
 DAYS = 364
 CYCLE = 28  # days between the buyer's orders
 DELIVERY = 2  # days from sending to receiving
-SHORT_LIFE = 14  # a short-dated package of the first delivery expires this long after it
 SUPPLIERS = (
     ("McKesson", "Customer service", "RM", "314159"),  # ships C-II: a DEA registration of its own
     ("Cardinal Health", "Order desk", None, None),
@@ -238,16 +238,8 @@ def load_inventory_history(
             receiving[offset + DELIVERY].extend(orders)
         for order_id in receiving.pop(offset, []):
             with history.on(day, 11):
-                _receive(
-                    uow_factory,
-                    actors["technician"],
-                    order_id,
-                    info,
-                    rng,
-                    day,
-                    today,
-                    short=short if offset == DELIVERY else set(),
-                )
+                scans = history_receiving.delivery(info, rng, day, today, short=short if offset == DELIVERY else set())
+                history_receiving.receive(uow_factory, actors["technician"], order_id, scans)
             summary.deliveries += 1
         if by_day.get(offset):
             waiting.append((day, by_day[offset]))
@@ -270,7 +262,8 @@ def load_inventory_history(
         )
     yesterday = today - dt.timedelta(days=1)
     with history.on(yesterday, 11):
-        _receive(uow_factory, actors["technician"], open_order, info, rng, yesterday, today, withhold={backorder})
+        scans = history_receiving.delivery(info, rng, yesterday, today, withhold={backorder})
+        history_receiving.receive(uow_factory, actors["technician"], open_order, scans)
     with history.on(today, 8):
         drafts = purchasing.create_draft_orders(uow_factory, actors["pharmacist"], default_supplier_id=suppliers[0])
     summary.orders += 1 + len(drafts)
@@ -399,53 +392,6 @@ def _top_up(
     draft = purchasing.create_order(uow_factory, buyer, supplier, lines, notes="Top-up before the weekend")
     purchasing.send_order(uow_factory, buyer, draft.id, version=draft.version)
     return draft.id
-
-
-def _receive(
-    uow_factory: UnitOfWorkFactory,
-    actor: Any,
-    order_id: uuid.UUID,
-    info: dict[uuid.UUID, Any],
-    rng: random.Random,
-    day: dt.date,
-    today: dt.date,
-    *,
-    short: set[uuid.UUID] | None = None,
-    withhold: set[uuid.UUID] | None = None,
-) -> None:
-    """Every package of the order scanned but the lines of ``withhold``; the
-    first delivery of a ``short`` item brings one short-dated package (the expiry pass finds it)."""
-    from pharmacy_desktop.services import purchasing, receiving
-
-    order = purchasing.get_order(uow_factory, actor, order_id)
-    scans: list[str] = []
-    typed: dict[uuid.UUID, Decimal] = {}
-    for n, line in enumerate(order.lines):
-        assert line.item_id is not None  # the demo orders only its stock items
-        package_ndc, units, _schedule = info[line.item_id]
-        if units is None:  # the catalog does not say: the receiver types the units of a package
-            units = typed[line.id] = Decimal(100) if line.quantity_ordered % 100 == 0 else line.quantity_ordered
-        packages = int(line.quantity_ordered / units)
-        if withhold and line.item_id in withhold:  # not in this delivery: the line stays outstanding
-            continue
-        lot = f"{'KMPRTW'[rng.randint(0, 5)]}{rng.randint(10000, 99999)}"
-        expiry = _expiry(rng, day, today, n)
-        gtin = ndc_to_gtin14(package_ndc)
-        for k in range(packages):
-            this_lot, this_expiry = lot, expiry
-            if short and line.item_id in short and k == 0 and packages > 1:
-                this_lot, this_expiry = f"{lot}S", day + dt.timedelta(days=SHORT_LIFE)
-            serial = f"{order.po_number[-6:]}{n:02d}{k:03d}"
-            scans.append("]d2" + build_gs1_element_string(gtin, expiry=this_expiry, lot=this_lot, serial=serial))
-    if scans:
-        receiving.receive(uow_factory, actor, order_id, scans, units=typed or None)
-
-
-def _expiry(rng: random.Random, day: dt.date, today: dt.date, n: int) -> dt.date:
-    """A lot's expiry: one to two years out; a few of the last month's lots expire within 60 days."""
-    if today - day < dt.timedelta(days=40) and n % 4 == 1:
-        return today + dt.timedelta(days=rng.choice((25, 45, 55)))
-    return max(day + dt.timedelta(days=rng.randint(330, 720)), today + dt.timedelta(days=120))
 
 
 def _ever_ordered(uow_factory: UnitOfWorkFactory) -> bool:
