@@ -175,6 +175,8 @@ class ReviewWorkArea(QWidget):
         # the title stays short: a group box title never wraps, so a long one widens the screen
         self.alerts_box = alerts_box = QGroupBox(ALERTS_TITLE)
         alerts_layout = QVBoxLayout(alerts_box)
+        alerts_layout.setContentsMargins(8, 4, 8, 6)  # the height is the alerts' (1280x800: every line of one in view)
+        alerts_layout.setSpacing(4)
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
         self.alerts.setAccessibleName("DUR alerts")
@@ -189,12 +191,14 @@ class ReviewWorkArea(QWidget):
         # as tall as its rows (three alerts at the least, then it scrolls): the room left goes to the
         # highlighted alert's whole text under it (fit_alert_rows)
         self.alerts_floor = int(line * 6.8)
+        self.alerts_cap = int(line * 13)  # every row of up to six alerts in view; more, and the list scrolls
         self.alerts.setMinimumHeight(self.alerts_floor)
         alerts_layout.addWidget(self.alerts, 1)
         self.alert_detail = QTextBrowser()
         self.alert_detail.setObjectName("alertDetail")
         self.alert_detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the alerts to their actions
         self.alert_detail.setFrameShape(QFrame.Shape.NoFrame)
+        self.alert_detail.document().setDocumentMargin(2)
         self.alert_detail.setAccessibleName("The highlighted alert")
         self.alert_detail.setMinimumHeight(int(line * 3.7))  # three lines at the least; it takes the room left
         alerts_layout.addWidget(self.alert_detail, 2)
@@ -314,7 +318,7 @@ class ReviewWorkArea(QWidget):
         """The alert list no taller than its rows: the space under them is the highlighted alert's."""
         rows = sum(self.alerts.sizeHintForRow(r) + 2 * self.alerts.spacing() for r in range(self.alerts.count()))
         wanted = max(self.alerts.fontMetrics().lineSpacing() * 2, rows + 2 * self.alerts.frameWidth() + 4)
-        self.alerts.setMinimumHeight(min(self.alerts_floor, wanted))
+        self.alerts.setMinimumHeight(min(self.alerts_cap, wanted))
         self.alerts.setMaximumHeight(wanted)
 
     def set_actions_enabled(self, on: bool) -> None:
