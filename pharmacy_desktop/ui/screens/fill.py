@@ -112,6 +112,7 @@ class FillScreen(QueueScreen):
 
         self.quantity = QLineEdit()
         self.quantity.setObjectName("fillQuantity")
+        self.quantity.setAccessibleName("Quantity to fill")  # its "Qty (Alt+Q)" label is no buddy (Alt+Q is a shortcut)
         self.quantity.setMaximumWidth(120)
         self.quantity.returnPressed.connect(self.enter_pressed)
         self.fill_button = QPushButton("Fill + print label (Enter)")

@@ -87,6 +87,7 @@ class SalePage(QWidget):
         self.decline_counsel.setObjectName("counselDeclined")
         self.store_upc = QLineEdit()
         self.store_upc.setObjectName("storeUpc")
+        self.store_upc.setAccessibleName("Store item UPC")
         self.store_upc.setPlaceholderText("item UPC (Alt+I)")
         self.store_upc.setToolTip("Scan a store item, or type its item UPC (Alt+I) and Enter")
         self.store_upc.setMaximumWidth(230)
@@ -113,6 +114,7 @@ class SalePage(QWidget):
 
         self.reason = QLineEdit()
         self.reason.setObjectName("voidReason")
+        self.reason.setAccessibleName("Reason for the void")
         self.reason.hide()
         self.result = SaleBanner()
         self.missing = QLabel("")

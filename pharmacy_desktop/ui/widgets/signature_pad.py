@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QShowEvent,
     QTabletEvent,
     QTouchEvent,
 )
@@ -327,6 +328,13 @@ class SignaturePad(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.message)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        # Tab goes into the pad (its focus proxy, the canvas) and on to Clear: Qt skips the other children
+        # of a widget whose focus proxy is a child, and a reparenting (the pad placed in a page) rebuilds
+        # the chain, so the order is set once the pad is in its window
+        QWidget.setTabOrder(self.canvas, self.clear_button)
+        super().showEvent(event)
 
     @property
     def strokes(self) -> list[Stroke]:
