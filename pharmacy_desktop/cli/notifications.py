@@ -18,6 +18,7 @@ import datetime as dt
 import sys
 import time
 
+from pharmacy_desktop.app import recheck_revision
 from pharmacy_desktop.cli.options import database, print_json
 from pharmacy_desktop.errors import ValidationFailed
 
@@ -55,9 +56,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         sender.poll_interval = args.interval
         sender.start()
         print("Sending patient notifications; Ctrl+C stops.", file=sys.stderr)
+        checked = not db.revision_unchecked  # the server did not answer at the start: checked when it does
         try:
             while sender.running:
                 time.sleep(1.0)
+                if not checked:  # a database a newer release migrated meanwhile stops the command, as at start
+                    checked = recheck_revision(db.url)
         except KeyboardInterrupt:
             pass
         finally:
