@@ -5,13 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from pharmacy_desktop.ui.icons import icon
+
 T = TypeVar("T")
 Getter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A cell's words with the icon of their status beside them (``ui/icons``: "stop", "warning",
+    "passed" ...): a getter returns it, the model gives the words and the icon (DecorationRole),
+    never the icon alone."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _display(value: Any) -> str:
@@ -60,6 +76,8 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         value = self._columns[index.column()][1](self._rows[index.row()])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _display(value)
+        if role == Qt.ItemDataRole.DecorationRole and isinstance(value, Marked):
+            return icon(value.kind)  # in the current theme's colour: asked each time it is shown
         if (
             role == Qt.ItemDataRole.TextAlignmentRole
             and isinstance(value, (int, float, Decimal))

@@ -26,6 +26,8 @@ pytestmark = pytest.mark.ui
         ("Hydrocortisone 1% cream", "Hydrocortisone 1%"),
         ("Onglyza 2.5 mg tablet\n30 tablets · waiting 2 min", "Onglyza 2.5 mg"),
         ("Blood glucose test strips", "Blood glucose test strips"),
+        ("[C-II] Oxycodone and Acetaminophen 10 mg/325 mg tablet", "[C-II] Oxycodone and Acetaminophen 10 mg/325 mg"),
+        ("Fentanyl 25 mcg/hr patch", "Fentanyl 25 mcg/hr"),
     ],
 )
 def test_through_strength_keeps_the_name_and_strength(text, kept):

@@ -33,8 +33,9 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_TINT
-from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.table_models import Marked, RowsModel
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 RESOURCE_TITLES = {
     "user": "Accounts",
@@ -159,7 +160,7 @@ class AuditScreen(Screen):
         self.events_model = _EventsModel(
             [
                 ("When", "occurred_at"),
-                ("Event", lambda r: f"⚠ {r.label}" if r.warning else r.label),
+                ("Event", lambda r: Marked("warning", r.label) if r.warning else r.label),
                 ("By", _who),
                 ("Workstation", "workstation"),
                 ("About", _about),
@@ -185,7 +186,7 @@ class AuditScreen(Screen):
         self.tabs.addTab(self.events_table, "&Events")
         self.tabs.addTab(self.access_table, "Patient record &access")
         self.tabs.currentChanged.connect(lambda _: self._sync_filters())
-        self.summary = QLabel()
+        self.summary = StatusLabel()  # the warning icon beside "N problems"
         self.summary.setObjectName("subtitle")
         self.error = ErrorLine()
 
@@ -308,14 +309,15 @@ class AuditScreen(Screen):
     def _show_events(self, rows: list[EventRow]) -> None:
         self.events_model.set_rows(rows)
         warnings = sum(r.warning for r in rows)
-        self.summary.setText(
+        self.summary.say(
+            "warning" if warnings else None,
             f"{len(rows)} event{'s' if len(rows) != 1 else ''}"
-            + (f" · ⚠ {warnings} problem{'s' if warnings != 1 else ''}" if warnings else "")
+            + (f" · {warnings} problem{'s' if warnings != 1 else ''}" if warnings else "")
             + (
                 " (the newest 500; narrow the filters to see older ones)"
                 if len(rows) >= audit_log.DEFAULT_LIMIT
                 else ""
-            )
+            ),
         )
 
     def _show_access(self, rows: list[AccessRow]) -> None:

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -30,6 +29,7 @@ from pharmacy_desktop.ui.widgets.drug_details import Product as Product
 from pharmacy_desktop.ui.widgets.drug_details import ndc_display as ndc_display
 from pharmacy_desktop.ui.widgets.drug_details import schedule_of as schedule_of
 from pharmacy_desktop.ui.widgets.drug_details import schedule_text as schedule_text
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
 RESULT_LIMIT = 50
@@ -62,7 +62,7 @@ class DrugLookupScreen(Screen):
         font.setPointSizeF(font.pointSizeF() + 4)
         self.search.setFont(font)
         self.search.setMinimumHeight(40)
-        self.status = QLabel("Type at least three letters of the name.")
+        self.status = StatusLabel("Type at least three letters of the name.")
         self.status.setObjectName("searchStatus")
         self.status.setWordWrap(True)
 
@@ -180,7 +180,7 @@ class DrugLookupScreen(Screen):
 
     def _search_failed(self, seq: int, exc: Exception) -> None:
         if seq == self._seq:
-            self.status.setText(f"⚠ {user_message(exc)}")
+            self.status.say("warning", user_message(exc))
 
     def move_selection(self, key: int) -> None:
         rows = self.model.rowCount()
@@ -250,13 +250,13 @@ class DrugLookupScreen(Screen):
             if feedback is not None:
                 feedback.bad(result.message)
         else:
-            self.status.setText(f"⚠ {result.message}")
+            self.status.say("warning", result.message)
             if feedback is not None:
                 feedback.bad(result.message)
 
     def _scan_failed(self, seq: int, exc: Exception) -> None:
         if seq == self._seq:
-            self.status.setText(f"⚠ {user_message(exc)}")
+            self.status.say("warning", user_message(exc))
             feedback = self.scan_feedback()
             if feedback is not None:
                 feedback.bad(user_message(exc))

@@ -31,18 +31,22 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
-from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.table_models import Marked, RowsModel
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ROLE_TITLES = {"pharmacist": "Pharmacist", "technician": "Technician", "manager": "Manager", "admin": "Administrator"}
 
 
-def _status(row: UserRow) -> str:
+def _status(row: UserRow) -> Marked:
+    """The account's state in words, its icon beside them (never the icon alone)."""
     if not row.is_active:
-        return "✖ Deactivated"
+        return Marked("stop", "Deactivated")
     if row.locked:
-        return f"⚠ Locked until {row.locked_until.astimezone():%H:%M}" if row.locked_until else "⚠ Locked"
-    return "✔ Active"
+        return Marked(
+            "warning", f"Locked until {row.locked_until.astimezone():%H:%M}" if row.locked_until else "Locked"
+        )
+    return Marked("passed", "Active")
 
 
 class UsersScreen(Screen):
@@ -133,7 +137,7 @@ class UsersScreen(Screen):
         self.unlock_button = QPushButton("Unlock (Ctrl+L)")
         self.badge_button = QPushButton("Badge (Ctrl+B)")
         self.error = ErrorLine()
-        self.info = QLabel()
+        self.info = StatusLabel()
         self.info.setWordWrap(True)
         self.info.setObjectName("infoLine")
 
@@ -158,7 +162,7 @@ class UsersScreen(Screen):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel()
+        self.summary = StatusLabel()  # the warning icon beside "N locked"
         left_layout.addWidget(self.summary)
         left_layout.addWidget(self.table, 1)
         splitter = QSplitter()
@@ -217,10 +221,11 @@ class UsersScreen(Screen):
         self.model.set_rows(rows)
         active = sum(r.is_active for r in rows)
         locked = sum(r.locked for r in rows)
-        self.summary.setText(
+        self.summary.say(
+            "warning" if locked else None,
             f"{active} active account{'s' if active != 1 else ''}"
             + (f", {len(rows) - active} deactivated" if len(rows) > active else "")
-            + (f" · ⚠ {locked} locked" if locked else "")
+            + (f" · {locked} locked" if locked else ""),
         )
         for i, row in enumerate(rows):
             if row.id == keep:
@@ -228,7 +233,7 @@ class UsersScreen(Screen):
                 self._select(i)
                 break
         if message:
-            self.info.setText(f"✔ {message}")
+            self.info.say("passed", message)
 
     def _failed(self, exc: Exception) -> None:
         self.error.show_message(user_message(exc))

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 CELL_MARGIN = 12  # px around a cell's text (the delegate's margins, and a little air)
 _STRENGTH = re.compile(
-    r"^.*?\d[\d.,]*\s*(?:mg|mcg|g|kg|mL|L|mEq|mmol|units?|IU|%)(?:\s*/\s*[\d.,]*\s*(?:mL|L|g|hr|h|actuation|spray))?"
+    r"^.*?\d[\d.,]*\s*(?:mg|mcg|g|kg|mL|L|mEq|mmol|units?|IU|%)(?:\s*/\s*[\d.,]*\s*(?:mg|mcg|mL|L|g|hr|h|actuation|spray))?"
     r"(?:\s+(?:ER|XR|XL|SR|CR|DR|ODT|LA|CD|XT|EC|SA)\b)?",
     re.IGNORECASE,
 )
@@ -130,8 +130,10 @@ class ColumnFit(QObject):
         return self.view.fontMetrics().horizontalAdvance(text) + CELL_MARGIN
 
     def _title(self, column: int) -> int:
-        """The header's title whole (sectionSizeHint is 0 while a column is hidden: an optional one)."""
-        return self.view.horizontalHeader().sectionSizeFromContents(column).width()
+        """The header's title whole, and never below the header's least section size (what
+        sectionSizeHint says of a shown column; it says 0 while a column is hidden: an optional one)."""
+        header = self.view.horizontalHeader()
+        return max(header.sectionSizeFromContents(column).width(), header.minimumSectionSize())
 
     def _wanted(self, column: int) -> int:
         """The column's contents: its header's size hint or its widest cell (first lines)."""

@@ -19,6 +19,7 @@ from pharmacy_desktop.services.scan_resolution import ScanResult
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import MUTED, STOP_BORDER
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 def schedule_of(value: str | None) -> Schedule:
@@ -150,10 +151,10 @@ class ProductDetails(QFrame):
         self.name = heading("", 8)
         self.name.setObjectName("productName")
         self.name.setWordWrap(True)
-        self.schedule = QLabel()
+        self.schedule = StatusLabel()
         self.schedule.setObjectName("scheduleBadge")
         self.schedule.setWordWrap(True)
-        self.active = QLabel()
+        self.active = StatusLabel()
         self.active.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -202,20 +203,20 @@ class ProductDetails(QFrame):
         self.name.setText(product.title)
         schedule = schedule_of(product.dea_schedule)
         if schedule is Schedule.NONE:
-            self.schedule.setText("Not a controlled substance")
+            self.schedule.say(None, "Not a controlled substance")
             self.schedule.setStyleSheet(
                 "#scheduleBadge { padding: 4px 8px; border: 1px solid palette(mid); border-radius: 4px; }"
             )
         else:
-            self.schedule.setText(f"⚠ {schedule.display}: controlled substance, schedule {schedule.roman}")
+            self.schedule.say("controlled", f"{schedule.display}: controlled substance, schedule {schedule.roman}")
             self.schedule.setStyleSheet(
                 f"#scheduleBadge {{ padding: 6px 10px; border: 3px solid {STOP_BORDER}; "
                 "border-radius: 4px; font-weight: bold; font-size: 13pt; }"
             )
         if product.is_active:
-            self.active.setText("✔ Active in the catalog")
+            self.active.say("passed", "Active in the catalog")
         else:
-            self.active.setText("✖ Discontinued: check with the pharmacist before dispensing")
+            self.active.say("stop", "Discontinued: check with the pharmacist before dispensing")
         f = self.fields
         f["ndc"].setText(ndc_display(product.package_ndc, product.ndc11))
         f["ndc11"].setText(ndc_display(None, product.ndc11) if product.ndc11 else "")
@@ -231,7 +232,7 @@ class ProductDetails(QFrame):
             scanned.append(f"lot {product.lot}")
         if product.expiry:
             expired = product.expiry < dt.date.today()
-            scanned.append(f"{'⚠ EXPIRED ' if expired else 'expires '}{product.expiry:%m/%d/%Y}")
+            scanned.append(f"{'EXPIRED ' if expired else 'expires '}{product.expiry:%m/%d/%Y}")  # in words, capitals
         if product.serial:
             scanned.append(f"serial {product.serial}")
         f["scanned"].setText(", ".join(scanned) if scanned else "—")

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,7 +39,9 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import HINT_STYLE, PASSED_STYLE, STOP_BORDER, WARNING_STYLE
-from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.table_models import Marked, RowsModel
+from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 class NotificationTemplatesPage(QWidget):
@@ -52,14 +54,16 @@ class NotificationTemplatesPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 10, 0, 0)
 
-        # the list on the left (every template of the pharmacy), the editor of the selected one beside it
-        columns = QHBoxLayout()
-        outer.addLayout(columns, 1)
+        # the list on the left (every template of the pharmacy), the editor of the selected one beside it:
+        # a splitter, the list no wider than its columns need (the name elides first), the editor the rest
+        columns = QSplitter()
+        columns.setChildrenCollapsible(False)
+        outer.addWidget(columns, 1)
         self.model: RowsModel[TemplateRow] = RowsModel(
             [
                 ("Event", lambda t: t.event_title),
                 ("By", lambda t: t.channel_title),
-                ("In use", lambda t: "✔" if t.active else ""),
+                ("In use", lambda t: Marked("passed", "yes") if t.active else ""),
                 ("Name", "name"),
             ]
         )
@@ -71,15 +75,19 @@ class NotificationTemplatesPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setFixedWidth(440)
+        self.table.setWordWrap(False)
+        fit_columns(self.table, stretch=3, keep=None, shrink=(0,))  # the name elides (its tooltip has it)
+        self.table.setMinimumWidth(260)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._take_selected())
         columns.addWidget(self.table)
 
-        editor = QVBoxLayout()
-        columns.addLayout(editor, 1)
+        editor_pane = QWidget()
+        editor = QVBoxLayout(editor_pane)
+        editor.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(editor_pane)
+        columns.setStretchFactor(0, 1)
+        columns.setStretchFactor(1, 1)
+        columns.setSizes([500, 500])
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         self.name = QLineEdit()
@@ -121,7 +129,7 @@ class NotificationTemplatesPage(QWidget):
         editor.addWidget(self.preview, 1)
 
         self.error = ErrorLine()
-        self.notice = QLabel()
+        self.notice = StatusLabel()
         self.notice.setObjectName("templateNotice")
         self.notice.setWordWrap(True)
         outer.addWidget(self.error)
@@ -261,7 +269,7 @@ class NotificationTemplatesPage(QWidget):
         self.current = saved
         self._shown = (saved.id, saved.updated_at)
         state = "in use" if saved.active else "saved, not in use yet (Alt+K makes it the one in use)"
-        self._say(f"✓ '{saved.name}' {'created' if as_new else 'saved'}: {state}.", PASSED_STYLE)
+        self._say(f"'{saved.name}' {'created' if as_new else 'saved'}: {state}.", PASSED_STYLE, "passed")
         self.load()
 
     def set_active(self, on: bool) -> None:
@@ -279,20 +287,21 @@ class NotificationTemplatesPage(QWidget):
 
     def _switched(self, rows: list[TemplateRow], row: TemplateRow, on: bool) -> None:
         if on:
-            self._say(f"✓ '{row.name}' is now the {row.event_title.lower()} {row.channel_title}.", PASSED_STYLE)
+            self._say(f"'{row.name}' is now the {row.event_title.lower()} {row.channel_title}.", PASSED_STYLE, "passed")
         else:
             self._say(
                 f"'{row.name}' is off: no {row.event_title.lower()} {row.channel_title} goes out until one is "
                 "in use again.",
                 WARNING_STYLE,
+                "warning",
             )
         self._loaded(rows)
 
     # -- messages -----------------------------------------------------------------------------------
 
-    def _say(self, text: str, style: str) -> None:
+    def _say(self, text: str, style: str, kind: str | None = None) -> None:
         self.error.show_message("")
-        self.notice.setText(text)
+        self.notice.say(kind, text)
         self.notice.setStyleSheet(style)
 
     def _problem(self, exc: Exception) -> None:

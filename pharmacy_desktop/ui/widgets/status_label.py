@@ -1,0 +1,61 @@
+"""A label whose words carry the icon of their status at their left (``ui/icons``), instead of a text
+glyph (✔ ✖ ⚠) typed in front of them.
+
+It is a QLabel in every other way (``text()``, ``setText``, word wrap, style sheets), so a message
+line becomes one without its callers changing: ``say(kind, text)`` sets both, ``setText(text)``
+keeps the words only (no icon). The icon is never the status alone: the words say it, and a screen
+reader reads the words (the icon's kind is in the accessible description).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+from pharmacy_desktop.ui.icons import icon
+
+GAP = 6  # px between the icon and the words
+
+
+class StatusLabel(QLabel):
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, kind: str | None = None) -> None:
+        super().__init__(parent)
+        self.kind: str | None = None
+        self.say(kind, text)
+
+    def _size(self) -> int:
+        return max(14, self.fontMetrics().height())
+
+    def say(self, kind: str | None, text: str) -> None:
+        """The words, with the icon of ``kind`` ("passed", "stop", "warning", "info" ...; None: none)."""
+        self.kind = kind if text else None
+        size = self._size()
+        margins = self.contentsMargins()
+        margins.setLeft(size + GAP if self.kind else 0)
+        self.setContentsMargins(margins)
+        self.setAccessibleDescription(self.kind or "")
+        super().setText(text)
+        self.update()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        self.say(None, text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        if self.kind is None:
+            return
+        size = self._size()
+        pixmap = icon(self.kind).pixmap(QSize(size, size))
+        if pixmap.isNull():
+            return  # no icon set installed: the words say it all
+        area = self.contentsRect()
+        if self.alignment() & Qt.AlignmentFlag.AlignVCenter:
+            top = area.center().y() - size // 2
+        elif self.alignment() & Qt.AlignmentFlag.AlignBottom:
+            top = area.bottom() - size
+        else:
+            top = area.top()
+        painter = QPainter(self)
+        painter.drawPixmap(QRect(area.left() - size - GAP, top, size, size), pixmap)
+        painter.end()

@@ -1,0 +1,72 @@
+"""Status markers are icons beside words (ui/icons), not text glyphs: table cells carry the icon in
+DecorationRole next to their words (table_models.Marked), message lines draw it at the left of
+theirs (widgets/status_label.StatusLabel), and never the icon alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from pharmacy_desktop.ui import a11y_check
+from pharmacy_desktop.ui.table_models import Marked, RowsModel
+from pharmacy_desktop.ui.widgets.status_label import GAP, StatusLabel
+
+pytestmark = pytest.mark.ui
+
+UI = Path(__file__).resolve().parents[2] / "pharmacy_desktop" / "ui"
+GLYPHS = re.compile("[✓✗⚠⚡✔✘✖]")
+CONVERTED = (  # screens whose status glyphs became icons (issue 18)
+    "screens/users.py",
+    "screens/audit.py",
+    "screens/drug_lookup.py",
+    "widgets/drug_details.py",
+    "widgets/notification_templates.py",
+)
+
+
+@pytest.mark.parametrize("path", CONVERTED)
+def test_no_text_glyph_marks_a_status(path):
+    lines = [line for line in (UI / path).read_text(encoding="utf-8").splitlines() if GLYPHS.search(line)]
+    assert lines == []
+
+
+def test_a_marked_cell_gives_its_words_and_the_icon_beside_them(qapp):
+    model = RowsModel([("Name", "name"), ("Status", "status")])
+    row = type("Row", (), {"name": "Al Lee", "status": Marked("warning", "Locked until 14:05")})
+    model.set_rows([row, type("Row", (), {"name": "Bo", "status": "Active"})])
+    index = model.index(0, 1)
+    assert model.data(index, Qt.ItemDataRole.DisplayRole) == "Locked until 14:05"
+    assert model.data(index, Qt.ItemDataRole.ToolTipRole) == "Locked until 14:05"
+    decoration = model.data(index, Qt.ItemDataRole.DecorationRole)
+    assert isinstance(decoration, QIcon) and not decoration.isNull()
+    assert model.data(model.index(1, 1), Qt.ItemDataRole.DecorationRole) is None  # plain words: no icon
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_a_status_label_keeps_its_words_and_draws_the_icon_at_their_left(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    label = StatusLabel()
+    label.setStyleSheet("color: #b00020;")
+    QVBoxLayout(holder).addWidget(label)
+    label.say("passed", "Saved Maria Gonzalez")
+    holder.resize(400, 60)
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert label.text() == "Saved Maria Gonzalez" and label.kind == "passed"
+    assert label.contentsMargins().left() >= label.fontMetrics().height() + GAP - 1  # room for the icon
+    image = label.grab().toImage()
+    size = label.fontMetrics().height()
+    y = label.contentsRect().center().y()
+    drawn = {image.pixelColor(x, y).name() for x in range(0, size)}
+    assert len(drawn) > 1  # something is painted where the icon goes
+    assert a11y_check.colour_only_status(holder) == []  # the words say it: not colour alone
+    label.setText("Nothing changed.")  # words only: no icon, no room kept for one
+    assert label.kind is None and label.contentsMargins().left() == 0
+    label.say("stop", "")
+    assert label.kind is None  # an empty line shows no icon either
