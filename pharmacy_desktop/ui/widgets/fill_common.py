@@ -361,6 +361,8 @@ class RxPreview(QFrame):
         """``row``: the highlighted queue row (None: nothing highlighted, the preview hides)."""
         if row is None:
             self.hide()
+            for label in (self.title, self.patient, self.drug, self.quantity, self.waiting, self.note):
+                label.clear()  # nothing of a patient left behind a lock
             return
         stat = "   ·   STAT" if row.is_stat else ""
         self.title.setText(f"Highlighted: Rx {row.rx_number}{stat}")
