@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RESOURCES = paths.resources_dir()
+GIL_SWITCH_S = 0.001
 
 
 # the shell and its screens' modules (reportlab, the services, qtawesome ...): imported on a background
@@ -62,6 +63,12 @@ def preload_modules(names: Sequence[str] = PRELOAD) -> threading.Thread:
                 importlib.import_module(name)
             except Exception as exc:  # imported again where used, and failing there as it would have
                 log.warning("preloading %s failed: %s", name, type(exc).__name__)
+        try:
+            from pharmacy_desktop.ui.icons import warm
+
+            warm()  # the icon fonts, which the shell's first icon would load on the GUI thread
+        except Exception as exc:  # the first icon loads them, as without a preload
+            log.warning("preloading the icon fonts failed: %s", type(exc).__name__)
 
     thread = threading.Thread(target=run, name="preload-modules", daemon=True)
     thread.start()
@@ -88,6 +95,10 @@ def make_scanner(context: AppContext, app: QApplication | None = None) -> Scanne
 
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    # a Python thread holding the GIL (a query on a pool thread, an import) keeps the GUI thread's next
+    # Python call (the scanner's event filter sees every event) waiting up to this interval (5 ms by
+    # default, per call): 1 ms keeps a turn of the event loop short while the background works
+    sys.setswitchinterval(GIL_SWITCH_S)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("pharmacy-desktop")

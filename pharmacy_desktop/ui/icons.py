@@ -13,6 +13,7 @@ If qtawesome cannot be loaded (a broken install), icons are empty and the words 
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cache
 from typing import Any
 
@@ -80,6 +81,19 @@ def _qta() -> Any:
         return None
 
 
+_fonts = threading.Lock()  # the icon fonts are loaded once, by warm() on the preload thread or the first icon()
+
+
+def warm() -> None:
+    """Load the icon fonts and their names now, off the GUI thread (``ui/app.preload_modules``, while the
+    sign-in window is up): qtawesome reads and parses every bundled font's charmap on its first icon,
+    about 0.1 s of Python. QFontDatabase is thread-safe; no widget is made."""
+    qta = _qta()
+    if qta is not None:
+        with _fonts:
+            qta._instance()
+
+
 def _theme() -> Palette:
     from pharmacy_desktop.ui.theme import current_theme
 
@@ -95,7 +109,8 @@ def _make(name: str, colour: str, selected: str | None = None) -> QIcon:
         if selected:
             options["color_active"] = selected
             options["color_selected"] = selected
-        return qta.icon(name, **options)  # type: ignore[no-any-return]
+        with _fonts:  # not while warm() is loading them on another thread
+            return qta.icon(name, **options)  # type: ignore[no-any-return]
     except Exception as exc:  # an icon name the installed set lacks: no icon, the words stay
         log.warning("icon %s unavailable (%s)", name, type(exc).__name__)
         return QIcon()

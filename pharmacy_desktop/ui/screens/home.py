@@ -187,15 +187,18 @@ class HomeScreen(Screen):
         self._refresh_soon.setInterval(300)  # a burst of notices from one save: one query
         self._refresh_soon.timeout.connect(self.refresh)
         self._loading = False
+        self._cards_stale = False
         self._build_cards()
 
     # -- who is acting ------------------------------------------------------------------------
 
     def set_actor(self, actor: Actor) -> None:
         super().set_actor(actor)
-        self._build_cards()
         if self.isVisible():
+            self._build_cards()
             self.refresh()
+        else:  # a switch of user on another screen: the cards are made when this page is shown
+            self._cards_stale = True
 
     def _visible_steps(self) -> list[tuple[str, str, str, str, str]]:
         if not any(self.actor.can(p) for p in SEES_WORKFLOW):
@@ -266,6 +269,9 @@ class HomeScreen(Screen):
     # -- data ----------------------------------------------------------------------------------
 
     def activate(self) -> None:
+        if self._cards_stale:
+            self._cards_stale = False
+            self._build_cards()
         self._show_static()
         self.refresh()
 
