@@ -177,7 +177,8 @@ class Counter:
     def sign(self, canvas: QWidget) -> None:
         """A signature drawn with the pen on the pad's canvas."""
         w, h = canvas.width(), canvas.height()
-        points = [QPoint(int(w * x), int(h * y)) for x, y in ((0.1, 0.6), (0.3, 0.3), (0.5, 0.7), (0.8, 0.4))]
+        zigzag = ((0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65), (0.6, 0.3), (0.7, 0.7), (0.85, 0.4))
+        points = [QPoint(int(w * x), int(h * y)) for x, y in zigzag]
         QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
         for point in points[1:]:
             QTest.mouseMove(canvas, point)

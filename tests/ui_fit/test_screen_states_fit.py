@@ -219,6 +219,7 @@ def test_the_technicians_intake_fill_pickup_and_receiving_fit(qtbot, counter_at,
     assert pickup.sale.items.rows and pickup.sale.signature.pad.isVisible()
     looks.check("pickup: the bag scanned (the sale, the signature pad)")
     counter.sign(pickup.sale.signature.pad.canvas)
+    assert pickup.sale.signature.pad.problem() is None, "the pad did not take the drawing as a signature"
     looks.check("pickup: signed on the pad")
     counter.press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # counseling accepted: the pharmacist signs off
     qtbot.waitUntil(lambda: pickup.signoff is not None and pickup.signoff.isVisible(), timeout=WAIT)
