@@ -1,4 +1,5 @@
-"""The network to the database server stalls for 30 s (the fault suite's proxy holds every byte).
+"""The network to the database server stalls (the fault suite's proxy holds every byte) for longer
+than the connection timeout: 10 s, long enough for a new connection to give up during it.
 
 Three workstations at the moment of the stall:
 
@@ -26,8 +27,10 @@ from tests.conftest import make_actor
 from tests.faults import ledger
 from tests.fill import factories as f
 
-STALL_SECONDS = 30
 CONNECT_TIMEOUT = 5  # db/engine.py: connect_timeout of every connection
+# C gives up within CONNECT_TIMEOUT (+2 s asserted, under load) while A and B are still held: the stall
+# only has to outlast that (30 s once; the lock wait and the held COMMIT scale with it, nothing else)
+STALL_SECONDS = CONNECT_TIMEOUT + 5
 
 
 class Workstation:
@@ -56,7 +59,7 @@ class Workstation:
         assert not self.thread.is_alive(), "the action hangs beyond its bound"
 
 
-def test_a_30_second_stall_fails_cleanly_or_completes_after_it_and_nothing_is_half_written(
+def test_a_stall_fails_cleanly_or_completes_after_it_and_nothing_is_half_written(
     monkeypatch, faults_url, proxy_to, figures
 ):
     proxy, stalled_url = proxy_to(faults_url)
