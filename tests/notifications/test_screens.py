@@ -161,7 +161,9 @@ def test_patient_messages_tab_records_consent_and_opt_out_and_keeps_the_form_cur
     qtbot.waitUntil(panel.sms_opt_out.isChecked, timeout=TIMEOUT)
     version = screen.profile.version
     _key(qtbot, screen, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: panel.sends_to.text().startswith("✓ Saved."), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: panel.sends_to.text().startswith("Saved.") and panel.sends_to.icon_kind == "passed", timeout=TIMEOUT
+    )
     assert "Messages go by e-mail to maria.gonzalez@example.org" in panel.sends_to.text()
     assert f"by {tech.display_name}" in panel.consent_note.text() and "no texts since" in panel.consent_note.text()
     with context.uow_factory() as uow:
@@ -171,7 +173,9 @@ def test_patient_messages_tab_records_consent_and_opt_out_and_keeps_the_form_cur
     assert screen.profile.version == version + 1
     screen.form.fields["city"].setText("Chatham")
     _key(qtbot, screen, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: screen.message.text().startswith("✓ Saved"), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: screen.message.text().startswith("Saved") and screen.message.icon_kind == "passed", timeout=TIMEOUT
+    )
     # our own change notice is not reported as another workstation's
     screen.on_change({"topic": "patients", "id": str(ready.patient_id), "version": screen.profile.version})
     assert "another workstation" not in screen.message.text()

@@ -93,7 +93,8 @@ def test_queue_lists_waiting_jobs_first_with_the_problem_in_words(qtbot, uow_fac
         "6001001",
         "printed",
     )
-    assert screen.model.data(screen.model.index(0, 0)) == "✖ Failed: retrying"  # symbol and words
+    assert screen.model.data(screen.model.index(0, 0)) == "Failed: retrying"  # the words, and the icon beside them
+    assert not screen.model.data(screen.model.index(0, 0), Qt.ItemDataRole.DecorationRole).isNull()
     assert "refused the connection" in screen.detail.text() and "print queue (F10)" in screen.detail.text()
     assert screen.queue_count() == 1 and "1 failed" in screen.counts.text()
     assert screen.retry_button.isEnabled() and not screen.reprint_button.isEnabled()
@@ -225,7 +226,7 @@ def test_test_page_button_prints_without_blocking_the_gui(qtbot, settings_screen
     returned = time.monotonic() - started
     # the click came back at once: the send (at least the transport's 0.5 s close grace) runs elsewhere
     assert returned < 0.3 and "Sending a test page" in row.result.text() and not row.test.isEnabled()
-    qtbot.waitUntil(lambda: "✔" in row.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: row.result.icon_kind == "passed", timeout=10000)  # the passed icon beside the words
     assert row.test.isEnabled() and f"Test page sent to {fake.uri}" in row.result.text()
     page = parse(fake.wait_jobs(1)[0])
     assert "TEST PAGE" in page.words and "Profile TM-T20II" in page.words
@@ -237,7 +238,7 @@ def test_test_page_to_a_printer_that_is_off_says_what_to_do(qtbot, settings_scre
     row.uri.setText(refused_uri())
     row.uri.setFocus()
     key(qtbot, settings_screen, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "✖" in row.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: row.result.icon_kind == "stop", timeout=10000)
     assert "Receipt printer at 127.0.0.1" in row.result.text() and "refused the connection" in row.result.text()
     assert "print queue (F10)" in row.result.text()
 
@@ -247,7 +248,7 @@ def test_bad_address_is_caught_before_anything_is_sent(qtbot, settings_screen, u
     row.uri.setText("10.0.0.5")
     row.uri.setFocus()
     key(qtbot, settings_screen, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    assert "✖" in row.result.text() and "tcp://10.0.0.5:9100" in row.result.text()
+    assert row.result.icon_kind == "stop" and "tcp://10.0.0.5:9100" in row.result.text()
     assert statuses(uow_factory) == {}
 
 
@@ -325,9 +326,10 @@ def test_screenshots(qtbot, uow_factory, actors, pharmacy, tmp_path):
     path = out / "print-queue.png"
     assert queue.grab().save(str(path))
     settings = show(qtbot, SettingsScreen(context, actors["admin"]))
-    settings.rows["label"].result.setText(
-        "<span style='color:#1b7f3b'><b>✔</b></span> Test page sent to tcp://10.0.0.5:9100. Check that it "
-        "printed, that the sample line shows its accents and that the barcode is sharp."
+    settings.rows["label"].result.say(
+        "passed",
+        "Test page sent to tcp://10.0.0.5:9100. Check that it "
+        "printed, that the sample line shows its accents and that the barcode is sharp.",
     )
     qtbot.wait(50)
     path2 = out / "settings.png"

@@ -58,7 +58,7 @@ def test_a_status_label_keeps_its_words_and_draws_the_icon_at_their_left(qtbot):
     holder.resize(400, 60)
     holder.show()
     qtbot.waitExposed(holder)
-    assert label.text() == "Saved Maria Gonzalez" and label.kind == "passed"
+    assert label.text() == "Saved Maria Gonzalez" and label.icon_kind == "passed"
     assert label.contentsMargins().left() >= label.fontMetrics().height() + GAP - 1  # room for the icon
     image = label.grab().toImage()
     size = label.fontMetrics().height()
@@ -67,6 +67,6 @@ def test_a_status_label_keeps_its_words_and_draws_the_icon_at_their_left(qtbot):
     assert len(drawn) > 1  # something is painted where the icon goes
     assert a11y_check.colour_only_status(holder) == []  # the words say it: not colour alone
     label.setText("Nothing changed.")  # words only: no icon, no room kept for one
-    assert label.kind is None and label.contentsMargins().left() == 0
+    assert label.icon_kind is None and label.contentsMargins().left() == 0
     label.say("stop", "")
-    assert label.kind is None  # an empty line shows no icon either
+    assert label.icon_kind is None  # an empty line shows no icon either

@@ -40,6 +40,7 @@ from pharmacy_desktop.ui.style import PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.patient_notifications import message_detail
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 def _next_try(row: MessageRow) -> Any:
@@ -123,7 +124,7 @@ class MessagesScreen(Screen):
         layout.addWidget(self.detail, 1)
 
         self.error = ErrorLine()
-        self.notice = QLabel()
+        self.notice = StatusLabel()  # a done step: the passed icon beside the words
         self.notice.setObjectName("messageNotice")
         self.notice.setWordWrap(True)
         layout.addWidget(self.error)
@@ -237,7 +238,7 @@ class MessagesScreen(Screen):
         run_in_background(
             self,
             lambda: notification_admin.resend_message(factory, actor, row.id),
-            lambda done: self._done(f"✓ The message to {row.patient_name} goes out again {_when_text(done)}."),
+            lambda done: self._done(f"The message to {row.patient_name} goes out again {_when_text(done)}."),
             self._problem,
             busy_message="Resending…",
         )
@@ -259,7 +260,7 @@ class MessagesScreen(Screen):
         run_in_background(
             self,
             lambda: notification_admin.cancel_message(factory, actor, row.id),
-            lambda _: self._done(f"✓ The message to {row.patient_name} was cancelled; it will not be sent."),
+            lambda _: self._done(f"The message to {row.patient_name} was cancelled; it will not be sent."),
             self._problem,
             busy_message="Cancelling…",
         )
@@ -271,6 +272,7 @@ class MessagesScreen(Screen):
 
     def _done(self, text: str) -> None:
         self._say(text, PASSED_STYLE)
+        self.notice.say("passed", text)
         self._wake_sender()
         self.reload()
         self.table.setFocus()

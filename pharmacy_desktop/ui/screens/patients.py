@@ -49,6 +49,7 @@ from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_form import PatientFormWidget
 from pharmacy_desktop.ui.widgets.patient_notifications import PatientNotificationsPanel
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 PANEL_STYLE = "QFrame#{name} {{ border: 2px solid {colour}; border-radius: 4px; background: {background}; }}"
 
@@ -138,7 +139,7 @@ class PatientsScreen(Screen):
         self.messages.saved.connect(self._preferences_saved)
         right_layout.addWidget(self.form, 1)
         bar = QHBoxLayout()
-        self.message = QLabel("")
+        self.message = StatusLabel()  # saved / not saved: the icon beside the words
         self.message.setObjectName("patientMessage")
         self.message.setWordWrap(True)
         self.save_button = QPushButton("Save (Ctrl+S)")
@@ -254,7 +255,7 @@ class PatientsScreen(Screen):
 
     def _saved(self, profile: PatientProfile) -> None:
         self._opened(profile)
-        self._say(f"✓ Saved {profile.display_name} ({profile.patient_number}).", PASSED)
+        self._say(f"Saved {profile.display_name} ({profile.patient_number}).", PASSED)
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, PossibleDuplicate):
@@ -290,7 +291,7 @@ class PatientsScreen(Screen):
             return
         if isinstance(exc, ValidationFailed):
             self.form.show_errors(exc.field_errors)
-            self._say(f"✖ {exc.message}", ERROR)
+            self._say(exc.message, ERROR)
             return
         show_error(self, exc)
 
@@ -335,7 +336,7 @@ class PatientsScreen(Screen):
         self.notice.setVisible(True)
 
     def _say(self, text: str, colour: str) -> None:
-        self.message.setText(text)
+        self.message.say({PASSED: "passed", ERROR: "stop", WARNING: "warning"}.get(colour), text)
         self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
 

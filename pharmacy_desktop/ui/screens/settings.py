@@ -48,7 +48,6 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
-from pharmacy_desktop.ui.style import MUTED, OK_STATUS, STOP_BORDER
 from pharmacy_desktop.ui.widgets.display_settings import DisplaySettingsGroup
 from pharmacy_desktop.ui.widgets.notification_templates import NotificationTemplatesPage
 from pharmacy_desktop.ui.widgets.pos_settings import PosSettingsPage
@@ -407,5 +406,4 @@ class SettingsScreen(Screen):
         self._result(role, outcome.ok, outcome.message)
 
     def _result(self, role: str, ok: bool | None, text: str) -> None:
-        symbol, colour = {True: ("✔", OK_STATUS), False: ("✖", STOP_BORDER), None: ("…", MUTED)}[ok]
-        self.rows[role].result.setText(f"<span style='color:{colour}'><b>{symbol}</b></span> {text}")
+        self.rows[role].result.say({True: "passed", False: "stop", None: "info"}[ok], text)  # icon and words

@@ -36,6 +36,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import HINT_STYLE, PASSED_STYLE
 from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 CHANNEL_CHOICES = (
     ("sms", "Text message (SMS)"),
@@ -115,7 +116,7 @@ class PatientNotificationsPanel(QWidget):
         save_row.addStretch(1)
         save_row.addWidget(self.save_button)
         form.addRow(save_row)
-        self.sends_to = QLabel()
+        self.sends_to = StatusLabel()
         self.sends_to.setObjectName("messageSendsTo")
         self.sends_to.setWordWrap(True)
         form.addRow(self.sends_to)
@@ -245,7 +246,7 @@ class PatientNotificationsPanel(QWidget):
     def _saved(self, view: PatientMessages) -> None:
         self._show(view)
         self.error.show_message("")
-        self.sends_to.setText(f"✓ Saved. {view.sends_to}")
+        self.sends_to.say("passed", f"Saved. {view.sends_to}")
         self.saved.emit(view)
 
     def _problem(self, exc: Exception) -> None:

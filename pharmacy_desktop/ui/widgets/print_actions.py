@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.printing.profiles import profile_names
 from pharmacy_desktop.services.print_queue import PrintJobRow
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.table_models import Marked
 
 
 def job_age(row: PrintJobRow) -> str:
@@ -28,12 +29,13 @@ def job_age(row: PrintJobRow) -> str:
     return row.created_at.astimezone().strftime("%m/%d %H:%M")
 
 
-def job_status_text(row: PrintJobRow) -> str:
-    """The status with a symbol a glance can read; '?' when the printer did not confirm."""
-    symbol = {"printed": "✔", "cancelled": "–", "sending": "…", "queued": "○"}.get(row.status, "✖")
+def job_status_text(row: PrintJobRow) -> Marked:
+    """The status in words with the icon a glance can read (ui/icons); a warning when the printer did
+    not confirm."""
+    kind = {"printed": "passed", "cancelled": "unknown", "sending": "info", "queued": "info"}.get(row.status, "stop")
     if row.confirmed is False:
-        symbol = "?"
-    return f"{symbol} {row.status_text}"
+        kind = "warning"
+    return Marked(kind, row.status_text)
 
 
 class ActionPanel(QGroupBox):

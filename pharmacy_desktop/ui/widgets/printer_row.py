@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QWidget
 
 from pharmacy_desktop.printing.profiles import profile_names
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ROLE_USE = {
     "label": "vial labels at fill",
@@ -44,7 +45,7 @@ class PrinterRow:
         self.test = QPushButton(f"Test page ({TEST_KEYS[role]})", parent)
         self.test.setToolTip("Print a test page on this printer")
         self.test.setObjectName(f"{role}Test")
-        self.result = QLabel(parent)
+        self.result = StatusLabel(parent=parent)  # the outcome's icon beside its words
         self.result.setObjectName(f"{role}Result")
         self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setTextFormat(Qt.TextFormat.PlainText)

@@ -21,32 +21,32 @@ GAP = 6  # px between the icon and the words
 class StatusLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None, *, kind: str | None = None) -> None:
         super().__init__(parent)
-        self.kind: str | None = None
-        self.say(kind, text)
+        self.icon_kind: str | None = None  # the icon drawn ("passed", "stop" ...; None: none)
+        StatusLabel.say(self, kind, text)  # not a subclass's say: it is not set up yet
 
     def _size(self) -> int:
         return max(14, self.fontMetrics().height())
 
     def say(self, kind: str | None, text: str) -> None:
         """The words, with the icon of ``kind`` ("passed", "stop", "warning", "info" ...; None: none)."""
-        self.kind = kind if text else None
+        self.icon_kind = kind if text else None
         size = self._size()
         margins = self.contentsMargins()
-        margins.setLeft(size + GAP if self.kind else 0)
+        margins.setLeft(size + GAP if self.icon_kind else 0)
         self.setContentsMargins(margins)
-        self.setAccessibleDescription(self.kind or "")
+        self.setAccessibleDescription(self.icon_kind or "")
         super().setText(text)
         self.update()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt API
-        self.say(None, text)
+        StatusLabel.say(self, None, text)  # the words only (a subclass's say may do more: colours)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         super().paintEvent(event)
-        if self.kind is None:
+        if self.icon_kind is None:
             return
         size = self._size()
-        pixmap = icon(self.kind).pixmap(QSize(size, size))
+        pixmap = icon(self.icon_kind).pixmap(QSize(size, size))
         if pixmap.isNull():
             return  # no icon set installed: the words say it all
         area = self.contentsRect()
