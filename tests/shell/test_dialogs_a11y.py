@@ -83,7 +83,8 @@ def test_the_override_lot_question_and_sign_off_dialogs(qtbot, shell):
     # review: the hard stop's override dialog (Alt+O on the highlighted alert)
     review = go(counter, Qt.Key.Key_F3, "ReviewScreen")
     qtbot.waitUntil(lambda: any(r.rx_number == work.review_rx for r in review.rows), timeout=WAIT)
-    review.queue.setFocus()
+    counter.press(Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)  # the queue
+    assert review.queue.hasFocus()
     target = next(i for i, r in enumerate(review.rows) if r.rx_number == work.review_rx)
     for _ in range(30):
         row = review.queue.currentIndex().row()

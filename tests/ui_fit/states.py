@@ -57,8 +57,15 @@ def demo_work(factory, accounts: dict[str, uuid.UUID]) -> DemoWork:
 
     views = [fill.open_for_fill(factory, rph, r.prescription_id) for r in work_queues.fill_queue(factory, rph)]
     stocked = [(v, v.current_item) for v in views if v.current_item is not None and v.current_item.drug.ndc]
+    fillable = [(v, i) for v, i in stocked if i.on_hand and i.on_hand >= i.quantity and not i.drug.schedule]
+    # one with several usable lots on the shelf first: its bare bottle scan asks which lot is in the hand
     view, item = next(
-        (v, i) for v, i in stocked if i.on_hand and i.on_hand >= i.quantity and i.drug.schedule in (None, "")
+        (
+            (v, i)
+            for v, i in fillable
+            if len(fill.check_scan(factory, rph, v.prescription_id, i.drug.ndc).lot_choices) > 1
+        ),
+        fillable[0],
     )
     wrong = next(i.drug.ndc for _, i in stocked if i.drug.name.split()[0] != item.drug.name.split()[0])
 

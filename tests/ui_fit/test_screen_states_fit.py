@@ -150,7 +150,8 @@ def test_the_pharmacists_review_and_verification_fit(qtbot, counter_at, size):
 
     review = go(counter, Qt.Key.Key_F3, "ReviewScreen")
     qtbot.waitUntil(lambda: any(r.rx_number == work.review_rx for r in review.rows), timeout=WAIT)
-    review.queue.setFocus()
+    counter.press(Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)  # the queue
+    assert review.queue.hasFocus()
     target = next(i for i, r in enumerate(review.rows) if r.rx_number == work.review_rx)
     for _ in range(30):
         row = review.queue.currentIndex().row()
@@ -238,7 +239,7 @@ def test_the_technicians_intake_fill_pickup_and_receiving_fit(qtbot, counter_at,
     page = inventory.page(ReceivingPage)
     assert inventory.current_page() is page
     qtbot.waitUntil(lambda: any(o.id == work.order_id for o in page.orders), timeout=WAIT)
-    page.order_list.setFocus()
+    assert page.order_list.hasFocus(), "the receiving page opens on its orders"
     target = next(i for i, o in enumerate(page.orders) if o.id == work.order_id)
     for _ in range(target):
         counter.press(Qt.Key.Key_Down)
