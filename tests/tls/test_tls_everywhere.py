@@ -108,11 +108,26 @@ def test_db_connect_checks_over_tls(tls_url, require_tls, monkeypatch, capsys):
     assert "connected" in capsys.readouterr().out
 
 
-@pytest.mark.slow
-def test_demo_loads_over_tls(tls_empty_url, require_tls, capsys):
+def test_demo_loads_over_tls(tls_empty_url, require_tls, monkeypatch, capsys):
+    # the command as typed (its migrations, then load_demo), the demo brief: the demo's connections are
+    # one engine made from the URL the command gives it (demo/loader.py), which the catalog's COPY path
+    # and the year of history share; brief stops after the catalog, staff, patients and shelves. The
+    # whole demo is loaded by tests/db/test_demo.py and the suite's demo template.
+    from pharmacy_desktop import demo
+
+    loaded = []
+
+    def brief(url, **kwargs):
+        loaded.append(url)
+        return real(url, patients=8, brief=True)
+
+    real = demo.load_demo
+    monkeypatch.setattr(demo, "load_demo", brief)
     assert cli.main(["demo", "--database-url", tls_empty_url]) == 0
+    assert len(loaded) == 1  # over TLS: this server refuses any other connection (tests/tls/conftest.py)
     with connect.connect(tls_empty_url, sslmode="require") as conn:
         assert conn.execute("SELECT count(*) FROM user_schema.users").fetchone()[0] == 4
+        assert conn.execute("SELECT count(*) FROM prescription_schema.medications").fetchone()[0] > 2000
 
 
 # -- server without TLS: the same calls refuse, clearly ---------------------------------------
