@@ -1,4 +1,9 @@
-"""The demo pharmacy loads through the app's own services, once, into a migrated database."""
+"""The demo pharmacy loads through the app's own services, once, into a migrated database.
+
+The load looked at is the suite's own: ``demo_template`` (tests/conftest.py) is ``load_demo(today=
+DEMO_TODAY, patients=30)`` into a copy of the migrated template, once per run (under xdist the other
+worker restores its dump); this test gets a copy of that database and the summary the load returned,
+and loads again into the copy: nothing changes. A second year of history in the run cost a minute."""
 
 from __future__ import annotations
 
@@ -19,11 +24,11 @@ from pharmacy_desktop.db.models import (
 from pharmacy_desktop.db.models.billing import Sale
 from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 from pharmacy_desktop.services import auth
+from tests.conftest import DEMO_TODAY
 
 
-def test_demo_loads_once_and_everyone_can_sign_in(database_url, uow_factory):
-    today = dt.date(2026, 11, 26)
-    summary = load_demo(database_url, today=today, patients=30)
+def test_demo_loads_once_and_everyone_can_sign_in(demo_template, demo_database_url, demo_uow_factory):
+    today, summary, database_url, uow_factory = DEMO_TODAY, demo_template.summary, demo_database_url, demo_uow_factory
     assert not summary.skipped
     assert summary.patients == 30 and summary.users == 4
     assert summary.interactions >= 3
