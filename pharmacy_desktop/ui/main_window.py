@@ -35,10 +35,9 @@ from pharmacy_desktop.ui.display import HELP as DISPLAY_HELP
 from pharmacy_desktop.ui.display import DisplayControl
 from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.idle import IdleWatcher
-from pharmacy_desktop.ui.keys import keys_in_use
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
-from pharmacy_desktop.ui.screen_set import NavCounts, ScreenSet, may_open
+from pharmacy_desktop.ui.screen_set import NavCounts, ScreenKeys, ScreenSet, may_open
 from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.sidebar import SCREEN_ROLE, Sidebar
 from pharmacy_desktop.ui.signin import LockScreen
@@ -159,8 +158,6 @@ class MainWindow(QMainWindow):
         self.display.changed.connect(self.look_changed)
         self.screen_title.setFont(title_font(self.screen_title))
 
-        self._shortcuts: list[QShortcut] = []
-        self._screen_shortcuts: list[tuple[QShortcut, type[Screen]]] = []
         self._install_shortcuts()
         self._apply_actor()
 
@@ -296,32 +293,17 @@ class MainWindow(QMainWindow):
         return self.lock_screen if self._locked else self.current_screen()
 
     def _install_shortcuts(self) -> None:
-        for index, cls in enumerate(self._screens.classes):
-            if cls.key:
-                shortcut = QShortcut(QKeySequence(cls.key), self)
-                shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-                shortcut.activated.connect(lambda i=index: self._show_index(i))
-                self._shortcuts.append(shortcut)
-                self._screen_shortcuts.append((shortcut, cls))
+        self._screen_keys = ScreenKeys(self, self._screens.classes, self._show_index)
         lock = QShortcut(QKeySequence("F12"), self)
         lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
         lock.activated.connect(lambda: self.lock("F12"))
         help_ = QShortcut(QKeySequence("F1"), self)
         help_.setContext(Qt.ShortcutContext.ApplicationShortcut)
         help_.activated.connect(self.show_help)
-        self._shortcuts += [lock, help_]
+        self._shortcuts = [*self._screen_keys.shortcuts, lock, help_]
 
     def _update_screen_shortcuts(self) -> None:
-        """A screen's key works only for who may open that screen, and never steals a key of the screen in use.
-
-        Two enabled shortcuts with the same keys are ambiguous to Qt and *neither* fires: the audit
-        screen's Alt+A would otherwise silence the review screen's Alt+A (acknowledge) for everyone.
-        """
-        current = self.stack.currentWidget()
-        local = keys_in_use(current) if isinstance(current, Screen) else set()
-        for shortcut, cls in self._screen_shortcuts:
-            keys = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
-            shortcut.setEnabled(self._may_open(cls) and (type(current) is cls or keys not in local))
+        self._screen_keys.update(self.stack.currentWidget(), self.actor)
 
     def show_help(self) -> None:
         lines = ["<b>Screens</b>"]

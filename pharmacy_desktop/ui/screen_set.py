@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
 
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.keys import keys_in_use
 from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.screens.base import Screen
 
@@ -132,3 +135,29 @@ class NavCounts(QObject):
 
         self._busy = True
         run_in_background(self, count, counted, failed)
+
+
+class ScreenKeys:
+    """Each screen's key (F2 ... Alt+S) on the shell, from the classes: it shows the screen at ``index``."""
+
+    def __init__(self, window: QWidget, classes: Sequence[type[Screen]], show: Callable[[int], object]):
+        self.shortcuts: list[QShortcut] = []
+        self._of: list[tuple[QShortcut, type[Screen]]] = []
+        for index, cls in enumerate(classes):
+            if cls.key:
+                shortcut = QShortcut(QKeySequence(cls.key), window)
+                shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+                shortcut.activated.connect(lambda i=index: show(i))
+                self.shortcuts.append(shortcut)
+                self._of.append((shortcut, cls))
+
+    def update(self, current: QWidget | None, actor: Actor) -> None:
+        """A screen's key works only for who may open that screen, and never steals a key of the screen in use.
+
+        Two enabled shortcuts with the same keys are ambiguous to Qt and *neither* fires: the audit
+        screen's Alt+A would otherwise silence the review screen's Alt+A (acknowledge) for everyone.
+        """
+        local = keys_in_use(current) if isinstance(current, Screen) else set()
+        for shortcut, cls in self._of:
+            keys = shortcut.key().toString(QKeySequence.SequenceFormat.PortableText)
+            shortcut.setEnabled(may_open(cls, actor) and (type(current) is cls or keys not in local))
