@@ -153,7 +153,7 @@ def test_destroying_a_controlled_lot_takes_two_witnesses_with_their_passwords(
         field.setFocus()
         counter.type(text)
     counter.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not page.busy and "✖" in page.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not page.busy and page.status.icon_kind == "stop", timeout=WAIT)
     assert batch_state(uow_factory, oxycodone)["X9"] == ("recalled", 40)  # a wrong password destroys nothing
     assert p1.text() == "" and p2.text() == ""  # passwords never linger on the screen
 
@@ -161,7 +161,7 @@ def test_destroying_a_controlled_lot_takes_two_witnesses_with_their_passwords(
         field.setFocus()
         counter.type(text)
     counter.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.last_disposal is not None or "✖" in page.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.last_disposal is not None or page.status.icon_kind == "stop", timeout=WAIT)
     assert page.last_disposal is not None, page.status.text()
     assert page.last_disposal.form_41 is not None
     assert {name for _, name in page.last_disposal.form_41.witnesses} == {"Manager Manager1", "Pharmacist Rph2"}
@@ -217,7 +217,7 @@ def test_every_report_builds_for_the_pharmacist(qtbot, uow_factory, actors, reca
         page.choice.setCurrentRow(row)
         page.last = None
         page.show_report()
-        qtbot.waitUntil(lambda: page.last is not None or "✖" in page.status.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: page.last is not None or page.status.icon_kind == "stop", timeout=WAIT)
         assert page.last is not None and page.last.kind is kind, page.status.text()
         assert page.table.columnCount() == len(page.last.header) > 1
 
@@ -226,7 +226,7 @@ def test_a_technician_is_told_why_a_report_is_refused(qtbot, uow_factory, actors
     page = show(qtbot, ReportsPage(context_for(uow_factory), actors["technician"]))
     page.choice.setCurrentRow([k.name for k in REPORTS].index("dispensing-log"))
     page.show_report()
-    qtbot.waitUntil(lambda: "✖" in page.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.status.icon_kind == "stop", timeout=WAIT)
     assert page.last is None and not page.busy
     assert "permission" in page.status.text().lower() or "not allowed" in page.status.text().lower()
 
@@ -299,7 +299,7 @@ def test_a_technician_cannot_send_a_schedule_ii_order(qtbot, uow_factory, actors
     page._open_row(0)
     page.dea_number.setText("261234567")
     page.send()
-    qtbot.waitUntil(lambda: "✖" in page.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.status.icon_kind == "stop", timeout=WAIT)
     assert page.order.status == "pending" and not list(tmp_path.iterdir())
     assert purchasing.get_order(uow_factory, actors["pharmacist"], draft.id).status == "pending"
 

@@ -155,7 +155,7 @@ def test_schedule_ii_pickup_by_keyboard_and_scanner(qtbot, uow_factory, actors, 
     counter.press(Qt.Key.Key_Return)
     assert page.tender.balance.text() == "Change due  $2.00"
     qtbot.waitUntil(page.complete.isEnabled, timeout=WAIT)
-    assert page.missing.text().startswith("✔")
+    assert page.missing.text().startswith("Everything is there") and page.missing.icon_kind == "passed"
     counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: screen.completed is not None, timeout=WAIT)
     result = screen.completed
@@ -296,7 +296,7 @@ def test_household_store_item_discount_declined_card_then_split_and_void_line(
     counter.type("BIG50")
     counter.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.tender.discount_status.isVisible(), timeout=WAIT)
-    assert page.tender.discount_status.text().startswith("✖") and "$500.00" in page.tender.discount_status.text()
+    assert page.tender.discount_status.icon_kind == "stop" and "$500.00" in page.tender.discount_status.text()
     assert "discount code that applies" in page.missing.text()
     page.tender.discount.clear()
     counter.press(Qt.Key.Key_Return)  # an empty code takes it off

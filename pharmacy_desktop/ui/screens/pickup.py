@@ -361,7 +361,7 @@ class PickupScreen(LiveScreen):
         change = f" Change due {format_money(result.change_due)}." if result.change_due else ""
         rx = f" Rx {', '.join(result.rx_numbers)} handed over." if result.rx_numbers else ""
         self.close_sale(
-            f"✔ Sale {result.sale_number} complete: {format_money(result.patient_pay)}.{change}{rx} Receipt queued."
+            f"Sale {result.sale_number} complete: {format_money(result.patient_pay)}.{change}{rx} Receipt queued."
         )
 
     def _complete_failed(self, exc: Exception) -> None:

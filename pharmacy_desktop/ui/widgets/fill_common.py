@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.services.stock_allocation import LotChoice
 from pharmacy_desktop.services.work_queues import QueueRow
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
+from pharmacy_desktop.ui.table_models import Marked
 
 RED = ERROR
 GREEN = PASSED
@@ -114,14 +116,17 @@ class RowsTable(QTableWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.doubleClicked.connect(lambda index: self.activated_row.emit(index.row()))
 
-    def set_rows(self, rows: Sequence[Sequence[str]], *, marks: Sequence[str | None] = ()) -> None:
+    def set_rows(self, rows: Sequence[Sequence[str | Marked]], *, marks: Sequence[str | None] = ()) -> None:
+        """The cells' texts; a ``Marked`` cell shows its words with its status icon beside them."""
         current = self.currentRow()
         self.setRowCount(len(rows))
         for r, values in enumerate(rows):
             colour = marks[r] if r < len(marks) else None
             for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item = QTableWidgetItem(str(value))
+                item.setToolTip(str(value))
+                if isinstance(value, Marked):
+                    item.setIcon(icon(value.kind))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
                 if colour and c == 0:
                     item.setForeground(Qt.GlobalColor.white)

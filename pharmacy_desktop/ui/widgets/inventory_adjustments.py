@@ -410,7 +410,7 @@ class AdjustmentsPage(QWidget):
         self.note.clear()
         what = f"{view.type_label} {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
         if view.status == rules.APPROVED:
-            self.decision.say("done", f"✔ Approved: {what}. The stock has changed.")
+            self.decision.say("done", f"Approved: {what}. The stock has changed.")
         else:
             self.decision.say("done", f"Rejected: {what}. The stock did not change.")
         self.load_queue()

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QListWidgetItem, QTableWidget, QWidget
+from PySide6.QtWidgets import QListWidgetItem, QTableWidget, QWidget
 
 from pharmacy_desktop.domain import adjustments as rules
 from pharmacy_desktop.domain.adjustments import Form106
@@ -25,6 +25,7 @@ from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, HINT, INFO, PASSED, STOP_TEXT, WARNING
 from pharmacy_desktop.ui.widgets.fill_common import drug_cell, local_time
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 log = logging.getLogger(__name__)
 REFRESH_DEBOUNCE_MS = 1500  # a burst of fills: one refresh of the summary
@@ -39,20 +40,30 @@ COLOURS = {
 }
 
 
-class MessageLine(QLabel):
-    """What just happened or what is wrong, in words (and in the colour of its meaning)."""
+ICONS = {
+    "problem": "stop",
+    "stop": "stop",
+    "warning": "warning",
+    "done": "passed",
+    "info": "info",
+    "controlled": "controlled",
+}
+
+
+class MessageLine(StatusLabel):
+    """What just happened or what is wrong, in words (with the icon and in the colour of its meaning)."""
 
     def __init__(self, name: str):
         super().__init__()
         self.setObjectName(name)
         self.setWordWrap(True)
-        self.kind = ""
+        self.kind: str = ""
 
-    def say(self, kind: str, text: str) -> None:
-        self.kind = kind
-        self.setText(text)
+    def say(self, kind: str | None, text: str) -> None:  # kind: problem, warning, done, info, hint ...
+        self.kind = kind or ""
+        super().say(ICONS.get(self.kind), text)
         bold = "font-weight: bold;" if kind in ("problem", "warning", "done") else ""
-        self.setStyleSheet(f"color: {COLOURS.get(kind, HINT)}; {bold}")
+        self.setStyleSheet(f"color: {COLOURS.get(self.kind, HINT)}; {bold}")
 
 
 def paint(table: QTableWidget, row: int, column: int, kind: str, *, bold: bool = True) -> None:
@@ -97,7 +108,7 @@ def outcome_text(view: AdjustmentView) -> tuple[str, str]:
     what = f"{view.type_label} of {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
     form = " DEA Form 106 data recorded (theft or loss of a controlled substance)." if view.dea_form == "106" else ""
     if view.status == rules.APPROVED:
-        return "done", f"✔ Approved at once (small, not controlled): {what}. The stock has changed.{form}"
+        return "done", f"Approved at once (small, not controlled): {what}. The stock has changed.{form}"
     why = "a controlled substance" if view.is_controlled else "above the pharmacy's approval threshold"
     return "warning", (
         f"WAITING for approval ({why}): {what}. The stock changes only when someone else with approval "

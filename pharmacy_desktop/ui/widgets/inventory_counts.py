@@ -35,6 +35,7 @@ from pharmacy_desktop.services.inventory_view import OpenCount, StockList, Stock
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, local_time
 from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, qty, signed
@@ -50,10 +51,11 @@ def line_cells(line: CountLineView) -> list[str]:
     return [name, ndc_shown(line.ndc), line.bin_location or "—", counted]
 
 
-def variance_cells(v: VarianceLine) -> list[str]:
+def variance_cells(v: VarianceLine) -> list[str | Marked]:
     adjustment = v.adjustment
+    state: str | Marked
     if adjustment.status == rules.APPROVED:
-        state = "✔ approved at once (small)"
+        state = Marked("passed", "approved at once (small)")  # the icon beside the words
     else:
         state = "WAITING for approval" + (" (controlled)" if adjustment.is_controlled else "")
     return [v.drug_name, ndc_shown(v.ndc), qty(v.expected), qty(v.counted), signed(v.variance), state]
@@ -326,7 +328,7 @@ class CountsPage(QWidget):
         self.entry.clear()
         self.entry.setEnabled(False)
         self.entry_item.setText("")
-        self.message.say("done", f"✔ Counted {qty(line.counted, line.unit)} of {line.drug_name}. Scan the next item.")
+        self.message.say("done", f"Counted {qty(line.counted, line.unit)} of {line.drug_name}. Scan the next item.")
         self._run(lambda f, a: counts.count_sheet(f, a, count_id), self._show_sheet)
         self.prompt.setFocus()
 
@@ -354,7 +356,7 @@ class CountsPage(QWidget):
         self.sheet = result.sheet
         waiting = sum(1 for v in result.variances if v.adjustment.pending)
         if not result.variances:
-            self.done_heading.setText(f"Count {result.sheet.count_number}: every item matches the record. ✔")
+            self.done_heading.setText(f"Count {result.sheet.count_number}: every item matches the record.")
         else:
             self.done_heading.setText(
                 f"Count {result.sheet.count_number}: {len(result.variances)} variance"
@@ -364,7 +366,7 @@ class CountsPage(QWidget):
         for n, v in enumerate(result.variances):
             paint(self.variances, n, 4, "warning")
             paint(self.variances, n, 5, "warning" if v.adjustment.pending else "done")
-        self.message.say("done", f"✔ Count {result.sheet.count_number} submitted; last counted date set.")
+        self.message.say("done", f"Count {result.sheet.count_number} submitted; last counted date set.")
         self.pages.setCurrentWidget(self.done)
         self.load_open_counts()
 

@@ -37,6 +37,9 @@ from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money, ndc_text, po_text
 from pharmacy_desktop.ui.widgets.inventory_reports import default_folder, open_folder, write_file
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
+
+_ICONS = {ERROR_STYLE: "stop", PASSED_STYLE: "passed", WARNING_STYLE: "warning"}  # a message's style: its icon
 
 OPEN_STATUSES = ("pending", "sent", "partially_received")
 ORDER_HEADERS = ("PO", "Supplier", "Status", "Total")
@@ -123,7 +126,7 @@ class OrdersPage(QWidget):
         split.setSizes([260, 440])
         split.setChildrenCollapsible(False)
 
-        self.status = QLabel("Alt+G shows what is below its reorder point; Ctrl+D turns it into draft orders.")
+        self.status = StatusLabel("Alt+G shows what is below its reorder point; Ctrl+D turns it into draft orders.")
         self.status.setObjectName("ordersStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -242,7 +245,7 @@ class OrdersPage(QWidget):
         if self.busy:
             return
         if not self.suggestions:
-            self._say("✖ Show the suggestions first (Alt+G).", ERROR_STYLE)
+            self._say("Show the suggestions first (Alt+G).", ERROR_STYLE)
             return
         actor, factory = self.actor, self.context.uow_factory
         self.busy = True
@@ -259,7 +262,7 @@ class OrdersPage(QWidget):
         self.suggestions = []
         self.suggestion_table.set_rows([])
         numbers = ", ".join(o.po_number for o in orders)
-        self._say(f"✔ {len(orders)} draft order(s): {numbers}. Check the lines, then send each (Ctrl+Enter).",
+        self._say(f"{len(orders)} draft order(s): {numbers}. Check the lines, then send each (Ctrl+Enter).",
                   PASSED_STYLE)  # fmt: skip
         if orders:
             self._show_order(orders[0])
@@ -293,7 +296,7 @@ class OrdersPage(QWidget):
             quantity = Decimal(self.quantity.text().strip().replace(",", ""))
             price = Decimal(self.price.text().strip().lstrip("$").replace(",", ""))
         except InvalidOperation:
-            self._say("✖ Type the quantity in units and the unit price as a number, e.g. 100 and 0.42.", ERROR_STYLE)
+            self._say("Type the quantity in units and the unit price as a number, e.g. 100 and 0.42.", ERROR_STYLE)
             return
         actor, factory = self.actor, self.context.uow_factory
         self._write(
@@ -319,7 +322,7 @@ class OrdersPage(QWidget):
         def shown(order: OrderView) -> None:
             self.busy = False
             self._show_order(order)
-            self._say(f"✔ {done}", PASSED_STYLE)
+            self._say(f"{done}", PASSED_STYLE)
             self.lines.setFocus()
             self.refresh()
 
@@ -331,7 +334,7 @@ class OrdersPage(QWidget):
             return
         dea = self.dea_number.text().strip() or None
         if order.is_schedule_ii and not dea:
-            self._say("✖ A Schedule II order is sent only with its DEA Form 222 or CSOS order number: type it.",
+            self._say("A Schedule II order is sent only with its DEA Form 222 or CSOS order number: type it.",
                       ERROR_STYLE)  # fmt: skip
             self.dea_number.setFocus()
             return
@@ -349,20 +352,20 @@ class OrdersPage(QWidget):
         self.busy = False
         self.last_pdf = path
         self._show_order(result.order)
-        self._say(f"✔ {po_text(result.order.po_number)} sent. Its PDF is saved as {path} (Ctrl+O opens the folder).",
+        self._say(f"{po_text(result.order.po_number)} sent. Its PDF is saved as {path} (Ctrl+O opens the folder).",
                   PASSED_STYLE)  # fmt: skip
         self.refresh()
 
     def save_pdf(self) -> None:
         order = self.order
         if order is None:
-            self._say("✖ Open an order first (Enter on the list).", ERROR_STYLE)
+            self._say("Open an order first (Enter on the list).", ERROR_STYLE)
             return
         actor, factory, folder = self.actor, self.context.uow_factory, self.folder
 
         def saved(path: Path) -> None:
             self.last_pdf = path
-            self._say(f"✔ Saved {path}.", PASSED_STYLE)
+            self._say(f"Saved {path}.", PASSED_STYLE)
 
         run_in_background(
             self,
@@ -380,8 +383,8 @@ class OrdersPage(QWidget):
 
     def _failed(self, exc: Exception) -> None:
         self.busy = False
-        self._say(f"✖ {user_message(exc)}", ERROR_STYLE)
+        self._say(f"{user_message(exc)}", ERROR_STYLE)
 
     def _say(self, text: str, style: str) -> None:
-        self.status.setText(text)
+        self.status.say(_ICONS.get(style), text)  # the icon of its meaning beside the words
         self.status.setStyleSheet(style)

@@ -39,6 +39,9 @@ from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_disposal import DisposalPanel, confirm_witnesses
 from pharmacy_desktop.ui.widgets.inventory_order_pane import ndc_text
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
+
+_ICONS = {ERROR_STYLE: "stop", PASSED_STYLE: "passed", WARNING_STYLE: "warning"}  # a message's style: its icon
 
 PATIENT_HEADERS = ("Patient", "Phone", "E-mail", "Rx", "Filled", "Qty", "Lot", "Status")
 LOT_HEADERS = ("Drug", "NDC", "Lot", "Expires", "Qty", "Why", "Since")
@@ -111,7 +114,7 @@ class RecallsPage(QWidget):
         form.setColumnStretch(1, 3)
         form.setColumnStretch(3, 2)
 
-        self.status = QLabel("Scan a package of the recalled lot, or type its NDC and lot, then the reason.")
+        self.status = StatusLabel("Scan a package of the recalled lot, or type its NDC and lot, then the reason.")
         self.status.setObjectName("recallStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -179,7 +182,7 @@ class RecallsPage(QWidget):
 
     def _scanned(self, result: ScanResult) -> None:
         if not result.found:
-            self._say(f"✖ {result.message}", ERROR_STYLE)
+            self._say(f"{result.message}", ERROR_STYLE)
             return
         self.ndc.setText(_ndc_text(result))
         self.lot.setText(result.lot or "")
@@ -200,7 +203,7 @@ class RecallsPage(QWidget):
         recall_class = self.recall_class.currentData()
         if not ndc or not lot or not reason:
             missing = [w for w, v in (("the NDC", ndc), ("the lot", lot), ("the reason", reason)) if not v]
-            self._say(f"✖ Give {' and '.join(missing)} of the recall.", ERROR_STYLE)
+            self._say(f"Give {' and '.join(missing)} of the recall.", ERROR_STYLE)
             return
         actor, factory = self.actor, self.context.uow_factory
         self.busy = True
@@ -224,7 +227,7 @@ class RecallsPage(QWidget):
             else ""
         )
         self._say(
-            f"✔ Lot {result.lot} of NDC {ndc_text(result.ndc)} recalled{again}: {len(result.lots)} lot(s), "
+            f"Lot {result.lot} of NDC {ndc_text(result.ndc)} recalled{again}: {len(result.lots)} lot(s), "
             f"{format_quantity(units)} units moved to quarantine — fill refuses them. "
             f"{patients} patient(s) received this lot: contact them below.",
             PASSED_STYLE,
@@ -281,7 +284,7 @@ class RecallsPage(QWidget):
     def start_disposal(self, how: str) -> None:
         lot = self.selected_lot()
         if lot is None:
-            self._say("✖ Select a lot in the quarantine list first (Tab to it, ↑/↓).", ERROR_STYLE)
+            self._say("Select a lot in the quarantine list first (Tab to it, ↑/↓).", ERROR_STYLE)
             return
         self.disposal_panel.open_for(how, lot)
 
@@ -295,7 +298,7 @@ class RecallsPage(QWidget):
             return
         problem = panel.problem()
         if problem:
-            self._say(f"✖ {problem}", ERROR_STYLE)
+            self._say(f"{problem}", ERROR_STYLE)
             return
         how, lot, detail, witnesses = panel.how, panel.lot, panel.detail.text().strip(), panel.witnesses()
         actor, factory, ws = self.actor, self.context.uow_factory, self.context.workstation
@@ -318,7 +321,7 @@ class RecallsPage(QWidget):
         self.disposal_panel.close_panel()
         verb = "returned to the supplier" if result.status == "returned" else "destroyed"
         form = " The DEA Form 41 data is recorded with it." if result.form_41 is not None else ""
-        self._say(f"✔ Lot {result.lot} (NDC {result.ndc}): {format_quantity(result.quantity)} units {verb}.{form}",
+        self._say(f"Lot {result.lot} (NDC {result.ndc}): {format_quantity(result.quantity)} units {verb}.{form}",
                   PASSED_STYLE)  # fmt: skip
         self.refresh()
         self.quarantined.setFocus()
@@ -326,8 +329,8 @@ class RecallsPage(QWidget):
     def _failed(self, exc: Exception) -> None:
         self.busy = False
         self.disposal_panel.clear_passwords()
-        self._say(f"✖ {user_message(exc)}", ERROR_STYLE)
+        self._say(f"{user_message(exc)}", ERROR_STYLE)
 
     def _say(self, text: str, style: str) -> None:
-        self.status.setText(text)
+        self.status.say(_ICONS.get(style), text)  # the icon of its meaning beside the words
         self.status.setStyleSheet(style)

@@ -33,6 +33,7 @@ from pharmacy_desktop.services.receiving import PackageCheck, ReceiptResult
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, RowsTable, ScanPrompt, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_label, po_text
@@ -296,7 +297,8 @@ class ReceivingPage(QWidget):
         for line in order.lines if order else ():
             now = scanned.get(line.id, Decimal(0))
             due = line.quantity_ordered - line.quantity_received - now
-            state = "✔ complete" if due <= 0 else ("partial" if line.quantity_received + now > 0 else "")
+            partial = "partial" if line.quantity_received + now > 0 else ""
+            state: str | Marked = Marked("passed", "complete") if due <= 0 else partial  # the icon beside the word
             done += due <= 0
             rows.append(
                 (
@@ -364,7 +366,7 @@ class ReceivingPage(QWidget):
         self._show_lines()
         self.refresh()
         if result.order.status == "received":
-            self.prompt.set_text("✔ Order received in full. Pick the next order.", "done")
+            self.prompt.set_text("Order received in full. Pick the next order.", "done")
             self.order_list.setFocus()
         else:
             self.prompt.setFocus()

@@ -45,6 +45,9 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import ERROR_STYLE, HINT_STYLE, PASSED_STYLE
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
+
+_ICONS = {ERROR_STYLE: "stop", PASSED_STYLE: "passed"}  # a message's style: its icon
 
 PERIOD, DAYS, NOTHING = "period", "days", "nothing"
 PREVIEW_ROWS = 500  # the screen shows the first rows; the file always has them all
@@ -254,7 +257,7 @@ class ReportsPage(QWidget):
         top.addLayout(left, 2)
         top.addLayout(options, 3)
 
-        self.status = QLabel("Choose a report and press Enter to see it, Ctrl+S to save it.")
+        self.status = StatusLabel("Choose a report and press Enter to see it, Ctrl+S to save it.")
         self.status.setObjectName("reportStatus")
         self.status.setWordWrap(True)
         self.table = RowsTable(("",), stretch=0)
@@ -349,14 +352,14 @@ class ReportsPage(QWidget):
         shown = "" if built.total_rows <= len(built.rows) else f" (the first {len(built.rows)} shown)"
         rows = f"{built.total_rows} row{'s' if built.total_rows != 1 else ''}{shown}"
         if built.saved_to is not None:
-            self._say(f"✔ Saved {built.saved_to.name} in {built.saved_to.parent} — {rows}. Ctrl+O opens the folder.",
+            self._say(f"Saved {built.saved_to.name} in {built.saved_to.parent} — {rows}. Ctrl+O opens the folder.",
                       PASSED_STYLE)  # fmt: skip
         else:
             self._say(f"{built.kind.title}: {rows}. Ctrl+S saves it as {self.format.currentText()}.", "")
 
     def _failed(self, exc: Exception) -> None:
         self.busy = False
-        self._say(f"✖ {user_message(exc)}", ERROR_STYLE)
+        self._say(f"{user_message(exc)}", ERROR_STYLE)
 
     def open_folder(self) -> None:
         folder = self.last.saved_to.parent if self.last and self.last.saved_to else self.folder
@@ -367,5 +370,5 @@ class ReportsPage(QWidget):
             self._say(f"The file manager did not open. The folder is {folder}.", ERROR_STYLE)
 
     def _say(self, text: str, style: str) -> None:
-        self.status.setText(text)
+        self.status.say(_ICONS.get(style), text)  # the icon of its meaning beside the words
         self.status.setStyleSheet(style)

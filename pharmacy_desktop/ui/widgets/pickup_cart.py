@@ -165,27 +165,27 @@ class Cart:
 def claim_text(price: FillPrice) -> tuple[str, str]:
     """The claim cell and its state: paid, rejected (with the NCPDP code and text), cash, pending."""
     if price.status == "insurance":
-        return f"✔ paid{' by ' + price.plan if price.plan else ''}", "paid"
+        return f"paid{' by ' + price.plan if price.plan else ''}", "paid"  # the icon: pickup_items
     if price.status == "rejected":
         codes = "/".join(price.reject_codes)
         first = price.reject_lines[0].split(":")[0] if price.reject_lines else ""
         text = first.split(" ", 1)[1] if " " in first else first
-        return f"✖ REJECTED {codes}\n{text}", "rejected"
+        return f"REJECTED {codes}\n{text}", "rejected"
     if price.status == "cash":
         return "cash (no insurance)", "none"
     if not price.sellable:
-        return f"✖ {price.message}", "rejected"
+        return price.message, "rejected"
     return price.message or price.status, "pending"
 
 
 def counseling_text(rx: PickupRx, counsel: Counsel) -> tuple[str, str]:
     if counsel.status == "accepted":
         who = counsel.counselor.display_name if counsel.counselor is not None else "pharmacist"
-        return f"✔ accepted\n{who}", "accepted"
+        return f"accepted\n{who}", "accepted"
     if counsel.status == "declined":
-        return "✔ declined", "declined"
+        return "declined", "declined"
     if counsel.status is None:
-        return f"⚠ offer needed\n{rx.counseling_reason}", "needed"
+        return f"offer needed\n{rx.counseling_reason}", "needed"
     return "not required", "not_required"
 
 

@@ -29,8 +29,10 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import ERROR, PASSED, WARNING
+from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
-from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell
+from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell, scaled
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 FIND_PROMPT = "SCAN THE BAG OR VIAL LABEL\nor type the patient's name (Alt+N)"
 RETURN_PROMPT = "RETURN TO STOCK  ▶  scan each bag's label\n(Esc ends)"
@@ -100,7 +102,10 @@ class FindPanel(QWidget):
         search_row.addWidget(self.search, 1)
         search_row.addWidget(days_label)
         search_row.addWidget(self.days)
-        self.notice = big("", 2, name="pickupNotice")  # what the last sale or return did: stays until the next
+        self.notice = scaled(StatusLabel(), 2)  # what the last sale or return did: stays until the next
+        self.notice.setObjectName("pickupNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.hide()
         self.headline = big("", 5, name="pickupHeadline")
@@ -249,7 +254,8 @@ class FindPanel(QWidget):
                     r.rx_number,
                     drug_cell(r.drug, r.schedule),
                     r.quantity,
-                    f"⚠ {r.waiting}" if r.waiting_days >= self.days.value() else r.waiting,  # a word, not colour alone
+                    # past the return-to-stock days: the warning icon beside the days (not colour alone)
+                    Marked("warning", r.waiting) if r.waiting_days >= self.days.value() else r.waiting,
                 ]
                 for r in rows
             ],
@@ -270,7 +276,7 @@ class FindPanel(QWidget):
     def show_done(self, text: str) -> None:
         """What the last action did (a sale completed, a bag returned), under the prompt; the list
         reloading does not take it away."""
-        self.notice.setText(text)
+        self.notice.say("passed", text)
         self.notice.setStyleSheet(f"color: {PASSED};")
         self.notice.setVisible(bool(text))
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.ui.style import ERROR, HINT, PASSED
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ID_TYPES = (
     ("drivers_license", "Driver's license"),
@@ -71,7 +72,7 @@ class BirthDateField(QWidget):
         self.edit.setPlaceholderText("mm/dd/yyyy")
         self.edit.setToolTip(f"{name}'s date of birth as the person at the counter says it (mm/dd/yyyy), then Enter")
         self.edit.setAccessibleName(f"Date of birth of {name}, as the person at the counter says it")
-        self.status = QLabel("")
+        self.status = StatusLabel()  # confirmed / does not match: the icon beside the words
         self.status.setObjectName("dobStatus")
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -88,11 +89,11 @@ class BirthDateField(QWidget):
             self.status.setText(message)
             self.status.setStyleSheet(f"color: {HINT};")
         elif ok:
-            self.status.setText("✔ confirmed")
+            self.status.say("passed", "confirmed")
             self.status.setToolTip(message)
             self.status.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
         else:
-            self.status.setText("✖ " + message)
+            self.status.say("stop", message)
             self.status.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
         self.status.setVisible(bool(self.status.text()))
 

@@ -12,14 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR, MUTED, PASSED, STOP_BACKGROUND, WARNING
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 
 HEADERS = ["Take", "Rx / for", "Drug", "Price", "Ins. pays", "Copay", "Claim", "Counseling"]
 TAKE, WHO, DRUG, PRICE, INSURANCE, COPAY, CLAIM, COUNSELING = range(len(HEADERS))
+ICONS = {  # a claim's or counseling's state: the icon beside its words (ui/icons)
+    "paid": "passed",
+    "rejected": "stop",
+    "needed": "warning",
+    "accepted": "passed",
+    "declined": "passed",
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class PickupItemsTable(QTableWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         claim = items[CLAIM]
+        claim.setIcon(icon(ICONS[row.claim_state]) if row.claim_state in ICONS else QIcon())  # beside the words
         if row.claim_state == "rejected":
             claim.setForeground(QBrush(QColor(ERROR)))
             claim.setBackground(QBrush(QColor(STOP_BACKGROUND)))
@@ -108,6 +117,7 @@ class PickupItemsTable(QTableWidget):
         elif row.claim_state == "paid":
             claim.setForeground(QBrush(QColor(PASSED)))
         counseling = items[COUNSELING]
+        counseling.setIcon(icon(ICONS[row.counseling_state]) if row.counseling_state in ICONS else QIcon())
         if row.counseling_state == "needed":
             counseling.setForeground(QBrush(QColor(WARNING)))
             counseling.setFont(bold)

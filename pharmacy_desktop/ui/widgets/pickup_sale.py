@@ -25,6 +25,7 @@ from pharmacy_desktop.ui.widgets.pickup_identity import IdentityPanel
 from pharmacy_desktop.ui.widgets.pickup_items import ItemRow, PickupItemsTable
 from pharmacy_desktop.ui.widgets.pickup_tender import TenderPanel
 from pharmacy_desktop.ui.widgets.signature_pad import SignaturePad
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ACKNOWLEDGES = "Signing acknowledges receipt of the prescriptions"
 
@@ -117,7 +118,7 @@ class SalePage(QWidget):
         self.reason.setAccessibleName("Reason for the void")
         self.reason.hide()
         self.result = SaleBanner()
-        self.missing = QLabel("")
+        self.missing = StatusLabel()  # what is missing, or everything there: the icon beside the words
         self.missing.setObjectName("missingLine")
         self.missing.setWordWrap(True)
         self.void_sale = QPushButton("Void sale (Alt+V)")
@@ -179,10 +180,10 @@ class SalePage(QWidget):
         """Complete is enabled only when nothing is missing; the line says what still is."""
         self.complete.setEnabled(not missing)
         if missing:
-            self.missing.setText("Missing: " + "; ".join(missing))
+            self.missing.say("warning", "Missing: " + "; ".join(missing))
             self.missing.setStyleSheet(f"color: {WARNING}; font-weight: bold;")
         else:
-            self.missing.setText("✔ Everything is there: Ctrl+Enter completes the sale.")
+            self.missing.say("passed", "Everything is there: Ctrl+Enter completes the sale.")
             self.missing.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
 
     def ask_reason(self, placeholder: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.domain.money import ZERO, format_money, to_money
 from pharmacy_desktop.ui.style import ERROR, HINT, PASSED
 from pharmacy_desktop.ui.widgets.fill_common import big
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 METHOD_NAMES = {"cash": "Cash", "credit_card": "Credit", "debit_card": "Debit", "check": "Check"}
 
@@ -89,7 +90,7 @@ class TenderPanel(QGroupBox):
         self.discount.setPlaceholderText("code (Alt+O)")
         self.discount.setToolTip("A discount code (Alt+O), then Enter; empty and Enter removes it")
         self.discount.returnPressed.connect(lambda: self.discount_entered.emit(self.discount.text().strip()))
-        self.discount_status = QLabel("")
+        self.discount_status = StatusLabel()
         self.discount_status.setObjectName("discountStatus")
         self.discount_status.setWordWrap(True)
         self.discount_status.hide()
@@ -182,7 +183,7 @@ class TenderPanel(QGroupBox):
 
     def set_discount_status(self, ok: bool | None, text: str) -> None:
         self.discount_status.setVisible(bool(text))
-        self.discount_status.setText(("✔ " if ok else "✖ ") + text if ok is not None else text)
+        self.discount_status.say({True: "passed", False: "stop", None: None}[ok], text)  # icon and words
         colour = PASSED if ok else (ERROR if ok is False else HINT)
         self.discount_status.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
