@@ -378,7 +378,13 @@ def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QFont
 
-    from pharmacy_desktop.ui.widgets.drug_lines import cell_lines, has_strength, kept_part, shown_text
+    from pharmacy_desktop.ui.widgets.drug_lines import (
+        DrugLinesDelegate,
+        cell_lines,
+        has_strength,
+        kept_part,
+        shown_text,
+    )
 
     model = view.model()
     found: list[Clip] = []
@@ -395,8 +401,8 @@ def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
             lines = cell_lines(shown_text(view, index))
             font = index.data(Qt.ItemDataRole.FontRole)
             metrics = QFontMetrics(font if isinstance(font, QFont) else view.font())
-            width, height = rect.width() - 8, rect.height()  # the delegate's margins
-            wrap = view.wordWrap()
+            width, height = rect.width() - 6, rect.height() - 4  # the style's text margins (3 px a side)
+            wrap = view.wordWrap() or isinstance(view.itemDelegateForIndex(index), DrugLinesDelegate)
             flags = int(Qt.TextFlag.TextWordWrap) if wrap else 0
             whole = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, "\n".join(lines)).height()
             for number, line in enumerate(lines):

@@ -2,7 +2,7 @@
 
 The check itself (:func:`find_lost_strength`) on plain tables, the delegate that keeps a drug line
 whole through its strength (``ui/widgets/drug_lines``), and the queues of clinical review, fill and
-final verification with the demo pharmacy at the three sizes.
+final verification and inventory's stock with the demo pharmacy at the three sizes.
 """
 
 from __future__ import annotations
@@ -11,16 +11,52 @@ import pytest
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QTableView
 
+from pharmacy_desktop.config import Config
+from pharmacy_desktop.services import auth
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.fit_check import find_clipping, find_lost_strength
 from pharmacy_desktop.ui.screens.fill import FillScreen
+from pharmacy_desktop.ui.screens.inventory import InventoryScreen
+from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
 from pharmacy_desktop.ui.screenshots import settle
-from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines, short_line, shown_text
-
-from .test_every_screen_fits import SIZES, _size_id, accounts, demo, demo_context, open_shell  # noqa: F401
+from pharmacy_desktop.ui.widgets.drug_lines import cell_lines, fit_rows_to_lines, short_line, shown_text
 
 pytestmark = pytest.mark.ui
+SIZES = ((1024, 768), (1280, 800), (1920, 1080))
+WORKSTATION = "strength-ws"
+
+
+@pytest.fixture(scope="module")
+def demo_shell_context(demo_module_url):
+    """An AppContext over the module's copy of the demo pharmacy, and the demo's account ids by role."""
+    from pharmacy_desktop.cli.screenshots import active_accounts
+    from pharmacy_desktop.db.engine import make_engine, make_session_factory
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    engine = make_engine(demo_module_url)
+    factory = UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION)
+    context = AppContext(
+        uow_factory=factory,
+        config=Config(workstation_name=WORKSTATION),
+        workstation=WORKSTATION,
+        database_url=demo_module_url,
+    )
+    yield context, active_accounts(factory)
+    engine.dispose()
+
+
+def _shell(qtbot, context, actor, size):
+    from pharmacy_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(context, actor, screen_classes())
+    qtbot.addWidget(window)
+    window.set_database_connected(True)
+    window.resize(*size)
+    window.show()
+    return window
+
 
 LONG = "Moore, Charles\n[C-II] Hydrocodone Bitartrate and Acetaminophen 10 mg/325 mg tablet"
 
@@ -62,7 +98,7 @@ def test_the_drug_lines_delegate_shows_the_strength_dropping_the_form_then_wrapp
     fit_rows_to_lines(view, 0)
     QApplication.processEvents()
     assert find_lost_strength(view) == []
-    shown = shown_text(view, view.model().index(0, 0)).replace("\u2028", "\n").replace("\u00a0", " ")
+    shown = "\n".join(cell_lines(shown_text(view, view.model().index(0, 0)))).replace("\u00a0", " ")
     assert shown.endswith("10 mg/325 mg") and "tablet" not in shown  # the form went first
     assert view.rowHeight(0) > view.rowHeight(1)  # the long name wrapped: its row grew
     wide = _table(qtbot, [LONG], 900)
@@ -72,12 +108,20 @@ def test_the_drug_lines_delegate_shows_the_strength_dropping_the_form_then_wrapp
 
 
 @pytest.mark.db
-@pytest.mark.parametrize("size", SIZES, ids=_size_id)
-@pytest.mark.parametrize("cls", [ReviewScreen, FillScreen, VerifyScreen], ids=lambda cls: cls.screenshot_name())
-def test_the_queues_show_every_drug_through_its_strength(qtbot, app_look, demo_context, accounts, cls, size):  # noqa: F811
-    window, screen = open_shell(qtbot, demo_context, accounts, cls, size)
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize(
+    "cls", [ReviewScreen, FillScreen, VerifyScreen, InventoryScreen], ids=lambda cls: cls.screenshot_name()
+)
+def test_the_queues_show_every_drug_through_its_strength(qtbot, app_look, demo_shell_context, cls, size):
+    context, ids = demo_shell_context
+    window = _shell(qtbot, context, auth.actor_for(context.uow_factory, ids["pharmacist"], WORKSTATION), size)
+    screen = next(s for s in window.screens if type(s) is cls)
+    assert window.show_screen(screen)
+    settle()
     screen.prepare_screenshot()
     settle(minimum=0.1)
+    tables = [v for v in screen.findChildren(QTableView) if v.isVisible() and v.model() is not None]
+    assert any(v.model().rowCount() > 0 for v in tables)  # the demo's queue (or stock) is on screen
     lost = find_lost_strength(screen)
     assert not lost, f"{cls.__name__} at {size[0]}x{size[1]}:\n" + "\n".join(str(c) for c in lost)
     assert not find_clipping(window)

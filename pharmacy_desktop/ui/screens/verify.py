@@ -80,7 +80,7 @@ class VerifyScreen(QueueScreen):
         left = self._build_queue("verifyQueue")
         pages = self._build_pages("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)", "verifyStatus", 3)
         right, self.claim = with_claim_banner(pages)
-        self._split(left, right, [300, 760], (0, 1))
+        self._split(left, right, [400, 660], (4, 6))  # as fill: the queue grows with the window too
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from pharmacy_desktop.ui.widgets.column_fit import through_strength
 TEXT_MARGIN = 10  # px the style leaves around a cell's text (both sides together), and a little air
 _SENTINEL = " \u00b7"
 LINE_SEPARATOR = "\u2028"
+WORD_JOINER = "\u2060"  # no line break here: "50 mg/mL" stays on one line
 _MORE_STRENGTH = re.compile(r"(?:\s*/\s*[\d.,]+\s*(?:mg|mcg|g|mL|L|mEq|mmol|units?|IU|%))+", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"(\d) (?=[A-Za-z%])")
 
@@ -64,7 +65,7 @@ def short_line(line: str) -> str:
 
 def cell_lines(text: str) -> list[str]:
     """A cell's lines (Qt's item views turn "\\n" into U+2028, the line separator)."""
-    return text.replace(LINE_SEPARATOR, "\n").split("\n")
+    return text.replace(LINE_SEPARATOR, "\n").replace(WORD_JOINER, "").split("\n")
 
 
 def fitted_text(text: str, metrics: QFontMetrics, width: int) -> str:
@@ -79,7 +80,7 @@ def fitted_text(text: str, metrics: QFontMetrics, width: int) -> str:
 
 
 def _held(line: str) -> str:
-    return _NUMBER_UNIT.sub("\\1\u00a0", line)
+    return _NUMBER_UNIT.sub("\\1\u00a0", line).replace("/", "/" + WORD_JOINER)
 
 
 class DrugLinesDelegate(QStyledItemDelegate):
@@ -98,6 +99,10 @@ class DrugLinesDelegate(QStyledItemDelegate):
             option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        view = self.parent()
+        if not option.rect.isValid() and isinstance(view, QTableView):  # the view wraps no other column
+            option = QStyleOptionViewItem(option)
+            option.rect = QRect(0, 0, view.columnWidth(index.column()), 100_000)
         size = super().sizeHint(option, index)
         metrics = QFontMetrics(option.font)
         floor = int(metrics.lineSpacing() * (self.min_lines + 0.9))
@@ -107,9 +112,15 @@ class DrugLinesDelegate(QStyledItemDelegate):
 def fit_rows_to_lines(view: QTableView, column: int, *, min_lines: int = 2) -> DrugLinesDelegate:
     """``view``'s ``column`` drawn by a :class:`DrugLinesDelegate`, its rows as tall as their text."""
     delegate = DrugLinesDelegate(view, min_lines=min_lines)
-    view.setItemDelegateForColumn(column, delegate)
-    view.setWordWrap(True)
+    view.setItemDelegateForColumn(column, delegate)  # it wraps its own column; the others elide as before
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    timer = QTimer(view)  # a column's new width (a window resized, a column fit): the rows' heights again
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(view.resizeRowsToContents)
+    view.horizontalHeader().sectionResized.connect(
+        lambda logical, _old, _new: timer.start() if logical == column else None
+    )
     return delegate
 
 

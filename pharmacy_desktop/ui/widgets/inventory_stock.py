@@ -35,6 +35,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell, scaled
 from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, SummaryRefresher, day, days_left, paint, qty
 
@@ -165,6 +166,7 @@ class StockPage(QWidget):
 
         self.items = RowsTable(ITEM_HEADERS, stretch=0)
         fit_columns(self.items, stretch=0, shrink=(7, 5), optional=(7, 4, 6))  # notes, order, bin: lots line
+        fit_rows_to_lines(self.items, 0, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
         self.items.setObjectName("stockItems")
         self.items.setAccessibleName("Stock items")
         self.items.itemSelectionChanged.connect(lambda: self.lot_timer.start())
