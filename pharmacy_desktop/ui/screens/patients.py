@@ -119,10 +119,13 @@ class PatientsScreen(Screen):
         self.notice = QFrame()
         self.notice.setObjectName("patientNotice")
         notice_layout = QVBoxLayout(self.notice)
-        self.notice_text = QLabel("")
+        self.notice_text = StatusLabel()  # the warning/stop icon beside the notice's words
         self.notice_text.setObjectName("patientNoticeText")
         self.notice_text.setWordWrap(True)
         self.notice_text.setTextFormat(Qt.TextFormat.RichText)
+        self.notice_text.setAlignment(
+            Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        )  # the icon by the first line
         notice_layout.addWidget(self.notice_text)
         self.notice.setVisible(False)
         right_layout.addWidget(self.notice)
@@ -265,7 +268,7 @@ class PatientsScreen(Screen):
                 for h in exc.matches
             )
             self._notice(
-                f"<b>⚠ Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
+                f"<b>Possible duplicate</b> — same name and date of birth:<ul>{rows}</ul>"
                 "Open the existing patient from the search, or press <b>Alt+Y</b> to create a new one anyway.",
                 WARNING_BORDER,
                 WARNING_BACKGROUND,
@@ -276,11 +279,11 @@ class PatientsScreen(Screen):
             self.conflict = exc
             rows = "".join(
                 f"<tr><td><b>{c.label}</b></td><td>{_esc(c.before)}</td><td>{_esc(c.theirs)}</td>"
-                f"<td>{_esc(c.yours) if c.yours is not None else '—'}{' ⚠' if c.conflict else ''}</td></tr>"
+                f"<td>{_esc(c.yours) if c.yours is not None else '—'}{' (both changed)' if c.conflict else ''}</td></tr>"
                 for c in exc.changes
             )
             self._notice(
-                f"<b>⚠ Changed on another workstation — nothing was saved.</b><br>{_esc(exc.message)}"
+                f"<b>Changed on another workstation — nothing was saved.</b><br>{_esc(exc.message)}"
                 "<table cellpadding='3'><tr><th align='left'>Field</th><th align='left'>Was</th>"
                 "<th align='left'>Their save</th><th align='left'>Your edit</th></tr>" + rows + "</table>"
                 "<b>Alt+K</b> keeps your edits on top of theirs (then Ctrl+S) · <b>Alt+L</b> loads theirs.",
@@ -332,7 +335,7 @@ class PatientsScreen(Screen):
             self.duplicates = []
             return
         self.notice.setStyleSheet(PANEL_STYLE.format(name="patientNotice", colour=colour, background=background))
-        self.notice_text.setText(html)
+        self.notice_text.say("stop" if colour == STOP_BORDER else "warning", html)
         self.notice.setVisible(True)
 
     def _say(self, text: str, colour: str) -> None:

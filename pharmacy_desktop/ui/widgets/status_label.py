@@ -9,6 +9,8 @@ reader reads the words (the icon's kind is in the accessible description).
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
@@ -50,12 +52,17 @@ class StatusLabel(QLabel):
         if pixmap.isNull():
             return  # no icon set installed: the words say it all
         area = self.contentsRect()
+        metrics = self.fontMetrics()
+        plain = re.sub(r"<[^>]*>", "", self.text()) if "<" in self.text() else self.text()
+        flags = int(Qt.TextFlag.TextWordWrap) if self.wordWrap() else 0
+        block = min(area.height(), metrics.boundingRect(area, flags, plain).height())  # the words' height
         if self.alignment() & Qt.AlignmentFlag.AlignVCenter:
-            top = area.center().y() - size // 2
+            first = area.top() + (area.height() - block) // 2
         elif self.alignment() & Qt.AlignmentFlag.AlignBottom:
-            top = area.bottom() - size
+            first = area.bottom() - block
         else:
-            top = area.top()
+            first = area.top()
+        top = first + (metrics.height() - size) // 2  # beside the first line of the words
         painter = QPainter(self)
         painter.drawPixmap(QRect(area.left() - size - GAP, top, size, size), pixmap)
         painter.end()
