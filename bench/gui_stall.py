@@ -12,7 +12,9 @@ two turns is how long the window could not answer a key or repaint. Printed: max
 over 50 ms, and the step each of the worst gaps happened in (target: max < 50 ms).
 
 The harness itself does no database work on the GUI thread once the day starts (it waits on what the
-screens show), so a gap is the app's.
+screens show), so a gap is the app's. It imports the app's modules where the app does (the shell's at
+sign-in, after the background preload of ui/app.preload_modules, which it waits for as a person's typing
+would: the time the preload took is printed); its own modules are a step of their own.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--rounds 1] [--database-url URL]
 """

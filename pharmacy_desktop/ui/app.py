@@ -153,6 +153,7 @@ class Session(QObject):
         self.hosting_result: HostingResult | None = None  # set up as the pharmacy's server: shown once
         self.first_choice: StartChoice | None = None  # what the first-run wizard chose (this start only)
         self.printer_finder: PrinterFinder | None = None  # the wizard's printers step, after the first sign-in
+        self._preload: threading.Thread | None = None  # the shell's modules, imported during the sign-in
         self._opened: Application | None = None  # the database as soon as the start-up thread has it (see shutdown)
         self.revision_recheck: RevisionRecheck | None = None  # the server was unreachable at open (issue 17)
         app.aboutToQuit.connect(self.shutdown)
@@ -283,9 +284,12 @@ class Session(QObject):
         signin_window = self.signin_window = SignInWindow(self.context)
         signin_window.signed_in.connect(self._signed_in)
         signin_window.show()
-        preload_modules()  # while a person types their name and password
+        if self._preload is None:
+            self._preload = preload_modules()  # while a person types their name and password
 
     def _signed_in(self, actor: Actor) -> None:
+        if self._preload is not None:  # a quick sign-in: the rest of the preload first (two threads
+            self._preload.join()  # importing the same modules at once could see one half-imported)
         from pharmacy_desktop.ui.main_window import MainWindow
         from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
 
