@@ -415,39 +415,85 @@ def actors(uow_factory):
 @pytest.fixture
 def app_look(qapp):
     """The application's font and style sheet for this test (make_application: Fusion, an 11 pt base
-    font, what a counter workstation shows); Qt's defaults again afterwards."""
+    font, what a counter workstation shows); the look before it again afterwards. Inside a module
+    that holds ``module_look`` the look is the application's already: nothing to set or put back."""
     from pharmacy_desktop.ui.app import make_application
 
-    font, sheet = qapp.font(), qapp.styleSheet()
+    if _BASE_LOOK:
+        yield qapp
+        return
+    before = _look_of(qapp)
     _delete_dropped_widgets(qapp)
     make_application()
     yield qapp
     # a style sheet set on the application repolishes every widget alive: first the ones this test
     # dropped (closed and deleteLater'd by pytest-qt, but processEvents never runs deferred deletes),
     # or every later test pays for all the windows of the earlier ones (the run's end crawled)
-    _delete_dropped_widgets(qapp)
-    qapp.setFont(font)
-    qapp.setStyleSheet(sheet)
+    _put_look(qapp, before)
 
 
-_PRISTINE_LOOK: dict = {}
+@pytest.fixture(scope="module")
+def module_look(qapp):
+    """The application's look (make_application) for every test of the module, set once: for windows
+    a module shares between its tests (a shell built once per role and size, ``tests/shell/shared.py``).
+    While it holds, ``app_look`` changes nothing and the check after each test puts back this look
+    (not Qt's own) if a test changed it; Qt's own look again after the module. The remembered display
+    choices it reads are the module's own (an empty folder: the workstation's defaults)."""
+    from pharmacy_desktop.ui.app import make_application
+
+    _remember_pristine_look(qapp)
+    with _own_display_prefs():
+        _delete_dropped_widgets(qapp)
+        make_application()
+        _BASE_LOOK.update(_look_of(qapp))
+        try:
+            yield qapp
+        finally:
+            _BASE_LOOK.clear()
+            _put_look(qapp, _PRISTINE_LOOK)
+
+
+_PRISTINE_LOOK: dict = {}  # Qt's own look, before any test changed it
+_BASE_LOOK: dict = {}  # the look between the tests of a module holding module_look (else Qt's own)
+_LOOK_PROPERTIES = ("pharmacyTheme", "pharmacyZoom")  # ui/theme.py: what apply_look dressed the app in
+_display_folders = itertools.count()
+
+
+def _look_of(app) -> dict:
+    return {
+        "font": app.font(),
+        "sheet": app.styleSheet(),
+        "palette": app.palette(),
+        **{name: app.property(name) for name in _LOOK_PROPERTIES},
+    }
+
+
+def _put_look(app, look: dict) -> None:
+    """``look`` (a _look_of) on the application again, touching only what differs: a style sheet or
+    font set on the application reaches every widget alive (the dropped ones are deleted first)."""
+    for name in _LOOK_PROPERTIES:
+        if app.property(name) != look[name]:
+            app.setProperty(name, look[name])
+    if app.styleSheet() != look["sheet"]:
+        _delete_dropped_widgets(app)
+        app.setStyleSheet(look["sheet"])
+    if app.font() != look["font"]:
+        app.setFont(look["font"])
+    if app.palette() != look["palette"]:
+        app.setPalette(look["palette"])
+
+
+def _remember_pristine_look(app) -> None:
+    if not _PRISTINE_LOOK:  # before any test could change it: Qt's own look
+        _PRISTINE_LOOK.update(_look_of(app))
 
 
 def _restore_look(app) -> None:
-    """Qt's own font, style sheet and palette again after a test that changed them and did not put
-    them back (a remembered zoom or theme applied by a shell at sign-in): later tests measure text."""
-    if not _PRISTINE_LOOK:
-        return
-    for name in ("pharmacyTheme", "pharmacyZoom"):
-        if app.property(name) is not None:
-            app.setProperty(name, None)
-    if app.font() != _PRISTINE_LOOK["font"]:
-        app.setFont(_PRISTINE_LOOK["font"])
-    if app.styleSheet() != _PRISTINE_LOOK["sheet"]:
-        _delete_dropped_widgets(app)
-        app.setStyleSheet(_PRISTINE_LOOK["sheet"])
-    if app.palette() != _PRISTINE_LOOK["palette"]:
-        app.setPalette(_PRISTINE_LOOK["palette"])
+    """The look between tests again (Qt's own, or the module's: module_look) after a test that changed
+    it and did not put it back: the e2e counter day and the fill pictures call make_application
+    themselves, a test's zoom or contrast keys change the app's look. Later tests measure text."""
+    if _PRISTINE_LOOK:
+        _put_look(app, _BASE_LOOK or _PRISTINE_LOOK)
 
 
 def _delete_dropped_widgets(qapp) -> None:
@@ -456,17 +502,45 @@ def _delete_dropped_widgets(qapp) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@contextlib.contextmanager
+def _own_display_prefs():
+    """The remembered display choices (ui/display_prefs.py: each user's zoom and theme, the
+    workstation's) in a folder of their own, empty at first, while the block runs: a shell's sign-in
+    applies what an earlier test's zoom or contrast keys remembered for the same test account, and
+    the worker-wide config folder carried it into every later test's look."""
+    from pharmacy_desktop.ui import display_prefs
+
+    own = _SANDBOX / "display-prefs" / str(next(_display_folders)) / "display.toml"  # made when saved
+    saved = display_prefs.display_path
+    display_prefs.display_path = lambda: own
+    try:
+        yield own
+    finally:
+        flush = getattr(display_prefs, "flush", None)  # a change queued by the test: written where it was meant
+        if flush is not None:
+            flush(10.0)
+        display_prefs.display_path = saved
+
+
 @pytest.fixture(autouse=True)
 def _background_work_finishes(request):
     """No background operation (ui/ops.run_in_background) outlives its test and the test's database:
     a pool thread still querying while the next test's fixtures tear down or start crashed a worker.
     And the Qt objects a test dropped are collected here, on the GUI thread: left to the cyclic
-    garbage collector, they were once destroyed on a pool thread in the next test (a segfault)."""
+    garbage collector, they were once destroyed on a pool thread in the next test (a segfault).
+    A Qt test's remembered display choices are its own (_own_display_prefs)."""
     widgets = sys.modules.get("PySide6.QtWidgets")
-    if widgets is not None and widgets.QApplication.instance() is not None and not _PRISTINE_LOOK:
-        app = widgets.QApplication.instance()  # before any test could change it: Qt's own look
-        _PRISTINE_LOOK.update(font=app.font(), sheet=app.styleSheet(), palette=app.palette())
-    yield
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        _remember_pristine_look(widgets.QApplication.instance())
+    with contextlib.ExitStack() as stack:
+        if "qapp" in request.fixturenames:
+            stack.enter_context(_own_display_prefs())
+        yield
+        _after_qt_test(request)
+
+
+def _after_qt_test(request) -> None:
+    """What a Qt test left: its look, its background work, the widgets it dropped, a modal dialog."""
     widgets = sys.modules.get("PySide6.QtWidgets")  # a test that never touched Qt has nothing to wait for
     if widgets is not None and widgets.QApplication.instance() is not None:
         _restore_look(widgets.QApplication.instance())

@@ -6,7 +6,9 @@ the dialogs (issue 18 item 4), with the application's own look (make_application
   control without Tab focus are not), and shows that it has the focus (painted differently);
 - no status is colour alone: a coloured label always carries a word.
 
-The checks live in ``pharmacy_desktop/ui/a11y_check.py``; a failure names the widget's path.
+The checks live in ``pharmacy_desktop/ui/a11y_check.py``; a failure names the widget's path. The
+screens are looked at in one shell per role over one database for the module
+(tests/shell/windows.SharedShells); the lock screen and the dialogs get windows of their own.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from tests.intake.conftest import make_patient, meds, rx_form  # noqa: F401 - fixtures
-from tests.shell.windows import open_shell, settle
+from tests.shell.windows import SharedShells, module_world, open_shell, settle  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
 ROLES = ("pharmacist", "technician", "manager", "admin")
+SHARED = pytest.mark.xdist_group("a11y-shells")  # under xdist the shared shells' tests on one worker
 
 
 @pytest.fixture
@@ -78,26 +81,42 @@ def role_for(actors, cls) -> str:
     return next(r for r in ROLES if cls.permission is None or actors[r].can(cls.permission))
 
 
-@pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
-def test_every_screen_is_named_reachable_and_focus_visible(qtbot, app_look, full_context, actors, cls):
-    window, screen = open_shell(qtbot, full_context, actors[role_for(actors, cls)], cls)
+@pytest.fixture(scope="module")
+def shared(module_look, module_world):  # noqa: F811 - the imported fixture
+    """(shells, actors): one shell per role over the module's database, one account per role."""
+    context, actors = module_world
+    with SharedShells(context) as shells:
+        yield shells, actors
+
+
+def shown(qtbot, shared, cls, role: str | None = None):
+    """The shared shell of ``role`` (else the first role that sees ``cls``) showing ``cls``, loaded."""
+    shells, actors = shared
+    window = shells.get(qtbot, actors[role or role_for(actors, cls)])
+    screen = window.screen_of(cls)
+    assert window.show_screen(screen)
     wait_loaded(qtbot)
+    return window, screen
+
+
+@SHARED
+@pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
+def test_every_screen_is_named_reachable_and_focus_visible(qtbot, shared, cls):
+    window, screen = shown(qtbot, shared, cls)
     problems = check_all(qtbot, screen)
-    window.close()
     assert not problems, f"{cls.__name__}:\n" + "\n".join(problems)
 
 
-def test_the_shell_navigation_is_named_and_reachable(qtbot, app_look, full_context, actors):
+@SHARED
+def test_the_shell_navigation_is_named_and_reachable(qtbot, shared):
     from pharmacy_desktop.ui.screens.home import HomeScreen
 
-    window, _ = open_shell(qtbot, full_context, actors["pharmacist"], HomeScreen)
-    wait_loaded(qtbot)
+    window, _ = shown(qtbot, shared, HomeScreen, "pharmacist")
     problems = [f"no accessible name: {p}" for p in a11y_check.unnamed_controls(window)]
     chain, traps = a11y_check.tab_chain(window.nav)
     assert not traps
     assert window.nav in chain
     problems += [f"status by colour alone: {p}" for p in a11y_check.colour_only_status(window)]
-    window.close()
     assert not problems, "\n".join(problems)
 
 

@@ -2,6 +2,7 @@
 
 Measured with the application's own look (make_application: Fusion, an 11 pt base font), which is
 what a counter workstation shows; Qt's smaller default font would hide a screen that is too wide.
+The tests that only build screens share one database and its accounts (``module_world``).
 Also checks, in the shell at 1280x800 with believable data, that the review queue and active
 medications and the intake combo boxes are readable (the pictures: tests/intake/test_screenshots.py).
 """
@@ -23,7 +24,7 @@ from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
 from tests.intake.conftest import make_patient, meds, rx_form  # noqa: F401 - fixtures
-from tests.shell.windows import DISPLAY, settle
+from tests.shell.windows import DISPLAY, module_world, settle  # noqa: F401 - a fixture
 from tests.shell.windows import open_shell as open_shell_at_display
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
@@ -47,8 +48,9 @@ def full_context(context, scanner) -> AppContext:
 
 
 @pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.__name__)
-def test_every_screen_is_at_most_1000_px_wide(qtbot, app_look, full_context, actors, cls):
-    screen = cls(full_context, actors["admin"])
+def test_every_screen_is_at_most_1000_px_wide(qtbot, app_look, module_world, cls):  # noqa: F811
+    context, actors = module_world
+    screen = cls(context, actors["admin"])
     qtbot.addWidget(screen)
     settle()
     assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH, (
@@ -57,8 +59,9 @@ def test_every_screen_is_at_most_1000_px_wide(qtbot, app_look, full_context, act
     )
 
 
-def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(qtbot, app_look, full_context, actors):
-    screen = IntakeScreen(full_context, actors["technician"])
+def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(qtbot, app_look, module_world):  # noqa: F811
+    context, actors = module_world
+    screen = IntakeScreen(context, actors["technician"])
     qtbot.addWidget(screen)
     screen.returned_box.setVisible(True)
     screen.returned_list.addItem(
@@ -75,8 +78,9 @@ def test_intake_stays_narrow_with_every_error_and_sent_back_prescriptions_shown(
     assert screen.minimumSizeHint().width() <= MAX_SCREEN_WIDTH
 
 
-def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, full_context, actors):
-    screen = ReviewScreen(full_context, actors["pharmacist"])
+def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, module_world):  # noqa: F811
+    context, actors = module_world
+    screen = ReviewScreen(context, actors["pharmacist"])
     qtbot.addWidget(screen)
     screen._ask("Send Rx 1000005 back to intake — what to correct (the technician sees this note):", lambda _: None)
     screen._say(
@@ -88,10 +92,11 @@ def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, full_con
 
 
 @pytest.mark.parametrize("role", ["admin", "pharmacist", "technician"])
-def test_the_shell_with_every_screen_fits_1280x800(qtbot, app_look, full_context, actors, role):
+def test_the_shell_with_every_screen_fits_1280x800(qtbot, app_look, module_world, role):  # noqa: F811
     from pharmacy_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(full_context, actors[role], screen_classes())
+    context, actors = module_world
+    window = MainWindow(context, actors[role], screen_classes())
     qtbot.addWidget(window)
     window.resize(*DISPLAY)
     with qtbot.waitExposed(window):

@@ -5,6 +5,8 @@ screen does not push the window wider than the display.
 
 The shell is resized to the size again once the screen is shown: what another screen shown first
 does to the window (home, the shell's chrome) is tests/ui_fit/test_every_screen_fits.py's business.
+The admin screens of one size share a shell per role (tests/shell/windows.SharedShells): ``size`` is a
+module-scoped parameter there, so they run size by size (under xdist a size's on one worker).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from pharmacy_desktop.services import auth
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.fit_check import find_clipping
 from pharmacy_desktop.ui.screens.audit import AuditScreen
-from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.settings import SettingsScreen
 from pharmacy_desktop.ui.screens.users import UsersScreen
 from pharmacy_desktop.ui.screenshots import settle
+from tests.shell.windows import SharedShells
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -38,7 +40,7 @@ def demo(demo_module_url):
     engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo_context(qapp, demo):
     from pharmacy_desktop.demo import DEMO_PASSWORDS
     from pharmacy_desktop.ui.scanner import ScannerFilter
@@ -57,6 +59,20 @@ def demo_context(qapp, demo):
     scanner.deleteLater()
 
 
+@pytest.fixture(scope="module")
+def shells(module_look, demo_context):
+    with SharedShells(demo_context) as shells:
+        yield shells
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(s, id=f"{s[0]}x{s[1]}", marks=pytest.mark.xdist_group(f"admin-fit-{s[0]}")) for s in SIZES],
+)
+def shell_size(request) -> tuple[int, int]:
+    return request.param
+
+
 def clipped(window) -> str:
     return "\n".join(str(c) for c in find_clipping(window))
 
@@ -67,20 +83,15 @@ def at(window, size) -> None:
     assert (window.width(), window.height()) == size, f"pushed to {window.width()}x{window.height()}"
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("cls", [UsersScreen, AuditScreen, SettingsScreen], ids=lambda c: c.__name__)
-def test_admin_screen_fits(qtbot, app_look, demo_context, cls, size):
+def test_admin_screen_fits(qtbot, shells, cls, shell_size):
     from pharmacy_desktop.cli.screenshots import active_accounts
-    from pharmacy_desktop.ui.main_window import MainWindow
 
-    factory = demo_context.uow_factory
+    size = shell_size
+    factory = shells.context.uow_factory
     actor = auth.actor_for(factory, active_accounts(factory)[ROLE[cls]], WORKSTATION)
-    window = MainWindow(demo_context, actor, screen_classes())
-    qtbot.addWidget(window)
-    window.set_database_connected(True)
-    window.resize(*size)
-    window.show()
-    screen = next(s for s in window.screens if type(s) is cls)
+    window = shells.get(qtbot, actor, size)
+    screen = window.screen_of(cls)
     assert window.show_screen(screen)
     settle()
     at(window, size)
@@ -90,12 +101,9 @@ def test_admin_screen_fits(qtbot, app_look, demo_context, cls, size):
         if page is not None:
             screen.tabs.setCurrentIndex(page)
             settle(minimum=0.1)
-        if isinstance(screen, SettingsScreen) and screen.tabs.currentWidget() is screen.templates_page:
-            continue  # the patient-message templates tab: notification_templates.py (messages), not this test's
         at(window, size)
         if found := clipped(window):
             problems.append(f"{cls.__name__} tab {page}:\n{found}")
-    window.close()
     assert not problems, "\n".join(problems)
 
 

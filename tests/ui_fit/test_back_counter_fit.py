@@ -6,6 +6,10 @@ Each state is shown in the shell and :func:`find_clipping` must find nothing on 
 shell's own bars are the shell's tests). The screens also stay narrow enough for the navigation
 beside them on a 1024 px display, the bins take only the room they need, and the drug of a bag is
 never cut before its strength.
+
+The tests of one size share one pharmacist's shell (tests/shell/windows.SharedShells; each test looks
+at screens the others do not touch): ``size`` is a module-scoped parameter, so pytest runs the tests
+size by size, and under xdist a size's tests stay on one worker.
 """
 
 from __future__ import annotations
@@ -23,15 +27,14 @@ from pharmacy_desktop.ui.screens.messages import MessagesScreen
 from pharmacy_desktop.ui.screens.patients import PatientsScreen
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.print_queue import PrintQueueScreen
-from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screenshots import settle
 from pharmacy_desktop.ui.widgets.column_fit import CELL_MARGIN, through_strength
 from pharmacy_desktop.ui.widgets.pickup_find import NOTHING_READY
+from tests.shell.windows import SharedShells
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
 SIZES = ((1024, 768), (1280, 800), (1920, 1080))
-IDS = [f"{w}x{h}" for w, h in SIZES]
 WORKSTATION = "fit-ws"
 WAIT = 15_000
 SCREEN_ROOM = 800  # px a screen may need: 1024 less the navigation (~200) and the margins
@@ -47,12 +50,26 @@ def demo(demo_module_url):
     engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def context(qapp, demo) -> AppContext:
     factory, url = demo
     return AppContext(
         uow_factory=factory, config=Config(workstation_name=WORKSTATION), workstation=WORKSTATION, database_url=url
     )
+
+
+@pytest.fixture(scope="module")
+def shells(module_look, context):
+    with SharedShells(context) as shells:
+        yield shells
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(s, id=f"{s[0]}x{s[1]}", marks=pytest.mark.xdist_group(f"back-counter-{s[0]}")) for s in SIZES],
+)
+def size(request) -> tuple[int, int]:
+    return request.param
 
 
 def actor_for(context: AppContext, role: str):
@@ -61,15 +78,9 @@ def actor_for(context: AppContext, role: str):
     return auth.actor_for(context.uow_factory, active_accounts(context.uow_factory)[role], WORKSTATION)
 
 
-def open_at(qtbot, context, cls, size, role="pharmacist"):
-    from pharmacy_desktop.ui.main_window import MainWindow
-
-    window = MainWindow(context, actor_for(context, role), screen_classes())
-    qtbot.addWidget(window)
-    window.set_database_connected(True)
-    window.resize(*size)
-    window.show()
-    screen = next(s for s in window.screens if type(s) is cls)
+def open_at(qtbot, shells, cls, size, role="pharmacist"):
+    window = shells.get(qtbot, actor_for(shells.context, role), size)
+    screen = window.screen_of(cls)
     assert window.show_screen(screen)
     settle(minimum=0.1)
     return window, screen
@@ -94,9 +105,8 @@ def drug_room(table: QTableWidget, column: int) -> None:
 # -- pickup / will-call ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_will_call_and_the_sale_fit(qtbot, app_look, context, size):
-    window, screen = open_at(qtbot, context, PickupScreen, size)
+def test_will_call_and_the_sale_fit(qtbot, shells, size):
+    window, screen = open_at(qtbot, shells, PickupScreen, size)
     finder = screen.finder
     qtbot.waitUntil(lambda: finder.table.rowCount() >= 5 and finder.bin_table.rowCount() >= 8, timeout=WAIT)
     assert_readable(screen, "will-call")
@@ -128,7 +138,6 @@ def test_will_call_and_the_sale_fit(qtbot, app_look, context, size):
         assert_readable(screen, f"the sale of {name}'s bag")
         assert screen.sale.identity.id_box.isVisible() == (name == "Hill")
         screen.close_sale()
-    window.close()
 
 
 def test_an_empty_will_call_says_what_to_do_next(qtbot, app_look, context):
@@ -148,9 +157,8 @@ def test_an_empty_will_call_says_what_to_do_next(qtbot, app_look, context):
 # -- inventory ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_every_inventory_page_fits(qtbot, app_look, context, size):
-    window, screen = open_at(qtbot, context, InventoryScreen, size)
+def test_every_inventory_page_fits(qtbot, shells, size):
+    window, screen = open_at(qtbot, shells, InventoryScreen, size)
     stock = screen.pages[0]
     qtbot.waitUntil(lambda: stock.items.rowCount() >= 10, timeout=WAIT)
     assert_readable(screen, "inventory stock")
@@ -161,33 +169,28 @@ def test_every_inventory_page_fits(qtbot, app_look, context, size):
             continue
         screen.tabs.setCurrentIndex(index)
         assert_readable(screen, f"inventory {screen.tabs.tabText(index).replace('&', '')}")
-    window.close()
 
 
 # -- patients, messages, print queue -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_a_patient_on_every_tab_fits(qtbot, app_look, context, size):
-    window, screen = open_at(qtbot, context, PatientsScreen, size)
+def test_a_patient_on_every_tab_fits(qtbot, shells, size):
+    window, screen = open_at(qtbot, shells, PatientsScreen, size)
     assert screen.search_hint.isVisible()  # the empty page says what to do
     assert_readable(screen, "patients, nobody chosen")
-    hit = patients.search_patients(context.uow_factory, screen.actor, "Hill")[0]
+    hit = patients.search_patients(shells.context.uow_factory, screen.actor, "Hill")[0]
     screen.open_patient(hit.patient_id)
     qtbot.waitUntil(lambda: hit.display_name.split(",")[0] in screen.banner.name.text(), timeout=WAIT)
     tabs = screen.form.tabs
     for index in range(tabs.count()):
         tabs.setCurrentIndex(index)
         assert_readable(screen, f"patient tab {tabs.tabText(index).replace('&', '')}")
-    window.close()
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_messages_and_print_queue_fit(qtbot, app_look, context, size):
-    window, screen = open_at(qtbot, context, MessagesScreen, size)
+def test_messages_and_print_queue_fit(qtbot, shells, size):
+    window, screen = open_at(qtbot, shells, MessagesScreen, size)
     qtbot.waitUntil(lambda: screen.model.rowCount() >= 3, timeout=WAIT)
     assert_readable(screen, "patient messages")
-    queue = next(s for s in window.screens if type(s) is PrintQueueScreen)
+    queue = window.screen_of(PrintQueueScreen)
     assert window.show_screen(queue)
     assert_readable(queue, "print queue")
-    window.close()

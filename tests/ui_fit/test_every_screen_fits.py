@@ -3,13 +3,14 @@
 The shell is signed in as the role that sees each screen (the account `pharmacy-desktop screenshots`
 uses), every screen of the registry is shown and settled, and :func:`find_clipping` must find no text
 a person cannot read whole and no sideways scroll bar. The demo is loaded once per module into a
-copy of the worker's demo template (30 patients: every queue has rows).
+copy of the worker's demo template (30 patients: every queue has rows). One shell per role and size
+is built and each test shows its screen in it (tests/shell/windows.SharedShells): building a whole
+shell cost ~10 s a test; a failure still names the screen and the size.
 """
 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.config import Config
 from pharmacy_desktop.services import auth
@@ -17,6 +18,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.fit_check import find_clipping
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screenshots import first_role, settle
+from tests.shell.windows import SharedShells
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -43,7 +45,7 @@ def accounts(demo):
     return active_accounts(factory), lambda permission: roles_with(factory, permission)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo_context(qapp, demo):
     from pharmacy_desktop.ui.scanner import ScannerFilter
 
@@ -57,19 +59,19 @@ def demo_context(qapp, demo):
     scanner.deleteLater()
 
 
-def open_shell(qtbot, context, accounts, cls, size):
-    """The shell at ``size``, signed in as the role that sees ``cls``, showing it, settled."""
-    from pharmacy_desktop.ui.main_window import MainWindow
+@pytest.fixture(scope="module")
+def shells(module_look, demo_context):
+    with SharedShells(demo_context) as shells:
+        yield shells
 
+
+def open_shell(qtbot, shells, accounts, cls, size):
+    """The shell at ``size``, signed in as the role that sees ``cls``, showing it, settled."""
     ids, roles_with = accounts
     role = cls.screenshot_role or first_role(roles_with, cls.permission)
-    actor = auth.actor_for(context.uow_factory, ids[role], context.workstation)
-    window = MainWindow(context, actor, screen_classes())
-    qtbot.addWidget(window)
-    window.set_database_connected(True)
-    window.resize(*size)
-    window.show()
-    screen = next(s for s in window.screens if type(s) is cls)
+    actor = auth.actor_for(shells.context.uow_factory, ids[role], shells.context.workstation)
+    window = shells.get(qtbot, actor, size)
+    screen = window.screen_of(cls)
     assert window.show_screen(screen)
     settle()
     return window, screen
@@ -86,11 +88,22 @@ def _size_id(size):
     return f"{size[0]}x{size[1]}"
 
 
-@pytest.mark.parametrize("size", SIZES, ids=_size_id)
-@pytest.mark.parametrize("cls", screen_classes(), ids=lambda cls: cls.screenshot_name())
-def test_every_screen_fits(qtbot, app_look, demo_context, accounts, cls, size):
-    window, screen = open_shell(qtbot, demo_context, accounts, cls, size)
+# by size, then screen: the shells of one size at a time (SharedShells), one test id per screen and size;
+# under xdist the tests of a size stay on one worker (else both build every shell of it)
+CASES = [
+    pytest.param(
+        cls,
+        size,
+        id=f"{cls.screenshot_name()}-{_size_id(size)}",
+        marks=pytest.mark.xdist_group(f"fit-{_size_id(size)}"),
+    )
+    for size in SIZES
+    for cls in screen_classes()
+]
+
+
+@pytest.mark.parametrize(("cls", "size"), CASES)
+def test_every_screen_fits(qtbot, shells, accounts, cls, size):
+    window, screen = open_shell(qtbot, shells, accounts, cls, size)
     screen.prepare_screenshot()
     assert_fits(window, size, cls.__name__)
-    window.close()
-    QApplication.processEvents()
