@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import psycopg
 import pytest
@@ -16,13 +17,13 @@ from pharmacy_desktop.services.connection_check import ServerChoice, host_this_w
 LAN = hosting.local_networks()
 
 
-@pytest.fixture
-def hosted(sandbox, monkeypatch):
+def _hosting(sandbox, monkeypatch, tag: str):
+    """A fresh embedded server made the pharmacy's server (stopped after the with block)."""
     if not LAN:
         pytest.skip("this machine has no network address besides loopback")
     address, _network = LAN[0]
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(sandbox / f"hosting-config-{os.getpid()}"))
-    server = EmbeddedPostgres(sandbox / f"hosting-{os.getpid()}", password="hosting-test-password")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(sandbox / f"hosting-config-{tag}"))
+    server = EmbeddedPostgres(sandbox / f"hosting-{tag}", password="hosting-test-password")
     try:
         migrate.upgrade(server.start())
         plan = hosting.HostingPlan(listen_address=address, subnet=f"{address}/32", port=free_port())
@@ -30,6 +31,20 @@ def hosted(sandbox, monkeypatch):
         yield server, plan, result
     finally:
         server.stop(force=True)
+
+
+@pytest.fixture(scope="module")
+def hosted(sandbox):
+    """One hosting server for the tests that leave it as they found it (connect, apply the same plan
+    again, pin its certificate, a refused plan): a server and its migration once, not per test."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from _hosting(sandbox, monkeypatch, f"{os.getpid()}-shared")
+
+
+@pytest.fixture
+def hosted_alone(sandbox, monkeypatch):
+    """A hosting server of this test's own (it stops the server)."""
+    yield from _hosting(sandbox, monkeypatch, f"{os.getpid()}-{time.monotonic_ns()}")
 
 
 def choice(result: hosting.HostingResult, **changes: object) -> ServerChoice:
@@ -94,12 +109,11 @@ def test_a_counter_pins_the_certificate_it_confirmed(hosted, tmp_path):
     assert try_connection(impostor).diagnosis.kind == cd.CERTIFICATE_MISMATCH
 
 
-def test_the_unit_command_runs_the_server_and_the_app_leaves_it_running(hosted, sandbox):
+def test_the_unit_command_runs_the_server_and_the_app_leaves_it_running(hosted_alone, sandbox):
     import shlex
     import subprocess
-    import time
 
-    server, plan, result = hosted
+    server, plan, result = hosted_alone
     server.stop(force=True)
     assert not server.is_running()
     exec_start = next(line for line in result.unit_file.read_text().splitlines() if line.startswith("ExecStart="))
