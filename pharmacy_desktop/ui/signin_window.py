@@ -25,6 +25,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine, SignInPanel
 from pharmacy_desktop.ui.style import STOP_BORDER
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 class FirstRunPanel(QWidget):
@@ -55,7 +56,7 @@ class FirstRunPanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.inputs: dict[str, QLineEdit] = {}
-        self.field_errors: dict[str, QLabel] = {}
+        self.field_errors: dict[str, StatusLabel] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Set up this pharmacy", 8))
         intro = QLabel(
@@ -92,7 +93,7 @@ class FirstRunPanel(QWidget):
             edit = QLineEdit()
             edit.setObjectName(name)
             self.inputs[name] = edit
-            problem = QLabel()
+            problem = StatusLabel()  # the warning icon beside the problem's words
             problem.setStyleSheet(f"color: {STOP_BORDER};")
             problem.hide()
             self.field_errors[name] = problem
@@ -108,7 +109,7 @@ class FirstRunPanel(QWidget):
     def _show_field_errors(self, errors: dict[str, str]) -> None:
         for name, label in self.field_errors.items():
             text = errors.get(name, "")
-            label.setText(f"⚠ {text}" if text else "")
+            label.say("warning", text)
             label.setVisible(bool(text))
         first = next((n for n in self.inputs if n in errors), None)
         if first:

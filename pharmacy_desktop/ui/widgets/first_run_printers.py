@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.services.printer_discovery import discover
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine
@@ -101,7 +102,8 @@ class PrinterFinder(QDialog):
 
     def _use(self, role: str, uri: str, button: QPushButton) -> None:
         self.use(role, uri)
-        button.setText(f"✔ {dict(ROLES)[role]}")
+        button.setText(f"{dict(ROLES)[role]}: chosen")  # the words, and the passed icon beside them
+        button.setIcon(icon("passed"))
 
     def _failed(self, exc: Exception) -> None:
         self.search.setEnabled(True)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from pharmacy_desktop.services.patient_forms import PatientHit
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.style import STOP_TEXT
 from pharmacy_desktop.ui.widgets.search_as_you_type import SearchAsYouType
 
@@ -16,7 +17,7 @@ DEBOUNCE_MS = 120
 
 
 def hit_text(hit: PatientHit) -> str:
-    allergies = f"\n⚠ Allergies: {', '.join(hit.allergies)}" if hit.allergies else ""
+    allergies = f"\nAllergies: {', '.join(hit.allergies)}" if hit.allergies else ""  # the item's icon: warning
     inactive = "   (inactive)" if not hit.is_active else ""
     return (
         f"{hit.display_name}{inactive}\n    DOB {hit.date_of_birth:%m/%d/%Y} (age {hit.age})  ·  {hit.phone}  ·  "
@@ -62,6 +63,7 @@ class PatientSearch(SearchAsYouType):
         item = QListWidgetItem(hit_text(found))
         if found.allergies:
             item.setForeground(QColor(STOP_TEXT))
+            item.setIcon(icon("warning"))  # beside the words "Allergies: ..." (not colour alone)
         item.setToolTip(hit_text(found))
         return item
 

@@ -30,6 +30,7 @@ from pharmacy_desktop.services.pharmacy import RETURN_DAYS, PosSettings
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import STOP_BORDER
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 from pharmacy_desktop.ui.widgets.verification_setting import VerificationSetting
 
 _FIELDS = ("tax_rate", "dispensing_fee", "will_call_return_days")
@@ -64,7 +65,7 @@ class PosSettingsPage(QWidget):
         self.drug_names.setObjectName("posDrugNames")
         for field in (self.tax_rate, self.dispensing_fee, self.return_days):
             field.setMaximumWidth(180)
-        self.problems: dict[str, QLabel] = {}
+        self.problems: dict[str, StatusLabel] = {}
         for name, label, field, hint in (
             ("tax_rate", "Sales &tax rate (%)", self.tax_rate, "on taxable front-store items only"),
             ("dispensing_fee", "&Dispensing fee ($)", self.dispensing_fee, "added to every fill's cash price"),
@@ -76,7 +77,7 @@ class PosSettingsPage(QWidget):
             note.setObjectName("subtitle")
             note.setWordWrap(True)
             row.addWidget(note, 1)
-            problem = QLabel()
+            problem = StatusLabel()  # the stop icon beside the problem's words
             problem.setObjectName(f"{name}Problem")
             problem.setStyleSheet(f"color: {STOP_BORDER}; font-weight: bold;")
             problem.hide()
@@ -162,5 +163,5 @@ class PosSettingsPage(QWidget):
     def _mark(self, errors: dict[str, str]) -> None:
         for name, label in self.problems.items():
             text = errors.get(name, "")
-            label.setText(f"✖ {text}" if text else "")
+            label.say("stop", text)
             label.setVisible(bool(text))
