@@ -418,7 +418,7 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         hands.press(Qt.Key.Key_Tab)
         assert intake.sig.edit.hasFocus()
         hands.type("1 T PO QHS")
-        assert intake.sig.expansion.text() == "✓ Label will read: “Take 1 tablet by mouth at bedtime”"
+        assert intake.sig.expansion.text() == "Label will read: “Take 1 tablet by mouth at bedtime”"
         shot("intake-ready-to-save")
 
         hands.press(Qt.Key.Key_Return)  # Enter saves

@@ -69,7 +69,7 @@ def enter_prescription(
     days: str,
     sig: str,
     *,
-    allergies: str = "✓ No known drug allergies",
+    allergies: str = "No known drug allergies",
     promised: str = "",
 ) -> IntakeScreen:
     keys = Keyboard(qtbot)
@@ -102,7 +102,7 @@ def enter_prescription(
     keys.type("0")
     keys.tab()  # SIG
     keys.type(sig)
-    assert screen.sig.expansion.text().startswith("✓ Label will read")
+    assert screen.sig.expansion.text().startswith("Label will read") and screen.sig.expansion.icon_kind == "passed"
     keys.press(Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: screen.last_saved is not None, timeout=TIMEOUT)
     assert "saved for" in screen.message.text()
@@ -124,7 +124,7 @@ def test_intake_shows_errors_next_to_fields(qtbot, context, actors, meds, make_p
     keys.press(Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
     assert focus() is screen.sig.edit
     keys.type("1 T PO BID")
-    assert screen.sig.expansion.text() == "✓ Label will read: “Take 1 tablet by mouth 2 times a day”"
+    assert screen.sig.expansion.text() == "Label will read: “Take 1 tablet by mouth 2 times a day”"
     keys.press(Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
     assert focus() is screen.patient_search.edit
 
@@ -167,7 +167,7 @@ def test_penicillin_allergy_blocks_approval_until_overridden(
         "30",
         "10",
         "1 C PO TID X10D",
-        allergies="⚠ ALLERGIES: Penicillin",
+        allergies="ALLERGIES: Penicillin",
     )
     saved = intake_screen.last_saved
     assert saved.blocking_alerts == 1
@@ -395,7 +395,7 @@ def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(
     assert screen.promised_hint.text().startswith("→ ") and "4:00 PM" in screen.promised_hint.text()
     keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     keys.type("after lunch")
-    assert screen.promised_hint.text().startswith("✖ ") and "4pm" in screen.promised_hint.text()
+    assert screen.promised_hint.icon_kind == "stop" and "4pm" in screen.promised_hint.text()
     keys.press(Qt.Key.Key_Return)  # Enter saves: refused here, before the database is asked
     assert "Promised time" in screen.message.text() and focus() is screen.promised
     assert screen.last_saved is None and not screen.saving

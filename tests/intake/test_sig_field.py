@@ -23,7 +23,8 @@ def _field(qtbot) -> SigField:
 def test_refused_abbreviation_asks_for_typed_directions(qtbot):
     field = _field(qtbot)
     QTest.keyClicks(field.edit, "1 tab po od")
-    assert field.expansion.text().startswith("⚠ No automatic directions. OD is an error-prone abbreviation")
+    assert field.expansion.icon_kind == "warning"
+    assert field.expansion.text().startswith("No automatic directions. OD is an error-prone abbreviation")
     assert "right eye" not in field.expansion.text().split("(")[0]
     assert field.directions.isVisible() and field.typed_directions() == ""
     QTest.keyClicks(field.directions, "Take 1 tablet by mouth once a day")
@@ -33,7 +34,8 @@ def test_refused_abbreviation_asks_for_typed_directions(qtbot):
 
     field.edit.clear()
     QTest.keyClicks(field.edit, "1 tab po four times daily")
-    assert field.expansion.text() == "✓ Label will read: “Take 1 tablet by mouth 4 times a day”"
+    assert field.expansion.text() == "Label will read: “Take 1 tablet by mouth 4 times a day”"
+    assert field.expansion.icon_kind == "passed"
     assert not field.directions.isVisible() and field.typed_directions() is None
 
 

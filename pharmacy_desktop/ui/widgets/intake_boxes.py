@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.patient_search import PatientSearch
 from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
 from pharmacy_desktop.ui.widgets.sig_field import SigField
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 NO_PREFERRED = "(type the prescriber below)"
 
@@ -47,10 +48,10 @@ class FieldErrors:
     """The error line under each field, by the service's field key ("items[0].sig"), in form order."""
 
     def __init__(self) -> None:
-        self.labels: dict[str, QLabel] = {}
+        self.labels: dict[str, StatusLabel] = {}
 
-    def label(self, key: str) -> QLabel:
-        label = QLabel("")
+    def label(self, key: str) -> StatusLabel:
+        label = StatusLabel()  # the stop icon beside the problem's words
         label.setObjectName(f"error:{key}")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
@@ -61,7 +62,7 @@ class FieldErrors:
     def set(self, key: str, text: str | None) -> None:
         label = self.labels.get(key)
         if label is not None:
-            label.setText(f"✖ {text}" if text else "")
+            label.say("stop", text or "")
             label.setVisible(bool(text))
 
     def row(
@@ -242,7 +243,7 @@ class PrescriptionBox(QGroupBox):
             "4pm, +2h: when the patient was told it will be ready (4pm, 4:30 pm, 16:30, +2h, +45m). "
             "Empty: no promised time."
         )
-        self.promised_hint = QLabel("")
+        self.promised_hint = StatusLabel()
         self.promised_hint.setObjectName("promisedHint")
         self.promised_hint.setWordWrap(True)
         self.promised_hint.setVisible(False)
@@ -265,7 +266,7 @@ class PrescriptionBox(QGroupBox):
         try:
             when = self.promised_at()
         except PromisedTimeError as exc:
-            self.promised_hint.setText(f"✖ {exc}" if len(text.strip()) > 1 else "e.g. 4pm, 16:30, +2h")
+            self.promised_hint.say(*(("stop", str(exc)) if len(text.strip()) > 1 else (None, "e.g. 4pm, 16:30, +2h")))
             self.promised_hint.setStyleSheet(ERROR_STYLE if len(text.strip()) > 1 else HINT_STYLE)
         else:
             self.promised_hint.setText(f"→ {promised_text(when)}" if when else "")

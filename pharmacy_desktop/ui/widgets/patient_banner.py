@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.patient_forms import PatientProfile
 from pharmacy_desktop.ui.style import ALLERGY_STYLE, NKDA_STYLE, UNKNOWN_STYLE
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 def big_font(widget: QWidget, delta: float, bold: bool = True) -> QFont:
@@ -30,7 +31,7 @@ class PatientBanner(QFrame):
         self.facts = QLabel("")
         self.facts.setObjectName("patientFacts")
         self.facts.setWordWrap(True)
-        self.allergies = QLabel()
+        self.allergies = StatusLabel()  # allergies (warning icon) or none known (passed icon), in words
         self.allergies.setObjectName("allergies")
         self.allergies.setWordWrap(True)
         self.allergies.setAccessibleName("Allergies")
@@ -68,12 +69,14 @@ class PatientBanner(QFrame):
         drug = [a.text for a in profile.drug_allergies]
         other = [a.text for a in profile.allergies if a not in profile.drug_allergies]
         if drug:
-            self.allergies.setText(
-                "⚠ ALLERGIES: " + "; ".join(drug) + (f"   (also: {'; '.join(other)})" if other else "")
+            self.allergies.say(
+                "warning", "ALLERGIES: " + "; ".join(drug) + (f"   (also: {'; '.join(other)})" if other else "")
             )
             self.allergies.setStyleSheet(ALLERGY_STYLE)
         else:
-            self.allergies.setText("✓ No known drug allergies" + (f"   (other: {'; '.join(other)})" if other else ""))
+            self.allergies.say(
+                "passed", "No known drug allergies" + (f"   (other: {'; '.join(other)})" if other else "")
+            )
             self.allergies.setStyleSheet(NKDA_STYLE)
         if details:
             lines = []

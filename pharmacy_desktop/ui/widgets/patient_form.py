@@ -42,6 +42,7 @@ from pharmacy_desktop.services.patient_forms import (
 )
 from pharmacy_desktop.ui.style import ERROR_STYLE
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 PREGNANCY_TEXTS = {"unknown": "Unknown / not asked", "pregnant": "Pregnant", "not_pregnant": "Not pregnant"}
 
@@ -152,7 +153,7 @@ class EntryTable(QTableWidget):
 class PatientFormWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.errors: dict[str, QLabel] = {}
+        self.errors: dict[str, StatusLabel] = {}
         self.fields: dict[str, QLineEdit | QComboBox] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("patientTabs")
@@ -314,8 +315,8 @@ class PatientFormWidget(QWidget):
         combo.addItems(values)
         return combo
 
-    def _error(self, key: str) -> QLabel:
-        label = QLabel("")
+    def _error(self, key: str) -> StatusLabel:
+        label = StatusLabel()  # the stop icon beside the problems' words
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
         label.setVisible(False)
@@ -382,7 +383,7 @@ class PatientFormWidget(QWidget):
             grouped.setdefault(base, []).append(text)
         for key, label in self.errors.items():
             texts = grouped.get(key, [])
-            label.setText("\n".join(f"✖ {t}" for t in texts))
+            label.say("stop", "\n".join(texts))
             label.setVisible(bool(texts))
         first = next(iter(field_errors), None)
         if first:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.intake import SigPreview, preview_sig
 from pharmacy_desktop.ui.style import HINT_STYLE, PASSED_STYLE, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 class SigField(QWidget):
@@ -22,7 +23,7 @@ class SigField(QWidget):
         self.edit.setObjectName("sig")
         self.edit.setPlaceholderText("SIG codes, e.g. 1 T PO BID")
         self.edit.setAccessibleName("SIG")
-        self.expansion = QLabel()
+        self.expansion = StatusLabel()  # what the label will read, the icon of its state beside it
         self.expansion.setObjectName("sigExpansion")
         self.expansion.setWordWrap(True)
         self.expansion.setAccessibleName("Directions for the label")
@@ -65,11 +66,11 @@ class SigField(QWidget):
         preview = self._preview(text)
         self.directions.setVisible(not preview.problem and not preview.understood)
         if preview.problem:
-            self.expansion.setText(f"⚠ {preview.problem}")
+            self.expansion.say("warning", preview.problem)
             self.expansion.setStyleSheet(WARNING_STYLE)
         elif not preview.understood:
-            self.expansion.setText(f"⚠ No automatic directions. {preview.message}")
+            self.expansion.say("warning", f"No automatic directions. {preview.message}")
             self.expansion.setStyleSheet(WARNING_STYLE)
         else:
-            self.expansion.setText(f"✓ Label will read: “{preview.directions}”")
+            self.expansion.say("passed", f"Label will read: “{preview.directions}”")
             self.expansion.setStyleSheet(PASSED_STYLE)
