@@ -51,6 +51,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.style import OK_STATUS, STOP_BORDER
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 DEMO, SETUP, CONNECT = "demo", "setup", "connect"
 
@@ -143,9 +144,10 @@ class ConnectPage(QWidget):
             caption.setBuddy(widget)
             form.addRow(caption, widget)
         layout.addLayout(form)
-        self.result = QLabel()
+        self.result = StatusLabel()  # the connection's verdict: its icon beside the words
         self.result.setObjectName("connectionResult")
         self.result.setWordWrap(True)
+        self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)  # the icon by the title
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.result)
         self.trust = QCheckBox()
@@ -228,10 +230,10 @@ class ConnectPage(QWidget):
             )
             self.trust.show()
         colour = OK_STATUS if found.ok else STOP_BORDER
-        mark = "✔" if found.ok else "✖"
-        self.result.setText(
-            f"<p style='color:{colour}'><b>{mark} {_escape(found.diagnosis.title)}</b></p>"
-            f"<p>{_escape(found.diagnosis.advice)}</p>"
+        self.result.say(
+            "passed" if found.ok else "stop",
+            f"<p style='color:{colour}'><b>{_escape(found.diagnosis.title)}</b></p>"
+            f"<p>{_escape(found.diagnosis.advice)}</p>",
         )
         self.use.setEnabled(found.ok)
 
