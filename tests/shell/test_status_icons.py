@@ -98,3 +98,31 @@ def test_a_status_label_keeps_its_words_and_draws_the_icon_at_their_left(qtbot):
     assert label.icon_kind is None and label.contentsMargins().left() == 0
     label.say("stop", "")
     assert label.icon_kind is None  # an empty line shows no icon either
+
+
+@pytest.mark.parametrize("rich", [False, True])
+def test_the_icon_sits_beside_the_first_line_of_wrapped_words(qtbot, rich):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    label = StatusLabel()
+    label.setWordWrap(True)
+    QVBoxLayout(holder).addWidget(label)
+    words = "Type the quantity counted as a number, 0 if there is none, then press Enter to go on. " * 3
+    label.say("stop", f"<p><b>Not saved</b></p><p>{words}</p>" if rich else words)
+    holder.resize(300, 220)
+    holder.show()
+    qtbot.waitExposed(holder)
+    size = label.fontMetrics().height()
+    image = label.grab().toImage()
+    background = image.pixelColor(size // 2, label.height() - 2).name()
+
+    def painted(y: int, xs: range) -> bool:
+        return any(image.pixelColor(x, y).name() != background for x in xs)
+
+    icon_rows = [y for y in range(label.height()) if painted(y, range(size))]
+    text = label.contentsRect()
+    text_rows = [y for y in range(label.height()) if painted(y, range(text.left(), text.right()))]
+    assert icon_rows and text_rows
+    line = label.fontMetrics().height()
+    assert max(text_rows) - min(text_rows) > 2 * line  # the words wrap onto several lines
+    assert abs(min(icon_rows) - min(text_rows)) < line  # the icon by the first of them, not the middle

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QWidget
 
 from pharmacy_desktop.ui.icons import icon
@@ -52,17 +52,38 @@ class StatusLabel(QLabel):
         if pixmap.isNull():
             return  # no icon set installed: the words say it all
         area = self.contentsRect()
-        metrics = self.fontMetrics()
-        plain = re.sub(r"<[^>]*>", "", self.text()) if "<" in self.text() else self.text()
-        flags = int(Qt.TextFlag.TextWordWrap) if self.wordWrap() else 0
-        block = min(area.height(), metrics.boundingRect(area, flags, plain).height())  # the words' height
+        block, line_top, line_height = self._first_line(area)
+        block = min(area.height(), block)
         if self.alignment() & Qt.AlignmentFlag.AlignVCenter:
             first = area.top() + (area.height() - block) // 2
         elif self.alignment() & Qt.AlignmentFlag.AlignBottom:
             first = area.bottom() - block
         else:
             first = area.top()
-        top = first + (metrics.height() - size) // 2  # beside the first line of the words
+        top = first + line_top + (line_height - size) // 2  # beside the first line of the words
         painter = QPainter(self)
         painter.drawPixmap(QRect(area.left() - size - GAP, top, size, size), pixmap)
         painter.end()
+
+    def _first_line(self, area: QRect) -> tuple[int, int, int]:
+        """(the words' height, their first line's top and height) as the label lays them out."""
+        metrics = self.fontMetrics()
+        text = self.text()
+        rich = self.textFormat() == Qt.TextFormat.RichText or (
+            self.textFormat() == Qt.TextFormat.AutoText and re.search(r"<[a-zA-Z!/][^>]*>", text) is not None
+        )
+        if not rich:
+            flags = int(Qt.TextFlag.TextWordWrap) if self.wordWrap() else 0
+            return metrics.boundingRect(area, flags, text).height(), 0, metrics.height()
+        document = QTextDocument()
+        document.setDocumentMargin(0)
+        document.setDefaultFont(self.font())
+        document.setHtml(text)
+        if self.wordWrap():
+            document.setTextWidth(area.width())
+        block = document.begin()
+        lines = block.layout()
+        top = document.documentLayout().blockBoundingRect(block).top()
+        if lines is not None and lines.lineCount():
+            return int(document.size().height()), int(top + lines.lineAt(0).y()), int(lines.lineAt(0).height())
+        return int(document.size().height()), int(top), metrics.height()
