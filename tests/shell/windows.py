@@ -3,6 +3,7 @@ shells a module's tests share (SharedShells)."""
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import pytest
@@ -78,6 +79,10 @@ class SharedShells:
             window = MainWindow(self.context, actor, classes)
             window.set_database_connected(True)
             self._windows[key] = window
+            # the suite collects garbage after each Qt test (tests/conftest.py): the shell's ~10^5
+            # objects, alive until close_all, out of those collections (a third of a second a test)
+            gc.collect()
+            gc.freeze()
         for other in self._windows.values():
             if other is not window and other.isVisible():
                 other.hide()
@@ -106,6 +111,9 @@ class SharedShells:
         QApplication.processEvents()
         QThreadPool.globalInstance().waitForDone(10_000)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.unfreeze()  # what the closed shells leave collected here, on the GUI thread; the rest frozen again
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.fixture(scope="module")
