@@ -105,17 +105,31 @@ def pg_server():
     server.stop()
 
 
+_DEMO_LOADER: list[Any] = []  # this worker's background demo load (tests/demo_build.py), if it runs one
+_DEMO_CLAIM: list[Any] = []  # the lock that says so, held until the worker ends
+
+
 @pytest.fixture(scope="session")
-def template_db(pg_server):
+def template_db(pg_server, request):
     from pharmacy_desktop.db import migrate
     from pharmacy_desktop.db.embedded import url_for
+    from tests import demo_build
 
     with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}"')
         conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
     url = url_for(pg_server.state.port, pg_server.state.password, TEMPLATE_DB)
     migrate.upgrade(url)
-    return TEMPLATE_DB
+    # the demo template starts loading now, beside the tests, when this session has tests that want it
+    shared = _run_shared_dir()
+    wanted = any("demo_template" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    if wanted and demo_build.claim(shared, _DEMO_CLAIM):
+        _DEMO_LOADER.append(
+            demo_build.start(demo_build.Cluster.of(pg_server), TEMPLATE_DB, DEMO_TODAY, shared, _SANDBOX)
+        )
+    yield TEMPLATE_DB
+    for loader in _DEMO_LOADER:
+        loader.stop()  # the session ended before a demo test waited for it (-x, a keyboard interrupt)
 
 
 def create_database(pg_server, template: str | None) -> str:
@@ -162,53 +176,24 @@ class DemoTemplate:
 @pytest.fixture(scope="session")
 def demo_template(pg_server, template_db) -> DemoTemplate:
     """The demo pharmacy (load_demo, today=DEMO_TODAY, 30 patients) in a database that is then only
-    copied: loaded once per run instead of in every module that wants its data. Under xdist the
-    first worker to need it loads it and leaves a pg_dump of it for the other, which restores that
-    (a few seconds instead of ~17). The tests whose subject is loading the demo
-    (tests/db/test_demo.py, the first start) load it themselves."""
-    shared = _run_shared_dir()
-    if shared is None:
-        url, summary = _load_demo(pg_server, template_db, None)
-    else:
-        with _locked(shared / "demo.lock"):
-            url, summary = _load_demo(pg_server, template_db, shared / f"demo-{DEMO_TODAY.isoformat()}")
+    copied: loaded once per run instead of in every module that wants its data. It starts loading
+    in a process of its own as soon as the migrated template exists (tests/demo_build.py), while the
+    first tests run; under xdist one worker loads it and leaves a pg_dump of it for the other, which
+    restores that (a few seconds). The first start and the demo over TLS load a demo themselves."""
+    from tests import demo_build
+
+    if _DEMO_LOADER:  # this worker started the load beside its first tests (template_db): its result
+        url, summary = _DEMO_LOADER[0].finish()
+    else:  # the other worker: the dump the loading one leaves (under the run's demo lock), or a load
+        url, summary = demo_build.load_locked(
+            demo_build.Cluster.of(pg_server), template_db, DEMO_TODAY, _run_shared_dir()
+        )
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
         # a database is copied only while no one is connected to it: none may connect from now on
         conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
     return DemoTemplate(name, summary)
-
-
-def _load_demo(pg_server, template_db: str, dump: Path | None) -> tuple[str, Any]:
-    """(url, summary): restored from ``dump`` when another worker of this run left one, else loaded
-    (and dumped there for the other worker)."""
-    import pickle
-    import subprocess
-
-    from pharmacy_desktop.config import libpq_url
-    from pharmacy_desktop.demo import load_demo
-
-    if dump is not None and dump.with_suffix(".summary").exists():
-        url = create_database(pg_server, "template0")
-        subprocess.run(
-            [str(pg_server.bindir / "pg_restore"), "--exit-on-error", "-d", libpq_url(url), str(dump)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return url, pickle.loads(dump.with_suffix(".summary").read_bytes())
-    url = create_database(pg_server, template_db)
-    summary = load_demo(url, today=DEMO_TODAY, patients=30)
-    if dump is not None:
-        from pharmacy_desktop.atomic_file import write_atomically
-
-        partial = dump.with_suffix(".partial")
-        subprocess.run(
-            [str(pg_server.bindir / "pg_dump"), "-Fc", "-Z", "0", "-f", str(partial), libpq_url(url)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        partial.rename(dump)
-        write_atomically(dump.with_suffix(".summary"), pickle.dumps(summary))  # last: the dump is complete
-    return url, summary
 
 
 def _run_shared_dir() -> Path | None:
@@ -225,18 +210,6 @@ def _run_shared_dir() -> Path | None:
 
         write_atomically(owner, str(os.getppid()))
     return shared
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    import fcntl
-
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def create_demo_database(pg_server, demo_template: DemoTemplate) -> str:
