@@ -13,7 +13,7 @@ over 50 ms, and the step each of the worst gaps happened in (target: max < 50 ms
 
 The harness itself does no database work on the GUI thread once the day starts (it waits on what the
 screens show), so a gap is the app's. It imports the app's modules where the app does (the shell's at
-sign-in, after the background preload of ui/app.preload_modules, which it waits for as a person's typing
+sign-in, after the background preload of ui/latency.preload_modules, which it waits for as a person's typing
 would: the time the preload took is printed); its own modules are a step of their own.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--rounds 1] [--database-url URL]
@@ -178,8 +178,8 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
     from tests.escpos_parse import parse
 
     d.step("sign-in window")
-    from pharmacy_desktop.ui.app import preload_modules
     from pharmacy_desktop.ui.changes import ChangeListener  # Session._database_ready
+    from pharmacy_desktop.ui.latency import preload_modules
     from pharmacy_desktop.ui.signin_window import SignInWindow  # Session._show_sign_in
 
     signin = SignInWindow(context)
@@ -220,7 +220,7 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
     connect_status_bar(sender, window)
     window.resize(1280, 800)
     window.show()
-    from pharmacy_desktop.ui.app import freeze_long_lived
+    from pharmacy_desktop.ui.latency import freeze_long_lived
 
     freeze_long_lived()  # as Session._signed_in
     window.activateWindow()

@@ -1,0 +1,56 @@
+"""Keeping the GUI thread's turns short (bench/gui_stall.py): the shell's modules imported on a
+background thread while the sign-in window is up, the cyclic GC kept off what lives for good, and the
+GIL handed over quickly to the GUI thread."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import threading
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+GIL_SWITCH_S = 0.001
+
+# the shell and its screens' modules (reportlab, the services, qtawesome ...): imported on a background
+# thread while the sign-in window is up, not on the GUI thread when the shell opens (bench/gui_stall.py)
+PRELOAD = (
+    "qtawesome",
+    "pharmacy_desktop.ui.main_window",
+    "pharmacy_desktop.ui.scan_dispatch",
+    "pharmacy_desktop.ui.screens.registry",
+)
+
+
+def preload_modules(names: Sequence[str] = PRELOAD) -> threading.Thread:
+    """Import ``names`` on a daemon thread (module code only: no widget is made there; Qt widgets are
+    made on the GUI thread, which finds the modules imported, or waits for the import in progress)."""
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # imported again where used, and failing there as it would have
+                log.warning("preloading %s failed: %s", name, type(exc).__name__)
+        try:
+            from pharmacy_desktop.ui.icons import warm
+
+            warm()  # the icon fonts, which the shell's first icon would load on the GUI thread
+        except Exception as exc:  # the first icon loads them, as without a preload
+            log.warning("preloading the icon fonts failed: %s", type(exc).__name__)
+
+    thread = threading.Thread(target=run, name="preload-modules", daemon=True)
+    thread.start()
+    return thread
+
+
+def freeze_long_lived() -> None:
+    """Move the objects made so far (the modules, the shell) to Python's permanent generation: a full
+    collection of the cyclic garbage collector no longer walks them. One took ~0.1 s of CPU with the
+    app's modules loaded, holding the GIL, so the GUI thread stalled whichever thread set it off (a
+    query on a pool thread too). Objects made later are collected as before. Once per process: a second
+    sign-in's shell is collected as usual."""
+    if not gc.get_freeze_count():
+        gc.freeze()
