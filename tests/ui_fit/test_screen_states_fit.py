@@ -41,18 +41,11 @@ IDS = [f"{w}x{h}" for w, h in SIZES]
 SHOTS = os.environ.get("STATE_SHOTS", "")  # a folder: each state saved there as PNG to look at
 
 # (state, size id) -> why it clips: reported on /work/notes/board.md; strict (a fix must remove it)
-FILL_1024 = (
-    "fill's splitter (queue ~320 px + the work page) asks more than 1024 px leaves beside the navigation: "
-    "the window grows to ~1200 px (H4's fill layout; reported on the board)"
-)
 KNOWN: dict[tuple[str, str], str] = {
     ("final verification: the label scanned", "1024x768"): (
-        "verification's compare table and vial label ask ~600 px beside the queue: the window grows to "
-        "~1170-1200 px and the compare cells and the vial label text are cut (H4's verify layout; on the board)"
+        "the window keeps 1024 px now (the queue gives way beside an open prescription) but the vial "
+        "label text needs ~342 px and has ~332 (H4's verify layout; on the board)"
     ),
-    ("fill: a wrong bottle (the hard stop)", "1024x768"): FILL_1024,
-    ("fill: the lot question", "1024x768"): FILL_1024,
-    ("fill: the right bottle checked", "1024x768"): FILL_1024,
 }
 
 

@@ -83,6 +83,7 @@ class QueueScreen(LiveScreen):
         self.queue.activated_row.connect(self._open_row)
         self.queue.itemSelectionChanged.connect(self._preview_highlighted)
         self.queue_title = heading(self.queue_heading, 2)
+        self.queue_title.setWordWrap(True)  # the queue narrowed beside an open prescription
         left = QWidget()
         layout = QVBoxLayout(left)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -90,6 +91,7 @@ class QueueScreen(LiveScreen):
         layout.addWidget(self.queue, 1)
         # room for the STAT mark, "Last, First" and a drug through its strength, and the time waiting:
         # the splitter never squeezes the queue below it on a 1024-pixel display
+        self.queue_pane = left
         left.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * 40)
         return left
 
@@ -122,6 +124,14 @@ class QueueScreen(LiveScreen):
         for page in (self.idle_page, self.work_page, self.hard_stop):
             policy = QSizePolicy.Policy.Preferred if page is self.pages.currentWidget() else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
+        # a prescription open: the work page comes first and the queue gives way (its drug lines wrap,
+        # never losing the strength) so a 1024-pixel display keeps its width; idle, the queue keeps ~40 characters
+        pane = getattr(self, "queue_pane", None)
+        if pane is not None:
+            idle = self.pages.currentWidget() is self.idle_page
+            pane.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * (40 if idle else 14))
+            for column in (0, 2):  # STAT and the time waiting: on the open prescription's page; who and what stay
+                self.queue.setColumnHidden(column, not idle)
 
     def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)
