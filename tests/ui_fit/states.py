@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, Qt
@@ -89,6 +91,22 @@ def demo_work(factory, accounts: dict[str, uuid.UUID]) -> DemoWork:
         order_id=order.id,
         package_scan=scan,
     )
+
+
+@contextmanager
+def demo_on(url: str) -> Iterator[tuple]:
+    """(factory, url, accounts, DemoWork) over a copy of the demo pharmacy: a module fixture's body."""
+    from pharmacy_desktop.cli.screenshots import active_accounts
+    from pharmacy_desktop.db.engine import make_engine, make_session_factory
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    engine = make_engine(url)
+    factory = UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION)
+    accounts = active_accounts(factory)
+    try:
+        yield factory, url, accounts, demo_work(factory, accounts)
+    finally:
+        engine.dispose()
 
 
 def _package_ndc(factory, item_id) -> str:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.ui.fit_check import find_clipping
 from pharmacy_desktop.ui.screenshots import settle
-from tests.ui_fit.states import WAIT, WORKSTATION, Counter, demo_work, go, make_context, open_counter
+from tests.ui_fit.states import WAIT, WORKSTATION, Counter, demo_on, go, make_context, open_counter
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -51,15 +51,8 @@ KNOWN: dict[tuple[str, str], str] = {
 
 @pytest.fixture(scope="module")
 def demo(demo_module_url):
-    from pharmacy_desktop.cli.screenshots import active_accounts
-    from pharmacy_desktop.db.engine import make_engine, make_session_factory
-    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-
-    engine = make_engine(demo_module_url)
-    factory = UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION)
-    accounts = active_accounts(factory)
-    yield factory, demo_module_url, accounts, demo_work(factory, accounts)
-    engine.dispose()
+    with demo_on(demo_module_url) as demo:
+        yield demo
 
 
 class Looks:
