@@ -97,20 +97,7 @@ def receive(
             )
             if line.unit_price > 0:
                 item.unit_cost = line.unit_price
-            packages += [
-                ReceivedPackage(
-                    id=uuid.uuid4(),
-                    purchase_order_item_id=line.id,
-                    batch_id=batch.id,
-                    gtin=package.gtin,
-                    serial_number=package.serial,
-                    lot_number=package.lot,
-                    expiration_date=package.expiry,
-                    quantity=quantity,
-                    received_by=actor.user_id,
-                )
-                for package, quantity in receipt.packages
-            ]
+            packages += receiving.package_rows(line.id, batch.id, receipt, actor.user_id)
             line.quantity_received = (line.quantity_received or ZERO) + receipt.quantity
             events.append(
                 {

@@ -285,19 +285,7 @@ def _receive_lot(uow: UnitOfWork, actor: Actor, order: PurchaseOrder, receipt: p
     )
     if line.unit_price > 0:
         item.unit_cost = line.unit_price
-    uow.purchasing.add_packages(
-        ReceivedPackage(
-            purchase_order_item_id=line.id,
-            batch_id=batch.id,
-            gtin=package.gtin,
-            serial_number=package.serial,
-            lot_number=package.lot,
-            expiration_date=package.expiry,
-            quantity=quantity,
-            received_by=actor.user_id,
-        )
-        for package, quantity in receipt.packages
-    )
+    uow.purchasing.add_packages(package_rows(line.id, batch.id, receipt, actor.user_id))
     return ReceivedLot(
         line.id,
         receipt.drug,
@@ -317,3 +305,23 @@ def _active_batch(uow: UnitOfWork, receipt: plan.LotReceipt) -> Any:
         if (batch.status or "active") == "active":
             return batch
     return None
+
+
+def package_rows(
+    line_id: uuid.UUID, batch_id: uuid.UUID, receipt: plan.LotReceipt, received_by: uuid.UUID
+) -> list[ReceivedPackage]:
+    """One lot's received packages as rows, each with its id (the demo's bulk history inserts them as they are)."""
+    return [
+        ReceivedPackage(
+            id=uuid.uuid4(),
+            purchase_order_item_id=line_id,
+            batch_id=batch_id,
+            gtin=package.gtin,
+            serial_number=package.serial,
+            lot_number=package.lot,
+            expiration_date=package.expiry,
+            quantity=quantity,
+            received_by=received_by,
+        )
+        for package, quantity in receipt.packages
+    ]
