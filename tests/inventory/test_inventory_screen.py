@@ -77,7 +77,8 @@ def test_stock_search_as_you_type_filters_by_keys_and_lots_of_the_item(qtbot, in
     counter.type("metf")
     wait_listed(qtbot, page, ["Metformin Hydrochloride 500 mg tablet"])
     row = [page.items.item(0, c).text() for c in range(page.items.columnCount())]
-    assert row[1:3] == ["64725-0102-01", "30 tablet  ▼ LOW"] and row[3:5] == ["50", "500"]
+    assert row[1:3] == ["64725-0102-01", "30 tablets · Low"] and row[3:5] == ["50 tablets", "500 tablets"]
+    assert not page.items.item(0, 2).icon().isNull()  # below reorder: the warning icon beside the word
     assert row[5].endswith("(in 20 d)") and row[6] == "A-13"
 
     counter.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -89,7 +90,7 @@ def test_stock_search_as_you_type_filters_by_keys_and_lots_of_the_item(qtbot, in
     counter.press(Qt.Key.Key_N, ALT)
     counter.press(Qt.Key.Key_Q, ALT)  # quarantined only
     wait_listed(qtbot, page, ["Lisinopril 10 mg tablet"])
-    assert "80 set aside" in page.items.item(0, 7).text()
+    assert "80 tablets set aside" in page.items.item(0, 7).text()
     counter.press(Qt.Key.Key_Q, ALT)
     counter.press(Qt.Key.Key_B, ALT)  # below the reorder point
     wait_listed(qtbot, page, ["Metformin Hydrochloride 500 mg tablet"])
@@ -112,10 +113,10 @@ def test_stock_search_as_you_type_filters_by_keys_and_lots_of_the_item(qtbot, in
     qtbot.waitUntil(lambda: page.lots.rowCount() == 2, timeout=WAIT)
     lots = [[page.lots.item(r, c).text() for c in (0, 4, 5)] for r in range(2)]
     assert lots == [
-        ["L10-B", "100 tablet", "on the shelf"],
-        ["L10-A", "80 tablet", "RECALLED — set aside: Dissolution failure"],
+        ["L10-B", "100 tablets", "on the shelf"],
+        ["L10-A", "80 tablets", "RECALLED — set aside: Dissolution failure"],
     ]
-    assert "on hand now <b>100 tablet</b>" in page.item_line.text()
+    assert "on hand now <b>100 tablets</b>" in page.item_line.text()
     counter.press(Qt.Key.Key_Return)
     assert QApplication.focusWidget() is page.lots
     counter.press(Qt.Key.Key_Escape)
@@ -145,10 +146,10 @@ def test_a_stock_change_elsewhere_refreshes_the_list_in_the_background(qtbot, in
     page.refresher.timer.setInterval(50)
     wait_listed(qtbot, page, [*ALL, OXY])
     metformin = listed(page).index("Metformin Hydrochloride 500 mg tablet")
-    assert page.items.item(metformin, 2).text() == "30 tablet  ▼ LOW"
+    assert page.items.item(metformin, 2).text() == "30 tablets · Low"
     dispense(uow_factory, actors["pharmacist"].user_id, shelf["metformin"], "M-1", 12)  # a fill at another counter
     screen.on_change({"topic": "inventory", "id": str(shelf["metformin"])})
-    qtbot.waitUntil(lambda: page.items.item(metformin, 2).text() == "18 tablet  ▼ LOW", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.items.item(metformin, 2).text() == "18 tablets · Low", timeout=WAIT)
 
 
 def test_the_screen_is_f8_and_its_pages_have_alt_keys(qtbot, uow_factory, actors, shelf):

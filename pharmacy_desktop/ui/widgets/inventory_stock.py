@@ -28,16 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.services import inventory_view
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.inventory_view import ItemStock, LotRow, StockList, StockQuery, StockRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
+from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell, scaled
-from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, SummaryRefresher, day, days_left, paint, qty
+from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, SummaryRefresher, day, days_left, paint
 
 ITEM_HEADERS = ["Drug", "NDC", "On hand", "Reorder at", "Order qty", "Nearest expiry", "Bin", "Notes"]
 LOT_HEADERS = ["Lot", "Expires", "Received", "Qty received", "Remaining", "Status", "Unit cost"]
@@ -52,21 +54,30 @@ STATUS_WORDS = {
 }
 
 
-def item_cells(row: StockRow, today: dt.date) -> list[str]:
+def units(value: Decimal | None, row: StockRow) -> str:
+    """A quantity of the item in the unit it is counted out in: '150 tablets', '473 mL' (never 'EA')."""
+    return "—" if value is None else quantity_text(value, row.unit, row.dosage_form)
+
+
+def on_hand_cell(row: StockRow) -> str | Marked:
+    """On hand; at or below the reorder point with the warning icon and the word (never colour alone)."""
+    return Marked("warning", f"{row.on_hand_text} · Low") if row.below_reorder else row.on_hand_text
+
+
+def item_cells(row: StockRow, today: dt.date) -> list[str | Marked]:
     notes = []
     if row.schedule:
         notes.append(f"C-{row.schedule.removeprefix('C')}")
     if row.refrigerated:
         notes.append("❄ fridge")
     if row.quarantined:
-        notes.append(f"{qty(row.quarantined)} set aside")
-    on_hand = qty(row.on_hand, row.unit) + ("  ▼ LOW" if row.below_reorder else "")
+        notes.append(f"{units(row.quarantined, row)} set aside")
     return [
         drug_cell(row.title, row.schedule),
         row.ndc_shown,
-        on_hand,
-        qty(row.reorder_point),
-        qty(row.reorder_quantity) if row.par_level is None else f"up to {qty(row.par_level)}",
+        on_hand_cell(row),
+        units(row.reorder_point, row),
+        units(row.reorder_quantity, row) if row.par_level is None else f"up to {units(row.par_level, row)}",
         days_left(row.nearest_expiry, today),
         row.bin_location or "—",
         ", ".join(notes),
@@ -81,13 +92,14 @@ def unit_cost(value: Decimal | None) -> str:
     return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
 
 
-def lot_cells(lot: LotRow, unit: str, today: dt.date) -> list[str]:
+def lot_cells(lot: LotRow, item: StockRow, today: dt.date) -> list[str]:
     status = STATUS_WORDS.get(lot.status, lot.status)
     if lot.recall_reason:
         status += f": {lot.recall_reason}"
     expires = days_left(lot.expiry, today) if lot.on_shelf else day(lot.expiry)
     cost = unit_cost(lot.unit_cost)
-    return [lot.lot, expires, day(lot.received), qty(lot.quantity_received), qty(lot.remaining, unit), status, cost]
+    received, remaining = units(lot.quantity_received, item), units(lot.remaining, item)
+    return [lot.lot, expires, day(lot.received), received, remaining, status, cost]
 
 
 class StockPage(QWidget):
@@ -306,8 +318,8 @@ class StockPage(QWidget):
         for n, row in enumerate(self.rows):
             if row.schedule:
                 paint(self.items, n, 0, "controlled")
-            if row.below_reorder:
-                paint(self.items, n, 2, "warning")
+            if row.below_reorder:  # icon + "Low" + colour; not bold: the column is fitted to its plain text
+                paint(self.items, n, 2, "warning", bold=False)
             if row.expires_within(SOON_DAYS, today):
                 paint(self.items, n, 5, "warning")
             if row.quarantined:
@@ -348,14 +360,14 @@ class StockPage(QWidget):
         self.stock = stock
         item, today = stock.item, dt.date.today()
         counted = f" · counted {item.last_counted_at.astimezone():%Y-%m-%d}" if item.last_counted_at else ""
-        cost = f" · ${item.unit_cost:.2f}/{item.unit}" if item.unit_cost is not None else ""
+        cost = f" · ${item.unit_cost:.2f}/{item.unit_name}" if item.unit_cost is not None else ""
         cells = item_cells(item, today)  # what a narrow list hides (order qty, notes) is said here too
         notes = f" · {cells[7]}" if cells[7] else ""
         self.item_line.setText(
-            f"<b>{drug_cell(item.title, item.schedule)}</b> · on hand now <b>{qty(item.on_hand, item.unit)}</b>"
+            f"<b>{drug_cell(item.title, item.schedule)}</b> · on hand now <b>{item.on_hand_text}</b>"
             f" · bin {item.bin_location or '—'} · order {cells[4]}{cost}{counted}{notes}"
         )
-        self.lots.set_rows([lot_cells(lot, item.unit, today) for lot in stock.lots])
+        self.lots.set_rows([lot_cells(lot, item, today) for lot in stock.lots])
         for n, lot in enumerate(stock.lots):
             if lot.status in ("recalled", "expired"):
                 paint(self.lots, n, 5, "stop")
