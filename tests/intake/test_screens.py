@@ -18,6 +18,7 @@ from pharmacy_desktop.demo.approvals import approve_as_demo
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.review import ReviewScreen
+from pharmacy_desktop.ui.widgets.review_lists import ICON_KIND_ROLE
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 TIMEOUT = 10_000
@@ -178,7 +179,8 @@ def test_penicillin_allergy_blocks_approval_until_overridden(
     qtbot.waitUntil(lambda: screen.detail is not None, timeout=TIMEOUT)
     assert "Penicillin" in screen.banner.allergies.text()
     first = screen.alerts.item(0).text()
-    assert first.startswith("✖ HARD STOP") and "Drug allergy" in first and "Penicillin" in first
+    assert first.startswith("HARD STOP") and "Drug allergy" in first and "Penicillin" in first
+    assert screen.alerts.item(0).data(ICON_KIND_ROLE) == "stop" and not screen.alerts.item(0).icon().isNull()
 
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # approve: refused
     qtbot.waitUntil(lambda: "Cannot approve" in screen.message.text(), timeout=TIMEOUT)
@@ -201,12 +203,15 @@ def test_penicillin_allergy_blocks_approval_until_overridden(
     keys.type("Prescriber contacted: mild rash only, benefit outweighs risk")
     keys.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.detail is not None and not screen.detail.open_alerts, timeout=TIMEOUT)
-    assert screen.alerts.item(0).text().startswith("✔ RESOLVED")
+    assert (
+        screen.alerts.item(0).text().startswith("RESOLVED") and screen.alerts.item(0).data(ICON_KIND_ROLE) == "passed"
+    )
     assert "Overridden by" in screen.alerts.item(0).text()
     # the message says what to do next
     assert screen.message.text() == (
-        f"✓ Override recorded. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
+        f"Override recorded. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
     )
+    assert screen.message.icon_kind == "passed"
 
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)
@@ -433,7 +438,8 @@ def test_acknowledging_the_last_warning_says_what_to_do_next(qtbot, context, act
     assert focus() is screen.alerts and screen.current_alert().status == "warning"
     keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: not screen.detail.open_alerts, timeout=TIMEOUT)
-    assert screen.message.text() == f"✓ Acknowledged. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
+    assert screen.message.text() == f"Acknowledged. All alerts resolved: Ctrl+Enter approves Rx {saved.rx_number}."
+    assert screen.message.icon_kind == "passed"
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)
 
@@ -466,7 +472,9 @@ def test_ctrl_d_runs_dur_again_after_the_profile_changed(qtbot, context, actors,
     qtbot.waitUntil(lambda: bool(screen.detail.open_alerts), timeout=TIMEOUT)
     [stop] = screen.detail.open_alerts
     assert stop.needs_override and "Penicillin" in stop.message
-    assert screen.alerts.item(screen.alerts.currentRow()).text().startswith("✖ HARD STOP")
-    assert screen.message.text().startswith("DUR checks run again. Still open — ✖ 1 hard stop(s)")
+    assert screen.alerts.item(screen.alerts.currentRow()).text().startswith("HARD STOP")
+    assert screen.alerts.item(screen.alerts.currentRow()).data(ICON_KIND_ROLE) == "stop"
+    assert screen.message.text().startswith("DUR checks run again. Still open — 1 hard stop(s)")
+    assert screen.message.icon_kind == "stop"
     assert focus() is screen.alerts
     assert any(k == "Ctrl+D" for k, _ in screen.help_keys)

@@ -21,6 +21,7 @@ from pharmacy_desktop.config import Config
 from pharmacy_desktop.services import intake
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.review import ReviewScreen
+from pharmacy_desktop.ui.widgets.review_lists import ICON_KIND_ROLE
 
 from .conftest import rx_form
 from .test_stale_dur import add_penicillin_allergy
@@ -97,9 +98,10 @@ def test_penicillin_allergy_added_while_amoxicillin_waits_refuses_approval(
     with uow_factory() as uow:
         assert uow.prescriptions.get(saved.prescription_id).status == "received"
     # the new allergy alert is in the list, highlighted, marked NEW, with every other alert in its own row
-    new_rows = [t for t in rows(screen) if t.startswith("✖ NEW HARD STOP")]
+    new_rows = [t for t in rows(screen) if t.startswith("NEW HARD STOP")]
     assert len(new_rows) == 1 and "Drug allergy" in new_rows[0] and "enicillin" in new_rows[0]
     assert screen.alerts.currentItem().text() == new_rows[0] and focus() is screen.alerts
+    assert screen.alerts.currentItem().data(ICON_KIND_ROLE) == "stop"  # the icon beside the words
     assert screen.current_alert().needs_override
     assert screen.work_area.alerts_box.title().startswith("DUR alerts — 1 hard stop(s)")
 
@@ -139,7 +141,7 @@ def test_penicillin_allergy_added_while_amoxicillin_waits_refuses_approval(
     qtbot.waitUntil(lambda: screen.override_dialog is None and not screen.detail.open_alerts, timeout=TIMEOUT)
     allergy = next(a for a in screen.detail.alerts if a.check == "allergy_check")
     assert allergy.resolved and allergy.ncpdp_codes == "DA/M0/1G"
-    assert any(t.startswith("✔ NEW RESOLVED") and "[DA/M0/1G]" in t for t in rows(screen))
+    assert any(t.startswith("NEW RESOLVED") and "[DA/M0/1G]" in t for t in rows(screen))
 
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "validated" in screen.message.text(), timeout=TIMEOUT)

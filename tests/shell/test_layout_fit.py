@@ -84,7 +84,7 @@ def test_review_stays_narrow_while_asking_for_a_reason(qtbot, app_look, module_w
     qtbot.addWidget(screen)
     screen._ask("Send Rx 1000005 back to intake — what to correct (the technician sees this note):", lambda _: None)
     screen._say(
-        "Not ready to approve — ✖ 2 hard stop(s): override with a reason (Alt+O); ⚠ 3 warning(s): acknowledge (Alt+A).",
+        "Not ready to approve — 2 hard stop(s): override with a reason (Alt+O); 3 warning(s): acknowledge (Alt+A).",
         "#8b1a10",
     )
     settle()

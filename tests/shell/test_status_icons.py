@@ -54,6 +54,11 @@ CONVERTED = (  # screens whose status glyphs became icons (issue 18)
     "widgets/inventory_receiving.py",
     "widgets/inventory_recalls.py",
     "widgets/inventory_reports.py",
+    "screens/review.py",
+    "widgets/review_lists.py",
+    "widgets/review_parts.py",
+    "widgets/review_panels.py",
+    "widgets/review_override.py",
 )
 
 

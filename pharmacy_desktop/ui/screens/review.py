@@ -49,6 +49,9 @@ from pharmacy_desktop.ui.widgets.review_panels import (
     status_text,
 )
 
+# a message's icon (ui/icons) by the colour of its words: the icon stands beside them, never alone
+KIND_OF_COLOUR = {STOP_TEXT: "stop", ERROR: "stop", WARNING: "warning", PASSED: "passed", TEXT: "info"}
+
 
 class ReviewScreen(Screen):
     key = key_for(Place.REVIEW)
@@ -89,7 +92,7 @@ class ReviewScreen(Screen):
         self.approve_button = a.approve_button
         self.queue.selectionModel().currentRowChanged.connect(lambda current, _: self._open_row(current.row()))
         self.reason_frame.too_short.connect(
-            lambda: self._say("✖ Type the reason (a few words) first, then Enter. Esc cancels.", STOP_TEXT)
+            lambda: self._say("Type the reason (a few words) first, then Enter. Esc cancels.", STOP_TEXT)
         )
         self.reason_frame.confirmed.connect(self.alerts.setFocus)
         self.reason_frame.escaped.connect(self._reason_escaped)
@@ -288,8 +291,10 @@ class ReviewScreen(Screen):
         if self.detail is not None:
             self._say(*status_text(self.detail, done))
 
-    def _say(self, text: str, colour: str) -> None:
-        self.message.setText(text)
+    def _say(self, text: str, colour: str, kind: str | None = None) -> None:
+        """The message line: the words in ``colour``, the icon of ``kind`` beside them (by default
+        the colour's: stop, warning, passed, info)."""
+        self.message.say(kind or KIND_OF_COLOUR.get(colour), text)
         self.message.setVisible(bool(text))  # no empty line taking the alerts' height
         self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
@@ -321,7 +326,7 @@ class ReviewScreen(Screen):
             return
         if alert.needs_override:
             self._say(
-                "✖ A hard stop cannot just be acknowledged: Alt+O overrides it with a reason, "
+                "A hard stop cannot just be acknowledged: Alt+O overrides it with a reason, "
                 "or Alt+R rejects the prescription.",
                 STOP_TEXT,
             )
@@ -391,7 +396,7 @@ class ReviewScreen(Screen):
         seen = detail.alert_ids
 
         def done(result: ReviewDetail) -> None:
-            self._say(f"✓ Rx {result.rx_number} validated: it goes to the fill queue.", PASSED)
+            self._say(f"Rx {result.rx_number} validated: it goes to the fill queue.", PASSED)
             self.detail = None
             self.refresh_queue()
             self.queue.setFocus()
@@ -453,7 +458,7 @@ class ReviewScreen(Screen):
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, (ValidationFailed, PermissionDenied)):
-            self._say("✖ " + exc.message, STOP_TEXT)
+            self._say(exc.message, STOP_TEXT)
             if self.reason_frame.action is not None:
                 self.reason.setFocus()
             return

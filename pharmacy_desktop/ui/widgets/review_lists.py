@@ -29,16 +29,18 @@ from pharmacy_desktop.ui.style import (
 )
 from pharmacy_desktop.ui.table_models import RowsModel
 
-# (icon, words, text colour, background)
+ICON_KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # an alert row's icon kind ("stop", "warning", "passed")
+# (icon kind of ui/icons, words, text colour, background): the icon stands beside the words
 STYLES = {
-    "stop": ("✖", "HARD STOP", STOP_TEXT, STOP_BACKGROUND),
-    "warning": ("⚠", "WARNING", WARNING_TEXT, WARNING_BACKGROUND),
-    "resolved": ("✔", "RESOLVED", PASSED, PASSED_BACKGROUND),
-    "passed": ("✓", "PASSED", PASSED_MUTED, WHITE),
+    "stop": ("stop", "HARD STOP", STOP_TEXT, STOP_BACKGROUND),
+    "warning": ("warning", "WARNING", WARNING_TEXT, WARNING_BACKGROUND),
+    "resolved": ("passed", "RESOLVED", PASSED, PASSED_BACKGROUND),
+    "passed": ("passed", "PASSED", PASSED_MUTED, WHITE),
 }
 
 
 def alert_style(alert: Alert) -> tuple[str, str, str, str]:
+    """(icon kind, words, text colour, background) of an alert's row."""
     if alert.status == DurStatus.PASSED:
         return STYLES["passed"]
     if alert.resolved:
@@ -94,7 +96,7 @@ class QueueModel(RowsModel[QueueRow]):
 def alert_text(alert: Alert, *, new: bool = False) -> str:
     """An alert in a few lines: what and how bad, what to do, where the rule comes from, its state.
     ``new``: it appeared when the checks ran again after the patient's profile changed."""
-    icon, words, _, _ = alert_style(alert)
+    _, words, _, _ = alert_style(alert)
     if new:
         words = f"NEW {words}"
     severity = f" · {alert.severity}" if alert.severity not in ("none", "") else ""
@@ -102,7 +104,7 @@ def alert_text(alert: Alert, *, new: bool = False) -> str:
     head, sep, rest = message.partition(": ")
     if sep and len(head.split()) <= 2 and head.lower().split()[-1] in alert.check_label.lower():
         message = rest  # "Allergy: patient is ..." under the label "Drug allergy"
-    lines = [f"{icon} {words}{severity} — {alert.check_label}: {message}"]
+    lines = [f"{words}{severity} — {alert.check_label}: {message}"]
     if alert.management and alert.status != DurStatus.PASSED and alert.management not in message:
         lines.append(f"     What to do: {alert.management}")
     if alert.source and alert.status != DurStatus.PASSED:
@@ -131,8 +133,8 @@ def alert_detail_html(alert: Alert | None) -> str:
     def esc(text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-    icon, words, colour, _ = alert_style(alert)
-    parts = [f"<b style='color:{colour}'>{icon} {words} — {esc(alert.check_label)}</b>: {esc(alert.message)}"]
+    _, words, colour, _ = alert_style(alert)
+    parts = [f"<b style='color:{colour}'>{words} — {esc(alert.check_label)}</b>: {esc(alert.message)}"]
     if alert.management and alert.management not in alert.message:
         parts.append(f"<b>What to do:</b> {esc(alert.management)}")
     if alert.source:
@@ -157,7 +159,7 @@ def new_alerts(before: ReviewDetail | None, after: ReviewDetail) -> frozenset[An
 def passed_summary(passed: list[Alert]) -> str:
     """The checks that passed, in one row: every alert keeps its room in the list."""
     labels = list(dict.fromkeys(a.check_label for a in passed))
-    return f"{STYLES['passed'][0]} PASSED — {len(labels)} check(s): {', '.join(labels)}"
+    return f"PASSED — {len(labels)} check(s): {', '.join(labels)}"
 
 
 class AlertDelegate(QStyledItemDelegate):

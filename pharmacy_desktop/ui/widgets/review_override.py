@@ -33,6 +33,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.review import MIN_REASON, Alert
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.style import ERROR_STYLE, HINT_STYLE, STOP_TEXT, WARNING_TEXT
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 # (reason, professional, result, note) -> nothing; the screen runs the service and answers with
 # ``done()`` or ``refused(message)``
@@ -97,7 +98,7 @@ class OverrideDialog(QDialog):
         self.hint = QLabel(needed)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(HINT_STYLE)
-        self.error = QLabel("")
+        self.error = StatusLabel()  # the refusal's words, the stop icon beside them
         self.error.setObjectName("overrideError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -149,7 +150,7 @@ class OverrideDialog(QDialog):
         """The service said no: its words in the dialog, which stays open to correct."""
         self.busy = False
         self.ok_button.setEnabled(True)
-        self.error.setText("✖ " + message)
+        self.error.say("stop", message)
         self.error.show()
         first_missing = next((c for c in (self.professional_code, self.result_code) if not c.currentData()), None)
         (first_missing or self.note).setFocus()

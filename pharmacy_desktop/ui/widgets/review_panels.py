@@ -3,7 +3,7 @@ work area (the drug, the patient, the prescription, the DUR alerts, the reason l
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QStyle,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.outcomes import DurStatus
 from pharmacy_desktop.services.review import Alert, ReviewDetail
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import (
     PASSED_BACKGROUND,
@@ -36,6 +36,7 @@ from pharmacy_desktop.ui.style import (
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner, big_font
 from pharmacy_desktop.ui.widgets.review_lists import (
+    ICON_KIND_ROLE,
     AlertDelegate,
     QueueModel,
     alert_detail_html,
@@ -50,6 +51,7 @@ from pharmacy_desktop.ui.widgets.review_lists import (
 from pharmacy_desktop.ui.widgets.review_parts import ReasonLine as ReasonLine  # re-exported
 from pharmacy_desktop.ui.widgets.review_parts import esc_html, rx_html
 from pharmacy_desktop.ui.widgets.review_parts import status_text as status_text  # re-exported
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
 ALERTS_TITLE = "DUR alerts — acknowledge each; hard stops need codes and a note"
@@ -86,7 +88,7 @@ class ReviewQueuePanel(QWidget):
         self.queue.setAccessibleName("Review queue")
         self.queue.setTabKeyNavigation(False)  # Tab leaves the queue for the alerts
         queue_layout.addWidget(self.queue, 1)
-        self.queue_empty = QLabel("✓ Nothing waiting for review.")
+        self.queue_empty = StatusLabel("Nothing waiting for review.", kind="passed")
         self.queue_empty.setVisible(False)
         queue_layout.addWidget(self.queue_empty)
         # the open patient's other prescriptions under the queue, where the height is: at least three
@@ -188,6 +190,8 @@ class ReviewWorkArea(QWidget):
         self.alerts.setWordWrap(False)
         self.alerts.setTextElideMode(Qt.TextElideMode.ElideRight)
         line = self.alerts.fontMetrics().lineSpacing()
+        glyph = self.alerts.fontMetrics().height() - 2  # the kind's icon no taller than a line of words
+        self.alerts.setIconSize(QSize(glyph, glyph))
         # as tall as its rows (three alerts at the least, then it scrolls): the room left goes to the
         # highlighted alert's whole text under it (fit_alert_rows)
         self.alerts_floor = int(line * 6.8)
@@ -226,7 +230,7 @@ class ReviewWorkArea(QWidget):
         self.reason_label, self.reason = self.reason_frame.label, self.reason_frame.field
         work_layout.addWidget(self.reason_frame)
 
-        self.message = QLabel("")
+        self.message = StatusLabel()  # what to do next: the icon of its kind beside the words
         self.message.setObjectName("reviewMessage")
         self.message.setWordWrap(True)
         work_layout.addWidget(self.message)
@@ -294,19 +298,15 @@ class ReviewWorkArea(QWidget):
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
-            icon = {
-                "✖": QStyle.StandardPixmap.SP_MessageBoxCritical,
-                "⚠": QStyle.StandardPixmap.SP_MessageBoxWarning,
-                "✔": QStyle.StandardPixmap.SP_DialogApplyButton,
-            }.get(alert_style(alert)[0])
-            if icon is not None:
-                item.setIcon(self.style().standardIcon(icon))
+            item.setIcon(icon(alert_style(alert)[0]))  # beside the words (HARD STOP, WARNING ...)
+            item.setData(ICON_KIND_ROLE, alert_style(alert)[0])
             item.setData(Qt.ItemDataRole.UserRole, alert.validation_id)
             item.setToolTip(alert_text(alert))
             self.alerts.addItem(item)
             self.row_alerts.append(alert)
         if passed:  # one row: every alert above keeps its room
-            item = QListWidgetItem(passed_summary(passed))
+            item = QListWidgetItem(icon("passed"), passed_summary(passed))
+            item.setData(ICON_KIND_ROLE, "passed")
             item.setForeground(QBrush(QColor(PASSED_MUTED)))
             item.setBackground(QBrush(QColor(PASSED_BACKGROUND)))
             item.setToolTip("\n".join(f"{a.check_label}: {a.message}" for a in passed))

@@ -77,24 +77,25 @@ class ReasonLine(QFrame):
         return False
 
 
-def status_text(detail: ReviewDetail, done: str = "") -> tuple[str, str]:
-    """What the pharmacist does next, and its colour; ``done`` ("Acknowledged.") says first what just happened."""
+def status_text(detail: ReviewDetail, done: str = "") -> tuple[str, str, str]:
+    """What the pharmacist does next, its colour and the kind of its icon (``ui/icons``: the icon stands
+    beside the words); ``done`` ("Acknowledged.") says first what just happened."""
     done = f"{done} " if done else ""
     if detail.status != RxStatus.RECEIVED:
-        return f"{done}Rx {detail.rx_number} is {detail.status}.", PASSED
+        return f"{done}Rx {detail.rx_number} is {detail.status}.", PASSED, "info"
     if detail.returned_note:
-        return f"{done}↩ Sent back to intake: {detail.returned_note}", WARNING
+        return f"{done}↩ Sent back to intake: {detail.returned_note}", WARNING, "warning"
     if detail.open_alerts:
         stops = sum(1 for a in detail.open_alerts if a.needs_override)
         warns = len(detail.open_alerts) - stops
-        parts = ([f"✖ {stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + (
-            [f"⚠ {warns} warning(s): acknowledge (Alt+A)"] if warns else []
+        parts = ([f"{stops} hard stop(s): override with a reason (Alt+O)"] if stops else []) + (
+            [f"{warns} warning(s): acknowledge (Alt+A)"] if warns else []
         )
         lead = "Still open" if done else "Not ready to approve"
-        return f"{done}{lead} — " + "; ".join(parts) + ".", STOP_TEXT
+        return f"{done}{lead} — " + "; ".join(parts) + ".", STOP_TEXT, "stop" if stops else "warning"
     if any(a.is_alert for a in detail.alerts):
-        return f"✓ {done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED
-    return f"✓ {done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED
+        return f"{done}All alerts resolved: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED, "passed"
+    return f"{done}No DUR alerts: Ctrl+Enter approves Rx {detail.rx_number}.", PASSED, "passed"
 
 
 def esc_html(text: object) -> str:
