@@ -41,12 +41,7 @@ IDS = [f"{w}x{h}" for w, h in SIZES]
 SHOTS = os.environ.get("STATE_SHOTS", "")  # a folder: each state saved there as PNG to look at
 
 # (state, size id) -> why it clips: reported on /work/notes/board.md; strict (a fix must remove it)
-KNOWN: dict[tuple[str, str], str] = {
-    ("final verification: the label scanned", "1024x768"): (
-        "the window keeps 1024 px now (the queue gives way beside an open prescription) but the vial "
-        "label text needs ~342 px and has ~332 (H4's verify layout; on the board)"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

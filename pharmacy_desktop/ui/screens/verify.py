@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -47,6 +47,8 @@ from pharmacy_desktop.ui.widgets.fill_common import (
 )
 
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
+LABEL_CHARS = 20  # the vial label preview's narrowest line, in characters
+LABEL_FRAME = 24  # px around its text: padding 8 and border 2 a side, and air
 
 
 class VerifyScreen(QueueScreen):
@@ -115,6 +117,9 @@ class VerifyScreen(QueueScreen):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(9.0, QFont().pointSizeF() - 2))
         self.label_text.setFont(mono)
+        # a vial label's lines wrap no narrower than LABEL_CHARS: the compare's cells and the queue give way
+        # first (at 1024 px the label was squeezed to ~13 characters a line and cut at the bottom)
+        self.label_text.setMinimumWidth(QFontMetrics(mono).horizontalAdvance("0" * LABEL_CHARS) + LABEL_FRAME)
         self.label_text.setTextFormat(Qt.TextFormat.PlainText)
         self.label_text.setWordWrap(True)
         self.label_text.setStyleSheet(
