@@ -52,6 +52,8 @@ class AdjustmentView:
     dea_form: str | None
     count_id: uuid.UUID | None
     schedule: str = ""  # 'C-II' ... as every screen marks a controlled drug ('' when not controlled)
+    unit: str = ""  # the item's quantity unit and the drug's form: quantity_text(change, unit, dosage_form)
+    dosage_form: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -107,6 +109,8 @@ def adjustment_view(uow: UnitOfWork, adjustment: Any) -> AdjustmentView:
         dea_form=adjustment.dea_form,
         count_id=adjustment.count_id,
         schedule=_schedule(med.dea_schedule) if med is not None else "",
+        unit=item.quantity_unit if item is not None else "",
+        dosage_form=med.dosage_form if med is not None else None,
     )
 
 

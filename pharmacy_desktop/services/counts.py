@@ -58,6 +58,7 @@ class CountLineView:
     unit: str
     counted: Decimal | None
     expected: Decimal | None  # None while a blind count is open: never shown to the counter
+    dosage_form: str | None = None  # with unit: quantity_text(counted, unit, dosage_form)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class VarianceLine:
     counted: Decimal
     variance: Decimal  # counted - expected
     adjustment: AdjustmentView
+    unit: str = ""  # the item's quantity unit and the drug's form, for quantity_text
+    dosage_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,8 @@ def submit_count(uow_factory: UnitOfWorkFactory, actor: Actor, count_id: uuid.UU
                         v.counted,
                         v.difference,
                         adjustment_view(uow, made),
+                        unit=item.quantity_unit,
+                        dosage_form=med.dosage_form,
                     )
                 )
             now = utcnow()
@@ -276,6 +281,7 @@ def _sheet(uow: UnitOfWork, count: InventoryCount) -> CountSheet:
             unit=item.quantity_unit,
             counted=line.counted_quantity,
             expected=None if hide else line.expected_quantity,
+            dosage_form=med.dosage_form,
         )
         for line, item, med in uow.adjustments.count_lines(count.id)
     )

@@ -260,14 +260,16 @@ def test_adjustments_by_keys_small_at_once_controlled_waits_and_four_eyes(
     assert "DEA Form 106" in page.result.text()
     assert on_hand(uow_factory, shelf["oxycodone"]) == D(60)
     qtbot.waitUntil(lambda: page.queue.rowCount() == 1, timeout=WAIT)
-    assert page.queue.item(0, 4).text() == "−5" and page.queue.item(0, 7).text().endswith("(you)")
+    assert page.queue.item(0, 4).text() == "−5 tablets" and page.queue.item(0, 7).text().endswith("(you)")
     assert page.queue.item(0, 1).text().startswith("[C-II] Oxycodone")  # the schedule, as every screen marks it
     counter.press(Qt.Key.Key_W, ALT)
     page.queue.selectRow(0)
     counter.press(Qt.Key.Key_K, ALT)  # the DEA Form 106 data, from the records
     qtbot.waitUntil(lambda: getattr(page, "form_box", None) is not None and page.form_box.isVisible(), timeout=WAIT)
     form = page.form_box.text()
-    assert "Oxycodone Hydrochloride 5 mg" in form and "Quantity theft: 5 tablet" in form and "NDC: 0406-0552-01" in form
+    assert (
+        "Oxycodone Hydrochloride 5 mg" in form and "Quantity theft: 5 tablets" in form and "NDC: 0406-0552-01" in form
+    )
     assert "Description: missing" in form
     page.form_box.accept()  # OK: back to the list, the keys work again
 
@@ -335,7 +337,7 @@ def test_a_blind_shelf_count_by_scanning_gives_the_variance_list(qtbot, inventor
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.entry, timeout=WAIT)
     counter.type("70")
     counter.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.lines.item(0, 3).text() == "70 tablet", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.lines.item(0, 3).text() == "70 tablets", timeout=WAIT)
     counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # metformin not counted yet
     qtbot.waitUntil(lambda: "not counted yet: Metformin" in page.message.text(), timeout=WAIT)
     expiry = dt.date.today().replace(year=dt.date.today().year + 1)
@@ -343,13 +345,20 @@ def test_a_blind_shelf_count_by_scanning_gives_the_variance_list(qtbot, inventor
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.entry, timeout=WAIT)
     counter.type("30")
     counter.press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.lines.item(1, 3).text() == "30 tablet", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.lines.item(1, 3).text() == "30 tablets", timeout=WAIT)
     assert on_hand(uow_factory, shelf["lisinopril"]) == D(100)  # counting changes nothing
     counter.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.pages.currentWidget() is page.done, timeout=WAIT)
     assert page.variances.rowCount() == 1
     cells = [page.variances.item(0, c).text() for c in range(6)]
-    assert cells == ["Lisinopril 20 mg", "64725-1020-01", "100", "70", "−30", "WAITING for approval"]
+    assert cells == [
+        "Lisinopril 20 mg",
+        "64725-1020-01",
+        "100 tablets",
+        "70 tablets",
+        "−30 tablets",
+        "WAITING for approval",
+    ]
     assert "1 waiting for approval" in page.done_heading.text()
     assert on_hand(uow_factory, shelf["lisinopril"]) == D(100)  # until someone approves it
     with uow_factory() as uow:

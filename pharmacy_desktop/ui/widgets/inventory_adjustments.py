@@ -38,12 +38,12 @@ from pharmacy_desktop.ui.widgets.fill_common import RowsTable, schedule_mark
 from pharmacy_desktop.ui.widgets.inventory_common import (
     ItemFinder,
     MessageLine,
+    change_text,
     form_106_text,
     outcome_text,
     paint,
-    qty,
     queue_cells,
-    signed,
+    units,
 )
 
 QUEUE_HEADERS = ["Requested", "Drug", "Lot", "Type", "Change", "Value", "Reason", "By"]
@@ -264,10 +264,13 @@ class AdjustmentsPage(QWidget):
         self.stock = stock
         for lot in stock.lots:
             if lot.on_shelf:
-                self.lot.addItem(f"{lot.lot} · exp {lot.expiry.isoformat()} · {qty(lot.remaining)} left", lot.batch_id)
+                self.lot.addItem(
+                    f"{lot.lot} · exp {lot.expiry.isoformat()} · {units(lot.remaining, stock.item.unit, stock.item.dosage_form)} left",
+                    lot.batch_id,
+                )
         self.item_info.say(
             "controlled" if stock.item.schedule else "hint",
-            f"{stock.item.title}: on hand now {qty(stock.item.on_hand, stock.item.unit)}, bin "
+            f"{stock.item.title}: on hand now {stock.item.on_hand_text}, bin "
             f"{stock.item.bin_location or '—'}"
             + (
                 f" · controlled ({schedule_mark(stock.item.schedule)}): approval always needed"
@@ -408,7 +411,7 @@ class AdjustmentsPage(QWidget):
 
     def _decided(self, view: AdjustmentView) -> None:
         self.note.clear()
-        what = f"{view.type_label} {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
+        what = f"{view.type_label} {change_text(view)} for {view.drug_name} {view.strength or ''}".strip()
         if view.status == rules.APPROVED:
             self.decision.say("done", f"Approved: {what}. The stock has changed.")
         else:

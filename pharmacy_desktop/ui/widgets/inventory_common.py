@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QListWidgetItem, QTableWidget, QWidget
 
 from pharmacy_desktop.domain import adjustments as rules
 from pharmacy_desktop.domain.adjustments import Form106
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.domain.ndc import format_ndc11
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services import inventory_view
@@ -85,8 +86,22 @@ def qty(value: Decimal | None, unit: str = "") -> str:
     return f"{shown} {unit}".strip()
 
 
-def signed(value: Decimal) -> str:
+def units(value: Decimal | None, unit: str | None, dosage_form: str | None) -> str:
+    """A quantity in the unit it is counted out in: '30 tablets', '473 mL' (never '30 EA')."""
+    return "—" if value is None else quantity_text(value, unit, dosage_form)
+
+
+def signed(value: Decimal, unit: str | None = None, dosage_form: str | None = None) -> str:
+    """'+12', '−3' (or with the item's unit and form: '+12 tablets', '−3 mL')."""
+    if unit is not None:
+        shown = units(abs(value), unit, dosage_form)
+        return f"+{shown}" if value > 0 else f"−{shown}" if value < 0 else shown
     return f"+{qty(value)}" if value > 0 else f"−{qty(-value)}" if value < 0 else "0"
+
+
+def change_text(view: AdjustmentView) -> str:
+    """An adjustment's change in the item's dispensing unit: '−3 tablets'."""
+    return signed(view.change, view.unit, view.dosage_form)
 
 
 def form_106_text(form: Form106) -> str:
@@ -97,7 +112,7 @@ def form_106_text(form: Form106) -> str:
         f"Date of {form.type_of_loss}: {form.date_of_loss.isoformat()}",
         f"Drug: {form.drug_name} {form.strength or ''} {form.dosage_form or ''}".rstrip(),
         f"NDC: {ndc_shown(form.ndc)}   Schedule: {form.schedule or '—'}",
-        f"Quantity {form.type_of_loss}: {qty(form.quantity, form.quantity_unit)}   Lot: {form.lot_number or '—'}",
+        f"Quantity {form.type_of_loss}: {units(form.quantity, form.quantity_unit, form.dosage_form)}   Lot: {form.lot_number or '—'}",
         f"Description: {form.description}",
     ]
     return "\n".join(lines)
@@ -105,7 +120,7 @@ def form_106_text(form: Form106) -> str:
 
 def outcome_text(view: AdjustmentView) -> tuple[str, str]:
     """(kind, words) for the result of a request."""
-    what = f"{view.type_label} of {signed(view.change)} for {view.drug_name} {view.strength or ''}".strip()
+    what = f"{view.type_label} of {change_text(view)} for {view.drug_name} {view.strength or ''}".strip()
     form = " DEA Form 106 data recorded (theft or loss of a controlled substance)." if view.dea_form == "106" else ""
     if view.status == rules.APPROVED:
         return "done", f"Approved at once (small, not controlled): {what}. The stock has changed.{form}"
@@ -124,7 +139,7 @@ def queue_cells(view: AdjustmentView) -> list[str]:
         drug_cell(f"{view.drug_name} {view.strength or ''}".strip(), schedule),
         view.lot or "any",
         view.type_label + (" (106)" if view.dea_form == "106" else ""),
-        signed(view.change),
+        change_text(view),
         value,
         view.reason,
         view.requested_by_name,
@@ -181,7 +196,7 @@ class ItemFinder(SearchAsYouType):
     def item(self, found: StockRow) -> QListWidgetItem:
         schedule = f"[{found.schedule}] " if found.schedule else ""
         return QListWidgetItem(
-            f"{schedule}{found.title}   NDC {found.ndc_shown} · on hand {qty(found.on_hand, found.unit)}"
+            f"{schedule}{found.title}   NDC {found.ndc_shown} · on hand {found.on_hand_text}"
             f" · bin {found.bin_location or '—'}"
         )
 

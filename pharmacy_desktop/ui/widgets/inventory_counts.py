@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.domain import adjustments as rules
+from pharmacy_desktop.domain.dispensing import dispensing_unit
 from pharmacy_desktop.services import counts, inventory_view
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.counts import CountLineView, CountResult, CountSheet, VarianceLine
@@ -38,7 +39,7 @@ from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, local_time
-from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, qty, signed
+from pharmacy_desktop.ui.widgets.inventory_common import MessageLine, ndc_shown, paint, signed, units
 
 SHEET_HEADERS = ["Drug", "NDC", "Bin", "Counted"]
 VARIANCE_HEADERS = ["Drug", "NDC", "On record", "Counted", "Variance", "Adjustment"]
@@ -47,7 +48,7 @@ PROMPT = "Scan an item on the shelf, then type how many you count"
 
 def line_cells(line: CountLineView) -> list[str]:
     name = f"{line.drug_name} {line.strength or ''}".strip()
-    counted = qty(line.counted, line.unit) if line.counted is not None else "— not counted yet"
+    counted = units(line.counted, line.unit, line.dosage_form) if line.counted is not None else "— not counted yet"
     return [name, ndc_shown(line.ndc), line.bin_location or "—", counted]
 
 
@@ -58,7 +59,8 @@ def variance_cells(v: VarianceLine) -> list[str | Marked]:
         state = Marked("passed", "approved at once (small)")  # the icon beside the words
     else:
         state = "WAITING for approval" + (" (controlled)" if adjustment.is_controlled else "")
-    return [v.drug_name, ndc_shown(v.ndc), qty(v.expected), qty(v.counted), signed(v.variance), state]
+    expected, counted = units(v.expected, v.unit, v.dosage_form), units(v.counted, v.unit, v.dosage_form)
+    return [v.drug_name, ndc_shown(v.ndc), expected, counted, signed(v.variance, v.unit, v.dosage_form), state]
 
 
 class CountsPage(QWidget):
@@ -300,7 +302,10 @@ class CountsPage(QWidget):
         self.entry.setEnabled(True)
         self.entry.clear()
         self.entry_item.setText(f"{rows[0].title} — bin {rows[0].bin_location or '—'}")
-        self.message.say("info", f"Type how many {rows[0].unit} of {rows[0].title} you count, then Enter.")
+        self.message.say(
+            "info",
+            f"Type how many {dispensing_unit(2, rows[0].unit, rows[0].dosage_form)} of {rows[0].title} you count, then Enter.",
+        )
         row = next(n for n, line in enumerate(sheet.lines) if line.item_id == rows[0].item_id)
         self.lines.selectRow(row)
         self.entry.setFocus()
@@ -328,7 +333,10 @@ class CountsPage(QWidget):
         self.entry.clear()
         self.entry.setEnabled(False)
         self.entry_item.setText("")
-        self.message.say("done", f"Counted {qty(line.counted, line.unit)} of {line.drug_name}. Scan the next item.")
+        self.message.say(
+            "done",
+            f"Counted {units(line.counted, line.unit, line.dosage_form)} of {line.drug_name}. Scan the next item.",
+        )
         self._run(lambda f, a: counts.count_sheet(f, a, count_id), self._show_sheet)
         self.prompt.setFocus()
 
