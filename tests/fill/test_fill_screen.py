@@ -65,7 +65,7 @@ def test_fill_by_scanning_the_label_then_the_bottle_then_enter(qtbot, screen, co
     qtbot.waitUntil(lambda: screen.last_result is not None, timeout=WAIT)
     assert status_of(uow_factory, rx_world.rx_id) == "in_progress"
     assert on_hand(uow_factory, rx_world.item_id) == 470
-    assert "label queued" in screen.status.text()
+    assert "label queued" in screen.status.text() and screen.status.icon_kind == "passed"  # words + icon
     qtbot.waitUntil(lambda: screen.queue.rowCount() == 0, timeout=WAIT)
 
 

@@ -44,13 +44,15 @@ def test_label_then_wrong_bottle_stops_then_right_bottle_and_enter_approves(qtbo
     assert screen.view is None
 
     counter.scan(f.LISINOPRIL_20_100.upc)  # a bottle before the label
-    assert "Scan the vial label" in screen.status.text()
+    assert "Scan the vial label" in screen.status.text() and screen.status.icon_kind == "stop"
 
     counter.scan(filled.rx_number)
     qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)
     assert screen.patient.text().startswith("Gonzalez, Maria")
     assert screen.cells["Drug"][0].text() == screen.cells["Drug"][1].text() == "Lisinopril 20 mg tablet"
     assert screen.cells["Lot"][1].text() == "L100"
+    assert screen.cells["Drug"][2].text() == "same" and screen.cells["Drug"][2].icon_kind == "passed"
+    assert screen.cells["Lot"][2].text() == "" and screen.cells["Lot"][2].icon_kind is None
     assert "Maria Gonzalez" in screen.label_text.text()
     assert not screen.approve_button.isEnabled()
     counter.press(Qt.Key.Key_Return)
@@ -67,7 +69,7 @@ def test_label_then_wrong_bottle_stops_then_right_bottle_and_enter_approves(qtbo
     counter.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.approved is not None, timeout=WAIT)
     assert status_of(uow_factory, filled.rx_id) == "ready"
-    assert "will-call bin A" in screen.status.text()
+    assert "will-call bin A" in screen.status.text() and screen.status.icon_kind == "passed"
 
 
 def test_return_to_fill_by_alt_r_reason_and_enter(qtbot, verify_screen, uow_factory, filled):

@@ -59,6 +59,10 @@ CONVERTED = (  # screens whose status glyphs became icons (issue 18)
     "widgets/review_parts.py",
     "widgets/review_panels.py",
     "widgets/review_override.py",
+    "screens/fill.py",
+    "screens/verify.py",
+    "screens/queue_screen.py",
+    "widgets/fill_common.py",
 )
 
 
@@ -131,3 +135,17 @@ def test_the_icon_sits_beside_the_first_line_of_wrapped_words(qtbot, rich):
     line = label.fontMetrics().height()
     assert max(text_rows) - min(text_rows) > 2 * line  # the words wrap onto several lines
     assert abs(min(icon_rows) - min(text_rows)) < line  # the icon by the first of them, not the middle
+
+
+def test_a_result_banner_lists_its_warnings_each_with_the_warning_icon(qtbot):
+    from pharmacy_desktop.ui.widgets.fill_common import ResultBanner
+
+    banner = ResultBanner()
+    qtbot.addWidget(banner)
+    banner.show_result("warning", "Right drug.", ["Expires in 20 days.", "Last bottle on the shelf."])
+    assert banner.text.text() == "CHECK: Right drug."
+    shown = [(line.text(), line.icon_kind) for line in banner.details if line.isVisibleTo(banner)]
+    assert shown == [("Expires in 20 days.", "warning"), ("Last bottle on the shelf.", "warning")]
+    assert banner.detail_text() == "Expires in 20 days.\nLast bottle on the shelf."
+    banner.show_result("ok", "Right drug.")
+    assert [line for line in banner.details if line.isVisibleTo(banner)] == [] and banner.detail_text() == ""

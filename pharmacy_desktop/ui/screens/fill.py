@@ -184,7 +184,7 @@ class FillScreen(QueueScreen):
         self.view = view
         item = view.current_item or (view.items[0] if view.items else None)
         if item is None:
-            self._idle_message("This prescription has no items.")
+            self._idle_message("This prescription has no items.", "warning")
             return
         stat = "   ·   STAT" if view.is_stat else ""
         fill_no = (
@@ -238,14 +238,15 @@ class FillScreen(QueueScreen):
                 lambda rx_id: (
                     self.open_rx(rx_id)
                     if rx_id
-                    else self._idle_message(f"No prescription has the number {number}. Check the label.")
+                    else self._idle_message(f"No prescription has the number {number}. Check the label.", "stop")
                 ),
                 busy_message="Looking up the Rx…",
             )
             return True
         if self.view is None:
             self._idle_message(
-                "Open a prescription first (scan its Rx label, or pick it and press Enter), then scan the stock bottle."
+                "Open a prescription first (scan its Rx label, or pick it and press Enter), then scan the stock bottle.",
+                "warning",
             )
             return True
         self._check(text)
@@ -313,7 +314,7 @@ class FillScreen(QueueScreen):
             )
             self.result.show_result("warning" if check.warnings else "ok", check.message, check.warnings)
             self.prompt.set_text(
-                f"✔  {check.scanned.title if check.scanned else ''}\nPress Enter to fill "
+                f"Right bottle: {check.scanned.title if check.scanned else ''}\nPress Enter to fill "
                 f"{format_quantity(check.quantity)} {check.unit} and print the label",
                 "done",
             )
@@ -418,9 +419,10 @@ class FillScreen(QueueScreen):
         where = "to final verification" if result.status == RxStatus.IN_PROGRESS else "— next item"
         self._reset()
         self._idle_message(
-            f"✔ Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} {result.unit or 'units'}, "
+            f"Rx {result.rx_number} filled{partial}: {format_quantity(result.quantity)} {result.unit or 'units'}, "
             "label queued. "
-            f"Put the vial and the stock bottle in the basket {where}."
+            f"Put the vial and the stock bottle in the basket {where}.",
+            "passed",
         )
         self.refresh()
         self.claim.bill(self.context, self.actor, result.refill_id, result.rx_number)
@@ -464,9 +466,10 @@ class FillScreen(QueueScreen):
         self.lots.clear()
         self.fill_button.setEnabled(False)
         self.partial_button.setEnabled(False)
-        self.status.clear()
+        self.status.setText("")
         self.pages.setCurrentWidget(self.idle_page)
 
-    def _idle_message(self, text: str) -> None:
+    def _idle_message(self, text: str, kind: str) -> None:
+        """The idle page's line under the prompt: the words, the icon of ``kind`` beside them."""
         self.pages.setCurrentWidget(self.idle_page)
-        self.status.setText(text)
+        self.status.say(kind, text)

@@ -24,12 +24,13 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     RowsTable,
     RxPreview,
     ScanPrompt,
-    big,
     drug_cell,
     local_time,
     minutes_text,
+    scaled,
     shortcut,
 )
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
 
@@ -101,7 +102,10 @@ class QueueScreen(LiveScreen):
         self.idle_page = QWidget()
         idle = QVBoxLayout(self.idle_page)
         self.idle_prompt = ScanPrompt(prompt)
-        self.status = big("", status_delta, name=status_name)
+        self.status = scaled(StatusLabel(), status_delta)  # what just happened: its icon beside the words
+        self.status.setObjectName(status_name)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.preview = RxPreview()
         idle.addStretch(1)
         idle.addWidget(self.preview)

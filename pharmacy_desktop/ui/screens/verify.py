@@ -43,8 +43,10 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     ScanPrompt,
     big,
     drug_text,
+    scaled,
     shortcut,
 )
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 LABEL_CHARS = 20  # the vial label preview's narrowest line, in characters
@@ -98,11 +100,11 @@ class VerifyScreen(QueueScreen):
         grid.addWidget(big("PRESCRIBED", 2), 0, 1)
         grid.addWidget(big("FILLED", 2), 0, 2)
         grid.addWidget(big("", 2), 0, 3)
-        self.cells: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
+        self.cells: dict[str, tuple[QLabel, QLabel, StatusLabel]] = {}
         for r, name in enumerate(ROWS, start=1):
             grid.addWidget(big(name, 1), r, 0, Qt.AlignmentFlag.AlignTop)
             left, right = big("", 2 if name == "Drug" else 1), big("", 2 if name == "Drug" else 1)
-            mark = big("", 1, wrap=False)
+            mark = scaled(StatusLabel(), 1)  # same / differs: the icon beside the word
             for w in (left, right):
                 w.setTextFormat(Qt.TextFormat.PlainText)
             grid.addWidget(left, r, 1, Qt.AlignmentFlag.AlignTop)
@@ -237,7 +239,8 @@ class VerifyScreen(QueueScreen):
             a.setText(left)
             b.setText(right)
             differs = name in ("Drug", "NDC", "Quantity") and left != right
-            mark.setText("≠ differs" if differs else ("✔ same" if name in ("Drug", "NDC", "Quantity") else ""))
+            compared = name in ("Drug", "NDC", "Quantity")
+            mark.say("warning" if differs else "passed", "differs" if differs else ("same" if compared else ""))
             colour = AMBER if differs else GREEN
             mark.setStyleSheet(f"color: {colour};")
         fill_no = "original fill" if line.fill_number == 0 else f"refill {line.fill_number}"
@@ -361,7 +364,7 @@ class VerifyScreen(QueueScreen):
         self.approved = result
         self._reset()
         self._idle(
-            f"✔ Rx {result.rx_number} verified by {result.verified_by}.\n"
+            f"Rx {result.rx_number} verified by {result.verified_by}.\n"
             f"Bag it and put it in will-call bin {result.bin_code}  ({result.patient_name})."
         )
         self.refresh()
@@ -429,11 +432,11 @@ class VerifyScreen(QueueScreen):
         self.approve_button.setEnabled(False)
         self.label_text.clear()
         self.claim.clear()
-        self.status.clear()
+        self.status.setText("")
         self.idle_prompt.set_text("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)")
         self.pages.setCurrentWidget(self.idle_page)
 
     def _idle(self, text: str, *, problem: bool = False) -> None:
         self.pages.setCurrentWidget(self.idle_page)
-        self.status.setText(text)
+        self.status.say("stop" if problem else "passed", text)
         self.status.setStyleSheet(f"color: {RED if problem else GREEN};")

@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
 from pharmacy_desktop.ui.table_models import Marked
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 RED = ERROR
 GREEN = PASSED
@@ -214,7 +215,12 @@ class ResultBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.text, 1)
+        words = QVBoxLayout()
+        words.setContentsMargins(0, 0, 0, 0)
+        words.addWidget(self.text)
+        self.detail_box = words  # the message's warnings under it, each a line with the warning icon
+        self.details: list[StatusLabel] = []
+        layout.addLayout(words, 1)
         self.state = "none"
         self.hide()
 
@@ -228,17 +234,37 @@ class ResultBanner(QFrame):
         }[state]
         colour = {"ok": GREEN, "warning": AMBER, "problem": RED, "info": INFO}[state]
         word = self.WORDS[state]
-        lines = [f"{word}: {message}" if word else message] + [f"⚠ {d}" for d in details]
-        self.text.setText("\n".join(lines))
+        self.text.setText(f"{word}: {message}" if word else message)
+        self._show_details(details)
         self.icon.setPixmap(self.style().standardIcon(icon).pixmap(36, 36))
         self.setStyleSheet(
-            f"#resultBanner {{ border: 3px solid {colour}; border-radius: 6px; }} #resultText {{ color: {colour}; }}"
+            f"#resultBanner {{ border: 3px solid {colour}; border-radius: 6px; }}"
+            f" #resultText, #resultDetail {{ color: {colour}; }}"
         )
         self.show()
+
+    def _show_details(self, details: Sequence[str]) -> None:
+        """One line per warning, its icon beside the words (the colour is the banner's)."""
+        while len(self.details) < len(details):
+            line = StatusLabel()
+            line.setObjectName("resultDetail")
+            line.setWordWrap(True)
+            line.setTextFormat(Qt.TextFormat.PlainText)
+            scaled(line, 2, True)
+            self.detail_box.addWidget(line)
+            self.details.append(line)
+        for line, detail in zip(self.details, [*details, *[""] * len(self.details)], strict=False):
+            line.say("warning", detail)
+            line.setVisible(bool(detail))
+
+    def detail_text(self) -> str:
+        """The warnings shown under the message, one a line."""
+        return "\n".join(line.text() for line in self.details if line.text())
 
     def clear(self) -> None:
         self.state = "none"
         self.text.clear()
+        self._show_details(())
         self.hide()
 
 
