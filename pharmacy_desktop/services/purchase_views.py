@@ -62,6 +62,7 @@ class OrderLineView:
     quantity_received: Decimal
     unit_price: Decimal
     amount: Decimal
+    dosage_form: str | None = None  # quantities in the dispensing unit: quantity_text(q, None, dosage_form)
 
     @property
     def outstanding(self) -> Decimal:
@@ -157,6 +158,7 @@ def order_view(uow: UnitOfWork, order: Any) -> OrderView:
                 line.quantity_received or ZERO,
                 line.unit_price,
                 line.total_price,
+                dosage_form=med.dosage_form if med is not None else None,
             )
         )
     return OrderView(

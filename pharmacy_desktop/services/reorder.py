@@ -64,6 +64,8 @@ class Suggestion:
     unit_price: Decimal  # the item's unit cost; 0 when not known
     amount: Decimal
     is_schedule_ii: bool
+    unit: str = ""  # the item's quantity unit and the drug's form: quantity_text(q, unit, dosage_form)
+    dosage_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def suggestions_in(uow: UnitOfWork, default_supplier_id: uuid.UUID | None) -> li
                 price,
                 rules.line_total(quantity, price),
                 c2,
+                unit=item.quantity_unit,
+                dosage_form=med.dosage_form,
             )
         )
     result = [

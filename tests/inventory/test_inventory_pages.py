@@ -324,8 +324,14 @@ def test_receiving_by_scanned_datamatrix_partial_then_over_receipt_refused_then_
         counter.scan(LISINOPRIL.datamatrix("L-100", R1_EXPIRY, serial=serial))
         qtbot.waitUntil(lambda: not page.checking, timeout=WAIT)
     assert page.result.state == "ok", page.result.text.text()
-    assert "lot L-100" in page.result.text.text() and "100 still due" in page.result.text.text()
-    assert [page.lines.item(0, c).text() for c in (2, 3, 4, 5, 6)] == ["300", "0", "200", "100", "partial"]
+    assert "lot L-100" in page.result.text.text() and "100 tablets still due" in page.result.text.text()
+    assert [page.lines.item(0, c).text() for c in (2, 3, 4, 5, 6)] == [
+        "300 tablets",
+        "0 tablets",
+        "200 tablets",
+        "100 tablets",
+        "partial",
+    ]
     assert page.packages.rowCount() == 2 and page.packages.item(1, 4).text() == "S2"
 
     counter.scan(LISINOPRIL.datamatrix("L-100", R1_EXPIRY, serial="S2"))  # the same package again
@@ -337,7 +343,7 @@ def test_receiving_by_scanned_datamatrix_partial_then_over_receipt_refused_then_
     assert page.last_receipt.order.status == "partially_received"
     assert "partly received" in page.result.text.text()
     assert page.packages.rowCount() == 0
-    assert [page.lines.item(0, c).text() for c in (3, 5)] == ["200", "100"]
+    assert [page.lines.item(0, c).text() for c in (3, 5)] == ["200 tablets", "100 tablets"]
     assert batch_state(uow_factory, item)["L-100"] == ("active", 200)
     assert_inventory_invariants(engine)
 

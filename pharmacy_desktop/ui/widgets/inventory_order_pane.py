@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services.purchasing import OrderLineView, OrderView
 from pharmacy_desktop.ui.style import CONTROLLED
@@ -149,8 +150,8 @@ class OrderPane(QWidget):
                     drug_cell(line.drug, line.schedule or None),
                     ndc_text(line.ndc),
                     line.package,
-                    format_quantity(line.quantity_ordered),
-                    format_quantity(line.quantity_received),
+                    quantity_text(line.quantity_ordered, None, line.dosage_form),
+                    quantity_text(line.quantity_received, None, line.dosage_form),
                     unit_money(line.unit_price),
                     money(line.amount),
                 )

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.stock import format_quantity
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.services import purchasing
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.purchasing import OrderLineView, OrderView, SendResult, SupplierSuggestions
@@ -222,10 +222,10 @@ class OrdersPage(QWidget):
                         supplier,
                         drug_cell(s.drug, s.schedule or None),
                         ndc_text(s.ndc),
-                        format_quantity(s.on_hand),
-                        format_quantity(s.reorder_point),
-                        format_quantity(s.on_order),
-                        format_quantity(s.quantity),
+                        quantity_text(s.on_hand, s.unit, s.dosage_form),
+                        quantity_text(s.reorder_point, s.unit, s.dosage_form),
+                        quantity_text(s.on_order, s.unit, s.dosage_form),
+                        quantity_text(s.quantity, s.unit, s.dosage_form),
                         money(s.amount),
                     )
                 )

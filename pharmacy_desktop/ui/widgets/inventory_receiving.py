@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.stock import format_quantity
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.services import receiving
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.purchasing import OrderView
@@ -234,13 +234,13 @@ class ReceivingPage(QWidget):
         self.checks.append(check)
         serial = f", serial {check.serial}" if check.serial else ""
         if check.outstanding_after > 0:
-            due = f"partial: {format_quantity(check.outstanding_after)} still due on this line"
+            due = f"partial: {self._units(check.line_id, check.outstanding_after)} still due on this line"
         else:
             due = "this line is complete"
         self.result.show_result(
             "ok",
             f"{check.drug} — lot {check.lot}, expires {check.expiry.strftime('%m/%d/%Y')}{serial}: "
-            f"{format_quantity(check.units)} units. {due}.",
+            f"{self._units(check.line_id, check.units)}. {due}.",
         )
         self._show_lines()
         self.prompt.setFocus()
@@ -249,6 +249,11 @@ class ReceivingPage(QWidget):
         self.checking = False
         self.result.show_result("problem", user_message(exc).removeprefix("Nothing was received. "))
         self.prompt.setFocus()
+
+    def _units(self, line_id: uuid.UUID, quantity: Decimal) -> str:
+        """A quantity of an order line's item in its dispensing unit: '100 tablets'."""
+        line = next((x for x in self.order.lines if x.id == line_id), None) if self.order else None
+        return quantity_text(quantity, None, line.dosage_form if line is not None else None)
 
     def set_package_units(self) -> None:
         """A package whose size the catalog lacks: the person reads it off the box and types it."""
@@ -265,7 +270,9 @@ class ReceivingPage(QWidget):
             return
         line = order.lines[row]
         self.units[line.id] = units
-        self.result.show_result("info", f"{line.drug}: {format_quantity(units)} units a package. Scan its packages.")
+        self.result.show_result(
+            "info", f"{line.drug}: {quantity_text(units, None, line.dosage_form)} a package. Scan its packages."
+        )
         self.prompt.setFocus()
 
     def undo_scan(self) -> None:
@@ -304,10 +311,10 @@ class ReceivingPage(QWidget):
                 (
                     drug_cell(line.drug, line.schedule or None),
                     ndc_text(line.ndc),
-                    format_quantity(line.quantity_ordered),
-                    format_quantity(line.quantity_received),
-                    format_quantity(now) if now else "",
-                    format_quantity(max(due, Decimal(0))),
+                    quantity_text(line.quantity_ordered, None, line.dosage_form),
+                    quantity_text(line.quantity_received, None, line.dosage_form),
+                    quantity_text(now, None, line.dosage_form) if now else "",
+                    quantity_text(max(due, Decimal(0)), None, line.dosage_form),
                     state,
                 )
             )
@@ -320,7 +327,7 @@ class ReceivingPage(QWidget):
                     c.lot,
                     c.expiry.strftime("%m/%d/%Y"),
                     c.serial or "—",
-                    format_quantity(c.units),
+                    self._units(c.line_id, c.units),
                 )
                 for n, c in enumerate(self.checks, 1)
             ]
