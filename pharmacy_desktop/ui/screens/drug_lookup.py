@@ -29,6 +29,7 @@ from pharmacy_desktop.ui.widgets.drug_details import Product as Product
 from pharmacy_desktop.ui.widgets.drug_details import ndc_display as ndc_display
 from pharmacy_desktop.ui.widgets.drug_details import schedule_of as schedule_of
 from pharmacy_desktop.ui.widgets.drug_details import schedule_text as schedule_text
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
@@ -74,6 +75,7 @@ class DrugLookupScreen(Screen):
         self.table.setModel(self.model)
         # the drug takes the room, whole through its strength; the package elides first, then steps aside
         fit_columns(self.table, stretch=0, shrink=(3,), optional=(3,))
+        fit_rows_to_lines(self.table, 0, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
