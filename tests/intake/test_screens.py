@@ -106,7 +106,7 @@ def enter_prescription(
     assert screen.sig.expansion.text().startswith("Label will read") and screen.sig.expansion.icon_kind == "passed"
     keys.press(Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: screen.last_saved is not None, timeout=TIMEOUT)
-    assert "saved for" in screen.message.text()
+    assert "saved for" in screen.message.text() and screen.message.icon_kind == "passed"
     return screen
 
 
@@ -403,6 +403,7 @@ def test_a_promised_time_that_is_not_a_time_stops_the_save_at_its_field(
     assert screen.promised_hint.icon_kind == "stop" and "4pm" in screen.promised_hint.text()
     keys.press(Qt.Key.Key_Return)  # Enter saves: refused here, before the database is asked
     assert "Promised time" in screen.message.text() and focus() is screen.promised
+    assert screen.message.icon_kind == "stop"  # the words, and the stop icon beside them
     assert screen.last_saved is None and not screen.saving
     with uow_factory() as uow:
         from pharmacy_desktop.db.models.prescriptions import Prescription

@@ -63,6 +63,7 @@ CONVERTED = (  # screens whose status glyphs became icons (issue 18)
     "screens/verify.py",
     "screens/queue_screen.py",
     "widgets/fill_common.py",
+    "screens/intake.py",
 )
 
 

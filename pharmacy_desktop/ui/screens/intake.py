@@ -44,6 +44,7 @@ from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.style import ERROR, PASSED, TEXT, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.intake_boxes import FieldErrors, ItemBox, PatientBox, PrescriberBox, PrescriptionBox
 from pharmacy_desktop.ui.widgets.reflow_columns import ReflowColumns
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
 class IntakeScreen(Screen):
@@ -126,7 +127,7 @@ class IntakeScreen(Screen):
 
         # -- actions --------------------------------------------------------------------------
         bar = QHBoxLayout()
-        self.message = QLabel("")
+        self.message = StatusLabel()  # saved / refused: the icon beside the words
         self.message.setObjectName("intakeMessage")
         self.message.setWordWrap(True)
         self.clear_button = QPushButton("New (Alt+N)")
@@ -313,7 +314,7 @@ class IntakeScreen(Screen):
             promised_at = self.promised_at()
         except PromisedTimeError as exc:
             self._promised_edited(self.promised.text())
-            self._say(f"✖ Promised time: {exc}", ERROR)
+            self._say(f"Promised time: {exc}", ERROR, "stop")
             self.promised.setFocus()
             self.promised.selectAll()
             return
@@ -327,7 +328,7 @@ class IntakeScreen(Screen):
             work = lambda: intake.submit_prescription(factory, actor, form)  # noqa: E731
         self.saving = True
         self.save_button.setEnabled(False)
-        self._say("Saving…", TEXT)
+        self._say("Saving…", TEXT, "info")
         run_in_background(self, work, self._saved, self._failed, busy_message="Saving the prescription…")
 
     def _saved(self, saved: SavedPrescription) -> None:
@@ -340,9 +341,9 @@ class IntakeScreen(Screen):
             alerts = f" DUR: {saved.blocking_alerts} hard stop(s), {saved.warnings} warning(s) for the pharmacist."
         self.clear_form()
         self._say(
-            f"✓ Rx {saved.rx_number} saved for {name}: in the review queue.{alerts} "
-            "Next prescription: type the patient.",
+            f"Rx {saved.rx_number} saved for {name}: in the review queue.{alerts} Next prescription: type the patient.",
             PASSED,
+            "passed",
         )
         self.refresh_returned()
 
@@ -351,9 +352,9 @@ class IntakeScreen(Screen):
         self.save_button.setEnabled(True)
         if isinstance(exc, ValidationFailed):
             self._show_errors(exc.field_errors)
-            self._say(f"✖ {exc.message}", ERROR)
+            self._say(exc.message, ERROR, "stop")
             return
-        self._say(f"✖ {user_message(exc)}", ERROR)
+        self._say(user_message(exc), ERROR, "stop")
         show_error(self, exc)
 
     def _show_errors(self, field_errors: dict[str, str]) -> None:
@@ -371,8 +372,9 @@ class IntakeScreen(Screen):
     def _set_error(self, key: str, text: str | None) -> None:
         self._field_errors.set(key, text)
 
-    def _say(self, text: str, colour: str) -> None:
-        self.message.setText(text)
+    def _say(self, text: str, colour: str, kind: str | None = None) -> None:
+        """The message line: the words in ``colour``, the icon of ``kind`` beside them."""
+        self.message.say(kind, text)
         self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     def clear_form(self) -> None:
