@@ -45,6 +45,8 @@ class QuarantinedLotRow:
     quantity: Decimal
     status: str
     quarantined_at: dt.datetime | None
+    unit: str = ""  # the item's quantity unit and the drug's form: quantity_text(quantity, unit, dosage_form)
+    dosage_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def quarantined_lots(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Quara
                 r.quantity_remaining,
                 r.status,
                 r.quarantined_at,
+                unit=r.quantity_unit or "",
+                dosage_form=r.dosage_form,
             )
             for r in uow.quarantine.quarantined()
         ]

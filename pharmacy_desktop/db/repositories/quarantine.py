@@ -158,6 +158,8 @@ class QuarantineRepository:
                 Medication.drug_name,
                 Medication.strength,
                 Medication.dea_schedule,
+                InventoryItem.quantity_unit,
+                Medication.dosage_form,
             )
             .join(InventoryItem, InventoryItem.id == InventoryBatch.inventory_item_id)
             .join(Medication, Medication.id == InventoryItem.medication_id)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-from pharmacy_desktop.domain.stock import format_quantity
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.quarantine import QuarantinedLotRow
 from pharmacy_desktop.ui.widgets.inventory_order_pane import ndc_text
@@ -108,7 +108,7 @@ class DisposalPanel(QFrame):
     def open_for(self, how: str, lot: QuarantinedLotRow) -> None:
         self.how, self.lot = how, lot
         drug = f"{lot.drug} {lot.strength or ''}".strip()
-        what = f"{format_quantity(lot.quantity)} units of {drug}, lot {lot.lot} (NDC {ndc_text(lot.ndc)})"
+        what = f"{quantity_text(lot.quantity, lot.unit, lot.dosage_form)} of {drug}, lot {lot.lot} (NDC {ndc_text(lot.ndc)})"
         if how == "return":
             self.title.setText(f"Return to the supplier: {what}")
             self.detail_label.setText("Supplier / RA number:")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services import quarantine
 from pharmacy_desktop.services.auth import Actor
@@ -262,7 +263,7 @@ class RecallsPage(QWidget):
                     ndc_text(lot.ndc),
                     lot.lot,
                     lot.expiration_date.strftime("%m/%d/%Y"),
-                    format_quantity(lot.quantity),
+                    quantity_text(lot.quantity, lot.unit, lot.dosage_form),
                     lot.status,
                     lot.quarantined_at.astimezone().strftime("%m/%d/%Y") if lot.quarantined_at else "",
                 )
