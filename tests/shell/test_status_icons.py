@@ -150,3 +150,27 @@ def test_a_result_banner_lists_its_warnings_each_with_the_warning_icon(qtbot):
     assert banner.detail_text() == "Expires in 20 days.\nLast bottle on the shelf."
     banner.show_result("ok", "Right drug.")
     assert [line for line in banner.details if line.isVisibleTo(banner)] == [] and banner.detail_text() == ""
+
+
+def test_a_review_queue_row_says_its_open_alerts_in_words_beside_the_icon_of_the_worst(qapp):
+    import uuid
+
+    from pharmacy_desktop.services.work_queues import QueueRow
+    from pharmacy_desktop.ui.widgets.review_lists import QueueModel, queue_patient_drug
+
+    def row(blocking: int, warnings: int) -> QueueRow:
+        return QueueRow(uuid.uuid4(), "1000002", False, "Smith, John", "Aspirin 81 mg DR tablet", None, None,
+                        blocking=blocking, warnings=warnings)  # fmt: skip
+
+    rows = [row(2, 1), row(0, 1), row(0, 0)]
+    assert [str(queue_patient_drug(r)).split("\n")[0] for r in rows] == [
+        "Smith, John · 2 stop, 1 warn",
+        "Smith, John · 1 warn",
+        "Smith, John",
+    ]
+    model = QueueModel([("Patient / drug", queue_patient_drug)])
+    model.set_rows(rows)
+    icons = [model.data(model.index(r, 0), Qt.ItemDataRole.DecorationRole) for r in range(3)]
+    assert [getattr(queue_patient_drug(r), "kind", None) for r in rows] == ["stop", "warning", None]
+    assert not icons[0].isNull() and not icons[1].isNull() and icons[2] is None
+    assert "Alerts: 2 stop, 1 warn" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)

@@ -95,7 +95,10 @@ class DrugLinesDelegate(QStyledItemDelegate):
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
         if option.text:
-            option.text = fitted_text(option.text, QFontMetrics(option.font), option.rect.width())
+            width = option.rect.width()
+            if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:  # an icon beside the words
+                width -= option.decorationSize.width() + 8
+            option.text = fitted_text(option.text, QFontMetrics(option.font), width)
             option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802

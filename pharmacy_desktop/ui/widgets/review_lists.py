@@ -27,7 +27,7 @@ from pharmacy_desktop.ui.style import (
     WARNING_TEXT,
     WHITE,
 )
-from pharmacy_desktop.ui.table_models import RowsModel
+from pharmacy_desktop.ui.table_models import Marked, RowsModel
 
 ICON_KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # an alert row's icon kind ("stop", "warning", "passed")
 # (icon kind of ui/icons, words, text colour, background): the icon stands beside the words
@@ -48,14 +48,24 @@ def alert_style(alert: Alert) -> tuple[str, str, str, str]:
     return STYLES["stop"] if alert.needs_override else STYLES["warning"]
 
 
-def queue_patient_drug(row: QueueRow) -> str:
-    """The queue's main cell, two lines: STAT, patient and open alerts; then the drug (with its schedule)."""
+def queue_alerts(row: QueueRow) -> str:
+    """A queue row's open alerts in words ("1 stop, 2 warn"; "none"): the icon of their kind beside them."""
+    parts = ([f"{row.blocking} stop"] if row.blocking else []) + ([f"{row.warnings} warn"] if row.warnings else [])
+    return ", ".join(parts) or "none"
+
+
+def queue_patient_drug(row: QueueRow) -> Marked | str:
+    """The queue's main cell, two lines: STAT, patient and open alerts; then the drug (with its schedule).
+    With open alerts, the icon of the worst (stop, warning) stands beside the words."""
     first = [row.patient_name]
     if row.is_stat:
         first.insert(0, "STAT")
     if row.blocking or row.warnings:
-        first.append(row.alerts_text)
-    return f"{' · '.join(first)}\n{schedule_first(row.drug)}"
+        first.append(queue_alerts(row))
+    text = f"{' · '.join(first)}\n{schedule_first(row.drug)}"
+    if row.blocking:
+        return Marked("stop", text)
+    return Marked("warning", text) if row.warnings else text
 
 
 def schedule_first(drug: str) -> str:
@@ -88,7 +98,7 @@ class QueueModel(RowsModel[QueueRow]):
             row = self.row(index.row())
             return (
                 f"Rx {row.rx_number}\n{queue_patient_drug(row)}\nWaiting {queue_waiting(row)}\n"
-                f"Alerts: {row.alerts_text}"
+                f"Alerts: {queue_alerts(row)}"
             )
         return super().data(index, role)
 
