@@ -34,6 +34,7 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, schedule_mark
 from pharmacy_desktop.ui.widgets.inventory_common import (
     ItemFinder,
@@ -137,7 +138,8 @@ class AdjustmentsPage(QWidget):
         queue_layout = QVBoxLayout(queue)
         title = QLabel("&Waiting for approval")
         self.queue = RowsTable(QUEUE_HEADERS, stretch=6)
-        fit_columns(self.queue, stretch=1, shrink=(6, 7, 3))
+        fit_columns(self.queue, stretch=1, shrink=(6, 7, 3), optional=(5, 2))  # value, lot step aside first
+        fit_rows_to_lines(self.queue, 1, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
         self.queue.setObjectName("adjustQueue")
         self.queue.setAccessibleName("Adjustments waiting for approval")
         title.setBuddy(self.queue)
