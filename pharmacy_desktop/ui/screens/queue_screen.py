@@ -79,6 +79,8 @@ class QueueScreen(LiveScreen):
         self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
         self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
         fit_rows_to_lines(self.queue, 1)  # the drug through its strength: its form drops, then it wraps
+        # whole rows are selected: a highlighted (bold) title would only get wider than its narrowed column
+        self.queue.horizontalHeader().setHighlightSections(False)
         self.queue.setObjectName(name)
         self.queue.setAccessibleName(self.queue_heading)
         self.queue.activated_row.connect(self._open_row)

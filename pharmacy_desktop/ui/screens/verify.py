@@ -95,7 +95,7 @@ class VerifyScreen(QueueScreen):
         self.compare.setObjectName("compare")
         self.compare.setStyleSheet("#compare { border: 1px solid palette(mid); border-radius: 6px; }")
         grid = QGridLayout(self.compare)
-        grid.setHorizontalSpacing(18)
+        grid.setHorizontalSpacing(12)  # narrow at 1024 px: the vial label beside it keeps 20 characters a line
         grid.addWidget(big("", 2), 0, 0)
         grid.addWidget(big("PRESCRIBED", 2), 0, 1)
         grid.addWidget(big("FILLED", 2), 0, 2)
