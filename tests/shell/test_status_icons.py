@@ -144,7 +144,8 @@ def test_a_result_banner_lists_its_warnings_each_with_the_warning_icon(qtbot):
     banner = ResultBanner()
     qtbot.addWidget(banner)
     banner.show_result("warning", "Right drug.", ["Expires in 20 days.", "Last bottle on the shelf."])
-    assert banner.text.text() == "CHECK: Right drug."
+    assert banner.text.text() == "CHECK: Right drug." and banner.icon_kind == "warning"
+    assert not banner.icon.pixmap().isNull()  # the set's warning icon beside the words
     shown = [(line.text(), line.icon_kind) for line in banner.details if line.isVisibleTo(banner)]
     assert shown == [("Expires in 20 days.", "warning"), ("Last bottle on the shelf.", "warning")]
     assert banner.detail_text() == "Expires in 20 days.\nLast bottle on the shelf."

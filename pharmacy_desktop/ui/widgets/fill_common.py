@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.services.stock_allocation import LotChoice
 from pharmacy_desktop.services.work_queues import QueueRow
-from pharmacy_desktop.ui.icons import icon
+from pharmacy_desktop.ui.icons import icon, pixmap
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
 from pharmacy_desktop.ui.table_models import Marked
@@ -222,21 +221,17 @@ class ResultBanner(QFrame):
         self.details: list[StatusLabel] = []
         layout.addLayout(words, 1)
         self.state = "none"
+        self.icon_kind: str | None = None  # the icon shown beside the words (ui/icons)
         self.hide()
 
     def show_result(self, state: str, message: str, details: Sequence[str] = ()) -> None:
         self.state = state
-        icon = {
-            "ok": QStyle.StandardPixmap.SP_DialogApplyButton,
-            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
-            "problem": QStyle.StandardPixmap.SP_MessageBoxCritical,
-            "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
-        }[state]
+        self.icon_kind = {"ok": "passed", "warning": "warning", "problem": "stop", "info": "info"}[state]
         colour = {"ok": GREEN, "warning": AMBER, "problem": RED, "info": INFO}[state]
         word = self.WORDS[state]
         self.text.setText(f"{word}: {message}" if word else message)
         self._show_details(details)
-        self.icon.setPixmap(self.style().standardIcon(icon).pixmap(36, 36))
+        self.icon.setPixmap(pixmap(self.icon_kind, 36))  # ui/icons: the same set as every status
         self.setStyleSheet(
             f"#resultBanner {{ border: 3px solid {colour}; border-radius: 6px; }}"
             f" #resultText, #resultDetail {{ color: {colour}; }}"
@@ -281,7 +276,7 @@ class HardStop(QFrame):
             f"#hardStop QLabel {{ color: {RED}; }}"
         )
         icon = QLabel()
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(72, 72))
+        icon.setPixmap(pixmap("stop", 72))
         self.title = big("STOP", 18, name="hardStopTitle")
         self.message = big("", 6, name="hardStopMessage")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
