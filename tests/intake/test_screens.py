@@ -181,6 +181,9 @@ def test_penicillin_allergy_blocks_approval_until_overridden(
     first = screen.alerts.item(0).text()
     assert first.startswith("HARD STOP") and "Drug allergy" in first and "Penicillin" in first
     assert screen.alerts.item(0).data(ICON_KIND_ROLE) == "stop" and not screen.alerts.item(0).icon().isNull()
+    screen.alerts.setCurrentRow(0)  # the detail under the list: the stop icon beside "HARD STOP"
+    detail = screen.work_area.alert_detail
+    assert "icon:stop" in detail.toHtml() and detail.toPlainText().lstrip("\ufffc\xa0 ").startswith("HARD STOP")
 
     keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # approve: refused
     qtbot.waitUntil(lambda: "Cannot approve" in screen.message.text(), timeout=TIMEOUT)

@@ -143,8 +143,9 @@ def alert_detail_html(alert: Alert | None) -> str:
     def esc(text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-    _, words, colour, _ = alert_style(alert)
-    parts = [f"<b style='color:{colour}'>{words} — {esc(alert.check_label)}</b>: {esc(alert.message)}"]
+    kind, words, colour, _ = alert_style(alert)
+    mark = f"<img src='icon:{kind}' style='vertical-align: middle'>&nbsp;"  # AlertDetail draws ui/icons' icon
+    parts = [f"{mark}<b style='color:{colour}'>{words} — {esc(alert.check_label)}</b>: {esc(alert.message)}"]
     if alert.management and alert.management not in alert.message:
         parts.append(f"<b>What to do:</b> {esc(alert.management)}")
     if alert.source:

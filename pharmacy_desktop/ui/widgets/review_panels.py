@@ -3,7 +3,9 @@ work area (the drug, the patient, the prescription, the DUR alerts, the reason l
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.outcomes import DurStatus
 from pharmacy_desktop.services.review import Alert, ReviewDetail
-from pharmacy_desktop.ui.icons import icon
+from pharmacy_desktop.ui.icons import icon, pixmap
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import (
     PASSED_BACKGROUND,
@@ -55,6 +57,17 @@ from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 RERUN_DUR_KEY = "Ctrl+D"  # the shell owns the F-keys
 ALERTS_TITLE = "DUR alerts — acknowledge each; hard stops need codes and a note"
+
+
+class AlertDetail(QTextBrowser):
+    """The highlighted alert in full; its ``<img src='icon:stop'>`` is the icon set's (ui/icons), a line high."""
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 - Qt API
+        url = QUrl(name)
+        if url.scheme() == "icon":
+            size = self.fontMetrics().height() - 2
+            return pixmap(url.path(), size)
+        return super().loadResource(kind, name)
 
 
 class ReviewQueuePanel(QWidget):
@@ -198,7 +211,7 @@ class ReviewWorkArea(QWidget):
         self.alerts_cap = int(line * 13)  # every row of up to six alerts in view; more, and the list scrolls
         self.alerts.setMinimumHeight(self.alerts_floor)
         alerts_layout.addWidget(self.alerts, 1)
-        self.alert_detail = QTextBrowser()
+        self.alert_detail = AlertDetail()
         self.alert_detail.setObjectName("alertDetail")
         self.alert_detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the alerts to their actions
         self.alert_detail.setFrameShape(QFrame.Shape.NoFrame)
