@@ -14,6 +14,7 @@ from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services.purchasing import OrderLineView, OrderView
 from pharmacy_desktop.ui.style import CONTROLLED
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 
 STATUS_WORDS = {
@@ -66,6 +67,7 @@ class OrderPane(QWidget):
         self.order_title.setStyleSheet("font-weight: bold; font-size: 13pt;")
         self.lines = RowsTable(LINE_HEADERS, stretch=0)
         fit_columns(self.lines, stretch=0, shrink=(2,))
+        fit_rows_to_lines(self.lines, 0, min_lines=1)  # beside '500 tablets': the form drops, then it wraps
         self.lines.setObjectName("orderLines")
         self.lines.installEventFilter(self)
         self.quantity = QLineEdit()

@@ -34,6 +34,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import ERROR_STYLE, PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money, ndc_text, po_text
 from pharmacy_desktop.ui.widgets.inventory_reports import default_folder, open_folder, write_file
@@ -139,6 +140,7 @@ class OrdersPage(QWidget):
         page = QWidget()
         self.suggestion_table = RowsTable(SUGGESTION_HEADERS, stretch=1)
         fit_columns(self.suggestion_table, stretch=1, shrink=(0,))
+        fit_rows_to_lines(self.suggestion_table, 1, min_lines=1)  # beside '300 tablets': the form drops, then it wraps
         self.suggestion_table.setObjectName("suggestionTable")
         self.suggestion_total = QLabel()
         make = QPushButton("Make draft orders (Ctrl+D)")
