@@ -11,7 +11,9 @@ reports each text that is cut off without the elide-and-tooltip that lets a pers
 - a table or tree cell whose text is wider than its column and whose model gives no tooltip;
 - a line edit's placeholder or a combo box's current text wider than its field, without a tooltip;
 - a tab whose title is cut without a tooltip; a group box title wider than the box;
-- a scroll area (tables and lists included) showing a horizontal scroll bar.
+- a scroll area (tables and lists included) showing a horizontal scroll bar;
+- a table or tree cell naming a drug whose drawn text does not show it whole through its strength
+  (:func:`find_lost_strength`: an elided cell with a tooltip is fine, unless the strength went).
 
 Used by the tests that walk every screen at 1024x768, 1280x800 and 1920x1080, and by anyone looking
 for why a screen reads badly (``python -c`` on a running shell). Plain inspection: it changes nothing.
@@ -23,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -56,7 +58,7 @@ class Clip:
     """One text a person cannot read whole (or a sideways scroll bar)."""
 
     where: str  # the widget's path of object names / classes under the root
-    kind: str  # label | button | header | cell | placeholder | combo | tab | group | scrollbar
+    kind: str  # label | button | header | cell | placeholder | combo | tab | group | scrollbar | strength
     text: str
     needed: int  # px the text needs
     available: int  # px it has
@@ -66,13 +68,14 @@ class Clip:
 
 
 def find_clipping(root: QWidget) -> list[Clip]:
-    """Every clipped text and horizontal scroll bar among the widgets of ``root`` a person can see."""
+    """Every clipped text and horizontal scroll bar among the widgets of ``root`` a person can see,
+    and every table or tree cell that loses a drug's strength (:func:`find_lost_strength`)."""
     found: list[Clip] = []
     for widget in [root, *root.findChildren(QWidget)]:
         if not _shown(widget, root):
             continue
         found.extend(_check(widget, root))
-    return found
+    return found + find_lost_strength(root)
 
 
 def _shown(widget: QWidget, root: QWidget) -> bool:
@@ -227,10 +230,13 @@ def _header(header: QHeaderView, root: QWidget) -> list[Clip]:
     found: list[Clip] = []
     style = header.style()
     margin = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
-    metrics = QFontMetrics(header.font())
+    bold = QFont(header.font())
+    bold.setBold(True)
     for logical in range(header.count()):
         if header.isSectionHidden(logical) or header.sectionSize(logical) <= 0:
             continue
+        lit = _highlighted(header, logical)  # Qt draws the title of a section with a selection in it bold
+        metrics = QFontMetrics(bold if lit else header.font())
         text = model.headerData(logical, header.orientation(), Qt.ItemDataRole.DisplayRole)
         if not text:
             continue
@@ -245,6 +251,16 @@ def _header(header: QHeaderView, root: QWidget) -> list[Clip]:
             found += _clip(header, root, "header", text, needed, header.sectionSize(logical))
             found += _beyond_view(header, root, logical, text)
     return found
+
+
+def _highlighted(header: QHeaderView, logical: int) -> bool:
+    selection = header.selectionModel()
+    if not header.highlightSections() or selection is None or header.model() is None:
+        return False
+    root = header.rootIndex()
+    if header.orientation() == Qt.Orientation.Horizontal:
+        return selection.columnIntersectsSelection(logical, root)
+    return selection.rowIntersectsSelection(logical, root)
 
 
 def _beyond_view(header: QHeaderView, root: QWidget, logical: int, text: str) -> list[Clip]:
@@ -376,7 +392,6 @@ def find_lost_strength(root: QWidget) -> list[Clip]:
 
 def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
     from PySide6.QtCore import QRect
-    from PySide6.QtGui import QFont
 
     from pharmacy_desktop.ui.widgets.drug_lines import (
         DrugLinesDelegate,

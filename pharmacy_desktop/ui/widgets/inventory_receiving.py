@@ -35,6 +35,7 @@ from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, RowsTable, ScanPrompt, drug_cell
 from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_label, po_text
 
@@ -95,7 +96,9 @@ class ReceivingPage(QWidget):
         self.result = ResultBanner()
         self.result.WORDS = {"ok": "ADDED", "warning": "CHECK", "problem": "REFUSED", "info": ""}
         self.lines = RowsTable(LINE_HEADERS, stretch=0)
-        fit_columns(self.lines, stretch=0)
+        # the drug through its strength first: the line's status elides, "received before" steps aside (narrow)
+        fit_columns(self.lines, stretch=0, shrink=(6,), optional=(3,))
+        fit_rows_to_lines(self.lines, 0, min_lines=1)  # still too long: its form drops, then it wraps
         self.lines.setObjectName("receivingLines")
         self.package_units = QLineEdit()
         self.package_units.setObjectName("packageUnits")
