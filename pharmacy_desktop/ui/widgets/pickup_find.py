@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.style import ERROR, PASSED, WARNING
 from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell, scaled
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
@@ -116,6 +117,7 @@ class FindPanel(QWidget):
         self.table.setAccessibleName("Prescriptions waiting for pickup")
         # the name gives way, then the Rx number and quantity step aside (the sale shows both): never the drug
         self.table_fit = fit_columns(self.table, stretch=3, shrink=(1,), optional=(2, 4))
+        fit_rows_to_lines(self.table, 3, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
