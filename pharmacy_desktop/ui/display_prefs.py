@@ -66,8 +66,11 @@ def display_path() -> Path:
 def load_display(path: Path | None = None) -> DisplayPrefs:
     """What the file holds, with the changes queued for it and not written yet."""
     path = path or display_path()
+    # the queue first, then the file: a change the writer writes and drops between the two reads is
+    # then in the snapshot (changes set values, so applying one the file already holds is harmless)
+    queued = _writer.queued(path)
     prefs = _read(path)
-    for change in _writer.queued(path):
+    for change in queued:
         prefs = change(prefs)
     return prefs
 
