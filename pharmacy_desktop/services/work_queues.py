@@ -48,15 +48,6 @@ class QueueRow:
         minutes = int(((now or utcnow()) - self.received_at).total_seconds() // 60)
         return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
 
-    @property
-    def alerts_text(self) -> str:
-        parts = []
-        if self.blocking:
-            parts.append(f"✖ {self.blocking} stop")
-        if self.warnings:
-            parts.append(f"⚠ {self.warnings} warn")
-        return ", ".join(parts) or "✓ none"
-
 
 def _minutes_since(since: dt.datetime, now: dt.datetime) -> int:
     return max(0, int((now - since).total_seconds() // 60))

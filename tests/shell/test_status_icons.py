@@ -175,3 +175,17 @@ def test_a_review_queue_row_says_its_open_alerts_in_words_beside_the_icon_of_the
     assert [getattr(queue_patient_drug(r), "kind", None) for r in rows] == ["stop", "warning", None]
     assert not icons[0].isNull() and not icons[1].isNull() and icons[2] is None
     assert "Alerts: 2 stop, 1 warn" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+
+
+SERVICES = UI.parent / "services"
+
+
+def test_no_service_returns_a_text_glyph_for_a_status():
+    """The services return words (and kinds); the screens put the icon beside them."""
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(SERVICES.glob("*.py"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if GLYPHS.search(line)
+    ]
+    assert found == []
