@@ -7,9 +7,9 @@ work, lock order and checks (the order locked and receivable, its stock items an
 packages planned by domain/receiving.plan_receipt through the service's own ``_plan``: line by NDC,
 lot and expiry from the barcode, serial once, never more than ordered, no quarantined lot) and the
 same rows (a batch per new lot or the lot's active batch added to, one 'receipt' ledger row per lot
-referencing its order line, one received_packages row per package, the lines' received quantities,
-the order's status and delivery date, the item's last cost, the StockReceived event and the change
-notices), but the new batches, the ledger rows and the packages go in one INSERT per table instead
+referencing its order line, one received_packages row per package, the item's last cost, and the
+service's own close-out, ``receiving.close_delivery``: the lines' received quantities, the order's
+status and delivery date, the StockReceived event and the change notices), but the new batches, the ledger rows and the packages go in one INSERT per table instead
 of a flush per lot: a year's 52 deliveries carry ~5,700 packages. The order is read in the same
 transaction that receives it (``scans_of`` makes the scans from the locked order). What the session
 would date now() gets the held clock's moment (the loader runs each delivery on its historical day).
@@ -29,10 +29,9 @@ from sqlalchemy import func, select
 from pharmacy_desktop.db.models.inventory import InventoryBatch, PurchaseOrder, ReceivedPackage
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.demo.history_sales import insert_objects
-from pharmacy_desktop.domain import purchasing as rules
 from pharmacy_desktop.domain import receiving as plan
 from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14
-from pharmacy_desktop.domain.clock import local_now, utcnow
+from pharmacy_desktop.domain.clock import local_now
 from pharmacy_desktop.domain.money import ZERO
 from pharmacy_desktop.services import receiving, stock_ledger
 from pharmacy_desktop.services.access import require
@@ -64,7 +63,6 @@ def receive(
         ledger = stock_ledger.HistoryLedger(uow)
         new_batches: list[InventoryBatch] = []
         packages: list[ReceivedPackage] = []
-        events = []
         for receipt in receipts:
             item = items[receipt.item_id]
             line = lines[receipt.line_id]
@@ -98,33 +96,10 @@ def receive(
             if line.unit_price > 0:
                 item.unit_cost = line.unit_price
             packages += receiving.package_rows(line.id, batch.id, receipt, actor.user_id)
-            line.quantity_received = (line.quantity_received or ZERO) + receipt.quantity
-            events.append(
-                {
-                    "ndc": line.ndc_code,
-                    "lot": receipt.lot,
-                    "quantity": receipt.quantity,
-                    "packages": len(receipt.packages),
-                }
-            )
         insert_objects(uow, new_batches)  # parents first: the lots, their ledger rows, their packages
-        ledger.write()  # one INSERT; the items, the lots added to and the lines: one UPDATE each
+        ledger.write()  # one INSERT; the items and the lots added to: one UPDATE each
         insert_objects(uow, packages)
-        order.status = rules.order_status_after_receipt(
-            (line.quantity_ordered, line.quantity_received or ZERO) for line in order.items
-        )
-        order.actual_delivery_date = today
-        order.updated_at = utcnow()
-        uow.flush()
-        uow.record(
-            "StockReceived",
-            "purchase_order",
-            order.id,
-            {"po_number": order.po_number, "status": order.status, "lots": events},
-        )
-        uow.notify("purchase_orders", order.id, status=order.status)
-        for receipt in receipts:
-            uow.notify("inventory", receipt.item_id)
+        receiving.close_delivery(uow, order, receipts)  # the lines, the order, the event, the notices
         uow.commit()
         return len(packages)
 

@@ -49,6 +49,7 @@ __all__ = [
     "ReceiptResult",
     "ReceivedLot",
     "check_package",
+    "close_delivery",
     "receivable_orders",
     "receive",
 ]
@@ -151,37 +152,42 @@ def receive(
             order = _order(uow, order_id, lock=True)
             receipts = _plan(uow, order, scans, units, lock=True)
             lots = tuple(_receive_lot(uow, actor, order, receipt) for receipt in receipts)
-            lines = {line.id: line for line in order.items}
-            for receipt in receipts:
-                line = lines[receipt.line_id]
-                line.quantity_received = (line.quantity_received or ZERO) + receipt.quantity
-            order.status = rules.order_status_after_receipt(
-                (line.quantity_ordered, line.quantity_received or ZERO) for line in order.items
-            )
-            order.actual_delivery_date = local_now().date()
-            order.updated_at = utcnow()
-            uow.flush()
-            uow.record(
-                "StockReceived",
-                "purchase_order",
-                order.id,
-                {
-                    "po_number": order.po_number,
-                    "status": order.status,
-                    "lots": [
-                        {"ndc": lines[r.line_id].ndc_code, "lot": r.lot, "quantity": r.quantity, "packages": r.packages}
-                        for r in lots
-                    ],
-                },
-            )
-            uow.notify("purchase_orders", order.id, status=order.status)
-            for receipt in receipts:
-                uow.notify("inventory", receipt.item_id)
+            close_delivery(uow, order, receipts)
             view = order_view(uow, order)
             uow.commit()
             return ReceiptResult(view, lots, plan.describe(receipts))
 
     return with_retry(attempt)
+
+
+def close_delivery(uow: UnitOfWork, order: PurchaseOrder, receipts: Sequence[plan.LotReceipt]) -> None:
+    """The close-out of a delivery whose lots are in stock (``receive`` and the demo's bulk history,
+    demo/history_receiving.py): the lines' received quantities move by the receipts, the order's status
+    follows them, its delivery date is today; the StockReceived event (a lot a receipt, in their
+    order) and the change notices of the order and of each item."""
+    lines = {line.id: line for line in order.items}
+    for receipt in receipts:
+        line = lines[receipt.line_id]
+        line.quantity_received = (line.quantity_received or ZERO) + receipt.quantity
+    order.status = rules.order_status_after_receipt(
+        (line.quantity_ordered, line.quantity_received or ZERO) for line in order.items
+    )
+    order.actual_delivery_date = local_now().date()
+    order.updated_at = utcnow()
+    uow.flush()
+    lots = [
+        {"ndc": lines[r.line_id].ndc_code, "lot": r.lot, "quantity": r.quantity, "packages": len(r.packages)}
+        for r in receipts
+    ]
+    uow.record(
+        "StockReceived",
+        "purchase_order",
+        order.id,
+        {"po_number": order.po_number, "status": order.status, "lots": lots},
+    )
+    uow.notify("purchase_orders", order.id, status=order.status)
+    for receipt in receipts:
+        uow.notify("inventory", receipt.item_id)
 
 
 def _order(uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool) -> PurchaseOrder:
