@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from pharmacy_desktop.domain.daw import DAW_PHRASE, SUBSTITUTION_FORBIDDING_DAW
+from pharmacy_desktop.domain.dosage_units import PIECE_UNITS, counted, form_unit, singular
 from pharmacy_desktop.domain.drug_names import drug_display_name
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.domain.stock import (  # noqa: F401 - the fill rules are known as dispensing's
@@ -325,58 +326,29 @@ def match_product(
     return MatchResult(kind, prescribed, scanned, f"{label}: {_named(scanned)}.", tuple(warnings))
 
 
-_NO_UNIT = {"", "ea", "each", "un", "unit", "units", "count", "ct"}
-_COUNTED = (
-    "tablet",
-    "capsule",
-    "caplet",
-    "patch",
-    "suppository",
-    "lozenge",
-    "troche",
-    "film",
-    "packet",
-    "vial",
-    "ampule",
-    "inhaler",
-    "pen",
-    "syringe",
-    "kit",
-)
-_BY_VOLUME = ("solution", "suspension", "syrup", "elixir", "liquid", "emulsion", "concentrate", "drops", "lotion")
-_BY_WEIGHT = ("cream", "ointment", "gel", "paste", "powder")
+_EACH = {"", "ea", "each", "un", "count", "ct"}  # a billing 'each': the dosage form says what one is
+_UNITS = {"unit", "units", "u", "iu"}  # insulin-style units: the quantity really is in units
 
 
 def dispensing_unit(quantity: Decimal | int | None, unit: str | None, dosage_form: str | None) -> str:
-    """What a quantity is counted out in: '30 tablets', '1 capsule', '150 mL'.
+    """What a quantity is counted out in: '30 tablets', '1 capsule', '150 mL', '1 inhaler', '300 units'.
 
-    The item's quantity unit when it names one ('tablet', 'mL', 'g'); when it only says 'EA' (each)
-    the product's dosage form tells ('TABLET, FILM COATED' -> tablets, 'SUSPENSION' -> mL).
+    The item's quantity unit when it names one ('tablet', 'mL', 'g', 'units' of insulin); when it only
+    says 'EA' (each) the product's dosage form tells (``domain/dosage_units``: 'TABLET, FILM COATED'
+    -> tablets, 'SUSPENSION' -> mL, 'AEROSOL, METERED' -> inhaler); 'units' only for a form nobody mapped.
     """
-    one = quantity is not None and Decimal(quantity) == 1
     word = (unit or "").strip()
     key = word.lower()
     if key in ("ml", "milliliter", "milliliters"):
         return "mL"
     if key in ("g", "gm", "gram", "grams"):
         return "g"
-    if key not in _NO_UNIT:
-        singular = key[:-1] if key.endswith("s") and key[:-1] in _COUNTED else key
-        if singular in _COUNTED:
-            return singular if one else f"{singular}s"
-        return word
-    words = [
-        w.removesuffix("s") if w.removesuffix("s") in _COUNTED else w
-        for w in re.findall(r"[a-z]+", (dosage_form or "").lower())
-    ]
-    counted = next((w for w in words if w in _COUNTED), None)
-    if counted:
-        return counted if one else f"{counted}s"
-    if any(w in _BY_VOLUME for w in words):
-        return "mL"
-    if any(w in _BY_WEIGHT for w in words):
-        return "g"
-    return "unit" if one else "units"
+    if key in _UNITS:
+        return counted("unit", quantity)
+    if key not in _EACH:
+        one = singular(key)
+        return counted(one, quantity) if one in PIECE_UNITS else word
+    return counted(form_unit(dosage_form) or "unit", quantity)
 
 
 def quantity_text(quantity: Decimal | int | None, unit: str | None, dosage_form: str | None) -> str:
