@@ -61,6 +61,8 @@ class QuarantinedLot:
     quantity: Decimal  # units in the quarantine bin
     previous_status: str  # 'active' (left the available stock now) or 'expired'
     transaction_id: uuid.UUID | None  # the ledger row, when units left the available stock
+    unit: str = ""  # the item's quantity unit and the drug's form: quantity_text(quantity, unit, dosage_form)
+    dosage_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Recipient:
     ndc: str
     lot: str | None
     quantity: Decimal
+    unit: str = ""  # the prescription's quantity unit and the dispensed drug's form, for quantity_text
+    dosage_form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ def _quarantine(
                 reason=reason,
             )
     uow.notify("inventory", item.id)
+    med = uow.quarantine.medication_of(item)
     return QuarantinedLot(
         batch.id,
         item.id,
@@ -157,6 +162,8 @@ def _quarantine(
         batch.quantity_remaining,
         previous,
         row.id if row is not None else None,
+        unit=item.quantity_unit or "",
+        dosage_form=med.dosage_form if med is not None else None,
     )
 
 
@@ -252,6 +259,8 @@ def _recipients(uow: UnitOfWork, product: str, lot: str, batch_ids: list[uuid.UU
             r.ndc_code,
             r.lot_number,
             r.quantity_dispensed,
+            unit=r.quantity_unit or "",
+            dosage_form=r.dosage_form,
         )
         for r in rows
     ]

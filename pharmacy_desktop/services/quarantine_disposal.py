@@ -78,6 +78,8 @@ class DisposalResult:
     quantity: Decimal
     status: str  # 'returned' or 'destroyed'
     form_41: Form41 | None  # a controlled destruction
+    unit: str = ""  # the item's quantity unit and the drug's form: quantity_text(quantity, unit, dosage_form)
+    dosage_form: str | None = None
 
 
 def quarantined_lots(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[QuarantinedLotRow]:
@@ -101,6 +103,11 @@ def quarantined_lots(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Quara
             )
             for r in uow.quarantine.quarantined()
         ]
+
+
+def _unit_of(item: Any, med: Any) -> tuple[str, str | None]:
+    """The item's quantity unit and the drug's dosage form: what a quantity of it is counted in."""
+    return item.quantity_unit or "", med.dosage_form if med is not None else None
 
 
 def _controlled(med: Any) -> bool:
@@ -206,7 +213,9 @@ def return_to_supplier(
                  "supplier": supplier, "reason": reason},
             )  # fmt: skip
             uow.commit()
-            return DisposalResult(row.id, batch.id, item.ndc_code, batch.batch_number, quantity, "returned", None)
+            return DisposalResult(
+                row.id, batch.id, item.ndc_code, batch.batch_number, quantity, "returned", None, *_unit_of(item, med)
+            )
 
     return with_retry(attempt)
 
@@ -273,7 +282,9 @@ def destroy(
             )  # fmt: skip
             form = _form_41(uow, item, batch, med, quantity, method, named, when, row.id) if controlled else None
             uow.commit()
-            return DisposalResult(row.id, batch.id, item.ndc_code, batch.batch_number, quantity, "destroyed", form)
+            return DisposalResult(
+                row.id, batch.id, item.ndc_code, batch.batch_number, quantity, "destroyed", form, *_unit_of(item, med)
+            )
 
     return with_retry(attempt)
 

@@ -15,7 +15,7 @@ from pharmacy_desktop.db.models.inventory import StockAdjustment
 from pharmacy_desktop.services import fill, purchasing
 from pharmacy_desktop.ui.screens.inventory import InventoryScreen
 from pharmacy_desktop.ui.widgets.inventory_orders import OrdersPage
-from pharmacy_desktop.ui.widgets.inventory_recalls import RecallsPage
+from pharmacy_desktop.ui.widgets.inventory_recalls import LOT_HEADERS, PATIENT_HEADERS, RecallsPage
 from pharmacy_desktop.ui.widgets.inventory_receiving import ReceivingPage
 from pharmacy_desktop.ui.widgets.inventory_reports import REPORTS, ReportsPage
 from tests.conftest import make_actor
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.ui
 D = Decimal
 WAIT = 15_000
 R1_EXPIRY = TODAY + dt.timedelta(days=400)
+PATIENT_QTY, LOT_QTY = PATIENT_HEADERS.index("Qty"), LOT_HEADERS.index("Qty")
 
 
 def show(qtbot, page):
@@ -99,9 +100,14 @@ def test_recall_by_scan_lists_the_patients_then_returns_the_lot(
     assert page.patients.item(0, 0).text() == "Gonzalez, Maria"
     assert page.patients.item(0, 3).text() == world.rx_number
     assert "1 patient(s) received this lot" in page.status.text()
+    left = int(batch_state(uow_factory, lisinopril)["R1"][1])
+    # quantities in the unit counted out, like every other tab (issue 18): never a bare number
+    assert f"{left} tablets moved to quarantine" in page.status.text() and " units " not in page.status.text()
+    assert page.patients.item(0, PATIENT_QTY).text() == "30 tablets"
     assert batch_state(uow_factory, lisinopril)["R1"][0] == "recalled"
     qtbot.waitUntil(lambda: page.quarantined.rowCount() == 1, timeout=WAIT)
     assert page.quarantined.item(0, 2).text() == "R1"
+    assert page.quarantined.item(0, LOT_QTY).text() == f"{left} tablets"
     assert_inventory_invariants(engine)
 
     # return it to the supplier: select the lot, Alt+E, who takes it, Enter
@@ -113,7 +119,7 @@ def test_recall_by_scan_lists_the_patients_then_returns_the_lot(
     counter.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.last_disposal is not None, timeout=WAIT)
     assert batch_state(uow_factory, lisinopril)["R1"] == ("returned", 0)
-    assert "returned to the supplier" in page.status.text()
+    assert f"{left} tablets returned to the supplier" in page.status.text()
     qtbot.waitUntil(lambda: page.quarantined.rowCount() == 0, timeout=WAIT)
     assert_inventory_invariants(engine)
 
@@ -166,6 +172,7 @@ def test_destroying_a_controlled_lot_takes_two_witnesses_with_their_passwords(
     assert page.last_disposal.form_41 is not None
     assert {name for _, name in page.last_disposal.form_41.witnesses} == {"Manager Manager1", "Pharmacist Rph2"}
     assert "DEA Form 41" in page.status.text()
+    assert "40 tablets destroyed" in page.status.text()
     assert batch_state(uow_factory, oxycodone)["X9"] == ("destroyed", 0)
     with uow_factory() as uow:
         adjustment = uow.session.get(StockAdjustment, page.last_disposal.adjustment_id)

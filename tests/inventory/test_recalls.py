@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryTransaction, StockAdjustment
+from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import fill, quarantine
 from pharmacy_desktop.services.quarantine_disposal import form_41
@@ -78,6 +79,9 @@ def test_recall_quarantines_every_package_and_lists_who_received_the_lot(uow_fac
         (BIG.ndc11, 1000, "active"),
     ]
     assert result.quantity_quarantined == 1050
+    # what the screen says them in: the item's unit and the drug's form (issue 18: '50 tablets')
+    assert {quantity_text(q.quantity, q.unit, q.dosage_form) for q in result.lots} == {"50 tablets", "1000 tablets"}
+    assert {quantity_text(r.quantity, r.unit, r.dosage_form) for r in result.recipients} == {"30 tablets"}
     assert batches(uow_factory, items[SMALL]) == {"OK1": ("active", 0), "R1": ("recalled", 50)}
     assert batches(uow_factory, items[BIG]) == {"R1": ("recalled", 1000)}
     assert batches(uow_factory, items[OTHER]) == {"R1": ("active", 50)}  # another product's lot R1
@@ -223,6 +227,7 @@ def test_return_and_destruction_of_quarantined_lots(uow_factory, engine, actors)
     )
     form = done.form_41
     assert form is not None and done.status == "destroyed" and done.quantity == 100
+    assert quantity_text(done.quantity, done.unit, done.dosage_form) == "100 tablets"
     assert (form.drug, form.ndc, form.strength, form.dosage_form, form.schedule, form.quantity, form.lot) == (
         "Oxycodone Hydrochloride", OXYCODONE.ndc11, "5 mg", "TABLET", "CII", 100, "C1"
     )  # fmt: skip
@@ -235,6 +240,7 @@ def test_return_and_destruction_of_quarantined_lots(uow_factory, engine, actors)
 
     returned = quarantine.return_to_supplier(uow_factory, mgr, m1, reason="Recall NDMA", supplier="Cardinal Health")
     assert (returned.status, returned.quantity, returned.form_41) == ("returned", 200, None)
+    assert quantity_text(returned.quantity, returned.unit, returned.dosage_form) == "200 tablets"
     with pytest.raises(ValidationFailed, match="already returned"):
         quarantine.return_to_supplier(uow_factory, mgr, m1, reason="again")
     with pytest.raises(ValidationFailed, match="still in the available stock"):

@@ -22,7 +22,7 @@ from pharmacy_desktop.db.models.inventory import (
     StockAdjustment,
 )
 from pharmacy_desktop.db.models.patients import Patient
-from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionRefill
+from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem, PrescriptionRefill
 
 QUARANTINED = ("expired", "recalled")
 DISPENSED = "dispensed"
@@ -118,9 +118,13 @@ class QuarantineRepository:
                 PrescriptionRefill.ndc_code,
                 PrescriptionRefill.lot_number,
                 PrescriptionRefill.quantity_dispensed,
+                PrescriptionItem.quantity_unit,  # with the form: '30 tablets' (quantity_text)
+                Medication.dosage_form,
             )
             .join(Prescription, Prescription.id == PrescriptionRefill.prescription_id)
             .join(Patient, Patient.id == Prescription.patient_id)
+            .outerjoin(PrescriptionItem, PrescriptionItem.id == PrescriptionRefill.prescription_item_id)
+            .outerjoin(Medication, Medication.id == PrescriptionRefill.medication_id)
             .where(of_lot, PrescriptionRefill.status != "returned")
             .order_by(PrescriptionRefill.filled_date, Prescription.prescription_number, PrescriptionRefill.id)
         )

@@ -26,11 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.domain.dispensing import quantity_text
-from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services import quarantine
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.quarantine import DisposalResult, QuarantinedLotRow, RecallResult
+from pharmacy_desktop.services.quarantine import DisposalResult, QuarantinedLot, QuarantinedLotRow, RecallResult
 from pharmacy_desktop.services.scan_resolution import ScanResult, resolve_scan
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -38,6 +36,7 @@ from pharmacy_desktop.ui.screens.base import shortcut
 from pharmacy_desktop.ui.style import CONTROLLED, ERROR_STYLE, HINT_STYLE, PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
+from pharmacy_desktop.ui.widgets.inventory_common import units
 from pharmacy_desktop.ui.widgets.inventory_disposal import DisposalPanel, confirm_witnesses
 from pharmacy_desktop.ui.widgets.inventory_order_pane import ndc_text
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
@@ -50,6 +49,13 @@ LOT_HEADERS = ("Drug", "NDC", "Lot", "Expires", "Qty", "Why", "Since")
 
 def _ndc_text(result: ScanResult) -> str:
     return result.package_ndc or result.ndc11 or ""
+
+
+def moved_text(lots: tuple[QuarantinedLot, ...]) -> str:
+    """What a recall moved to quarantine, in the unit it is counted out in: '130 tablets'."""
+    total = sum((q.quantity for q in lots), start=Decimal(0))
+    first = lots[0] if lots else None
+    return units(total, first.unit if first else None, first.dosage_form if first else None)
 
 
 class RecallsPage(QWidget):
@@ -220,7 +226,6 @@ class RecallsPage(QWidget):
     def _recalled(self, result: RecallResult) -> None:
         self.busy = False
         self.recall = result
-        units = sum((q.quantity for q in result.lots), start=Decimal(0))
         patients = len({r.patient_id for r in result.recipients})
         again = (
             " (this recall was already recorded: only lots received since were added)"
@@ -229,7 +234,7 @@ class RecallsPage(QWidget):
         )
         self._say(
             f"Lot {result.lot} of NDC {ndc_text(result.ndc)} recalled{again}: {len(result.lots)} lot(s), "
-            f"{format_quantity(units)} units moved to quarantine — fill refuses them. "
+            f"{moved_text(result.lots)} moved to quarantine — fill refuses them. "
             f"{patients} patient(s) received this lot: contact them below.",
             PASSED_STYLE,
         )
@@ -242,7 +247,7 @@ class RecallsPage(QWidget):
                     r.email or "— no e-mail",
                     r.rx_number,
                     r.fill_date.strftime("%m/%d/%Y"),
-                    format_quantity(r.quantity),
+                    units(r.quantity, r.unit, r.dosage_form),
                     r.lot or "",
                     r.status,
                 )
@@ -263,7 +268,7 @@ class RecallsPage(QWidget):
                     ndc_text(lot.ndc),
                     lot.lot,
                     lot.expiration_date.strftime("%m/%d/%Y"),
-                    quantity_text(lot.quantity, lot.unit, lot.dosage_form),
+                    units(lot.quantity, lot.unit, lot.dosage_form),
                     lot.status,
                     lot.quarantined_at.astimezone().strftime("%m/%d/%Y") if lot.quarantined_at else "",
                 )
@@ -322,8 +327,8 @@ class RecallsPage(QWidget):
         self.disposal_panel.close_panel()
         verb = "returned to the supplier" if result.status == "returned" else "destroyed"
         form = " The DEA Form 41 data is recorded with it." if result.form_41 is not None else ""
-        self._say(f"Lot {result.lot} (NDC {result.ndc}): {format_quantity(result.quantity)} units {verb}.{form}",
-                  PASSED_STYLE)  # fmt: skip
+        moved = units(result.quantity, result.unit, result.dosage_form)
+        self._say(f"Lot {result.lot} (NDC {result.ndc}): {moved} {verb}.{form}", PASSED_STYLE)
         self.refresh()
         self.quarantined.setFocus()
 
