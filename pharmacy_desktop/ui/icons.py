@@ -51,6 +51,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "theme": ("mdi6.contrast-circle", "text"),
     "stock": ("mdi6.store-alert", "text"),
     "messages": ("mdi6.message-alert-outline", "text"),
+    "fridge": ("mdi6.fridge-outline", "info"),  # store in the refrigerator (beside the word 'Refrigerate')
 }
 PLACES: dict[Place, str] = {
     Place.HOME: "mdi6.home",

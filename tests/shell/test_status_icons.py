@@ -4,6 +4,7 @@ theirs (widgets/status_label.StatusLabel), and never the icon alone."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -13,64 +14,68 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from pharmacy_desktop.ui import a11y_check
+from pharmacy_desktop.ui.icons import icon
 from pharmacy_desktop.ui.table_models import Marked, RowsModel
 from pharmacy_desktop.ui.widgets.status_label import GAP, StatusLabel
 
 pytestmark = pytest.mark.ui
 
 UI = Path(__file__).resolve().parents[2] / "pharmacy_desktop" / "ui"
-GLYPHS = re.compile("[✓✗⚠⚡✔✘✖]")
-CONVERTED = (  # screens whose status glyphs became icons (issue 18)
-    "screens/users.py",
-    "screens/audit.py",
-    "screens/drug_lookup.py",
-    "screens/messages.py",
-    "screens/patients.py",
-    "screens/pickup.py",
-    "screens/settings.py",
-    "signin_window.py",
-    "widgets/drug_details.py",
-    "widgets/notification_templates.py",
-    "widgets/print_actions.py",
-    "widgets/printer_row.py",
-    "widgets/patient_notifications.py",
-    "widgets/patient_banner.py",
-    "widgets/patient_form.py",
-    "widgets/patient_search.py",
-    "widgets/sig_field.py",
-    "widgets/intake_boxes.py",
-    "widgets/pos_settings.py",
-    "widgets/first_run_printers.py",
-    "widgets/pickup_cart.py",
-    "widgets/pickup_find.py",
-    "widgets/pickup_identity.py",
-    "widgets/pickup_items.py",
-    "widgets/pickup_sale.py",
-    "widgets/pickup_tender.py",
-    "widgets/inventory_adjustments.py",
-    "widgets/inventory_common.py",
-    "widgets/inventory_counts.py",
-    "widgets/inventory_orders.py",
-    "widgets/inventory_receiving.py",
-    "widgets/inventory_recalls.py",
-    "widgets/inventory_reports.py",
-    "screens/review.py",
-    "widgets/review_lists.py",
-    "widgets/review_parts.py",
-    "widgets/review_panels.py",
-    "widgets/review_override.py",
-    "screens/fill.py",
-    "screens/verify.py",
-    "screens/queue_screen.py",
-    "widgets/fill_common.py",
-    "screens/intake.py",
-)
+# text glyphs that stand for a status or a thing: Miscellaneous Symbols and Dingbats (✓ ✗ ⚠ ⚡ ❄ ☎ ✉ ...)
+# and the pictographs. The first version listed five check/cross/warning glyphs and a list of the
+# converted modules, so a snowflake in a module not on the list (inventory_stock's '❄ fridge') passed.
+GLYPHS = re.compile("[\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
-@pytest.mark.parametrize("path", CONVERTED)
+def ui_modules() -> list[str]:
+    return sorted(str(p.relative_to(UI)) for p in UI.rglob("*.py"))
+
+
+def code_lines(path: Path) -> list[str]:
+    """The module's lines without its docstring (status_label's names the glyphs it replaced)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    doc = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
+    if doc is not None and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        return lines[: doc.lineno - 1] + lines[(doc.end_lineno or doc.lineno) :]
+    return lines
+
+
+@pytest.mark.parametrize("path", ui_modules())
 def test_no_text_glyph_marks_a_status(path):
-    lines = [line for line in (UI / path).read_text(encoding="utf-8").splitlines() if GLYPHS.search(line)]
+    """Every module of the UI, not a list of converted ones: a new module is checked too."""
+    lines = [line.strip() for line in code_lines(UI / path) if GLYPHS.search(line)]
     assert lines == []
+
+
+def test_the_glyph_check_sees_the_glyphs_it_is_for():
+    for glyph in "✓✗⚠⚡✔✘✖❄☎✉★⛔":
+        assert GLYPHS.search(f'notes.append("{glyph} fridge")'), glyph
+    for fine in ("−5 tablets", "↑/↓", "30 tablets · Low", "In quarantine — Alt+E", "→"):
+        assert not GLYPHS.search(fine), fine
+
+
+def test_stock_notes_say_refrigerate_with_the_fridge_icon_beside_it(qapp):
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from pharmacy_desktop.services.inventory_view import StockRow
+    from pharmacy_desktop.ui.widgets.inventory_stock import ITEM_HEADERS, item_cells
+
+    def row(refrigerated: bool, schedule: str | None = None) -> StockRow:
+        return StockRow(uuid.uuid4(), "00002751001", "Insulin Lispro", "100 unit/mL", "INJECTION, SOLUTION",
+                        schedule, Decimal(60), "mL", Decimal(20), Decimal(40), None, "F-1", refrigerated,
+                        None, dt.date(2027, 1, 1), Decimal(10), None)  # fmt: skip
+
+    notes = ITEM_HEADERS.index("Notes")
+    cold = item_cells(row(True, "CIV"), dt.date(2026, 12, 3))[notes]
+    assert isinstance(cold, Marked) and cold.kind == "fridge"
+    assert str(cold) == "Refrigerate, C-IV, 10 mL set aside"  # the word beside the icon comes first
+    assert not icon(cold.kind).isNull()
+    warm = item_cells(row(False), dt.date(2026, 12, 3))[notes]
+    assert warm == "10 mL set aside" and not isinstance(warm, Marked)
 
 
 def test_a_marked_cell_gives_its_words_and_the_icon_beside_them(qapp):

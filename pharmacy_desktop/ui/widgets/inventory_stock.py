@@ -64,14 +64,19 @@ def on_hand_cell(row: StockRow) -> str | Marked:
     return Marked("warning", f"{row.on_hand_text} · Low") if row.below_reorder else row.on_hand_text
 
 
-def item_cells(row: StockRow, today: dt.date) -> list[str | Marked]:
-    notes = []
+def notes_cell(row: StockRow) -> str | Marked:
+    """Schedule, storage and what is set aside; 'Refrigerate' first with the fridge icon beside it
+    (ui/icons: an icon beside the word, never a text glyph)."""
+    notes = ["Refrigerate"] if row.refrigerated else []
     if row.schedule:
         notes.append(f"C-{row.schedule.removeprefix('C')}")
-    if row.refrigerated:
-        notes.append("❄ fridge")
     if row.quarantined:
         notes.append(f"{units(row.quarantined, row)} set aside")
+    text = ", ".join(notes)
+    return Marked("fridge", text) if row.refrigerated else text
+
+
+def item_cells(row: StockRow, today: dt.date) -> list[str | Marked]:
     return [
         drug_cell(row.title, row.schedule),
         row.ndc_shown,
@@ -80,7 +85,7 @@ def item_cells(row: StockRow, today: dt.date) -> list[str | Marked]:
         units(row.reorder_quantity, row) if row.par_level is None else f"up to {units(row.par_level, row)}",
         days_left(row.nearest_expiry, today),
         row.bin_location or "—",
-        ", ".join(notes),
+        notes_cell(row),
     ]
 
 
