@@ -163,6 +163,13 @@ class MessagesScreen(Screen):
     def queue_count(self) -> int | None:
         return self._failed or None
 
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """What ``queue_count`` shows (failed or bounced messages), before the screen is built: the
+        sidebar has it at sign-in (on a pool thread; the shell builds a screen when it is first shown)."""
+        rows = notification_admin.outstanding_messages(context.uow_factory, actor)
+        return sum(1 for r in rows if r.status in UNDELIVERABLE) or None
+
     def clear_sensitive(self) -> None:
         self.all_rows = []
         self.model.set_rows([])

@@ -202,6 +202,13 @@ class PrintQueueScreen(Screen):
     def queue_count(self) -> int | None:
         return self._failed or None
 
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """What ``queue_count`` shows (this workstation's failed jobs), before the screen is built: the
+        sidebar has it at sign-in (on a pool thread; the shell builds a screen when it is first shown)."""
+        jobs = print_queue.list_jobs(context.uow_factory, actor, workstation=context.workstation, waiting_only=True)
+        return sum(1 for job in jobs if job.status == PrintJobStatus.FAILED) or None
+
     def reload(self) -> None:
         factory, actor, ws = self.context.uow_factory, self.actor, self.context.workstation
         waiting = self.waiting_only.isChecked()
