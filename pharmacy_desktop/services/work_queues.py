@@ -3,6 +3,11 @@
 Review: ``received`` prescriptions not sent back to intake, STAT first, then the oldest received.
 Fill and verification: STAT first, then the earliest promised time, then the oldest (received for
 fill, filled for verification).
+
+A queue is a listing (patient, date of birth, drug, directions, prescriber, lots), read in one unit
+of work with one query per kind for the whole page: no claim on a prescription and no access-log
+row per row or per highlight move. Opening a prescription (``fill.open_for_fill``,
+``verify.open_for_verify``) is what logs the patient's access.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
@@ -18,6 +24,16 @@ from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import auth, dur_review
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import drug_view, medication_name, patient_name
+
+
+@dataclass(frozen=True)
+class QueueLot:
+    """A lot in a queue row: for fill one the shelf would give (first expiry first) and how many units
+    from it; for verification one a waiting fill was made from (``quantity`` None)."""
+
+    lot: str | None
+    expiry: dt.date | None
+    quantity: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,10 @@ class QueueRow:
     date_of_birth: dt.date | None = None
     blocking: int = 0  # review: failed alerts not yet overridden
     warnings: int = 0  # review: warnings not yet acknowledged
+    directions: str = ""  # the first item's directions as the label will read them (else its SIG code)
+    prescriber: str = ""
+    lots: tuple[QueueLot, ...] = ()  # fill: the lots FEFO would take (none: no stock); verify: the lots filled
+    bin_code: str | None = None  # verify: the will-call bin already holding the patient's bag (None: not binned)
 
     @property
     def stat_marker(self) -> str:
@@ -57,26 +77,45 @@ def status_queue(
     uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, status: RxStatus, since: str, *, limit: int = 200
 ) -> list[QueueRow]:
     """The prescriptions in ``status``: STAT first, then the earliest promised time, then the oldest
-    by ``since`` ('received_at' or 'filled_at')."""
+    by ``since`` ('received_at' or 'filled_at'). Batched: the prescriptions, their items, their
+    patients, then the lots (fill: FEFO per drug; verification: the lots filled and the patients'
+    will-call bins), one query each for the whole page (no claim, no access-log row: a listing)."""
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, permission)
         rxs = uow.prescriptions.queue(status.value, limit, since=since, promised_first=True)
         if not rxs:
             return []
-        by_rx = uow.prescriptions.first_items([rx.id for rx in rxs])
+        ids = [rx.id for rx in rxs]
+        by_rx = uow.prescriptions.first_items(ids)
         patients = uow.prescriptions.patients({rx.patient_id for rx in rxs})
+        verifying = status is RxStatus.IN_PROGRESS
+        if verifying:
+            filled = uow.prescriptions.pending_lots(ids)
+            bins = uow.prescriptions.bins_holding({rx.patient_id for rx in rxs}, RxStatus.READY.value)
+        else:
+            medications = {
+                item.medication_id for lines in by_rx.values() for item, _ in lines[:1] if item.medication_id
+            }
+            shelf = uow.inventory.fefo_lots_for_medications(medications)
         now = utcnow()
         rows = []
         for rx in rxs:
             lines = by_rx.get(rx.id, [])
             first, med = lines[0] if lines else (None, None)
             view = drug_view(med, first.written_medication_name if first else "")
+            patient = patients.get(rx.patient_id)
+            if verifying:
+                lots = tuple(QueueLot(lot, expiry) for lot, expiry in filled.get(rx.id, []))
+            else:
+                on_shelf = shelf.get(first.medication_id, []) if first and first.medication_id else []
+                lots = fefo_preview(on_shelf, first.quantity if first else Decimal(0))
             rows.append(
                 QueueRow(
                     prescription_id=rx.id,
                     rx_number=rx.prescription_number,
                     is_stat=bool(rx.is_stat),
-                    patient_name=patient_name(patients.get(rx.patient_id)),
+                    patient_name=patient_name(patient),
+                    date_of_birth=patient.date_of_birth if patient else None,
                     drug=view.name + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
                     schedule=view.schedule,
                     quantity=quantity_text(first.quantity, first.quantity_unit, med.dosage_form if med else None)
@@ -87,9 +126,27 @@ def status_queue(
                     waiting_minutes=_minutes_since(rx.received_at or rx.created_at or now, now),
                     status=rx.status,
                     returned_note=rx.returned_note,
+                    directions=(first.directions or first.sig or "") if first else "",
+                    prescriber=rx.prescriber_name or "",
+                    lots=lots,
+                    bin_code=bins.get(rx.patient_id) if verifying else None,
                 )
             )
         return rows
+
+
+def fefo_preview(lots: list[tuple[str, dt.date, Decimal]], quantity: Decimal) -> tuple[QueueLot, ...]:
+    """The lots (first expiry first) a fill of ``quantity`` would take and how many from each; all of them
+    when the shelf holds less than the quantity (the fill screen then offers a partial fill)."""
+    taken: list[QueueLot] = []
+    left = quantity
+    for lot, expiry, remaining in lots:
+        if left <= 0:
+            break
+        take = min(remaining, left)
+        taken.append(QueueLot(lot, expiry, take))
+        left -= take
+    return tuple(taken)
 
 
 def fill_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:
@@ -147,3 +204,20 @@ def review_queue_size(uow_factory: UnitOfWorkFactory) -> int:
     """How many prescriptions wait for clinical review (no permission: a count names no one)."""
     with uow_factory() as uow:
         return uow.prescriptions.review_queue_size()
+
+
+def fill_queue_size(uow_factory: UnitOfWorkFactory, actor: Actor) -> int | None:
+    """How many prescriptions wait to be filled; None for who may not fill (the count is not theirs to see)."""
+    return _status_size(uow_factory, actor, Permission.FILL, RxStatus.VALIDATED)
+
+
+def verify_queue_size(uow_factory: UnitOfWorkFactory, actor: Actor) -> int | None:
+    """How many filled prescriptions wait for final verification; None for who may not verify."""
+    return _status_size(uow_factory, actor, Permission.FINAL_VERIFY, RxStatus.IN_PROGRESS)
+
+
+def _status_size(uow_factory: UnitOfWorkFactory, actor: Actor, permission: str, status: RxStatus) -> int | None:
+    if not actor.can(permission):
+        return None
+    with uow_factory(actor.user_id) as uow:
+        return uow.prescriptions.status_count(status.value)

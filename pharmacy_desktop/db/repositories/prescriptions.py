@@ -104,6 +104,11 @@ class PrescriptionRepository(Repository[Prescription]):
         )
         return self.session.scalar(stmt) or 0
 
+    def status_count(self, status: str) -> int:
+        """How many prescriptions are in ``status`` (a work queue's size, the navigation's count)."""
+        stmt = select(func.count()).select_from(Prescription).where(Prescription.status == status)
+        return self.session.scalar(stmt) or 0
+
     def live_refills(self, item_ids: list[uuid.UUID]) -> list[PrescriptionRefill]:
         """The fills of these items that were not returned."""
         if not item_ids:
@@ -121,6 +126,24 @@ class PrescriptionRepository(Repository[Prescription]):
             .order_by(PrescriptionRefill.created_at, PrescriptionRefill.id)
         )
         return list(self.session.scalars(stmt))
+
+    def pending_lots(
+        self, prescription_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str | None, dt.date | None]]]:
+        """The lots (lot, expiry) of each prescription's fills waiting for final verification, in one query."""
+        if not prescription_ids:
+            return {}
+        stmt = (
+            select(
+                PrescriptionRefill.prescription_id, PrescriptionRefill.lot_number, PrescriptionRefill.expiration_date
+            )
+            .where(PrescriptionRefill.prescription_id.in_(prescription_ids), PrescriptionRefill.status == "filled")
+            .order_by(PrescriptionRefill.created_at, PrescriptionRefill.id)
+        )
+        lots: dict[uuid.UUID, list[tuple[str | None, dt.date | None]]] = {}
+        for rx_id, lot, expiry in self.session.execute(stmt):
+            lots.setdefault(rx_id, []).append((lot, expiry))
+        return lots
 
     def add_refill(self, **values: Any) -> PrescriptionRefill:
         """A new fill row (flushed with the unit of work's next flush)."""
@@ -252,6 +275,22 @@ class PrescriptionRepository(Repository[Prescription]):
             )
             .order_by(Prescription.ready_at)
         ).first()
+
+    def bins_holding(self, patient_ids: set[uuid.UUID], ready_status: str) -> dict[uuid.UUID, str]:
+        """Each patient's active bin already holding a ready prescription (the oldest, as ``bin_holding``), in one query."""
+        if not patient_ids:
+            return {}
+        stmt = (
+            select(Prescription.patient_id, WillCallBin.code)
+            .join(WillCallBin, Prescription.will_call_bin_id == WillCallBin.id)
+            .where(
+                Prescription.patient_id.in_(patient_ids),
+                Prescription.status == ready_status,
+                WillCallBin.is_active.is_(True),
+            )
+            .order_by(Prescription.ready_at.desc())
+        )
+        return {patient_id: code for patient_id, code in self.session.execute(stmt)}  # the oldest written last
 
     def emptiest_bin(self, ready_status: str) -> WillCallBin | None:
         """The active bin with the fewest ready prescriptions (then by code)."""

@@ -31,6 +31,7 @@ from pharmacy_desktop.services import fill as service
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import FillCheck, FillRefused, FillResult, FillView, QueueRow
 from pharmacy_desktop.services.printer_settings import printer_settings_from
+from pharmacy_desktop.services.work_queues import fill_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for, with_keys
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -84,6 +85,11 @@ class FillScreen(QueueScreen):
         shortcut(self, "Alt+Q", self.edit_quantity)
         for n in range(1, 10):
             shortcut(self, f"Alt+{n}", partial(self.choose, n))
+
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The queue's size before the screen is first opened (a pool thread: the shell builds screens when shown)."""
+        return fill_queue_size(context.uow_factory, actor)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -180,6 +186,7 @@ class FillScreen(QueueScreen):
         )
 
     def _show_rx(self, view: FillView) -> None:
+        self.work()  # built the first time a prescription opens
         self._reset()
         self.view = view
         item = view.current_item or (view.items[0] if view.items else None)
@@ -341,7 +348,7 @@ class FillScreen(QueueScreen):
         self.hard_stop.button.setFocus()
 
     def acknowledge_stop(self) -> None:
-        if self.pages.currentWidget() is not self.hard_stop:
+        if not self.stopped():
             return
         self.check = None
         self.result.show_result("problem", "Hard stop acknowledged. Scan the correct stock bottle.")
@@ -354,7 +361,7 @@ class FillScreen(QueueScreen):
     def enter_pressed(self) -> None:
         if self.pages.currentWidget() is self.work_page and self.lot_picker.isVisible():
             self.choose_lot()
-        elif self.pages.currentWidget() is self.hard_stop:
+        elif self.stopped():
             self.acknowledge_stop()
         elif self.pages.currentWidget() is self.work_page:
             if self.check is not None and self.check.ok:
@@ -363,6 +370,8 @@ class FillScreen(QueueScreen):
             self._open_row(self.queue.currentRow())
 
     def edit_quantity(self) -> None:
+        if not self.work_built:
+            return  # no prescription was ever open: no quantity to edit
         self.quantity.setFocus()
         self.quantity.selectAll()
 
@@ -452,7 +461,7 @@ class FillScreen(QueueScreen):
         self.close_rx()
 
     def close_rx(self) -> None:
-        if self.pages.currentWidget() is self.hard_stop:
+        if self.stopped():
             return  # a hard stop is acknowledged, not escaped
         self._reset()
         self.queue.setFocus()
@@ -461,11 +470,12 @@ class FillScreen(QueueScreen):
         self.view = None
         self.check = None
         self.chosen_lot = None
-        self.lot_picker.dismiss()
-        self.result.clear()
-        self.lots.clear()
-        self.fill_button.setEnabled(False)
-        self.partial_button.setEnabled(False)
+        if self.work_built:
+            self.lot_picker.dismiss()
+            self.result.clear()
+            self.lots.clear()
+            self.fill_button.setEnabled(False)
+            self.partial_button.setEnabled(False)
         self.status.setText("")
         self.pages.setCurrentWidget(self.idle_page)
 

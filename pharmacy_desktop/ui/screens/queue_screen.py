@@ -22,7 +22,6 @@ from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import (
     HardStop,
     RowsTable,
-    RxPreview,
     ScanPrompt,
     drug_cell,
     local_time,
@@ -30,6 +29,7 @@ from pharmacy_desktop.ui.widgets.fill_common import (
     scaled,
     shortcut,
 )
+from pharmacy_desktop.ui.widgets.rx_preview import RxPreview
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
@@ -67,6 +67,7 @@ class QueueScreen(LiveScreen):
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
         self.rows: list[QueueRow] = []
+        self.loaded = False  # the queue was read for the user signed in: its count is the navigation's
         self.busy = False
         shortcut(self, "Return", self.enter_pressed)
         shortcut(self, "Enter", self.enter_pressed)
@@ -99,7 +100,9 @@ class QueueScreen(LiveScreen):
         return left
 
     def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:
-        """The idle page (``idle_prompt``, ``status``), the work page (``_build_work``), the hard stop."""
+        """The idle page (``idle_prompt``, ``status``, ``preview``) now; the work page (``_build_work``) and
+        the hard stop when a prescription is first opened (``work``, ``hard_stop``): the queue's first
+        showing builds only what it shows (bench/gui_stall.py)."""
         self.pages = QStackedWidget()
         self.idle_page = QWidget()
         idle = QVBoxLayout(self.idle_page)
@@ -114,20 +117,38 @@ class QueueScreen(LiveScreen):
         idle.addWidget(self.idle_prompt)
         idle.addWidget(self.status)
         idle.addStretch(2)
-        self.work_page = QWidget()
-        self._build_work(self.work_page)
-        self.hard_stop = HardStop()
-        self.hard_stop.acknowledged.connect(self.acknowledge_stop)
-        for page in (self.idle_page, self.work_page, self.hard_stop):
+        self.work_page = QWidget()  # empty until ``work()`` builds it
+        self.work_built = False
+        self._stop_page: HardStop | None = None
+        for page in (self.idle_page, self.work_page):
             self.pages.addWidget(page)
         self.pages.currentChanged.connect(self._page_sizes)
         self._page_sizes()
         return self.pages
 
+    def work(self) -> QWidget:
+        """The work page, built the first time a prescription opens (its widgets exist from then on)."""
+        if not self.work_built:
+            self.work_built = True
+            self._build_work(self.work_page)
+        return self.work_page
+
+    @property
+    def hard_stop(self) -> HardStop:
+        """The hard stop page, built the first time it is needed."""
+        if self._stop_page is None:
+            self._stop_page = HardStop()
+            self._stop_page.acknowledged.connect(self.acknowledge_stop)
+            self.pages.addWidget(self._stop_page)
+            self._page_sizes()
+        return self._stop_page
+
     def _page_sizes(self, _index: int = -1) -> None:
         """Only the page on show claims its minimum size: the idle prompt leaves the queue its room on a
         1024-pixel display instead of reserving the (hidden) work page's width."""
-        for page in (self.idle_page, self.work_page, self.hard_stop):
+        for page in (self.idle_page, self.work_page, self._stop_page):
+            if page is None:
+                continue
             policy = QSizePolicy.Policy.Preferred if page is self.pages.currentWidget() else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         # a prescription open: the work page comes first and the queue gives way (its drug lines wrap,
@@ -156,25 +177,30 @@ class QueueScreen(LiveScreen):
     # -- shell hooks ------------------------------------------------------------------------------
 
     def queue_count(self) -> int | None:
-        return len(self.rows) if self.rows else None
+        """The rows loaded (0 too); None before the first load for this user (the class's ``nav_count`` shows)."""
+        return len(self.rows) if self.loaded else None
 
     def clear_sensitive(self) -> None:
         self.rows = []
+        self.loaded = False
         self.queue.set_rows([])
         self.preview.show_row(None, "")
         self._reset()
 
     def set_actor(self, actor: Actor) -> None:
         super().set_actor(actor)
+        self.loaded = False  # the last user's queue: counted again for this one
         self._reset()  # what someone else opened or scanned never counts for the next user
 
     # -- queue ------------------------------------------------------------------------------------
 
     def _show_queue(self, rows: list[QueueRow]) -> None:
         self.rows = rows
+        self.loaded = True
         self.queue.set_rows([queue_cells(r) for r in rows], marks=[self.queue_mark(r) for r in rows])
         self.queue_title.setText(f"{self.queue_heading} ({len(rows)})")
         self._preview_highlighted()
+        self.counts_changed()
 
     def _preview_highlighted(self) -> None:
         """The idle page shows the highlighted row (patient, drug, quantity, what to do next)."""
@@ -202,7 +228,7 @@ class QueueScreen(LiveScreen):
     # -- hard stop --------------------------------------------------------------------------------
 
     def stopped(self) -> bool:
-        return self.pages.currentWidget() is self.hard_stop
+        return self._stop_page is not None and self.pages.currentWidget() is self._stop_page
 
     def _scan_while_stopped(self) -> bool:
         """A scan during a hard stop only repeats what to do; True when it was one."""

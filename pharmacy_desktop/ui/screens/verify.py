@@ -30,6 +30,7 @@ from pharmacy_desktop.domain.workflow import Permission
 from pharmacy_desktop.services import verify as service
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleMismatch, ReturnResult, VerifyView
+from pharmacy_desktop.services.work_queues import verify_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
@@ -77,6 +78,11 @@ class VerifyScreen(QueueScreen):
         self.returned_reason = ""
         self._build()
         shortcut(self, "Alt+R", self.start_return)
+
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The queue's size before the screen is first opened (a pool thread: the shell builds screens when shown)."""
+        return verify_queue_size(context.uow_factory, actor)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -197,6 +203,7 @@ class VerifyScreen(QueueScreen):
         )
 
     def _show_view(self, view: VerifyView, label_scan: str | None = None) -> None:
+        self.work()  # built the first time a prescription opens
         self._reset()
         self.view = view
         self.label_scan = label_scan  # the service re-checks it at approval
@@ -304,7 +311,7 @@ class VerifyScreen(QueueScreen):
         self.pages.setCurrentWidget(self.hard_stop)
 
     def acknowledge_stop(self) -> None:
-        if self.pages.currentWidget() is not self.hard_stop:
+        if not self.stopped():
             return
         self.pages.setCurrentWidget(self.work_page if self.view else self.idle_page)
         if self.view is not None:
@@ -316,9 +323,9 @@ class VerifyScreen(QueueScreen):
     # -- actions ----------------------------------------------------------------------------------
 
     def enter_pressed(self) -> None:
-        if self.pages.currentWidget() is self.hard_stop:
+        if self.stopped():
             self.acknowledge_stop()
-        elif self.reason.isVisible():
+        elif self.work_built and self.reason.isVisible():
             self.confirm_return()
         elif self.pages.currentWidget() is self.work_page and self.approve_button.isEnabled():
             self.approve()
@@ -326,9 +333,9 @@ class VerifyScreen(QueueScreen):
             self._open_row(self.queue.currentRow())
 
     def escape_pressed(self) -> None:
-        if self.pages.currentWidget() is self.hard_stop:
+        if self.stopped():
             return
-        if self.reason.isVisible():
+        if self.work_built and self.reason.isVisible():
             self.reason.hide()
             self.reason.clear()
             self.setFocus()
@@ -426,11 +433,12 @@ class VerifyScreen(QueueScreen):
         self.view = None
         self.label_scan = None
         self.bottles = {}
-        self.result.clear()
-        self.reason.hide()
-        self.reason.clear()
-        self.approve_button.setEnabled(False)
-        self.label_text.clear()
+        if self.work_built:
+            self.result.clear()
+            self.reason.hide()
+            self.reason.clear()
+            self.approve_button.setEnabled(False)
+            self.label_text.clear()
         self.claim.clear()
         self.status.setText("")
         self.idle_prompt.set_text("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)")

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.services.stock_allocation import LotChoice
-from pharmacy_desktop.services.work_queues import QueueRow
 from pharmacy_desktop.ui.icons import icon, pixmap
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
@@ -354,52 +353,3 @@ class LotPicker(QListWidget):
     def dismiss(self) -> None:
         self.clear()
         self.hide()
-
-
-class RxPreview(QFrame):
-    """The highlighted queue row before it is opened (issue 18): who, what and how much, in type a
-    person reads from a step back, and what to do next. It says only what the queue loaded; the
-    prescription opens (and its access is logged) with Enter or a label scan."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("rxPreview")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAccessibleName("The highlighted prescription")
-        self.title = big("", 1, name="previewTitle")
-        self.patient = big("", 6, name="previewPatient")
-        self.drug = big("", 4, name="previewDrug")
-        self.quantity = big("", 2, bold=False, name="previewQuantity")
-        self.waiting = big("", 0, bold=False, name="previewWaiting")
-        self.note = big("", 0, name="previewNote")
-        self.note.setStyleSheet(f"color: {AMBER};")
-        self.next_step = big("", 1, name="previewNext")
-        self.next_step.setStyleSheet(f"color: {INFO};")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(6)
-        for label in (self.title, self.patient, self.drug, self.quantity, self.waiting, self.note, self.next_step):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            layout.addWidget(label)
-        self.hide()
-
-    def show_row(self, row: QueueRow | None, next_step: str) -> None:
-        """``row``: the highlighted queue row (None: nothing highlighted, the preview hides)."""
-        if row is None:
-            self.hide()
-            for label in (self.title, self.patient, self.drug, self.quantity, self.waiting, self.note):
-                label.clear()  # nothing of a patient left behind a lock
-            return
-        stat = "   ·   STAT" if row.is_stat else ""
-        self.title.setText(f"Highlighted: Rx {row.rx_number}{stat}")
-        dob = f"   ·   DOB {row.date_of_birth:%m/%d/%Y}" if row.date_of_birth else ""
-        self.patient.setText(f"{row.patient_name}{dob}")
-        self.drug.setText(drug_text(row.drug, row.schedule))
-        self.quantity.setText(f"Quantity: {row.quantity}" if row.quantity else "")
-        self.quantity.setVisible(bool(row.quantity))
-        due = f"   ·   due {local_time(row.promised_at)}" if row.promised_at else ""
-        self.waiting.setText(f"Waiting {minutes_text(row.waiting_minutes)}{due}")
-        self.note.setText(f"↩ Sent back: {row.returned_note}" if row.returned_note else "")
-        self.note.setVisible(bool(row.returned_note))
-        self.next_step.setText(next_step)
-        self.show()
