@@ -39,6 +39,7 @@ from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.identifiers import dea_check_digit, npi_check_digit
 from pharmacy_desktop.domain.interaction_rules import WELL_KNOWN_INTERACTIONS
+from pharmacy_desktop.services.inventory_view import refresh_summary
 
 if TYPE_CHECKING:
     from pharmacy_desktop.demo.inventory_history import HistorySummary
@@ -209,6 +210,7 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50, bri
         summary.inventory_items = _inventory(uow_factory, rng, meds, actors["manager"].user_id, today)
         if brief:
             _bins(uow_factory)
+            refresh_summary(uow_factory)
             return summary
         from pharmacy_desktop.demo.inventory_history import load_inventory_history
 
@@ -234,6 +236,7 @@ def load_demo(url: str, *, today: dt.date | None = None, patients: int = 50, bri
         with uow_factory() as uow:  # where every prescription stands after the day at the counter
             rows = uow.active_session.execute(select(Prescription.status, func.count()).group_by(Prescription.status))
             summary.prescriptions = {status: int(count) for status, count in rows}
+        refresh_summary(uow_factory)  # the stock screens' list (a materialized view) shows the day's stock
         log.info("%s", summary)
         return summary
     finally:

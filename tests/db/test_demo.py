@@ -22,6 +22,7 @@ from pharmacy_desktop.db.models import (
     User,
 )
 from pharmacy_desktop.db.models.billing import Sale
+from pharmacy_desktop.db.models.inventory import inventory_summary
 from pharmacy_desktop.demo import DEMO_PASSWORDS, load_demo
 from pharmacy_desktop.services import auth
 from tests.conftest import DEMO_TODAY
@@ -81,6 +82,16 @@ def test_demo_loads_once_and_everyone_can_sign_in(demo_template, demo_database_u
             "cancelled",
             "on_hold",
         }
+        # the stock screens' list (the inventory_summary materialized view) was refreshed at the end
+        # of the load: every active item in it, at its on-hand after the day at the counter
+        listed = {
+            r.id: r.quantity_on_hand
+            for r in s.execute(select(inventory_summary.c.id, inventory_summary.c.quantity_on_hand))
+        }
+        stock = select(InventoryItem.id, InventoryItem.quantity_on_hand).where(InventoryItem.is_active.is_(True))
+        active = {r.id: r.quantity_on_hand for r in s.execute(stock)}
+        assert listed, "inventory_summary is empty after the demo load: the stock screens list nothing"
+        assert listed == active, "inventory_summary is not the stock at the end of the demo load"
         # the day at the counter went through the point of sale (tests/pos/test_demo_pos.py has the rest)
         assert summary.sales >= 7 and summary.store_products >= 5
         made_here = select(func.count()).select_from(Sale).where(Sale.workstation != "imported")
