@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 
 _TAG = re.compile(r"<[a-zA-Z!/][^>]*>")
 SLACK = 2  # px: rounding between font metrics and layout
+ELLIPSIS = "\u2026"  # what Qt ends a cut text with
 CELL_ROWS = 40  # the table rows looked at (the visible ones are the first few dozen at most)
 
 
@@ -426,8 +427,12 @@ def _strength_cells(view: QTableView | QTreeView, root: QWidget) -> list[Clip]:
                 kept = kept_part(line)
                 through = metrics.boundingRect(QRect(0, 0, width, 100_000), flags, "\n".join([*lines[:number], kept]))
                 needed_height = through.height() + (0 if whole <= height + SLACK else metrics.lineSpacing())
-                too_wide = not wrap and metrics.horizontalAdvance(kept) > width + SLACK
+                # a line cut short ends in an ellipsis, which takes its own room: the strength is kept
+                # only when it and the ellipsis fit ("Sertraline Hydrochloride 25 m…" at 1024x768)
+                cut = metrics.horizontalAdvance(line) > width
+                shown = metrics.horizontalAdvance(kept + ELLIPSIS if cut and kept != line else kept)
+                too_wide = not wrap and shown > width + SLACK
                 if too_wide or needed_height > height + SLACK:
-                    needed = metrics.horizontalAdvance(kept) if too_wide else needed_height
+                    needed = shown if too_wide else needed_height
                     found.append(Clip(path_of(view, root), "strength", kept, needed, width if too_wide else height))
     return found

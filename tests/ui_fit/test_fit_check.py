@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QFont, QFontMetrics, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QStyle, QTableView, QVBoxLayout, QWidget
 
-from pharmacy_desktop.ui.fit_check import find_clipping
+from pharmacy_desktop.ui.fit_check import find_clipping, find_lost_strength
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
 
 pytestmark = pytest.mark.ui
@@ -138,3 +138,26 @@ def test_a_header_title_drawn_bold_for_a_selected_row_is_measured_bold(qtbot):
     assert [(c.kind, c.text) for c in find_clipping(view)] == [("header", title)]  # highlighted: bold, cut
     header.setHighlightSections(False)
     assert find_clipping(view) == []
+
+
+def test_a_strength_with_room_but_none_for_the_ellipsis_is_lost(qtbot):
+    """Qt ends a cut text with an ellipsis, which takes its own room: a cell wide enough for the drug
+    through its strength but not for that and the ellipsis shows "… 25 m…" (will-call at 1024x768)."""
+    text = "Sertraline Hydrochloride 25 mg tablet"
+    model = QStandardItemModel(1, 1)
+    model.setItem(0, 0, QStandardItem(text))
+    view = QTableView()
+    view.setModel(model)
+    view.setWordWrap(False)
+    metrics = QFontMetrics(view.font())
+    kept, ellipsis = metrics.horizontalAdvance("Sertraline Hydrochloride 25 mg"), metrics.horizontalAdvance("\u2026")
+    assert ellipsis > 2 * 2  # more than the checks' slack
+    view.setColumnWidth(0, kept + ellipsis // 2 + 6)  # the strength fits, the ellipsis after it does not
+    view.resize(kept + 80, 120)
+    qtbot.addWidget(view)
+    view.show()
+    assert [(c.kind, c.text) for c in find_lost_strength(view)] == [("strength", "Sertraline Hydrochloride 25 mg")]
+    view.setColumnWidth(0, kept + ellipsis + 6 + 2)  # room for both: "…25 mg…" keeps the strength
+    assert find_lost_strength(view) == []
+    view.setColumnWidth(0, metrics.horizontalAdvance(text) + 6)  # the whole text: no ellipsis at all
+    assert find_lost_strength(view) == []
