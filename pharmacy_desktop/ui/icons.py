@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from pharmacy_desktop.domain.places import Place
@@ -101,7 +101,19 @@ def _theme() -> Palette:
     return current_theme()
 
 
+# made once per (name, colour, selected colour): qtawesome parses its options and builds an icon engine each
+# call (~0.3 ms), and the shell asks for the same few icons over and over (GUI thread only, as QIcon is)
+_icons: dict[tuple[str, str, str | None], QIcon] = {}
+# rendered once per (kind, size, colour, device pixel ratio): a qtawesome icon paints its glyph again on
+# every QIcon.pixmap(), and a status label repaints often (GUI thread only, as QPixmap is)
+_pixmaps: dict[tuple[str, int, str, float], QPixmap] = {}
+
+
 def _make(name: str, colour: str, selected: str | None = None) -> QIcon:
+    key = (name, colour, selected)
+    made = _icons.get(key)
+    if made is not None:
+        return made
     qta = _qta()
     if qta is None:
         return QIcon()
@@ -111,7 +123,9 @@ def _make(name: str, colour: str, selected: str | None = None) -> QIcon:
             options["color_active"] = selected
             options["color_selected"] = selected
         with _fonts:  # not while warm() is loading them on another thread
-            return qta.icon(name, **options)  # type: ignore[no-any-return]
+            made = qta.icon(name, **options)
+        _icons[key] = made
+        return made  # type: ignore[no-any-return]
     except Exception as exc:  # an icon name the installed set lacks: no icon, the words stay
         log.warning("icon %s unavailable (%s)", name, type(exc).__name__)
         return QIcon()
@@ -133,8 +147,17 @@ def icon_for_place(place: Place | None) -> QIcon:
     return _make(name, theme.text, theme.selection_text)
 
 
-def pixmap(kind: str, size: int = 16) -> QPixmap:
-    return icon(kind).pixmap(QSize(size, size))
+def pixmap(kind: str, size: int = 16, *, colour: str | None = None) -> QPixmap:
+    """The icon of ``kind`` rendered at ``size`` px (cached: rendered once per size and colour)."""
+    name, token = STATUS.get(kind) or THINGS[kind]
+    colour = colour or getattr(_theme(), token)
+    app = QGuiApplication.instance()
+    ratio = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
+    key = (kind, size, colour, ratio)
+    rendered = _pixmaps.get(key)
+    if rendered is None:
+        rendered = _pixmaps[key] = _make(name, colour).pixmap(QSize(size, size))
+    return rendered
 
 
 class StatusLine(QWidget):

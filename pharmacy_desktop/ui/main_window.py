@@ -47,6 +47,7 @@ from pharmacy_desktop.ui.status_bar import (
     DatabaseStatus,
     IdentityStatus,
     ScannerStatus,
+    ShellStatusBar,
     StatusPill,
     database_host,
     printers_pill,
@@ -147,8 +148,9 @@ class MainWindow(QMainWindow):
         self.printer_status = printers_pill(configured)
         self.scanner_status = ScannerStatus()  # only on a screen where a scan means something
         self.workstation_label = IdentityStatus()  # who, as what, where
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(False)
+        bar = ShellStatusBar()  # the pills' words shorten to fit a narrow window, never elided
+        self.setStatusBar(bar)
+        bar.busy = self.busy
         bar.addWidget(self.scanner_status)
         bar.addWidget(self.database_status)
         bar.addWidget(self.printer_status)
@@ -161,14 +163,12 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._apply_actor()
 
-        # idle lock: any key, click or wheel anywhere in the application restarts the countdown
+        # idle lock: any key, click or wheel in any of the application's windows restarts the countdown
         self.idle: IdleWatcher | None = None
         if idle_ms:
             self.idle = IdleWatcher(idle_ms, self)
             self.idle.idle.connect(lambda: self.lock("idle"))
-            app = QApplication.instance()
-            if app is not None:
-                app.installEventFilter(self.idle)
+            self.idle.watch()  # on the windows, not the application (ui/idle.py)
             self.idle.start()
 
     # -- BusyIndicatorProvider ----------------------------------------------------------------
@@ -245,8 +245,11 @@ class MainWindow(QMainWindow):
         self.nav.refresh_icons()  # the screen title's own font follows by itself (theme.apply_look)
         self.lock_button.setIcon(icon("lock"))
         self.sign_out_button.setIcon(icon("sign_out"))
-        for pill in self.statusBar().findChildren(StatusPill):
+        bar = self.statusBar()
+        for pill in bar.findChildren(StatusPill):
             pill.refresh_icon()
+        if isinstance(bar, ShellStatusBar):
+            bar.fit()  # the words' widths at the new size
 
     def _nav_changed(self, row: int) -> None:
         if row < 0:

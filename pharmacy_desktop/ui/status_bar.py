@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
 from pharmacy_desktop.ui.icons import pixmap
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
@@ -23,7 +24,7 @@ class BusyStatus(QWidget):
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
-        self.bar.setMaximumWidth(120)
+        self.bar.setMaximumWidth(80)
         self.bar.setTextVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -35,42 +36,104 @@ class BusyStatus(QWidget):
         self._count += 1
         self.label.setText(message)
         self.setVisible(True)
+        self._fit()
 
     def stop(self) -> None:
         self._count = max(0, self._count - 1)
         if self._count == 0:
             self.setVisible(False)
+            self._fit()
+
+    def _fit(self) -> None:
+        """A message longer than the room the status bar keeps for it shortens the pills' words meanwhile."""
+        bar = self.parentWidget()
+        if isinstance(bar, ShellStatusBar):
+            bar.fit()
+
+
+def shorter(detail: str) -> str:
+    """A state's words without their explanation: "connected (this computer)" -> "connected",
+    "Label not printing — 2 jobs waiting (F10)" -> "Label not printing" (the whole in the tooltip)."""
+    cut = min((i for i in (detail.find(sep) for sep in SEPARATORS) if i > 0), default=len(detail))
+    return detail[:cut].rstrip(" ,;")
+
+
+SEPARATORS = (" (", " — ", "; ")
+GAP = 5  # px between a pill's icon and its words
 
 
 class StatusPill(QWidget):
     """A state in words with an icon beside it (ui/icons.py), so it never relies on colour alone.
-    ``text()`` is the words ("Database: connected"), also the tooltip and the accessible name."""
+    ``text()`` is the whole words ("Database: connected (this computer)"), also the tooltip and the
+    accessible name; a narrow window shows shorter words (``ShellStatusBar`` picks), never elided ones."""
+
+    yields = 5  # the order in which pills shorten their words when the bar is narrow (lowest first)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.icon = QLabel()
-        self.words = ElidedLabel()  # a narrow window shortens the words (…); the tooltip holds them whole
+        self.words = ElidedLabel()  # below 1024 px wide the words shorten (…); the tooltip holds them whole
         self.words.setTextFormat(Qt.TextFormat.PlainText)
         self.words.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 0, 10, 0)
-        layout.setSpacing(6)
+        layout.setContentsMargins(6, 0, 8, 0)
+        layout.setSpacing(GAP)
         layout.addWidget(self.icon)
         layout.addWidget(self.words)
         self._kind = "unknown"
+        self._texts: tuple[str, ...] = ("",)  # the words, longest first
+        self._level = 0  # which of them is shown
 
     def text(self) -> str:
+        return self._texts[0]
+
+    def shown_text(self) -> str:
+        """The words on show (shorter than ``text()`` in a narrow window)."""
         return self.words.text()
 
-    def set_state(self, name: str, ok: bool | None, detail: str) -> None:
-        self.show_words({True: "passed", False: "stop", None: "unknown"}[ok], f"{name}: {detail}")
+    def set_state(self, name: str, ok: bool | None, detail: str, *short: str) -> None:
+        """``name: detail``; ``short``: shorter details, longest first (default: the detail without its
+        explanation in brackets or after a dash)."""
+        details = [d for d in (detail, *(short or (shorter(detail),))) if d]
+        self.show_words({True: "passed", False: "stop", None: "unknown"}[ok], *(f"{name}: {d}" for d in details))
 
-    def show_words(self, kind: str, text: str) -> None:
+    def show_words(self, kind: str, text: str, *short: str) -> None:
+        """The state's icon and words; ``short``: shorter words for a narrow window, longest first."""
         self._kind = kind
-        self.words.setText(text)
+        texts = [text]
+        for words in short:
+            if words and words != texts[-1]:
+                texts.append(words)
+        self._texts = tuple(texts)
         self.setToolTip(text)
         self.setAccessibleName(text)
+        self.show_level(min(self._level, len(self._texts) - 1))
         self.refresh_icon()
+        bar = self.parentWidget()
+        while bar is not None and not isinstance(bar, ShellStatusBar):
+            bar = bar.parentWidget()
+        if bar is not None:
+            bar.fit()
+
+    def levels(self) -> int:
+        """How many wordings the pill has (the whole words and the shorter ones)."""
+        return len(self._texts)
+
+    @property
+    def level(self) -> int:
+        return self._level
+
+    def show_level(self, level: int) -> None:
+        """Show the words of ``level`` (0: the whole words; ``ShellStatusBar.fit`` picks)."""
+        self._level = level
+        self.words.setText(self._texts[level])
+        self.words.setToolTip(self._texts[0])  # the whole words, whichever are shown
+
+    def width_at(self, level: int) -> int:
+        """The width the pill asks for with the words of ``level``."""
+        margins = self.layout().contentsMargins()  # type: ignore[union-attr]  # set in __init__
+        words = self.words.fontMetrics().horizontalAdvance(self._texts[min(level, len(self._texts) - 1)])
+        return margins.left() + margins.right() + self.icon.width() + GAP + words + 2 * self.words.margin() + 2
 
     def refresh_icon(self) -> None:
         """The icon in the theme's colour at the font's height (again after a theme or zoom change)."""
@@ -79,12 +142,68 @@ class StatusPill(QWidget):
         self.icon.setFixedSize(size, size)
 
 
+class ShellStatusBar(QStatusBar):
+    """The shell's status bar: its pills show their whole words when they fit and shorter words when
+    they do not (1024x768: "Database: connected", the host in the tooltip), never elided words. Room is
+    kept for the busy indicator, so the words do not change each time something loads."""
+
+    BUSY_ROOM = 28  # characters of a busy message ("Opening the prescription…") kept free beside the bar
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.busy: BusyStatus | None = None
+
+    def pills(self) -> list[StatusPill]:
+        return [p for p in self.findChildren(StatusPill) if not p.isHidden()]
+
+    def fit(self) -> None:
+        """Shorten the pills' words a level at a time (the database's host first, who is signed in last: the
+        header names them too) until every pill fits the bar's width."""
+        pills = self.pills()
+        if not pills:
+            return
+        levels = {id(p): 0 for p in pills}
+        spacing = 8  # the bar's gap and frame around each of its widgets
+        room = self.width() - 2 * spacing - self._busy_room()
+
+        def need() -> int:
+            return sum(p.width_at(levels[id(p)]) + spacing for p in pills)
+
+        while need() > room:
+            can = [p for p in pills if levels[id(p)] + 1 < p.levels()]
+            if not can:
+                break
+            first = min(can, key=lambda p: (levels[id(p)], p.yields))  # each a level shorter, then the next
+            levels[id(first)] += 1
+        for pill in pills:
+            if pill.level != levels[id(pill)]:
+                pill.show_level(levels[id(pill)])
+
+    def _busy_room(self) -> int:
+        busy = self.busy
+        if busy is None:
+            return 0
+        kept = busy.bar.maximumWidth() + busy.label.fontMetrics().averageCharWidth() * self.BUSY_ROOM
+        return max(kept, busy.sizeHint().width() if busy.isVisible() else 0) + 8
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+
+
 class DatabaseStatus(StatusPill):
     """The database state from two witnesses: the change listener (its connection broke) and the
     database watch (no answer in time). "Reconnecting" while either says the database is away;
     ``reconnected`` is emitted when both are back (before the pill says "connected")."""
 
     reconnected = Signal()
+    yields = 1
 
     def __init__(self, parent: QWidget | None = None, *, host: str = ""):
         super().__init__(parent)
@@ -108,18 +227,25 @@ class DatabaseStatus(StatusPill):
         if was_lost and not self.lost:
             self.reconnected.emit()
         if self.listener_ok is False:
-            self.set_state("Database", False, "reconnecting… (connection lost; saved work is safe)")
+            self.set_state("Database", False, "reconnecting… (connection lost; saved work is safe)", "reconnecting…")
         elif self.answers_ok is False:
-            self.set_state("Database", False, "reconnecting… (the database is not answering; saved work is safe)")
+            self.set_state(
+                "Database", False, "reconnecting… (the database is not answering; saved work is safe)", "reconnecting…"
+            )
         elif self.listener_ok or self.answers_ok:
-            self.set_state("Database", True, f"connected ({self.host})" if self.host else "connected")
+            self.set_state("Database", True, f"connected ({self.host})" if self.host else "connected", "connected")
 
 
 def printers_pill(configured: list[str]) -> StatusPill:
     """The printers' state before the first check: which roles are configured."""
     pill = StatusPill()
-    detail = f"{', '.join(configured)} configured, not checked yet" if configured else "none configured (Settings)"
-    pill.set_state("Printers", None, detail)
+    pill.yields = 2
+    if configured:
+        pill.set_state(
+            "Printers", None, f"{', '.join(configured)} configured, not checked yet", "not checked yet", "not checked"
+        )
+    else:
+        pill.set_state("Printers", None, "none configured (Settings)", "none configured")
     return pill
 
 
@@ -139,24 +265,36 @@ def database_host(url: str) -> str:
 class ScannerStatus(StatusPill):
     """Whether a scan means something here: "Ready to scan" on a screen that takes scans, nothing elsewhere."""
 
+    yields = 3
     READY = "Scanner: ready to scan"
+    SHORT = "Scanner: ready"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._kind = "scanner"
-        self.show_words("scanner", self.READY)
-
-    def refresh_icon(self) -> None:
-        size = max(14, self.words.fontMetrics().height() - 2)
-        self.icon.setPixmap(pixmap("scanner", size))
-        self.icon.setFixedSize(size, size)
+        self.show_words("scanner", self.READY, self.SHORT)
 
     def set_scan_screen(self, takes_scans: bool) -> None:
         self.setVisible(takes_scans)
+        bar = self.parentWidget()
+        if isinstance(bar, ShellStatusBar):
+            bar.fit()  # the other pills' words take the room it leaves, or give it back
 
 
 class IdentityStatus(StatusPill):
     """Who is signed in, as what, at which workstation: "Priya Raman (Pharmacist) at counter-1"."""
 
+    yields = 4
+
     def set_identity(self, display_name: str, role_title: str, workstation: str) -> None:
-        self.show_words("user", f"{display_name} ({role_title}) at {workstation}")
+        # the header names who and as what too: a narrow window keeps the workstation here (its icon
+        # beside it), the whole in the tooltip
+        self.show_words(
+            "user", f"{display_name} ({role_title}) at {workstation}", f"{display_name} at {workstation}", workstation
+        )
+
+    def show_level(self, level: int) -> None:
+        super().show_level(level)
+        kind = "workstation" if level and level == self.levels() - 1 else "user"
+        if kind != self._kind:
+            self._kind = kind
+            self.refresh_icon()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QWidget
 
-from pharmacy_desktop.ui.icons import icon
+from pharmacy_desktop.ui import icons
 
 GAP = 6  # px between the icon and the words
 
@@ -48,7 +48,7 @@ class StatusLabel(QLabel):
         if self.icon_kind is None:
             return
         size = self._size()
-        pixmap = icon(self.icon_kind).pixmap(QSize(size, size))
+        pixmap = icons.pixmap(self.icon_kind, size)  # rendered once per kind and size, not each paint
         if pixmap.isNull():
             return  # no icon set installed: the words say it all
         area = self.contentsRect()
