@@ -174,6 +174,14 @@ class IntakeScreen(Screen):
     def queue_count(self) -> int | None:
         return len(self.returned) or None
 
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The prescriptions sent back to intake, before the screen is built (on a pool thread): the
+        number ``queue_count`` shows once it is (none: no count)."""
+        if not actor.can(cls.permission or ""):
+            return None
+        return len(intake.returned_to_intake(context.uow_factory, actor)) or None
+
     def handle_scan(self, text: str) -> bool:
         factory = self.context.uow_factory
         run_in_background(
