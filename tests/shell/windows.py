@@ -25,7 +25,8 @@ def settle(rounds: int = 3) -> None:
 
 
 def open_shell(qtbot, context, actor, cls):
-    """The main window for `actor` at DISPLAY, connected, active, showing its screen of class `cls`."""
+    """The main window for `actor` at DISPLAY, connected, active, showing its screen of class `cls`
+    (the only screen built: the others are built when a test shows them, as in the app)."""
     from pharmacy_desktop.ui.main_window import MainWindow
 
     window = MainWindow(context, actor, screen_classes())
@@ -35,7 +36,7 @@ def open_shell(qtbot, context, actor, cls):
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
-    screen = next(s for s in window.screens if type(s) is cls)
+    screen = window.screen_of(cls)  # only this screen built (window.screens would build them all)
     assert window.show_screen(screen)
     return window, screen
 
