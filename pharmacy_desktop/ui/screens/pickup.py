@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from pharmacy_desktop.domain.barcodes import rx_number_from_scan
@@ -37,7 +38,16 @@ from pharmacy_desktop.ui.widgets.pickup_identity import PickerChoice
 from pharmacy_desktop.ui.widgets.pickup_payments import Payments
 from pharmacy_desktop.ui.widgets.pickup_sale import SalePage
 from pharmacy_desktop.ui.widgets.pickup_signoff import PharmacistSignOff
-from pharmacy_desktop.ui.widgets.pickup_wiring import missing_for, request_for, tender_refused, wire_keys
+from pharmacy_desktop.ui.widgets.pickup_wiring import (
+    missing_for,
+    request_for,
+    tender_refused,
+    wire_keys,
+    wire_page,
+)
+
+SALE_FIRST_MS = 150  # the sale page's first part this long after will-call shows (its lists come first)
+SALE_PART_MS = 15  # then a part per idle turn, this far apart
 
 
 class PickupScreen(LiveScreen):
@@ -71,16 +81,53 @@ class PickupScreen(LiveScreen):
         self.signoff: PharmacistSignOff | None = None  # the pharmacist's sign-off dialog, while open
         self.finder = FindPanel(context, actor)
         self.finder.open_requested.connect(self.open_patient)
-        self.sale = SalePage()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.finder)
-        self.pages.addWidget(self.sale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
         self.payments = Payments(self)
-        self.sale.tender.gate = lambda: tender_refused(self.cart, self.sale)
+        # the sale page is built a part per idle turn once will-call shows (or whole, the first time
+        # anything needs it): will-call's first showing does not pay for it
+        self._sale: SalePage | None = None
+        self._sale_wired = False
+        self._sale_timer = QTimer(self)
+        self._sale_timer.setSingleShot(True)
+        self._sale_timer.timeout.connect(self._build_sale_part)
         wire_keys(self, shortcut)
+
+    @property
+    def sale(self) -> SalePage:
+        """The sale page, whole and wired (built now if the idle turns have not finished it yet)."""
+        page = self._sale_page()
+        page.finish()
+        self._wire_sale(page)
+        return page
+
+    def built_sale(self) -> SalePage | None:
+        """The sale page if it is whole (None before: nothing on it can be open yet)."""
+        return self._sale if self._sale_wired else None
+
+    def _sale_page(self) -> SalePage:
+        if self._sale is None:
+            self._sale = SalePage(later=True)
+            self.pages.addWidget(self._sale)
+        return self._sale
+
+    def _wire_sale(self, page: SalePage) -> None:
+        if not self._sale_wired:
+            self._sale_wired = True
+            page.tender.gate = lambda: tender_refused(self.cart, page)
+            wire_page(self, page)
+
+    def _build_sale_part(self) -> None:
+        if self._sale_wired:
+            return
+        page = self._sale_page()
+        if page.build_step():
+            self._sale_timer.start(SALE_PART_MS)
+        else:
+            self._wire_sale(page)
 
     # -- shell hooks ------------------------------------------------------------------------------
 
@@ -111,6 +158,8 @@ class PickupScreen(LiveScreen):
 
     def activate(self) -> None:
         super().activate()
+        if not self._sale_wired and not self._sale_timer.isActive():
+            self._sale_timer.start(SALE_FIRST_MS)  # after will-call's lists have come in and shown
         actor = self.actor
         run_in_background(
             self, lambda: return_to_stock.return_days(self.context.uow_factory, actor), self.finder.days.setValue
@@ -282,7 +331,8 @@ class PickupScreen(LiveScreen):
     # -- counseling -------------------------------------------------------------------------------
 
     def counsel_accepted(self) -> None:
-        row, cart, actor = self.sale.items.current(), self.cart, self.actor
+        cart, actor = self.cart, self.actor
+        row = self.sale.items.current() if cart is not None else None
         if cart is None or row is None or row.kind != "rx":
             return
         rx = cart.rx(row.key)  # type: ignore[arg-type]
@@ -304,7 +354,7 @@ class PickupScreen(LiveScreen):
         self.sale.items.setFocus()
 
     def counsel_declined(self) -> None:
-        row = self.sale.items.current()
+        row = self.sale.items.current() if self.cart is not None else None
         if self.cart is not None and row is not None and row.kind == "rx":
             self._counseled(row.key, Counsel("declined"))  # type: ignore[arg-type]
 
@@ -377,7 +427,9 @@ class PickupScreen(LiveScreen):
     def close_sale(self, message: str = "") -> None:
         self.cart = None
         self.quoting = 0
-        self.sale.hide_reason()
+        page = self.built_sale()
+        if page is not None:
+            page.hide_reason()
         self.pages.setCurrentWidget(self.finder)
         self.finder.refresh()
         if message:
@@ -385,8 +437,9 @@ class PickupScreen(LiveScreen):
         self.finder.prompt.setFocus()
 
     def escape_pressed(self) -> None:
-        if self.sale.reason.isVisible():
-            self.sale.hide_reason()
+        page = self.built_sale()
+        if page is not None and page.reason.isVisible():
+            page.hide_reason()
             self.payments.void_kind = ""
         elif self.cart is not None:
             if self.sale.tender.tenders:

@@ -6,7 +6,7 @@ Layout only: the pickup screen fills it from the services' DTOs and reacts to it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -65,8 +65,58 @@ class SignatureBox(QGroupBox):
 
 
 class SalePage(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    """Built whole, or (``later=True``) a part per :meth:`build_step`, so the pickup screen can build it in
+    idle turns after will-call shows instead of before anyone opens a bag (:meth:`finish` builds the rest)."""
+
+    patient: QLabel
+    bag: QLabel
+    items: PickupItemsTable
+    detail: QLabel
+    accept_counsel: QPushButton
+    decline_counsel: QPushButton
+    store_upc: QLineEdit
+    identity: IdentityPanel
+    signature: SignatureBox
+    tender: TenderPanel
+    reason: QLineEdit
+    result: SaleBanner
+    missing: StatusLabel
+    void_line: QPushButton
+    void_sale: QPushButton
+    close_button: QPushButton
+    complete: QPushButton
+
+    def __init__(self, parent: QWidget | None = None, *, later: bool = False):
         super().__init__(parent)
+        self._steps: Iterator[QWidget | None] | None = self._build()
+        if not later:
+            self.finish()
+
+    @property
+    def built(self) -> bool:
+        return self._steps is None
+
+    def build_step(self) -> bool:
+        """One part more (polished as it will show); False once the page is whole."""
+        if self._steps is None:
+            return False
+        try:
+            part = next(self._steps)
+        except StopIteration:
+            self._steps = None
+            return False
+        if part is not None:
+            part.ensurePolished()  # the style's work now, not when the bag is scanned
+        return True
+
+    def finish(self) -> None:
+        while self.build_step():
+            pass
+
+    def _build(self) -> Iterator[QWidget | None]:  # noqa: PLR0915 - the page top to bottom, a part a turn
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(6)
         self.patient = big("", 7, name="pickupPatient")
         self.patient.setTextFormat(Qt.TextFormat.PlainText)
         self.bag = big("", 1, name="pickupBag", wrap=False)
@@ -74,8 +124,12 @@ class SalePage(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.patient, 1)
         head.addWidget(self.bag, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
+        layout.addLayout(head)
+        yield None
         self.items = PickupItemsTable()
+        layout.addWidget(self.items, 5)
+        yield self.items
+
         self.detail = QLabel("")
         self.detail.setObjectName("claimDetail")
         self.detail.setWordWrap(True)
@@ -93,8 +147,6 @@ class SalePage(QWidget):
         self.store_upc.setToolTip("Scan a store item, or type its item UPC (Alt+I) and Enter")
         self.store_upc.setMaximumWidth(230)
         self.store_upc.setMinimumWidth(self.store_upc.fontMetrics().horizontalAdvance("item UPC (Alt+I)") + 24)
-        self.void_line = QPushButton("Void line (Alt+L)")
-        self.void_line.setObjectName("voidLine")
         lines_hint = QLabel("Alt+E lines · Space: take / leave")
         lines_hint.setObjectName("linesHint")
         lines_hint.setWordWrap(True)  # a narrow window wraps it rather than pushing the buttons off
@@ -103,15 +155,22 @@ class SalePage(QWidget):
         line_actions.addWidget(self.accept_counsel)
         line_actions.addWidget(self.decline_counsel)
         line_actions.addWidget(self.store_upc)
+        layout.addWidget(self.detail)
+        layout.addLayout(line_actions)
+        yield None
 
-        self.identity = IdentityPanel()
-        self.signature = SignatureBox()
-        self.tender = TenderPanel()
         middle = QHBoxLayout()
         middle.setSpacing(6)
+        layout.addLayout(middle, 4)
+        self.identity = IdentityPanel()
         middle.addWidget(self.identity, 6)
+        yield self.identity
+        self.signature = SignatureBox()
         middle.addWidget(self.signature, 7)
+        yield self.signature
+        self.tender = TenderPanel()
         middle.addWidget(self.tender, 6)
+        yield self.tender
 
         self.reason = QLineEdit()
         self.reason.setObjectName("voidReason")
@@ -121,6 +180,8 @@ class SalePage(QWidget):
         self.missing = StatusLabel()  # what is missing, or everything there: the icon beside the words
         self.missing.setObjectName("missingLine")
         self.missing.setWordWrap(True)
+        self.void_line = QPushButton("Void line (Alt+L)")
+        self.void_line.setObjectName("voidLine")
         self.void_sale = QPushButton("Void sale (Alt+V)")
         self.void_sale.setObjectName("voidSale")
         self.close_button = QPushButton("Close (Esc)")
@@ -133,19 +194,11 @@ class SalePage(QWidget):
         bottom.addWidget(self.void_sale)
         bottom.addWidget(self.close_button)
         bottom.addWidget(self.complete)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(6)
-        layout.addLayout(head)
-        layout.addWidget(self.items, 5)
-        layout.addWidget(self.detail)
-        layout.addLayout(line_actions)
-        layout.addLayout(middle, 4)
         layout.addWidget(self.reason)
         layout.addWidget(self.result)
         layout.addWidget(self.missing)
         layout.addLayout(bottom)
+        yield self
 
     def reset(self, patient_name: str, bins: Sequence[str]) -> None:
         """A new pickup: nothing typed, signed or paid yet."""

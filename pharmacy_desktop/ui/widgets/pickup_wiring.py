@@ -21,24 +21,33 @@ if TYPE_CHECKING:
 
 
 def wire_keys(screen: PickupScreen, shortcut: Callable[[Any, str, Callable[[], Any]], Any]) -> None:
-    """The screen's own keys (label mnemonics add Alt+D, Alt+P, Alt+Y and the pad's Alt+C)."""
-    page = screen.sale
+    """The screen's own keys (label mnemonics add Alt+D, Alt+P, Alt+Y and the pad's Alt+C). The sale
+    page's keys do nothing before the page is built (no bag can be open then): they never build it."""
+
+    def on_page(act: Callable[[SalePage], Any]) -> Callable[[], None]:
+        def run() -> None:
+            page = screen.built_sale()
+            if page is not None:
+                act(page)
+
+        return run
+
     keys: list[tuple[str, Callable[[], Any]]] = [
         ("Alt+N", screen.focus_search),
         ("Alt+B", screen.focus_bins),
         ("Alt+W", screen.show_stale),
         ("Escape", screen.escape_pressed),
         ("Ctrl+R", screen.refresh),
-        ("Alt+E", page.items.setFocus),
+        ("Alt+E", on_page(lambda page: page.items.setFocus())),
         ("Ctrl+K", screen.counsel_accepted),
         ("Ctrl+D", screen.counsel_declined),
-        ("Alt+G", page.signature.pad.setFocus),
-        ("Alt+I", page.store_upc.setFocus),
-        ("Alt+O", page.tender.discount.setFocus),
-        ("Alt+T", page.tender.amount.setFocus),
-        ("Alt+M", page.tender.cash.setFocus),
-        ("Alt+R", page.tender.request_card),
-        ("Alt+K", page.tender.check.setFocus),
+        ("Alt+G", on_page(lambda page: page.signature.pad.setFocus())),
+        ("Alt+I", on_page(lambda page: page.store_upc.setFocus())),
+        ("Alt+O", on_page(lambda page: page.tender.discount.setFocus())),
+        ("Alt+T", on_page(lambda page: page.tender.amount.setFocus())),
+        ("Alt+M", on_page(lambda page: page.tender.cash.setFocus())),
+        ("Alt+R", on_page(lambda page: page.tender.request_card())),
+        ("Alt+K", on_page(lambda page: page.tender.check.setFocus())),
         ("Alt+L", lambda: screen.payments.start_void("line")),
         ("Alt+V", lambda: screen.payments.start_void("sale")),
         # F12 locks the workstation (the shell's): completing is Ctrl+Enter only
@@ -47,6 +56,10 @@ def wire_keys(screen: PickupScreen, shortcut: Callable[[Any, str, Callable[[], A
     ]
     for sequence, slot in keys:
         shortcut(screen, sequence, slot)
+
+
+def wire_page(screen: PickupScreen, page: SalePage) -> None:
+    """The sale page's signals to the screen, once the page is whole."""
     page.items.take_changed.connect(screen.set_take)
     page.identity.dob_entered.connect(screen.check_dob)
     page.identity.changed.connect(screen.update_missing)
