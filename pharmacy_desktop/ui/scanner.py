@@ -32,12 +32,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from pharmacy_desktop.domain.barcodes import GS_SUBSTITUTES, normalize_gs, split_aim_prefix
 from pharmacy_desktop.domain.gs1 import GS
+from pharmacy_desktop.ui.key_route import KEY_EVENTS, KeyRoute
 
 log = logging.getLogger(__name__)
 
 _MODIFIER_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr})
 _ENTER_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
-_KEY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride})
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,18 @@ class _Run:
 
 
 class ScannerFilter(QObject):
-    """Application-wide key filter that turns scanner bursts into ``scanned(text)``.
+    """Key filter that sees every key the application gets and turns scanner bursts into ``scanned(text)``.
 
     Install once: ``ScannerFilter(settings, parent=app).install()``. ``clock`` (milliseconds)
     is for tests; by default the platform's key time stamps are used, so keys that queued up
     while the GUI thread was busy keep the rhythm they were typed in.
     ``input_finished(KeyBurst)`` reports every line of input (scan or typing) for diagnostics.
+
+    Where it sits: not on the QApplication (an application filter is called, in Python, for every
+    event to every object: a screen's first showing spent half its time there) but where the keys
+    go — the focus widget, the active popup, the active window when nothing has the focus — and on
+    the application's windows, moved as the focus, the window or a popup changes
+    (``ui/key_route.KeyRoute``).
     """
 
     scanned = Signal(str)
@@ -164,6 +170,7 @@ class ScannerFilter(QObject):
         super().__init__(parent)
         self._settings = settings or ScannerSettings()
         self._clock = clock
+        self._route = KeyRoute(self)
         self._held: list[_Held] = []
         self._receiver: QWidget | None = None
         self._burst = _Run()
@@ -187,15 +194,19 @@ class ScannerFilter(QObject):
         self._apply_timer_interval()
 
     def install(self, app: QCoreApplication | None = None) -> None:
+        """Watch every key ``app`` (the QApplication by default) gets, from now until ``uninstall``."""
         target = app or QCoreApplication.instance()
-        if target is not None:
-            target.installEventFilter(self)
+        if isinstance(target, QApplication):
+            self._route.install(target)
 
     def uninstall(self, app: QCoreApplication | None = None) -> None:
         self.flush()
-        target = app or QCoreApplication.instance()
-        if target is not None:
-            target.removeEventFilter(self)
+        self._route.uninstall()
+
+    @property
+    def watched(self) -> list[QWidget]:
+        """The widgets the filter sits on now (besides the application's windows)."""
+        return self._route.widgets
 
     @Slot()
     def flush(self) -> None:
@@ -216,8 +227,9 @@ class ScannerFilter(QObject):
                 self._replaying.discard(pointer)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() not in _KEY_EVENTS or not isinstance(watched, QWidget):
-            # Real key events also pass the QWindow first; they are handled at the widget.
+        kind = event.type()
+        if kind not in KEY_EVENTS or not isinstance(watched, QWidget):
+            self._route.notice(watched, kind)  # where keys go may have changed (a popup, a window)
             return False
         assert isinstance(event, QKeyEvent)
         pointer = shiboken6.getCppPointer(event)[0]
