@@ -332,6 +332,8 @@ class StockPage(QWidget):
         again = next((n for n, r in enumerate(self.rows) if r.item_id == keep), None)
         if again is not None:
             self.items.selectRow(again)
+        elif self.rows and self.selected_id() != keep:
+            self.lot_timer.start()  # another item in the selected row (a scan's): no selection signal, its lots
         if not self.rows:
             self.stock = None
             self.lots.set_rows([])
