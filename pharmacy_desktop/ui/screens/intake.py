@@ -82,14 +82,8 @@ class IntakeScreen(Screen):
         top.addWidget(self.mode)
         outer.addLayout(top)
 
-        self.returned_box = QGroupBox("Sent back by the pharmacist — Enter on one to correct it")
-        self.returned_list = QListWidget()
-        self.returned_list.setObjectName("returnedList")
-        self.returned_list.setMaximumHeight(70)
-        self.returned_list.itemActivated.connect(lambda item: self._load_returned(self.returned_list.row(item)))
-        QVBoxLayout(self.returned_box).addWidget(self.returned_list)
-        self.returned_box.setVisible(False)
-        outer.addWidget(self.returned_box)
+        self._outer = outer
+        self._returned: tuple[QGroupBox, QListWidget] | None = None  # built when one is sent back (returned_box)
 
         self.columns = ReflowColumns(spacing=12, stretch=(5, 6))  # one column below ~800 px (1024x768)
         outer.addWidget(self.columns, 1)
@@ -143,7 +137,6 @@ class IntakeScreen(Screen):
         outer.addLayout(bar)
 
         order = [
-            self.returned_list,
             *(w for box in self._boxes() for w in box.tab_order()),
             self.save_button,
             self.clear_button,
@@ -159,6 +152,29 @@ class IntakeScreen(Screen):
 
         shortcut(self, "Alt+P", focus_search)
         shortcut(self, "Alt+N", self.clear_form)
+
+    @property
+    def returned_box(self) -> QGroupBox:
+        """The prescriptions the pharmacist sent back (hidden while there are none), built when first needed."""
+        return self._returned_parts()[0]
+
+    @property
+    def returned_list(self) -> QListWidget:
+        return self._returned_parts()[1]
+
+    def _returned_parts(self) -> tuple[QGroupBox, QListWidget]:
+        if self._returned is None:
+            box = QGroupBox("Sent back by the pharmacist — Enter on one to correct it")
+            rows = QListWidget()
+            rows.setObjectName("returnedList")
+            rows.setMaximumHeight(70)
+            rows.itemActivated.connect(lambda item: self._load_returned(rows.row(item)))
+            QVBoxLayout(box).addWidget(rows)
+            box.setVisible(False)
+            self._outer.insertWidget(1, box)  # under the title, above the form
+            QWidget.setTabOrder(rows, self.patient_search.edit)  # first in the tab order, before the patient
+            self._returned = (box, rows)
+        return self._returned
 
     # -- screen hooks --------------------------------------------------------------------------
 
@@ -195,8 +211,9 @@ class IntakeScreen(Screen):
     def clear_sensitive(self) -> None:
         self.clear_form()
         self.returned = []
-        self.returned_list.clear()
-        self.returned_box.setVisible(False)
+        if self._returned is not None:
+            self.returned_list.clear()
+            self.returned_box.setVisible(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if (
@@ -217,6 +234,8 @@ class IntakeScreen(Screen):
 
     def _show_returned(self, rows: list[ReturnedPrescription]) -> None:
         self.returned = rows
+        if not rows and self._returned is None:
+            return  # none sent back: nothing to build
         self.returned_list.clear()
         for r in rows:
             self.returned_list.addItem(f"↩ Rx {r.rx_number} · {r.patient_name} · {r.drug} — “{r.note}”")

@@ -4,7 +4,7 @@ each with its fields, the error line under each field, and how its fields fill i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -44,26 +44,60 @@ def line(name: str, placeholder: str) -> QLineEdit:
     return edit
 
 
+class ErrorLabels(Mapping[str, StatusLabel]):
+    """The error line of each field key, made the first time it is asked for (``FieldErrors``)."""
+
+    def __init__(self, errors: FieldErrors) -> None:
+        self._errors = errors
+
+    def __getitem__(self, key: str) -> StatusLabel:
+        return self._errors.label_of(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._errors.keys())
+
+    def __len__(self) -> int:
+        return len(self._errors.keys())
+
+
 class FieldErrors:
-    """The error line under each field, by the service's field key ("items[0].sig"), in form order."""
+    """The error line under each field, by the service's field key ("items[0].sig"), in form order.
+
+    A line is made the first time its field has an error (or someone asks for it): an empty form shows
+    none, and building seventeen hidden labels, each with its own style sheet, was a third of the intake
+    screen's first showing (bench/gui_stall.py)."""
 
     def __init__(self) -> None:
-        self.labels: dict[str, StatusLabel] = {}
+        self._places: dict[str, Callable[[StatusLabel], None]] = {}  # key -> puts its label in place
+        self._made: dict[str, StatusLabel] = {}
+        self.labels: Mapping[str, StatusLabel] = ErrorLabels(self)
 
-    def label(self, key: str) -> StatusLabel:
-        label = StatusLabel()  # the stop icon beside the problem's words
-        label.setObjectName(f"error:{key}")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        label.setVisible(False)
-        self.labels[key] = label
+    def keys(self) -> list[str]:
+        return list(self._places)
+
+    def place(self, key: str, put: Callable[[StatusLabel], None]) -> None:
+        """Where the line of ``key`` goes when it is made: ``put(label)`` adds it to a layout."""
+        self._places[key] = put
+
+    def label_of(self, key: str) -> StatusLabel:
+        label = self._made.get(key)
+        if label is None:
+            put = self._places[key]  # KeyError: not a field of this form
+            label = StatusLabel()  # the stop icon beside the problem's words
+            label.setObjectName(f"error:{key}")
+            label.setStyleSheet(ERROR_STYLE)
+            label.setWordWrap(True)
+            label.setVisible(False)
+            put(label)
+            self._made[key] = label
         return label
 
     def set(self, key: str, text: str | None) -> None:
-        label = self.labels.get(key)
-        if label is not None:
-            label.say("stop", text or "")
-            label.setVisible(bool(text))
+        if key not in self._places or (not text and key not in self._made):
+            return  # no error and no line yet: nothing to hide
+        label = self.label_of(key)
+        label.say("stop", text or "")
+        label.setVisible(bool(text))
 
     def row(
         self,
@@ -81,7 +115,7 @@ class FieldErrors:
         grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(widget, row, column + 1, 1, span)
         if key:
-            grid.addWidget(self.label(key), row + 1, column + 1, 1, span)
+            self.place(key, lambda line: grid.addWidget(line, row + 1, column + 1, 1, span))
 
 
 class PatientBox(QGroupBox):
@@ -91,11 +125,11 @@ class PatientBox(QGroupBox):
         self.patient_search = PatientSearch(search)
         self.banner = PatientBanner()
         patient_layout.addWidget(self.patient_search)
-        patient_layout.addWidget(errors.label("patient"))
         patient_layout.addWidget(self.banner)
+        errors.place("patient", lambda line: patient_layout.insertWidget(1, line))  # under the search
 
     def tab_order(self) -> list[QWidget]:
-        return [self.patient_search.edit, self.patient_search.results]
+        return [self.patient_search.edit]  # its result list follows it when made (SearchAsYouType.results)
 
     def focus_for(self) -> dict[str, QWidget]:
         """The field to put the focus in when the service names the key."""
@@ -145,7 +179,7 @@ class PrescriberBox(QGroupBox):
         self.prescriber_phone = line("prescriberPhone", "(217) 555-0190")
         errors.row(grid, 0, "Pre&ferred", self.preferred, None)
         errors.row(grid, 1, "Na&me", names, "prescriber_name")
-        grid.addWidget(errors.label("prescriber_last_name"), 3, 1)
+        errors.place("prescriber_last_name", lambda line: grid.addWidget(line, 3, 1))
         errors.row(grid, 4, "NP&I", self.prescriber_npi, "prescriber_npi")
         errors.row(grid, 6, "D&EA", self.prescriber_dea, "prescriber_dea")
         errors.row(grid, 8, "S&chedules", schedules, "prescriber_dea_schedules")
@@ -331,8 +365,7 @@ class ItemBox(QGroupBox):
 
     def tab_order(self) -> list[QWidget]:
         return [
-            self.drug.edit,
-            self.drug.results,
+            self.drug.edit,  # its result list follows it when made
             self.quantity,
             self.unit,
             self.days,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QListWidgetItem, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from pharmacy_desktop.services.patient_forms import PatientHit
 from pharmacy_desktop.ui.icons import icon
@@ -43,11 +43,13 @@ class PatientSearch(SearchAsYouType):
             search, parent, name="patient", placeholder=placeholder, accessible_name="Patient search", list_height=170
         )
         self.edit.setClearButtonEnabled(True)
-        self.results.setAccessibleName("Patients found")
-        self.results.setWordWrap(True)
-        self.results.setAlternatingRowColors(True)
-        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status.setObjectName("patientSearchStatus")
+
+    def list_made(self, results: QListWidget) -> None:
+        results.setAccessibleName("Patients found")
+        results.setWordWrap(True)
+        results.setAlternatingRowColors(True)
+        results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     @property
     def hits(self) -> list[PatientHit]:
@@ -56,7 +58,7 @@ class PatientSearch(SearchAsYouType):
     def enter_picks(self) -> bool:
         # nothing typed or nothing to pick: Enter means what it means on the screen (save)
         return bool(self.edit.text().strip()) and bool(
-            self.found or self.searching() or self.results.isVisible() or not self.status.isHidden()
+            self.found or self.searching() or self.results_shown() or not self.status.isHidden()
         )
 
     def item(self, found: PatientHit) -> QListWidgetItem:
@@ -72,6 +74,7 @@ class PatientSearch(SearchAsYouType):
         self.searched.emit(len(found))
 
     def picked(self, found: PatientHit) -> None:
-        self.results.setVisible(False)
+        if self.results_shown():
+            self.results.setVisible(False)
         self.status.setVisible(False)
         self.chosen.emit(found)

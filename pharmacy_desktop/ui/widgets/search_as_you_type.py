@@ -47,18 +47,16 @@ class SearchAsYouType(QWidget):
         self.edit.setPlaceholderText(placeholder)
         self.edit.setToolTip(placeholder)  # the whole hint when a narrow window cuts the placeholder
         self.edit.setAccessibleName(accessible_name)
-        self.results = QListWidget()
-        self.results.setObjectName(f"{name}Results")
-        self.results.setMaximumHeight(list_height)
-        self.results.setVisible(False)
+        self._name = name
+        self._list_height = list_height
+        self._results: QListWidget | None = None  # built with the first results (``results``)
         self.status = QLabel()
         self.status.setVisible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.status)
-        layout.addWidget(self.results)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(self.edit)
+        self._layout.addWidget(self.status)
         self.setFocusProxy(self.edit)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -66,8 +64,28 @@ class SearchAsYouType(QWidget):
         self._timer.timeout.connect(self._run)
         self.edit.textEdited.connect(self._edited)
         self.edit.installEventFilter(self)
-        self.results.installEventFilter(self)
-        self.results.itemActivated.connect(lambda item: self._choose(self.results.row(item)))
+
+    @property
+    def results(self) -> QListWidget:
+        """The result list under the field (hidden while empty), built the first time results come (a
+        screen's first showing does not pay for a list nobody sees yet); next after the field in the tab order."""
+        if self._results is None:
+            results = self._results = QListWidget()
+            results.setObjectName(f"{self._name}Results")
+            results.setMaximumHeight(self._list_height)
+            results.setVisible(False)
+            self._layout.insertWidget(self._layout.indexOf(self.status) + 1, results)
+            results.installEventFilter(self)
+            results.itemActivated.connect(lambda item: self._choose(results.row(item)))
+            QWidget.setTabOrder(self.edit, results)
+            self.list_made(results)
+        return self._results
+
+    def list_made(self, results: QListWidget) -> None:
+        """A subclass sets up its result list here (made when first needed)."""
+
+    def results_shown(self) -> bool:
+        return self._results is not None and self._results.isVisible()
 
     # what a subclass says ---------------------------------------------------------------------
 
@@ -79,7 +97,7 @@ class SearchAsYouType(QWidget):
 
     def enter_picks(self) -> bool:
         """Whether Enter in the field picks a result (else it goes on to the screen)."""
-        return self.searching() or self.results.isVisible()
+        return self.searching() or self.results_shown()
 
     # keyboard ---------------------------------------------------------------------------------
 
@@ -102,14 +120,14 @@ class SearchAsYouType(QWidget):
                 else:
                     self._choose(max(self.results.currentRow(), 0))
                 return True
-            if key == Qt.Key.Key_Down and self.results.count():
+            if key == Qt.Key.Key_Down and self._results is not None and self.results.count():
                 self.results.setFocus()
                 self.results.setCurrentRow(min(self.results.currentRow() + 1, self.results.count() - 1))
                 return True
             if key == Qt.Key.Key_Escape and self.escape_clears and self.edit.text():
                 self.clear()
                 return True
-        elif obj is self.results:
+        elif obj is self._results and self._results is not None:
             if key in ENTER_KEYS:
                 self._choose(self.results.currentRow())
                 return True
@@ -148,12 +166,13 @@ class SearchAsYouType(QWidget):
 
     def _show(self, found: list[Any], message: str) -> None:
         self.found = list(found)
-        self.results.clear()
-        for each in found:
-            self.results.addItem(self.item(each))
-        self.results.setVisible(bool(found))
-        if found:
-            self.results.setCurrentRow(0)
+        if found or self._results is not None:
+            self.results.clear()
+            for each in found:
+                self.results.addItem(self.item(each))
+            self.results.setVisible(bool(found))
+            if found:
+                self.results.setCurrentRow(0)
         self.status.setText(message)
         self.status.setVisible(bool(message))
         self.updateGeometry()  # the parent layout must shrink back when the list hides
