@@ -115,8 +115,9 @@ class FindPanel(QWidget):
         self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
         self.table.setObjectName("willCallTable")
         self.table.setAccessibleName("Prescriptions waiting for pickup")
-        # the name gives way, then the Rx number and quantity step aside (the sale shows both): never the drug
-        self.table_fit = fit_columns(self.table, stretch=3, shrink=(1,), optional=(2, 4))
+        # the patient's name stays whole (the person at the counter is found by it): the Rx number and the
+        # quantity step aside first (the sale shows both), then the drug wraps (never before its strength)
+        self.table_fit = fit_columns(self.table, stretch=3, optional=(2, 4))
         fit_rows_to_lines(self.table, 3, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
 
         right = QWidget()
