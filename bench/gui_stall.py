@@ -44,7 +44,6 @@ from PySide6.QtCore import QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from scan_lookup import percentile  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 
 STALL_MS = 50.0
 WORKSTATION = "bench-ws"
@@ -126,55 +125,21 @@ class Driver:
         self.monitor.enter(name)
 
     def wait(self, condition: Callable[[], object], what: str, timeout: float = 20.0) -> None:
-        end = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > end:
-                raise TimeoutError(f"{self.monitor.step}: gave up waiting for {what}")
-            QTest.qWait(5)
+        from tests.counter_driver import wait_for  # imported in the harness's own step
+
+        try:
+            wait_for(condition, what, timeout)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{self.monitor.step}: {exc}") from None
 
 
-def pick_story(uow_factory) -> dict:
-    """The demo's patient on simvastatin, the atorvastatin the doctor wrote, a wrong bottle (lisinopril)."""
-    from pharmacy_desktop.db.models.inventory import InventoryItem
-    from pharmacy_desktop.db.models.patients import Patient
-    from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
-
-    with uow_factory() as uow:
-        patient = uow.session.scalars(
-            select(Patient)
-            .join(Prescription, Prescription.patient_id == Patient.id)
-            .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
-            .join(Medication, Medication.id == PrescriptionItem.medication_id)
-            .where(func.lower(Medication.generic_name).like("simvastatin%"))
-            .order_by(Patient.patient_number)
-            .limit(1)
-        ).one()
-
-        def stocked(name: str) -> Medication:
-            return uow.session.scalars(
-                select(Medication)
-                .join(InventoryItem, InventoryItem.medication_id == Medication.id)
-                .where(func.lower(Medication.generic_name).like(f"{name}%"))
-            ).one()
-
-        drug, wrong = stocked("atorvastatin"), stocked("lisinopril")
-        return {
-            "patient_id": patient.id,
-            "patient_last": patient.last_name,
-            "drug_id": drug.id,
-            "drug_ndc": drug.ndc_code,
-            "drug_strength": drug.strength,
-            "wrong_ndc": wrong.ndc_code,
-        }
-
-
-def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, story: dict) -> None:  # noqa: C901, PLR0915
+def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, story) -> None:  # noqa: C901, PLR0915
     d = Driver(monitor)
     # the harness's own modules, a step of their own (they import a few of the app's modules too: the
     # print queue screen, the scanner; the app's others are imported below where the app imports them)
     d.step("harness imports (not the app)")
     from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS
-    from tests.e2e.test_counter_day import Hands, code128_text
+    from tests.counter_driver import Counter, code128_text, wait_for  # noqa: F401 (Driver.wait)
     from tests.escpos_parse import parse
 
     d.step("sign-in window")
@@ -225,17 +190,13 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
     freeze_long_lived()  # as Session._signed_in
     window.activateWindow()
     d.wait(lambda: QApplication.activeWindow() is window, "the shell")
-    hands = Hands(window, window.scan_target)
+    hands = Counter(window, window.scan_feedback, strict_focus=True, wait=d.wait)
     try:
         d.wait(lambda: "connected" in window.database_status.text().lower(), "the database connected")
 
         def switch(pin: str) -> None:
             hands.f_key(Qt.Key.Key_F12)
-            for _ in range(10):
-                if window.lock_screen.pin.hasFocus():
-                    break
-                hands.press(Qt.Key.Key_Tab)
-            hands.type(pin)
+            hands.pin(pin)
             hands.press(Qt.Key.Key_Return)
             d.wait(lambda: not window.locked, "the switch of user")
 
@@ -252,9 +213,9 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
         d.step("intake: patient search")
         hands.f_key(Qt.Key.Key_F2)
         intake = window.current_screen()
-        hands.type(story["patient_last"][:4])
-        d.wait(lambda: any(h.patient_id == story["patient_id"] for h in intake.patient_search.hits), "the patient")
-        row = next(i for i, h in enumerate(intake.patient_search.hits) if h.patient_id == story["patient_id"])
+        hands.type(story.patient_last[:4])
+        d.wait(lambda: any(h.patient_id == story.patient_id for h in intake.patient_search.hits), "the patient")
+        row = next(i for i, h in enumerate(intake.patient_search.hits) if h.patient_id == story.patient_id)
         for _ in range(row):
             hands.press(Qt.Key.Key_Down)
         d.step("intake: patient chosen")
@@ -262,9 +223,9 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
         d.wait(lambda: intake.profile is not None, "the patient's profile")
         d.step("intake: drug search")
         hands.press(Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
-        hands.type(f"atorva {story['drug_strength'].split()[0]}")
-        d.wait(lambda: any(c.medication_id == story["drug_id"] for c in intake.drug.choices), "the drug")
-        row = next(i for i, c in enumerate(intake.drug.choices) if c.medication_id == story["drug_id"])
+        hands.type(f"atorva {story.drug_strength.split()[0]}")
+        d.wait(lambda: any(c.medication_id == story.drug_id for c in intake.drug.choices), "the drug")
+        row = next(i for i, c in enumerate(intake.drug.choices) if c.medication_id == story.drug_id)
         for _ in range(row):
             hands.press(Qt.Key.Key_Down)
         hands.press(Qt.Key.Key_Return)
@@ -286,39 +247,13 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
         d.step("switch to the pharmacist (PIN)")
         switch(DEMO_PINS["rph"])
         d.step("review: queue")
-        hands.f_key(Qt.Key.Key_F3)
-        review = window.current_screen()
-        d.wait(lambda: any(r.prescription_id == rx_id for r in review.rows), "the new Rx in the review queue")
+        review = hands.to_queue(Qt.Key.Key_F3, "ReviewScreen", rx_id)
         target = next(i for i, r in enumerate(review.rows) if r.prescription_id == rx_id)
-        while review.queue.currentIndex().row() < target:
-            hands.press(Qt.Key.Key_Down)
-        while review.queue.currentIndex().row() > target:
-            hands.press(Qt.Key.Key_Up)
+        hands.to_row(lambda: review.queue.currentIndex().row(), target)
         d.wait(lambda: review.detail is not None and review.detail.prescription_id == rx_id, "the Rx open")
         d.step("review: alerts")
         hands.press(Qt.Key.Key_Tab)
-        for _ in range(40):  # a rerun on the same database has more (duplicate therapy) alerts
-            detail = review.detail
-            if not detail.open_alerts:
-                break
-            alert = detail.open_alerts[0]
-            row = detail.alerts.index(alert)
-            while review.alerts.currentRow() != row:
-                hands.press(Qt.Key.Key_Down if review.alerts.currentRow() < row else Qt.Key.Key_Up)
-            if alert.needs_override:
-                hands.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
-                d.wait(lambda: review.override_dialog is not None, "the override dialog")
-                dialog = review.override_dialog
-                d.wait(lambda: dialog.professional_code.hasFocus(), "the override dialog's focus")
-                hands.type("M0")
-                hands.press(Qt.Key.Key_Tab)
-                hands.type("1G")
-                hands.press(Qt.Key.Key_Tab)
-                hands.type("Discussed with the prescriber, benefit outweighs risk")
-                hands.press(Qt.Key.Key_Return)
-            else:
-                hands.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
-            d.wait(lambda: review.detail is not None and review.detail is not detail, "the alert resolved")
+        hands.resolve_alerts(review, rounds=40)  # a rerun on the same database has more (duplicate therapy) alerts
         d.wait(lambda: review.detail is not None and not review.detail.open_alerts, "all alerts resolved")
         d.step("review: approve")
         hands.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -327,23 +262,18 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
         d.step("switch to the technician (PIN)")
         switch(DEMO_PINS["tech"])
         d.step("fill: queue")
-        hands.f_key(Qt.Key.Key_F5)
-        fill = window.current_screen()
-        d.wait(lambda: any(r.prescription_id == rx_id for r in fill.rows), "the Rx in the fill queue")
+        fill = hands.to_queue(Qt.Key.Key_F5, "FillScreen", rx_id)
         target = next(i for i, r in enumerate(fill.rows) if r.prescription_id == rx_id)
-        while fill.queue.currentRow() < target:
-            hands.press(Qt.Key.Key_Down)
-        while fill.queue.currentRow() > target:
-            hands.press(Qt.Key.Key_Up)
+        hands.to_row(fill.queue.currentRow, target)
         d.step("fill: open")
         hands.press(Qt.Key.Key_Return)
         d.wait(lambda: fill.view is not None and fill.view.prescription_id == rx_id, "the Rx open for fill")
         d.step("fill: wrong bottle (hard stop)")
-        hands.scan(story["wrong_ndc"])
+        hands.scan(story.wrong_ndc)
         d.wait(lambda: fill.pages.currentWidget() is fill.hard_stop, "the hard stop")
         hands.press(Qt.Key.Key_Return)
         d.step("fill: right bottle")
-        hands.scan(story["drug_ndc"])
+        hands.scan(story.drug_ndc)
         d.wait(lambda: fill.check is not None, "the bottle checked")
         if fill.lot_picker.isVisible():
             hands.press(Qt.Key.Key_Return)
@@ -360,14 +290,12 @@ def counter_day(context, uow_factory, label_printer, monitor: StallMonitor, stor
         d.step("switch to the pharmacist (PIN) ")
         switch(DEMO_PINS["rph"])
         d.step("verify: queue")
-        hands.f_key(Qt.Key.Key_F6)
-        verify = window.current_screen()
-        d.wait(lambda: any(r.prescription_id == rx_id for r in verify.rows), "the Rx in the verify queue")
+        verify = hands.to_queue(Qt.Key.Key_F6, "VerifyScreen", rx_id)
         d.step("verify: label scanned")
         hands.scan(label_barcode)
         d.wait(lambda: verify.view is not None and verify.view.prescription_id == rx_id, "the Rx open")
         d.step("verify: bottle scanned")
-        hands.scan(story["drug_ndc"])
+        hands.scan(story.drug_ndc)
         d.wait(lambda: verify.approve_button.isEnabled(), "approve enabled")
         d.step("verify: approve")
         hands.press(Qt.Key.Key_Return)
@@ -438,6 +366,7 @@ def main() -> int:
     from pharmacy_desktop.services.printer_settings import printer_settings_from
     from pharmacy_desktop.ui.app import make_application
     from pharmacy_desktop.ui.context import AppContext
+    from tests.counter_driver import story as counter_story
     from tests.printing.conftest import FakePrinter, read_all
 
     with contextlib.ExitStack() as stack:
@@ -448,7 +377,7 @@ def main() -> int:
         engine = make_engine(url)
         stack.callback(engine.dispose)
         uow_factory = UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION)
-        story = pick_story(uow_factory)
+        story = counter_story(uow_factory)
         printer = FakePrinter(read_all)
         stack.callback(printer.close)
         config = Config(

@@ -19,16 +19,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from pharmacy_desktop.config import Config, PrinterConfig
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryItem, InventoryTransaction
 from pharmacy_desktop.db.models.notifications import PrintJob
-from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.prescriptions import (
-    Medication,
     Prescription,
     PrescriptionItem,
     PrescriptionRefill,
@@ -36,11 +34,10 @@ from pharmacy_desktop.db.models.prescriptions import (
 )
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.demo import DEMO_PASSWORDS, DEMO_PINS
-from pharmacy_desktop.domain.barcodes import GS
 from pharmacy_desktop.ui.changes import ChangeListener
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.scanner import ScanDispatcher, ScannerFilter, ScannerSettings
 from pharmacy_desktop.ui.screens.print_queue import connect_status_bar
+from tests.counter_driver import Counter, code128_text, story
 from tests.escpos_parse import parse
 from tests.printing.conftest import FakePrinter, read_all
 
@@ -48,78 +45,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.db]
 
 WORKSTATION = "test-ws"  # the uow_factory fixture's workstation: print jobs are queued for it
 SHOTS = Path(os.environ.get("E2E_SHOTS", "/tmp/e2e-shots"))
-
-
-# -- the counter's hands: a keyboard-wedge scanner and a person's keyboard ---------------------------
-
-
-class Clock:
-    """The scanner's idea of time: scanner bursts 3 ms apart, a person 150 ms apart."""
-
-    def __init__(self) -> None:
-        self.now = 10_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Hands:
-    def __init__(self, window, dispatcher_target) -> None:
-        self.window = window
-        self.clock = Clock()
-        self.scanner = ScannerFilter(ScannerSettings(), clock=self.clock)
-        self.scanner.install()
-        self.dispatcher = ScanDispatcher(dispatcher_target, window.scan_feedback)
-        self.dispatcher.connect_to(self.scanner)
-        self.scans: list[str] = []
-        self.scanner.scanned.connect(self.scans.append)
-
-    def close(self) -> None:
-        self.scanner.uninstall()
-
-    def focus(self) -> QWidget:
-        widget = QApplication.focusWidget()
-        assert widget is not None, "no widget has the keyboard focus: the next keystroke would be lost"
-        return widget
-
-    def scan(self, text: str) -> None:
-        """A wedge scanner: characters 3 ms apart, then Enter, into whatever has the focus."""
-        before = len(self.scans)
-        for char in text:
-            self.clock.now += 3
-            if char == GS:
-                QTest.sendKeyEvent(
-                    QTest.KeyAction.Click, self.focus(), Qt.Key.Key_unknown, GS, Qt.KeyboardModifier.NoModifier
-                )
-            else:
-                QTest.keyClicks(self.focus(), char)
-        self.clock.now += 3
-        QTest.keyClick(self.focus(), Qt.Key.Key_Return)
-        QApplication.processEvents()
-        assert self.scans[before:] == [text], f"the scanner filter did not recognise {text!r} as one scan"
-
-    def type(self, text: str) -> None:
-        """A person typing into the focused widget: never mistaken for a scan."""
-        for char in text:
-            self.clock.now += 150
-            QTest.keyClicks(self.focus(), char)
-            QApplication.processEvents()
-        self.clock.now += 150
-        QTest.qWait(60)  # the scanner filter hands the last key on once no burst follows (its gap timer)
-
-    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-        """One key of a person: to the focused widget (its shortcuts included)."""
-        self.clock.now += 500
-        QTest.keyClick(self.focus(), key, modifier)
-        QApplication.processEvents()
-        self.clock.now += 500
-
-    def f_key(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-        """A function key through the window system, as a real keyboard (application shortcuts)."""
-        self.clock.now += 500
-        QTest.keyClick(self.window.windowHandle(), key, modifier)
-        QApplication.processEvents()
-        self.clock.now += 500
 
 
 class Shots:
@@ -193,21 +118,10 @@ def assert_nav_fits(window) -> None:
         assert window.nav.fontMetrics().horizontalAdvance(text) + 8 <= room, f"navigation entry cut off: {text!r}"
 
 
-def code128_text(barcode) -> str:
-    """What a scanner reads from a printed CODE128: the data without the ESC/POS code-set prefix."""
-    data = barcode.data.decode("ascii")
-    return data[2:] if data[:2] in ("{A", "{B", "{C") else data
-
-
 def switch_to(qtbot, hands, window, pin: str, *, expect_ok: bool = True) -> None:
     """On the lock screen: Tab to the PIN field, type the PIN, Enter."""
     assert window.locked
-    for _ in range(10):
-        if window.lock_screen.pin.hasFocus():
-            break
-        hands.press(Qt.Key.Key_Tab)
-    assert window.lock_screen.pin.hasFocus()
-    hands.type(pin)
+    hands.pin(pin)
     if expect_ok:
         with qtbot.waitSignal(window.lock_changed, timeout=15_000):
             hands.press(Qt.Key.Key_Return)
@@ -275,31 +189,11 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
     tech_id, rph_id = user_id(uow_factory, "tech"), user_id(uow_factory, "rph")
 
     # the patient, the drug the doctor wrote and the stock on the shelf, all from the demo pharmacy
-    with uow_factory() as uow:
-        # on simvastatin already: the new atorvastatin is a therapeutic duplication for the pharmacist
-        patient = uow.session.scalars(
-            select(Patient)
-            .join(Prescription, Prescription.patient_id == Patient.id)
-            .join(PrescriptionItem, PrescriptionItem.prescription_id == Prescription.id)
-            .join(Medication, Medication.id == PrescriptionItem.medication_id)
-            .where(func.lower(Medication.generic_name).like("simvastatin%"))
-            .order_by(Patient.patient_number)  # the demo's story patient (the year's fills have more)
-            .limit(1)
-        ).one()
-        patient_id, patient_last, patient_first = patient.id, patient.last_name, patient.first_name
-        drug = uow.session.scalars(
-            select(Medication)
-            .join(InventoryItem, InventoryItem.medication_id == Medication.id)
-            .where(func.lower(Medication.generic_name).like("atorvastatin%"))
-        ).one()
-        drug_id, drug_ndc, drug_generic, drug_strength = drug.id, drug.ndc_code, drug.generic_name, drug.strength
-        wrong = uow.session.scalars(
-            select(Medication)
-            .join(InventoryItem, InventoryItem.medication_id == Medication.id)
-            .where(func.lower(Medication.generic_name).like("lisinopril%"))
-        ).one()
-        wrong_ndc, wrong_generic = wrong.ndc_code, wrong.generic_name
-        rx_before = uow.session.scalar(select(func.count()).select_from(Prescription))
+    day = story(uow_factory)
+    patient_id, patient_last, patient_first = day.patient_id, day.patient_last, day.patient_first
+    drug_id, drug_ndc, drug_generic, drug_strength = day.drug_id, day.drug_ndc, day.drug_generic, day.drug_strength
+    wrong_ndc, wrong_generic = day.wrong_ndc, day.wrong_generic
+    rx_before = scalar(uow_factory, select(func.count()).select_from(Prescription))
     stock_before = on_hand(uow_factory, drug_id)
     assert stock_before[0] == stock_before[1] > 30
 
@@ -342,7 +236,7 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     qtbot.wait(50)
-    hands = Hands(window, window.scan_target)
+    hands = Counter(window, window.scan_feedback, strict_focus=True)
     shot.window = window
     try:
         qtbot.waitUntil(lambda: "Database: connected" in window.database_status.text(), timeout=10_000)
@@ -456,44 +350,17 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         assert "Pharmacist" in window.user_badge.text() and "Priya Raman" in window.user_badge.text()
 
         # -- F3 review ------------------------------------------------------------------------------
-        hands.f_key(Qt.Key.Key_F3)
-        review = window.current_screen()
-        assert type(review).__name__ == "ReviewScreen"
-        qtbot.waitUntil(lambda: any(r.prescription_id == rx_id for r in review.rows), timeout=10_000)
+        review = hands.to_queue(Qt.Key.Key_F3, "ReviewScreen", rx_id)
         assert review.queue.hasFocus(), "the review queue has the focus"
         target = next(i for i, r in enumerate(review.rows) if r.prescription_id == rx_id)
-        while review.queue.currentIndex().row() < target:
-            hands.press(Qt.Key.Key_Down)
-        while review.queue.currentIndex().row() > target:
-            hands.press(Qt.Key.Key_Up)
+        hands.to_row(lambda: review.queue.currentIndex().row(), target)
         qtbot.waitUntil(lambda: review.detail is not None and review.detail.prescription_id == rx_id, timeout=10_000)
         assert patient_opens(uow_factory, patient_id, rph_id) >= 1
         shot("review-open")
         # every open alert resolved from the keyboard: warnings acknowledged, hard stops overridden
         hands.press(Qt.Key.Key_Tab)
         assert review.alerts.hasFocus()
-        for _ in range(10):
-            detail = review.detail
-            if not detail.open_alerts:
-                break
-            alert = detail.open_alerts[0]
-            row = detail.alerts.index(alert)
-            while review.alerts.currentRow() != row:
-                hands.press(Qt.Key.Key_Down if review.alerts.currentRow() < row else Qt.Key.Key_Up)
-            if alert.needs_override:
-                hands.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # the dialog: NCPDP codes and a note
-                qtbot.waitUntil(lambda: review.override_dialog is not None, timeout=10_000)
-                dialog = review.override_dialog
-                qtbot.waitUntil(lambda: dialog.professional_code.hasFocus(), timeout=10_000)
-                hands.type("M0")  # prescriber consulted
-                hands.press(Qt.Key.Key_Tab)
-                hands.type("1G")  # filled with prescriber approval
-                hands.press(Qt.Key.Key_Tab)
-                hands.type("Discussed with the prescriber, benefit outweighs risk")
-                hands.press(Qt.Key.Key_Return)
-            else:
-                hands.press(Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
-            qtbot.waitUntil(lambda: review.detail is not None and review.detail is not detail, timeout=10_000)
+        hands.resolve_alerts(review)
         assert review.detail.prescription_id == rx_id and not review.detail.open_alerts
         # the last acknowledgement's "Acknowledged." may be redrawn away by the change notice of that
         # same commit (it arrives on its own thread); what must hold is what the pharmacist does next
@@ -511,20 +378,14 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         hands.f_key(Qt.Key.Key_F12)
         switch_to(qtbot, hands, window, DEMO_PINS["tech"])
         assert window.actor.username == "tech"
-        hands.f_key(Qt.Key.Key_F5)
-        fill = window.current_screen()
-        assert type(fill).__name__ == "FillScreen"
-        qtbot.waitUntil(lambda: any(r.prescription_id == rx_id for r in fill.rows), timeout=10_000)
+        fill = hands.to_queue(Qt.Key.Key_F5, "FillScreen", rx_id)
         shot("fill-queue")
         # the queue has the focus: Down/Up to the row, Enter opens it
         assert fill.queue.hasFocus() or fill.queue.isAncestorOf(QApplication.focusWidget()), (
             f"the fill queue must have the focus, not {QApplication.focusWidget()}"
         )
         target = next(i for i, r in enumerate(fill.rows) if r.prescription_id == rx_id)
-        while fill.queue.currentRow() < target:
-            hands.press(Qt.Key.Key_Down)
-        while fill.queue.currentRow() > target:
-            hands.press(Qt.Key.Key_Up)
+        hands.to_row(fill.queue.currentRow, target)
         hands.press(Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: fill.view is not None and fill.view.prescription_id == rx_id, timeout=10_000)
         assert fill.pages.currentWidget() is fill.work_page
@@ -614,10 +475,7 @@ def test_counter_day_from_intake_to_will_call(qtbot, demo, context, uow_factory,
         hands.f_key(Qt.Key.Key_F12)
         switch_to(qtbot, hands, window, DEMO_PINS["rph"])
         assert window.actor.username == "rph"
-        hands.f_key(Qt.Key.Key_F6)
-        verify = window.current_screen()
-        assert type(verify).__name__ == "VerifyScreen"
-        qtbot.waitUntil(lambda: any(r.prescription_id == rx_id for r in verify.rows), timeout=10_000)
+        verify = hands.to_queue(Qt.Key.Key_F6, "VerifyScreen", rx_id)
         shot("verify-queue")
         label_barcode = code128_text(next(b for b in printed.barcodes if rx_number.encode() in b.data))
         hands.scan(label_barcode)

@@ -4,30 +4,41 @@ tests/ui_fit/test_screen_states_fit.py and tests/shell/test_dialogs_a11y.py shar
 - :func:`demo_work` finds, once per module, the prescriptions and the order each state needs (a
   prescription with a hard stop and a warning open in review, one waiting for fill with the wrong
   bottle beside it, one waiting for final verification, a bag in will-call, an order to receive);
-- :class:`Counter` is the workstation's hands: a wedge scanner (fast keys and Enter through a real
+- :class:`Counter` (tests/counter_driver.py, shared with the counter day and bench/gui_stall.py) is
+  the workstation's hands: a wedge scanner (fast keys and Enter through a real
   :class:`~pharmacy_desktop.ui.scanner.ScannerFilter`, handed to the screen on top as the shell
   does) and a person's keys, F-keys through the window system as a keyboard sends them;
-- :func:`open_counter` is the shell at a size, signed in as a role, active.
+- :func:`open_counter` is the shell at a size, signed in as a role, active (:func:`counters`: one
+  a role and size, with its counter, for a test's fixture);
+- the walks the state and dialog tests share, each ending in the state it names: :func:`open_review`
+  (a prescription open in review), :func:`open_override` (its hard stop's override dialog),
+  :func:`open_for_fill`, :func:`will_call`, :func:`open_bag` (the bag's sale), :func:`open_signoff`
+  (the pharmacist's sign-off for counseling), :func:`activate` (a window or dialog active again);
+- for the fit tests that share a shell per size: :func:`demo_factory` (a module's unit-of-work
+  factory over its copy of the demo) and :func:`size_params` (the module-scoped sizes, one xdist
+  group each).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
+import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from pharmacy_desktop.config import Config
-from pharmacy_desktop.domain.barcodes import GS, build_gs1_element_string, ndc_to_gtin14
+from pharmacy_desktop.domain.barcodes import build_gs1_element_string, ndc_to_gtin14
 from pharmacy_desktop.services import auth, fill, receiving, review, work_queues
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.scanner import ScanDispatcher, ScanFeedback, ScannerFilter
 from pharmacy_desktop.ui.screenshots import settle
+from tests.counter_driver import Counter, FakeClock
+
+__all__ = ["Counter", "FakeClock"]  # re-exported: the states' tests take the hands from here
 
 WORKSTATION = "states-ws"
 WAIT = 15_000
@@ -141,76 +152,6 @@ def make_context(factory, url) -> AppContext:
     )
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 50_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Counter:
-    """The shell's scanner (a real filter on a fake clock, dispatched to the screen on top) and keys."""
-
-    def __init__(self, window) -> None:
-        self.window = window
-        self.clock = FakeClock()
-        self.scanner = ScannerFilter(clock=self.clock)
-        self.scanner.install()
-        self.dispatcher = ScanDispatcher(window.scan_target, ScanFeedback(beep=lambda: None))
-        self.dispatcher.connect_to(self.scanner)
-        self.scans: list[str] = []
-        self.scanner.scanned.connect(self.scans.append)
-
-    def close(self) -> None:
-        self.scanner.uninstall()
-        self.scanner.deleteLater()
-
-    def focus(self) -> QWidget:
-        return QApplication.focusWidget() or self.window
-
-    def scan(self, text: str) -> None:
-        """Characters 3 ms apart, then Enter, into whatever has the focus: one scan."""
-        before = len(self.scans)
-        for char in text:
-            self.clock.now += 3
-            if char == GS:
-                QTest.sendKeyEvent(
-                    QTest.KeyAction.Click, self.focus(), Qt.Key.Key_unknown, GS, Qt.KeyboardModifier.NoModifier
-                )
-            else:
-                QTest.keyClicks(self.focus(), char)
-        self.clock.now += 3
-        QTest.keyClick(self.focus(), Qt.Key.Key_Return)
-        QApplication.processEvents()
-        assert self.scans[before:] == [text], f"the scanner filter did not take {text!r} as one scan"
-
-    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-        """A person's key, long after the last scan, to the focused widget (its shortcuts included)."""
-        self.clock.now += 500
-        QTest.keyClick(self.focus(), key, modifier)
-        QApplication.processEvents()
-        self.clock.now += 500
-
-    def f_key(self, key: Qt.Key) -> None:
-        """A function key through the window system (the shell's application shortcuts)."""
-        self.clock.now += 500
-        QTest.keyClick(self.window.windowHandle(), key)
-        QApplication.processEvents()
-        self.clock.now += 500
-
-    def sign(self, canvas: QWidget) -> None:
-        """A signature drawn with the pen on the pad's canvas."""
-        w, h = canvas.width(), canvas.height()
-        zigzag = ((0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65), (0.6, 0.3), (0.7, 0.7), (0.85, 0.4))
-        points = [QPoint(int(w * x), int(h * y)) for x, y in zigzag]
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
-        for point in points[1:]:
-            QTest.mouseMove(canvas, point)
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
-        QApplication.processEvents()
-
-
 def open_counter(qtbot, context, actor, size: tuple[int, int]):
     """The shell at ``size`` for ``actor``, connected and active (the window system's keys reach it)."""
     from pharmacy_desktop.ui.main_window import MainWindow
@@ -227,6 +168,27 @@ def open_counter(qtbot, context, actor, size: tuple[int, int]):
     return window
 
 
+@contextmanager
+def counters(qtbot, demo: tuple) -> Iterator[Callable[[str, tuple[int, int]], tuple]]:
+    """``make(role, size)`` -> (window, counter): the shell for a role of ``demo`` (:func:`demo_on`)
+    at a size, active, with its counter; every scanner removed and window closed afterwards."""
+    factory, url, accounts, _work = demo
+    made: list[Counter] = []
+
+    def make(role: str, size: tuple[int, int]) -> tuple:
+        actor = auth.actor_for(factory, accounts[role], WORKSTATION)
+        counter = Counter(open_counter(qtbot, make_context(factory, url), actor, size))
+        made.append(counter)
+        return counter.window, counter
+
+    try:
+        yield make
+    finally:
+        for counter in made:
+            counter.close()
+            counter.window.close()
+
+
 def go(counter: Counter, key: Qt.Key, name: str):
     """F-key to a screen; the screen on show (checked by class name)."""
     counter.f_key(key)
@@ -234,3 +196,92 @@ def go(counter: Counter, key: Qt.Key, name: str):
     assert type(screen).__name__ == name, f"{key} showed {type(screen).__name__}, not {name}"
     settle(minimum=0.1)
     return screen
+
+
+# -- the walks the state and dialog tests share ----------------------------------------------------
+
+
+def activate(counter: Counter, widget: QWidget) -> None:
+    """``widget`` (the shell, a dialog) the active window again: the window system's keys reach it."""
+    widget.activateWindow()
+    counter.wait(lambda: QApplication.activeWindow() is widget, f"{type(widget).__name__} active")
+    settle(minimum=0.1)
+
+
+def open_review(counter: Counter, rx_number: str):
+    """F3, Alt+Q to the queue, Down/Up to the prescription: open in review (the review screen)."""
+    review = go(counter, Qt.Key.Key_F3, "ReviewScreen")
+    counter.wait(lambda: any(r.rx_number == rx_number for r in review.rows), f"Rx {rx_number} in review's queue")
+    counter.press(Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)  # the queue
+    assert review.queue.hasFocus()
+    target = next(i for i, r in enumerate(review.rows) if r.rx_number == rx_number)
+    counter.to_row(lambda: review.queue.currentIndex().row(), target)
+    counter.wait(
+        lambda: review.detail is not None and review.detail.rx_number == rx_number, f"Rx {rx_number} open in review"
+    )
+    return review
+
+
+def open_override(counter: Counter, review):
+    """Tab to the alerts, Down/Up to the open hard stop, Alt+O: its override dialog, on show."""
+    counter.press(Qt.Key.Key_Tab)
+    assert review.alerts.hasFocus()
+    hard = next(a for a in review.detail.open_alerts if a.needs_override)
+    counter.to_row(review.alerts.currentRow, review.detail.alerts.index(hard))
+    counter.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    counter.wait(
+        lambda: review.override_dialog is not None and review.override_dialog.isVisible(), "the override dialog"
+    )
+    return review.override_dialog
+
+
+def open_for_fill(counter: Counter, rx_number: str):
+    """F5, the vial label scanned: the prescription open for fill (the fill screen)."""
+    fill = go(counter, Qt.Key.Key_F5, "FillScreen")
+    counter.wait(lambda: len(fill.rows) > 0, "the fill queue")
+    counter.scan("RX" + rx_number)
+    counter.wait(lambda: fill.view is not None and fill.view.rx_number == rx_number, f"Rx {rx_number} open for fill")
+    return fill
+
+
+def will_call(counter: Counter):
+    """F7: pickup's will-call list with the bags waiting in it (the pickup screen)."""
+    pickup = go(counter, Qt.Key.Key_F7, "PickupScreen")
+    counter.wait(lambda: pickup.finder.table.rowCount() > 0, "the bags in will-call")
+    settle(minimum=0.1)  # the drug column's rows sized to their lines
+    return pickup
+
+
+def open_bag(counter: Counter, pickup, bag_label: str) -> None:
+    """The bag's label scanned at will-call: its sale open and priced."""
+    counter.scan(bag_label)
+    counter.wait(lambda: pickup.cart is not None and pickup.cart.quote is not None, "the bag's sale")
+
+
+def open_signoff(counter: Counter, pickup):
+    """Ctrl+K on the sale (counseling accepted): the pharmacist's sign-off dialog, on show."""
+    counter.press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    counter.wait(lambda: pickup.signoff is not None and pickup.signoff.isVisible(), "the pharmacist's sign-off")
+    return pickup.signoff
+
+
+# -- the fit tests that share a shell per size -----------------------------------------------------
+
+
+@contextmanager
+def demo_factory(url: str, workstation: str) -> Iterator[tuple]:
+    """(unit-of-work factory, url) over a module's copy of the demo: a module fixture's body."""
+    from pharmacy_desktop.db.engine import make_engine, make_session_factory
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    engine = make_engine(url)
+    try:
+        yield UnitOfWorkFactory(make_session_factory(engine), workstation=workstation), url
+    finally:
+        engine.dispose()
+
+
+def size_params(sizes, group: str) -> list:
+    """The sizes as a module-scoped fixture's params: ids '1024x768', one xdist group a size (its
+    tests share the size's shell on one worker)."""
+    return [pytest.param(s, id=f"{s[0]}x{s[1]}", marks=pytest.mark.xdist_group(f"{group}-{s[0]}")) for s in sizes]

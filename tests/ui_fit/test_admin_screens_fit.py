@@ -22,6 +22,7 @@ from pharmacy_desktop.ui.screens.settings import SettingsScreen
 from pharmacy_desktop.ui.screens.users import UsersScreen
 from pharmacy_desktop.ui.screenshots import settle
 from tests.shell.windows import SharedShells
+from tests.ui_fit.states import demo_factory, size_params
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -32,12 +33,8 @@ ROLE = {UsersScreen: "admin", AuditScreen: "manager", SettingsScreen: "admin"}
 
 @pytest.fixture(scope="module")
 def demo(demo_module_url):
-    from pharmacy_desktop.db.engine import make_engine, make_session_factory
-    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-
-    engine = make_engine(demo_module_url)
-    yield UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION), demo_module_url
-    engine.dispose()
+    with demo_factory(demo_module_url, WORKSTATION) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +62,7 @@ def shells(module_look, demo_context):
         yield shells
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(s, id=f"{s[0]}x{s[1]}", marks=pytest.mark.xdist_group(f"admin-fit-{s[0]}")) for s in SIZES],
-)
+@pytest.fixture(scope="module", params=size_params(SIZES, "admin-fit"))
 def shell_size(request) -> tuple[int, int]:
     return request.param
 

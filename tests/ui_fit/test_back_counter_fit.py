@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.screenshots import settle
 from pharmacy_desktop.ui.widgets.column_fit import CELL_MARGIN, through_strength
 from pharmacy_desktop.ui.widgets.pickup_find import NOTHING_READY
 from tests.shell.windows import SharedShells
+from tests.ui_fit.states import demo_factory, size_params
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -42,12 +43,8 @@ SCREEN_ROOM = 800  # px a screen may need: 1024 less the navigation (~200) and t
 
 @pytest.fixture(scope="module")
 def demo(demo_module_url):
-    from pharmacy_desktop.db.engine import make_engine, make_session_factory
-    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
-
-    engine = make_engine(demo_module_url)
-    yield UnitOfWorkFactory(make_session_factory(engine), workstation=WORKSTATION), demo_module_url
-    engine.dispose()
+    with demo_factory(demo_module_url, WORKSTATION) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +61,7 @@ def shells(module_look, context):
         yield shells
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(s, id=f"{s[0]}x{s[1]}", marks=pytest.mark.xdist_group(f"back-counter-{s[0]}")) for s in SIZES],
-)
+@pytest.fixture(scope="module", params=size_params(SIZES, "back-counter"))
 def size(request) -> tuple[int, int]:
     return request.param
 

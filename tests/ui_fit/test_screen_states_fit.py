@@ -9,7 +9,8 @@ window (and in the dialog on show) in each:
   override dialog of the hard stop; final verification after the vial label's scan;
 - the technician: fill after a wrong bottle (the hard stop), after the right bottle (the lot question
   when several lots are on the shelf, then the bottle checked); intake after a save with nothing filled
-  in (the field errors); pickup with the bag scanned (the sale and its signature pad, then signed, then
+  in (the field errors); pickup's will-call list with the bags waiting (every drug through its strength),
+  the bag scanned (the sale and its signature pad, then signed, then
   the pharmacist's sign-off dialog for counseling);
   inventory receiving after a package's scan.
 
@@ -29,10 +30,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pharmacy_desktop.services import auth
 from pharmacy_desktop.ui.fit_check import find_clipping
 from pharmacy_desktop.ui.screenshots import settle
-from tests.ui_fit.states import WAIT, WORKSTATION, Counter, demo_on, go, make_context, open_counter
+from tests.ui_fit import states
+from tests.ui_fit.states import WAIT, counters, demo_on, go
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
@@ -109,53 +110,28 @@ def widest(window, count: int = 4) -> str:
 @pytest.fixture
 def counter_at(qtbot, app_look, demo):
     """(window, counter, looks, work) for a role at a size; the scanner removed afterwards."""
-    factory, url, accounts, work = demo
-    made: list[Counter] = []
+    with counters(qtbot, demo) as make:
 
-    def make(role: str, size: tuple[int, int]):
-        actor = auth.actor_for(factory, accounts[role], WORKSTATION)
-        window = open_counter(qtbot, make_context(factory, url), actor, size)
-        counter = Counter(window)
-        made.append(counter)
-        return window, counter, Looks(window, size), work
+        def at(role: str, size: tuple[int, int]):
+            window, counter = make(role, size)
+            return window, counter, Looks(window, size), demo[3]
 
-    yield make
-    for counter in made:
-        counter.close()
-        counter.window.close()
+        yield at
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_the_pharmacists_review_and_verification_fit(qtbot, counter_at, size):
     window, counter, looks, work = counter_at("pharmacist", size)
 
-    review = go(counter, Qt.Key.Key_F3, "ReviewScreen")
-    qtbot.waitUntil(lambda: any(r.rx_number == work.review_rx for r in review.rows), timeout=WAIT)
-    counter.press(Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)  # the queue
-    assert review.queue.hasFocus()
-    target = next(i for i, r in enumerate(review.rows) if r.rx_number == work.review_rx)
-    for _ in range(30):
-        row = review.queue.currentIndex().row()
-        if row == target:
-            break
-        counter.press(Qt.Key.Key_Down if row < target else Qt.Key.Key_Up)
-    qtbot.waitUntil(lambda: review.detail is not None and review.detail.rx_number == work.review_rx, timeout=WAIT)
+    review = states.open_review(counter, work.review_rx)
     open_alerts = review.detail.open_alerts
     assert len(open_alerts) >= 2 and {a.needs_override for a in open_alerts} == {True, False}
     looks.check("review: a hard stop and a warning open")
 
-    counter.press(Qt.Key.Key_Tab)
-    assert review.alerts.hasFocus()
-    hard = next(a for a in open_alerts if a.needs_override)
-    row = review.detail.alerts.index(hard)
-    while review.alerts.currentRow() != row:
-        counter.press(Qt.Key.Key_Down if review.alerts.currentRow() < row else Qt.Key.Key_Up)
-    counter.press(Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: review.override_dialog is not None and review.override_dialog.isVisible(), timeout=WAIT)
-    dialog = review.override_dialog
+    dialog = states.open_override(counter, review)
     looks.check("review: the override dialog open", dialog)
     counter.press(Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: review.override_dialog is None, timeout=WAIT)
+    counter.wait(lambda: review.override_dialog is None, "the override dialog closed")
 
     verify = go(counter, Qt.Key.Key_F6, "VerifyScreen")
     qtbot.waitUntil(lambda: len(verify.rows) > 0, timeout=WAIT)
@@ -176,10 +152,7 @@ def test_the_technicians_intake_fill_pickup_and_receiving_fit(qtbot, counter_at,
     qtbot.waitUntil(lambda: intake.errors["patient"].isVisible(), timeout=WAIT)
     looks.check("intake: the field errors of an empty save")
 
-    fill = go(counter, Qt.Key.Key_F5, "FillScreen")
-    qtbot.waitUntil(lambda: len(fill.rows) > 0, timeout=WAIT)
-    counter.scan("RX" + work.fill_rx)
-    qtbot.waitUntil(lambda: fill.view is not None and fill.view.rx_number == work.fill_rx, timeout=WAIT)
+    fill = states.open_for_fill(counter, work.fill_rx)
     counter.scan(work.wrong_bottle)
     qtbot.waitUntil(lambda: fill.pages.currentWidget() is fill.hard_stop, timeout=WAIT)
     looks.check("fill: a wrong bottle (the hard stop)")
@@ -195,21 +168,19 @@ def test_the_technicians_intake_fill_pickup_and_receiving_fit(qtbot, counter_at,
     looks.check("fill: the right bottle checked")
     counter.press(Qt.Key.Key_Escape)  # not filled
 
-    pickup = go(counter, Qt.Key.Key_F7, "PickupScreen")
-    counter.scan(work.bag_label)
-    qtbot.waitUntil(lambda: pickup.cart is not None and pickup.cart.quote is not None, timeout=WAIT)
+    pickup = states.will_call(counter)
+    looks.check("pickup: will-call, the bags waiting")
+    states.open_bag(counter, pickup, work.bag_label)
     assert pickup.sale.items.rows and pickup.sale.signature.pad.isVisible()
     looks.check("pickup: the bag scanned (the sale, the signature pad)")
     counter.sign(pickup.sale.signature.pad.canvas)
     assert pickup.sale.signature.pad.problem() is None, "the pad did not take the drawing as a signature"
     looks.check("pickup: signed on the pad")
-    counter.press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # counseling accepted: the pharmacist signs off
-    qtbot.waitUntil(lambda: pickup.signoff is not None and pickup.signoff.isVisible(), timeout=WAIT)
-    looks.check("pickup: the pharmacist's sign-off dialog", pickup.signoff)
-    pickup.signoff.reject()
-    qtbot.waitUntil(lambda: pickup.signoff is None, timeout=WAIT)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    signoff = states.open_signoff(counter, pickup)  # counseling accepted: the pharmacist signs off
+    looks.check("pickup: the pharmacist's sign-off dialog", signoff)
+    signoff.reject()
+    counter.wait(lambda: pickup.signoff is None, "the sign-off closed")
+    states.activate(counter, window)
     counter.press(Qt.Key.Key_Escape)  # the sale closed, nothing taken
     qtbot.waitUntil(lambda: pickup.cart is None, timeout=WAIT)
 
