@@ -122,12 +122,9 @@ class MainWindow(QMainWindow):
         workspace_layout.addWidget(header)
         workspace_layout.addWidget(body, 1)
 
-        self.lock_screen = LockScreen(context)
-        self.lock_screen.resumed.connect(self._resumed)
-        self.lock_screen.switched.connect(self._switched)
+        self._lock_screen: LockScreen | None = None  # built at the first lock (lock_screen)
         self.layers = QStackedWidget()
         self.layers.addWidget(workspace)
-        self.layers.addWidget(self.lock_screen)
         self.setCentralWidget(self.layers)
 
         self.busy = BusyStatus()
@@ -328,6 +325,16 @@ class MainWindow(QMainWindow):
     @property
     def locked(self) -> bool:
         return self._locked
+
+    @property
+    def lock_screen(self) -> LockScreen:
+        """What covers the work while locked, built the first time it is needed (not with the shell)."""
+        if self._lock_screen is None:
+            self._lock_screen = LockScreen(self.context)
+            self._lock_screen.resumed.connect(self._resumed)
+            self._lock_screen.switched.connect(self._switched)
+            self.layers.addWidget(self._lock_screen)
+        return self._lock_screen
 
     def set_idle_timeout(self, ms: int) -> None:
         """A new idle-lock time from the settings, effective at once."""
