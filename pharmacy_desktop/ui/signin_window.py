@@ -175,10 +175,8 @@ class SignInWindow(QWidget):
         self.pages = QStackedWidget()
         self.panel = SignInPanel(context)
         self.panel.signed_in.connect(self.signed_in)
-        self.first_run = FirstRunPanel(context)
-        self.first_run.finished.connect(self.signed_in)
+        self._first_run: FirstRunPanel | None = None  # built when the database says it is the first start
         self.pages.addWidget(self.panel)
-        self.pages.addWidget(self.first_run)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 60, 24, 24)
         layout.addStretch(1)
@@ -202,6 +200,17 @@ class SignInWindow(QWidget):
         self.panel.username.setFocus()  # typing may start before the database has answered
         self.decided = False  # until the database says whether this is the first start
         run_in_background(self, lambda: auth.needs_first_run(context.uow_factory), self._decide)
+
+    @property
+    def first_run(self) -> FirstRunPanel:
+        """The first start's set-up (first administrator, pharmacy profile): built only for a first start,
+        not for every sign-in (its twenty fields were most of the sign-in window's first showing)."""
+        if self._first_run is None:
+            self._first_run = FirstRunPanel(self.context)
+            self._first_run.finished.connect(self.signed_in)
+            self.pages.addWidget(self._first_run)
+            self._fit_column()
+        return self._first_run
 
     def _fit_column(self, *_args: object) -> None:
         """The sign-in as wide as its fields need; the first pharmacy's longer form wider."""
