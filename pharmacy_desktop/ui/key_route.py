@@ -100,11 +100,14 @@ class KeyRoute(QObject):
 
     def notice(self, watched: QObject, kind: QEvent.Type) -> None:
         """An event the filter saw that is not a key at a widget: does the route change?"""
-        if kind in _MOVED or (kind in KEY_EVENTS and isinstance(watched, QWindow)):
+        if kind in _MOVED:
             self.update()
+        elif kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) and isinstance(watched, QWindow):
+            self._follow_keys()  # every key of a scan passes here: the widgets only, not the window list
 
     @Slot()
     def update(self) -> None:
+        """The focus, the focus window or a popup changed: watch new windows, follow the keys."""
         if self._app is None:
             return
         windows = self.windows
@@ -113,6 +116,11 @@ class KeyRoute(QObject):
                 window.installEventFilter(self._filter)
                 windows.append(window)
         self._windows = windows
+        self._follow_keys()
+
+    def _follow_keys(self) -> None:
+        if self._app is None:
+            return
         wanted = key_receivers()
         if len(wanted) == len(self._widgets) and all(a is b for a, b in zip(wanted, self._widgets)):
             return

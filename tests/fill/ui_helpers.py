@@ -36,7 +36,16 @@ class Counter:
         self.scanner.uninstall()
 
     def _target(self) -> QWidget:
-        return QApplication.focusWidget() or self.screen
+        """Where a key typed now lands: the focus widget, else the active window (as Qt delivers keys).
+
+        With no active window (a dialog just closed: a window manager activates the window below it,
+        the offscreen platform does not) the screen's window is activated first, as it would be: keys
+        sent to a widget of an inactive window reach no scanner (ui/key_route.py)."""
+        if QApplication.activeWindow() is None:
+            window = self.screen.window()
+            window.activateWindow()
+            QTest.qWaitForWindowActive(window, 2000)
+        return QApplication.focusWidget() or QApplication.activeWindow() or self.screen
 
     def scan(self, text: str) -> None:
         """Characters 3 ms apart and Enter, as a scanner types them."""
