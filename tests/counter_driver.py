@@ -87,11 +87,20 @@ class Counter:
         self.scanner.deleteLater()
 
     def focus(self) -> QWidget:
+        """Where a key typed now lands: the focus widget, else the active window (as Qt delivers keys).
+
+        With no active window (a dialog just closed: a window manager activates the window below it,
+        the offscreen platform does not) the shell is activated first, as it would be: keys sent to
+        a widget of an inactive window reach no scanner (ui/key_route.py)."""
         widget = QApplication.focusWidget()
         if self.strict_focus:
             assert widget is not None, "no widget has the keyboard focus: the next keystroke would be lost"
             return widget
-        return widget or self.window
+        if widget is None and QApplication.activeWindow() is None:
+            self.window.activateWindow()
+            QTest.qWaitForWindowActive(self.window, 2000)
+            widget = QApplication.focusWidget()
+        return widget or QApplication.activeWindow() or self.window
 
     # -- keys and scans ---------------------------------------------------------------------------
 
