@@ -57,11 +57,14 @@ def test_fill_and_verify_counts_show_before_the_screens_are_built(qtbot, uow_fac
     assert window.show_screen(FillScreen)
     fill = window.current_screen()
     assert isinstance(fill, FillScreen)
+    assert not fill.work_built and fill._stop_page is None  # its first showing builds the idle page only
     qtbot.waitUntil(lambda: fill.queue.rowCount() == 1, timeout=WAIT)
+    # the open-prescription page and the hard stop follow, a piece a turn, once the queue shows
+    qtbot.waitUntil(lambda: fill.work_built and fill._stop_page is not None, timeout=WAIT)
+    assert fill.pages.currentWidget() is fill.idle_page
     assert fill.queue_count() == 1
     fill._show_queue([])
     assert nav_text(window, fill_title).endswith("(0)")
-    assert not fill.work_built  # the open-prescription page waits for a prescription to open
 
 
 def test_no_count_for_who_may_not_fill_or_verify(uow_factory, actors, rx_world):

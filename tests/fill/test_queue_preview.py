@@ -129,7 +129,7 @@ def test_the_fill_preview_gives_directions_prescriber_and_the_shelf_lots_and_mov
     QApplication.processEvents()
     # a listing: no access-log row, no prescription touched (status, version), no event per highlight
     assert (_access_rows(uow_factory), _rx_state(uow_factory), _events(uow_factory)) == (access, state, events)
-    assert not screen.work_built  # nothing opened: the work page is not even built
+    assert screen.pages.currentWidget() is screen.idle_page  # nothing opened
     QApplication.processEvents()
     assert not find_clipping(screen)
     screen.grab().save("/tmp/h4-fill-preview-lots.png")

@@ -9,9 +9,10 @@ acknowledgement removes (fill and final verification).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.auth import Actor
@@ -62,6 +63,7 @@ class LiveScreen(Screen):
 
 class QueueScreen(LiveScreen):
     queue_heading = ""  # 'Fill queue': the title above the queue, with the count after a load
+    queue_heading_short = ""  # the title while a prescription is open and the queue is narrow (else queue_heading)
     preview_next = ""  # what to do with the highlighted row ("Enter opens it, then scan the stock bottle")
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
@@ -101,8 +103,9 @@ class QueueScreen(LiveScreen):
 
     def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:
         """The idle page (``idle_prompt``, ``status``, ``preview``) now; the work page (``_build_work``) and
-        the hard stop when a prescription is first opened (``work``, ``hard_stop``): the queue's first
-        showing builds only what it shows (bench/gui_stall.py)."""
+        the hard stop in the turns after the queue first shows (``_prebuild_soon``), or at once when a
+        prescription opens before (``work``, ``hard_stop``): the queue's first showing builds only what it
+        shows (bench/gui_stall.py)."""
         self.pages = QStackedWidget()
         self.idle_page = QWidget()
         idle = QVBoxLayout(self.idle_page)
@@ -120,6 +123,7 @@ class QueueScreen(LiveScreen):
         self.work_page = QWidget()  # empty until ``work()`` builds it
         self.work_built = False
         self._stop_page: HardStop | None = None
+        self._prebuilding = False
         for page in (self.idle_page, self.work_page):
             self.pages.addWidget(page)
         self.pages.currentChanged.connect(self._page_sizes)
@@ -132,6 +136,27 @@ class QueueScreen(LiveScreen):
             self.work_built = True
             self._build_work(self.work_page)
         return self.work_page
+
+    def _prebuild_soon(self) -> None:
+        """Build the work page and the hard stop in the event loop's next turns, one small piece a turn,
+        after the queue first shows: its first showing stays short and so does the first open."""
+        if self._prebuilding or (self.work_built and self._stop_page is not None):
+            return
+        self._prebuilding = True
+        steps: list[Callable[[], object]] = [
+            *self._work_parts(),
+            self.work,
+            self.work_page.ensurePolished,
+            lambda: self.hard_stop,
+            lambda: self.hard_stop.ensurePolished(),
+        ]
+
+        def next_step() -> None:
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(0, self, next_step)
+
+        QTimer.singleShot(0, self, next_step)
 
     @property
     def hard_stop(self) -> HardStop:
@@ -159,6 +184,14 @@ class QueueScreen(LiveScreen):
             pane.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * (40 if idle else 14))
             for column in (0, 2):  # STAT and the time waiting: on the open prescription's page; who and what stay
                 self.queue.setColumnHidden(column, not idle)
+            self._set_title()
+
+    def _set_title(self) -> None:
+        """The queue's title and count; its short form beside an open prescription (a long word of the
+        full one, 'verification', would not fit the narrowed queue at 1024 px zoomed)."""
+        idle = self.pages.currentWidget() is self.idle_page
+        words = self.queue_heading if idle or not self.queue_heading_short else self.queue_heading_short
+        self.queue_title.setText(f"{words} ({len(self.rows)})" if self.loaded else words)
 
     def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -173,6 +206,10 @@ class QueueScreen(LiveScreen):
 
     def _build_work(self, page: QWidget) -> None:
         raise NotImplementedError
+
+    def _work_parts(self) -> list[Callable[[], object]]:
+        """Pieces of the work page a screen builds a turn ahead of ``_build_work`` (each idempotent)."""
+        return []
 
     # -- shell hooks ------------------------------------------------------------------------------
 
@@ -198,9 +235,10 @@ class QueueScreen(LiveScreen):
         self.rows = rows
         self.loaded = True
         self.queue.set_rows([queue_cells(r) for r in rows], marks=[self.queue_mark(r) for r in rows])
-        self.queue_title.setText(f"{self.queue_heading} ({len(rows)})")
+        self._set_title()
         self._preview_highlighted()
         self.counts_changed()
+        self._prebuild_soon()
 
     def _preview_highlighted(self) -> None:
         """The idle page shows the highlighted row (patient, drug, quantity, what to do next)."""

@@ -9,9 +9,9 @@ approve anything the pharmacist has not scanned.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -35,23 +35,25 @@ from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
-from pharmacy_desktop.ui.style import AMBER, FRAME
+from pharmacy_desktop.ui.style import AMBER
 from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
     GREEN,
     RED,
     ResultBanner,
     ScanPrompt,
+    VerticalScroll,
+    VialLabelText,
     big,
     drug_text,
     scaled,
     shortcut,
+    tinted,
 )
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ROWS = ("Drug", "NDC", "Quantity", "Lot", "Expiry", "Directions")
 LABEL_CHARS = 20  # the vial label preview's narrowest line, in characters
-LABEL_FRAME = 24  # px around its text: padding 8 and border 2 a side, and air
 
 
 class VerifyScreen(QueueScreen):
@@ -59,6 +61,7 @@ class VerifyScreen(QueueScreen):
     title = "Final verification"
     permission = Permission.FINAL_VERIFY
     queue_heading = "Awaiting verification"
+    queue_heading_short = "Waiting"
     preview_next = "Scan its vial label (step 1), or press Enter to open it."
     help_keys = (
         ("Scan", "1: the vial label's Rx barcode, 2: the stock bottle"),
@@ -94,46 +97,13 @@ class VerifyScreen(QueueScreen):
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
-        self.patient = big("", 9, name="patientName")
-        self.prompt = ScanPrompt("STEP 2  ▶  SCAN THE STOCK BOTTLE", delta=8)
+        # the name with its date of birth on one line and the step's prompt on one, at 1024x768 zoomed 125 %
+        # too: the compare below keeps its rows' height
+        self.patient = big("", 6, name="patientName")
+        self.prompt = ScanPrompt("STEP 2  ▶  SCAN THE STOCK BOTTLE", delta=6)
 
-        self.compare = QFrame()
-        self.compare.setObjectName("compare")
-        self.compare.setStyleSheet("#compare { border: 1px solid palette(mid); border-radius: 6px; }")
-        grid = QGridLayout(self.compare)
-        grid.setHorizontalSpacing(12)  # narrow at 1024 px: the vial label beside it keeps 20 characters a line
-        grid.addWidget(big("", 2), 0, 0)
-        grid.addWidget(big("PRESCRIBED", 2), 0, 1)
-        grid.addWidget(big("FILLED", 2), 0, 2)
-        grid.addWidget(big("", 2), 0, 3)
-        self.cells: dict[str, tuple[QLabel, QLabel, StatusLabel]] = {}
-        for r, name in enumerate(ROWS, start=1):
-            grid.addWidget(big(name, 1), r, 0, Qt.AlignmentFlag.AlignTop)
-            left, right = big("", 2 if name == "Drug" else 1), big("", 2 if name == "Drug" else 1)
-            mark = scaled(StatusLabel(), 1)  # same / differs: the icon beside the word
-            for w in (left, right):
-                w.setTextFormat(Qt.TextFormat.PlainText)
-            grid.addWidget(left, r, 1, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(right, r, 2, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(mark, r, 3, Qt.AlignmentFlag.AlignTop)
-            self.cells[name] = (left, right, mark)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-
-        self.label_text = QLabel()
-        self.label_text.setObjectName("labelText")
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        mono.setPointSizeF(max(9.0, QFont().pointSizeF() - 2))
-        self.label_text.setFont(mono)
-        # a vial label's lines wrap no narrower than LABEL_CHARS: the compare's cells and the queue give way
-        # first (at 1024 px the label was squeezed to ~13 characters a line and cut at the bottom)
-        self.label_text.setMinimumWidth(QFontMetrics(mono).horizontalAdvance("0" * LABEL_CHARS) + LABEL_FRAME)
-        self.label_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.label_text.setWordWrap(True)
-        self.label_text.setStyleSheet(
-            f"#labelText {{ background: white; color: black; border: 2px solid {FRAME};"
-            " border-radius: 4px; padding: 8px; }"
-        )
+        self._build_compare()
+        self.label_text = VialLabelText(LABEL_CHARS)
         self.filled_by = QLabel()
         self.filled_by.setWordWrap(True)
         self.result = ResultBanner(problem_word="NOT APPROVED")
@@ -159,7 +129,9 @@ class VerifyScreen(QueueScreen):
         actions.addWidget(self.approve_button)
         actions.addWidget(close)
 
-        middle = QHBoxLayout()
+        self.middle = VerticalScroll()  # 1024x768 zoomed: the compare and the label scroll, the actions stay
+        middle = QHBoxLayout(self.middle.inner)
+        middle.setContentsMargins(0, 0, 0, 0)
         middle.addWidget(self.compare, 3)
         label_box = QVBoxLayout()
         label_box.addWidget(big("Vial label", 1))
@@ -173,11 +145,51 @@ class VerifyScreen(QueueScreen):
         layout.addWidget(self.rx_line)
         layout.addWidget(self.patient)
         layout.addWidget(self.prompt)
-        layout.addLayout(middle)
+        layout.addWidget(self.middle)
         layout.addWidget(self.filled_by)
         layout.addWidget(self.result)
         layout.addStretch(1)
         layout.addLayout(actions)
+
+    def _work_parts(self) -> list[Callable[[], object]]:
+        return [self._build_compare]  # the compare grid a turn before the rest of the work page
+
+    def _build_compare(self) -> None:
+        """PRESCRIBED beside FILLED, row by row (``cells``), each compared row's same/differs under its name."""
+        if hasattr(self, "cells"):  # built a turn ahead already
+            return
+        self.compare = QFrame()
+        self.compare.setObjectName("compare")
+        self.compare.setStyleSheet("#compare { border: 1px solid palette(mid); border-radius: 6px; }")
+        grid = QGridLayout(self.compare)
+        # narrow at 1024 px (and zoomed): the vial label beside it keeps 20 characters a line, so the
+        # same/differs mark sits under the row's name instead of a column of its own
+        grid.setHorizontalSpacing(8)
+        grid.setContentsMargins(8, 8, 8, 8)
+        grid.setVerticalSpacing(4)
+        grid.addWidget(big("PRESCRIBED", 1), 0, 1)
+        grid.addWidget(big("FILLED", 1), 0, 2)
+        self.cells: dict[str, tuple[QLabel, QLabel, StatusLabel]] = {}
+        for r, name in enumerate(ROWS, start=1):
+            # a point larger, the drug bold; NDC, quantity, lot... in regular weight (a bold NDC, a drug two
+            # points larger, were the widest words of the grid: at 1024 px zoomed 125 % the window grew)
+            drug = name == "Drug"
+            left, right = big("", 1, bold=drug), big("", 1, bold=drug)
+            mark = scaled(StatusLabel(), 1)  # same / differs: the icon beside the word
+            mark.hide()  # shown for the rows compared (drug, NDC, quantity)
+            for w in (left, right):
+                w.setTextFormat(Qt.TextFormat.PlainText)
+            what = QVBoxLayout()
+            what.setContentsMargins(0, 0, 0, 0)
+            what.setSpacing(0)
+            what.addWidget(big(name, 0))
+            what.addWidget(mark)
+            grid.addLayout(what, r, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(left, r, 1, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(right, r, 2, Qt.AlignmentFlag.AlignTop)
+            self.cells[name] = (left, right, mark)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
 
     # -- queue and open ---------------------------------------------------------------------------
 
@@ -248,8 +260,8 @@ class VerifyScreen(QueueScreen):
             differs = name in ("Drug", "NDC", "Quantity") and left != right
             compared = name in ("Drug", "NDC", "Quantity")
             mark.say("warning" if differs else "passed", "differs" if differs else ("same" if compared else ""))
-            colour = AMBER if differs else GREEN
-            mark.setStyleSheet(f"color: {colour};")
+            mark.setVisible(compared)
+            tinted(mark, AMBER if differs else GREEN)
         fill_no = "original fill" if line.fill_number == 0 else f"refill {line.fill_number}"
         self.filled_by.setText(
             f"{line.match_message}   ·   {fill_no}, filled by {line.filled_by}   ·   label {line.label_status}"

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QFont, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QFontDatabase, QFontMetrics, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +29,7 @@ from pharmacy_desktop.domain.schedules import parse_schedule
 from pharmacy_desktop.services.stock_allocation import LotChoice
 from pharmacy_desktop.ui.icons import icon, pixmap
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
-from pharmacy_desktop.ui.style import AMBER, ERROR, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
+from pharmacy_desktop.ui.style import AMBER, ERROR, FRAME, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
 from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
@@ -353,3 +355,75 @@ class LotPicker(QListWidget):
     def dismiss(self) -> None:
         self.clear()
         self.hide()
+
+
+class VialLabelText(QLabel):
+    """The vial label's text as printed: black on white in the fixed-pitch font, lines wrapped no
+    narrower than ``chars`` characters (the compare's cells and the queue give way first). The width
+    follows the font: a zoom (Ctrl+=) that scales it later widens the floor with it."""
+
+    FRAME = 24  # px around the text: padding 8 and border 2 a side, and air
+
+    def __init__(self, chars: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.chars = chars
+        self.setObjectName("labelText")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(max(9.0, QFont().pointSizeF() - 2))
+        self.setFont(mono)  # a font of its own: the app's zoom scales it (theme.apply_look)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setStyleSheet(
+            f"#labelText {{ background: white; color: black; border: 2px solid {FRAME}; border-radius: 4px; padding: 8px; }}"
+        )
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        self.setMinimumWidth(QFontMetrics(self.font()).horizontalAdvance("0" * self.chars) + self.FRAME)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_width()
+
+
+def tinted(label: QLabel, colour: str) -> QLabel:
+    """``label``'s words in ``colour`` through its palette (a style sheet per label re-polishes it)."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    label.setPalette(palette)
+    return label
+
+
+class VerticalScroll(QScrollArea):
+    """A frameless area that scrolls up and down only, around a widget of its own (``widget()``): it
+    asks for the inner widget's whole minimum width (never a sideways bar, never text cut at the
+    right) but only a few lines of height, so a short window (1024x768 zoomed) scrolls it instead of
+    squeezing its labels."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # no more than it shows
+        self.inner = QWidget()
+        self.inner.setObjectName("scrollInner")
+        self.setWidget(self.inner)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # the inner widget's layout changed (new text, a zoom): the sizes asked of the screen change too
+        # (a scroll area does not pass its widget's layout requests on by itself)
+        if watched is self.inner and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        inner = self.inner.minimumSizeHint()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.width() + bar + 2 * self.frameWidth(), min(inner.height(), 6 * self.fontMetrics().height()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        inner = self.inner.sizeHint()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.width() + bar + 2 * self.frameWidth(), inner.height())

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from pharmacy_desktop.domain.stock import format_quantity
 from pharmacy_desktop.services.work_queues import QueueRow
 from pharmacy_desktop.ui.style import AMBER, INFO
-from pharmacy_desktop.ui.widgets.fill_common import big, drug_text, local_time, minutes_text
+from pharmacy_desktop.ui.widgets.fill_common import big, drug_text, local_time, minutes_text, tinted
 
 
 class RxPreview(QFrame):
@@ -111,11 +110,3 @@ def lots_text(row: QueueRow) -> str:
         for lot in row.lots
     )
     return f"The shelf gives (first expiry first): {taken}"
-
-
-def tinted(label: QLabel, colour: str) -> QLabel:
-    """``label``'s words in ``colour`` through its palette (a style sheet per label re-polishes it)."""
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
-    label.setPalette(palette)
-    return label
