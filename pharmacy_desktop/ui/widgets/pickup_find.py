@@ -33,6 +33,7 @@ from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, ScanPrompt, big, drug_cell, scaled
+from pharmacy_desktop.ui.widgets.pickup_style import restyle
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 FIND_PROMPT = "SCAN THE BAG OR VIAL LABEL\nor type the patient's name (Alt+N)"
@@ -64,79 +65,79 @@ class FindPanel(QWidget):
         self.bins: list[BinSummary] = []
         self.rows: list[WaitingRx] = []
 
+        # built top down, each part inside its parent from the start (a subtree moved into a parent
+        # afterwards is walked again for its style and font: will-call's first showing paid for it)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
         # the bins take only the room they need: three short columns, the empty bins hidden
-        self.bin_table = RowsTable(["Bin", "Rx", "Oldest"], stretch=0)
-        self.bin_table.setObjectName("binTable")
-        self.bin_table.setAccessibleName("Will-call bins")
-        self.bin_fit = fit_columns(self.bin_table, stretch=0, keep=None)
-        self.show_empty = QCheckBox("Empty bins")
-        self.show_empty.setObjectName("showEmptyBins")
-        self.show_empty.setToolTip("Show the bins with nothing in them too")
-        self.show_empty.toggled.connect(lambda _on: self._hide_empty_bins())
-        self.bins_empty = QLabel("Every bin is empty.")
-        self.bins_empty.setObjectName("binsEmpty")
-        self.bins_empty.setWordWrap(True)
-        self.bins_empty.hide()
-        self.left = QWidget()
+        self.left = QWidget(self)
         self.left.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         left_layout = QVBoxLayout(self.left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.left)
         left_layout.addWidget(heading("Bins (Alt+B)", 2))
+        self.bins_empty = QLabel("Every bin is empty.", self.left)
+        self.bins_empty.setObjectName("binsEmpty")
+        self.bins_empty.setWordWrap(True)
+        self.bins_empty.hide()
         left_layout.addWidget(self.bins_empty)
+        self.bin_table = RowsTable(["Bin", "Rx", "Oldest"], self.left, stretch=0)
+        self.bin_table.setObjectName("binTable")
+        self.bin_table.setAccessibleName("Will-call bins")
+        self.bin_fit = fit_columns(self.bin_table, stretch=0, keep=None)
         left_layout.addWidget(self.bin_table, 1)
+        self.show_empty = QCheckBox("Empty bins", self.left)
+        self.show_empty.setObjectName("showEmptyBins")
+        self.show_empty.setToolTip("Show the bins with nothing in them too")
+        self.show_empty.toggled.connect(lambda _on: self._hide_empty_bins())
         left_layout.addWidget(self.show_empty)
 
-        self.prompt = ScanPrompt(FIND_PROMPT, delta=5)
-        self.search = QLineEdit()
-        self.search.setObjectName("pickupSearch")
-        self.search.setAccessibleName("Find the patient or scan the bag")
-        self.search.setPlaceholderText("Patient name (Alt+N)")
-        self.search.setToolTip("Patient name (Alt+N): type it, or scan the bag's label")
-        self.days = QSpinBox()
-        self.days.setObjectName("returnDays")
-        self.days.setRange(1, 60)
-        self.days.setValue(10)
-        self.days.setSuffix(" days")
-        days_label = QLabel("Return to stock after (Alt+W):")
-        days_label.setBuddy(self.days)
-        search_row = QHBoxLayout()
-        search_row.addWidget(self.search, 1)
-        search_row.addWidget(days_label)
-        search_row.addWidget(self.days)
-        self.notice = scaled(StatusLabel(), 2)  # what the last sale or return did: stays until the next
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(right, 1)
+        self.prompt = ScanPrompt(FIND_PROMPT, right, delta=5)
+        right_layout.addWidget(self.prompt)
+        self.notice = scaled(StatusLabel(parent=right), 2)  # what the last sale or return did: stays until the next
         self.notice.setObjectName("pickupNotice")
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.hide()
+        right_layout.addWidget(self.notice)
+        self.search = QLineEdit(right)
+        self.search.setObjectName("pickupSearch")
+        self.search.setAccessibleName("Find the patient or scan the bag")
+        self.search.setPlaceholderText("Patient name (Alt+N)")
+        self.search.setToolTip("Patient name (Alt+N): type it, or scan the bag's label")
+        self.days = QSpinBox(right)
+        self.days.setObjectName("returnDays")
+        self.days.setRange(1, 60)
+        self.days.setValue(10)
+        self.days.setSuffix(" days")
+        days_label = QLabel("Return to stock after (Alt+W):", right)
+        days_label.setBuddy(self.days)
+        search_row = QHBoxLayout()
+        right_layout.addLayout(search_row)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(days_label)
+        search_row.addWidget(self.days)
         self.headline = big("", 5, name="pickupHeadline")
+        right_layout.addWidget(self.headline)
         self.caption = big("", 1, name="pickupCaption")
+        right_layout.addWidget(self.caption)
         # no date of birth here: the person at the counter must say it, and the pickup checks it
-        self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], stretch=3)
+        self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], right, stretch=3)
         self.table.setObjectName("willCallTable")
         self.table.setAccessibleName("Prescriptions waiting for pickup")
         # the patient's name stays whole (the person at the counter is found by it): the Rx number and the
         # quantity step aside first (the sale shows both), then the drug wraps (never before its strength)
         self.table_fit = fit_columns(self.table, stretch=3, optional=(2, 4))
         fit_rows_to_lines(self.table, 3, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.prompt)
-        right_layout.addWidget(self.notice)
-        right_layout.addLayout(search_row)
-        right_layout.addWidget(self.headline)
-        right_layout.addWidget(self.caption)
         right_layout.addWidget(self.table, 1)
-
         # the bins pane sizes itself to its columns (no splitter: there is nothing more to show in it)
         self._size_bins()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
-        layout.addWidget(self.left)
-        layout.addWidget(right, 1)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -265,7 +266,7 @@ class FindPanel(QWidget):
             # a bag past the return-to-stock days is marked (in the bin column) in every list
             marks=["late" if r.waiting_days >= self.days.value() else None for r in rows],
         )
-        self.headline.setStyleSheet(f"color: {WARNING};" if stale_days is not None else "")
+        restyle(self.headline, f"color: {WARNING};" if stale_days is not None else "")
         self.headline.setText(headline)
         n = len(rows)
         self.caption.setText(
@@ -274,17 +275,19 @@ class FindPanel(QWidget):
 
     def show_problem(self, text: str) -> None:
         self.headline.setText(text)
-        self.headline.setStyleSheet(f"color: {ERROR};")
+        restyle(self.headline, f"color: {ERROR};")
 
     def show_done(self, text: str) -> None:
         """What the last action did (a sale completed, a bag returned), under the prompt; the list
         reloading does not take it away."""
         self.notice.say("passed", text)
-        self.notice.setStyleSheet(f"color: {PASSED};")
+        restyle(self.notice, f"color: {PASSED};")
         self.notice.setVisible(bool(text))
 
     def set_return_mode(self, on: bool) -> None:
-        self.prompt.set_text(RETURN_PROMPT if on else FIND_PROMPT, "problem" if on else "waiting")
+        text, state = (RETURN_PROMPT, "problem") if on else (FIND_PROMPT, "waiting")
+        if (self.prompt.label.text(), self.prompt.state) != (text, state):  # each change re-polishes the prompt
+            self.prompt.set_text(text, state)
 
     @property
     def return_mode(self) -> bool:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_desktop.domain.dates import parse_date
 from pharmacy_desktop.ui.style import ERROR, HINT, PASSED
+from pharmacy_desktop.ui.widgets.pickup_style import as_hint, restyle
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ID_TYPES = (
@@ -87,14 +88,14 @@ class BirthDateField(QWidget):
         self.ok = bool(ok)
         if ok is None:
             self.status.setText(message)
-            self.status.setStyleSheet(f"color: {HINT};")
+            restyle(self.status, f"color: {HINT};")
         elif ok:
             self.status.say("passed", "confirmed")
             self.status.setToolTip(message)
-            self.status.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
+            restyle(self.status, f"color: {PASSED}; font-weight: bold;")
         else:
             self.status.say("stop", message)
-            self.status.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
+            restyle(self.status, f"color: {ERROR}; font-weight: bold;")
         self.status.setVisible(bool(self.status.text()))
 
 
@@ -172,7 +173,7 @@ class IdentityPanel(QGroupBox):
         self.id_hint = QLabel("No controlled substance in this pickup: no ID needed.")
         self.id_hint.setObjectName("idHint")
         self.id_hint.setWordWrap(True)
-        self.id_hint.setStyleSheet(f"color: {HINT};")
+        as_hint(self.id_hint)
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop.ui.style import HINT, PASSED, STOP_TEXT, WARNING
+from pharmacy_desktop.ui.style import PASSED, STOP_TEXT, WARNING
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, big
 from pharmacy_desktop.ui.widgets.pickup_identity import IdentityPanel
 from pharmacy_desktop.ui.widgets.pickup_items import ItemRow, PickupItemsTable
+from pharmacy_desktop.ui.widgets.pickup_style import as_hint, restyle
 from pharmacy_desktop.ui.widgets.pickup_tender import TenderPanel
 from pharmacy_desktop.ui.widgets.signature_pad import SignaturePad
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
@@ -43,7 +44,7 @@ class SignatureBox(QGroupBox):
         self.acknowledges = QLabel("")
         self.acknowledges.setObjectName("signatureAcknowledges")
         self.acknowledges.setWordWrap(True)
-        self.acknowledges.setStyleSheet(f"color: {HINT};")
+        as_hint(self.acknowledges)
         self.pad = SignaturePad(prompt="Sign on the pad · Alt+C clears")
         self.pad.caption.setWordWrap(True)  # narrow: the caption wraps beside Clear
         self.pad.canvas.setMinimumWidth(self.fontMetrics().averageCharWidth() * 22)
@@ -222,7 +223,7 @@ class SalePage(QWidget):
             if row.kind == "rx" and row.take and row.claim_state in ("rejected", "pending") and row.claim_detail
         ]
         self.detail.setText("\n".join(lines))
-        self.detail.setStyleSheet(f"color: {STOP_TEXT};")
+        restyle(self.detail, f"color: {STOP_TEXT};")
         self.detail.setVisible(bool(lines))
 
     def show_rows(self, rows: Sequence[ItemRow]) -> None:
@@ -234,10 +235,10 @@ class SalePage(QWidget):
         self.complete.setEnabled(not missing)
         if missing:
             self.missing.say("warning", "Missing: " + "; ".join(missing))
-            self.missing.setStyleSheet(f"color: {WARNING}; font-weight: bold;")
+            restyle(self.missing, f"color: {WARNING}; font-weight: bold;")
         else:
             self.missing.say("passed", "Everything is there: Ctrl+Enter completes the sale.")
-            self.missing.setStyleSheet(f"color: {PASSED}; font-weight: bold;")
+            restyle(self.missing, f"color: {PASSED}; font-weight: bold;")
 
     def ask_reason(self, placeholder: str) -> None:
         self.reason.setPlaceholderText(placeholder)

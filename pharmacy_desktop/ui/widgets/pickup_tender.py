@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pharmacy_desktop.domain.money import ZERO, format_money, to_money
 from pharmacy_desktop.ui.style import ERROR, HINT, PASSED
 from pharmacy_desktop.ui.widgets.fill_common import big
+from pharmacy_desktop.ui.widgets.pickup_style import as_hint, restyle
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 METHOD_NAMES = {"cash": "Cash", "credit_card": "Credit", "debit_card": "Debit", "check": "Check"}
@@ -173,7 +174,7 @@ class TenderPanel(QGroupBox):
                 widget.deleteLater()
         for r, (label, value) in enumerate(lines):
             name, amount = QLabel(label), QLabel(value)
-            name.setStyleSheet(f"color: {HINT};")
+            as_hint(name)
             amount.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.totals.addWidget(name, r, 0)
             self.totals.addWidget(amount, r, 1)
@@ -185,11 +186,11 @@ class TenderPanel(QGroupBox):
         self.discount_status.setVisible(bool(text))
         self.discount_status.say({True: "passed", False: "stop", None: None}[ok], text)  # icon and words
         colour = PASSED if ok else (ERROR if ok is False else HINT)
-        self.discount_status.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        restyle(self.discount_status, f"color: {colour}; font-weight: bold;")
 
     def show_message(self, text: str, problem: bool = True) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(f"color: {ERROR if problem else PASSED}; font-weight: bold;")
+        restyle(self.message, f"color: {ERROR if problem else PASSED}; font-weight: bold;")
         self.message.setVisible(bool(text))
 
     def add_tender(self, tender: TenderLine) -> None:
@@ -303,10 +304,10 @@ class TenderPanel(QGroupBox):
         remaining, change = self.remaining(), self.change_due()
         if self.tenders and remaining == ZERO:
             text = f"Change due  {format_money(change)}" if change else "Paid in full"
-            self.balance.setStyleSheet(f"color: {PASSED};")
+            restyle(self.balance, f"color: {PASSED};")
         else:
             text = f"Remaining  {format_money(remaining)}"
-            self.balance.setStyleSheet("")
+            restyle(self.balance, "")
         self.balance.setText(text)
         self.show_message("")
         self.tenders_changed.emit()
