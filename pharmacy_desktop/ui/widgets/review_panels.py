@@ -3,10 +3,11 @@ work area (the drug, the patient, the prescription, the DUR alerts, the reason l
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -60,7 +62,32 @@ ALERTS_TITLE = "DUR alerts — acknowledge each; hard stops need codes and a not
 
 
 class AlertDetail(QTextBrowser):
-    """The highlighted alert in full; its ``<img src='icon:stop'>`` is the icon set's (ui/icons), a line high."""
+    """The highlighted alert in full; its ``<img src='icon:stop'>`` is the icon set's (ui/icons), a line high.
+
+    As tall as its text (its minimum height the floor): one short alert at 1920x1080 is no tall empty
+    box; the room stays with the rest of the screen. Less room than the text: it scrolls."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.textChanged.connect(self.fit_to_text)
+
+    def fit_to_text(self) -> None:
+        document = self.document()
+        document.setTextWidth(self.viewport().width())
+        chrome = self.height() - self.viewport().height()  # frame and margins around the text
+        height = math.ceil(document.size().height()) + max(chrome, 2 * self.frameWidth()) + 3  # and rounding
+        self._fit_height = max(self.minimumHeight(), height)
+        self.setMaximumHeight(self._fit_height)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """The text's height: the screen's layout gives it that before any blank room."""
+        return QSize(super().sizeHint().width(), getattr(self, "_fit_height", self.minimumHeight()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # the lines wrap anew: another height
+            self.fit_to_text()
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:  # noqa: N802 - Qt API
         url = QUrl(name)
@@ -237,7 +264,9 @@ class ReviewWorkArea(QWidget):
         alert_actions.addWidget(self.ack_button)
         alert_actions.addWidget(self.override_button)
         alerts_layout.addLayout(alert_actions)
-        work_layout.addWidget(alerts_box, 1)
+        # as tall as the alert rows and the highlighted alert's text: what is left stays under it
+        alerts_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
+        work_layout.addWidget(alerts_box, 1, Qt.AlignmentFlag.AlignTop)
 
         self.reason_frame = ReasonLine()
         self.reason_label, self.reason = self.reason_frame.label, self.reason_frame.field
