@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
 from pharmacy_desktop.ui.icons import pixmap
@@ -161,8 +161,8 @@ class ShellStatusBar(QStatusBar):
         """Shorten the pills' words a level at a time (the database's host first, who is signed in last: the
         header names them too) until every pill fits the bar's width."""
         pills = self.pills()
-        if not pills:
-            return
+        if not pills or not self.isVisible():
+            return  # fitted when shown (showEvent): not once per pill while the shell is being built
         levels = {id(p): 0 for p in pills}
         spacing = 8  # the bar's gap and frame around each of its widgets
         room = self.width() - 2 * spacing - self._busy_room()
@@ -189,6 +189,10 @@ class ShellStatusBar(QStatusBar):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
         self.fit()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
