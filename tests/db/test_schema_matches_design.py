@@ -10,6 +10,7 @@ import pytest
 
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import migrate
+from tests.conftest import create_database, drop_database
 from tests.design_doc import parse
 
 DESIGN = parse()
@@ -54,9 +55,18 @@ def columns(conn, schema, table):
     }
 
 
+@pytest.fixture(scope="module")
+def migrated_url(pg_server, template_db):
+    """One copy of the migrated template for the module: its tests only read the catalog (and refresh
+    a materialized view), ~110 of them; a copy each cost more than the checks."""
+    url = create_database(pg_server, template_db)
+    yield url
+    drop_database(pg_server, url)
+
+
 @pytest.fixture
-def conn(database_url):
-    with psycopg.connect(libpq_url(database_url)) as connection:
+def conn(migrated_url):
+    with psycopg.connect(libpq_url(migrated_url)) as connection:
         yield connection
 
 
