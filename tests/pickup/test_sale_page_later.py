@@ -79,3 +79,19 @@ def test_a_bag_opened_half_way_through_the_build_opens_on_the_whole_page(qtbot, 
     QTest.keyClick(page.items, Qt.Key.Key_Space)
     assert screen.cart is not None and screen.cart.taken() == []
     assert "something to sell" in page.missing.text()
+
+
+def test_will_calls_tables_come_in_the_turns_after_its_first(qtbot, screen):
+    from pharmacy_desktop.ui.widgets.fill_common import RowsTable
+    from pharmacy_desktop.ui.widgets.pickup_find import FindPanel
+
+    panel = FindPanel(screen.context, screen.actor)
+    qtbot.addWidget(panel)
+    assert panel.findChildren(RowsTable) == [], "will-call's first turn built its tables"
+    qtbot.waitUntil(lambda: len(panel.findChildren(RowsTable)) == 2, timeout=WAIT)
+    assert panel.bin_table.objectName() == "binTable" and panel.table.objectName() == "willCallTable"
+    other = FindPanel(screen.context, screen.actor)  # a list that comes in first builds its table at once
+    qtbot.addWidget(other)
+    other.show_rows([], "Everything in will-call")
+    assert other.table.rowCount() == 0 and other.findChildren(RowsTable) == [other.table]
+    assert other.caption.text().startswith("No prescriptions ready")

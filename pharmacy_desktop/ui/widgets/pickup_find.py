@@ -82,11 +82,7 @@ class FindPanel(QWidget):
         self.bins_empty.setWordWrap(True)
         self.bins_empty.hide()
         left_layout.addWidget(self.bins_empty)
-        self.bin_table = RowsTable(["Bin", "Rx", "Oldest"], self.left, stretch=0)
-        self.bin_table.setObjectName("binTable")
-        self.bin_table.setAccessibleName("Will-call bins")
-        self.bin_fit = fit_columns(self.bin_table, stretch=0, keep=None)
-        left_layout.addWidget(self.bin_table, 1)
+        self._left_layout = left_layout  # the bins' table goes in under bins_empty (_build_bins)
         self.show_empty = QCheckBox("Empty bins", self.left)
         self.show_empty.setObjectName("showEmptyBins")
         self.show_empty.setToolTip("Show the bins with nothing in them too")
@@ -127,26 +123,70 @@ class FindPanel(QWidget):
         right_layout.addWidget(self.headline)
         self.caption = big("", 1, name="pickupCaption")
         right_layout.addWidget(self.caption)
-        # no date of birth here: the person at the counter must say it, and the pickup checks it
-        self.table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], right, stretch=3)
-        self.table.setObjectName("willCallTable")
-        self.table.setAccessibleName("Prescriptions waiting for pickup")
-        # the patient's name stays whole (the person at the counter is found by it): the Rx number and the
-        # quantity step aside first (the sale shows both), then the drug wraps (never before its strength)
-        self.table_fit = fit_columns(self.table, stretch=3, optional=(2, 4))
-        fit_rows_to_lines(self.table, 3, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
-        right_layout.addWidget(self.table, 1)
-        # the bins pane sizes itself to its columns (no splitter: there is nothing more to show in it)
-        self._size_bins()
+        self._right = right
+        self._right_layout = right_layout  # the list's table goes in last (_build_table)
+        # the two tables are built in the idle turns after the first showing (or when first used): the
+        # screen's first turn holds only what a scan or a typed name needs
+        self._bin_table: RowsTable | None = None
+        self._table: RowsTable | None = None
+        self._tables_timer = QTimer(self)
+        self._tables_timer.setSingleShot(True)
+        self._tables_timer.timeout.connect(self._build_next_table)
+        self._tables_timer.start(0)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(self.search_now)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
-        self.bin_table.activated_row.connect(self.open_bin)
-        self.table.activated_row.connect(self._row_chosen)
         self.days.valueChanged.connect(lambda _v: self.show_stale() if self.mode == "stale" else None)
+
+    # -- the tables, built when first needed ----------------------------------------------------------
+
+    @property
+    def bin_table(self) -> RowsTable:
+        if self._bin_table is None:
+            self._bin_table = self._build_bins()
+        return self._bin_table
+
+    @property
+    def table(self) -> RowsTable:
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def _build_next_table(self) -> None:
+        if self._bin_table is None:
+            self._bin_table = self._build_bins()
+            self._tables_timer.start(0)  # the list's table in the next turn
+        elif self._table is None:
+            self._table = self._build_table()
+
+    def _build_bins(self) -> RowsTable:
+        table = RowsTable(["Bin", "Rx", "Oldest"], self.left, stretch=0)
+        table.setObjectName("binTable")
+        table.setAccessibleName("Will-call bins")
+        self.bin_fit = fit_columns(table, stretch=0, keep=None)
+        self._left_layout.insertWidget(self._left_layout.indexOf(self.bins_empty) + 1, table, 1)
+        table.activated_row.connect(self.open_bin)
+        table.show()
+        self._bin_table = table
+        self._size_bins()  # the bins pane sizes itself to its columns (no splitter: nothing more to show in it)
+        return table
+
+    def _build_table(self) -> RowsTable:
+        # no date of birth here: the person at the counter must say it, and the pickup checks it
+        table = RowsTable(["Bin", "Patient", "Rx", "Drug", "Qty", "Waiting"], self._right, stretch=3)
+        table.setObjectName("willCallTable")
+        table.setAccessibleName("Prescriptions waiting for pickup")
+        # the patient's name stays whole (the person at the counter is found by it): the Rx number and the
+        # quantity step aside first (the sale shows both), then the drug wraps (never before its strength)
+        self.table_fit = fit_columns(table, stretch=3, optional=(2, 4))
+        fit_rows_to_lines(table, 3, min_lines=1)  # a long drug: its form drops, then it wraps (never its strength)
+        self._right_layout.addWidget(table, 1)
+        table.activated_row.connect(self._row_chosen)
+        table.show()
+        return table
 
     # -- loading --------------------------------------------------------------------------------------
 
@@ -222,17 +262,18 @@ class FindPanel(QWidget):
         self._hide_empty_bins()
 
     def _hide_empty_bins(self) -> None:
+        table = self.bin_table  # built now if the idle turns have not yet
         show_all = self.show_empty.isChecked()
         empty = [b.count == 0 for b in self.bins]
         for row, is_empty in enumerate(empty):
-            self.bin_table.setRowHidden(row, is_empty and not show_all)
+            table.setRowHidden(row, is_empty and not show_all)
         self.show_empty.setText(f"Empty bins ({sum(empty)})")
         self.show_empty.setVisible(any(empty))
         nothing = bool(self.bins) and all(empty) and not show_all
         self.bins_empty.setVisible(nothing)
-        visible = [r for r in range(len(self.bins)) if not self.bin_table.isRowHidden(r)]
-        if visible and (self.bin_table.currentRow() not in visible):
-            self.bin_table.selectRow(visible[0])
+        visible = [r for r in range(len(self.bins)) if not table.isRowHidden(r)]
+        if visible and (table.currentRow() not in visible):
+            table.selectRow(visible[0])
         self.bin_fit.fit()
         self._size_bins()
 
@@ -296,11 +337,12 @@ class FindPanel(QWidget):
     def clear(self) -> None:
         self.show_done("")
         self.rows = []
-        self.table.set_rows([])
+        if self._table is not None:
+            self._table.set_rows([])
         self.headline.clear()
         self.caption.clear()
         self.search.clear()
 
     def current_row(self) -> WaitingRx | None:
-        r = self.table.currentRow()
+        r = self._table.currentRow() if self._table is not None else -1
         return self.rows[r] if 0 <= r < len(self.rows) else None
