@@ -157,10 +157,15 @@ def empty_database_url(pg_server):
 
 
 @pytest.fixture
-def database_url(pg_server, template_db):
-    """A fresh database migrated to head (copied from the template)."""
-    url = create_database(pg_server, template_db)
+def database_url(pg_server, template_db, request):
+    """A fresh database migrated to head (copied from the template). For a test that takes ``actors``
+    the copy is of ``actors_template``: the fixture's accounts are in it already."""
+    made = request.getfixturevalue("actors_template") if "actors" in request.fixturenames else None
+    url = create_database(pg_server, made.name if made else template_db)
+    if made:
+        _WITH_ACTORS[_database_name(url)] = made.actors
     yield url
+    _WITH_ACTORS.pop(_database_name(url), None)
     drop_database(pg_server, url)
 
 
@@ -189,11 +194,49 @@ def demo_template(pg_server, template_db) -> DemoTemplate:
             demo_build.Cluster.of(pg_server), template_db, DEMO_TODAY, _run_shared_dir()
         )
     name = url.rsplit("/", 1)[1]
+    _close_as_template(pg_server, name)
+    return DemoTemplate(name, summary)
+
+
+def _new_template(pg_server, template_db: str, name: str) -> str:
+    """A copy of the migrated template named ``name``, to fill and then close (_close_as_template): its url."""
+    from pharmacy_desktop.db.embedded import url_for
+
+    with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    return url_for(pg_server.state.port, pg_server.state.password, name)
+
+
+def _close_as_template(pg_server, name: str) -> None:
     with psycopg.connect(pg_server.admin_dsn("postgres"), autocommit=True) as conn:
         # a database is copied only while no one is connected to it: none may connect from now on
         conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-    return DemoTemplate(name, summary)
+
+
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "resources" / "catalog"  # the demo's FDA catalog
+
+
+@pytest.fixture(scope="session")
+def demo_catalog_template(pg_server, template_db) -> str:
+    """The migrated template with the demo catalog imported (``import_catalog(url, resources/catalog,
+    partial=True)``, as the demo and the catalog tests import it): imported once per run, then only
+    copied (``demo_catalog_url``); the import takes seconds, a copy a fraction of one."""
+    from pharmacy_desktop.services.catalog_import import import_catalog
+
+    name = f"{TEMPLATE_DB}_catalog"
+    import_catalog(_new_template(pg_server, template_db, name), CATALOG_DIR, partial=True)
+    _close_as_template(pg_server, name)
+    return name
+
+
+@pytest.fixture
+def demo_catalog_url(pg_server, demo_catalog_template):
+    """A fresh copy of the migrated database with the demo catalog in it, for this test (write freely).
+    A module whose tests all want the catalog makes it its ``database_url`` (and so uow_factory's)."""
+    url = create_database(pg_server, demo_catalog_template)
+    yield url
+    drop_database(pg_server, url)
 
 
 def _run_shared_dir() -> Path | None:
@@ -375,14 +418,57 @@ def _admin(uow_factory):
     return cached
 
 
-@pytest.fixture
-def actors(uow_factory):
-    """One signed-in ``Actor`` per role: actors["technician"], ["pharmacist"], ["manager"], ["admin"]."""
+def _make_actors(uow_factory) -> dict[str, Any]:
     admin = _admin(uow_factory)
     result = {"admin": admin}
     for role in ("technician", "pharmacist", "manager"):
         result[role] = make_actor(uow_factory, role)
     return result
+
+
+@dataclass(frozen=True)
+class ActorsTemplate:
+    name: str  # a template database on ``pg_server``: the migrated template plus the actors' accounts
+    actors: dict[str, Any]  # role -> the Actor signed in while it was made (_make_actors)
+
+
+_WITH_ACTORS: dict[str, dict[str, Any]] = {}  # a test's database copied from the actors template -> its actors
+
+
+def _database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def actors_template(pg_server, template_db) -> ActorsTemplate:
+    """The migrated template with the ``actors`` fixture's accounts made and signed in once (make_actor,
+    the same service calls): a test that takes ``actors`` gets a copy of this (``database_url``)
+    instead of making four accounts on a fresh copy (~50 statements on a cold database, ~650 tests).
+    Their sessions last a shift (12 h), far longer than a run."""
+    from pharmacy_desktop.db.engine import make_engine, make_session_factory
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
+
+    name = f"{TEMPLATE_DB}_actors"
+    eng = make_engine(_new_template(pg_server, template_db, name))
+    try:
+        made = _make_actors(UnitOfWorkFactory(make_session_factory(eng), workstation="test-ws"))
+    finally:
+        eng.dispose()
+    _close_as_template(pg_server, name)
+    return ActorsTemplate(name, made)
+
+
+@pytest.fixture
+def actors(uow_factory):
+    """One signed-in ``Actor`` per role: actors["technician"], ["pharmacist"], ["manager"], ["admin"].
+    On a copy of ``actors_template`` (the conftest's ``database_url``) the accounts are there already:
+    its actors; on any other database (a module's own ``database_url``) they are made now."""
+    bind = getattr(uow_factory.session_factory, "kw", {}).get("bind")
+    made = _WITH_ACTORS.get(bind.url.database) if bind is not None else None
+    if made is None:
+        return _make_actors(uow_factory)
+    uow_factory._test_admin = made["admin"]  # make_actor's admin (_admin) for the test's further accounts
+    return dict(made)
 
 
 @pytest.fixture

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.domain.barcodes import ndc_to_upc_a
-from pharmacy_desktop.services.catalog_import import import_catalog
 from pharmacy_desktop.services.drug_search import search_drugs
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "catalog"
+
+@pytest.fixture
+def database_url(demo_catalog_url):
+    """This module's database (and so uow_factory's): a fresh copy of one with the demo catalog imported
+    (``import_catalog(url, resources/catalog, partial=True)``, once per run: tests/conftest.py
+    demo_catalog_template)."""
+    return demo_catalog_url
 
 
 @pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,10 +16,8 @@ from pharmacy_desktop.domain.barcodes import (
     ndc_to_upc_a,
     parse_scan,
 )
-from pharmacy_desktop.services.catalog_import import import_catalog
 from pharmacy_desktop.services.scan_resolution import resolve_scan, to_json
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "catalog"
 LIPITOR = "0071-0157-23"  # 4-4-2 in the demo catalog
 
 # Two real packages of one labeler in the demo catalog whose barcode candidates overlap.
@@ -29,8 +26,15 @@ METFORMIN = ("64725-0102-1", "64725010201", "Metformin Hydrochloride", "500 mg")
 
 
 @pytest.fixture
+def database_url(demo_catalog_url):
+    """This module's database (and so uow_factory's): a fresh copy of one with the demo catalog imported
+    (``import_catalog(url, resources/catalog, partial=True)``, once per run: tests/conftest.py
+    demo_catalog_template)."""
+    return demo_catalog_url
+
+
+@pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QApplication
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.config import Config
 from pharmacy_desktop.domain.barcodes import GS, build_gs1_element_string, ndc_to_gtin14, ndc_to_upc_a
-from pharmacy_desktop.services.catalog_import import import_catalog
 from pharmacy_desktop.ui.app import make_scanner
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScanDispatcher
@@ -30,7 +29,6 @@ from pharmacy_desktop.ui.screens.settings import SettingsScreen
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "catalog"
 LIPITOR = "0071-0157-23"  # in the demo catalog: Lipitor 40 mg, 90 tablets
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TIMEOUT = 10_000
@@ -38,8 +36,15 @@ _clock = itertools.count(10_000_000, 1_000_000)  # each typing session starts we
 
 
 @pytest.fixture
+def database_url(demo_catalog_url):
+    """This module's database (and so uow_factory's): a fresh copy of one with the demo catalog imported
+    (``import_catalog(url, resources/catalog, partial=True)``, once per run: tests/conftest.py
+    demo_catalog_template)."""
+    return demo_catalog_url
+
+
+@pytest.fixture
 def catalog(database_url):
-    import_catalog(database_url, DEMO, partial=True)
     return database_url
 
 
@@ -83,7 +88,7 @@ def shell(qtbot, qapp, context, actors, catalog):
         qtbot.waitExposed(window)
         window.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
-        settings = next(s for s in window.screens if isinstance(s, SettingsScreen))
+        settings = window.screen_of(SettingsScreen)  # only the screen under test built
         assert window.show_screen(settings)
         yield window, settings, scanner
     finally:
