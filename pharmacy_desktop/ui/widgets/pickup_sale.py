@@ -200,6 +200,7 @@ class SalePage(QWidget):
         layout.addWidget(self.missing)
         layout.addLayout(bottom)
         yield self
+        layout.activate()  # the sizes worked out now, in an idle turn, not when the bag is scanned
 
     def reset(self, patient_name: str, bins: Sequence[str]) -> None:
         """A new pickup: nothing typed, signed or paid yet."""
