@@ -63,15 +63,15 @@ def test_the_sale_page_is_built_in_idle_turns_once_will_call_shows(qtbot, screen
 
 def test_a_bag_opened_half_way_through_the_build_opens_on_the_whole_page(qtbot, uow_factory, actors, pos, screen):  # noqa: F811
     _rx_id, _refill_id, number = ready_rx(uow_factory, actors, pos, f.LISINOPRIL_20_100)
-    screen._build_sale_part()  # two parts of the page, as two idle turns would
-    screen._build_sale_part()
+    screen.sale_later.step()  # two parts of the page, as two idle turns would
+    screen.sale_later.step()
     [page] = sale_pages(screen)
     assert not page.built and screen.built_sale() is None
     screen.handle_scan(number)
     qtbot.waitUntil(lambda: screen.cart is not None and screen.cart.quote is not None, timeout=WAIT)
     assert page.built and screen.built_sale() is page and screen.pages.currentWidget() is page
     assert page.patient.text() == "Gonzalez, Maria" and len(page.items.rows) == 1
-    screen._build_sale_part()  # the idle turns' timer fires after all: nothing more is built or wired
+    screen.sale_later.step()  # the idle turns' timer fires after all: nothing more is built or wired
     assert sale_pages(screen) == [page]
     # the page's signals reach the screen once each: Space leaves the line, a new quote is asked for
     page.items.setFocus()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from pharmacy_desktop.domain.barcodes import rx_number_from_scan
@@ -36,7 +35,7 @@ from pharmacy_desktop.ui.widgets.pickup_cart import Cart, Counsel, totals_lines
 from pharmacy_desktop.ui.widgets.pickup_find import FindPanel
 from pharmacy_desktop.ui.widgets.pickup_identity import PickerChoice
 from pharmacy_desktop.ui.widgets.pickup_payments import Payments
-from pharmacy_desktop.ui.widgets.pickup_sale import SalePage
+from pharmacy_desktop.ui.widgets.pickup_sale import LaterSalePage, SalePage
 from pharmacy_desktop.ui.widgets.pickup_signoff import PharmacistSignOff
 from pharmacy_desktop.ui.widgets.pickup_wiring import (
     missing_for,
@@ -45,9 +44,6 @@ from pharmacy_desktop.ui.widgets.pickup_wiring import (
     wire_keys,
     wire_page,
 )
-
-SALE_FIRST_MS = 150  # the sale page's first part this long after will-call shows (its lists come first)
-SALE_PART_MS = 15  # then a part per idle turn, this far apart
 
 
 class PickupScreen(LiveScreen):
@@ -89,45 +85,21 @@ class PickupScreen(LiveScreen):
         self.payments = Payments(self)
         # the sale page is built a part per idle turn once will-call shows (or whole, the first time
         # anything needs it): will-call's first showing does not pay for it
-        self._sale: SalePage | None = None
-        self._sale_wired = False
-        self._sale_timer = QTimer(self)
-        self._sale_timer.setSingleShot(True)
-        self._sale_timer.timeout.connect(self._build_sale_part)
+        self.sale_later = LaterSalePage(self.pages, self._wire_sale)
         wire_keys(self, shortcut)
 
     @property
     def sale(self) -> SalePage:
         """The sale page, whole and wired (built now if the idle turns have not finished it yet)."""
-        page = self._sale_page()
-        page.finish()
-        self._wire_sale(page)
-        return page
+        return self.sale_later.whole()
 
     def built_sale(self) -> SalePage | None:
         """The sale page if it is whole (None before: nothing on it can be open yet)."""
-        return self._sale if self._sale_wired else None
-
-    def _sale_page(self) -> SalePage:
-        if self._sale is None:
-            self._sale = SalePage(later=True)
-            self.pages.addWidget(self._sale)
-        return self._sale
+        return self.sale_later.built()
 
     def _wire_sale(self, page: SalePage) -> None:
-        if not self._sale_wired:
-            self._sale_wired = True
-            page.tender.gate = lambda: tender_refused(self.cart, page)
-            wire_page(self, page)
-
-    def _build_sale_part(self) -> None:
-        if self._sale_wired:
-            return
-        page = self._sale_page()
-        if page.build_step():
-            self._sale_timer.start(SALE_PART_MS)
-        else:
-            self._wire_sale(page)
+        page.tender.gate = lambda: tender_refused(self.cart, page)
+        wire_page(self, page)
 
     # -- shell hooks ------------------------------------------------------------------------------
 
@@ -158,8 +130,7 @@ class PickupScreen(LiveScreen):
 
     def activate(self) -> None:
         super().activate()
-        if not self._sale_wired and not self._sale_timer.isActive():
-            self._sale_timer.start(SALE_FIRST_MS)  # after will-call's lists have come in and shown
+        self.sale_later.start()
         actor = self.actor
         run_in_background(
             self, lambda: return_to_stock.return_days(self.context.uow_factory, actor), self.finder.days.setValue

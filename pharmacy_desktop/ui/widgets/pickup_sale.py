@@ -6,15 +6,16 @@ Layout only: the pickup screen fills it from the services' DTOs and reacts to it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,9 @@ from pharmacy_desktop.ui.widgets.signature_pad import SignaturePad
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 ACKNOWLEDGES = "Signing acknowledges receipt of the prescriptions"
+
+FIRST_PART_MS = 150  # the sale page's first part this long after will-call shows (its lists come first)
+PART_MS = 15  # then a part per idle turn, this far apart
 
 
 class SaleBanner(ResultBanner):
@@ -250,3 +254,53 @@ class SalePage(QWidget):
     def hide_reason(self) -> None:
         self.reason.hide()
         self.reason.clear()
+
+
+class LaterSalePage(QObject):
+    """The sale page in ``pages``, built a part per idle turn once :meth:`start` is called, or whole at
+    once by :meth:`whole`; ``on_whole(page)`` is called once, when the page is whole (its wiring)."""
+
+    def __init__(self, pages: QStackedWidget, on_whole: Callable[[SalePage], None]) -> None:
+        super().__init__(pages)
+        self._pages = pages
+        self._on_whole = on_whole
+        self._page: SalePage | None = None
+        self._done = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.step)
+
+    def start(self) -> None:
+        if not self._done and not self._timer.isActive():
+            self._timer.start(FIRST_PART_MS)
+
+    def step(self) -> None:
+        """One part more (an idle turn's worth); the next one after PART_MS."""
+        if self._done:
+            return
+        page = self._started()
+        if page.build_step():
+            self._timer.start(PART_MS)
+        else:
+            self._finished(page)
+
+    def whole(self) -> SalePage:
+        page = self._started()
+        page.finish()
+        self._finished(page)
+        return page
+
+    def built(self) -> SalePage | None:
+        return self._page if self._done else None
+
+    def _started(self) -> SalePage:
+        if self._page is None:
+            self._page = SalePage(later=True)
+            self._pages.addWidget(self._page)
+        return self._page
+
+    def _finished(self, page: SalePage) -> None:
+        if not self._done:
+            self._done = True
+            self._timer.stop()
+            self._on_whole(page)
