@@ -41,16 +41,24 @@ def preload_modules(names: Sequence[str] = PRELOAD) -> threading.Thread:
         except Exception as exc:  # the first icon loads them, as without a preload
             log.warning("preloading the icon fonts failed: %s", type(exc).__name__)
 
+    freeze_long_lived("sign-in")  # the full collections the import's allocations set off walk only what it makes
     thread = threading.Thread(target=run, name="preload-modules", daemon=True)
     thread.start()
     return thread
 
 
-def freeze_long_lived() -> None:
-    """Move the objects made so far (the modules, the shell) to Python's permanent generation: a full
-    collection of the cyclic garbage collector no longer walks them. One took ~0.1 s of CPU with the
-    app's modules loaded, holding the GIL, so the GUI thread stalled whichever thread set it off (a
-    query on a pool thread too). Objects made later are collected as before. Once per process: a second
-    sign-in's shell is collected as usual."""
-    if not gc.get_freeze_count():
+_frozen: set[str] = set()  # the stages whose objects were frozen (at most once each per process)
+
+
+def freeze_long_lived(stage: str = "shell") -> None:
+    """Move the objects made so far to Python's permanent generation: a full collection of the cyclic
+    garbage collector no longer walks them. One took ~0.1 s of CPU with the app's modules loaded, holding
+    the GIL, so the GUI thread stalled whichever thread set it off (a query on a pool thread too; the
+    preload's imports while the sign-in window is up). Objects made later are collected as before.
+
+    Once per stage and process: ``"sign-in"`` (the start-up's objects, before the preload imports the
+    shell's modules) and ``"shell"`` (the shell's modules and the first shell); a second sign-in's
+    shell is collected as usual."""
+    if stage not in _frozen:
+        _frozen.add(stage)
         gc.freeze()

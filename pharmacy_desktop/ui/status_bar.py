@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizeGrip, QSizePolicy, QStatusBar, QWidget
 
 from pharmacy_desktop.ui.icons import pixmap
 from pharmacy_desktop.ui.widgets.elided_label import ElidedLabel
@@ -165,7 +165,7 @@ class ShellStatusBar(QStatusBar):
             return  # fitted when shown (showEvent): not once per pill while the shell is being built
         levels = {id(p): 0 for p in pills}
         spacing = 8  # the bar's gap and frame around each of its widgets
-        room = self.width() - 2 * spacing - self._busy_room()
+        room = self.width() - 2 * spacing - self._busy_room() - self._others_room(spacing)
 
         def need() -> int:
             return sum(p.width_at(levels[id(p)]) + spacing for p in pills)
@@ -179,6 +179,15 @@ class ShellStatusBar(QStatusBar):
         for pill in pills:
             if pill.level != levels[id(pill)]:
                 pill.show_level(levels[id(pill)])
+
+    def _others_room(self, spacing: int) -> int:
+        """The width of the bar's other widgets on show (an administrator's backup age ...)."""
+        others = self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        return sum(
+            w.sizeHint().width() + spacing
+            for w in others
+            if not isinstance(w, (StatusPill, BusyStatus, QSizeGrip)) and not w.isHidden() and w.isWidgetType()
+        )
 
     def _busy_room(self) -> int:
         busy = self.busy

@@ -84,14 +84,16 @@ def test_the_whole_words_at_1920_and_shorter_ones_only_when_narrow(window):
     assert window.database_status.shown_text() == "Database: connected (this computer)"  # back when room comes back
 
 
-def test_the_check_sees_whole_words_elided_at_1024(window):
+def test_the_check_sees_whole_words_elided_at_1024(window, monkeypatch):
     """The whole words of every pill do not fit at 1024: shown anyway, the check above finds them elided."""
     window.resize(1024, 768)
     settle()
-    for pill in visible_pills(window):
-        pill.show_level(0)
-    settle()
-    assert any(elided(p) for p in visible_pills(window))
+    with monkeypatch.context() as patch:
+        patch.setattr(ShellStatusBar, "fit", lambda self: None)  # no fitting while the whole words show
+        for pill in visible_pills(window):
+            pill.show_level(0)
+        settle()
+        assert any(elided(p) for p in visible_pills(window))
     window.statusBar().fit()
     settle()
     assert not any(elided(p) for p in visible_pills(window))
@@ -113,3 +115,18 @@ def test_shorter_words_drop_the_explanation():
     assert shorter("connected (this computer)") == "connected"
     assert shorter("Label not printing — 3 jobs waiting (F10)") == "Label not printing"
     assert shorter("ready") == "ready"
+
+
+def test_room_is_kept_for_the_bars_other_widgets_at_1024(window):
+    """An administrator's bar has the backup's age too (ui/app adds it): the pills say less, never elided."""
+    from PySide6.QtWidgets import QLabel
+
+    backup = QLabel("Last backup: 2 days ago (tonight at 02:00)")
+    window.statusBar().addPermanentWidget(backup)
+    window.resize(1024, 768)
+    settle()
+    window.statusBar().fit()
+    settle()
+    assert backup.isVisible()
+    assert not any(elided(p) for p in visible_pills(window))
+    assert QFontMetrics(backup.font()).horizontalAdvance(backup.text()) <= backup.contentsRect().width()
