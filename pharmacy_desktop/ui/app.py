@@ -245,6 +245,7 @@ class Session(QObject):
             self.printing.wake()
 
     def _show_sign_in(self) -> None:
+        freeze_long_lived("sign-in")  # the start-up's objects: a full GC set off by the sign-in's imports skips them
         from pharmacy_desktop.ui.signin_window import SignInWindow
 
         assert self.context is not None  # set by _database_ready, which shows the sign-in

@@ -21,6 +21,7 @@ class BusyStatus(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._count = 0
+        self._refitted = False  # a long message made the status bar shorten the pills' words
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
@@ -36,19 +37,23 @@ class BusyStatus(QWidget):
         self._count += 1
         self.label.setText(message)
         self.setVisible(True)
-        self._fit()
+        bar = self._bar()
+        if bar is not None and not bar.busy_fits():  # longer than the room kept for it: the pills say less
+            self._refitted = True
+            bar.fit()
 
     def stop(self) -> None:
         self._count = max(0, self._count - 1)
         if self._count == 0:
             self.setVisible(False)
-            self._fit()
+            bar = self._bar()
+            if bar is not None and self._refitted:  # the pills' words back
+                self._refitted = False
+                bar.fit()
 
-    def _fit(self) -> None:
-        """A message longer than the room the status bar keeps for it shortens the pills' words meanwhile."""
+    def _bar(self) -> ShellStatusBar | None:
         bar = self.parentWidget()
-        if isinstance(bar, ShellStatusBar):
-            bar.fit()
+        return bar if isinstance(bar, ShellStatusBar) else None
 
 
 def shorter(detail: str) -> str:
@@ -189,12 +194,19 @@ class ShellStatusBar(QStatusBar):
             if not isinstance(w, (StatusPill, BusyStatus, QSizeGrip)) and not w.isHidden() and w.isWidgetType()
         )
 
+    def _kept_for_busy(self, busy: BusyStatus) -> int:
+        return busy.bar.maximumWidth() + busy.label.fontMetrics().averageCharWidth() * self.BUSY_ROOM
+
+    def busy_fits(self) -> bool:
+        """Whether the busy indicator's message fits the room kept for it (no refit each time something loads)."""
+        busy = self.busy
+        return busy is None or busy.sizeHint().width() <= self._kept_for_busy(busy)
+
     def _busy_room(self) -> int:
         busy = self.busy
         if busy is None:
             return 0
-        kept = busy.bar.maximumWidth() + busy.label.fontMetrics().averageCharWidth() * self.BUSY_ROOM
-        return max(kept, busy.sizeHint().width() if busy.isVisible() else 0) + 8
+        return max(self._kept_for_busy(busy), busy.sizeHint().width() if busy.isVisible() else 0) + 8
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
