@@ -49,8 +49,8 @@ def default_screens() -> list[type[Screen]]:
 
 
 def make_scanner(context: AppContext, app: QApplication | None = None) -> ScannerFilter:
-    """The application-wide scanner filter from the workstation's timing, installed on ``app`` and
-    set as ``context.scanner`` (the settings screen's scanner test and timing use it)."""
+    """The scanner filter from the workstation's timing, watching every key ``app`` gets (it sits where
+    Qt delivers keys: the focus widget, a popup, the windows — ui/key_route) and set as ``context.scanner`` (the settings screen's scanner test and timing use it)."""
     from pharmacy_desktop.ui.scanner import ScannerFilter, ScannerSettings
 
     app = app or QApplication.instance()  # type: ignore[assignment]  # a QApplication: the GUI made it
@@ -63,7 +63,7 @@ def make_scanner(context: AppContext, app: QApplication | None = None) -> Scanne
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     # a Python thread holding the GIL (a query on a pool thread, an import) keeps the GUI thread's next
-    # Python call (the scanner's event filter sees every event) waiting up to this interval (5 ms by
+    # Python call (a slot, a paint delegate, the scanner's filter on the focus widget) waiting up to this interval (5 ms by
     # default, per call): 1 ms keeps a turn of the event loop short while the background works
     sys.setswitchinterval(GIL_SWITCH_S)
     existing = QApplication.instance()

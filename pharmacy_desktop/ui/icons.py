@@ -147,6 +147,29 @@ def icon_for_place(place: Place | None) -> QIcon:
     return _make(name, theme.text, theme.selection_text)
 
 
+_place_icons: dict[tuple[str, str, str, int, float], QIcon] = {}
+
+
+def rendered_place_icon(place: Place | None, side: int) -> QIcon:
+    """``icon_for_place`` rendered once at ``side`` px (normal and selected colours) into plain pixmaps:
+    the sidebar paints on every hover and switch, and a qtawesome icon draws its glyph again each time."""
+    name = PLACES.get(place) if place is not None else None
+    if name is None:
+        return QIcon()
+    theme = _theme()
+    app = QGuiApplication.instance()
+    ratio = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
+    key = (name, theme.text, theme.selection_text, side, ratio)
+    made = _place_icons.get(key)
+    if made is None:
+        source = _make(name, theme.text, theme.selection_text)
+        made = QIcon()
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+            made.addPixmap(source.pixmap(QSize(side, side), ratio, mode), mode)
+        _place_icons[key] = made
+    return made
+
+
 def pixmap(kind: str, size: int = 16, *, colour: str | None = None) -> QPixmap:
     """The icon of ``kind`` rendered at ``size`` px (cached: rendered once per size and colour)."""
     name, token = STATUS.get(kind) or THINGS[kind]

@@ -121,7 +121,7 @@ class NavCounts(QObject):
             return
 
         def count() -> dict[int, int | None]:
-            return {i: classes[i].nav_count(context, actor) for i in wanted}
+            return {i: _one_count(classes[i], context, actor) for i in wanted}
 
         def counted(counts: dict[int, int | None]) -> None:
             self._busy = False
@@ -135,6 +135,16 @@ class NavCounts(QObject):
 
         self._busy = True
         run_in_background(self, count, counted, failed)
+
+
+def _one_count(cls: type[Screen], context: AppContext, actor: Actor) -> int | None:
+    """One screen's count: a failing count (its database read refused, a bug) shows no count for that
+    screen only — the others still show theirs. Logged by kind, never with the query's detail."""
+    try:
+        return cls.nav_count(context, actor)
+    except Exception as exc:  # noqa: BLE001 - one screen's count never hides the others'
+        log.warning("navigation count of %s not loaded: %s", cls.__name__, type(exc).__name__)
+        return None
 
 
 class ScreenKeys:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from pharmacy_desktop.domain.places import Place
-from pharmacy_desktop.ui.icons import icon_for_place
+from pharmacy_desktop.ui.icons import rendered_place_icon
 from pharmacy_desktop.ui.keys import PLACE_KEYS
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the entry's key ("F3"), drawn at the right edge
@@ -117,7 +117,7 @@ class Sidebar(QListWidget):
         self.blockSignals(True)
         self.clear()
         for title, count, key, screen_index in entries:
-            item = QListWidgetItem(icon_for_place(place_of_key(key)), "")
+            item = QListWidgetItem(rendered_place_icon(place_of_key(key), self.iconSize().width()), "")
             item.setData(SCREEN_ROLE, screen_index)
             item.setData(KEY_ROLE, key)
             self._set_text(item, title, count, key)
@@ -134,7 +134,7 @@ class Sidebar(QListWidget):
         self.refresh_icon_size()
         for row in range(self.count()):
             item = self.item(row)
-            item.setIcon(icon_for_place(place_of_key(str(item.data(KEY_ROLE) or ""))))
+            item.setIcon(rendered_place_icon(place_of_key(str(item.data(KEY_ROLE) or "")), self.iconSize().width()))
         self.fit_width()
 
     def fit_width(self) -> None:

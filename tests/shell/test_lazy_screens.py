@@ -190,3 +190,27 @@ def test_the_help_lists_screens_not_built_yet(qtbot, shell, actors):
     assert "F3 — Waiting — the queue" in box.text()
     assert "Waiting" not in BUILT
     box.close()
+
+
+class Broken(Recording):
+    """A queue whose count fails (its read refused): no count for it, the others still show theirs."""
+
+    key = "F5"
+    title = "Broken count"
+
+    @classmethod
+    def nav_count(cls, context, actor) -> int | None:
+        raise RuntimeError("SELECT ... patient 'Jane Doe'")
+
+
+def test_one_failing_count_hides_only_its_own(qtbot, context, actors, caplog):
+    from pharmacy_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(context, actors["pharmacist"], [Start, Broken, Waiting], database_check_ms=0)
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitUntil(lambda: nav_text(window, "Waiting").endswith("(7)"))
+    assert nav_text(window, "Broken count").endswith("Broken count")  # no count beside it
+    assert "Broken" in caplog.text and "RuntimeError" in caplog.text
+    assert "Jane Doe" not in caplog.text and "SELECT" not in caplog.text

@@ -106,6 +106,19 @@ def test_every_status_thing_and_screen_has_an_icon(look):
     assert line.text.text() == "Hard stop: wrong drug" and not line.icon.pixmap().isNull()  # words and icon
 
 
+def test_the_sidebar_icons_are_rendered_once_in_both_colours(look):
+    theme.apply_look(look, LIGHT, 100)
+    place = next(iter(icons.PLACES))
+    first = icons.rendered_place_icon(place, 20)
+    assert icons.rendered_place_icon(place, 20) is first  # painted from pixmaps made once, not the font each time
+    normal = first.pixmap(20, 20, icons.QIcon.Mode.Normal).toImage()
+    selected = first.pixmap(20, 20, icons.QIcon.Mode.Selected).toImage()
+    assert not normal.isNull() and normal != selected  # the selection's text colour on a selected row
+    assert icons.rendered_place_icon(None, 20).isNull()
+    theme.apply_look(look, HIGH_CONTRAST, 100)
+    assert icons.rendered_place_icon(place, 20) is not first  # a new theme: the icons in its colours
+
+
 def test_the_sidebar_uses_the_app_font_an_icon_and_a_key_column(look, qtbot):
     theme.apply_look(look, LIGHT, 100)
     nav = Sidebar()
