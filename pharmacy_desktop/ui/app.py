@@ -312,6 +312,8 @@ class Session(QObject):
         self.printer_finder.open()
 
     def shutdown(self) -> None:
+        if self.scanner is not None:  # it follows the focus (ui/key_route) until told to stop
+            self.scanner.uninstall()
         if self.database is None:
             # quit while the database was still starting: let the start finish, then close what it
             # opened (the embedded server it started is stopped, not left running)
