@@ -7,33 +7,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from pharmacy_desktop.ui.screens.base import Screen
 from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
-from pharmacy_desktop.ui.sidebar import TITLE_ROLE
 from tests.fill.ui_helpers import context_for
+from tests.shell.nav_counts import Start, nav_text
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 WAIT = 15_000
-
-
-class Start(Screen):
-    key = "F2"
-    title = "Start"
-
-    def __init__(self, context, actor, parent=None):
-        super().__init__(context, actor, parent)
-        QVBoxLayout(self).addWidget(QLabel(self.title))
-
-
-def nav_text(window, title: str) -> str:
-    for row in range(window.nav.count()):
-        item = window.nav.item(row)
-        if item.data(TITLE_ROLE) == title:
-            return item.text()
-    raise AssertionError(f"{title} not in the navigation")
 
 
 def test_fill_and_verify_counts_show_before_the_screens_are_built(qtbot, uow_factory, actors, rx_world):
