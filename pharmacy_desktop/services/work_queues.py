@@ -16,14 +16,17 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.dispensing import quantity_text
+from pharmacy_desktop.domain.stock import allocate_fefo
 from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.services import auth, dur_review
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import drug_view, medication_name, patient_name
+from pharmacy_desktop.services.stock_allocation import batch_stock
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def status_queue(
             medications = {
                 item.medication_id for lines in by_rx.values() for item, _ in lines[:1] if item.medication_id
             }
-            shelf = uow.inventory.fefo_lots_for_medications(medications)
+            shelf = uow.inventory.stocked_batches_for_medications(medications)
         now = utcnow()
         rows = []
         for rx in rxs:
@@ -108,7 +111,7 @@ def status_queue(
                 lots = tuple(QueueLot(lot, expiry) for lot, expiry in filled.get(rx.id, []))
             else:
                 on_shelf = shelf.get(first.medication_id, []) if first and first.medication_id else []
-                lots = fefo_preview(on_shelf, first.quantity if first else Decimal(0))
+                lots = fefo_preview(on_shelf, first.quantity if first else Decimal(0), today=dt.date.today())
             rows.append(
                 QueueRow(
                     prescription_id=rx.id,
@@ -135,18 +138,14 @@ def status_queue(
         return rows
 
 
-def fefo_preview(lots: list[tuple[str, dt.date, Decimal]], quantity: Decimal) -> tuple[QueueLot, ...]:
-    """The lots (first expiry first) a fill of ``quantity`` would take and how many from each; all of them
-    when the shelf holds less than the quantity (the fill screen then offers a partial fill)."""
-    taken: list[QueueLot] = []
-    left = quantity
-    for lot, expiry, remaining in lots:
-        if left <= 0:
-            break
-        take = min(remaining, left)
-        taken.append(QueueLot(lot, expiry, take))
-        left -= take
-    return tuple(taken)
+def fefo_preview(batches: list[Any], quantity: Decimal | None, *, today: dt.date) -> tuple[QueueLot, ...]:
+    """The lots a fill of ``quantity`` would take and how many from each (``domain.stock.allocate_fefo``:
+    the fill's own rule); all the usable ones when the shelf holds less (the fill screen then offers a
+    partial fill)."""
+    if not batches or not quantity or quantity <= 0:
+        return ()
+    allocation = allocate_fefo([batch_stock(b) for b in batches], Decimal(quantity), today=today)
+    return tuple(QueueLot(b.lot, b.expiration_date, take) for b, take in allocation.picks)
 
 
 def fill_queue(uow_factory: UnitOfWorkFactory, actor: Actor, *, limit: int = 200) -> list[QueueRow]:

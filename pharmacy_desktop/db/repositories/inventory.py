@@ -127,35 +127,26 @@ class InventoryRepository(Repository[InventoryItem]):
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return list(self.session.scalars(stmt))
 
-    def fefo_lots_for_medications(
-        self, medication_ids: set[uuid.UUID], *, as_of: dt.date | None = None
-    ) -> dict[uuid.UUID, list[tuple[str, dt.date, Decimal]]]:
-        """Each medication's dispensable lots (lot, expiry, remaining), first expiry first, in one query
-        and without locks: what the shelf would give, for a queue's preview (the fill itself re-reads
-        and locks them)."""
+    def stocked_batches_for_medications(self, medication_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[InventoryBatch]]:
+        """Each medication's active lots with stock on its active items, in one query and without locks
+        (a queue's preview: ``domain.stock`` decides which are usable and in what order; the fill itself
+        re-reads and locks them)."""
         if not medication_ids:
             return {}
         stmt = (
-            select(
-                InventoryItem.medication_id,
-                InventoryBatch.batch_number,
-                InventoryBatch.expiration_date,
-                InventoryBatch.quantity_remaining,
-            )
+            select(InventoryItem.medication_id, InventoryBatch)
             .join(InventoryItem, InventoryItem.id == InventoryBatch.inventory_item_id)
             .where(
                 InventoryItem.medication_id.in_(medication_ids),
                 InventoryItem.is_active.is_not(False),
                 InventoryBatch.status == "active",
-                InventoryBatch.expiration_date >= (as_of or dt.date.today()),
                 InventoryBatch.quantity_remaining > 0,
             )
-            .order_by(InventoryBatch.expiration_date, InventoryBatch.received_date, InventoryBatch.batch_number)
         )
-        lots: dict[uuid.UUID, list[tuple[str, dt.date, Decimal]]] = {}
-        for medication_id, lot, expiry, remaining in self.session.execute(stmt):
-            lots.setdefault(medication_id, []).append((lot, expiry, remaining))
-        return lots
+        batches: dict[uuid.UUID, list[InventoryBatch]] = {}
+        for medication_id, batch in self.session.execute(stmt):
+            batches.setdefault(medication_id, []).append(batch)
+        return batches
 
     def get_batch(self, batch_id: uuid.UUID, *, for_update: bool = False) -> InventoryBatch | None:
         stmt = select(InventoryBatch).where(InventoryBatch.id == batch_id)
