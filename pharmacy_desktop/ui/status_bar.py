@@ -37,7 +37,7 @@ class BusyStatus(QWidget):
         self._count += 1
         self.label.setText(message)
         self.setVisible(True)
-        bar = self._bar()
+        bar = shell_bar(self)
         if bar is not None and not bar.busy_fits():  # longer than the room kept for it: the pills say less
             self._refitted = True
             bar.fit()
@@ -46,14 +46,18 @@ class BusyStatus(QWidget):
         self._count = max(0, self._count - 1)
         if self._count == 0:
             self.setVisible(False)
-            bar = self._bar()
+            bar = shell_bar(self)
             if bar is not None and self._refitted:  # the pills' words back
                 self._refitted = False
                 bar.fit()
 
-    def _bar(self) -> ShellStatusBar | None:
-        bar = self.parentWidget()
-        return bar if isinstance(bar, ShellStatusBar) else None
+
+def shell_bar(widget: QWidget) -> ShellStatusBar | None:
+    """The shell's status bar ``widget`` sits in (None while it is not in one yet)."""
+    bar = widget.parentWidget()
+    while bar is not None and not isinstance(bar, ShellStatusBar):
+        bar = bar.parentWidget()
+    return bar
 
 
 def shorter(detail: str) -> str:
@@ -114,9 +118,7 @@ class StatusPill(QWidget):
         self.setAccessibleName(text)
         self.show_level(min(self._level, len(self._texts) - 1))
         self.refresh_icon()
-        bar = self.parentWidget()
-        while bar is not None and not isinstance(bar, ShellStatusBar):
-            bar = bar.parentWidget()
+        bar = shell_bar(self)
         if bar is not None:
             bar.fit()
 
@@ -300,8 +302,8 @@ class ScannerStatus(StatusPill):
 
     def set_scan_screen(self, takes_scans: bool) -> None:
         self.setVisible(takes_scans)
-        bar = self.parentWidget()
-        if isinstance(bar, ShellStatusBar):
+        bar = shell_bar(self)
+        if bar is not None:
             bar.fit()  # the other pills' words take the room it leaves, or give it back
 
 
