@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QWindow
+
+from pharmacy_desktop.ui.key_route import WindowFilters
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -37,7 +38,7 @@ class IdleWatcher(QObject):
         self._timer.timeout.connect(self.idle)
         self.set_timeout(timeout_ms)
         self._app: QGuiApplication | None = None
-        self._windows: list[QWindow] = []
+        self._windows = WindowFilters(self)
 
     def set_timeout(self, timeout_ms: int) -> None:
         self._timer.setInterval(max(1, int(timeout_ms)))
@@ -73,26 +74,18 @@ class IdleWatcher(QObject):
             with contextlib.suppress(RuntimeError):  # the application is already gone
                 self._app.focusWindowChanged.disconnect(self._watch_windows)
             self._app = None
-        for window in self._windows:
-            if shiboken6.isValid(window):
-                window.removeEventFilter(self)
-        self._windows = []
+        self._windows.clear()
 
     @property
     def watched(self) -> list[QWindow]:
         """The windows listened to now (for tests and diagnostics)."""
-        return [w for w in self._windows if shiboken6.isValid(w)]
+        return self._windows.windows
 
     @Slot()
     def _watch_windows(self) -> None:
         if self._app is None:
             return
-        known = [w for w in self._windows if shiboken6.isValid(w)]
-        for window in QGuiApplication.topLevelWindows():
-            if not any(window is w for w in known):
-                window.installEventFilter(self)
-                known.append(window)
-        self._windows = known
+        self._windows.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() in _ACTIVITY and self._timer.isActive():

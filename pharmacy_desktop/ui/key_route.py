@@ -61,6 +61,33 @@ def _among(obj: QObject, objects: list) -> bool:  # type: ignore[type-arg]
     return any(obj is other for other in objects)
 
 
+class WindowFilters:
+    """Keeps one event filter on every top-level window (QWindow) of the application, the windows that
+    appear later too (call ``update`` when the focus window changes): where real input from the
+    platform passes before any widget. Shared by the scanner's route and the idle lock."""
+
+    def __init__(self, event_filter: QObject) -> None:
+        self._filter = event_filter
+        self._windows: list[QWindow] = []
+
+    @property
+    def windows(self) -> list[QWindow]:
+        return [w for w in self._windows if shiboken6.isValid(w)]
+
+    def update(self) -> None:
+        windows = self.windows
+        for window in QGuiApplication.topLevelWindows():
+            if not _among(window, windows):
+                window.installEventFilter(self._filter)
+                windows.append(window)
+        self._windows = windows
+
+    def clear(self) -> None:
+        for window in self.windows:
+            window.removeEventFilter(self._filter)
+        self._windows = []
+
+
 class KeyRoute(QObject):
     """Keeps ``key_filter`` on the widgets that receive keys now and on the application's windows."""
 
@@ -69,7 +96,7 @@ class KeyRoute(QObject):
         self._filter = key_filter
         self._app: QApplication | None = None
         self._widgets: list[QWidget] = []
-        self._windows: list[QWindow] = []
+        self._windows = WindowFilters(key_filter)
 
     @property
     def widgets(self) -> list[QWidget]:
@@ -77,7 +104,7 @@ class KeyRoute(QObject):
 
     @property
     def windows(self) -> list[QWindow]:
-        return [w for w in self._windows if shiboken6.isValid(w)]
+        return self._windows.windows
 
     def install(self, app: QApplication) -> None:
         if self._app is not None:
@@ -93,10 +120,10 @@ class KeyRoute(QObject):
                 self._app.focusChanged.disconnect(self.update)
                 self._app.focusWindowChanged.disconnect(self.update)
             self._app = None
-        for obj in [*self._widgets, *self._windows]:
-            if shiboken6.isValid(obj):
-                obj.removeEventFilter(self._filter)
-        self._widgets, self._windows = [], []
+        for widget in self.widgets:
+            widget.removeEventFilter(self._filter)
+        self._widgets = []
+        self._windows.clear()
 
     def notice(self, watched: QObject, kind: QEvent.Type) -> None:
         """An event the filter saw that is not a key at a widget: does the route change?"""
@@ -110,12 +137,7 @@ class KeyRoute(QObject):
         """The focus, the focus window or a popup changed: watch new windows, follow the keys."""
         if self._app is None:
             return
-        windows = self.windows
-        for window in QGuiApplication.topLevelWindows():
-            if not _among(window, windows):
-                window.installEventFilter(self._filter)
-                windows.append(window)
-        self._windows = windows
+        self._windows.update()
         self._follow_keys()
 
     def _follow_keys(self) -> None:
