@@ -229,6 +229,7 @@ class Tally:
     calls: Counter = field(default_factory=Counter)
     latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
+    reloads: int = 0  # reviews opened again: another counter's prescription re-ran DUR on this one
     transitions: set[tuple[str, str]] = field(default_factory=set)  # (prescription id, status) made
 
     def timed(self, kind: str, fn, *args, **kwargs):
@@ -253,7 +254,7 @@ def counter_day(
     url: str, index: int, world: World, counter: NoticeCount, tally: Tally, stop: threading.Event, seed: int
 ) -> None:
     from pharmacy_desktop.demo.signature import signature_png
-    from pharmacy_desktop.services import auth, fill, intake, review, verify, will_call
+    from pharmacy_desktop.services import auth, fill, intake, verify, will_call
 
     rng = random.Random(seed + index)
     engine = make_engine(url, pool_size=2, max_overflow=2, application_name=f"soak-ws{index}")
@@ -280,24 +281,7 @@ def counter_day(
                 rx_id = saved.prescription_id
                 tally.made(rx_id, "received")
                 step = "review"
-                detail = tally.timed("review: open", review.open_review, factory, rph, rx_id)
-                for alert in detail.open_alerts:
-                    if alert.needs_override:
-                        tally.timed(
-                            "review: override alert",
-                            review.override_alert,
-                            factory,
-                            rph,
-                            alert.validation_id,
-                            "Soak: reviewed with the prescriber.",
-                            professional_code="M0",
-                            result_code="1G",
-                        )
-                    else:
-                        tally.timed(
-                            "review: acknowledge alert", review.acknowledge_alert, factory, rph, alert.validation_id
-                        )
-                tally.timed("review: approve", review.approve, factory, rph, rx_id)
+                review_prescription(factory, rph, rx_id, tally)
                 tally.made(rx_id, "validated")
                 step = "fill"
                 tally.timed("fill: open", fill.open_for_fill, factory, tech, rx_id)
@@ -326,6 +310,45 @@ def counter_day(
         tally.failed(f"workstation {index}", exc)
     finally:
         engine.dispose()
+
+
+def review_prescription(factory, rph, rx_id: uuid.UUID, tally: Tally, attempts: int = 5) -> None:
+    """Acknowledge or override every open alert and approve, as the pharmacist does (approval names the
+    alerts looked at, as the screen's does). Another workstation's new prescription for the same
+    patient re-runs DUR on this one (a new active medication changes what DUR decides), replacing
+    the alerts just read: the app refuses the stale decision ("replaced by a newer DUR run; reload
+    the prescription", or ProfileChangedSinceDur at approval) and the pharmacist reloads and reviews
+    the new alerts — so does the soak, counting each reload; a refusal of any other kind is an error."""
+    from pharmacy_desktop.errors import ValidationFailed
+    from pharmacy_desktop.services import review
+
+    for attempt in range(attempts):
+        detail = tally.timed("review: open", review.open_review, factory, rph, rx_id)
+        try:
+            for alert in detail.open_alerts:
+                if alert.needs_override:
+                    tally.timed(
+                        "review: override alert",
+                        review.override_alert,
+                        factory,
+                        rph,
+                        alert.validation_id,
+                        "Soak: reviewed with the prescriber.",
+                        professional_code="M0",
+                        result_code="1G",
+                    )
+                else:
+                    tally.timed(
+                        "review: acknowledge alert", review.acknowledge_alert, factory, rph, alert.validation_id
+                    )
+            tally.timed("review: approve", review.approve, factory, rph, rx_id, seen_alerts=detail.alert_ids)
+            return
+        except ValidationFailed as exc:
+            replaced = isinstance(exc, review.ProfileChangedSinceDur) or "newer DUR run" in str(exc)
+            if not replaced or attempt == attempts - 1:
+                raise
+            with tally.lock:
+                tally.reloads += 1
 
 
 def pick_up(factory, tech, world: World, patient_id: uuid.UUID, rx_id: uuid.UUID, signature: bytes, tally: Tally):
@@ -426,6 +449,7 @@ class Report:
     prescriptions_done: int
     samples: list[tuple[float, float, int]]  # (seconds, RSS MB, connections)
     picked_up: int = 0  # of those, sold at the counter
+    review_reloads: int = 0  # alerts replaced by another counter's DUR run before the decision: opened again
 
     @property
     def connections_baseline(self) -> int:
@@ -506,6 +530,7 @@ def run_soak(
             k: (percentile(v, 50) * 1000, percentile(v, 99) * 1000, max(v) * 1000) for k, v in tally.latency.items()
         },
         errors=list(tally.errors),
+        review_reloads=tally.reloads,
         rss_mb=(
             rss_start,
             samples[0][1] if samples else rss_start,
@@ -533,6 +558,10 @@ def print_report(r: Report, out=print) -> None:
     for kind in sorted(r.calls):
         p50, p99, worst = r.latency_ms[kind]
         out(f"  {kind:<26} {r.calls[kind]:>7}   {p50:7.1f} / {p99:7.1f} / {worst:7.1f}")
+    out(
+        f"reviews opened again (another counter's new prescription for the patient re-ran DUR, the stale "
+        f"decision refused): {r.review_reloads}"
+    )
     out(f"errors: {len(r.errors)}")
     for line in r.errors[:10]:
         out(f"  {line}")

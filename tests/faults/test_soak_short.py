@@ -37,6 +37,7 @@ def test_three_workstations_for_15_seconds_no_errors_no_lost_notices_no_leaked_c
     assert report.ok
     figures(
         f"soak, {WORKSTATIONS} workstations x {SECONDS} s (pytest)",
-        f"{report.prescriptions_done} prescriptions intake to will-call and picked up, errors 0, "
+        f"{report.prescriptions_done} prescriptions intake to will-call and picked up, errors 0 "
+        f"({report.review_reloads} reviews reloaded after another counter re-ran DUR), "
         f"notices {report.notices_sent} sent / {report.notices_heard} heard, connections {report.connections} (baseline, max, end)",
     )
