@@ -131,11 +131,16 @@ def _make(name: str, colour: str, selected: str | None = None) -> QIcon:
         return QIcon()
 
 
-def icon(kind: str, *, colour: str | None = None) -> QIcon:
-    """The icon of a status (``STATUS``) or a thing (``THINGS``) in the current theme's colour."""
+def icon(kind: str, *, colour: str | None = None, selectable: bool = False) -> QIcon:
+    """The icon of a status (``STATUS``) or a thing (``THINGS``) in the current theme's colour.
+
+    ``selectable``: for an item view's row (``ui/table_models``): its Selected mode, which a view paints
+    on a highlighted row, is drawn in the theme's highlighted-text colour (a status colour on the
+    highlight could not be seen: red or green on the light theme's blue, dark red on the high-contrast
+    black); the shape and the words beside it still say which status."""
     name, token = STATUS.get(kind) or THINGS[kind]
     theme = _theme()
-    return _make(name, colour or getattr(theme, token))
+    return _make(name, colour or getattr(theme, token), theme.selection_text if selectable else None)
 
 
 def icon_for_place(place: Place | None) -> QIcon:

@@ -77,7 +77,9 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _display(value)
         if role == Qt.ItemDataRole.DecorationRole and isinstance(value, Marked):
-            return icon(value.kind)  # in the current theme's colour: asked each time it is shown
+            # in the current theme's colour (asked each time it is shown); on a selected row in the
+            # highlighted text's colour, or it would vanish into the highlight
+            return icon(value.kind, selectable=True)
         if (
             role == Qt.ItemDataRole.TextAlignmentRole
             and isinstance(value, (int, float, Decimal))
