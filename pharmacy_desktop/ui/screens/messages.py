@@ -14,16 +14,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTableView,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.outcomes import UNDELIVERABLE, NotificationStatus
@@ -40,6 +31,7 @@ from pharmacy_desktop.ui.style import PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.patient_notifications import message_detail
+from pharmacy_desktop.ui.widgets.pick_list import choose_again, chosen_row, detail_label, pick_table
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 
@@ -95,32 +87,15 @@ class MessagesScreen(Screen):
                 ("Next try", _next_try),
             ]
         )
-        self.table = QTableView()
-        self.table.setObjectName("outstandingMessages")
-        self.table.setAccessibleName("Outstanding messages")
-        self.table.setTabKeyNavigation(False)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(30)
-        self.table.setAlternatingRowColors(True)
+        self.table = pick_table(self.model, "outstandingMessages", "Outstanding messages", row_height=30)
         # the address takes the room left (its start kept; the detail below has it whole); the
         # message kind gives way to it first, the name and the times last
         fit_columns(self.table, stretch=4, shrink=(1,), keep=lambda text: text[:20], floor_chars=12)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 
-        self.detail = QLabel()
-        self.detail.setObjectName("messageDetail")
-        self.detail.setWordWrap(True)
+        self.detail = detail_label("messageDetail", min_height=90)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setFrameShape(QFrame.Shape.StyledPanel)
-        self.detail.setMinimumHeight(90)
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.detail.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.detail, 1)
 
         self.error = ErrorLine()
@@ -201,16 +176,11 @@ class MessagesScreen(Screen):
         keep = self._selected
         rows = [r for r in self.all_rows if not self.failed_only.isChecked() or r.status in UNDELIVERABLE]
         self.model.set_rows(rows)
-        target = next((i for i, r in enumerate(rows) if r.id == keep), 0 if rows else -1)
-        if target >= 0:
-            self.table.selectRow(target)
+        choose_again(self.table, rows, keep, lambda r: r.id)
         self._show_selected()
 
     def selected(self) -> MessageRow | None:
-        index = self.table.selectionModel().currentIndex()
-        if not index.isValid() or index.row() >= self.model.rowCount():
-            return None
-        return self.model.row(index.row())
+        return chosen_row(self.table, self.model)
 
     def _show_selected(self) -> None:
         row = self.selected()

@@ -11,16 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTableView,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pharmacy_desktop.domain.outcomes import PrintJobStatus
 from pharmacy_desktop.domain.places import Place
@@ -35,6 +26,7 @@ from pharmacy_desktop.ui.screens.base import Screen, page_layout, shortcut
 from pharmacy_desktop.ui.signin import ErrorLine
 from pharmacy_desktop.ui.table_models import RowsModel
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
+from pharmacy_desktop.ui.widgets.pick_list import choose_again, chosen_row, detail_label, pick_table
 from pharmacy_desktop.ui.widgets.print_actions import ActionPanel, job_age, job_status_text
 
 # -- the dispatcher's state on the GUI thread ---------------------------------------------------
@@ -115,30 +107,13 @@ class PrintQueueScreen(Screen):
                 ("Queued", job_age),
             ]
         )
-        self.table = QTableView()
-        self.table.setObjectName("printJobs")
-        self.table.setAccessibleName("Print jobs")
-        self.table.setTabKeyNavigation(False)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(34)
-        self.table.setAlternatingRowColors(True)
+        self.table = pick_table(self.model, "printJobs", "Print jobs", row_height=34)
         # 'What' takes the room; the printer elides first
         fit_columns(self.table, stretch=3, shrink=(4,), keep=lambda text: text)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.table, 3)
 
-        self.detail = QLabel()
-        self.detail.setObjectName("jobDetail")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setFrameShape(QFrame.Shape.StyledPanel)
-        self.detail.setMinimumHeight(64)
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.detail.setContentsMargins(8, 6, 8, 6)
+        self.detail = detail_label("jobDetail", min_height=64)
         layout.addWidget(self.detail)
 
         self.panel = ActionPanel()
@@ -229,9 +204,7 @@ class PrintQueueScreen(Screen):
         waiting = sum(1 for r in rows if r.waiting or r.status == PrintJobStatus.SENDING)
         self.counts.setText(f"{waiting} waiting · {self._failed} failed · {len(rows)} shown")
         self._summarise_printers()
-        target = next((i for i, r in enumerate(rows) if r.id == keep), 0 if rows else -1)
-        if target >= 0:
-            self.table.selectRow(target)
+        choose_again(self.table, rows, keep, lambda r: r.id)
         self._show_selected()
 
     def _summarise_printers(self) -> None:
@@ -243,10 +216,7 @@ class PrintQueueScreen(Screen):
         self.printers.setText(" &nbsp;·&nbsp; ".join(parts))
 
     def selected(self) -> PrintJobRow | None:
-        index = self.table.selectionModel().currentIndex()
-        if not index.isValid() or index.row() >= self.model.rowCount():
-            return None
-        return self.model.row(index.row())
+        return chosen_row(self.table, self.model)
 
     def _show_selected(self) -> None:
         row = self.selected()
