@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from pharmacy_desktop.cli.options import database, print_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pharmacy_desktop.app import Application
     from pharmacy_desktop.config import Config
 
@@ -109,16 +111,17 @@ def cmd_test_page(args: argparse.Namespace) -> int:
         return _send(db, cfg, job_id, args.timeout)
 
 
-def cmd_label(args: argparse.Namespace) -> int:
-    from pharmacy_desktop.services.print_queue import queue_label_for_rx
+def _reprint(args: argparse.Namespace, queue: Callable[..., uuid.UUID], number: str) -> int:
+    """Queue a reprint with ``queue`` (an Rx's label, a sale's receipt) on the printer the options
+    name or the workstation's own, then send it now."""
     from pharmacy_desktop.services.printer_settings import printer_settings_from
 
     cfg = _config()
     with database(args, cfg=cfg) as db:  # one read of the workstation configuration
-        job_id = queue_label_for_rx(
+        job_id = queue(
             db.uow_factory,
             None,
-            args.rx_number,
+            number,
             reason=args.reason,
             workstation=cfg.workstation_name,
             printer_uri=args.printer,
@@ -126,25 +129,18 @@ def cmd_label(args: argparse.Namespace) -> int:
             printers=printer_settings_from(cfg),
         )
         return _send(db, cfg, job_id, args.timeout)
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.services.print_queue import queue_label_for_rx
+
+    return _reprint(args, queue_label_for_rx, args.rx_number)
 
 
 def cmd_receipt(args: argparse.Namespace) -> int:
-    from pharmacy_desktop.services.printer_settings import printer_settings_from
     from pharmacy_desktop.services.receipt_reprint import reprint_receipt
 
-    cfg = _config()
-    with database(args, cfg=cfg) as db:  # one read of the workstation configuration
-        job_id = reprint_receipt(
-            db.uow_factory,
-            None,
-            args.number,
-            reason=args.reason,
-            workstation=cfg.workstation_name,
-            printer_uri=args.printer,
-            printer_profile=args.profile,
-            printers=printer_settings_from(cfg),
-        )
-        return _send(db, cfg, job_id, args.timeout)
+    return _reprint(args, reprint_receipt, args.number)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
