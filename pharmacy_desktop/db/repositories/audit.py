@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, String, cast, func, or_, select
 
@@ -12,6 +12,27 @@ from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.models.patients import Patient
 from pharmacy_desktop.db.models.users import User
 from pharmacy_desktop.db.repositories.base import Repository
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _filtered(
+    stmt: Select[T],
+    equal: tuple[tuple[Any, object], ...],
+    at: Any,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> Select[T]:
+    """``stmt`` narrowed to the rows whose columns equal each value given (None: any), and whose time
+    ``at`` falls in [``since``, ``until``) (either end open when None)."""
+    for column, value in equal:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(at >= since)
+    if until is not None:
+        stmt = stmt.where(at < until)
+    return stmt
 
 
 class AuditRepository(Repository[DomainEvent]):
@@ -43,20 +64,18 @@ class AuditRepository(Repository[DomainEvent]):
         limit: int = 200,
     ) -> Select[tuple[DomainEvent]]:
         """The filtered, newest-first query behind ``recent_events``; callers may add columns and joins."""
-        stmt = select(DomainEvent).order_by(DomainEvent.sequence_number.desc()).limit(limit)
-        for column, value in (
-            (DomainEvent.event_type, event_type),
-            (DomainEvent.aggregate_type, aggregate_type),
-            (DomainEvent.aggregate_id, aggregate_id),
-            (DomainEvent.user_id, user_id),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if since is not None:
-            stmt = stmt.where(DomainEvent.occurred_at >= since)
-        if until is not None:
-            stmt = stmt.where(DomainEvent.occurred_at < until)
-        return stmt
+        return _filtered(
+            select(DomainEvent).order_by(DomainEvent.sequence_number.desc()).limit(limit),
+            (
+                (DomainEvent.event_type, event_type),
+                (DomainEvent.aggregate_type, aggregate_type),
+                (DomainEvent.aggregate_id, aggregate_id),
+                (DomainEvent.user_id, user_id),
+            ),
+            DomainEvent.occurred_at,
+            since,
+            until,
+        )
 
     def access_logs(self, **filters: Any) -> list[AccessLog]:
         """Who opened what, newest first (filters: see ``access_query``)."""
@@ -74,20 +93,18 @@ class AuditRepository(Repository[DomainEvent]):
         limit: int = 200,
     ) -> Select[tuple[AccessLog]]:
         """The filtered, newest-first query behind ``access_logs``; callers may add columns and joins."""
-        stmt = select(AccessLog).order_by(AccessLog.accessed_at.desc(), AccessLog.id).limit(limit)
-        for column, value in (
-            (AccessLog.user_id, user_id),
-            (AccessLog.resource_type, resource_type),
-            (AccessLog.resource_id, resource_id),
-            (AccessLog.action, action),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if since is not None:
-            stmt = stmt.where(AccessLog.accessed_at >= since)
-        if until is not None:
-            stmt = stmt.where(AccessLog.accessed_at < until)
-        return stmt
+        return _filtered(
+            select(AccessLog).order_by(AccessLog.accessed_at.desc(), AccessLog.id).limit(limit),
+            (
+                (AccessLog.user_id, user_id),
+                (AccessLog.resource_type, resource_type),
+                (AccessLog.resource_id, resource_id),
+                (AccessLog.action, action),
+            ),
+            AccessLog.accessed_at,
+            since,
+            until,
+        )
 
     # -- the audit screen: rows with the names a manager reads ---------------------------------
 
