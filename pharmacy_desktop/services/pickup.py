@@ -32,9 +32,9 @@ from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.prescription_views import patient_name, rx_number_from_scan
+from pharmacy_desktop.services.prescription_views import patient_name
 from pharmacy_desktop.services.sale_pricing import FillPrice, fill_price
-from pharmacy_desktop.services.will_call import waiting_text
+from pharmacy_desktop.services.will_call import label_scan_number, rx_numbered, waiting_text
 
 __all__ = [
     "BirthDateCheck",
@@ -284,14 +284,10 @@ def find_by_scan(
     uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: str, *, now: dt.datetime | None = None
 ) -> PickupView:
     """A vial or bag label scanned: the pickup of that prescription's patient."""
-    number = rx_number_from_scan(scan_text)
-    if number is None:
-        raise ValidationFailed("That is not an Rx label barcode. Scan the label on the bag or the vial.")
+    number = label_scan_number(scan_text)
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, VIEW_PERMISSION)
-        rx = uow.prescriptions.by_number(number)
-        if rx is None:
-            raise NotFound(f"No prescription has the number {number}. Check the label.")
+        rx = rx_numbered(uow, number)
         if rx.status != READY:
             raise ValidationFailed(
                 f"Rx {number} is not waiting in will-call: it is '{rx.status.replace('_', ' ')}'."

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pharmacy_desktop.db.models.prescriptions import Prescription
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
@@ -146,17 +147,29 @@ def find_by_label_scan(
     uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: str, *, now: dt.datetime | None = None
 ) -> list[WaitingRx]:
     """The scanned prescription's bag: it and every other prescription of that patient waiting."""
-    number = rx_number_from_scan(scan_text)
-    if number is None:
-        raise ValidationFailed("That is not an Rx label barcode. Scan the label on the bag or the vial.")
+    number = label_scan_number(scan_text)
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, VIEW_PERMISSION)
-        rx = uow.prescriptions.by_number(number)
-        if rx is None:
-            raise NotFound(f"No prescription has the number {number}. Check the label.")
+        rx = rx_numbered(uow, number)
         if rx.status != READY:
             raise ValidationFailed(f"Rx {number} is not in will-call: it is '{rx.status.replace('_', ' ')}'.")
         return _rows(uow, patient_id=rx.patient_id, now=now)
+
+
+def label_scan_number(scan_text: str) -> str:
+    """The Rx number a bag or vial label's barcode carries; ``ValidationFailed`` for any other scan."""
+    number = rx_number_from_scan(scan_text)
+    if number is None:
+        raise ValidationFailed("That is not an Rx label barcode. Scan the label on the bag or the vial.")
+    return number
+
+
+def rx_numbered(uow: UnitOfWork, number: str) -> Prescription:
+    """The prescription a label's number names; ``NotFound`` when none has it."""
+    rx = uow.prescriptions.by_number(number)
+    if rx is None:
+        raise NotFound(f"No prescription has the number {number}. Check the label.")
+    return rx
 
 
 def find_by_patient_name(
