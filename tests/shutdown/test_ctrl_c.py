@@ -12,11 +12,10 @@ from tests.shutdown.test_signals import (
     postmaster_pid,
     start_app,
     wait_until_up,
-    workstation,  # noqa: F401  (the fixture)
 )
 
 
-def test_ctrl_c_closes_the_app_and_stops_its_server(workstation):  # noqa: F811
+def test_ctrl_c_closes_the_app_and_stops_its_server(workstation):
     home, env, server = workstation
     app = start_app(env)
     wait_until_up(app, home)

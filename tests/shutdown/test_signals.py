@@ -2,7 +2,8 @@
 
 The app runs as its own process (`python -m pharmacy_desktop`, Qt offscreen) with a private data
 directory, so it starts its own embedded PostgreSQL. The cluster is created and migrated first by a
-separate process (that stops it again), so the app's start is quick and loads no demo data.
+separate process (that stops it again), once for the tests of this folder (conftest.py: each test
+finds it stopped and a log of its own), so the app's start is quick and loads no demo data.
 """
 
 from __future__ import annotations
@@ -16,23 +17,9 @@ from pathlib import Path
 import pytest
 
 from pharmacy_desktop.db.embedded import EmbeddedPostgres
-from tests.app_process import private_workstation
+from tests.shutdown.conftest import PREPARE
 
 UP = "sign-in shown"
-PREPARE = "from pharmacy_desktop.app import open_database; open_database(seed_demo=False).close()"
-
-
-@pytest.fixture
-def workstation(sandbox):
-    home, env = private_workstation(sandbox, "shutdown", QT_QPA_PLATFORM="offscreen")
-    prepared = subprocess.run(
-        [sys.executable, "-c", PREPARE], check=False, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert prepared.returncode == 0, prepared.stderr
-    server = EmbeddedPostgres(home / "data" / "embedded")
-    assert server.initialized and not server.is_running()
-    yield home, env, server
-    server.stop(force=True)  # never leave a server behind, even when the test failed half-way
 
 
 def start_app(env) -> subprocess.Popen:
