@@ -152,9 +152,22 @@ class ScanPrompt(QFrame):
 
     It takes the keyboard focus while the screen waits for a scan, and then shows it: a solid frame
     and "waiting for the scan" under the text, so the user sees where keystrokes go.
+
+    Its look is one style sheet set once (``SHEET``), keyed on two dynamic properties, ``state`` and
+    ``focused``; the words take the state's colour through their palette. A focus change sets a
+    property and re-polishes the prompt alone: setting a new style sheet on every focus change
+    re-parsed it and re-polished the tree under it (bench/gui_stall.py, issue 18).
     """
 
     FOCUS_HINT = "⌨  Waiting for the scan: the scanner (or the keyboard) types here"
+    COLOURS = {"waiting": INFO, "done": GREEN, "problem": RED}
+    SHEET = (
+        f"#scanPrompt {{ border-width: 4px; border-style: dashed; border-color: {INFO}; border-radius: 10px;"
+        " background: rgba(13,71,161,18); }"
+        '#scanPrompt[focused="true"] { border-width: 6px; border-style: solid; background: rgba(13,71,161,40); }'
+        f'#scanPrompt[state="done"] {{ border-color: {GREEN}; }}'
+        f'#scanPrompt[state="problem"] {{ border-color: {RED}; }}'
+    )
 
     def __init__(self, text: str, parent: QWidget | None = None, *, delta: float = 12):
         super().__init__(parent)
@@ -170,7 +183,9 @@ class ScanPrompt(QFrame):
         layout.setContentsMargins(12, 14, 12, 14)
         layout.addWidget(self.label)
         layout.addWidget(self.focus_hint)
-        self.state = "waiting"
+        self.state = ""
+        self.setProperty("focused", False)
+        self.setStyleSheet(self.SHEET)
         self.set_state("waiting")
 
     def set_text(self, text: str, state: str = "waiting") -> None:
@@ -178,25 +193,36 @@ class ScanPrompt(QFrame):
         self.set_state(state)
 
     def set_state(self, state: str) -> None:
+        """``waiting``, ``done`` or ``problem``: the frame's and the words' colour (unchanged: nothing done)."""
+        if state == self.state:
+            return
         self.state = state
-        colour = {"waiting": INFO, "done": GREEN, "problem": RED}.get(state, INFO)
-        focused = self.hasFocus()
-        line = "6px solid" if focused else "4px dashed"
-        background = "rgba(13,71,161,40)" if focused else "rgba(13,71,161,18)"
-        self.setStyleSheet(
-            f"#scanPrompt {{ border: {line} {colour}; border-radius: 10px; background: {background}; }}"
-            f"#scanPromptText, #scanPromptFocus {{ color: {colour}; }}"
-        )
+        colour = self.COLOURS.get(state, INFO)
+        for label in (self.label, self.focus_hint):
+            tinted(label, colour)
+        self.setProperty("state", state)
+        self._repolish()
+
+    def _repolish(self) -> None:
+        """The sheet's rules again for the prompt alone (its words' colour is their palette's)."""
+        style = self.style()
+        style.unpolish(self)
+        style.polish(self)
+        self.update()
+
+    def _show_focus(self, focused: bool) -> None:
+        self.focus_hint.setVisible(focused)
+        if self.property("focused") != focused:
+            self.setProperty("focused", focused)
+            self._repolish()
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
         super().focusInEvent(event)
-        self.focus_hint.show()
-        self.set_state(self.state)
+        self._show_focus(True)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
         super().focusOutEvent(event)
-        self.focus_hint.hide()
-        self.set_state(self.state)
+        self._show_focus(False)
 
 
 class ResultBanner(QFrame):
