@@ -48,6 +48,7 @@ from pharmacy_desktop.services.prescription_form import (  # the form's names, u
     form_text_errors,
     integer_or_none,
     preview_sig,
+    unit_choices,
     unit_for_form,
 )
 from pharmacy_desktop.services.prescription_views import medication_name
@@ -61,6 +62,7 @@ __all__ = [  # the form's names stay reachable as intake.X (screens, tests)
     "SigPreview",
     "form_text_errors",
     "preview_sig",
+    "unit_choices",
 ]
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from pharmacy_desktop.db.models.prescriptions import Medication, Prescription, PrescriptionItem
 from pharmacy_desktop.domain.daw import DAW_CODES, DAW_CODES_TEXT
+from pharmacy_desktop.domain.dosage_units import form_unit
 from pharmacy_desktop.domain.identifiers import (
     dea_schedules_problem,
     npi_problem,
@@ -182,28 +183,19 @@ def expiration_for(written_date: dt.date, schedules: list[Schedule]) -> dt.date:
 
 
 def unit_for_form(dosage_form: str | None) -> str:
-    form = (dosage_form or "").lower()
-    for word, unit in (
-        ("tablet", "tablet"),
-        ("capsule", "capsule"),
-        ("solution", "mL"),
-        ("suspension", "mL"),
-        ("syrup", "mL"),
-        ("elixir", "mL"),
-        ("liquid", "mL"),
-        ("drops", "mL"),
-        ("cream", "g"),
-        ("ointment", "g"),
-        ("gel", "g"),
-        ("patch", "patch"),
-        ("inhal", "inhaler"),
-        ("aerosol", "inhaler"),
-        ("injection", "mL"),
-        ("pen", "pen"),
-    ):
-        if word in form:
-            return unit
-    return "each"
+    """The unit a quantity of this dosage form is written in at intake, from the one table every screen
+    counts in (domain/dosage_units): 'tablet', 'mL', 'canister' (AEROSOL), 'inhaler' (AEROSOL, METERED),
+    'bottle' (SPRAY), 'roll' (TAPE), 'packet' (GRANULE); 'each' for a form nobody mapped (its quantity
+    then reads '30 units')."""
+    return form_unit(dosage_form) or "each"
+
+
+def unit_choices(default_unit: str | None, current: str | None = None) -> tuple[str, ...]:
+    """What the Unit field offers: the drug's own unit first, then the common ones, and the unit a
+    prescription already has ('units' of insulin, 'EA' of an e-prescription) kept as it is, never
+    replaced by the first choice."""
+    units = [u for u in (default_unit, *QUANTITY_UNITS, current) if u and u.strip()]
+    return tuple(dict.fromkeys(u.strip() for u in units))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -316,7 +316,7 @@ class IntakeScreen(Screen):
     def _drug_chosen(self, choice: DrugChoice | None) -> None:
         if choice is None:
             return
-        self.unit.setCurrentText(choice.default_unit)
+        self.item_box.offer_units(choice.default_unit)
         self._set_error("items[0].drug", None)
         self.quantity.setFocus()
 

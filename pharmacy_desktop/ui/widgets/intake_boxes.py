@@ -386,10 +386,17 @@ class ItemBox(QGroupBox):
             "items[0].daw_code": self.daw,
         }
 
+    def offer_units(self, default_unit: str | None, current: str | None = None) -> None:
+        """The drug's own unit first and chosen (or ``current``, a loaded prescription's unit, kept even
+        when not a usual choice: a combo box cannot show a unit it does not list)."""
+        self.unit.clear()
+        self.unit.addItems(list(intake.unit_choices(default_unit, current)))
+        self.unit.setCurrentText((current or default_unit or "").strip())
+
     def load(self, item: ItemInput, drug: DrugChoice | None) -> None:
         self.drug.set_choice(drug)
         self.quantity.setText(f"{item.quantity}")
-        self.unit.setCurrentText(item.quantity_unit or "")
+        self.offer_units(drug.default_unit if drug else None, item.quantity_unit)
         self.days.setText(str(item.days_supply))
         self.sig.setText(item.sig)
         self.sig.set_typed_directions(item.directions)
