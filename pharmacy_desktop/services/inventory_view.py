@@ -108,7 +108,13 @@ class LotRow:
 
     @property
     def on_shelf(self) -> bool:
+        """Available stock's lot (status 'active'), even when nothing is left of it (see used_up)."""
         return self.status == "active"
+
+    @property
+    def used_up(self) -> bool:
+        """An available lot with nothing left: every unit of it went out (dispensed, adjusted)."""
+        return self.on_shelf and self.remaining <= 0
 
 
 @dataclass(frozen=True)
@@ -211,7 +217,8 @@ def find_by_scan(uow_factory: UnitOfWorkFactory, actor: Actor, text: str) -> Sto
 
 
 def item_stock(uow_factory: UnitOfWorkFactory, actor: Actor, item_id: uuid.UUID) -> ItemStock:
-    """The item as it is now and all its lots: on the shelf first, then quarantined, then gone."""
+    """The item as it is now and all its lots: those on the shelf with stock first, in the order
+    they are used (earliest expiry first), then the quarantined, then the used-up and gone."""
     with uow_factory(actor.user_id) as uow:
         require(uow, actor, VIEW, doing="see the stock")
         live = uow.inventory_view.live_item(item_id)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Row, Select, and_, exists, func, or_, select, text, true
+from sqlalchemy import Engine, Row, Select, and_, case, exists, func, or_, select, text, true
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -200,10 +200,17 @@ class InventoryViewRepository(Repository[InventoryItem]):
         return self.session.execute(stmt).first()
 
     def lots(self, item_id: uuid.UUID) -> list[Row[Any]]:
-        """Every lot of the item, those still on the shelf first (active, then quarantined), then by
-        expiry; with the recall's reason for a recalled lot."""
-        order = func.array_position(
-            text("ARRAY['active','recalled','expired','returned','destroyed']::varchar[]"), InventoryBatch.status
+        """Every lot of the item: the stocked lots first in the order they are used (FEFO: earliest
+        expiry first), then the quarantined (recalled, expired), then those gone: used up (active with
+        nothing left), returned, destroyed; each group by expiry. With the recall's reason."""
+        order = case(
+            (and_(InventoryBatch.status == "active", InventoryBatch.quantity_remaining > 0), 0),
+            (InventoryBatch.status == "recalled", 1),
+            (InventoryBatch.status == "expired", 2),
+            (InventoryBatch.status == "active", 3),  # used up
+            (InventoryBatch.status == "returned", 4),
+            (InventoryBatch.status == "destroyed", 5),
+            else_=6,
         )
         stmt = (
             select(

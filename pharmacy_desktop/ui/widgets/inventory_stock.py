@@ -47,6 +47,7 @@ SOON_DAYS = 30  # an expiry this close is marked on the list
 SEARCH_DEBOUNCE_MS = 150
 STATUS_WORDS = {
     "active": "on the shelf",
+    "used up": "used up",  # an active lot with nothing left (LotRow.used_up)
     "recalled": "RECALLED — set aside",
     "expired": "EXPIRED — set aside",
     "returned": "returned to supplier",
@@ -89,6 +90,12 @@ def item_cells(row: StockRow, today: dt.date) -> list[str | Marked]:
     ]
 
 
+def shown_lots(lots: tuple[LotRow, ...], show_used_up: bool) -> list[LotRow]:
+    """The lots the pane lists: the used-up ones only when asked (an item received every week has
+    dozens; what is on the shelf is what a technician looks for)."""
+    return [lot for lot in lots if show_used_up or not lot.used_up]
+
+
 def unit_cost(value: Decimal | None) -> str:
     """$0.10, $0.1234: cents always, the tenths of a cent a wholesaler's price may have."""
     if value is None:
@@ -98,10 +105,10 @@ def unit_cost(value: Decimal | None) -> str:
 
 
 def lot_cells(lot: LotRow, item: StockRow, today: dt.date) -> list[str]:
-    status = STATUS_WORDS.get(lot.status, lot.status)
+    status = STATUS_WORDS["used up"] if lot.used_up else STATUS_WORDS.get(lot.status, lot.status)
     if lot.recall_reason:
         status += f": {lot.recall_reason}"
-    expires = days_left(lot.expiry, today) if lot.on_shelf else day(lot.expiry)
+    expires = days_left(lot.expiry, today) if lot.on_shelf and not lot.used_up else day(lot.expiry)
     cost = unit_cost(lot.unit_cost)
     received, remaining = units(lot.quantity_received, item), units(lot.remaining, item)
     return [lot.lot, expires, day(lot.received), received, remaining, status, cost]
@@ -201,12 +208,17 @@ class StockPage(QWidget):
         lots_label = QLabel("Lots (batch&es)")
         lots_label.setBuddy(self.lots)
         scaled(lots_label, 1)
+        self.show_used_up = QCheckBox("Sho&w used-up lots")
+        self.show_used_up.setObjectName("stockShowUsedUp")
+        self.show_used_up.setToolTip("Lots with nothing left, listed after those on the shelf")
+        self.show_used_up.toggled.connect(lambda _on: self._list_lots())
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 4, 0, 0)
         heading = QHBoxLayout()
         heading.addWidget(lots_label)
         heading.addWidget(self.item_line, 1)
+        heading.addWidget(self.show_used_up, 0, Qt.AlignmentFlag.AlignTop)
         lower_layout.addLayout(heading)
         lower_layout.addWidget(self.lots, 1)
 
@@ -337,6 +349,7 @@ class StockPage(QWidget):
         if not self.rows:
             self.stock = None
             self.lots.set_rows([])
+            self._list_lots()
             self.item_line.setText("Select an item to see its lots.")
 
     def selected_id(self) -> uuid.UUID | None:
@@ -374,13 +387,25 @@ class StockPage(QWidget):
             f"<b>{drug_cell(item.title, item.schedule)}</b> · on hand now <b>{item.on_hand_text}</b>"
             f" · bin {item.bin_location or '—'} · order {cells[4]}{cost}{counted}{notes}"
         )
-        self.lots.set_rows([lot_cells(lot, item, today) for lot in stock.lots])
-        for n, lot in enumerate(stock.lots):
+        self._list_lots()
+
+    def _list_lots(self) -> None:
+        """The lots of the item on show; the used-up ones behind the 'Show used-up lots' box (which
+        says how many there are)."""
+        stock, today = self.stock, dt.date.today()
+        used_up = sum(1 for lot in stock.lots if lot.used_up) if stock else 0
+        self.show_used_up.setText(f"Sho&w used-up lots ({used_up})" if used_up else "Sho&w used-up lots")
+        self.show_used_up.setEnabled(bool(used_up) or self.show_used_up.isChecked())
+        if stock is None:
+            return
+        lots = shown_lots(stock.lots, self.show_used_up.isChecked())
+        self.lots.set_rows([lot_cells(lot, stock.item, today) for lot in lots])
+        for n, lot in enumerate(lots):
             if lot.status in ("recalled", "expired"):
                 paint(self.lots, n, 5, "stop")
-            elif not lot.on_shelf:
+            elif not lot.on_shelf or lot.used_up:
                 paint(self.lots, n, 5, "hint", bold=False)
-            elif lot.remaining > 0 and (lot.expiry - today).days <= SOON_DAYS:
+            elif (lot.expiry - today).days <= SOON_DAYS:
                 paint(self.lots, n, 1, "warning")
 
     # -- keys -------------------------------------------------------------------------------------
