@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_recall(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.domain.dispensing import quantity_text
     from pharmacy_desktop.services.quarantine import recall_lot
 
     with database(args) as db:
@@ -54,7 +55,8 @@ def cmd_recall(args: argparse.Namespace) -> int:
     )
     for lot in result.lots:
         was = "from stock" if lot.previous_status == "active" else f"(was {lot.previous_status})"
-        print(f"  quarantined: NDC {lot.ndc} lot {lot.lot}, {lot.quantity} units {was}")
+        shown = quantity_text(lot.quantity, lot.unit, lot.dosage_form)  # '12 tablets', '120 mL'
+        print(f"  quarantined: NDC {lot.ndc} lot {lot.lot}, {shown} {was}")
     if not result.lots:
         print("  no lot of it in stock needed quarantining")
     print(f"{len(result.recipients)} fill(s) of this lot for outreach:")
@@ -67,6 +69,7 @@ def cmd_recall(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.domain.dispensing import quantity_text
     from pharmacy_desktop.services.quarantine import quarantine_expired
 
     try:
@@ -80,5 +83,6 @@ def cmd_expire(args: argparse.Namespace) -> int:
         return 0
     print(f"Expired stock as of {result.as_of.isoformat()}: {len(result.lots)} lot(s) quarantined.")
     for lot in result.lots:
-        print(f"  NDC {lot.ndc} lot {lot.lot} (expired {lot.expiration_date.isoformat()}): {lot.quantity} units")
+        shown = quantity_text(lot.quantity, lot.unit, lot.dosage_form)
+        print(f"  NDC {lot.ndc} lot {lot.lot} (expired {lot.expiration_date.isoformat()}): {shown}")
     return 0
