@@ -221,24 +221,36 @@ def load_prescriptions(
     prescriptions that reached will-call, by (patient index, generic), for the point of sale."""
     tech, rph = actors["technician"], actors["pharmacist"]
     counts: dict[str, int] = {}
+
+    def wanted(index: int, generic: str) -> bool:
+        return generic in meds and index < len(patient_ids)
+
+    def write(
+        uow: UnitOfWork, index: int, generic: str, written: dt.date, status: str, stat: bool = False
+    ) -> tuple[Prescription, Medication, int]:
+        """Patient ``index``'s prescription of ``generic`` as the formulary writes it; with its days' supply."""
+        med = _medication(uow, meds[generic])
+        _form, sig, qty, days = formulary[generic]
+        rx = new_prescription(
+            uow,
+            uow.prescriptions.next_rx_number(),
+            patient_ids[index],
+            prescribers[index % len(prescribers)],
+            med,
+            (sig, qty, days),
+            written,
+            tech.user_id,
+            status=status,
+            stat=stat,
+        )
+        return rx, med, days
+
     with uow_factory(tech.user_id) as uow:
         for index, generic in HISTORY:
-            if generic not in meds or index >= len(patient_ids):
+            if not wanted(index, generic):
                 continue
-            med = _medication(uow, meds[generic])
-            _form, sig, qty, days = formulary[generic]
             written = today - dt.timedelta(days=rng.randint(60, 150))
-            rx = new_prescription(
-                uow,
-                uow.prescriptions.next_rx_number(),
-                patient_ids[index],
-                prescribers[index % len(prescribers)],
-                med,
-                (sig, qty, days),
-                written,
-                tech.user_id,
-                status="completed",
-            )
+            rx, med, days = write(uow, index, generic, written, "completed")
             rx.validated_by, rx.validated_at = rph.user_id, dt.datetime.combine(written, dt.time(10), dt.UTC)
             rx.notes = HISTORY_NOTE
             uow.active_session.flush()
@@ -263,22 +275,9 @@ def load_prescriptions(
             import_history_sale(uow, refill, patient_ids[index], item.written_medication_name, tech.user_id, last_fill)
             counts["completed"] = counts.get("completed", 0) + 1
         for index, generic, status in ON_FILE:
-            if generic not in meds or index >= len(patient_ids):
+            if not wanted(index, generic):
                 continue
-            med = _medication(uow, meds[generic])
-            _form, sig, qty, days = formulary[generic]
-            written = today - dt.timedelta(days=rng.randint(5, 20))
-            rx = new_prescription(
-                uow,
-                uow.prescriptions.next_rx_number(),
-                patient_ids[index],
-                prescribers[index % len(prescribers)],
-                med,
-                (sig, qty, days),
-                written,
-                tech.user_id,
-                status=status,
-            )
+            rx, _med, _days = write(uow, index, generic, today - dt.timedelta(days=rng.randint(5, 20)), status)
             if status == "cancelled":
                 rx.notes = "Cancelled at the prescriber's request (therapy changed)."
             counts[status] = counts.get(status, 0) + 1
@@ -287,22 +286,9 @@ def load_prescriptions(
     current: list[tuple[uuid.UUID, str, tuple[int, str]]] = []
     with uow_factory(tech.user_id) as uow:
         for index, generic, stat, target in CURRENT:
-            if generic not in meds or index >= len(patient_ids):
+            if not wanted(index, generic):
                 continue
-            med = _medication(uow, meds[generic])
-            _form, sig, qty, days = formulary[generic]
-            rx = new_prescription(
-                uow,
-                uow.prescriptions.next_rx_number(),
-                patient_ids[index],
-                prescribers[index % len(prescribers)],
-                med,
-                (sig, qty, days),
-                today - dt.timedelta(days=rng.randint(0, 3)),
-                tech.user_id,
-                status="received",
-                stat=stat,
-            )
+            rx, _med, _days = write(uow, index, generic, today - dt.timedelta(days=rng.randint(0, 3)), "received", stat)
             uow.record("PrescriptionReceived", "prescription", rx.id, {"rx_number": rx.prescription_number})
             current.append((rx.id, target, (index, generic)))
         uow.commit()
