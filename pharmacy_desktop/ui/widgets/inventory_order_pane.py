@@ -46,6 +46,15 @@ def po_text(po_number: str) -> str:
     return po_number if po_number.upper().startswith("PO") else f"PO {po_number}"
 
 
+def order_cells(order: OrderView) -> tuple[str, str, str]:
+    """An order's first cells in the lists of orders (Orders, Receiving): PO (C-II marked), supplier, status."""
+    return (
+        order.po_number + ("  C-II" if order.is_schedule_ii else ""),
+        order.supplier_name,
+        STATUS_WORDS.get(order.status, order.status),
+    )
+
+
 def order_label(order: OrderView) -> str:
     c2 = "  [C-II: DEA 222 / CSOS]" if order.is_schedule_ii else ""
     return f"{po_text(order.po_number)} — {order.supplier_name} — {STATUS_WORDS.get(order.status, order.status)}{c2}"

@@ -36,7 +36,7 @@ from pharmacy_desktop.ui.style import ERROR_STYLE, PASSED_STYLE, WARNING_STYLE
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import RowsTable, drug_cell
-from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, OrderPane, money, ndc_text, po_text
+from pharmacy_desktop.ui.widgets.inventory_order_pane import OrderPane, money, ndc_text, order_cells, po_text
 from pharmacy_desktop.ui.widgets.inventory_reports import default_folder, open_folder, write_file
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
@@ -185,17 +185,7 @@ class OrdersPage(QWidget):
 
     def _show_orders(self, orders: list[OrderView]) -> None:
         self.orders = list(orders)
-        self.order_list.set_rows(
-            [
-                (
-                    o.po_number + ("  C-II" if o.is_schedule_ii else ""),
-                    o.supplier_name,
-                    STATUS_WORDS.get(o.status, o.status),
-                    money(o.total),
-                )
-                for o in self.orders
-            ]
-        )
+        self.order_list.set_rows([(*order_cells(o), money(o.total)) for o in self.orders])
         if self.order is not None:
             fresh = next((o for o in self.orders if o.id == self.order.id), None)
             if fresh is not None:

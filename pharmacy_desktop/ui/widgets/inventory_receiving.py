@@ -37,7 +37,7 @@ from pharmacy_desktop.ui.table_models import Marked
 from pharmacy_desktop.ui.widgets.column_fit import fit_columns
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import ResultBanner, RowsTable, ScanPrompt, drug_cell
-from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_label, po_text
+from pharmacy_desktop.ui.widgets.inventory_order_pane import STATUS_WORDS, ndc_text, order_cells, order_label, po_text
 
 ORDER_HEADERS = ("PO", "Supplier", "Status", "Sent")
 LINE_HEADERS = ("Drug", "NDC", "Ordered", "Received before", "Scanned now", "Still due", "Line")
@@ -178,15 +178,7 @@ class ReceivingPage(QWidget):
     def _show_orders(self, orders: list[OrderView]) -> None:
         self.orders = list(orders)
         self.order_list.set_rows(
-            [
-                (
-                    o.po_number + ("  C-II" if o.is_schedule_ii else ""),
-                    o.supplier_name,
-                    STATUS_WORDS.get(o.status, o.status),
-                    o.sent_at.astimezone().strftime("%m/%d") if o.sent_at else "",
-                )
-                for o in self.orders
-            ]
+            [(*order_cells(o), o.sent_at.astimezone().strftime("%m/%d") if o.sent_at else "") for o in self.orders]
         )
         if self.order is not None:
             fresh = next((o for o in self.orders if o.id == self.order.id), None)
