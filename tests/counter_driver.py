@@ -1,6 +1,7 @@
 """The counter's hands, for the tests that drive the real shell and for bench/gui_stall.py.
 
-- :class:`Counter`: a keyboard-wedge scanner (a real :class:`~pharmacy_desktop.ui.scanner.ScannerFilter`
+- :class:`Counter`: on the shell (``Counter(window)``) or one screen or page on its own
+  (``Counter.on_screen(screen)``), a keyboard-wedge scanner (a real :class:`~pharmacy_desktop.ui.scanner.ScannerFilter`
   on a fake clock, its scans handed to the screen on top as the shell does) and a person's keys
   (typing, a key to the focused widget, F-keys through the window system), a signature on a pad;
   and the steps a day at the counter repeats: an F-key to a queue holding a prescription, Down/Up to a row, the PIN on the lock screen, every
@@ -8,7 +9,8 @@
 - :func:`wait_for`: the event loop runs until a condition holds (what the GUI thread would do);
 - :func:`story` / :class:`Story`: the counter day's patient, drug and wrong bottle in the demo pharmacy
   (tests/e2e/test_counter_day.py and bench/gui_stall.py);
-- :func:`code128_text`: what a scanner reads from a printed label's CODE128.
+- :func:`code128_text`: what a scanner reads from a printed label's CODE128;
+- :func:`context_for`: the AppContext a screen built on its own gets (default configuration, "test-ws").
 
 Keys go to the focus widget (``QApplication.focusWidget()``), F-keys to the window's window handle,
 as a keyboard's do; nothing here calls a slot or clicks a widget.
@@ -26,7 +28,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from pharmacy_desktop.config import Config
 from pharmacy_desktop.domain.gs1 import GS
+from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher, ScanFeedback
 from pharmacy_desktop.ui.scanner import ScannerFilter
 
@@ -61,7 +65,8 @@ class Counter:
     ``feedback``: where a scan's beep and flash go (default: a silent ScanFeedback of its own; the
     counter day passes the window's). ``strict_focus``: a key with no widget focused fails (the next
     keystroke would be lost) instead of going to the window. ``wait``: how the steps wait
-    (:func:`wait_for` by default; the bench names its step in the error)."""
+    (:func:`wait_for` by default; the bench names its step in the error). ``scan_target``: who gets
+    the scans (default ``window.scan_target``, the shell's screen on top; see :meth:`on_screen`)."""
 
     def __init__(
         self,
@@ -70,6 +75,7 @@ class Counter:
         *,
         strict_focus: bool = False,
         wait: Wait = wait_for,
+        scan_target: Callable[[], object | None] | None = None,
     ) -> None:
         self.window = window
         self.strict_focus = strict_focus
@@ -77,10 +83,16 @@ class Counter:
         self.clock = FakeClock()
         self.scanner = ScannerFilter(clock=self.clock)
         self.scanner.install()
-        self.dispatcher = ScanDispatcher(window.scan_target, feedback or ScanFeedback(beep=lambda: None))
+        target = scan_target or window.scan_target
+        self.dispatcher = ScanDispatcher(target, feedback or ScanFeedback(beep=lambda: None))
         self.dispatcher.connect_to(self.scanner)
         self.scans: list[str] = []
         self.scanner.scanned.connect(self.scans.append)
+
+    @classmethod
+    def on_screen(cls, screen: QWidget) -> Counter:
+        """The scanner and keyboard on one screen (or inventory page) shown on its own: it takes every scan."""
+        return cls(screen, scan_target=lambda: screen)
 
     def close(self) -> None:
         self.scanner.uninstall()
@@ -90,15 +102,16 @@ class Counter:
         """Where a key typed now lands: the focus widget, else the active window (as Qt delivers keys).
 
         With no active window (a dialog just closed: a window manager activates the window below it,
-        the offscreen platform does not) the shell is activated first, as it would be: keys sent to
-        a widget of an inactive window reach no scanner (ui/key_route.py)."""
+        the offscreen platform does not) the window (the shell, or the screen's) is activated first, as
+        it would be: keys sent to a widget of an inactive window reach no scanner (ui/key_route.py)."""
         widget = QApplication.focusWidget()
         if self.strict_focus:
             assert widget is not None, "no widget has the keyboard focus: the next keystroke would be lost"
             return widget
         if widget is None and QApplication.activeWindow() is None:
-            self.window.activateWindow()
-            QTest.qWaitForWindowActive(self.window, 2000)
+            top = self.window.window()  # the shell itself, or the window a screen on its own is in
+            top.activateWindow()
+            QTest.qWaitForWindowActive(top, 2000)
             widget = QApplication.focusWidget()
         return widget or QApplication.activeWindow() or self.window
 
@@ -268,3 +281,8 @@ def code128_text(barcode: Any) -> str:
     """What a scanner reads from a printed CODE128: the data without the ESC/POS code-set prefix."""
     data = str(barcode.data.decode("ascii"))
     return data[2:] if data[:2] in ("{A", "{B", "{C") else data
+
+
+def context_for(uow_factory: Any) -> AppContext:
+    """What a screen built on its own in a test gets: the default configuration, workstation "test-ws"."""
+    return AppContext(uow_factory=uow_factory, config=Config(), workstation="test-ws")

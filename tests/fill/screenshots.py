@@ -218,7 +218,7 @@ def main() -> int:
     from pharmacy_desktop.ui.screens.fill import FillScreen
     from pharmacy_desktop.ui.screens.pickup import PickupScreen
     from pharmacy_desktop.ui.screens.verify import VerifyScreen
-    from tests.fill.ui_helpers import context_for
+    from tests.counter_driver import context_for
 
     _keep_none_alive()
     make_application([])

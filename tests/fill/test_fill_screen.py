@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from pharmacy_desktop.db.models.inventory import InventoryItem
 from pharmacy_desktop.db.models.prescriptions import Prescription
 from pharmacy_desktop.ui.screens.fill import FillScreen
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
-from tests.fill.ui_helpers import Counter, context_for
 
 pytestmark = pytest.mark.ui
 WAIT = 15_000
@@ -28,7 +28,7 @@ def screen(qtbot, uow_factory, actors):
 
 @pytest.fixture
 def counter(screen):
-    c = Counter(screen)
+    c = Counter.on_screen(screen)
     yield c
     c.close()
 

@@ -10,7 +10,7 @@ import pytest
 
 from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
-from tests.fill.ui_helpers import context_for
+from tests.counter_driver import context_for
 from tests.shell.nav_counts import Start, nav_text
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]

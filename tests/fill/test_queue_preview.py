@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from pharmacy_desktop.ui.fit_check import find_clipping, find_lost_strength
 from pharmacy_desktop.ui.screens.fill import FillScreen
-from tests.fill.ui_helpers import Counter, context_for
+from tests.counter_driver import Counter, context_for
 
 pytestmark = pytest.mark.ui
 WAIT = 15_000
@@ -23,7 +23,7 @@ def test_the_idle_page_previews_the_highlighted_prescription(qtbot, app_look, uo
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     screen.activate()
     qtbot.waitUntil(lambda: screen.queue.rowCount() == 1, timeout=WAIT)
     preview = screen.preview

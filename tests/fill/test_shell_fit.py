@@ -16,8 +16,8 @@ from pharmacy_desktop.ui.main_window import MainWindow
 from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
-from tests.fill.ui_helpers import Counter, context_for
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 WAIT = 15_000
@@ -66,7 +66,7 @@ def test_a_fill_with_long_names_keeps_the_shell_1280_wide_and_names_the_unit(
     screen = window.screens[0]
     window.show_screen(screen)
     qtbot.waitUntil(lambda: screen.queue.rowCount() == 1, timeout=WAIT)
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         counter.scan(long_world.rx_number)
         qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from pharmacy_desktop.services import fill
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
 from tests.fill.test_fill_screen import WAIT, on_hand, status_of
-from tests.fill.ui_helpers import Counter, context_for
 
 pytestmark = pytest.mark.ui
 
@@ -33,7 +33,7 @@ def filled(uow_factory, actors, rx_world):
 @pytest.fixture
 def verify_screen(qtbot, uow_factory, actors):
     screen = show(qtbot, VerifyScreen(context_for(uow_factory), actors["pharmacist"]))
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     yield screen, counter
     counter.close()
 
@@ -100,7 +100,7 @@ def test_will_call_scan_shows_the_bag_and_its_bin(qtbot, uow_factory, actors, fi
         bottle_scans=[f.LISINOPRIL_20_100.upc],
     )
     screen = show(qtbot, PickupScreen(context_for(uow_factory), actors["technician"]))
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         screen.activate()
         qtbot.waitUntil(

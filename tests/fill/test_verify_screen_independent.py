@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from pharmacy_desktop.services import fill
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
 from tests.conftest import make_actor
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
 from tests.fill.test_fill_screen import WAIT, status_of
 from tests.fill.test_verify_screen import show
-from tests.fill.ui_helpers import Counter, context_for
 
 pytestmark = pytest.mark.ui
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.ui
 def test_queue_open_needs_the_label_scan_then_approves(qtbot, uow_factory, actors, rx_world, tmp_path):
     fill.fill(uow_factory, actors["technician"], rx_world.rx_id, f.LISINOPRIL_20_100.upc)
     screen = show(qtbot, VerifyScreen(context_for(uow_factory), actors["pharmacist"]))
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         screen.activate()
         qtbot.waitUntil(lambda: screen.queue.rowCount() == 1, timeout=WAIT)
@@ -47,7 +47,7 @@ def test_the_pharmacist_who_filled_is_refused_on_screen(qtbot, uow_factory, acto
     rph = make_actor(uow_factory, "pharmacist", "pharmacist9")
     fill.fill(uow_factory, rph, rx_world.rx_id, f.LISINOPRIL_20_100.upc)
     screen = show(qtbot, VerifyScreen(context_for(uow_factory), rph))
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         counter.scan(rx_world.rx_number)
         qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)

@@ -19,8 +19,8 @@ from pharmacy_desktop.ui.widgets.inventory_recalls import LOT_HEADERS, PATIENT_H
 from pharmacy_desktop.ui.widgets.inventory_receiving import ReceivingPage
 from pharmacy_desktop.ui.widgets.inventory_reports import REPORTS, ReportsPage
 from tests.conftest import make_actor
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
-from tests.fill.ui_helpers import Counter, context_for
 from tests.inventory.invariants import assert_inventory_invariants
 from tests.inventory.ledger_world import TODAY, new_item, receive
 from tests.inventory.purchase_world import LISINOPRIL, OXYCODONE, buyer_world, sent_order
@@ -46,7 +46,7 @@ def counter_for():
     made = []
 
     def make(page):
-        c = Counter(page)
+        c = Counter.on_screen(page)
         made.append(c)
         return c
 
@@ -184,7 +184,7 @@ def test_destroying_a_controlled_lot_takes_two_witnesses_with_their_passwords(
 def test_reports_shown_then_saved_off_the_gui_thread(qtbot, uow_factory, actors, recalled_shelf, tmp_path, fmt):
     page = show(qtbot, ReportsPage(context_for(uow_factory), actors["pharmacist"]))
     page.folder = tmp_path
-    counter = Counter(page)
+    counter = Counter.on_screen(page)
     try:
         page.activate()
         assert page.choice.hasFocus() and page.kind().name == "controlled-log"
@@ -416,7 +416,7 @@ def test_the_pages_are_tabs_of_the_inventory_screen_with_alt_keys_and_scans_reac
 ):
     pharmacist = InventoryScreen(context_for(uow_factory), actors["pharmacist"])
     show(qtbot, pharmacist)
-    counter = Counter(pharmacist)
+    counter = Counter.on_screen(pharmacist)
     try:
         for key, kind in (
             (Qt.Key.Key_O, OrdersPage),

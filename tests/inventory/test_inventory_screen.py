@@ -16,8 +16,8 @@ from pharmacy_desktop.services import inventory_view
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.inventory import InventoryScreen
 from pharmacy_desktop.ui.widgets.inventory_stock import StockPage
+from tests.counter_driver import Counter, context_for
 from tests.fill import factories as f
-from tests.fill.ui_helpers import Counter, context_for
 from tests.inventory.adjust_world import dispense
 from tests.inventory.invariants import assert_inventory_invariants
 from tests.inventory.view_world import stock_shelf
@@ -46,7 +46,7 @@ def inventory(qtbot, uow_factory, actors, shelf):
         screen.show()
         screen.activateWindow()
     screen.activate()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     yield screen, counter
     counter.close()
 
@@ -376,7 +376,7 @@ def test_the_fill_screen_sends_a_bottle_without_stock_record_to_inventory_f8(qtb
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         counter.scan(world.rx_number)
         qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)

@@ -500,8 +500,8 @@ def test_the_fill_screen_shows_a_rejection_after_the_fill_without_blocking_it(qt
 
     from pharmacy_desktop.ui.screens.fill import FillScreen
     from pharmacy_desktop.ui.style import STOP_BORDER
+    from tests.counter_driver import Counter, context_for
     from tests.fill.test_fill_screen import WAIT, status_of
-    from tests.fill.ui_helpers import Counter, context_for
 
     add_plan(uow_factory, world.patient_id, policy_number="TERM0001")  # coverage ended: 65
     screen = FillScreen(context_for(uow_factory), actors["technician"])
@@ -510,7 +510,7 @@ def test_the_fill_screen_shows_a_rejection_after_the_fill_without_blocking_it(qt
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         screen.activate()
         qtbot.waitUntil(lambda: screen.queue.rowCount() == 1, timeout=WAIT)
@@ -540,8 +540,8 @@ def test_the_verify_screen_shows_the_prescriptions_claim_rejection(qtbot, uow_fa
 
     from pharmacy_desktop.ui.screens.verify import VerifyScreen
     from pharmacy_desktop.ui.style import STOP_BORDER
+    from tests.counter_driver import Counter, context_for
     from tests.fill.test_fill_screen import WAIT
-    from tests.fill.ui_helpers import Counter, context_for
 
     add_plan(uow_factory, world.patient_id)
     direct_fill(uow_factory, world, f.LISINOPRIL_20_100.ndc11, number=0, ago=10)  # a 30-day fill 10 days ago
@@ -554,7 +554,7 @@ def test_the_verify_screen_shows_the_prescriptions_claim_rejection(qtbot, uow_fa
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         counter.scan(world.rx_number)
         qtbot.waitUntil(lambda: screen.view is not None, timeout=WAIT)

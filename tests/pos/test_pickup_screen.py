@@ -25,9 +25,9 @@ from pharmacy_desktop.services import pickup as pickup_service
 from pharmacy_desktop.services import sale as sale_service
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.pickup import PickupScreen
+from tests.counter_driver import Counter
 from tests.escpos_parse import parse
 from tests.fill import factories as f
-from tests.fill.ui_helpers import Counter
 from tests.pos.conftest import ASPIRIN_UPC, add_discount, add_patient, allow_pickup, insure, ready_rx
 from tests.pos.test_signature_pad import darkest_near
 from tests.printing.conftest import printer, workstation_config  # noqa: F401 - printer is a fixture
@@ -53,7 +53,7 @@ def counter_screen(qtbot, uow_factory, actors, printer):  # noqa: F811 - the fix
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     yield screen, counter, receipt_printer
     counter.close()
 
@@ -370,7 +370,7 @@ def test_escape_keeps_a_sale_with_payments_and_a_voided_sale_voids_the_card(qtbo
     with qtbot.waitActive(screen):
         screen.show()
         screen.activateWindow()
-    counter = Counter(screen)
+    counter = Counter.on_screen(screen)
     try:
         _, refill_id, number = ready_rx(uow_factory, actors, pos)
         open_bag(qtbot, counter, screen, number)
