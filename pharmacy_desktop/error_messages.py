@@ -50,13 +50,18 @@ def database_error_message(exc: BaseException) -> str | None:
 def migration_error_message(exc: BaseException) -> str | None:
     """Alembic's CommandError (an unknown revision, a target that is not ahead): its text names
     revisions only, with the revisions that exist."""
-    try:
-        from alembic.util import CommandError
-    except ImportError:  # pragma: no cover - alembic is a dependency
-        return None
-    if not isinstance(exc, CommandError):
+    if not _is_alembic_command_error(exc):
         return None
     return f"The migration was refused: {exc}. Known revisions: {_known_revisions()}."
+
+
+def _is_alembic_command_error(exc: BaseException) -> bool:
+    """``exc`` is (a subclass of) alembic.util.CommandError, told by its class's name and module, not by
+    importing alembic: the app's error dialogs call failure_message on the GUI thread, where the first
+    import of alembic took ~0.4 s (an exception of alembic's comes only from code that imported it)."""
+    return any(
+        cls.__name__ == "CommandError" and cls.__module__.partition(".")[0] == "alembic" for cls in type(exc).__mro__
+    )
 
 
 def failure_message(exc: BaseException) -> str | None:
