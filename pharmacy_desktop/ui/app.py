@@ -9,7 +9,7 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
@@ -18,7 +18,13 @@ from pharmacy_desktop import config as config_mod
 from pharmacy_desktop import paths
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.latency import GIL_SWITCH_S, freeze_long_lived, preload_modules
+from pharmacy_desktop.ui.latency import (
+    GIL_SWITCH_S,
+    SIGN_IN_MODULES,
+    freeze_long_lived,
+    import_modules,
+    preload_modules,
+)
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 
 if TYPE_CHECKING:
@@ -96,6 +102,32 @@ class StartupWindow(QWidget):
         self.resize(520, 160)
 
 
+class Started(NamedTuple):
+    """What the start-up thread opened and built for the GUI: the database and the background workers
+    (plain Python objects, not yet started; no Qt object is made off the GUI thread). Their modules
+    (the print sender, the expiry pass, the notification adapters, the keyring) and the sign-in
+    window's are imported there too, so the turn that shows the sign-in imports nothing."""
+
+    database: Application
+    printing: PrintSender
+    expiry: ExpiryJob
+    backups: NightlyBackup | None
+    notifying: NotificationSender
+
+
+def start_up(database: Application) -> Started:
+    """The start-up thread's part after the database opened: the workers built, the sign-in's modules imported."""
+    started = Started(
+        database,
+        database.make_print_sender(),
+        database.make_expiry_job(),
+        database.make_nightly_backup(),
+        database.make_notification_sender(),  # sends only on the pharmacy's chosen workstation
+    )
+    import_modules(SIGN_IN_MODULES)
+    return started
+
+
 class Session(QObject):
     """Holds the running app: database, context, windows, scanner, idle lock, change listener."""
 
@@ -128,6 +160,10 @@ class Session(QObject):
     def start(self) -> None:
         from pharmacy_desktop.ui.first_run import FirstRunWizard, first_run_needed
 
+        # the modules imported so far (Qt, the app's start): a full GC set off by the start-up thread's
+        # imports and migrations check (holding the GIL, the start-up window's turns wait) walks only what it makes
+        freeze_long_lived("start")
+
         if first_run_needed(getattr(self.args, "database_url", None), self.config):
             # a new workstation: the demo, a pharmacy of its own, or the pharmacy's server? (ui/first_run.py)
             self.first_run = FirstRunWizard()
@@ -153,7 +189,7 @@ class Session(QObject):
         if hosting is not None:
             self.startup.message.setText("Making this computer the pharmacy's database server…")
 
-        def open_() -> Application:
+        def open_() -> Started:
             if hosting is not None:  # migrated first (the app role's grants need the tables), then served
                 from pharmacy_desktop.services.connection_check import host_this_workstation
 
@@ -163,7 +199,7 @@ class Session(QObject):
                 assert embedded is not None  # no server configured: first_run_needed said so
                 self.hosting_result = host_this_workstation(embedded, hosting)
             self._opened = open_database(url, cfg=self.config, seed_demo=seed_demo)
-            return self._opened
+            return start_up(self._opened)
 
         run_in_background(self.startup, open_, self._database_ready, self._database_failed)
 
@@ -200,11 +236,14 @@ class Session(QObject):
         self.shutdown()
         self.database = self._opened = None  # closed: the shutdown at quit has nothing left to do
 
-    def _database_ready(self, database: Application) -> None:
+    def _database_ready(self, started: Started) -> None:
+        """The start-up thread's result, in two turns of the event loop (the start-up window stays up,
+        answering, until the sign-in replaces it): the context, the change listener and the workers
+        started in this one, the sign-in window built and shown in the next (_show_sign_in)."""
         from pharmacy_desktop.ui.changes import ChangeListener
 
-        self.database = database
-        printing = self.printing = database.make_print_sender()  # started once the change listener can wake it
+        database = self.database = started.database
+        printing = self.printing = started.printing  # started once the change listener can wake it
         self.context = AppContext.from_application(
             database, config_path=config_mod.config_path(), print_sender=printing
         )
@@ -216,20 +255,14 @@ class Session(QObject):
             self.revision_recheck = RevisionRecheck(database.url, listener.connection_changed, listener.connected, self)
             self.revision_recheck.refused.connect(self._database_refused)
         self._start_printing(printing, listener)
-        self.expiry = database.make_expiry_job()
+        self.expiry = started.expiry
         self.expiry.start()
-        self.backups = database.make_nightly_backup()
+        self.backups = started.backups
         if self.backups is not None:
             self.backups.start()
-        self.notifying = database.make_notification_sender()  # sends only on the pharmacy's chosen workstation
+        self.notifying = started.notifying
         self.notifying.start()
-        self.startup.hide()
-        self._show_sign_in()
-        if self.hosting_result is not None:
-            from pharmacy_desktop.ui.first_run import show_hosting_result
-
-            show_hosting_result(self.hosting_result, self.signin_window)
-        log.info("database ready (%s); sign-in shown", database.source)
+        QTimer.singleShot(0, self._show_sign_in)
 
     def _start_printing(self, printing: PrintSender, listener: ChangeListener) -> None:
         """The print sender: waiting jobs go out in the background, retried with back-off."""
@@ -245,15 +278,23 @@ class Session(QObject):
             self.printing.wake()
 
     def _show_sign_in(self) -> None:
+        """The sign-in window in a turn of its own (its module imported by the start-up thread: start_up)."""
+        if self.database is None or self.context is None:  # refused again before this turn (_database_refused)
+            return
         freeze_long_lived("sign-in")  # the start-up's objects: a full GC set off by the sign-in's imports skips them
         from pharmacy_desktop.ui.signin_window import SignInWindow
 
-        assert self.context is not None  # set by _database_ready, which shows the sign-in
         signin_window = self.signin_window = SignInWindow(self.context)
         signin_window.signed_in.connect(self._signed_in)
         signin_window.show()
+        self.startup.hide()
         if self._preload is None:
             self._preload = preload_modules()  # while a person types their name and password
+        if self.hosting_result is not None:
+            from pharmacy_desktop.ui.first_run import show_hosting_result
+
+            show_hosting_result(self.hosting_result, signin_window)
+        log.info("database ready (%s); sign-in shown", self.database.source)
 
     def _signed_in(self, actor: Actor) -> None:
         if self._preload is not None:  # a quick sign-in: the rest of the preload first (two threads

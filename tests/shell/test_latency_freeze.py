@@ -13,9 +13,19 @@ class Collector:
 
     def __init__(self) -> None:
         self.freezes = 0
+        self.enabled = True
 
     def freeze(self) -> None:
         self.freezes += 1
+
+    def isenabled(self) -> bool:
+        return self.enabled
+
+    def disable(self) -> None:
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
 
 
 @pytest.fixture
@@ -42,8 +52,21 @@ def test_the_preload_freezes_the_start_ups_objects_before_it_imports(collector, 
 
     # not the icon fonts on a thread of the test process: a shell shown by a later test was never activated
     monkeypatch.setattr(icons, "warm", lambda: None)
+    collected_while_importing: list[bool] = []
+    monkeypatch.setattr(latency, "import_modules", lambda names: collected_while_importing.append(collector.enabled))
     thread = latency.preload_modules(names=())
     thread.join(timeout=30)
-    assert collector.freezes == 1 and "sign-in" in latency._frozen
-    latency.freeze_long_lived()  # the shell's modules, imported by the preload, at the shell's opening
-    assert collector.freezes == 2
+    # frozen before (the start-up's objects) and after (the modules it imported); no collection between
+    assert collector.freezes == 2 and {"sign-in", "preload"} <= latency._frozen
+    assert collected_while_importing == [False] and collector.enabled
+    latency.freeze_long_lived()  # the first shell, at its opening
+    assert collector.freezes == 3
+
+
+def test_a_collector_turned_off_before_the_preload_stays_off(collector, monkeypatch):
+    from pharmacy_desktop.ui import icons
+
+    monkeypatch.setattr(icons, "warm", lambda: None)
+    collector.enabled = False
+    latency.preload_modules(names=()).join(timeout=30)
+    assert not collector.enabled
