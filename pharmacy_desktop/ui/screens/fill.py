@@ -37,7 +37,6 @@ from pharmacy_desktop.ui.keys import key_for, with_keys
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
-from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
     LotPicker,
     ResultBanner,
@@ -94,10 +93,7 @@ class FillScreen(QueueScreen):
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = self._build_queue("fillQueue")
-        pages = self._build_pages("Scan an Rx label\nor pick a prescription and press Enter", "fillStatus", 2)
-        right, self.claim = with_claim_banner(pages)
-        self._split(left, right, [400, 660], (4, 6))
+        self._build_screen("fillQueue", "Scan an Rx label\nor pick a prescription and press Enter", "fillStatus", 2)
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")

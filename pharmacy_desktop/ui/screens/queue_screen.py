@@ -19,6 +19,7 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.base import Screen, heading
+from pharmacy_desktop.ui.widgets.claim_banner import ClaimBanner
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
 from pharmacy_desktop.ui.widgets.fill_common import (
     HardStop,
@@ -78,8 +79,13 @@ class QueueScreen(LiveScreen):
 
     # -- layout (called by the subclass's _build) -------------------------------------------------
 
-    def _build_queue(self, name: str) -> QWidget:
-        self.queue = RowsTable(QUEUE_HEADERS, stretch=1, lines=2)
+    def _build_queue(self, name: str, parent: QWidget | None = None) -> QWidget:
+        """The queue's title over the queue: a pane made in ``parent`` (the splitter), its table made in
+        the pane (each widget styled where it stays, not again at each move into a new parent)."""
+        left = QWidget(parent)
+        layout = QVBoxLayout(left)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.queue = RowsTable(QUEUE_HEADERS, left, stretch=1, lines=2)
         self.queue.setColumnHidden(3, True)  # the Rx number: in the tooltip and the open prescription
         fit_rows_to_lines(self.queue, 1)  # the drug through its strength: its form drops, then it wraps
         # whole rows are selected: a highlighted (bold) title would only get wider than its narrowed column
@@ -90,9 +96,6 @@ class QueueScreen(LiveScreen):
         self.queue.itemSelectionChanged.connect(self._preview_highlighted)
         self.queue_title = heading(self.queue_heading, 2)
         self.queue_title.setWordWrap(True)  # the queue narrowed beside an open prescription
-        left = QWidget()
-        layout = QVBoxLayout(left)
-        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.queue_title)
         layout.addWidget(self.queue, 1)
         # room for the STAT mark, "Last, First" and a drug through its strength, and the time waiting:
@@ -101,31 +104,35 @@ class QueueScreen(LiveScreen):
         left.setMinimumWidth(self.queue.fontMetrics().averageCharWidth() * 40)
         return left
 
-    def _build_pages(self, prompt: str, status_name: str, status_delta: float) -> QStackedWidget:
+    def _build_pages(
+        self, prompt: str, status_name: str, status_delta: float, parent: QWidget | None = None
+    ) -> QStackedWidget:
         """The idle page (``idle_prompt``, ``status``, ``preview``) now; the work page (``_build_work``) and
         the hard stop in the turns after the queue first shows (``_prebuild_soon``), or at once when a
         prescription opens before (``work``, ``hard_stop``): the queue's first showing builds only what it
-        shows (bench/gui_stall.py)."""
-        self.pages = QStackedWidget()
+        shows (bench/gui_stall.py). The pages are made in ``parent`` and the idle page's widgets in it,
+        the pages in the stack before their widgets: each is styled once, where it stays."""
+        self.pages = QStackedWidget(parent)
         self.idle_page = QWidget()
+        self.work_page = QWidget()  # empty until ``work()`` builds it
+        for page in (self.idle_page, self.work_page):
+            self.pages.addWidget(page)
         idle = QVBoxLayout(self.idle_page)
-        self.idle_prompt = ScanPrompt(prompt)
-        self.status = scaled(StatusLabel(), status_delta)  # what just happened: its icon beside the words
+        self.idle_prompt = ScanPrompt(prompt, self.idle_page)
+        # what just happened: its icon beside the words
+        self.status = scaled(StatusLabel(parent=self.idle_page), status_delta)
         self.status.setObjectName(status_name)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.preview = RxPreview()
+        self.preview = RxPreview(self.idle_page)
         idle.addStretch(1)
         idle.addWidget(self.preview)
         idle.addWidget(self.idle_prompt)
         idle.addWidget(self.status)
         idle.addStretch(2)
-        self.work_page = QWidget()  # empty until ``work()`` builds it
         self.work_built = False
         self._stop_page: HardStop | None = None
         self._prebuilding = False
-        for page in (self.idle_page, self.work_page):
-            self.pages.addWidget(page)
         self.pages.currentChanged.connect(self._page_sizes)
         self._page_sizes()
         return self.pages
@@ -192,6 +199,30 @@ class QueueScreen(LiveScreen):
         idle = self.pages.currentWidget() is self.idle_page
         words = self.queue_heading if idle or not self.queue_heading_short else self.queue_heading_short
         self.queue_title.setText(f"{words} ({len(self.rows)})" if self.loaded else words)
+
+    def _build_screen(self, queue_name: str, prompt: str, status_name: str, status_delta: float) -> None:
+        """The queue (``_build_queue``) beside the pages (``_build_pages``) with the claim banner
+        (``claim``) under them, 400:660 and growing 4:6 with the window (fill and verification alike).
+
+        Built from the top down: each pane is made in the splitter and its widgets in the pane, so a
+        widget is styled where it stays. Built bottom-up, every move into a new parent sent the app's
+        style sheet through the subtree again (a widget already polished was polished again): the
+        screen took ~8.5 ms of the F5 turn to build, now ~4 (bench/gui_stall.py 'fill: queue')."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        layout.addWidget(splitter)
+        splitter.addWidget(self._build_queue(queue_name, splitter))
+        right = QWidget(splitter)  # the pages over the claim banner (as ``with_claim_banner``), made in place
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._build_pages(prompt, status_name, status_delta, right), 1)
+        self.claim = ClaimBanner(right)
+        column.addWidget(self.claim)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 6)
+        splitter.setSizes([400, 660])
 
     def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)

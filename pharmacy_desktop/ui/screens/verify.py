@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -36,7 +36,6 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
-from pharmacy_desktop.ui.widgets.claim_banner import with_claim_banner
 from pharmacy_desktop.ui.widgets.fill_common import (
     GREEN,
     RED,
@@ -90,10 +89,7 @@ class VerifyScreen(QueueScreen):
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = self._build_queue("verifyQueue")
-        pages = self._build_pages("STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)", "verifyStatus", 3)
-        right, self.claim = with_claim_banner(pages)
-        self._split(left, right, [400, 660], (4, 6))  # as fill: the queue grows with the window too
+        self._build_screen("verifyQueue", "STEP 1  ▶  SCAN THE VIAL LABEL\n(the Rx barcode)", "verifyStatus", 3)
 
     def _build_work(self, page: QWidget) -> None:
         self.rx_line = big("", 1, name="rxLine")
@@ -228,13 +224,20 @@ class VerifyScreen(QueueScreen):
         else:
             self._show_line(0)
         self.prompt.set_text("STEP 2  ▶  SCAN THE STOCK BOTTLE")
+        self.middle.hide()  # the compare and the vial label: laid out and painted a turn after the rest
         self.pages.setCurrentWidget(self.work_page)
         self._select_in_queue(view.prescription_id)
         self.prompt.setFocus()  # the bottle scan goes to the prompt, and it shows it
+        QTimer.singleShot(0, self, self._show_compare)
         rx_id = view.prescription_id
         self.claim.load(
             self.context, self.actor, rx_id, lambda: self.view is not None and self.view.prescription_id == rx_id
         )
+
+    def _show_compare(self) -> None:
+        """The compare and the vial label of the open prescription, shown a turn after its head (the label
+        scan's answer paints the name and the step's prompt first; a bottle checked shows them at once)."""
+        self.middle.setVisible(self.view is not None)
 
     def _show_line(self, index: int) -> None:
         assert self.view is not None
