@@ -28,15 +28,17 @@ window is built and shown in a turn of its own; the bench imports the same modul
 the cyclic GC before the day starts, as the app freezes what it made at start (Session.start), so a full
 collection of the bench's own garbage does not land in a measured step.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--rounds 1] [--database-url URL]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_stall.py [--database-url URL] [--profile STEP]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import gc
 import os
+import pstats
 import signal
 import sys
 import time
@@ -78,6 +80,8 @@ class StallMonitor(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
         self.collections: list[tuple[int, float, str]] = []  # the cyclic GC's runs: generation, ms, step
+        self.profile: tuple[str, ...] = ()  # --profile: the steps whose name starts so are profiled (cProfile)
+        self.profiler: cProfile.Profile | None = None
         self._gc_started = 0.0
 
     def start(self) -> None:
@@ -102,7 +106,16 @@ class StallMonitor(QObject):
         gc.callbacks.remove(self._gc)
 
     def enter(self, step: str) -> None:
+        if self.profiler is not None:  # the profiled step is over: where its GUI-thread time went
+            self.profiler.disable()
+            print(f"\nprofile of '{self.step}' (GUI thread; its gaps above are inflated by the profiler):")
+            stats = pstats.Stats(self.profiler, stream=sys.stdout).sort_stats("cumulative")
+            stats.print_stats("pharmacy_desktop", 25)
+            self.profiler = None
         self.step = step
+        if self.profile and step.strip().startswith(self.profile):
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
 
     def _tick(self) -> None:
         now, cpu = time.perf_counter(), time.thread_time()
@@ -406,6 +419,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="GUI stall benchmark: the counter day in the real shell")
     parser.add_argument("--database-url", help="an empty database migrated to head (default: a throwaway cluster)")
     parser.add_argument("--patients", type=int, default=30, help="demo patients (default 30)")
+    parser.add_argument(
+        "--profile",
+        metavar="STEP",
+        help="profile the GUI thread in the steps whose names start so (comma-separated, e.g. 'switch to,lock')",
+    )
     args = parser.parse_args()
 
     from catalog_import import throwaway_database
@@ -455,6 +473,7 @@ def main() -> int:
         startup_window.show()
         app.processEvents()
         monitor = StallMonitor()
+        monitor.profile = tuple(args.profile.split(",")) if args.profile else ()
         monitor.start()
         started = time.monotonic()
         try:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RESOURCES = paths.resources_dir()
+PRELOAD_POLL_MS = 20  # a sign-in before the shell's modules are imported: looked at again this often
 
 
 def default_screens() -> list[type[Screen]]:
@@ -297,8 +298,14 @@ class Session(QObject):
         log.info("database ready (%s); sign-in shown", self.database.source)
 
     def _signed_in(self, actor: Actor) -> None:
-        if self._preload is not None:  # a quick sign-in: the rest of the preload first (two threads
-            self._preload.join()  # importing the same modules at once could see one half-imported)
+        if self._preload is not None and self._preload.is_alive():
+            # a quick sign-in: the shell opens once the preload is done (two threads importing the same
+            # modules at once could see one half-imported), the event loop turning meanwhile — a join here
+            # held the GUI thread for the rest of the preload (up to ~1.5 s)
+            if self.signin_window is not None:
+                self.signin_window.setEnabled(False)
+            QTimer.singleShot(PRELOAD_POLL_MS, lambda: self._signed_in(actor))
+            return
         from pharmacy_desktop.ui.main_window import MainWindow
         from pharmacy_desktop.ui.scan_dispatch import ScanDispatcher
 

@@ -106,3 +106,30 @@ def test_a_database_refused_before_the_sign_in_turn_shows_no_sign_in(qtbot, qapp
         assert session.signin_window is None
     finally:
         qapp.aboutToQuit.disconnect(session.shutdown)
+
+
+def test_a_sign_in_before_the_preload_ends_waits_without_holding_the_gui_thread(qtbot, qapp):
+    from pharmacy_desktop.ui.app import Session
+
+    session = Session(qapp, argparse.Namespace(database_url="postgresql://nobody@localhost:1/none"))
+    qtbot.addWidget(session.startup)
+    release = threading.Event()
+    session._preload = threading.Thread(target=release.wait, args=(30,), daemon=True)
+    session._preload.start()
+    try:
+        session._signed_in(object())  # type: ignore[arg-type]  # returns at once: no join on the preload
+        assert session.window is None and session._preload.is_alive()
+        real, looks, opened = session._signed_in, [], []
+
+        def signed_in(actor):  # the retries: on to the shell (recorded here) once the preload is done
+            looks.append(actor)
+            (real if session._preload.is_alive() else opened.append)(actor)
+
+        session._signed_in = signed_in  # type: ignore[method-assign]
+        qtbot.wait(150)
+        assert len(looks) >= 2 and not opened  # still importing: looked at again, the loop turning meanwhile
+        release.set()
+        qtbot.waitUntil(lambda: bool(opened), timeout=5_000)
+    finally:
+        release.set()
+        qapp.aboutToQuit.disconnect(session.shutdown)
