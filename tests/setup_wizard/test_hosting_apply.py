@@ -33,12 +33,12 @@ def _hosting(sandbox, monkeypatch, tag: str):
         server.stop(force=True)
 
 
-@pytest.fixture(scope="module")
-def hosted(sandbox):
-    """One hosting server for the tests that leave it as they found it (connect, apply the same plan
-    again, pin its certificate, a refused plan): a server and its migration once, not per test."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        yield from _hosting(sandbox, monkeypatch, f"{os.getpid()}-shared")
+@pytest.fixture
+def hosted(hosted_config):
+    """The folder's shared hosting server (conftest.py) for the tests that leave it as they found it
+    (connect, apply the same plan again, pin its certificate, a refused plan): a server and its
+    migration once, not per test or module."""
+    return hosted_config
 
 
 @pytest.fixture

@@ -25,14 +25,14 @@ def heard(conn: psycopg.Connection, topic: str) -> bool:
     return any(f'"{topic}"' in n.payload for n in conn.notifies(timeout=10, stop_after=1))
 
 
-def test_each_sees_the_others_patients_live(hosted, tmp_path):
+def test_each_sees_the_others_patients_live(shared_hosted, tmp_path):
     from pharmacy_desktop.app import open_database
     from pharmacy_desktop.services import auth
     from pharmacy_desktop.services.patients import create_patient, search_patients
     from tests.conftest import TEST_PASSWORD, make_actor
     from tests.intake.conftest import patient_form
 
-    server, result = hosted
+    server, result = shared_hosted  # the folder's hosting server (conftest.py): its first administrator made here
     counter_choice = ServerChoice(result.host, result.port, user=result.app_role, password=result.app_password)
     certificate = read_certificate(counter_choice)
     assert certificate is not None and certificate.fingerprint == result.fingerprint
