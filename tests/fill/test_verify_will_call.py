@@ -22,6 +22,14 @@ def filled(uow_factory, actors, rx_world):
     return rx_world
 
 
+def approve(uow_factory, actor, rx_id, bottle_scans=(f.LISINOPRIL_20_100.upc,), **how):
+    """``verify.approve`` with the scan of the Rx's printed vial label and of the bottles (the
+    prescribed one unless told); ``how``: its other keyword arguments."""
+    return verify.approve(
+        uow_factory, actor, rx_id, label_scan=f.label_scan(uow_factory, rx_id), bottle_scans=list(bottle_scans), **how
+    )
+
+
 def test_label_scan_opens_prescribed_vs_filled(uow_factory, actors, filled):
     view = verify.open_by_label_scan(uow_factory, actors["pharmacist"], f"]C0{filled.rx_number}")
     assert view.rx_number == filled.rx_number and view.status == "in_progress"
@@ -41,13 +49,7 @@ def test_bottle_check_matches_and_stops_on_wrong_bottle(uow_factory, actors, fil
 
 def test_approve_makes_it_ready_in_a_bin_with_the_pharmacist_recorded(uow_factory, actors, filled):
     pharmacist = actors["pharmacist"]
-    result = verify.approve(
-        uow_factory,
-        pharmacist,
-        filled.rx_id,
-        label_scan=f.label_scan(uow_factory, filled.rx_id),
-        bottle_scans=[f.LISINOPRIL_20_100.upc],
-    )
+    result = approve(uow_factory, pharmacist, filled.rx_id)
     assert result.bin_code == "A" and result.verified_by == pharmacist.display_name
     rx, [refill], _ = rx_state(uow_factory, filled.rx_id)
     assert rx.status == "ready" and rx.verified_by == pharmacist.user_id and rx.ready_at is not None
@@ -63,37 +65,13 @@ def test_approve_makes_it_ready_in_a_bin_with_the_pharmacist_recorded(uow_factor
         second_id, third_id = second.id, third.id
     for rx_id in (second_id, third_id):
         fill.fill(uow_factory, actors["technician"], rx_id, f.LISINOPRIL_20_100.upc)
-    assert (
-        verify.approve(
-            uow_factory,
-            pharmacist,
-            second_id,
-            label_scan=f.label_scan(uow_factory, second_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-        ).bin_code
-        == "A"
-    )
-    assert (
-        verify.approve(
-            uow_factory,
-            pharmacist,
-            third_id,
-            label_scan=f.label_scan(uow_factory, third_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-        ).bin_code
-        == "B"
-    )
+    assert approve(uow_factory, pharmacist, second_id).bin_code == "A"
+    assert approve(uow_factory, pharmacist, third_id).bin_code == "B"
 
 
 def test_a_technician_cannot_approve(uow_factory, actors, filled):
     with pytest.raises(PermissionDenied):
-        verify.approve(
-            uow_factory,
-            actors["technician"],
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-        )
+        approve(uow_factory, actors["technician"], filled.rx_id)
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
@@ -102,33 +80,15 @@ def test_a_forged_actor_cannot_approve(uow_factory, actors, filled):
     tech = actors["technician"]
     forged = dataclasses.replace(tech, permissions=tech.permissions | {"prescription.final_verify"})
     with pytest.raises(PermissionDenied):
-        verify.approve(
-            uow_factory,
-            forged,
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-        )
+        approve(uow_factory, forged, filled.rx_id)
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
 def test_approval_needs_the_bottle_scan(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
-        verify.approve(
-            uow_factory,
-            actors["pharmacist"],
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[],
-        )
+        approve(uow_factory, actors["pharmacist"], filled.rx_id, [])
     with pytest.raises(verify.BottleMismatch):
-        verify.approve(
-            uow_factory,
-            actors["pharmacist"],
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[f.METFORMIN_500.upc],
-        )
+        approve(uow_factory, actors["pharmacist"], filled.rx_id, [f.METFORMIN_500.upc])
     assert rx_state(uow_factory, filled.rx_id)[0].status == "in_progress"
 
 
@@ -138,14 +98,7 @@ def test_approval_of_a_changed_prescription_is_refused(uow_factory, actors, fill
         uow.session.get(Prescription, filled.rx_id).notes = "patient called"
         uow.commit()
     with pytest.raises(ConcurrentUpdate):
-        verify.approve(
-            uow_factory,
-            actors["pharmacist"],
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-            expected_version=view.version,
-        )
+        approve(uow_factory, actors["pharmacist"], filled.rx_id, expected_version=view.version)
 
 
 def test_return_to_fill_reverses_every_stock_movement(uow_factory, actors):
@@ -197,13 +150,7 @@ def test_verify_queue_lists_filled_prescriptions(uow_factory, actors, filled):
 
 def make_ready(uow_factory, actors, rx_id):
     fill.fill(uow_factory, actors["technician"], rx_id, f.LISINOPRIL_20_100.upc)
-    return verify.approve(
-        uow_factory,
-        actors["pharmacist"],
-        rx_id,
-        label_scan=f.label_scan(uow_factory, rx_id),
-        bottle_scans=[f.LISINOPRIL_20_100.upc],
-    )
+    return approve(uow_factory, actors["pharmacist"], rx_id)
 
 
 def test_will_call_bins_contents_and_searches(uow_factory, actors, rx_world):
@@ -248,14 +195,7 @@ def test_label_scan_of_a_prescription_not_in_will_call_says_so(uow_factory, acto
 
 def test_chosen_bin_must_exist(uow_factory, actors, filled):
     with pytest.raises(ValidationFailed):
-        verify.approve(
-            uow_factory,
-            actors["pharmacist"],
-            filled.rx_id,
-            label_scan=f.label_scan(uow_factory, filled.rx_id),
-            bottle_scans=[f.LISINOPRIL_20_100.upc],
-            bin_code="Q9",
-        )
+        approve(uow_factory, actors["pharmacist"], filled.rx_id, bin_code="Q9")
 
 
 def test_return_to_fill_cancels_the_label_still_waiting_for_its_printer(uow_factory, actors, filled):
