@@ -27,6 +27,24 @@ def prescriber(first: str, last: str, dea_number: str | None, schedules=("2", "3
     )
 
 
+ORDERS = {  # what each test prescribes of the drug: a C-II, or a plain maintenance drug
+    "oxycodone": {"sig": "1 T PO Q12H", "quantity": "20", "days": 10},
+    "lisinopril": {"sig": "1 T PO QD", "days": 30},
+}
+
+
+def written_by(make_patient, meds, who, drug="oxycodone", **more):
+    """A new patient's prescription form for ``drug`` (its ``ORDERS`` line) from the prescriber ``who``."""
+    return rx_form(make_patient().patient_id, meds[drug], **ORDERS[drug], prescriber=who, **more)
+
+
+def refused(uow_factory, actors, form) -> dict[str, str]:
+    """The field errors intake refuses ``form`` with."""
+    with pytest.raises(ValidationFailed) as caught:
+        intake.submit_prescription(uow_factory, actors["technician"], form)
+    return caught.value.field_errors
+
+
 def validations(uow_factory, rx_id, check="prescriber"):
     with uow_factory() as uow:
         return [
@@ -48,15 +66,7 @@ def validations(uow_factory, rx_id, check="prescriber"):
 def test_multi_word_surnames_are_entered_and_stored_in_parts(
     uow_factory, actors, meds, make_patient, first, last, letters
 ):
-    patient = make_patient()
-    form = rx_form(
-        patient.patient_id,
-        meds["oxycodone"],
-        sig="1 T PO Q12H",
-        quantity="20",
-        days=10,
-        prescriber=prescriber(first, last, dea(letters), schedules=("4", "2")),
-    )
+    form = written_by(make_patient, meds, prescriber(first, last, dea(letters), schedules=("4", "2")))
     saved = intake.submit_prescription(uow_factory, actors["technician"], form)
     with uow_factory() as uow:
         rx = uow.prescriptions.get_with_items(saved.prescription_id)
@@ -66,86 +76,41 @@ def test_multi_word_surnames_are_entered_and_stored_in_parts(
 
 
 def test_surname_mismatch_is_saved_and_held_as_a_prescriber_hard_stop(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
-    form = rx_form(
-        patient.patient_id,
-        meds["oxycodone"],
-        sig="1 T PO Q12H",
-        quantity="20",
-        days=10,
-        prescriber=prescriber("Martin", "Van Buren", dea("AS")),
-    )
+    form = written_by(make_patient, meds, prescriber("Martin", "Van Buren", dea("AS")))
     saved = intake.submit_prescription(uow_factory, actors["technician"], form)
     assert saved.blocking_alerts >= 1
     assert ("failed", "dea_name_mismatch") in validations(uow_factory, saved.prescription_id)
 
 
 def test_schedule_not_held_by_the_prescriber_is_a_hard_stop(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
-    form = rx_form(
-        patient.patient_id,
-        meds["oxycodone"],
-        sig="1 T PO Q12H",
-        quantity="20",
-        days=10,
-        prescriber=prescriber("Maria", "de la Cruz", dea("AD"), schedules=("3", "4", "5")),
-    )
+    form = written_by(make_patient, meds, prescriber("Maria", "de la Cruz", dea("AD"), schedules=("3", "4", "5")))
     saved = intake.submit_prescription(uow_factory, actors["technician"], form)
     assert ("failed", "schedule_not_registered") in validations(uow_factory, saved.prescription_id)
 
 
 @pytest.mark.parametrize(("letter", "fragment"), [("E", "manufacturer"), ("P", "distributor"), ("X", "DATA-waiver")])
 def test_non_prescriber_dea_numbers_are_refused_at_intake(uow_factory, actors, meds, make_patient, letter, fragment):
-    patient = make_patient()
-    form = rx_form(
-        patient.patient_id,
-        meds["oxycodone"],
-        sig="1 T PO Q12H",
-        quantity="20",
-        days=10,
-        prescriber=prescriber("Maria", "de la Cruz", dea(letter + "D")),
-    )
-    with pytest.raises(ValidationFailed) as caught:
-        intake.submit_prescription(uow_factory, actors["technician"], form)
-    assert fragment in caught.value.field_errors["prescriber_dea"]
+    form = written_by(make_patient, meds, prescriber("Maria", "de la Cruz", dea(letter + "D")))
+    assert fragment in refused(uow_factory, actors, form)["prescriber_dea"]
 
 
 @pytest.mark.parametrize("first_digit", "03")
 def test_npi_starting_with_0_or_3_is_refused(uow_factory, actors, meds, make_patient, first_digit):
-    patient = make_patient()
     nine = first_digit + "23456789"
-    form = rx_form(
-        patient.patient_id,
-        meds["lisinopril"],
-        sig="1 T PO QD",
-        days=30,
-        prescriber=prescriber("Maria", "de la Cruz", None, npi=nine + str(npi_check_digit(nine))),
+    form = written_by(
+        make_patient, meds, prescriber("Maria", "de la Cruz", None, npi=nine + str(npi_check_digit(nine))), "lisinopril"
     )
-    with pytest.raises(ValidationFailed) as caught:
-        intake.submit_prescription(uow_factory, actors["technician"], form)
-    assert "start with 1 or 2" in caught.value.field_errors["prescriber_npi"]
+    assert "start with 1 or 2" in refused(uow_factory, actors, form)["prescriber_npi"]
 
 
 def test_last_name_required_with_a_first_name_and_bad_schedule_codes(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
-    form = rx_form(
-        patient.patient_id,
-        meds["lisinopril"],
-        sig="1 T PO QD",
-        days=30,
-        prescriber=prescriber("Maria", " ", None, schedules=("2", "6")),
-    )
-    with pytest.raises(ValidationFailed) as caught:
-        intake.submit_prescription(uow_factory, actors["technician"], form)
-    assert set(caught.value.field_errors) >= {"prescriber_last_name", "prescriber_dea_schedules"}
+    form = written_by(make_patient, meds, prescriber("Maria", " ", None, schedules=("2", "6")), "lisinopril")
+    assert set(refused(uow_factory, actors, form)) >= {"prescriber_last_name", "prescriber_dea_schedules"}
 
 
 def test_a_name_typed_in_one_field_is_split_keeping_the_particles(uow_factory, actors, meds, make_patient):
-    patient = make_patient()
     one_field = intake.PrescriberInput("Dr. Maria de la Cruz", NPI, dea("AL"))
-    form = rx_form(
-        patient.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30, prescriber=one_field, written=dt.date.today()
-    )
+    form = written_by(make_patient, meds, one_field, "lisinopril", written=dt.date.today())
     saved = intake.submit_prescription(uow_factory, actors["technician"], form)
     with uow_factory() as uow:
         rx = uow.prescriptions.get_with_items(saved.prescription_id)
