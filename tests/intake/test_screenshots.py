@@ -16,9 +16,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pharmacy_desktop.config import Config
-from pharmacy_desktop.demo.approvals import approve_as_demo
-from pharmacy_desktop.services import intake, review
-from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
@@ -26,7 +23,7 @@ from pharmacy_desktop.ui.screens.patients import PatientsScreen
 from pharmacy_desktop.ui.screens.review import ReviewScreen
 from tests.shell.windows import DISPLAY, open_shell, settle
 
-from .conftest import rx_form
+from .counter_pharmacy import counter_pharmacy
 
 pytestmark = [pytest.mark.ui, pytest.mark.db]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -52,54 +49,10 @@ def context(uow_factory, qapp):
 
 @pytest.fixture
 def pharmacy(uow_factory, actors, meds, make_patient):
-    """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting."""
-    tech = actors["technician"]
-    insurance = (
-        InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV", "RXGRP01"),
-    )
-    garcia = make_patient(
-        "Maria",
-        "Garcia",
-        dt.date(1961, 5, 17),
-        phone="(217) 555-7788",
-        allergies=(
-            AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
-            AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
-            AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe"),
-        ),
-        conditions=(ConditionEntry("Atrial fibrillation", "I48.91"), ConditionEntry("Essential hypertension", "I10")),
-        insurance=insurance,
-    )
-    smith = make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101")
-    make_patient("Jane", "Smithers", dt.date(1975, 12, 1), phone="(217) 555-2233")
-    make_patient("Robert", "Smithson", dt.date(1949, 8, 30), phone="(217) 555-4410")
-    lee = make_patient("Karen", "Lee", dt.date(1990, 2, 14), phone="(217) 555-9001")
-    for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
-        intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
-    for row in review.review_queue(uow_factory, actors["pharmacist"]):
-        approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
-    intake.submit_prescription(
-        uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30)
-    )
+    """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting
+    (the alprazolam promised in two hours); namesakes of John Smith for the patient search."""
     promised = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
-    intake.submit_prescription(
-        uow_factory,
-        tech,
-        dataclass_replace(
-            rx_form(
-                lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15, refills=2
-            ),
-            promised_at=promised,
-        ),
-    )
-    intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
-    return {"garcia": garcia, "smith": smith}
-
-
-def dataclass_replace(obj, **changes):
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
+    return counter_pharmacy(uow_factory, actors, meds, make_patient, smith_namesakes=True, promised_at=promised)
 
 
 def grab(window, screen, path: Path) -> None:

@@ -9,21 +9,17 @@ medications and the intake combo boxes are readable (the pictures: tests/intake/
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
-from pharmacy_desktop.demo.approvals import approve_as_demo
-from pharmacy_desktop.services import intake, review
-from pharmacy_desktop.services.patients import AllergyEntry, ConditionEntry, InsuranceEntry
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.scanner import ScannerFilter
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
 from pharmacy_desktop.ui.screens.registry import screen_classes
 from pharmacy_desktop.ui.screens.review import ReviewScreen
-from tests.intake.conftest import make_patient, meds, rx_form  # noqa: F401 - fixtures
+from tests.intake.conftest import make_patient, meds  # noqa: F401 - fixtures
+from tests.intake.counter_pharmacy import counter_pharmacy
 from tests.shell.windows import DISPLAY, module_world, settle  # noqa: F401 - a fixture
 from tests.shell.windows import open_shell as open_shell_at_display
 
@@ -117,39 +113,7 @@ def test_the_shell_with_every_screen_fits_1280x800(qtbot, app_look, module_world
 @pytest.fixture
 def pharmacy(uow_factory, actors, meds, make_patient):  # noqa: F811 - the imported fixtures
     """A penicillin-allergic patient on warfarin, lisinopril and aspirin, and three prescriptions waiting."""
-    tech = actors["technician"]
-    insurance = (
-        InsuranceEntry("Medicare Part D - SilverScript", "MED493020117", "primary", "004336", "MEDDADV", "RXGRP01"),
-    )
-    garcia = make_patient(
-        "Maria",
-        "Garcia",
-        dt.date(1961, 5, 17),
-        phone="(217) 555-7788",
-        allergies=(
-            AllergyEntry("Penicillin", "drug", "Hives", "moderate"),
-            AllergyEntry("Sulfa drugs", "drug", "Rash", "mild"),
-            AllergyEntry("Peanuts", "food", "Anaphylaxis", "severe"),
-        ),
-        conditions=(ConditionEntry("Atrial fibrillation", "I48.91"), ConditionEntry("Essential hypertension", "I10")),
-        insurance=insurance,
-    )
-    smith = make_patient("John", "Smith", dt.date(1980, 3, 4), phone="(217) 555-0101")
-    lee = make_patient("Karen", "Lee", dt.date(1990, 2, 14), phone="(217) 555-9001")
-    for med, sig in (("warfarin", "1 T PO QD UD"), ("lisinopril", "1 T PO QD"), ("aspirin", "1 T PO QD")):
-        intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds[med], sig=sig, days=30))
-    for row in review.review_queue(uow_factory, actors["pharmacist"]):
-        approve_as_demo(uow_factory, actors["pharmacist"], row.prescription_id)
-    intake.submit_prescription(
-        uow_factory, tech, rx_form(smith.patient_id, meds["lisinopril"], sig="1 T PO QD", days=30)
-    )
-    intake.submit_prescription(
-        uow_factory,
-        tech,
-        rx_form(lee.patient_id, meds["alprazolam"], sig="1 T PO BID PRN ANXIETY", quantity="30", days=15, refills=2),
-    )
-    intake.submit_prescription(uow_factory, tech, rx_form(garcia.patient_id, meds["amoxicillin"], stat=True))
-    return {"garcia": garcia}
+    return counter_pharmacy(uow_factory, actors, meds, make_patient)
 
 
 def open_shell(qtbot, context, actor, cls):
