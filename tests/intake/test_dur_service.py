@@ -11,6 +11,7 @@ from pharmacy_desktop.db.models.prescriptions import Medication, PrescriptionRef
 from pharmacy_desktop.services import dur_review, intake
 
 from .conftest import rx_form
+from .dur_checks import EVERY_DUR_CHECK
 
 pytestmark = pytest.mark.db
 
@@ -99,20 +100,7 @@ def test_dose_warning_and_every_check_logged(uow_factory, actors, meds, make_pat
     )
     found = current(uow_factory, saved.prescription_id)
     assert ("dose_check", "warning") in found
-    assert {check for check, _ in found} == {
-        "allergy_check",
-        "drug_interaction",
-        "therapeutic_duplication",
-        "dose_check",
-        "drug_disease",
-        "pregnancy",
-        "lactation",
-        "age",
-        "sex",
-        "early_refill",
-        "controlled_substance",
-        "prescriber",
-    }
+    assert {check for check, _ in found} == EVERY_DUR_CHECK
 
 
 def test_controlled_substance_row(uow_factory, actors, meds, make_patient):

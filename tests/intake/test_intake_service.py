@@ -15,6 +15,7 @@ from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import intake
 
 from .conftest import PRESCRIBER, rx_form
+from .dur_checks import EVERY_DUR_CHECK
 
 pytestmark = pytest.mark.db
 
@@ -53,20 +54,7 @@ def test_submit_saves_received_with_directions_expiration_and_event(uow_factory,
         ("PrescriptionReceived", actors["technician"].user_id),
         ("DurChecked", actors["technician"].user_id),
     ]
-    assert checks == {
-        "allergy_check",
-        "drug_interaction",
-        "therapeutic_duplication",
-        "dose_check",
-        "drug_disease",
-        "pregnancy",
-        "lactation",
-        "age",
-        "sex",
-        "early_refill",
-        "controlled_substance",
-        "prescriber",
-    }
+    assert checks == EVERY_DUR_CHECK
 
 
 @pytest.mark.parametrize(
