@@ -4,6 +4,7 @@ application's font, and its key at the right edge ("Clinical review (5) ........
 The key is drawn by the delegate in a column of its own, so the names line up without a monospace
 font. The item's text stays "F3  Clinical review  (5)" (what the tests, a screen reader and the
 tooltip read); the delegate draws the name part (``NAME_ROLE``) and the key (``KEY_ROLE``) apart.
+The count is never cut: on a narrow sidebar the title elides before it ("Final verifica…  (2)").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the entry's key ("F3"), drawn at the 
 SCREEN_ROLE = Qt.ItemDataRole.UserRole  # the screen's index in the shell's list
 TITLE_ROLE = Qt.ItemDataRole.UserRole + 3  # "Clinical review"
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2  # "Clinical review  (5)": what the delegate draws beside the icon
+COUNT_ROLE = Qt.ItemDataRole.UserRole + 4  # "  (5)" (None without a count): drawn whole after the title
 KEY_GAP = 16  # px between the name and the key column
 
 _PLACE_OF_KEY = {key: place for place, key in PLACE_KEYS.items()}
@@ -37,6 +39,9 @@ class NavDelegate(QStyledItemDelegate):
         self.view = view
         self.key_width = 0  # the widest key's advance, set by the sidebar when its entries change
         self.show_keys = True  # False on a narrow window: the names keep the room (keys in the tooltips)
+        # sizeHint is asked for each row on each layout of the list: the answers, until an entry, the
+        # font, the icons or the key column change (``Sidebar.forget_sizes``)
+        self._sizes: dict[tuple[int, bool, int], QSize] = {}
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -55,7 +60,7 @@ class NavDelegate(QStyledItemDelegate):
         full = QRect(opt.rect)
         opt.rect = full.adjusted(0, 0, -(self.key_width + KEY_GAP) if key else 0, 0)
         opt.state &= ~QStyle.StateFlag.State_HasFocus
-        opt.text = str(index.data(NAME_ROLE) or opt.text)
+        opt.text = self.shown_name(opt, index)
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, view)
         if key:
             selected = bool(opt.state & QStyle.StateFlag.State_Selected)
@@ -68,12 +73,37 @@ class NavDelegate(QStyledItemDelegate):
             )
             painter.restore()
 
+    def shown_name(self, opt: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> str:
+        """The name as drawn in ``opt.rect``: whole if it fits, else the title elided and the count whole."""
+        name = str(index.data(NAME_ROLE) or opt.text)
+        tail = index.data(COUNT_ROLE)
+        if not tail:
+            return name  # the style elides a long name itself
+        style = self.view.style()
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, self.view)
+        # the style keeps this margin inside the text's rectangle at either end (QCommonStyle's viewItemDrawText)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
+        room = text_rect.width() - 2 * margin
+        metrics = opt.fontMetrics
+        if metrics.horizontalAdvance(name) <= room:
+            return name
+        title = str(index.data(TITLE_ROLE) or "")
+        left = max(0, room - metrics.horizontalAdvance(str(tail)) - 1)  # a pixel for rounding
+        return metrics.elidedText(title, Qt.TextElideMode.ElideRight, left) + str(tail)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
-        size = super().sizeHint(option, index)
-        if index.data(KEY_ROLE) and self.show_keys:
-            size.setWidth(size.width() + KEY_GAP + self.key_width + 8)
-        size.setHeight(max(size.height(), option.fontMetrics.height() + 12))
-        return size
+        key = (index.row(), self.show_keys, option.fontMetrics.height())
+        size = self._sizes.get(key)
+        if size is None:
+            size = super().sizeHint(option, index)
+            if index.data(KEY_ROLE) and self.show_keys:
+                size.setWidth(size.width() + KEY_GAP + self.key_width + 8)
+            size.setHeight(max(size.height(), option.fontMetrics.height() + 12))
+            self._sizes[key] = size
+        return QSize(size)
+
+    def forget_sizes(self) -> None:
+        self._sizes.clear()
 
 
 COMPACT_WIDTH = 180  # px the sidebar may shrink to on a narrow display
@@ -107,7 +137,9 @@ class Sidebar(QListWidget):
 
     def _set_text(self, item: QListWidgetItem, title: str, count: int | None, key: str) -> None:
         name = self.entry_text(title, count)
+        self.delegate.forget_sizes()
         item.setData(NAME_ROLE, name)
+        item.setData(COUNT_ROLE, name[len(title) :] if count is not None else None)
         item.setText(f"{key}  {name}" if key else name)
         waiting = f", {count} waiting" if count is not None else ""
         item.setToolTip(f"{title}{waiting} ({key})" if key else f"{title}{waiting}")
@@ -139,6 +171,7 @@ class Sidebar(QListWidget):
 
     def fit_width(self) -> None:
         """Wide enough for every entry with a two-digit count and its key: nothing cut off."""
+        self.delegate.forget_sizes()
         metrics = self.fontMetrics()
         self.delegate.key_width = widest_key = max(
             (metrics.horizontalAdvance(str(self.item(r).data(KEY_ROLE) or "")) for r in range(self.count())), default=0
@@ -160,15 +193,23 @@ class Sidebar(QListWidget):
             return self._needed
         return max(COMPACT_WIDTH, min(self._needed, int(window_width * WINDOW_SHARE)))
 
-    def _apply_width(self) -> None:
+    def _apply_width(self, *, relayout: bool = True) -> None:
         """On a narrow window the sidebar gives way first: its keys step aside (they stay in each entry's
-        tooltip and accessible text), then a long name elides (whole in its tooltip)."""
+        tooltip and accessible text), then a long name elides before its count (whole in its tooltip).
+
+        ``relayout``: lay the entries out again (their sizes changed); a showing or a resize of the
+        window lays them out only if the keys stepped aside or came back."""
         window = self.window()
         width = self.width_for(window.width() if window is not self else 0)
-        self.delegate.show_keys = width >= self._needed
-        self.setFixedWidth(width)
-        self.doItemsLayout()
-        self.viewport().update()
+        show_keys = width >= self._needed
+        if show_keys != self.delegate.show_keys:
+            self.delegate.show_keys = show_keys
+            relayout = True
+        if width != self.minimumWidth() or width != self.maximumWidth():
+            self.setFixedWidth(width)
+        if relayout:
+            self.doItemsLayout()
+            self.viewport().update()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         window = self.window()
@@ -177,12 +218,17 @@ class Sidebar(QListWidget):
                 self._watched.removeEventFilter(self)
             self._watched = window
             window.installEventFilter(self)
-        self._apply_width()
+        self._apply_width(relayout=False)
         super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.delegate.forget_sizes()
+        super().changeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if watched is self._watched and event.type() == QEvent.Type.Resize:
-            self._apply_width()
+            self._apply_width(relayout=False)
         return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
