@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
         return self._screens.instances()
 
     def _build_screen(self, cls: type[Screen]) -> Screen:
-        screen = cls(self.context, self.actor)
+        screen = cls(self.context, self.actor, self.stack)  # made in place: styled once, not again when moved
         screen.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # until shown
         self.stack.addWidget(screen)
         screen.set_actor(self.actor)  # as the shell did to every screen after building them all

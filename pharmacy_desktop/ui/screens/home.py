@@ -56,6 +56,9 @@ OTHER_QUEUES = (
 )
 
 
+CARDS_AFTER_MS = 50  # the cards this long after the page first shows: its first paint comes first
+
+
 def other_counts(uow_factory: UnitOfWorkFactory, actor: Actor) -> dict[str, int]:
     """The other queues' counts this actor may see (from the services the screens use; off the GUI thread)."""
     from pharmacy_desktop.services import notification_admin, reorder
@@ -139,10 +142,10 @@ class HomeScreen(Screen):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.hide()
-        self.cards: dict[str, QueueCard] = {}
+        self._cards: dict[str, QueueCard] = {}
         self.grid = QGridLayout()
         self.grid.setSpacing(12)
-        self.others: dict[str, QueueCard] = {}
+        self._others: dict[str, QueueCard] = {}
         self.other_grid = QGridLayout()
         self.other_grid.setSpacing(12)
         self.alarms = StatusLine("warning")
@@ -157,7 +160,7 @@ class HomeScreen(Screen):
         self.updated.setObjectName("subtitle")
 
         # the page scrolls up and down when the zoom makes it taller than the window; never sideways
-        page = QWidget()
+        self.page = page = QWidget()
         page.setObjectName("homePage")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -188,7 +191,30 @@ class HomeScreen(Screen):
         self._refresh_soon.timeout.connect(self.refresh)
         self._loading = False
         self._cards_stale = False
-        self._build_cards()
+        # the cards are made a moment after the page first shows (or when read, or when the counts
+        # come): the shell's first showing paints the header, the sidebar and the greeting first
+        self._cards_built = False
+        self._cards_later = QTimer(self)
+        self._cards_later.setSingleShot(True)
+        self._cards_later.setInterval(CARDS_AFTER_MS)
+        self._cards_later.timeout.connect(self._ensure_cards)
+        self._show_static()
+
+    @property
+    def cards(self) -> dict[str, QueueCard]:
+        """The workflow steps' cards by status (made now if they were not yet)."""
+        self._ensure_cards()
+        return self._cards
+
+    @property
+    def others(self) -> dict[str, QueueCard]:
+        """The other queues' cards by name (made now if they were not yet)."""
+        self._ensure_cards()
+        return self._others
+
+    def _ensure_cards(self) -> None:
+        if not self._cards_built:
+            self._build_cards()
 
     # -- who is acting ------------------------------------------------------------------------
 
@@ -206,8 +232,10 @@ class HomeScreen(Screen):
         return list(STEPS)
 
     def _build_cards(self) -> None:
+        self._cards_built = True
+        self._cards_later.stop()
         steps = self._visible_steps()
-        if [c for c in self.cards] == [s[0] for s in steps] and getattr(self, "_built_for", None) == self.actor.role:
+        if [c for c in self._cards] == [s[0] for s in steps] and getattr(self, "_built_for", None) == self.actor.role:
             self._show_static()
             return
         self._built_for = self.actor.role
@@ -218,10 +246,10 @@ class HomeScreen(Screen):
                 widget.hide()  # at once: deleteLater waits for the event loop
                 widget.setParent(None)
                 widget.deleteLater()
-        self.cards = {}
+        self._cards = {}
         self._build_others()
         for i, (status, title, key, permission, meaning) in enumerate(steps):
-            card = QueueCard(title, key, meaning)
+            card = QueueCard(title, key, meaning, self.page)  # made in place: styled once, not again when moved
             card.hint.setText(
                 f"<b>{key}</b> opens it"
                 if self.actor.can(permission)
@@ -229,7 +257,7 @@ class HomeScreen(Screen):
                 if permission.startswith("prescription.")
                 else ""
             )
-            self.cards[status] = card
+            self._cards[status] = card
             self.grid.addWidget(card, 0, i)
         self._show_static()
 
@@ -241,16 +269,16 @@ class HomeScreen(Screen):
                 widget.hide()
                 widget.setParent(None)
                 widget.deleteLater()
-        self.others = {}
+        self._others = {}
         for i, (name, title, key, _allowed, meaning) in enumerate(q for q in OTHER_QUEUES if self.actor.can(q[3])):
-            card = QueueCard(title, key, meaning)
+            card = QueueCard(title, key, meaning, self.page)  # made in place: styled once, not again when moved
             card.setMinimumHeight(0)
             card.setObjectName("queueCard")
             card.hint.setText(f"<b>{key}</b> opens it")
-            self.others[name] = card
+            self._others[name] = card
             self.other_grid.addWidget(card, 0, i)
-        if self.others:
-            self.other_grid.setColumnStretch(len(self.others), 1)
+        if self._others:
+            self.other_grid.setColumnStretch(len(self._others), 1)
 
     def _show_static(self) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -269,7 +297,10 @@ class HomeScreen(Screen):
     # -- data ----------------------------------------------------------------------------------
 
     def activate(self) -> None:
-        if self._cards_stale:
+        if not self._cards_built:  # the first showing: the cards a moment later (CARDS_AFTER_MS)
+            self._cards_stale = False
+            self._cards_later.start()
+        elif self._cards_stale:
             self._cards_stale = False
             self._build_cards()
         self._show_static()
