@@ -18,7 +18,6 @@ import datetime as dt
 import sys
 import time
 
-from pharmacy_desktop.app import recheck_revision
 from pharmacy_desktop.cli.options import database, print_json
 from pharmacy_desktop.errors import ValidationFailed
 
@@ -43,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pharmacy_desktop.app import recheck_revision
+
     with database(args) as db:
         sender = db.make_notification_sender(chosen_only=False)
         if args.once:

@@ -6,10 +6,15 @@ import argparse
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pharmacy_desktop.app import Application, configured_url, open_database
 from pharmacy_desktop.errors import PharmacyError
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.app import Application
+
+# pharmacy_desktop.app (the engine, every model and repository: ~0.5 s) is imported by the commands
+# that open a database, when they do: building the parser, --help and a refused argument stay quick
 
 _DB_HELP = (
     "PostgreSQL URL (postgresql://user@host:5432/db or postgresql+psycopg://...), before or after the "
@@ -82,6 +87,7 @@ def checked(url: str, source: str) -> str:
 def database(args: argparse.Namespace, **kwargs: Any) -> Iterator[Application]:
     """The composition root's application for this command, closed at the end."""
     from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.app import configured_url, open_database
 
     cli_url = getattr(args, "database_url", None)
     url, source = configured_url(cli_url, kwargs.get("cfg") or config_mod.load())
@@ -99,6 +105,7 @@ def chosen_database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     """(URL, where it came from) for tools that manage their own connections (migrations);
     the embedded server started as needed."""
     from pharmacy_desktop import config as config_mod
+    from pharmacy_desktop.app import configured_url
 
     url, source = configured_url(getattr(args, "database_url", None), config_mod.load())
     if url is not None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pharmacy_desktop.cli.options import database
-from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
     from pharmacy_desktop.ui.context import AppContext
 
 _LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
