@@ -34,7 +34,7 @@ from pharmacy_desktop.services.printer_settings import printer_settings_from
 from pharmacy_desktop.services.work_queues import fill_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for, with_keys
-from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.ops import user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
 from pharmacy_desktop.ui.widgets.fill_common import (
@@ -61,6 +61,7 @@ class FillScreen(QueueScreen):
     permission = Permission.FILL
     queue_heading = "Fill queue"
     preview_next = "Enter opens it (or scan its Rx label); then scan the stock bottle."
+    queue_size = staticmethod(fill_queue_size)
     help_keys = (
         ("Scan", "an Rx label opens it; the stock bottle checks it"),
         ("↑/↓, Enter", "open the selected prescription"),
@@ -84,11 +85,6 @@ class FillScreen(QueueScreen):
         shortcut(self, "Alt+Q", self.edit_quantity)
         for n in range(1, 10):
             shortcut(self, f"Alt+{n}", partial(self.choose, n))
-
-    @classmethod
-    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
-        """The queue's size before the screen is first opened (a pool thread: the shell builds screens when shown)."""
-        return fill_queue_size(context.uow_factory, actor)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -125,8 +121,6 @@ class FillScreen(QueueScreen):
         self.partial_button = QPushButton("Partial fill (Alt+P)")
         self.partial_button.setEnabled(False)
         self.partial_button.clicked.connect(self.partial_fill)
-        close = QPushButton("Close (Esc)")
-        close.clicked.connect(self.close_rx)
 
         actions = QHBoxLayout()
         actions.addWidget(QLabel("Qty (Alt+Q):"))
@@ -134,7 +128,6 @@ class FillScreen(QueueScreen):
         actions.addStretch(1)
         actions.addWidget(self.partial_button)
         actions.addWidget(self.fill_button)
-        actions.addWidget(close)
 
         card = QFrame()
         card.setObjectName("rxCard")
@@ -147,38 +140,23 @@ class FillScreen(QueueScreen):
         grid.addWidget(self.sig)
         grid.addWidget(self.details)
 
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.addWidget(card)
-        layout.addWidget(self.returned)
-        layout.addWidget(self.prompt)
-        layout.addWidget(self.result)
-        layout.addWidget(self.lot_picker)
-        layout.addWidget(self.lots)
-        layout.addStretch(1)
-        layout.addLayout(actions)
+        self._work_column(
+            page, [card, self.returned, self.prompt, self.result, self.lot_picker, self.lots], actions, self.close_rx
+        )
 
     # -- queue ------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        actor = self.actor
-        run_in_background(
-            self,
-            lambda: service.fill_queue(self.context.uow_factory, actor),
-            self._show_queue,
-            busy_message="Loading the fill queue…",
-        )
+        self._in_background(service.fill_queue, self._show_queue, busy="Loading the fill queue…")
 
     def queue_mark(self, row: QueueRow) -> str | None:
         return "stat" if row.is_stat else ("returned" if row.returned_note else None)
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
-        actor = self.actor
-        run_in_background(
-            self,
-            lambda: service.open_for_fill(self.context.uow_factory, actor, prescription_id),
+        self._in_background(
+            lambda uow, actor: service.open_for_fill(uow, actor, prescription_id),
             self._show_rx,
-            busy_message="Opening the prescription…",
+            busy="Opening the prescription…",
         )
 
     def _show_rx(self, view: FillView) -> None:
@@ -189,15 +167,12 @@ class FillScreen(QueueScreen):
         if item is None:
             self._idle_message("This prescription has no items.", "warning")
             return
-        stat = "   ·   STAT" if view.is_stat else ""
         fill_no = (
             "original fill"
             if item.next_fill_number == 0
             else f"refill {item.next_fill_number} of {item.refills_authorized}"
         )
-        self.rx_line.setText(f"Rx {view.rx_number}{stat}   ·   {fill_no}   ·   {view.prescriber}")
-        dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
-        self.patient.setText(f"{view.patient_name}{dob}")
+        self._show_head(view, fill_no)
         self.drug.setText(drug_text(item.drug.name, item.drug.schedule))
         unit = dispensing_unit(item.quantity, item.unit, item.drug.dosage_form)
         self.quantity_line.setText(
@@ -223,9 +198,7 @@ class FillScreen(QueueScreen):
         self.returned.setVisible(bool(view.returned_note))
         self.quantity.setText(format_quantity(item.quantity))
         self.prompt.set_text("▶  SCAN THE STOCK BOTTLE")
-        self.pages.setCurrentWidget(self.work_page)
-        self._select_in_queue(view.prescription_id)
-        self.prompt.setFocus()  # keystrokes (the bottle scan) go to the prompt, and it shows it
+        self._show_work(view.prescription_id)
 
     # -- scanning ---------------------------------------------------------------------------------
 
@@ -234,16 +207,14 @@ class FillScreen(QueueScreen):
             return True
         number = rx_number_from_scan(text)
         if number is not None and (self.view is None or number != self.view.rx_number):
-            actor = self.actor
-            run_in_background(
-                self,
-                lambda: service.find_by_rx_number(self.context.uow_factory, actor, text),
+            self._in_background(
+                lambda uow, actor: service.find_by_rx_number(uow, actor, text),
                 lambda rx_id: (
                     self.open_rx(rx_id)
                     if rx_id
                     else self._idle_message(f"No prescription has the number {number}. Check the label.", "stop")
                 ),
-                busy_message="Looking up the Rx…",
+                busy="Looking up the Rx…",
             )
             return True
         if self.view is None:
@@ -258,7 +229,7 @@ class FillScreen(QueueScreen):
     def _check(
         self, text: str, *, partial: bool = False, medication_id: uuid.UUID | None = None, lot: str | None = None
     ) -> None:
-        view, actor = self.view, self.actor
+        view = self.view
         assert view is not None
         quantity = self._quantity()
         self.check = None
@@ -266,10 +237,9 @@ class FillScreen(QueueScreen):
         self.lot_picker.dismiss()
         self.fill_button.setEnabled(False)
         self.prompt.set_text("Checking the bottle…")
-        run_in_background(
-            self,
-            lambda: service.check_scan(
-                self.context.uow_factory,
+        self._in_background(
+            lambda uow, actor: service.check_scan(
+                uow,
                 actor,
                 view.prescription_id,
                 text,
@@ -280,7 +250,7 @@ class FillScreen(QueueScreen):
             ),
             self._show_check,
             self._failed,
-            busy_message="Checking the bottle…",
+            busy="Checking the bottle…",
         )
 
     def _quantity(self) -> Decimal | None:
@@ -390,7 +360,7 @@ class FillScreen(QueueScreen):
             self._check(self.check.scan_text, partial=True, lot=self.chosen_lot)
 
     def confirm_fill(self) -> None:
-        check, view, actor = self.check, self.view, self.actor
+        check, view = self.check, self.view
         if self.busy or check is None or not check.ok or view is None:
             return
         self.busy = True
@@ -398,10 +368,9 @@ class FillScreen(QueueScreen):
         quantity = check.quantity if check.is_partial or self._quantity() is not None else None
         printers = printer_settings_from(self.context.config)
         lot = self.chosen_lot
-        run_in_background(
-            self,
-            lambda: service.fill(
-                self.context.uow_factory,
+        self._in_background(
+            lambda uow, actor: service.fill(
+                uow,
                 actor,
                 view.prescription_id,
                 check.scan_text,
@@ -414,7 +383,7 @@ class FillScreen(QueueScreen):
             ),
             self._filled,
             self._fill_failed,
-            busy_message="Filling and queueing the label…",
+            busy="Filling and queueing the label…",
         )
 
     def _filled(self, result: FillResult) -> None:
@@ -474,8 +443,3 @@ class FillScreen(QueueScreen):
             self.partial_button.setEnabled(False)
         self.status.setText("")
         self.pages.setCurrentWidget(self.idle_page)
-
-    def _idle_message(self, text: str, kind: str) -> None:
-        """The idle page's line under the prompt: the words, the icon of ``kind`` beside them."""
-        self.pages.setCurrentWidget(self.idle_page)
-        self.status.say(kind, text)

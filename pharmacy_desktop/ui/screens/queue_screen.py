@@ -9,15 +9,26 @@ acknowledgement removes (fill and final verification).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
+from pharmacy_desktop.services.prescription_views import RxHeader
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.screens.base import Screen, heading
 from pharmacy_desktop.ui.widgets.claim_banner import ClaimBanner
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
@@ -35,6 +46,10 @@ from pharmacy_desktop.ui.widgets.rx_preview import RxPreview
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 QUEUE_HEADERS = ["", "Patient / drug", "Waiting", "Rx"]
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 
 
 def queue_cells(row: QueueRow) -> list[str]:
@@ -66,6 +81,10 @@ class QueueScreen(LiveScreen):
     queue_heading = ""  # 'Fill queue': the title above the queue, with the count after a load
     queue_heading_short = ""  # the title while a prescription is open and the queue is narrow (else queue_heading)
     preview_next = ""  # what to do with the highlighted row ("Enter opens it, then scan the stock bottle")
+    # the open prescription's head and the work page's scan prompt (made by the screen's ``_build_work``)
+    rx_line: QLabel
+    patient: QLabel
+    prompt: ScanPrompt
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
@@ -76,6 +95,31 @@ class QueueScreen(LiveScreen):
         shortcut(self, "Enter", self.enter_pressed)
         shortcut(self, "Escape", self.escape_pressed)
         shortcut(self, "Ctrl+R", self.refresh)
+
+    @staticmethod
+    def queue_size(uow_factory: UnitOfWorkFactory, actor: Actor) -> int | None:
+        """The queue's size for the navigation before the screen is built (a service's count; None: none)."""
+        return None
+
+    @classmethod
+    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
+        """The queue's size (``queue_size``) before the screen is first opened (a pool thread: the shell builds
+        screens when shown)."""
+        return cls.queue_size(context.uow_factory, actor)
+
+    def _in_background(
+        self,
+        call: Callable[[UnitOfWorkFactory, Actor], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+        *,
+        busy: str,
+    ) -> None:
+        """``call(uow_factory, actor)`` on a pool thread for the user signed in now (a later switch of user
+        does not change whose call it is), ``done`` with its answer on the GUI thread (``failed`` with its
+        error; without it the error is shown); the busy indicator says ``busy`` meanwhile."""
+        factory, actor = self.context.uow_factory, self.actor
+        run_in_background(self, lambda: call(factory, actor), done, failed, busy_message=busy)
 
     # -- layout (called by the subclass's _build) -------------------------------------------------
 
@@ -238,6 +282,36 @@ class QueueScreen(LiveScreen):
     def _build_work(self, page: QWidget) -> None:
         raise NotImplementedError
 
+    def _work_column(
+        self, page: QWidget, widgets: Sequence[QWidget], actions: QHBoxLayout, close: Callable[[], None]
+    ) -> None:
+        """The work page: ``widgets`` top down, then the ``actions`` row at the bottom with "Close (Esc)"
+        (``close``) last."""
+        button = QPushButton("Close (Esc)")
+        button.clicked.connect(close)
+        actions.addWidget(button)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 0, 4, 0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addLayout(actions)
+
+    def _show_head(self, view: RxHeader, *notes: str) -> None:
+        """The open prescription's head: 'Rx number (STAT) · notes · prescriber', and the patient with the
+        date of birth."""
+        stat = "   ·   STAT" if view.is_stat else ""
+        self.rx_line.setText("   ·   ".join([f"Rx {view.rx_number}{stat}", *notes, view.prescriber]))
+        dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
+        self.patient.setText(f"{view.patient_name}{dob}")
+
+    def _show_work(self, prescription_id: uuid.UUID) -> None:
+        """The work page on show, the prescription highlighted in the queue, the keyboard (the bottle scan)
+        on the work page's prompt, which shows it."""
+        self.pages.setCurrentWidget(self.work_page)
+        self._select_in_queue(prescription_id)
+        self.prompt.setFocus()
+
     def _work_parts(self) -> list[Callable[[], object]]:
         """Pieces of the work page a screen builds a turn ahead of ``_build_work`` (each idempotent)."""
         return []
@@ -285,6 +359,11 @@ class QueueScreen(LiveScreen):
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         raise NotImplementedError
+
+    def _idle_message(self, text: str, kind: str) -> None:
+        """The idle page's line under the prompt: the words, the icon of ``kind`` beside them."""
+        self.pages.setCurrentWidget(self.idle_page)
+        self.status.say(kind, text)
 
     def _select_in_queue(self, prescription_id: uuid.UUID) -> None:
         """The queue highlights what is open (a label scan opens any row), never a different patient."""

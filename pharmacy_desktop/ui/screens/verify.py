@@ -33,7 +33,7 @@ from pharmacy_desktop.services.verify import ApproveResult, BottleCheck, BottleM
 from pharmacy_desktop.services.work_queues import verify_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
-from pharmacy_desktop.ui.ops import run_in_background, user_message
+from pharmacy_desktop.ui.ops import user_message
 from pharmacy_desktop.ui.screens.queue_screen import QueueScreen
 from pharmacy_desktop.ui.style import AMBER
 from pharmacy_desktop.ui.widgets.fill_common import (
@@ -62,6 +62,7 @@ class VerifyScreen(QueueScreen):
     queue_heading = "Awaiting verification"
     queue_heading_short = "Waiting"
     preview_next = "Scan its vial label (step 1), or press Enter to open it."
+    queue_size = staticmethod(verify_queue_size)
     help_keys = (
         ("Scan", "1: the vial label's Rx barcode, 2: the stock bottle"),
         ("Enter", "approve into a will-call bin / acknowledge a hard stop"),
@@ -80,11 +81,6 @@ class VerifyScreen(QueueScreen):
         self.returned_reason = ""
         self._build()
         shortcut(self, "Alt+R", self.start_return)
-
-    @classmethod
-    def nav_count(cls, context: AppContext, actor: Actor) -> int | None:
-        """The queue's size before the screen is first opened (a pool thread: the shell builds screens when shown)."""
-        return verify_queue_size(context.uow_factory, actor)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -116,14 +112,11 @@ class VerifyScreen(QueueScreen):
         self.approve_button.clicked.connect(self.approve)
         self.return_button = QPushButton("Return to fill (Alt+R)")
         self.return_button.clicked.connect(self.start_return)
-        close = QPushButton("Close (Esc)")
-        close.clicked.connect(self.escape_pressed)
         actions = QHBoxLayout()
         actions.addWidget(self.reason, 1)
         actions.addStretch(0)
         actions.addWidget(self.return_button)
         actions.addWidget(self.approve_button)
-        actions.addWidget(close)
 
         self.middle = VerticalScroll()  # 1024x768 zoomed: the compare and the label scroll, the actions stay
         middle = QHBoxLayout(self.middle.inner)
@@ -136,16 +129,8 @@ class VerifyScreen(QueueScreen):
         middle.addLayout(label_box, 2)
         self.filled_by.setWordWrap(True)
 
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.addWidget(self.rx_line)
-        layout.addWidget(self.patient)
-        layout.addWidget(self.prompt)
-        layout.addWidget(self.middle)
-        layout.addWidget(self.filled_by)
-        layout.addWidget(self.result)
-        layout.addStretch(1)
-        layout.addLayout(actions)
+        widgets = [self.rx_line, self.patient, self.prompt, self.middle, self.filled_by, self.result]
+        self._work_column(page, widgets, actions, self.escape_pressed)
 
     def _work_parts(self) -> list[Callable[[], object]]:
         return [self._build_compare]  # the compare grid a turn before the rest of the work page
@@ -190,24 +175,15 @@ class VerifyScreen(QueueScreen):
     # -- queue and open ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        actor = self.actor
-        if not actor.can(Permission.FINAL_VERIFY):
-            return
-        run_in_background(
-            self,
-            lambda: service.verify_queue(self.context.uow_factory, actor),
-            self._show_queue,
-            busy_message="Loading the verification queue…",
-        )
+        if self.actor.can(Permission.FINAL_VERIFY):
+            self._in_background(service.verify_queue, self._show_queue, busy="Loading the verification queue…")
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
-        actor = self.actor
-        run_in_background(
-            self,
-            lambda: service.open_for_verify(self.context.uow_factory, actor, prescription_id),
+        self._in_background(
+            lambda uow, actor: service.open_for_verify(uow, actor, prescription_id),
             self._show_view,
             self._problem,
-            busy_message="Opening…",
+            busy="Opening…",
         )
 
     def _show_view(self, view: VerifyView, label_scan: str | None = None) -> None:
@@ -215,19 +191,14 @@ class VerifyScreen(QueueScreen):
         self._reset()
         self.view = view
         self.label_scan = label_scan  # the service re-checks it at approval
-        stat = "   ·   STAT" if view.is_stat else ""
-        self.rx_line.setText(f"Rx {view.rx_number}{stat}   ·   {view.prescriber}")
-        dob = f"   DOB {view.patient_dob.strftime('%m/%d/%Y')}" if view.patient_dob else ""
-        self.patient.setText(f"{view.patient_name}{dob}")
+        self._show_head(view)
         if not view.lines:
             self.result.show_result("problem", "Nothing was filled for this prescription. Return it to fill (Alt+R).")
         else:
             self._show_line(0)
         self.prompt.set_text("STEP 2  ▶  SCAN THE STOCK BOTTLE")
         self.middle.hide()  # the compare and the vial label: laid out and painted a turn after the rest
-        self.pages.setCurrentWidget(self.work_page)
-        self._select_in_queue(view.prescription_id)
-        self.prompt.setFocus()  # the bottle scan goes to the prompt, and it shows it
+        self._show_work(view.prescription_id)
         QTimer.singleShot(0, self, self._show_compare)
         rx_id = view.prescription_id
         self.claim.load(
@@ -235,8 +206,8 @@ class VerifyScreen(QueueScreen):
         )
 
     def _show_compare(self) -> None:
-        """The compare and the vial label of the open prescription, shown a turn after its head (the label
-        scan's answer paints the name and the step's prompt first; a bottle checked shows them at once)."""
+        """The compare and the vial label of the open prescription, shown a turn after its head: the label
+        scan's answer paints the name and the step's prompt first (the work page's heavier part next)."""
         self.middle.setVisible(self.view is not None)
 
     def _show_line(self, index: int) -> None:
@@ -282,25 +253,22 @@ class VerifyScreen(QueueScreen):
                 self.label_scan = text
                 self.result.show_result("info", "Label scanned: it is this prescription's. Now scan the stock bottle.")
                 return True
-            actor = self.actor
-            run_in_background(
-                self,
-                lambda: service.open_by_label_scan(self.context.uow_factory, actor, text),
+            self._in_background(
+                lambda uow, actor: service.open_by_label_scan(uow, actor, text),
                 lambda view: self._show_view(view, text),
                 self._problem,
-                busy_message="Opening the label's prescription…",
+                busy="Opening the label's prescription…",
             )
             return True
         if self.view is None:
             self._idle("Scan the vial label (Rx barcode) first, then the stock bottle.", problem=True)
             return True
-        view, actor = self.view, self.actor
-        run_in_background(
-            self,
-            lambda: service.check_bottle(self.context.uow_factory, actor, view.prescription_id, text),
+        view = self.view
+        self._in_background(
+            lambda uow, actor: service.check_bottle(uow, actor, view.prescription_id, text),
             lambda check: self._bottle_checked(text, check),
             self._problem,
-            busy_message="Checking the bottle…",
+            busy="Checking the bottle…",
         )
         return True
 
@@ -359,17 +327,16 @@ class VerifyScreen(QueueScreen):
         self.queue.setFocus()
 
     def approve(self) -> None:
-        view, actor = self.view, self.actor
+        view = self.view
         if self.busy or view is None or not self.approve_button.isEnabled():
             return
         scans = [self.bottles[line.item_id] for line in view.lines if line.item_id in self.bottles]
         label = self.label_scan
         self.busy = True
         self.approve_button.setEnabled(False)
-        run_in_background(
-            self,
-            lambda: service.approve(
-                self.context.uow_factory,
+        self._in_background(
+            lambda uow, actor: service.approve(
+                uow,
                 actor,
                 view.prescription_id,
                 bottle_scans=scans,
@@ -378,7 +345,7 @@ class VerifyScreen(QueueScreen):
             ),
             self._approved,
             self._action_failed,
-            busy_message="Approving…",
+            busy="Approving…",
         )
 
     def _approved(self, result: ApproveResult) -> None:
@@ -398,7 +365,7 @@ class VerifyScreen(QueueScreen):
         self.reason.setFocus()
 
     def confirm_return(self) -> None:
-        view, actor, reason = self.view, self.actor, self.reason.text().strip()
+        view, reason = self.view, self.reason.text().strip()
         if self.busy or view is None:
             return
         if not reason:
@@ -406,14 +373,13 @@ class VerifyScreen(QueueScreen):
             return
         self.busy = True
         self.returned_reason = reason
-        run_in_background(
-            self,
-            lambda: service.return_to_fill(
-                self.context.uow_factory, actor, view.prescription_id, reason, expected_version=view.version
+        self._in_background(
+            lambda uow, actor: service.return_to_fill(
+                uow, actor, view.prescription_id, reason, expected_version=view.version
             ),
             self._returned,
             self._action_failed,
-            busy_message="Returning to fill…",
+            busy="Returning to fill…",
         )
 
     def _returned(self, result: ReturnResult) -> None:
@@ -460,6 +426,5 @@ class VerifyScreen(QueueScreen):
         self.pages.setCurrentWidget(self.idle_page)
 
     def _idle(self, text: str, *, problem: bool = False) -> None:
-        self.pages.setCurrentWidget(self.idle_page)
-        self.status.say("stop" if problem else "passed", text)
-        self.status.setStyleSheet(f"color: {RED if problem else GREEN};")
+        self._idle_message(text, "stop" if problem else "passed")
+        tinted(self.status, RED if problem else GREEN)  # through its palette: no style sheet per message
