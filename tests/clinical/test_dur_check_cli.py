@@ -4,9 +4,13 @@ case and not for its near-miss; an unreadable case exits 2 with the reason."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
+from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from pharmacy_desktop.cli import main
@@ -45,18 +49,42 @@ def _run(capsys, url: str, tmp_path, case: object) -> tuple[int, object, str]:
     return code, (json.loads(out) if code == 0 else None), err
 
 
-@pytest.fixture
-def catalog(engine, pg_conn, tmp_path, database_url, capsys):
-    import_catalog(engine, CATALOG_DIR, today=dt.date(2026, 11, 20), partial=True)
-    _empty_knowledge(pg_conn)
+@pytest.fixture(scope="module")
+def catalog_url(pg_server, template_db, tmp_path_factory) -> Iterator[str]:
+    """One database for the module's checks, which only read it: migrated, the demo catalog imported
+    and the small knowledge (with EXTRA) loaded by the import command, as an administrator runs it."""
+    from pharmacy_desktop.db.engine import make_engine
+    from tests.conftest import create_database, drop_database
+
+    url = create_database(pg_server, template_db)
+    engine = make_engine(url)
+    try:
+        import_catalog(engine, CATALOG_DIR, today=dt.date(2026, 11, 20), partial=True)
+        raw = engine.raw_connection()
+        try:
+            _empty_knowledge(raw.driver_connection)
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
     files = {k: list(v) for k, v in SMALL.items()}
     for name, rows in EXTRA.items():
         files.setdefault(name, []).extend(rows)
-    folder = write_folder(tmp_path / "knowledge", files)
-    # the import command, as an administrator runs it
-    assert main(["clinical", "import", str(folder), "--replace", "--database-url", database_url]) == 0
-    assert "small-test:" in capsys.readouterr().out
-    return pg_conn
+    folder = write_folder(tmp_path_factory.mktemp("knowledge"), files)
+    with contextlib.redirect_stdout(io.StringIO()) as out:  # the import command, as an administrator runs it
+        assert main(["clinical", "import", str(folder), "--replace", "--database-url", url]) == 0
+    assert "small-test:" in out.getvalue()
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture
+def catalog(catalog_url) -> Iterator[psycopg.Connection]:
+    """A connection to the module's catalog database (read it only)."""
+    from pharmacy_desktop.config import libpq_url
+
+    with psycopg.connect(libpq_url(catalog_url)) as conn:
+        yield conn
 
 
 def _case(new_ndc: str, *, active: list[str] = (), conditions: list[str] = (), allergies=()) -> dict:
@@ -92,11 +120,11 @@ def _alerts(result: object, category: str) -> list[dict]:
     return [a for a in result["alerts"] if a["category"] == category]
 
 
-def test_interaction_and_disease_alerts_fire_and_near_misses_do_not(catalog, database_url, capsys, tmp_path):
+def test_interaction_and_disease_alerts_fire_and_near_misses_do_not(catalog, catalog_url, capsys, tmp_path):
     warfarin, metronidazole = _ndc(catalog, "warfarin%"), _ndc(catalog, "metronidazole%")
     ibuprofen, propranolol = _ndc(catalog, "ibuprofen"), _ndc(catalog, "propranolol%", "CAPSULE")
 
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(warfarin, active=[metronidazole]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(warfarin, active=[metronidazole]))
     assert code == 0
     [pair] = _alerts(result, "drug_interaction")
     assert pair["severity"] == "hard_stop"
@@ -105,26 +133,26 @@ def test_interaction_and_disease_alerts_fire_and_near_misses_do_not(catalog, dat
     assert {a["severity"] for a in result["alerts"]} <= {"hard_stop", "warning", "info"}
 
     # class-level rule: warfarin + an NSAID (ibuprofen is in class nsaid)
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(ibuprofen, active=[warfarin]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(ibuprofen, active=[warfarin]))
     assert [a["severity"] for a in _alerts(result, "drug_interaction")] == ["warning"]
 
     # near-miss: warfarin alone
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(warfarin))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(warfarin))
     assert code == 0 and _alerts(result, "drug_interaction") == []
 
     # drug-disease by a plain condition name (asthma -> J45) and by ICD-10-CM code
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(propranolol, conditions=["asthma"]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(propranolol, conditions=["asthma"]))
     assert len(_alerts(result, "drug_disease")) == 1
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(ibuprofen, conditions=["N18.4"]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(ibuprofen, conditions=["N18.4"]))
     assert len(_alerts(result, "drug_disease")) == 1
     # near-miss: an unrelated disease
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(ibuprofen, conditions=["K21.9"]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(ibuprofen, conditions=["K21.9"]))
     assert _alerts(result, "drug_disease") == []
 
 
-def test_allergy_by_class_term(catalog, database_url, capsys, tmp_path):
+def test_allergy_by_class_term(catalog, catalog_url, capsys, tmp_path):
     amoxicillin = _ndc(catalog, "amoxicillin", "CAPSULE")
-    code, result, _ = _run(capsys, database_url, tmp_path, _case(amoxicillin, allergies=["PCN"]))
+    code, result, _ = _run(capsys, catalog_url, tmp_path, _case(amoxicillin, allergies=["PCN"]))
     assert code == 0
     assert _alerts(result, "drug_allergy"), result
 
@@ -141,14 +169,14 @@ def test_allergy_by_class_term(catalog, database_url, capsys, tmp_path):
         ({"patient": {"sex": "X"}, "new": {"ndc": "1"}}, "patient.sex 'X'"),
     ],
 )
-def test_an_unreadable_case_exits_2_with_the_reason(database_url, capsys, tmp_path, case, reason):
-    code, _, err = _run(capsys, database_url, tmp_path, case)
+def test_an_unreadable_case_exits_2_with_the_reason(catalog_url, capsys, tmp_path, case, reason):
+    code, _, err = _run(capsys, catalog_url, tmp_path, case)
     assert code == 2
     assert reason in err
 
 
-def test_a_missing_file_exits_2(database_url, capsys, tmp_path):
-    assert main(["dur", "check", str(tmp_path / "nope.json"), "--database-url", database_url]) == 2
+def test_a_missing_file_exits_2(catalog_url, capsys, tmp_path):
+    assert main(["dur", "check", str(tmp_path / "nope.json"), "--database-url", catalog_url]) == 2
     assert "cannot read" in capsys.readouterr().err
 
 
@@ -166,12 +194,12 @@ def test_catalog_import_derives_fda_epc_classes(catalog):
     )
 
 
-def test_text_output_and_stdin(catalog, database_url, capsys, monkeypatch):
+def test_text_output_and_stdin(catalog, catalog_url, capsys, monkeypatch):
     import io
 
     case = _case(_ndc(catalog, "warfarin%"), active=[_ndc(catalog, "metronidazole%")])
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(case)))
-    assert main(["dur", "check", "-", "--database-url", database_url]) == 0
+    assert main(["dur", "check", "-", "--database-url", catalog_url]) == 0
     out = capsys.readouterr().out
     assert "HARD_STOP" in out and "drug_interaction" in out and "drugs:" in out
 
