@@ -16,8 +16,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, Q
 
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop import paths
-from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.latency import (
     GIL_SWITCH_S,
     SIGN_IN_MODULES,
@@ -27,14 +25,16 @@ from pharmacy_desktop.ui.latency import (
 )
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the database layer is imported by the start-up thread, not before the first window
     from pharmacy_desktop.app import Application
+    from pharmacy_desktop.services.auth import Actor
     from pharmacy_desktop.services.backup_job import NightlyBackup
     from pharmacy_desktop.services.connection_check import HostingPlan, HostingResult
     from pharmacy_desktop.services.expiry_job import ExpiryJob
     from pharmacy_desktop.services.notification_sender import NotificationSender
     from pharmacy_desktop.services.print_sender import PrintSender
     from pharmacy_desktop.ui.changes import ChangeListener
+    from pharmacy_desktop.ui.context import AppContext
     from pharmacy_desktop.ui.first_run import FirstRunWizard, StartChoice
     from pharmacy_desktop.ui.main_window import MainWindow
     from pharmacy_desktop.ui.revision_recheck import RevisionRecheck
@@ -159,7 +159,7 @@ class Session(QObject):
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
-        from pharmacy_desktop.ui.first_run import FirstRunWizard, first_run_needed
+        from pharmacy_desktop.ui.first_start import first_run_needed
 
         # the modules imported so far (Qt, the app's start): a full GC set off by the start-up thread's
         # imports and migrations check (holding the GIL, the start-up window's turns wait) walks only what it makes
@@ -167,6 +167,8 @@ class Session(QObject):
 
         if first_run_needed(getattr(self.args, "database_url", None), self.config):
             # a new workstation: the demo, a pharmacy of its own, or the pharmacy's server? (ui/first_run.py)
+            from pharmacy_desktop.ui.first_run import FirstRunWizard
+
             self.first_run = FirstRunWizard()
             self.first_run.decided.connect(self._first_run_decided)
             self.first_run.show()
@@ -184,13 +186,13 @@ class Session(QObject):
 
     def _open_database(self, *, seed_demo: bool = True, hosting: HostingPlan | None = None) -> None:
         self.startup.show()
-        from pharmacy_desktop.app import open_database
-
         url = getattr(self.args, "database_url", None)
         if hosting is not None:
             self.startup.message.setText("Making this computer the pharmacy's database server…")
 
         def open_() -> Started:
+            from pharmacy_desktop.app import open_database  # the database layer: imported here, off the GUI thread
+
             if hosting is not None:  # migrated first (the app role's grants need the tables), then served
                 from pharmacy_desktop.services.connection_check import host_this_workstation
 
@@ -242,6 +244,7 @@ class Session(QObject):
         answering, until the sign-in replaces it): the context, the change listener and the workers
         started in this one, the sign-in window built and shown in the next (_show_sign_in)."""
         from pharmacy_desktop.ui.changes import ChangeListener
+        from pharmacy_desktop.ui.context import AppContext
 
         database = self.database = started.database
         printing = self.printing = started.printing  # started once the change listener can wake it

@@ -7,7 +7,6 @@ and the saving of a server run off the GUI thread (``services/connection_check.p
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.services.connection_check import (
     DEFAULT_PORT,
     SSLMODES,
@@ -47,6 +45,7 @@ from pharmacy_desktop.services.connection_check import (
     trust_certificate,
     try_connection,
 )
+from pharmacy_desktop.ui.first_start import first_run_needed as first_run_needed  # moved: a light module
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine
@@ -72,22 +71,6 @@ class StartChoice:
     @property
     def hosts_database(self) -> bool:
         return self.hosting is not None
-
-
-def first_run_needed(cli_url: str | None, cfg: config_mod.Config) -> bool:
-    """No database choice ever made: no server named anywhere (command line, environment, the
-    workstation file) and no embedded database yet. A workstation file that holds only printers or
-    scanner settings (prepared before the app first ran) is not a choice: the wizard still asks."""
-    if cli_url or os.environ.get("PHARMACY_DATABASE_URL") or cfg.database_url:
-        return False
-    if config_mod.load().database_url:  # ``cfg`` may not be the file's (a caller's own Config)
-        return False
-    try:
-        from pharmacy_desktop.db.embedded import EmbeddedPostgres
-
-        return not EmbeddedPostgres(config_mod.data_dir() / "embedded").initialized
-    except Exception:  # no PostgreSQL programs: the start-up's own message says so
-        return False
 
 
 def _choice_button(title: str, detail: str, name: str) -> QCommandLinkButton:

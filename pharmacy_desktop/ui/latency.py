@@ -25,6 +25,7 @@ PRELOAD = (
 # the sign-in window's modules (and the change listener's): imported by the start-up thread once the
 # database is open (ui/app.start_up), not on the GUI thread in the turn that shows the sign-in
 SIGN_IN_MODULES = (
+    "pharmacy_desktop.ui.context",
     "pharmacy_desktop.ui.changes",
     "pharmacy_desktop.ui.signin_window",
 )

@@ -5,6 +5,7 @@ message does not import alembic on the GUI thread."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -28,6 +29,27 @@ def test_a_plain_error_message_does_not_import_alembic():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_first_window_comes_up_without_the_database_layer(tmp_path):
+    # a fresh interpreter: the app's start as far as the start-up window, its start-up thread not run
+    code = (
+        "import argparse, sys\n"
+        "import pharmacy_desktop.ui.app as app_mod\n"
+        "app = app_mod.make_application()\n"
+        "app_mod.run_in_background = lambda *args, **kwargs: None  # the start-up thread's part\n"
+        "session = app_mod.Session(app, argparse.Namespace(database_url='postgresql://nobody@localhost:1/x'))\n"
+        "session.start()\n"
+        "app.processEvents()\n"
+        "assert session.startup.isVisible()\n"
+        "print(sorted(m for m in ('sqlalchemy', 'psycopg', 'pharmacy_desktop.db.unit_of_work') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PHARMACY_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_alembics_command_error_is_still_recognised():
