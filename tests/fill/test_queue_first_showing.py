@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from pharmacy_desktop.config import Config
@@ -103,3 +103,27 @@ def test_the_label_scans_answer_paints_the_compare_a_turn_later(qtbot, app_look,
     screen.escape_pressed()
     QApplication.processEvents()
     assert screen.view is None and not screen.middle.isVisibleTo(screen)
+
+
+@pytest.mark.parametrize(
+    ("screen_class", "chain"),
+    [
+        (FillScreen, ["scanPrompt", "lotPicker", "fillQuantity", "Partial fill (Alt+P)", "fillButton", "Close (Esc)"]),
+        (
+            VerifyScreen,
+            ["scanPrompt", "VerticalScroll", "returnReason", "Return to fill (Alt+R)", "approveButton", "Close (Esc)"],
+        ),
+    ],
+    ids=["fill", "verify"],
+)
+def test_the_work_page_made_in_place_keeps_its_tab_order(qtbot, app_look, screen_class, chain):
+    screen = screen_class(_context(), ACTOR)
+    qtbot.addWidget(screen)
+    page = screen.work()
+    names, widget = [], screen.nextInFocusChain()
+    while widget is not screen:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and page.isAncestorOf(widget):
+            text = getattr(widget, "text", None)
+            names.append(widget.objectName() or (text() if callable(text) else type(widget).__name__))
+        widget = widget.nextInFocusChain()
+    assert names == chain  # the prompt first (the bottle scan), the actions last, as before

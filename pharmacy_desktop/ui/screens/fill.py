@@ -129,7 +129,7 @@ class FillScreen(QueueScreen):
         actions.addWidget(self.partial_button)
         actions.addWidget(self.fill_button)
 
-        card = QFrame()
+        card = QFrame(page)  # made in the page: its labels are styled once, where they stay
         card.setObjectName("rxCard")
         card.setStyleSheet("#rxCard { border: 1px solid palette(mid); border-radius: 6px; }")
         grid = QVBoxLayout(card)

@@ -92,7 +92,7 @@ class VerifyScreen(QueueScreen):
         # the name with its date of birth on one line and the step's prompt on one, at 1024x768 zoomed 125 %
         # too: the compare below keeps its rows' height
         self.patient = big("", 6, name="patientName")
-        self.prompt = ScanPrompt("STEP 2  ▶  SCAN THE STOCK BOTTLE", delta=6)
+        self.prompt = ScanPrompt("STEP 2  ▶  SCAN THE STOCK BOTTLE", page, delta=6)  # before the compare in Tab order
 
         self._build_compare()
         self.label_text = VialLabelText(LABEL_CHARS)
@@ -118,7 +118,9 @@ class VerifyScreen(QueueScreen):
         actions.addWidget(self.return_button)
         actions.addWidget(self.approve_button)
 
-        self.middle = VerticalScroll()  # 1024x768 zoomed: the compare and the label scroll, the actions stay
+        # made in the page (its subtree styled once, where it stays); at 1024x768 zoomed the compare and the
+        # label scroll, the actions stay
+        self.middle = VerticalScroll(page)
         middle = QHBoxLayout(self.middle.inner)
         middle.setContentsMargins(0, 0, 0, 0)
         middle.addWidget(self.compare, 3)
