@@ -77,3 +77,18 @@ def console_lines(stderr: str) -> list[str]:
     """What the person reads on stderr, less the logged warnings about the environment
     (the test keyring is a plaintext one and says so)."""
     return [line for line in stderr.splitlines() if line.strip() and not line.startswith("warning: ")]
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """A command through the entry point's main(argv) in the test's process (what it returns or exits
+    with, and prints): no second interpreter and app import (~1-2 s a run). A test file keeps one or
+    two commands as real processes (run_cli) to prove the command line end to end."""
+    from pharmacy_desktop.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's refusal (2) or --help (0)
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["pharmacy-desktop", *args], code, out, err)

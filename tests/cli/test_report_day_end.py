@@ -1,4 +1,5 @@
-"""`pharmacy-desktop report day-end` run as a real subprocess against the test database."""
+"""`pharmacy-desktop report day-end` against the test database: the PDF and a refused date as real
+subprocesses, the CSV and the other refusals through the entry point's main(argv) in this process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from pharmacy_desktop.adapters.payment_terminal import SimulatedTerminal
 from pharmacy_desktop.cli import reports
 from pharmacy_desktop.services.sale import Picker, PickerId
+from tests.cli.conftest import run_main
 from tests.fill import factories as f
 from tests.pos.conftest import ASPIRIN_UPC, allow_pickup, pos, ready_rx  # noqa: F401 (pos is a fixture)
 from tests.pos.day_end_sales import at, card, cash, refund_all, sell
@@ -55,9 +57,9 @@ def sales(uow_factory, actors, request):
     return number
 
 
-def test_day_end_csv_from_the_command_line(database_url, sales, tmp_path):
+def test_day_end_csv_from_the_command_line(database_url, sales, tmp_path, capsys):
     out = tmp_path / "z.csv"
-    done = run_cli("report", "day-end", "--date", TODAY.isoformat(), "--format", "csv", "--output", str(out),
+    done = run_main(capsys, "report", "day-end", "--date", TODAY.isoformat(), "--format", "csv", "--output", str(out),
                    "--database-url", database_url)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"to {out}" in done.stdout
@@ -87,15 +89,17 @@ def test_day_end_pdf_from_the_command_line_with_the_url_after_the_command(databa
     assert f"Rx {sales}" in words and "Passport ****7766 (NY)" in words and "Drawer COUNTER-1 NOT CLOSED" in words
 
 
-def test_a_bad_date_or_folder_is_refused_with_what_to_type(database_url, tmp_path):
+def test_a_bad_date_or_folder_is_refused_with_what_to_type(database_url, tmp_path, capsys):
     bad = run_cli(
         "report", "day-end", "--date", "12/02/2026", "-o", str(tmp_path / "z.pdf"), "--database-url", database_url
     )
     assert bad.returncode == 2 and "write it YYYY-MM-DD" in bad.stderr
     nowhere = tmp_path / "missing" / "z.pdf"
-    done = run_cli("report", "day-end", "--date", TODAY.isoformat(), "-o", str(nowhere), "--database-url", database_url)
+    done = run_main(
+        capsys, "report", "day-end", "--date", TODAY.isoformat(), "-o", str(nowhere), "--database-url", database_url
+    )
     assert done.returncode == 2 and "does not exist" in done.stderr and not nowhere.parent.exists()
-    unknown = run_cli("report", "no-such-report", "--database-url", database_url)
+    unknown = run_main(capsys, "report", "no-such-report", "--database-url", database_url)
     assert unknown.returncode == 2 and "day-end" in unknown.stderr
 
 

@@ -14,13 +14,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from pharmacy_desktop.cli import main
 from pharmacy_desktop.db.models.audit import AccessLog, DomainEvent
 from pharmacy_desktop.db.models.inventory import InventoryBatch, InventoryTransaction, StockAdjustment
 from pharmacy_desktop.domain.dispensing import quantity_text
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import fill, quarantine
 from pharmacy_desktop.services.quarantine_disposal import form_41
+from tests.cli.conftest import run_main
 from tests.fill import factories as f
 from tests.inventory.invariants import assert_inventory_invariants
 from tests.inventory.ledger_world import TODAY, new_item, receive
@@ -273,15 +273,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The same command through the entry point's main(argv) in this process: what it returns and
-    prints, without a second start of the interpreter and the app's imports (~1-2 s a run)."""
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(["pharmacy-desktop", *args], code, out, err)
-
-
 def test_recall_and_expire_from_the_command_line(database_url, uow_factory, engine, shelf, capsys):
     world, items, rx = shelf
     done = run_cli("inventory", "recall", SMALL.package_ndc, "--lot", "R1", "--reason", "Dissolution", "--json",
@@ -291,24 +282,22 @@ def test_recall_and_expire_from_the_command_line(database_url, uow_factory, engi
     assert out["quantity_quarantined"] == "1050.00" and len(out["lots"]) == 2
     assert [r["rx_number"] for r in out["recipients"]] == [rx["maria"], rx["lee"]]
     assert out["recipients"][0]["phone"] == "(217) 555-0142"
-    text_run = in_process(capsys, "inventory", "recall", SMALL.package_ndc, "--lot", "R1", "--reason", "Dissolution",
+    text_run = run_main(capsys, "inventory", "recall", SMALL.package_ndc, "--lot", "R1", "--reason", "Dissolution",
                           "--database-url", database_url)  # fmt: skip
     assert text_run.returncode == 0 and "already recorded" in text_run.stdout and "Gonzalez, Maria" in text_run.stdout
-    bad = in_process(
-        capsys, "inventory", "recall", "123", "--lot", "R1", "--reason", "x", "--database-url", database_url
-    )
+    bad = run_main(capsys, "inventory", "recall", "123", "--lot", "R1", "--reason", "x", "--database-url", database_url)
     assert bad.returncode == 2 and bad.stderr.startswith("error:") and "NDC" in bad.stderr
 
     receive(uow_factory, items[OTHER], "OLD", 7, expiry=TODAY - dt.timedelta(days=3))
     future = (TODAY + dt.timedelta(days=500)).isoformat()
-    run = in_process(capsys, "inventory", "expire", "--date", TODAY.isoformat(), "--database-url", database_url)
+    run = run_main(capsys, "inventory", "expire", "--date", TODAY.isoformat(), "--database-url", database_url)
     assert run.returncode == 0, run.stderr
     assert "1 lot(s) quarantined" in run.stdout and "lot OLD" in run.stdout
-    again = in_process(
+    again = run_main(
         capsys, "inventory", "expire", "--date", TODAY.isoformat(), "--json", "--database-url", database_url
     )
     assert json.loads(again.stdout)["lots"] == []
-    later = in_process(capsys, "inventory", "expire", "--date", future, "--json", "--database-url", database_url)
+    later = run_main(capsys, "inventory", "expire", "--date", future, "--json", "--database-url", database_url)
     assert sorted(q["lot"] for q in json.loads(later.stdout)["lots"]) == ["OK1", "R1"]  # OTHER's R1; SMALL's OK1
     refused = run_cli("inventory", "expire", "--date", "tomorrow", "--database-url", database_url)  # a process again
     assert refused.returncode == 2 and refused.stderr.startswith("error:") and "YYYY-MM-DD" in refused.stderr
