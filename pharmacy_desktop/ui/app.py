@@ -17,9 +17,11 @@ from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, Q
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop import paths
 from pharmacy_desktop.ui.latency import (
+    DATABASE_MODULES,
     GIL_SWITCH_S,
     SIGN_IN_MODULES,
     freeze_long_lived,
+    gc_paused,
     import_modules,
     preload_modules,
 )
@@ -125,7 +127,8 @@ def start_up(database: Application) -> Started:
         database.make_nightly_backup(),
         database.make_notification_sender(),  # sends only on the pharmacy's chosen workstation
     )
-    import_modules(SIGN_IN_MODULES)
+    with gc_paused("sign-in modules"):
+        import_modules(SIGN_IN_MODULES)
     return started
 
 
@@ -191,7 +194,9 @@ class Session(QObject):
             self.startup.message.setText("Making this computer the pharmacy's database server…")
 
         def open_() -> Started:
-            from pharmacy_desktop.app import open_database  # the database layer: imported here, off the GUI thread
+            with gc_paused("database layer"):  # imported here, off the GUI thread, not collected meanwhile
+                import_modules(DATABASE_MODULES)
+            from pharmacy_desktop.app import open_database
 
             if hosting is not None:  # migrated first (the app role's grants need the tables), then served
                 from pharmacy_desktop.services.connection_check import host_this_workstation

@@ -33,6 +33,7 @@ def collector(monkeypatch) -> Collector:
     fake = Collector()
     monkeypatch.setattr(latency, "gc", fake)
     monkeypatch.setattr(latency, "_frozen", set())
+    monkeypatch.setattr(latency, "_pauses", 0)
     return fake
 
 
@@ -70,3 +71,18 @@ def test_a_collector_turned_off_before_the_preload_stays_off(collector, monkeypa
     collector.enabled = False
     latency.preload_modules(names=()).join(timeout=30)
     assert not collector.enabled
+
+
+def test_pauses_that_overlap_give_the_collector_back_when_the_last_ends(collector):
+    with latency.gc_paused("database layer"):
+        assert not collector.enabled
+        with latency.gc_paused("sign-in modules"):  # another thread's, say
+            assert not collector.enabled
+        assert not collector.enabled and collector.freezes == 1  # the inner one froze what it made
+    assert collector.enabled and collector.freezes == 2
+
+
+def test_a_failed_import_still_gives_the_collector_back(collector):
+    with pytest.raises(ImportError), latency.gc_paused("database layer"):
+        raise ImportError("a broken install")
+    assert collector.enabled and "database layer" in latency._frozen
