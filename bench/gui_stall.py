@@ -174,9 +174,13 @@ def counter_day(  # noqa: C901, PLR0915
     d.step("start-up thread: the sign-in's modules")
     import threading
 
-    from pharmacy_desktop.ui.latency import SIGN_IN_MODULES, import_modules, preload_modules
+    from pharmacy_desktop.ui.latency import SIGN_IN_MODULES, gc_paused, import_modules, preload_modules
 
-    start_up = threading.Thread(target=import_modules, args=(SIGN_IN_MODULES,), name="start-up")
+    def import_sign_in_modules() -> None:  # as ui/app.start_up
+        with gc_paused("sign-in modules"):
+            import_modules(SIGN_IN_MODULES)
+
+    start_up = threading.Thread(target=import_sign_in_modules, name="start-up")
     start_up.start()
     d.wait(lambda: not start_up.is_alive(), "the start-up thread")
 
