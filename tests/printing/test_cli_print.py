@@ -1,4 +1,6 @@
-"""`pharmacy-desktop print ...` run as a real subprocess against the test database and fake printers."""
+"""`pharmacy-desktop print ...` against the test database and fake printers: a printed test page and an
+unreachable printer's exit code 6 as real subprocesses, the other commands through the entry point's
+main(argv) in this process."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from pharmacy_desktop.db.models.audit import DomainEvent
 from pharmacy_desktop.db.models.notifications import PrintJob
+from tests.cli.conftest import run_main
 from tests.escpos_parse import parse
 from tests.printing.conftest import read_all, read_silently, refused_uri
 
@@ -22,6 +25,10 @@ def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env={**os.environ},
     )
+
+
+def run_in(capsys, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_main(capsys, "print", *args, "--database-url", database_url)
 
 
 def jobs(uow_factory) -> list[PrintJob]:
@@ -44,19 +51,19 @@ def test_test_page_through_the_queue(database_url, uow_factory, printer):
     assert (job.job_type, job.status, job.printer_uri, job.attempts) == ("test_page", "printed", fake.uri, 1)
 
 
-def test_test_page_sent_but_not_confirmed_says_so(database_url, printer):
+def test_test_page_sent_but_not_confirmed_says_so(database_url, printer, capsys):
     fake = printer(read_silently)  # an Epson model that never answers its status query
-    done = run_cli(database_url, "test-page", "--printer", fake.uri, "--profile", "TM-T20II")
+    done = run_in(capsys, database_url, "test-page", "--printer", fake.uri, "--profile", "TM-T20II")
     assert done.returncode == 0, done.stderr
     assert "Printed on" not in done.stdout
     assert f"Sent to {fake.uri}, not confirmed" in done.stdout
 
 
-def test_label_reprint_by_rx_number(database_url, uow_factory, actors, fill, printer):
+def test_label_reprint_by_rx_number(database_url, uow_factory, actors, fill, printer, capsys):
     fake = printer(read_all)
-    first = run_cli(database_url, "label", "6001234", "--printer", fake.uri)
+    first = run_in(capsys, database_url, "label", "6001234", "--printer", fake.uri)
     assert first.returncode == 0, first.stderr
-    again = run_cli(database_url, "label", "6001234", "--printer", fake.uri, "--reason", "Vial label torn")
+    again = run_in(capsys, database_url, "label", "6001234", "--printer", fake.uri, "--reason", "Vial label torn")
     assert again.returncode == 0, again.stderr
     labels = [parse(data) for data in fake.wait_jobs(2)]
     assert all(p.barcodes[0].data == b"{B6001234" for p in labels)
@@ -77,19 +84,19 @@ def test_unreachable_printer_exits_6_and_the_job_stays_queued(database_url, uow_
     assert job.status == "failed" and "refused the connection" in job.last_error
 
 
-def test_unknown_rx_number_is_a_clear_error(database_url, pharmacy):
-    done = run_cli(database_url, "label", "99999", "--printer", "tcp://127.0.0.1:9")
+def test_unknown_rx_number_is_a_clear_error(database_url, pharmacy, capsys):
+    done = run_in(capsys, database_url, "label", "99999", "--printer", "tcp://127.0.0.1:9")
     assert done.returncode == 2
     assert "No prescription has the number '99999'" in done.stderr
 
 
-def test_bad_printer_address_is_a_clear_error(database_url):
-    done = run_cli(database_url, "test-page", "--printer", "lpt1")
+def test_bad_printer_address_is_a_clear_error(database_url, capsys):
+    done = run_in(capsys, database_url, "test-page", "--printer", "lpt1")
     assert done.returncode == 2 and "needs a type, e.g. tcp://10.0.0.5:9100" in done.stderr
 
 
-def test_queue_listing(database_url, uow_factory, printer):
-    run_cli(database_url, "test-page", "--printer", refused_uri())
-    done = run_cli(database_url, "queue")
+def test_queue_listing(database_url, uow_factory, printer, capsys):
+    run_in(capsys, database_url, "test-page", "--printer", refused_uri())
+    done = run_in(capsys, database_url, "queue")
     assert done.returncode == 0, done.stderr
     assert "Failed: retrying" in done.stdout and "Test page" in done.stdout and "refused the connection" in done.stdout
