@@ -1,4 +1,6 @@
-"""`db backup`, `db restore`, `db upgrade` and `db current` as a person runs them (a real process)."""
+"""`db backup`, `db restore`, `db upgrade` and `db current` as a person runs them: the backup, restore
+and drop of the old copy as real processes; the refusals and `db current` through the entry point's
+main(argv) in this process (tests/cli/conftest.run_main)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import psycopg
 from pharmacy_desktop.config import libpq_url
 from pharmacy_desktop.db import migrate
 from pharmacy_desktop.db import restore as restore_mod
-from tests.cli.conftest import console_lines, run_cli, scalar
+from tests.cli.conftest import console_lines, run_cli, run_main, scalar
 
 
 def _name(url: str) -> str:
@@ -50,24 +52,24 @@ def test_backup_then_restore_then_drop_the_old_copy(database_url, actors, tmp_pa
     assert restore_mod.kept_databases(database_url) == []
 
 
-def test_a_file_that_is_not_a_backup_is_refused_before_anything(database_url, tmp_path):
+def test_a_file_that_is_not_a_backup_is_refused_before_anything(database_url, tmp_path, capsys):
     junk = tmp_path / "photo.pharmacy-backup"
     junk.write_bytes(b"not a tar at all")
-    result = run_cli("db", "restore", str(junk), "--yes", "--database-url", database_url)
+    result = run_main(capsys, "db", "restore", str(junk), "--yes", "--database-url", database_url)
     assert result.returncode == 2
     assert console_lines(result.stderr) == [
         "error: photo.pharmacy-backup is not a pharmacy-desktop backup (not a backup archive)."
     ]
 
 
-def test_upgrade_needs_the_owner_and_current_names_a_newer_database(database_url):
+def test_upgrade_needs_the_owner_and_current_names_a_newer_database(database_url, capsys):
     role = f"cli_guard_{os.getpid()}"
     with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
         conn.execute(f"DROP ROLE IF EXISTS {role}")
         conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'guard-test-pw'")
     try:
         app_url = f"postgresql+psycopg://{role}:guard-test-pw@{database_url.split('@', 1)[1]}"
-        result = run_cli("db", "upgrade", "--database-url", app_url)
+        result = run_main(capsys, "db", "upgrade", "--database-url", app_url)
         assert result.returncode == 2
         assert "only an administrator may upgrade this database" in result.stderr
         assert "Nothing was changed" in result.stderr
@@ -76,8 +78,8 @@ def test_upgrade_needs_the_owner_and_current_names_a_newer_database(database_url
             conn.execute(f"DROP ROLE {role}")
     with psycopg.connect(libpq_url(database_url), autocommit=True) as conn:
         conn.execute("UPDATE public.alembic_version SET version_num = '0999'")
-    current = run_cli("db", "current", "--database-url", database_url)
+    current = run_main(capsys, "db", "current", "--database-url", database_url)
     assert current.returncode == 0
     assert current.stdout.startswith(f"0999 (newer than this app's head {migrate.head()}:")
-    upgrade = run_cli("db", "upgrade", "--database-url", database_url)
+    upgrade = run_main(capsys, "db", "upgrade", "--database-url", database_url)
     assert upgrade.returncode == 2 and "does not know" in upgrade.stderr
