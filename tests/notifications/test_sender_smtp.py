@@ -207,19 +207,21 @@ def test_smtp_url_rules():
         assert "secret" not in str(caught.value)
 
 
-def test_notifications_run_once_and_plan_from_the_command_line(uow_factory, actors, world, smtp, database_url):
-    from tests.cli.conftest import run_cli
+def test_notifications_run_once_and_plan_from_the_command_line(
+    uow_factory, actors, world, smtp, database_url, capsys, monkeypatch
+):
+    from tests.cli.conftest import run_cli, run_main  # the first run a real process, the others main(argv) here
     from tests.notifications.test_jobs import DAY, dispensed_rx
 
     fill_and_verify(uow_factory, actors, world.rx_id)
     dispensed_rx(uow_factory, world, ran_out_in=3)
     with uow_factory() as uow:
         number = uow.session.get(f.Patient, world.patient_id).patient_number
-    planned = run_cli("notifications", "plan", "--date", DAY.isoformat(), "--database-url", database_url)
+    planned = run_main(capsys, "notifications", "plan", "--date", DAY.isoformat(), "--database-url", database_url)
     assert planned.returncode == 0, planned.stderr
     assert "refill_due" in planned.stdout and number in planned.stdout and "would send" in planned.stdout
     assert "Maria" not in planned.stdout and "Gonzalez" not in planned.stdout
-    bad = run_cli("notifications", "plan", "--date", "12/02/2026", "--database-url", database_url)
+    bad = run_main(capsys, "notifications", "plan", "--date", "12/02/2026", "--database-url", database_url)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
 
     done = run_cli(
@@ -231,9 +233,8 @@ def test_notifications_run_once_and_plan_from_the_command_line(uow_factory, acto
         "A refill is due soon",
         "Ready for pickup at Main Street Pharmacy",
     ]
-    again = run_cli(
-        "notifications", "run", "--once", "--database-url", database_url, env={"PHARMACY_SMTP_URL": plain_url(smtp)}
-    )
+    monkeypatch.setenv("PHARMACY_SMTP_URL", plain_url(smtp))
+    again = run_main(capsys, "notifications", "run", "--once", "--database-url", database_url)
     assert "nothing due" in again.stdout and len(smtp.messages) == 2
 
 
