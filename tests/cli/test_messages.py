@@ -18,7 +18,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.error_messages import failure_message
 from pharmacy_desktop.errors import DatabaseUnavailable, NotFound
 from pharmacy_desktop.ui.ops import error_title, user_message
-from tests.cli.conftest import console_lines, run_cli
+from tests.cli.conftest import console_lines, run_cli, run_main
 
 
 def free_port() -> int:
@@ -32,6 +32,8 @@ def _log_text(data_dir) -> str:
 
 
 # -- the console: one line; the log file: the traceback ------------------------------------------
+# the commands whose log file is read run as real processes (run_cli: the log goes to their data
+# folder); the others through main(argv) in this process (run_main): the same exit code and stderr
 
 
 def test_an_unknown_revision_is_one_line(database_url, tmp_path):
@@ -67,14 +69,11 @@ def test_an_unreachable_server_is_one_line(position, tmp_path):
     assert "Traceback" in log and "OperationalError" in log
 
 
-def test_an_unreachable_server_for_a_command_that_opens_the_app_database(tmp_path):
+def test_an_unreachable_server_for_a_command_that_opens_the_app_database(tmp_path, capsys, monkeypatch):
     port = free_port()
-    result = run_cli(
-        "--database-url",
-        f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy",
-        "print",
-        "queue",
-        env={"PHARMACY_DATA_DIR": str(tmp_path)},
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    result = run_main(
+        capsys, "--database-url", f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy", "print", "queue"
     )
     assert result.returncode == 1
     assert console_lines(result.stderr) == [
@@ -84,15 +83,10 @@ def test_an_unreachable_server_for_a_command_that_opens_the_app_database(tmp_pat
     ]
 
 
-def test_db_connect_to_an_unreachable_server_is_one_line_and_saves_nothing(tmp_path):
+def test_db_connect_to_an_unreachable_server_is_one_line_and_saves_nothing(tmp_path, capsys, monkeypatch):
     port = free_port()
-    result = run_cli(
-        "db",
-        "connect",
-        f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy",
-        "--no-password",
-        env={"PHARMACY_DATA_DIR": str(tmp_path)},
-    )
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    result = run_main(capsys, "db", "connect", f"postgresql://pharmacy_app@127.0.0.1:{port}/pharmacy", "--no-password")
     assert result.returncode == 1
     assert console_lines(result.stderr) == [
         f"error: could not connect. Cannot reach the database at 127.0.0.1:{port} (the server refused the "
@@ -103,20 +97,19 @@ def test_db_connect_to_an_unreachable_server_is_one_line_and_saves_nothing(tmp_p
 
 
 @pytest.mark.parametrize("url", ("mysql://root@db/pharmacy", "sqlite:///pharmacy.db"))
-def test_a_url_that_is_not_postgresql_is_one_line(url, tmp_path):
-    result = run_cli("--database-url", url, "db", "current", env={"PHARMACY_DATA_DIR": str(tmp_path)})
+def test_a_url_that_is_not_postgresql_is_one_line(url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    result = run_main(capsys, "--database-url", url, "db", "current")
     assert result.returncode == 2
     lines = console_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: Not a PostgreSQL URL:")
     assert "(the URL came from --database-url)" in lines[0]
 
 
-def test_a_bad_url_in_the_environment_says_where_it_came_from(tmp_path):
-    result = run_cli(
-        "scan",
-        "0003-4214-11",
-        env={"PHARMACY_DATA_DIR": str(tmp_path), "PHARMACY_DATABASE_URL": "mysql://root@db/pharmacy"},
-    )
+def test_a_bad_url_in_the_environment_says_where_it_came_from(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PHARMACY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PHARMACY_DATABASE_URL", "mysql://root@db/pharmacy")
+    result = run_main(capsys, "scan", "0003-4214-11")
     assert result.returncode == 2
     assert console_lines(result.stderr)[-1].endswith("(the URL came from PHARMACY_DATABASE_URL)")
 
