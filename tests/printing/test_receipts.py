@@ -335,13 +335,17 @@ def test_print_receipt_by_invoice_number_reprints_it_marked_and_logged(database_
         assert event.event_data["reason"] == "lost it" and event.event_data["receipt_number"] == sale.sale_number
 
 
-def test_print_receipt_by_sale_number_and_unknown_numbers(database_url, uow_factory, sold, printer):
+def test_print_receipt_by_sale_number_and_unknown_numbers(database_url, uow_factory, sold, printer, capsys):
+    from tests.cli.conftest import run_main  # the command in this process: the test above runs it as one
+
     sale, _ = sold
     fake = printer(read_all)
-    done = run_print(database_url, "receipt", sale.sale_number.lower(), "--printer", fake.uri)
+    done = run_main(
+        capsys, "print", "receipt", sale.sale_number.lower(), "--printer", fake.uri, "--database-url", database_url
+    )
     assert done.returncode == 0, done.stderr
     assert parse(fake.wait_jobs(1)[0]).text.count("REPRINT") == 2
-    unknown = run_print(database_url, "receipt", "INV999999", "--printer", fake.uri)
+    unknown = run_main(capsys, "print", "receipt", "INV999999", "--printer", fake.uri, "--database-url", database_url)
     assert unknown.returncode == 2 and "No sale has the number 'INV999999'" in unknown.stderr
 
 
