@@ -11,14 +11,18 @@ note; Enter on one loads it to correct. The promised time takes "4pm", "16:30", 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QVBoxLayout,
@@ -42,9 +46,35 @@ from pharmacy_desktop.ui.keys import key_for
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.style import ERROR, PASSED, TEXT, WARNING_STYLE
+from pharmacy_desktop.ui.widgets.drug_picker import DrugPicker
 from pharmacy_desktop.ui.widgets.intake_boxes import FieldErrors, ItemBox, PatientBox, PrescriberBox, PrescriptionBox
 from pharmacy_desktop.ui.widgets.reflow_columns import ReflowColumns
+from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
+from pharmacy_desktop.ui.widgets.sig_field import SigField
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
+
+T = TypeVar("T")
+
+
+class Later(Generic[T]):
+    """A part of the intake form made after the screen first shows (``IntakeScreen.finish_build``):
+    reading it before then finishes the build at once. Once made, the instance attribute of the same
+    name hides this descriptor (it has no ``__set__``), so later reads are plain attribute reads."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, screen: None, owner: type | None = None) -> Later[T]: ...
+
+    @overload
+    def __get__(self, screen: IntakeScreen, owner: type | None = None) -> T: ...
+
+    def __get__(self, screen: IntakeScreen | None, owner: type | None = None) -> Later[T] | T:
+        if screen is None:
+            return self
+        screen.finish_build()
+        return screen.__dict__[self.name]  # type: ignore[no-any-return]  # set by finish_build
 
 
 class IntakeScreen(Screen):
@@ -62,6 +92,30 @@ class IntakeScreen(Screen):
         ("Alt+T", "promised time: 4pm, 16:30, tomorrow 9am, +2h (read back under the field)"),
         ("Scan", "a stock bottle fills the drug"),
     )
+
+    # made a turn or two after the screen first shows (the patient search first: it has the focus)
+    prescriber_box: Later[PrescriberBox] = Later()
+    rx_box: Later[PrescriptionBox] = Later()
+    item_box: Later[ItemBox] = Later()
+    preferred: Later[ShrinkableCombo] = Later()
+    prescriber_name: Later[QLineEdit] = Later()
+    prescriber_last: Later[QLineEdit] = Later()
+    prescriber_npi: Later[QLineEdit] = Later()
+    prescriber_dea: Later[QLineEdit] = Later()
+    prescriber_phone: Later[QLineEdit] = Later()
+    source: Later[ShrinkableCombo] = Later()
+    written: Later[QLineEdit] = Later()
+    stat: Later[QCheckBox] = Later()
+    notes: Later[QLineEdit] = Later()
+    promised: Later[QLineEdit] = Later()
+    promised_hint: Later[StatusLabel] = Later()
+    drug: Later[DrugPicker] = Later()
+    quantity: Later[QLineEdit] = Later()
+    unit: Later[QComboBox] = Later()
+    days: Later[QLineEdit] = Later()
+    sig: Later[SigField] = Later()
+    refills: Later[QLineEdit] = Later()
+    daw: Later[ShrinkableCombo] = Later()
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
@@ -87,37 +141,20 @@ class IntakeScreen(Screen):
 
         self.columns = ReflowColumns(spacing=12, stretch=(5, 6))  # one column below ~800 px (1024x768)
         outer.addWidget(self.columns, 1)
-        left, right = self.columns.left, self.columns.right
+        form = self.columns.widget()  # the boxes are made in it: styled once, not again when moved
 
         errors = FieldErrors()
         self.errors = errors.labels
         self._field_errors = errors
-        self.patient_box = PatientBox(errors, lambda text: patients.search_patients(uow_factory, self.actor, text))
-        self.prescriber_box = PrescriberBox(errors)
-        self.rx_box = PrescriptionBox(errors)
-        self.item_box = ItemBox(errors, lambda text: intake.find_drugs(uow_factory, text))
-        left.addWidget(self.patient_box)
-        left.addWidget(self.prescriber_box)
-        left.addStretch(1)
-        right.addWidget(self.rx_box)
-        right.addWidget(self.item_box)
-        right.addStretch(1)
-        pb, pr, rx, it = self.patient_box, self.prescriber_box, self.rx_box, self.item_box
-        self.patient_search, self.banner, self.preferred = pb.patient_search, pb.banner, pr.preferred
-        self.prescriber_name, self.prescriber_last, self.prescriber_npi = (
-            pr.prescriber_name,
-            pr.prescriber_last,
-            pr.prescriber_npi,
+        self.patient_box = PatientBox(
+            errors, lambda text: patients.search_patients(uow_factory, self.actor, text), form
         )
-        self.prescriber_dea, self.prescriber_phone = pr.prescriber_dea, pr.prescriber_phone
-        self.source, self.written, self.stat, self.notes = rx.source, rx.written, rx.stat, rx.notes
-        self.promised, self.promised_hint = rx.promised, rx.promised_hint
-        self.drug, self.quantity, self.unit, self.days = it.drug, it.quantity, it.unit, it.days
-        self.sig, self.refills, self.daw = it.sig, it.refills, it.daw
+        self.columns.left.addWidget(self.patient_box)
+        self.columns.left.addStretch(1)
+        self.columns.right.addStretch(1)
+        self.patient_search, self.banner = self.patient_box.patient_search, self.patient_box.banner
         self.patient_search.chosen.connect(self._patient_chosen)
         self.patient_search.edit.textEdited.connect(self._patient_search_edited)
-        self.preferred.activated.connect(self._preferred_chosen)
-        self.drug.chosen.connect(self._drug_chosen)
 
         # -- actions --------------------------------------------------------------------------
         bar = QHBoxLayout()
@@ -136,14 +173,6 @@ class IntakeScreen(Screen):
         bar.addWidget(self.save_button)
         outer.addLayout(bar)
 
-        order = [
-            *(w for box in self._boxes() for w in box.tab_order()),
-            self.save_button,
-            self.clear_button,
-        ]
-        for first, second in zip(order, order[1:]):
-            QWidget.setTabOrder(first, second)
-        # Alt+D (drug) and Alt+G (SIG) come from the field labels' mnemonics
         search = self.patient_search.edit
 
         def focus_search() -> None:
@@ -152,6 +181,81 @@ class IntakeScreen(Screen):
 
         shortcut(self, "Alt+P", focus_search)
         shortcut(self, "Alt+N", self.clear_form)
+
+        # the prescriber box, then the prescription and drug boxes, each in a turn of its own after this
+        # one (bench/gui_stall.py: the whole form in the F2 turn was ~30 ms of the GUI thread); reading
+        # one of their fields sooner builds them then (``Later``), and so does a key pressed in the
+        # patient search before then (a mnemonic such as Alt+T finds its field)
+        self._build_steps: list[Callable[[], None]] = [self._build_prescriber, self._build_right]
+        search.installEventFilter(self)
+        QTimer.singleShot(0, self, self._build_next)
+
+    # -- the form's later parts ----------------------------------------------------------------
+
+    def form_built(self) -> bool:
+        return not self._build_steps
+
+    def finish_build(self) -> None:
+        """Makes what is not made yet of the form, now."""
+        while self._build_steps:
+            self._build_steps.pop(0)()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.ShortcutOverride and self._build_steps:
+            self.finish_build()  # before Qt looks for the key's shortcut: the field it names is there
+        return super().eventFilter(watched, event)
+
+    def _build_next(self) -> None:
+        if self._build_steps:
+            self._build_steps.pop(0)()
+        if self._build_steps:
+            QTimer.singleShot(0, self, self._build_next)
+
+    def _build_prescriber(self) -> None:
+        pr = PrescriberBox(self._field_errors, self.columns.widget())
+        self.columns.left.insertWidget(1, pr)  # under the patient, above the stretch
+        pr.show()  # now (its mnemonics work at once), not at the layout's queued show
+        self.prescriber_box = pr
+        self.preferred = pr.preferred
+        self.prescriber_name, self.prescriber_last, self.prescriber_npi = (
+            pr.prescriber_name,
+            pr.prescriber_last,
+            pr.prescriber_npi,
+        )
+        self.prescriber_dea, self.prescriber_phone = pr.prescriber_dea, pr.prescriber_phone
+        self.preferred.activated.connect(self._preferred_chosen)
+
+    def _build_right(self) -> None:
+        form = self.columns.widget()
+        rx = PrescriptionBox(self._field_errors, form)
+        it = ItemBox(self._field_errors, lambda text: intake.find_drugs(self.context.uow_factory, text), form)
+        self.columns.right.insertWidget(0, rx)
+        self.columns.right.insertWidget(1, it)
+        rx.show()
+        it.show()
+        self.rx_box, self.item_box = rx, it
+        self.source, self.written, self.stat, self.notes = rx.source, rx.written, rx.stat, rx.notes
+        self.promised, self.promised_hint = rx.promised, rx.promised_hint
+        self.drug, self.quantity, self.unit, self.days = it.drug, it.quantity, it.unit, it.days
+        self.sig, self.refills, self.daw = it.sig, it.refills, it.daw
+        self.drug.chosen.connect(self._drug_chosen)
+        self._link_form()
+
+    def _link_form(self) -> None:
+        """The tab order through the whole form (reading order), and the columns stacked if they no
+        longer fit side by side."""
+        self.patient_search.edit.removeEventFilter(self)
+        order = [
+            *(w for box in self._boxes() for w in box.tab_order()),
+            self.save_button,
+            self.clear_button,
+        ]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+        if self._returned is not None:
+            QWidget.setTabOrder(self._returned[1], self.patient_search.edit)
+        self.columns.reflow()
+        # Alt+D (drug) and Alt+G (SIG) come from the field labels' mnemonics
 
     @property
     def returned_box(self) -> QGroupBox:

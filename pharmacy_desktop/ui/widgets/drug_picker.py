@@ -35,7 +35,7 @@ class DrugPicker(SearchAsYouType):
         self.choice: DrugChoice | None = None
         self.status.setObjectName("drugStatus")
         self.status.setWordWrap(True)
-        self.selected = ElidedLabel("No drug chosen")  # one line, elided: never wider than the form
+        self.selected = ElidedLabel("No drug chosen", self)  # one line, elided: never wider than the form
         self.selected.setObjectName("drugChosen")
         self.selected.setFont(big_font(self.selected, 5))
         layout = self.layout()

@@ -36,8 +36,8 @@ from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 NO_PREFERRED = "(type the prescriber below)"
 
 
-def line(name: str, placeholder: str) -> QLineEdit:
-    edit = QLineEdit()
+def line(name: str, placeholder: str, parent: QWidget | None = None) -> QLineEdit:
+    edit = QLineEdit(parent)
     edit.setObjectName(name)
     edit.setPlaceholderText(placeholder)
     edit.setToolTip(placeholder)  # the whole hint when a narrow window cuts the placeholder
@@ -70,20 +70,23 @@ class FieldErrors:
     def __init__(self) -> None:
         self._places: dict[str, Callable[[StatusLabel], None]] = {}  # key -> puts its label in place
         self._made: dict[str, StatusLabel] = {}
+        self._parents: dict[str, QWidget | None] = {}  # key -> the box its line goes in
         self.labels: Mapping[str, StatusLabel] = ErrorLabels(self)
 
     def keys(self) -> list[str]:
         return list(self._places)
 
-    def place(self, key: str, put: Callable[[StatusLabel], None]) -> None:
-        """Where the line of ``key`` goes when it is made: ``put(label)`` adds it to a layout."""
+    def place(self, key: str, put: Callable[[StatusLabel], None], parent: QWidget | None = None) -> None:
+        """Where the line of ``key`` goes when it is made: ``put(label)`` adds it to a layout (of ``parent``,
+        the box the line is made in)."""
         self._places[key] = put
+        self._parents[key] = parent
 
     def label_of(self, key: str) -> StatusLabel:
         label = self._made.get(key)
         if label is None:
             put = self._places[key]  # KeyError: not a field of this form
-            label = StatusLabel()  # the stop icon beside the problem's words
+            label = StatusLabel(parent=self._parents.get(key))  # the stop icon beside the problem's words
             label.setObjectName(f"error:{key}")
             label.setStyleSheet(ERROR_STYLE)
             label.setWordWrap(True)
@@ -110,26 +113,28 @@ class FieldErrors:
         column: int = 0,
         span: int = 1,
     ) -> None:
-        label = QLabel(text)
+        label = QLabel(text, grid.parentWidget())  # made in the box: styled once
         label.setBuddy(widget.focusProxy() or widget)
         grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(widget, row, column + 1, 1, span)
         if key:
-            self.place(key, lambda line: grid.addWidget(line, row + 1, column + 1, 1, span))
+            self.place(key, lambda line: grid.addWidget(line, row + 1, column + 1, 1, span), grid.parentWidget())
 
 
 class PatientBox(QGroupBox):
-    def __init__(self, errors: FieldErrors, search: Callable[[str], list[PatientHit]]) -> None:
-        super().__init__("1  Patient  (Alt+P)")
+    def __init__(
+        self, errors: FieldErrors, search: Callable[[str], list[PatientHit]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__("1  Patient  (Alt+P)", parent)
         patient_layout = QVBoxLayout(self)
-        self.patient_search = PatientSearch(search)
-        self.banner = PatientBanner()
+        self.patient_search = PatientSearch(search, self)
+        self.banner = PatientBanner(self)
         patient_layout.addWidget(self.patient_search)
         patient_layout.addWidget(self.banner)
-        errors.place("patient", lambda line: patient_layout.insertWidget(1, line))  # under the search
+        errors.place("patient", lambda line: patient_layout.insertWidget(1, line), self)  # under the search
 
     def tab_order(self) -> list[QWidget]:
-        return [self.patient_search.edit]  # its result list follows it when made (SearchAsYouType.results)
+        return self.patient_search.tab_stops()  # its result list follows it when made (SearchAsYouType.results)
 
     def focus_for(self) -> dict[str, QWidget]:
         """The field to put the focus in when the service names the key."""
@@ -140,33 +145,33 @@ class PrescriberBox(QGroupBox):
     """First and last name apart (a surname of several words, "de la Cruz", is one field), NPI,
     DEA number and the DEA schedules the prescriber holds (none ticked: not recorded)."""
 
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__("2  Prescriber")
+    def __init__(self, errors: FieldErrors, parent: QWidget | None = None) -> None:
+        super().__init__("2  Prescriber", parent)
         grid = QGridLayout(self)
-        self.preferred = ShrinkableCombo(18)
+        self.preferred = ShrinkableCombo(18, self)
         self.preferred.setObjectName("preferredPrescriber")
         self.preferred.addItem(NO_PREFERRED)
-        self.prescriber_name = line("prescriberFirstName", "First")  # the first field of the name
-        self.prescriber_last = line("prescriberLastName", "Last name")
+        names = QWidget(self)
+        self.prescriber_name = line("prescriberFirstName", "First", names)  # the first field of the name
+        self.prescriber_last = line("prescriberLastName", "Last name", names)
         self.prescriber_name.setAccessibleName("Prescriber first name")
         self.prescriber_last.setAccessibleName("Prescriber last name")
-        names = QWidget()
         name_row = QHBoxLayout(names)
         name_row.setContentsMargins(0, 0, 0, 0)
         name_row.addWidget(self.prescriber_name, 2)
         name_row.addWidget(self.prescriber_last, 3)
         names.setFocusProxy(self.prescriber_name)
-        self.prescriber_npi = line("prescriberNpi", "10 digits")
+        self.prescriber_npi = line("prescriberNpi", "10 digits", self)
         self.prescriber_npi.setMaxLength(10)
-        self.prescriber_dea = line("prescriberDea", "e.g. AB1234563")
+        self.prescriber_dea = line("prescriberDea", "e.g. AB1234563", self)
         self.prescriber_dea.setToolTip("e.g. AB1234563: the prescriber's DEA number, needed for controlled drugs")
         self.schedule_boxes: dict[str, QCheckBox] = {}
-        schedules = QWidget()
+        schedules = QWidget(self)
         schedules.setObjectName("prescriberSchedules")
         schedule_row = QHBoxLayout(schedules)
         schedule_row.setContentsMargins(0, 0, 0, 0)
         for code in DEA_SCHEDULE_CODES:
-            box = QCheckBox(code)
+            box = QCheckBox(code, schedules)
             box.setObjectName(f"schedule{code}")
             box.setToolTip(
                 f"The prescriber's DEA registration covers schedule {code}"
@@ -176,10 +181,10 @@ class PrescriberBox(QGroupBox):
             schedule_row.addWidget(box)
         schedule_row.addStretch(1)
         schedules.setFocusProxy(self.schedule_boxes[DEA_SCHEDULE_CODES[0]])
-        self.prescriber_phone = line("prescriberPhone", "(217) 555-0190")
+        self.prescriber_phone = line("prescriberPhone", "(217) 555-0190", self)
         errors.row(grid, 0, "Pre&ferred", self.preferred, None)
         errors.row(grid, 1, "Na&me", names, "prescriber_name")
-        errors.place("prescriber_last_name", lambda line: grid.addWidget(line, 3, 1))
+        errors.place("prescriber_last_name", lambda line: grid.addWidget(line, 3, 1), self)
         errors.row(grid, 4, "NP&I", self.prescriber_npi, "prescriber_npi")
         errors.row(grid, 6, "D&EA", self.prescriber_dea, "prescriber_dea")
         errors.row(grid, 8, "S&chedules", schedules, "prescriber_dea_schedules")
@@ -258,26 +263,26 @@ class PrescriberBox(QGroupBox):
 
 
 class PrescriptionBox(QGroupBox):
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__("3  Prescription")
+    def __init__(self, errors: FieldErrors, parent: QWidget | None = None) -> None:
+        super().__init__("3  Prescription", parent)
         self.loaded_promised: tuple[str, dt.datetime] | None = None  # (read-back text, time) when correcting
         grid = QGridLayout(self)
-        self.source = ShrinkableCombo(8)
+        self.source = ShrinkableCombo(8, self)
         self.source.setObjectName("source")
         for source in intake.SOURCES:
             self.source.addItem(source.capitalize(), source)
-        self.written = line("writtenDate", "MM/DD/YYYY")
+        self.written = line("writtenDate", "MM/DD/YYYY", self)
         self.written.setText(f"{dt.date.today():%m/%d/%Y}")
-        self.stat = QCheckBox("STAT (patient waiting)")
+        self.stat = QCheckBox("STAT (patient waiting)", self)
         self.stat.setObjectName("stat")
-        self.notes = line("notes", "Notes for the pharmacist (optional)")
-        self.promised = line("promisedAt", "4pm, +2h")
+        self.notes = line("notes", "Notes for the pharmacist (optional)", self)
+        self.promised = line("promisedAt", "4pm, +2h", self)
         self.promised.setAccessibleName("Promised time")
         self.promised.setToolTip(
             "4pm, +2h: when the patient was told it will be ready (4pm, 4:30 pm, 16:30, +2h, +45m). "
             "Empty: no promised time."
         )
-        self.promised_hint = StatusLabel()
+        self.promised_hint = StatusLabel(parent=self)
         self.promised_hint.setObjectName("promisedHint")
         self.promised_hint.setWordWrap(True)
         self.promised_hint.setVisible(False)
@@ -337,19 +342,21 @@ class PrescriptionBox(QGroupBox):
 
 
 class ItemBox(QGroupBox):
-    def __init__(self, errors: FieldErrors, find_drugs: Callable[[str], list[DrugChoice]]) -> None:
-        super().__init__("4  Drug and directions")
+    def __init__(
+        self, errors: FieldErrors, find_drugs: Callable[[str], list[DrugChoice]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__("4  Drug and directions", parent)
         grid = QGridLayout(self)
-        self.drug = DrugPicker(find_drugs)
-        self.quantity = line("quantity", "e.g. 30")
-        self.unit = QComboBox()
+        self.drug = DrugPicker(find_drugs, self)
+        self.quantity = line("quantity", "e.g. 30", self)
+        self.unit = QComboBox(self)
         self.unit.setObjectName("quantityUnit")
         self.unit.addItems(list(intake.QUANTITY_UNITS))
-        self.days = line("daysSupply", "1-365")
-        self.sig = SigField()
-        self.refills = line("refills", "0")
+        self.days = line("daysSupply", "1-365", self)
+        self.sig = SigField(self)
+        self.refills = line("refills", "0", self)
         self.refills.setText("0")
-        self.daw = ShrinkableCombo(24)
+        self.daw = ShrinkableCombo(24, self)
         self.daw.setObjectName("daw")
         for code, text in DAW_CODES.items():
             self.daw.add_item(f"{code} — {text}", code, short=f"{code} — {DAW_SHORT.get(code, text)}")
@@ -365,7 +372,7 @@ class ItemBox(QGroupBox):
 
     def tab_order(self) -> list[QWidget]:
         return [
-            self.drug.edit,  # its result list follows it when made
+            *self.drug.tab_stops(),  # its result list follows it when made
             self.quantity,
             self.unit,
             self.days,

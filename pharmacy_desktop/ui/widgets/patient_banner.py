@@ -24,18 +24,18 @@ class PatientBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("patientBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.name = QLabel("No patient chosen")
+        self.name = QLabel("No patient chosen", self)  # made in place: styled once
         self.name.setObjectName("patientName")
         self.name.setFont(big_font(self.name, 9))
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.facts = QLabel("")
+        self.facts = QLabel("", self)
         self.facts.setObjectName("patientFacts")
         self.facts.setWordWrap(True)
-        self.allergies = StatusLabel()  # allergies (warning icon) or none known (passed icon), in words
+        self.allergies = StatusLabel(parent=self)  # allergies (warning icon) or none known (passed icon), in words
         self.allergies.setObjectName("allergies")
         self.allergies.setWordWrap(True)
         self.allergies.setAccessibleName("Allergies")
-        self.extra = QLabel("")
+        self.extra = QLabel("", self)
         self.extra.setObjectName("patientExtra")
         self.extra.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -42,7 +42,7 @@ class SearchAsYouType(QWidget):
         self._pending = False
         self._enter_waiting = False
         self.found: list[Any] = []
-        self.edit = QLineEdit()
+        self.edit = QLineEdit(self)  # made in place: the app's style sheet goes through it once
         self.edit.setObjectName(f"{name}Search")
         self.edit.setPlaceholderText(placeholder)
         self.edit.setToolTip(placeholder)  # the whole hint when a narrow window cuts the placeholder
@@ -50,7 +50,7 @@ class SearchAsYouType(QWidget):
         self._name = name
         self._list_height = list_height
         self._results: QListWidget | None = None  # built with the first results (``results``)
-        self.status = QLabel()
+        self.status = QLabel(self)
         self.status.setVisible(False)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -70,7 +70,7 @@ class SearchAsYouType(QWidget):
         """The result list under the field (hidden while empty), built the first time results come (a
         screen's first showing does not pay for a list nobody sees yet); next after the field in the tab order."""
         if self._results is None:
-            results = self._results = QListWidget()
+            results = self._results = QListWidget(self)
             results.setObjectName(f"{self._name}Results")
             results.setMaximumHeight(self._list_height)
             results.setVisible(False)
@@ -83,6 +83,10 @@ class SearchAsYouType(QWidget):
 
     def list_made(self, results: QListWidget) -> None:
         """A subclass sets up its result list here (made when first needed)."""
+
+    def tab_stops(self) -> list[QWidget]:
+        """The field, and its result list once made (it follows the field in the tab order)."""
+        return [self.edit] if self._results is None else [self.edit, self._results]
 
     def results_shown(self) -> bool:
         return self._results is not None and self._results.isVisible()

@@ -19,18 +19,18 @@ class SigField(QWidget):
     def __init__(self, parent: QWidget | None = None, preview: Callable[[str], SigPreview] = preview_sig):
         super().__init__(parent)
         self._preview = preview
-        self.edit = QLineEdit()
+        self.edit = QLineEdit(self)  # made in place: styled once
         self.edit.setObjectName("sig")
         self.edit.setPlaceholderText("SIG codes, e.g. 1 T PO BID")
         self.edit.setAccessibleName("SIG")
-        self.expansion = StatusLabel()  # what the label will read, the icon of its state beside it
+        self.expansion = StatusLabel(parent=self)  # what the label will read, the icon of its state beside it
         self.expansion.setObjectName("sigExpansion")
         self.expansion.setWordWrap(True)
         self.expansion.setAccessibleName("Directions for the label")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.directions = QLineEdit()
+        self.directions = QLineEdit(self)
         self.directions.setObjectName("directions")
         self.directions.setPlaceholderText(
             "Type the directions for the label, e.g. Instill 1 drop in the right eye once a day"
