@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
@@ -49,6 +50,18 @@ from pharmacy_desktop.ui.widgets.review_panels import (
     status_text,
 )
 
+W = TypeVar("W", bound=QWidget)
+
+
+def made_polished(widget: W) -> W:
+    """``widget`` and its children styled now (the style sheet's rules worked out), before it is shown."""
+    widget.ensurePolished()
+    for child in widget.findChildren(QWidget):
+        child.ensurePolished()
+    widget.minimumSizeHint()  # its layouts' sizes, worked out once
+    return widget
+
+
 # a message's icon (ui/icons) by the colour of its words: the icon stands beside them, never alone
 KIND_OF_COLOUR = {STOP_TEXT: "stop", ERROR: "stop", WARNING: "warning", PASSED: "passed", TEXT: "info"}
 
@@ -80,17 +93,88 @@ class ReviewScreen(Screen):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
-        self.queue_panel = ReviewQueuePanel()
-        self.work_area = ReviewWorkArea()
-        p, a = self.queue_panel, self.work_area
+        self.queue_panel = p = ReviewQueuePanel()
         self.queue_title, self.model, self.queue, self.queue_empty = p.queue_title, p.model, p.queue, p.queue_empty
         self.meds_box, self.meds = p.meds_box, p.meds
+        self.queue.selectionModel().currentRowChanged.connect(lambda current, _: self._open_row(current.row()))
+        # the work area is built in the event loop's next turn (or at once when something needs it first):
+        # the first showing paints the queue without waiting for it (bench/gui_stall.py 'review: queue');
+        # until then the splitter holds an empty widget in its place
+        self.splitter = review_splitter(p, QWidget())
+        outer.addWidget(self.splitter, 1)
+
+        for keys, slot in (
+            ("Alt+A", self.acknowledge),
+            ("Alt+O", self.start_override),
+            ("Ctrl+Return", self.approve),
+            ("Ctrl+Enter", self.approve),
+            ("Alt+R", self.start_reject),
+            ("Alt+B", self.start_back_to_intake),
+            ("Alt+Q", self.queue.setFocus),
+            (RERUN_DUR_KEY, self.rerun_dur),
+        ):
+            shortcut(self, keys, slot)
+        self.queue_panel.show_meds(None)
+        # two turns after the first paint: the work area made and styled off-screen, then put in its place.
+        # A real timer: QTimer.singleShot(0, ...) is a posted call, run in the same turn, before the paint
+        self._pending_area: ReviewWorkArea | None = None
+        self._work_timer = QTimer(self)
+        self._work_timer.setSingleShot(True)
+        self._work_timer.setInterval(0)
+        self._work_timer.timeout.connect(self._work_step)
+        self._work_timer.start()
+        self.refresh_count()
+
+    # the work area and its parts (ReviewWorkArea): asking for one builds it if the next turn has not yet
+    WORK_PARTS = frozenset(
+        (
+            "work_area",
+            "drug_title",
+            "banner",
+            "rx_text",
+            "alerts",
+            "ack_button",
+            "override_button",
+            "rerun_button",
+            "reason_frame",
+            "reason_label",
+            "reason",
+            "message",
+            "back_button",
+            "reject_button",
+            "approve_button",
+        )
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ReviewScreen.WORK_PARTS and "work_area" not in self.__dict__:
+            self.build_work_area()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _work_step(self) -> None:
+        """One step of the work area's build a turn: made and polished (not on screen), then in place."""
+        if "work_area" in self.__dict__:
+            return
+        if self._pending_area is None:
+            self._pending_area = made_polished(ReviewWorkArea())
+            self._work_timer.start()
+        else:
+            self.build_work_area()
+
+    def build_work_area(self) -> None:
+        """The right side (the prescription, its alerts, the decisions), once; wired and put in its place."""
+        if "work_area" in self.__dict__:
+            return
+        self._work_timer.stop()
+        a = self._pending_area or ReviewWorkArea()
+        self._pending_area = None
+        self.work_area = a
         self.drug_title, self.banner, self.rx_text, self.alerts = a.drug_title, a.banner, a.rx_text, a.alerts
         self.ack_button, self.override_button, self.rerun_button = a.ack_button, a.override_button, a.rerun_button
         self.reason_frame, self.reason_label, self.reason = a.reason_frame, a.reason_label, a.reason
         self.message, self.back_button, self.reject_button = a.message, a.back_button, a.reject_button
         self.approve_button = a.approve_button
-        self.queue.selectionModel().currentRowChanged.connect(lambda current, _: self._open_row(current.row()))
         self.reason_frame.too_short.connect(
             lambda: self._say("Type the reason (a few words) first, then Enter. Esc cancels.", STOP_TEXT)
         )
@@ -105,22 +189,13 @@ class ReviewScreen(Screen):
             (self.rerun_button, self.rerun_dur),
         ):
             button.clicked.connect(slot)
-        outer.addWidget(review_splitter(p, a), 1)
-
-        for keys, slot in (
-            ("Alt+A", self.acknowledge),
-            ("Alt+O", self.start_override),
-            ("Ctrl+Return", self.approve),
-            ("Ctrl+Enter", self.approve),
-            ("Alt+R", self.start_reject),
-            ("Alt+B", self.start_back_to_intake),
-            ("Alt+Q", self.queue.setFocus),
-            (RERUN_DUR_KEY, self.rerun_dur),
-        ):
-            shortcut(self, keys, slot)
+        a.set_actions_enabled(False)
+        a.show_detail(None)
+        placeholder = self.splitter.replaceWidget(1, a)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.splitter.refit()
         a.set_tab_order(self.queue)
-        self._show_detail(None)
-        self.refresh_count()
 
     # -- screen hooks --------------------------------------------------------------------------
 
@@ -243,6 +318,10 @@ class ReviewScreen(Screen):
         """``new``: alerts that appeared since the last time this prescription was shown (marked NEW)."""
         previous = self.detail
         self.detail = detail
+        if detail is None and "work_area" not in self.__dict__:  # not built yet: it starts empty
+            self._new = frozenset()
+            self.queue_panel.show_meds(None)
+            return
         self._cancel_reason()
         if detail is None or previous is None or previous.prescription_id != detail.prescription_id:
             self.work_area.show_stale(None)

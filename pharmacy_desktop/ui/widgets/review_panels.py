@@ -150,6 +150,17 @@ class ReviewQueuePanel(QWidget):
         meds_layout.addWidget(self.meds)
         queue_layout.addWidget(self.meds_box)
 
+    WAITING_CHARS = 40  # narrower than this, the waiting time's column gives way (it is in the tooltip)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        """On a narrow queue (1024x768, the work area first) the waiting time leaves its column to the
+        patient and the drug through its strength, as the fill queue does beside an open prescription;
+        the row's tooltip still says it."""
+        super().resizeEvent(event)
+        narrow = event.size().width() < self.fontMetrics().averageCharWidth() * self.WAITING_CHARS
+        if self.queue.isColumnHidden(1) != narrow:
+            self.queue.setColumnHidden(1, narrow)
+
     def meds_height(self, count: int) -> int:
         """The list's height for ``count`` medications of three lines each."""
         return (
@@ -264,9 +275,10 @@ class ReviewWorkArea(QWidget):
         alert_actions.addWidget(self.ack_button)
         alert_actions.addWidget(self.override_button)
         alerts_layout.addLayout(alert_actions)
-        # as tall as the alert rows and the highlighted alert's text: what is left stays under it
+        # as tall as the alert rows and the highlighted alert's text; the decisions follow right under
+        # it (the room left at 1920x1080 with one alert is under the Approve row, not between)
         alerts_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
-        work_layout.addWidget(alerts_box, 1, Qt.AlignmentFlag.AlignTop)
+        work_layout.addWidget(alerts_box, 0)
 
         self.reason_frame = ReasonLine()
         self.reason_label, self.reason = self.reason_frame.label, self.reason_frame.field
@@ -288,6 +300,7 @@ class ReviewWorkArea(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.approve_button)
         work_layout.addLayout(actions)
+        work_layout.addStretch(1)
 
     def alert_at(self, row: int) -> Alert | None:
         """The alert shown in list row ``row`` (None for the passed checks' summary row)."""
@@ -390,15 +403,52 @@ class ReviewWorkArea(QWidget):
             QWidget.setTabOrder(before, after)
 
 
-def review_splitter(panel: ReviewQueuePanel, area: ReviewWorkArea) -> QSplitter:
-    splitter = QSplitter(Qt.Orientation.Horizontal)
-    splitter.addWidget(panel)
-    splitter.addWidget(area)
-    # the queue (two-line rows, readable drug names) keeps about two fifths of the width; neither side
-    # can be dragged away entirely
-    splitter.setChildrenCollapsible(False)
-    splitter.setStretchFactor(0, 3)
-    splitter.setStretchFactor(1, 5)
-    # the queue's "STAT · patient · alerts" line whole; the work area as wide as that leaves
-    splitter.setSizes([365, 595])
-    return splitter
+class ReviewSplitter(QSplitter):
+    """The queue on the left, the work area on the right. The queue keeps about two fifths of the width
+    (its "STAT · patient · alerts" line whole) where that leaves the work area the width its patient and
+    prescription boxes need side by side (``AREA_CHARS``); on a narrower window (1024x768) the queue gives
+    way first, down to its minimum (its rows wrap, never losing the drug's strength): a narrower work area
+    wraps the prescription's lines so often that its box takes the height three alerts need. Once the
+    pharmacist drags the handle, the sizes are theirs (Qt's stretch factors share later resizes)."""
+
+    QUEUE_SHARE = 0.38
+    AREA_CHARS = 76  # the work area's width in average characters before the queue takes its share
+
+    def __init__(self, panel: QWidget, area: QWidget) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.addWidget(panel)
+        self.addWidget(area)
+        self.setChildrenCollapsible(False)  # neither side can be dragged away entirely
+        self.setStretchFactor(0, 3)
+        self.setStretchFactor(1, 5)
+        self.setSizes([365, 595])
+        self.dragged = False
+        self.splitterMoved.connect(self._moved)
+
+    def _moved(self, _pos: int, _index: int) -> None:
+        self.dragged = True
+
+    def shares(self, width: int) -> list[int]:
+        """The queue's and the work area's widths in a splitter ``width`` pixels wide."""
+        panel, area = self.widget(0), self.widget(1)
+        room = width - self.handleWidth()
+        if panel is None or area is None:
+            return self.sizes()
+        need = max(area.minimumSizeHint().width(), self.fontMetrics().averageCharWidth() * self.AREA_CHARS)
+        queue = min(round(room * self.QUEUE_SHARE), room - need)
+        queue = max(queue, panel.minimumSizeHint().width(), panel.minimumWidth())
+        return [queue, room - queue]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.refit()
+
+    def refit(self) -> None:
+        """The shares again (e.g. the work area put in its place), unless the pharmacist dragged the handle."""
+        if not self.dragged and self.width() > 0:
+            self.setSizes(self.shares(self.width()))
+
+
+def review_splitter(panel: ReviewQueuePanel, area: QWidget) -> ReviewSplitter:
+    return ReviewSplitter(panel, area)
