@@ -101,6 +101,11 @@ class PatientBanner(QFrame):
         margins = layout.contentsMargins()
         width = max(self.width() - margins.left() - margins.right(), 100)
         for label in (self.facts, self.allergies, self.extra):
-            needed = label.heightForWidth(width) if label.text() else 0
-            if label.minimumHeight() != max(needed, 0):
-                label.setMinimumHeight(max(needed, 0))
+            before = label.minimumHeight()
+            if before and label.text():
+                # QLabel.heightForWidth answers at least the minimum height: asked with it set, a height
+                # fitted once at a narrow width (the 100 px of a widget not laid out yet) never shrank
+                label.setMinimumHeight(0)
+            needed = max(label.heightForWidth(width), 0) if label.text() else 0
+            if label.minimumHeight() != needed:
+                label.setMinimumHeight(needed)
