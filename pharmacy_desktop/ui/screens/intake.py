@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
@@ -43,6 +43,7 @@ from pharmacy_desktop.services.prescription_form import (
 )
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
+from pharmacy_desktop.ui.later import Later
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, heading, shortcut
 from pharmacy_desktop.ui.style import ERROR, PASSED, TEXT, WARNING_STYLE
@@ -52,29 +53,6 @@ from pharmacy_desktop.ui.widgets.reflow_columns import ReflowColumns
 from pharmacy_desktop.ui.widgets.shrinkable_combo import ShrinkableCombo
 from pharmacy_desktop.ui.widgets.sig_field import SigField
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
-
-T = TypeVar("T")
-
-
-class Later(Generic[T]):
-    """A part of the intake form made after the screen first shows (``IntakeScreen.finish_build``):
-    reading it before then finishes the build at once. Once made, the instance attribute of the same
-    name hides this descriptor (it has no ``__set__``), so later reads are plain attribute reads."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, screen: None, owner: type | None = None) -> Later[T]: ...
-
-    @overload
-    def __get__(self, screen: IntakeScreen, owner: type | None = None) -> T: ...
-
-    def __get__(self, screen: IntakeScreen | None, owner: type | None = None) -> Later[T] | T:
-        if screen is None:
-            return self
-        screen.finish_build()
-        return screen.__dict__[self.name]  # type: ignore[no-any-return]  # set by finish_build
 
 
 class IntakeScreen(Screen):

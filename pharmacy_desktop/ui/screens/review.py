@@ -18,6 +18,10 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +35,7 @@ from pharmacy_desktop.services.review import Alert, ProfileChangedSinceDur, Revi
 from pharmacy_desktop.services.work_queues import QueueRow, review_queue, review_queue_size
 from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.keys import key_for
+from pharmacy_desktop.ui.later import Later
 from pharmacy_desktop.ui.ops import run_in_background, show_error, user_message
 from pharmacy_desktop.ui.screens.base import Screen, shortcut
 from pharmacy_desktop.ui.style import (
@@ -40,6 +45,7 @@ from pharmacy_desktop.ui.style import (
     TEXT,
     WARNING,
 )
+from pharmacy_desktop.ui.widgets.patient_banner import PatientBanner
 from pharmacy_desktop.ui.widgets.review_lists import new_alerts
 from pharmacy_desktop.ui.widgets.review_override import OverrideDialog, open_override
 from pharmacy_desktop.ui.widgets.review_panels import (
@@ -49,6 +55,8 @@ from pharmacy_desktop.ui.widgets.review_panels import (
     review_splitter,
     status_text,
 )
+from pharmacy_desktop.ui.widgets.review_parts import ReasonLine
+from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 W = TypeVar("W", bound=QWidget)
 
@@ -82,6 +90,24 @@ class ReviewScreen(Screen):
         ("Alt+Q", "back to the queue"),
         ("Esc", "cancel the reason line"),
     )
+
+    # the work area and its parts (ReviewWorkArea), built two turns after the first showing; reading one
+    # before then builds it at once (``Later``)
+    work_area: Later[ReviewWorkArea] = Later("build_work_area")
+    drug_title: Later[QLabel] = Later("build_work_area")
+    banner: Later[PatientBanner] = Later("build_work_area")
+    rx_text: Later[QLabel] = Later("build_work_area")
+    alerts: Later[QListWidget] = Later("build_work_area")
+    ack_button: Later[QPushButton] = Later("build_work_area")
+    override_button: Later[QPushButton] = Later("build_work_area")
+    rerun_button: Later[QPushButton] = Later("build_work_area")
+    reason_frame: Later[ReasonLine] = Later("build_work_area")
+    reason_label: Later[QLabel] = Later("build_work_area")
+    reason: Later[QLineEdit] = Later("build_work_area")
+    message: Later[StatusLabel] = Later("build_work_area")
+    back_button: Later[QPushButton] = Later("build_work_area")
+    reject_button: Later[QPushButton] = Later("build_work_area")
+    approve_button: Later[QPushButton] = Later("build_work_area")
 
     def __init__(self, context: AppContext, actor: Actor, parent: QWidget | None = None):
         super().__init__(context, actor, parent)
@@ -124,33 +150,6 @@ class ReviewScreen(Screen):
         self._work_timer.timeout.connect(self._work_step)
         self._work_timer.start()
         self.refresh_count()
-
-    # the work area and its parts (ReviewWorkArea): asking for one builds it if the next turn has not yet
-    WORK_PARTS = frozenset(
-        (
-            "work_area",
-            "drug_title",
-            "banner",
-            "rx_text",
-            "alerts",
-            "ack_button",
-            "override_button",
-            "rerun_button",
-            "reason_frame",
-            "reason_label",
-            "reason",
-            "message",
-            "back_button",
-            "reject_button",
-            "approve_button",
-        )
-    )
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ReviewScreen.WORK_PARTS and "work_area" not in self.__dict__:
-            self.build_work_area()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _work_step(self) -> None:
         """One step of the work area's build a turn: made and polished (not on screen), then in place."""
