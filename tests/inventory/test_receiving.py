@@ -208,7 +208,9 @@ def test_two_receivers_and_a_fill_at_once(uow_factory, database_url, actors, buy
         [
             lambda factory: receiving.receive(factory, tech, order.id, [lis("W1", "11"), lis("W1", "12")]),
             lambda factory: receiving.receive(factory, manager, order.id, [lis("W2", "21"), lis("W2", "22")]),
-            lambda factory: fill.fill(factory, tech, rx_id, LISINOPRIL.upc),
+            # first expiry first: a receipt committed before the fill reads adds a second lot, and a bottle
+            # scanned without its lot is then asked about (a race this test is not about: it failed at random)
+            lambda factory: fill.fill(factory, tech, rx_id, LISINOPRIL.upc, lot=fill.ANY_LOT),
         ],
     )
     received = [o for o in outcomes[:2] if isinstance(o, receiving.ReceiptResult)]
