@@ -149,13 +149,20 @@ class Driver:
     def step(self, name: str) -> None:
         self.monitor.enter(name)
 
-    def wait(self, condition: Callable[[], object], what: str, timeout: float = 20.0) -> None:
+    def wait(
+        self,
+        condition: Callable[[], object],
+        what: str,
+        timeout: float = 20.0,
+        why: Callable[[], str] | None = None,
+    ) -> None:
+        """``why``: what the screen shows instead, added to the error when the wait gives up."""
         from tests.counter_driver import wait_for  # imported in the harness's own step
 
         try:
             wait_for(condition, what, timeout)
         except TimeoutError as exc:
-            raise TimeoutError(f"{self.monitor.step}: {exc}") from None
+            raise TimeoutError(f"{self.monitor.step}: {exc}" + (f" ({why()})" if why else "")) from None
 
 
 def counter_day(  # noqa: C901, PLR0915
@@ -240,7 +247,15 @@ def counter_day(  # noqa: C901, PLR0915
             hands.f_key(Qt.Key.Key_F12)
             hands.pin(pin)
             hands.press(Qt.Key.Key_Return)
-            d.wait(lambda: not window.locked, "the switch of user")
+            lock = window.lock_screen
+            d.wait(
+                lambda: not window.locked,
+                "the switch of user",
+                # what the lock screen said instead (its error line: no patient detail), or what it kept
+                why=lambda: (
+                    f"lock screen: {lock.error.text() or 'no error shown'}; PIN field holds {len(lock.pin.text())} characters"
+                ),
+            )
 
         d.step("lock, technician signs in (password)")
         hands.f_key(Qt.Key.Key_F12)
