@@ -181,6 +181,7 @@ class PickupScreen(LiveScreen):
         self._open(lambda: pickup.open_pickup(uow_factory, actor, patient_id))
 
     def _open(self, fn: Any) -> None:
+        self.sale_later.hurry()  # the sale page's last parts in the turns while the bag is looked up
         run_in_background(
             self, fn, self._show_view, lambda e: self.finder.show_problem(user_message(e)), busy_message="Opening…"
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -34,6 +34,7 @@ from pharmacy_desktop.ui.widgets.column_fit import through_strength
 TEXT_MARGIN = 10  # px the style leaves around a cell's text (both sides together), and a little air
 _SENTINEL = " \u00b7"
 LINE_SEPARATOR = "\u2028"
+CACHE_SIZE = 4096  # sizes / fitted texts a delegate keeps (then it starts again)
 WORD_JOINER = "\u2060"  # no line break here: "50 mg/mL" stays on one line
 _MORE_STRENGTH = re.compile(r"(?:\s*/\s*[\d.,]+\s*(?:mg|mcg|g|mL|L|mEq|mmol|units?|IU|%))+", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"(\d) (?=[A-Za-z%])")
@@ -86,11 +87,22 @@ def _held(line: str) -> str:
 class DrugLinesDelegate(QStyledItemDelegate):
     """Shows a cell's drug lines whole through their strength (see the module's docstring).
 
-    ``min_lines``: the row's height in lines at the least (a queue's rows keep their air)."""
+    ``min_lines``: the row's height in lines at the least (a queue's rows keep their air).
+
+    A view sized to its contents asks every row's size at each layout: the size is kept per what it
+    depends on (the text, the column's width, the fonts, an icon beside the words), so a row is worked
+    out once until one of those changes, and the fitted text per (text, width, font) for painting."""
 
     def __init__(self, parent: QWidget | None = None, *, min_lines: int = 2) -> None:
         super().__init__(parent)
         self.min_lines = min_lines
+        self._sizes: dict[tuple[str, int, str, str, bool], QSize] = {}
+        self._fitted: dict[tuple[str, int, str], str] = {}
+
+    def forget_sizes(self) -> None:
+        """Work every size out again (a style whose margins differ: the fonts are in the keys already)."""
+        self._sizes.clear()
+        self._fitted.clear()
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
@@ -98,18 +110,42 @@ class DrugLinesDelegate(QStyledItemDelegate):
             width = option.rect.width()
             if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:  # an icon beside the words
                 width -= option.decorationSize.width() + 8
-            option.text = fitted_text(option.text, QFontMetrics(option.font), width)
+            key = (option.text, width, option.font.key())
+            fitted = self._fitted.get(key)
+            if fitted is None:
+                if len(self._fitted) >= CACHE_SIZE:
+                    self._fitted.clear()
+                fitted = self._fitted[key] = fitted_text(option.text, QFontMetrics(option.font), width)
+            option.text = fitted
             option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         view = self.parent()
-        if not option.rect.isValid() and isinstance(view, QTableView):  # the view wraps no other column
-            option = QStyleOptionViewItem(option)
-            option.rect = QRect(0, 0, view.columnWidth(index.column()), 100_000)
-        size = super().sizeHint(option, index)
-        metrics = QFontMetrics(option.font)
-        floor = int(metrics.lineSpacing() * (self.min_lines + 0.9))
-        return QSize(size.width(), max(size.height() + 8, floor))
+        width = option.rect.width() if option.rect.isValid() else -1
+        if width < 0 and isinstance(view, QTableView):  # the view wraps no other column
+            width = view.columnWidth(index.column())
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        font = index.data(Qt.ItemDataRole.FontRole)  # a cell's own font (bold) over the view's
+        key = (
+            "" if text is None else str(text),
+            width,
+            option.font.key(),
+            font.key() if isinstance(font, QFont) else "",
+            index.data(Qt.ItemDataRole.DecorationRole) is not None,
+        )
+        size = self._sizes.get(key)
+        if size is None:
+            if not option.rect.isValid() and isinstance(view, QTableView):
+                option = QStyleOptionViewItem(option)
+                option.rect = QRect(0, 0, width, 100_000)
+            hint = super().sizeHint(option, index)
+            metrics = QFontMetrics(option.font)
+            floor = int(metrics.lineSpacing() * (self.min_lines + 0.9))
+            size = QSize(hint.width(), max(hint.height() + 8, floor))
+            if len(self._sizes) >= CACHE_SIZE:
+                self._sizes.clear()
+            self._sizes[key] = size
+        return QSize(size)
 
 
 def fit_rows_to_lines(view: QTableView, column: int, *, min_lines: int = 2) -> DrugLinesDelegate:

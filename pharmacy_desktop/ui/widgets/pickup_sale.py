@@ -45,11 +45,11 @@ class SignatureBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Signature (Alt+G)", parent)
         self.setObjectName("signatureBox")
-        self.acknowledges = QLabel("")
+        self.acknowledges = QLabel("", self)  # made in their final parent: a move re-styles a subtree
         self.acknowledges.setObjectName("signatureAcknowledges")
         self.acknowledges.setWordWrap(True)
         as_hint(self.acknowledges)
-        self.pad = SignaturePad(prompt="Sign on the pad · Alt+C clears")
+        self.pad = SignaturePad(self, prompt="Sign on the pad · Alt+C clears")
         self.pad.caption.setWordWrap(True)  # narrow: the caption wraps beside Clear
         self.pad.canvas.setMinimumWidth(self.fontMetrics().averageCharWidth() * 22)
         layout = QVBoxLayout(self)
@@ -131,28 +131,28 @@ class SalePage(QWidget):
         head.addWidget(self.bag, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(head)
         yield None
-        self.items = PickupItemsTable()
+        self.items = PickupItemsTable(self)  # each part made in the page (a move re-styles its subtree)
         layout.addWidget(self.items, 5)
         yield self.items
 
-        self.detail = QLabel("")
+        self.detail = QLabel("", self)
         self.detail.setObjectName("claimDetail")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.hide()
-        self.accept_counsel = QPushButton("Counseling accepted (Ctrl+K)")
+        self.accept_counsel = QPushButton("Counseling accepted (Ctrl+K)", self)
         self.accept_counsel.setObjectName("counselAccepted")
         self.accept_counsel.setToolTip("A pharmacist counsels and signs off with their PIN or badge")
-        self.decline_counsel = QPushButton("Declined (Ctrl+D)")
+        self.decline_counsel = QPushButton("Declined (Ctrl+D)", self)
         self.decline_counsel.setObjectName("counselDeclined")
-        self.store_upc = QLineEdit()
+        self.store_upc = QLineEdit(self)
         self.store_upc.setObjectName("storeUpc")
         self.store_upc.setAccessibleName("Store item UPC")
         self.store_upc.setPlaceholderText("item UPC (Alt+I)")
         self.store_upc.setToolTip("Scan a store item, or type its item UPC (Alt+I) and Enter")
         self.store_upc.setMaximumWidth(230)
         self.store_upc.setMinimumWidth(self.store_upc.fontMetrics().horizontalAdvance("item UPC (Alt+I)") + 24)
-        lines_hint = QLabel("Alt+E lines · Space: take / leave")
+        lines_hint = QLabel("Alt+E lines · Space: take / leave", self)
         lines_hint.setObjectName("linesHint")
         lines_hint.setWordWrap(True)  # a narrow window wraps it rather than pushing the buttons off
         line_actions = QHBoxLayout()
@@ -167,30 +167,30 @@ class SalePage(QWidget):
         middle = QHBoxLayout()
         middle.setSpacing(6)
         layout.addLayout(middle, 4)
-        self.identity = IdentityPanel()
+        self.identity = IdentityPanel(self)
         middle.addWidget(self.identity, 6)
         yield self.identity
-        self.signature = SignatureBox()
+        self.signature = SignatureBox(self)
         middle.addWidget(self.signature, 7)
         yield self.signature
-        self.tender = TenderPanel()
+        self.tender = TenderPanel(self)
         middle.addWidget(self.tender, 6)
         yield self.tender
 
-        self.reason = QLineEdit()
+        self.reason = QLineEdit(self)
         self.reason.setObjectName("voidReason")
         self.reason.setAccessibleName("Reason for the void")
         self.reason.hide()
-        self.result = SaleBanner()
-        self.missing = StatusLabel()  # what is missing, or everything there: the icon beside the words
+        self.result = SaleBanner(self)
+        self.missing = StatusLabel("", self)  # what is missing, or everything there: the icon beside the words
         self.missing.setObjectName("missingLine")
         self.missing.setWordWrap(True)
-        self.void_line = QPushButton("Void line (Alt+L)")
+        self.void_line = QPushButton("Void line (Alt+L)", self)
         self.void_line.setObjectName("voidLine")
-        self.void_sale = QPushButton("Void sale (Alt+V)")
+        self.void_sale = QPushButton("Void sale (Alt+V)", self)
         self.void_sale.setObjectName("voidSale")
-        self.close_button = QPushButton("Close (Esc)")
-        self.complete = QPushButton("Complete (Ctrl+Enter)")
+        self.close_button = QPushButton("Close (Esc)", self)
+        self.complete = QPushButton("Complete (Ctrl+Enter)", self)
         self.complete.setObjectName("completeButton")
         self.complete.setMinimumHeight(40)
         bottom = QHBoxLayout()  # what is missing has the whole width above the buttons (a narrow
@@ -266,6 +266,7 @@ class LaterSalePage(QObject):
         self._on_whole = on_whole
         self._page: SalePage | None = None
         self._done = False
+        self._hurried = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.step)
@@ -274,13 +275,20 @@ class LaterSalePage(QObject):
         if not self._done and not self._timer.isActive():
             self._timer.start(FIRST_PART_MS)
 
+    def hurry(self) -> None:
+        """A part per turn from now on (a bag's lookup is on its way: the page is wanted soon, and the
+        turns while the database answers are idle), so the answer's turn does not build the rest."""
+        if not self._done:
+            self._hurried = True
+            self._timer.start(0)
+
     def step(self) -> None:
-        """One part more (an idle turn's worth); the next one after PART_MS."""
+        """One part more (an idle turn's worth); the next one after PART_MS (the next turn once hurried)."""
         if self._done:
             return
         page = self._started()
         if page.build_step():
-            self._timer.start(PART_MS)
+            self._timer.start(0 if self._hurried else PART_MS)
         else:
             self._finished(page)
 
@@ -295,7 +303,7 @@ class LaterSalePage(QObject):
 
     def _started(self) -> SalePage:
         if self._page is None:
-            self._page = SalePage(later=True)
+            self._page = SalePage(self._pages, later=True)  # made in the stack: no move later
             self._pages.addWidget(self._page)
         return self._page
 
