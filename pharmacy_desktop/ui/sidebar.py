@@ -124,6 +124,7 @@ class Sidebar(QListWidget):
         self.setSpacing(2)
         self.setUniformItemSizes(True)
         self._needed = self._names_only = COMPACT_WIDTH
+        self._width = COMPACT_WIDTH  # what _apply_width last chose: the size hint
         self._watched: QWidget | None = None
         self.refresh_icon_size()
 
@@ -205,8 +206,17 @@ class Sidebar(QListWidget):
         if show_keys != self.delegate.show_keys:
             self.delegate.show_keys = show_keys
             relayout = True
-        if width != self.minimumWidth() or width != self.maximumWidth():
-            self.setFixedWidth(width)
+        # its width is a wish (size hint and maximum), not a minimum: a minimum that follows the window
+        # raised the window's own minimum with it (the screen's minimum + a fifth of the window), so a
+        # window made 1920 px wide could not go back to 1024 (review: 994 px at 1024, 1092 after 1920).
+        # The layout still gives it the whole width: the screen beside it has a stretch, and a stretched
+        # item asks for no more than its minimum before the others have their size hints.
+        floor = min(COMPACT_WIDTH, width)
+        if width != self._width or floor != self.minimumWidth() or width != self.maximumWidth():
+            self._width = width
+            self.setMinimumWidth(floor)
+            self.setMaximumWidth(width)
+            self.updateGeometry()
         if relayout:
             self.doItemsLayout()
             self.viewport().update()
@@ -232,4 +242,4 @@ class Sidebar(QListWidget):
         return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(self.minimumWidth(), super().sizeHint().height())
+        return QSize(self._width, super().sizeHint().height())
