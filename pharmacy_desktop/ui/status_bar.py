@@ -22,7 +22,11 @@ class BusyStatus(QWidget):
         super().__init__(parent)
         self._count = 0
         self._refitted = False  # a long message made the status bar shorten the pills' words
-        self.label = QLabel()
+        # elided (whole in the tooltip) when the bar has no room for it: a long message with an
+        # administrator's backup age at 1024 px made the bar ask for more than the window's width, and the
+        # window grew past the display to give it
+        self.label = ElidedLabel()
+        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setMaximumWidth(80)

@@ -117,10 +117,11 @@ def test_shorter_words_drop_the_explanation():
     assert shorter("ready") == "ready"
 
 
-def test_room_is_kept_for_the_bars_other_widgets_at_1024(window):
+def test_room_is_kept_for_the_bars_other_widgets_at_1024(window, qtbot):
     """An administrator's bar has the backup's age too (ui/app adds it): the pills say less, never elided."""
     from PySide6.QtWidgets import QLabel
 
+    qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=10_000)  # the fill queue loaded (F5)
     backup = QLabel("Last backup: 2 days ago (tonight at 02:00)")
     window.statusBar().addPermanentWidget(backup)
     window.resize(1024, 768)
@@ -130,3 +131,19 @@ def test_room_is_kept_for_the_bars_other_widgets_at_1024(window):
     assert backup.isVisible()
     assert not any(elided(p) for p in visible_pills(window))
     assert QFontMetrics(backup.font()).horizontalAdvance(backup.text()) <= backup.contentsRect().width()
+
+
+def test_a_long_busy_message_beside_the_backup_age_never_widens_the_window_at_1024(window):
+    """Something loading while an administrator's bar shows the backup's age: the busy message gives way
+    (elided, whole in its tooltip); the bar never asks for more than the window's width (it made the
+    window 1069 px wide, past a 1024 display, when the fill queue was still loading)."""
+    from PySide6.QtWidgets import QLabel
+
+    window.statusBar().addPermanentWidget(QLabel("Last backup: 2 days ago (tonight at 02:00)"))
+    window.busy.start("Loading the verification queue for the second workstation…")
+    window.resize(1024, 768)
+    settle()
+    assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.busy.label.toolTip() == "Loading the verification queue for the second workstation…"
+    window.busy.stop()
