@@ -13,46 +13,28 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pharmacy_desktop.config import Config
-from pharmacy_desktop.domain.workflow import Permission
-from pharmacy_desktop.services.access import Actor
 from pharmacy_desktop.services.prescription_views import DrugView
 from pharmacy_desktop.services.verify import BottleCheck
 from pharmacy_desktop.services.verify_view import FilledLine, VerifyView
-from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.fill import FillScreen
 from pharmacy_desktop.ui.screens.verify import VerifyScreen
+from tests.offline_screen import StyleChanges, any_actor, offline_context
 
 pytestmark = pytest.mark.ui
 
-ACTOR = Actor(uuid.uuid4(), "rph", "R Ph", "pharmacist", frozenset(vars(Permission).values()), None, "test-ws")
-
-
-def _context() -> AppContext:
-    return AppContext(uow_factory=None, config=Config(), workstation="test-ws")  # type: ignore[arg-type]
-
-
-class _StyleChanges(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.StyleChange:
-            self.count += 1
-        return False
+ACTOR = any_actor("rph", "R Ph", "pharmacist")
 
 
 @pytest.mark.parametrize("screen_class", [FillScreen, VerifyScreen], ids=["fill", "verify"])
 def test_the_screen_is_built_from_the_top_down(qtbot, app_look, screen_class):
     app = QApplication.instance()
-    changes = _StyleChanges()
+    changes = StyleChanges()
     app.installEventFilter(changes)
     try:
-        screen = screen_class(_context(), ACTOR)
+        screen = screen_class(offline_context(), ACTOR)
     finally:
         app.removeEventFilter(changes)
     qtbot.addWidget(screen)
@@ -78,7 +60,7 @@ def _view() -> tuple[VerifyView, FilledLine]:
 
 
 def test_the_label_scans_answer_paints_the_compare_a_turn_later(qtbot, app_look, monkeypatch):
-    screen = VerifyScreen(_context(), ACTOR)
+    screen = VerifyScreen(offline_context(), ACTOR)
     qtbot.addWidget(screen)
     monkeypatch.setattr(screen.claim, "load", lambda *a, **k: None)  # no claim to look up without a database
     screen.resize(1280, 800)
@@ -117,7 +99,7 @@ def test_the_label_scans_answer_paints_the_compare_a_turn_later(qtbot, app_look,
     ids=["fill", "verify"],
 )
 def test_the_work_page_made_in_place_keeps_its_tab_order(qtbot, app_look, screen_class, chain):
-    screen = screen_class(_context(), ACTOR)
+    screen = screen_class(offline_context(), ACTOR)
     qtbot.addWidget(screen)
     page = screen.work()
     names, widget = [], screen.nextInFocusChain()

@@ -9,9 +9,9 @@ import pytest
 
 from pharmacy_desktop.db.models.prescriptions import Medication, PrescriptionRefill
 from pharmacy_desktop.services import dur_review, intake
+from tests.dur_checks import EVERY_DUR_CHECK
 
 from .conftest import rx_form
-from .dur_checks import EVERY_DUR_CHECK
 
 pytestmark = pytest.mark.db
 

@@ -9,37 +9,17 @@ rest at once. No database: nothing here searches or saves.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from pharmacy_desktop.config import Config
-from pharmacy_desktop.domain.workflow import Permission
-from pharmacy_desktop.services.access import Actor
-from pharmacy_desktop.ui.context import AppContext
 from pharmacy_desktop.ui.screens.intake import IntakeScreen
+from tests.offline_screen import StyleChanges, any_actor, offline_context
 
 pytestmark = pytest.mark.ui
 
-ACTOR = Actor(uuid.uuid4(), "tech", "Tess Tech", "technician", frozenset(vars(Permission).values()), None, "test-ws")
-
-
-def _context() -> AppContext:
-    return AppContext(uow_factory=None, config=Config(), workstation="test-ws")  # type: ignore[arg-type]
-
-
-class _StyleChanges(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.StyleChange:
-            self.count += 1
-        return False
+ACTOR = any_actor("tech", "Tess Tech", "technician")
 
 
 def _shown_host(qtbot) -> tuple[QWidget, QVBoxLayout]:
@@ -56,11 +36,11 @@ def _shown_host(qtbot) -> tuple[QWidget, QVBoxLayout]:
 
 def test_the_patient_box_first_the_rest_in_the_next_turns(qtbot, app_look):
     app = QApplication.instance()
-    changes = _StyleChanges()
+    changes = StyleChanges()
     app.installEventFilter(changes)
     try:
         _host, layout = _shown_host(qtbot)
-        screen = IntakeScreen(_context(), ACTOR)
+        screen = IntakeScreen(offline_context(), ACTOR)
         layout.addWidget(screen)
         screen.show()  # as the stack's setCurrentWidget: visible in this turn
         screen.patient_search.edit.setFocus()
@@ -85,7 +65,7 @@ def test_the_patient_box_first_the_rest_in_the_next_turns(qtbot, app_look):
 
 
 def test_a_field_read_before_its_turn_is_made_then(qtbot, app_look):
-    screen = IntakeScreen(_context(), ACTOR)
+    screen = IntakeScreen(offline_context(), ACTOR)
     qtbot.addWidget(screen)
     assert not screen.form_built()
     drug = screen.drug  # a test, a scan's answer or a returned prescription reading the form at once
@@ -95,7 +75,7 @@ def test_a_field_read_before_its_turn_is_made_then(qtbot, app_look):
 
 def test_a_mnemonic_typed_before_the_form_is_made_finds_its_field(qtbot, app_look):
     _host, layout = _shown_host(qtbot)
-    screen = IntakeScreen(_context(), ACTOR)
+    screen = IntakeScreen(offline_context(), ACTOR)
     layout.addWidget(screen)
     screen.show()
     screen.patient_search.edit.setFocus()

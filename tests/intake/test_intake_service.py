@@ -13,9 +13,9 @@ from sqlalchemy import select
 from pharmacy_desktop.db.models.prescriptions import Prescription, PrescriptionValidation
 from pharmacy_desktop.errors import PermissionDenied, ValidationFailed
 from pharmacy_desktop.services import intake
+from tests.dur_checks import EVERY_DUR_CHECK
 
 from .conftest import PRESCRIBER, rx_form
-from .dur_checks import EVERY_DUR_CHECK
 
 pytestmark = pytest.mark.db
 

@@ -5,9 +5,10 @@ size hint, asked for every row on every layout, is worked out once per entry and
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QStyle, QStyledItemDelegate, QWidget
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QWidget
 
 from pharmacy_desktop.ui.sidebar import NAME_ROLE, Sidebar
+from tests.shell.sidebar_window import sidebar_window
 
 pytestmark = pytest.mark.ui
 
@@ -44,17 +45,7 @@ class StyleSpy:
 
 
 def _window(qtbot, width: int) -> tuple[QWidget, Sidebar]:
-    window = QWidget()
-    layout = QHBoxLayout(window)
-    nav = Sidebar()
-    nav.set_entries(ENTRIES)
-    layout.addWidget(nav)
-    layout.addWidget(QLabel("the screen"), 1)
-    qtbot.addWidget(window)
-    window.resize(width, 700)
-    window.show()
-    QApplication.processEvents()
-    return window, nav
+    return sidebar_window(qtbot, width, ENTRIES)
 
 
 @pytest.mark.parametrize("width", [1024, 1280, 1920])

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from pharmacy_desktop.ui.sidebar import COMPACT_WIDTH, NAME_ROLE, WINDOW_SHARE, Sidebar
+from tests.shell.sidebar_window import sidebar_window
 
 pytestmark = pytest.mark.ui
 
@@ -24,17 +25,7 @@ ENTRIES = [
 
 
 def _window(qtbot, width: int) -> tuple[QWidget, Sidebar]:
-    window = QWidget()
-    layout = QHBoxLayout(window)
-    nav = Sidebar()
-    nav.set_entries(ENTRIES)
-    layout.addWidget(nav)
-    layout.addWidget(QLabel("the screen"), 1)
-    qtbot.addWidget(window)
-    window.resize(width, 700)
-    window.show()
-    QApplication.processEvents()
-    return window, nav
+    return sidebar_window(qtbot, width, ENTRIES)
 
 
 def test_on_a_1024_window_the_sidebar_takes_a_fifth_and_its_names_stay_whole(qtbot):

@@ -1,5 +1,5 @@
 """Every check a DUR run records, written out here on purpose (not taken from the code under test):
-a check dropped or added must fail the tests that compare against it."""
+a check dropped or added must fail the tests that compare against it (domain, intake, DUR service)."""
 
 from __future__ import annotations
 
