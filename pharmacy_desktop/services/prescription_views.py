@@ -152,6 +152,15 @@ def patient_name(patient: Any | None) -> str:
     return f"{patient.last_name}, {patient.first_name}" if patient else "(patient not found)"
 
 
+def rx_numbered(uow: UnitOfWork, number: str) -> Any:
+    """The prescription a label's Rx number names (read from a vial or bag label's barcode); ``NotFound``
+    when none has it."""
+    rx = uow.prescriptions.by_number(number)
+    if rx is None:
+        raise NotFound(f"No prescription has the number {number}. Check the label.")
+    return rx
+
+
 def load_prescription(uow: UnitOfWork, prescription_id: uuid.UUID, *, lock: bool = False) -> Any:
     """The prescription with its items (row-locked when asked), or ``NotFound``."""
     rx = uow.prescriptions.get_with_items(prescription_id, for_update=lock)

@@ -26,10 +26,10 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
 from pharmacy_desktop.domain.barcodes import rx_number_from_scan
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, required_permission, transition
-from pharmacy_desktop.errors import NotFound, ValidationFailed
+from pharmacy_desktop.errors import ValidationFailed
 from pharmacy_desktop.services import auth, claims, stock_allocation, will_call
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.prescription_views import load_prescription
+from pharmacy_desktop.services.prescription_views import load_prescription, rx_numbered
 from pharmacy_desktop.services.text_checks import require_clean_text
 from pharmacy_desktop.services.will_call import WaitingRx
 
@@ -117,10 +117,7 @@ def return_to_stock(
     def attempt(_: int) -> ReturnResult:
         with uow_factory(actor.user_id) as uow:
             auth.require(uow, actor, Permission.DISPENSE, doing="return a bag to stock")
-            found = uow.prescriptions.by_number(number)
-            if found is None:
-                raise NotFound(f"No prescription has the number {number}. Check the label.")
-            rx = load_prescription(uow, found.id, lock=True)
+            rx = load_prescription(uow, rx_numbered(uow, number).id, lock=True)
             refills = uow.prescriptions.refills_for(rx.id)
             if rx.status == RxStatus.ON_HOLD.value:
                 message = _already_returned(rx.prescription_number, refills)

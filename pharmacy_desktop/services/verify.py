@@ -22,7 +22,7 @@ from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import stock
 from pharmacy_desktop.domain.clock import utcnow
 from pharmacy_desktop.domain.workflow import Permission, RxStatus, transition
-from pharmacy_desktop.errors import ConcurrentUpdate, NotFound, PharmacyError, ValidationFailed
+from pharmacy_desktop.errors import ConcurrentUpdate, PharmacyError, ValidationFailed
 from pharmacy_desktop.services import auth, notification_outbox, print_queue, stock_allocation, will_call
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import (
@@ -30,6 +30,7 @@ from pharmacy_desktop.services.prescription_views import (
     drug_view,
     patient_name,
     rx_number_from_scan,
+    rx_numbered,
 )
 from pharmacy_desktop.services.prescription_views import (
     load_prescription as _rx,
@@ -123,9 +124,7 @@ def open_by_label_scan(uow_factory: UnitOfWorkFactory, actor: Actor, scan_text: 
         )
     with uow_factory(actor.user_id) as uow:
         auth.require(uow, actor, Permission.FINAL_VERIFY)
-        rx = uow.prescriptions.by_number(number)
-        if rx is None:
-            raise NotFound(f"No prescription has the number {number}. Check the label.")
+        rx = rx_numbered(uow, number)
         if rx.status != RxStatus.IN_PROGRESS.value:
             raise ValidationFailed(
                 f"Rx {number} is '{rx.status.replace('_', ' ')}', not waiting for final verification."

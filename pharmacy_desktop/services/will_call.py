@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pharmacy_desktop.db.models.prescriptions import Prescription
 from pharmacy_desktop.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from pharmacy_desktop.domain import dispensing as rules
 from pharmacy_desktop.domain.clock import utcnow
@@ -23,6 +22,7 @@ from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.prescription_views import RxHeader, header_fields, rx_number_from_scan
+from pharmacy_desktop.services.prescription_views import rx_numbered as rx_numbered  # re-exported (pickup)
 
 VIEW_PERMISSION = "patient.view"  # will-call lists show patient names
 DEFAULT_BINS = tuple("ABCDEFGH")
@@ -162,14 +162,6 @@ def label_scan_number(scan_text: str) -> str:
     if number is None:
         raise ValidationFailed("That is not an Rx label barcode. Scan the label on the bag or the vial.")
     return number
-
-
-def rx_numbered(uow: UnitOfWork, number: str) -> Prescription:
-    """The prescription a label's number names; ``NotFound`` when none has it."""
-    rx = uow.prescriptions.by_number(number)
-    if rx is None:
-        raise NotFound(f"No prescription has the number {number}. Check the label.")
-    return rx
 
 
 def find_by_patient_name(
