@@ -32,9 +32,9 @@ from pharmacy_desktop.domain.workflow import Permission, RxStatus
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.prescription_views import patient_name
+from pharmacy_desktop.services.prescription_views import patient_name, rx_numbered
 from pharmacy_desktop.services.sale_pricing import FillPrice, fill_price
-from pharmacy_desktop.services.will_call import label_scan_number, rx_numbered, waiting_text
+from pharmacy_desktop.services.will_call import label_scan_number, waiting_text
 
 __all__ = [
     "BirthDateCheck",

@@ -21,8 +21,7 @@ from pharmacy_desktop.domain.workflow import RxStatus
 from pharmacy_desktop.errors import NotFound, ValidationFailed
 from pharmacy_desktop.services import auth
 from pharmacy_desktop.services.auth import Actor
-from pharmacy_desktop.services.prescription_views import RxHeader, header_fields, rx_number_from_scan
-from pharmacy_desktop.services.prescription_views import rx_numbered as rx_numbered  # re-exported (pickup)
+from pharmacy_desktop.services.prescription_views import RxHeader, header_fields, rx_number_from_scan, rx_numbered
 
 VIEW_PERMISSION = "patient.view"  # will-call lists show patient names
 DEFAULT_BINS = tuple("ABCDEFGH")

@@ -1,6 +1,6 @@
 """The first page of a workstation with no configuration: the demo, a pharmacy of its own, or a server.
 
-Shown by ``ui/app.Session`` before anything is started (:func:`first_run_needed`). The choice
+Shown by ``ui/app.Session`` before anything is started (``ui/first_start.first_run_needed``). The choice
 comes back through :attr:`FirstRunWizard.decided` as a :class:`StartChoice`; the connection test
 and the saving of a server run off the GUI thread (``services/connection_check.py``).
 """
@@ -45,7 +45,6 @@ from pharmacy_desktop.services.connection_check import (
     trust_certificate,
     try_connection,
 )
-from pharmacy_desktop.ui.first_start import first_run_needed as first_run_needed  # moved: a light module
 from pharmacy_desktop.ui.ops import run_in_background, user_message
 from pharmacy_desktop.ui.screens.base import heading
 from pharmacy_desktop.ui.signin import ErrorLine

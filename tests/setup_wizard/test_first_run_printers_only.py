@@ -8,7 +8,7 @@ import itertools
 import os
 
 from pharmacy_desktop import config as config_mod
-from pharmacy_desktop.ui.first_run import first_run_needed
+from pharmacy_desktop.ui.first_start import first_run_needed
 
 PRINTERS_ONLY = """\
 [printers.label]

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from pharmacy_desktop import config as config_mod
 from pharmacy_desktop.services.connection_check import HostingPlan
-from pharmacy_desktop.ui.first_run import CONNECT, DEMO, SETUP, FirstRunWizard, StartChoice, first_run_needed
+from pharmacy_desktop.ui.first_run import CONNECT, DEMO, SETUP, FirstRunWizard, StartChoice
+from pharmacy_desktop.ui.first_start import first_run_needed
 
 SHOTS = "/tmp/first_run_{}.png"
 

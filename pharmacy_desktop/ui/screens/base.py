@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -11,9 +11,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.ui.context import AppContext
+from pharmacy_desktop.ui.ops import run_in_background
 
 if TYPE_CHECKING:
+    from pharmacy_desktop.db.unit_of_work import UnitOfWorkFactory
     from pharmacy_desktop.ui.scan_dispatch import ScanFeedback
+
+T = TypeVar("T")
 
 
 class Screen(QWidget):
@@ -29,6 +33,20 @@ class Screen(QWidget):
         self.context = context
         self.actor = actor
         self.setObjectName(f"screen-{type(self).__name__}")
+
+    def _in_background(
+        self,
+        call: Callable[[UnitOfWorkFactory, Actor], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+        *,
+        busy: str,
+    ) -> None:
+        """``call(uow_factory, actor)`` on a pool thread for the user signed in now (a later switch of user
+        does not change whose call it is), ``done`` with its answer on the GUI thread (``failed`` with its
+        error; without it the error is shown); the busy indicator says ``busy`` meanwhile."""
+        factory, actor = self.context.uow_factory, self.actor
+        run_in_background(self, lambda: call(factory, actor), done, failed, busy_message=busy)
 
     # called by the shell --------------------------------------------------------------------
 

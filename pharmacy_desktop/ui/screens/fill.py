@@ -154,7 +154,7 @@ class FillScreen(QueueScreen):
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         self._in_background(
-            lambda uow, actor: service.open_for_fill(uow, actor, prescription_id),
+            lambda factory, actor: service.open_for_fill(factory, actor, prescription_id),
             self._show_rx,
             busy="Opening the prescription…",
         )
@@ -208,7 +208,7 @@ class FillScreen(QueueScreen):
         number = rx_number_from_scan(text)
         if number is not None and (self.view is None or number != self.view.rx_number):
             self._in_background(
-                lambda uow, actor: service.find_by_rx_number(uow, actor, text),
+                lambda factory, actor: service.find_by_rx_number(factory, actor, text),
                 lambda rx_id: (
                     self.open_rx(rx_id)
                     if rx_id
@@ -238,8 +238,8 @@ class FillScreen(QueueScreen):
         self.fill_button.setEnabled(False)
         self.prompt.set_text("Checking the bottle…")
         self._in_background(
-            lambda uow, actor: service.check_scan(
-                uow,
+            lambda factory, actor: service.check_scan(
+                factory,
                 actor,
                 view.prescription_id,
                 text,
@@ -369,8 +369,8 @@ class FillScreen(QueueScreen):
         printers = printer_settings_from(self.context.config)
         lot = self.chosen_lot
         self._in_background(
-            lambda uow, actor: service.fill(
-                uow,
+            lambda factory, actor: service.fill(
+                factory,
                 actor,
                 view.prescription_id,
                 check.scan_text,

@@ -28,7 +28,6 @@ from pharmacy_desktop.services.auth import Actor
 from pharmacy_desktop.services.fill import QueueRow
 from pharmacy_desktop.services.prescription_views import RxHeader
 from pharmacy_desktop.ui.context import AppContext
-from pharmacy_desktop.ui.ops import run_in_background
 from pharmacy_desktop.ui.screens.base import Screen, heading
 from pharmacy_desktop.ui.widgets.claim_banner import ClaimBanner
 from pharmacy_desktop.ui.widgets.drug_lines import fit_rows_to_lines
@@ -106,20 +105,6 @@ class QueueScreen(LiveScreen):
         """The queue's size (``queue_size``) before the screen is first opened (a pool thread: the shell builds
         screens when shown)."""
         return cls.queue_size(context.uow_factory, actor)
-
-    def _in_background(
-        self,
-        call: Callable[[UnitOfWorkFactory, Actor], T],
-        done: Callable[[T], None],
-        failed: Callable[[Exception], None] | None = None,
-        *,
-        busy: str,
-    ) -> None:
-        """``call(uow_factory, actor)`` on a pool thread for the user signed in now (a later switch of user
-        does not change whose call it is), ``done`` with its answer on the GUI thread (``failed`` with its
-        error; without it the error is shown); the busy indicator says ``busy`` meanwhile."""
-        factory, actor = self.context.uow_factory, self.actor
-        run_in_background(self, lambda: call(factory, actor), done, failed, busy_message=busy)
 
     # -- layout (called by the subclass's _build) -------------------------------------------------
 
@@ -257,7 +242,9 @@ class QueueScreen(LiveScreen):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         layout.addWidget(splitter)
         splitter.addWidget(self._build_queue(queue_name, splitter))
-        right = QWidget(splitter)  # the pages over the claim banner (as ``with_claim_banner``), made in place
+        right = QWidget(
+            splitter
+        )  # the pages over the claim banner (it stays in view while the screen moves on: a late rejection is seen)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self._build_pages(prompt, status_name, status_delta, right), 1)
@@ -267,17 +254,6 @@ class QueueScreen(LiveScreen):
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 6)
         splitter.setSizes([400, 660])
-
-    def _split(self, left: QWidget, right: QWidget, sizes: list[int], stretch: tuple[int, int]) -> None:
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, stretch[0])
-        splitter.setStretchFactor(1, stretch[1])
-        splitter.setSizes(sizes)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(splitter)
 
     def _build_work(self, page: QWidget) -> None:
         raise NotImplementedError

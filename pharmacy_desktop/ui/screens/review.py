@@ -51,8 +51,8 @@ from pharmacy_desktop.ui.widgets.review_override import OverrideDialog, open_ove
 from pharmacy_desktop.ui.widgets.review_panels import (
     RERUN_DUR_KEY,
     ReviewQueuePanel,
+    ReviewSplitter,
     ReviewWorkArea,
-    review_splitter,
     status_text,
 )
 from pharmacy_desktop.ui.widgets.review_parts import ReasonLine
@@ -126,7 +126,7 @@ class ReviewScreen(Screen):
         # the work area is built in the event loop's next turn (or at once when something needs it first):
         # the first showing paints the queue without waiting for it (bench/gui_stall.py 'review: queue');
         # until then the splitter holds an empty widget in its place
-        self.splitter = review_splitter(p, QWidget())
+        self.splitter = ReviewSplitter(p, QWidget())
         outer.addWidget(self.splitter, 1)
 
         for keys, slot in (

@@ -182,7 +182,7 @@ class VerifyScreen(QueueScreen):
 
     def open_rx(self, prescription_id: uuid.UUID) -> None:
         self._in_background(
-            lambda uow, actor: service.open_for_verify(uow, actor, prescription_id),
+            lambda factory, actor: service.open_for_verify(factory, actor, prescription_id),
             self._show_view,
             self._problem,
             busy="Opening…",
@@ -256,7 +256,7 @@ class VerifyScreen(QueueScreen):
                 self.result.show_result("info", "Label scanned: it is this prescription's. Now scan the stock bottle.")
                 return True
             self._in_background(
-                lambda uow, actor: service.open_by_label_scan(uow, actor, text),
+                lambda factory, actor: service.open_by_label_scan(factory, actor, text),
                 lambda view: self._show_view(view, text),
                 self._problem,
                 busy="Opening the label's prescription…",
@@ -267,7 +267,7 @@ class VerifyScreen(QueueScreen):
             return True
         view = self.view
         self._in_background(
-            lambda uow, actor: service.check_bottle(uow, actor, view.prescription_id, text),
+            lambda factory, actor: service.check_bottle(factory, actor, view.prescription_id, text),
             lambda check: self._bottle_checked(text, check),
             self._problem,
             busy="Checking the bottle…",
@@ -337,8 +337,8 @@ class VerifyScreen(QueueScreen):
         self.busy = True
         self.approve_button.setEnabled(False)
         self._in_background(
-            lambda uow, actor: service.approve(
-                uow,
+            lambda factory, actor: service.approve(
+                factory,
                 actor,
                 view.prescription_id,
                 bottle_scans=scans,
@@ -376,8 +376,8 @@ class VerifyScreen(QueueScreen):
         self.busy = True
         self.returned_reason = reason
         self._in_background(
-            lambda uow, actor: service.return_to_fill(
-                uow, actor, view.prescription_id, reason, expected_version=view.version
+            lambda factory, actor: service.return_to_fill(
+                factory, actor, view.prescription_id, reason, expected_version=view.version
             ),
             self._returned,
             self._action_failed,

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from pharmacy_desktop.domain.money import format_money
 from pharmacy_desktop.services import claims
@@ -148,15 +148,3 @@ class ClaimBanner(QLabel):
             show,
             lambda exc: self.show_message(f"Claim not reversed: {user_message(exc)}", problem=True),
         )
-
-
-def with_claim_banner(pages: QWidget) -> tuple[QWidget, ClaimBanner]:
-    """``pages`` with a claim banner under it: it stays in view while the screen moves on to the next
-    prescription, so a rejection that arrives late is still seen."""
-    banner = ClaimBanner()
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(pages, 1)
-    layout.addWidget(banner)
-    return box, banner

@@ -31,6 +31,7 @@ from pharmacy_desktop.ui.icons import icon, pixmap
 from pharmacy_desktop.ui.screens.base import shortcut as shortcut  # the queue screens import it from here
 from pharmacy_desktop.ui.style import AMBER, ERROR, FRAME, INFO, PASSED, STOP_BACKGROUND, STOP_BORDER
 from pharmacy_desktop.ui.table_models import Marked
+from pharmacy_desktop.ui.theme import repolish
 from pharmacy_desktop.ui.widgets.status_label import StatusLabel
 
 RED = ERROR
@@ -201,20 +202,13 @@ class ScanPrompt(QFrame):
         for label in (self.label, self.focus_hint):
             tinted(label, colour)
         self.setProperty("state", state)
-        self._repolish()
-
-    def _repolish(self) -> None:
-        """The sheet's rules again for the prompt alone (its words' colour is their palette's)."""
-        style = self.style()
-        style.unpolish(self)
-        style.polish(self)
-        self.update()
+        repolish(self)
 
     def _show_focus(self, focused: bool) -> None:
         self.focus_hint.setVisible(focused)
         if self.property("focused") != focused:
             self.setProperty("focused", focused)
-            self._repolish()
+            repolish(self)
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
         super().focusInEvent(event)

@@ -47,7 +47,6 @@ SOON_DAYS = 30  # an expiry this close is marked on the list
 SEARCH_DEBOUNCE_MS = 150
 STATUS_WORDS = {
     "active": "on the shelf",
-    "used up": "used up",  # an active lot with nothing left (LotRow.used_up)
     "recalled": "RECALLED — set aside",
     "expired": "EXPIRED — set aside",
     "returned": "returned to supplier",
@@ -105,7 +104,7 @@ def unit_cost(value: Decimal | None) -> str:
 
 
 def lot_cells(lot: LotRow, item: StockRow, today: dt.date) -> list[str]:
-    status = STATUS_WORDS["used up"] if lot.used_up else STATUS_WORDS.get(lot.status, lot.status)
+    status = "used up" if lot.used_up else STATUS_WORDS.get(lot.status, lot.status)  # LotRow.used_up: nothing left
     if lot.recall_reason:
         status += f": {lot.recall_reason}"
     expires = days_left(lot.expiry, today) if lot.on_shelf and not lot.used_up else day(lot.expiry)

@@ -448,7 +448,3 @@ class ReviewSplitter(QSplitter):
         """The shares again (e.g. the work area put in its place), unless the pharmacist dragged the handle."""
         if not self.dragged and self.width() > 0:
             self.setSizes(self.shares(self.width()))
-
-
-def review_splitter(panel: ReviewQueuePanel, area: QWidget) -> ReviewSplitter:
-    return ReviewSplitter(panel, area)
